@@ -1,0 +1,81 @@
+"""The façade the CLI calls: plain functions that return values and raise TracegraphError."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .config import Config, load_config
+from .crawl import crawl, read_document
+from .graph import Corpus, build_corpus
+from .model import Document, Target
+from .parse import Recogniser, parse_document
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def scan(
+    root: str | Path = ".",
+    config: Config | None = None,
+    *,
+    config_path: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Corpus:
+    """Crawl ``root``, parse every document and build the graph.
+
+    >>> corpus = scan("sample_repo")  # doctest: +SKIP
+    >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
+    """
+    root_path = Path(root)
+    if config is None:
+        config = load_config(root_path, Path(config_path) if config_path else None)
+    index = crawl(root_path, config)
+    documents = parse_files(root_path, index.documents, config, progress=progress)
+    return build_corpus(root_path, config, documents, index.files)
+
+
+def parse_files(
+    root: Path, paths: tuple[str, ...], config: Config, *, progress: Progress | None = None
+) -> list[Document]:
+    """Read and parse each document (serially; see issue 7 for the parallel, cached path)."""
+    recogniser = Recogniser.from_config(config)
+    out: list[Document] = []
+    total = len(paths)
+    for number, path in enumerate(paths, start=1):
+        data = read_document(root, path, config.limits.max_file_bytes)
+        out.append(parse_document(path, data.data, recogniser, config.limits, data.error))
+        if progress is not None:
+            progress(number, total)
+    return out
+
+
+def summarise(corpus: Corpus) -> dict[str, Any]:
+    """Figures for ``tracegraph scan``: documents per type and status, references by kind and
+    by resolution."""
+    by_type: Counter[str] = Counter(d.type for d in corpus.documents)
+    by_status: dict[str, Counter[str]] = {}
+    for doc in corpus.documents:
+        by_status.setdefault(doc.type, Counter())[doc.status or "(none)"] += 1
+    kinds: Counter[str] = Counter(link.reference.kind.value for link in corpus.links)
+    targets: Counter[str] = Counter(link.status.value for link in corpus.links)
+    unresolved = sum(
+        targets[t.value] for t in (Target.MISSING, Target.OUTSIDE, Target.UNKNOWN_ID)
+    )
+    return {
+        "version": 1,
+        "root": corpus.root.as_posix(),
+        "documents": len(corpus.documents),
+        "by_type": dict(sorted(by_type.items())),
+        "by_status": {t: dict(sorted(c.items())) for t, c in sorted(by_status.items())},
+        "references": len(corpus.links),
+        "by_kind": dict(sorted(kinds.items())),
+        "by_target": dict(sorted(targets.items())),
+        "unresolved": unresolved,
+        "edges": corpus.graph.number_of_edges(),
+        "parse_problems": sum(len(d.problems) for d in corpus.documents),
+    }

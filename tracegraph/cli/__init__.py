@@ -1,0 +1,101 @@
+"""The command line: a thin click layer over ``tracegraph.api``.
+
+This package is the only place that prints, exits or imports click. Library errors become a
+one-line message and a fixed exit code (0 ok, 1 findings, 2 usage/config/input, 3 internal).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..atomic import write_atomic
+from ..errors import TracegraphError
+
+INTERNAL_ERROR = 3
+
+
+class TracegraphGroup(click.Group):
+    """A group whose invoke turns library errors into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except TracegraphError as exc:
+            click.echo(f"tracegraph: error: {_one_line(str(exc))}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("tracegraph: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            ctx.exit(0)
+        except Exception as exc:  # the top-level handler: never a traceback without --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"tracegraph: internal error: {type(exc).__name__}: {_one_line(str(exc))}. "
+                "This is a bug; please report it with the command you ran "
+                "(rerun with --debug for the traceback).",
+                err=True,
+            )
+            ctx.exit(INTERNAL_ERROR)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:2000]
+
+
+@click.group(cls=TracegraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracegraph")
+@click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
+@click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for more).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
+    """Traceability graph, impact queries, maps and health reports for design documents
+    (PRDs, RFCs, ADRs and TDDs in Markdown).
+
+    Edges point upstream: A -> B means A rests on B.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if verbose:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="tracegraph: %(message)s",
+            stream=sys.stderr,
+        )
+
+
+def use_color(stream: Any = None) -> bool:
+    """Colour only on a terminal and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def emit(text: str, output: str | None) -> None:
+    """Write a command's result to ``output`` atomically, or to stdout."""
+    if output and output != "-":
+        write_atomic(Path(output), text)
+        return
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# Commands register themselves on ``cli`` when their modules are imported.
+from . import scan as _scan  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if "--debug" in sys.argv[1:]:
+        os.environ["TRACEGRAPH_DEBUG"] = "1"
+    cli.main(prog_name="tracegraph")

@@ -1,0 +1,518 @@
+"""Configuration: a declarative schema, loading from YAML or pyproject, validation in one place.
+
+A team describes its document types as data (folders, file-name and ID patterns, the front-matter
+field that holds the number, the status lifecycle, extra relation keys), so adding SPEC or KEP
+needs no code. Every error names the file, the key and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .model import Relation, Severity
+
+CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
+
+#: Front-matter keys that declare a relation (DESIGN.md section 5); types may add their own.
+DEFAULT_RELATION_KEYS: Mapping[str, Relation] = {
+    "implements": Relation.IMPLEMENTS,
+    "depends_on": Relation.DEPENDS_ON,
+    "depends-on": Relation.DEPENDS_ON,
+    "supersedes": Relation.SUPERSEDES,
+    "superseded_by": Relation.SUPERSEDED_BY,
+    "superseded-by": Relation.SUPERSEDED_BY,
+    "replaces": Relation.SUPERSEDES,
+    "related": Relation.RELATED,
+    "see_also": Relation.RELATED,
+    "see-also": Relation.RELATED,
+}
+
+#: Spellings of statuses mapped onto lifecycle values (after lower-casing, ``_``/space -> ``-``).
+DEFAULT_STATUS_ALIASES: Mapping[str, str] = {
+    "review": "in-review",
+    "under-review": "in-review",
+    "in-progress": "draft",
+    "wip": "draft",
+    "proposal": "proposed",
+    "done": "implemented",
+    "complete": "implemented",
+    "completed": "implemented",
+    "released": "shipped",
+    "obsolete": "deprecated",
+    "replaced": "superseded",
+    "declined": "rejected",
+}
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """How one document type is recognised and what its lifecycle is."""
+
+    name: str
+    folders: tuple[str, ...] = ()
+    title_patterns: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    id_pattern: str = ""
+    number_field: str | None = None
+    lifecycle: tuple[str, ...] = ()
+    terminal: tuple[str, ...] = ()
+    template: str | None = None
+    max_age_days: int | None = None
+    needs: tuple[str, ...] = ()
+    relations: Mapping[str, Relation] = field(default_factory=dict)
+
+    @property
+    def mention_regex(self) -> str:
+        """The regex that finds this type's IDs in prose (hyphen required by default)."""
+        return self.id_pattern or rf"\b{re.escape(self.name)}-\d+\b"
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Every status this type allows, lifecycle order first."""
+        return self.lifecycle + self.terminal
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Rule selection and grading (codes or prefixes such as ``TG1``)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    strict_anchor_case: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep hostile input from hanging or exhausting the tool."""
+
+    max_file_bytes: int = 10_000_000
+    max_front_matter_bytes: int = 1_000_000
+    max_yaml_aliases: int = 100
+    max_references_per_file: int = 200_000
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """Map rendering settings."""
+
+    max_nodes: int = 1500
+    sfdp_above: int = 400
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; frozen and passed down explicitly (no global state)."""
+
+    types: tuple[TypeSpec, ...]
+    include: tuple[str, ...] = ("**/*.md", "**/*.markdown")
+    exclude: tuple[str, ...] = ()
+    relations: Mapping[str, Relation] = field(default_factory=lambda: dict(DEFAULT_RELATION_KEYS))
+    status_aliases: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_STATUS_ALIASES)
+    )
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    limits: Limits = field(default_factory=Limits)
+    render: RenderConfig = field(default_factory=RenderConfig)
+    source: str | None = None
+
+    def type_spec(self, name: str) -> TypeSpec | None:
+        """The spec of a type by name (case-insensitive), or None (DOC has none)."""
+        upper = name.upper()
+        for spec in self.types:
+            if spec.name == upper:
+                return spec
+        return None
+
+    def relation_keys(self, type_name: str) -> Mapping[str, Relation]:
+        """Front-matter relation keys for one type: global keys plus the type's own."""
+        spec = self.type_spec(type_name)
+        if spec is None or not spec.relations:
+            return self.relations
+        return {**self.relations, **spec.relations}
+
+
+DEFAULT_TYPES: tuple[TypeSpec, ...] = (
+    TypeSpec(
+        name="PRD",
+        folders=("prd", "prds", "requirements", "product"),
+        title_patterns=(r"^PRD[- ]?\d+\b", r"^Product Requirements?( Document)?\b"),
+        lifecycle=("draft", "in-review", "approved", "shipped"),
+        terminal=("deprecated", "superseded", "rejected"),
+        max_age_days=365,
+        needs=("RFC", "TDD"),
+    ),
+    TypeSpec(
+        name="RFC",
+        folders=("rfc", "rfcs"),
+        title_patterns=(r"^RFC[- ]\d+\b", r"^Request for Comments?\b"),
+        lifecycle=("draft", "in-review", "accepted", "implemented"),
+        terminal=("rejected", "withdrawn", "superseded", "deprecated"),
+        max_age_days=365,
+        needs=("ADR", "TDD"),
+    ),
+    TypeSpec(
+        name="ADR",
+        folders=("adr", "adrs", "decisions", "decision-records"),
+        title_patterns=(r"^ADR[- ]?\d+\b", r"^Architecture Decision Record\b"),
+        sections=("context", "decision"),
+        lifecycle=("proposed", "accepted"),
+        terminal=("deprecated", "superseded", "rejected"),
+    ),
+    TypeSpec(
+        name="TDD",
+        folders=("tdd", "tdds", "design", "designs", "design-docs"),
+        title_patterns=(r"^TDD[- ]?\d+\b", r"^Technical Design( Document)?\b"),
+        lifecycle=("draft", "in-review", "approved", "implemented"),
+        terminal=("deprecated", "superseded", "rejected"),
+        max_age_days=365,
+    ),
+)
+
+
+def default_config() -> Config:
+    """The configuration used when a repository has no config file."""
+    return Config(types=DEFAULT_TYPES)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+Checker = Callable[[Any, str], Any]
+
+
+class _Ctx:
+    """Where a value came from, for error messages: file and key -> line."""
+
+    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+        self.source = source
+        self.lines = lines
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        line = self.lines.get(key)
+        where = f"{self.source}:{line}" if line else self.source
+        return ConfigError(f"{where}: {key}: {message}")
+
+
+def _str(ctx: _Ctx, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ctx.fail(key, f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _opt_str(ctx: _Ctx, key: str, value: Any) -> str | None:
+    return None if value is None else _str(ctx, key, value)
+
+
+def _int(ctx: _Ctx, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ctx.fail(key, "expected a non-negative whole number")
+    return value
+
+
+def _opt_int(ctx: _Ctx, key: str, value: Any) -> int | None:
+    return None if value is None else _int(ctx, key, value)
+
+
+def _bool(ctx: _Ctx, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.fail(key, "expected true or false")
+    return value
+
+
+def _strs(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ctx.fail(key, "expected a list of strings")
+    return tuple(value)
+
+
+def _regexes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    items = _strs(ctx, key, value)
+    for item in items:
+        _regex(ctx, key, item)
+    return items
+
+
+def _regex(ctx: _Ctx, key: str, value: Any) -> str:
+    text = _str(ctx, key, value)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ctx.fail(key, f"invalid regular expression: {exc}") from None
+    return text
+
+
+def _type_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    return tuple(v.upper() for v in _strs(ctx, key, value))
+
+
+def _statuses(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    return tuple(normalise_status_word(v) for v in _strs(ctx, key, value))
+
+
+def _relation_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Relation]:
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping of front-matter key -> relation")
+    allowed = sorted(r.value for r in Relation)
+    out: dict[str, Relation] = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or v not in allowed:
+            raise ctx.fail(f"{key}.{k}", f"expected one of: {', '.join(allowed)}")
+        out[k] = Relation(v)
+    return out
+
+
+def _str_map(ctx: _Ctx, key: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ctx.fail(key, "expected a mapping of strings to strings")
+    return {normalise_status_word(k): normalise_status_word(v) for k, v in value.items()}
+
+
+def _severity_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Severity]:
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping of rule code -> error|warning|info")
+    out: dict[str, Severity] = {}
+    for k, v in value.items():
+        if v not in {s.value for s in Severity}:
+            raise ctx.fail(f"{key}.{k}", "expected error, warning or info")
+        out[str(k).upper()] = Severity(v)
+    return out
+
+
+def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping of path glob -> list of rule codes")
+    return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
+
+
+def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    return tuple(c.upper() for c in _strs(ctx, key, value))
+
+
+TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "folders": _strs,
+    "title_patterns": _regexes,
+    "sections": _strs,
+    "id_pattern": _regex,
+    "number_field": _opt_str,
+    "lifecycle": _statuses,
+    "terminal": _statuses,
+    "template": _opt_str,
+    "max_age_days": _opt_int,
+    "needs": _type_names,
+    "relations": _relation_map,
+}
+RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "select": _codes,
+    "ignore": _codes,
+    "severity": _severity_map,
+    "per_path_ignores": _path_ignores,
+    "strict_anchor_case": _bool,
+}
+LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    f.name: _int for f in fields(Limits)
+}
+RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    f.name: _int for f in fields(RenderConfig)
+}
+
+
+def _section(
+    ctx: _Ctx, key: str, value: Any, table: Mapping[str, Callable[[_Ctx, str, Any], Any]]
+) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping")
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        sub = f"{key}.{k}" if key else str(k)
+        if k not in table:
+            raise ctx.fail(sub, f"unknown key (allowed: {', '.join(sorted(table))})")
+        out[str(k)] = table[k](ctx, sub, v)
+    return out
+
+
+def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
+    if not isinstance(value, dict):
+        raise ctx.fail("types", "expected a mapping of type name -> settings")
+    specs = {spec.name: spec for spec in DEFAULT_TYPES}
+    for name, settings in value.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise ctx.fail(f"types.{name}", "a type name is letters and digits (SPEC, KEP)")
+        upper = name.upper()
+        if upper == "DOC":
+            raise ctx.fail(f"types.{name}", "DOC is the built-in type of untyped documents")
+        parsed = _section(ctx, f"types.{name}", settings, TYPE_FIELDS)
+        base = specs.get(upper, TypeSpec(name=upper))
+        specs[upper] = replace(base, **parsed)
+    order = [spec.name for spec in DEFAULT_TYPES]
+    order += sorted(n for n in specs if n not in order)
+    return tuple(specs[n] for n in order)
+
+
+TOP_FIELDS = (
+    "include",
+    "exclude",
+    "types",
+    "relations",
+    "status_aliases",
+    "rules",
+    "limits",
+    "render",
+)
+
+
+def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None = None) -> Config:
+    """Validate a parsed config mapping and build a Config (errors name ``source`` and key)."""
+    ctx = _Ctx(source, lines or {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ctx.fail("(top level)", "expected a mapping of settings")
+    for key in data:
+        if key not in TOP_FIELDS:
+            raise ctx.fail(str(key), f"unknown key (allowed: {', '.join(TOP_FIELDS)})")
+    config = default_config()
+    kwargs: dict[str, Any] = {"source": source}
+    if "include" in data:
+        kwargs["include"] = _strs(ctx, "include", data["include"])
+    if "exclude" in data:
+        kwargs["exclude"] = _strs(ctx, "exclude", data["exclude"])
+    if "types" in data:
+        kwargs["types"] = _types(ctx, data["types"])
+    if "relations" in data:
+        kwargs["relations"] = {**config.relations, **_relation_map(ctx, "relations", data["relations"])}
+    if "status_aliases" in data:
+        extra = _str_map(ctx, "status_aliases", data["status_aliases"])
+        kwargs["status_aliases"] = {**config.status_aliases, **extra}
+    if "rules" in data:
+        kwargs["rules"] = RulesConfig(**_section(ctx, "rules", data["rules"], RULES_FIELDS))
+    if "limits" in data:
+        kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
+    if "render" in data:
+        kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    return replace(config, **kwargs)
+
+
+def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+    """Map dotted key paths to 1-based lines, so errors can point at the line."""
+    out: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            out[key] = key_node.start_mark.line + 1
+            out.update(_key_lines(value_node, key))
+    return out
+
+
+def load_config_file(path: Path, display: str | None = None) -> Config:
+    """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml)."""
+    source = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+        return config_from_mapping(data, source)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    lines = _key_lines(node) if node is not None else {}
+    return config_from_mapping(data, source, lines)
+
+
+def find_config_file(root: Path) -> Path | None:
+    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject."""
+    for name in CONFIG_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        if "tracegraph" in data.get("tool", {}):
+            return pyproject
+    return None
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """The configuration for ``root``: the explicit file, the one found at the root, or defaults."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return load_config_file(explicit)
+    found = find_config_file(root)
+    if found is None:
+        return default_config()
+    return load_config_file(found, found.name)
+
+
+def normalise_status_word(text: str) -> str:
+    """Lower-case a status and join its words with hyphens ("In Review" -> "in-review")."""
+    return re.sub(r"[\s_]+", "-", text.strip().lower())
+
+
+STARTER_CONFIG = """\
+# tracegraph configuration. Every key is optional; the values shown are the defaults.
+# Docs: README.md "Configuration".
+
+# Which Markdown files are documents (globs relative to this folder).
+include: ["**/*.md", "**/*.markdown"]
+exclude: []            # e.g. ["vendor/**", "CHANGELOG.md"]
+
+# Document types. Built in: PRD, RFC, ADR, TDD (anything else is DOC). Override fields of a
+# built-in type or add your own type, all by data:
+types:
+  ADR:
+    folders: [adr, adrs, decisions, decision-records]
+    lifecycle: [proposed, accepted]
+    terminal: [deprecated, superseded, rejected]
+  # KEP:
+  #   folders: [keps]
+  #   number_field: kep-number        # front matter `kep-number: 1234` -> KEP-1234
+  #   lifecycle: [provisional, implementable, implemented]
+  #   terminal: [deferred, rejected, withdrawn, replaced]
+  #   relations: {see-also: related, replaces: supersedes}
+
+# Extra front-matter keys that declare a relation (implements, depends_on, supersedes,
+# superseded_by, related, references, mentions).
+relations: {}
+  # requires: depends_on
+
+rules:
+  select: []           # e.g. [TG1, TG2]; empty = all
+  ignore: []           # e.g. [TG501]
+  severity: {}         # e.g. {TG201: error}
+  per_path_ignores: {} # e.g. {"docs/legacy/**": [TG402, TG403]}
+  strict_anchor_case: false
+
+limits:
+  max_file_bytes: 10000000
+  max_front_matter_bytes: 1000000
+  max_yaml_aliases: 100
+"""

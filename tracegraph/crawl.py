@@ -1,0 +1,209 @@
+"""Which files make up the repository, and reading them: the only module that touches the tree.
+
+Inside a git work tree the listing is ``git ls-files -co --exclude-standard`` (what the team
+commits, plus new files it has not ignored); elsewhere a walk that skips VCS folders, virtualenvs
+and build output. No path outside the root is ever opened: symlinks are resolved and checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from .config import Config
+from .errors import InputError
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+        "site",
+        "_build",
+        ".tracegraph",
+        "target",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FileIndex:
+    """Every file of the tree (POSIX, relative) and the Markdown documents among them."""
+
+    root: Path
+    files: frozenset[str]
+    documents: tuple[str, ...]
+    dirs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FileData:
+    """One document's bytes, or why they could not be read (never both)."""
+
+    path: str
+    data: bytes | None
+    error: str | None = None
+    size: int = 0
+    mtime_ns: int = 0
+
+
+def crawl(root: Path, config: Config) -> FileIndex:
+    """List the files under ``root`` and pick the Markdown documents (sorted)."""
+    if not root.exists():
+        raise InputError(f"{root}: no such file or directory")
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory (give the folder to scan)")
+    listed = _git_files(root)
+    files = sorted(set(listed) if listed is not None else _walk(root))
+    documents = tuple(p for p in files if _is_document(p, config.include, config.exclude))
+    return FileIndex(root=root, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files, or None when not in a git work tree."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    out: list[str] = []
+    for raw in proc.stdout.split(b"\0"):
+        if not raw:
+            continue
+        name = os.fsdecode(raw)
+        full = root / name
+        # ls-files lists deleted-but-tracked files too; only what exists counts.
+        if full.is_symlink() or full.is_file():
+            out.append(name)
+    return out
+
+
+def _walk(root: Path) -> list[str]:
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
+        )
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in filenames:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            out.append(PurePosixPath(*Path(rel).parts).as_posix())
+    return out
+
+
+def _dirs_of(files: list[str]) -> frozenset[str]:
+    dirs: set[str] = {""}
+    for path in files:
+        parent = path.rpartition("/")[0]
+        while parent and parent not in dirs:
+            dirs.add(parent)
+            parent = parent.rpartition("/")[0]
+    return frozenset(dirs)
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a glob with ``**`` (any folders, possibly none) into a regex."""
+    parts: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            parts.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            parts.append("[^/]")
+            i += 1
+        else:
+            parts.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(parts) + r"\Z")
+
+
+def matches_glob(path: str, pattern: str) -> bool:
+    """Whether a relative POSIX path matches a glob; ``**`` spans folders and a pattern that
+    names a folder covers everything below it."""
+    pattern = pattern.strip("/")
+    if _glob_regex(pattern).match(path):
+        return True
+    return _glob_regex(pattern + "/**").match(path) is not None
+
+
+def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    if not any(matches_glob(path, g) for g in include):
+        return False
+    return not any(matches_glob(path, g) for g in exclude)
+
+
+def inside_root(root: Path, rel: str) -> Path | None:
+    """The real path of ``rel`` when it stays inside ``root`` (symlinks resolved), else None."""
+    try:
+        real_root = Path(os.path.realpath(root))
+        real = Path(os.path.realpath(root / rel))
+    except (OSError, ValueError):
+        return None
+    if real == real_root or real_root in real.parents:
+        return real
+    return None
+
+
+def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
+    """Read one document's bytes once; never follows a link outside the root, never raises."""
+    full = root / rel
+    if full.is_symlink():
+        real = inside_root(root, rel)
+        if real is None:
+            return FileData(rel, None, "symbolic link points outside the repository root")
+    try:
+        st = full.stat()
+    except OSError as exc:
+        return FileData(rel, None, f"cannot read file: {exc.strerror or exc}")
+    if st.st_size > max_bytes:
+        return FileData(
+            rel,
+            None,
+            f"file is {st.st_size} bytes, over the limit limits.max_file_bytes={max_bytes}",
+            st.st_size,
+            st.st_mtime_ns,
+        )
+    try:
+        with open(full, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return FileData(rel, None, f"cannot read file: {exc.strerror or exc}", st.st_size)
+    if len(data) > max_bytes:
+        return FileData(
+            rel, None, f"file is over the limit limits.max_file_bytes={max_bytes}", len(data)
+        )
+    return FileData(rel, data, None, st.st_size, st.st_mtime_ns)

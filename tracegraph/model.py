@@ -1,0 +1,182 @@
+"""Frozen values that pass between the pipeline stages.
+
+Everything here is picklable (parsing runs in worker processes and is cached) and ordered
+deterministically. Paths are POSIX strings relative to the scanned root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Relation(StrEnum):
+    """The kind of a reference; the edge label in the graph."""
+
+    IMPLEMENTS = "implements"
+    DEPENDS_ON = "depends_on"
+    SUPERSEDES = "supersedes"
+    SUPERSEDED_BY = "superseded_by"
+    RELATED = "related"
+    REFERENCES = "references"
+    MENTIONS = "mentions"
+
+
+class RefKind(StrEnum):
+    """How a reference is written in the source document."""
+
+    LINK = "link"
+    IMAGE = "image"
+    AUTOLINK = "autolink"
+    WIKILINK = "wikilink"
+    MENTION = "mention"
+    METADATA = "metadata"
+
+
+class Target(StrEnum):
+    """What a reference resolved to."""
+
+    DOCUMENT = "document"
+    ARTIFACT = "artifact"
+    EXTERNAL = "external"
+    MISSING = "missing"
+    OUTSIDE = "outside"
+    UNKNOWN_ID = "unknown-id"
+    SELF = "self"
+
+
+class Severity(StrEnum):
+    """Finding severity; ordered by ``SEVERITY_RANK``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One place in a source document that points at something.
+
+    ``target`` is the destination as written (URL, path, ``path#frag`` or ID). ``is_id`` says the
+    target is a document ID rather than a path. ``reverse`` marks links listed under a
+    "Downstream Impact" heading: the target rests on the source, not the other way round.
+    """
+
+    kind: RefKind
+    target: str
+    relation: Relation
+    line: int
+    column: int
+    is_id: bool = False
+    reverse: bool = False
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading with its GitHub anchor slug (after duplicate numbering)."""
+
+    level: int
+    text: str
+    slug: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """Unfilled template text (``[Date]``, ``TBD``) with the section slug it stands in."""
+
+    text: str
+    line: int
+    column: int
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """An item of an "Open Questions" section (a task-list item)."""
+
+    text: str
+    checked: bool
+    due: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a file could not be read or parsed fully (reported as TG602)."""
+
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One Markdown file, parsed. ``id`` is the canonical ID (``ADR-0007``) or None."""
+
+    path: str
+    type: str
+    id: str | None
+    title: str
+    status: str | None
+    status_raw: str | None
+    metadata: tuple[tuple[str, str], ...]
+    headings: tuple[Heading, ...]
+    anchors: frozenset[str]
+    references: tuple[Reference, ...]
+    placeholders: tuple[Placeholder, ...] = ()
+    questions: tuple[Question, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    ignored_rules: frozenset[str] = frozenset()
+    line_count: int = 0
+    status_line: int = 1
+    metadata_lines: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The short name shown to users: the ID, or the path for documents without one."""
+        return self.id or self.path
+
+    def meta(self, key: str) -> str | None:
+        """The first metadata value under ``key`` (keys are lower-case, ``_`` separated)."""
+        for k, v in self.metadata:
+            if k == key:
+                return v
+        return None
+
+    def meta_line(self, key: str) -> int:
+        """The line a metadata field was read from (1 when unknown)."""
+        for k, line in self.metadata_lines:
+            if k == key:
+                return line
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A reference after resolution: where it points and what it points at."""
+
+    source: str
+    reference: Reference
+    status: Target
+    path: str | None = None
+    fragment: str | None = None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """A problem that a rule found, located 1-based in a document."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: Severity = field(compare=False)
+    rule: str = field(compare=False)
+    message: str = field(compare=False)
+    target: str | None = field(default=None, compare=False)
+    document: str | None = field(default=None, compare=False)

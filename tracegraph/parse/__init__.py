@@ -1,0 +1,290 @@
+"""parse: one file's bytes -> one Document. Pure: no I/O, no global state, picklable result."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any
+
+from ..config import Limits
+from ..model import Document, Problem, Reference, RefKind
+from .frontmatter import FrontMatterError, load_front_matter
+from .ids import Recogniser, canonical_id
+from .markdown import LineIndex, walk_markdown
+
+__all__ = ["Recogniser", "decode", "parse_document"]
+
+#: ``**Status:** Draft``, ``Status: Draft``, ``- Status: accepted``, ``__Author__: X``.
+_FIELD_LINE = re.compile(
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z /_-]{1,30}?)\s*(?:\*\*|__)?\s*:"
+    r"\s*(?:\*\*|__)?\s*(.+?)\s*$"
+)
+FIELD_KEYS = frozenset(
+    {
+        "status",
+        "author",
+        "authors",
+        "owner",
+        "owners",
+        "created",
+        "date",
+        "last_updated",
+        "updated",
+        "deciders",
+        "reviewers",
+        "approvers",
+        "team",
+        "version",
+        "id",
+        "type",
+        "technical_story",
+    }
+)
+
+
+def _meta_key(key: str) -> str:
+    return re.sub(r"[\s-]+", "_", key.strip().lower())
+
+
+def _meta_value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_meta_value(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        text = ", ".join(f"{k}: {_meta_value(v)}" for k, v in value.items())
+        return text[:500]
+    return str(value)[:2000]
+
+
+def decode(data: bytes) -> tuple[str, Problem | None]:
+    """Text of a file: UTF-8 (BOM stripped) or UTF-16/32 with a BOM; undecodable bytes are
+    replaced and reported as a problem rather than raised."""
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding), None
+            except UnicodeDecodeError as exc:
+                text = data[len(bom) :].decode(encoding, "replace")
+                return text, Problem(f"text is not valid {encoding.upper()}: {exc.reason}")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"text is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        return data.decode("utf-8", "replace"), Problem(message, line, column)
+
+
+def parse_document(
+    path: str,
+    data: bytes | None,
+    recogniser: Recogniser,
+    limits: Limits,
+    read_error: str | None = None,
+) -> Document:
+    """Parse one document. Never raises for bad input: problems are recorded on the result."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if data is None:
+        type_name, doc_id = _recognise(recogniser, path, stem, {}, "", set())
+        return Document(
+            path=path,
+            type=type_name,
+            id=doc_id,
+            title=stem,
+            status=None,
+            status_raw=None,
+            metadata=(),
+            headings=(),
+            anchors=frozenset(),
+            references=(),
+            problems=(Problem(read_error or "cannot read file"),),
+        )
+    problems: list[Problem] = []
+    text, decode_problem = decode(data)
+    if decode_problem is not None:
+        problems.append(decode_problem)
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        problems.append(Problem("file contains NUL bytes (binary data?)", line))
+        text = text.replace("\x00", "\ufffd")
+    utf8 = text.encode("utf-8") if decode_problem or not data.isascii() else data
+    if utf8 is data and data.startswith(codecs.BOM_UTF8):
+        utf8 = text.encode("utf-8")
+    facts, lines = walk_markdown(text, utf8, recogniser)
+
+    front: dict[str, Any] = {}
+    meta_lines: dict[str, int] = {}
+    references: list[Reference] = []
+    if facts.front_matter is not None:
+        fm_text, fm_start = facts.front_matter
+        fm_line = lines.position(fm_start)[0]
+        if len(fm_text.encode("utf-8")) > limits.max_front_matter_bytes:
+            problems.append(
+                Problem(
+                    "front matter is over the limit "
+                    f"limits.max_front_matter_bytes={limits.max_front_matter_bytes}",
+                    fm_line,
+                )
+            )
+        else:
+            try:
+                loaded = load_front_matter(fm_text, limits.max_yaml_aliases)
+            except FrontMatterError as exc:
+                problems.append(Problem(str(exc), fm_line + exc.line))
+            else:
+                front = loaded.data
+                for key, line in loaded.duplicates:
+                    problems.append(Problem(f"front matter key '{key}' is given twice", fm_line + line))
+                for key, line in loaded.key_lines.items():
+                    meta_lines[_meta_key(key)] = fm_line + line
+                references.extend(_front_matter_references(recogniser, loaded, fm_line, path))
+    elif re.match(r"\A\ufeff?---[ \t]*\r?\n", text):
+        problems.append(Problem("front matter starts with '---' but is never closed", 1))
+
+    metadata: dict[str, str] = {}
+    for key, value in front.items():
+        metadata.setdefault(_meta_key(key), _meta_value(value))
+    _field_lines(text, lines, facts.first_h2_line, metadata, meta_lines)
+
+    title = metadata.get("title") or _first_title(facts)
+    if not title:
+        title = stem
+    slugs = {h.slug for h in facts.headings if h.level >= 2}
+    type_name, doc_id = _recognise(recogniser, path, stem, metadata, title, slugs)
+    status_raw = metadata.get("status")
+    status_line = meta_lines.get("status", 1)
+    if status_raw is None and facts.status_section:
+        status_raw = facts.status_section.splitlines()[0].strip()
+        status_line = facts.status_section_line
+    status = recogniser.normalise_status(status_raw, type_name) if status_raw else None
+
+    for ref in facts.references:
+        if ref.kind is RefKind.MENTION and ref.target == doc_id:
+            continue
+        references.append(ref)
+    if len(references) > limits.max_references_per_file:
+        problems.append(
+            Problem(
+                f"{len(references)} references, over the limit "
+                f"limits.max_references_per_file={limits.max_references_per_file}; "
+                "the rest are ignored"
+            )
+        )
+        references = references[: limits.max_references_per_file]
+    references.sort(key=lambda r: (r.line, r.column))
+
+    return Document(
+        path=path,
+        type=type_name,
+        id=doc_id,
+        title=title,
+        status=status,
+        status_raw=status_raw,
+        metadata=tuple(sorted(metadata.items())),
+        headings=tuple(facts.headings),
+        anchors=frozenset(facts.anchors),
+        references=tuple(references),
+        placeholders=tuple(facts.placeholders),
+        questions=tuple(facts.questions),
+        problems=tuple(problems),
+        ignored_rules=frozenset(facts.ignored),
+        line_count=lines.line_count,
+        status_line=status_line,
+        metadata_lines=tuple(sorted(meta_lines.items())),
+    )
+
+
+def _first_title(facts: Any) -> str:
+    for heading in facts.headings:
+        if heading.level == 1:
+            return str(heading.text)
+    return str(facts.headings[0].text) if facts.headings else ""
+
+
+def _field_lines(
+    text: str,
+    lines: LineIndex,
+    first_h2_line: int,
+    metadata: dict[str, str],
+    meta_lines: dict[str, int],
+) -> None:
+    """Read ``**Status:** Draft``-style lines at the top of the document (before the first
+    ``##`` section, at most 60 lines); front matter wins where both give a field."""
+    limit = first_h2_line - 1 if first_h2_line else 60
+    in_fence = False
+    for number, line in enumerate(text.splitlines()[: min(limit, 60)], start=1):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        match = _FIELD_LINE.match(line)
+        if not match:
+            continue
+        key = _meta_key(match.group(1))
+        if key not in FIELD_KEYS or key in metadata:
+            continue
+        value = _clean_field(match.group(2))
+        if value:
+            metadata[key] = value
+            meta_lines[key] = number
+
+
+def _clean_field(value: str) -> str:
+    """A field line's value as text: comments dropped, ``[text](url)`` -> text."""
+    value = re.sub(r"<!--.*?(?:-->|$)", "", value)
+    value = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", value)
+    return value.strip().strip("*_").strip()
+
+
+def _recognise(
+    rec: Recogniser,
+    path: str,
+    stem: str,
+    metadata: dict[str, str],
+    title: str,
+    slugs: set[str],
+) -> tuple[str, str | None]:
+    """(type, canonical ID or None) by DESIGN.md section 4's order; first match wins."""
+    fm_type = (metadata.get("type") or "").strip().upper()
+    type_name = fm_type if fm_type in rec.type_names or fm_type == "DOC" else None
+    fm_id_raw = (metadata.get("id") or "").strip()
+    fm_id = rec.normalise_id(fm_id_raw) if fm_id_raw else None
+    doc_id: str | None = None
+    if fm_id is not None:
+        doc_id = fm_id
+        type_name = type_name or fm_id.split("-", 1)[0]
+    elif fm_id_raw:
+        doc_id = fm_id_raw
+    for spec in rec.types:
+        if doc_id is None and spec.number_field and metadata.get(_meta_key(spec.number_field)):
+            number = re.findall(r"\d+", metadata[_meta_key(spec.number_field)])
+            if number:
+                type_name = type_name or spec.name
+                doc_id = canonical_id(spec.name, number[0])
+    from_file = rec.type_from_filename(stem)
+    if from_file is not None:
+        type_name = type_name or from_file[0]
+        if doc_id is None and from_file[0] == type_name:
+            doc_id = from_file[1]
+    type_name = (
+        type_name
+        or rec.type_from_folders(path)
+        or rec.type_from_title(title)
+        or rec.type_from_sections(slugs)
+        or "DOC"
+    )
+    if doc_id is None and type_name != "DOC":
+        doc_id = rec.id_from_number(type_name, stem, title)
+    return type_name, doc_id

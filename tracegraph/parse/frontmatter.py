@@ -1,0 +1,101 @@
+"""YAML front matter: ``safe_load`` semantics with limits, duplicate-key detection and lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """A SafeLoader that counts alias uses (billion-laughs guard) and keeps dates as text."""
+
+    max_aliases = 100
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > self.max_aliases:
+                raise FrontMatterError(
+                    f"front matter uses more than limits.max_yaml_aliases={self.max_aliases} "
+                    "aliases",
+                    self.peek_event().start_mark.line,
+                )
+        return super().compose_node(parent, index)
+
+
+# Dates stay strings: YAML's timestamp parsing fails on dates it cannot represent and loses
+# the text the author wrote.
+_LimitedLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class FrontMatterError(Exception):
+    """Front matter that cannot be used; ``line`` is 0-based within the YAML text."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The mapping, each key's 0-based line, and each list item's line (for references)."""
+
+    data: dict[str, Any]
+    key_lines: dict[str, int]
+    item_lines: dict[str, list[tuple[int, int]]]
+    duplicates: tuple[tuple[str, int], ...]
+
+
+def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
+    """Parse front matter text; raises FrontMatterError with a message and a line."""
+    loader = _LimitedLoader(text)
+    loader.max_aliases = max_aliases
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return FrontMatter({}, {}, {}, ())
+        if not isinstance(node, yaml.MappingNode):
+            raise FrontMatterError(
+                f"front matter is a {_kind(node)}, not a mapping of fields", node.start_mark.line
+            )
+        data = loader.construct_document(node)
+    except FrontMatterError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise FrontMatterError(f"invalid YAML front matter: {problem}", mark.line if mark else 0)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise FrontMatterError(f"invalid YAML front matter: {exc}".splitlines()[0]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise FrontMatterError("front matter is not a mapping of fields")
+    key_lines: dict[str, int] = {}
+    item_lines: dict[str, list[tuple[int, int]]] = {}
+    duplicates: list[tuple[str, int]] = []
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in key_lines:
+            duplicates.append((key, key_node.start_mark.line))
+        key_lines[key] = key_node.start_mark.line
+        if isinstance(value_node, yaml.SequenceNode):
+            item_lines[key] = [(n.start_mark.line, n.start_mark.column) for n in value_node.value]
+        else:
+            item_lines[key] = [(value_node.start_mark.line, value_node.start_mark.column)]
+    return FrontMatter({str(k): v for k, v in data.items()}, key_lines, item_lines, tuple(duplicates))
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "list"
+    return "scalar value"

@@ -1,0 +1,424 @@
+"""The one module that knows the Markdown parser (pyromark, bindings to pulldown-cmark).
+
+It walks the event stream once and collects what the pipeline needs: headings and anchors,
+every link-like reference with the relation its context gives it, prose text for ID mentions and
+placeholders, open questions, and ignore comments. Nothing inside code spans or code blocks is
+taken. Ranges from the parser are UTF-8 byte offsets; ``LineIndex`` turns them into 1-based line
+and character column.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyromark
+
+from ..model import Heading, Placeholder, Question, Reference, RefKind, Relation
+from .ids import Recogniser
+from .slugs import SlugCounter, github_slug
+
+OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_HEADING_ATTRIBUTES
+    | pyromark.Options.ENABLE_YAML_STYLE_METADATA_BLOCKS
+    | pyromark.Options.ENABLE_WIKILINKS
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+)
+
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
+_HTML_ID = re.compile(r"""<[a-z][a-z0-9]*\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
+_IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
+_PLACEHOLDER = re.compile(r"\[(?![xX ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
+_DUE = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
+
+#: Section headings (and bold labels) that give links below them a relation.
+SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
+    "related documents": (None, False),  # decided per item: PRD/RFC -> implements, else related
+    "related documentation": (None, False),
+    "upstream dependencies": (Relation.DEPENDS_ON, False),
+    "upstream": (Relation.DEPENDS_ON, False),
+    "depends on": (Relation.DEPENDS_ON, False),
+    "dependencies": (Relation.DEPENDS_ON, False),
+    "downstream impact": (Relation.DEPENDS_ON, True),
+    "downstream": (Relation.DEPENDS_ON, True),
+    "implements": (Relation.IMPLEMENTS, False),
+    "supersedes": (Relation.SUPERSEDES, False),
+    "superseded by": (Relation.SUPERSEDED_BY, False),
+    "related": (Relation.RELATED, False),
+    "see also": (Relation.RELATED, False),
+}
+
+#: Phrases that open a paragraph or list item and declare the relation of its links.
+_LEAD_PHRASES: tuple[tuple[re.Pattern[str], Relation, bool], ...] = tuple(
+    (re.compile(rf"^\W*(?:status\W*)?{p}\b", re.I), rel, rev)
+    for p, rel, rev in (
+        ("superseded by", Relation.SUPERSEDED_BY, False),
+        ("replaced by", Relation.SUPERSEDED_BY, False),
+        ("supersedes", Relation.SUPERSEDES, False),
+        ("replaces", Relation.SUPERSEDES, False),
+        ("implements", Relation.IMPLEMENTS, False),
+        ("depends on", Relation.DEPENDS_ON, False),
+        ("requires", Relation.DEPENDS_ON, False),
+        ("builds on", Relation.DEPENDS_ON, False),
+        ("amends", Relation.DEPENDS_ON, False),
+        ("clarifies", Relation.DEPENDS_ON, False),
+        ("extends", Relation.DEPENDS_ON, False),
+        ("amended by", Relation.DEPENDS_ON, True),
+        ("clarified by", Relation.DEPENDS_ON, True),
+        ("extended by", Relation.DEPENDS_ON, True),
+        ("related", Relation.RELATED, False),
+        ("see also", Relation.RELATED, False),
+    )
+)
+_UPSTREAM_LABEL = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b", re.I)
+
+
+class LineIndex:
+    """Maps UTF-8 byte offsets to 1-based (line, character column); CR, LF and CRLF all end
+    lines."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(data)]
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines (a final line break does not start a new line)."""
+        count = len(self.starts)
+        if count > 1 and self.starts[-1] == len(self.data):
+            count -= 1
+        return max(count, 1)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), 1-based; the column counts characters, not bytes.
+
+        >>> LineIndex("añb\\nc".encode()).position(3)
+        (1, 3)
+        """
+        offset = max(0, min(offset, len(self.data)))
+        line = bisect_right(self.starts, offset) - 1
+        start = self.starts[line]
+        column = len(self.data[start:offset].decode("utf-8", "replace")) + 1
+        return line + 1, column
+
+
+@dataclass
+class MarkdownFacts:
+    """Everything the walk found, before front matter and recognition are combined."""
+
+    front_matter: tuple[str, int] | None = None
+    headings: list[Heading] = field(default_factory=list)
+    anchors: set[str] = field(default_factory=set)
+    references: list[Reference] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    ignored: set[str] = field(default_factory=set)
+    status_section: str | None = None
+    status_section_line: int = 0
+    first_h2_line: int = 0
+
+
+@dataclass
+class _Block:
+    """A paragraph, list item or table cell being read: its text so far and its relation."""
+
+    text: list[str] = field(default_factory=list)
+    relation: tuple[Relation, bool] | None = None
+    decided: bool = False
+
+
+class _Walker:
+    """One pass over pyromark's events (a small state machine; see ``walk``)."""
+
+    def __init__(self, data: bytes, recogniser: Recogniser) -> None:
+        self.data = data
+        self.lines = LineIndex(data)
+        self.rec = recogniser
+        self.facts = MarkdownFacts()
+        self.slugs = SlugCounter()
+        self.code_depth = 0
+        self.link_depth = 0
+        self.html_depth = 0
+        self.heading: tuple[int, str | None, int, list[str]] | None = None
+        self.section_stack: list[tuple[int, str]] = []
+        self.h2 = ""
+        self.label: tuple[Relation | None, bool] | None = None
+        self.label_list_depth = -1
+        self.list_depth = 0
+        self.blocks: list[_Block] = []
+        self.text_run: list[tuple[str, int, int]] = []
+        self.question: tuple[bool, int, list[str], int] | None = None
+        self.in_status = False
+        self.status_parts: list[str] = []
+        self.status_done = False
+        self.in_metadata = False
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _section_relation(self) -> tuple[Relation | None, bool] | None:
+        if self.label is not None:
+            return self.label
+        for _level, name in reversed(self.section_stack):
+            if name in SECTION_RELATIONS:
+                return SECTION_RELATIONS[name]
+        return None
+
+    def _relation(self, default: Relation) -> tuple[Relation, bool]:
+        block = self.blocks[-1] if self.blocks else None
+        if block is not None and not block.decided:
+            block.decided = True
+            prefix = "".join(block.text)
+            for pattern, rel, rev in _LEAD_PHRASES:
+                if pattern.match(prefix):
+                    block.relation = (rel, rev)
+                    break
+            else:
+                section = self._section_relation()
+                if section is not None:
+                    rel_or_none, rev = section
+                    if rel_or_none is None:
+                        rel_or_none = (
+                            Relation.IMPLEMENTS
+                            if _UPSTREAM_LABEL.match(prefix)
+                            else Relation.RELATED
+                        )
+                    block.relation = (rel_or_none, rev)
+        if block is not None and block.relation is not None:
+            return block.relation
+        section = self._section_relation()
+        if section is not None and section[0] is not None:
+            return section[0], section[1]
+        return default, False
+
+    def _add_reference(
+        self, kind: RefKind, target: str, offset: int, default: Relation, is_id: bool = False
+    ) -> None:
+        relation, reverse = self._relation(default)
+        line, column = self.lines.position(offset)
+        self.facts.references.append(
+            Reference(kind, target, relation, line, column, is_id=is_id, reverse=reverse)
+        )
+
+    def _flush_text(self) -> None:
+        """Scan a run of adjacent prose text for ID mentions and placeholders."""
+        if not self.text_run:
+            return
+        text = "".join(t for t, _, _ in self.text_run)
+        start = self.text_run[0][1]
+        self.text_run = []
+        for match in _PLACEHOLDER.finditer(text):
+            inner = match.group(1)
+            if inner is not None and (not re.search(r"[A-Za-z]", inner) or inner.startswith("^")):
+                continue
+            line, column = self.lines.position(start + len(text[: match.start()].encode()))
+            self.facts.placeholders.append(Placeholder(match.group(0), line, column, self.h2))
+        for index, found in self.rec.find_mentions(text):
+            offset = start + len(text[:index].encode())
+            self._add_reference(RefKind.MENTION, found, offset, Relation.MENTIONS, is_id=True)
+
+    # --- the walk ------------------------------------------------------------------------------
+
+    def walk(self, text: str) -> MarkdownFacts:
+        for event, span in pyromark.events_with_range(text, options=OPTIONS):
+            start = span["start"]
+            if isinstance(event, str):
+                self._simple(event)
+            elif "Text" in event:
+                self._text(event["Text"], start, span["end"])
+            elif "Start" in event:
+                self._flush_text()
+                self._start(event["Start"], start, span["end"])
+            elif "End" in event:
+                self._flush_text()
+                self._end(event["End"], start)
+            else:
+                self._other(event, start, span["end"])
+        self._flush_text()
+        return self.facts
+
+    def _simple(self, event: str) -> None:
+        if event in ("SoftBreak", "HardBreak"):
+            self._append_text(" ")
+        elif event == "Rule":
+            self._flush_text()
+            self.label = None
+
+    def _append_text(self, text: str) -> None:
+        if self.heading is not None:
+            self.heading[3].append(text)
+        if self.blocks:
+            self.blocks[-1].text.append(text)
+        if self.question is not None:
+            self.question[2].append(text)
+        if self.in_status:
+            self.status_parts.append(text)
+
+    def _text(self, text: str, start: int, end: int) -> None:
+        if self.in_metadata:
+            self.facts.front_matter = (text, start)
+            return
+        if self.code_depth:
+            if self.heading is not None:
+                self.heading[3].append(text)
+            return
+        self._append_text(text)
+        if self.link_depth:
+            return
+        if self.text_run and self.text_run[-1][2] != start:
+            self._flush_text()
+        self.text_run.append((text, start, end))
+
+    def _other(self, event: dict[str, Any], start: int, end: int) -> None:
+        self._flush_text()
+        if "Code" in event:
+            self._append_text(event["Code"])
+        elif "Html" in event or "InlineHtml" in event:
+            html = event.get("Html") or event.get("InlineHtml") or ""
+            for match in _HTML_ANCHOR.finditer(html):
+                self.facts.anchors.add(match.group(1))
+            for match in _HTML_ID.finditer(html):
+                self.facts.anchors.add(match.group(1))
+            for match in _IGNORE.finditer(html):
+                self.facts.ignored.update(c.upper() for c in re.split(r"[\s,]+", match.group(1)))
+        elif "TaskListMarker" in event:
+            if any(name.startswith("open question") for _level, name in self.section_stack):
+                line, _ = self.lines.position(start)
+                self.question = (bool(event["TaskListMarker"]), line, [], self.list_depth)
+
+    def _start(self, tag: Any, start: int, end: int) -> None:
+        if isinstance(tag, str):
+            if tag in ("Paragraph", "Item", "TableCell"):
+                self.blocks.append(_Block())
+            elif tag == "HtmlBlock":
+                self.html_depth += 1
+            return
+        name, value = next(iter(tag.items()))
+        if name == "Heading":
+            level = int(value["level"][1:])
+            self.heading = (level, value.get("id"), start, [])
+            self.label = None
+        elif name in ("Link", "Image"):
+            self._link(name, value, start)
+            self.link_depth += 1
+        elif name == "CodeBlock":
+            self.code_depth += 1
+        elif name == "MetadataBlock":
+            self.in_metadata = start == 0
+        elif name == "List":
+            self.list_depth += 1
+
+    def _end(self, tag: Any, start: int) -> None:
+        name = tag if isinstance(tag, str) else next(iter(tag))
+        if name in ("Link", "Image"):
+            self.link_depth = max(0, self.link_depth - 1)
+        elif name == "CodeBlock":
+            self.code_depth = max(0, self.code_depth - 1)
+        elif name == "HtmlBlock":
+            self.html_depth = max(0, self.html_depth - 1)
+        elif name == "MetadataBlock":
+            self.in_metadata = False
+        elif name == "Heading":
+            self._end_heading()
+        elif name == "Paragraph":
+            self._end_paragraph()
+        elif name == "Item":
+            self._end_item()
+        elif name == "TableCell":
+            if self.blocks:
+                self.blocks.pop()
+        elif name == "List":
+            self.list_depth -= 1
+            if self.label is not None and self.list_depth < self.label_list_depth:
+                self.label = None
+
+    def _end_heading(self) -> None:
+        if self.heading is None:
+            return
+        level, explicit, start, parts = self.heading
+        self.heading = None
+        text = " ".join("".join(parts).split())
+        slug = self.slugs.unique(github_slug(text))
+        line, _ = self.lines.position(start)
+        self.facts.headings.append(Heading(level, text, slug, line))
+        self.facts.anchors.add(slug)
+        if explicit:
+            self.facts.anchors.add(explicit)
+        while self.section_stack and self.section_stack[-1][0] >= level:
+            self.section_stack.pop()
+        key = re.sub(r"\s*\(.*?\)\s*$", "", text.lower()).strip(" :")
+        self.section_stack.append((level, key))
+        if level <= 2:
+            self.h2 = slug
+            if level == 2 and not self.facts.first_h2_line:
+                self.facts.first_h2_line = line
+        if self.in_status:
+            self.in_status = False
+            self.status_done = True
+        if level == 2 and key == "status" and not self.status_done:
+            self.in_status = True
+            self.facts.status_section_line = line + 1
+
+    def _end_paragraph(self) -> None:
+        block = self.blocks.pop() if self.blocks else _Block()
+        text = "".join(block.text).strip()
+        if self.in_status and self.facts.status_section is None and text:
+            self.facts.status_section = text
+            self.in_status = False
+            self.status_done = True
+        label = text.lower().strip(" *_:")
+        if text.endswith(":") and label in SECTION_RELATIONS:
+            self.label = SECTION_RELATIONS[label]
+            self.label_list_depth = self.list_depth + 1
+        elif self.list_depth == 0:
+            self.label = None
+
+    def _end_item(self) -> None:
+        if self.blocks:
+            self.blocks.pop()
+        if self.question is not None and self.question[3] == self.list_depth:
+            checked, line, parts, _depth = self.question
+            self.question = None
+            text = " ".join("".join(parts).split())
+            due = _DUE.search(text)
+            self.facts.questions.append(
+                Question(text, checked, due.group(1).strip("*_.,;") if due else None, line)
+            )
+
+    def _link(self, name: str, value: dict[str, Any], start: int) -> None:
+        if self.code_depth:
+            return
+        dest = str(value.get("dest_url") or "")
+        link_type = value.get("link_type")
+        if isinstance(link_type, dict) and "WikiLink" in link_type:
+            found = self.rec.normalise_id(dest.split("#", 1)[0])
+            if found is not None:
+                fragment = dest.partition("#")[2]
+                target = f"{found}#{fragment}" if fragment else found
+                self._add_reference(RefKind.WIKILINK, target, start, Relation.REFERENCES, True)
+            else:
+                self._add_reference(RefKind.WIKILINK, dest, start, Relation.REFERENCES)
+            return
+        if link_type == "Email":
+            dest = dest if dest.startswith("mailto:") else f"mailto:{dest}"
+        kind = (
+            RefKind.IMAGE
+            if name == "Image"
+            else RefKind.AUTOLINK
+            if link_type in ("Autolink", "Email")
+            else RefKind.LINK
+        )
+        self._add_reference(kind, dest, start, Relation.REFERENCES)
+
+
+def walk_markdown(
+    text: str, data: bytes, recogniser: Recogniser
+) -> tuple[MarkdownFacts, LineIndex]:
+    """Parse ``text`` (whose UTF-8 encoding is ``data``) and collect its facts."""
+    walker = _Walker(data, recogniser)
+    return walker.walk(text), walker.lines
