@@ -8,7 +8,7 @@ from typing import Any
 
 from ..config import Limits
 from ..model import Document, Problem, Reference, RefKind
-from .frontmatter import FrontMatterError, load_front_matter
+from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
 from .ids import Recogniser, canonical_id
 from .markdown import LineIndex, walk_markdown
 
@@ -202,6 +202,39 @@ def parse_document(
         status_line=status_line,
         metadata_lines=tuple(sorted(meta_lines.items())),
     )
+
+
+def _front_matter_references(
+    rec: Recogniser, front: FrontMatter, first_line: int, path: str
+) -> list[Reference]:
+    """References declared by front-matter relation keys; values are IDs, paths or lists."""
+    type_hint = str(front.data.get("type") or "").upper()
+    keys = rec.relation_keys(type_hint)
+    out: list[Reference] = []
+    for key, value in front.data.items():
+        relation = keys.get(key) or keys.get(key.lower())
+        if relation is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        positions = front.item_lines.get(key, [])
+        for index, item in enumerate(values):
+            if not isinstance(item, str | int) or isinstance(item, bool) or item == "":
+                continue
+            text = str(item).strip()
+            line, column = positions[index] if index < len(positions) else (0, 0)
+            doc_id = rec.normalise_id(text)
+            out.append(
+                Reference(
+                    RefKind.METADATA,
+                    doc_id or text,
+                    relation,
+                    first_line + line,
+                    column + 1,
+                    is_id=doc_id is not None,
+                    text=key,
+                )
+            )
+    return out
 
 
 def _first_title(facts: Any) -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..config import Config, TypeSpec, normalise_status_word
+from ..model import Relation
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -36,6 +37,7 @@ class Recogniser:
     mention_groups: tuple[str, ...]
     folders: dict[str, str]
     status_aliases: dict[str, str]
+    relations: dict[str, Relation]
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
@@ -61,7 +63,17 @@ class Recogniser:
             mention_groups=groups,
             folders=folders,
             status_aliases=dict(config.status_aliases),
+            relations=dict(config.relations),
         )
+
+    def relation_keys(self, type_name: str) -> dict[str, Relation]:
+        """Front-matter relation keys: the global ones plus those of the type (or of every
+        type when the document's type is not known yet)."""
+        keys = dict(self.relations)
+        for spec in self.types:
+            if spec.relations and (not type_name or spec.name == type_name):
+                keys.update(spec.relations)
+        return keys
 
     def spec(self, name: str) -> TypeSpec | None:
         """The spec of a type, None for DOC."""
