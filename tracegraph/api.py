@@ -63,9 +63,7 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         by_status.setdefault(doc.type, Counter())[doc.status or "(none)"] += 1
     kinds: Counter[str] = Counter(link.reference.kind.value for link in corpus.links)
     targets: Counter[str] = Counter(link.status.value for link in corpus.links)
-    unresolved = sum(
-        targets[t.value] for t in (Target.MISSING, Target.OUTSIDE, Target.UNKNOWN_ID)
-    )
+    unresolved = sum(targets[t.value] for t in (Target.MISSING, Target.OUTSIDE, Target.UNKNOWN_ID))
     return {
         "version": 1,
         "root": corpus.root.as_posix(),

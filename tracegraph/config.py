@@ -117,9 +117,7 @@ class Config:
     include: tuple[str, ...] = ("**/*.md", "**/*.markdown")
     exclude: tuple[str, ...] = ()
     relations: Mapping[str, Relation] = field(default_factory=lambda: dict(DEFAULT_RELATION_KEYS))
-    status_aliases: Mapping[str, str] = field(
-        default_factory=lambda: dict(DEFAULT_STATUS_ALIASES)
-    )
+    status_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_ALIASES))
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
@@ -394,7 +392,10 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
     if "types" in data:
         kwargs["types"] = _types(ctx, data["types"])
     if "relations" in data:
-        kwargs["relations"] = {**config.relations, **_relation_map(ctx, "relations", data["relations"])}
+        kwargs["relations"] = {
+            **config.relations,
+            **_relation_map(ctx, "relations", data["relations"]),
+        }
     if "status_aliases" in data:
         extra = _str_map(ctx, "status_aliases", data["status_aliases"])
         kwargs["status_aliases"] = {**config.status_aliases, **extra}

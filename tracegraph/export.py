@@ -41,7 +41,8 @@ def export_graphml(corpus: Corpus) -> str:
     )
     for source, target, attrs in edges:
         graph.add_edge(source, target, **attrs)
-    return "\n".join(nx.generate_graphml(graph, prettyprint=True)) + "\n"
+    body = "\n".join(nx.generate_graphml(graph, prettyprint=True))
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 
 def export_csv(corpus: Corpus) -> str:

@@ -144,7 +144,9 @@ def parse_document(
             else:
                 front = loaded.data
                 for key, line in loaded.duplicates:
-                    problems.append(Problem(f"front matter key '{key}' is given twice", fm_line + line))
+                    problems.append(
+                        Problem(f"front matter key '{key}' is given twice", fm_line + line)
+                    )
                 for key, line in loaded.key_lines.items():
                     meta_lines[_meta_key(key)] = fm_line + line
                 references.extend(_front_matter_references(recogniser, loaded, fm_line, path))

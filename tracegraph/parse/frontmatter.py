@@ -73,7 +73,8 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FrontMatterError(f"invalid YAML front matter: {problem}", mark.line if mark else 0)
+        line = mark.line if mark else 0
+        raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from None
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise FrontMatterError(f"invalid YAML front matter: {exc}".splitlines()[0]) from None
     finally:
@@ -92,7 +93,9 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
             item_lines[key] = [(n.start_mark.line, n.start_mark.column) for n in value_node.value]
         else:
             item_lines[key] = [(value_node.start_mark.line, value_node.start_mark.column)]
-    return FrontMatter({str(k): v for k, v in data.items()}, key_lines, item_lines, tuple(duplicates))
+    return FrontMatter(
+        {str(k): v for k, v in data.items()}, key_lines, item_lines, tuple(duplicates)
+    )
 
 
 def _kind(node: yaml.Node) -> str:

@@ -34,7 +34,7 @@ _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
 _HTML_ID = re.compile(r"""<[a-z][a-z0-9]*\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
 _IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
-_PLACEHOLDER = re.compile(r"\[(?![xX ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
+_PLACEHOLDER = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
 _DUE = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
 
 #: Section headings (and bold labels) that give links below them a relation.
@@ -286,14 +286,17 @@ class _Walker:
                 self.facts.anchors.add(match.group(1))
             for match in _IGNORE.finditer(html):
                 self.facts.ignored.update(c.upper() for c in re.split(r"[\s,]+", match.group(1)))
-        elif "TaskListMarker" in event:
-            if any(name.startswith("open question") for _level, name in self.section_stack):
-                line, _ = self.lines.position(start)
-                self.question = (bool(event["TaskListMarker"]), line, [], self.list_depth)
+        elif "TaskListMarker" in event and self._in_open_questions():
+            line, _ = self.lines.position(start)
+            self.question = (bool(event["TaskListMarker"]), line, [], self.list_depth)
+
+    def _in_open_questions(self) -> bool:
+        return any(name.startswith("open question") for _level, name in self.section_stack)
 
     def _start(self, tag: Any, start: int, end: int) -> None:
         if isinstance(tag, str):
             if tag in ("Paragraph", "Item", "TableCell"):
+                self._append_text(" ")
                 self.blocks.append(_Block())
             elif tag == "HtmlBlock":
                 self.html_depth += 1

@@ -1,0 +1,63 @@
+"""Type and ID recognition."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracegraph.config import config_from_mapping, default_config
+from tracegraph.parse import Recogniser, parse_document
+
+REC = Recogniser.from_config(default_config())
+
+
+@pytest.mark.parametrize("text", ["ADR-7", "adr-007", "ADR-0007", "adr 7", "ADR7"])
+def test_id_normalisation(text: str) -> None:
+    assert REC.normalise_id(text) == "ADR-0007"
+
+
+@pytest.mark.parametrize("text", ["XYZ-7", "ADR-", "7", "ADR-7-x"])
+def test_not_ids(text: str) -> None:
+    assert REC.normalise_id(text) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "type_", "id_"),
+    [
+        ("adr/0007-use-kafka.md", "# Use Kafka\n", "ADR", "ADR-0007"),
+        ("docs/ADR-0007-use-kafka.md", "# Use Kafka\n", "ADR", "ADR-0007"),
+        ("rfc-12-webhooks.md", "# Webhooks\n", "RFC", "RFC-0012"),
+        ("notes/x.md", "# RFC-12: Webhooks\n", "RFC", "RFC-0012"),
+        ("notes/x.md", "# Technical Design Document: Billing\n", "TDD", None),
+        ("design/billing.md", "# Billing\n", "TDD", None),
+        ("adr/20200924-use-markdown.md", "# Use Markdown\n", "ADR", None),
+        ("notes/x.md", "---\ntype: prd\n---\n# Thing\n", "PRD", None),
+        ("notes/x.md", "# Notes\n", "DOC", None),
+        ("notes/3-x.md", "# 3. Use X\n\n## Context\n\nc\n\n## Decision\n\nd\n", "ADR", "ADR-0003"),
+    ],
+)
+def test_type_and_id(path: str, text: str, type_: str, id_: str | None) -> None:
+    doc = parse_document(path, text.encode(), REC, default_config().limits)
+    assert (doc.type, doc.id) == (type_, id_)
+
+
+def test_custom_type_by_config_alone() -> None:
+    config = config_from_mapping(
+        {
+            "types": {
+                "KEP": {
+                    "folders": ["keps"],
+                    "number_field": "kep-number",
+                    "lifecycle": ["provisional", "implementable", "implemented"],
+                    "relations": {"requires": "depends_on"},
+                }
+            }
+        },
+        "tracegraph.yaml",
+    )
+    rec = Recogniser.from_config(config)
+    text = "---\nkep-number: 1234\nstatus: implementable\nrequires: [KEP-99]\n---\n# Sidecars\n"
+    doc = parse_document("keps/sig-node/sidecars/README.md", text.encode(), rec, config.limits)
+    assert (doc.type, doc.id, doc.status) == ("KEP", "KEP-1234", "implementable")
+    assert [(r.target, r.relation.value) for r in doc.references] == [("KEP-0099", "depends_on")]
+    mention = parse_document("x.md", b"# X\n\nSee KEP-7.\n", rec, config.limits)
+    assert [r.target for r in mention.references] == ["KEP-0007"]

@@ -1,0 +1,314 @@
+"""Parsing: references, headings, anchors, positions, relations."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tracegraph.config import default_config
+from tracegraph.model import Document, RefKind, Relation
+from tracegraph.parse import Recogniser, parse_document
+from tracegraph.parse.markdown import LineIndex
+from tracegraph.parse.slugs import github_slug
+
+CONFIG = default_config()
+REC = Recogniser.from_config(CONFIG)
+
+
+def parse(text: str | bytes, path: str = "docs/x.md") -> Document:
+    data = text if isinstance(text, bytes) else textwrap.dedent(text).lstrip("\n").encode()
+    return parse_document(path, data, REC, CONFIG.limits)
+
+
+def targets(doc: Document) -> list[str]:
+    return [r.target for r in doc.references]
+
+
+def test_line_index_counts_characters_not_bytes() -> None:
+    data = "héllo wörld\n→ [x](y.md)\n".encode()
+    index = LineIndex(data)
+    offset = data.index(b"[x]")
+    assert index.position(offset) == (2, 3)
+    assert index.position(0) == (1, 1)
+
+
+def test_line_index_handles_crlf_and_lone_cr() -> None:
+    data = b"a\r\nb\rc\nd"
+    index = LineIndex(data)
+    assert index.position(data.index(b"b")) == (2, 1)
+    assert index.position(data.index(b"c")) == (3, 1)
+    assert index.position(data.index(b"d")) == (4, 1)
+    assert index.line_count == 4
+
+
+def test_reference_position_after_non_ascii_text() -> None:
+    doc = parse("# Ünïcødé\n\nÀ côté: [link](other.md) and ADR-0007\n")
+    link, mention = doc.references
+    assert (link.line, link.column) == (3, 9)
+    assert (mention.line, mention.column) == (3, 30)
+
+
+def test_links_in_code_are_not_references() -> None:
+    doc = parse(
+        """
+        # T
+
+        ```md
+        [fenced](fenced.md) ADR-0001
+        ```
+
+            [indented](indented.md) ADR-0002
+
+        Inline `[span](span.md)` and `ADR-0003` but [real](real.md).
+        """
+    )
+    assert targets(doc) == ["real.md"]
+
+
+def test_link_kinds() -> None:
+    doc = parse(
+        """
+        # T
+
+        [inline](a.md#frag) ![image](img.png) <https://example.com> [ref][r] [[ADR-7]]
+        [[notes#Heading|label]] <dev@example.com>
+
+        [r]: b.md
+        """
+    )
+    kinds = [(r.kind, r.target) for r in doc.references]
+    assert kinds == [
+        (RefKind.LINK, "a.md#frag"),
+        (RefKind.IMAGE, "img.png"),
+        (RefKind.AUTOLINK, "https://example.com"),
+        (RefKind.LINK, "b.md"),
+        (RefKind.WIKILINK, "ADR-0007"),
+        (RefKind.WIKILINK, "notes#Heading"),
+        (RefKind.AUTOLINK, "mailto:dev@example.com"),
+    ]
+
+
+def test_duplicate_heading_slugs_and_explicit_anchors() -> None:
+    doc = parse(
+        """
+        # Title
+
+        ## Notes
+
+        ## Notes
+
+        ## Notes
+
+        ## API Design (v2) {#api}
+
+        <a name="legacy-anchor"></a>
+        <div id="html-id">x</div>
+        """
+    )
+    assert [h.slug for h in doc.headings] == [
+        "title",
+        "notes",
+        "notes-1",
+        "notes-2",
+        "api-design-v2",
+    ]
+    assert {"notes-1", "notes-2", "api", "api-design-v2", "legacy-anchor", "html-id"} <= doc.anchors
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Monitoring & Observability", "monitoring--observability"),
+        ("Risks & Mitigations", "risks--mitigations"),
+        ("Migration & Backward Compatibility", "migration--backward-compatibility"),
+        ("Über `code` größe", "über-code-größe"),
+        ("snake_case and-dash", "snake_case-and-dash"),
+    ],
+)
+def test_github_slug(text: str, slug: str) -> None:
+    assert github_slug(text) == slug
+
+
+def test_rfc_in_prose_is_not_an_id() -> None:
+    doc = parse("# T\n\nWe follow RFC 7231 and RFC-12 and rfc-13.\n")
+    assert targets(doc) == ["RFC-0012"]
+
+
+def test_id_mentions_are_normalised_and_own_id_skipped() -> None:
+    doc = parse("# ADR-0007: Kafka\n\nSee ADR-7, ADR-0008 and TDD-12.\n", "docs/adr/0007-kafka.md")
+    assert doc.id == "ADR-0007"
+    assert targets(doc) == ["ADR-0008", "TDD-0012"]
+    assert all(r.relation is Relation.MENTIONS for r in doc.references)
+
+
+def test_related_documents_list_gives_relations() -> None:
+    doc = parse(
+        """
+        # TDD: Thing
+
+        **Status:** Approved
+        **Author:** Ann
+
+        **Related Documents:**
+        - PRD: [PRD-1](../prd/PRD-0001-x.md)
+        - RFC: [RFC-2](../rfc/RFC-0002-y.md)
+        - ADRs: [ADR-3](../adr/0003-z.md), ADR-0004
+
+        ## Overview
+
+        Plain [link](other.md).
+        """,
+        "docs/tdd/TDD-0001-thing.md",
+    )
+    rels = {(r.target, r.relation) for r in doc.references}
+    assert rels == {
+        ("../prd/PRD-0001-x.md", Relation.IMPLEMENTS),
+        ("../rfc/RFC-0002-y.md", Relation.IMPLEMENTS),
+        ("../adr/0003-z.md", Relation.RELATED),
+        ("ADR-0004", Relation.RELATED),
+        ("other.md", Relation.REFERENCES),
+    }
+    assert doc.status == "approved"
+    assert doc.meta("author") == "Ann"
+
+
+def test_upstream_and_downstream_sections() -> None:
+    doc = parse(
+        """
+        # T
+
+        ## Dependencies
+
+        ### Upstream Dependencies (Must exist first)
+        - [Auth](auth.md)
+
+        ### Downstream Impact (Who depends on this)
+        - [Billing](billing.md)
+
+        ### Third-Party Services
+        - Stripe
+        """
+    )
+    by_target = {r.target: r for r in doc.references}
+    assert by_target["auth.md"].relation is Relation.DEPENDS_ON
+    assert not by_target["auth.md"].reverse
+    assert by_target["billing.md"].relation is Relation.DEPENDS_ON
+    assert by_target["billing.md"].reverse
+
+
+def test_nygard_status_section_and_supersession() -> None:
+    doc = parse(
+        """
+        # 2. Use RabbitMQ
+
+        Date: 2026-01-02
+
+        ## Status
+
+        Superseded by [5. Use Kafka](0005-use-kafka.md)
+
+        ## Context
+
+        x
+
+        ## Decision
+
+        y
+        """,
+        "decisions/0002-use-rabbitmq.md",
+    )
+    assert (doc.type, doc.id, doc.status) == ("ADR", "ADR-0002", "superseded")
+    (ref,) = doc.references
+    assert ref.relation is Relation.SUPERSEDED_BY
+    assert doc.meta("date") == "2026-01-02"
+
+
+def test_front_matter_relations_and_metadata() -> None:
+    doc = parse(
+        """
+        ---
+        id: rfc-2
+        status: In Review
+        implements: [PRD-1, ../prd/other.md]
+        depends-on: RFC-0001
+        owner: Ann
+        created: 2026-01-05
+        ---
+        # Webhooks
+        """,
+        "docs/rfc/webhooks.md",
+    )
+    assert (doc.type, doc.id, doc.status, doc.title) == ("RFC", "RFC-0002", "in-review", "Webhooks")
+    refs = [(r.target, r.relation, r.is_id, r.line) for r in doc.references]
+    assert refs == [
+        ("PRD-0001", Relation.IMPLEMENTS, True, 4),
+        ("../prd/other.md", Relation.IMPLEMENTS, False, 4),
+        ("RFC-0001", Relation.DEPENDS_ON, True, 5),
+    ]
+    assert doc.meta("created") == "2026-01-05"
+
+
+def test_invalid_front_matter_is_a_problem_not_an_exception() -> None:
+    doc = parse("---\nid: [unclosed\nstatus: x\n---\n# T\n")
+    assert doc.problems
+    assert "invalid YAML" in doc.problems[0].message
+    assert doc.problems[0].line >= 2
+
+
+def test_undecodable_bytes_are_a_problem() -> None:
+    doc = parse(b"# Title\n\nbad \xff\xfe byte [x](y.md)\n")
+    assert doc.problems[0].message.startswith("text is not valid UTF-8")
+    assert doc.problems[0].line == 3
+    assert targets(doc) == ["y.md"]
+
+
+def test_placeholders_and_task_boxes() -> None:
+    doc = parse(
+        """
+        # T
+
+        **Last Updated:** [Date]
+
+        - [ ] open task
+        - [x] done task
+
+        Latency < [X]ms, see [a link](x.md), citation [1], TBD.
+
+        ## Approval
+
+        **Architect:** [Name] - [Date]
+        """
+    )
+    found = [(p.text, p.section) for p in doc.placeholders]
+    assert found == [
+        ("[Date]", "t"),
+        ("[X]", "t"),
+        ("TBD", "t"),
+        ("[Name]", "approval"),
+        ("[Date]", "approval"),
+    ]
+
+
+def test_open_questions_with_due_dates() -> None:
+    doc = parse(
+        """
+        # T
+
+        ## Open Questions
+
+        - [ ] **Question 1:** Which queue?
+          - **Owner:** Ann
+          - **Due:** 2026-09-01
+        - [x] **Question 2:** Done already
+        """
+    )
+    assert [(q.checked, q.due, q.line) for q in doc.questions] == [
+        (False, "2026-09-01", 5),
+        (True, None, 8),
+    ]
+
+
+def test_ignore_comment() -> None:
+    doc = parse("# T\n\n<!-- tracegraph: ignore TG201, tg402 -->\n")
+    assert doc.ignored_rules == frozenset({"TG201", "TG402"})

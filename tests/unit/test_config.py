@@ -1,0 +1,55 @@
+"""Configuration loading and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracegraph.config import load_config
+from tracegraph.errors import ConfigError
+
+
+def test_defaults_without_file(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    assert [t.name for t in config.types] == ["PRD", "RFC", "ADR", "TDD"]
+    assert config.source is None
+
+
+def test_unknown_key_names_file_line_and_key(tmp_path: Path) -> None:
+    (tmp_path / "tracegraph.yaml").write_text(
+        "include: ['*.md']\ntypes:\n  ADR:\n    foldrs: [x]\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith("tracegraph.yaml:4: types.ADR.foldrs: unknown key")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    (tmp_path / ".tracegraph.yaml").write_text("limits:\n  max_file_bytes: lots\n")
+    with pytest.raises(ConfigError, match=r"\.tracegraph\.yaml:2: limits\.max_file_bytes"):
+        load_config(tmp_path)
+
+
+def test_invalid_yaml(tmp_path: Path) -> None:
+    (tmp_path / "tracegraph.yaml").write_text("types: [\n")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_config(tmp_path)
+
+
+def test_pyproject_section(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.tracegraph]\nexclude = ["vendor/**"]\n[tool.tracegraph.rules]\nignore = ["tg501"]\n'
+    )
+    config = load_config(tmp_path)
+    assert config.exclude == ("vendor/**",)
+    assert config.rules.ignore == ("TG501",)
+
+
+def test_type_override_keeps_other_fields(tmp_path: Path) -> None:
+    (tmp_path / "tracegraph.yaml").write_text("types:\n  adr:\n    folders: [arch]\n")
+    config = load_config(tmp_path)
+    adr = config.type_spec("ADR")
+    assert adr is not None
+    assert adr.folders == ("arch",)
+    assert adr.lifecycle == ("proposed", "accepted")

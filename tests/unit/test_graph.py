@@ -1,0 +1,122 @@
+"""Resolution and the graph: targets, direction, IDs, folders, root-relative links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from tracegraph import api
+from tracegraph.graph import Corpus
+from tracegraph.model import Target
+
+Tree = Callable[[Mapping[str, str | bytes]], Path]
+
+
+def statuses(corpus: Corpus, source: str) -> dict[str, tuple[Target, str | None]]:
+    return {
+        link.reference.target: (link.status, link.path)
+        for link in corpus.links
+        if link.source == source
+    }
+
+
+def test_resolution_targets(tree: Tree) -> None:
+    root = tree(
+        {
+            "docs/guide.md": """
+                # Guide
+
+                [sibling](other.md) [up](../README.md) [rooted](/src/app.py#L10)
+                [folder](../src/) [docs-folder](sub) [missing](nope.md) [escape](../../x.md)
+                [web](https://example.com) [self](#guide) [pct](my%20file.md) [file](file:///etc/passwd)
+                [adr](adr) See ADR-7 and ADR-99.
+                """,
+            "docs/other.md": "# Other\n",
+            "docs/my file.md": "# Spaces\n",
+            "docs/sub/index.md": "# Sub index\n",
+            "docs/adr/0007-x.md": "# X\n",
+            "README.md": "# Readme\n",
+            "src/app.py": "print()\n",
+        }
+    )
+    corpus = api.scan(root)
+    got = statuses(corpus, "docs/guide.md")
+    assert got == {
+        "other.md": (Target.DOCUMENT, "docs/other.md"),
+        "../README.md": (Target.DOCUMENT, "README.md"),
+        "/src/app.py#L10": (Target.ARTIFACT, "src/app.py"),
+        "../src/": (Target.ARTIFACT, "src"),
+        "sub": (Target.DOCUMENT, "docs/sub/index.md"),
+        "nope.md": (Target.MISSING, "docs/nope.md"),
+        "../../x.md": (Target.OUTSIDE, "../x.md"),
+        "https://example.com": (Target.EXTERNAL, None),
+        "#guide": (Target.SELF, "docs/guide.md"),
+        "my%20file.md": (Target.DOCUMENT, "docs/my file.md"),
+        "file:///etc/passwd": (Target.OUTSIDE, None),
+        "adr": (Target.ARTIFACT, "docs/adr"),
+        "ADR-0007": (Target.DOCUMENT, "docs/adr/0007-x.md"),
+        "ADR-0099": (Target.UNKNOWN_ID, None),
+    }
+
+
+def test_edge_direction_and_reversal(tree: Tree) -> None:
+    root = tree(
+        {
+            "prd/PRD-0001-a.md": "# A\n",
+            "rfc/RFC-0001-b.md": "---\nimplements: [PRD-1]\n---\n# B\n",
+            "tdd/TDD-0001-c.md": """
+                # C
+
+                **Related Documents:**
+                - RFC: [RFC-1](../rfc/RFC-0001-b.md)
+
+                ## Dependencies
+
+                ### Downstream Impact
+                - [Billing](../tdd/TDD-0002-d.md)
+                """,
+            "tdd/TDD-0002-d.md": "# D\n",
+            "adr/0001-old.md": "# 1. Old\n\n## Status\n\nSuperseded by [ADR-2](0002-new.md)\n",
+            "adr/0002-new.md": "# 2. New\n\n## Status\n\nAccepted\n",
+        }
+    )
+    corpus = api.scan(root)
+    edges = sorted((s, t, d["relation"]) for s, t, d in corpus.graph.edges(data=True))
+    assert edges == [
+        ("adr/0002-new.md", "adr/0001-old.md", "supersedes"),
+        ("rfc/RFC-0001-b.md", "prd/PRD-0001-a.md", "implements"),
+        ("tdd/TDD-0001-c.md", "rfc/RFC-0001-b.md", "implements"),
+        ("tdd/TDD-0002-d.md", "tdd/TDD-0001-c.md", "depends_on"),
+    ]
+    supersedes = next(
+        d for _, _, d in corpus.graph.edges(data=True) if d["relation"] == "supersedes"
+    )
+    assert supersedes["declared_by"] == "adr/0001-old.md"
+
+
+def test_node_attributes(tree: Tree) -> None:
+    root = tree({"adr/0003-x.md": "# 3. Use X\n\n## Status\n\nProposed\n", "notes.md": "# N\n"})
+    corpus = api.scan(root)
+    assert corpus.graph.nodes["adr/0003-x.md"] == {
+        "id": "ADR-0003",
+        "path": "adr/0003-x.md",
+        "type": "ADR",
+        "status": "proposed",
+        "title": "3. Use X",
+    }
+    assert corpus.graph.nodes["notes.md"]["id"] == "notes.md"
+
+
+def test_find_by_any_spelling_and_suggestions(tree: Tree) -> None:
+    root = tree({"adr/0007-x.md": "# X\n", "adr/0008-y.md": "# Y\n"})
+    corpus = api.scan(root)
+    assert corpus.find("adr-7").path == "adr/0007-x.md"
+    assert corpus.find("ADR-0007").path == "adr/0007-x.md"
+    assert corpus.find("adr/0008-y.md").id == "ADR-0008"
+    try:
+        corpus.find("ADR-0009")
+    except Exception as exc:  # NotFoundError
+        assert "did you mean" in str(exc)
+        assert "ADR-0008" in str(exc)
+    else:
+        raise AssertionError("expected NotFoundError")
