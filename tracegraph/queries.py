@@ -1,0 +1,517 @@
+"""Queries over the graph: downstream (impact), upstream, paths between two documents, a
+document card, and what a set of changed files touches.
+
+Direction (DESIGN.md section 2): an edge ``A -> B`` means A rests on B. Everything downstream of X
+has a path *to* X, so ``downstream`` walks predecessors and ``upstream`` walks successors.
+
+Every function is deterministic. A traversal is a breadth-first search whose neighbours are taken
+in sorted path order, so each node's ``via`` is its shortest chain from the root and, among chains
+of that length, the one whose sequence of paths sorts first. Node keys are paths; the short names
+users see (IDs, or paths for documents without one) come from the ``id`` node attribute.
+"""
+
+from __future__ import annotations
+
+import importlib
+import posixpath
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal
+
+import networkx as nx
+
+from .graph import Corpus
+from .model import Document, Finding, Link, Relation, Target
+
+Direction = Literal["downstream", "upstream"]
+
+#: Strongest first: when two documents are joined by several edges, a hop shows the strongest.
+RELATION_RANK = {relation.value: rank for rank, relation in enumerate(Relation)}
+
+#: Relations whose edges mark their target as superseded.
+SUPERSEDES = Relation.SUPERSEDES.value
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One edge of a chain, in graph direction: ``source`` rests on ``target`` (paths)."""
+
+    source: str
+    relation: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A document reached by a traversal, at its shortest depth.
+
+    ``via`` is the chain of edges that explains it, ordered from the root outward: the first hop
+    touches the root, the last touches this document.
+    """
+
+    path: str
+    id: str
+    type: str
+    status: str
+    title: str
+    depth: int
+    via: tuple[Hop, ...]
+
+    @property
+    def parent(self) -> str:
+        """The path of the document this one hangs from in the traversal tree."""
+        last = self.via[-1]
+        return last.target if last.source == self.path else last.source
+
+
+@dataclass(frozen=True)
+class Traversal:
+    """The result of ``downstream`` or ``upstream``.
+
+    ``nodes`` excludes the root and is in breadth-first order (depth, then chain). ``edges`` are
+    the traversable edges among the root and the nodes (one per document pair, strongest
+    relation), for "(see above)" lines and diagrams.
+    """
+
+    root: str
+    direction: Direction
+    depth_limit: int | None
+    relations: frozenset[str] | None
+    nodes: tuple[Reached, ...]
+    edges: tuple[Hop, ...]
+
+    def paths(self) -> tuple[str, ...]:
+        """The root followed by every reached document, in traversal order."""
+        return (self.root, *(n.path for n in self.nodes))
+
+
+@dataclass(frozen=True)
+class Chains:
+    """Shortest chains between two documents; ``forward`` when ``source`` rests (transitively)
+    on ``target``, ``backward`` when ``target`` rests on ``source``. Each chain is in graph
+    direction. ``truncated`` says more chains of the same length exist than were kept."""
+
+    source: str
+    target: str
+    forward: tuple[tuple[Hop, ...], ...]
+    backward: tuple[tuple[Hop, ...], ...]
+    truncated: bool = False
+
+    @property
+    def found(self) -> bool:
+        """Whether the two documents are connected in either direction."""
+        return bool(self.forward or self.backward)
+
+
+@dataclass(frozen=True, slots=True)
+class CardEdge:
+    """One graph edge seen from a document card: the other end, where it is written."""
+
+    relation: str
+    other: str
+    line: int
+    column: int
+    declared_by: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything about one document: ``outbound`` is what it rests on (its out-edges, grouped
+    by relation), ``inbound`` what rests on it; ``other`` lists references that resolve to no
+    document (artifacts, external URLs, broken ones). ``findings`` is None when the checks are
+    not available."""
+
+    document: Document
+    outbound: tuple[tuple[str, tuple[CardEdge, ...]], ...]
+    inbound: tuple[tuple[str, tuple[CardEdge, ...]], ...]
+    other: tuple[Link, ...]
+    superseded_by: tuple[str, ...]
+    findings: tuple[Finding, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRoot:
+    """A document a change starts from, and the changed files that make it one (its own path
+    when the document itself changed, else the artifacts it links to)."""
+
+    path: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """A document a change touches: its shortest depth from any root and the roots (paths) it is
+    reached from, itself included when it is a root."""
+
+    path: str
+    id: str
+    type: str
+    status: str
+    title: str
+    depth: int
+    roots: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChangeImpact:
+    """What a set of changed files touches. ``unmatched`` holds changed files that are neither
+    documents nor linked from any document."""
+
+    changed: tuple[str, ...]
+    roots: tuple[ChangeRoot, ...]
+    affected: tuple[Affected, ...]
+    unmatched: tuple[str, ...]
+
+
+def relation_key(data: dict[str, Any]) -> tuple[int, int, int]:
+    """Sort key of an edge's attributes: strongest relation, then the earliest line."""
+    return (
+        RELATION_RANK.get(data.get("relation", ""), len(RELATION_RANK)),
+        int(data.get("line", 0)),
+        int(data.get("column", 0)),
+    )
+
+
+def strongest_relation(
+    graph: nx.MultiDiGraph, source: str, target: str, relations: Collection[str] | None = None
+) -> str | None:
+    """The strongest relation among the edges ``source -> target`` (None when none qualifies).
+
+    >>> g = nx.MultiDiGraph()
+    >>> _ = g.add_edge("t.md", "r.md", relation="references", line=9)
+    >>> _ = g.add_edge("t.md", "r.md", relation="implements", line=3)
+    >>> strongest_relation(g, "t.md", "r.md")
+    'implements'
+    """
+    datas = graph.get_edge_data(source, target) or {}
+    allowed = [d for d in datas.values() if relations is None or d.get("relation") in relations]
+    if not allowed:
+        return None
+    return str(min(allowed, key=relation_key)["relation"])
+
+
+def _neighbours(
+    graph: nx.MultiDiGraph, direction: Direction, relations: Collection[str] | None
+) -> Callable[[str], Iterator[str]]:
+    """Sorted traversal neighbours: predecessors downstream, successors upstream."""
+    edges = graph.in_edges if direction == "downstream" else graph.out_edges
+    end = 0 if direction == "downstream" else 1
+
+    def neighbours(node: str) -> Iterator[str]:
+        found = {
+            edge[end]
+            for edge in edges(node, data="relation")
+            if relations is None or edge[2] in relations
+        }
+        found.discard(node)
+        return iter(sorted(found))
+
+    return neighbours
+
+
+def _hop(direction: Direction, parent: str, child: str, relation: str) -> Hop:
+    if direction == "downstream":
+        return Hop(child, relation, parent)
+    return Hop(parent, relation, child)
+
+
+def traverse(
+    corpus: Corpus,
+    doc: str | Document,
+    direction: Direction,
+    depth: int | None = None,
+    relations: Iterable[str] | None = None,
+) -> Traversal:
+    """Breadth-first search from ``doc`` (a path, or anything ``Corpus.find`` accepts)."""
+    root = _path_of(corpus, doc)
+    allowed = frozenset(relations) if relations is not None else None
+    graph = corpus.graph
+    neighbours = _neighbours(graph, direction, allowed)
+    depths = {root: 0}
+    vias: dict[str, tuple[Hop, ...]] = {root: ()}
+    nodes: list[Reached] = []
+    for parent, child in nx.generic_bfs_edges(graph, root, neighbours, depth_limit=depth):
+        source, target = (child, parent) if direction == "downstream" else (parent, child)
+        relation = strongest_relation(graph, source, target, allowed)
+        assert relation is not None  # the neighbour function only yields allowed edges
+        depths[child] = depths[parent] + 1
+        vias[child] = (*vias[parent], _hop(direction, parent, child, relation))
+        attrs = graph.nodes[child]
+        nodes.append(
+            Reached(
+                path=child,
+                id=attrs["id"],
+                type=attrs["type"],
+                status=attrs["status"],
+                title=attrs["title"],
+                depth=depths[child],
+                via=vias[child],
+            )
+        )
+    return Traversal(
+        root=root,
+        direction=direction,
+        depth_limit=depth,
+        relations=allowed,
+        nodes=tuple(nodes),
+        edges=_induced_hops(graph, depths, allowed),
+    )
+
+
+def downstream(
+    corpus: Corpus,
+    doc: str | Document,
+    depth: int | None = None,
+    relations: Iterable[str] | None = None,
+) -> Traversal:
+    """Everything that rests on ``doc``, transitively: its impact.
+
+    >>> [n.id for n in downstream(scan("sample_repo"), "RFC-0002").nodes]  # doctest: +SKIP
+    ['TDD-0002', 'TDD-0003']
+    """
+    return traverse(corpus, doc, "downstream", depth, relations)
+
+
+def upstream(
+    corpus: Corpus,
+    doc: str | Document,
+    depth: int | None = None,
+    relations: Iterable[str] | None = None,
+) -> Traversal:
+    """Everything ``doc`` rests on, transitively."""
+    return traverse(corpus, doc, "upstream", depth, relations)
+
+
+def _induced_hops(
+    graph: nx.MultiDiGraph, depths: dict[str, int], relations: frozenset[str] | None
+) -> tuple[Hop, ...]:
+    hops = []
+    for source in sorted(depths):
+        for target in sorted(set(graph.successors(source))):
+            if target in depths and target != source:
+                relation = strongest_relation(graph, source, target, relations)
+                if relation is not None:
+                    hops.append(Hop(source, relation, target))
+    return tuple(hops)
+
+
+def paths_between(
+    corpus: Corpus,
+    a: str | Document,
+    b: str | Document,
+    relations: Iterable[str] | None = None,
+    limit: int = 100,
+) -> Chains:
+    """All shortest chains between two documents, in either direction (at most ``limit`` per
+    direction), each hop with its strongest relation."""
+    source, target = _path_of(corpus, a), _path_of(corpus, b)
+    allowed = frozenset(relations) if relations is not None else None
+    graph: nx.MultiDiGraph = corpus.graph
+    if allowed is not None:
+        graph = nx.subgraph_view(
+            graph, filter_edge=lambda u, v, k: corpus.graph.edges[u, v, k]["relation"] in allowed
+        )
+    forward, cut_f = _shortest_chains(graph, source, target, allowed, limit)
+    backward, cut_b = _shortest_chains(graph, target, source, allowed, limit)
+    return Chains(source, target, forward, backward, cut_f or cut_b)
+
+
+def _shortest_chains(
+    graph: nx.MultiDiGraph,
+    source: str,
+    target: str,
+    relations: frozenset[str] | None,
+    limit: int,
+) -> tuple[tuple[tuple[Hop, ...], ...], bool]:
+    if source == target or not nx.has_path(graph, source, target):
+        return (), False
+    found: list[list[str]] = []
+    # The graph is built in sorted order, so which chains are kept past ``limit`` is stable.
+    for nodes in nx.all_shortest_paths(graph, source, target):
+        found.append(nodes)
+        if len(found) > limit:
+            break
+    found.sort()
+    chains = tuple(
+        tuple(
+            Hop(u, strongest_relation(graph, u, v, relations) or "", v) for u, v in pairwise(nodes)
+        )
+        for nodes in found[:limit]
+    )
+    return chains, len(found) > limit
+
+
+def superseded_by(corpus: Corpus, path: str) -> tuple[str, ...]:
+    """The documents (paths) that declare they supersede ``path``."""
+    graph = corpus.graph
+    return tuple(
+        sorted({u for u, _, rel in graph.in_edges(path, data="relation") if rel == SUPERSEDES})
+    )
+
+
+def is_superseded(corpus: Corpus, path: str) -> bool:
+    """Whether a document is superseded: by its status, or by another document's
+    ``supersedes`` edge."""
+    return corpus.graph.nodes[path]["status"] == "superseded" or bool(superseded_by(corpus, path))
+
+
+def show(corpus: Corpus, doc: str | Document) -> Card:
+    """A document card: metadata, edges grouped by relation, other references, findings."""
+    path = _path_of(corpus, doc)
+    graph = corpus.graph
+    outbound = _group(
+        CardEdge(d["relation"], v, d["line"], d["column"], d["declared_by"], d["kind"])
+        for _, v, d in graph.out_edges(path, data=True)
+    )
+    inbound = _group(
+        CardEdge(d["relation"], u, d["line"], d["column"], d["declared_by"], d["kind"])
+        for u, _, d in graph.in_edges(path, data=True)
+    )
+    other = tuple(
+        sorted(
+            (
+                link
+                for link in corpus.links
+                if link.source == path and link.status is not Target.DOCUMENT
+            ),
+            key=lambda link: (link.reference.line, link.reference.column, link.reference.target),
+        )
+    )
+    return Card(
+        document=corpus.document(path),
+        outbound=outbound,
+        inbound=inbound,
+        other=other,
+        superseded_by=superseded_by(corpus, path),
+        findings=_findings_of(corpus, path),
+    )
+
+
+def _group(edges: Iterable[CardEdge]) -> tuple[tuple[str, tuple[CardEdge, ...]], ...]:
+    groups: dict[str, list[CardEdge]] = {}
+    for edge in edges:
+        groups.setdefault(edge.relation, []).append(edge)
+    return tuple(
+        (
+            relation,
+            tuple(sorted(items, key=lambda e: (e.other, e.declared_by, e.line, e.column))),
+        )
+        for relation, items in sorted(
+            groups.items(), key=lambda kv: (RELATION_RANK.get(kv[0], 99), kv[0])
+        )
+    )
+
+
+def _findings_of(corpus: Corpus, path: str) -> tuple[Finding, ...] | None:
+    """The findings located in ``path``, or None when ``tracegraph.checks`` is not installed
+    (the checks are optional for queries; imported lazily to keep queries independent)."""
+    try:
+        checks = importlib.import_module("tracegraph.checks")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("tracegraph.checks", "tracegraph"):
+            return None
+        raise
+    run = getattr(checks, "check", None) or getattr(checks, "run_checks", None)
+    if run is None:
+        return None
+    findings: Iterable[Finding] = run(corpus)
+    return tuple(sorted(f for f in findings if f.path == path))
+
+
+def affected_by_change(
+    corpus: Corpus,
+    changed_paths: Iterable[str],
+    depth: int | None = None,
+    relations: Iterable[str] | None = None,
+) -> ChangeImpact:
+    """What a change touches: changed documents are roots; a changed non-document file makes
+    every document that links to it (or to a folder holding it) a root; then everything
+    downstream of each root. Paths are POSIX, relative to the root."""
+    changed = tuple(sorted({_normalise(p) for p in changed_paths} - {""}))
+    allowed = frozenset(relations) if relations is not None else None
+    linked_by = _artifact_links(corpus)
+    root_files: dict[str, set[str]] = {}
+    unmatched: list[str] = []
+    for path in changed:
+        if path in corpus.by_path:
+            root_files.setdefault(path, set()).add(path)
+            continue
+        sources = _documents_linking(linked_by, path)
+        if not sources:
+            unmatched.append(path)
+        for source in sources:
+            root_files.setdefault(source, set()).add(path)
+    roots = tuple(ChangeRoot(p, tuple(sorted(files))) for p, files in sorted(root_files.items()))
+    best: dict[str, int] = {}
+    reached_from: dict[str, set[str]] = {}
+    for root in roots:
+        for path, dist in ((root.path, 0), *_depths(corpus, root.path, depth, allowed)):
+            reached_from.setdefault(path, set()).add(root.path)
+            best[path] = min(best.get(path, dist), dist)
+    graph = corpus.graph
+    affected = tuple(
+        Affected(
+            path=path,
+            id=graph.nodes[path]["id"],
+            type=graph.nodes[path]["type"],
+            status=graph.nodes[path]["status"],
+            title=graph.nodes[path]["title"],
+            depth=best[path],
+            roots=tuple(sorted(reached_from[path])),
+        )
+        for path in sorted(best, key=lambda p: (best[p], graph.nodes[p]["id"], p))
+    )
+    return ChangeImpact(changed, roots, affected, tuple(unmatched))
+
+
+def _depths(
+    corpus: Corpus, root: str, depth: int | None, relations: frozenset[str] | None
+) -> Iterator[tuple[str, int]]:
+    for node in traverse(corpus, root, "downstream", depth, relations).nodes:
+        yield node.path, node.depth
+
+
+def _artifact_links(corpus: Corpus) -> dict[str, set[str]]:
+    """Target path -> documents linking to it, for links to non-documents (existing artifacts
+    and folders, and missing files, so that deleting a file still touches its citers)."""
+    out: dict[str, set[str]] = {}
+    for link in corpus.links:
+        if link.status in (Target.ARTIFACT, Target.MISSING) and link.path:
+            out.setdefault(link.path, set()).add(link.source)
+    return out
+
+
+def _documents_linking(linked_by: dict[str, set[str]], path: str) -> set[str]:
+    """Documents linking to ``path`` itself or to any folder above it."""
+    found = set(linked_by.get(path, ()))
+    parent = posixpath.dirname(path)
+    while parent:
+        found |= linked_by.get(parent, set())
+        parent = posixpath.dirname(parent)
+    return found
+
+
+def _normalise(path: str) -> str:
+    cleaned = posixpath.normpath(path.replace("\\", "/"))
+    return "" if cleaned == "." else cleaned.removeprefix("./")
+
+
+def relative_to_root(corpus: Corpus, path: str, cwd: Path | None = None) -> str:
+    """A path given on the command line, as POSIX relative to the scanned root: resolved
+    against ``cwd`` when that lands inside the root, else taken as already root-relative."""
+    base = (cwd or Path.cwd()) / path
+    try:
+        return _normalise(base.resolve().relative_to(corpus.root.resolve()).as_posix())
+    except (ValueError, OSError):
+        return _normalise(path)
+
+
+def _path_of(corpus: Corpus, doc: str | Document) -> str:
+    if isinstance(doc, Document):
+        return doc.path
+    if doc in corpus.by_path:
+        return doc
+    return corpus.find(doc).path
