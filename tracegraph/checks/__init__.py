@@ -1,0 +1,190 @@
+"""checks: independent rules over the read-only graph, registered in one explicit table.
+
+Each rule is a function from a ``CheckContext`` to ``Hit`` values; its docstring is its
+documentation (what it finds, why it matters, an example, how to fix) and is what
+``tracegraph rules CODE`` prints. ``run_checks`` applies selection, severity overrides, per-path
+and in-document ignores, and returns findings sorted by path, line, column and code.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from ..config import Config
+from ..crawl import matches_glob
+from ..errors import UsageError
+from ..graph import Corpus
+from ..model import Finding, Severity
+from . import freshness, lifecycle, links, problems, structure, templates
+from .context import CheckContext, Hit
+from .templating import load_templates
+
+__all__ = [
+    "ALL_RULES",
+    "RULES_BY_CODE",
+    "CheckContext",
+    "Hit",
+    "Rule",
+    "parse_codes",
+    "run_checks",
+    "select_rules",
+]
+
+RuleFunc = Callable[[CheckContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One registered rule: stable code, name, default severity and the function."""
+
+    code: str
+    name: str
+    severity: Severity
+    check: RuleFunc
+
+    @property
+    def doc(self) -> str:
+        """The rule's documentation (its function's docstring, dedented)."""
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the documentation: what the rule finds."""
+        return " ".join(self.doc.split("\n\n", 1)[0].split())
+
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+#: Every rule, in code order (DESIGN.md section 6). TG503 (git history) is not implemented yet.
+ALL_RULES: tuple[Rule, ...] = (
+    Rule("TG101", "broken-link", E, links.find_broken_links),
+    Rule("TG102", "broken-anchor", E, links.find_broken_anchors),
+    Rule("TG103", "unknown-id", E, links.find_unknown_ids),
+    Rule("TG104", "link-outside-root", E, links.find_links_outside_root),
+    Rule("TG201", "orphan", W, structure.find_orphans),
+    Rule("TG202", "uncovered", W, structure.find_uncovered),
+    Rule("TG203", "dependency-cycle", E, structure.find_cycles),
+    Rule("TG204", "supersession-mismatch", W, structure.find_supersession_mismatches),
+    Rule("TG301", "cites-superseded", W, lifecycle.find_cited_superseded),
+    Rule("TG302", "status-inversion", W, lifecycle.find_status_inversions),
+    Rule("TG303", "unknown-status", W, lifecycle.find_unknown_statuses),
+    Rule("TG304", "approval-missing", W, lifecycle.find_missing_approvals),
+    Rule("TG401", "missing-section", W, templates.find_missing_sections),
+    Rule("TG402", "placeholder", W, templates.find_placeholders),
+    Rule("TG403", "missing-metadata", W, templates.find_missing_metadata),
+    Rule("TG501", "stale", INFO, freshness.find_stale),
+    Rule("TG502", "overdue-question", W, freshness.find_overdue_questions),
+    Rule("TG601", "duplicate-id", E, structure.find_duplicate_ids),
+    Rule("TG602", "parse-error", E, problems.find_parse_errors),
+)
+RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+#: File names that are templates, not documents: their placeholders are the point.
+TEMPLATE_STEMS = ("template", "_template", "-template")
+
+
+def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
+    """Split ``--select TG1,TG203`` style values into upper-case codes or prefixes; raise
+    UsageError for anything that is not a known code or a prefix of one."""
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            code = part.strip().upper()
+            if not code:
+                continue
+            if code != "ALL" and not any(r.code.startswith(code) for r in ALL_RULES):
+                raise UsageError(
+                    f"unknown rule code '{part.strip()}' (codes: TG101-TG602; "
+                    "see `tracegraph rules`)"
+                )
+            out.append(code)
+    return tuple(out)
+
+
+def _matches(code: str, patterns: Iterable[str]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+
+def select_rules(
+    select: Iterable[str] = (), ignore: Iterable[str] = (), config: Config | None = None
+) -> tuple[Rule, ...]:
+    """The rules to run: command-line selection wins over config; ignores add up."""
+    chosen = tuple(select) or (config.rules.select if config else ())
+    dropped = tuple(ignore) + (config.rules.ignore if config else ())
+    return tuple(
+        rule
+        for rule in ALL_RULES
+        if (not chosen or _matches(rule.code, chosen)) and not _matches(rule.code, dropped)
+    )
+
+
+def is_template_file(path: str) -> bool:
+    """Whether a path is a document template (``template.md``, ``adr-template.md``)."""
+    stem = path.rsplit("/", 1)[-1].lower().rsplit(".", 1)[0]
+    return stem == TEMPLATE_STEMS[0] or stem.endswith(TEMPLATE_STEMS[1:])
+
+
+def run_checks(
+    corpus: Corpus,
+    config: Config | None = None,
+    *,
+    today: date | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> list[Finding]:
+    """Run the selected rules over ``corpus`` and return sorted findings.
+
+    Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
+    (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
+    that document. Template files (``template.md``, ``*-template.md``) are not checked.
+    """
+    config = config or corpus.config
+    context = CheckContext(
+        corpus=corpus,
+        config=config,
+        today=today or date.today(),
+        templates=load_templates(config, corpus.root),
+    )
+    findings: dict[tuple[object, ...], Finding] = {}
+    for rule in select_rules(select, ignore, config):
+        severity = config.rules.severity.get(rule.code, rule.severity)
+        for hit in _hits(rule, context):
+            if _silenced(rule.code, hit.path, corpus, config):
+                continue
+            finding = Finding(
+                path=hit.path,
+                line=hit.line,
+                column=hit.column,
+                code=rule.code,
+                severity=severity,
+                rule=rule.name,
+                message=hit.message,
+                target=hit.target,
+                document=hit.document,
+            )
+            findings.setdefault(sort_key(finding), finding)
+    return [findings[key] for key in sorted(findings)]
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
+    """Findings sort by path, line, column, code (and message, for a total order)."""
+    return (finding.path, finding.line, finding.column, finding.code, finding.message)
+
+
+def _hits(rule: Rule, context: CheckContext) -> Iterator[Hit]:
+    yield from rule.check(context)
+
+
+def _silenced(code: str, path: str, corpus: Corpus, config: Config) -> bool:
+    if is_template_file(path):
+        return True
+    doc = corpus.by_path.get(path)
+    if doc is not None and _matches(code, doc.ignored_rules):
+        return True
+    return any(
+        _matches(code, codes) and matches_glob(path, glob)
+        for glob, codes in config.rules.per_path_ignores.items()
+    )

@@ -1,0 +1,96 @@
+"""What every rule receives: the read-only corpus, the config, "today" and the templates.
+
+Rules do not know their own code, name or severity: they yield ``Hit`` values and the registry
+in ``tracegraph.checks`` turns them into ``Finding`` values, so the table is the one place that
+says which rule is which.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from ..config import Config, TypeSpec
+from ..graph import Corpus
+from ..model import Document
+from .templating import Template
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One problem a rule found, before the registry gives it code, name and severity."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    target: str | None = None
+    document: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a rule may look at; nothing here is mutated by a rule."""
+
+    corpus: Corpus
+    config: Config
+    today: date
+    templates: dict[str, Template] = field(default_factory=dict)
+
+    def spec(self, doc: Document) -> TypeSpec | None:
+        """The type spec of a document (None for DOC)."""
+        return self.config.type_spec(doc.type) if doc.type != "DOC" else None
+
+    def is_terminal(self, doc: Document) -> bool:
+        """Whether the document's status ends its life (superseded, deprecated, rejected...)."""
+        spec = self.spec(doc)
+        return bool(spec and doc.status and doc.status in spec.terminal)
+
+    @cached_property
+    def typed(self) -> tuple[Document, ...]:
+        """Documents of a configured type (not DOC), in path order."""
+        return tuple(d for d in self.corpus.documents if d.type != "DOC")
+
+    def name(self, path: str) -> str:
+        """The short name of the document at ``path``."""
+        doc = self.corpus.by_path.get(path)
+        return doc.name if doc is not None else path
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+)
+_ISO_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]|$)")
+
+
+def parse_date(text: str | None) -> date | None:
+    """A calendar date from a metadata value, or None when it is not one.
+
+    >>> parse_date("2026-01-05"), parse_date("2026-01-05T10:00:00Z"), parse_date("[Date]")
+    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5), None)
+    >>> parse_date("March 9, 2026")
+    datetime.date(2026, 3, 9)
+    """
+    if not text:
+        return None
+    value = text.strip().strip("*_`").strip()
+    match = _ISO_PREFIX.match(value)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,232 @@
+"""Rules about the shape of the graph: TG201-TG204 and TG601."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import networkx as nx
+
+from ..model import Relation
+from .context import CheckContext, Hit
+
+#: Relations that make a dependency chain; cycles over them are errors.
+CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
+#: At most this many cycles are reported per strongly connected component (bounded work).
+MAX_CYCLES_PER_COMPONENT = 50
+#: Cycles longer than this are not enumerated (the component is still reported once).
+MAX_CYCLE_LENGTH = 12
+
+
+def find_orphans(ctx: CheckContext) -> Iterator[Hit]:
+    """A typed document has no edge to or from any other document.
+
+    Why: a PRD, RFC, ADR or TDD that nothing cites and that cites nothing is invisible in
+    every impact query; it is usually forgotten, misfiled, or its links were lost in a rename.
+    Links to source files, images and web pages do not count: only document edges connect.
+
+    Example: `ADR-0006` is linked or mentioned by no document and links to none.
+
+    Fix: link it from the document it serves (the RFC that led to it, the TDD that follows
+    it), or link upstream from it. Untyped pages (DOC) are never orphans.
+    """
+    graph = ctx.corpus.graph
+    for doc in ctx.typed:
+        neighbours = set(graph.successors(doc.path)) | set(graph.predecessors(doc.path))
+        neighbours.discard(doc.path)
+        if not neighbours:
+            yield Hit(
+                doc.path,
+                1,
+                1,
+                f"orphan: {doc.name} has no link to or from another document",
+                document=doc.name,
+            )
+
+
+def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
+    """A document has no downstream document of the types its type's coverage rule needs.
+
+    Why: a PRD that no RFC or TDD implements is a requirement nobody designed for; an RFC with
+    no ADR or TDD is a proposal that never turned into a decision or a design.
+
+    Example: the approved `PRD-0004` is cited by no RFC and no TDD (default rules: a PRD
+    needs an RFC or TDD, an RFC needs an ADR or TDD).
+
+    Fix: link the PRD from the design that covers it (a TDD's "Related Documents"), or change
+    the type's `needs:` in config. Documents in the first lifecycle stage (draft, proposed)
+    and ended ones (superseded, rejected...) are not checked: they are not expected to be
+    covered yet, or any more.
+    """
+    graph = ctx.corpus.graph
+    for doc in ctx.typed:
+        spec = ctx.spec(doc)
+        if spec is None or not spec.needs or ctx.is_terminal(doc):
+            continue
+        if doc.status and spec.lifecycle and doc.status == spec.lifecycle[0]:
+            continue
+        covered = False
+        for source, _target, data in graph.in_edges(doc.path, data=True):
+            if source == doc.path or data.get("relation") == Relation.SUPERSEDES.value:
+                continue
+            if graph.nodes[source].get("type") in spec.needs:
+                covered = True
+                break
+        if not covered:
+            needs = " or ".join(spec.needs)
+            yield Hit(
+                doc.path,
+                doc.status_line,
+                1,
+                f"uncovered: no {needs} rests on {doc.name} ({spec.name} coverage rule)",
+                document=doc.name,
+            )
+
+
+def _chain_graph(ctx: CheckContext) -> tuple[nx.DiGraph, dict[tuple[str, str], dict[str, Any]]]:
+    """The implements/depends_on edges as a simple digraph, remembering for each pair the edge
+    to report (declared by the source first, then the earliest line)."""
+    chain = nx.DiGraph()
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for source, target, data in ctx.corpus.graph.edges(data=True):
+        if data.get("relation") not in CHAIN_RELATIONS or source == target:
+            continue
+        chain.add_edge(source, target)
+        key = (source, target)
+        rank = (data.get("declared_by") != source, data.get("line", 0), data.get("column", 0))
+        old = first.get(key)
+        if old is None or rank < old["_rank"]:
+            first[key] = {**data, "_rank": rank}
+    return chain, first
+
+
+def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
+    """Documents implement or depend on each other in a cycle.
+
+    Why: "A rests on B" cannot hold both ways; a cycle means one of the links is reversed or
+    mislabelled, and impact queries over it never reach a bottom.
+
+    Example: `RFC-0003` depends on `RFC-0004`, which depends on `RFC-0003`: reported once as
+    "RFC-0003 -> RFC-0004 -> RFC-0003" at the first edge.
+
+    Fix: decide which document really rests on the other and turn the other link into a plain
+    reference (or `related`). Only `implements` and `depends_on` edges count. Each elementary
+    cycle is reported once, starting at its smallest document name; work is bounded (strongly
+    connected components first, at most 50 cycles of up to 12 documents per component).
+    """
+    chain, first = _chain_graph(ctx)
+    for component in sorted(nx.strongly_connected_components(chain), key=min):
+        if len(component) < 2:
+            continue
+        sub = chain.subgraph(component)
+        cycles: list[list[str]] = []
+        for cycle in nx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH):
+            cycles.append(_rotate(cycle, ctx))
+            if len(cycles) >= MAX_CYCLES_PER_COMPONENT:
+                break
+        for cycle in sorted(cycles, key=lambda c: [ctx.name(p) for p in c]):
+            edge = first[(cycle[0], cycle[1])]
+            names = [ctx.name(p) for p in cycle] + [ctx.name(cycle[0])]
+            yield Hit(
+                edge.get("declared_by", cycle[0]),
+                int(edge.get("line", 1)),
+                int(edge.get("column", 1)),
+                f"dependency cycle: {' -> '.join(names)}",
+                target=ctx.name(cycle[1]),
+                document=ctx.name(cycle[0]),
+            )
+
+
+def _rotate(cycle: list[str], ctx: CheckContext) -> list[str]:
+    """Start a cycle at its smallest document name, so each cycle has one spelling."""
+    start = min(range(len(cycle)), key=lambda i: (ctx.name(cycle[i]), cycle[i]))
+    return cycle[start:] + cycle[:start]
+
+
+def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
+    """One side of a supersession is missing or names a different document.
+
+    Why: readers of the old document must learn that it no longer holds and what replaced it;
+    readers of the new one must see what it replaces. When only one side says so, the old
+    decision still looks current to anyone who lands on it.
+
+    Example: `ADR-0005` says "Supersedes ADR-0002", but `ADR-0002` still says "Accepted" (or
+    "Superseded by ADR-0004"); or `ADR-0002` says "Superseded by ADR-0005" and `ADR-0005` never
+    mentions that it supersedes it.
+
+    Fix: write both sides: "Supersedes [ADR-0002](...)" in the new document and status
+    "Superseded by [ADR-0005](...)" in the old one (or `supersedes`/`superseded_by` in front
+    matter).
+    """
+    graph = ctx.corpus.graph
+    # (new, old) -> {declaring path: (line, column)}
+    claims: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for new, old, data in graph.edges(data=True):
+        if data.get("relation") != Relation.SUPERSEDES.value or new == old:
+            continue
+        declared = str(data.get("declared_by", new))
+        spot = (int(data.get("line", 1)), int(data.get("column", 1)))
+        sides = claims.setdefault((new, old), {})
+        sides[declared] = min(spot, sides.get(declared, spot))
+    successors: dict[str, set[str]] = {}
+    for (new, old), sides in claims.items():
+        if old in sides:
+            successors.setdefault(old, set()).add(new)
+    for (new, old), sides in sorted(claims.items()):
+        old_doc = ctx.corpus.by_path[old]
+        new_name, old_name = ctx.name(new), ctx.name(old)
+        if new in sides and old not in sides:
+            named = sorted(ctx.name(p) for p in successors.get(old, set()))
+            line, column = sides[new]
+            if named:
+                message = (
+                    f"supersession mismatch: {new_name} supersedes {old_name}, but {old_name} "
+                    f"names {', '.join(named)} as its successor"
+                )
+            elif old_doc.status == "superseded":
+                continue  # "Superseded" without naming the successor: says enough
+            else:
+                message = (
+                    f"supersession mismatch: {new_name} supersedes {old_name}, but {old_name} "
+                    f"does not say it is superseded (status: {old_doc.status or 'none'})"
+                )
+            yield Hit(new, line, column, message, target=old_name, document=new_name)
+        elif old in sides and new not in sides:
+            line, column = sides[old]
+            yield Hit(
+                old,
+                line,
+                column,
+                f"supersession mismatch: {old_name} says it is superseded by {new_name}, but "
+                f"{new_name} does not say it supersedes {old_name}",
+                target=new_name,
+                document=old_name,
+            )
+
+
+def find_duplicate_ids(ctx: CheckContext) -> Iterator[Hit]:
+    """Two or more documents claim the same ID.
+
+    Why: every mention of the ID becomes ambiguous; links by ID resolve to the first path
+    only, so the other documents silently lose their inbound edges.
+
+    Example: `adr/0007-use-kafka.md` and `adr/0007-use-nats.md` are both ADR-0007 (two
+    branches picked the next free number at the same time).
+
+    Fix: renumber one of them (and the references to it), or set its `id:` in front matter.
+    Each claiming document gets a finding that lists all the paths.
+    """
+    for doc_id, paths in sorted(ctx.corpus.ids.items()):
+        if len(paths) < 2:
+            continue
+        listing = ", ".join(sorted(paths))
+        for path in sorted(paths):
+            doc = ctx.corpus.by_path[path]
+            line = doc.meta_line("id") if doc.meta("id") else 1
+            yield Hit(
+                path,
+                line,
+                1,
+                f"duplicate ID: {doc_id} is claimed by {len(paths)} documents: {listing}",
+                document=doc_id,
+            )

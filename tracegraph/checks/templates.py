@@ -1,0 +1,128 @@
+"""Rules about filling in the template: TG401-TG403."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .context import CheckContext, Hit, parse_date
+from .templating import FIELD_GROUPS, section_present, slug_words
+
+_FIELD_LABELS = {"status": "status", "author": "author or owner", "created": "created date"}
+
+
+def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
+    """A section that the type's template requires is absent.
+
+    Why: the template is the team's checklist; a TDD without "Security Considerations" or
+    "Rollback Plan" was most likely not thought through on that point.
+
+    Example: a TDD written from the TDD template has no `## Security Considerations` heading.
+
+    Fix: add the section (even "None: <why>" is an answer). The required sections are the
+    `##` headings of the type's template file: the packaged defaults (the TDD one is the
+    organisation's TDD template; an ADR needs Status, Context, Decision and Consequences), or
+    the file set as the type's `template:` in config. A heading matches when it starts with
+    the required words ("Context and Problem Statement" satisfies Context), at any level;
+    `<!-- optional -->` in the template makes a section optional and `<!-- or: Decision
+    Outcome -->` accepts another heading; a `Status:` field line counts as a Status section.
+    Documents that have ended (superseded, rejected...) are not checked.
+    """
+    for doc in ctx.typed:
+        template = ctx.templates.get(doc.type)
+        if template is None or ctx.is_terminal(doc):
+            continue
+        headings = {slug_words(h.text) for h in doc.headings if h.level >= 2}
+        metadata = {key for key, _ in doc.metadata}
+        line = next((h.line for h in doc.headings if h.level == 1), 1)
+        for section in template.required:
+            if not section_present(section, headings, metadata):
+                yield Hit(
+                    doc.path,
+                    line,
+                    1,
+                    f"missing section '## {section.title}' (required by the {doc.type} "
+                    f"template {template.source})",
+                    document=doc.name,
+                )
+
+
+def find_placeholders(ctx: CheckContext) -> Iterator[Hit]:
+    """Unfilled template text is left in a typed document.
+
+    Why: `[Date]`, `[Name]`, `[Feature Name]`, `[Link to ...]`, `< [X]ms`, TBD, TODO and FIXME
+    mark decisions nobody made yet; a reviewer skimming the document easily misses them.
+
+    Example: `**Last Updated:** [Date]` in a TDD, or "Rounding of partial units: TBD".
+
+    Fix: fill in the value, or write down that it is open (as an Open Questions item with an
+    owner and a due date). Task boxes (`- [ ]`, `- [x]`), links, footnotes, GitHub alerts
+    (`[!NOTE]`) and anything in code are not placeholders. Untyped pages and documents that
+    have ended are not checked.
+    """
+    for doc in ctx.typed:
+        if ctx.is_terminal(doc):
+            continue
+        for placeholder in doc.placeholders:
+            if placeholder.text.startswith("[!"):
+                continue
+            shown = (
+                placeholder.text if len(placeholder.text) <= 80 else placeholder.text[:77] + "...]"
+            )
+            yield Hit(
+                doc.path,
+                placeholder.line,
+                placeholder.column,
+                f"placeholder: {shown} is unfilled template text",
+                document=doc.name,
+            )
+
+
+def find_missing_metadata(ctx: CheckContext) -> Iterator[Hit]:
+    """A required metadata field (status, author or owner, created date) is absent or
+    unparsable.
+
+    Why: without a status nobody knows whether the document holds; without an owner nobody
+    answers for it; without a date staleness cannot be judged.
+
+    Example: a TDD without a `**Created:**` line, or with `**Created:** last spring`.
+
+    Fix: add the field at the top (`**Author:** Name`, `**Created:** 2026-01-05`) or in front
+    matter (`owner:`, `created:`). Which fields a type requires follows its template: a field
+    is required when the template has it (the TDD, RFC and PRD templates ask for all three;
+    the Nygard-style ADR template asks only for a status, so ADR collections without authors
+    or dates are not flooded). Types without a template need a status. A date that is still a
+    template placeholder is left to TG402.
+    """
+    for doc in ctx.typed:
+        spec = ctx.spec(doc)
+        if spec is None:
+            continue
+        template = ctx.templates.get(doc.type)
+        required = template.fields if template is not None else frozenset({"status"})
+        for group in ("status", "author", "created"):
+            if group not in required:
+                continue
+            keys = FIELD_GROUPS[group]
+            present = [(k, doc.meta(k)) for k in keys if doc.meta(k)]
+            if group == "status" and doc.status_raw:
+                continue
+            if not present:
+                yield Hit(
+                    doc.path,
+                    1,
+                    1,
+                    f"missing metadata: {doc.name} has no {_FIELD_LABELS[group]} "
+                    f"({'/'.join(keys)})",
+                    document=doc.name,
+                )
+                continue
+            if group == "created":
+                key, value = present[0]
+                if value and "[" not in value and parse_date(value) is None:
+                    yield Hit(
+                        doc.path,
+                        doc.meta_line(key),
+                        1,
+                        f"unparsable metadata: {key} '{value[:40]}' is not a date (use YYYY-MM-DD)",
+                        document=doc.name,
+                    )

@@ -1,0 +1,154 @@
+"""Document templates: which ``##`` sections and header fields a type requires.
+
+A template is an ordinary Markdown file. Every ``##`` heading is a required section unless it
+carries ``<!-- optional -->``; ``<!-- or: Decision Outcome -->`` names other headings that satisfy
+it. Field lines before the first ``##`` (``**Author:** [Name]``, ``Date: [Date]``) say which
+metadata the type requires. The defaults ship in ``tracegraph/templates/``; a type's
+``template:`` setting points at a team's own file (relative to the config file's folder).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ..config import Config
+from ..errors import ConfigError
+from ..parse.slugs import github_slug
+
+_H2 = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
+_COMMENT = re.compile(r"<!--(.*?)-->")
+_FIELD = re.compile(
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z /_-]{1,30}?)\s*(?:\*\*|__)?\s*:"
+)
+
+#: Metadata the template rules know, each as the group of keys that satisfy it.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "status": ("status",),
+    "author": ("author", "authors", "owner", "owners"),
+    "created": ("created", "date"),
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section a template asks for: its title and the word lists that satisfy it."""
+
+    title: str
+    words: tuple[tuple[str, ...], ...]
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Template:
+    """The requirements read from one template file."""
+
+    source: str
+    sections: tuple[Section, ...]
+    fields: frozenset[str]
+
+    @property
+    def required(self) -> tuple[Section, ...]:
+        """The sections that must be present."""
+        return tuple(s for s in self.sections if not s.optional)
+
+
+def slug_words(text: str) -> tuple[str, ...]:
+    """The words of a heading for matching: slugged, leading numbers and "and" dropped.
+
+    >>> slug_words("3. Monitoring & Observability")
+    ('monitoring', 'observability')
+    """
+    words = [w for w in github_slug(text).split("-") if w and w != "and"]
+    while words and words[0].isdigit():
+        words.pop(0)
+    return tuple(words)
+
+
+def parse_template(text: str, source: str) -> Template:
+    """Read the required sections and header fields of a template."""
+    sections: list[Section] = []
+    fields: set[str] = set()
+    in_fence = False
+    seen_h2 = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        match = _H2.match(line)
+        if match:
+            seen_h2 = True
+            raw = match.group(1)
+            notes = " ".join(m.strip() for m in _COMMENT.findall(raw)).lower()
+            title = _COMMENT.sub("", raw).strip()
+            alternatives = [title]
+            alt = re.search(r"\bor:\s*(.+)$", notes)
+            if alt:
+                alternatives += [a.strip() for a in alt.group(1).split(",") if a.strip()]
+            words = tuple(w for w in (slug_words(a) for a in alternatives) if w)
+            if words:
+                sections.append(Section(title, words, optional="optional" in notes))
+            if slug_words(title) == ("status",):
+                fields.add("status")
+            continue
+        if not seen_h2:
+            field = _FIELD.match(line)
+            if field:
+                key = re.sub(r"[\s-]+", "_", field.group(1).strip().lower())
+                for group, keys in FIELD_GROUPS.items():
+                    if key in keys:
+                        fields.add(group)
+    return Template(source, tuple(sections), frozenset(fields))
+
+
+def section_present(section: Section, headings: set[tuple[str, ...]], metadata: set[str]) -> bool:
+    """Whether a document has a section: a heading starting with the required words, or (for
+    one-word sections such as Status) a metadata field of that name."""
+    for words in section.words:
+        size = len(words)
+        if any(h[:size] == words for h in headings):
+            return True
+        if size == 1 and words[0] in metadata:
+            return True
+    return False
+
+
+def load_templates(config: Config, root: Path) -> dict[str, Template]:
+    """The template of each configured type: its ``template:`` file, else the packaged default
+    (PRD, RFC, ADR, TDD); types with neither have none."""
+    out: dict[str, Template] = {}
+    for spec in config.types:
+        if spec.template:
+            path = _template_path(config, root, spec.template)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                where = config.source or "config"
+                raise ConfigError(
+                    f"{where}: types.{spec.name}.template: cannot read {spec.template}: "
+                    f"{getattr(exc, 'strerror', None) or exc}"
+                ) from None
+            out[spec.name] = parse_template(text, spec.template)
+            continue
+        default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
+        if default.is_file():
+            out[spec.name] = parse_template(default.read_text(encoding="utf-8"), default.name)
+    return out
+
+
+def _template_path(config: Config, root: Path, template: str) -> Path:
+    """A template path is relative to the config file's folder (the root when the config was
+    found there or there is none)."""
+    given = Path(template)
+    if given.is_absolute():
+        return given
+    if config.source and not (root / config.source).is_file():
+        source = Path(config.source)
+        if source.is_file():
+            return source.parent / given
+    return root / given
