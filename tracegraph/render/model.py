@@ -1,0 +1,425 @@
+"""The view model of a map: which nodes, edges, ghosts and clusters to draw, and how.
+
+``build_map`` is the only function here that looks at a Corpus; the renderers (``dot.py``,
+``mermaid.py``) take the frozen ``MapModel`` it returns, so the impact queries and the HTML
+report draw their own subsets by passing ``only=`` (an explicit set of document paths).
+Everything is sorted, so the same graph gives the same model and therefore the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+import networkx as nx
+
+from ..errors import UsageError
+from ..graph import Corpus
+from ..model import Link, Target
+from .style import TYPE_ORDER, UNTYPED, Phase, status_phase, strongest
+
+Direction = Literal["up", "down", "both"]
+ClusterMode = Literal["type", "folder", "none"]
+CLUSTER_MODES: tuple[str, ...] = ("type", "folder", "none")
+DIRECTIONS: tuple[str, ...] = ("up", "down", "both")
+
+BROKEN_TARGETS = {
+    Target.MISSING: "missing",
+    Target.UNKNOWN_ID: "unknown ID",
+    Target.OUTSIDE: "outside the root",
+}
+TITLE_WIDTH = 26
+TITLE_LINES = 3
+
+
+@dataclass(frozen=True)
+class MapNode:
+    """One document on the map. ``key`` is its path; ``slug`` is unique and safe for DOM ids."""
+
+    key: str
+    name: str
+    title: str
+    type: str
+    status: str
+    phase: Phase
+    slug: str
+    href: str | None
+    cluster: str | None
+    error: bool = False
+    orphan: bool = False
+    focus: bool = False
+
+    @property
+    def label_lines(self) -> tuple[str, ...]:
+        """The node's label: its name, then its title wrapped to a few short lines."""
+        return (self.name, *_wrap(self.title)) if self.title else (self.name,)
+
+    @property
+    def tooltip(self) -> str:
+        """ID, title and status, shown on hover."""
+        status = self.status or "no status"
+        return f"{self.name}: {self.title} ({self.type}, {status})"
+
+
+@dataclass(frozen=True)
+class MapGhost:
+    """A target that a broken reference points at (missing file, unknown ID, outside root)."""
+
+    key: str
+    target: str
+    reason: str
+    slug: str
+
+    @property
+    def label_lines(self) -> tuple[str, ...]:
+        return (self.reason, *textwrap.wrap(self.target, 30, break_on_hyphens=False)[:3])
+
+    @property
+    def tooltip(self) -> str:
+        return f"{self.reason}: {self.target}"
+
+
+@dataclass(frozen=True)
+class MapEdge:
+    """All references from one node to another, merged; the strongest relation draws it."""
+
+    source: str
+    target: str
+    relation: str
+    relations: tuple[str, ...]
+    count: int
+    slug: str
+    broken: bool = False
+
+
+@dataclass(frozen=True)
+class MapCluster:
+    """A labelled group of nodes (one per type, or per folder)."""
+
+    key: str
+    label: str
+    slug: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MapModel:
+    """Everything a renderer draws; sorted, so renderers can emit it in order."""
+
+    title: str
+    nodes: tuple[MapNode, ...]
+    edges: tuple[MapEdge, ...]
+    ghosts: tuple[MapGhost, ...]
+    clusters: tuple[MapCluster, ...]
+    cluster_mode: str
+    types: tuple[str, ...]
+    focus: str | None = None
+
+    def node(self, key: str) -> MapNode:
+        """The node with path ``key``."""
+        for node in self.nodes:
+            if node.key == key:
+                return node
+        raise KeyError(key)
+
+    @property
+    def size(self) -> int:
+        """Nodes Graphviz has to lay out (documents plus ghosts)."""
+        return len(self.nodes) + len(self.ghosts)
+
+
+def build_map(
+    corpus: Corpus,
+    *,
+    focus: str | None = None,
+    depth: int | None = None,
+    direction: Direction = "both",
+    types: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    cluster: ClusterMode = "type",
+    error_paths: frozenset[str] = frozenset(),
+    link_base: str | None = None,
+    output_dir: str | Path | None = None,
+    only: frozenset[str] | None = None,
+) -> MapModel:
+    """Select and style the part of ``corpus`` to draw.
+
+    - ``focus`` (an ID in any spelling or a path) keeps the documents within ``depth`` steps
+      upstream (``up``), downstream (``down``) or both of it; without ``depth``, all of them.
+      Traversal runs over the whole graph, then ``types``/``statuses`` filter what is drawn
+      (the focus document is always drawn).
+    - ``only`` draws exactly these document paths (an impact result); ``focus`` then only marks
+      its document.
+    - ``error_paths`` get a red border; hrefs are relative to ``output_dir`` (default: the
+      working folder) or, with ``link_base``, absolute URLs.
+    """
+    if cluster not in CLUSTER_MODES:
+        raise UsageError(f"unknown cluster mode '{cluster}' (use {', '.join(CLUSTER_MODES)})")
+    if direction not in DIRECTIONS:
+        raise UsageError(f"unknown direction '{direction}' (use up, down or both)")
+    if depth is not None and depth < 0:
+        raise UsageError("--depth must be 0 or more")
+    graph = corpus.graph
+    focus_key = corpus.find(focus).path if focus is not None else None
+    if only is not None:
+        keys = {key for key in only if key in graph}
+    elif focus_key is not None:
+        keys = _neighbourhood(graph, focus_key, depth, direction)
+    else:
+        keys = set(graph.nodes)
+    type_filter = {t.upper() for t in types}
+    status_filter = {s.lower() for s in statuses}
+    keys = {
+        key
+        for key in keys
+        if key == focus_key
+        or (
+            (not type_filter or graph.nodes[key]["type"] in type_filter)
+            and (not status_filter or (graph.nodes[key]["status"] or "none") in status_filter)
+        )
+    }
+    out_dir = Path(output_dir) if output_dir is not None else Path.cwd()
+    slugs = _Slugs()
+    nodes = tuple(
+        _node(corpus, key, slugs, cluster, error_paths, link_base, out_dir, focus_key)
+        for key in sorted(keys)
+    )
+    ghosts, broken = _ghosts(corpus.links, keys, slugs)
+    edges = _edges(graph, keys, broken, {n.key: n.slug for n in nodes}, ghosts)
+    present = tuple(_ordered_types({n.type for n in nodes}, corpus))
+    return MapModel(
+        title=_title(corpus, focus_key, len(nodes)),
+        nodes=nodes,
+        edges=edges,
+        ghosts=ghosts,
+        clusters=_clusters(nodes, cluster, present),
+        cluster_mode=cluster,
+        types=present,
+        focus=focus_key,
+    )
+
+
+def _neighbourhood(
+    graph: nx.MultiDiGraph, start: str, depth: int | None, direction: Direction
+) -> set[str]:
+    """Documents within ``depth`` steps of ``start``; edges point upstream (A rests on B)."""
+    keys = {start}
+    if direction in ("up", "both"):
+        keys |= set(nx.single_source_shortest_path_length(graph, start, cutoff=depth))
+    if direction in ("down", "both"):
+        keys |= set(
+            nx.single_source_shortest_path_length(graph.reverse(copy=False), start, cutoff=depth)
+        )
+    return keys
+
+
+class _Slugs:
+    """Unique, DOM-safe slugs (``adr-0007``), suffixed ``-2``, ``-3`` on collision."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def make(self, prefix: str, text: str) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+        slug = f"{prefix}-{base}"
+        number = 1
+        while slug in self.used:
+            number += 1
+            slug = f"{prefix}-{base}-{number}"
+        self.used.add(slug)
+        return slug
+
+
+def _node(
+    corpus: Corpus,
+    key: str,
+    slugs: _Slugs,
+    cluster: ClusterMode,
+    error_paths: frozenset[str],
+    link_base: str | None,
+    out_dir: Path,
+    focus_key: str | None,
+) -> MapNode:
+    doc = corpus.document(key)
+    spec = corpus.config.type_spec(doc.type)
+    degree = corpus.graph.degree(key)
+    return MapNode(
+        key=key,
+        name=doc.name,
+        title=short_title(doc.title, doc.type),
+        type=doc.type,
+        status=doc.status or "",
+        phase=status_phase(doc.status, spec),
+        slug=slugs.make("node", doc.name),
+        href=document_href(corpus.root, key, out_dir, link_base),
+        cluster=_cluster_key(key, doc.type, cluster),
+        error=key in error_paths,
+        orphan=doc.type != UNTYPED and degree == 0,
+        focus=key == focus_key,
+    )
+
+
+_TITLE_PREFIXES = (
+    re.compile(
+        r"^(?:technical design document|product requirements? document|architecture decision "
+        r"record|request for comments?)\s*(?:\([A-Za-z]+\))?\s*[:\-–—]\s*",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^\d+\.\s+"),  # Nygard: "# 7. Use Kafka"
+)
+
+
+def short_title(title: str, type_name: str) -> str:
+    """The title without the boilerplate that the ID already says.
+
+    >>> short_title("Technical Design Document (TDD): Usage Metering", "TDD")
+    'Usage Metering'
+    >>> short_title("ADR-7: Use Kafka", "ADR")
+    'Use Kafka'
+    """
+    text = " ".join(title.split())
+    own_id = re.compile(rf"^{re.escape(type_name)}[- ]?\d+\s*[:.\-–—]\s*", re.IGNORECASE)
+    for pattern in (own_id, *_TITLE_PREFIXES):
+        stripped = pattern.sub("", text, count=1)
+        if stripped:
+            text = stripped
+    return text
+
+
+def _wrap(title: str) -> list[str]:
+    lines = textwrap.wrap(title, TITLE_WIDTH, break_long_words=True, break_on_hyphens=False)
+    if len(lines) > TITLE_LINES:
+        lines = lines[:TITLE_LINES]
+        lines[-1] = lines[-1][: TITLE_WIDTH - 1].rstrip() + "…"
+    return lines
+
+
+def document_href(root: Path, key: str, out_dir: Path, link_base: str | None) -> str:
+    """A URL-quoted link to the document: under ``link_base``, or relative to ``out_dir``.
+
+    >>> document_href(Path("/r"), "docs/a b.md", Path("/r/out"), None)
+    '../docs/a%20b.md'
+    >>> document_href(Path("/r"), "docs/a.md", Path("."), "https://x.test/blob/main/")
+    'https://x.test/blob/main/docs/a.md'
+    """
+    if link_base:
+        return link_base.rstrip("/") + "/" + quote(key)
+    target = os.path.abspath(root / key)
+    relative = os.path.relpath(target, os.path.abspath(out_dir))
+    return quote(Path(relative).as_posix())
+
+
+def _cluster_key(key: str, type_name: str, cluster: ClusterMode) -> str | None:
+    if cluster == "type":
+        return type_name
+    if cluster == "folder":
+        return posixpath.dirname(key) or "."
+    return None
+
+
+def _ordered_types(present: set[str], corpus: Corpus) -> list[str]:
+    """PRD, RFC, ADR, TDD, then configured types in config order, others sorted, DOC last."""
+    order = [t for t in TYPE_ORDER if t in present]
+    order += [s.name for s in corpus.config.types if s.name in present and s.name not in order]
+    order += sorted(t for t in present if t not in order and t != UNTYPED)
+    if UNTYPED in present:
+        order.append(UNTYPED)
+    return order
+
+
+def _clusters(
+    nodes: tuple[MapNode, ...], cluster: ClusterMode, types: tuple[str, ...]
+) -> tuple[MapCluster, ...]:
+    if cluster == "none":
+        return ()
+    groups: dict[str, list[str]] = {}
+    for node in nodes:
+        assert node.cluster is not None
+        groups.setdefault(node.cluster, []).append(node.key)
+    order = list(types) if cluster == "type" else sorted(groups)
+    slugs = _Slugs()
+    return tuple(
+        MapCluster(
+            key=key,
+            label=key if cluster == "type" or key != "." else "(root)",
+            slug=slugs.make("cluster", key if key != "." else "root"),
+            members=tuple(groups[key]),
+        )
+        for key in order
+        if key in groups
+    )
+
+
+def _ghosts(
+    links: tuple[Link, ...], keys: set[str], slugs: _Slugs
+) -> tuple[tuple[MapGhost, ...], dict[tuple[str, str], set[str]]]:
+    """Ghost nodes for broken references out of drawn documents, and the edges into them."""
+    found: dict[str, tuple[str, str]] = {}
+    broken: dict[tuple[str, str], set[str]] = {}
+    for link in links:
+        reason = BROKEN_TARGETS.get(link.status)
+        if reason is None or link.source not in keys:
+            continue
+        target = link.path if link.status is not Target.UNKNOWN_ID and link.path else None
+        target = target or link.reference.target.partition("#")[0] or link.reference.target
+        key = f"{link.status.value}:{target}"
+        found[key] = (target, reason)
+        broken.setdefault((link.source, key), set()).add(link.reference.relation.value)
+    ghosts = tuple(
+        MapGhost(key=key, target=target, reason=reason, slug=slugs.make("ghost", target))
+        for key, (target, reason) in sorted(found.items())
+    )
+    return ghosts, broken
+
+
+def _edges(
+    graph: nx.MultiDiGraph,
+    keys: set[str],
+    broken: dict[tuple[str, str], set[str]],
+    node_slugs: dict[str, str],
+    ghosts: tuple[MapGhost, ...],
+) -> tuple[MapEdge, ...]:
+    merged: dict[tuple[str, str], list[str]] = {}
+    for source, target, data in graph.edges(data=True):
+        if source in keys and target in keys:
+            merged.setdefault((source, target), []).append(data["relation"])
+    ghost_slugs = {g.key: g.slug for g in ghosts}
+    edges = [
+        _edge(source, target, relations, node_slugs[source], node_slugs[target], False)
+        for (source, target), relations in merged.items()
+    ]
+    edges += [
+        _edge(source, key, sorted(relations), node_slugs[source], ghost_slugs[key], True)
+        for (source, key), relations in broken.items()
+    ]
+    return tuple(sorted(edges, key=lambda e: (e.source, e.target)))
+
+
+def _edge(
+    source: str, target: str, relations: list[str], from_slug: str, to_slug: str, broken: bool
+) -> MapEdge:
+    distinct = frozenset(relations)
+    return MapEdge(
+        source=source,
+        target=target,
+        relation=strongest(distinct).value,
+        relations=tuple(sorted(distinct)),
+        count=len(relations),
+        slug=f"edge-{from_slug.removeprefix('node-')}--{to_slug.removeprefix('node-')}",
+        broken=broken,
+    )
+
+
+def _title(corpus: Corpus, focus_key: str | None, count: int) -> str:
+    name = corpus.root.resolve().name or corpus.root.as_posix()
+    noun = "document" if count == 1 else "documents"
+    if focus_key is not None:
+        return f"{name}: around {corpus.document(focus_key).name} ({count} {noun})"
+    return f"{name} ({count} {noun})"
