@@ -1,3 +1,7 @@
 """tracegraph: one traceability graph over PRDs, RFCs, ADRs and TDDs."""
 
 __version__ = "0.1.0"
+
+from .api import check
+
+__all__ = ["__version__", "check"]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .checks import run_checks
 from .config import Config, load_config
 from .crawl import crawl, read_document
 from .graph import Corpus, build_corpus
-from .model import Document, Target
+from .model import Document, Finding, Target
 from .parse import Recogniser, parse_document
 
 log = logging.getLogger(__name__)
@@ -77,3 +79,19 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
     }
+
+
+def check(
+    corpus: Corpus,
+    config: Config | None = None,
+    *,
+    today: date | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> list[Finding]:
+    """Run the health rules (TG101-TG602) over a scanned corpus; findings sorted by path, line,
+    column and code.
+
+    >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
+    """
+    return run_checks(corpus, config, today=today, select=select, ignore=ignore)

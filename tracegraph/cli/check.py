@@ -1,0 +1,183 @@
+"""``tracegraph check`` (health findings for CI) and ``tracegraph rules`` (the rule table)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .. import api
+from ..atomic import write_atomic
+from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
+from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
+from ..errors import InputError, UsageError
+from ..output import FORMATTERS, CheckResult, fails, render
+from . import cli, emit, use_color
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def _today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--today: '{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+def _prefix(path: Path) -> str:
+    """How paths under PATH look from the working directory (``""`` for ``.``)."""
+    text = path.as_posix()
+    if path.is_absolute():
+        try:
+            text = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return text
+    text = os.path.normpath(text).replace(os.sep, "/")
+    return "" if text == "." else text
+
+
+@cli.command()
+@click.argument(
+    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: tracegraph.yaml, .tracegraph.yaml or pyproject.toml at PATH).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="text, json (DESIGN.md section 7), github (workflow annotations), sarif (2.1.0), "
+    "junit (one test case per rule) or markdown.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.option(
+    "--select", multiple=True, metavar="CODE[,CODE]", help="Only these rules (prefixes: TG1)."
+)
+@click.option("--ignore", multiple=True, metavar="CODE[,CODE]", help="Skip these rules.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity remains.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Silence the findings listed in FILE (matched by code, path and message).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the current findings to FILE as a baseline and exit 0.",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Date for TG501/TG502 (default: today).")
+def check(
+    path: Path,
+    config_path: Path | None,
+    fmt: str,
+    output: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    today: str | None,
+) -> None:
+    """Check the documents under PATH (default: .) and report findings.
+
+    Exit status: 0 when nothing at or above --fail-on remains, 1 when something does, 2 for
+    usage, config or input errors.
+    """
+    when = _today(today)
+    selected = parse_codes(select)
+    ignored = parse_codes(ignore)
+    corpus = api.scan(path, config_path=config_path)
+    findings = api.check(corpus, today=when, select=selected, ignore=ignored)
+    if write_baseline is not None:
+        write_atomic(write_baseline, dump_baseline(findings))
+        click.echo(
+            f"tracegraph: wrote {len(findings)} finding(s) to baseline {write_baseline}", err=True
+        )
+        return
+    suppressed = 0
+    if baseline is not None:
+        try:
+            text = baseline.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise InputError(f"{baseline}: cannot read baseline: {reason}") from None
+        findings, suppressed = apply_baseline(findings, load_baseline(text, str(baseline)))
+    config = corpus.config
+    result = CheckResult(
+        root=corpus.root.as_posix(),
+        documents=len(corpus.documents),
+        references=len(corpus.links),
+        findings=tuple(findings),
+        rules=select_rules(selected, ignored, config),
+        severities=dict(config.rules.severity),
+        prefix=_prefix(path),
+        suppressed=suppressed,
+    )
+    to_terminal = not output or output == "-"
+    color = fmt == "text" and to_terminal and use_color(sys.stdout)
+    emit(render(result, fmt, color=color), output)
+    if fails(findings, fail_on):
+        click.get_current_context().exit(1)
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(code: str | None, fmt: str) -> None:
+    """List the rules, or print the documentation of one rule (e.g. TG102)."""
+    if code is None:
+        if fmt == "json":
+            data = [
+                {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary}
+                for r in ALL_RULES
+            ]
+            click.echo(json.dumps(data, indent=2))
+            return
+        width = max(len(r.name) for r in ALL_RULES)
+        for rule in ALL_RULES:
+            click.echo(
+                f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}"
+            )
+        return
+    rule = RULES_BY_CODE.get(code.strip().upper())
+    if rule is None:
+        by_name = {r.name: r for r in ALL_RULES}
+        rule = by_name.get(code.strip().lower())
+    if rule is None:
+        names = list(RULES_BY_CODE) + [r.name for r in ALL_RULES]
+        close = difflib.get_close_matches(code.upper(), names, n=3) or difflib.get_close_matches(
+            code.lower(), names, n=3
+        )
+        hint = f"; did you mean {', '.join(close)}?" if close else " (see `tracegraph rules`)"
+        raise UsageError(f"unknown rule '{code}'{hint}")
+    if fmt == "json":
+        payload = {
+            "code": rule.code,
+            "name": rule.name,
+            "severity": rule.severity.value,
+            "summary": rule.summary,
+            "doc": rule.doc,
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    click.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.value})\n")
+    click.echo(rule.doc)

@@ -1,0 +1,251 @@
+"""Check output formats: a registry of small formatter classes over one ``CheckResult``.
+
+Every formatter is a pure function of the result (same findings, same bytes). Text taken from
+documents is cleaned of control characters and escaped for the target format.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..checks import Rule
+from ..model import SEVERITY_RANK, Finding, Severity
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Text without control characters (an ESC in a link target must not reach a terminal).
+
+    >>> clean("a\\x1b[31mb")
+    'a\\\\x1b[31mb'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``tracegraph check`` found, ready to format.
+
+    ``prefix`` is prepended to paths in formats read from the working directory (text, GitHub
+    annotations, SARIF, JUnit, Markdown) so they stay clickable when PATH is not ``.``; JSON
+    keeps paths relative to ``root`` as DESIGN.md section 7 says.
+    """
+
+    root: str
+    documents: int
+    references: int
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...]
+    severities: dict[str, Severity] = field(default_factory=dict)
+    prefix: str = ""
+    suppressed: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity, every severity present (0 when none)."""
+        counter = Counter(f.severity.value for f in self.findings)
+        return {s.value: counter.get(s.value, 0) for s in Severity}
+
+    def shown_path(self, path: str) -> str:
+        """A finding's path as the user's shell sees it."""
+        return posixpath.join(self.prefix, path) if self.prefix else path
+
+    def severity_of(self, rule: Rule) -> Severity:
+        """The rule's severity after config overrides."""
+        return self.severities.get(rule.code, rule.severity)
+
+    def summary_line(self) -> str:
+        """One line: how many findings of each severity in how many documents."""
+        counts = self.counts()
+        total = sum(counts.values())
+        docs = f"{self.documents} document{'s' if self.documents != 1 else ''}"
+        if total == 0:
+            text = f"no findings in {docs}"
+        else:
+            parts = [
+                f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
+                f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
+                f"{counts['info']} info",
+            ]
+            text = f"{total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {docs}"
+        if self.suppressed:
+            text += f"; {self.suppressed} suppressed by the baseline"
+        return text
+
+
+def fails(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> bool:
+    """Whether any finding is at or above ``fail_on`` (error, warning, info; never: no)."""
+    if fail_on == "never":
+        return False
+    floor = SEVERITY_RANK[Severity(fail_on)]
+    return any(SEVERITY_RANK[f.severity] >= floor for f in findings)
+
+
+class Formatter:
+    """Base of the output formats; subclasses set ``name`` and implement ``render``."""
+
+    name: ClassVar[str] = ""
+
+    def render(self, result: CheckResult, *, color: bool = False) -> str:
+        raise NotImplementedError
+
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+
+
+class TextFormatter(Formatter):
+    """``path:line:col: CODE [severity] message`` and a summary line."""
+
+    name = "text"
+
+    def render(self, result: CheckResult, *, color: bool = False) -> str:
+        lines = []
+        for f in result.findings:
+            where = f"{clean(result.shown_path(f.path))}:{f.line}:{f.column}:"
+            code = f"{f.code} [{f.severity.value}]"
+            if color:
+                where = f"{_BOLD}{where}{_RESET}"
+                code = f"{_COLORS[f.severity]}{code}{_RESET}"
+            lines.append(f"{where} {code} {clean(f.message)}")
+        lines.append(result.summary_line())
+        return "\n".join(lines) + "\n"
+
+
+def finding_dict(finding: Finding) -> dict[str, object]:
+    """One finding as DESIGN.md section 7's JSON object."""
+    out: dict[str, object] = {
+        "code": finding.code,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+    }
+    if finding.target is not None:
+        out["target"] = finding.target
+    if finding.document is not None:
+        out["document"] = finding.document
+    return out
+
+
+class JsonFormatter(Formatter):
+    """DESIGN.md section 7: version, root, summary, findings (paths relative to the root)."""
+
+    name = "json"
+
+    def render(self, result: CheckResult, *, color: bool = False) -> str:
+        data = {
+            "version": 1,
+            "root": result.root,
+            "summary": {
+                "documents": result.documents,
+                "references": result.references,
+                "findings": result.counts(),
+            },
+            "findings": [finding_dict(f) for f in result.findings],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GH_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+class GithubFormatter(Formatter):
+    """GitHub Actions workflow commands: ``::error file=…,line=…,col=…,title=…::message``."""
+
+    name = "github"
+
+    def render(self, result: CheckResult, *, color: bool = False) -> str:
+        lines = []
+        for f in result.findings:
+            props = ",".join(
+                (
+                    f"file={_gh_property(clean(result.shown_path(f.path)))}",
+                    f"line={f.line}",
+                    f"col={f.column}",
+                    f"title={_gh_property(f'{f.code} {f.rule}')}",
+                )
+            )
+            lines.append(f"::{_GH_LEVEL[f.severity]} {props}::{_gh_data(clean(f.message))}")
+        return "".join(line + "\n" for line in lines)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def md_escape(text: str) -> str:
+    """Text that Markdown shows literally (no links, HTML or table breaks).
+
+    >>> md_escape("[x](javascript:y) <b>|")
+    '\\\\[x\\\\](javascript:y) \\\\<b\\\\>\\\\|'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", clean(text).replace("&", "&amp;")).replace("\n", " ")
+
+
+class MarkdownFormatter(Formatter):
+    """A Markdown summary and findings table (for pull-request comments and job summaries)."""
+
+    name = "markdown"
+
+    def render(self, result: CheckResult, *, color: bool = False) -> str:
+        counts = result.counts()
+        lines = [
+            "# tracegraph check",
+            "",
+            f"{md_escape(result.summary_line())}.",
+            "",
+            "| errors | warnings | info |",
+            "|---:|---:|---:|",
+            f"| {counts['error']} | {counts['warning']} | {counts['info']} |",
+        ]
+        if result.findings:
+            lines += [
+                "",
+                "| location | code | severity | message |",
+                "|---|---|---|---|",
+            ]
+            for f in result.findings:
+                where = md_escape(f"{result.shown_path(f.path)}:{f.line}:{f.column}")
+                lines.append(
+                    f"| {where} | {f.code} {f.rule} | {f.severity.value} | {md_escape(f.message)} |"
+                )
+        return "\n".join(lines) + "\n"
+
+
+def _registry() -> dict[str, type[Formatter]]:
+    from .junit import JunitFormatter
+    from .sarif import SarifFormatter
+
+    classes: tuple[type[Formatter], ...] = (
+        TextFormatter,
+        JsonFormatter,
+        GithubFormatter,
+        SarifFormatter,
+        JunitFormatter,
+        MarkdownFormatter,
+    )
+    return {cls.name: cls for cls in classes}
+
+
+#: Output formats by name, in the order ``--format`` lists them.
+FORMATTERS: dict[str, type[Formatter]] = _registry()
+
+
+def render(result: CheckResult, fmt: str, *, color: bool = False) -> str:
+    """Format a check result (``fmt`` is a FORMATTERS key)."""
+    return FORMATTERS[fmt]().render(result, color=color)

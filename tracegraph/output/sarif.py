@@ -1,0 +1,86 @@
+"""SARIF 2.1.0 output, with rule metadata so GitHub code scanning can show each rule's help."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import quote
+
+from .. import __version__
+from ..model import Severity
+from . import CheckResult, Formatter, clean
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _fingerprint(code: str, path: str, message: str) -> str:
+    """Stable across line moves (like the baseline): code + path + message."""
+    return hashlib.sha256(f"{code}\0{path}\0{message}".encode()).hexdigest()[:32]
+
+
+class SarifFormatter(Formatter):
+    """One run, the selected rules as ``reportingDescriptor`` objects, one result per finding."""
+
+    name = "sarif"
+
+    def render(self, result: CheckResult, *, color: bool = False) -> str:
+        rules: list[dict[str, Any]] = []
+        index: dict[str, int] = {}
+        for rule in result.rules:
+            index[rule.code] = len(rules)
+            why = rule.doc.split("\n\n", 2)[1] if rule.doc.count("\n\n") >= 1 else rule.summary
+            rules.append(
+                {
+                    "id": rule.code,
+                    "name": rule.name,
+                    "shortDescription": {"text": rule.summary},
+                    "fullDescription": {"text": f"{rule.summary} {' '.join(why.split())}"},
+                    "help": {"text": rule.doc, "markdown": rule.doc},
+                    "defaultConfiguration": {"level": _LEVEL[result.severity_of(rule)]},
+                    "properties": {"tags": ["documentation", "traceability"]},
+                }
+            )
+        results = []
+        for f in result.findings:
+            item: dict[str, Any] = {
+                "ruleId": f.code,
+                "level": _LEVEL[f.severity],
+                "message": {"text": clean(f.message)},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": quote(result.shown_path(f.path), safe="/-._~")
+                            },
+                            "region": {"startLine": f.line, "startColumn": f.column},
+                        }
+                    }
+                ],
+                "partialFingerprints": {
+                    "tracegraphFinding/v1": _fingerprint(f.code, f.path, f.message)
+                },
+            }
+            if f.code in index:
+                item["ruleIndex"] = index[f.code]
+            results.append(item)
+        log = {
+            "$schema": SCHEMA_URI,
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "tracegraph",
+                            "version": __version__,
+                            "semanticVersion": __version__,
+                            "rules": rules,
+                        }
+                    },
+                    "columnKind": "unicodeCodePoints",
+                    "results": results,
+                }
+            ],
+        }
+        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
