@@ -512,6 +512,6 @@ def relative_to_root(corpus: Corpus, path: str, cwd: Path | None = None) -> str:
 def _path_of(corpus: Corpus, doc: str | Document) -> str:
     if isinstance(doc, Document):
         return doc.path
-    if doc in corpus.by_path:
+    if doc in corpus.graph:
         return doc
     return corpus.find(doc).path
