@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .checks import run_checks
 from .config import Config, load_config
@@ -79,6 +79,64 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
     }
+
+
+# --- maps (issue 5) -----------------------------------------------------------------------------
+
+#: Output formats of ``render_map``: Graphviz layouts, then the pure text formats.
+MAP_FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
+
+if TYPE_CHECKING:  # the renderer is imported lazily: scanning never needs it
+    from .render import MapModel
+
+
+def find_error_paths(corpus: Corpus) -> frozenset[str]:
+    """Documents with at least one error finding (drawn with a red border on maps)."""
+    try:
+        from .checks import run_checks
+    except ImportError:  # the checks package is optional for maps
+        return frozenset()
+    from .model import Severity
+
+    return frozenset(f.path for f in run_checks(corpus) if f.severity is Severity.ERROR)
+
+
+def map_model(
+    corpus: Corpus, *, error_paths: frozenset[str] | None = None, **options: Any
+) -> MapModel:
+    """The ``MapModel`` of ``corpus`` (options as ``tracegraph.render.build_map``); error
+    findings come from ``tracegraph.checks`` unless ``error_paths`` is given."""
+    from .render import build_map
+
+    if error_paths is None:
+        error_paths = find_error_paths(corpus)
+    return build_map(corpus, error_paths=error_paths, **options)
+
+
+def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "auto") -> str | bytes:
+    """Render a ``MapModel``: DOT or Mermaid text, or SVG/PNG/PDF bytes through Graphviz
+    (after the size guard, with ``auto`` picking ``sfdp`` for large maps)."""
+    from .errors import UsageError
+    from .render import check_size, choose_engine, render_dot, render_graphviz, render_mermaid
+
+    if fmt == "dot":
+        return render_dot(model)
+    if fmt == "mermaid":
+        return render_mermaid(model)
+    if fmt not in MAP_FORMATS:
+        raise UsageError(f"unknown map format '{fmt}' (use {', '.join(MAP_FORMATS)})")
+    check_size(model.size, config.render.max_nodes, focused=model.focus is not None)
+    layout = choose_engine(engine, model.size, config.render.sfdp_above)
+    return render_graphviz(render_dot(model), fmt, layout)
+
+
+def render_map(corpus: Corpus, fmt: str, *, engine: str = "auto", **options: Any) -> str | bytes:
+    """A map of ``corpus`` as ``fmt`` (svg, png, pdf: bytes; dot, mermaid: text).
+
+    >>> svg = render_map(scan("sample_repo"), "svg", focus="ADR-0005")  # doctest: +SKIP
+    """
+    model = map_model(corpus, **options)
+    return render_model(model, fmt, config=corpus.config, engine=engine)
 
 
 def check(

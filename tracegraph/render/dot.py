@@ -240,7 +240,8 @@ def _cluster_order(model: MapModel) -> list[str]:
 
 
 def _legend(model: MapModel) -> list[str]:
-    """A legend cluster: type shapes, status fills, markers, then one sample edge per style."""
+    """A legend cluster of what the map shows: shapes, fills and markers in one column, then
+    one sample edge per line style (invisible edges keep the columns side by side)."""
     out = [
         f"  subgraph {quote('cluster_legend')} {{",
         "    graph "
@@ -255,78 +256,81 @@ def _legend(model: MapModel) -> list[str]:
             ]
         )
         + ";",
-        "    node [fontsize=9, width=0.3, height=0.25];",
+        '    node [fontsize=9, width=0.3, height=0.25, fillcolor="#ffffff"];',
     ]
+    boxes: list[tuple[str, list[tuple[str, str | None]]]] = []
     for type_name in model.types:
         style = type_style(type_name)
-        name = f"legend-type-{_css(type_name)}"
         words = ",".join(["filled", *([style.dot_style] if style.dot_style else [])])
-        out.append(
-            f"    {quote(name)} "
-            + _attrs(
-                [
-                    ("label", quote(type_name)),
-                    ("shape", style.dot_shape),
-                    ("style", quote(words)),
-                    ("fillcolor", quote("#ffffff")),
-                ]
+        boxes.append(
+            (
+                f"legend-type-{_css(type_name)}",
+                [("label", quote(type_name)), ("shape", style.dot_shape), ("style", quote(words))],
             )
-            + ";"
         )
+    phases = {node.phase for node in model.nodes}
     for phase, phase_style in PHASE_STYLES.items():
-        name = f"legend-phase-{phase.value}"
-        out.append(
-            f"    {quote(name)} "
-            + _attrs(
+        if phase not in phases:
+            continue
+        boxes.append(
+            (
+                f"legend-phase-{phase.value}",
                 [
                     ("label", quote(f"{phase_style.label}: {phase_style.examples}")),
                     ("shape", "box"),
                     ("style", quote("filled,dashed" if phase_style.dashed else "filled")),
                     ("fillcolor", quote(phase_style.fill)),
                     ("fontcolor", quote(phase_style.font)),
-                ]
+                ],
             )
-            + ";"
         )
     markers = [
-        ("legend-error", "error finding", ERROR_BORDER, "2.5", "filled", "#ffffff", None),
-        ("legend-orphan", "orphan", ORPHAN_BORDER, "2", "filled", "#ffffff", None),
-        (
-            "legend-missing",
-            "missing target",
-            MISSING_COLOR,
-            "1",
-            "filled,dashed",
-            MISSING_FILL,
-            MISSING_COLOR,
-        ),
+        (any(n.error for n in model.nodes), "error", "error finding", ERROR_BORDER, "2.5"),
+        (any(n.orphan for n in model.nodes), "orphan", "orphan", ORPHAN_BORDER, "2"),
+        (model.focus is not None, "focus", "focus", BORDER, "1"),
     ]
-    if model.focus is not None:
-        markers.append(("legend-focus", "focus", BORDER, "1", "filled", "#ffffff", None))
-    for name, text, color, width, style_words, fill, font in markers:
-        out.append(
-            f"    {quote(name)} "
-            + _attrs(
-                [
-                    ("label", quote(text)),
-                    ("shape", "box"),
-                    ("style", quote(style_words)),
-                    ("fillcolor", quote(fill)),
-                    ("fontcolor", quote(font) if font else None),
-                    ("color", quote(color)),
-                    ("penwidth", width),
-                    ("peripheries", "2" if name == "legend-focus" else None),
-                ]
+    for shown, name, text, color, width in markers:
+        if shown:
+            boxes.append(
+                (
+                    f"legend-{name}",
+                    [
+                        ("label", quote(text)),
+                        ("shape", "box"),
+                        ("color", quote(color)),
+                        ("penwidth", width),
+                        ("peripheries", "2" if name == "focus" else None),
+                    ],
+                )
             )
-            + ";"
+    if model.ghosts:
+        boxes.append(
+            (
+                "legend-missing",
+                [
+                    ("label", quote("missing target")),
+                    ("shape", "box"),
+                    ("style", quote("filled,dashed")),
+                    ("fillcolor", quote(MISSING_FILL)),
+                    ("fontcolor", quote(MISSING_COLOR)),
+                    ("color", quote(MISSING_COLOR)),
+                ],
+            )
         )
-    samples = [(r.value, EDGE_STYLES[r]) for r in RELATION_PRECEDENCE]
-    samples.append(("broken", BROKEN_EDGE))
+    out.append("    { rank=same;")
+    out += [f"      {quote(name)} {_attrs(attrs)};" for name, attrs in boxes]
+    out.append("    }")
+    drawn = {edge.relation for edge in model.edges if not edge.broken}
+    samples: list[tuple[str, EdgeStyle]] = [
+        (r.value, EDGE_STYLES[r]) for r in RELATION_PRECEDENCE if r.value in drawn
+    ]
+    if any(edge.broken for edge in model.edges):
+        samples.append(("broken", BROKEN_EDGE))
     for relation, edge_style in samples:
         head, tail = f"legend-rel-{_css(relation)}", f"legend-rel-{_css(relation)}-label"
-        text = relation.replace("_", " ")
         point = f"shape=point, width=0.05, color={quote(edge_style.color)}"
         out.append(f'    {quote(head)} [label="", {point}];')
+        text = relation.replace("_", " ")
         out.append(f'    {quote(tail)} [label={quote(text)}, shape=plaintext, style=""];')
         out.append(
             f"    {quote(tail)} -> {quote(head)} "
@@ -340,6 +344,8 @@ def _legend(model: MapModel) -> list[str]:
             )
             + ";"
         )
+        if boxes:  # the samples stand to the right of the boxes (rankdir=RL)
+            out.append(f"    {quote(head)} -> {quote(boxes[0][0])} [style=invis];")
     out.append("  }")
     return out
 

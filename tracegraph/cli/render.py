@@ -1,0 +1,161 @@
+"""``tracegraph render``: architecture maps as SVG, PNG, PDF, DOT or Mermaid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import api
+from ..atomic import write_atomic
+from ..errors import UsageError
+from ..graph import Corpus
+from ..render.graphviz import ENGINES
+from ..render.model import CLUSTER_MODES, DIRECTIONS
+from . import cli, emit
+
+#: Output file suffixes and the format each one means.
+SUFFIX_FORMATS = {
+    ".svg": "svg",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+}
+BINARY_FORMATS = ("png", "pdf")
+
+
+def choose_format(fmt: str | None, output: str | None) -> str:
+    """The explicit ``--format``, else the output file's suffix, else DOT."""
+    if fmt:
+        return fmt
+    if not output or output == "-":
+        return "dot"
+    suffix = Path(output).suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        known = ", ".join(sorted(SUFFIX_FORMATS))
+        raise UsageError(
+            f"{output}: cannot tell the map format from the suffix (known: {known}); "
+            "add --format svg|png|pdf|dot|mermaid"
+        )
+    return SUFFIX_FORMATS[suffix]
+
+
+@cli.command()
+@click.argument(
+    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the map to FILE.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(api.MAP_FORMATS),
+    help="Output format (default: from the -o suffix; .mmd/.mermaid is mermaid; else dot).",
+)
+@click.option("--focus", metavar="DOC", help="Draw the neighbourhood of one document (ID or path).")
+@click.option("--depth", type=click.IntRange(min=0), help="Steps from --focus (default: all).")
+@click.option(
+    "--direction",
+    type=click.Choice(DIRECTIONS),
+    default="both",
+    show_default=True,
+    help="From --focus: up (what it rests on), down (what rests on it) or both.",
+)
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this type (repeat).")
+@click.option(
+    "--status", "statuses", multiple=True, metavar="STATUS", help="Only this status (repeat)."
+)
+@click.option(
+    "--cluster",
+    type=click.Choice(CLUSTER_MODES),
+    default="type",
+    show_default=True,
+    help="Group nodes by document type, by folder, or not at all.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="Graphviz layout; auto takes sfdp above render.sfdp_above nodes.",
+)
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Make node links absolute: URL + path (e.g. https://host/org/repo/blob/main/).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: tracegraph.yaml, .tracegraph.yaml or pyproject.toml at PATH).",
+)
+def render(
+    path: Path,
+    output: str | None,
+    fmt: str | None,
+    focus: str | None,
+    depth: int | None,
+    direction: str,
+    types: tuple[str, ...],
+    statuses: tuple[str, ...],
+    cluster: str,
+    engine: str,
+    link_base: str | None,
+    config_path: Path | None,
+) -> None:
+    """Draw the document graph under PATH as a map (SVG, PNG, PDF, DOT or Mermaid).
+
+    Clusters per type in traceability order (PRD -> RFC -> ADR -> TDD), fill per status, red
+    ghosts for broken references, red borders for documents with errors, and a legend. Node
+    links point at the Markdown files, relative to the output file.
+    """
+    if depth is not None and focus is None:
+        raise UsageError("--depth needs --focus DOC")
+    fmt = choose_format(fmt, output)
+    to_stdout = not output or output == "-"
+    if to_stdout and fmt in BINARY_FORMATS:
+        raise UsageError(f"--format {fmt} writes binary data; give an output file with -o FILE")
+    corpus = api.scan(path, config_path=config_path)
+    _check_filters(corpus, types, statuses)
+    model = api.map_model(
+        corpus,
+        focus=focus,
+        depth=depth,
+        direction=direction,
+        types=types,
+        statuses=statuses,
+        cluster=cluster,
+        link_base=link_base,
+        output_dir=Path.cwd() if to_stdout else Path(output or ".").resolve().parent,
+    )
+    if not model.nodes:
+        raise UsageError("no document matches the filters (--type/--status); nothing to draw")
+    result = api.render_model(model, fmt, config=corpus.config, engine=engine)
+    if isinstance(result, bytes):
+        if to_stdout:
+            click.echo(result.decode("utf-8"), nl=False)
+        else:
+            write_atomic(Path(output or ""), result)
+        return
+    emit(result, output)
+
+
+def _check_filters(corpus: Corpus, types: tuple[str, ...], statuses: tuple[str, ...]) -> None:
+    """Reject a --type or --status that no configured type knows (a typo draws nothing)."""
+    known_types = {spec.name for spec in corpus.config.types} | {"DOC"}
+    known_types |= {doc.type for doc in corpus.documents}
+    for name in types:
+        if name.upper() not in known_types:
+            raise UsageError(
+                f"--type {name}: unknown type (known: {', '.join(sorted(known_types))})"
+            )
+    known = {"none"} | {s for spec in corpus.config.types for s in spec.statuses}
+    known |= {doc.status for doc in corpus.documents if doc.status}
+    for status in statuses:
+        if status.lower() not in known:
+            raise UsageError(
+                f"--status {status}: unknown status (known: {', '.join(sorted(known))})"
+            )
