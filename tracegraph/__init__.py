@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from .api import check, render_map
+from .api import check, render_map, report
 
-__all__ = ["__version__", "check", "render_map"]
+__all__ = ["__version__", "check", "render_map", "report"]

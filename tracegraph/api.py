@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,3 +153,86 @@ def check(
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
     """
     return run_checks(corpus, config, today=today, select=select, ignore=ignore)
+
+
+# --- health report (issue 6) --------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from .report import ReportRun
+
+
+def report(
+    root: str | Path = ".",
+    output: str | Path | None = None,
+    *,
+    fmt: str | None = None,
+    config: Config | None = None,
+    config_path: str | Path | None = None,
+    history: str | Path | None = None,
+    use_history: bool = True,
+    today: date | None = None,
+    link_base: str | None = None,
+    trend_runs: int = 20,
+    now: datetime | None = None,
+) -> ReportRun:
+    """Scan, check, draw the map and write the health report (history in one transaction).
+
+    ``history`` defaults to ``.tracegraph/history.db`` under ``root``. The report module never
+    imports the renderer: the map's SVG is drawn here and passed in as text.
+
+    >>> run = report("sample_repo", "report.html")  # doctest: +SKIP
+    >>> run.report.figures.score  # doctest: +SKIP
+    """
+    from .report import DEFAULT_HISTORY, choose_format, produce_report
+    from .report.history import current_commit
+    from .report.links import check_link_base
+
+    corpus = scan(root, config, config_path=config_path)
+    findings = check(corpus, today=today)
+    name = choose_format(output, fmt)
+    out = Path(output) if output is not None and str(output) != "-" else None
+    base = check_link_base(link_base) if link_base else None
+    drawn = _report_map(corpus, findings, out, base) if name == "html" else (None, None, {}, ())
+    history_path = None
+    if use_history:
+        history_path = Path(history) if history else Path(root) / DEFAULT_HISTORY
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    return produce_report(
+        corpus,
+        findings,
+        output=out,
+        fmt=name,
+        generated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        history=history_path,
+        trend_runs=trend_runs,
+        today=today.isoformat() if today else None,
+        commit=current_commit(Path(root)),
+        link_base=base,
+        map_svg=drawn[0],
+        map_note=drawn[1],
+        map_slugs=drawn[2],
+        map_edges=drawn[3],
+    )
+
+
+def _report_map(
+    corpus: Corpus, findings: list[Finding], output: Path | None, link_base: str | None
+) -> tuple[str | None, str | None, dict[str, str], tuple[tuple[str, str, str], ...]]:
+    """The report's map: SVG text, or a note saying why there is none (Graphviz missing)."""
+    from .errors import RenderError
+    from .model import Severity
+    from .render.graphviz import INSTALL_HINT
+    from .report import GRAPHVIZ_HINT
+
+    errors = frozenset(f.path for f in findings if f.severity is Severity.ERROR)
+    out_dir = output.parent if output is not None else Path.cwd()
+    model = map_model(corpus, error_paths=errors, link_base=link_base, output_dir=out_dir)
+    try:
+        svg = render_model(model, "svg", config=corpus.config)
+    except RenderError as exc:
+        note = GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
+        return None, note, {}, ()
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    slugs = {node.key: node.slug for node in model.nodes}
+    edges = tuple((edge.slug, edge.source, edge.target) for edge in model.edges)
+    return text, None, slugs, edges

@@ -78,9 +78,8 @@ def clean_svg(svg: str) -> str:
     for element in root.iter():
         for name in list(element.attrib):
             local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                del element.attrib[name]
-            elif local == "href" and not is_safe_href(element.attrib[name]):
+            unsafe = local == "href" and not is_safe_href(element.attrib[name])
+            if local.startswith("on") or unsafe:
                 del element.attrib[name]
     for size in ("width", "height"):
         root.attrib.pop(size, None)
