@@ -78,11 +78,10 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
         if link.status not in (Target.DOCUMENT, Target.SELF):
             continue
         target = ctx.corpus.by_path.get(link.path)
-        if target is None or not target.path.lower().endswith(_MARKDOWN_SUFFIXES):
-            if _LINE_ANCHOR.match(fragment):
-                continue
-            if target is None:
-                continue
+        if target is None:
+            continue
+        if _LINE_ANCHOR.match(fragment) and not target.path.lower().endswith(_MARKDOWN_SUFFIXES):
+            continue
         if anchor_matches(fragment, link.reference.target, target.anchors, strict):
             continue
         suggestion = suggest_anchor(fragment, target.anchors)

@@ -153,15 +153,13 @@ def rules(code: str | None, fmt: str) -> None:
             click.echo(json.dumps(data, indent=2))
             return
         width = max(len(r.name) for r in ALL_RULES)
-        for rule in ALL_RULES:
+        for item in ALL_RULES:
             click.echo(
-                f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}"
+                f"{item.code}  {item.name:<{width}}  {item.severity.value:<7}  {item.summary}"
             )
         return
-    rule = RULES_BY_CODE.get(code.strip().upper())
-    if rule is None:
-        by_name = {r.name: r for r in ALL_RULES}
-        rule = by_name.get(code.strip().lower())
+    by_name = {r.name: r for r in ALL_RULES}
+    rule = RULES_BY_CODE.get(code.strip().upper()) or by_name.get(code.strip().lower())
     if rule is None:
         names = list(RULES_BY_CODE) + [r.name for r in ALL_RULES]
         close = difflib.get_close_matches(code.upper(), names, n=3) or difflib.get_close_matches(
