@@ -33,15 +33,19 @@ _ENTITIES = {
     "<": "#lt;",
     ">": "#gt;",
     "&": "#amp;",
-    "`": "#96;",
-    "\\": "#92;",
+    # Mermaid reads labels as Markdown after decoding entities, so a backslash would escape
+    # the next character (even the ``<br/>`` of a line break) and backticks open code spans:
+    # both are shown as look-alike characters instead.
+    "`": "\u02cb",
+    "\\": "\u29f5",
 }
 _ENTITY_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
 DASHED = "stroke-dasharray:5 3"
 
 
 def escape_label(text: str) -> str:
-    """Text for a double-quoted Mermaid label: syntax characters become entity codes.
+    """Text for a double-quoted Mermaid label: syntax characters become entity codes
+    (backslashes and backticks look-alikes, since Mermaid reads labels as Markdown).
 
     >>> escape_label('a "b" <c> #1')
     'a #quot;b#quot; #lt;c#gt; #35;1'

@@ -13,10 +13,10 @@ from tracegraph.render.mermaid import escape_label, mermaid_id
 
 
 def test_escape_label_writes_syntax_characters_as_entities() -> None:
-    assert escape_label('"a" <b> & #c `d` \\') == (
-        "#quot;a#quot; #lt;b#gt; #amp; #35;c #96;d#96; #92;"
-    )
+    assert escape_label('"a" <b> & #c') == "#quot;a#quot; #lt;b#gt; #amp; #35;c"
     assert escape_label("one\ntwo") == "one two"
+    # Mermaid reads labels as Markdown: no backslash escapes, no code spans
+    assert escape_label("a\\ `d`") == "a\u29f5 \u02cbd\u02cb"
 
 
 def test_ids_are_prefixed_and_safe() -> None:
