@@ -41,9 +41,14 @@ CHECK = """async (text) => {
 
 
 @pytest.fixture(scope="module")
-def mermaid_page(request: pytest.FixtureRequest) -> Iterator[Any]:
+def mermaid_page(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    # pytest's cache folder keeps the file between runs; without it, this session's tmp
+    cache = getattr(request.config, "cache", None)
+    folder = Path(cache.mkdir("tracegraph-mermaid")) if cache else tmp_path_factory.mktemp("mm")
     try:
-        script = fetch_mermaid_js(Path(request.config.cache.mkdir("tracegraph-mermaid")))
+        script = fetch_mermaid_js(folder)
     except MermaidUnavailable as exc:
         pytest.skip(str(exc))
     if not CHROMIUM.exists():
