@@ -7,8 +7,10 @@ and build output. No path outside the root is ever opened: symlinks are resolved
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -179,31 +181,50 @@ def inside_root(root: Path, rel: str) -> Path | None:
 
 
 def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
-    """Read one document's bytes once; never follows a link outside the root, never raises."""
-    full = root / rel
-    if full.is_symlink():
-        real = inside_root(root, rel)
-        if real is None:
-            return FileData(rel, None, "symbolic link points outside the repository root")
+    """Read one document's bytes once; never raises, never blocks, never leaves the root.
+
+    The path is resolved (symlinks followed) and must stay inside ``root``; only regular files
+    are read (a FIFO or device named ``x.md`` would block or never end), the final component is
+    opened without following links (O_NOFOLLOW) and non-blocking, and the size is checked on
+    the open descriptor so that a file swapped or grown after the crawl is still caught.
+    """
+    real = inside_root(root, rel)
+    if real is None:
+        target = "symbolic link points" if (root / rel).is_symlink() else "path resolves"
+        return FileData(rel, None, f"{target} outside the repository root; not read")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        st = full.stat()
-    except OSError as exc:
-        return FileData(rel, None, f"cannot read file: {exc.strerror or exc}")
-    if st.st_size > max_bytes:
-        return FileData(
-            rel,
-            None,
-            f"file is {st.st_size} bytes, over the limit limits.max_file_bytes={max_bytes}",
-            st.st_size,
-            st.st_mtime_ns,
-        )
+        fd = os.open(real, flags)
+    except (OSError, ValueError) as exc:
+        return FileData(rel, None, f"cannot read file: {_reason(exc)}")
     try:
-        with open(full, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return FileData(rel, None, "not a regular file (FIFO, device or folder); not read")
+        if st.st_size > max_bytes:
+            return FileData(
+                rel,
+                None,
+                f"file is {st.st_size} bytes, over the limit limits.max_file_bytes={max_bytes}",
+                st.st_size,
+                st.st_mtime_ns,
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        return FileData(rel, None, f"cannot read file: {exc.strerror or exc}", st.st_size)
+        return FileData(rel, None, f"cannot read file: {_reason(exc)}")
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         return FileData(
             rel, None, f"file is over the limit limits.max_file_bytes={max_bytes}", len(data)
         )
     return FileData(rel, data, None, st.st_size, st.st_mtime_ns)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__

@@ -46,15 +46,22 @@ def _meta_key(key: str) -> str:
     return re.sub(r"[\s-]+", "_", key.strip().lower())
 
 
-def _meta_value(value: Any) -> str:
+def _meta_value(value: Any, depth: int = 0) -> str:
+    """A front-matter value as text, bounded in depth and length (front matter is untrusted)."""
+    if depth > 8:
+        return "..."
     if isinstance(value, list):
-        return ", ".join(_meta_value(v) for v in value)
+        parts: list[str] = []
+        for item in value[:200]:
+            parts.append(_meta_value(item, depth + 1))
+        return ", ".join(parts)[:2000]
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return ""
     if isinstance(value, dict):
-        text = ", ".join(f"{k}: {_meta_value(v)}" for k, v in value.items())
+        items = list(value.items())[:100]
+        text = ", ".join(f"{str(k)[:200]}: {_meta_value(v, depth + 1)}" for k, v in items)
         return text[:500]
     return str(value)[:2000]
 
@@ -156,7 +163,13 @@ def parse_document(
     metadata: dict[str, str] = {}
     for key, value in front.items():
         metadata.setdefault(_meta_key(key), _meta_value(value))
-    _field_lines(text, lines, facts.first_h2_line, metadata, meta_lines)
+    # Field lines are read below the front matter only: a YAML block that failed to load (or a
+    # nested key such as ``review: {status: x}``) must not leak into the metadata.
+    body_line = 0
+    if facts.front_matter is not None:
+        fm_text, fm_start = facts.front_matter
+        body_line = lines.position(fm_start + len(fm_text.encode("utf-8")))[0] + 1
+    _field_lines(text, lines, facts.first_h2_line, metadata, meta_lines, body_line)
 
     title = metadata.get("title") or _first_title(facts)
     if not title:
@@ -252,12 +265,17 @@ def _field_lines(
     first_h2_line: int,
     metadata: dict[str, str],
     meta_lines: dict[str, int],
+    body_line: int = 0,
 ) -> None:
     """Read ``**Status:** Draft``-style lines at the top of the document (before the first
     ``##`` section, at most 60 lines); front matter wins where both give a field."""
     limit = first_h2_line - 1 if first_h2_line else 60
     in_fence = False
-    for number, line in enumerate(text.splitlines()[: min(limit, 60)], start=1):
+    # Split as LineIndex does (str.splitlines also breaks at \f, \x1c, U+2028 ...).
+    head = re.split(r"\r\n|\r|\n", text, maxsplit=min(limit, 60))[: min(limit, 60)]
+    for number, line in enumerate(head, start=1):
+        if number <= body_line:
+            continue
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             in_fence = not in_fence

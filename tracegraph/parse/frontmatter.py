@@ -16,10 +16,14 @@ class _LimitedLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_count = 0
+        #: id(parent node) -> how many of its children are alias uses (not definitions).
+        self.alias_uses: dict[int, int] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
+            if parent is not None:
+                self.alias_uses[id(parent)] = self.alias_uses.get(id(parent), 0) + 1
             if self.alias_count > self.max_aliases:
                 raise FrontMatterError(
                     f"front matter uses more than limits.max_yaml_aliases={self.max_aliases} "
@@ -45,6 +49,44 @@ class FrontMatterError(Exception):
         self.line = line
 
 
+def count_expansions(node: yaml.Node, alias_uses: dict[int, int]) -> int:
+    """How many alias uses the fully expanded document holds (nested uses multiply).
+
+    A billion-laughs bomb uses few aliases but each refers to a node full of aliases; counting
+    on the composed node graph (memoised per node) measures the expansion without building it.
+    Raises FrontMatterError for an alias that contains itself.
+    """
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+
+    def visit(current: yaml.Node) -> int:
+        key = id(current)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            raise FrontMatterError(
+                "front matter has a recursive alias (an anchor that contains itself)",
+                current.start_mark.line,
+            )
+        active.add(key)
+        total = alias_uses.get(key, 0)
+        if isinstance(current, yaml.SequenceNode):
+            children: list[yaml.Node] = list(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            children = [n for pair in current.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += visit(child)
+            if total > 10**9:
+                break
+        active.discard(key)
+        memo[key] = total
+        return total
+
+    return visit(node)
+
+
 @dataclass(frozen=True)
 class FrontMatter:
     """The mapping, each key's 0-based line, and each list item's line (for references)."""
@@ -66,6 +108,12 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
         if not isinstance(node, yaml.MappingNode):
             raise FrontMatterError(
                 f"front matter is a {_kind(node)}, not a mapping of fields", node.start_mark.line
+            )
+        if loader.alias_count and count_expansions(node, loader.alias_uses) > max_aliases:
+            raise FrontMatterError(
+                f"front matter expands to more than limits.max_yaml_aliases={max_aliases} "
+                "alias uses (an alias bomb?)",
+                node.start_mark.line,
             )
         data = loader.construct_document(node)
     except FrontMatterError:

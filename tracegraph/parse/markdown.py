@@ -86,6 +86,8 @@ class LineIndex:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(data)]
+        self._ascii: dict[int, bool] = {}
+        self._cursor = (0, 0, 1)  # (line index, byte offset, column) of the last answer
 
     @property
     def line_count(self) -> int:
@@ -104,8 +106,24 @@ class LineIndex:
         offset = max(0, min(offset, len(self.data)))
         line = bisect_right(self.starts, offset) - 1
         start = self.starts[line]
-        column = len(self.data[start:offset].decode("utf-8", "replace")) + 1
+        # Fast paths keep a 2 MB single-line file with 100,000 links linear, not quadratic.
+        if self._line_is_ascii(line):
+            return line + 1, offset - start + 1
+        cur_line, cur_offset, cur_column = self._cursor
+        if cur_line == line and start <= cur_offset <= offset:
+            start, base = cur_offset, cur_column
+        else:
+            base = 1
+        column = base + len(self.data[start:offset].decode("utf-8", "replace"))
+        self._cursor = (line, offset, column)
         return line + 1, column
+
+    def _line_is_ascii(self, line: int) -> bool:
+        known = self._ascii.get(line)
+        if known is None:
+            end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.data)
+            known = self._ascii[line] = self.data[self.starts[line] : end].isascii()
+        return known
 
 
 @dataclass
