@@ -9,6 +9,7 @@ and in-document ignores, and returns findings sorted by path, line, column and c
 from __future__ import annotations
 
 import inspect
+import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -84,6 +85,7 @@ RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
 #: File names that are templates, not documents: their placeholders are the point.
 TEMPLATE_STEMS = ("template", "_template", "-template")
+TEMPLATE_FOLDERS = frozenset({"templates", "template", "_templates", ".templates"})
 
 
 def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
@@ -121,10 +123,22 @@ def select_rules(
     )
 
 
-def is_template_file(path: str) -> bool:
-    """Whether a path is a document template (``template.md``, ``adr-template.md``)."""
-    stem = path.rsplit("/", 1)[-1].lower().rsplit(".", 1)[0]
-    return stem == TEMPLATE_STEMS[0] or stem.endswith(TEMPLATE_STEMS[1:])
+def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> bool:
+    """Whether a path is a document template: a type's configured ``template:``, a file named
+    ``template.md``/``*-template.md``/``*_template.md``, or a file in a ``templates`` folder.
+
+    >>> is_template_file("docs/adr/template.md"), is_template_file("docs/templates/prd.md")
+    (True, True)
+    >>> is_template_file("docs/adr/0001-use-templates.md")
+    False
+    """
+    if path in configured:
+        return True
+    *folders, name = path.lower().split("/")
+    stem = name.rsplit(".", 1)[0]
+    if stem == TEMPLATE_STEMS[0] or stem.endswith(TEMPLATE_STEMS[1:]):
+        return True
+    return any(folder in TEMPLATE_FOLDERS for folder in folders)
 
 
 def run_checks(
@@ -139,7 +153,7 @@ def run_checks(
 
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
-    that document. Template files (``template.md``, ``*-template.md``) are not checked.
+    that document. Template files (see ``is_template_file``) are not checked.
     """
     config = config or corpus.config
     context = CheckContext(
@@ -148,11 +162,14 @@ def run_checks(
         today=today or date.today(),
         templates=load_templates(config, corpus.root),
     )
+    configured = frozenset(
+        posixpath.normpath(spec.template) for spec in config.types if spec.template
+    )
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):
         severity = config.rules.severity.get(rule.code, rule.severity)
         for hit in _hits(rule, context):
-            if _silenced(rule.code, hit.path, corpus, config):
+            if _silenced(rule.code, hit.path, corpus, config, configured):
                 continue
             finding = Finding(
                 path=hit.path,
@@ -178,8 +195,10 @@ def _hits(rule: Rule, context: CheckContext) -> Iterator[Hit]:
     yield from rule.check(context)
 
 
-def _silenced(code: str, path: str, corpus: Corpus, config: Config) -> bool:
-    if is_template_file(path):
+def _silenced(
+    code: str, path: str, corpus: Corpus, config: Config, templates: frozenset[str]
+) -> bool:
+    if is_template_file(path, templates):
         return True
     doc = corpus.by_path.get(path)
     if doc is not None and _matches(code, doc.ignored_rules):

@@ -108,6 +108,9 @@ def test_placeholders_in_untyped_pages_and_template_files_are_ignored(findings):
     files = {
         "notes.md": "# Notes\n\nTODO [Name]\n",
         "adr/template.md": "# [Title]\n\n## Status\n\n[Date]\n",
+        "docs/templates/tdd.md": "# TDD-0001: [Feature Name]\n\n**Status:** [Draft]\n",
+        "team/rfc-skeleton.md": "# RFC-0001: [Title]\n\n**Status:** TBD\n",
+        "tracegraph.yaml": "types:\n  RFC:\n    template: team/rfc-skeleton.md\n",
     }
     assert findings(files) == []
 
