@@ -221,14 +221,17 @@ def _report_map(
     """The report's map: SVG text, or a note saying why there is none (Graphviz missing)."""
     from .errors import RenderError
     from .model import Severity
+    from .render import check_size, choose_engine, render_dot, render_graphviz
     from .render.graphviz import INSTALL_HINT
     from .report import GRAPHVIZ_HINT
 
     errors = frozenset(f.path for f in findings if f.severity is Severity.ERROR)
     out_dir = output.parent if output is not None else Path.cwd()
     model = map_model(corpus, error_paths=errors, link_base=link_base, output_dir=out_dir)
-    try:
-        svg = render_model(model, "svg", config=corpus.config)
+    try:  # as render_model, but without the legend: the report explains the map itself
+        check_size(model.size, corpus.config.render.max_nodes, focused=False)
+        engine = choose_engine("auto", model.size, corpus.config.render.sfdp_above)
+        svg = render_graphviz(render_dot(model, legend=False), "svg", engine)
     except RenderError as exc:
         note = GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
         return None, note, {}, ()

@@ -102,7 +102,7 @@ def produce_report(
     map_note: str | None = None,
     map_slugs: Mapping[str, str] | None = None,
     map_edges: Sequence[tuple[str, str, str]] = (),
-    write: Callable[[Path, str], None] = write_atomic,
+    write: Callable[[Path, str], None] | None = None,
 ) -> ReportRun:
     """One report run (see the module docstring for the order of writes).
 
@@ -137,7 +137,7 @@ def produce_report(
     def finish(report: HealthReport) -> str:
         text = formatter(report, links)
         if output is not None:
-            write(output, text)
+            (write or write_atomic)(output, text)
         return text
 
     if history is None:

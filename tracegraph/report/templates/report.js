@@ -135,8 +135,8 @@
       g.classList.toggle("sel-down", !!down[p]);
     });
     edges.forEach(function (e) {
-      var upEdge = (e.source === path || up[e.source]) && !!up[e.target];
-      var downEdge = (e.target === path || down[e.target]) && !!down[e.source];
+      var upEdge = !!((e.source === path || up[e.source]) && up[e.target]);
+      var downEdge = !!((e.target === path || down[e.target]) && down[e.source]);
       e.el.classList.toggle("sel-up", upEdge);
       e.el.classList.toggle("sel-down", downEdge && !upEdge);
     });

@@ -1,0 +1,147 @@
+"""The HTML report driven in headless Chromium: filter, sort, map chain, no errors, no XSS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import SAMPLE_REPO
+from tracegraph.cli import cli
+
+pytestmark = [pytest.mark.browser, pytest.mark.graphviz]
+
+HOSTILE = '<img src=x onerror="window.__pwned=1">'
+
+
+def _report(root: Path, out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(
+        cli, ["report", str(root), "-o", str(out), "--no-history", "--today", "2026-11-28", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _report(SAMPLE_REPO, tmp_path_factory.mktemp("report") / "report.html")
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh page that collects console errors and uncaught exceptions."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab, errors
+    context.close()
+
+
+def test_filter_box_filters_the_findings(page: tuple[Any, list[str]], sample_report: Path) -> None:
+    tab, errors = page
+    tab.goto(sample_report.as_uri())
+    rows = tab.locator("#findings-table tbody tr")
+    total = rows.count()
+    assert total >= 10
+    tab.fill("#finding-filter", "TG402")
+    visible = tab.locator("#findings-table tbody tr:not([hidden])")
+    assert visible.count() == 3
+    assert all("TG402" in text for text in visible.all_inner_texts())
+    assert tab.inner_text("#finding-count") == f"3 of {total}"
+    tab.fill("#finding-filter", "no-such-finding-anywhere")
+    assert visible.count() == 0
+    assert tab.is_visible("#no-match")
+    tab.fill("#finding-filter", "")
+    assert visible.count() == total
+    assert errors == []
+
+
+def test_headers_sort_the_table(page: tuple[Any, list[str]], sample_report: Path) -> None:
+    tab, errors = page
+    tab.goto(sample_report.as_uri())
+    header = tab.locator("#findings-table thead th", has_text="Line")
+    header.click()
+    lines = [int(t) for t in tab.locator("#findings-table tbody td:nth-child(5)").all_inner_texts()]
+    assert lines == sorted(lines)
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.click()
+    lines = [int(t) for t in tab.locator("#findings-table tbody td:nth-child(5)").all_inner_texts()]
+    assert lines == sorted(lines, reverse=True)
+    assert errors == []
+
+
+def test_clicking_a_map_node_highlights_its_chain(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    tab.goto(sample_report.as_uri())
+    tab.locator("#node-rfc-0002").click()
+    assert (
+        tab.get_attribute("#map-card", "data-selected") == "docs/rfc/RFC-0002-webhook-delivery.md"
+    )
+    assert "RFC-0002" in tab.inner_text("#map-card")
+    # upstream: RFC-0002 implements PRD-0002, which rests on PRD-0001
+    for upstream in ("#node-prd-0002", "#node-prd-0001"):
+        assert "sel-up" in (tab.get_attribute(upstream, "class") or "")
+    # downstream: TDD-0002 implements RFC-0002
+    assert "sel-down" in (tab.get_attribute("#node-tdd-0002", "class") or "")
+    # unrelated documents are not highlighted
+    assert "sel-" not in (tab.get_attribute("#node-adr-0006", "class") or "")
+    assert tab.locator("g.edge.sel-up").count() >= 2
+    assert tab.url == sample_report.as_uri()  # the click selected; it did not navigate
+    tab.keyboard.press("Escape")
+    assert tab.locator("svg.has-selection").count() == 0
+    assert errors == []
+
+
+def test_hostile_title_does_not_run(
+    page: tuple[Any, list[str]],
+    tree: Callable[[Mapping[str, str]], Path],
+    tmp_path: Path,
+) -> None:
+    root = tree(
+        {
+            "docs/adr/0001-x.md": f"""
+                ---
+                title: '{HOSTILE}'
+                ---
+                # {HOSTILE}
+
+                ## Status
+
+                Accepted
+
+                ## Context
+
+                Links to [a bad one](javascript:alert(1)) and
+                [[</script><script>window.__pwned=2</script>]].
+                See ADR-0002.
+            """,
+            "docs/adr/0002-y.md": """
+                ---
+                title: "</script><script>window.__pwned=3</script>"
+                ---
+                # ADR-0002: "</script><svg onload=window.__pwned=4>"
+
+                ## Status
+
+                Accepted
+            """,
+        }
+    )
+    out = _report(root, tmp_path / "out" / "report.html")
+    tab, errors = page
+    tab.goto(out.as_uri())
+    tab.locator("g.node").first.click()
+    tab.fill("#finding-filter", "x")
+    assert tab.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.locator("img").count() == 0
+    assert HOSTILE in tab.inner_text("body")  # shown as text
+    hrefs = tab.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+    assert errors == []
