@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import posixpath
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -70,9 +70,8 @@ class Reached:
 class Traversal:
     """The result of ``downstream`` or ``upstream``.
 
-    ``nodes`` excludes the root and is in breadth-first order (depth, then chain). ``edges`` are
-    the traversable edges among the root and the nodes (one per document pair, strongest
-    relation), for "(see above)" lines and diagrams.
+    ``nodes`` excludes the root and is in breadth-first order (depth, then chain);
+    ``traversal_edges`` gives the further edges among them when a tree or diagram needs them.
     """
 
     root: str
@@ -80,7 +79,6 @@ class Traversal:
     depth_limit: int | None
     relations: frozenset[str] | None
     nodes: tuple[Reached, ...]
-    edges: tuple[Hop, ...]
 
     def paths(self) -> tuple[str, ...]:
         """The root followed by every reached document, in traversal order."""
@@ -186,26 +184,40 @@ def strongest_relation(
     >>> strongest_relation(g, "t.md", "r.md")
     'implements'
     """
-    datas = graph.get_edge_data(source, target) or {}
-    allowed = [d for d in datas.values() if relations is None or d.get("relation") in relations]
-    if not allowed:
+    if source not in graph or target not in graph.succ[source]:
         return None
-    return str(min(allowed, key=relation_key)["relation"])
+    return _strongest(graph.succ[source][target], relations)
+
+
+def _strongest(
+    keyed: Mapping[Any, Mapping[str, Any]], relations: Collection[str] | None
+) -> str | None:
+    """The strongest relation among parallel edges (their attribute dicts, keyed)."""
+    best: str | None = None
+    best_key: tuple[int, int, int] | None = None
+    for data in keyed.values():
+        relation = data.get("relation", "")
+        if relations is not None and relation not in relations:
+            continue
+        key = relation_key(data)
+        if best_key is None or key < best_key:
+            best, best_key = str(relation), key
+    return best
 
 
 def _neighbours(
     graph: nx.MultiDiGraph, direction: Direction, relations: Collection[str] | None
 ) -> Callable[[str], Iterator[str]]:
     """Sorted traversal neighbours: predecessors downstream, successors upstream."""
+    adjacency = graph.pred if direction == "downstream" else graph.succ
     edges = graph.in_edges if direction == "downstream" else graph.out_edges
     end = 0 if direction == "downstream" else 1
 
     def neighbours(node: str) -> Iterator[str]:
-        found = {
-            edge[end]
-            for edge in edges(node, data="relation")
-            if relations is None or edge[2] in relations
-        }
+        if relations is None:
+            found = set(adjacency[node])
+        else:
+            found = {e[end] for e in edges(node, data="relation") if e[2] in relations}
         found.discard(node)
         return iter(sorted(found))
 
@@ -257,7 +269,6 @@ def traverse(
         depth_limit=depth,
         relations=allowed,
         nodes=tuple(nodes),
-        edges=_induced_hops(graph, depths, allowed),
     )
 
 
@@ -285,17 +296,21 @@ def upstream(
     return traverse(corpus, doc, "upstream", depth, relations)
 
 
-def _induced_hops(
-    graph: nx.MultiDiGraph, depths: dict[str, int], relations: frozenset[str] | None
-) -> tuple[Hop, ...]:
-    hops = []
-    for source in sorted(depths):
-        for target in sorted(set(graph.successors(source))):
-            if target in depths and target != source:
-                relation = strongest_relation(graph, source, target, relations)
-                if relation is not None:
-                    hops.append(Hop(source, relation, target))
-    return tuple(hops)
+def traversal_edges(corpus: Corpus, result: Traversal) -> tuple[Hop, ...]:
+    """Every traversable edge among the root and the reached documents (one per pair, with the
+    strongest relation), in graph direction and sorted: the tree edges and the further paths."""
+    members = set(result.paths())
+    best: dict[tuple[str, str], tuple[tuple[int, int, int], str]] = {}
+    for source, target, data in corpus.graph.out_edges(sorted(members), data=True):
+        if target not in members or target == source:
+            continue
+        relation = data.get("relation", "")
+        if result.relations is not None and relation not in result.relations:
+            continue
+        key = relation_key(data)
+        if (source, target) not in best or key < best[source, target][0]:
+            best[source, target] = (key, relation)
+    return tuple(Hop(s, best[s, t][1], t) for s, t in sorted(best))
 
 
 def paths_between(
@@ -445,12 +460,13 @@ def affected_by_change(
         for source in sources:
             root_files.setdefault(source, set()).add(path)
     roots = tuple(ChangeRoot(p, tuple(sorted(files))) for p, files in sorted(root_files.items()))
-    best: dict[str, int] = {}
-    reached_from: dict[str, set[str]] = {}
-    for root in roots:
-        for path, dist in ((root.path, 0), *_depths(corpus, root.path, depth, allowed)):
-            reached_from.setdefault(path, set()).add(root.path)
-            best[path] = min(best.get(path, dist), dist)
+    root_paths = [root.path for root in roots]
+    best = _multi_source_depths(corpus.graph, root_paths, depth, allowed)
+    reach = _reaching_roots(corpus.graph, root_paths, best, depth, allowed)
+    reached_from = {
+        path: tuple(r for i, r in enumerate(root_paths) if bits >> i & 1)
+        for path, bits in reach.items()
+    }
     graph = corpus.graph
     affected = tuple(
         Affected(
@@ -460,18 +476,71 @@ def affected_by_change(
             status=graph.nodes[path]["status"],
             title=graph.nodes[path]["title"],
             depth=best[path],
-            roots=tuple(sorted(reached_from[path])),
+            roots=reached_from[path],
         )
         for path in sorted(best, key=lambda p: (best[p], graph.nodes[p]["id"], p))
     )
     return ChangeImpact(changed, roots, affected, tuple(unmatched))
 
 
-def _depths(
-    corpus: Corpus, root: str, depth: int | None, relations: frozenset[str] | None
-) -> Iterator[tuple[str, int]]:
-    for node in traverse(corpus, root, "downstream", depth, relations).nodes:
-        yield node.path, node.depth
+def _multi_source_depths(
+    graph: nx.MultiDiGraph, roots: list[str], depth: int | None, relations: frozenset[str] | None
+) -> dict[str, int]:
+    """Shortest downstream distance from any of ``roots`` (0 for the roots themselves)."""
+    neighbours = _neighbours(graph, "downstream", relations)
+    best = dict.fromkeys(roots, 0)
+    frontier = sorted(roots)
+    level = 0
+    while frontier and (depth is None or level < depth):
+        level += 1
+        following = []
+        for node in frontier:
+            for other in neighbours(node):
+                if other not in best:
+                    best[other] = level
+                    following.append(other)
+        frontier = following
+    return best
+
+
+def _reaching_roots(
+    graph: nx.MultiDiGraph,
+    roots: list[str],
+    reached: dict[str, int],
+    depth: int | None,
+    relations: frozenset[str] | None,
+) -> dict[str, int]:
+    """For each reached document, a bit set of the roots (by index) it is downstream of.
+
+    One pass over the condensation of the reached part of the graph (cycles collapse into one
+    component), instead of one traversal per root; with a depth limit, ``depth`` rounds of
+    propagation, since a root then only counts within that distance.
+    """
+    neighbours = _neighbours(graph, "downstream", relations)
+    own = {root: 1 << number for number, root in enumerate(roots)}
+    if depth is not None:
+        bits = dict(own)
+        for _ in range(depth):
+            following = dict(bits)
+            for node, mask in bits.items():
+                for other in neighbours(node):
+                    following[other] = following.get(other, 0) | mask
+            if following == bits:
+                break
+            bits = following
+        return bits
+    flow = nx.DiGraph()
+    flow.add_nodes_from(reached)
+    flow.add_edges_from((node, other) for node in reached for other in neighbours(node))
+    condensed = nx.condensation(flow)
+    member_of = condensed.graph["mapping"]
+    comp_bits = [0] * condensed.number_of_nodes()
+    for root, mask in own.items():
+        comp_bits[member_of[root]] |= mask
+    for comp in nx.topological_sort(condensed):
+        for following in condensed.successors(comp):
+            comp_bits[following] |= comp_bits[comp]
+    return {node: comp_bits[member_of[node]] for node in reached}
 
 
 def _artifact_links(corpus: Corpus) -> dict[str, set[str]]:

@@ -47,7 +47,7 @@ def test_downstream_pins_depths_and_via_chains(corpus: Corpus) -> None:
         ),
     ]
     # The further path TDD-0002 -> TDD-0001 is kept among the edges for "(see above)".
-    assert Hop(TDD2, "depends_on", TDD1) in result.edges
+    assert Hop(TDD2, "depends_on", TDD1) in queries.traversal_edges(corpus, result)
 
 
 def test_upstream_pins_depths_and_via_chains(corpus: Corpus) -> None:
@@ -238,3 +238,24 @@ def test_via_is_a_real_shortest_chain(edges: list[tuple[str, str]], a: str) -> N
         assert node.via[0].target == a and node.via[-1].source == node.path
         for hop in node.via:
             assert corpus.graph.has_edge(hop.source, hop.target)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(NAMES)), max_size=30),
+    st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=3)),
+)
+def test_change_roots_agree_with_one_traversal_per_root(
+    edges: list[tuple[str, str]], changed: list[str], depth: int | None
+) -> None:
+    # Any digraph, cycles included: the condensation shortcut must match per-root traversals.
+    corpus = _fake_corpus(edges, NAMES)
+    object.__setattr__(corpus, "by_path", dict.fromkeys(NAMES))
+    result = queries.affected_by_change(corpus, changed, depth=depth)
+    expected: dict[str, set[str]] = {}
+    for root in changed:
+        expected.setdefault(root, set()).add(root)
+        for node in queries.downstream(corpus, root, depth=depth).nodes:
+            expected.setdefault(node.path, set()).add(root)
+    assert {a.path: set(a.roots) for a in result.affected} == expected

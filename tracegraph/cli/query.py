@@ -337,7 +337,7 @@ def format_tree(
         children.setdefault(chain[cut], []).append((node.path, node.via[cut:]))
     # Further paths: a direct traversable edge between shown documents that is not a tree edge.
     refs: dict[str, list[tuple[str, tuple[Hop, ...]]]] = {}
-    for hop in result.edges:
+    for hop in queries.traversal_edges(corpus, result):
         near, far = _hop_ends(direction, hop)
         if near not in shown or far not in shown or far == near:
             continue
@@ -431,12 +431,16 @@ def _diagram_edges(nodes: Iterable[str], edges: Iterable[Hop]) -> list[Hop]:
 
 def format_dot(corpus: Corpus, result: Traversal, filters: Filters) -> str:
     nodes = _subgraph_nodes(corpus, result, filters)
-    return render_dot(corpus, nodes, _diagram_edges(nodes, result.edges), {result.root})
+    return render_dot(
+        corpus, nodes, _diagram_edges(nodes, queries.traversal_edges(corpus, result)), {result.root}
+    )
 
 
 def format_mermaid(corpus: Corpus, result: Traversal, filters: Filters) -> str:
     nodes = _subgraph_nodes(corpus, result, filters)
-    return render_mermaid(corpus, nodes, _diagram_edges(nodes, result.edges), {result.root})
+    return render_mermaid(
+        corpus, nodes, _diagram_edges(nodes, queries.traversal_edges(corpus, result)), {result.root}
+    )
 
 
 FORMATTERS: dict[str, Callable[[Corpus, Traversal, Filters], str]] = {
