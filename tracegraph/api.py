@@ -15,6 +15,15 @@ from .crawl import crawl, read_document
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser, parse_document
+from .queries import (  # noqa: F401  (re-exported: the query API)
+    ChangeImpact,
+    affected_by_change,
+    downstream,
+    paths_between,
+    show,
+    upstream,
+)
+from .vcs import changed_files
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +162,20 @@ def check(
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
     """
     return run_checks(corpus, config, today=today, select=select, ignore=ignore)
+
+
+def impact_since(
+    corpus: Corpus,
+    ref: str,
+    *,
+    files: Iterable[str] = (),
+    depth: int | None = None,
+    relations: Iterable[str] | None = None,
+) -> ChangeImpact:
+    """What the changes between git ``ref`` and the work tree (plus ``files``, root-relative)
+    touch: ``tracegraph impact --since REF``."""
+    changed = [*changed_files(corpus.root, ref), *files]
+    return affected_by_change(corpus, changed, depth, relations)
 
 
 # --- health report (issue 6) --------------------------------------------------------------------
