@@ -123,13 +123,16 @@ def test_impact_json_follows_the_contract(repo: Path) -> None:
     ]
 
 
-def test_dot_and_mermaid(repo: Path) -> None:
+def test_dot_and_mermaid_draw_exactly_the_result(repo: Path) -> None:
     dot = run("impact", "ADR-0001", "-C", str(repo), "--format", "dot").output
     assert dot.startswith("digraph")
-    assert "TDD-0001" in dot and "depends_on" in dot
+    assert "TDD-0001" in dot and "TDD-0002" in dot and "ADR-0001" in dot
+    assert "PRD-0001" not in dot and "RFC-0001" not in dot
     mermaid = run("impact", "ADR-0001", "-C", str(repo), "--format", "mermaid").output
     assert mermaid.startswith("flowchart")
-    assert "depends_on" in mermaid
+    assert "TDD-0002" in mermaid and "PRD-0001" not in mermaid
+    change = run("impact", "-C", str(repo), "--files", "src/pay/service.py", "--format", "dot")
+    assert "TDD-0001" in change.output and "ADR-0001" not in change.output
 
 
 def test_unknown_doc_exits_2_with_suggestion(repo: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .. import api, queries, vcs
+from .. import api, queries
 from ..errors import NoPathError, UsageError
 from ..graph import Corpus
 from ..model import Relation
@@ -196,9 +196,11 @@ def impact(
         raise UsageError("impact --files: give at least one changed PATH")
     corpus = api.scan(root, config_path=config_path)
     filters = _filters(corpus, types, include_superseded)
-    changed: list[str] = list(vcs.changed_files(root, since)) if since is not None else []
-    changed += [queries.relative_to_root(corpus, t) for t in targets]
-    result = queries.affected_by_change(corpus, changed, depth, allowed)
+    files = [queries.relative_to_root(corpus, t) for t in targets]
+    if since is not None:
+        result = api.impact_since(corpus, since, files=files, depth=depth, relations=allowed)
+    else:
+        result = queries.affected_by_change(corpus, files, depth, allowed)
     emit(_format_change(corpus, result, filters, fmt, since), output)
 
 
@@ -417,30 +419,22 @@ def format_json(corpus: Corpus, result: Traversal, filters: Filters) -> str:
     return json.dumps(traversal_dict(corpus, result, filters), indent=2, ensure_ascii=False) + "\n"
 
 
-def _subgraph_nodes(corpus: Corpus, result: Traversal, filters: Filters) -> list[str]:
-    return [result.root] + [n.path for n in _visible(corpus, result, filters)]
-
-
-def _diagram_edges(nodes: Iterable[str], edges: Iterable[Hop]) -> list[Hop]:
-    keep = set(nodes)
-    return sorted(
-        (h for h in edges if h.source in keep and h.target in keep),
-        key=lambda h: (h.source, h.target, h.relation),
-    )
+def _diagram(corpus: Corpus, nodes: Iterable[str], focus: str | None, fmt: str) -> str:
+    """The documents drawn by ``tracegraph.render`` (DOT or Mermaid): exactly ``nodes``."""
+    model = api.map_model(corpus, focus=focus, only=frozenset(nodes), error_paths=frozenset())
+    text = api.render_model(model, fmt, config=corpus.config)
+    assert isinstance(text, str)
+    return text
 
 
 def format_dot(corpus: Corpus, result: Traversal, filters: Filters) -> str:
-    nodes = _subgraph_nodes(corpus, result, filters)
-    return render_dot(
-        corpus, nodes, _diagram_edges(nodes, queries.traversal_edges(corpus, result)), {result.root}
-    )
+    nodes = [result.root] + [n.path for n in _visible(corpus, result, filters)]
+    return _diagram(corpus, nodes, result.root, "dot")
 
 
 def format_mermaid(corpus: Corpus, result: Traversal, filters: Filters) -> str:
-    nodes = _subgraph_nodes(corpus, result, filters)
-    return render_mermaid(
-        corpus, nodes, _diagram_edges(nodes, queries.traversal_edges(corpus, result)), {result.root}
-    )
+    nodes = [result.root] + [n.path for n in _visible(corpus, result, filters)]
+    return _diagram(corpus, nodes, result.root, "mermaid")
 
 
 FORMATTERS: dict[str, Callable[[Corpus, Traversal, Filters], str]] = {
@@ -450,61 +444,6 @@ FORMATTERS: dict[str, Callable[[Corpus, Traversal, Filters], str]] = {
     "dot": format_dot,
     "mermaid": format_mermaid,
 }
-
-
-# --- small diagram writers (used until tracegraph.render can draw a subgraph) -------------
-
-
-def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def render_dot(corpus: Corpus, nodes: Sequence[str], edges: Sequence[Hop], roots: set[str]) -> str:
-    """A minimal DOT digraph of the given documents (edges point upstream)."""
-    lines = ["digraph tracegraph {", "  rankdir=BT;", '  node [shape=box, fontname="Helvetica"];']
-    for path in sorted(nodes):
-        attrs = corpus.graph.nodes[path]
-        label = f"{attrs['id']}\n{attrs['title']}" if attrs["title"] else str(attrs["id"])
-        extra = ", penwidth=2" if path in roots else ""
-        lines.append(f"  {_dot_quote(path)} [label={_dot_quote(label)}{extra}];")
-    for hop in edges:
-        lines.append(
-            f"  {_dot_quote(hop.source)} -> {_dot_quote(hop.target)} "
-            f"[label={_dot_quote(hop.relation)}];"
-        )
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _mermaid_text(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace('"', "#quot;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
-    )
-
-
-def render_mermaid(
-    corpus: Corpus, nodes: Sequence[str], edges: Sequence[Hop], roots: set[str]
-) -> str:
-    """A minimal Mermaid flowchart of the given documents (edges point upstream)."""
-    ordered = sorted(nodes)
-    key = {path: f"n{i}" for i, path in enumerate(ordered)}
-    lines = ["flowchart BT"]
-    for path in ordered:
-        attrs = corpus.graph.nodes[path]
-        label = _mermaid_text(str(attrs["id"]))
-        if attrs["title"]:
-            label += "<br/>" + _mermaid_text(str(attrs["title"]))
-        lines.append(f'  {key[path]}["{label}"]')
-    for hop in edges:
-        lines.append(f"  {key[hop.source]} -->|{hop.relation}| {key[hop.target]}")
-    for path in ordered:
-        if path in roots:
-            lines.append(f"  style {key[path]} stroke-width:3px")
-    return "\n".join(lines) + "\n"
 
 
 # --- what a change touches -----------------------------------------------------------------
@@ -548,14 +487,7 @@ def _format_change(
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     shown = [a for a in result.affected if a.depth == 0 or filters.shows(corpus, a.path)]
     if fmt in ("dot", "mermaid"):
-        nodes = [a.path for a in shown]
-        edges = [
-            Hop(u, queries.strongest_relation(corpus.graph, u, v) or "", v)
-            for u, v in sorted(corpus.graph.subgraph(nodes).edges())
-        ]
-        roots = {r.path for r in result.roots}
-        render = render_dot if fmt == "dot" else render_mermaid
-        return render(corpus, nodes, _diagram_edges(nodes, set(edges)), roots)
+        return _diagram(corpus, [a.path for a in shown], None, fmt)
     return format_change_text(corpus, result, shown)
 
 
