@@ -164,7 +164,7 @@ class ChangeImpact:
     unmatched: tuple[str, ...]
 
 
-def relation_key(data: dict[str, Any]) -> tuple[int, int, int]:
+def relation_key(data: Mapping[str, Any]) -> tuple[int, int, int]:
     """Sort key of an edge's attributes: strongest relation, then the earliest line."""
     return (
         RELATION_RANK.get(data.get("relation", ""), len(RELATION_RANK)),
