@@ -19,6 +19,11 @@ WARNING_COLOR = "#f59e0b"
 INFO_COLOR = "#94a3b8"
 
 
+def _when(run_at: str) -> str:
+    """``2026-11-28T06:17:00Z`` -> ``11-28 06:17`` (short enough for the axis)."""
+    return run_at[5:16].replace("T", " ") if len(run_at) >= 16 else run_at
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -63,7 +68,7 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
     bar_w = max(2.0, min(28.0, step * 0.5))
     dots: list[str] = []
     for i, point in enumerate(points):
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         label = escape(
             f"{point.run_at}{' @ ' + point.commit[:10] if point.commit else ''}: score "
             f"{_fmt(point.score)}, {point.errors} errors, {point.warnings} warnings, "
@@ -96,7 +101,7 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
     for i in sorted({0, count - 1}):
         out.append(
             f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" text-anchor="middle" font-size="13" '
-            f'fill="#6b7280">{escape(points[i].run_at[:10])}</text>'
+            f'fill="#6b7280">{escape(_when(points[i].run_at))}</text>'
         )
     out.append("</svg>")
     return "".join(out)
