@@ -190,3 +190,17 @@ def test_sample_repo_html_is_self_contained(tmp_path: Path) -> None:
     assert 'id="map-canvas"' in page and 'id="node-rfc-0002"' in page
     for needle in ("<link ", 'src="http', "@import", "cdn"):
         assert needle not in page
+
+
+@pytest.mark.parametrize("suffix", [".html", ".md", ".json"])
+def test_same_input_same_bytes(tree: Tree, tmp_path: Path, suffix: str) -> None:
+    from datetime import UTC, datetime
+
+    from tracegraph.api import report
+
+    root = tree(DOCS)
+    now = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    report(root, first, use_history=False, now=now)
+    report(root, second, use_history=False, now=now)
+    assert first.read_bytes() == second.read_bytes()
