@@ -132,11 +132,15 @@ class _Resolver:
         raw_path, _, fragment = target.partition("#")
         raw_path = raw_path.partition("?")[0]
         frag = unquote(fragment) if fragment else None
-        path = unquote(raw_path)
+        # Browsers and GitHub read a backslash in a relative URL as a slash (WHATWG URL rules),
+        # so a Windows-style ``..\..\x`` escapes just like ``../../x``.
+        path = unquote(raw_path).replace("\\", "/")
         if not path:
             return Link(doc.path, ref, Target.SELF, doc.path, frag)
         if "\x00" in path:
             return Link(doc.path, ref, Target.MISSING, None, frag)
+        if path.startswith("//"):  # a UNC path (\\server\share) or an encoded //host
+            return Link(doc.path, ref, Target.OUTSIDE, None, frag)
         base = "" if path.startswith("/") else posixpath.dirname(doc.path)
         joined = posixpath.normpath(posixpath.join(base, path.lstrip("/")))
         if joined == ".":

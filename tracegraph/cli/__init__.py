@@ -6,11 +6,12 @@ one-line message and a fixed exit code (0 ok, 1 findings, 2 usage/config/input, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -24,29 +25,63 @@ INTERNAL_ERROR = 3
 class TracegraphGroup(click.Group):
     """A group whose invoke turns library errors into messages and exit codes."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            _fail_usage(ctx, exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except click.ClickException as exc:
+            _fail_usage(ctx, exc)
         except TracegraphError as exc:
             click.echo(f"tracegraph: error: {_one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("tracegraph: interrupted", err=True)
             ctx.exit(130)
-        except BrokenPipeError:
-            ctx.exit(0)
+        except BrokenPipeError as exc:
+            if _stdout_closed():  # `tracegraph ... | head`: the reader went away, not an error
+                ctx.exit(0)
+            _internal_error(ctx, exc)  # a pipe to a child process (Graphviz) broke
         except Exception as exc:  # the top-level handler: never a traceback without --debug
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(
-                f"tracegraph: internal error: {type(exc).__name__}: {_one_line(str(exc))}. "
-                "This is a bug; please report it with the command you ran "
-                "(rerun with --debug for the traceback).",
-                err=True,
-            )
-            ctx.exit(INTERNAL_ERROR)
+            _internal_error(ctx, exc)
+
+
+def _fail_usage(ctx: click.Context, exc: click.ClickException) -> NoReturn:
+    """A click usage error as one line (``tracegraph: error: ...``), exit 2."""
+    where = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else ctx.info_name
+    hint = f" (see '{where} --help')" if isinstance(exc, click.UsageError) else ""
+    click.echo(f"tracegraph: error: {_one_line(exc.format_message())}{hint}", err=True)
+    ctx.exit(exc.exit_code)
+
+
+def _stdout_closed() -> bool:
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        # Keep the interpreter's final flush from printing "Exception ignored ...".
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return True
+    return False
+
+
+def _internal_error(ctx: click.Context, exc: BaseException) -> NoReturn:
+    """Exit 3 with a short request for a bug report; ``--debug`` re-raises for the traceback."""
+    if ctx.obj and ctx.obj.get("debug"):
+        raise exc
+    click.echo(
+        f"tracegraph: internal error: {type(exc).__name__}: {_one_line(str(exc))[:300]}. "
+        "This is a bug; please report it with the command you ran "
+        "(rerun with --debug for the traceback).",
+        err=True,
+    )
+    ctx.exit(INTERNAL_ERROR)
 
 
 def _one_line(text: str) -> str:
