@@ -88,7 +88,7 @@ def _git_files(root: Path) -> list[str] | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if proc.returncode != 0:
+    if proc.returncode != 0 or _is_ignored(root):
         return None
     out: list[str] = []
     for raw in proc.stdout.split(b"\0"):
@@ -100,6 +100,21 @@ def _git_files(root: Path) -> list[str] | None:
         if full.is_symlink() or full.is_file():
             out.append(name)
     return out
+
+
+def _is_ignored(root: Path) -> bool:
+    """Whether git ignores the root itself (a generated or vendored tree): then the listing
+    would be empty, and the user asked for that tree explicitly, so it is walked instead."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-q", "."],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
 
 
 def _walk(root: Path) -> list[str]:

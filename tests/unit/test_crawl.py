@@ -39,6 +39,13 @@ def test_git_listing_respects_gitignore(tree: Tree) -> None:
     assert index.documents == ("a.md",)
 
 
+def test_ignored_root_is_walked(tree: Tree) -> None:
+    root = tree({".gitignore": "generated/\n", "generated/docs/a.md": "# A\n"})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    assert crawl(root, default_config()).documents == ()  # the repo root publishes nothing
+    assert crawl(root / "generated", default_config()).documents == ("docs/a.md",)
+
+
 def test_include_exclude_globs(tree: Tree) -> None:
     root = tree({"docs/a.md": "", "docs/legacy/b.md": "", "CHANGELOG.md": ""})
     config = config_from_mapping({"exclude": ["docs/legacy", "CHANGELOG.md"]}, "t.yaml")
