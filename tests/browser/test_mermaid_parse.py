@@ -18,17 +18,6 @@ from tracegraph.api import scan
 from tracegraph.render import build_map, render_mermaid
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHECK = """async (text) => {
   try {
     await mermaid.parse(text);
@@ -42,7 +31,7 @@ CHECK = """async (text) => {
 
 @pytest.fixture(scope="module")
 def mermaid_page(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser: Any
 ) -> Iterator[Any]:
     # pytest's cache folder keeps the file between runs; without it, this session's tmp
     cache = getattr(request.config, "cache", None)
@@ -51,17 +40,12 @@ def mermaid_page(
         script = fetch_mermaid_js(folder)
     except MermaidUnavailable as exc:
         pytest.skip(str(exc))
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        page.add_script_tag(path=str(script))
-        page.evaluate("() => mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' })")
-        yield page
-        browser.close()
+    page = browser.new_page()
+    page.set_content("<!doctype html><html><body></body></html>")
+    page.add_script_tag(path=str(script))
+    page.evaluate("() => mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' })")
+    yield page
+    page.close()
 
 
 def check(page: Any, text: str) -> str:
