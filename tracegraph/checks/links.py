@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 from collections.abc import Iterator
 from urllib.parse import unquote
@@ -44,15 +45,59 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
     remove it. Links are resolved like GitHub does: relative to the linking file, `/` meaning
     the repository root, percent-decoded; links inside code are never checked.
     """
+    by_name: dict[str, list[str]] | None = None
     for link in ctx.corpus.links:
         if link.status is Target.MISSING and not link.reference.is_id:
             what = "image" if link.reference.kind is RefKind.IMAGE else "link"
+            if by_name is None:
+                by_name = _files_by_name(ctx.corpus.files)
+            suggestion = suggest_path(link.source, link.path, ctx.corpus.files, by_name)
+            hint = f"; did you mean {suggestion}?" if suggestion else ""
             yield _hit(
                 link,
                 f"broken {what}: {_shown(link.reference.target)} does not exist "
-                f"(resolved to {link.path or '?'})",
+                f"(resolved to {link.path or '?'}){hint}",
                 ctx,
             )
+
+
+def _files_by_name(files: frozenset[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for path in sorted(files):
+        out.setdefault(path.rsplit("/", 1)[-1].lower(), []).append(path)
+    return out
+
+
+def suggest_path(
+    source: str, missing: str | None, files: frozenset[str], by_name: dict[str, list[str]]
+) -> str | None:
+    """The file a broken link most likely meant, written relative to the linking document:
+    the same path with a Markdown suffix, the only file of that name elsewhere (moved), or a
+    close spelling in the same folder (renamed).
+
+    >>> suggest_path("a/x.md", "a/b", frozenset({"a/b.md"}), {"b.md": ["a/b.md"]})
+    'b.md'
+    """
+    if not missing:
+        return None
+    found: str | None = None
+    for suffix in _MARKDOWN_SUFFIXES:
+        if missing + suffix in files:
+            found = missing + suffix
+            break
+    name = missing.rsplit("/", 1)[-1].lower()
+    if found is None and len(by_name.get(name, ())) == 1:
+        found = by_name[name][0]
+    if found is None:
+        folder = missing.rpartition("/")[0]
+        siblings = (
+            [f for f in files if f.rpartition("/")[0] == folder] if len(files) < 50_000 else []
+        )
+        close = difflib.get_close_matches(missing, sorted(siblings), n=1, cutoff=0.75)
+        found = close[0] if close else None
+    if found is None:
+        return None
+    return posixpath.relpath(found, posixpath.dirname(source) or ".")
 
 
 def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:

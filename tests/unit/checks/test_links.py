@@ -27,6 +27,19 @@ def test_links_in_code_blocks_and_spans_and_existing_files_are_fine(findings):
     assert findings({"a.md": text, "b.md": "# B\n"}, "TG101") == []
 
 
+def test_broken_link_suggests_the_file_it_likely_meant(findings):
+    files = {
+        "docs/a.md": "# A\n\n[moved](old/plan.md) [no suffix](b) [typo](readme-guide.md)\n",
+        "docs/b.md": "# B\n",
+        "docs/readme-guides.md": "# Guides\n",
+        "elsewhere/plan.md": "# Plan\n",
+    }
+    hints = [f.message.partition("did you mean ")[2] for f in findings(files, "TG101")]
+    assert hints == ["../elsewhere/plan.md?", "b.md?", "readme-guides.md?"]
+    lone = findings({"a.md": "# A\n\n[x](nothing-like-it.md)\n"}, "TG101")
+    assert "did you mean" not in lone[0].message
+
+
 def test_broken_image_says_image(findings):
     found = findings({"a.md": "# A\n\n![diagram](img/missing.png)\n"}, "TG101")
     assert where(found) == [("a.md", 3, 1, "TG101")]
