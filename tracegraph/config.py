@@ -440,6 +440,8 @@ def load_config_file(path: Path, display: str | None = None) -> Config:
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
     lines = _key_lines(node) if node is not None else {}
     return config_from_mapping(data, source, lines)
 

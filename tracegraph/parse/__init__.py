@@ -124,6 +124,11 @@ def parse_document(
         line = text.count("\n", 0, offset) + 1
         problems.append(Problem("file contains NUL bytes (binary data?)", line))
         text = text.replace("\x00", "\ufffd")
+    if "\r" in text:
+        # pulldown-cmark ends lines at a lone CR in prose but not around front matter; CR -> LF
+        # keeps every offset (same length) and LineIndex counted CR as a line end already.
+        text = re.sub(r"\r(?!\n)", "\n", text)
+        decode_problem = decode_problem or Problem("", 0)  # force re-encoding below
     utf8 = text.encode("utf-8") if decode_problem or not data.isascii() else data
     if utf8 is data and data.startswith(codecs.BOM_UTF8):
         utf8 = text.encode("utf-8")
@@ -165,10 +170,7 @@ def parse_document(
         metadata.setdefault(_meta_key(key), _meta_value(value))
     # Field lines are read below the front matter only: a YAML block that failed to load (or a
     # nested key such as ``review: {status: x}``) must not leak into the metadata.
-    body_line = 0
-    if facts.front_matter is not None:
-        fm_text, fm_start = facts.front_matter
-        body_line = lines.position(fm_start + len(fm_text.encode("utf-8")))[0] + 1
+    body_line = lines.position(facts.front_matter_end)[0] + 1 if facts.front_matter else 0
     _field_lines(text, lines, facts.first_h2_line, metadata, meta_lines, body_line)
 
     title = metadata.get("title") or _first_title(facts)

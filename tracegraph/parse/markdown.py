@@ -131,6 +131,7 @@ class MarkdownFacts:
     """Everything the walk found, before front matter and recognition are combined."""
 
     front_matter: tuple[str, int] | None = None
+    front_matter_end: int = 0
     headings: list[Heading] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
     references: list[Reference] = field(default_factory=list)
@@ -279,7 +280,10 @@ class _Walker:
 
     def _text(self, text: str, start: int, end: int) -> None:
         if self.in_metadata:
-            self.facts.front_matter = (text, start)
+            # CRLF front matter comes as several Text events (the line breaks separately).
+            before = self.facts.front_matter
+            self.facts.front_matter = (before[0] + text, before[1]) if before else (text, start)
+            self.facts.front_matter_end = end
             return
         if self.code_depth:
             if self.heading is not None:
