@@ -41,6 +41,17 @@ _LimitedLoader.yaml_implicit_resolvers = {
 }
 
 
+_FastLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """libyaml's SafeLoader with the same resolvers (dates stay text); used only for front
+        matter without aliases, where the alias guard has nothing to count."""
+
+    _CLoader.yaml_implicit_resolvers = _LimitedLoader.yaml_implicit_resolvers
+    _FastLoader = _CLoader
+
+
 class FrontMatterError(Exception):
     """Front matter that cannot be used; ``line`` is 0-based within the YAML text."""
 
@@ -99,6 +110,22 @@ class FrontMatter:
 
 def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
     """Parse front matter text; raises FrontMatterError with a message and a line."""
+    # libyaml recurses in C: very deep flow nesting ([[[[...) overflows the C stack and kills
+    # the process (a segfault, not an exception), so deep-looking text takes the Python path.
+    shallow = text.count("[") + text.count("{") < 1000
+    if _FastLoader is not None and "*" not in text and shallow:  # libyaml, 10x faster
+        try:
+            fast = _FastLoader(text)
+            try:
+                node = fast.get_single_node()
+                if isinstance(node, yaml.MappingNode):
+                    data = fast.construct_document(node)
+                    if isinstance(data, dict):
+                        return _front_matter(node, data)
+            finally:
+                fast.dispose()
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+            pass  # the pure-Python loader below words the error
     loader = _LimitedLoader(text)
     loader.max_aliases = max_aliases
     try:
@@ -129,6 +156,10 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
         loader.dispose()
     if not isinstance(data, dict):
         raise FrontMatterError("front matter is not a mapping of fields")
+    return _front_matter(node, data)
+
+
+def _front_matter(node: yaml.MappingNode, data: dict[Any, Any]) -> FrontMatter:
     key_lines: dict[str, int] = {}
     item_lines: dict[str, list[tuple[int, int]]] = {}
     duplicates: list[tuple[str, int]] = []

@@ -38,6 +38,9 @@ class Recogniser:
     folders: dict[str, str]
     status_aliases: dict[str, str]
     relations: dict[str, Relation]
+    #: Text every mention contains (``ADR-`` ...), for a cheap test before the regex; empty
+    #: when a type has its own ``id_pattern`` (then the regex always runs).
+    mention_literals: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
@@ -64,6 +67,11 @@ class Recogniser:
             folders=folders,
             status_aliases=dict(config.status_aliases),
             relations=dict(config.relations),
+            mention_literals=(
+                tuple(f"{t.name}-" for t in config.types)
+                if not any(t.id_pattern for t in config.types)
+                else ()
+            ),
         )
 
     def relation_keys(self, type_name: str) -> dict[str, Relation]:
@@ -98,6 +106,8 @@ class Recogniser:
     def find_mentions(self, text: str) -> list[tuple[int, str]]:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
         if self.mention is None:
+            return []
+        if self.mention_literals and not any(lit in text for lit in self.mention_literals):
             return []
         out: list[tuple[int, str]] = []
         for match in self.mention.finditer(text):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +86,11 @@ class LineIndex:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(data)]
+        if b"\r" in data:
+            self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(data)]
+        else:  # the common case, several times faster than a regex scan
+            self.starts = [0, *accumulate(len(line) + 1 for line in data.split(b"\n"))]
+            self.starts.pop()
         self._ascii: dict[int, bool] = {}
         self._cursor = (0, 0, 1)  # (line index, byte offset, column) of the last answer
 
