@@ -10,12 +10,26 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import OutputError
+
 
 def write_atomic(path: str | Path, content: str | bytes) -> None:
-    """Replace ``path`` with ``content`` in one step (text is written as UTF-8)."""
+    """Replace ``path`` with ``content`` in one step (text is written as UTF-8).
+
+    Any failure (no such folder, permission, disk full) leaves the previous file as it was,
+    removes the temporary file and raises OutputError naming the file.
+    """
     target = Path(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    data = content.encode("utf-8", "replace") if isinstance(content, str) else content
     folder = target.parent if str(target.parent) else Path(".")
+    try:
+        _write(target, folder, data)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OutputError(f"{target}: cannot write: {reason}") from exc
+
+
+def _write(target: Path, folder: Path, data: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:

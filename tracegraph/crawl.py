@@ -98,8 +98,19 @@ def _git_files(root: Path) -> list[str] | None:
         full = root / name
         # ls-files lists deleted-but-tracked files too; only what exists counts.
         if full.is_symlink() or full.is_file():
-            out.append(name)
+            out.append(_display_name(name))
     return out
+
+
+def _display_name(name: str) -> str:
+    """A file name as valid Unicode: undecodable bytes (kept by ``os.fsdecode`` as lone
+    surrogates, which no output format can encode) become U+FFFD; reading such a document
+    then reports that its name is not UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name
 
 
 def _is_ignored(root: Path) -> bool:
@@ -130,7 +141,7 @@ def _walk(root: Path) -> list[str]:
         rel_dir = os.path.relpath(dirpath, root)
         for name in filenames:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            out.append(PurePosixPath(*Path(rel).parts).as_posix())
+            out.append(_display_name(PurePosixPath(*Path(rel).parts).as_posix()))
     return out
 
 
@@ -203,6 +214,8 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     opened without following links (O_NOFOLLOW) and non-blocking, and the size is checked on
     the open descriptor so that a file swapped or grown after the crawl is still caught.
     """
+    if "\ufffd" in rel and not (root / rel).is_symlink() and not (root / rel).exists():
+        return FileData(rel, None, "file name is not valid UTF-8 (shown with U+FFFD); rename it")
     real = inside_root(root, rel)
     if real is None:
         target = "symbolic link points" if (root / rel).is_symlink() else "path resolves"

@@ -25,6 +25,10 @@ class InputError(TracegraphError):
     """The input tree cannot be read at all (missing root, not a directory)."""
 
 
+class OutputError(TracegraphError):
+    """An output file cannot be written (no such folder, no permission, disk full)."""
+
+
 class RenderError(TracegraphError):
     """A diagram could not be produced (Graphviz missing, graph too large)."""
 
