@@ -126,7 +126,10 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
                 fast.dispose()
         except (yaml.YAMLError, ValueError, TypeError, RecursionError):
             pass  # the pure-Python loader below words the error
-    loader = _LimitedLoader(text)
+    try:
+        loader = _LimitedLoader(text)  # the reader already rejects control characters
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"invalid YAML front matter: {exc}".splitlines()[0]) from None
     loader.max_aliases = max_aliases
     try:
         node = loader.get_single_node()
