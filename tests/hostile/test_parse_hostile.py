@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,21 @@ def test_deep_nesting_does_not_blow_the_stack(name: str, text: str) -> None:
     assert doc.line_count >= 1
     if name.startswith("nested-yaml"):
         assert doc.problems, "deep YAML is reported, not a RecursionError"
+
+
+def test_deep_flow_yaml_does_not_kill_the_process() -> None:
+    """libyaml recurses in C; 100,000 nested brackets overflowed its stack (a segfault)."""
+    code = (
+        "from tracegraph.parse.frontmatter import FrontMatterError, load_front_matter\n"
+        "text = 'a: ' + '[' * 100_000 + ']' * 100_000\n"
+        "try:\n"
+        "    load_front_matter(text, 100)\n"
+        "except FrontMatterError as exc:\n"
+        "    print('problem:', exc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("problem: invalid YAML front matter")
