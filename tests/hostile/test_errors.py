@@ -83,7 +83,7 @@ def test_missing_root_is_one_line_for_every_command(tmp_path: Path) -> None:
         "include: [unclosed\n",
         "limits:\n  max_file_bytes: lots\n",
         "no_such_key: 1\n",
-        "include: " + "[" * 3000 + "]" * 3000 + "\n",
+        "include: " + "[" * 1200 + "]" * 1200 + "\n",
         "- a list\n",
         "include: !!python/object/apply:os.system ['true']\n",
     ],

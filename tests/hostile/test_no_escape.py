@@ -42,8 +42,6 @@ runs = {
     "scan": ["scan", root],
     "check": ["check", root, "--format", "json"],
     "impact": ["impact", "-C", root, "links.md"],
-    "export": ["export", root, "--format", "csv"],
-    "render": ["render", root, "--format", "dot"],
     "render-svg": ["render", root, "-o", os.path.join(out, "map.svg")],
     "report": ["report", root, "-o", os.path.join(out, "report.html"), "--no-history"],
 }
