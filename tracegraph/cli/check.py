@@ -18,6 +18,7 @@ from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
 from ..output import FORMATTERS, CheckResult, fails, render
 from . import cli, emit, use_color
+from .progress import scan_options, scan_settings
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -85,6 +86,7 @@ def _prefix(path: Path) -> str:
     help="Write the current findings to FILE as a baseline and exit 0.",
 )
 @click.option("--today", metavar="YYYY-MM-DD", help="Date for TG501/TG502 (default: today).")
+@scan_options
 def check(
     path: Path,
     config_path: Path | None,
@@ -105,7 +107,7 @@ def check(
     when = _today(today)
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
-    corpus = api.scan(path, config_path=config_path)
+    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
     findings = api.check(corpus, today=when, select=selected, ignore=ignored)
     if write_baseline is not None:
         write_atomic(write_baseline, dump_baseline(findings))

@@ -17,6 +17,7 @@ from ..graph import Corpus
 from ..model import Relation
 from ..queries import ChangeImpact, Hop, Traversal
 from . import cli, emit, use_color
+from .progress import scan_options, scan_settings
 from .scan import CONFIG_OPT, OUTPUT_OPT
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
@@ -140,6 +141,7 @@ def _check_relations(relations: Sequence[str]) -> tuple[str, ...] | None:
 @click.argument("targets", nargs=-1, metavar="[DOC | --files PATH...]")
 @ROOT_OPT
 @CONFIG_OPT
+@scan_options
 @DEPTH_OPT
 @RELATION_OPT
 @TYPE_OPT
@@ -194,7 +196,7 @@ def impact(
         raise UsageError("impact: --since takes no DOC; use --files to add changed paths")
     if files_mode and not targets:
         raise UsageError("impact --files: give at least one changed PATH")
-    corpus = api.scan(root, config_path=config_path)
+    corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = _filters(corpus, types, include_superseded)
     files = [queries.relative_to_root(corpus, t) for t in targets]
     if since is not None:
@@ -208,6 +210,7 @@ def impact(
 @click.argument("doc", metavar="DOC")
 @ROOT_OPT
 @CONFIG_OPT
+@scan_options
 @DEPTH_OPT
 @RELATION_OPT
 @TYPE_OPT
@@ -252,7 +255,7 @@ def _traversal_command(
     fmt: str,
     output: str | None,
 ) -> None:
-    corpus = api.scan(root, config_path=config_path)
+    corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = _filters(corpus, types, include_superseded)
     start = corpus.find(doc)
     result = queries.traverse(corpus, start, direction, depth, relations)
@@ -537,6 +540,7 @@ def _chain_text(corpus: Corpus, chain: Sequence[Hop]) -> str:
 @click.argument("target", metavar="B")
 @ROOT_OPT
 @CONFIG_OPT
+@scan_options
 @RELATION_OPT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @OUTPUT_OPT
@@ -551,7 +555,7 @@ def path_command(
 ) -> None:
     """All shortest chains between documents A and B, in either direction (exit 1 if none)."""
     allowed = _check_relations(relations)
-    corpus = api.scan(root, config_path=config_path)
+    corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     a, b = corpus.find(source), corpus.find(target)
     if a.path == b.path:
         raise UsageError(f"path: A and B are the same document ({a.name})")
@@ -603,6 +607,7 @@ def _raw_name(corpus: Corpus, path: str) -> str:
 @click.argument("doc", metavar="DOC")
 @ROOT_OPT
 @CONFIG_OPT
+@scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @OUTPUT_OPT
 def show_command(
@@ -610,7 +615,7 @@ def show_command(
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
     other references, and its findings."""
-    corpus = api.scan(root, config_path=config_path)
+    corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     card = queries.show(corpus, corpus.find(doc))
     if fmt == "json":
         emit(json.dumps(card_dict(corpus, card), indent=2, ensure_ascii=False) + "\n", output)

@@ -13,6 +13,7 @@ from ..graph import Corpus
 from ..render.graphviz import ENGINES
 from ..render.model import CLUSTER_MODES, DIRECTIONS
 from . import cli, emit
+from .progress import scan_options, scan_settings
 
 #: Output file suffixes and the format each one means.
 SUFFIX_FORMATS = {
@@ -92,6 +93,7 @@ def choose_format(fmt: str | None, output: str | None) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Config file (default: tracegraph.yaml, .tracegraph.yaml or pyproject.toml at PATH).",
 )
+@scan_options
 def render(
     path: Path,
     output: str | None,
@@ -118,7 +120,7 @@ def render(
     to_stdout = not output or output == "-"
     if to_stdout and fmt in BINARY_FORMATS:
         raise UsageError(f"--format {fmt} writes binary data; give an output file with -o FILE")
-    corpus = api.scan(path, config_path=config_path)
+    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
     _check_filters(corpus, types, statuses)
     model = api.map_model(
         corpus,

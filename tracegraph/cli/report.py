@@ -10,6 +10,7 @@ import click
 from .. import api
 from ..errors import UsageError
 from . import cli
+from .progress import scan_options, scan_settings
 from .scan import CONFIG_OPT, PATH_ARG
 
 #: Exit code when the score is below ``--fail-under`` (as for findings at ``--fail-on``).
@@ -69,6 +70,7 @@ def _date(value: str | None) -> date | None:
     help="Runs shown in the trend (this one included).",
 )
 @CONFIG_OPT
+@scan_options
 def report(
     path: Path,
     output: str | None,
@@ -98,6 +100,7 @@ def report(
         today=_date(today),
         link_base=link_base,
         trend_runs=trend_runs,
+        **scan_settings(fmt),
     )
     for warning in run.warnings:
         click.echo(f"tracegraph: warning: {warning}", err=True)

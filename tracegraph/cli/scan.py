@@ -12,6 +12,7 @@ from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
 from ..export import EXPORTERS
 from . import cli, emit
+from .progress import scan_options, scan_settings
 
 PATH_ARG = click.argument(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
@@ -30,11 +31,12 @@ OUTPUT_OPT = click.option(
 @cli.command()
 @PATH_ARG
 @CONFIG_OPT
+@scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @OUTPUT_OPT
 def scan(path: Path, config_path: Path | None, fmt: str, output: str | None) -> None:
     """Summarise the documents and references under PATH (default: .)."""
-    corpus = api.scan(path, config_path=config_path)
+    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
     summary = api.summarise(corpus)
     if fmt == "json":
         emit(json.dumps(summary, indent=2) + "\n", output)
@@ -70,6 +72,7 @@ def _summary_text(summary: dict[str, object]) -> str:
 @cli.command()
 @PATH_ARG
 @CONFIG_OPT
+@scan_options
 @click.option(
     "--format",
     "fmt",
@@ -81,7 +84,7 @@ def _summary_text(summary: dict[str, object]) -> str:
 @OUTPUT_OPT
 def export(path: Path, config_path: Path | None, fmt: str, output: str | None) -> None:
     """Export the document graph under PATH."""
-    corpus = api.scan(path, config_path=config_path)
+    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
     emit(EXPORTERS[fmt](corpus), output)
 
 

@@ -1,0 +1,327 @@
+"""The parse cache: parsed documents on disk under ``<root>/.tracegraph/cache/``, so that a rerun
+with nothing changed stats the files and reads no Markdown.
+
+One SQLite file holds one row per document, keyed by path, with the file's size and mtime_ns
+when it was read and the document as a compact record (plain tuples, ``marshal``-ed: about ten
+times faster to load than pickled dataclasses). A ``meta`` row holds a fingerprint of the
+tracegraph version, the parser's source and the parse-relevant configuration (types, relations,
+status aliases, limits); any mismatch, a corrupt file or a locked database means an empty cache,
+never an error. Writes happen in one transaction (a crash leaves the previous state).
+
+Files modified within ``RACY_SECONDS`` of the scan are not stored: a second edit in the same
+mtime tick with the same size would otherwise go unnoticed (git's "racily clean" problem).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import marshal
+import os
+import sqlite3
+import stat
+import sys
+import time
+from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
+
+from . import __version__
+from .config import Config
+from .model import Document, Heading, Placeholder, Problem, Question, Reference, RefKind, Relation
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".tracegraph/cache"
+CACHE_FILE = "parse.sqlite"
+#: Bump when the record layout below changes.
+FORMAT = 1
+RACY_SECONDS = 2.0
+
+_KINDS = {k.value: k for k in RefKind}
+_RELATIONS = {r.value: r for r in Relation}
+_intern = sys.intern
+
+Record = tuple[object, ...]
+
+
+# Fast constructors for the two most numerous records (hundreds of thousands in a large
+# corpus): setting the slots directly costs half of the generated frozen ``__init__``.
+_new = object.__new__
+_H = tuple(Heading.__dict__[n].__set__ for n in ("level", "text", "slug", "line"))
+_R = tuple(
+    Reference.__dict__[n].__set__
+    for n in ("kind", "target", "relation", "line", "column", "is_id", "reverse", "text")
+)
+
+
+def _heading(level: int, text: str, slug: str, line: int) -> Heading:
+    obj = _new(Heading)
+    _H[0](obj, level)
+    _H[1](obj, text)
+    _H[2](obj, slug)
+    _H[3](obj, line)
+    return obj
+
+
+def _reference(
+    kind: RefKind, target: str, relation: Relation, line: int, column: int, is_id: bool,
+    reverse: bool, text: str,
+) -> Reference:  # fmt: skip
+    obj = _new(Reference)
+    _R[0](obj, kind)
+    _R[1](obj, target)
+    _R[2](obj, relation)
+    _R[3](obj, line)
+    _R[4](obj, column)
+    _R[5](obj, is_id)
+    _R[6](obj, reverse)
+    _R[7](obj, text)
+    return obj
+
+
+# --- compact records ----------------------------------------------------------------------------
+
+
+def encode(doc: Document) -> Record:
+    """A document as nested tuples of str/int/bool/None (``marshal``-able, cheap to rebuild)."""
+    return (
+        doc.path,
+        doc.type,
+        doc.id,
+        doc.title,
+        doc.status,
+        doc.status_raw,
+        doc.metadata,
+        tuple((h.level, h.text, h.slug, h.line) for h in doc.headings),
+        tuple(sorted(doc.anchors)),
+        tuple(
+            (r.kind.value, r.target, r.relation.value, r.line, r.column, r.is_id, r.reverse, r.text)
+            for r in doc.references
+        ),
+        tuple((p.text, p.line, p.column, p.section) for p in doc.placeholders),
+        tuple((q.text, q.checked, q.due, q.line) for q in doc.questions),
+        tuple((p.message, p.line, p.column) for p in doc.problems),
+        tuple(sorted(doc.ignored_rules)),
+        doc.line_count,
+        doc.status_line,
+        doc.metadata_lines,
+    )
+
+
+def decode(record: Record) -> Document:
+    """The document an ``encode`` record stands for (equal to the original).
+
+    Strings repeated across documents (types, statuses, link targets) are interned, so a large
+    corpus holds one copy of each.
+    """
+    (
+        path,
+        type_name,
+        doc_id,
+        title,
+        status,
+        status_raw,
+        metadata,
+        headings,
+        anchors,
+        references,
+        placeholders,
+        questions,
+        problems,
+        ignored,
+        line_count,
+        status_line,
+        metadata_lines,
+    ) = record
+    kinds, relations = _KINDS, _RELATIONS
+    return Document(
+        path=_intern(path),  # type: ignore[arg-type]
+        type=_intern(type_name),  # type: ignore[arg-type]
+        id=_intern(doc_id) if doc_id is not None else None,  # type: ignore[arg-type]
+        title=title,  # type: ignore[arg-type]
+        status=_intern(status) if status is not None else None,  # type: ignore[arg-type]
+        status_raw=status_raw,  # type: ignore[arg-type]
+        metadata=metadata,  # type: ignore[arg-type]
+        headings=tuple(_heading(*h) for h in headings),  # type: ignore[attr-defined]
+        anchors=frozenset(anchors),  # type: ignore[arg-type]
+        references=tuple(
+            _reference(kinds[k], _intern(t), relations[r], ln, c, i, rv, x)
+            for k, t, r, ln, c, i, rv, x in references  # type: ignore[attr-defined]
+        ),
+        placeholders=tuple(Placeholder(*p) for p in placeholders),  # type: ignore[attr-defined]
+        questions=tuple(Question(*q) for q in questions),  # type: ignore[attr-defined]
+        problems=tuple(Problem(*p) for p in problems),  # type: ignore[attr-defined]
+        ignored_rules=frozenset(ignored),  # type: ignore[arg-type]
+        line_count=line_count,  # type: ignore[arg-type]
+        status_line=status_line,  # type: ignore[arg-type]
+        metadata_lines=metadata_lines,  # type: ignore[arg-type]
+    )
+
+
+# --- the fingerprint ----------------------------------------------------------------------------
+
+_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "parse")
+
+
+def _source_digest() -> str:
+    """A digest of the parser's own source: an edited parser (same version number, as in a
+    development checkout) must not reuse old records."""
+    base = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _PARSER_SOURCES:
+        target = base / name
+        files = sorted(target.glob("*.py")) if target.is_dir() else [target]
+        for file in files:
+            try:
+                digest.update(file.name.encode() + b"\0" + file.read_bytes())
+            except OSError:
+                digest.update(file.name.encode() + b"\0?")
+    return digest.hexdigest()
+
+
+def fingerprint(config: Config) -> str:
+    """What a cached record depends on besides the file itself."""
+    parts = (
+        FORMAT,
+        __version__,
+        sys.version_info[:2],
+        _source_digest(),
+        repr(config.types),
+        repr(sorted(config.relations.items())),
+        repr(sorted(config.status_aliases.items())),
+        repr(config.limits),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+FileKey = tuple[int, int]  # (size, mtime_ns)
+
+
+def file_key(root: Path, rel: str) -> FileKey | None:
+    """(size, mtime_ns) of a regular file, not following a final symlink; None otherwise
+    (symbolic links and anything unusual are always read again)."""
+    try:
+        st = os.lstat(os.path.join(root, rel))
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+class ParseCache:
+    """Cached records of one root for one configuration; every failure means "not cached"."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.directory = root / CACHE_DIR
+        self.path = self.directory / CACHE_FILE
+        self.fingerprint = fingerprint(config)
+        self.entries: dict[str, tuple[int, int, bytes]] = {}
+        self.started = time.time_ns()
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.is_file():
+            return
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+                if row is None or row[0] != self.fingerprint:
+                    log.info(
+                        "parse cache %s is from another version or config; rebuilding", self.path
+                    )
+                    return
+                self.entries = {
+                    path: (size, mtime, blob)
+                    for path, size, mtime, blob in db.execute(
+                        "SELECT path, size, mtime_ns, record FROM documents"
+                    )
+                }
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            log.info("parse cache %s unusable (%s); rebuilding", self.path, exc)
+            self.entries = {}
+
+    def get(self, rel: str, key: FileKey | None) -> Document | None:
+        """The cached document when the file still has the size and mtime it had."""
+        if key is None:
+            return None
+        entry = self.entries.get(rel)
+        if entry is None or (entry[0], entry[1]) != key:
+            return None
+        try:
+            record = marshal.loads(entry[2])
+            doc = decode(record)
+        except (ValueError, EOFError, TypeError, KeyError):
+            return None
+        return doc if doc.path == rel else None
+
+    def save(self, fresh: Iterable[tuple[Document, FileKey | None]], keep: Iterable[str]) -> None:
+        """Store the newly parsed documents and drop the paths not in ``keep``; one transaction.
+        Documents that could not be read, and racily fresh files, are not stored."""
+        racy = self.started - int(RACY_SECONDS * 1e9)
+        rows = [
+            (doc.path, key[0], key[1], marshal.dumps(encode(doc)))
+            for doc, key in fresh
+            if key is not None and key[1] < racy and not _read_failed(doc)
+        ]
+        keep_set = set(keep)
+        stale = [(path,) for path in self.entries if path not in keep_set]
+        if not rows and (not stale or not self.path.is_file()):
+            return  # nothing to add or drop: no write, and no cache folder for nothing
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# written by tracegraph: the parse cache\n*\n", encoding="utf-8")
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                usable = self._usable(db)
+                if usable:
+                    with db:
+                        db.executemany("DELETE FROM documents WHERE path = ?", stale)
+                        db.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?)", rows)
+            if not usable:  # corrupt, or another version's: start again
+                self.path.unlink(missing_ok=True)
+                self.save_all(rows)
+        except (sqlite3.Error, OSError) as exc:
+            log.info("parse cache %s not written (%s)", self.path, exc)
+
+    def save_all(self, rows: list[tuple[str, int, int, bytes]]) -> None:
+        """Start a new cache file with ``rows``."""
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                _create(db, self.fingerprint)
+                db.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?)", rows)
+        except (sqlite3.Error, OSError) as exc:
+            log.info("parse cache %s not written (%s)", self.path, exc)
+
+    def _usable(self, db: sqlite3.Connection) -> bool:
+        """Whether the file holds this fingerprint's tables (else it is replaced)."""
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        except sqlite3.DatabaseError:
+            return False
+        if row is None or row[0] != self.fingerprint:
+            return False
+        try:
+            db.execute("SELECT path, size, mtime_ns, record FROM documents LIMIT 1").fetchall()
+        except sqlite3.DatabaseError:
+            return False
+        return True
+
+
+def _create(db: sqlite3.Connection, print_: str) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS documents (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+        "mtime_ns INTEGER NOT NULL, record BLOB NOT NULL)"
+    )
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (print_,))
+
+
+def _read_failed(doc: Document) -> bool:
+    """A document whose file could not be read (permissions, size limit): read it again next
+    time, since a chmod does not change the mtime."""
+    return doc.line_count == 0  # parsed text always has at least one line

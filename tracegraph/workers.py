@@ -1,0 +1,78 @@
+"""Parsing in worker processes: each worker reads and parses a chunk of paths itself (no bytes
+are shipped) and sends back compact ``marshal``-ed records, much cheaper to move between
+processes than pickled dataclasses. Results come back in input order, so output stays
+deterministic."""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from .cache import FileKey, decode, encode
+from .config import Limits
+from .crawl import read_document
+from .model import Document
+from .parse import Recogniser, parse_document
+
+#: Below this many files to parse, parse serially: starting processes costs more.
+PARALLEL_THRESHOLD = 400
+#: Files per task: small enough to balance the workers, large enough to amortise the messages.
+CHUNK = 64
+
+_state: tuple[Path, Recogniser, Limits] | None = None
+
+
+def parse_one(
+    root: Path, rel: str, recogniser: Recogniser, limits: Limits
+) -> tuple[Document, FileKey | None]:
+    """Read and parse one document; the key is the (size, mtime_ns) of the bytes parsed."""
+    data = read_document(root, rel, limits.max_file_bytes)
+    doc = parse_document(rel, data.data, recogniser, limits, data.error)
+    key = (data.size, data.mtime_ns) if data.data is not None else None
+    return doc, key
+
+
+def _init(root: Path, recogniser: Recogniser, limits: Limits) -> None:
+    global _state
+    _state = (root, recogniser, limits)
+
+
+def _parse_chunk(paths: list[str]) -> bytes:
+    assert _state is not None, "worker not initialised"
+    root, recogniser, limits = _state
+    out = []
+    for rel in paths:
+        doc, key = parse_one(root, rel, recogniser, limits)
+        out.append((encode(doc), key))
+    return marshal.dumps(out)
+
+
+def workers_for(count: int, threshold: int) -> int:
+    """How many processes to use for ``count`` files (1 means serial)."""
+    if count < max(threshold, 2):
+        return 1
+    return max(1, min(os.cpu_count() or 1, -(-count // CHUNK)))
+
+
+def parse_parallel(
+    root: Path,
+    paths: list[str],
+    recogniser: Recogniser,
+    limits: Limits,
+    workers: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[Document, FileKey | None]]:
+    """Parse ``paths`` in ``workers`` processes; yields in input order."""
+    chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    with ProcessPoolExecutor(
+        workers, initializer=_init, initargs=(root, recogniser, limits)
+    ) as pool:
+        for blob in pool.map(_parse_chunk, chunks):
+            records = marshal.loads(blob)
+            for record, key in records:
+                yield decode(record), (tuple(key) if key is not None else None)  # type: ignore[misc]
+            if progress is not None:
+                progress(len(records))
