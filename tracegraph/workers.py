@@ -54,7 +54,7 @@ def workers_for(count: int, threshold: int) -> int:
     """How many processes to use for ``count`` files (1 means serial)."""
     if count < max(threshold, 2):
         return 1
-    return max(1, min(os.cpu_count() or 1, -(-count // CHUNK)))
+    return max(1, min(os.cpu_count() or 1, count))
 
 
 def parse_parallel(
@@ -66,7 +66,8 @@ def parse_parallel(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Document, FileKey | None]]:
     """Parse ``paths`` in ``workers`` processes; yields in input order."""
-    chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    size = max(1, min(CHUNK, -(-len(paths) // (workers * 4))))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(
         workers, initializer=_init, initargs=(root, recogniser, limits)
     ) as pool:
