@@ -56,7 +56,7 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
             yield _hit(
                 link,
                 f"broken {what}: {_shown(link.reference.target)} does not exist "
-                f"(resolved to {link.path or '?'}){hint}",
+                f"(resolved to {_shown(link.path or '?')}){hint}",
                 ctx,
             )
 

@@ -48,7 +48,13 @@ def quote(text: str) -> str:
     return '"' + _escape(text) + '"'
 
 
+#: Graphviz rejects quoted strings over 16,384 bytes; escaping can grow text five-fold (``&``).
+MAX_TEXT = 2000
+
+
 def _escape(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
     text = _UNPRINTABLE.sub(" ", text).replace("&", "&amp;")
     return text.replace("\\", "\\\\").replace('"', '\\"')
 

@@ -58,6 +58,8 @@ def render_graphviz(dot_text: str, fmt: str, engine: str = "dot") -> bytes:
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else ""
         first = detail.strip().splitlines()[0] if detail.strip() else f"exit code {exc.returncode}"
         raise RenderError(f"Graphviz '{engine}' failed: {first}") from None
+    except OSError as exc:  # e.g. a broken pipe when dot exits early on bad input
+        raise RenderError(f"Graphviz '{engine}' failed: {exc.strerror or exc}") from None
     return data
 
 

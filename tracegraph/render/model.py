@@ -227,7 +227,7 @@ class _Slugs:
         self.used: set[str] = set()
 
     def make(self, prefix: str, text: str) -> str:
-        base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+        base = re.sub(r"[^a-z0-9]+", "-", text.lower()[:200]).strip("-")[:60] or "x"
         slug = f"{prefix}-{base}"
         number = 1
         while slug in self.used:

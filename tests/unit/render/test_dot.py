@@ -116,3 +116,11 @@ def test_hostile_repository_renders_with_dot(tree) -> None:  # type: ignore[no-u
     hrefs = sorted(h for a in root_el.iter(f"{SVG}a") if (h := a.get(f"{XLINK}href")))
     assert hrefs == ["docs/adr/0001-x.md", "docs/we%22ird%20%3Cname%3E%7C%7Bx%7D.md"]
     assert b"<script>" not in svg
+
+
+def test_very_long_text_is_cut_below_graphviz_string_limit() -> None:
+    from tracegraph.render.dot import quote
+
+    text = quote("&" * 100_000)
+    assert len(text.encode()) < 16_384
+    assert text.endswith('…"')
