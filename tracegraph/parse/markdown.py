@@ -356,7 +356,7 @@ class _Walker:
         elif name == "Heading":
             self._end_heading()
         elif name == "Paragraph":
-            self._end_paragraph()
+            self._end_paragraph(start)
         elif name == "Item":
             self._end_item()
         elif name == "TableCell":
@@ -392,13 +392,13 @@ class _Walker:
             self.status_done = True
         if level == 2 and key == "status" and not self.status_done:
             self.in_status = True
-            self.facts.status_section_line = line + 1
 
-    def _end_paragraph(self) -> None:
+    def _end_paragraph(self, start: int) -> None:
         block = self.blocks.pop() if self.blocks else _Block()
         text = "".join(block.text).strip()
         if self.in_status and self.facts.status_section is None and text:
             self.facts.status_section = text
+            self.facts.status_section_line = self.lines.position(start)[0]
             self.in_status = False
             self.status_done = True
         label = text.lower().strip(" *_:")

@@ -68,7 +68,7 @@ def test_no_inversion_when_upstream_is_ahead_or_across_short_lifecycles(findings
 
 def test_unknown_status_lists_allowed_values(findings):
     found = findings({"adr/0001-a.md": "# ADR-0001: A\n\n## Status\n\nDone\n"}, "TG303")
-    assert where(found) == [("adr/0001-a.md", 4, 1, "TG303")]
+    assert where(found) == [("adr/0001-a.md", 5, 1, "TG303")]
     assert found[0].message == (
         "unknown status 'Done' for ADR; allowed: proposed, accepted, deprecated, superseded, "
         "rejected"

@@ -312,3 +312,8 @@ def test_open_questions_with_due_dates() -> None:
 def test_ignore_comment() -> None:
     doc = parse("# T\n\n<!-- tracegraph: ignore TG201, tg402 -->\n")
     assert doc.ignored_rules == frozenset({"TG201", "TG402"})
+
+
+def test_status_line_points_at_the_status_text() -> None:
+    doc = parse("# 1. X\n\n## Status\n\n\nProposed\n\n## Context\n\nc\n", "adr/0001-x.md")
+    assert (doc.status, doc.status_line) == ("proposed", 6)
