@@ -246,8 +246,9 @@ def _cluster_order(model: MapModel) -> list[str]:
 
 
 def _legend(model: MapModel) -> list[str]:
-    """A legend cluster of what the map shows: shapes, fills and markers in one column, then
-    one sample edge per line style (invisible edges keep the columns side by side)."""
+    """A compact legend cluster of what the map shows: the type shapes as small real nodes, and
+    one HTML-table node for fills, markers and line styles. The table holds only tracegraph's
+    own words, never document text, so an HTML-like label is safe here."""
     out = [
         f"  subgraph {quote('cluster_legend')} {{",
         "    graph "
@@ -262,70 +263,41 @@ def _legend(model: MapModel) -> list[str]:
             ]
         )
         + ";",
-        '    node [fontsize=9, width=0.3, height=0.25, fillcolor="#ffffff"];',
+        '    node [fontsize=9, width=0.5, height=0.3, fillcolor="#ffffff"];',
     ]
-    boxes: list[tuple[str, list[tuple[str, str | None]]]] = []
+    names: list[str] = []
     for type_name in model.types:
         style = type_style(type_name)
         words = ",".join(["filled", *([style.dot_style] if style.dot_style else [])])
-        boxes.append(
-            (
-                f"legend-type-{_css(type_name)}",
-                [("label", quote(type_name)), ("shape", style.dot_shape), ("style", quote(words))],
-            )
-        )
+        name = f"legend-type-{_css(type_name)}"
+        names.append(name)
+        attrs = [("label", quote(type_name)), ("shape", style.dot_shape), ("style", quote(words))]
+        out.append(f"    {quote(name)} {_attrs(attrs)};")
+    rows: list[str] = []
     phases = {node.phase for node in model.nodes}
     for phase, phase_style in PHASE_STYLES.items():
-        if phase not in phases:
-            continue
-        boxes.append(
-            (
-                f"legend-phase-{phase.value}",
-                [
-                    ("label", quote(f"{phase_style.label}: {phase_style.examples}")),
-                    ("shape", "box"),
-                    ("style", quote("filled,dashed" if phase_style.dashed else "filled")),
-                    ("fillcolor", quote(phase_style.fill)),
-                    ("fontcolor", quote(phase_style.font)),
-                ],
-            )
-        )
-    markers = [
-        (any(n.error for n in model.nodes), "error", "error finding", ERROR_BORDER, "2.5"),
-        (any(n.orphan for n in model.nodes), "orphan", "orphan", ORPHAN_BORDER, "2"),
-        (model.focus is not None, "focus", "focus", BORDER, "1"),
-    ]
-    for shown, name, text, color, width in markers:
-        if shown:
-            boxes.append(
-                (
-                    f"legend-{name}",
-                    [
-                        ("label", quote(text)),
-                        ("shape", "box"),
-                        ("color", quote(color)),
-                        ("penwidth", width),
-                        ("peripheries", "2" if name == "focus" else None),
-                    ],
+        if phase in phases:
+            dashed = ' STYLE="dashed"' if phase_style.dashed else ""
+            rows.append(
+                _legend_row(
+                    f'<TD BGCOLOR="{phase_style.fill}" BORDER="1"{dashed}>'
+                    f'<FONT COLOR="{phase_style.font}">{phase_style.label}</FONT></TD>',
+                    phase_style.examples,
                 )
             )
-    if model.ghosts:
-        boxes.append(
-            (
-                "legend-missing",
-                [
-                    ("label", quote("missing target")),
-                    ("shape", "box"),
-                    ("style", quote("filled,dashed")),
-                    ("fillcolor", quote(MISSING_FILL)),
-                    ("fontcolor", quote(MISSING_COLOR)),
-                    ("color", quote(MISSING_COLOR)),
-                ],
-            )
-        )
-    out.append("    { rank=same;")
-    out += [f"      {quote(name)} {_attrs(attrs)};" for name, attrs in boxes]
-    out.append("    }")
+    markers = [
+        (any(n.error for n in model.nodes), "error", ERROR_BORDER, "has an error finding"),
+        (
+            any(n.orphan for n in model.nodes),
+            "orphan",
+            ORPHAN_BORDER,
+            "no link to or from a document",
+        ),
+        (bool(model.ghosts), "missing", MISSING_COLOR, "broken link or unknown ID"),
+    ]
+    for shown, text, color, meaning in markers:
+        if shown:
+            rows.append(_legend_row(f'<TD BORDER="2" COLOR="{color}">{_html(text)}</TD>', meaning))
     drawn = {edge.relation for edge in model.edges if not edge.broken}
     samples: list[tuple[str, EdgeStyle]] = [
         (r.value, EDGE_STYLES[r]) for r in RELATION_PRECEDENCE if r.value in drawn
@@ -333,27 +305,31 @@ def _legend(model: MapModel) -> list[str]:
     if any(edge.broken for edge in model.edges):
         samples.append(("broken", BROKEN_EDGE))
     for relation, edge_style in samples:
-        head, tail = f"legend-rel-{_css(relation)}", f"legend-rel-{_css(relation)}-label"
-        point = f"shape=point, width=0.05, color={quote(edge_style.color)}"
-        out.append(f'    {quote(head)} [label="", {point}];')
-        text = relation.replace("_", " ")
-        out.append(f'    {quote(tail)} [label={quote(text)}, shape=plaintext, style=""];')
-        out.append(
-            f"    {quote(tail)} -> {quote(head)} "
-            + _attrs(
-                [
-                    ("color", quote(edge_style.color)),
-                    ("style", edge_style.dot_style),
-                    ("penwidth", str(edge_style.penwidth)),
-                    ("arrowhead", edge_style.arrowhead),
-                ]
+        line = {"dashed": "- - - -", "dotted": "· · · · ·"}.get(edge_style.dot_style, "────")
+        weight = ("<B>", "</B>") if edge_style.dot_style == "bold" else ("", "")
+        rows.append(
+            _legend_row(
+                f'<TD><FONT COLOR="{edge_style.color}">{weight[0]}{line} ▶{weight[1]}</FONT></TD>',
+                relation.replace("_", " "),
             )
-            + ";"
         )
-        if boxes:  # the samples stand to the right of the boxes (rankdir=RL)
-            out.append(f"    {quote(head)} -> {quote(boxes[0][0])} [style=invis];")
+    table = (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
+    out.append(f'    "legend-key" [shape=plaintext, margin=0, label={table}];')
+    out.append("    { rank=same; " + " ".join(quote(n) for n in [*names, "legend-key"]) + " }")
     out.append("  }")
     return out
+
+
+def _legend_row(sample: str, text: str) -> str:
+    return f'<TR>{sample}<TD ALIGN="LEFT"><FONT POINT-SIZE="9">{_html(text)}</FONT></TD></TR>'
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _css(text: str) -> str:

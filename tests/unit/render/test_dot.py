@@ -64,9 +64,12 @@ def test_clusters_are_emitted_in_traceability_order_with_a_legend(corpus: Corpus
     order = re.findall(r'subgraph "cluster_cluster-(\w+)"', text)
     assert order == ["prd", "rfc", "adr", "tdd", "doc"]
     assert 'subgraph "cluster_legend"' in text
-    for name in ("legend-type-prd", "legend-phase-retired", "legend-orphan", "legend-missing"):
+    for name in ("legend-type-prd", "legend-type-doc", "legend-key"):
         assert f'"{name}"' in text
-    assert "legend-rel-supersedes" in text and "legend-rel-broken" in text
+    key = re.search(r'"legend-key" \[.*?label=<(<TABLE.*</TABLE>)>\];', text)
+    assert key is not None
+    for word in (">retired<", ">orphan<", ">missing<", ">supersedes<", ">broken<"):
+        assert word in key.group(1)
 
 
 def test_colours_are_six_digit_hex_only(corpus: Corpus) -> None:
