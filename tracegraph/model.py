@@ -6,6 +6,7 @@ deterministically. Paths are POSIX strings relative to the scanned root.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -137,6 +138,12 @@ class Document:
     metadata_lines: tuple[tuple[str, int], ...] = ()
 
     @property
+    def short_title(self) -> str:
+        """The title without boilerplate the ID already says ("Technical Design Document
+        (TDD): X" -> "X"); what maps, trees and cards show."""
+        return short_title(self.title, self.type)
+
+    @property
     def name(self) -> str:
         """The short name shown to users: the ID, or the path for documents without one."""
         return self.id or self.path
@@ -180,3 +187,30 @@ class Finding:
     message: str = field(compare=False)
     target: str | None = field(default=None, compare=False)
     document: str | None = field(default=None, compare=False)
+
+
+_TITLE_PREFIXES = (
+    re.compile(
+        r"^(?:technical design document|product requirements? document|architecture decision "
+        r"record|request for comments?)\s*(?:\([A-Za-z]+\))?\s*[:\-–—]\s*",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^\d+\.\s+"),  # Nygard: "# 7. Use Kafka"
+)
+
+
+def short_title(title: str, type_name: str) -> str:
+    """The title without the boilerplate that the ID already says.
+
+    >>> short_title("Technical Design Document (TDD): Usage Metering", "TDD")
+    'Usage Metering'
+    >>> short_title("ADR-7: Use Kafka", "ADR")
+    'Use Kafka'
+    """
+    text = " ".join(title.split())
+    own_id = re.compile(rf"^{re.escape(type_name)}[- ]?\d+\s*[:.\-–—]\s*", re.IGNORECASE)
+    for pattern in (own_id, *_TITLE_PREFIXES):
+        stripped = pattern.sub("", text, count=1)
+        if stripped:
+            text = stripped
+    return text

@@ -158,7 +158,7 @@ SUPERSEDED = {
 def test_superseded_marked_or_excluded(tree) -> None:  # type: ignore[no-untyped-def]
     root = tree(SUPERSEDED)
     shown = run("upstream", "TDD-0001", "-C", str(root), "--format", "list").output
-    assert "ADR-0001  ADR  superseded  1. Old  [superseded by ADR-0002]" in shown
+    assert "ADR-0001  ADR  superseded  Old  [superseded by ADR-0002]" in shown
     hidden = run(
         "upstream", "TDD-0001", "-C", str(root), "--format", "list", "--exclude-superseded"
     ).output

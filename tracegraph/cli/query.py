@@ -305,7 +305,7 @@ def _card_line(corpus: Corpus, path: str, style: _Style) -> str:
         style(clean(str(attrs["type"])), fg="cyan"),
         style(clean(status), fg="yellow" if status in TERMINAL_STATUSES else None),
     ]
-    title = clean(str(attrs["title"]))
+    title = clean(corpus.document(path).short_title)
     if title and title != _name(corpus, path):
         parts.append(title)
     mark = _superseded_mark(corpus, path)
@@ -699,7 +699,7 @@ def format_card(corpus: Corpus, card: queries.Card) -> str:
         fields.append(("superseded by", ", ".join(_name(corpus, p) for p in card.superseded_by)))
     fields += [(clean(k), clean(v)) for k, v in doc.metadata]
     width = max(len(k) for k, _ in fields) + 1
-    lines = [style(f"{clean(doc.name)}  {clean(doc.title)}".rstrip(), bold=True)]
+    lines = [style(f"{clean(doc.name)}  {clean(doc.short_title)}".rstrip(), bold=True)]
     lines += [f"  {(k + ':').ljust(width)} {v}" for k, v in fields]
     for heading, groups in (
         ("rests on (outbound)", card.outbound),
@@ -711,7 +711,7 @@ def format_card(corpus: Corpus, card: queries.Card) -> str:
         for relation, items in groups:
             lines.append(f"  {relation}")
             for e in items:
-                title = clean(str(corpus.graph.nodes[e.other]["title"]))
+                title = clean(corpus.document(e.other).short_title)
                 where = style(f"{clean(e.declared_by)}:{e.line}", dim=True)
                 lines.append(f"    {_name(corpus, e.other)}  {title}  {where}")
     if card.other:

@@ -22,7 +22,7 @@ import networkx as nx
 
 from ..errors import UsageError
 from ..graph import Corpus
-from ..model import Link, Target
+from ..model import Link, Target, short_title
 from .style import TYPE_ORDER, UNTYPED, Phase, status_phase, strongest
 
 Direction = Literal["up", "down", "both"]
@@ -264,33 +264,6 @@ def _node(
         orphan=doc.type != UNTYPED and degree == 0,
         focus=key == focus_key,
     )
-
-
-_TITLE_PREFIXES = (
-    re.compile(
-        r"^(?:technical design document|product requirements? document|architecture decision "
-        r"record|request for comments?)\s*(?:\([A-Za-z]+\))?\s*[:\-–—]\s*",
-        re.IGNORECASE,
-    ),
-    re.compile(r"^\d+\.\s+"),  # Nygard: "# 7. Use Kafka"
-)
-
-
-def short_title(title: str, type_name: str) -> str:
-    """The title without the boilerplate that the ID already says.
-
-    >>> short_title("Technical Design Document (TDD): Usage Metering", "TDD")
-    'Usage Metering'
-    >>> short_title("ADR-7: Use Kafka", "ADR")
-    'Use Kafka'
-    """
-    text = " ".join(title.split())
-    own_id = re.compile(rf"^{re.escape(type_name)}[- ]?\d+\s*[:.\-–—]\s*", re.IGNORECASE)
-    for pattern in (own_id, *_TITLE_PREFIXES):
-        stripped = pattern.sub("", text, count=1)
-        if stripped:
-            text = stripped
-    return text
 
 
 def _wrap(title: str) -> list[str]:

@@ -364,7 +364,7 @@ def _document_rows(
                 name=doc.name,
                 type=doc.type,
                 status=doc.status or "",
-                title=doc.title,
+                title=doc.short_title,
                 errors=errors,
                 warnings=warnings,
                 infos=infos,
