@@ -42,6 +42,8 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     if wall is None or rss is None:
         raise SystemExit(f"no timing for {cmd}: {proc.stderr[-500:]}")
+    if not proc.stdout.strip():
+        raise SystemExit(f"no output from {cmd}: {proc.stderr[-500:]}")
     seconds = 0.0
     for part in wall.group(1).split(":"):
         seconds = seconds * 60 + float(part)
