@@ -350,10 +350,49 @@ def _document_graph(corpus: Corpus) -> nx.DiGraph:
     return graph
 
 
+def count_downstream(graph: nx.DiGraph, batch: int = 8192) -> dict[str, int]:
+    """How many documents rest on each document, transitively (``len(nx.ancestors)`` for every
+    node at once).
+
+    One ``ancestors`` call per node is quadratic (minutes at 10k documents); instead the
+    strongly connected components are condensed to a DAG and, in topological order, each
+    component ORs the bit sets of the components pointing at it, for ``batch`` source
+    documents at a time so memory stays bounded.
+
+    >>> count_downstream(nx.DiGraph([("tdd", "rfc"), ("rfc", "prd"), ("adr", "rfc")]))
+    {'adr': 0, 'prd': 3, 'rfc': 2, 'tdd': 0}
+    """
+    condensed = nx.condensation(graph)
+    order = list(nx.topological_sort(condensed))
+    members = condensed.graph["mapping"]
+    nodes = sorted(graph.nodes)
+    counts = dict.fromkeys(nodes, 0)
+    preds = {c: list(condensed.predecessors(c)) for c in order}
+    for start in range(0, len(nodes), batch):
+        own: dict[int, int] = {}
+        for bit, node in enumerate(nodes[start : start + batch]):
+            component = members[node]
+            own[component] = own.get(component, 0) | (1 << bit)
+        reach: dict[int, int] = {}
+        for component in order:
+            mask = own.get(component, 0)
+            for pred in preds[component]:
+                mask |= reach[pred]
+            reach[component] = mask
+        for node in nodes:
+            mask = reach[members[node]]
+            if mask:
+                counts[node] += mask.bit_count()
+    for node in nodes:
+        counts[node] -= 1  # a node's own component includes itself
+    return dict(sorted(counts.items()))
+
+
 def _document_rows(
     corpus: Corpus, graph: nx.DiGraph, findings: tuple[Finding, ...]
 ) -> tuple[DocumentRow, ...]:
     counts = _severity_counts(findings)
+    downstream = count_downstream(graph)
     rows = []
     for doc in corpus.documents:
         errors, warnings, infos = counts.get(doc.path, (0, 0, 0))
@@ -370,7 +409,7 @@ def _document_rows(
                 infos=infos,
                 score=score_document(errors, warnings, infos),
                 depended_on_by=len(dependents),
-                downstream=len(nx.ancestors(graph, doc.path)),
+                downstream=downstream[doc.path],
                 upstream=tuple(sorted(graph.successors(doc.path))),
                 dependents=dependents,
             )

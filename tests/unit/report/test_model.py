@@ -7,6 +7,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracegraph.api import check, scan
 from tracegraph.model import Finding, Severity
@@ -15,6 +17,7 @@ from tracegraph.report.model import (
     PreviousRun,
     TrendPoint,
     build_report,
+    count_downstream,
     find_longest_chains,
     health_score,
     score_document,
@@ -160,3 +163,19 @@ def test_sample_repo_headline_figures(today: str) -> None:
     assert fig.broken_references == 3
     assert 0 < fig.score < 100
     assert {g.key for g in report.by_rule} == {f.code for f in findings}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    edges=st.lists(
+        st.tuples(st.integers(0, 25), st.integers(0, 25)).filter(lambda e: e[0] != e[1]),
+        max_size=80,
+    ),
+    batch=st.sampled_from([1, 3, 8192]),
+)
+def test_count_downstream_agrees_with_ancestors(edges: list[tuple[int, int]], batch: int) -> None:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(f"d{i:02d}" for i in range(26))
+    graph.add_edges_from((f"d{a:02d}", f"d{b:02d}") for a, b in edges)
+    expected = {node: len(nx.ancestors(graph, node)) for node in sorted(graph)}
+    assert count_downstream(graph, batch=batch) == expected
