@@ -160,7 +160,10 @@ def html_view(report: HealthReport, links: LinkContext) -> dict[str, Any]:
         }
         for row in report.documents
     }
-    data = {"nodes": nodes, "edges": [list(e) for e in report.map_edges]}
+    # Only the map's script reads this: without a map it is empty, with one it holds the drawn
+    # documents (a 10k-document repository has no map and must not embed its whole graph).
+    drawn = {path: node for path, node in nodes.items() if node["slug"]} if report.map_svg else {}
+    data = {"nodes": drawn, "edges": [list(e) for e in report.map_edges] if drawn else []}
     statuses = dict(fig.by_status)
     return {
         "report": report,
@@ -198,16 +201,7 @@ def html_view(report: HealthReport, links: LinkContext) -> dict[str, Any]:
         "types": [
             {"type": t, "count": n, "statuses": list(statuses.get(t, ()))} for t, n in fig.by_type
         ],
-        "coverage": [
-            {
-                "prd": doc(c.prd),
-                "chain": sorted(
-                    (doc(p) | {"depth": d} for p, d in c.chain),
-                    key=lambda item: (type_rank(item["type"]), item["depth"], item["name"]),
-                ),
-            }
-            for c in report.coverage
-        ],
+        "coverage": [_coverage_view(c.prd, c.chain, doc) for c in report.coverage],
         "uncovered": [doc(p) for p in report.uncovered_prds],
         "chains": [[doc(p) for p in chain] for chain in report.longest_chains],
         "hot_spots": [doc(r.path) | {"row": r} for r in report.hot_spots],
@@ -218,6 +212,27 @@ def html_view(report: HealthReport, links: LinkContext) -> dict[str, Any]:
         "map_svg": Markup(clean_svg(report.map_svg)) if report.map_svg else None,
         "map_note": report.map_note,
         "data_json": Markup(script_json(data)),
+    }
+
+
+#: Chips shown per PRD in the coverage table; the rest is counted ("… 7,560 more").
+COVERAGE_CHIPS = 40
+
+
+def _coverage_view(prd: str, chain: tuple[tuple[str, int], ...], doc: Any) -> dict[str, Any]:
+    items = sorted(
+        (doc(p) | {"depth": d} for p, d in chain),
+        key=lambda item: (type_rank(item["type"]), item["depth"], item["name"]),
+    )
+    per_type: dict[str, int] = {}
+    for item in items:
+        per_type[item["type"]] = per_type.get(item["type"], 0) + 1
+    return {
+        "prd": doc(prd),
+        "count": len(items),
+        "per_type": ", ".join(f"{t} {n}" for t, n in per_type.items()),
+        "chain": items[:COVERAGE_CHIPS],
+        "more": max(0, len(items) - COVERAGE_CHIPS),
     }
 
 

@@ -20,6 +20,9 @@ Tree = Callable[[Mapping[str, str]], Path]
 HOSTILE = '<img src=x onerror="window.__pwned=1"> </script> *bold* [x](javascript:y) @team'
 
 
+SVG = "http://www.w3.org/2000/svg"
+
+
 def _hostile_report(tree: Tree):  # type: ignore[no-untyped-def]
     root = tree(
         {
@@ -32,7 +35,12 @@ def _hostile_report(tree: Tree):  # type: ignore[no-untyped-def]
     extra = Finding("docs/adr/0001-x.md", 2, 1, "TG402", Severity.WARNING, "placeholder", HOSTILE)
     previous = PreviousRun("2026-01-01T00:00:00Z", None, 50.0, (), ("gone.md",))
     report = build_report(
-        corpus, [*findings, extra], generated_at="2026-02-01T00:00:00Z", previous=previous
+        corpus,
+        [*findings, extra],
+        generated_at="2026-02-01T00:00:00Z",
+        previous=previous,
+        map_svg=f'<svg xmlns="{SVG}"><g id="node-adr-0001" class="node"/></svg>',
+        map_slugs={"docs/adr/0001-x.md": "node-adr-0001"},
     )
     return root, report
 
@@ -149,3 +157,15 @@ def test_trend_svg_escapes_labels() -> None:
     assert "<b>" not in svg and "</svg>" not in svg[:-6]
     assert svg.count('class="point"') == 2
     assert trend_svg([]) == ""
+
+
+def test_large_repositories_keep_the_page_small(tree: Tree) -> None:
+    files = {"prd/PRD-0001-p.md": "# P\n"}
+    files |= {f"rfc/RFC-{i:04d}-r.md": "---\nimplements: [PRD-1]\n---\n# R\n" for i in range(1, 51)}
+    root = tree(files)
+    corpus = scan(root)
+    report = build_report(corpus, check(corpus), generated_at="2026-02-01T00:00:00Z")
+    page = render_html(report, LinkContext(root, root))
+    assert "… 10 more (RFC 50)" in page
+    data = re.search(r'<script type="application/json" id="tg-data">(.*?)</script>', page, re.S)
+    assert data is not None and json.loads(data.group(1)) == {"nodes": {}, "edges": []}
