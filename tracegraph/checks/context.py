@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 
 from ..config import Config, TypeSpec
 from ..graph import Corpus
@@ -30,18 +31,51 @@ class Hit:
     document: str | None = None
 
 
+#: One graph edge as the rules see it: (source, target, attributes).
+Edge = tuple[str, str, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class CheckContext:
-    """Everything a rule may look at; nothing here is mutated by a rule."""
+    """Everything a rule may look at; nothing here is mutated by a rule.
+
+    Per-corpus data that several rules need (type specs, the edge list, adjacency) is computed
+    once here, so that every rule stays linear in documents plus edges.
+    """
 
     corpus: Corpus
     config: Config
     today: date
     templates: dict[str, Template] = field(default_factory=dict)
 
+    @cached_property
+    def _specs(self) -> dict[str, TypeSpec | None]:
+        return {}
+
     def spec(self, doc: Document) -> TypeSpec | None:
         """The type spec of a document (None for DOC)."""
-        return self.config.type_spec(doc.type) if doc.type != "DOC" else None
+        if doc.type == "DOC":
+            return None
+        specs = self._specs
+        try:
+            return specs[doc.type]
+        except KeyError:
+            found = specs[doc.type] = self.config.type_spec(doc.type)
+            return found
+
+    @cached_property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every graph edge with its attributes, in the graph's own order (one pass over the
+        adjacency instead of one edge view per rule)."""
+        graph = self.corpus.graph
+        if not graph.is_multigraph():
+            return tuple(graph.edges(data=True))
+        return tuple(
+            (source, target, data)
+            for source, targets in graph.adjacency()
+            for target, keyed in targets.items()
+            for data in keyed.values()
+        )
 
     def is_terminal(self, doc: Document) -> bool:
         """Whether the document's status ends its life (superseded, deprecated, rejected...)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Document, Relation
-from .context import CheckContext, Hit
+from .context import CheckContext, Edge, Hit
 from .structure import CHAIN_RELATIONS
 
 #: Statuses that say a document no longer holds, whatever the type's config calls terminal.
@@ -27,25 +27,37 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
     history), add `<!-- tracegraph: ignore TG301 -->`. Every outgoing edge except
     `supersedes` counts; the successor itself and documents that have ended are not checked.
     """
-    graph = ctx.corpus.graph
+    by_path = ctx.corpus.by_path
+    ended = {path for path, doc in by_path.items() if _ended(ctx, doc)}
+    if not ended:
+        return
+    supersedes = Relation.SUPERSEDES.value
+    superseding = {(s, t) for s, t, d in ctx.edges if d.get("relation") == supersedes}
+    # Filter per edge first (cheap, and most edges do not cite an ended document), then sort
+    # the few left: the same edges in the same order as sorting everything first.
+    candidates = [
+        (source, target, data)
+        for source, target, data in ctx.edges
+        if target in ended
+        and source != target
+        and data.get("relation") != supersedes
+        and source not in ended
+        and by_path[source].type != "DOC"
+        and (source, target) not in superseding
+    ]
+    candidates.sort(key=_edge_order)
+    successors_of: dict[str, set[str]] = {}
+    for new, old in superseding:
+        if new != old:
+            successors_of.setdefault(old, set()).add(ctx.name(new))
     seen: set[tuple[str, str]] = set()
-    edges = sorted(
-        graph.edges(data=True),
-        key=lambda e: (e[0], e[2].get("line", 0), e[2].get("column", 0), e[1]),
-    )
-    for source, target, data in edges:
-        if source == target or data.get("relation") == Relation.SUPERSEDES.value:
-            continue
+    for source, target, data in candidates:
         if (source, target) in seen:
             continue
-        doc = ctx.corpus.by_path[source]
-        cited = ctx.corpus.by_path[target]
-        if doc.type == "DOC" or _ended(ctx, doc) or not _ended(ctx, cited):
-            continue
-        if graph.has_edge(source, target) and _supersedes(ctx, source, target):
-            continue
+        doc = by_path[source]
+        cited = by_path[target]
         seen.add((source, target))
-        successors = _successors(ctx, target)
+        successors = sorted(successors_of.get(target, ()))
         hint = f"; cite {', '.join(successors)} instead?" if successors else ""
         yield Hit(
             str(data.get("declared_by", source)),
@@ -58,24 +70,14 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
+def _edge_order(edge: Edge) -> tuple[str, int, int, str]:
+    """Edges in document order: source, line, column, target."""
+    data = edge[2]
+    return (edge[0], data.get("line", 0), data.get("column", 0), edge[1])
+
+
 def _ended(ctx: CheckContext, doc: Document) -> bool:
     return bool(doc.status) and (doc.status in ENDED or ctx.is_terminal(doc))
-
-
-def _supersedes(ctx: CheckContext, new: str, old: str) -> bool:
-    data = ctx.corpus.graph.get_edge_data(new, old) or {}
-    return any(d.get("relation") == Relation.SUPERSEDES.value for d in data.values())
-
-
-def _successors(ctx: CheckContext, old: str) -> list[str]:
-    graph = ctx.corpus.graph
-    return sorted(
-        {
-            ctx.name(new)
-            for new, _o, d in graph.in_edges(old, data=True)
-            if d.get("relation") == Relation.SUPERSEDES.value and new != old
-        }
-    )
 
 
 def lifecycle_position(ctx: CheckContext, doc: Document) -> float | None:
@@ -102,21 +104,23 @@ def find_status_inversions(ctx: CheckContext) -> Iterator[Hit]:
     different numbers of stages compare (an ADR's accepted equals a TDD's implemented); ended
     and unknown statuses are left to TG301 and TG303.
     """
-    graph = ctx.corpus.graph
-    seen: set[tuple[str, str]] = set()
-    edges = sorted(
-        graph.edges(data=True),
-        key=lambda e: (e[0], e[2].get("line", 0), e[2].get("column", 0), e[1]),
-    )
-    for source, target, data in edges:
+    by_path = ctx.corpus.by_path
+    positions = {path: lifecycle_position(ctx, doc) for path, doc in by_path.items()}
+    candidates = []
+    for edge in ctx.edges:
+        source, target, data = edge
         if data.get("relation") not in CHAIN_RELATIONS or source == target:
             continue
-        if (source, target) in seen:
-            continue
-        doc, upstream = ctx.corpus.by_path[source], ctx.corpus.by_path[target]
-        mine, theirs = lifecycle_position(ctx, doc), lifecycle_position(ctx, upstream)
+        mine, theirs = positions[source], positions[target]
         if mine is None or theirs is None or mine <= theirs:
             continue
+        candidates.append(edge)
+    candidates.sort(key=_edge_order)
+    seen: set[tuple[str, str]] = set()
+    for source, target, data in candidates:
+        if (source, target) in seen:
+            continue
+        doc, upstream = by_path[source], by_path[target]
         seen.add((source, target))
         verb = "implements" if data.get("relation") == Relation.IMPLEMENTS.value else "depends on"
         yield Hit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import unquote
 
@@ -46,12 +47,16 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
     the repository root, percent-decoded; links inside code are never checked.
     """
     by_name: dict[str, list[str]] | None = None
+    by_folder: dict[str, list[str]] = {}
     for link in ctx.corpus.links:
         if link.status is Target.MISSING and not link.reference.is_id:
             what = "image" if link.reference.kind is RefKind.IMAGE else "link"
             if by_name is None:
                 by_name = _files_by_name(ctx.corpus.files)
-            suggestion = suggest_path(link.source, link.path, ctx.corpus.files, by_name)
+                by_folder = _files_by_folder(ctx.corpus.files)
+            suggestion = suggest_path(
+                link.source, link.path, ctx.corpus.files, by_name, by_folder=by_folder
+            )
             hint = f"; did you mean {suggestion}?" if suggestion else ""
             yield _hit(
                 link,
@@ -68,8 +73,20 @@ def _files_by_name(files: frozenset[str]) -> dict[str, list[str]]:
     return out
 
 
+def _files_by_folder(files: frozenset[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for path in sorted(files):
+        out.setdefault(path.rpartition("/")[0], []).append(path)
+    return out
+
+
 def suggest_path(
-    source: str, missing: str | None, files: frozenset[str], by_name: dict[str, list[str]]
+    source: str,
+    missing: str | None,
+    files: frozenset[str],
+    by_name: dict[str, list[str]],
+    *,
+    by_folder: dict[str, list[str]] | None = None,
 ) -> str | None:
     """The file a broken link most likely meant, written relative to the linking document:
     the same path with a Markdown suffix, the only file of that name elsewhere (moved), or a
@@ -90,11 +107,13 @@ def suggest_path(
         found = by_name[name][0]
     if found is None:
         folder = missing.rpartition("/")[0]
-        siblings = (
-            [f for f in files if f.rpartition("/")[0] == folder] if len(files) < 50_000 else []
-        )
-        close = difflib.get_close_matches(missing, sorted(siblings), n=1, cutoff=0.75)
-        found = close[0] if close else None
+        if len(files) >= 50_000:
+            siblings: list[str] = []
+        elif by_folder is not None:
+            siblings = by_folder.get(folder, [])
+        else:
+            siblings = sorted(f for f in files if f.rpartition("/")[0] == folder)
+        found = closest_match(missing, siblings, 0.75)
     if found is None:
         return None
     return posixpath.relpath(found, posixpath.dirname(source) or ".")
@@ -159,8 +178,65 @@ def anchor_matches(fragment: str, written: str, anchors: frozenset[str], strict:
 
 def suggest_anchor(fragment: str, anchors: frozenset[str]) -> str | None:
     """The closest existing anchor, for "did you mean" hints."""
-    found = difflib.get_close_matches(fragment.lower(), sorted(anchors), n=1, cutoff=0.6)
-    return found[0] if found else None
+    return closest_match(fragment.lower(), sorted(anchors), 0.6)
+
+
+def _ratio(matches: int, length: int) -> float:
+    return 2.0 * matches / length if length else 1.0  # as difflib computes it
+
+
+def _lcs_length(masks: dict[str, int], full: int, size: int, text: str) -> int:
+    """Length of the longest common subsequence of ``text`` and the word ``masks`` describes
+    (bit-parallel, Hyyrö 2004): an upper bound on the characters SequenceMatcher matches."""
+    row = full
+    for char in text:
+        found = row & masks.get(char, 0)
+        row = ((row + found) | (row - found)) & full
+    return size - row.bit_count()
+
+
+def closest_match(word: str, possibilities: list[str], cutoff: float) -> str | None:
+    """Exactly ``difflib.get_close_matches(word, possibilities, n=1, cutoff=cutoff)`` (its only
+    result or None), without computing SequenceMatcher's ratio for every candidate.
+
+    The ratio is bounded above by the character-count ratio (difflib's ``quick_ratio``) and
+    by the longest-common-subsequence ratio (matching blocks form a common subsequence), so
+    candidates are tried best bound first and the search stops once no bound can reach the
+    best ratio found; ties go to the larger string, as in difflib.
+
+    >>> closest_match("docs/retry-polcy.md", ["docs/retry-policy.md", "docs/other.md"], 0.75)
+    'docs/retry-policy.md'
+    """
+    size = len(word)
+    counts = Counter(word)
+    bounded: list[tuple[float, str]] = []
+    for text in possibilities:
+        length = size + len(text)
+        if _ratio(min(size, len(text)), length) < cutoff:
+            continue
+        bound = _ratio((Counter(text) & counts).total(), length)
+        if bound >= cutoff:
+            bounded.append((bound, text))
+    bounded.sort(reverse=True)
+    masks: dict[str, int] = {}
+    for index, char in enumerate(word):
+        masks[char] = masks.get(char, 0) | (1 << index)
+    full = (1 << size) - 1
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    best: tuple[float, str] | None = None
+    floor = cutoff
+    for bound, text in bounded:
+        if bound < floor:
+            break
+        if _ratio(_lcs_length(masks, full, size, text), size + len(text)) < floor:
+            continue
+        matcher.set_seq1(text)
+        score = matcher.ratio()
+        if score >= cutoff and (best is None or (score, text) > best):
+            best = (score, text)
+            floor = score
+    return best[1] if best is not None else None
 
 
 def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:

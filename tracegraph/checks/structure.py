@@ -87,17 +87,17 @@ def _chain_graph(ctx: CheckContext) -> tuple[nx.DiGraph, dict[tuple[str, str], d
     """The implements/depends_on edges as a simple digraph, remembering for each pair the edge
     to report (declared by the source first, then the earliest line)."""
     chain = nx.DiGraph()
-    first: dict[tuple[str, str], dict[str, Any]] = {}
-    for source, target, data in ctx.corpus.graph.edges(data=True):
+    first: dict[tuple[str, str], tuple[tuple[bool, int, int], dict[str, Any]]] = {}
+    for source, target, data in ctx.edges:
         if data.get("relation") not in CHAIN_RELATIONS or source == target:
             continue
-        chain.add_edge(source, target)
         key = (source, target)
         rank = (data.get("declared_by") != source, data.get("line", 0), data.get("column", 0))
         old = first.get(key)
-        if old is None or rank < old["_rank"]:
-            first[key] = {**data, "_rank": rank}
-    return chain, first
+        if old is None or rank < old[0]:
+            first[key] = (rank, data)
+    chain.add_edges_from(first)
+    return chain, {key: data for key, (_rank, data) in first.items()}
 
 
 def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
@@ -158,10 +158,9 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
     "Superseded by [ADR-0005](...)" in the old one (or `supersedes`/`superseded_by` in front
     matter).
     """
-    graph = ctx.corpus.graph
     # (new, old) -> {declaring path: (line, column)}
     claims: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
-    for new, old, data in graph.edges(data=True):
+    for new, old, data in ctx.edges:
         if data.get("relation") != Relation.SUPERSEDES.value or new == old:
             continue
         declared = str(data.get("declared_by", new))

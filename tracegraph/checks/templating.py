@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class Template:
         return tuple(s for s in self.sections if not s.optional)
 
 
+@lru_cache(maxsize=1 << 16)
 def slug_words(text: str) -> tuple[str, ...]:
     """The words of a heading for matching: slugged, leading numbers and "and" dropped.
 
