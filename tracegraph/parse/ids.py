@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..config import Config, TypeSpec, normalise_status_word
@@ -14,6 +15,19 @@ _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
 _LEADING_NUMBER = re.compile(r"^(\d{1,7})(?:[-_. ]|$)")
 #: Nygard titles: ``# 7. Use Kafka``.
 _NUMBERED_TITLE = re.compile(r"^(\d{1,7})\.\s")
+_DIGITS = re.compile(r"\d+")
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """Non-overlapping matches of ``pattern`` tried at the sorted candidate ``starts``."""
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match
 
 
 def canonical_id(type_name: str, number: str | int) -> str:
@@ -107,15 +121,29 @@ class Recogniser:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
         if self.mention is None:
             return []
-        if self.mention_literals and not any(lit in text for lit in self.mention_literals):
-            return []
+        if not self.mention_literals:
+            matches: Iterable[re.Match[str]] = self.mention.finditer(text)
+        else:
+            # Every match starts with one of the literals (``ADR-`` ...): try the pattern only
+            # where one occurs, left to right, as finditer would (the alternation's leading
+            # ``\b`` keeps the regex engine from skipping ahead by itself: 5x slower).
+            starts: list[int] = []
+            for literal in self.mention_literals:
+                index = text.find(literal)
+                while index >= 0:
+                    starts.append(index)
+                    index = text.find(literal, index + 1)
+            if not starts:
+                return []
+            starts.sort()
+            matches = _matches_at(self.mention, text, starts)
         out: list[tuple[int, str]] = []
-        for match in self.mention.finditer(text):
+        for match in matches:
             group = match.lastgroup
             if group is None:
                 continue
             type_name = self.mention_groups[int(group[1:])]
-            digits = re.findall(r"\d+", match.group(0))
+            digits = _DIGITS.findall(match.group(0))
             if digits:
                 out.append((match.start(), canonical_id(type_name, digits[-1])))
         return out

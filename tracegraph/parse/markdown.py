@@ -37,6 +37,8 @@ _HTML_ID = re.compile(r"""<[a-z][a-z0-9]*\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""",
 _IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
 _PLACEHOLDER = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
 _DUE = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
+_LETTER = re.compile(r"[A-Za-z]")
+_TRAILING_PARENS = re.compile(r"\s*\(.*?\)\s*$")
 
 #: Section headings (and bold labels) that give links below them a relation.
 SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
@@ -92,6 +94,7 @@ class LineIndex:
             self.starts = [0, *accumulate(len(line) + 1 for line in data.split(b"\n"))]
             self.starts.pop()
         self._ascii: dict[int, bool] = {}
+        self._all_ascii = data.isascii()
         self._cursor = (0, 0, 1)  # (line index, byte offset, column) of the last answer
 
     @property
@@ -112,7 +115,7 @@ class LineIndex:
         line = bisect_right(self.starts, offset) - 1
         start = self.starts[line]
         # Fast paths keep a 2 MB single-line file with 100,000 links linear, not quadratic.
-        if self._line_is_ascii(line):
+        if self._all_ascii or self._line_is_ascii(line):
             return line + 1, offset - start + 1
         cur_line, cur_offset, cur_column = self._cursor
         if cur_line == line and start <= cur_offset <= offset:
@@ -148,17 +151,30 @@ class MarkdownFacts:
     first_h2_line: int = 0
 
 
-@dataclass
 class _Block:
     """A paragraph, list item or table cell being read: its text so far and its relation."""
 
-    text: list[str] = field(default_factory=list)
-    relation: tuple[Relation, bool] | None = None
-    decided: bool = False
+    __slots__ = ("decided", "relation", "text")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.relation: tuple[Relation, bool] | None = None
+        self.decided = False
+
+
+#: Start tags (given as plain strings) that open a block with its own text and relation.
+_BLOCK_TAGS = frozenset({"Paragraph", "Item", "TableCell"})
+#: End tags that change the walker's state (besides the block ones).
+_STATEFUL_ENDS = frozenset({"Link", "Image", "CodeBlock", "Heading", "List", "MetadataBlock"})
 
 
 class _Walker:
-    """One pass over pyromark's events (a small state machine; see ``walk``)."""
+    """One pass over pyromark's events (a small state machine; see ``walk``).
+
+    About 4 million events for 84 MB of Markdown: ``walk`` handles the common ones (prose text,
+    paragraphs, list items) inline with local variables, and calls methods only for the rare
+    ones; after such a call it re-reads the state the call may have changed.
+    """
 
     def __init__(self, data: bytes, recogniser: Recogniser) -> None:
         self.data = data
@@ -168,7 +184,6 @@ class _Walker:
         self.slugs = SlugCounter()
         self.code_depth = 0
         self.link_depth = 0
-        self.html_depth = 0
         self.heading: tuple[int, str | None, int, list[str]] | None = None
         self.section_stack: list[tuple[int, str]] = []
         self.h2 = ""
@@ -176,7 +191,6 @@ class _Walker:
         self.label_list_depth = -1
         self.list_depth = 0
         self.blocks: list[_Block] = []
-        self.text_run: list[tuple[str, int, int]] = []
         self.question: tuple[bool, int, list[str], int] | None = None
         self.in_status = False
         self.status_parts: list[str] = []
@@ -229,16 +243,12 @@ class _Walker:
             Reference(kind, target, relation, line, column, is_id=is_id, reverse=reverse)
         )
 
-    def _flush_text(self) -> None:
-        """Scan a run of adjacent prose text for ID mentions and placeholders."""
-        if not self.text_run:
-            return
-        text = "".join(t for t, _, _ in self.text_run)
-        start = self.text_run[0][1]
-        self.text_run = []
+    def _scan(self, text: str, start: int) -> None:
+        """Scan a run of adjacent prose text (starting at byte ``start``) for ID mentions and
+        placeholders. Only called when the run contains a literal they need (see ``walk``)."""
         for match in _PLACEHOLDER.finditer(text):
             inner = match.group(1)
-            if inner is not None and (not re.search(r"[A-Za-z]", inner) or inner.startswith("^")):
+            if inner is not None and (not _LETTER.search(inner) or inner.startswith("^")):
                 continue
             line, column = self.lines.position(start + len(text[: match.start()].encode()))
             self.facts.placeholders.append(Placeholder(match.group(0), line, column, self.h2))
@@ -246,32 +256,14 @@ class _Walker:
             offset = start + len(text[:index].encode())
             self._add_reference(RefKind.MENTION, found, offset, Relation.MENTIONS, is_id=True)
 
-    # --- the walk ------------------------------------------------------------------------------
-
-    def walk(self, text: str) -> MarkdownFacts:
-        for event, span in pyromark.events_with_range(text, options=OPTIONS):
-            start = span["start"]
-            if isinstance(event, str):
-                self._simple(event)
-            elif "Text" in event:
-                self._text(event["Text"], start, span["end"])
-            elif "Start" in event:
-                self._flush_text()
-                self._start(event["Start"], start, span["end"])
-            elif "End" in event:
-                self._flush_text()
-                self._end(event["End"], start)
-            else:
-                self._other(event, start, span["end"])
-        self._flush_text()
-        return self.facts
-
-    def _simple(self, event: str) -> None:
-        if event in ("SoftBreak", "HardBreak"):
-            self._append_text(" ")
-        elif event == "Rule":
-            self._flush_text()
-            self.label = None
+    def _extra_text(self, text: str) -> None:
+        """Text for the heading, open question or Status section being read (if any)."""
+        if self.heading is not None:
+            self.heading[3].append(text)
+        if self.question is not None:
+            self.question[2].append(text)
+        if self.in_status:
+            self.status_parts.append(text)
 
     def _append_text(self, text: str) -> None:
         if self.heading is not None:
@@ -283,57 +275,148 @@ class _Walker:
         if self.in_status:
             self.status_parts.append(text)
 
-    def _text(self, text: str, start: int, end: int) -> None:
+    # --- the walk ------------------------------------------------------------------------------
+
+    def walk(self, text: str) -> MarkdownFacts:
+        # Prose runs are scanned only when they contain a literal that a placeholder or an ID
+        # mention needs; with a type's own id_pattern there is no literal, so every run is.
+        literals = ("[", "TBD", "TODO", "FIXME", *self.rec.mention_literals)
+        if self.rec.mention is not None and not self.rec.mention_literals:
+            wanted = re.compile("").search
+        else:
+            wanted = re.compile("|".join(re.escape(lit) for lit in literals)).search
+        scan = self._scan
+        blocks = self.blocks
+        # A run of adjacent prose Text pieces: its pieces, first byte and end byte.
+        run: list[str] = []
+        run_start = run_end = -1
+        # State the common events need, re-read after every call that may change it:
+        # mode 0 = prose, 1 = link text (kept, not scanned), 2 = front matter or code block;
+        # btext = the innermost block's text; extra = a heading, question or Status section
+        # wants the text too.
+        mode = 0
+        btext: list[str] | None = None
+        extra = False
+        for event, span in pyromark.events_with_range(text, options=OPTIONS):
+            if event.__class__ is not dict:  # SoftBreak, HardBreak, Rule
+                if event == "Rule":
+                    if run:
+                        scan_text = run[0] if len(run) == 1 else "".join(run)
+                        run = []
+                        if wanted(scan_text):
+                            scan(scan_text, run_start)
+                    self.label = None
+                elif event == "SoftBreak" or event == "HardBreak":
+                    if btext is not None:
+                        btext.append(" ")
+                    if extra:
+                        self._extra_text(" ")
+                continue
+            piece = event.get("Text")
+            if piece is not None:
+                if mode == 0:
+                    if btext is not None:
+                        btext.append(piece)
+                    if extra:
+                        self._extra_text(piece)
+                    start = span["start"]
+                    if run and start != run_end:
+                        scan_text = run[0] if len(run) == 1 else "".join(run)
+                        run = []
+                        if wanted(scan_text):
+                            scan(scan_text, run_start)
+                    if not run:
+                        run_start = start
+                    run.append(piece)
+                    run_end = span["end"]
+                elif mode == 1:
+                    if btext is not None:
+                        btext.append(piece)
+                    if extra:
+                        self._extra_text(piece)
+                else:
+                    self._special_text(piece, span["start"], span["end"])
+                continue
+            if run:
+                scan_text = run[0] if len(run) == 1 else "".join(run)
+                run = []
+                if wanted(scan_text):
+                    scan(scan_text, run_start)
+            kind, value = event.popitem()
+            if kind == "Start":
+                if value.__class__ is str:
+                    if value in _BLOCK_TAGS:
+                        if btext is not None:
+                            btext.append(" ")
+                        if extra:
+                            self._extra_text(" ")
+                        block = _Block()
+                        blocks.append(block)
+                        btext = block.text
+                    continue
+                self._start(value, span["start"])
+            elif kind == "End":
+                if value.__class__ is not str:
+                    value = next(iter(value))
+                if value == "Paragraph":
+                    self._end_paragraph(span["start"])
+                elif value == "Item":
+                    self._end_item()
+                elif value == "TableCell":
+                    if blocks:
+                        blocks.pop()
+                elif value in _STATEFUL_ENDS:
+                    self._end(value)
+                else:
+                    continue
+            else:
+                self._other(kind, value, span["start"])
+            # Something else than prose happened: re-read the state.
+            btext = blocks[-1].text if blocks else None
+            extra = self.heading is not None or self.question is not None or self.in_status
+            mode = 2 if self.in_metadata or self.code_depth else 1 if self.link_depth else 0
+        if run:
+            scan_text = run[0] if len(run) == 1 else "".join(run)
+            if wanted(scan_text):
+                scan(scan_text, run_start)
+        return self.facts
+
+    def _special_text(self, text: str, start: int, end: int) -> None:
+        """Text of the front matter or of a code block."""
         if self.in_metadata:
             # CRLF front matter comes as several Text events (the line breaks separately).
             before = self.facts.front_matter
             self.facts.front_matter = (before[0] + text, before[1]) if before else (text, start)
             self.facts.front_matter_end = end
-            return
-        if self.code_depth:
-            if self.heading is not None:
-                self.heading[3].append(text)
-            return
-        self._append_text(text)
-        if self.link_depth:
-            return
-        if self.text_run and self.text_run[-1][2] != start:
-            self._flush_text()
-        self.text_run.append((text, start, end))
+        elif self.heading is not None:
+            self.heading[3].append(text)
 
-    def _other(self, event: dict[str, Any], start: int, end: int) -> None:
-        self._flush_text()
-        if "Code" in event:
-            self._append_text(event["Code"])
-        elif "Html" in event or "InlineHtml" in event:
-            html = event.get("Html") or event.get("InlineHtml") or ""
+    def _other(self, kind: str, value: Any, start: int) -> None:
+        if kind == "Code":
+            self._append_text(value)
+        elif kind == "Html" or kind == "InlineHtml":
+            html = value or ""
             for match in _HTML_ANCHOR.finditer(html):
                 self.facts.anchors.add(match.group(1))
             for match in _HTML_ID.finditer(html):
                 self.facts.anchors.add(match.group(1))
             for match in _IGNORE.finditer(html):
                 self.facts.ignored.update(c.upper() for c in re.split(r"[\s,]+", match.group(1)))
-        elif "TaskListMarker" in event and self._in_open_questions():
+        elif kind == "TaskListMarker" and self._in_open_questions():
             line, _ = self.lines.position(start)
-            self.question = (bool(event["TaskListMarker"]), line, [], self.list_depth)
+            self.question = (bool(value), line, [], self.list_depth)
 
     def _in_open_questions(self) -> bool:
         return any(name.startswith("open question") for _level, name in self.section_stack)
 
-    def _start(self, tag: Any, start: int, end: int) -> None:
-        if isinstance(tag, str):
-            if tag in ("Paragraph", "Item", "TableCell"):
-                self._append_text(" ")
-                self.blocks.append(_Block())
-            elif tag == "HtmlBlock":
-                self.html_depth += 1
-            return
+    def _start(self, tag: dict[str, Any], start: int) -> None:
+        """A start tag with attributes (plain-string tags are handled in ``walk``)."""
         name, value = next(iter(tag.items()))
         if name == "Heading":
             level = int(value["level"][1:])
             self.heading = (level, value.get("id"), start, [])
             self.label = None
-        elif name in ("Link", "Image"):
+        elif name == "Link" or name == "Image":
             self._link(name, value, start)
             self.link_depth += 1
         elif name == "CodeBlock":
@@ -343,29 +426,20 @@ class _Walker:
         elif name == "List":
             self.list_depth += 1
 
-    def _end(self, tag: Any, start: int) -> None:
-        name = tag if isinstance(tag, str) else next(iter(tag))
-        if name in ("Link", "Image"):
+    def _end(self, name: str) -> None:
+        """The end of a link, code block, heading, list or front matter."""
+        if name == "Link" or name == "Image":
             self.link_depth = max(0, self.link_depth - 1)
         elif name == "CodeBlock":
             self.code_depth = max(0, self.code_depth - 1)
-        elif name == "HtmlBlock":
-            self.html_depth = max(0, self.html_depth - 1)
-        elif name == "MetadataBlock":
-            self.in_metadata = False
         elif name == "Heading":
             self._end_heading()
-        elif name == "Paragraph":
-            self._end_paragraph(start)
-        elif name == "Item":
-            self._end_item()
-        elif name == "TableCell":
-            if self.blocks:
-                self.blocks.pop()
         elif name == "List":
             self.list_depth -= 1
             if self.label is not None and self.list_depth < self.label_list_depth:
                 self.label = None
+        elif name == "MetadataBlock":
+            self.in_metadata = False
 
     def _end_heading(self) -> None:
         if self.heading is None:
@@ -381,7 +455,10 @@ class _Walker:
             self.facts.anchors.add(explicit)
         while self.section_stack and self.section_stack[-1][0] >= level:
             self.section_stack.pop()
-        key = re.sub(r"\s*\(.*?\)\s*$", "", text.lower()).strip(" :")
+        key = text.lower()
+        if "(" in key:
+            key = _TRAILING_PARENS.sub("", key)
+        key = key.strip(" :")
         self.section_stack.append((level, key))
         if level <= 2:
             self.h2 = slug
@@ -401,8 +478,7 @@ class _Walker:
             self.facts.status_section_line = self.lines.position(start)[0]
             self.in_status = False
             self.status_done = True
-        label = text.lower().strip(" *_:")
-        if text.endswith(":") and label in SECTION_RELATIONS:
+        if text.endswith(":") and (label := text.lower().strip(" *_:")) in SECTION_RELATIONS:
             self.label = SECTION_RELATIONS[label]
             self.label_list_depth = self.list_depth + 1
         elif self.list_depth == 0:
