@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,7 +236,77 @@ def check(
 
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
     """
-    return run_checks(corpus, config, today=today, select=select, ignore=ignore)
+    with gc_paused():  # the rules build many short-lived tuples over a large, stable heap
+        return run_checks(corpus, config, today=today, select=select, ignore=ignore)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What ``tracegraph check`` reports: findings (sorted, before any baseline) and the
+    summary counts; ``cached`` says they came from the result cache."""
+
+    root: Path
+    config: Config
+    documents: int
+    references: int
+    findings: list[Finding]
+    cached: bool = False
+
+
+def check_tree(
+    root: str | Path = ".",
+    config: Config | None = None,
+    *,
+    config_path: str | Path | None = None,
+    today: date | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    progress: Progress | None = None,
+    cache: bool = False,
+) -> CheckRun:
+    """Scan and check ``root`` in one step (``tracegraph check``).
+
+    With ``cache``, the findings are stored under ``<root>/.tracegraph/cache/`` keyed by the
+    stat of every listed file, the whole config, the templates, ``today``, the selection and
+    tracegraph's source; a rerun with all of that unchanged returns them without parsing,
+    building the graph or running a rule.
+
+    >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
+    """
+    from .cache import CachedResult, ResultCache, result_key, tree_state
+    from .checks.templating import load_templates
+
+    root_path = Path(root)
+    if config is None:
+        config = load_config(root_path, Path(config_path) if config_path else None)
+    when = today or date.today()
+    chosen, dropped = tuple(select), tuple(ignore)
+    started = time.time_ns()
+    index = crawl(root_path, config)
+    store: ResultCache | None = None
+    key, settled = "", False
+    if cache:
+        state = tree_state(root_path, index.files, started)
+        if state is not None:
+            tree, settled = state
+            templates = load_templates(config, root_path)
+            key = result_key(
+                root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
+                templates=templates,
+            )  # fmt: skip
+            store = ResultCache(root_path)
+            hit = store.get(key)
+            if hit is not None:
+                findings = list(hit.findings)
+                return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
+    documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
+    with gc_paused():
+        corpus = build_corpus(root_path, config, documents, index.files)
+        findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
+    run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
+    if store is not None and settled:
+        store.put(key, CachedResult(run.documents, run.references, tuple(findings)))
+    return run
 
 
 def impact_since(

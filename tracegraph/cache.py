@@ -14,6 +14,7 @@ mtime tick with the same size would otherwise go unnoticed (git's "racily clean"
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import marshal
@@ -22,13 +23,24 @@ import sqlite3
 import stat
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .model import Document, Heading, Placeholder, Problem, Question, Reference, RefKind, Relation
+from .model import (
+    Document,
+    Finding,
+    Heading,
+    Placeholder,
+    Problem,
+    Question,
+    Reference,
+    RefKind,
+    Relation,
+    Severity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -325,3 +337,228 @@ def _read_failed(doc: Document) -> bool:
     """A document whose file could not be read (permissions, size limit): read it again next
     time, since a chmod does not change the mtime."""
     return doc.line_count == 0  # parsed text always has at least one line
+
+
+# --- the result cache ---------------------------------------------------------------------------
+#
+# A whole check run's findings, keyed by a fingerprint of everything they depend on: the
+# package's source, Python and networkx, the whole configuration, the templates, "today", the
+# rule selection, and the stat of every listed file (documents and artifacts alike: an artifact
+# appearing or vanishing changes link resolution). When the key matches, the CLI skips parsing,
+# the graph and the rules. A racily fresh file (modified within RACY_SECONDS) means no store.
+
+RESULTS_FILE = "results.sqlite"
+#: Bump when the stored layout below changes.
+RESULTS_FORMAT = 1
+#: How many results (distinct keys: other --today, --select...) one root keeps.
+RESULTS_KEPT = 8
+
+FindingRow = tuple[str, int, int, str, str, str, str, str | None, str | None]
+
+
+def canonical(value: object) -> object:
+    """A value as nested tuples in a stable order (sets sorted, dataclasses by field), so its
+    ``repr`` is the same in every process (a frozenset's own order depends on the hash seed)."""
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    if isinstance(value, Path):
+        return ("path", value.as_posix())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple((f.name, canonical(getattr(value, f.name))) for f in dataclasses.fields(value)),
+        )
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((repr(canonical(k)), canonical(v)) for k, v in value.items())))
+    if isinstance(value, set | frozenset):
+        return ("set", tuple(sorted(repr(canonical(v)) for v in value)))
+    if isinstance(value, tuple | list):
+        return tuple(canonical(v) for v in value)
+    return (type(value).__name__, repr(value))
+
+
+def package_digest() -> str:
+    """A digest of tracegraph's own source and packaged templates: any edit to the parser,
+    the resolver or a rule (same version number, as in a development checkout) changes it."""
+    global _PACKAGE_DIGEST
+    if _PACKAGE_DIGEST is None:
+        base = Path(__file__).parent
+        digest = hashlib.sha256()
+        files = sorted(p for p in base.rglob("*") if p.suffix in (".py", ".md") and p.is_file())
+        for file in files:
+            try:
+                digest.update(file.relative_to(base).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes() + b"\0")
+            except OSError:
+                digest.update(b"?\0")
+        _PACKAGE_DIGEST = digest.hexdigest()
+    return _PACKAGE_DIGEST
+
+
+_PACKAGE_DIGEST: str | None = None
+
+
+def tree_state(root: Path, files: Iterable[str], started_ns: int) -> tuple[str, bool] | None:
+    """A digest of every listed file's (path, size, mtime_ns, ctime_ns), following symbolic
+    links too, and whether the tree is settled (no file changed within ``RACY_SECONDS`` of
+    ``started_ns``). None when a file cannot be stat-ed (then nothing is cached)."""
+    digest = hashlib.sha256()
+    racy = started_ns - int(RACY_SECONDS * 1e9)
+    settled = True
+    join, lstat = os.path.join, os.lstat
+    for rel in sorted(files):
+        try:
+            st = lstat(join(root, rel))
+            parts = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode]
+            if stat.S_ISLNK(st.st_mode):
+                target = os.stat(join(root, rel))
+                parts += [target.st_size, target.st_mtime_ns, target.st_ctime_ns, target.st_ino]
+                st = target
+        except (OSError, ValueError):
+            return None
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= racy:
+            settled = False
+        digest.update(f"{rel}\0{parts}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest(), settled
+
+
+def result_key(
+    root: Path,
+    config: Config,
+    *,
+    tree: str,
+    today: object,
+    select: Iterable[str],
+    ignore: Iterable[str],
+    templates: object,
+) -> str:
+    """The fingerprint a cached check result is stored under."""
+    import networkx
+
+    parts = (
+        RESULTS_FORMAT,
+        __version__,
+        sys.version_info[:3],
+        networkx.__version__,
+        package_digest(),
+        str(root.resolve()),
+        canonical(config),
+        canonical(templates),
+        str(today),
+        tuple(select),
+        tuple(ignore),
+        tree,
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class CachedResult:
+    """What ``tracegraph check`` prints besides the config: the findings (sorted, before any
+    baseline) and the summary counts."""
+
+    documents: int
+    references: int
+    findings: tuple[Finding, ...]
+
+
+def _finding_row(finding: Finding) -> FindingRow:
+    return (
+        finding.path,
+        finding.line,
+        finding.column,
+        finding.code,
+        finding.severity.value,
+        finding.rule,
+        finding.message,
+        finding.target,
+        finding.document,
+    )
+
+
+def _finding(row: object) -> Finding:
+    if not isinstance(row, tuple) or len(row) != 9:
+        raise TypeError("malformed finding row")
+    path, line, column, code, severity, rule, message, target, document = row
+    if not (
+        isinstance(path, str)
+        and isinstance(line, int)
+        and isinstance(column, int)
+        and isinstance(code, str)
+        and isinstance(rule, str)
+        and isinstance(message, str)
+        and isinstance(target, str | None)
+        and isinstance(document, str | None)
+    ):
+        raise TypeError("malformed finding row")
+    return Finding(path, line, column, code, Severity(severity), rule, message, target, document)
+
+
+class ResultCache:
+    """Cached check results of one root; every failure means "not cached", never an error."""
+
+    def __init__(self, root: Path) -> None:
+        self.directory = root / CACHE_DIR
+        self.path = self.directory / RESULTS_FILE
+
+    def get(self, key: str) -> CachedResult | None:
+        """The result stored under ``key``, or None (absent, corrupt, unreadable)."""
+        if not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute(
+                    "SELECT documents, refs, digest, findings FROM results WHERE key = ?", (key,)
+                ).fetchone()
+            if row is None:
+                return None
+            documents, references, digest, blob = row
+            if not isinstance(blob, bytes) or hashlib.sha256(blob).hexdigest() != digest:
+                raise ValueError("checksum mismatch")
+            rows = marshal.loads(blob)
+            if not isinstance(documents, int) or not isinstance(references, int):
+                raise TypeError("malformed counts")
+            findings = tuple(_finding(r) for r in rows)
+        except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, KeyError) as exc:
+            log.info("result cache %s unusable (%s); ignoring it", self.path, exc)
+            return None
+        return CachedResult(documents, references, findings)
+
+    def put(self, key: str, result: CachedResult) -> None:
+        """Store ``result`` under ``key`` in one transaction, keeping the newest few keys; a
+        corrupt file is replaced."""
+        blob = marshal.dumps(tuple(_finding_row(f) for f in result.findings))
+        row = (key, time.time_ns(), result.documents, result.references,
+               hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
+        for attempt in (1, 2):
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                ignore = self.directory / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text(
+                        "# written by tracegraph: the parse cache\n*\n", encoding="utf-8"
+                    )
+                with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "
+                        "created INTEGER NOT NULL, documents INTEGER NOT NULL, refs INTEGER "
+                        "NOT NULL, digest TEXT NOT NULL, findings BLOB NOT NULL)"
+                    )
+                    db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", row)
+                    db.execute(
+                        "DELETE FROM results WHERE key NOT IN (SELECT key FROM results "
+                        "ORDER BY created DESC LIMIT ?)",
+                        (RESULTS_KEPT,),
+                    )
+                return
+            except sqlite3.DatabaseError as exc:  # corrupt or foreign: start a new file once
+                log.info("result cache %s not written (%s)", self.path, exc)
+                if attempt == 2 or isinstance(exc, sqlite3.OperationalError):
+                    return
+                try:
+                    self.path.unlink(missing_ok=True)
+                except OSError:
+                    return
+            except OSError as exc:
+                log.info("result cache %s not written (%s)", self.path, exc)
+                return

@@ -107,8 +107,15 @@ def check(
     when = _today(today)
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
-    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
-    findings = api.check(corpus, today=when, select=selected, ignore=ignored)
+    run = api.check_tree(
+        path,
+        config_path=config_path,
+        today=when,
+        select=selected,
+        ignore=ignored,
+        **scan_settings(fmt),
+    )
+    findings = run.findings
     if write_baseline is not None:
         write_atomic(write_baseline, dump_baseline(findings))
         click.echo(
@@ -123,11 +130,11 @@ def check(
             reason = getattr(exc, "strerror", None) or exc
             raise InputError(f"{baseline}: cannot read baseline: {reason}") from None
         findings, suppressed = apply_baseline(findings, load_baseline(text, str(baseline)))
-    config = corpus.config
+    config = run.config
     result = CheckResult(
-        root=corpus.root.as_posix(),
-        documents=len(corpus.documents),
-        references=len(corpus.links),
+        root=run.root.as_posix(),
+        documents=run.documents,
+        references=run.references,
         findings=tuple(findings),
         rules=select_rules(selected, ignored, config),
         severities=dict(config.rules.severity),

@@ -1,0 +1,289 @@
+"""The result cache of ``tracegraph check``: a rerun over an unchanged tree returns the stored
+findings without parsing or checking, and anything that could change them is a miss."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import make_tree
+from tracegraph import api, cache, graph
+from tracegraph.cli import cli
+from tracegraph.model import Finding
+
+DOCS = {
+    "docs/prd/PRD-0001-search.md": "---\nid: PRD-0001\nstatus: Approved\ncreated: 2025-01-01\n"
+    "---\n# Search\n\n## Goals\n\nFind things. See [diagram](diagram.png).\n",
+    "docs/rfc/RFC-0001-index.md": "---\nimplements: PRD-0001\n---\n# RFC-0001: Index\n\n"
+    "See [the PRD](../prd/PRD-0001-search.md#goals) and [gone](missing.md).\n",
+    "docs/adr/0001-use-sqlite.md": "# 1. Use SQLite\n\n## Status\n\nAccepted\n\n"
+    "## Context\n\nRFC-0001 asks for an index, [anchor](../rfc/RFC-0001-index.md#nope).\n",
+    "README.md": "# Docs\n\n- [ADR 1](docs/adr/0001-use-sqlite.md)\n",
+}
+TODAY = date(2026, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by a test are seconds old at most; treat them as settled so results are
+    stored (one test below checks the real racy rule)."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_tree(tmp_path / "repo", DOCS)
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per graph build (i.e. per run that was not answered from the cache)."""
+    calls: list[int] = []
+    original = graph.build_corpus
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    return calls
+
+
+def _run(root: Path, **kwargs: object) -> api.CheckRun:
+    kwargs.setdefault("today", TODAY)
+    return api.check_tree(root, cache=True, **kwargs)  # type: ignore[arg-type]
+
+
+def _fresh(root: Path, **kwargs: object) -> api.CheckRun:
+    kwargs.setdefault("today", TODAY)
+    return api.check_tree(root, cache=False, **kwargs)  # type: ignore[arg-type]
+
+
+def _codes(run: api.CheckRun) -> list[tuple[str, str]]:
+    return [(f.code, f.path) for f in run.findings]
+
+
+def _same(a: api.CheckRun, b: api.CheckRun) -> bool:
+    return (a.findings, a.documents, a.references) == (b.findings, b.documents, b.references)
+
+
+def test_unchanged_rerun_is_answered_from_the_cache(repo: Path, builds: list[int]) -> None:
+    first = _run(repo)
+    assert not first.cached and builds == [1]
+    assert (repo / cache.CACHE_DIR / cache.RESULTS_FILE).is_file()
+    second = _run(repo)
+    assert second.cached and builds == [1]
+    assert _same(first, second)
+    assert _same(second, _fresh(repo))
+    assert second.documents == 4 and second.references == first.references > 0
+
+
+def test_changed_file_is_checked_again(repo: Path, builds: list[int]) -> None:
+    before = _run(repo)
+    assert ("TG101", "docs/rfc/RFC-0001-index.md") in _codes(before)
+    rfc = repo / "docs/rfc/RFC-0001-index.md"
+    rfc.write_text(rfc.read_text().replace("[gone](missing.md)", "no link"), encoding="utf-8")
+    after = _run(repo)
+    assert not after.cached and len(builds) == 2
+    assert ("TG101", "docs/rfc/RFC-0001-index.md") not in _codes(after)
+    assert _same(after, _fresh(repo))
+
+
+def test_same_size_edit_with_the_old_mtime_is_seen(repo: Path) -> None:
+    _run(repo)
+    adr = repo / "docs/adr/0001-use-sqlite.md"
+    st = adr.stat()
+    text = adr.read_text()
+    adr.write_text(text.replace("#nope", "#goal"), encoding="utf-8")  # same size
+    os.utime(adr, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
+    assert adr.stat().st_size == st.st_size and adr.stat().st_mtime_ns == st.st_mtime_ns
+    after = _run(repo)
+    assert not after.cached  # the ctime changed
+    assert _same(after, _fresh(repo))
+
+
+@pytest.mark.parametrize("artifact", ["docs/prd/diagram.png", "docs/rfc/missing.md"])
+def test_an_artifact_appearing_or_vanishing_is_seen(repo: Path, artifact: str) -> None:
+    source = {"docs/prd/diagram.png": "docs/prd/PRD-0001-search.md"}.get(
+        artifact, "docs/rfc/RFC-0001-index.md"
+    )
+    broken = _run(repo)
+    assert ("TG101", source) in _codes(broken)
+    (repo / artifact).write_bytes(b"\x89PNG" if artifact.endswith(".png") else b"# Here\n")
+    fixed = _run(repo)
+    assert not fixed.cached and ("TG101", source) not in _codes(fixed)
+    assert _same(fixed, _fresh(repo))
+    (repo / artifact).unlink()
+    again = _run(repo)  # the first tree again: its stored result is the right one
+    assert ("TG101", source) in _codes(again)
+    assert _same(again, broken) and _same(again, _fresh(repo))
+
+
+def test_config_change_is_seen(repo: Path) -> None:
+    before = _run(repo)
+    assert any(f.code == "TG201" for f in before.findings) or before.findings
+    (repo / "tracegraph.yaml").write_text("rules:\n  ignore: [TG101]\n", encoding="utf-8")
+    after = _run(repo)
+    assert not after.cached
+    assert "TG101" not in {f.code for f in after.findings}
+    assert _same(after, _fresh(repo))
+    (repo / "tracegraph.yaml").write_text("rules:\n  ignore: [TG102]\n", encoding="utf-8")
+    other = _run(repo)
+    assert not other.cached and "TG101" in {f.code for f in other.findings}
+
+
+def test_config_outside_the_tree_is_part_of_the_key(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "team.yaml"
+    outside.write_text("rules:\n  ignore: [TG101]\n", encoding="utf-8")
+    first = _run(repo, config_path=outside)
+    assert "TG101" not in {f.code for f in first.findings}
+    outside.write_text("rules:\n  ignore: [TG102]\n", encoding="utf-8")
+    second = _run(repo, config_path=outside)
+    assert not second.cached and "TG101" in {f.code for f in second.findings}
+
+
+def _adr_sections(run: api.CheckRun) -> list[str]:
+    return [f.message for f in run.findings if f.code == "TG401" and "adr" in f.path]
+
+
+def test_template_change_is_seen(repo: Path, tmp_path: Path) -> None:
+    (repo / "tpl").mkdir()
+    (repo / "tpl/adr.md").write_text("# ADR\n\n## Status\n\n## Context\n", encoding="utf-8")
+    config = repo / "tracegraph.yaml"
+    config.write_text("types:\n  ADR:\n    template: tpl/adr.md\n", encoding="utf-8")
+    first = _run(repo)
+    assert _adr_sections(first) == []
+    outside = tmp_path / "adr-template.md"  # a template outside the tree is not in the listing
+    outside.write_text("# ADR\n\n## Status\n\n## Context\n", encoding="utf-8")
+    config.write_text(f"types:\n  ADR:\n    template: {outside}\n", encoding="utf-8")
+    assert not _run(repo).cached
+    assert _run(repo).cached
+    outside.write_text("# ADR\n\n## Status\n\n## Decision\n", encoding="utf-8")
+    changed = _run(repo)
+    assert not changed.cached and len(_adr_sections(changed)) == 1
+    assert _same(changed, _fresh(repo))
+
+
+def test_today_and_selection_are_part_of_the_key(repo: Path) -> None:
+    base = _run(repo)
+    later = _run(repo, today=date(2030, 1, 1))
+    assert not later.cached
+    assert "TG501" in {f.code for f in later.findings} - {f.code for f in base.findings}
+    assert _run(repo, today=date(2030, 1, 1)).cached
+    selected = _run(repo, select=("TG101",))
+    assert not selected.cached and {f.code for f in selected.findings} == {"TG101"}
+    ignored = _run(repo, ignore=("TG1",))
+    assert not ignored.cached and not {f.code for f in ignored.findings} & {"TG101", "TG102"}
+    assert _run(repo).cached and _same(_run(repo), base)
+
+
+def test_another_tracegraph_source_is_a_miss(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _run(repo)
+    monkeypatch.setattr(cache, "_PACKAGE_DIGEST", "edited rule")
+    assert not _run(repo).cached
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a database at all" * 100, b"SQLite format 3\0xx"])
+def test_corrupt_file_is_ignored_and_replaced(repo: Path, garbage: bytes) -> None:
+    expected = _fresh(repo)
+    path = repo / cache.CACHE_DIR / cache.RESULTS_FILE
+    path.parent.mkdir(parents=True)
+    path.write_bytes(garbage)
+    first = _run(repo)
+    assert not first.cached and _same(first, expected)
+    second = _run(repo)
+    assert second.cached and _same(second, expected)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "UPDATE results SET findings = x'00ff'",  # checksum mismatch
+        "UPDATE results SET documents = 'four'",
+        "DROP TABLE results",
+    ],
+)
+def test_corrupt_row_is_ignored(repo: Path, update: str) -> None:
+    expected = _run(repo)
+    with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+        db.execute(update)
+    again = _run(repo)
+    assert not again.cached and _same(again, expected)
+
+
+def test_racily_fresh_tree_is_not_stored(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)  # the files were written just now
+    _run(repo)
+    assert not (repo / cache.CACHE_DIR / cache.RESULTS_FILE).exists()
+    assert not _run(repo).cached
+
+
+def test_symlinked_document_target_change_is_seen(repo: Path, tmp_path: Path) -> None:
+    real = repo / "docs/real.md"
+    real.write_text("# Real\n\n[x](nowhere.md)\n", encoding="utf-8")
+    try:
+        (repo / "docs/linked.md").symlink_to("real.md")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    first = _run(repo)
+    real.write_text("# Real\n\nno links at all\n", encoding="utf-8")
+    second = _run(repo)
+    assert not second.cached and _same(second, _fresh(repo))
+    assert first.findings != second.findings
+
+
+def test_only_a_few_results_are_kept(repo: Path) -> None:
+    for day in range(1, cache.RESULTS_KEPT + 4):
+        _run(repo, today=date(2026, 1, day))
+    with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+        (count,) = db.execute("SELECT count(*) FROM results").fetchone()
+    assert count == cache.RESULTS_KEPT
+
+
+def test_no_cache_neither_reads_nor_writes(repo: Path) -> None:
+    runner = CliRunner()
+    args = ["check", str(repo), "--format", "json", "--today", "2026-01-01"]
+    plain = runner.invoke(cli, [*args, "--no-cache"])
+    assert not (repo / cache.CACHE_DIR).exists()
+    runner.invoke(cli, args)
+    # plant a finding in the stored result: the cached run shows it, --no-cache must not
+    store = cache.ResultCache(repo)
+    with sqlite3.connect(store.path) as db:
+        (key,) = db.execute("SELECT key FROM results").fetchone()
+    stored = store.get(key)
+    assert stored is not None
+    fake = Finding("README.md", 1, 1, "TG201", stored.findings[0].severity, "orphan", "x")
+    store.put(key, cache.CachedResult(stored.documents, stored.references, (fake,)))
+    assert b'"message": "x"' in runner.invoke(cli, args).stdout_bytes
+    bypass = runner.invoke(cli, [*args, "--no-cache"])
+    assert bypass.stdout_bytes == plain.stdout_bytes
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif", "github", "junit", "markdown"])
+def test_cli_output_is_byte_identical_with_and_without_cache(repo: Path, fmt: str) -> None:
+    runner = CliRunner()
+    args = ["check", str(repo), "--format", fmt, "--today", "2026-01-01"]
+    plain = runner.invoke(cli, [*args, "--no-cache"])
+    cold = runner.invoke(cli, args)
+    assert (repo / cache.CACHE_DIR / cache.RESULTS_FILE).is_file()
+    warm = runner.invoke(cli, args)
+    assert plain.exit_code == cold.exit_code == warm.exit_code == 1
+    assert plain.stdout_bytes == cold.stdout_bytes == warm.stdout_bytes
+    assert b"TG101" in plain.stdout_bytes
+
+
+def test_baseline_applies_after_the_cache(repo: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    baseline = tmp_path / "baseline.json"
+    base = ["check", str(repo), "--today", "2026-01-01"]
+    assert runner.invoke(cli, [*base, "--write-baseline", str(baseline)]).exit_code == 0
+    plain = runner.invoke(cli, [*base, "--baseline", str(baseline), "--no-cache"])
+    cached = runner.invoke(cli, [*base, "--baseline", str(baseline)])
+    assert plain.exit_code == cached.exit_code == 0
+    assert plain.stdout_bytes == cached.stdout_bytes
+    assert b"suppressed by the baseline" in cached.stdout_bytes
