@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
 import pyromark
 
 from ..model import Heading, Placeholder, Question, Reference, RefKind, Relation
-from .ids import Recogniser
+from .ids import Recogniser, matches_at
 from .slugs import SlugCounter, github_slug
 
 OPTIONS = (
@@ -31,14 +32,18 @@ OPTIONS = (
     | pyromark.Options.ENABLE_STRIKETHROUGH
 )
 
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
 _HTML_ID = re.compile(r"""<[a-z][a-z0-9]*\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
 _IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
 _PLACEHOLDER = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
+#: Every placeholder match starts with one of these.
+_PLACEHOLDER_LITERALS = ("[", "TBD", "TODO", "FIXME")
 _DUE = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
 _LETTER = re.compile(r"[A-Za-z]")
 _TRAILING_PARENS = re.compile(r"\s*\(.*?\)\s*$")
+#: Heading text -> (GitHub slug before numbering, section key): headings repeat across
+#: documents ("Summary", "Motivation"), so each is worked out once per process.
+_HEADING_KEYS: dict[str, tuple[str, str]] = {}
 
 #: Section headings (and bold labels) that give links below them a relation.
 SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
@@ -57,29 +62,43 @@ SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
     "see also": (Relation.RELATED, False),
 }
 
-#: Phrases that open a paragraph or list item and declare the relation of its links.
-_LEAD_PHRASES: tuple[tuple[re.Pattern[str], Relation, bool], ...] = tuple(
-    (re.compile(rf"^\W*(?:status\W*)?{p}\b", re.I), rel, rev)
-    for p, rel, rev in (
-        ("superseded by", Relation.SUPERSEDED_BY, False),
-        ("replaced by", Relation.SUPERSEDED_BY, False),
-        ("supersedes", Relation.SUPERSEDES, False),
-        ("replaces", Relation.SUPERSEDES, False),
-        ("implements", Relation.IMPLEMENTS, False),
-        ("depends on", Relation.DEPENDS_ON, False),
-        ("requires", Relation.DEPENDS_ON, False),
-        ("builds on", Relation.DEPENDS_ON, False),
-        ("amends", Relation.DEPENDS_ON, False),
-        ("clarifies", Relation.DEPENDS_ON, False),
-        ("extends", Relation.DEPENDS_ON, False),
-        ("amended by", Relation.DEPENDS_ON, True),
-        ("clarified by", Relation.DEPENDS_ON, True),
-        ("extended by", Relation.DEPENDS_ON, True),
-        ("related", Relation.RELATED, False),
-        ("see also", Relation.RELATED, False),
-    )
+#: Phrases that open a paragraph or list item and declare the relation of its links, in order
+#: of precedence.
+_LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
+    ("superseded by", Relation.SUPERSEDED_BY, False),
+    ("replaced by", Relation.SUPERSEDED_BY, False),
+    ("supersedes", Relation.SUPERSEDES, False),
+    ("replaces", Relation.SUPERSEDES, False),
+    ("implements", Relation.IMPLEMENTS, False),
+    ("depends on", Relation.DEPENDS_ON, False),
+    ("requires", Relation.DEPENDS_ON, False),
+    ("builds on", Relation.DEPENDS_ON, False),
+    ("amends", Relation.DEPENDS_ON, False),
+    ("clarifies", Relation.DEPENDS_ON, False),
+    ("extends", Relation.DEPENDS_ON, False),
+    ("amended by", Relation.DEPENDS_ON, True),
+    ("clarified by", Relation.DEPENDS_ON, True),
+    ("extended by", Relation.DEPENDS_ON, True),
+    ("related", Relation.RELATED, False),
+    ("see also", Relation.RELATED, False),
+)
+#: One regex for all phrases (group i = phrase i). Leading non-word characters and an optional
+#: "Status" can be read only one way before a phrase, so the first alternative that matches is
+#: the first phrase of the list that matches, as if each were tried in turn.
+_LEAD_PHRASE = re.compile(
+    r"^\W*(?:status\W*)?(?:" + "|".join(rf"({p})\b" for p, _, _ in _LEAD_RELATIONS) + ")", re.I
 )
 _UPSTREAM_LABEL = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b", re.I)
+
+
+@lru_cache(maxsize=8)
+def _prefilter(mentions: bool, mention_literals: tuple[str, ...]) -> re.Pattern[str]:
+    """A regex that finds something in every prose run that can hold a placeholder or an ID
+    mention (everything, when a type has its own ``id_pattern``)."""
+    if mentions and not mention_literals:
+        return re.compile("")
+    literals = (*_PLACEHOLDER_LITERALS, *mention_literals)
+    return re.compile("|".join(re.escape(literal) for literal in literals))
 
 
 class LineIndex:
@@ -88,13 +107,13 @@ class LineIndex:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        if b"\r" in data:
-            self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(data)]
-        else:  # the common case, several times faster than a regex scan
-            self.starts = [0, *accumulate(len(line) + 1 for line in data.split(b"\n"))]
-            self.starts.pop()
+        # bytes.splitlines breaks at exactly CR, LF and CRLF (str.splitlines breaks at more).
+        self.starts = list(accumulate(map(len, data.splitlines(keepends=True)), initial=0))
+        if data and data[-1:] not in (b"\n", b"\r"):
+            self.starts.pop()  # the last line has no break: no line starts after it
         self._ascii: dict[int, bool] = {}
         self._all_ascii = data.isascii()
+        self._size = len(data)
         self._cursor = (0, 0, 1)  # (line index, byte offset, column) of the last answer
 
     @property
@@ -111,7 +130,8 @@ class LineIndex:
         >>> LineIndex("añb\\nc".encode()).position(3)
         (1, 3)
         """
-        offset = max(0, min(offset, len(self.data)))
+        if offset < 0 or offset > self._size:
+            offset = max(0, min(offset, self._size))
         line = bisect_right(self.starts, offset) - 1
         start = self.starts[line]
         # Fast paths keep a 2 MB single-line file with 100,000 links linear, not quadratic.
@@ -125,6 +145,10 @@ class LineIndex:
         column = base + len(self.data[start:offset].decode("utf-8", "replace"))
         self._cursor = (line, offset, column)
         return line + 1, column
+
+    def line(self, offset: int) -> int:
+        """The 1-based line of a byte offset (``position(offset)[0]``, cheaper)."""
+        return bisect_right(self.starts, max(0, min(offset, self._size)))
 
     def _line_is_ascii(self, line: int) -> bool:
         known = self._ascii.get(line)
@@ -212,10 +236,10 @@ class _Walker:
         if block is not None and not block.decided:
             block.decided = True
             prefix = "".join(block.text)
-            for pattern, rel, rev in _LEAD_PHRASES:
-                if pattern.match(prefix):
-                    block.relation = (rel, rev)
-                    break
+            lead = _LEAD_PHRASE.match(prefix)
+            if lead is not None:
+                _phrase, rel, rev = _LEAD_RELATIONS[(lead.lastindex or 1) - 1]
+                block.relation = (rel, rev)
             else:
                 section = self._section_relation()
                 if section is not None:
@@ -246,7 +270,7 @@ class _Walker:
     def _scan(self, text: str, start: int) -> None:
         """Scan a run of adjacent prose text (starting at byte ``start``) for ID mentions and
         placeholders. Only called when the run contains a literal they need (see ``walk``)."""
-        for match in _PLACEHOLDER.finditer(text):
+        for match in matches_at(_PLACEHOLDER, text, _PLACEHOLDER_LITERALS):
             inner = match.group(1)
             if inner is not None and (not _LETTER.search(inner) or inner.startswith("^")):
                 continue
@@ -257,9 +281,7 @@ class _Walker:
             self._add_reference(RefKind.MENTION, found, offset, Relation.MENTIONS, is_id=True)
 
     def _extra_text(self, text: str) -> None:
-        """Text for the heading, open question or Status section being read (if any)."""
-        if self.heading is not None:
-            self.heading[3].append(text)
+        """Text for the open question or Status section being read (if any)."""
         if self.question is not None:
             self.question[2].append(text)
         if self.in_status:
@@ -280,11 +302,7 @@ class _Walker:
     def walk(self, text: str) -> MarkdownFacts:
         # Prose runs are scanned only when they contain a literal that a placeholder or an ID
         # mention needs; with a type's own id_pattern there is no literal, so every run is.
-        literals = ("[", "TBD", "TODO", "FIXME", *self.rec.mention_literals)
-        if self.rec.mention is not None and not self.rec.mention_literals:
-            wanted = re.compile("").search
-        else:
-            wanted = re.compile("|".join(re.escape(lit) for lit in literals)).search
+        wanted = _prefilter(self.rec.mention is not None, self.rec.mention_literals).search
         scan = self._scan
         blocks = self.blocks
         # A run of adjacent prose Text pieces: its pieces, first byte and end byte.
@@ -292,10 +310,11 @@ class _Walker:
         run_start = run_end = -1
         # State the common events need, re-read after every call that may change it:
         # mode 0 = prose, 1 = link text (kept, not scanned), 2 = front matter or code block;
-        # btext = the innermost block's text; extra = a heading, question or Status section
-        # wants the text too.
+        # btext = the innermost block's text, hparts = the heading's; extra = an open question
+        # or the Status section wants the text too.
         mode = 0
         btext: list[str] | None = None
+        hparts: list[str] | None = None
         extra = False
         for event, span in pyromark.events_with_range(text, options=OPTIONS):
             if event.__class__ is not dict:  # SoftBreak, HardBreak, Rule
@@ -309,6 +328,8 @@ class _Walker:
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
                         btext.append(" ")
+                    if hparts is not None:
+                        hparts.append(" ")
                     if extra:
                         self._extra_text(" ")
                 continue
@@ -317,6 +338,8 @@ class _Walker:
                 if mode == 0:
                     if btext is not None:
                         btext.append(piece)
+                    if hparts is not None:
+                        hparts.append(piece)
                     if extra:
                         self._extra_text(piece)
                     start = span["start"]
@@ -332,6 +355,8 @@ class _Walker:
                 elif mode == 1:
                     if btext is not None:
                         btext.append(piece)
+                    if hparts is not None:
+                        hparts.append(piece)
                     if extra:
                         self._extra_text(piece)
                 else:
@@ -348,15 +373,33 @@ class _Walker:
                     if value in _BLOCK_TAGS:
                         if btext is not None:
                             btext.append(" ")
+                        if hparts is not None:
+                            hparts.append(" ")
                         if extra:
                             self._extra_text(" ")
                         block = _Block()
                         blocks.append(block)
                         btext = block.text
                     continue
+                heading = value.get("Heading")
+                if heading is not None:
+                    hparts = []
+                    self.heading = (
+                        int(heading["level"][1:]),
+                        heading.get("id"),
+                        span["start"],
+                        hparts,
+                    )
+                    self.label = None
+                    continue
                 self._start(value, span["start"])
             elif kind == "End":
                 if value.__class__ is not str:
+                    if "Heading" in value:
+                        self._end_heading()
+                        hparts = None
+                        extra = self.question is not None or self.in_status
+                        continue
                     value = next(iter(value))
                 if value == "Paragraph":
                     self._end_paragraph(span["start"])
@@ -373,7 +416,8 @@ class _Walker:
                 self._other(kind, value, span["start"])
             # Something else than prose happened: re-read the state.
             btext = blocks[-1].text if blocks else None
-            extra = self.heading is not None or self.question is not None or self.in_status
+            hparts = self.heading[3] if self.heading is not None else None
+            extra = self.question is not None or self.in_status
             mode = 2 if self.in_metadata or self.code_depth else 1 if self.link_depth else 0
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
@@ -447,18 +491,23 @@ class _Walker:
         level, explicit, start, parts = self.heading
         self.heading = None
         text = " ".join("".join(parts).split())
-        slug = self.slugs.unique(github_slug(text))
-        line, _ = self.lines.position(start)
+        known = _HEADING_KEYS.get(text)
+        if known is None:
+            if len(_HEADING_KEYS) >= 20_000:
+                _HEADING_KEYS.clear()
+            key = text.lower()
+            if "(" in key:
+                key = _TRAILING_PARENS.sub("", key)
+            known = _HEADING_KEYS[text] = (github_slug(text), key.strip(" :"))
+        base_slug, key = known
+        slug = self.slugs.unique(base_slug)
+        line = bisect_right(self.lines.starts, start)
         self.facts.headings.append(Heading(level, text, slug, line))
         self.facts.anchors.add(slug)
         if explicit:
             self.facts.anchors.add(explicit)
         while self.section_stack and self.section_stack[-1][0] >= level:
             self.section_stack.pop()
-        key = text.lower()
-        if "(" in key:
-            key = _TRAILING_PARENS.sub("", key)
-        key = key.strip(" :")
         self.section_stack.append((level, key))
         if level <= 2:
             self.h2 = slug
