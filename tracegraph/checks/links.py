@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import unquote
 
@@ -208,13 +207,14 @@ def closest_match(word: str, possibilities: list[str], cutoff: float) -> str | N
     'docs/retry-policy.md'
     """
     size = len(word)
-    counts = Counter(word)
+    alphabet = tuple(set(word))  # characters outside the word never match
+    wanted = tuple(map(word.count, alphabet))
     bounded: list[tuple[float, str]] = []
     for text in possibilities:
         length = size + len(text)
         if _ratio(min(size, len(text)), length) < cutoff:
             continue
-        bound = _ratio((Counter(text) & counts).total(), length)
+        bound = _ratio(sum(map(min, map(text.count, alphabet), wanted)), length)
         if bound >= cutoff:
             bounded.append((bound, text))
     bounded.sort(reverse=True)

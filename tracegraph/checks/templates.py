@@ -27,16 +27,35 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     Outcome -->` accepts another heading; a `Status:` field line counts as a Status section.
     Documents that have ended (superseded, rejected...) are not checked.
     """
+    # Which required sections a heading text satisfies is worked out once per type and text
+    # (documents written from one template share most headings): one lookup per heading.
+    satisfies: dict[tuple[str, str], tuple[int, ...]] = {}
+    required_of: dict[str, tuple[Section, ...]] = {}
     for doc in ctx.typed:
         template = ctx.templates.get(doc.type)
         if template is None or ctx.is_terminal(doc):
             continue
-        headings = {slug_words(h.text) for h in doc.headings if h.level >= 2}
-        prefixes = {h[:size] for h in headings for size in range(1, len(h) + 1)}
+        required = required_of.get(doc.type)
+        if required is None:
+            required = required_of[doc.type] = template.required
+        found: set[int] = set()
+        for heading in doc.headings:
+            if heading.level < 2:
+                continue
+            memo = (doc.type, heading.text)
+            indexes = satisfies.get(memo)
+            if indexes is None:
+                words = slug_words(heading.text)
+                indexes = satisfies[memo] = tuple(
+                    i for i, section in enumerate(required) if _starts(words, section)
+                )
+            found.update(indexes)
+        if len(found) == len(required):
+            continue
         metadata = {key for key, _ in doc.metadata}
         line = next((h.line for h in doc.headings if h.level == 1), 1)
-        for section in template.required:
-            if not _present(section, prefixes, metadata):
+        for index, section in enumerate(required):
+            if index not in found and not _in_metadata(section, metadata):
                 yield Hit(
                     doc.path,
                     line,
@@ -47,12 +66,14 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
                 )
 
 
-def _present(section: Section, prefixes: set[tuple[str, ...]], metadata: set[str]) -> bool:
-    """``section_present`` over the set of every heading's word prefixes: one set lookup per
-    alternative instead of a scan of the headings."""
-    return any(
-        words in prefixes or (len(words) == 1 and words[0] in metadata) for words in section.words
-    )
+def _starts(words: tuple[str, ...], section: Section) -> bool:
+    """Whether a heading's words start with one of the section's word lists."""
+    return any(words[: len(wanted)] == wanted for wanted in section.words)
+
+
+def _in_metadata(section: Section, metadata: set[str]) -> bool:
+    """Whether a one-word section (Status) is given as a metadata field instead."""
+    return any(len(wanted) == 1 and wanted[0] in metadata for wanted in section.words)
 
 
 def find_placeholders(ctx: CheckContext) -> Iterator[Hit]:
