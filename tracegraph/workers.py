@@ -1,12 +1,18 @@
 """Parsing in worker processes: each worker reads and parses a chunk of paths itself (no bytes
 are shipped) and sends back compact ``marshal``-ed records, much cheaper to move between
 processes than pickled dataclasses. Results come back in input order, so output stays
-deterministic."""
+deterministic.
+
+Strings in the records are interned in the worker: ``marshal`` keeps that flag, so the parent
+(and the cache, which stores what the parent holds) gets one copy of each heading, slug,
+metadata key, link target... however many documents repeat it (template headings repeat in
+nearly every document: 288k headings, 9k distinct texts in the generated 10k corpus)."""
 
 from __future__ import annotations
 
 import marshal
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -35,6 +41,15 @@ def parse_one(
     return doc, key
 
 
+def interned(value: object) -> object:
+    """``value`` (nested tuples of str/int/bool/None) with every string interned."""
+    if type(value) is str:
+        return sys.intern(value)
+    if type(value) is tuple:
+        return tuple([interned(item) for item in value])
+    return value
+
+
 def _init(root: Path, recogniser: Recogniser, limits: Limits) -> None:
     global _state
     _state = (root, recogniser, limits)
@@ -46,7 +61,7 @@ def _parse_chunk(paths: list[str]) -> bytes:
     out = []
     for rel in paths:
         doc, key = parse_one(root, rel, recogniser, limits)
-        out.append((encode(doc), key))
+        out.append((interned(encode(doc)), key))
     return marshal.dumps(out)
 
 
@@ -74,6 +89,6 @@ def parse_parallel(
         for blob in pool.map(_parse_chunk, chunks):
             records = marshal.loads(blob)
             for record, key in records:
-                yield decode(record), (tuple(key) if key is not None else None)  # type: ignore[misc]
+                yield decode(record), (tuple(key) if key is not None else None)
             if progress is not None:
                 progress(len(records))
