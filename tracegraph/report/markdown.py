@@ -18,6 +18,8 @@ from .model import HealthReport, PastFinding
 
 #: Rows shown in one list before "... and N more".
 MAX_ROWS = 150
+#: Names listed per PRD in the coverage table before "… and N more".
+CHAIN_NAMES = 12
 #: Punctuation that means something mid-line in GitHub Markdown (md() output never starts a line).
 _SPECIAL = re.compile(r"([\\`*_\[\]|~@])")
 
@@ -159,10 +161,13 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
     if not report.coverage:
         out += ["No PRDs.", ""]
     else:
-        out += ["| PRD | rests on it (nearest first) |", "|---|---|"]
+        rows = []
         for cov in report.coverage:
-            chain = ", ".join(md(report.name(p)) for p, _ in cov.chain) or "**none**"
-            out.append(f"| {_link(report.name(cov.prd), links.href(cov.prd))} | {chain} |")
+            names = [md(report.name(p)) for p, _ in cov.chain]
+            more = f" … and {len(names) - CHAIN_NAMES} more" if len(names) > CHAIN_NAMES else ""
+            chain = ", ".join(names[:CHAIN_NAMES]) + more or "**none**"
+            rows.append(f"| {_link(report.name(cov.prd), links.href(cov.prd))} | {chain} |")
+        out += _capped(rows, ("| PRD | rests on it (nearest first) |", "|---|---|"))
         out.append("")
         if report.uncovered_prds:
             out += [
