@@ -168,8 +168,14 @@ def run_checks(
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):
         severity = config.rules.severity.get(rule.code, rule.severity)
+        silenced: dict[str, bool] = {}  # per path: a rule often reports one file many times
         for hit in _hits(rule, context):
-            if _silenced(rule.code, hit.path, corpus, config, configured):
+            quiet = silenced.get(hit.path)
+            if quiet is None:
+                quiet = silenced[hit.path] = _silenced(
+                    rule.code, hit.path, corpus, config, configured
+                )
+            if quiet:
                 continue
             finding = Finding(
                 path=hit.path,
