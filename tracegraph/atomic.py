@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,10 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
 
 
 def _write(target: Path, folder: Path, data: bytes) -> None:
+    if _is_special(target):  # ``-o /dev/null``, a FIFO: renaming onto it would replace the device
+        with open(target, "wb") as handle:
+            handle.write(data)
+        return
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
@@ -49,3 +54,13 @@ def _write(target: Path, folder: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _is_special(target: Path) -> bool:
+    """Whether ``target`` exists and is neither a regular file nor a folder (a device, a pipe,
+    a socket): such a target is written into, not replaced."""
+    try:
+        mode = target.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
