@@ -6,11 +6,14 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .graph import Corpus
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # imported on first use: start-up without a graph stays fast
+    from ._lazy import networkx as nx
 
 NODE_FIELDS = ("id", "path", "type", "status", "title")
 

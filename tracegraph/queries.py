@@ -18,12 +18,15 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Literal
 
 from .graph import Corpus
 from .model import Document, Finding, Link, Relation, Target
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # imported on first use: start-up without a graph stays fast
+    from ._lazy import networkx as nx
 
 Direction = Literal["downstream", "upstream"]
 

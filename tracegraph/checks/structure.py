@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..model import Relation
 from .context import CheckContext, Hit
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # imported on first use: start-up without a graph stays fast
+    from .._lazy import networkx as nx
 
 #: Relations that make a dependency chain; cycles over them are errors.
 CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})

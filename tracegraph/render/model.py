@@ -15,15 +15,18 @@ import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
-
-import networkx as nx
 
 from ..errors import UsageError
 from ..graph import Corpus
 from ..model import Link, Target, short_title
 from .style import TYPE_ORDER, UNTYPED, Phase, status_phase, strongest
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # imported on first use: start-up without a graph stays fast
+    from .._lazy import networkx as nx
 
 Direction = Literal["up", "down", "both"]
 ClusterMode = Literal["type", "folder", "none"]

@@ -20,11 +20,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..graph import Corpus
 from ..model import SEVERITY_RANK, Finding, Relation, Severity
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # imported on first use: start-up without a graph stays fast
+    from .._lazy import networkx as nx
 
 #: Points a document loses per finding of each severity.
 PENALTY: Mapping[Severity, int] = {Severity.ERROR: 25, Severity.WARNING: 10, Severity.INFO: 2}
@@ -212,12 +217,13 @@ class HealthReport:
     history_note: str | None = None
     formula: str = SCORE_FORMULA
 
+    @cached_property
+    def _rows_by_path(self) -> dict[str, DocumentRow]:
+        return {row.path: row for row in self.documents}
+
     def document(self, path: str) -> DocumentRow | None:
         """The row of ``path``, or None for a path that is not a document."""
-        for row in self.documents:
-            if row.path == path:
-                return row
-        return None
+        return self._rows_by_path.get(path)
 
     def name(self, path: str) -> str:
         """The short name of ``path`` (its ID, or the path)."""
