@@ -18,6 +18,9 @@ from .model import HealthReport, PastFinding
 
 JSON_VERSION = 1
 
+#: Documents listed per PRD under ``coverage`` (nearest first); ``count`` has them all.
+MAX_COVERAGE_CHAIN = 500
+
 
 def finding_json(
     finding: Finding | PastFinding, links: LinkContext | None = None
@@ -90,7 +93,12 @@ def report_data(report: HealthReport, links: LinkContext | None = None) -> dict[
             {
                 "prd": c.prd,
                 "name": name(c.prd),
-                "chain": [{"path": p, "name": name(p), "depth": d} for p, d in c.chain],
+                "count": len(c.chain),
+                "chain": [
+                    {"path": p, "name": name(p), "depth": d}
+                    for p, d in c.chain[:MAX_COVERAGE_CHAIN]
+                ],
+                "truncated": len(c.chain) > MAX_COVERAGE_CHAIN,
             }
             for c in report.coverage
         ],
