@@ -209,7 +209,8 @@ class _Walker:
         self.code_depth = 0
         self.link_depth = 0
         self.heading: tuple[int, str | None, int, list[str]] | None = None
-        self.section_stack: list[tuple[int, str]] = []
+        #: (level, section key, relation of the innermost enclosing relation section or None).
+        self.section_stack: list[tuple[int, str, tuple[Relation | None, bool] | None]] = []
         self.h2 = ""
         self.label: tuple[Relation | None, bool] | None = None
         self.label_list_depth = -1
@@ -226,10 +227,7 @@ class _Walker:
     def _section_relation(self) -> tuple[Relation | None, bool] | None:
         if self.label is not None:
             return self.label
-        for _level, name in reversed(self.section_stack):
-            if name in SECTION_RELATIONS:
-                return SECTION_RELATIONS[name]
-        return None
+        return self.section_stack[-1][2] if self.section_stack else None
 
     def _relation(self, default: Relation) -> tuple[Relation, bool]:
         block = self.blocks[-1] if self.blocks else None
@@ -264,7 +262,7 @@ class _Walker:
         relation, reverse = self._relation(default)
         line, column = self.lines.position(offset)
         self.facts.references.append(
-            Reference(kind, target, relation, line, column, is_id=is_id, reverse=reverse)
+            Reference(kind, target, relation, line, column, is_id, reverse)
         )
 
     def _scan(self, text: str, start: int) -> None:
@@ -401,13 +399,19 @@ class _Walker:
                         extra = self.question is not None or self.in_status
                         continue
                     value = next(iter(value))
-                if value == "Paragraph":
-                    self._end_paragraph(span["start"])
-                elif value == "Item":
-                    self._end_item()
+                if value == "Paragraph" or value == "Item":
+                    if value == "Paragraph":
+                        self._end_paragraph(span["start"])
+                    else:
+                        self._end_item()
+                    btext = blocks[-1].text if blocks else None
+                    extra = self.question is not None or self.in_status
+                    continue
                 elif value == "TableCell":
                     if blocks:
                         blocks.pop()
+                    btext = blocks[-1].text if blocks else None
+                    continue
                 elif value in _STATEFUL_ENDS:
                     self._end(value)
                 else:
@@ -451,7 +455,7 @@ class _Walker:
             self.question = (bool(value), line, [], self.list_depth)
 
     def _in_open_questions(self) -> bool:
-        return any(name.startswith("open question") for _level, name in self.section_stack)
+        return any(name.startswith("open question") for _level, name, _ in self.section_stack)
 
     def _start(self, tag: dict[str, Any], start: int) -> None:
         """A start tag with attributes (plain-string tags are handled in ``walk``)."""
@@ -508,7 +512,8 @@ class _Walker:
             self.facts.anchors.add(explicit)
         while self.section_stack and self.section_stack[-1][0] >= level:
             self.section_stack.pop()
-        self.section_stack.append((level, key))
+        inherited = self.section_stack[-1][2] if self.section_stack else None
+        self.section_stack.append((level, key, SECTION_RELATIONS.get(key, inherited)))
         if level <= 2:
             self.h2 = slug
             if level == 2 and not self.facts.first_h2_line:
