@@ -28,7 +28,7 @@ class _LimitedLoader(yaml.SafeLoader):
                 raise FrontMatterError(
                     f"front matter uses more than limits.max_yaml_aliases={self.max_aliases} "
                     "aliases",
-                    self.peek_event().start_mark.line,
+                    self.peek_event().start_mark.line,  # type: ignore[no-untyped-call]
                 )
         return super().compose_node(parent, index)
 
@@ -44,7 +44,7 @@ _LimitedLoader.yaml_implicit_resolvers = {
 _FastLoader: type | None = None
 if getattr(yaml, "__with_libyaml__", False):
 
-    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+    class _CLoader(yaml.CSafeLoader):
         """libyaml's SafeLoader with the same resolvers (dates stay text); used only for front
         matter without aliases, where the alias guard has nothing to count."""
 
