@@ -42,8 +42,13 @@ FIELD_KEYS = frozenset(
 )
 
 
+_KEY_SEPARATORS = re.compile(r"[\s-]+")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)")
+_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
 def _meta_key(key: str) -> str:
-    return re.sub(r"[\s-]+", "_", key.strip().lower())
+    return _KEY_SEPARATORS.sub("_", key.strip().lower())
 
 
 def _meta_value(value: Any, depth: int = 0) -> str:
@@ -64,6 +69,15 @@ def _meta_value(value: Any, depth: int = 0) -> str:
         text = ", ".join(f"{str(k)[:200]}: {_meta_value(v, depth + 1)}" for k, v in items)
         return text[:500]
     return str(value)[:2000]
+
+
+_BOMS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
 
 
 def decode(data: bytes) -> tuple[str, Problem | None]:
@@ -119,7 +133,8 @@ def parse_document(
     text, decode_problem = decode(data)
     if decode_problem is not None:
         problems.append(decode_problem)
-    if "\x00" in text:
+    nul = "\x00" in text
+    if nul:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
         problems.append(Problem("file contains NUL bytes (binary data?)", line))
@@ -129,9 +144,10 @@ def parse_document(
         # keeps every offset (same length) and LineIndex counted CR as a line end already.
         text = re.sub(r"\r(?!\n)", "\n", text)
         decode_problem = decode_problem or Problem("", 0)  # force re-encoding below
-    utf8 = text.encode("utf-8") if decode_problem or not data.isascii() else data
-    if utf8 is data and data.startswith(codecs.BOM_UTF8):
-        utf8 = text.encode("utf-8")
+    # Valid UTF-8 without a BOM encodes back to the same bytes: encode only text that was
+    # changed (CR, or NUL in a non-ASCII file) or decoded from another encoding.
+    same = decode_problem is None and (data.isascii() or not (nul or data.startswith(_BOMS)))
+    utf8 = data if same else text.encode("utf-8")
     facts, lines = walk_markdown(text, utf8, recogniser)
 
     front: dict[str, Any] = {}
@@ -282,7 +298,7 @@ def _field_lines(
         if stripped.startswith(("```", "~~~")):
             in_fence = not in_fence
             continue
-        if in_fence:
+        if in_fence or ":" not in line:  # every field line has a colon
             continue
         match = _FIELD_LINE.match(line)
         if not match:
@@ -298,8 +314,8 @@ def _field_lines(
 
 def _clean_field(value: str) -> str:
     """A field line's value as text: comments dropped, ``[text](url)`` -> text."""
-    value = re.sub(r"<!--.*?(?:-->|$)", "", value)
-    value = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", value)
+    value = _COMMENT.sub("", value)
+    value = _INLINE_LINK.sub(r"\1", value)
     return value.strip().strip("*_").strip()
 
 
