@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import logging
 import marshal
 import os
@@ -433,13 +434,11 @@ def result_key(
     templates: object,
 ) -> str:
     """The fingerprint a cached check result is stored under."""
-    import networkx
-
     parts = (
         RESULTS_FORMAT,
         __version__,
         sys.version_info[:3],
-        networkx.__version__,
+        _library_state("networkx"),  # cycle enumeration order (TG203)
         package_digest(),
         str(root.resolve()),
         canonical(config),
@@ -450,6 +449,20 @@ def result_key(
         tree,
     )
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _library_state(name: str) -> object:
+    """Which installed copy of a library the run would use, without importing it (importing
+    networkx alone costs more than answering a warm run): its file's path, size and mtime."""
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return None
+        st = os.stat(origin)
+    except (ImportError, ValueError, OSError):
+        return None
+    return origin, st.st_size, st.st_mtime_ns
 
 
 @dataclasses.dataclass(frozen=True)
