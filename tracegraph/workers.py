@@ -6,7 +6,9 @@ deterministic.
 Strings in the records are interned in the worker: ``marshal`` keeps that flag, so the parent
 (and the cache, which stores what the parent holds) gets one copy of each heading, slug,
 metadata key, link target... however many documents repeat it (template headings repeat in
-nearly every document: 288k headings, 9k distinct texts in the generated 10k corpus)."""
+nearly every document: 288k headings, 9k distinct texts in the generated 10k corpus). Equal
+numbers and tuples within one chunk are made one object too, which ``marshal`` sends once and
+the parent keeps once (line numbers above 256, ``(key, line)`` pairs of front matter)."""
 
 from __future__ import annotations
 
@@ -41,12 +43,22 @@ def parse_one(
     return doc, key
 
 
-def interned(value: object) -> object:
-    """``value`` (nested tuples of str/int/bool/None) with every string interned."""
-    if type(value) is str:
+_FLAT = frozenset({str, int, type(None)})
+
+
+def interned(value: object, shared: dict[object, object] | None = None) -> object:
+    """``value`` (nested tuples of str/int/bool/None) with every string interned and, with
+    ``shared``, equal ints and equal flat tuples of str/int/None replaced by the first one
+    seen (never a tuple holding a bool or a tuple: ``(1,) == (True,)``)."""
+    if isinstance(value, str):
         return sys.intern(value)
-    if type(value) is tuple:
-        return tuple([interned(item) for item in value])
+    if isinstance(value, tuple):
+        items = tuple([interned(item, shared) for item in value])
+        if shared is not None and all(type(item) in _FLAT for item in items):
+            return shared.setdefault(items, items)
+        return items
+    if shared is not None and type(value) is int:
+        return shared.setdefault(value, value)
     return value
 
 
@@ -59,9 +71,10 @@ def _parse_chunk(paths: list[str]) -> bytes:
     assert _state is not None, "worker not initialised"
     root, recogniser, limits = _state
     out = []
+    shared: dict[object, object] = {}
     for rel in paths:
         doc, key = parse_one(root, rel, recogniser, limits)
-        out.append((interned(encode(doc)), key))
+        out.append((interned(encode(doc), shared), key))
     return marshal.dumps(out)
 
 
