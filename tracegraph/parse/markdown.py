@@ -331,15 +331,15 @@ class _Walker:
                     if extra:
                         self._extra_text(" ")
                 continue
-            piece = event.get("Text")
-            if piece is not None:
+            kind, value = event.popitem()
+            if kind == "Text":
                 if mode == 0:
                     if btext is not None:
-                        btext.append(piece)
+                        btext.append(value)
                     if hparts is not None:
-                        hparts.append(piece)
+                        hparts.append(value)
                     if extra:
-                        self._extra_text(piece)
+                        self._extra_text(value)
                     start = span["start"]
                     if run and start != run_end:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
@@ -348,24 +348,23 @@ class _Walker:
                             scan(scan_text, run_start)
                     if not run:
                         run_start = start
-                    run.append(piece)
+                    run.append(value)
                     run_end = span["end"]
                 elif mode == 1:
                     if btext is not None:
-                        btext.append(piece)
+                        btext.append(value)
                     if hparts is not None:
-                        hparts.append(piece)
+                        hparts.append(value)
                     if extra:
-                        self._extra_text(piece)
+                        self._extra_text(value)
                 else:
-                    self._special_text(piece, span["start"], span["end"])
+                    self._special_text(value, span["start"], span["end"])
                 continue
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
                 run = []
                 if wanted(scan_text):
                     scan(scan_text, run_start)
-            kind, value = event.popitem()
             if kind == "Start":
                 if value.__class__ is str:
                     if value in _BLOCK_TAGS:
