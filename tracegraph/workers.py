@@ -22,7 +22,7 @@ from pathlib import Path
 from .cache import FileKey, decode, encode
 from .config import Limits
 from .crawl import read_document
-from .model import Document
+from .model import Document, Heading
 from .parse import Recogniser, parse_document
 
 #: Below this many files to parse, parse serially: starting processes costs more.
@@ -31,6 +31,10 @@ PARALLEL_THRESHOLD = 400
 CHUNK = 64
 
 _state: tuple[Path, Recogniser, Limits] | None = None
+
+#: Sets the ``headings`` slot of a document fresh from ``decode``, before anyone sees it: equal
+#: headings (same level, text and line: a template's sections) of a chunk become one object.
+_set_headings = Document.__dict__["headings"].__set__
 
 
 def parse_one(
@@ -101,7 +105,11 @@ def parse_parallel(
     ) as pool:
         for blob in pool.map(_parse_chunk, chunks):
             records = marshal.loads(blob)
+            seen: dict[Heading, Heading] = {}
             for record, key in records:
-                yield decode(record), (tuple(key) if key is not None else None)
+                doc = decode(record)
+                if doc.headings:
+                    _set_headings(doc, tuple([seen.setdefault(h, h) for h in doc.headings]))
+                yield doc, (tuple(key) if key is not None else None)
             if progress is not None:
                 progress(len(records))
