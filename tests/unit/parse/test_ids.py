@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracegraph.config import config_from_mapping, default_config
 from tracegraph.parse import Recogniser, parse_document
@@ -61,3 +63,32 @@ def test_custom_type_by_config_alone() -> None:
     assert [(r.target, r.relation.value) for r in doc.references] == [("KEP-0099", "depends_on")]
     mention = parse_document("x.md", b"# X\n\nSee KEP-7.\n", rec, config.limits)
     assert [r.target for r in mention.references] == ["KEP-0007"]
+
+
+_MENTION_TEXT = st.text(alphabet="ADRPFCTOBX-[] x0123456789_é\n", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MENTION_TEXT)
+def test_matches_at_is_finditer(text: str) -> None:
+    """Trying a pattern only where its literals occur finds what finditer finds."""
+    from tracegraph.parse.ids import matches_at
+    from tracegraph.parse.markdown import _PLACEHOLDER, _PLACEHOLDER_LITERALS
+
+    assert REC.mention is not None and REC.mention_literals
+    for pattern, literals in (
+        (REC.mention, REC.mention_literals),
+        (_PLACEHOLDER, _PLACEHOLDER_LITERALS),
+    ):
+        found = [(m.span(), m.group(0)) for m in matches_at(pattern, text, literals)]
+        assert found == [(m.span(), m.group(0)) for m in pattern.finditer(text)]
+
+
+def test_mentions_next_to_words_and_each_other() -> None:
+    text = "xADR-1 ADR-2ADR-3 (ADR-4) TDD-5, PRD-06-RFC-7 ADR-"
+    assert REC.find_mentions(text) == [
+        (19, "ADR-0004"),
+        (26, "TDD-0005"),
+        (33, "PRD-0006"),
+        (40, "RFC-0007"),
+    ]
