@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import run_checks
 from .config import Config, load_config
-from .crawl import crawl
+from .crawl import FileIndex, crawl
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -41,11 +41,13 @@ def scan(
     config_path: str | Path | None = None,
     progress: Progress | None = None,
     cache: bool = False,
+    index: FileIndex | None = None,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
     ``cache=True`` keeps parsed documents in ``<root>/.tracegraph/cache/`` (the CLI's default)
-    so that a rerun only parses what changed.
+    so that a rerun only parses what changed. ``index`` is a listing already crawled with the
+    same config (``check_tree`` crawls first to key its result cache).
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -53,7 +55,8 @@ def scan(
     root_path = Path(root)
     if config is None:
         config = load_config(root_path, Path(config_path) if config_path else None)
-    index = crawl(root_path, config)
+    if index is None:
+        index = crawl(root_path, config)
     documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
     with gc_paused():
         return build_corpus(root_path, config, documents, index.files)
@@ -299,9 +302,8 @@ def check_tree(
             if hit is not None:
                 findings = list(hit.findings)
                 return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
-    documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
+    corpus = scan(root_path, config, progress=progress, cache=cache, index=index)
     with gc_paused():
-        corpus = build_corpus(root_path, config, documents, index.files)
         findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
     run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
     if store is not None and settled:
