@@ -505,18 +505,19 @@ class _Walker:
         base_slug, key = known
         slug = self.slugs.unique(base_slug)
         line = bisect_right(self.lines.starts, start)
-        self.facts.headings.append(Heading(level, text, slug, line))
-        self.facts.anchors.add(slug)
+        facts = self.facts
+        facts.headings.append(Heading(level, text, slug, line))
+        facts.anchors.add(slug)
         if explicit:
-            self.facts.anchors.add(explicit)
-        while self.section_stack and self.section_stack[-1][0] >= level:
-            self.section_stack.pop()
-        inherited = self.section_stack[-1][2] if self.section_stack else None
-        self.section_stack.append((level, key, SECTION_RELATIONS.get(key, inherited)))
+            facts.anchors.add(explicit)
+        stack = self.section_stack
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, key, SECTION_RELATIONS.get(key, stack[-1][2] if stack else None)))
         if level <= 2:
             self.h2 = slug
-            if level == 2 and not self.facts.first_h2_line:
-                self.facts.first_h2_line = line
+            if level == 2 and not facts.first_h2_line:
+                facts.first_h2_line = line
         if self.in_status:
             self.in_status = False
             self.status_done = True
