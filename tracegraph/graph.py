@@ -264,6 +264,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
     succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
     pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
+    relation_value = {m: m.value for m in Relation}  # ``.value`` is a slow descriptor
+    kind_value = {m: m.value for m in RefKind}
     for link in links:
         target = link.path
         source = link.source
@@ -279,10 +281,10 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
         if keys is None:
             keys = succ[source][target] = pred[target][source] = {}
         data = _EdgeData()
-        data.relation = relation.value
+        data.relation = relation_value[relation]
         data.line = ref.line
         data.column = ref.column
-        data.kind = ref.kind.value
+        data.kind = kind_value[ref.kind]
         data.declared_by = link.source
         keys[len(keys)] = data.__dict__
     return graph
