@@ -145,8 +145,8 @@ def parse_document(
         text = re.sub(r"\r(?!\n)", "\n", text)
         decode_problem = decode_problem or Problem("", 0)  # force re-encoding below
     # Valid UTF-8 without a BOM encodes back to the same bytes: encode only text that was
-    # changed (CR, or NUL in a non-ASCII file) or decoded from another encoding.
-    same = decode_problem is None and (data.isascii() or not (nul or data.startswith(_BOMS)))
+    # changed (CR, NUL -> U+FFFD) or decoded from another encoding.
+    same = decode_problem is None and not nul and not data.startswith(_BOMS)
     utf8 = data if same else text.encode("utf-8")
     facts, lines = walk_markdown(text, utf8, recogniser)
 

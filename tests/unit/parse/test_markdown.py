@@ -317,3 +317,10 @@ def test_ignore_comment() -> None:
 def test_status_line_points_at_the_status_text() -> None:
     doc = parse("# 1. X\n\n## Status\n\n\nProposed\n\n## Context\n\nc\n", "adr/0001-x.md")
     assert (doc.status, doc.status_line) == ("proposed", 6)
+
+
+def test_columns_after_a_nul_byte_count_characters() -> None:
+    doc = parse(b"a\x00b [l](y.md)\n")
+    assert doc.problems and "NUL" in doc.problems[0].message
+    (ref,) = doc.references
+    assert (ref.line, ref.column) == (1, 5)
