@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -135,10 +136,15 @@ class _Resolver:
                 dirs.add(parent)
                 parent = parent.rpartition("/")[0]
         self.dirs = frozenset(dirs)
-        self.stems: dict[str, list[str]] = {}
-        for path in by_path:
+
+    @cached_property
+    def stems(self) -> dict[str, list[str]]:
+        """Documents by lower-case file stem, for wikilinks (built only when one needs it)."""
+        stems: dict[str, list[str]] = {}
+        for path in self.by_path:
             stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-            self.stems.setdefault(stem, []).append(path)
+            stems.setdefault(stem, []).append(path)
+        return stems
 
     def resolve(self, doc: Document, ref: Reference) -> Link:
         """Resolve one reference of ``doc``."""
