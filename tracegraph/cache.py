@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config import Config
@@ -55,7 +56,7 @@ _KINDS = {k.value: k for k in RefKind}
 _RELATIONS = {r.value: r for r in Relation}
 _intern = sys.intern
 
-Record = tuple[object, ...]
+Record = tuple[Any, ...]  # marshal-able values, unpacked by position
 
 
 # Fast constructors for the two most numerous records (hundreds of thousands in a large
@@ -149,26 +150,26 @@ def decode(record: Record) -> Document:
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
-        path=_intern(path),  # type: ignore[arg-type]
-        type=_intern(type_name),  # type: ignore[arg-type]
-        id=_intern(doc_id) if doc_id is not None else None,  # type: ignore[arg-type]
-        title=title,  # type: ignore[arg-type]
-        status=_intern(status) if status is not None else None,  # type: ignore[arg-type]
-        status_raw=status_raw,  # type: ignore[arg-type]
-        metadata=metadata,  # type: ignore[arg-type]
-        headings=tuple(_heading(*h) for h in headings),  # type: ignore[attr-defined]
-        anchors=frozenset(anchors),  # type: ignore[arg-type]
+        path=_intern(path),
+        type=_intern(type_name),
+        id=_intern(doc_id) if doc_id is not None else None,
+        title=title,
+        status=_intern(status) if status is not None else None,
+        status_raw=status_raw,
+        metadata=metadata,
+        headings=tuple(_heading(*h) for h in headings),
+        anchors=frozenset(anchors),
         references=tuple(
             _reference(kinds[k], _intern(t), relations[r], ln, c, i, rv, x)
-            for k, t, r, ln, c, i, rv, x in references  # type: ignore[attr-defined]
+            for k, t, r, ln, c, i, rv, x in references
         ),
-        placeholders=tuple(Placeholder(*p) for p in placeholders),  # type: ignore[attr-defined]
-        questions=tuple(Question(*q) for q in questions),  # type: ignore[attr-defined]
-        problems=tuple(Problem(*p) for p in problems),  # type: ignore[attr-defined]
-        ignored_rules=frozenset(ignored),  # type: ignore[arg-type]
-        line_count=line_count,  # type: ignore[arg-type]
-        status_line=status_line,  # type: ignore[arg-type]
-        metadata_lines=metadata_lines,  # type: ignore[arg-type]
+        placeholders=tuple(Placeholder(*p) for p in placeholders),
+        questions=tuple(Question(*q) for q in questions),
+        problems=tuple(Problem(*p) for p in problems),
+        ignored_rules=frozenset(ignored),
+        line_count=line_count,
+        status_line=status_line,
+        metadata_lines=metadata_lines,
     )
 
 
