@@ -104,18 +104,19 @@ def _parse_files(
     parallel_threshold: int | None,
 ) -> list[Document]:
     from .cache import ParseCache, file_key
-    from .workers import PARALLEL_THRESHOLD, parse_one, parse_parallel, workers_for
+    from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
 
     total = len(paths)
     store = ParseCache(root, config) if cache else None
     found: dict[str, Document] = {}
     todo: list[str] = []
+    share = Sharing()  # cached documents repeat headings as much as freshly parsed ones
     for path in paths:
         doc = store.get(path, file_key(root, path)) if store is not None else None
         if doc is None:
             todo.append(path)
         else:
-            found[path] = doc
+            found[path] = share(doc)
     done = len(found)
     if progress is not None and done:
         progress(done, total)

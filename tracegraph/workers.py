@@ -32,12 +32,34 @@ CHUNK = 64
 
 _state: tuple[Path, Recogniser, Limits] | None = None
 
-#: Slot setters for documents fresh from ``decode``, used before anyone sees them: equal headings
-#: (same level, text and line: a template's sections) of a chunk become one object, and every
-#: document without ignored rules shares one empty set (216 bytes each otherwise).
 _set_headings = Document.__dict__["headings"].__set__
 _set_ignored = Document.__dict__["ignored_rules"].__set__
 _NO_RULES: frozenset[str] = frozenset()
+
+
+class Sharing:
+    """Shares equal parts between documents fresh from ``decode``, before anyone sees them:
+    equal headings (same level, text and line: a template's sections) of nearby documents
+    become one object, and every document without ignored rules gets one empty set (216 bytes
+    each otherwise). What it has seen is forgotten every ``window`` documents, so it stays small
+    where headings never repeat."""
+
+    def __init__(self, window: int = CHUNK) -> None:
+        self.window = window
+        self.count = 0
+        self.seen: dict[Heading, Heading] = {}
+
+    def __call__(self, doc: Document) -> Document:
+        self.count += 1
+        if self.count > self.window:
+            self.seen = {}
+            self.count = 1
+        if doc.headings:
+            seen = self.seen
+            _set_headings(doc, tuple([seen.setdefault(h, h) for h in doc.headings]))
+        if not doc.ignored_rules:
+            _set_ignored(doc, _NO_RULES)
+        return doc
 
 
 def parse_one(
@@ -106,15 +128,10 @@ def parse_parallel(
     with ProcessPoolExecutor(
         workers, initializer=_init, initargs=(root, recogniser, limits)
     ) as pool:
+        share = Sharing(size)
         for blob in pool.map(_parse_chunk, chunks):
             records = marshal.loads(blob)
-            seen: dict[Heading, Heading] = {}
             for record, key in records:
-                doc = decode(record)
-                if doc.headings:
-                    _set_headings(doc, tuple([seen.setdefault(h, h) for h in doc.headings]))
-                if not doc.ignored_rules:
-                    _set_ignored(doc, _NO_RULES)
-                yield doc, (tuple(key) if key is not None else None)
+                yield share(decode(record)), (tuple(key) if key is not None else None)
             if progress is not None:
                 progress(len(records))
