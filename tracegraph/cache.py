@@ -270,6 +270,9 @@ class ParseCache:
             doc = decode(record)
         except (ValueError, EOFError, TypeError, KeyError):
             return None
+        # The record is not needed again: holding every record while the documents and the graph
+        # are built took 10% more peak memory (a second call for the path is a miss).
+        self.entries[rel] = (entry[0], entry[1], b"")
         return doc if doc.path == rel else None
 
     def save(self, fresh: Iterable[tuple[Document, FileKey | None]], keep: Iterable[str]) -> None:
