@@ -233,7 +233,7 @@ class ParseCache:
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
         self.fingerprint = fingerprint(config)
-        self.entries: dict[str, tuple[int, int, bytes]] = {}
+        self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
         self._load()
 
@@ -248,8 +248,10 @@ class ParseCache:
                         "parse cache %s is from another version or config; rebuilding", self.path
                     )
                     return
+                # Decoded row by row as SQLite yields them: holding every record until its
+                # document was asked for cost 10% more peak memory than a run without cache.
                 self.entries = {
-                    path: (size, mtime, blob)
+                    path: (size, mtime, _decoded(blob))
                     for path, size, mtime, blob in db.execute(
                         "SELECT path, size, mtime_ns, record FROM documents"
                     )
@@ -265,14 +267,10 @@ class ParseCache:
         entry = self.entries.get(rel)
         if entry is None or (entry[0], entry[1]) != key:
             return None
-        try:
-            record = marshal.loads(entry[2])
-            doc = decode(record)
-        except (ValueError, EOFError, TypeError, KeyError):
+        doc = entry[2]
+        if doc is None:
             return None
-        # The record is not needed again: holding every record while the documents and the graph
-        # are built took 10% more peak memory (a second call for the path is a miss).
-        self.entries[rel] = (entry[0], entry[1], b"")
+        self.entries[rel] = (entry[0], entry[1], None)  # each document is handed out once
         return doc if doc.path == rel else None
 
     def save(self, fresh: Iterable[tuple[Document, FileKey | None]], keep: Iterable[str]) -> None:
@@ -339,6 +337,14 @@ def _create(db: sqlite3.Connection, print_: str) -> None:
         "mtime_ns INTEGER NOT NULL, record BLOB NOT NULL)"
     )
     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (print_,))
+
+
+def _decoded(blob: bytes) -> Document | None:
+    """The document a stored record stands for; None for a record that cannot be read."""
+    try:
+        return decode(marshal.loads(blob))
+    except (ValueError, EOFError, TypeError, KeyError):
+        return None
 
 
 def _read_failed(doc: Document) -> bool:
