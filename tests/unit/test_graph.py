@@ -120,3 +120,37 @@ def test_find_by_any_spelling_and_suggestions(tree: Tree) -> None:
         assert "ADR-0008" in str(exc)
     else:
         raise AssertionError("expected NotFoundError")
+
+
+def test_direct_graph_build_equals_networkx_public_api() -> None:
+    """graph.py fills networkx's adjacency dicts directly for speed; this pins that the result
+    is exactly what ``add_edge`` builds, so a networkx upgrade that changes internals fails
+    here rather than silently."""
+    import networkx as nx
+
+    from tests.conftest import SAMPLE_REPO
+    from tracegraph.graph import edge_of
+
+    corpus = api.scan(SAMPLE_REPO)
+    public = nx.MultiDiGraph()
+    for node, attrs in corpus.graph.nodes(data=True):
+        public.add_node(node, **attrs)
+    for link in corpus.links:
+        edge = edge_of(link)
+        if edge is not None:
+            source, target, relation = edge
+            ref = link.reference
+            public.add_edge(
+                source,
+                target,
+                relation=relation.value,
+                line=ref.line,
+                column=ref.column,
+                kind=ref.kind.value,
+                declared_by=link.source,
+            )
+    assert list(corpus.graph.nodes(data=True)) == list(public.nodes(data=True))
+    built = sorted(corpus.graph.edges(keys=True, data=True), key=repr)
+    assert built == sorted(public.edges(keys=True, data=True), key=repr)
+    assert dict(corpus.graph.pred) == dict(public.pred)
+    assert corpus.graph.number_of_edges() == public.number_of_edges() > 50
