@@ -6,7 +6,6 @@ import difflib
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -18,18 +17,10 @@ from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
 from ..output import FORMATTERS, CheckResult, fails, render
 from . import cli, emit, use_color
+from .options import CONFIG_OPT, PATH_ARG, parse_today
 from .progress import scan_options, scan_settings
 
 FAIL_ON = ("error", "warning", "info", "never")
-
-
-def _today(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today: '{value}' is not a date (use YYYY-MM-DD)") from None
 
 
 def _prefix(path: Path) -> str:
@@ -45,15 +36,8 @@ def _prefix(path: Path) -> str:
 
 
 @cli.command()
-@click.argument(
-    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: tracegraph.yaml, .tracegraph.yaml or pyproject.toml at PATH).",
-)
+@PATH_ARG
+@CONFIG_OPT
 @click.option(
     "--format",
     "fmt",
@@ -104,7 +88,7 @@ def check(
     Exit status: 0 when nothing at or above --fail-on remains, 1 when something does, 2 for
     usage, config or input errors.
     """
-    when = _today(today)
+    when = parse_today(today)
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
     run = api.check_tree(

@@ -17,8 +17,8 @@ from ..graph import Corpus
 from ..model import Relation
 from ..queries import ChangeImpact, Hop, Traversal
 from . import cli, emit, use_color
+from .options import CONFIG_OPT, OUTPUT_OPT
 from .progress import scan_options, scan_settings
-from .scan import CONFIG_OPT, OUTPUT_OPT
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)

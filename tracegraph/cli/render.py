@@ -13,6 +13,7 @@ from ..graph import Corpus
 from ..render.graphviz import ENGINES
 from ..render.model import CLUSTER_MODES, DIRECTIONS
 from . import cli, emit
+from .options import CONFIG_OPT, PATH_ARG
 from .progress import scan_options, scan_settings
 
 #: Output file suffixes and the format each one means.
@@ -45,9 +46,7 @@ def choose_format(fmt: str | None, output: str | None) -> str:
 
 
 @cli.command()
-@click.argument(
-    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
-)
+@PATH_ARG
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the map to FILE.")
 @click.option(
     "--format",
@@ -87,12 +86,7 @@ def choose_format(fmt: str | None, output: str | None) -> str:
     metavar="URL",
     help="Make node links absolute: URL + path (e.g. https://host/org/repo/blob/main/).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: tracegraph.yaml, .tracegraph.yaml or pyproject.toml at PATH).",
-)
+@CONFIG_OPT
 @scan_options
 def render(
     path: Path,

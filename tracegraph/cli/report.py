@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -10,20 +9,11 @@ import click
 from .. import api
 from ..errors import UsageError
 from . import cli
+from .options import CONFIG_OPT, PATH_ARG, parse_today
 from .progress import scan_options, scan_settings
-from .scan import CONFIG_OPT, PATH_ARG
 
 #: Exit code when the score is below ``--fail-under`` (as for findings at ``--fail-on``).
 BELOW_THRESHOLD = 1
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today: '{value}' is not a date (use YYYY-MM-DD)") from None
 
 
 @cli.command()
@@ -97,7 +87,7 @@ def report(
         config_path=config_path,
         history=history,
         use_history=not no_history,
-        today=_date(today),
+        today=parse_today(today),
         link_base=link_base,
         trend_runs=trend_runs,
         **scan_settings(fmt),

@@ -12,20 +12,8 @@ from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
 from ..export import EXPORTERS
 from . import cli, emit
+from .options import CONFIG_OPT, OUTPUT_OPT, PATH_ARG
 from .progress import scan_options, scan_settings
-
-PATH_ARG = click.argument(
-    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
-)
-CONFIG_OPT = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: tracegraph.yaml, .tracegraph.yaml or pyproject.toml at PATH).",
-)
-OUTPUT_OPT = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
-)
 
 
 @cli.command()
