@@ -30,6 +30,20 @@ class Hit:
     target: str | None = None
     document: str | None = None
 
+    @classmethod
+    def at_edge(
+        cls, source: str, data: dict[str, Any], message: str, target: str, document: str
+    ) -> Hit:
+        """A hit located where an edge was written (its declaring document, line, column)."""
+        return cls(
+            str(data.get("declared_by", source)),
+            int(data.get("line", 1)),
+            int(data.get("column", 1)),
+            message,
+            target=target,
+            document=document,
+        )
+
 
 #: One graph edge as the rules see it: (source, target, attributes).
 Edge = tuple[str, str, dict[str, Any]]

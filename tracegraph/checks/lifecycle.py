@@ -59,10 +59,9 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
         seen.add((source, target))
         successors = sorted(successors_of.get(target, ()))
         hint = f"; cite {', '.join(successors)} instead?" if successors else ""
-        yield Hit(
-            str(data.get("declared_by", source)),
-            int(data.get("line", 1)),
-            int(data.get("column", 1)),
+        yield Hit.at_edge(
+            source,
+            data,
             f"{doc.name} ({doc.status or 'no status'}) cites {cited.name}, which is "
             f"{cited.status}{hint}",
             target=cited.name,
@@ -123,10 +122,9 @@ def find_status_inversions(ctx: CheckContext) -> Iterator[Hit]:
         doc, upstream = by_path[source], by_path[target]
         seen.add((source, target))
         verb = "implements" if data.get("relation") == Relation.IMPLEMENTS.value else "depends on"
-        yield Hit(
-            str(data.get("declared_by", source)),
-            int(data.get("line", 1)),
-            int(data.get("column", 1)),
+        yield Hit.at_edge(
+            source,
+            data,
             f"status inversion: {doc.name} is {doc.status} but {verb} {upstream.name}, which "
             f"is only {upstream.status}",
             target=upstream.name,

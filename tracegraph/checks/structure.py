@@ -130,10 +130,9 @@ def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
         for cycle in sorted(cycles, key=lambda c: [ctx.name(p) for p in c]):
             edge = first[(cycle[0], cycle[1])]
             names = [ctx.name(p) for p in cycle] + [ctx.name(cycle[0])]
-            yield Hit(
-                edge.get("declared_by", cycle[0]),
-                int(edge.get("line", 1)),
-                int(edge.get("column", 1)),
+            yield Hit.at_edge(
+                cycle[0],
+                edge,
                 f"dependency cycle: {' -> '.join(names)}",
                 target=ctx.name(cycle[1]),
                 document=ctx.name(cycle[0]),
