@@ -8,16 +8,23 @@ and build output. No path outside the root is ever opened: symlinks are resolved
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .config import Config
 from .errors import InputError
+from .gitcmd import GitError, run_git
+
+log = logging.getLogger(__name__)
+
+#: git lists even a very large tree in about a second; longer means something is in its way
+#: (a FIFO where git reads), and the folders are walked instead.
+LIST_TIMEOUT = 15.0
 
 SKIP_DIRS = frozenset(
     {
@@ -80,15 +87,14 @@ def crawl(root: Path, config: Config) -> FileIndex:
 def _git_files(root: Path) -> list[str] | None:
     """Tracked and untracked-but-not-ignored files, or None when not in a git work tree."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-    except (OSError, subprocess.SubprocessError):
+        proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
+    except GitError as exc:
+        log.warning("%s: %s; listing the folders instead", root, exc)
         return None
-    if proc.returncode != 0 or _is_ignored(root):
+    if proc.returncode != 0:
+        _explain_refusal(root, proc.stderr)
+        return None
+    if _is_ignored(root):
         return None
     out: list[str] = []
     for raw in proc.stdout.split(b"\0"):
@@ -117,15 +123,26 @@ def _is_ignored(root: Path) -> bool:
     """Whether git ignores the root itself (a generated or vendored tree): then the listing
     would be empty, and the user asked for that tree explicitly, so it is walked instead."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "check-ignore", "-q", "."],
-            capture_output=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
+        proc = run_git(root, "check-ignore", "-q", ".", timeout=LIST_TIMEOUT)
+    except GitError:
         return False
     return proc.returncode == 0
+
+
+def _explain_refusal(root: Path, stderr: bytes) -> None:
+    """Say why git's listing is not used when git refused the repository on purpose (owned by
+    another user, an embedded bare repository): the walk that replaces it also lists ignored
+    files. Outside a work tree there is nothing to say."""
+    message = os.fsdecode(stderr).strip()
+    if "dubious ownership" in message:
+        log.warning(
+            "%s: git refuses this repository (owned by another user); listing the folders "
+            "instead, ignored files included (add it to safe.directory in your own git config "
+            "to use git's listing)",
+            root,
+        )
+    elif "safe.bareRepository" in message:
+        log.warning("%s: an embedded bare repository; listing the folders instead", root)
 
 
 def _walk(root: Path) -> list[str]:

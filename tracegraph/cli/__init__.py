@@ -101,12 +101,12 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    if verbose:
-        logging.basicConfig(
-            level=logging.DEBUG if verbose > 1 else logging.INFO,
-            format="tracegraph: %(message)s",
-            stream=sys.stderr,
-        )
+    # Warnings (git refusing the repository, say) always reach stderr, as one line each.
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+        format="tracegraph: %(message)s" if verbose else "tracegraph: warning: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def use_color(stream: Any = None) -> bool:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import TracegraphError
+from ..gitcmd import GitError, run_git
 from .model import Figures, HealthReport, PastFinding, PreviousRun, TrendPoint
 
 SCHEMA_VERSION = 2
@@ -106,18 +106,12 @@ class HistoryError(TracegraphError):
 def current_commit(root: Path) -> str | None:
     """``git rev-parse HEAD`` in ``root``, or None outside git (or without git installed)."""
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        done = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD", timeout=10)
+    except GitError:
         return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and len(sha) >= 7 else None
+    sha = done.stdout.decode("ascii", "replace").strip()
+    hexadecimal = all(c in "0123456789abcdef" for c in sha)
+    return sha if done.returncode == 0 and len(sha) >= 7 and hexadecimal else None
 
 
 class History:

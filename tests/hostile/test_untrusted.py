@@ -1,0 +1,184 @@
+"""Issue 13: an untrusted repository runs no code, reaches nothing outside its root, and
+leaves no process behind; each case runs the real CLI in a subprocess (``tests/untrusted.py``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import GIT_ENV, git, init_repo
+from tests.helpers import make_tree
+from tests.untrusted import Outside, assert_safe, hostile_command, make_outside, run_untrusted
+
+# --- class 1: git runs nothing the repository names ----------------------------------------
+
+HOOKS = (
+    "post-index-change",
+    "post-checkout",
+    "pre-commit",
+    "reference-transaction",
+    "fsmonitor-watchman",
+)
+
+
+def hostile_git_repo(base: Path, outside: Outside) -> Path:
+    """A git repository whose config names a command in every place git could run one."""
+    root = make_tree(
+        base / "repo",
+        {
+            "a.md": "# A\n\nSee [B](b.md) and [the code](src/app.py).\n",
+            "b.md": "# B\n",
+            "src/app.py": "print('app')\n",
+            ".gitattributes": "* filter=evil diff=evil merge=evil\n",
+        },
+    )
+    init_repo(root)
+    command = hostile_command(outside)
+    hooks = root / ".git" / "evil-hooks"
+    hooks.mkdir()
+    for name in HOOKS:
+        (hooks / name).write_text(f"#!/bin/sh\n{command}\n")
+        (hooks / name).chmod(0o755)
+    settings = {
+        "core.fsmonitor": command,
+        "core.hooksPath": str(hooks),
+        "core.pager": command,
+        "pager.diff": command,
+        "core.editor": command,
+        "core.askPass": command,
+        "core.sshCommand": command,
+        "core.gitProxy": command,
+        "credential.helper": f"!{command}",
+        "diff.external": command,
+        "diff.evil.command": command,
+        "diff.evil.textconv": command,
+        "filter.evil.clean": command,
+        "filter.evil.smudge": command,
+        "filter.evil.process": command,
+        "filter.evil.required": "true",
+        "merge.evil.driver": command,
+        "gpg.program": command,
+        "log.showSignature": "true",
+        "core.excludesFile": str(outside.file),
+        "core.attributesFile": str(outside.inner),
+    }
+    for key, value in settings.items():
+        git(root, "config", key, value)
+    # Make git look at the work tree: an edited file, one with only a new mtime (git then
+    # hashes it through the clean filter) and a new one.
+    (root / "a.md").write_text("# A\n\nSee [B](b.md), [C](c.md) and [the code](src/app.py).\n")
+    os.utime(root / "b.md", (1_000_000_000, 1_000_000_000))
+    (root / "c.md").write_text("# C\n")
+    return root
+
+
+GIT_COMMANDS = {
+    "scan": ["scan", "."],
+    "check": ["check", "."],
+    "report": ["report", ".", "-o", "report.md"],
+    "export": ["export", ".", "--format", "csv"],
+    "render": ["render", ".", "--format", "dot"],
+    "impact-since": ["impact", "--since", "HEAD"],
+    "impact": ["impact", "b.md"],
+    "show": ["show", "a.md"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GIT_COMMANDS))
+def test_git_runs_nothing_that_the_repository_names(tmp_path: Path, name: str) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = hostile_git_repo(tmp_path, outside)
+    run = run_untrusted(root, *GIT_COMMANDS[name], outside=outside)
+    assert_safe(run)
+    if name == "impact-since":  # git was really used: the change is seen
+        assert "a.md" in run.stdout and "c.md" in run.stdout, run.stdout
+
+
+def test_the_hostile_repository_would_run_its_commands(tmp_path: Path) -> None:
+    """Plain git on the same repository runs them: the test above means something."""
+    outside = make_outside(tmp_path / "outside")
+    root = hostile_git_repo(tmp_path, outside)
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "-C", str(root), "ls-files"], env=env, capture_output=True, check=False)
+    assert outside.marker.exists(), "core.fsmonitor did not run"
+    outside.marker.unlink()
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "core.fsmonitor=false", "diff", "--name-status", "HEAD"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert outside.marker.exists(), "the clean filter did not run"
+
+
+def test_a_promisor_remote_is_never_contacted(tmp_path: Path) -> None:
+    """A partial clone fetches missing objects by itself; the remote's URL runs a command."""
+    outside = make_outside(tmp_path / "outside")
+    origin = make_tree(
+        tmp_path / "origin", {"a.md": "# A\n", "big.md": "# Big\n\n" + "text\n" * 200}
+    )
+    init_repo(origin)
+    git(origin, "rm", "-q", "big.md")
+    git(origin, "commit", "-q", "-m", "remove big")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "repo"
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(
+        ["git", "clone", "-q", "--filter=blob:none", f"file://{origin}", str(clone)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    # The deleted file's blob was never fetched; a similar new file makes rename detection ask.
+    (clone / "moved.md").write_text("# Big\n\n" + "text\n" * 199)
+    git(clone, "add", "moved.md")
+    command = hostile_command(outside).replace(" ", "% ")
+    git(clone, "config", "remote.origin.url", f"ext::sh -c {command}")
+    git(clone, "config", "protocol.ext.allow", "always")
+    run = run_untrusted(clone, "impact", "--since", "HEAD~1", outside=outside)
+    assert_safe(run)
+    assert run.code == 0, run.stderr  # the diff is taken without rename detection instead
+    assert "moved.md" in run.stdout and "big.md" in run.stdout, run.stdout
+
+
+def test_a_git_executable_inside_the_repository_is_never_run(tmp_path: Path) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", {"a.md": "# A\n"})
+    init_repo(root)
+    fake = root / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\n{hostile_command(outside)}\n")
+    fake.chmod(0o755)
+    path = f"bin{os.pathsep}{root / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    run = run_untrusted(root, "impact", "--since", "HEAD", outside=outside, env={"PATH": path})
+    assert_safe(run)
+    assert run.code == 0, run.stderr
+
+
+def test_an_embedded_bare_repository_is_not_used(tmp_path: Path) -> None:
+    """A repository can commit the files of a bare repository; scanning that folder must not
+    make git read its config."""
+    outside = make_outside(tmp_path / "outside")
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "--bare", str(root)], check=True, capture_output=True)
+    git(root, "config", "core.fsmonitor", hostile_command(outside))
+    git(root, "config", "core.worktree", str(outside.base))
+    (root / "a.md").write_text("# A\n")
+    run = run_untrusted(root, "scan", ".", outside=outside)
+    assert_safe(run)
+
+
+def test_the_harness_notices_a_read_outside(tmp_path: Path) -> None:
+    """A run that reads the sentinel, or runs a command, fails ``assert_safe``."""
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", {"a.md": "# A\n"})
+    reads = run_untrusted(root, "scan", str(outside.base), outside=outside)
+    with pytest.raises(AssertionError, match="outside the root"):
+        assert_safe(reads)
+    outside.marker.write_text("ran\n")
+    ran = run_untrusted(root, "scan", ".", outside=outside)
+    with pytest.raises(AssertionError, match="a command from the repository ran"):
+        assert_safe(ran)

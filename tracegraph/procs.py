@@ -1,0 +1,57 @@
+"""Child processes that never outlive tracegraph.
+
+On Linux a child asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``, through
+ctypes); everywhere, a worker also watches its parent and leaves when it is gone, so a SIGTERM or
+SIGKILL of the main process during a parallel parse leaves no worker blocked on its queue.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+_PR_SET_PDEATHSIG = 1
+#: How often a worker looks whether its parent is still there (the fallback to the signal).
+WATCH_SECONDS = 0.5
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+# Loaded once, before any fork: a pre-exec function must not load libraries in the child.
+_PRCTL = _load_prctl()
+
+
+def die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux; nothing elsewhere)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def leave_with_parent(parent: int) -> None:
+    """In a worker started by process ``parent``: die with it, and if it is already gone (it
+    died before this worker got here) leave at once; a daemon thread keeps watching where the
+    kernel signal is not available."""
+    die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+    thread = threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True)
+    thread.start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
