@@ -43,6 +43,7 @@ from .model import (
     Relation,
     Severity,
 )
+from .safefs import UnsafeState, state_path
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +231,7 @@ class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
     def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
         self.fingerprint = fingerprint(config)
@@ -238,7 +240,7 @@ class ParseCache:
         self._load()
 
     def _load(self) -> None:
-        if not self.path.is_file():
+        if not _usable_state(self.root, CACHE_FILE, create=False) or not self.path.is_file():
             return
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
@@ -289,11 +291,9 @@ class ParseCache:
         stale = [(path,) for path in self.entries if path not in keep_set]
         if not stored and (not stale or not self.path.is_file()):
             return  # nothing to add or drop: no write, and no cache folder for nothing
+        if not _usable_state(self.root, CACHE_FILE, create=True):
+            return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# written by tracegraph: the parse cache\n*\n", encoding="utf-8")
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 usable = self._usable(db)
                 if usable:
@@ -328,6 +328,43 @@ class ParseCache:
         except sqlite3.DatabaseError:
             return False
         return True
+
+
+_warned: set[str] = set()
+
+
+def _usable_state(root: Path, name: str, *, create: bool) -> bool:
+    """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
+    when ``create``), the file and its SQLite companions regular or absent. Never through a
+    symbolic link out of the root: a repository that plants one gets no cache (one warning)."""
+    try:
+        path = state_path(root, f"{CACHE_DIR}/{name}", create=create)
+    except UnsafeState as exc:
+        message = f"{exc}: the cache is not used (tracegraph never uses its state through a link)"
+        if message not in _warned:
+            _warned.add(message)
+            log.warning("%s", message)
+        return False
+    except OSError as exc:
+        log.info("cache folder %s not usable (%s)", root / CACHE_DIR, exc)
+        return False
+    if path is None:
+        return False
+    if create:
+        _write_gitignore(path.parent)
+    return True
+
+
+def _write_gitignore(folder: Path) -> None:
+    """A ``.gitignore`` of ``*`` in the cache folder, created only where nothing is (never
+    written through a link)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(folder / ".gitignore", flags, 0o644)
+    except OSError:
+        return  # already there (or not writable): the cache works without it
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# written by tracegraph: the parse cache\n*\n")
 
 
 def _create(db: sqlite3.Connection, print_: str) -> None:
@@ -524,12 +561,13 @@ class ResultCache:
     """Cached check results of one root; every failure means "not cached", never an error."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / RESULTS_FILE
 
     def get(self, key: str) -> CachedResult | None:
         """The result stored under ``key``, or None (absent, corrupt, unreadable)."""
-        if not self.path.is_file():
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
             return None
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
@@ -556,14 +594,10 @@ class ResultCache:
         blob = marshal.dumps(tuple(_finding_row(f) for f in result.findings))
         row = (key, time.time_ns(), result.documents, result.references,
                hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
+        if not _usable_state(self.root, RESULTS_FILE, create=True):
+            return
         for attempt in (1, 2):
             try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                ignore = self.directory / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text(
-                        "# written by tracegraph: the parse cache\n*\n", encoding="utf-8"
-                    )
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "

@@ -7,6 +7,7 @@ needs no code. Every error names the file, the key and, where known, the line.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -18,6 +19,7 @@ import yaml
 
 from .errors import ConfigError
 from .model import Relation, Severity
+from .safefs import Unreadable, inside_root, read_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
 
@@ -419,19 +421,16 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     return out
 
 
+#: A config file is small; anything larger is refused before it is parsed.
+MAX_CONFIG_BYTES = 1_000_000
+
+
 def load_config_file(path: Path, display: str | None = None) -> Config:
     """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml)."""
     source = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    text = _read_config(path, source)
     if path.name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-        return config_from_mapping(data, source)
+        return config_from_mapping(_pyproject(text, source).get("tracegraph", {}), source)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -446,20 +445,53 @@ def load_config_file(path: Path, display: str | None = None) -> Config:
     return config_from_mapping(data, source, lines)
 
 
+def _read_config(path: Path, source: str) -> str:
+    """A config file's text: a regular file of at most MAX_CONFIG_BYTES, UTF-8."""
+    try:
+        data, _, _ = read_limited(path, MAX_CONFIG_BYTES, "the config file limit")
+        return data.decode("utf-8")
+    except Unreadable as exc:
+        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: cannot read config: not UTF-8 ({exc.reason})") from None
+
+
+def _pyproject(text: str, source: str) -> dict[str, Any]:
+    """The ``[tool]`` table of a pyproject.toml; invalid TOML is an error naming its line."""
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = re.search(r"\(at line (\d+), column \d+\)", message)
+        where = f"{source}:{line.group(1)}" if line else source
+        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ConfigError(
+            f"{where}: invalid TOML: {problem} (tracegraph reads [tool.tracegraph] from it; "
+            "fix it or pass --config)"
+        ) from None
+    return tool if isinstance(tool, dict) else {}
+
+
 def find_config_file(root: Path) -> Path | None:
-    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject."""
-    for name in CONFIG_NAMES:
+    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject.
+
+    A found file is the repository's own: it must resolve inside the root (a symbolic link out
+    of it is an error, never followed). An invalid pyproject.toml is an error too, since it may
+    hold the settings.
+    """
+    for name in (*CONFIG_NAMES, "pyproject.toml"):
         candidate = root / name
-        if candidate.is_file():
-            return candidate
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None
-        if "tracegraph" in data.get("tool", {}):
-            return pyproject
+        if not (candidate.is_symlink() or candidate.exists()):
+            continue
+        real = inside_root(root, name)
+        if real is None:
+            raise ConfigError(
+                f"{name}: resolves outside the repository root; not read (pass --config FILE)"
+            )
+        if name != "pyproject.toml":
+            return real
+        if "tracegraph" in _pyproject(_read_config(real, name), name):
+            return real
     return None
 
 
@@ -472,7 +504,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     found = find_config_file(root)
     if found is None:
         return default_config()
-    return load_config_file(found, found.name)
+    return load_config_file(found, os.path.relpath(found, os.path.realpath(root)))
 
 
 def normalise_status_word(text: str) -> str:

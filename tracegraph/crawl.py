@@ -7,11 +7,9 @@ and build output. No path outside the root is ever opened: symlinks are resolved
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import re
-import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -19,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from .config import Config
 from .errors import InputError
 from .gitcmd import GitError, run_git
+from .safefs import Unreadable, inside_root, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -211,18 +210,6 @@ def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) 
     return not any(matches_glob(path, g) for g in exclude)
 
 
-def inside_root(root: Path, rel: str) -> Path | None:
-    """The real path of ``rel`` when it stays inside ``root`` (symlinks resolved), else None."""
-    try:
-        real_root = Path(os.path.realpath(root))
-        real = Path(os.path.realpath(root / rel))
-    except (OSError, ValueError):
-        return None
-    if real == real_root or real_root in real.parents:
-        return real
-    return None
-
-
 def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     """Read one document's bytes once; never raises, never blocks, never leaves the root.
 
@@ -237,39 +224,8 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     if real is None:
         target = "symbolic link points" if (root / rel).is_symlink() else "path resolves"
         return FileData(rel, None, f"{target} outside the repository root; not read")
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(real, flags)
-    except (OSError, ValueError) as exc:
-        return FileData(rel, None, f"cannot read file: {_reason(exc)}")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return FileData(rel, None, "not a regular file (FIFO, device or folder); not read")
-        if st.st_size > max_bytes:
-            return FileData(
-                rel,
-                None,
-                f"file is {st.st_size} bytes, over the limit limits.max_file_bytes={max_bytes}",
-                st.st_size,
-                st.st_mtime_ns,
-            )
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        return FileData(rel, None, f"cannot read file: {_reason(exc)}")
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return FileData(
-            rel, None, f"file is over the limit limits.max_file_bytes={max_bytes}", len(data)
-        )
-    return FileData(rel, data, None, st.st_size, st.st_mtime_ns)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
-        return "symbolic link loop"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+        data, size, mtime_ns = read_limited(real, max_bytes, "limits.max_file_bytes")
+    except Unreadable as exc:
+        return FileData(rel, None, str(exc), exc.size, exc.mtime_ns)
+    return FileData(rel, data, None, size, mtime_ns)

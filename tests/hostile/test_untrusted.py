@@ -182,3 +182,92 @@ def test_the_harness_notices_a_read_outside(tmp_path: Path) -> None:
     ran = run_untrusted(root, "scan", ".", outside=outside)
     with pytest.raises(AssertionError, match="a command from the repository ran"):
         assert_safe(ran)
+
+
+# --- class 2: the repository's settings reach nothing outside the root ----------------------
+
+DOCS = {
+    "docs/tdd/TDD-0001-x.md": "---\nstatus: draft\n---\n# TDD-0001: X\n\n## Overview\n",
+    "docs/adr/0001-y.md": "# 1. Y\n\n## Status\n\nAccepted\n\n## Context\n\nSee TDD-0001.\n",
+}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "../outside/sentinel.md",
+        "{outside}/sentinel.md",
+        "/dev/zero",
+        "link.md",
+        "fifo.md",
+        "sub/../../outside/secret-dir/inner.md",
+    ],
+    ids=["dotdot", "absolute", "dev-zero", "symlink-out", "fifo", "normalised-out"],
+)
+def test_template_paths_stay_inside_the_root(tmp_path: Path, template: str) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", DOCS)
+    (root / "link.md").symlink_to(outside.file)
+    os.mkfifo(root / "fifo.md")
+    setting = template.format(outside=outside.base)
+    (root / "tracegraph.yaml").write_text(f"types:\n  TDD:\n    template: {setting}\n")
+    for args in (["check", "."], ["report", ".", "-o", str(tmp_path / "r.md")]):
+        run = run_untrusted(root, *args, outside=outside)
+        assert_safe(run, codes=(2,))
+        assert run.stderr.startswith("tracegraph: error: tracegraph.yaml: types.TDD.template: ")
+        assert "SENTINEL" not in run.stdout + run.stderr
+
+
+def test_a_template_inside_the_config_folder_is_read(tmp_path: Path) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(
+        tmp_path / "repo", {**DOCS, "conf/tdd.md": "# TDD\n\n## Overview\n\n## Rollout\n"}
+    )
+    (root / "conf/tracegraph.yaml").write_text("types:\n  TDD:\n    template: tdd.md\n")
+    run = run_untrusted(root, "check", ".", "--config", "conf/tracegraph.yaml", outside=outside)
+    assert_safe(run)
+    assert "missing-section" in run.stdout or "TG401" in run.stdout, run.stdout
+    assert "Rollout" in run.stdout
+
+
+@pytest.mark.parametrize("name", ["tracegraph.yaml", "pyproject.toml"])
+def test_a_config_file_linking_out_of_the_root_is_not_read(tmp_path: Path, name: str) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", DOCS)
+    (root / name).symlink_to(outside.file)
+    run = run_untrusted(root, "scan", ".", outside=outside)
+    assert_safe(run, codes=(2,))
+    assert f"{name}: resolves outside the repository root" in run.stderr
+
+
+STATE_LINKS = {
+    "state-folder": (".tracegraph", "folder"),
+    "cache-folder": (".tracegraph/cache", "folder"),
+    "parse-cache": (".tracegraph/cache/parse.sqlite", "file"),
+    "result-cache": (".tracegraph/cache/results.sqlite", "file"),
+    "journal": (".tracegraph/cache/parse.sqlite-journal", "file"),
+    "history": (".tracegraph/history.db", "file"),
+    "history-journal": (".tracegraph/history.db-journal", "file"),
+    "history-hardlink": (".tracegraph/history.db", "hardlink"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATE_LINKS))
+def test_the_state_folder_is_never_followed_out_of_the_root(tmp_path: Path, case: str) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", DOCS)
+    rel, kind = STATE_LINKS[case]
+    link = root / rel
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "hardlink":
+        os.link(outside.file, link)
+    else:
+        link.symlink_to(outside.folder if kind == "folder" else outside.file)
+    warnings = []
+    for args in (["check", "."], ["check", "."], ["report", ".", "-o", "report.md"], ["scan", "."]):
+        run = run_untrusted(root, *args, outside=outside)
+        assert_safe(run)
+        warnings.append(run.stderr)
+    said = "".join(warnings)
+    assert "never" in said and "through a link" in said, said  # whoever used it said why
+    assert link.is_symlink() or kind == "hardlink"  # refused, not replaced

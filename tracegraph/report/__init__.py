@@ -9,6 +9,7 @@ text in.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +87,12 @@ class ReportRun:
     warnings: tuple[str, ...]
 
 
+def _root_holding(root: Path, path: Path) -> Path | None:
+    """``root`` when ``path`` lies inside it (then the untrusted tree must not redirect it)."""
+    top, inner = os.path.abspath(root), os.path.abspath(path)
+    return root if os.path.commonpath([top, inner]) == top else None
+
+
 def produce_report(
     corpus: Corpus,
     findings: Sequence[Finding],
@@ -144,7 +151,7 @@ def produce_report(
         report = build(None, (), None)
         return ReportRun(report, finish(report), fmt, output, None, False, ())
     try:
-        with open_history(history) as store:
+        with open_history(history, inside=_root_holding(corpus.root, history)) as store:
             try:
                 previous = store.previous()
                 trend = store.trend(trend_runs - 1)

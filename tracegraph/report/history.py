@@ -13,6 +13,7 @@ history is unchanged.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from ..errors import TracegraphError
 from ..gitcmd import GitError, run_git
+from ..safefs import UnsafeState, reason, state_path
 from .model import Figures, HealthReport, PastFinding, PreviousRun, TrendPoint
 
 SCHEMA_VERSION = 2
@@ -206,13 +208,27 @@ class History:
 
 
 @contextmanager
-def open_history(path: Path) -> Iterator[History]:
+def open_history(path: Path, *, inside: Path | None = None) -> Iterator[History]:
     """Open (or create) the history at ``path`` and start the run's transaction.
 
-    Raises HistoryError with a one-line message when the file is not a usable history; the
-    file is then left untouched.
+    With ``inside`` (the scanned root, when ``path`` lies in it), every folder on the way and
+    the file itself must be real, never a symbolic link: a repository cannot make the history be
+    read or written elsewhere. Raises HistoryError with a one-line message when the file is not
+    a usable history; the file is then left untouched.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if inside is not None:
+        rel = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(inside))).as_posix()
+        try:
+            state_path(inside, rel, create=True)
+        except UnsafeState as exc:
+            raise HistoryError(
+                f"{exc}: tracegraph never writes its history through a link (pass --history "
+                "FILE or --no-history)"
+            ) from None
+        except OSError as exc:
+            raise HistoryError(f"{path}: cannot create the history folder: {reason(exc)}") from None
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
     except sqlite3.Error as exc:
