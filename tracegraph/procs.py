@@ -41,17 +41,30 @@ def die_with_parent() -> None:
 
 
 def leave_with_parent(parent: int) -> None:
-    """In a worker started by process ``parent``: die with it, and if it is already gone (it
+    """In a worker started for process ``parent``: die with it, and if it is already gone (it
     died before this worker got here) leave at once; a daemon thread keeps watching where the
-    kernel signal is not available."""
+    kernel signal is not available. (Under a fork server the worker's own parent is the server,
+    which also ends with ``parent``; both are watched.)"""
     die_with_parent()
-    if os.getppid() != parent:
+    if os.getppid() != parent and not _alive(parent):
         os._exit(1)
-    thread = threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True)
+    thread = threading.Thread(
+        target=_watch, args=(parent, os.getppid()), name="parent-watch", daemon=True
+    )
     thread.start()
 
 
-def _watch(parent: int) -> None:
-    while os.getppid() == parent:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(parent: int, own_parent: int) -> None:
+    while os.getppid() == own_parent and _alive(parent):
         time.sleep(WATCH_SECONDS)
     os._exit(1)
