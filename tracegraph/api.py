@@ -59,7 +59,7 @@ def scan(
         index = crawl(root_path, config)
     documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
     with gc_paused():
-        return build_corpus(root_path, config, documents, index.files)
+        return build_corpus(root_path, config, documents, index.files, index.unreadable)
 
 
 def parse_files(

@@ -377,11 +377,71 @@ def _create(db: sqlite3.Connection, print_: str) -> None:
 
 
 def _decoded(blob: bytes) -> Document | None:
-    """The document a stored record stands for; None for a record that cannot be read."""
+    """The document a stored record stands for; None for a record that cannot be read or does
+    not have the shape ``encode`` writes (the cache folder lives in the scanned repository,
+    which may plant records: a wrong type must be a cache miss, never a later crash)."""
     try:
-        return decode(marshal.loads(blob))
-    except (ValueError, EOFError, TypeError, KeyError):
+        record = marshal.loads(blob)
+        return decode(record) if valid_record(record) else None
+    except (ValueError, EOFError, TypeError, KeyError, MemoryError, RecursionError):
         return None
+
+
+Kinds = frozenset[type]
+_STR: Kinds = frozenset({str})
+_INT: Kinds = frozenset({int})
+_BOOL: Kinds = frozenset({bool})
+_OPT_STR: Kinds = frozenset({str, type(None)})
+#: The column types of each table in a record, as ``encode`` writes them.
+_TABLES: tuple[tuple[int, tuple[Kinds, ...]], ...] = (
+    (6, (_STR, _STR)),  # metadata
+    (7, (_INT, _STR, _STR, _INT)),  # headings
+    (9, (_STR, _STR, _STR, _INT, _INT, _BOOL, _BOOL, _STR)),  # references
+    (10, (_STR, _INT, _INT, _STR)),  # placeholders
+    (11, (_STR, _BOOL, _OPT_STR, _INT)),  # questions
+    (12, (_STR, _INT, _INT)),  # problems
+    (16, (_STR, _INT)),  # metadata lines
+)
+_FIELDS: tuple[tuple[int, Kinds], ...] = (
+    (0, _STR), (1, _STR), (2, _OPT_STR), (3, _STR), (4, _OPT_STR), (5, _OPT_STR),
+    (14, _INT), (15, _INT),
+)  # fmt: skip
+
+
+def valid_record(record: object) -> bool:
+    """Whether ``record`` has exactly the shape and types ``encode`` writes (checked column by
+    column, so a large record costs a few passes in C, not a loop per value).
+
+    >>> doc = Document("a.md", "DOC", None, "A", None, None, (), (), frozenset(), ())
+    >>> valid_record(encode(doc))
+    True
+    >>> valid_record(("a.md",) * 17)
+    False
+    """
+    if type(record) is not tuple or len(record) != 17:
+        return False
+    if not all(type(record[i]) in kinds for i, kinds in _FIELDS):
+        return False
+    for position in (8, 13):  # anchors, ignored rules
+        items = record[position]
+        if type(items) is not tuple or not set(map(type, items)) <= _STR:
+            return False
+    for position, columns in _TABLES:
+        rows = record[position]
+        if type(rows) is not tuple:
+            return False
+        if not rows:
+            continue
+        if set(map(type, rows)) != {tuple} or set(map(len, rows)) != {len(columns)}:
+            return False
+        transposed = zip(*rows, strict=True)
+        if not all(set(map(type, c)) <= k for c, k in zip(transposed, columns, strict=True)):
+            return False
+    references = record[9]
+    return not references or (
+        {r[0] for r in references} <= _KINDS.keys()
+        and {r[2] for r in references} <= _RELATIONS.keys()
+    )
 
 
 def _read_failed(doc: Document) -> bool:

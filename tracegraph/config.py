@@ -212,9 +212,15 @@ def _opt_str(ctx: _Ctx, key: str, value: Any) -> str | None:
     return None if value is None else _str(ctx, key, value)
 
 
+#: No setting needs more; a larger number would overflow where it is used.
+MAX_WHOLE = 2**63 - 1
+
+
 def _int(ctx: _Ctx, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ctx.fail(key, "expected a non-negative whole number")
+    if value > MAX_WHOLE:
+        raise ctx.fail(key, f"{value:.3g} is too large (at most {MAX_WHOLE})")
     return value
 
 
@@ -285,7 +291,7 @@ def _severity_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Severity]:
         raise ctx.fail(key, "expected a mapping of rule code -> error|warning|info")
     out: dict[str, Severity] = {}
     for k, v in value.items():
-        if v not in {s.value for s in Severity}:
+        if not isinstance(v, str) or v not in {s.value for s in Severity}:
             raise ctx.fail(f"{key}.{k}", "expected error, warning or info")
         out[str(k).upper()] = Severity(v)
     return out

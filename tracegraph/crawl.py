@@ -12,12 +12,12 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .config import Config
 from .errors import InputError
 from .gitcmd import GitError, run_git
-from .safefs import Unreadable, inside_root, read_limited
+from .safefs import Unreadable, inside_root, read_limited, reason
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ class FileIndex:
     files: frozenset[str]
     documents: tuple[str, ...]
     dirs: frozenset[str]
+    #: Folders that could not be listed, with why (sorted): their files are unknown.
+    unreadable: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,25 @@ def crawl(root: Path, config: Config) -> FileIndex:
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
     listed = _git_files(root)
-    files = sorted(set(listed) if listed is not None else _walk(root))
+    found, unreadable = listed if listed is not None else _walk(root)
+    files = sorted(set(found))
     documents = tuple(p for p in files if _is_document(p, config.include, config.exclude))
-    return FileIndex(root=root, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
+    return FileIndex(
+        root=root,
+        files=frozenset(files),
+        documents=documents,
+        dirs=_dirs_of(files),
+        unreadable=tuple(sorted(set(unreadable))),
+    )
 
 
-def _git_files(root: Path) -> list[str] | None:
-    """Tracked and untracked-but-not-ignored files, or None when not in a git work tree."""
+#: How git (LC_ALL=C) says it could not list a folder of untracked files.
+_GIT_UNREADABLE = re.compile(rb"could not open directory '(.*?)/?': (.*)")
+
+
+def _git_files(root: Path) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
+    when not in a git work tree."""
     try:
         proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
     except GitError as exc:
@@ -104,7 +118,11 @@ def _git_files(root: Path) -> list[str] | None:
         # ls-files lists deleted-but-tracked files too; only what exists counts.
         if full.is_symlink() or full.is_file():
             out.append(_display_name(name))
-    return out
+    unreadable = [
+        (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
+        for m in _GIT_UNREADABLE.finditer(proc.stderr)
+    ]
+    return out, unreadable
 
 
 def _display_name(name: str) -> str:
@@ -144,21 +162,46 @@ def _explain_refusal(root: Path, stderr: bytes) -> None:
         log.warning("%s: an embedded bare repository; listing the folders instead", root)
 
 
-def _walk(root: Path) -> list[str]:
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
-        )
-        rel_dir = os.path.relpath(dirpath, root)
-        for name in filenames:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            out.append(_display_name(PurePosixPath(*Path(rel).parts).as_posix()))
-    return out
+def _walk(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every file below ``root`` and the folders that could not be listed (with why).
+
+    Iterative, so a tree 1,500 folders deep is no deeper for Python than a flat one; symbolic
+    links to folders are not followed, and VCS, virtualenv and build folders are skipped.
+    """
+    files: list[str] = []
+    unreadable: list[tuple[str, str]] = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if not rel_dir:
+                raise InputError(f"{root}: cannot list the folder: {reason(exc)}") from None
+            unreadable.append((_display_name(rel_dir), reason(exc)))
+            continue
+        folders = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if not is_folder:
+                files.append(_display_name(rel))
+            elif not entry.is_symlink() and not _skipped_folder(entry.name, entry.path):
+                folders.append(rel)
+        stack.extend(sorted(folders, reverse=True))
+    return files, unreadable
+
+
+def _skipped_folder(name: str, path: str) -> bool:
+    return (
+        name in SKIP_DIRS
+        or name.endswith(".egg-info")
+        or os.path.exists(os.path.join(path, "pyvenv.cfg"))
+    )
 
 
 def _dirs_of(files: list[str]) -> frozenset[str]:

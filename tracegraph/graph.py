@@ -64,6 +64,16 @@ class Corpus:
     graph: nx.MultiDiGraph
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
+    #: Folders the crawl could not list, with why: what lies below them is unknown.
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    def unreadable_folder(self, path: str | None) -> str | None:
+        """The unlisted folder that holds ``path`` (or is it), if any: a link there is not
+        known to be broken."""
+        for folder, _ in self.unreadable:
+            if path is not None and (path == folder or path.startswith(folder + "/")):
+                return folder
+        return None
 
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
@@ -96,7 +106,11 @@ def _relative_to_root(root: Path, query: str) -> str | None:
 
 
 def build_corpus(
-    root: Path, config: Config, documents: Iterable[Document], files: frozenset[str]
+    root: Path,
+    config: Config,
+    documents: Iterable[Document],
+    files: frozenset[str],
+    unreadable: tuple[tuple[str, str], ...] = (),
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout)."""
     docs = tuple(sorted(documents, key=lambda d: d.path))
@@ -117,6 +131,7 @@ def build_corpus(
         graph=graph,
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        unreadable=unreadable,
     )
 
 

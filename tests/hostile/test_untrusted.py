@@ -3,14 +3,17 @@ leaves no process behind; each case runs the real CLI in a subprocess (``tests/u
 
 from __future__ import annotations
 
+import marshal
 import os
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.gitrepo import GIT_ENV, git, init_repo
-from tests.helpers import make_tree
+from tests.helpers import make_tree, remove_tree
 from tests.untrusted import Outside, assert_safe, hostile_command, make_outside, run_untrusted
 
 # --- class 1: git runs nothing the repository names ----------------------------------------
@@ -271,3 +274,180 @@ def test_the_state_folder_is_never_followed_out_of_the_root(tmp_path: Path, case
     said = "".join(warnings)
     assert "never" in said and "through a link" in said, said  # whoever used it said why
     assert link.is_symlink() or kind == "hardlink"  # refused, not replaced
+
+
+# --- class 6: crashes become clear errors ---------------------------------------------------
+
+BAD_CONFIGS = {
+    "severity-list": (
+        "tracegraph.yaml",
+        "rules:\n  severity: {TG201: [error]}\n",
+        "rules.severity.TG201",
+    ),
+    "severity-map": (
+        "tracegraph.yaml",
+        "rules:\n  severity: {TG201: {a: b}}\n",
+        "rules.severity.TG201",
+    ),
+    "huge-int": (
+        "tracegraph.yaml",
+        "limits:\n  max_file_bytes: 100000000000000000000000000000\n",
+        "too large",
+    ),
+    "float-yaml": ("tracegraph.yaml", "limits:\n  max_file_bytes: 1.0e+29\n", "whole number"),
+    "float-toml": (
+        "pyproject.toml",
+        "[tool.tracegraph.limits]\nmax_file_bytes = 1e29\n",
+        "whole number",
+    ),
+    "huge-age": (
+        "tracegraph.yaml",
+        "types:\n  PRD:\n    max_age_days: 100000000000000000000000\n",
+        "too large",
+    ),
+    "invalid-toml": (
+        "pyproject.toml",
+        "[tool.tracegraph\ninclude = 1\n",
+        "pyproject.toml:1: invalid TOML",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_values_are_one_line_errors(tmp_path: Path, case: str) -> None:
+    outside = make_outside(tmp_path / "outside")
+    name, text, expected = BAD_CONFIGS[case]
+    root = make_tree(tmp_path / "repo", {**DOCS, name: text})
+    for args in (["scan", "."], ["check", "."], ["report", ".", "-o", "r.html"]):
+        run = run_untrusted(root, *args, outside=outside)
+        assert_safe(run, codes=(2,))
+        lines = run.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"tracegraph: error: {name}"), lines
+        assert expected in lines[0]
+
+
+def _deep_tree(root: Path, depth: int) -> str:
+    """``depth`` nested folders ``d/d/...`` under ``root`` with ``x.md`` at the bottom (made
+    through directory descriptors: the full path is longer than many tools accept)."""
+    root.mkdir(parents=True)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        handle = os.open("x.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(handle, b"# Deep\n\n[top](" + b"../" * depth + b"README.md) [gone](nope.md)\n")
+        os.close(handle)
+    finally:
+        os.close(fd)
+    deep = "d/" * depth + "x.md"
+    (root / "README.md").write_text(f"# Top\n\n[deep]({deep})\n")
+    return deep
+
+
+@pytest.mark.parametrize("git_tree", [False, True], ids=["walk", "git"])
+def test_a_1500_level_deep_folder_is_no_problem(tmp_path: Path, git_tree: bool) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = tmp_path / "repo"
+    deep = _deep_tree(root, 1500)
+    try:
+        if git_tree:
+            subprocess.run(["git", "init", "-q", str(root)], check=True)
+        for args in (["check", ".", "--format", "json"], ["scan", "."], ["show", "README.md"]):
+            run = run_untrusted(root, *args, outside=outside)
+            assert_safe(run)
+        check = run_untrusted(root, "check", ".", "--format", "json", outside=outside)
+        assert f'"path": "{deep}"' in check.stdout  # the deep document was read and checked
+        assert "nope.md does not exist" in check.stdout
+    finally:
+        remove_tree(root)
+
+
+def test_planted_history_rows_make_a_foreign_history(tmp_path: Path) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", DOCS)
+    first = run_untrusted(root, "report", ".", "-o", "r.md", outside=outside)
+    assert_safe(first)
+    history = root / ".tracegraph" / "history.db"
+    for statement in (
+        "UPDATE runs SET score = 'lots'",
+        "UPDATE runs SET score = 1e999",
+        "UPDATE runs SET run_at = 5",
+        "UPDATE findings SET line = 'one'",
+        "INSERT INTO documents (run_id, path, name, type, status) "
+        "SELECT id, 7, 'x', 'DOC', '' FROM runs",
+    ):
+        copy = tmp_path / "history.db"
+        copy.write_bytes(history.read_bytes())
+        with sqlite3.connect(copy) as db:
+            db.execute(statement)
+        planted = copy.read_bytes()
+        history.write_bytes(planted)
+        run = run_untrusted(root, "report", ".", "-o", "r.md", outside=outside)
+        assert_safe(run)
+        assert "not a tracegraph history" in run.stderr, (statement, run.stderr)
+        assert history.read_bytes() == planted  # left as it was: foreign, not "repaired"
+
+
+def test_planted_cache_records_are_a_cache_miss(tmp_path: Path) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", DOCS)
+    for path in DOCS:  # old enough to be cached
+        os.utime(root / path, (1_600_000_000, 1_600_000_000))
+    fresh = run_untrusted(root, "check", ".", "--format", "json", "--no-cache", outside=outside)
+    assert_safe(fresh)
+    assert_safe(run_untrusted(root, "scan", ".", outside=outside))  # writes the parse cache
+    cache = root / ".tracegraph" / "cache" / "parse.sqlite"
+    good = cache.read_bytes()
+
+    def plant() -> None:
+        cache.write_bytes(good)
+        with sqlite3.connect(cache) as db:
+            rows = db.execute("SELECT path, record FROM documents").fetchall()
+            assert len(rows) == len(DOCS)
+            for path, blob in rows:
+                record = list(marshal.loads(blob))
+                record[3] = 5  # the title: an int
+                record[9] = (("link", "x.md", "references", "one", 1, False, False, "x"),)
+                planted = marshal.dumps(tuple(record))
+                db.execute("UPDATE documents SET record = ? WHERE path = ?", (planted, path))
+
+    report = str(tmp_path / "r.md")
+    for args in (["scan", "."], ["show", "docs/adr/0001-y.md"], ["report", ".", "-o", report]):
+        plant()
+        assert_safe(run_untrusted(root, *args, outside=outside))
+    plant()
+    again = run_untrusted(root, "check", ".", "--format", "json", outside=outside)
+    assert_safe(again)
+    assert again.stdout == fresh.stdout  # the planted records were not used
+
+
+def test_stdout_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    root = make_tree(tmp_path / "repo", DOCS)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for args in (
+        ["scan", "."],
+        ["check", ".", "--format", "json"],
+        ["rules"],
+        ["impact", "TDD-0001"],
+    ):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(
+                [sys.executable, "-m", "tracegraph", *args],
+                cwd=root,
+                env=env,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert (
+            proc.stderr
+            == "tracegraph: error: cannot write to standard output: No space left on device\n"
+        )

@@ -48,6 +48,12 @@ class TracegraphGroup(click.Group):
             if _stdout_closed():  # `tracegraph ... | head`: the reader went away, not an error
                 ctx.exit(0)
             _internal_error(ctx, exc)  # a pipe to a child process (Graphviz) broke
+        except OSError as exc:
+            if not _stdout_failed(exc):
+                _internal_error(ctx, exc)
+            reason = exc.strerror or type(exc).__name__
+            click.echo(f"tracegraph: error: cannot write to standard output: {reason}", err=True)
+            ctx.exit(2)
         except Exception as exc:  # the top-level handler: never a traceback without --debug
             _internal_error(ctx, exc)
 
@@ -58,6 +64,21 @@ def _fail_usage(ctx: click.Context, exc: click.ClickException) -> NoReturn:
     hint = f" (see '{where} --help')" if isinstance(exc, click.UsageError) else ""
     click.echo(f"tracegraph: error: {_one_line(exc.format_message())}{hint}", err=True)
     ctx.exit(exc.exit_code)
+
+
+def _stdout_failed(exc: OSError) -> bool:
+    """Whether ``exc`` came from writing the command's output (click's ``echo``: a full disk,
+    an I/O error). Then stdout is pointed at /dev/null, so the interpreter's own flush of the
+    pending text at exit does not fail a second time."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "echo" and code.co_filename.endswith(os.path.join("click", "utils.py")):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _stdout_closed() -> bool:
