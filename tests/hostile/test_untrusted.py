@@ -3,12 +3,16 @@ leaves no process behind; each case runs the real CLI in a subprocess (``tests/u
 
 from __future__ import annotations
 
+import csv
+import io
 import marshal
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -451,3 +455,83 @@ def test_stdout_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
             proc.stderr
             == "tracegraph: error: cannot write to standard output: No space left on device\n"
         )
+
+
+# --- class 7: no control character from a document reaches an output as itself -------------
+
+ESC_TITLE = "Use \x1b]0;pwned\x07 Kafka \x1b[2J\x01 now \u202eevil"
+CONTROL_REPO = {
+    "docs/adr/0001-kafka.md": (
+        f"# ADR-0001: {ESC_TITLE}\n\n**Status:** Accepted\x1b[31m\x07\n\n## Context \x1b[5m\x01\n\n"
+        "Text.\n\n## Decision\n\nSee [the RFC](../rfc/RFC-0001-\x1b[1mbold.md) and "
+        "[CR](../cr\rname.md) and [LF](../lf\nname.md).\n"
+    ),
+    "docs/rfc/RFC-0001-\x1b[1mbold.md": (
+        "# RFC-0001: Bold \x1b[1m\x01 title\n\n**Status:** Draft\x1b[0m\n\nImplements ADR-0001.\n"
+    ),
+    "docs/cr\rname.md": "# CR \x1b in name\n\nSee [ADR](adr/0001-kafka.md).\n",
+    "docs/lf\nname.md": "# LF in name\x01\n\nSee [ADR](adr/0001-kafka.md#context--).\n",
+}
+#: What a terminal or a line-based reader must never get from a document (newline separates
+#: output lines, so it is allowed; every other C0 and C1 control is not).
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")
+
+TEXT_COMMANDS = {
+    "scan": ["scan", "."],
+    "check": ["check", "."],
+    "check-markdown": ["check", ".", "--format", "markdown"],
+    "check-github": ["check", ".", "--format", "github"],
+    "check-junit": ["check", ".", "--format", "junit"],
+    "impact-tree": ["impact", "ADR-0001"],
+    "impact-list": ["impact", "ADR-0001", "--format", "list"],
+    "upstream": ["upstream", "RFC-0001"],
+    "show": ["show", "ADR-0001"],
+    "show-rfc": ["show", "RFC-0001"],
+    "path": ["path", "RFC-0001", "ADR-0001"],
+    "since": ["impact", "--files", "docs/cr\rname.md"],
+    "render-dot": ["render", ".", "--format", "dot"],
+    "render-mermaid": ["render", ".", "--format", "mermaid"],
+    "report-md": ["report", ".", "--no-history"],
+    "unknown-doc": ["show", "ADR-0001\x1b[2J"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_COMMANDS))
+def test_text_outputs_neutralise_control_characters(tmp_path: Path, name: str) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", CONTROL_REPO)
+    run = run_untrusted(root, *TEXT_COMMANDS[name], outside=outside)
+    assert_safe(run)
+    for stream in (run.stdout, run.stderr):
+        found = RAW_CONTROL.search(stream)
+        assert found is None, f"{found.group()!r} in {stream!r}" if found else ""
+    if name in ("scan", "check", "show", "impact-tree"):
+        assert "\\x1b" in run.stdout, run.stdout  # shown escaped, not dropped
+
+
+def test_csv_rows_are_not_split_by_names(tmp_path: Path) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", CONTROL_REPO)
+    run = run_untrusted(root, "export", ".", "--format", "csv", outside=outside)
+    assert_safe(run)
+    lines = run.stdout.split("\n")[:-1]
+    rows = list(csv.reader(io.StringIO(run.stdout)))
+    assert len(rows) == len(lines) > 3  # one physical line per row, whatever the names hold
+    assert {len(row) for row in rows} == {11}
+    assert RAW_CONTROL.search(run.stdout) is None
+    assert any("cr\\x0dname.md" in cell for row in rows for cell in row)
+
+
+def test_graphml_stays_well_formed_xml(tmp_path: Path) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", CONTROL_REPO)
+    run = run_untrusted(root, "export", ".", "--format", "graphml", outside=outside)
+    assert_safe(run)
+    tree = ElementTree.fromstring(run.stdout.encode("utf-8"))  # raises on ill-formed XML
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    nodes = tree.findall(".//g:node", ns)
+    edges = tree.findall(".//g:edge", ns)
+    assert len(nodes) == 4 and len(edges) >= 3
+    ids = {node.get("id") for node in nodes}
+    assert {edge.get("source") for edge in edges} <= ids  # edges still meet their nodes
+    assert "docs/lf\\x0aname.md" in ids

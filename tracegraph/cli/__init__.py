@@ -18,6 +18,7 @@ import click
 from .. import __version__
 from ..atomic import write_atomic
 from ..errors import TracegraphError
+from ..safetext import neutralise
 
 INTERNAL_ERROR = 3
 
@@ -106,7 +107,8 @@ def _internal_error(ctx: click.Context, exc: BaseException) -> NoReturn:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:2000]
+    """A message as one line of plain text (it may quote names from the repository)."""
+    return neutralise(" ".join(text.split()))[:2000]
 
 
 @click.group(cls=TracegraphGroup, context_settings={"help_option_names": ["-h", "--help"]})

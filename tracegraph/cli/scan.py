@@ -11,6 +11,7 @@ from .. import api
 from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
 from ..export import EXPORTERS
+from ..safetext import neutralise
 from . import cli, emit
 from .options import CONFIG_OPT, OUTPUT_OPT, PATH_ARG
 from .progress import scan_options, scan_settings
@@ -37,21 +38,24 @@ def _summary_text(summary: dict[str, object]) -> str:
     by_status = summary["by_status"]
     assert isinstance(by_type, dict) and isinstance(by_status, dict)
     lines = [
-        f"{summary['root']}: {summary['documents']} documents, {summary['references']} "
+        f"{neutralise(str(summary['root']))}: {summary['documents']} documents, "
+        f"{summary['references']} "
         f"references ({summary['unresolved']} unresolved), {summary['edges']} document edges",
         "",
         "documents:",
     ]
     for type_name, count in by_type.items():
-        statuses = ", ".join(f"{s} {n}" for s, n in by_status.get(type_name, {}).items())
-        lines.append(f"  {type_name:<5} {count:>5}   {statuses}")
+        statuses = ", ".join(
+            f"{neutralise(s)} {n}" for s, n in by_status.get(type_name, {}).items()
+        )
+        lines.append(f"  {neutralise(type_name):<5} {count:>5}   {statuses}")
     for title, key in (("references by kind:", "by_kind"), ("resolved to:", "by_target")):
         lines.append("")
         lines.append(title)
         values = summary[key]
         assert isinstance(values, dict)
         for name, count in values.items():
-            lines.append(f"  {name:<11} {count:>6}")
+            lines.append(f"  {neutralise(name):<11} {count:>6}")
     if summary["parse_problems"]:
         lines += ["", f"parse problems: {summary['parse_problems']} (see `tracegraph check`)"]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from ..model import Relation
+from ..safetext import UNSAFE
 from .model import MapEdge, MapGhost, MapModel, MapNode
 from .style import (
     BORDER,
@@ -33,7 +34,7 @@ from .style import (
 )
 
 FONT = "Helvetica"
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff]")
+_UNPRINTABLE = UNSAFE  # controls, C1, bidi overrides, separators: a space each
 
 
 def quote(text: str) -> str:

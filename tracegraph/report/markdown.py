@@ -3,7 +3,7 @@
 Long lists sit in collapsible ``<details>`` blocks and are capped so the text stays under
 GitHub's 65,536-character comment limit. Text taken from documents (titles, paths, messages) is
 HTML-escaped and its Markdown punctuation backslash-escaped, so a title cannot inject markup,
-links or @-mentions.
+links or @-mentions; control characters are written as visible escapes (``safetext``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..model import Finding
+from ..safetext import neutralise
 from .links import LinkContext
 from .model import HealthReport, PastFinding
 
@@ -30,7 +31,7 @@ def md(text: object) -> str:
     >>> md("<img src=x> *a* | b")
     '&lt;img src=x&gt; \\\\*a\\\\* \\\\| b'
     """
-    flat = " ".join(str(text).split())
+    flat = neutralise(" ".join(str(text).split()))
     return _SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
