@@ -602,6 +602,11 @@ STARTER_CONFIG = """\
 # tracegraph configuration. Every key is optional; the values shown are the defaults.
 # Docs: README.md "Configuration".
 
+# Conventions recognised from the tree's layout (KEP, EIP, swift-evolution, Rust and Ember
+# RFCs, MADR, log4brains, Nygard): auto, off, or a list such as [kep, madr]. See README.md
+# "Presets"; `tracegraph init --preset NAME` writes one out as explicit config.
+presets: auto
+
 # Which Markdown files are documents (globs relative to this folder).
 include: ["**/*.md", "**/*.markdown"]
 exclude: []            # e.g. ["vendor/**", "CHANGELOG.md"]
