@@ -95,6 +95,17 @@ class TypeSpec:
     #: Whether TG103 reports a prose mention of an ID no document has; false where a mention
     #: may name a proposal that was never merged ("RFC 3098", an open pull request).
     unknown_mentions: bool = True
+    #: Whether links in the text take a relation from a lead phrase ("Requires ...") or a
+    #: heading; false where only metadata declares relations (an EIP's ``requires:``).
+    prose_relations: bool = True
+    #: Where the title comes from: ``heading`` (front-matter ``title``, else the first
+    #: heading) or ``path`` (the file name after its number: Rust RFCs have no title heading).
+    title_from: str = "heading"
+    #: Other prefixes that name this type's IDs (``ERC-20`` is ``EIP-20``).
+    id_aliases: tuple[str, ...] = ()
+    #: The relations through which this type's documents cite others for TG301 (empty: every
+    #: one). Proposals cite ended ones for history; only what they rest on counts there.
+    cites: tuple[Relation, ...] = ()
 
     @property
     def mention_regex(self) -> str:
@@ -291,6 +302,12 @@ def _placeholder_kinds(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return kinds
 
 
+def _title_from(ctx: _Ctx, key: str, value: Any) -> str:
+    if value not in ("heading", "path"):
+        raise ctx.fail(key, "expected heading or path")
+    return str(value)
+
+
 def _opt_status(ctx: _Ctx, key: str, value: Any) -> str | None:
     return None if value is None else normalise_status_word(_str(ctx, key, value))
 
@@ -301,6 +318,14 @@ def _type_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
 
 def _statuses(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(normalise_status_word(v) for v in _strs(ctx, key, value))
+
+
+def _relation_list(ctx: _Ctx, key: str, value: Any) -> tuple[Relation, ...]:
+    allowed = sorted(r.value for r in Relation)
+    names = _strs(ctx, key, value)
+    if any(v not in allowed for v in names):
+        raise ctx.fail(key, f"expected a list of: {', '.join(allowed)}")
+    return tuple(Relation(v) for v in names)
 
 
 def _relation_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Relation]:
@@ -383,6 +408,10 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "list_separator": _regex,
     "placeholders": _placeholder_kinds,
     "unknown_mentions": _bool,
+    "prose_relations": _bool,
+    "title_from": _title_from,
+    "id_aliases": _type_names,
+    "cites": _relation_list,
 }
 RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "select": _codes,

@@ -41,8 +41,6 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
             required = required_of[doc.type] = template.required
         found: set[int] = set()
         for heading in doc.headings:
-            if heading.level < 2:
-                continue
             memo = (doc.type, heading.text)
             indexes = satisfies.get(memo)
             if indexes is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 from typing import Any
 
 from ..config import Limits
@@ -207,7 +208,13 @@ def parse_document(
         title = stem
     slugs = {h.slug for h in facts.headings if h.level >= 2}
     type_name, doc_id = _recognise(recogniser, path, stem, metadata, title, slugs)
+    if not facts.headings and not metadata and _REDIRECT.match(text):
+        # "Moved to [x](x.md)." is a forwarding note, not the document it names: it keeps its
+        # link but claims no ID (Rust's text/2071-impl-trait-type-alias.md).
+        type_name, doc_id = "DOC", None
     spec = recogniser.spec(type_name)
+    if spec is not None and spec.title_from == "path":
+        title = _title_from_stem(stem)
     status_key = _meta_key(spec.status_field) if spec is not None else "status"
     status_raw = metadata.get(status_key)
     status_line = meta_lines.get(status_key, 1)
@@ -226,9 +233,15 @@ def parse_document(
     if side is not None:
         references.extend(_front_matter_references(recogniser, side, 1, type_name, RefKind.SIDECAR))
 
+    prose = spec is None or spec.prose_relations
     for ref in facts.references:
         if ref.kind is RefKind.MENTION and ref.target == doc_id:
             continue
+        if not prose and ref.relation not in _PLAIN_RELATIONS:
+            # Only metadata declares relations for this type: "Requires EIP-2718" in the text
+            # is a citation, not a dependency (a false one could close a cycle).
+            plain = Relation.MENTIONS if ref.kind is RefKind.MENTION else Relation.REFERENCES
+            ref = replace(ref, relation=plain, reverse=False)
         references.append(ref)
     if len(references) > limits.max_references_per_file:
         problems.append(
@@ -261,6 +274,25 @@ def parse_document(
         metadata_lines=tuple(sorted(meta_lines.items())),
         sidecar=sidecar[0] if sidecar is not None else None,
     )
+
+
+_REDIRECT = re.compile(
+    r"\A\s*(?:this (?:rfc|document|file|page|proposal) (?:has )?(?:been |was |is )?)?"
+    r"(?:moved|renamed|relocated) to\b[^\n]*\]\([^)\n]+\)[^\n]*\s*\Z",
+    re.I,
+)
+_PLAIN_RELATIONS = frozenset({Relation.REFERENCES, Relation.MENTIONS})
+_STEM_NUMBER = re.compile(r"^\d+[-_ ]+")
+
+
+def _title_from_stem(stem: str) -> str:
+    """A title made from a file name: its leading number dropped, separators made spaces.
+
+    >>> _title_from_stem("0001-private-fields"), _title_from_stem("3086-macro_metavar_expr")
+    ('private fields', 'macro metavar expr')
+    """
+    words = _STEM_NUMBER.sub("", stem).replace("-", " ").replace("_", " ").strip()
+    return words or stem
 
 
 def _load_sidecar(sidecar: Sidecar, limits: Limits, problems: list[Problem]) -> FrontMatter | None:

@@ -75,6 +75,8 @@ class Recogniser:
     path_claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
     #: Field-line keys read under the title: the built-in ones plus every type's own.
     field_keys: frozenset[str] = frozenset()
+    #: Other prefixes of a type's IDs, upper-case (``ERC`` -> ``EIP``).
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
@@ -112,6 +114,7 @@ class Recogniser:
             widths=tuple((t.name, t.id_width) for t in config.types),
             path_claims=claims,
             field_keys=frozenset(k for t in config.types for k in t.field_lines),
+            aliases=tuple((a, t.name) for t in config.types for a in t.id_aliases),
         )
 
     def canonical(self, type_name: str, number: str | int) -> str:
@@ -154,9 +157,13 @@ class Recogniser:
         ('ADR-0007', 'ADR-0007', None)
         """
         match = _LOOSE_ID.match(text)
-        if not match or match.group(1).upper() not in self.type_names:
+        if not match:
             return None
-        return self.canonical(match.group(1), match.group(2))
+        name = match.group(1).upper()
+        name = next((t for alias, t in self.aliases if alias == name), name)
+        if name not in self.type_names:
+            return None
+        return self.canonical(name, match.group(2))
 
     def find_mentions(self, text: str) -> list[tuple[int, str]]:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
