@@ -167,6 +167,10 @@ class Config:
     #: What the config file set explicitly ("TYPE.field", "status_aliases.key", ...): a preset
     #: fills in everything else.
     explicit: frozenset[str] = frozenset()
+    #: Settings of a type that hold only for the documents their ``paths`` match: a preset's,
+    #: in its own folder, when the type also exists outside it (Rust RFCs in ``text/`` beside
+    #: a team's ``docs/rfcs/``; MADR and Nygard logs in one monorepo).
+    scoped: tuple[TypeSpec, ...] = ()
 
     def type_spec(self, name: str) -> TypeSpec | None:
         """The spec of a type by name (case-insensitive), or None (DOC has none)."""
@@ -175,6 +179,15 @@ class Config:
             if spec.name == upper:
                 return spec
         return None
+
+    def spec_for(self, name: str, path: str) -> TypeSpec | None:
+        """The settings of type ``name`` for the document at ``path``: the scoped ones whose
+        ``paths`` match it, else the type's own (None for DOC)."""
+        upper = name.upper()
+        for spec in self.scoped:
+            if spec.name == upper and any(glob_regex(g).match(path) for g in spec.paths):
+                return spec
+        return self.type_spec(upper)
 
     def relation_keys(self, type_name: str) -> Mapping[str, Relation]:
         """Front-matter relation keys for one type: global keys plus the type's own."""

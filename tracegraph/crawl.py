@@ -243,7 +243,11 @@ def find_sidecars(index: FileIndex, config: Config) -> dict[str, str]:
     ...               Config(types=(kep,)))
     {'keps/sig-a/1-x/README.md': 'keps/sig-a/1-x/kep.yaml'}
     """
-    owners = [(spec.paths, spec.sidecar) for spec in config.types if spec.sidecar and spec.paths]
+    owners = [
+        (spec.paths, spec.sidecar)
+        for spec in config.scoped + config.types
+        if spec.sidecar and spec.paths
+    ]
     if not owners:
         return {}
     found: dict[str, str] = {}

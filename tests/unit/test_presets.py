@@ -535,6 +535,70 @@ def test_init_preset_writes_config_equivalent_to_the_detected_preset(tree):
     assert 'paths: ["keps/*/*/README.md"]' in text
 
 
+RUST_FIELDS = "- Start Date: 2021-01-23\n- RFC PR: [rust-lang/rfcs#{n}](https://x.org/{n})\n\n"
+
+
+def test_a_preset_keeps_its_settings_to_its_own_folder(tree):
+    """Rust RFCs in rust/text/ beside a team's RFCs in docs/rfcs/ (the built-in RFC type) and
+    Ember RFCs in ember/text/: each keeps its own statuses, sections and mention rules."""
+    root = tree(
+        {
+            "rust/text/3086-macro-metavar-expr.md": RUST_FIELDS.format(n=3086)
+            + "## Summary\n\nBuilds on RFC 1584 and RFC #2000.\n\n## Motivation\n\nm\n",
+            "rust/text/1584-macros.md": RUST_FIELDS.format(n=1584)
+            + "## Summary\n\n## Motivation\n",
+            "ember/text/0830-major-versions.md": "---\nstage: released\n---\n\n# Major versions\n",
+            "docs/rfcs/rfc-0012-retries.md": """\
+                ---
+                status: In Review
+                owner: someone
+                created: 2026-01-05
+                ---
+
+                # RFC-0012: Retries
+
+                Uses HTTP as in RFC 7231, unlike RFC-0099.
+                """,
+        }
+    )
+    corpus = scan(root)
+    docs = _docs(corpus)
+    rust = docs["rust/text/3086-macro-metavar-expr.md"]
+    ember = docs["ember/text/0830-major-versions.md"]
+    team = docs["docs/rfcs/rfc-0012-retries.md"]
+    assert [(d.type, d.id, d.status) for d in (rust, ember, team)] == [
+        ("RFC", "RFC-3086", "accepted"),  # the Rust preset's default
+        ("RFC", "RFC-0830", "released"),  # the Ember preset's `stage`
+        ("RFC", "RFC-0012", "in-review"),  # the built-in RFC lifecycle: no default, no stage
+    ]
+    assert corpus.config.type_spec("RFC").lifecycle == (
+        "draft",
+        "in-review",
+        "accepted",
+        "implemented",
+    )
+    # "RFC 1584" is a mention in a Rust RFC; in the team's RFC, "RFC 7231" is the IETF's.
+    mentions = [(r.target, r.kind.value) for r in rust.references if r.kind.value == "mention"]
+    assert mentions == [("RFC-1584", "mention"), ("RFC-2000", "mention")]
+    assert [r.target for r in team.references if r.kind.value == "mention"] == ["RFC-0099"]
+    found = Counter(
+        (f.code, f.path) for f in run_checks(corpus, today=TODAY) if f.code in ("TG103", "TG303")
+    )
+    # The unresolved RFC-2000 is quiet in a Rust RFC; RFC-0099 is reported in the team's.
+    assert found == {("TG103", "docs/rfcs/rfc-0012-retries.md"): 1}
+
+
+def test_init_preset_for_a_shared_type_matches_the_detected_one_in_its_folder(tree):
+    root = tree({"text/3086-macro-metavar-expr.md": RUST_FIELDS.format(n=3086) + "## Summary\n"})
+    detected = with_presets(root, default_config(), crawl(root, default_config()))
+    assert CliRunner().invoke(cli, ["init", str(root), "--preset", "rust-rfc"]).exit_code == 0
+    written = load_config(root)
+    path = "text/3086-macro-metavar-expr.md"
+    # The written file says how the whole tree is read; in the folder, nothing changes.
+    assert written.spec_for("RFC", path) == detected.spec_for("RFC", path)
+    assert detected.spec_for("RFC", "docs/rfcs/x.md") == default_config().type_spec("RFC")
+
+
 def test_scan_names_the_presets_it_applied(tree):
     result = CliRunner().invoke(cli, ["scan", str(tree(KEP_TREE)), "--no-cache"])
     assert result.exit_code == 0, result.output

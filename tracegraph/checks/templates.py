@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from .context import CheckContext, Hit, parse_date
-from .templating import FIELD_GROUPS, Section, slug_words
+from .templating import FIELD_GROUPS, Section, slug_words, template_key
 
 _FIELD_LABELS = {"status": "status", "author": "author or owner", "created": "created date"}
 
@@ -33,15 +33,17 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     satisfies: dict[tuple[str, str], tuple[int, ...]] = {}
     required_of: dict[str, tuple[Section, ...]] = {}
     for doc in ctx.typed:
-        template = ctx.templates.get(doc.type)
+        spec = ctx.spec(doc)
+        key = template_key(spec) if spec is not None else ""
+        template = ctx.templates.get(key)
         if template is None or ctx.is_terminal(doc):
             continue
-        required = required_of.get(doc.type)
+        required = required_of.get(key)
         if required is None:
-            required = required_of[doc.type] = template.required
+            required = required_of[key] = template.required
         found: set[int] = set()
         for heading in doc.headings:
-            memo = (doc.type, heading.text)
+            memo = (key, heading.text)
             indexes = satisfies.get(memo)
             if indexes is None:
                 words = slug_words(heading.text)
@@ -149,7 +151,7 @@ def find_missing_metadata(ctx: CheckContext) -> Iterator[Hit]:
         spec = ctx.spec(doc)
         if spec is None:
             continue
-        template = ctx.templates.get(doc.type)
+        template = ctx.templates.get(template_key(spec))
         required = template.fields if template is not None else frozenset({"status"})
         for group in ("status", "author", "created"):
             if group not in required:

@@ -122,6 +122,7 @@ def parse_document(
     ``sidecar`` is the document's metadata file (a KEP's ``kep.yaml``) when its type has one:
     its fields are read like front matter, and its relations are located in it."""
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    recogniser = recogniser.for_path(path)  # a preset's settings in its own folder
     if data is None:
         type_name, doc_id = _recognise(recogniser, path, stem, {}, "", set())
         return Document(

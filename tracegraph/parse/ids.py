@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..config import Config, TypeSpec, glob_regex, normalise_status_word
 from ..model import Relation
@@ -77,45 +77,84 @@ class Recogniser:
     field_keys: frozenset[str] = frozenset()
     #: Other prefixes of a type's IDs, upper-case (``ERC`` -> ``EIP``).
     aliases: tuple[tuple[str, str], ...] = ()
+    #: Settings of a type for the documents their ``paths`` match (``Config.scoped``).
+    scoped: tuple[tuple[TypeSpec, tuple[re.Pattern[str], ...]], ...] = ()
+    #: The recognisers of documents that scoped settings apply to, by which ones apply.
+    _views: dict[tuple[int, ...], Recogniser] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
         """Compile the patterns of every configured type."""
-        names = frozenset(t.name for t in config.types)
-        file_patterns = tuple(
-            (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
-            for t in config.types
-        )
-        titles = tuple(
-            (t.name, re.compile(p, re.I)) for t in config.types for p in t.title_patterns
-        )
-        groups = tuple(t.name for t in config.types)
-        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(config.types))
-        mention = re.compile(alternation) if alternation else None
-        folders = {f.lower(): t.name for t in config.types for f in t.folders}
-        claims = tuple(
+        scoped = tuple((t, tuple(glob_regex(g) for g in t.paths)) for t in config.scoped)
+        claims = tuple((t.name, globs) for t, globs in scoped) + tuple(
             (t.name, tuple(glob_regex(g) for g in t.paths)) for t in config.types if t.paths
         )
+        return cls._compile(
+            config.types, dict(config.status_aliases), dict(config.relations), claims, scoped
+        )
+
+    @classmethod
+    def _compile(
+        cls,
+        types: tuple[TypeSpec, ...],
+        status_aliases: dict[str, str],
+        relations: dict[str, Relation],
+        claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...],
+        scoped: tuple[tuple[TypeSpec, tuple[re.Pattern[str], ...]], ...],
+    ) -> Recogniser:
+        names = frozenset(t.name for t in types)
+        file_patterns = tuple(
+            (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
+            for t in types
+        )
+        titles = tuple((t.name, re.compile(p, re.I)) for t in types for p in t.title_patterns)
+        groups = tuple(t.name for t in types)
+        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(types))
+        mention = re.compile(alternation) if alternation else None
+        every = types + tuple(t for t, _ in scoped)
         return cls(
-            types=config.types,
+            types=types,
             type_names=names,
             file_patterns=file_patterns,
             title_patterns=titles,
             mention=mention,
             mention_groups=groups,
-            folders=folders,
-            status_aliases=dict(config.status_aliases),
-            relations=dict(config.relations),
+            folders={f.lower(): t.name for t in types for f in t.folders},
+            status_aliases=status_aliases,
+            relations=relations,
             mention_literals=(
-                tuple(f"{t.name}-" for t in config.types)
-                if not any(t.id_pattern for t in config.types)
-                else ()
+                tuple(f"{t.name}-" for t in types) if not any(t.id_pattern for t in types) else ()
             ),
-            widths=tuple((t.name, t.id_width) for t in config.types),
+            widths=tuple((t.name, t.id_width) for t in types),
             path_claims=claims,
-            field_keys=frozenset(k for t in config.types for k in t.field_lines),
-            aliases=tuple((a, t.name) for t in config.types for a in t.id_aliases),
+            field_keys=frozenset(k for t in every for k in t.field_lines),
+            aliases=tuple((a, t.name) for t in every for a in t.id_aliases),
+            scoped=scoped,
         )
+
+    def for_path(self, path: str) -> Recogniser:
+        """The recogniser of the document at ``path``: this one, or, where scoped settings of
+        a type hold there (a preset's folder), one whose types carry those settings (their
+        statuses, fields, ID patterns for mentions in that document's text)."""
+        if not self.scoped:
+            return self
+        chosen: dict[str, int] = {}
+        for index, (spec, globs) in enumerate(self.scoped):
+            if spec.name not in chosen and any(g.match(path) for g in globs):
+                chosen[spec.name] = index
+        if not chosen:
+            return self
+        key = tuple(sorted(chosen.values()))
+        view = self._views.get(key)
+        if view is None:
+            variants = {self.scoped[i][0].name: self.scoped[i][0] for i in key}
+            types = tuple(variants.get(t.name, t) for t in self.types)
+            view = self._compile(types, self.status_aliases, self.relations, self.path_claims, ())
+            view = replace(view, widths=self.widths, aliases=self.aliases)
+            self._views[key] = view
+        return view
 
     def canonical(self, type_name: str, number: str | int) -> str:
         """``canonical_id`` with the type's own width."""
