@@ -325,6 +325,56 @@ def test_eip_noise_rules_cycles_only(tree):
     assert codes == {"TG203": 2}
 
 
+def _eip(number: int, requires: str, body: str = "") -> str:
+    head = f"---\neip: {number}\ntitle: EIP {number}\nstatus: Review\ntype: Standards Track\n"
+    head += "category: Core\ncreated: 2022-01-10\n" + (
+        f"requires: {requires}\n" if requires else ""
+    )
+    return head + "---\n\n## Abstract\n\n" + body + "\n\n## Specification\n\ns\n"
+
+
+def test_eip_requires_cycles_as_in_the_eips_repository(tree):
+    """The two `requires` cycles of ethereum/EIPs (docs/presets-evaluation.md): EOF functions
+    and stack validation (4750 <-> 5450), SSZ transactions and their signature scheme (6404 <->
+    6493, in the versions that required each other). The text cites the other EOF EIPs in
+    every way a paragraph can ("Requires ...", a Dependencies list): citations, no cycles."""
+    root = tree(
+        {
+            "EIPS/eip-3540.md": _eip(
+                3540, "3541, 3860", "## Dependencies\n\n- [EIP-4750](./eip-4750.md)\n"
+            ),
+            "EIPS/eip-3670.md": _eip(3670, "3540, 3860", "Depends on EIP-4200 for jumps."),
+            "EIPS/eip-4200.md": _eip(
+                4200, "3540, 3670", "Requires [EIP-5450](./eip-5450.md) stack validation."
+            ),
+            "EIPS/eip-4750.md": _eip(4750, "3540, 3670, 5450", "See [EIP-3540](./eip-3540.md)."),
+            "EIPS/eip-5450.md": _eip(5450, "3540, 3670, 4200, 4750"),
+            "EIPS/eip-6404.md": _eip(6404, "6493, 7495"),
+            "EIPS/eip-6493.md": _eip(6493, "6404"),
+            "EIPS/eip-7495.md": _eip(7495, ""),
+        }
+    )
+    cycles = [f.message for f in run_checks(scan(root), today=TODAY) if f.code == "TG203"]
+    assert cycles == [
+        "dependency cycle: EIP-4750 -> EIP-5450 -> EIP-4750",
+        "dependency cycle: EIP-6404 -> EIP-6493 -> EIP-6404",
+    ]
+
+
+def test_eip_sections_are_not_asked_of_a_living_handbook(tree):
+    handbook = _eip(5069, "1").replace("Review", "Living").replace("## Abstract", "## Mission")
+    draft = _eip(7709, "").replace("## Specification", "## Rationale")
+    corpus = scan(tree({"EIPS/eip-5069.md": handbook, "EIPS/eip-7709.md": draft}))
+    missing = [(f.path, f.message) for f in run_checks(corpus, today=TODAY) if f.code == "TG401"]
+    # A Living EIP (EIP-1, the editors' handbook) is no proposal form; a Review one is.
+    assert missing == [
+        (
+            "EIPS/eip-7709.md",
+            "missing section '## Specification' (required by the EIP template eip.md)",
+        )
+    ]
+
+
 SE_TREE = {
     "proposals/0255-omit-return.md": """\
         # Implicit returns from single-expression functions
