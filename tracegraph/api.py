@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .checks import run_checks
 from .config import Config, load_config
 from .crawl import FileIndex, crawl
+from .generated import json_head, mark_xml
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -155,7 +156,7 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
     targets: Counter[str] = Counter(link.status.value for link in corpus.links)
     unresolved = sum(targets[t.value] for t in (Target.MISSING, Target.OUTSIDE, Target.UNKNOWN_ID))
     return {
-        "version": 1,
+        **json_head(1),
         "root": corpus.root.as_posix(),
         "documents": len(corpus.documents),
         "by_type": dict(sorted(by_type.items())),
@@ -166,6 +167,7 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "unresolved": unresolved,
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
+        "generated": list(corpus.generated),
     }
 
 
@@ -215,7 +217,10 @@ def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "au
         raise UsageError(f"unknown map format '{fmt}' (use {', '.join(MAP_FORMATS)})")
     check_size(model.size, config.render.max_nodes, focused=model.focus is not None)
     layout = choose_engine(engine, model.size, config.render.sfdp_above)
-    return render_graphviz(render_dot(model), fmt, layout)
+    drawn = render_graphviz(render_dot(model), fmt, layout)
+    if fmt == "svg":  # marked as generated, like every text format (PNG and PDF are binary)
+        return mark_xml(drawn.decode("utf-8")).encode("utf-8")
+    return drawn
 
 
 def render_map(corpus: Corpus, fmt: str, *, engine: str = "auto", **options: Any) -> str | bytes:

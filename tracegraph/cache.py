@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".tracegraph/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes.
-FORMAT = 1
+FORMAT = 2
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -120,6 +120,8 @@ def encode(doc: Document) -> Record:
         doc.line_count,
         doc.status_line,
         doc.metadata_lines,
+        doc.ignored_lines,
+        doc.generated,
     )
 
 
@@ -147,6 +149,8 @@ def decode(record: Record) -> Document:
         line_count,
         status_line,
         metadata_lines,
+        ignored_lines,
+        generated,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -170,12 +174,14 @@ def decode(record: Record) -> Document:
         line_count=line_count,
         status_line=status_line,
         metadata_lines=metadata_lines,
+        ignored_lines=ignored_lines,
+        generated=generated,
     )
 
 
 # --- the fingerprint ----------------------------------------------------------------------------
 
-_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "parse")
+_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "generated.py", "parse")
 
 
 def _source_digest() -> str:
@@ -363,7 +369,7 @@ def _read_failed(doc: Document) -> bool:
 
 RESULTS_FILE = "results.sqlite"
 #: Bump when the stored layout below changes.
-RESULTS_FORMAT = 1
+RESULTS_FORMAT = 2
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
 

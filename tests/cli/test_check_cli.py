@@ -125,3 +125,25 @@ def test_rules_table_and_one_rule():
     assert code == 0 and out.startswith("TG101")
     code, _, err = run("rules", "TG1O2")
     assert code == 2 and "did you mean TG102" in err
+
+
+def test_ignore_next_line_silences_only_the_line_below(tmp_path: Path) -> None:
+    root = make_tree(
+        tmp_path / "repo",
+        {
+            "docs/a.md": (
+                "# A\n\n"
+                "<!-- tracegraph: ignore-next-line TG101 -->\n"
+                "[gone](missing-1.md)\n"
+                "[gone too](missing-2.md)\n"
+                "<!-- tracegraph: ignore-next-line TG102, TG2 -->\n"
+                "[also gone](missing-3.md)\n"
+                "text <!-- tracegraph: ignore-next-line TG1 -->\n"
+                "[inline comment](missing-4.md)\n"
+            )
+        },
+    )
+    code, out, _ = run("check", str(root), "--format", "json", "--select", "TG101", "--no-cache")
+    assert code == 1
+    lines = [(f["line"], f["target"]) for f in json.loads(out)["findings"]]
+    assert lines == [(5, "missing-2.md"), (7, "missing-3.md")]

@@ -15,6 +15,7 @@ from tests.conftest import SAMPLE_REPO
 from tests.unit.render.map_repo import PRD, make_map_repo
 from tracegraph import api
 from tracegraph.cli import cli
+from tracegraph.generated import DOT_COMMENT, MERMAID_COMMENT
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 needs_sample = pytest.mark.skipif(not SAMPLE_REPO.is_dir(), reason="sample_repo not present")
@@ -106,9 +107,11 @@ def test_sample_repo_golden(fmt: str, name: str) -> None:
 
 def test_dot_and_mermaid_print_to_stdout(repo: Path) -> None:
     dot = run("render", str(repo))
-    assert dot.exit_code == 0 and dot.output.startswith("digraph tracegraph {")
+    assert dot.exit_code == 0 and dot.output.startswith(f"{DOT_COMMENT}\ndigraph tracegraph {{")
     mermaid = run("render", str(repo), "--format", "mermaid")
-    assert mermaid.exit_code == 0 and mermaid.output.startswith("flowchart LR\n")
+    assert mermaid.exit_code == 0 and mermaid.output.startswith(
+        f"{MERMAID_COMMENT}\nflowchart LR\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +127,7 @@ def test_format_follows_the_suffix(repo: Path, tmp_path: Path, name: str, start:
     out = tmp_path / name
     result = run("render", str(repo), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8").startswith(start)
+    assert out.read_text(encoding="utf-8").split("\n", 1)[1].startswith(start)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from tests.conftest import SAMPLE_REPO
 from tracegraph import atomic
 from tracegraph.cli import cli
+from tracegraph.generated import HTML_COMMENT
 
 Tree = Callable[[Mapping[str, str]], Path]
 
@@ -148,7 +149,7 @@ def test_format_from_suffix_or_option(tree: Tree, tmp_path: Path) -> None:
     assert code == 0
     assert json.loads((tmp_path / "r.txt").read_text())["version"] == 1
     code, out, _ = run(str(root), "--no-history")
-    assert code == 0 and out.startswith("## Docs health: ")
+    assert code == 0 and out.startswith(f"{HTML_COMMENT}\n## Docs health: ")
 
 
 def test_bad_options_exit_2(tree: Tree, tmp_path: Path) -> None:

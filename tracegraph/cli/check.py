@@ -15,6 +15,7 @@ from ..atomic import write_atomic
 from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
 from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
+from ..generated import json_head
 from ..output import FORMATTERS, CheckResult, fails, render
 from . import cli, emit, use_color
 from .options import CONFIG_OPT, PATH_ARG, parse_today
@@ -139,10 +140,18 @@ def rules(code: str | None, fmt: str) -> None:
     """List the rules, or print the documentation of one rule (e.g. TG102)."""
     if code is None:
         if fmt == "json":
-            data = [
-                {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary}
-                for r in ALL_RULES
-            ]
+            data = {
+                **json_head(1),
+                "rules": [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "summary": r.summary,
+                    }
+                    for r in ALL_RULES
+                ],
+            }
             click.echo(json.dumps(data, indent=2))
             return
         width = max(len(r.name) for r in ALL_RULES)
@@ -162,6 +171,7 @@ def rules(code: str | None, fmt: str) -> None:
         raise UsageError(f"unknown rule '{code}'{hint}")
     if fmt == "json":
         payload = {
+            **json_head(1),
             "code": rule.code,
             "name": rule.name,
             "severity": rule.severity.value,

@@ -13,6 +13,7 @@ import click
 
 from .. import api, queries
 from ..errors import NoPathError, UsageError
+from ..generated import json_head
 from ..graph import Corpus
 from ..model import Relation
 from ..queries import ChangeImpact, Hop, Traversal
@@ -23,6 +24,8 @@ from .progress import scan_options, scan_settings
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
 FORMATS = ("tree", "list", "json", "dot", "mermaid")
+#: ``version`` of the JSON of impact, upstream, path and show (``tracegraph schema NAME``).
+QUERY_JSON_VERSION = 1
 TERMINAL_STATUSES = frozenset({"superseded", "deprecated", "rejected", "withdrawn"})
 
 # How a document is reached, read from the document towards the one it hangs from.
@@ -402,6 +405,7 @@ def traversal_dict(corpus: Corpus, result: Traversal, filters: Filters) -> dict[
         return str(corpus.graph.nodes[path]["id"])
 
     return {
+        **json_head(QUERY_JSON_VERSION),
         "root": name(result.root),
         "direction": result.direction,
         "nodes": [
@@ -461,6 +465,7 @@ def change_dict(
         return str(corpus.graph.nodes[path]["id"])
 
     return {
+        **json_head(QUERY_JSON_VERSION),
         "since": since,
         "changed": list(result.changed),
         "roots": [
@@ -567,6 +572,7 @@ def path_command(
         )
     if fmt == "json":
         data = {
+            **json_head(QUERY_JSON_VERSION),
             "from": a.name,
             "to": b.name,
             "chains": [
@@ -644,6 +650,7 @@ def card_dict(corpus: Corpus, card: queries.Card) -> dict[str, Any]:
         }
 
     return {
+        **json_head(QUERY_JSON_VERSION),
         "id": doc.id,
         "path": doc.path,
         "type": doc.type,

@@ -52,6 +52,15 @@ def _summary_text(summary: dict[str, object]) -> str:
         assert isinstance(values, dict)
         for name, count in values.items():
             lines.append(f"  {name:<11} {count:>6}")
+    generated = summary["generated"]
+    assert isinstance(generated, list)
+    if generated:
+        lines += [
+            "",
+            f"skipped {len(generated)} file{'s' if len(generated) != 1 else ''} that tracegraph "
+            f"generated (reports, maps, exports): {', '.join(generated[:5])}"
+            + (", ..." if len(generated) > 5 else ""),
+        ]
     if summary["parse_problems"]:
         lines += ["", f"parse problems: {summary['parse_problems']} (see `tracegraph check`)"]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..checks import Rule
+from ..generated import HTML_COMMENT, json_head
 from ..model import SEVERITY_RANK, Finding, Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -142,7 +143,7 @@ class JsonFormatter(Formatter):
 
     def render(self, result: CheckResult, *, color: bool = False) -> str:
         head = {
-            "version": 1,
+            **json_head(1),
             "root": result.root,
             "summary": {
                 "documents": result.documents,
@@ -233,6 +234,7 @@ class MarkdownFormatter(Formatter):
     def render(self, result: CheckResult, *, color: bool = False) -> str:
         counts = result.counts()
         lines = [
+            HTML_COMMENT,
             "# tracegraph check",
             "",
             f"{md_escape(result.summary_line())}.",

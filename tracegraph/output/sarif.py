@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..generated import GENERATOR, GENERATOR_KEY
 from ..model import Severity
 from . import CheckResult, Formatter, clean
 
@@ -68,6 +69,7 @@ class SarifFormatter(Formatter):
         log = {
             "$schema": SCHEMA_URI,
             "version": "2.1.0",
+            "properties": {GENERATOR_KEY: GENERATOR},
             "runs": [
                 {
                     "tool": {

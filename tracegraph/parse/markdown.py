@@ -35,6 +35,7 @@ OPTIONS = (
 _HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
 _HTML_ID = re.compile(r"""<[a-z][a-z0-9]*\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
 _IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
+_IGNORE_NEXT = re.compile(r"<!--\s*tracegraph:\s*ignore-next-line\s+([A-Za-z0-9,\s]+?)\s*-->")
 _PLACEHOLDER = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
 #: Every placeholder match starts with one of these.
 _PLACEHOLDER_LITERALS = ("[", "TBD", "TODO", "FIXME")
@@ -170,6 +171,7 @@ class MarkdownFacts:
     placeholders: list[Placeholder] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     ignored: set[str] = field(default_factory=set)
+    ignored_lines: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     status_section: str | None = None
     status_section_line: int = 0
     first_h2_line: int = 0
@@ -449,6 +451,11 @@ class _Walker:
                 self.facts.anchors.add(match.group(1))
             for match in _IGNORE.finditer(html):
                 self.facts.ignored.update(c.upper() for c in re.split(r"[\s,]+", match.group(1)))
+            for match in _IGNORE_NEXT.finditer(html):
+                # The comment's last line; the finding it silences is on the line below.
+                end = start + len(html[: match.end() - 1].encode("utf-8"))
+                codes = tuple(sorted({c.upper() for c in re.split(r"[\s,]+", match.group(1))}))
+                self.facts.ignored_lines.append((self.lines.position(end)[0] + 1, codes))
         elif kind == "TaskListMarker" and self._in_open_questions():
             line, _ = self.lines.position(start)
             self.question = (bool(value), line, [], self.list_depth)

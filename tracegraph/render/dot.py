@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from ..generated import DOT_COMMENT
 from ..model import Relation
 from .model import MapEdge, MapGhost, MapModel, MapNode
 from .style import (
@@ -72,6 +73,7 @@ def _attrs(pairs: Iterable[tuple[str, str | None]]) -> str:
 def render_dot(model: MapModel, *, legend: bool = True, order_clusters: bool = True) -> str:
     """The DOT text of ``model``: clusters, nodes, ghosts, edges, then the legend."""
     out = [
+        DOT_COMMENT,
         "digraph tracegraph {",
         "  graph "
         + _attrs(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..generated import MERMAID_COMMENT
 from ..model import Relation
 from .model import MapEdge, MapModel
 from .style import (
@@ -74,7 +75,7 @@ def render_mermaid(model: MapModel, *, clicks: bool | None = None) -> str:
     """
     ids = {node.key: mermaid_id(node.slug) for node in model.nodes}
     ids.update({ghost.key: mermaid_id(ghost.slug) for ghost in model.ghosts})
-    out = ["flowchart LR"]
+    out = [MERMAID_COMMENT, "flowchart LR"]
     for phase, phase_style in PHASE_STYLES.items():
         dashed = f",{DASHED}" if phase_style.dashed else ""
         out.append(

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from ..generated import HTML_COMMENT
 from ..model import Finding
 from .links import LinkContext
 from .model import HealthReport, PastFinding
@@ -83,6 +84,7 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
     changes = report.changes
     delta = f" ({_signed(changes.score_delta)} since the previous run)" if changes else ""
     out = [
+        HTML_COMMENT,
         f"## Docs health: {fig.score:g} / 100{delta}",
         "",
         f"{md(report.root)} · generated {md(report.generated_at)}"

@@ -113,7 +113,7 @@ def test_markdown_escapes_document_text():
 
 def test_json_shape():
     data = json.loads(render(result(), "json"))
-    assert list(data) == ["version", "root", "summary", "findings"]
+    assert list(data) == ["version", "generator", "root", "summary", "findings"]
     assert data["summary"] == {
         "documents": 4,
         "references": 7,
