@@ -6,7 +6,7 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .checks import run_checks
 from .config import Config, load_config
 from .crawl import FileIndex, crawl
+from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
@@ -43,12 +44,15 @@ def scan(
     progress: Progress | None = None,
     cache: bool = False,
     index: FileIndex | None = None,
+    allow_empty: bool = True,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
     ``cache=True`` keeps parsed documents in ``<root>/.tracegraph/cache/`` (the CLI's default)
     so that a rerun only parses what changed. ``index`` is a listing already crawled with the
-    same config (``check_tree`` crawls first to key its result cache).
+    same config (``check_tree`` crawls first to key its result cache). With
+    ``allow_empty=False`` a tree without documents is an ``InputError`` (a mistyped path must not
+    pass CI as "no findings").
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -60,7 +64,22 @@ def scan(
         index = crawl(root_path, config)
     documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
     with gc_paused():
-        return build_corpus(root_path, config, documents, index.files)
+        corpus = build_corpus(root_path, config, documents, index.files)
+    if not allow_empty:
+        require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
+    return corpus
+
+
+def require_documents(root: Path, config: Config, count: int, generated: int = 0) -> None:
+    """Raise ``InputError`` when a scan found no documents (exit 2: a mistyped path or a wrong
+    ``include`` must fail CI, not pass it with "no findings")."""
+    if count:
+        return
+    skipped = f"; {generated} file(s) that tracegraph generated were skipped" if generated else ""
+    raise InputError(
+        f"{root}: no documents found (no file matches include: {', '.join(config.include)}"
+        f"{skipped}); check the path and the config, or pass --allow-empty"
+    )
 
 
 def parse_files(
@@ -272,6 +291,7 @@ def check_tree(
     ignore: Iterable[str] = (),
     progress: Progress | None = None,
     cache: bool = False,
+    allow_empty: bool = True,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -292,6 +312,8 @@ def check_tree(
     chosen, dropped = tuple(select), tuple(ignore)
     started = time.time_ns()
     index = crawl(root_path, config)
+    if not allow_empty:
+        require_documents(root_path, config, len(index.documents))
     store: ResultCache | None = None
     key, settled = "", False
     if cache:
@@ -306,9 +328,13 @@ def check_tree(
             store = ResultCache(root_path)
             hit = store.get(key)
             if hit is not None:
+                if not allow_empty:
+                    require_documents(root_path, config, hit.documents)
                 findings = list(hit.findings)
                 return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
-    corpus = scan(root_path, config, progress=progress, cache=cache, index=index)
+    corpus = scan(
+        root_path, config, progress=progress, cache=cache, index=index, allow_empty=allow_empty
+    )
     with gc_paused():
         findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
     run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
@@ -334,43 +360,51 @@ def impact_since(
 # --- health report (issue 6) --------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from .report import ReportRun
+    from .report import MapDrawing, ReportOutput, ReportRun
 
 
 def report(
     root: str | Path = ".",
-    output: str | Path | None = None,
+    output: str | Path | Sequence[str | Path] | None = None,
     *,
     fmt: str | None = None,
     config: Config | None = None,
     config_path: str | Path | None = None,
     history: str | Path | None = None,
     use_history: bool = True,
+    record: bool = True,
     today: date | None = None,
     link_base: str | None = None,
     trend_runs: int = 20,
+    markdown_limit: int | None = None,
+    full_report: str | None = None,
     now: datetime | None = None,
     cache: bool = False,
     progress: Progress | None = None,
+    allow_empty: bool = True,
 ) -> ReportRun:
-    """Scan, check, draw the map and write the health report (history in one transaction).
+    """Scan, check, draw the map and write the health report to each output (one file, a list
+    of files in formats given by their suffixes, or None/``-`` for the returned text), recording
+    the run in the history once (not at all with ``record=False`` or with no file written).
 
     ``history`` defaults to ``.tracegraph/history.db`` under ``root``. The report module never
     imports the renderer: the map's SVG is drawn here and passed in as text.
 
-    >>> run = report("sample_repo", "report.html")  # doctest: +SKIP
+    >>> run = report("sample_repo", ["report.html", "report.md"])  # doctest: +SKIP
     >>> run.report.figures.score  # doctest: +SKIP
     """
-    from .report import DEFAULT_HISTORY, choose_format, produce_report
+    from .report import DEFAULT_HISTORY, ReportOutput, choose_format, produce_report
     from .report.history import current_commit
     from .report.links import check_link_base
 
-    corpus = scan(root, config, config_path=config_path, cache=cache, progress=progress)
+    outputs = _report_outputs(output, fmt, choose_format, ReportOutput)
+    corpus = scan(
+        root, config, config_path=config_path, cache=cache, progress=progress,
+        allow_empty=allow_empty,
+    )  # fmt: skip
     findings = check(corpus, today=today)
-    name = choose_format(output, fmt)
-    out = Path(output) if output is not None and str(output) != "-" else None
+    limit = corpus.config.report.markdown_limit
     base = check_link_base(link_base) if link_base else None
-    drawn = _report_map(corpus, findings, out, base) if name == "html" else (None, None, {}, ())
     history_path = None
     if use_history:
         history_path = Path(history) if history else Path(root) / DEFAULT_HISTORY
@@ -378,33 +412,51 @@ def report(
     return produce_report(
         corpus,
         findings,
-        output=out,
-        fmt=name,
+        outputs=outputs,
         generated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         history=history_path,
+        record=record,
         trend_runs=trend_runs,
         today=today.isoformat() if today else None,
         commit=current_commit(Path(root)),
         link_base=base,
-        map_svg=drawn[0],
-        map_note=drawn[1],
-        map_slugs=drawn[2],
-        map_edges=drawn[3],
+        draw_map=lambda folder: _report_map(corpus, findings, folder, base),
+        markdown_limit=(markdown_limit if markdown_limit is not None else limit) or None,
+        full_report=full_report,
     )
 
 
+def _report_outputs(
+    output: str | Path | Sequence[str | Path] | None,
+    fmt: str | None,
+    choose: Callable[[str | Path | None, str | None], str],
+    make: Callable[[Path | None, str], ReportOutput],
+) -> list[ReportOutput]:
+    """One ``ReportOutput`` per file (``-`` or None: the returned text); ``fmt`` only for one."""
+    given = [output] if output is None or isinstance(output, str | Path) else list(output)
+    if len(given) > 1 and fmt:
+        raise UsageError("--format applies to one output; with several -o the suffixes decide")
+    names = [None if o is None or str(o) == "-" else Path(o) for o in given]
+    if names.count(None) > 1:
+        raise UsageError("-o -: the terminal can take one report")
+    seen = [n.resolve() for n in names if n is not None]
+    if len(set(seen)) != len(seen):
+        raise UsageError("-o: the same file is given twice")
+    return [make(name, choose(name, fmt)) for name in names]
+
+
 def _report_map(
-    corpus: Corpus, findings: list[Finding], output: Path | None, link_base: str | None
-) -> tuple[str | None, str | None, dict[str, str], tuple[tuple[str, str, str], ...]]:
-    """The report's map: SVG text, or a note saying why there is none (Graphviz missing)."""
+    corpus: Corpus, findings: list[Finding], out_dir: Path, link_base: str | None
+) -> MapDrawing:
+    """The report's map for one output folder: SVG text, or a note saying why there is none
+    (Graphviz missing)."""
     from .errors import RenderError
     from .model import Severity
     from .render import check_size, choose_engine, render_dot, render_graphviz
     from .render.graphviz import INSTALL_HINT
-    from .report import GRAPHVIZ_HINT
+    from .report import GRAPHVIZ_HINT, MapDrawing
 
     errors = frozenset(f.path for f in findings if f.severity is Severity.ERROR)
-    out_dir = output.parent if output is not None else Path.cwd()
     model = map_model(corpus, error_paths=errors, link_base=link_base, output_dir=out_dir)
     try:  # as render_model, but without the legend: the report explains the map itself
         check_size(model.size, corpus.config.render.max_nodes, focused=False)
@@ -412,8 +464,8 @@ def _report_map(
         svg = render_graphviz(render_dot(model, legend=False), "svg", engine)
     except RenderError as exc:
         note = GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
-        return None, note, {}, ()
+        return MapDrawing(note=note)
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     slugs = {node.key: node.slug for node in model.nodes}
     edges = tuple((edge.slug, edge.source, edge.target) for edge in model.edges)
-    return text, None, slugs, edges
+    return MapDrawing(text, None, slugs, edges)

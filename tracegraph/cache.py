@@ -43,10 +43,11 @@ from .model import (
     Relation,
     Severity,
 )
+from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".tracegraph/cache"
+CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes.
 FORMAT = 2
@@ -296,10 +297,7 @@ class ParseCache:
         if not stored and (not stale or not self.path.is_file()):
             return  # nothing to add or drop: no write, and no cache folder for nothing
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# written by tracegraph: the parse cache\n*\n", encoding="utf-8")
+            make_state_dir(self.directory)
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 usable = self._usable(db)
                 if usable:
@@ -564,12 +562,7 @@ class ResultCache:
                hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
         for attempt in (1, 2):
             try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                ignore = self.directory / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text(
-                        "# written by tracegraph: the parse cache\n*\n", encoding="utf-8"
-                    )
+                make_state_dir(self.directory)
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "

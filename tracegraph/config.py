@@ -110,6 +110,13 @@ class RenderConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """Health report settings: the Markdown report's character limit (0: none)."""
+
+    markdown_limit: int = 60_000
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -121,6 +128,7 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     source: str | None = None
 
     def type_spec(self, name: str) -> TypeSpec | None:
@@ -325,6 +333,9 @@ LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _int for f in fields(RenderConfig)
 }
+REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    f.name: _int for f in fields(ReportConfig)
+}
 
 
 def _section(
@@ -370,6 +381,7 @@ TOP_FIELDS = (
     "rules",
     "limits",
     "render",
+    "report",
 )
 
 
@@ -405,6 +417,8 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "report" in data:
+        kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
     return replace(config, **kwargs)
 
 

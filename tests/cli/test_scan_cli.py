@@ -57,9 +57,26 @@ def test_export_json_is_byte_identical_and_node_link() -> None:
     assert first == second
     data = json.loads(first)
     node = data["nodes"][0]
-    assert {"id", "path", "type", "status", "title"} <= set(node)
+    assert {"id", "name", "path", "type", "status", "title"} <= set(node)
     assert {"relation", "line"} <= set(data["edges"][0])
     assert data["directed"] and data["multigraph"]
+    assert data["version"] == 2 and data["generator"] == "tracegraph"
+
+
+def test_networkx_loads_the_json_export_with_its_defaults() -> None:
+    import networkx as nx
+
+    from tracegraph.api import scan
+
+    data = json.loads(run("export", str(SAMPLE_REPO))[1])
+    graph = nx.node_link_graph(data)  # networkx's default arguments (3.6+: edges="edges")
+    corpus = scan(SAMPLE_REPO)
+    assert sorted(graph.nodes) == sorted(d.path for d in corpus.documents)
+    assert graph.number_of_edges() == corpus.graph.number_of_edges()
+    assert graph.is_directed() and graph.is_multigraph()
+    adr = "docs/adr/0005-use-kafka-for-the-event-stream.md"
+    assert graph.nodes[adr]["name"] == "ADR-0005"
+    assert graph.graph == {"root": SAMPLE_REPO.as_posix()}
 
 
 def test_export_csv_and_graphml(tmp_path: Path) -> None:
@@ -74,11 +91,81 @@ def test_export_csv_and_graphml(tmp_path: Path) -> None:
     assert target.read_text().startswith("<?xml")
 
 
+def test_export_format_follows_the_suffix(tmp_path: Path) -> None:
+    import networkx as nx
+
+    for name, check in (
+        ("x.graphml", lambda p: nx.read_graphml(p).number_of_nodes() == 22),
+        ("x.csv", lambda p: p.read_text().splitlines()[1].startswith("downstream_id,")),
+        ("x.json", lambda p: json.loads(p.read_text())["version"] == 2),
+    ):
+        out = tmp_path / name
+        assert run("export", "-C", str(SAMPLE_REPO), "-o", str(out))[0] == 0
+        assert check(out), name
+    code, _, err = run("export", "-C", str(SAMPLE_REPO), "-o", str(tmp_path / "x.txt"))
+    assert code == 2 and "cannot tell the export format from the suffix" in err
+    forced = tmp_path / "x.txt"
+    assert run("export", "-C", str(SAMPLE_REPO), "-o", str(forced), "--format", "csv")[0] == 0
+
+
+def test_every_command_takes_the_root_as_dash_c(tmp_path: Path) -> None:
+    for args in (
+        ["scan"],
+        ["export"],
+        ["check", "--fail-on", "never"],
+        ["render", "--format", "mermaid"],
+        ["report", "--no-history"],
+        ["impact", "ADR-0005"],
+        ["upstream", "TDD-0002"],
+        ["path", "TDD-0002", "PRD-0001"],
+        ["show", "ADR-0005"],
+    ):
+        code, _, err = run(*args, "-C", str(SAMPLE_REPO))
+        assert code == 0, (args, err)
+    code, _, err = run("scan", str(SAMPLE_REPO), "-C", str(tmp_path))
+    assert code == 2 and "the root is given twice" in err
+    assert run("init", "-C", str(tmp_path))[0] == 0 and (tmp_path / "tracegraph.yaml").exists()
+
+
+def test_a_stray_folder_argument_suggests_dash_c() -> None:
+    repo = str(SAMPLE_REPO)
+    for args in (
+        ["impact", "ADR-0005", repo],
+        ["upstream", "TDD-0002", repo],
+        ["show", "ADR-0005", repo],
+        ["path", "TDD-0002", "PRD-0001", repo],
+        ["show", repo],
+        ["scan", repo, repo],
+    ):
+        code, _, err = run(*args)
+        assert code == 2, args
+        assert f"did you mean -C {repo}?" in err, (args, err)
+        assert err.count("\n") == 1
+
+
+def test_bare_command_prints_help_and_version() -> None:
+    code, out, _ = run()
+    assert code == 0 and "Usage: " in out and "Commands:" in out and "schema" in out
+    from tracegraph import __version__
+
+    assert run("--version") == (0, f"tracegraph {__version__}\n", "")
+
+
+def test_empty_tree_is_an_error_unless_allowed(tmp_path: Path) -> None:
+    (tmp_path / "README.txt").write_text("no markdown here")
+    for command in ("scan", "export", "check", "render"):
+        code, _, err = run(command, str(tmp_path))
+        assert code == 2, command
+        assert f"{tmp_path}: no documents found" in err and "--allow-empty" in err
+    assert run("scan", str(tmp_path), "--allow-empty")[0] == 0
+    assert run("check", str(tmp_path), "--allow-empty")[0] == 0
+
+
 def test_init_writes_valid_starter(tmp_path: Path) -> None:
     code, _, _ = run("init", str(tmp_path))
     assert code == 0
     assert (tmp_path / "tracegraph.yaml").exists()
-    assert run("scan", str(tmp_path))[0] == 0
+    assert run("scan", str(tmp_path), "--allow-empty")[0] == 0
     assert run("init", str(tmp_path))[0] == 2
 
 

@@ -72,7 +72,7 @@ def test_record_round_trip_is_equal(repo: Path) -> None:
 def test_unchanged_rerun_reads_no_markdown(repo: Path, reads: list[str]) -> None:
     first = _parse(repo, cache=True)
     assert (repo / cache.CACHE_DIR / cache.CACHE_FILE).is_file()
-    assert (repo / cache.CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (repo / ".tracegraph" / ".gitignore").read_text().splitlines()[-1] == "*"
     reads.clear()
     assert _parse(repo, cache=True) == first
     assert reads == []

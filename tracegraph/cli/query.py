@@ -18,7 +18,7 @@ from ..graph import Corpus
 from ..model import Relation
 from ..queries import ChangeImpact, Hop, Traversal
 from . import cli, emit, use_color
-from .options import CONFIG_OPT, OUTPUT_OPT
+from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
 from .progress import scan_options, scan_settings
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
@@ -71,7 +71,8 @@ ROOT_OPT = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="Repository root to scan; DOC paths are taken relative to the current directory.",
+    help="The repository (or docs folder) to scan; DOC paths are taken relative to the current "
+    "directory.",
 )
 DEPTH_OPT = click.option(
     "--depth", type=click.IntRange(min=1), help="Stop after N hops (default: no limit)."
@@ -178,9 +179,11 @@ def impact(
     allowed = _check_relations(relations)
     if since is None and not files_mode:
         if len(targets) != 1:
+            folder = stray_folder(list(targets[1:]))
+            hint = f"; did you mean -C {folder}?" if folder else ""
             raise UsageError(
                 "impact: give one DOC, or --since REF, or --files PATH... "
-                "(see tracegraph impact --help)"
+                f"(see tracegraph impact --help){hint}"
             )
         _traversal_command(
             "downstream",
@@ -258,6 +261,7 @@ def _traversal_command(
     fmt: str,
     output: str | None,
 ) -> None:
+    reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = _filters(corpus, types, include_superseded)
     start = corpus.find(doc)
@@ -560,6 +564,8 @@ def path_command(
 ) -> None:
     """All shortest chains between documents A and B, in either direction (exit 1 if none)."""
     allowed = _check_relations(relations)
+    reject_folder(source)
+    reject_folder(target)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     a, b = corpus.find(source), corpus.find(target)
     if a.path == b.path:
@@ -621,6 +627,7 @@ def show_command(
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
     other references, and its findings."""
+    reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     card = queries.show(corpus, corpus.find(doc))
     if fmt == "json":

@@ -12,19 +12,39 @@ from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
 from ..export import EXPORTERS
 from . import cli, emit
-from .options import CONFIG_OPT, OUTPUT_OPT, PATH_ARG
+from .options import (
+    ALLOW_EMPTY_OPT,
+    CONFIG_OPT,
+    OUTPUT_OPT,
+    PATH_ARG,
+    ROOT_OPT,
+    format_from_suffix,
+    root_of,
+)
 from .progress import scan_options, scan_settings
 
 
 @cli.command()
 @PATH_ARG
+@ROOT_OPT
 @CONFIG_OPT
 @scan_options
+@ALLOW_EMPTY_OPT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @OUTPUT_OPT
-def scan(path: Path, config_path: Path | None, fmt: str, output: str | None) -> None:
-    """Summarise the documents and references under PATH (default: .)."""
-    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
+def scan(
+    path: Path | None,
+    root: Path | None,
+    config_path: Path | None,
+    allow_empty: bool,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Summarise the documents and references under PATH (or -C DIR; default: .)."""
+    corpus = api.scan(
+        root_of(path, root), config_path=config_path, allow_empty=allow_empty,
+        **scan_settings(fmt),
+    )  # fmt: skip
     summary = api.summarise(corpus)
     if fmt == "json":
         emit(json.dumps(summary, indent=2) + "\n", output)
@@ -66,32 +86,48 @@ def _summary_text(summary: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Export file suffixes and the format each one means.
+EXPORT_SUFFIXES = {".json": "json", ".graphml": "graphml", ".csv": "csv"}
+
+
 @cli.command()
 @PATH_ARG
+@ROOT_OPT
 @CONFIG_OPT
 @scan_options
+@ALLOW_EMPTY_OPT
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(EXPORTERS)),
-    default="json",
-    show_default=True,
-    help="json: networkx node-link data; graphml; csv: a traceability matrix (one row per edge).",
+    help="json: networkx node-link data; graphml; csv: a traceability matrix (one row per "
+    "edge). Default: from the -o suffix (.json, .graphml, .csv), else json.",
 )
 @OUTPUT_OPT
-def export(path: Path, config_path: Path | None, fmt: str, output: str | None) -> None:
-    """Export the document graph under PATH."""
-    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
+def export(
+    path: Path | None,
+    root: Path | None,
+    config_path: Path | None,
+    allow_empty: bool,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Export the document graph under PATH (or -C DIR; default: .)."""
+    fmt = format_from_suffix(fmt, output, EXPORT_SUFFIXES, "json", "export")
+    corpus = api.scan(
+        root_of(path, root), config_path=config_path, allow_empty=allow_empty,
+        **scan_settings(fmt),
+    )  # fmt: skip
     emit(EXPORTERS[fmt](corpus), output)
 
 
 @cli.command()
-@click.argument(
-    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
-)
+@PATH_ARG
+@ROOT_OPT
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
-def init(path: Path, force: bool) -> None:
-    """Write a commented starter tracegraph.yaml into PATH."""
+def init(path: Path | None, root: Path | None, force: bool) -> None:
+    """Write a commented starter tracegraph.yaml into PATH (or -C DIR; default: .)."""
+    path = root_of(path, root)
     target = path / CONFIG_NAMES[0]
     if target.exists() and not force:
         raise UsageError(f"{target}: already exists (use --force to overwrite)")

@@ -46,6 +46,8 @@ class CheckResult:
     severities: dict[str, Severity] = field(default_factory=dict)
     prefix: str = ""
     suppressed: int = 0
+    #: With ``check FILE...``: how many files were asked about (findings are theirs only).
+    checked_files: int | None = None
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, every severity present (0 when none)."""
@@ -74,6 +76,9 @@ class CheckResult:
                 f"{counts['info']} info",
             ]
             text = f"{total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {docs}"
+        if self.checked_files is not None:
+            files = f"{self.checked_files} file{'s' if self.checked_files != 1 else ''}"
+            text += f" (reported for the {files} given)"
         if self.suppressed:
             text += f"; {self.suppressed} suppressed by the baseline"
         return text
