@@ -271,3 +271,19 @@ def test_impact_since_errors(repo: Path) -> None:
     result = run("impact", "-C", str(repo), "--since", "v9.9")
     assert result.exit_code == 2
     assert "unknown git revision 'v9.9'" in result.output
+
+
+def test_impact_of_a_superseded_document_stops_at_its_successor() -> None:
+    from tests.conftest import SAMPLE_REPO
+
+    def ids(*extra: str) -> set[str]:
+        result = run("impact", "ADR-0002", "-C", str(SAMPLE_REPO), "--format", "json", *extra)
+        assert result.exit_code == 0, result.output
+        return {node["id"] for node in json.loads(result.output)["nodes"]}
+
+    stopped, followed = ids(), ids("--through-supersedes")
+    assert "ADR-0005" in stopped  # the successor is listed ...
+    assert {"TDD-0001", "TDD-0004"} <= followed - stopped  # ... what rests on it is not
+    assert stopped < followed
+    tree = run("impact", "ADR-0002", "-C", str(SAMPLE_REPO)).output
+    assert "TDD-0001" not in tree and "ADR-0005" in tree

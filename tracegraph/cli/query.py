@@ -98,6 +98,12 @@ SUPERSEDED_OPT = click.option(
     show_default=True,
     help="Show superseded documents (marked), or leave them out of the output.",
 )
+THROUGH_OPT = click.option(
+    "--through-supersedes",
+    is_flag=True,
+    help="Go on past a supersedes hop (by default a successor is listed, but what rests on it "
+    "is not the superseded document's impact).",
+)
 FORMAT_OPT = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="tree", show_default=True
 )
@@ -150,6 +156,7 @@ def _check_relations(relations: Sequence[str]) -> tuple[str, ...] | None:
 @RELATION_OPT
 @TYPE_OPT
 @SUPERSEDED_OPT
+@THROUGH_OPT
 @FORMAT_OPT
 @click.option(
     "--since", metavar="REF", help="Start from the files changed between git REF and the work tree."
@@ -166,6 +173,7 @@ def impact(
     relations: tuple[str, ...],
     types: tuple[str, ...],
     include_superseded: bool,
+    through_supersedes: bool,
     fmt: str,
     since: str | None,
     files_mode: bool,
@@ -196,6 +204,7 @@ def impact(
             include_superseded,
             fmt,
             output,
+            through_supersedes,
         )
         return
     if targets and not files_mode:
@@ -221,6 +230,7 @@ def impact(
 @RELATION_OPT
 @TYPE_OPT
 @SUPERSEDED_OPT
+@THROUGH_OPT
 @FORMAT_OPT
 @OUTPUT_OPT
 def upstream_command(
@@ -231,6 +241,7 @@ def upstream_command(
     relations: tuple[str, ...],
     types: tuple[str, ...],
     include_superseded: bool,
+    through_supersedes: bool,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -246,6 +257,7 @@ def upstream_command(
         include_superseded,
         fmt,
         output,
+        through_supersedes,
     )
 
 
@@ -260,12 +272,13 @@ def _traversal_command(
     include_superseded: bool,
     fmt: str,
     output: str | None,
+    through_supersedes: bool = False,
 ) -> None:
     reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = _filters(corpus, types, include_superseded)
     start = corpus.find(doc)
-    result = queries.traverse(corpus, start, direction, depth, relations)
+    result = queries.traverse(corpus, start, direction, depth, relations, through_supersedes)
     emit(FORMATTERS[fmt](corpus, result, filters), output)
 
 
