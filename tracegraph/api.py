@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import run_checks
 from .config import Config, load_config
-from .crawl import FileIndex, crawl
+from .crawl import FileIndex, WikiScope, crawl, find_wiki_scope
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -57,7 +57,10 @@ def scan(
         config = load_config(root_path, Path(config_path) if config_path else None)
     if index is None:
         index = crawl(root_path, config)
-    documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
+    wiki = wiki_scope(root_path, index.files, config)
+    documents = parse_files(
+        root_path, index.documents, config, progress=progress, cache=cache, wiki=wiki.paths
+    )
     with gc_paused():
         return build_corpus(root_path, config, documents, index.files)
 
@@ -70,15 +73,23 @@ def parse_files(
     progress: Progress | None = None,
     cache: bool = False,
     parallel_threshold: int | None = None,
+    wiki: tuple[str, ...] = (),
 ) -> list[Document]:
-    """Read and parse each document, in input order.
+    """Read and parse each document, in input order; ``[[...]]`` are wikilinks in the
+    ``wiki`` folders (see ``wiki_scope``).
 
     With ``cache``, files whose size and mtime match the cache are not read at all. The rest
     are parsed in worker processes (one per CPU) when there are at least
     ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially.
     """
     with gc_paused():
-        return _parse_files(root, paths, config, progress, cache, parallel_threshold)
+        return _parse_files(root, paths, config, progress, cache, parallel_threshold, wiki)
+
+
+def wiki_scope(root: Path, files: frozenset[str], config: Config) -> WikiScope:
+    """Where the tree at ``root`` reads ``[[...]]`` as wikilinks, and why (config ``wikilinks``,
+    else the wiki markers among ``files``)."""
+    return find_wiki_scope(root, files, config.wikilinks, config.limits.max_file_bytes)
 
 
 @contextmanager
@@ -102,12 +113,13 @@ def _parse_files(
     progress: Progress | None,
     cache: bool,
     parallel_threshold: int | None,
+    wiki: tuple[str, ...],
 ) -> list[Document]:
     from .cache import ParseCache, file_key
     from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
 
     total = len(paths)
-    store = ParseCache(root, config) if cache else None
+    store = ParseCache(root, config, wiki) if cache else None
     found: dict[str, Document] = {}
     todo: list[str] = []
     share = Sharing()  # cached documents repeat headings as much as freshly parsed ones
@@ -129,7 +141,7 @@ def _parse_files(
 
     threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
     workers = workers_for(len(todo), threshold)
-    recogniser = Recogniser.from_config(config)
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
     if workers > 1:
         fresh = list(parse_parallel(root, todo, recogniser, config.limits, workers, advance))
     else:
@@ -166,6 +178,15 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "unresolved": unresolved,
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
+        "wikilinks": _wiki_summary(wiki_scope(corpus.root, corpus.files, corpus.config)),
+    }
+
+
+def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
+    return {
+        "enabled": bool(scope.folders),
+        "folders": [{"folder": folder, "reason": reason} for folder, reason in scope.folders],
+        "summary": scope.describe(),
     }
 
 
@@ -293,6 +314,9 @@ def check_tree(
         state = tree_state(root_path, index.files, started)
         if state is not None:
             tree, settled = state
+            # Which folders read wikilinks can change without a listed file changing (a
+            # git-ignored .obsidian/ appearing): part of the tree's state.
+            tree += f"\0wiki={wiki_scope(root_path, index.files, config).folders!r}"
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,

@@ -194,8 +194,9 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config) -> str:
-    """What a cached record depends on besides the file itself."""
+def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
+    """What a cached record depends on besides the file itself: ``wiki`` are the folders
+    whose ``[[...]]`` are wikilinks (toggling them re-parses)."""
     parts = (
         FORMAT,
         __version__,
@@ -205,6 +206,7 @@ def fingerprint(config: Config) -> str:
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),
+        wiki,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -229,10 +231,10 @@ def file_key(root: Path, rel: str) -> FileKey | None:
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
-        self.fingerprint = fingerprint(config)
+        self.fingerprint = fingerprint(config, wiki)
         self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
         self._load()

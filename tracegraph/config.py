@@ -121,6 +121,9 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
+    #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
+    #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
+    wikilinks: bool | None = None
     source: str | None = None
 
     def type_spec(self, name: str) -> TypeSpec | None:
@@ -295,6 +298,14 @@ def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]
     return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
 
 
+def _auto_bool(ctx: _Ctx, key: str, value: Any) -> bool | None:
+    if value == "auto":
+        return None
+    if not isinstance(value, bool):
+        raise ctx.fail(key, "expected true, false or auto")
+    return value
+
+
 def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(c.upper() for c in _strs(ctx, key, value))
 
@@ -370,6 +381,7 @@ TOP_FIELDS = (
     "rules",
     "limits",
     "render",
+    "wikilinks",
 )
 
 
@@ -405,6 +417,8 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "wikilinks" in data:
+        kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
     return replace(config, **kwargs)
 
 
@@ -518,4 +532,8 @@ limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
+# .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.
+wikilinks: auto
 """

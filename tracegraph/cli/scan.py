@@ -35,10 +35,12 @@ def scan(path: Path, config_path: Path | None, fmt: str, output: str | None) -> 
 def _summary_text(summary: dict[str, object]) -> str:
     by_type = summary["by_type"]
     by_status = summary["by_status"]
-    assert isinstance(by_type, dict) and isinstance(by_status, dict)
+    wiki = summary["wikilinks"]
+    assert isinstance(by_type, dict) and isinstance(by_status, dict) and isinstance(wiki, dict)
     lines = [
         f"{summary['root']}: {summary['documents']} documents, {summary['references']} "
         f"references ({summary['unresolved']} unresolved), {summary['edges']} document edges",
+        f"wikilinks: {wiki['summary']}",
         "",
         "documents:",
     ]

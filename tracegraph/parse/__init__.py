@@ -148,7 +148,7 @@ def parse_document(
     # changed (CR, NUL -> U+FFFD) or decoded from another encoding.
     same = decode_problem is None and not nul and not data.startswith(_BOMS)
     utf8 = data if same else text.encode("utf-8")
-    facts, lines = walk_markdown(text, utf8, recogniser)
+    facts, lines = walk_markdown(text, utf8, recogniser, recogniser.has_wikilinks(path))
 
     front: dict[str, Any] = {}
     meta_lines: dict[str, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..config import Config, TypeSpec, normalise_status_word
 from ..model import Relation
@@ -68,6 +68,9 @@ class Recogniser:
     #: Text every mention contains (``ADR-`` ...), for a cheap test before the regex; empty
     #: when a type has its own ``id_pattern`` (then the regex always runs).
     mention_literals: tuple[str, ...] = ()
+    #: Folders (POSIX, relative; "" is the whole tree) whose documents have wikilinks: a
+    #: wiki-style notes tree found by the crawl, or ``wikilinks: true`` in config.
+    wiki_folders: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
@@ -100,6 +103,20 @@ class Recogniser:
                 else ()
             ),
         )
+
+    def with_wiki_folders(self, folders: tuple[str, ...]) -> Recogniser:
+        """The same recogniser reading ``[[...]]`` as wikilinks in ``folders``."""
+        return replace(self, wiki_folders=folders)
+
+    def has_wikilinks(self, path: str) -> bool:
+        """Whether the document at ``path`` is read with wikilinks.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config()).with_wiki_folders(("notes",))
+        >>> r.has_wikilinks("notes/a.md"), r.has_wikilinks("notes2/a.md")
+        (True, False)
+        """
+        return any(not f or path.startswith(f + "/") for f in self.wiki_folders)
 
     def relation_keys(self, type_name: str) -> dict[str, Relation]:
         """Front-matter relation keys: the global ones plus those of the type (or of every
