@@ -219,7 +219,12 @@ class _Block:
 #: Start tags (given as plain strings) that open a block with its own text and relation.
 _BLOCK_TAGS = frozenset({"Paragraph", "Item", "TableCell"})
 #: End tags that change the walker's state (besides the block ones).
-_STATEFUL_ENDS = frozenset({"Link", "Image", "CodeBlock", "Heading", "List", "MetadataBlock"})
+_STATEFUL_ENDS = frozenset(
+    {
+        "Link", "Image", "CodeBlock", "Heading", "List", "MetadataBlock", "FootnoteDefinition",
+        "TableRow",
+    }
+)  # fmt: skip
 
 
 class _Walker:
@@ -257,6 +262,13 @@ class _Walker:
         #: (chunk start, byte offset, bracket depth) of the last ``_in_brackets`` answer, so
         #: that a paragraph full of bare URLs is scanned once, not once per URL.
         self.brackets = (-1, 0, 0)
+        #: Footnote definitions (label, first and end index into the references) and the
+        #: labels referred to: GitHub shows only the footnotes that are referred to.
+        self.footnotes: list[tuple[str, int, int]] = []
+        #: Where the table being read starts, and whether its current row is code on GitHub.
+        self.table_start = 0
+        self.code_row = False
+        self.footnote_refs: set[str] = set()
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -506,6 +518,10 @@ class _Walker:
                     scan(scan_text, run_start)
             if kind == "Start":
                 if value.__class__ is str:
+                    if value == "TableRow":
+                        self._table_row(span["start"])
+                        mode = 2 if self.code_depth else mode
+                        continue
                     if value in _BLOCK_TAGS:
                         if btext is not None:
                             btext.append(" ")
@@ -560,7 +576,21 @@ class _Walker:
             scan_text = run[0] if len(run) == 1 else "".join(run)
             if wanted(scan_text):
                 scan(scan_text, run_start)
+        if self.footnotes:
+            self._drop_unused_footnotes()
         return self.facts
+
+    def _drop_unused_footnotes(self) -> None:
+        """Drop the references of footnotes GitHub does not show: those never referred to,
+        and the second and later definitions of a label."""
+        seen: set[str] = set()
+        dropped: list[tuple[int, int]] = []
+        for label, first, end in self.footnotes:
+            if (label not in self.footnote_refs or label in seen) and end > first:
+                dropped.append((first, end))
+            seen.add(label)
+        for first, end in reversed(dropped):
+            del self.facts.references[first:end]
 
     def _special_text(self, text: str, start: int, end: int) -> None:
         """Text of the front matter or of a code block."""
@@ -581,6 +611,8 @@ class _Walker:
                 self.facts.anchors.add(match.group(1))
             for match in _IGNORE.finditer(html):
                 self.facts.ignored.update(c.upper() for c in re.split(r"[\s,]+", match.group(1)))
+        elif kind == "FootnoteReference":
+            self.footnote_refs.add(_footnote_label(value))
         elif kind == "TaskListMarker" and self._in_open_questions():
             line, _ = self.lines.position(start)
             self.question = (bool(value), line, [], self.list_depth)
@@ -605,6 +637,17 @@ class _Walker:
             self.in_metadata = start == 0
         elif name == "List":
             self.list_depth += 1
+        elif name == "FootnoteDefinition":
+            self.footnotes.append((_footnote_label(value), len(self.facts.references), -1))
+        elif name == "Table":
+            self.table_start = start
+
+    def _table_row(self, start: int) -> None:
+        """A table row indented four columns more than its table is an indented code block on
+        GitHub (cmark-gfm ends the table there), a row for pulldown-cmark: read it as code."""
+        if _indent(self.data, start) >= _indent(self.data, self.table_start) + 4:
+            self.code_row = True
+            self.code_depth += 1
 
     def _end(self, name: str) -> None:
         """The end of a link, code block, heading, list or front matter."""
@@ -622,6 +665,12 @@ class _Walker:
                 self.label = None
         elif name == "MetadataBlock":
             self.in_metadata = False
+        elif name == "TableRow" and self.code_row:
+            self.code_row = False
+            self.code_depth = max(0, self.code_depth - 1)
+        elif name == "FootnoteDefinition" and self.footnotes:
+            label, first, _end = self.footnotes[-1]
+            self.footnotes[-1] = (label, first, len(self.facts.references))
 
     def _end_heading(self) -> None:
         if self.heading is None:
@@ -715,6 +764,16 @@ class _Walker:
             else RefKind.LINK
         )
         self._add_reference(kind, dest, start, Relation.REFERENCES)
+
+
+def _indent(data: bytes, offset: int) -> int:
+    """Columns of white space before ``offset`` on its line (0 when anything else is)."""
+    prefix = data[data.rfind(b"\n", 0, offset) + 1 : offset]
+    return len(prefix.expandtabs(4)) if not prefix.strip(b" \t") else 0
+
+
+def _footnote_label(label: object) -> str:
+    return " ".join(str(label).split()).casefold()
 
 
 def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:
