@@ -13,10 +13,9 @@ import re
 import stat
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from .config import Config
+from .config import Config, glob_regex
 from .errors import InputError
 
 SKIP_DIRS = frozenset(
@@ -155,37 +154,13 @@ def _dirs_of(files: list[str]) -> frozenset[str]:
     return frozenset(dirs)
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a glob with ``**`` (any folders, possibly none) into a regex."""
-    parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(parts) + r"\Z")
-
-
 def matches_glob(path: str, pattern: str) -> bool:
     """Whether a relative POSIX path matches a glob; ``**`` spans folders and a pattern that
     names a folder covers everything below it."""
     pattern = pattern.strip("/")
-    if _glob_regex(pattern).match(path):
+    if glob_regex(pattern).match(path):
         return True
-    return _glob_regex(pattern + "/**").match(path) is not None
+    return glob_regex(pattern + "/**").match(path) is not None
 
 
 def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
@@ -378,3 +353,37 @@ def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
         docs = PurePosixPath("docs")
     joined = PurePosixPath(base, docs).as_posix() if base else docs.as_posix()
     return "" if joined == "." else joined
+
+
+def find_sidecars(index: FileIndex, config: Config) -> dict[str, str]:
+    """Document -> its sidecar metadata file: for a document that a type with a ``sidecar``
+    claims by its ``paths``, the file of that name beside it, when the tree has one.
+
+    >>> from tracegraph.config import TypeSpec, Config
+    >>> kep = TypeSpec("KEP", paths=("keps/*/*/README.md",), sidecar="kep.yaml")
+    >>> files = frozenset({"keps/sig-a/1-x/README.md", "keps/sig-a/1-x/kep.yaml"})
+    >>> find_sidecars(FileIndex(Path("."), files, ("keps/sig-a/1-x/README.md",), frozenset()),
+    ...               Config(types=(kep,)))
+    {'keps/sig-a/1-x/README.md': 'keps/sig-a/1-x/kep.yaml'}
+    """
+    owners = [(spec.paths, spec.sidecar) for spec in config.types if spec.sidecar and spec.paths]
+    if not owners:
+        return {}
+    found: dict[str, str] = {}
+    for path in index.documents:
+        for globs, name in owners:
+            if any(glob_regex(g).match(path) for g in globs):
+                folder = path.rpartition("/")[0]
+                candidate = f"{folder}/{name}" if folder else name
+                if candidate in index.files:
+                    found[path] = candidate
+                break
+    return found
+
+
+def read_head(root: Path, rel: str, size: int = 4096) -> str:
+    """The start of a document as text (for recognising a convention), "" when unreadable."""
+    data = read_document(root, rel, 10 * 1024 * 1024)
+    if data.data is None:
+        return ""
+    return data.data[:size].decode("utf-8", "replace")

@@ -94,6 +94,7 @@ _LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
     ("extended by", Relation.DEPENDS_ON, True),
     ("related", Relation.RELATED, False),
     ("see also", Relation.RELATED, False),
+    ("previous proposal", Relation.RELATED, False),  # swift-evolution's header field
 )
 #: One regex for all phrases (group i = phrase i). Leading non-word characters and an optional
 #: "Status" can be read only one way before a phrase, so the first alternative that matches is
