@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes.
-FORMAT = 2
+FORMAT = 3
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -123,6 +123,7 @@ def encode(doc: Document) -> Record:
         doc.metadata_lines,
         doc.ignored_lines,
         doc.generated,
+        doc.sidecar,
     )
 
 
@@ -152,6 +153,7 @@ def decode(record: Record) -> Document:
         metadata_lines,
         ignored_lines,
         generated,
+        sidecar,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -177,6 +179,7 @@ def decode(record: Record) -> Document:
         metadata_lines=metadata_lines,
         ignored_lines=ignored_lines,
         generated=generated,
+        sidecar=sidecar,
     )
 
 
@@ -201,8 +204,9 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config) -> str:
-    """What a cached record depends on besides the file itself."""
+def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
+    """What a cached record depends on besides the file itself: ``wiki`` are the folders
+    whose ``[[...]]`` are wikilinks (toggling them re-parses)."""
     parts = (
         FORMAT,
         __version__,
@@ -212,6 +216,7 @@ def fingerprint(config: Config) -> str:
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),
+        wiki,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -221,9 +226,20 @@ def fingerprint(config: Config) -> str:
 FileKey = tuple[int, int]  # (size, mtime_ns)
 
 
-def file_key(root: Path, rel: str) -> FileKey | None:
+def fold_keys(document: FileKey | None, sidecar: FileKey | None) -> FileKey | None:
+    """One key for a document and its sidecar: sizes added, the newest mtime (an edit of either
+    file changes it); None when either cannot be keyed."""
+    if document is None or sidecar is None:
+        return None
+    return document[0] + sidecar[0], max(document[1], sidecar[1])
+
+
+def file_key(root: Path, rel: str, sidecar: str | None = None) -> FileKey | None:
     """(size, mtime_ns) of a regular file, not following a final symlink; None otherwise
-    (symbolic links and anything unusual are always read again)."""
+    (symbolic links and anything unusual are always read again). With a ``sidecar`` (the
+    metadata file read with the document), both files' stats are folded into one key."""
+    if sidecar is not None:
+        return fold_keys(file_key(root, rel), file_key(root, sidecar))
     try:
         st = os.lstat(os.path.join(root, rel))
     except (OSError, ValueError):
@@ -236,10 +252,10 @@ def file_key(root: Path, rel: str) -> FileKey | None:
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
-        self.fingerprint = fingerprint(config)
+        self.fingerprint = fingerprint(config, wiki)
         self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
         self._load()
