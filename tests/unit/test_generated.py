@@ -82,7 +82,7 @@ def _check_and_score(root: Path) -> tuple[list[dict[str, object]], float]:
     code, out, err = run("check", str(root), "--format", "json", "--today", TODAY, "--no-cache")
     assert code in (0, 1), err
     findings = json.loads(out)["findings"]
-    code, out, err = run("report", str(root), "--format", "json", "--today", TODAY, "--no-history")
+    code, out, err = run("report", str(root), "--format", "json", "--today", TODAY, "--no-record")
     assert code == 0, err
     return findings, json.loads(out)["score"]["value"]
 
