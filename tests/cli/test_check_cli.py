@@ -174,6 +174,6 @@ def test_check_files_reports_only_their_findings(
     assert out.splitlines()[0].startswith("docs/a.md:3:1: TG101")
     assert "(reported for the 2 files given)" in out.splitlines()[-1]
     code, _, err = run("check", "docs/nope.md")
-    assert code == 2 and "docs/nope.md: no such file" in err
+    assert code == 2 and "docs/nope.md: no such file or directory" in err
     code, _, err = run("check", "docs", "README.md")
     assert code == 2 and "give the root with -C docs" in err

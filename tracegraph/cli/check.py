@@ -163,7 +163,7 @@ def _split_paths(
                 "files only"
             )
         if not given.exists():
-            raise UsageError(f"{given}: no such file")
+            raise UsageError(f"{given}: no such file or directory")
     return root or Path("."), paths
 
 
