@@ -214,7 +214,7 @@ def format_row(name: str, quality: MapQuality) -> str:
     return (
         f"| {name} | {quality.edges} | {quality.crossings} | "
         f"{quality.width:.0f} x {quality.height:.0f} | {quality.aspect:.2f} | "
-        f"{quality.legend_share:.1%} |"
+        f"{quality.legend_share:.2%} |"
     )
 
 
