@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import run_checks
 from .config import Config, load_config
-from .crawl import FileIndex, crawl
+from .crawl import FileIndex, WikiScope, crawl, find_sidecars, find_wiki_scope, read_head
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -57,9 +57,43 @@ def scan(
         config = load_config(root_path, Path(config_path) if config_path else None)
     if index is None:
         index = crawl(root_path, config)
-    documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
+    config = with_presets(root_path, config, index)
+    wiki = wiki_scope(root_path, index.files, config)
+    documents = parse_files(
+        root_path, index.documents, config, progress=progress, cache=cache,
+        sidecars=find_sidecars(index, config), wiki=wiki.paths,
+    )  # fmt: skip
     with gc_paused():
         return build_corpus(root_path, config, documents, index.files)
+
+
+def with_presets(root: Path, config: Config, index: FileIndex) -> Config:
+    """``config`` with the presets its ``presets:`` setting allows that the tree shows (KEP,
+    EIP, swift-evolution, Rust and Ember RFCs, MADR, log4brains, Nygard), each applied to its
+    own folder; unchanged when none is found or they were applied already."""
+    from .presets import apply_presets, detect_presets
+
+    if config.applied_presets or "off" in config.presets:
+        return config
+    found = detect_presets(
+        index.files, index.documents, lambda rel: read_head(root, rel), config.presets
+    )
+    for detection in found:
+        log.info("detected: %s in %s", detection.preset.title, detection.where)
+    return apply_presets(config, found) if found else config
+
+
+def preset_folder(root: str | Path, name: str) -> str | None:
+    """The folder where the tree at ``root`` shows the preset ``name`` (None when it does not,
+    so the preset's usual folder is meant)."""
+    from .presets import detect_presets
+
+    root_path = Path(root)
+    index = crawl(root_path, load_config(root_path))
+    found = detect_presets(
+        index.files, index.documents, lambda rel: read_head(root_path, rel), (name,)
+    )
+    return found[0].base if found else None
 
 
 def parse_files(
@@ -70,15 +104,27 @@ def parse_files(
     progress: Progress | None = None,
     cache: bool = False,
     parallel_threshold: int | None = None,
+    sidecars: dict[str, str] | None = None,
+    wiki: tuple[str, ...] = (),
 ) -> list[Document]:
-    """Read and parse each document, in input order.
+    """Read and parse each document, in input order (``sidecars``: document -> its metadata
+    file, see ``crawl.find_sidecars``); ``[[...]]`` are wikilinks in the ``wiki`` folders (see
+    ``wiki_scope``).
 
     With ``cache``, files whose size and mtime match the cache are not read at all. The rest
     are parsed in worker processes (one per CPU) when there are at least
     ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially.
     """
     with gc_paused():
-        return _parse_files(root, paths, config, progress, cache, parallel_threshold)
+        return _parse_files(
+            root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki
+        )
+
+
+def wiki_scope(root: Path, files: frozenset[str], config: Config) -> WikiScope:
+    """Where the tree at ``root`` reads ``[[...]]`` as wikilinks, and why (config ``wikilinks``,
+    else the wiki markers among ``files``)."""
+    return find_wiki_scope(root, files, config.wikilinks, config.limits.max_file_bytes)
 
 
 @contextmanager
@@ -102,17 +148,20 @@ def _parse_files(
     progress: Progress | None,
     cache: bool,
     parallel_threshold: int | None,
+    sidecars: dict[str, str],
+    wiki: tuple[str, ...],
 ) -> list[Document]:
     from .cache import ParseCache, file_key
     from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
 
     total = len(paths)
-    store = ParseCache(root, config) if cache else None
+    store = ParseCache(root, config, wiki) if cache else None
     found: dict[str, Document] = {}
     todo: list[str] = []
     share = Sharing()  # cached documents repeat headings as much as freshly parsed ones
     for path in paths:
-        doc = store.get(path, file_key(root, path)) if store is not None else None
+        key = file_key(root, path, sidecars.get(path)) if store is not None else None
+        doc = store.get(path, key) if store is not None else None
         if doc is None:
             todo.append(path)
         else:
@@ -129,13 +178,15 @@ def _parse_files(
 
     threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
     workers = workers_for(len(todo), threshold)
-    recogniser = Recogniser.from_config(config)
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
     if workers > 1:
-        fresh = list(parse_parallel(root, todo, recogniser, config.limits, workers, advance))
+        fresh = list(
+            parse_parallel(root, todo, recogniser, config.limits, workers, advance, sidecars)
+        )
     else:
         fresh = []
         for path in todo:
-            fresh.append(parse_one(root, path, recogniser, config.limits))
+            fresh.append(parse_one(root, path, recogniser, config.limits, sidecars.get(path)))
             advance(1)
     for doc, _key in fresh:
         found[doc.path] = doc
@@ -146,7 +197,9 @@ def _parse_files(
 
 def summarise(corpus: Corpus) -> dict[str, Any]:
     """Figures for ``tracegraph scan``: documents per type and status, references by kind and
-    by resolution."""
+    by resolution, and the presets applied."""
+    from .presets import get_preset
+
     by_type: Counter[str] = Counter(d.type for d in corpus.documents)
     by_status: dict[str, Counter[str]] = {}
     for doc in corpus.documents:
@@ -166,6 +219,23 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "unresolved": unresolved,
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
+        "presets": [
+            {
+                "name": name,
+                "title": get_preset(name).title,
+                "folder": f"{folder}/" if folder else "./",
+            }
+            for name, folder in corpus.config.applied_presets
+        ],
+        "wikilinks": _wiki_summary(wiki_scope(corpus.root, corpus.files, corpus.config)),
+    }
+
+
+def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
+    return {
+        "enabled": bool(scope.folders),
+        "folders": [{"folder": folder, "reason": reason} for folder, reason in scope.folders],
+        "summary": scope.describe(),
     }
 
 
@@ -309,12 +379,16 @@ def check_tree(
     chosen, dropped = tuple(select), tuple(ignore)
     started = time.time_ns()
     index = crawl(root_path, config)
+    config = with_presets(root_path, config, index)
     store: ResultCache | None = None
     key, settled = "", False
     if cache:
         state = tree_state(root_path, index.files, started)
         if state is not None:
             tree, settled = state
+            # Which folders read wikilinks can change without a listed file changing (a
+            # git-ignored .obsidian/ appearing): part of the tree's state.
+            tree += f"\0wiki={wiki_scope(root_path, index.files, config).folders!r}"
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,

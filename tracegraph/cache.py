@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".tracegraph/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes.
-FORMAT = 1
+FORMAT = 2
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -120,6 +120,7 @@ def encode(doc: Document) -> Record:
         doc.line_count,
         doc.status_line,
         doc.metadata_lines,
+        doc.sidecar,
     )
 
 
@@ -147,6 +148,7 @@ def decode(record: Record) -> Document:
         line_count,
         status_line,
         metadata_lines,
+        sidecar,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -170,6 +172,7 @@ def decode(record: Record) -> Document:
         line_count=line_count,
         status_line=status_line,
         metadata_lines=metadata_lines,
+        sidecar=sidecar,
     )
 
 
@@ -194,8 +197,9 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config) -> str:
-    """What a cached record depends on besides the file itself."""
+def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
+    """What a cached record depends on besides the file itself: ``wiki`` are the folders
+    whose ``[[...]]`` are wikilinks (toggling them re-parses)."""
     parts = (
         FORMAT,
         __version__,
@@ -205,6 +209,7 @@ def fingerprint(config: Config) -> str:
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),
+        wiki,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -214,9 +219,20 @@ def fingerprint(config: Config) -> str:
 FileKey = tuple[int, int]  # (size, mtime_ns)
 
 
-def file_key(root: Path, rel: str) -> FileKey | None:
+def fold_keys(document: FileKey | None, sidecar: FileKey | None) -> FileKey | None:
+    """One key for a document and its sidecar: sizes added, the newest mtime (an edit of either
+    file changes it); None when either cannot be keyed."""
+    if document is None or sidecar is None:
+        return None
+    return document[0] + sidecar[0], max(document[1], sidecar[1])
+
+
+def file_key(root: Path, rel: str, sidecar: str | None = None) -> FileKey | None:
     """(size, mtime_ns) of a regular file, not following a final symlink; None otherwise
-    (symbolic links and anything unusual are always read again)."""
+    (symbolic links and anything unusual are always read again). With a ``sidecar`` (the
+    metadata file read with the document), both files' stats are folded into one key."""
+    if sidecar is not None:
+        return fold_keys(file_key(root, rel), file_key(root, sidecar))
     try:
         st = os.lstat(os.path.join(root, rel))
     except (OSError, ValueError):
@@ -229,10 +245,10 @@ def file_key(root: Path, rel: str) -> FileKey | None:
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
-        self.fingerprint = fingerprint(config)
+        self.fingerprint = fingerprint(config, wiki)
         self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
         self._load()

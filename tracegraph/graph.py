@@ -270,6 +270,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
     succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
     pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
+    sidecar_kind = RefKind.SIDECAR
+    sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
     relation_value = {m: m.value for m in Relation}  # ``.value`` is a slow descriptor
     kind_value = {m: m.value for m in RefKind}
     for link in links:
@@ -292,6 +294,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
         data.column = ref.column
         data.kind = kind_value[ref.kind]
         data.declared_by = link.source
+        if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
+            data.__dict__["file"] = sidecars.get(link.source) or link.source
         keys[len(keys)] = data.__dict__
     return graph
 

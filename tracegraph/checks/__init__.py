@@ -131,6 +131,8 @@ def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> boo
     (True, True)
     >>> is_template_file("docs/adr/0001-use-templates.md")
     False
+    >>> is_template_file("keps/NNNN-kep-template/kep.yaml")
+    True
     """
     if path in configured:
         return True
@@ -138,6 +140,8 @@ def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> boo
     stem = name.rsplit(".", 1)[0]
     if stem == TEMPLATE_STEMS[0] or stem.endswith(TEMPLATE_STEMS[1:]):
         return True
+    if any(folder.endswith(TEMPLATE_STEMS[1:]) for folder in folders):
+        return True  # keps/NNNN-kep-template/README.md and its kep.yaml
     return any(folder in TEMPLATE_FOLDERS for folder in folders)
 
 

@@ -34,9 +34,10 @@ class Hit:
     def at_edge(
         cls, source: str, data: dict[str, Any], message: str, target: str, document: str
     ) -> Hit:
-        """A hit located where an edge was written (its declaring document, line, column)."""
+        """A hit located where an edge was written (its declaring document, or the sidecar
+        file it was declared in, line, column)."""
         return cls(
-            str(data.get("declared_by", source)),
+            str(data.get("file") or data.get("declared_by", source)),
             int(data.get("line", 1)),
             int(data.get("column", 1)),
             message,

@@ -19,7 +19,7 @@ _MARKDOWN_SUFFIXES = (".md", ".markdown")
 def _hit(link: Link, message: str, ctx: CheckContext) -> Hit:
     ref = link.reference
     return Hit(
-        link.source,
+        ctx.corpus.by_path[link.source].located(ref),
         ref.line,
         ref.column,
         message,
@@ -252,12 +252,16 @@ def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:
     Fix: correct the ID, link the document by path, or write the missing document. IDs are
     compared normalised (`ADR-7`, `adr-007` and `ADR-0007` are one ID).
     """
+    quiet = {spec.name for spec in ctx.config.types if not spec.unknown_mentions}
     for link in ctx.corpus.links:
         if link.status is Target.UNKNOWN_ID:
             doc_id = link.reference.target.partition("#")[0]
+            if link.reference.kind is RefKind.MENTION and doc_id.split("-", 1)[0] in quiet:
+                continue
             how = {
                 RefKind.WIKILINK: "wikilink",
                 RefKind.METADATA: f"front-matter field '{link.reference.text or 'relation'}'",
+                RefKind.SIDECAR: f"field '{link.reference.text or 'relation'}'",
                 RefKind.MENTION: "mention",
             }.get(link.reference.kind, "reference")
             yield _hit(link, f"unknown ID: {how} names {doc_id}, which no document has", ctx)

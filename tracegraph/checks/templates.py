@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from .context import CheckContext, Hit, parse_date
@@ -90,10 +91,14 @@ def find_placeholders(ctx: CheckContext) -> Iterator[Hit]:
     have ended are not checked.
     """
     for doc in ctx.typed:
-        if ctx.is_terminal(doc):
+        spec = ctx.spec(doc)
+        if ctx.is_terminal(doc) or spec is None or not spec.placeholders:
             continue
         for placeholder in doc.placeholders:
-            if placeholder.text.startswith("[!"):
+            bracket = placeholder.text.startswith("[")
+            if ("brackets" if bracket else "words") not in spec.placeholders:
+                continue
+            if bracket and is_notation(placeholder.text):
                 continue
             shown = (
                 placeholder.text if len(placeholder.text) <= 80 else placeholder.text[:77] + "...]"
@@ -105,6 +110,25 @@ def find_placeholders(ctx: CheckContext) -> Iterator[Hit]:
                 f"placeholder: {shown} is unfilled template text",
                 document=doc.name,
             )
+
+
+_NOTATION = re.compile(r"[,;=|]|\.\.|::")
+
+
+def is_notation(text: str) -> bool:
+    """Whether bracketed text is notation rather than a template's placeholder: a GitHub alert
+    (``[!NOTE]``), an all-capitals word (``[IGNORE]`` in an EIP's table, ``[IRLO]``) or a list
+    or expression (``[A, B]``, ``[u32; N]``, ``[T, ..n]``).
+
+    >>> is_notation("[IGNORE]"), is_notation("[A, B]"), is_notation("[Date]"), is_notation("[X]")
+    (True, True, False, False)
+    """
+    inner = text[1:-1].strip()
+    if inner.startswith("!"):
+        return True
+    if len(inner) > 1 and inner.isupper() and " " not in inner:
+        return True
+    return bool(_NOTATION.search(inner))
 
 
 def find_missing_metadata(ctx: CheckContext) -> Iterator[Hit]:

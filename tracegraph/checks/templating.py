@@ -120,11 +120,26 @@ def section_present(section: Section, headings: set[tuple[str, ...]], metadata: 
     return False
 
 
+#: A ``template:`` that names a template shipped in the package (the presets use them).
+PACKAGED = "tracegraph:"
+
+
 def load_templates(config: Config, root: Path) -> dict[str, Template]:
-    """The template of each configured type: its ``template:`` file, else the packaged default
-    (PRD, RFC, ADR, TDD); types with neither have none."""
+    """The template of each configured type: its ``template:`` file (``tracegraph:NAME.md``
+    for one shipped in the package), else the packaged default (PRD, RFC, ADR, TDD); types
+    with neither have none."""
     out: dict[str, Template] = {}
     for spec in config.types:
+        if spec.template and spec.template.startswith(PACKAGED):
+            name = spec.template[len(PACKAGED) :]
+            packaged = resources.files("tracegraph") / "templates" / name
+            if not packaged.is_file():
+                where = config.source or "config"
+                raise ConfigError(
+                    f"{where}: types.{spec.name}.template: no packaged template {name}"
+                )
+            out[spec.name] = parse_template(packaged.read_text(encoding="utf-8"), name)
+            continue
         if spec.template:
             path = _template_path(config, root, spec.template)
             try:

@@ -11,6 +11,7 @@ from .. import api
 from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
 from ..export import EXPORTERS
+from ..presets import preset_config_text, preset_names
 from . import cli, emit
 from .options import CONFIG_OPT, OUTPUT_OPT, PATH_ARG
 from .progress import scan_options, scan_settings
@@ -35,10 +36,15 @@ def scan(path: Path, config_path: Path | None, fmt: str, output: str | None) -> 
 def _summary_text(summary: dict[str, object]) -> str:
     by_type = summary["by_type"]
     by_status = summary["by_status"]
-    assert isinstance(by_type, dict) and isinstance(by_status, dict)
+    wiki = summary["wikilinks"]
+    assert isinstance(by_type, dict) and isinstance(by_status, dict) and isinstance(wiki, dict)
+    presets = summary.get("presets") or []
+    assert isinstance(presets, list)
     lines = [
         f"{summary['root']}: {summary['documents']} documents, {summary['references']} "
         f"references ({summary['unresolved']} unresolved), {summary['edges']} document edges",
+        *(f"detected: {p['title']} in {p['folder']}" for p in presets),
+        f"wikilinks: {wiki['summary']}",
         "",
         "documents:",
     ]
@@ -81,8 +87,19 @@ def export(path: Path, config_path: Path | None, fmt: str, output: str | None) -
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
-def init(path: Path, force: bool) -> None:
-    """Write a commented starter tracegraph.yaml into PATH."""
+@click.option(
+    "--preset",
+    "preset",
+    type=click.Choice(preset_names()),
+    help="Write out a convention's preset as explicit, commented config to adapt.",
+)
+@click.option(
+    "--folder",
+    help="With --preset: the folder it applies to (default: the one found in PATH, else the "
+    "convention's usual folder, e.g. keps).",
+)
+def init(path: Path, force: bool, preset: str | None, folder: str | None) -> None:
+    """Write a commented starter tracegraph.yaml into PATH (or a preset's config)."""
     target = path / CONFIG_NAMES[0]
     if target.exists() and not force:
         raise UsageError(f"{target}: already exists (use --force to overwrite)")
@@ -90,5 +107,9 @@ def init(path: Path, force: bool) -> None:
         raise UsageError(f"{path}: not a directory")
     from ..atomic import write_atomic
 
-    write_atomic(target, STARTER_CONFIG)
+    text = STARTER_CONFIG
+    if preset is not None:
+        base = folder.strip("/") if folder is not None else api.preset_folder(path, preset)
+        text = preset_config_text(preset, base)
+    write_atomic(target, text)
     click.echo(f"wrote {target}")

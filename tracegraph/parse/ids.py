@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..config import Config, TypeSpec, normalise_status_word
+from ..config import Config, TypeSpec, glob_regex, normalise_status_word
 from ..model import Relation
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
@@ -43,13 +43,14 @@ def matches_at(
             yield match
 
 
-def canonical_id(type_name: str, number: str | int) -> str:
-    """The one spelling of an ID: upper-case type, hyphen, number padded to four digits.
+def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:
+    """The one spelling of an ID: upper-case type, hyphen, number padded to ``width`` digits
+    (four by default; a type such as EIP sets 0 and keeps its numbers as written).
 
-    >>> canonical_id("adr", "7")
-    'ADR-0007'
+    >>> canonical_id("adr", "7"), canonical_id("EIP", "0020", 0)
+    ('ADR-0007', 'EIP-20')
     """
-    return f"{type_name.upper()}-{int(number):04d}"
+    return f"{type_name.upper()}-{int(number):0{width}d}"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ class Recogniser:
     #: Text every mention contains (``ADR-`` ...), for a cheap test before the regex; empty
     #: when a type has its own ``id_pattern`` (then the regex always runs).
     mention_literals: tuple[str, ...] = ()
+    #: Folders (POSIX, relative; "" is the whole tree) whose documents have wikilinks: a
+    #: wiki-style notes tree found by the crawl, or ``wikilinks: true`` in config.
+    wiki_folders: tuple[str, ...] = ()
+    #: Digits per type an ID is padded to.
+    widths: tuple[tuple[str, int], ...] = ()
+    #: (type, compiled ``paths`` globs) of types that claim documents by path, in order.
+    path_claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    #: Field-line keys read under the title: the built-in ones plus every type's own.
+    field_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
@@ -84,6 +94,9 @@ class Recogniser:
         alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(config.types))
         mention = re.compile(alternation) if alternation else None
         folders = {f.lower(): t.name for t in config.types for f in t.folders}
+        claims = tuple(
+            (t.name, tuple(glob_regex(g) for g in t.paths)) for t in config.types if t.paths
+        )
         return cls(
             types=config.types,
             type_names=names,
@@ -99,7 +112,39 @@ class Recogniser:
                 if not any(t.id_pattern for t in config.types)
                 else ()
             ),
+            widths=tuple((t.name, t.id_width) for t in config.types),
+            path_claims=claims,
+            field_keys=frozenset(k for t in config.types for k in t.field_lines),
         )
+
+    def with_wiki_folders(self, folders: tuple[str, ...]) -> Recogniser:
+        """The same recogniser reading ``[[...]]`` as wikilinks in ``folders``."""
+        return replace(self, wiki_folders=folders)
+
+    def has_wikilinks(self, path: str) -> bool:
+        """Whether the document at ``path`` is read with wikilinks.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config()).with_wiki_folders(("notes",))
+        >>> r.has_wikilinks("notes/a.md"), r.has_wikilinks("notes2/a.md")
+        (True, False)
+        """
+        return any(not f or path.startswith(f + "/") for f in self.wiki_folders)
+
+    def canonical(self, type_name: str, number: str | int) -> str:
+        """``canonical_id`` with the type's own width."""
+        upper = type_name.upper()
+        for name, width in self.widths:
+            if name == upper:
+                return canonical_id(upper, number, width)
+        return canonical_id(upper, number)
+
+    def type_from_path(self, path: str) -> str | None:
+        """The type whose ``paths`` globs match ``path`` (a convention's layout), or None."""
+        for name, patterns in self.path_claims:
+            if any(p.match(path) for p in patterns):
+                return name
+        return None
 
     def relation_keys(self, type_name: str) -> dict[str, Relation]:
         """Front-matter relation keys: the global ones plus those of the type (or of every
@@ -128,7 +173,7 @@ class Recogniser:
         match = _LOOSE_ID.match(text)
         if not match or match.group(1).upper() not in self.type_names:
             return None
-        return canonical_id(match.group(1), match.group(2))
+        return self.canonical(match.group(1), match.group(2))
 
     def find_mentions(self, text: str) -> list[tuple[int, str]]:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
@@ -148,7 +193,7 @@ class Recogniser:
             type_name = self.mention_groups[int(group[1:])]
             digits = _DIGITS.findall(match.group(0))
             if digits:
-                out.append((match.start(), canonical_id(type_name, digits[-1])))
+                out.append((match.start(), self.canonical(type_name, digits[-1])))
         return out
 
     def type_from_filename(self, stem: str) -> tuple[str, str] | None:
@@ -156,7 +201,7 @@ class Recogniser:
         for name, pattern in self.file_patterns:
             match = pattern.match(stem)
             if match:
-                return name, canonical_id(name, match.group(1))
+                return name, self.canonical(name, match.group(1))
         return None
 
     def type_from_folders(self, path: str) -> str | None:
@@ -184,25 +229,35 @@ class Recogniser:
                 return spec.name
         return None
 
-    def id_from_number(self, type_name: str, stem: str, title: str) -> str | None:
-        """An ID from a leading number in the file name or a numbered title of a typed doc."""
+    def id_from_number(self, type_name: str, stem: str, title: str, path: str = "") -> str | None:
+        """An ID from the type's ``path_number``, a leading number in the file name or a
+        numbered title of a typed doc."""
+        spec = self.spec(type_name)
+        if spec is not None and spec.path_number and path:
+            found = re.search(spec.path_number, path)
+            if found and found.group(1) and found.group(1).isdigit():
+                return self.canonical(type_name, found.group(1))
         match = _LEADING_NUMBER.match(stem)
         if match:
-            return canonical_id(type_name, match.group(1))
+            return self.canonical(type_name, match.group(1))
         spec_match = re.match(rf"^{re.escape(type_name)}[- ]?(\d+)\b", title, re.I)
         if spec_match:
-            return canonical_id(type_name, spec_match.group(1))
+            return self.canonical(type_name, spec_match.group(1))
         match = _NUMBERED_TITLE.match(title)
         if match:
-            return canonical_id(type_name, match.group(1))
+            return self.canonical(type_name, match.group(1))
         return None
 
     def normalise_status(self, raw: str, type_name: str) -> str:
         """Map a written status onto the type's lifecycle ("In Review" -> ``in-review``,
         "Superseded by ADR-9" -> ``superseded``); unknown values are returned normalised."""
         cleaned = re.sub(r"[*_`\[\]]", "", raw).strip()
-        word = normalise_status_word(cleaned)
         spec = self.spec(type_name)
+        if spec is not None and spec.status_pattern:
+            found = re.search(spec.status_pattern, cleaned)
+            if found and found.group(1):
+                cleaned = found.group(1)
+        word = normalise_status_word(cleaned)
         known = spec.statuses if spec else ()
         if word in known:
             return word
