@@ -292,24 +292,46 @@ def map_model(
     return build_map(corpus, error_paths=error_paths, **options)
 
 
-def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "auto") -> str | bytes:
+@dataclass(frozen=True)
+class RenderedMap:
+    """A rendered map (text for DOT and Mermaid, bytes for SVG/PNG/PDF) and one-line warnings
+    for the user: a map too big to read, a summary of what Graphviz printed."""
+
+    data: str | bytes
+    warnings: tuple[str, ...] = ()
+
+
+def draw_map(
+    model: MapModel, fmt: str, *, config: Config, engine: str = "auto", legend: bool = True
+) -> RenderedMap:
     """Render a ``MapModel``: DOT or Mermaid text, or SVG/PNG/PDF bytes through Graphviz
-    (after the size guard, with ``auto`` picking ``sfdp`` for large maps)."""
+    (after the size guard, with ``auto`` picking ``sfdp`` for large maps), with warnings."""
     from .errors import UsageError
-    from .render import check_size, choose_engine, render_dot, render_graphviz, render_mermaid
+    from .render import check_size, choose_engine, render_dot, render_mermaid
+    from .render.graphviz import readability_warning, run_graphviz, summarise_warnings
 
     if fmt == "dot":
-        return render_dot(model)
+        return RenderedMap(render_dot(model, legend=legend))
     if fmt == "mermaid":
-        return render_mermaid(model)
+        return RenderedMap(render_mermaid(model))
     if fmt not in MAP_FORMATS:
         raise UsageError(f"unknown map format '{fmt}' (use {', '.join(MAP_FORMATS)})")
     check_size(model.size, config.render.max_nodes, focused=model.focus is not None)
     layout = choose_engine(engine, model.size, config.render.sfdp_above)
-    drawn = render_graphviz(render_dot(model), fmt, layout)
+    drawing = run_graphviz(render_dot(model, legend=legend), fmt, layout)
+    notes = (readability_warning(model.size), summarise_warnings(drawing.warnings))
+    data = drawing.data
     if fmt == "svg":  # marked as generated, like every text format (PNG and PDF are binary)
-        return mark_xml(drawn.decode("utf-8")).encode("utf-8")
-    return drawn
+        data = mark_xml(data.decode("utf-8")).encode("utf-8")
+    return RenderedMap(data, tuple(note for note in notes if note))
+
+
+def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "auto") -> str | bytes:
+    """Render a ``MapModel`` as ``draw_map`` does; its warnings are logged."""
+    drawing = draw_map(model, fmt, config=config, engine=engine)
+    for note in drawing.warnings:
+        log.warning("%s", note)
+    return drawing.data
 
 
 def render_map(corpus: Corpus, fmt: str, *, engine: str = "auto", **options: Any) -> str | bytes:

@@ -83,6 +83,12 @@ def choose_format(fmt: str | None, output: str | None) -> str:
     metavar="URL",
     help="Make node links absolute: URL + path (e.g. https://host/org/repo/blob/main/).",
 )
+@click.option(
+    "--all-edges",
+    is_flag=True,
+    help="Draw every edge, also those a drawn chain implies (A -> C beside A -> B -> C).",
+)
+@click.option("--no-legend", is_flag=True, help="Leave the legend out of the picture.")
 @CONFIG_OPT
 @scan_options
 @ALLOW_EMPTY_OPT
@@ -99,14 +105,17 @@ def render(
     cluster: str,
     engine: str,
     link_base: str | None,
+    all_edges: bool,
+    no_legend: bool,
     config_path: Path | None,
     allow_empty: bool,
 ) -> None:
     """Draw the document graph under PATH (or -C DIR) as a map (SVG, PNG, PDF, DOT or Mermaid).
 
-    Clusters per type in traceability order (PRD -> RFC -> ADR -> TDD), fill per status, red
-    ghosts for broken references, red borders for documents with errors, and a legend. Node
-    links point at the Markdown files, relative to the output file.
+    Type bands top down in traceability order (PRD -> RFC -> ADR -> TDD), fill per status,
+    red ghosts for broken references, red borders for documents with errors, and a legend of
+    what the map uses. Edges that a drawn chain implies are left out (--all-edges draws them).
+    Node links point at the Markdown files, relative to the output file.
     """
     if depth is not None and focus is None:
         raise UsageError("--depth needs --focus DOC")
@@ -129,10 +138,14 @@ def render(
         cluster=cluster,
         link_base=link_base,
         output_dir=Path.cwd() if to_stdout else Path(output or ".").resolve().parent,
+        all_edges=all_edges,
     )
     if not model.nodes:
         raise UsageError("no document matches the filters (--type/--status); nothing to draw")
-    result = api.render_model(model, fmt, config=corpus.config, engine=engine)
+    drawing = api.draw_map(model, fmt, config=corpus.config, engine=engine, legend=not no_legend)
+    for note in drawing.warnings:
+        click.echo(f"tracegraph: warning: {note}", err=True)
+    result = drawing.data
     if isinstance(result, bytes):
         if to_stdout:
             click.echo(result.decode("utf-8"), nl=False)

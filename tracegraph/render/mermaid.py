@@ -107,7 +107,7 @@ def render_mermaid(model: MapModel, *, clicks: bool | None = None) -> str:
     for index, edge in enumerate(model.edges):
         style = _edge_style(edge)
         arrow = style.mermaid_arrow
-        label = f'|"{escape_label(style.label)}"|' if style.label else ""
+        label = f'|"{escape_label(style.label)}"|' if style.label and edge.labelled else ""
         out.append(f"  {ids[edge.source]} {arrow}{label} {ids[edge.target]}")
         dash = f",{DASHED}" if style.dot_style in ("dashed", "dotted") else ""
         css = f"stroke:{style.color},stroke-width:{style.penwidth}px{dash}"

@@ -41,7 +41,8 @@ def test_flowchart_with_subgraphs_classes_and_labelled_edges(tmp_path: Path) -> 
         'subgraph c5["DOC"]',
     ]
     assert '    n_prd_0001{{"PRD-0001<br/>Checkout"}}' in lines
-    assert '  n_rfc_0001 ==>|"implements"| n_prd_0001' in lines
+    assert "  n_rfc_0001 ==> n_prd_0001" in lines  # the obvious relation: no label
+    assert '  n_tdd_0001 -->|"depends on"| n_adr_0002' in lines
     assert "  n_adr_0001 --> n_rfc_0001" in lines  # plain reference: no label
     assert "  n_rfc_0001 -.-> g_docs_perf_missing_md" in lines
     assert "  class n_adr_0001 phase_retired" in lines
