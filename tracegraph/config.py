@@ -148,6 +148,13 @@ class RenderConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """Health report settings: the Markdown report's character limit (0: none)."""
+
+    markdown_limit: int = 60_000
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -159,6 +166,10 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
+    #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
+    wikilinks: bool | None = None
     source: str | None = None
     #: ``auto`` (detect presets from the tree), ``off``, or the names of the presets to detect.
     presets: tuple[str, ...] = ("auto",)
@@ -378,6 +389,14 @@ def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]
     return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
 
 
+def _auto_bool(ctx: _Ctx, key: str, value: Any) -> bool | None:
+    if value == "auto":
+        return None
+    if not isinstance(value, bool):
+        raise ctx.fail(key, "expected true, false or auto")
+    return value
+
+
 def _field_keys(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(re.sub(r"[\s-]+", "_", v.strip().lower()) for v in _strs(ctx, key, value))
 
@@ -439,6 +458,9 @@ LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _int for f in fields(RenderConfig)
 }
+REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    f.name: _int for f in fields(ReportConfig)
+}
 
 
 def _section(
@@ -490,6 +512,8 @@ TOP_FIELDS = (
     "rules",
     "limits",
     "render",
+    "report",
+    "wikilinks",
     "presets",
 )
 
@@ -529,6 +553,10 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "report" in data:
+        kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
+    if "wikilinks" in data:
+        kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
     kwargs["explicit"] = frozenset(explicit)
     return replace(config, **kwargs)
 
@@ -683,4 +711,8 @@ limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
+# .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.
+wikilinks: auto
 """

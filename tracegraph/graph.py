@@ -64,6 +64,9 @@ class Corpus:
     graph: nx.MultiDiGraph
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
+    #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
+    #: files (a link to one resolves), but never documents.
+    generated: tuple[str, ...] = ()
 
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
@@ -98,8 +101,10 @@ def _relative_to_root(root: Path, query: str) -> str | None:
 def build_corpus(
     root: Path, config: Config, documents: Iterable[Document], files: frozenset[str]
 ) -> Corpus:
-    """Resolve every reference and build the graph (deterministic: sorted throughout)."""
-    docs = tuple(sorted(documents, key=lambda d: d.path))
+    """Resolve every reference and build the graph (deterministic: sorted throughout).
+    Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved."""
+    parsed = sorted(documents, key=lambda d: d.path)
+    docs = tuple(d for d in parsed if not d.generated)
     by_path = {d.path: d for d in docs}
     ids: dict[str, list[str]] = {}
     for doc in docs:
@@ -117,6 +122,7 @@ def build_corpus(
         graph=graph,
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        generated=tuple(d.path for d in parsed if d.generated),
     )
 
 

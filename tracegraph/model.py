@@ -139,6 +139,11 @@ class Document:
     line_count: int = 0
     status_line: int = 1
     metadata_lines: tuple[tuple[str, int], ...] = ()
+    #: ``(line, codes)``: findings of those codes (or prefixes) on that line are silenced by a
+    #: ``<!-- tracegraph: ignore-next-line CODE -->`` on the line above.
+    ignored_lines: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    #: The file carries tracegraph's own "generated" marker: never a document (see generated.py).
+    generated: bool = False
     #: The sidecar metadata file read with this document (``keps/.../kep.yaml``), if any.
     sidecar: str | None = None
 

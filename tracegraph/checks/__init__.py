@@ -157,7 +157,8 @@ def run_checks(
 
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
-    that document. Template files (see ``is_template_file``) are not checked.
+    that document; ``<!-- tracegraph: ignore-next-line CODE -->`` drops those on the next
+    line. Template files (see ``is_template_file``) are not checked.
     """
     config = config or corpus.config
     context = CheckContext(
@@ -179,7 +180,7 @@ def run_checks(
                 quiet = silenced[hit.path] = _silenced(
                     rule.code, hit.path, corpus, config, configured
                 )
-            if quiet:
+            if quiet or _line_silenced(rule.code, hit.path, hit.line, corpus):
                 continue
             finding = Finding(
                 path=hit.path,
@@ -203,6 +204,14 @@ def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
 
 def _hits(rule: Rule, context: CheckContext) -> Iterator[Hit]:
     yield from rule.check(context)
+
+
+def _line_silenced(code: str, path: str, line: int, corpus: Corpus) -> bool:
+    """Whether ``<!-- tracegraph: ignore-next-line CODE -->`` stands on the line above."""
+    doc = corpus.by_path.get(path)
+    if doc is None or not doc.ignored_lines:
+        return False
+    return any(at == line and _matches(code, codes) for at, codes in doc.ignored_lines)
 
 
 def _silenced(

@@ -69,6 +69,9 @@ class Recogniser:
     #: Text every mention contains (``ADR-`` ...), for a cheap test before the regex; empty
     #: when a type has its own ``id_pattern`` (then the regex always runs).
     mention_literals: tuple[str, ...] = ()
+    #: Folders (POSIX, relative; "" is the whole tree) whose documents have wikilinks: a
+    #: wiki-style notes tree found by the crawl, or ``wikilinks: true`` in config.
+    wiki_folders: tuple[str, ...] = ()
     #: Digits per type an ID is padded to.
     widths: tuple[tuple[str, int], ...] = ()
     #: (type, compiled ``paths`` globs) of types that claim documents by path, in order.
@@ -152,9 +155,25 @@ class Recogniser:
             variants = {self.scoped[i][0].name: self.scoped[i][0] for i in key}
             types = tuple(variants.get(t.name, t) for t in self.types)
             view = self._compile(types, self.status_aliases, self.relations, self.path_claims, ())
-            view = replace(view, widths=self.widths, aliases=self.aliases)
+            view = replace(
+                view, widths=self.widths, aliases=self.aliases, wiki_folders=self.wiki_folders
+            )
             self._views[key] = view
         return view
+
+    def with_wiki_folders(self, folders: tuple[str, ...]) -> Recogniser:
+        """The same recogniser reading ``[[...]]`` as wikilinks in ``folders``."""
+        return replace(self, wiki_folders=folders, _views={})
+
+    def has_wikilinks(self, path: str) -> bool:
+        """Whether the document at ``path`` is read with wikilinks.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config()).with_wiki_folders(("notes",))
+        >>> r.has_wikilinks("notes/a.md"), r.has_wikilinks("notes2/a.md")
+        (True, False)
+        """
+        return any(not f or path.startswith(f + "/") for f in self.wiki_folders)
 
     def canonical(self, type_name: str, number: str | int) -> str:
         """``canonical_id`` with the type's own width."""
