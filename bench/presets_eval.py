@@ -177,8 +177,8 @@ def measure(name: str, root: Path, tracegraph: str, listing: bool) -> None:
         node = nodes.get(path)
         if node is None:
             wrong.append(f"{path}: not a document")
-        elif node["id"] != doc_id:
-            wrong.append(f"{path}: ID {node['id']}, expected {doc_id}")
+        elif node.get("name", node["id"]) != doc_id:  # export v2: "name" is the ID
+            wrong.append(f"{path}: ID {node.get('name', node['id'])}, expected {doc_id}")
         elif node["status"] != status:
             wrong.append(f"{path}: status {node['status']}, expected {status}")
     right = len(expected) - len(wrong)
