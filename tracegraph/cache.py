@@ -44,13 +44,14 @@ from .model import (
     Severity,
 )
 from .safefs import UnsafeState, state_path
+from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".tracegraph/cache"
+CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes.
-FORMAT = 1
+FORMAT = 3
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -121,6 +122,9 @@ def encode(doc: Document) -> Record:
         doc.line_count,
         doc.status_line,
         doc.metadata_lines,
+        doc.ignored_lines,
+        doc.generated,
+        doc.sidecar,
     )
 
 
@@ -148,6 +152,9 @@ def decode(record: Record) -> Document:
         line_count,
         status_line,
         metadata_lines,
+        ignored_lines,
+        generated,
+        sidecar,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -171,12 +178,15 @@ def decode(record: Record) -> Document:
         line_count=line_count,
         status_line=status_line,
         metadata_lines=metadata_lines,
+        ignored_lines=ignored_lines,
+        generated=generated,
+        sidecar=sidecar,
     )
 
 
 # --- the fingerprint ----------------------------------------------------------------------------
 
-_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "parse")
+_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "generated.py", "parse")
 
 
 def _source_digest() -> str:
@@ -195,17 +205,20 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config) -> str:
-    """What a cached record depends on besides the file itself."""
+def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
+    """What a cached record depends on besides the file itself: ``wiki`` are the folders
+    whose ``[[...]]`` are wikilinks (toggling them re-parses)."""
     parts = (
         FORMAT,
         __version__,
         sys.version_info[:2],
         _source_digest(),
         repr(config.types),
+        repr(config.scoped),
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),
+        wiki,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -215,9 +228,20 @@ def fingerprint(config: Config) -> str:
 FileKey = tuple[int, int]  # (size, mtime_ns)
 
 
-def file_key(root: Path, rel: str) -> FileKey | None:
+def fold_keys(document: FileKey | None, sidecar: FileKey | None) -> FileKey | None:
+    """One key for a document and its sidecar: sizes added, the newest mtime (an edit of either
+    file changes it); None when either cannot be keyed."""
+    if document is None or sidecar is None:
+        return None
+    return document[0] + sidecar[0], max(document[1], sidecar[1])
+
+
+def file_key(root: Path, rel: str, sidecar: str | None = None) -> FileKey | None:
     """(size, mtime_ns) of a regular file, not following a final symlink; None otherwise
-    (symbolic links and anything unusual are always read again)."""
+    (symbolic links and anything unusual are always read again). With a ``sidecar`` (the
+    metadata file read with the document), both files' stats are folded into one key."""
+    if sidecar is not None:
+        return fold_keys(file_key(root, rel), file_key(root, sidecar))
     try:
         st = os.lstat(os.path.join(root, rel))
     except (OSError, ValueError):
@@ -230,11 +254,11 @@ def file_key(root: Path, rel: str) -> FileKey | None:
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
         self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
-        self.fingerprint = fingerprint(config)
+        self.fingerprint = fingerprint(config, wiki)
         self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
         self._load()
@@ -351,20 +375,8 @@ def _usable_state(root: Path, name: str, *, create: bool) -> bool:
     if path is None:
         return False
     if create:
-        _write_gitignore(path.parent)
+        make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
     return True
-
-
-def _write_gitignore(folder: Path) -> None:
-    """A ``.gitignore`` of ``*`` in the cache folder, created only where nothing is (never
-    written through a link)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(folder / ".gitignore", flags, 0o644)
-    except OSError:
-        return  # already there (or not writable): the cache works without it
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("# written by tracegraph: the parse cache\n*\n")
 
 
 def _create(db: sqlite3.Connection, print_: str) -> None:
@@ -401,11 +413,14 @@ _TABLES: tuple[tuple[int, tuple[Kinds, ...]], ...] = (
     (11, (_STR, _BOOL, _OPT_STR, _INT)),  # questions
     (12, (_STR, _INT, _INT)),  # problems
     (16, (_STR, _INT)),  # metadata lines
+    (17, (_INT, frozenset({tuple}))),  # ignored lines (the codes checked below)
 )
 _FIELDS: tuple[tuple[int, Kinds], ...] = (
     (0, _STR), (1, _STR), (2, _OPT_STR), (3, _STR), (4, _OPT_STR), (5, _OPT_STR),
-    (14, _INT), (15, _INT),
+    (14, _INT), (15, _INT), (18, _BOOL), (19, _OPT_STR),
 )  # fmt: skip
+#: Fields in a record (``encode``).
+RECORD_FIELDS = 20
 
 
 def valid_record(record: object) -> bool:
@@ -415,10 +430,10 @@ def valid_record(record: object) -> bool:
     >>> doc = Document("a.md", "DOC", None, "A", None, None, (), (), frozenset(), ())
     >>> valid_record(encode(doc))
     True
-    >>> valid_record(("a.md",) * 17)
+    >>> valid_record(("a.md",) * RECORD_FIELDS)
     False
     """
-    if type(record) is not tuple or len(record) != 17:
+    if type(record) is not tuple or len(record) != RECORD_FIELDS:
         return False
     if not all(type(record[i]) in kinds for i, kinds in _FIELDS):
         return False
@@ -436,6 +451,9 @@ def valid_record(record: object) -> bool:
             return False
         transposed = zip(*rows, strict=True)
         if not all(set(map(type, c)) <= k for c, k in zip(transposed, columns, strict=True)):
+            return False
+    for line, codes in record[17]:  # ignored lines: (line, (code, ...))
+        if type(line) is not int or type(codes) is not tuple or not set(map(type, codes)) <= _STR:
             return False
     references = record[9]
     return not references or (
@@ -460,7 +478,7 @@ def _read_failed(doc: Document) -> bool:
 
 RESULTS_FILE = "results.sqlite"
 #: Bump when the stored layout below changes.
-RESULTS_FORMAT = 1
+RESULTS_FORMAT = 2
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
 

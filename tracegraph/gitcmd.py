@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import InputError
+from .procs import die_with_parent, find_program
 
 #: Subcommands that only read; anything else is a programming error.
 READ_ONLY = frozenset(
@@ -128,21 +129,10 @@ def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.Comple
 def find_git(root: Path) -> str:
     """The git executable on an absolute ``PATH`` entry, never one inside ``root`` (a relative
     or empty entry would pick up a ``git`` that the scanned repository ships)."""
-    try:
-        real_root = os.path.realpath(root)
-    except (OSError, ValueError):
-        real_root = str(root)
-    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        if not os.path.isabs(entry):
-            continue
-        candidate = os.path.join(entry, "git")
-        if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
-            continue
-        real = os.path.realpath(candidate)
-        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
-            continue
-        return candidate
-    raise GitError("git was not found on PATH")
+    git = find_program("git", avoid=str(root))
+    if git is None:
+        raise GitError("git was not found on PATH")
+    return git
 
 
 def hardened_environment() -> dict[str, str]:
@@ -241,8 +231,4 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def _die_with_parent() -> Callable[[], None] | None:
     """A pre-exec function that makes the child get SIGKILL when tracegraph dies (Linux)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    from .procs import die_with_parent
-
-    return die_with_parent
+    return die_with_parent if sys.platform.startswith("linux") else None

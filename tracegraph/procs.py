@@ -34,6 +34,26 @@ def _load_prctl() -> Callable[..., int] | None:
 _PRCTL = _load_prctl()
 
 
+def find_program(name: str, avoid: str | None = None) -> str | None:
+    """``name`` on an absolute ``PATH`` entry (a relative or empty entry would run a program the
+    scanned repository ships, in CI where the working folder is the repository), never one
+    inside the folder ``avoid``; None when there is none."""
+    real_avoid = os.path.realpath(avoid) if avoid is not None else None
+    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not os.path.isabs(entry):
+            continue
+        candidate = os.path.join(entry, name)
+        if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
+            continue
+        real = os.path.realpath(candidate)
+        if real_avoid is not None and (
+            real == real_avoid or real.startswith(real_avoid.rstrip(os.sep) + os.sep)
+        ):
+            continue
+        return candidate
+    return None
+
+
 def die_with_parent() -> None:
     """Have the kernel SIGKILL this process when its parent dies (Linux; nothing elsewhere)."""
     if _PRCTL is not None:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from ..config import Config
+from ..config import Config, TypeSpec
 from ..crawl import read_document
 from ..errors import ConfigError
 from ..parse.slugs import github_slug
@@ -124,32 +124,57 @@ def section_present(section: Section, headings: set[tuple[str, ...]], metadata: 
     return False
 
 
-def load_templates(config: Config, root: Path) -> dict[str, Template]:
-    """The template of each configured type: its ``template:`` file, else the packaged default
-    (PRD, RFC, ADR, TDD); types with neither have none.
+#: A ``template:`` that names a template shipped in the package (the presets use them).
+PACKAGED = "tracegraph:"
 
-    A configured template is read like a document (inside the root, a regular file within
-    ``limits.max_file_bytes``, no symbolic link out); anything else is a ConfigError.
-    """
-    out: dict[str, Template] = {}
-    for spec in config.types:
-        if spec.template:
-            rel = template_file(config, root, spec.name, spec.template)
-            data = read_document(root, rel, config.limits.max_file_bytes)
-            try:
-                if data.data is None:
-                    raise ValueError(data.error)
-                text = data.data.decode("utf-8")
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ConfigError(
-                    f"{_setting(config, spec.name)}: cannot read {spec.template}: {exc}"
-                ) from None
-            out[spec.name] = parse_template(text, spec.template)
-            continue
-        default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
-        if default.is_file():
-            out[spec.name] = parse_template(default.read_text(encoding="utf-8"), default.name)
-    return out
+
+def template_key(spec: TypeSpec) -> str:
+    """What a type's template is looked up by: its ``template:`` setting, else its name (the
+    packaged default); the scoped settings of a type may name another template."""
+    return f"file:{spec.template}" if spec.template else f"type:{spec.name}"
+
+
+def load_templates(config: Config, root: Path) -> dict[str, Template]:
+    """The template of each configured type (by ``template_key``): its ``template:`` file
+    (``tracegraph:NAME.md`` for one shipped in the package), else the packaged default (PRD,
+    RFC, ADR, TDD); types with neither have none."""
+    found: dict[str, Template] = {}
+    for spec in config.types + config.scoped:
+        key = template_key(spec)
+        if key not in found:
+            template = _load_template(config, root, spec)
+            if template is not None:
+                found[key] = template
+    return found
+
+
+def _load_template(config: Config, root: Path, spec: TypeSpec) -> Template | None:
+    """One type's template, or None."""
+    if spec.template and spec.template.startswith(PACKAGED):
+        name = spec.template[len(PACKAGED) :]
+        packaged = resources.files("tracegraph") / "templates" / name
+        if not packaged.is_file():
+            where = config.source or "config"
+            raise ConfigError(f"{where}: types.{spec.name}.template: no packaged template {name}")
+        return parse_template(packaged.read_text(encoding="utf-8"), name)
+    if spec.template:
+        # Read like a document: inside the root, a regular file within limits.max_file_bytes,
+        # no symbolic link out; anything else is a ConfigError.
+        rel = template_file(config, root, spec.name, spec.template)
+        data = read_document(root, rel, config.limits.max_file_bytes)
+        try:
+            if data.data is None:
+                raise ValueError(data.error)
+            text = data.data.decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"{_setting(config, spec.name)}: cannot read {spec.template}: {exc}"
+            ) from None
+        return parse_template(text, spec.template)
+    default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
+    if default.is_file():
+        return parse_template(default.read_text(encoding="utf-8"), default.name)
+    return None
 
 
 def template_file(config: Config, root: Path, type_name: str, template: str) -> str:

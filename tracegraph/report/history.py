@@ -25,10 +25,11 @@ from typing import Any
 from ..errors import TracegraphError
 from ..gitcmd import GitError, run_git
 from ..safefs import UnsafeState, reason, state_path
+from ..state import STATE_DIR, make_state_dir
 from .model import Figures, HealthReport, PastFinding, PreviousRun, TrendPoint
 
 SCHEMA_VERSION = 2
-DEFAULT_HISTORY = ".tracegraph/history.db"
+DEFAULT_HISTORY = f"{STATE_DIR}/history.db"
 
 SCHEMA_V2 = """
 CREATE TABLE runs (
@@ -276,8 +277,7 @@ def open_history(path: Path, *, inside: Path | None = None) -> Iterator[History]
             ) from None
         except OSError as exc:
             raise HistoryError(f"{path}: cannot create the history folder: {reason(exc)}") from None
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    make_state_dir(path.parent)
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
     except sqlite3.Error as exc:
