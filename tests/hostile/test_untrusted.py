@@ -536,3 +536,18 @@ def test_graphml_stays_well_formed_xml(tmp_path: Path) -> None:
     ids = {node.get("id") for node in nodes}
     assert {edge.get("source") for edge in edges} <= ids  # edges still meet their nodes
     assert "docs/lf\\x0aname.md" in ids
+
+
+def test_a_planted_link_at_the_output_path_is_replaced_not_written_through(
+    tmp_path: Path,
+) -> None:
+    """``report . -o report.md`` in CI, where the repository put ``report.md`` -> a FIFO or a
+    terminal outside: the link is replaced by the report (writing through would block)."""
+    outside = make_outside(tmp_path / "outside")
+    os.mkfifo(outside.base / "pipe")
+    root = make_tree(tmp_path / "repo", DOCS)
+    (root / "report.md").symlink_to(outside.base / "pipe")
+    run = run_untrusted(root, "report", ".", "--no-history", "-o", "report.md", outside=outside)
+    assert_safe(run)
+    assert not (root / "report.md").is_symlink()
+    assert "Docs health" in (root / "report.md").read_text()
