@@ -654,12 +654,24 @@ def find_config_file(root: Path) -> Path | None:
     return None
 
 
+def _explicit_file(root: Path, explicit: Path) -> Path:
+    """The real file behind ``--config``: the operator's choice, so a symbolic link is followed,
+    unless the path lies in the scanned tree, whose links must stay inside it."""
+    top, given = os.path.abspath(root), os.path.abspath(explicit)
+    if os.path.commonpath([top, given]) != top:
+        return Path(os.path.realpath(explicit))
+    real = inside_root(root, os.path.relpath(given, top))
+    if real is None:
+        raise ConfigError(f"{explicit}: resolves outside the repository root; not read")
+    return real
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     """The configuration for ``root``: the explicit file, the one found at the root, or defaults."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
-        return load_config_file(explicit)
+        return load_config_file(_explicit_file(root, explicit), str(explicit))
     found = find_config_file(root)
     if found is None:
         return default_config()

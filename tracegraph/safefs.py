@@ -60,6 +60,8 @@ def read_limited(path: Path, max_bytes: int, limit_name: str) -> tuple[bytes, in
     try:
         fd = os.open(path, flags)
     except (OSError, ValueError) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.ELOOP and os.path.islink(path):
+            raise Unreadable("a symbolic link; not followed") from None
         raise Unreadable(f"cannot read file: {reason(exc)}") from None
     try:
         st = os.fstat(fd)

@@ -237,14 +237,18 @@ def test_a_template_inside_the_config_folder_is_read(tmp_path: Path) -> None:
     assert "Rollout" in run.stdout
 
 
-@pytest.mark.parametrize("name", ["tracegraph.yaml", "pyproject.toml"])
+@pytest.mark.parametrize("name", ["tracegraph.yaml", "pyproject.toml", "--config"])
 def test_a_config_file_linking_out_of_the_root_is_not_read(tmp_path: Path, name: str) -> None:
+    """Found at the root, or named with ``--config`` but lying in the scanned tree."""
     outside = make_outside(tmp_path / "outside")
     root = make_tree(tmp_path / "repo", DOCS)
-    (root / name).symlink_to(outside.file)
-    run = run_untrusted(root, "scan", ".", outside=outside)
+    link = "conf/tg.yaml" if name == "--config" else name
+    (root / link).parent.mkdir(exist_ok=True)
+    (root / link).symlink_to(outside.file)
+    args = ["scan", ".", "--config", link] if name == "--config" else ["scan", "."]
+    run = run_untrusted(root, *args, outside=outside)
     assert_safe(run, codes=(2,))
-    assert f"{name}: resolves outside the repository root" in run.stderr
+    assert f"{link}: resolves outside the repository root" in run.stderr
 
 
 STATE_LINKS = {

@@ -132,11 +132,21 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     # Warnings (git refusing the repository, say) always reach stderr, as one line each.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _OneLine("tracegraph: %(message)s" if verbose else "tracegraph: warning: %(message)s")
+    )
     logging.basicConfig(
         level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
-        format="tracegraph: %(message)s" if verbose else "tracegraph: warning: %(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
     )
+
+
+class _OneLine(logging.Formatter):
+    """Log lines may quote names from the repository: control characters escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return neutralise(super().format(record))
 
 
 def use_color(stream: Any = None) -> bool:
