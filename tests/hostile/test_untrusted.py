@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from tests.fixtures.hostile.make_hostile import HostileCorpus
 from tests.gitrepo import GIT_ENV, git, init_repo
 from tests.helpers import make_tree, remove_tree
 from tests.untrusted import Outside, assert_safe, hostile_command, make_outside, run_untrusted
@@ -555,3 +556,24 @@ def test_a_planted_link_at_the_output_path_is_replaced_not_written_through(
     assert_safe(run)
     assert not (root / "report.md").is_symlink()
     assert "Docs health" in (root / "report.md").read_text()
+
+
+HOSTILE_CORPUS_COMMANDS = {
+    "scan": ["scan", "."],
+    "check": ["check", ".", "--format", "sarif"],
+    "report": ["report", ".", "--no-history", "--format", "json"],
+    "export": ["export", ".", "--format", "graphml"],
+    "impact": ["impact", "links.md"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CORPUS_COMMANDS))
+def test_the_hostile_corpus_within_the_limits(hostile: HostileCorpus, name: str) -> None:
+    """The whole hostile corpus (50 MB file, FIFO, symlink loops, deep nesting...) in a real
+    process: 20 s, 2 GiB, nothing outside touched, nothing left running."""
+    base = hostile.outside  # the corpus's links and symlinks aim at these very sentinels
+    folder = base / "secret-dir"
+    outside = Outside(base, base / "sentinel.md", folder, folder / "inner.md", base / "MARKER")
+    outside.age()
+    run = run_untrusted(hostile.root, *HOSTILE_CORPUS_COMMANDS[name], outside=outside)
+    assert_safe(run)
