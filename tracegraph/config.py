@@ -18,8 +18,11 @@ import yaml
 
 from .errors import ConfigError
 from .model import Relation, Severity
+from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
+#: A config file (or pyproject.toml) larger than this is not read.
+MAX_CONFIG_BYTES = 1_000_000
 
 #: Front-matter keys that declare a relation (DESIGN.md section 5); types may add their own.
 DEFAULT_RELATION_KEYS: Mapping[str, Relation] = {
@@ -422,28 +425,34 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
 def load_config_file(path: Path, display: str | None = None) -> Config:
     """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml)."""
     source = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    text = read_config_text(path, source)
     if path.name == "pyproject.toml":
         try:
             data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: invalid TOML: {exc}") from None
         return config_from_mapping(data, source)
+    # The same alias guard as front matter: a bomb is rejected before anything walks it.
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+        node, data = load_limited(text, Limits().max_yaml_aliases, "config file")
+        lines = _key_lines(node) if node is not None else {}
+    except YamlProblem as exc:
+        raise ConfigError(f"{source}:{exc.line + 1}: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
-    lines = _key_lines(node) if node is not None else {}
     return config_from_mapping(data, source, lines)
+
+
+def read_config_text(path: Path, source: str) -> str:
+    """A config file's text, at most ``MAX_CONFIG_BYTES`` (a real one is a few KB)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{source}: config file is over {MAX_CONFIG_BYTES:,} bytes; not read")
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read config: {exc}") from None
 
 
 def find_config_file(root: Path) -> Path | None:
@@ -455,8 +464,8 @@ def find_config_file(root: Path) -> Path | None:
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = tomllib.loads(read_config_text(pyproject, pyproject.name))
+        except (ConfigError, tomllib.TOMLDecodeError):
             return None
         if "tracegraph" in data.get("tool", {}):
             return pyproject
