@@ -7,6 +7,7 @@ needs no code. Every error names the file, the key and, where known, the line.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -112,6 +113,19 @@ class RenderConfig:
     sfdp_above: int = 400
 
 
+#: Hard ceilings. A config file inside the scanned repository (the repository is untrusted in
+#: CI) cannot set a limit above these; only a ``--config`` file outside it can. The file limits
+#: are their defaults: the largest a worst-case file parses within 2 GiB and a few seconds.
+CEILINGS: Mapping[str, int] = {
+    "limits.max_file_bytes": 10_000_000,
+    "limits.max_front_matter_bytes": 1_000_000,
+    "limits.max_yaml_aliases": 1_000,
+    "limits.max_references_per_file": 200_000,
+    "render.max_nodes": 5_000,
+    "render.sfdp_above": 500,
+}
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
@@ -193,9 +207,10 @@ Checker = Callable[[Any, str], Any]
 class _Ctx:
     """Where a value came from, for error messages: file and key -> line."""
 
-    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+    def __init__(self, source: str, lines: Mapping[str, int], ceilings: bool = True) -> None:
         self.source = source
         self.lines = lines
+        self.ceilings = ceilings
 
     def fail(self, key: str, message: str) -> ConfigError:
         line = self.lines.get(key)
@@ -322,11 +337,25 @@ RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "per_path_ignores": _path_ignores,
     "strict_anchor_case": _bool,
 }
+
+
+def _limit(ctx: _Ctx, key: str, value: Any) -> int:
+    number = _int(ctx, key, value)
+    ceiling = CEILINGS[key]
+    if ctx.ceilings and number > ceiling:
+        raise ctx.fail(
+            key,
+            f"{number} is above the hard ceiling {ceiling} (a config file inside the scanned "
+            "repository cannot raise it; pass --config FILE from outside the repository)",
+        )
+    return number
+
+
 LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
-    f.name: _int for f in fields(Limits)
+    f.name: _limit for f in fields(Limits)
 }
 RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
-    f.name: _int for f in fields(RenderConfig)
+    f.name: _limit for f in fields(RenderConfig)
 }
 
 
@@ -376,9 +405,14 @@ TOP_FIELDS = (
 )
 
 
-def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None = None) -> Config:
-    """Validate a parsed config mapping and build a Config (errors name ``source`` and key)."""
-    ctx = _Ctx(source, lines or {})
+def config_from_mapping(
+    data: Any, source: str, lines: Mapping[str, int] | None = None, *, ceilings: bool = True
+) -> Config:
+    """Validate a parsed config mapping and build a Config (errors name ``source`` and key).
+
+    With ``ceilings`` (a file inside the scanned repository), limits above ``CEILINGS`` are
+    errors."""
+    ctx = _Ctx(source, lines or {}, ceilings)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -422,8 +456,9 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     return out
 
 
-def load_config_file(path: Path, display: str | None = None) -> Config:
-    """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml)."""
+def load_config_file(path: Path, display: str | None = None, *, ceilings: bool = True) -> Config:
+    """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml);
+    ``ceilings``: the file is the scanned repository's, so ``CEILINGS`` apply."""
     source = display or str(path)
     text = read_config_text(path, source)
     if path.name == "pyproject.toml":
@@ -431,7 +466,7 @@ def load_config_file(path: Path, display: str | None = None) -> Config:
             data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-        return config_from_mapping(data, source)
+        return config_from_mapping(data, source, ceilings=ceilings)
     # The same alias guard as front matter: a bomb is rejected before anything walks it.
     try:
         node, data = load_limited(text, Limits().max_yaml_aliases, "config file")
@@ -440,7 +475,7 @@ def load_config_file(path: Path, display: str | None = None) -> Config:
         raise ConfigError(f"{source}:{exc.line + 1}: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
-    return config_from_mapping(data, source, lines)
+    return config_from_mapping(data, source, lines, ceilings=ceilings)
 
 
 def read_config_text(path: Path, source: str) -> str:
@@ -473,15 +508,25 @@ def find_config_file(root: Path) -> Path | None:
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The configuration for ``root``: the explicit file, the one found at the root, or defaults."""
+    """The configuration for ``root``: the explicit file, the one found at the root, or defaults.
+
+    Only an explicit file outside ``root`` may raise limits past ``CEILINGS``: whoever runs the
+    command chose it, while anything inside the root comes with the repository."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
-        return load_config_file(explicit)
+        return load_config_file(explicit, ceilings=_is_within(explicit, root))
     found = find_config_file(root)
     if found is None:
         return default_config()
     return load_config_file(found, found.name)
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    """Whether ``path`` is ``root`` or below it, as written or with symlinks resolved."""
+    paths = (Path(os.path.abspath(path)), path.resolve())
+    roots = (Path(os.path.abspath(root)), root.resolve())
+    return any(p.is_relative_to(r) for p in paths for r in roots)
 
 
 def normalise_status_word(text: str) -> str:
@@ -523,6 +568,8 @@ rules:
   per_path_ignores: {} # e.g. {"docs/legacy/**": [TG402, TG403]}
   strict_anchor_case: false
 
+# Bounds for untrusted input. A config inside the repository can lower them, not raise them
+# past the hard ceilings listed in README "Safety" (the file sizes are at their ceilings).
 limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000

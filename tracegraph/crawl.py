@@ -238,7 +238,13 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
                 st.st_mtime_ns,
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+            # Sized by the file, not the limit: read(limit) allocates the whole limit up front.
+            data = handle.read(min(max_bytes, st.st_size) + 1)
+            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
+                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except OSError as exc:
         return FileData(rel, None, f"cannot read file: {_reason(exc)}")
     finally:
