@@ -19,11 +19,16 @@ import yaml
 
 from .errors import ConfigError
 from .model import Relation, Severity
+from .patterns import Pattern, PatternError, alternation, check_pattern, glob_pattern
 from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
 #: A config file (or pyproject.toml) larger than this is not read.
 MAX_CONFIG_BYTES = 1_000_000
+#: Document types (built-in ones included) and title patterns per type: every document's
+#: title is tried against each pattern, so their number multiplies the work.
+MAX_TYPES = 100
+MAX_PATTERNS_PER_TYPE = 20
 
 #: Front-matter keys that declare a relation (DESIGN.md section 5); types may add their own.
 DEFAULT_RELATION_KEYS: Mapping[str, Relation] = {
@@ -194,6 +199,14 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
 )
 
 
+def mention_pattern(types: tuple[TypeSpec, ...]) -> tuple[Pattern, tuple[int, ...]]:
+    """The one pattern that finds every type's IDs in prose, and the group of each type (in
+    ``types`` order). A configured ``id_pattern`` makes it an RE2 pattern (linear time);
+    raises PatternError when the patterns together are too large."""
+    configured = any(t.id_pattern for t in types)
+    return alternation([t.mention_regex for t in types], configured=configured)
+
+
 def default_config() -> Config:
     """The configuration used when a repository has no config file."""
     return Config(types=DEFAULT_TYPES)
@@ -252,20 +265,30 @@ def _strs(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _globs(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    items = _strs(ctx, key, value)
+    for item in items:
+        try:
+            glob_pattern(item.strip("/") + "/**")
+        except PatternError as exc:
+            raise ctx.fail(key, f"invalid glob {item[:80]!r}: {exc}") from None
+    return items
+
+
 def _regexes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     items = _strs(ctx, key, value)
+    if len(items) > MAX_PATTERNS_PER_TYPE:
+        raise ctx.fail(key, f"at most {MAX_PATTERNS_PER_TYPE} patterns")
     for item in items:
         _regex(ctx, key, item)
     return items
 
 
 def _regex(ctx: _Ctx, key: str, value: Any) -> str:
-    text = _str(ctx, key, value)
     try:
-        re.compile(text)
-    except re.error as exc:
-        raise ctx.fail(key, f"invalid regular expression: {exc}") from None
-    return text
+        return check_pattern(_str(ctx, key, value))
+    except PatternError as exc:
+        raise ctx.fail(key, f"invalid regular expression {value!r}: {exc}") from None
 
 
 def _type_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
@@ -310,6 +333,7 @@ def _severity_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Severity]:
 def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise ctx.fail(key, "expected a mapping of path glob -> list of rule codes")
+    _globs(ctx, key, [str(k) for k in value])
     return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
 
 
@@ -388,9 +412,16 @@ def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
         parsed = _section(ctx, f"types.{name}", settings, TYPE_FIELDS)
         base = specs.get(upper, TypeSpec(name=upper))
         specs[upper] = replace(base, **parsed)
+    if len(specs) > MAX_TYPES:
+        raise ctx.fail("types", f"at most {MAX_TYPES} types")
     order = [spec.name for spec in DEFAULT_TYPES]
     order += sorted(n for n in specs if n not in order)
-    return tuple(specs[n] for n in order)
+    types = tuple(specs[n] for n in order)
+    try:
+        mention_pattern(types)
+    except PatternError as exc:
+        raise ctx.fail("types", f"the id_patterns together cannot be compiled: {exc}") from None
+    return types
 
 
 TOP_FIELDS = (
@@ -423,9 +454,9 @@ def config_from_mapping(
     config = default_config()
     kwargs: dict[str, Any] = {"source": source}
     if "include" in data:
-        kwargs["include"] = _strs(ctx, "include", data["include"])
+        kwargs["include"] = _globs(ctx, "include", data["include"])
     if "exclude" in data:
-        kwargs["exclude"] = _strs(ctx, "exclude", data["exclude"])
+        kwargs["exclude"] = _globs(ctx, "exclude", data["exclude"])
     if "types" in data:
         kwargs["types"] = _types(ctx, data["types"])
     if "relations" in data:

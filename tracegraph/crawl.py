@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .config import Config
 from .errors import InputError
+from .patterns import glob_pattern
 
 SKIP_DIRS = frozenset(
     {
@@ -155,37 +154,13 @@ def _dirs_of(files: list[str]) -> frozenset[str]:
     return frozenset(dirs)
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a glob with ``**`` (any folders, possibly none) into a regex."""
-    parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(parts) + r"\Z")
-
-
 def matches_glob(path: str, pattern: str) -> bool:
     """Whether a relative POSIX path matches a glob; ``**`` spans folders and a pattern that
     names a folder covers everything below it."""
     pattern = pattern.strip("/")
-    if _glob_regex(pattern).match(path):
+    if glob_pattern(pattern).match(path):
         return True
-    return _glob_regex(pattern + "/**").match(path) is not None
+    return glob_pattern(pattern + "/**").match(path) is not None
 
 
 def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
-from ..config import Config, TypeSpec, normalise_status_word
+from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
+from ..patterns import Match, Pattern, compile_pattern
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -59,9 +61,10 @@ class Recogniser:
     types: tuple[TypeSpec, ...]
     type_names: frozenset[str]
     file_patterns: tuple[tuple[str, re.Pattern[str]], ...]
-    title_patterns: tuple[tuple[str, re.Pattern[str]], ...]
-    mention: re.Pattern[str] | None
-    mention_groups: tuple[str, ...]
+    title_patterns: tuple[tuple[str, Pattern], ...]
+    mention: Pattern | None
+    #: (number of the group that wraps a type's pattern in ``mention``, type name)
+    mention_groups: tuple[tuple[int, str], ...]
     folders: dict[str, str]
     status_aliases: dict[str, str]
     relations: dict[str, Relation]
@@ -77,12 +80,17 @@ class Recogniser:
             (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
             for t in config.types
         )
+        # Title patterns come from the config (the defaults too): RE2, linear time.
         titles = tuple(
-            (t.name, re.compile(p, re.I)) for t in config.types for p in t.title_patterns
+            (t.name, compile_pattern(p, ignore_case=True))
+            for t in config.types
+            for p in t.title_patterns
         )
-        groups = tuple(t.name for t in config.types)
-        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(config.types))
-        mention = re.compile(alternation) if alternation else None
+        mention: Pattern | None = None
+        groups: tuple[tuple[int, str], ...] = ()
+        if config.types:
+            mention, numbers = mention_pattern(config.types)
+            groups = tuple(zip(numbers, (t.name for t in config.types), strict=True))
         folders = {f.lower(): t.name for t in config.types for f in t.folders}
         return cls(
             types=config.types,
@@ -134,18 +142,20 @@ class Recogniser:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
         if self.mention is None:
             return []
-        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern.
-        matches: Iterable[re.Match[str]] = (
-            matches_at(self.mention, text, self.mention_literals)
+        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern
+        # (then ``mention`` is an RE2 pattern and runs over the whole text in linear time).
+        matches: Iterable[Match] = (
+            matches_at(cast("re.Pattern[str]", self.mention), text, self.mention_literals)
             if self.mention_literals
             else self.mention.finditer(text)
         )
         out: list[tuple[int, str]] = []
         for match in matches:
-            group = match.lastgroup
-            if group is None:
+            type_name = next(
+                (name for number, name in self.mention_groups if match.start(number) >= 0), None
+            )
+            if type_name is None:
                 continue
-            type_name = self.mention_groups[int(group[1:])]
             digits = _DIGITS.findall(match.group(0))
             if digits:
                 out.append((match.start(), canonical_id(type_name, digits[-1])))
