@@ -19,7 +19,7 @@ import yaml
 
 from .errors import ConfigError
 from .model import Relation, Severity
-from .patterns import Pattern, PatternError, alternation, check_pattern, glob_pattern
+from .patterns import Pattern, PatternError, alternation, check_pattern, glob_regex
 from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
@@ -77,6 +77,43 @@ class TypeSpec:
     max_age_days: int | None = None
     needs: tuple[str, ...] = ()
     relations: Mapping[str, Relation] = field(default_factory=dict)
+    # How a convention lays its documents out (the presets use these; see README "Presets").
+    #: Globs of documents that are of this type whatever else they say (first clue of all).
+    paths: tuple[str, ...] = ()
+    #: Regex searched in the path of a document of this type: group 1 is its number.
+    path_number: str = ""
+    #: Digits an ID's number is padded to (``ADR-0007``); 0 keeps it as written (``EIP-20``).
+    id_width: int = 4
+    #: A metadata file beside each document of this type (``kep.yaml``), read as front matter.
+    sidecar: str | None = None
+    #: The metadata field that holds the status (Ember RFCs: ``stage``).
+    status_field: str = "status"
+    #: Regex whose group 1 is the status within the field's text (the rest is kept as written).
+    status_pattern: str = ""
+    #: The status of a document of this type that states none (a merged Rust RFC: accepted).
+    default_status: str | None = None
+    #: Statuses that are neither stages of the lifecycle nor ended (an EIP that ``moved``).
+    other_statuses: tuple[str, ...] = ()
+    #: Extra field-line keys read under the title (``* Review Manager: ...``).
+    field_lines: tuple[str, ...] = ()
+    #: Regex that splits one relation value into several (``requires: 161, 684``).
+    list_separator: str = ""
+    #: What TG402 reports as unfilled: ``brackets`` (``[Date]``) and ``words`` (TBD, TODO).
+    placeholders: tuple[str, ...] = ("brackets", "words")
+    #: Whether TG103 reports a prose mention of an ID no document has; false where a mention
+    #: may name a proposal that was never merged ("RFC 3098", an open pull request).
+    unknown_mentions: bool = True
+    #: Whether links in the text take a relation from a lead phrase ("Requires ...") or a
+    #: heading; false where only metadata declares relations (an EIP's ``requires:``).
+    prose_relations: bool = True
+    #: Where the title comes from: ``heading`` (front-matter ``title``, else the first
+    #: heading) or ``path`` (the file name after its number: Rust RFCs have no title heading).
+    title_from: str = "heading"
+    #: Other prefixes that name this type's IDs (``ERC-20`` is ``EIP-20``).
+    id_aliases: tuple[str, ...] = ()
+    #: The relations through which this type's documents cite others for TG301 (empty: every
+    #: one). Proposals cite ended ones for history; only what they rest on counts there.
+    cites: tuple[Relation, ...] = ()
 
     @property
     def mention_regex(self) -> str:
@@ -86,7 +123,7 @@ class TypeSpec:
     @property
     def statuses(self) -> tuple[str, ...]:
         """Every status this type allows, lifecycle order first."""
-        return self.lifecycle + self.terminal
+        return self.lifecycle + self.terminal + self.other_statuses
 
 
 @dataclass(frozen=True)
@@ -132,6 +169,13 @@ CEILINGS: Mapping[str, int] = {
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """Health report settings: the Markdown report's character limit (0: none)."""
+
+    markdown_limit: int = 60_000
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -143,7 +187,22 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
+    #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
+    wikilinks: bool | None = None
     source: str | None = None
+    #: ``auto`` (detect presets from the tree), ``off``, or the names of the presets to detect.
+    presets: tuple[str, ...] = ("auto",)
+    #: Presets applied to this tree: (name, folder) pairs, folder "" for the root.
+    applied_presets: tuple[tuple[str, str], ...] = ()
+    #: What the config file set explicitly ("TYPE.field", "status_aliases.key", ...): a preset
+    #: fills in everything else.
+    explicit: frozenset[str] = frozenset()
+    #: Settings of a type that hold only for the documents their ``paths`` match: a preset's,
+    #: in its own folder, when the type also exists outside it (Rust RFCs in ``text/`` beside
+    #: a team's ``docs/rfcs/``; MADR and Nygard logs in one monorepo).
+    scoped: tuple[TypeSpec, ...] = ()
 
     def type_spec(self, name: str) -> TypeSpec | None:
         """The spec of a type by name (case-insensitive), or None (DOC has none)."""
@@ -152,6 +211,15 @@ class Config:
             if spec.name == upper:
                 return spec
         return None
+
+    def spec_for(self, name: str, path: str) -> TypeSpec | None:
+        """The settings of type ``name`` for the document at ``path``: the scoped ones whose
+        ``paths`` match it, else the type's own (None for DOC)."""
+        upper = name.upper()
+        for spec in self.scoped:
+            if spec.name == upper and any(glob_regex(g).match(path) for g in spec.paths):
+                return spec
+        return self.type_spec(upper)
 
     def relation_keys(self, type_name: str) -> Mapping[str, Relation]:
         """Front-matter relation keys for one type: global keys plus the type's own."""
@@ -269,7 +337,7 @@ def _globs(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     items = _strs(ctx, key, value)
     for item in items:
         try:
-            glob_pattern(item.strip("/") + "/**")
+            glob_regex(item.strip("/") + "/**")
         except PatternError as exc:
             raise ctx.fail(key, f"invalid glob {item[:80]!r}: {exc}") from None
     return items
@@ -291,12 +359,37 @@ def _regex(ctx: _Ctx, key: str, value: Any) -> str:
         raise ctx.fail(key, f"invalid regular expression {value!r}: {exc}") from None
 
 
+def _placeholder_kinds(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    kinds = _strs(ctx, key, value)
+    if any(k not in ("brackets", "words") for k in kinds):
+        raise ctx.fail(key, "expected a list of: brackets, words")
+    return kinds
+
+
+def _title_from(ctx: _Ctx, key: str, value: Any) -> str:
+    if value not in ("heading", "path"):
+        raise ctx.fail(key, "expected heading or path")
+    return str(value)
+
+
+def _opt_status(ctx: _Ctx, key: str, value: Any) -> str | None:
+    return None if value is None else normalise_status_word(_str(ctx, key, value))
+
+
 def _type_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(v.upper() for v in _strs(ctx, key, value))
 
 
 def _statuses(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(normalise_status_word(v) for v in _strs(ctx, key, value))
+
+
+def _relation_list(ctx: _Ctx, key: str, value: Any) -> tuple[Relation, ...]:
+    allowed = sorted(r.value for r in Relation)
+    names = _strs(ctx, key, value)
+    if any(v not in allowed for v in names):
+        raise ctx.fail(key, f"expected a list of: {', '.join(allowed)}")
+    return tuple(Relation(v) for v in names)
 
 
 def _relation_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Relation]:
@@ -337,6 +430,29 @@ def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]
     return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
 
 
+def _auto_bool(ctx: _Ctx, key: str, value: Any) -> bool | None:
+    if value == "auto":
+        return None
+    if not isinstance(value, bool):
+        raise ctx.fail(key, "expected true, false or auto")
+    return value
+
+
+def _field_keys(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    return tuple(re.sub(r"[\s-]+", "_", v.strip().lower()) for v in _strs(ctx, key, value))
+
+
+def _preset_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    if value is False or value in ("off", "none"):
+        return ("off",)
+    if value == "auto" or value is True:
+        return ("auto",)
+    names = tuple(v.lower() for v in _strs(ctx, key, value))
+    if not names:
+        return ("off",)
+    return names
+
+
 def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(c.upper() for c in _strs(ctx, key, value))
 
@@ -353,6 +469,22 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "max_age_days": _opt_int,
     "needs": _type_names,
     "relations": _relation_map,
+    "paths": _globs,
+    "path_number": _regex,
+    "id_width": _int,
+    "sidecar": _opt_str,
+    "status_field": _str,
+    "status_pattern": _regex,
+    "default_status": _opt_status,
+    "other_statuses": _statuses,
+    "field_lines": _field_keys,
+    "list_separator": _regex,
+    "placeholders": _placeholder_kinds,
+    "unknown_mentions": _bool,
+    "prose_relations": _bool,
+    "title_from": _title_from,
+    "id_aliases": _type_names,
+    "cites": _relation_list,
 }
 RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "select": _codes,
@@ -381,6 +513,9 @@ LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _limit for f in fields(RenderConfig)
 }
+REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    f.name: _int for f in fields(ReportConfig)
+}
 
 
 def _section(
@@ -399,7 +534,7 @@ def _section(
     return out
 
 
-def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
+def _types(ctx: _Ctx, value: Any, explicit: set[str]) -> tuple[TypeSpec, ...]:
     if not isinstance(value, dict):
         raise ctx.fail("types", "expected a mapping of type name -> settings")
     specs = {spec.name: spec for spec in DEFAULT_TYPES}
@@ -412,16 +547,22 @@ def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
         parsed = _section(ctx, f"types.{name}", settings, TYPE_FIELDS)
         base = specs.get(upper, TypeSpec(name=upper))
         specs[upper] = replace(base, **parsed)
+        explicit.update(f"{upper}.{k}" for k in parsed)
     if len(specs) > MAX_TYPES:
         raise ctx.fail("types", f"at most {MAX_TYPES} types")
-    order = [spec.name for spec in DEFAULT_TYPES]
-    order += sorted(n for n in specs if n not in order)
-    types = tuple(specs[n] for n in order)
+    types = ordered_types(specs)
     try:
         mention_pattern(types)
     except PatternError as exc:
         raise ctx.fail("types", f"the id_patterns together cannot be compiled: {exc}") from None
     return types
+
+
+def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
+    """Built-in types first, in their order, then the others by name."""
+    order = [spec.name for spec in DEFAULT_TYPES if spec.name in specs]
+    order += sorted(n for n in specs if n not in order)
+    return tuple(specs[n] for n in order)
 
 
 TOP_FIELDS = (
@@ -433,6 +574,9 @@ TOP_FIELDS = (
     "rules",
     "limits",
     "render",
+    "report",
+    "wikilinks",
+    "presets",
 )
 
 
@@ -453,26 +597,34 @@ def config_from_mapping(
             raise ctx.fail(str(key), f"unknown key (allowed: {', '.join(TOP_FIELDS)})")
     config = default_config()
     kwargs: dict[str, Any] = {"source": source}
+    explicit: set[str] = set()
+    if "presets" in data:
+        kwargs["presets"] = _preset_names(ctx, "presets", data["presets"])
     if "include" in data:
         kwargs["include"] = _globs(ctx, "include", data["include"])
     if "exclude" in data:
         kwargs["exclude"] = _globs(ctx, "exclude", data["exclude"])
     if "types" in data:
-        kwargs["types"] = _types(ctx, data["types"])
+        kwargs["types"] = _types(ctx, data["types"], explicit)
     if "relations" in data:
-        kwargs["relations"] = {
-            **config.relations,
-            **_relation_map(ctx, "relations", data["relations"]),
-        }
+        extra_relations = _relation_map(ctx, "relations", data["relations"])
+        kwargs["relations"] = {**config.relations, **extra_relations}
+        explicit.update(f"relations.{k}" for k in extra_relations)
     if "status_aliases" in data:
         extra = _str_map(ctx, "status_aliases", data["status_aliases"])
         kwargs["status_aliases"] = {**config.status_aliases, **extra}
+        explicit.update(f"status_aliases.{k}" for k in extra)
     if "rules" in data:
         kwargs["rules"] = RulesConfig(**_section(ctx, "rules", data["rules"], RULES_FIELDS))
     if "limits" in data:
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "report" in data:
+        kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
+    if "wikilinks" in data:
+        kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
+    kwargs["explicit"] = frozenset(explicit)
     return replace(config, **kwargs)
 
 
@@ -569,6 +721,11 @@ STARTER_CONFIG = """\
 # tracegraph configuration. Every key is optional; the values shown are the defaults.
 # Docs: README.md "Configuration".
 
+# Conventions recognised from the tree's layout (KEP, EIP, swift-evolution, Rust and Ember
+# RFCs, MADR, log4brains, Nygard): auto, off, or a list such as [kep, madr]. See README.md
+# "Presets"; `tracegraph init --preset NAME` writes one out as explicit config.
+presets: auto
+
 # Which Markdown files are documents (globs relative to this folder).
 include: ["**/*.md", "**/*.markdown"]
 exclude: []            # e.g. ["vendor/**", "CHANGELOG.md"]
@@ -599,10 +756,12 @@ rules:
   per_path_ignores: {} # e.g. {"docs/legacy/**": [TG402, TG403]}
   strict_anchor_case: false
 
-# Bounds for untrusted input. A config inside the repository can lower them, not raise them
-# past the hard ceilings listed in README "Safety" (the file sizes are at their ceilings).
 limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
+# .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.
+wikilinks: auto
 """

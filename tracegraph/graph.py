@@ -64,6 +64,9 @@ class Corpus:
     graph: nx.MultiDiGraph
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
+    #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
+    #: files (a link to one resolves), but never documents.
+    generated: tuple[str, ...] = ()
 
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
@@ -98,8 +101,10 @@ def _relative_to_root(root: Path, query: str) -> str | None:
 def build_corpus(
     root: Path, config: Config, documents: Iterable[Document], files: frozenset[str]
 ) -> Corpus:
-    """Resolve every reference and build the graph (deterministic: sorted throughout)."""
-    docs = tuple(sorted(documents, key=lambda d: d.path))
+    """Resolve every reference and build the graph (deterministic: sorted throughout).
+    Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved."""
+    parsed = sorted(documents, key=lambda d: d.path)
+    docs = tuple(d for d in parsed if not d.generated)
     by_path = {d.path: d for d in docs}
     ids: dict[str, list[str]] = {}
     for doc in docs:
@@ -117,6 +122,7 @@ def build_corpus(
         graph=graph,
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        generated=tuple(d.path for d in parsed if d.generated),
     )
 
 
@@ -194,6 +200,12 @@ class _Resolver:
         found = self._lookup(joined)
         if found is None and ref.kind is RefKind.WIKILINK:
             found = self._lookup_wiki(joined, path)
+        if found is None and ref.kind is RefKind.SIDECAR and not path.startswith("/"):
+            # A metadata file is not Markdown: ``keps/sig-x/1-y`` in a kep.yaml means the
+            # repository's keps/, as the convention's own tools read it.
+            rooted = posixpath.normpath(path)
+            found = self._lookup(rooted)
+            joined = rooted if found is not None else joined
         if found is None:
             return _link(source, ref, Target.MISSING, _intern(joined), frag)
         status, resolved = found
@@ -270,6 +282,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
     succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
     pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
+    sidecar_kind = RefKind.SIDECAR
+    sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
     relation_value = {m: m.value for m in Relation}  # ``.value`` is a slow descriptor
     kind_value = {m: m.value for m in RefKind}
     for link in links:
@@ -292,6 +306,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
         data.column = ref.column
         data.kind = kind_value[ref.kind]
         data.declared_by = link.source
+        if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
+            data.__dict__["file"] = sidecars.get(link.source) or link.source
         keys[len(keys)] = data.__dict__
     return graph
 

@@ -114,12 +114,13 @@ def alternation(patterns: list[str], *, configured: bool) -> tuple[Pattern, tupl
 
 
 @lru_cache(maxsize=1024)
-def glob_pattern(glob: str) -> Pattern:
-    """A glob with ``**`` (any folders, possibly none) as an RE2 pattern for the whole path:
-    globs come from the config too, and ``*a*a*a*b`` backtracks without end in ``re``.
+def glob_regex(glob: str) -> Pattern:
+    """A glob as an RE2 pattern for a whole path: ``**`` is any folders (possibly none), ``*``
+    and ``?`` stay inside one folder, ``[0-9]`` is a character class. Globs come from the config
+    too, and ``*a*a*a*b`` backtracks without end in Python's ``re``.
 
-    >>> [bool(glob_pattern("docs/**/*.md").match(p)) for p in ("docs/a.md", "docs/x/y/b.md")]
-    [True, True]
+    >>> bool(glob_regex("keps/*/[0-9]*/README.md").match("keps/sig-x/127-userns/README.md"))
+    True
     """
     if len(glob) > MAX_PATTERN_LENGTH:
         raise PatternError(f"longer than {MAX_PATTERN_LENGTH} characters")
@@ -138,7 +139,20 @@ def glob_pattern(glob: str) -> Pattern:
         elif glob[i] == "?":
             parts.append("[^/]")
             i += 1
+        elif glob[i] == "[" and (end := glob.find("]", i + 2)) > 0:
+            body = glob[i + 1 : end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            parts.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            i = end + 1
         else:
             parts.append(re2.escape(glob[i]))
             i += 1
     return compile_pattern("(?s)" + "".join(parts) + r"\z", max_length=None)
+
+
+@lru_cache(maxsize=512)
+def configured_regex(text: str) -> Pattern:
+    """A configured pattern (already validated by the config) compiled once, for ``search``,
+    ``match`` and ``split`` on text from documents and paths."""
+    return compile_pattern(text, max_length=None)
