@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .config import Config
+from .config import MAX_CONFIG_BYTES, Config
 from .errors import InputError
 from .patterns import glob_regex
 
@@ -326,7 +326,8 @@ def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
     None. The YAML is only composed (no tag is constructed: mkdocs configs use Python tags)."""
     import yaml
 
-    data = read_document(root, rel, max_bytes)
+    # A config file: at most MAX_CONFIG_BYTES, as tracegraph's own (YAML is parsed in Python).
+    data = read_document(root, rel, min(max_bytes, MAX_CONFIG_BYTES))
     if data.data is None:
         return None
     try:

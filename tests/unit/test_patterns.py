@@ -137,3 +137,30 @@ def test_the_number_of_types_and_title_patterns_is_bounded(tmp_path: Path) -> No
     (tmp_path / "tracegraph.yaml").write_text(f"types:\n{types}")
     with pytest.raises(ConfigError, match="types: at most 100 types"):
         load_config(tmp_path)
+
+
+def test_path_number_status_pattern_and_list_separator_run_on_re2(tmp_path: Path) -> None:
+    root = make_tree(
+        tmp_path,
+        {
+            "tracegraph.yaml": """
+                types:
+                  KEP:
+                    paths: ['keps/**/README.md']
+                    path_number: '/(\\d+)-[^/]*/README[.]md$'
+                    status_pattern: '^\\W*([A-Za-z]+)\\W*$|(a+)+!b'
+                    list_separator: '[ ]*,[ ]*'
+                    lifecycle: [provisional, implemented]
+                """,
+            "keps/sig-x/12-thing/README.md": "---\nstatus: '**Implemented**'\n"
+            "depends_on: 'KEP-3 ,KEP-4'\n---\n# Thing\n",
+            f"keps/sig-x/13-{'a' * 200}/README.md": f"---\nstatus: {'a' * 50_000}1\n---\n# A\n",
+        },
+    )
+    docs = {d.path.split("/")[2][:2]: d for d in scan(root).documents}
+    assert (docs["12"].name, docs["12"].status) == ("KEP-0012", "implemented")
+    assert [r.target for r in docs["12"].references] == ["KEP-0003", "KEP-0004"]
+    assert docs["13"].name == "KEP-0013"
+    (tmp_path / "tracegraph.yaml").write_text("types:\n  KEP:\n    list_separator: ' *'\n")
+    with pytest.raises(ConfigError, match=r"list_separator: .*empty string"):
+        load_config(tmp_path)
