@@ -756,6 +756,8 @@ rules:
   per_path_ignores: {} # e.g. {"docs/legacy/**": [TG402, TG403]}
   strict_anchor_case: false
 
+# Bounds for untrusted input. A config inside the repository can lower them, not raise them
+# past the hard ceilings listed in README "Safety" (the file sizes are at their ceilings).
 limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
