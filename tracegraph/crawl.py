@@ -14,9 +14,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .config import Config, glob_regex
+from .config import MAX_CONFIG_BYTES, Config
 from .errors import InputError
 from .gitcmd import GitError, run_git
+from .patterns import glob_regex
 from .safefs import Unreadable, inside_root, read_limited, reason
 
 log = logging.getLogger(__name__)
@@ -336,7 +337,8 @@ def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
     None. The YAML is only composed (no tag is constructed: mkdocs configs use Python tags)."""
     import yaml
 
-    data = read_document(root, rel, max_bytes)
+    # A config file: at most MAX_CONFIG_BYTES, as tracegraph's own (YAML is parsed in Python).
+    data = read_document(root, rel, min(max_bytes, MAX_CONFIG_BYTES))
     if data.data is None:
         return None
     try:

@@ -77,8 +77,11 @@ def read_limited(path: Path, max_bytes: int, limit_name: str) -> tuple[bytes, in
             # Never ask for more than the file holds: a read buffer is allocated at the size
             # asked for, whatever the file's size (a 300 MB limit cost 300 MB per file).
             data = handle.read(min(max_bytes, st.st_size) + 1)
-            if st.st_size < len(data) <= max_bytes:  # grew since fstat: read on, up to the limit
-                data += handle.read(max_bytes + 1 - len(data))
+            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
+                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except OSError as exc:
         raise Unreadable(f"cannot read file: {reason(exc)}") from None
     finally:

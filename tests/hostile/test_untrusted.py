@@ -301,7 +301,7 @@ BAD_CONFIGS = {
     "huge-int": (
         "tracegraph.yaml",
         "limits:\n  max_file_bytes: 100000000000000000000000000000\n",
-        "too large",
+        "hard ceiling",
     ),
     "float-yaml": ("tracegraph.yaml", "limits:\n  max_file_bytes: 1.0e+29\n", "whole number"),
     "float-toml": (

@@ -155,3 +155,10 @@ def test_the_unreadable_root_is_an_input_error(
     _locked(monkeypatch, "repo")
     with pytest.raises(InputError, match="cannot list the folder: Permission denied"):
         crawl(root, default_config())
+
+
+def test_a_huge_limit_reads_only_what_the_file_holds(tmp_path: Path) -> None:
+    # read(limit) would allocate the whole limit up front: 300 MB for every file, or fail
+    (tmp_path / "a.md").write_bytes(b"# A\n" * 1000)
+    data = read_document(tmp_path, "a.md", 10**18)
+    assert data.error is None and data.data == b"# A\n" * 1000
