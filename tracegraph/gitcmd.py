@@ -115,15 +115,29 @@ def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.Comple
         raise ValueError(f"run_git runs read-only subcommands only, not {args[:1]}")
     git = find_git(root)
     base = hardened_environment()
-    probe = _spawn([git, "-C", str(root), "config", "--list", "--show-scope", "-z"], base,
-                   min(timeout, CONFIG_TIMEOUT))  # fmt: skip
-    settings = HARDENED_CONFIG
-    if probe.returncode == 0:
-        settings += neutralised_settings(probe.stdout)
+    settings = HARDENED_CONFIG + _probe(git, root, base, min(timeout, CONFIG_TIMEOUT))
     command = [git, "-C", str(root), "--no-pager", args[0]]
     if args[0] in DIFFING:
         command += ["--no-ext-diff", "--no-textconv"]
     return _spawn([*command, *args[1:]], with_config(base, settings), timeout)
+
+
+def _probe(
+    git: str, root: Path, env: dict[str, str], timeout: float
+) -> tuple[tuple[str, str], ...]:
+    """Overrides for what the repository's configuration defines (``neutralised_settings``).
+    A git older than 2.26 has no ``--show-scope``: then every file-valued setting is taken as
+    the repository's. A configuration git cannot read fails the real command as well."""
+    listing = [git, "-C", str(root), "config", "--list", "-z"]
+    probe = _spawn([*listing, "--show-scope"], env, timeout)
+    if probe.returncode == 0:
+        return neutralised_settings(probe.stdout)
+    probe = _spawn(listing, env, timeout)
+    if probe.returncode != 0:
+        return ()
+    return neutralised_settings(
+        b"".join(b"local\0" + item + b"\0" for item in probe.stdout.split(b"\0") if item)
+    )
 
 
 def find_git(root: Path) -> str:

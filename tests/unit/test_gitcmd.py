@@ -129,3 +129,26 @@ def test_only_gitcmd_starts_git(repo: Path, monkeypatch: pytest.MonkeyPatch) -> 
     gits = [callers for program, callers in starts if program == "git"]
     assert len(gits) >= 8  # a config probe before each real call
     assert all("tracegraph.gitcmd" in callers for callers in gits)
+
+
+def test_filters_are_neutralised_by_a_git_without_show_scope(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git before 2.26 has no ``config --show-scope``: the drivers are still found."""
+    marker = tmp_path / "ran"
+    (repo / ".gitattributes").write_text("*.md filter=evil\n")
+    git(repo, "config", "filter.evil.clean", f"touch {marker}; cat")
+    git(repo, "config", "filter.evil.required", "true")
+    os.utime(repo / "a.md", (1_000_000_000, 1_000_000_000))  # stat-dirty: git hashes it
+    real = gitcmd._spawn
+
+    def old_git(command: list[str], env: dict[str, str], timeout: float) -> Any:
+        if "--show-scope" in command:
+            return subprocess.CompletedProcess(command, 129, b"", b"error: unknown option")
+        return real(command, env, timeout)
+
+    monkeypatch.setattr(gitcmd, "_spawn", old_git)
+    done = run_git(repo, "diff", "--name-status", "HEAD")
+    assert done.returncode == 0 and not marker.exists()
+    subprocess.run(["git", "-C", str(repo), "diff", "HEAD"], capture_output=True, check=False)
+    assert marker.exists()  # plain git runs it: the check above means something
