@@ -59,7 +59,14 @@ def scan(
         index = crawl(root_path, config)
     documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
     with gc_paused():
-        return build_corpus(root_path, config, documents, index.files)
+        return build_corpus(
+            root_path,
+            config,
+            documents,
+            index.files,
+            aliases=index.aliases,
+            repository=index.repository,
+        )
 
 
 def parse_files(
@@ -166,7 +173,17 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "unresolved": unresolved,
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
+        "repository": _repository_summary(corpus),
+        "aliases": dict(sorted(corpus.aliases.items())),
     }
+
+
+def _repository_summary(corpus: Corpus) -> dict[str, str] | None:
+    """The web address whose file links count as internal, and where it came from."""
+    repo = corpus.repository
+    if repo is None:
+        return None
+    return {"url": repo.url, "source": repo.source, "folder": repo.prefix}
 
 
 # --- maps (issue 5) -----------------------------------------------------------------------------
@@ -296,7 +313,7 @@ def check_tree(
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates,
+                templates=templates, repository=index.repository,
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)

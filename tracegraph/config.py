@@ -18,6 +18,7 @@ import yaml
 
 from .errors import ConfigError
 from .model import Relation, Severity
+from .repository import web_address
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
 
@@ -121,6 +122,11 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
+    #: The repository's web address (links to it are internal); None: the git remote
+    #: ``origin``; False: no address, every URL is external.
+    repository: str | bool | None = None
+    #: Regexes of IDs that name documents outside the repository (``RFC-2119``): citations.
+    external_ids: tuple[str, ...] = ()
     source: str | None = None
 
     def type_spec(self, name: str) -> TypeSpec | None:
@@ -361,6 +367,18 @@ def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
     return tuple(specs[n] for n in order)
 
 
+def _repository(ctx: _Ctx, key: str, value: Any) -> str | bool | None:
+    if value is None or value is False:
+        return None if value is None else False
+    if isinstance(value, str) and web_address(value) is not None:
+        return value
+    raise ctx.fail(
+        key,
+        "expected the repository's web address (https://github.com/OWNER/REPO), "
+        "or false to treat every URL as external",
+    )
+
+
 TOP_FIELDS = (
     "include",
     "exclude",
@@ -370,6 +388,8 @@ TOP_FIELDS = (
     "rules",
     "limits",
     "render",
+    "repository",
+    "external_ids",
 )
 
 
@@ -405,6 +425,10 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "repository" in data:
+        kwargs["repository"] = _repository(ctx, "repository", data["repository"])
+    if "external_ids" in data:
+        kwargs["external_ids"] = _regexes(ctx, "external_ids", data["external_ids"])
     return replace(config, **kwargs)
 
 
@@ -518,4 +542,12 @@ limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# The repository's web address: links such as https://github.com/OWNER/REPO/blob/main/x.md
+# are then internal (resolved and checked). Default: the git remote "origin"; false: none.
+# repository: https://github.com/OWNER/REPO
+
+# IDs that name documents outside the repository, as regexes (citations, never TG103).
+# A bare mention of a type that has no document in the tree is a citation already.
+external_ids: []       # e.g. ['RFC-\\d+'] for IETF RFCs in a tree that has its own RFCs
 """

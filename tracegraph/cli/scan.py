@@ -52,6 +52,16 @@ def _summary_text(summary: dict[str, object]) -> str:
         assert isinstance(values, dict)
         for name, count in values.items():
             lines.append(f"  {name:<11} {count:>6}")
+    repository = summary.get("repository")
+    if isinstance(repository, dict):
+        folder = f", scanned folder {repository['folder']}/" if repository["folder"] else ""
+        lines += [
+            "",
+            f"links into {repository['url']} are internal (from {repository['source']}{folder})",
+        ]
+    aliases = summary.get("aliases")
+    if isinstance(aliases, dict) and aliases:
+        lines += ["", f"symbolic links read as their targets: {len(aliases)}"]
     if summary["parse_problems"]:
         lines += ["", f"parse problems: {summary['parse_problems']} (see `tracegraph check`)"]
     return "\n".join(lines) + "\n"
