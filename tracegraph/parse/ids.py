@@ -16,6 +16,9 @@ _LEADING_NUMBER = re.compile(r"^(\d{1,7})(?:[-_. ]|$)")
 #: Nygard titles: ``# 7. Use Kafka``.
 _NUMBERED_TITLE = re.compile(r"^(\d{1,7})\.\s")
 _DIGITS = re.compile(r"\d+")
+#: What follows a type's title phrase in a record's own title: an optional abbreviation in
+#: parentheses, then a number (``Architecture Decision Record 12``) or a separator and a subject.
+_TITLE_NUMBER_OR_SUBJECT = re.compile(r"\s*(?:\([^()]*\))?\s*(?:#?\d|[:\-–—|]\s*\w)")
 
 
 def matches_at(
@@ -169,9 +172,23 @@ class Recogniser:
         return None
 
     def type_from_title(self, title: str) -> str | None:
-        """The type a title announces (``# ADR 7: ...``, ``# Technical Design Document``)."""
+        """The type a record's title announces: the type's title pattern followed by a number
+        (``# ADR 7: ...``, ``# RFC-12``) or by the record's own subject (``# Technical Design
+        Document: Billing``). A title that only names the kind of document, such as a guide's
+        "Architecture decision record (ADR)", types nothing.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config())
+        >>> r.type_from_title("ADR 7: Use Kafka"), r.type_from_title("Technical Design Document: X")
+        ('ADR', 'TDD')
+        >>> r.type_from_title("Architecture decision record (ADR)") is None
+        True
+        """
         for name, pattern in self.title_patterns:
-            if pattern.search(title):
+            match = pattern.search(title)
+            if match is None:
+                continue
+            if _DIGITS.search(match.group(0)) or _TITLE_NUMBER_OR_SUBJECT.match(title, match.end()):
                 return name
         return None
 
