@@ -49,6 +49,11 @@ FORBIDDEN = [
         ["tracegraph.parse", "tracegraph.graph", "tracegraph.checks", "tracegraph.api"],
     ),
     ("tracegraph.parse", ["tracegraph.crawl", "tracegraph.graph", "tracegraph.checks"]),
+    # Presets sit beside crawl: data and detection over a listing; they read nothing themselves.
+    (
+        "tracegraph.presets",
+        ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
+    ),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),

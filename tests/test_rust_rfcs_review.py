@@ -25,8 +25,6 @@ Key = tuple[str, str, str]
 def read_rows(path: Path, columns: int) -> list[list[str]]:
     """The tab-separated rows of a data file (``#`` comments skipped), each checked for its
     number of columns."""
-    if not path.exists():
-        return []
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line or line.startswith("#"):
@@ -44,20 +42,6 @@ def reviewed() -> set[Key]:
     return keys
 
 
-def awaiting_parse_lane() -> tuple[set[Key], set[Key]]:
-    """Findings that change when the parse lane's branch is merged: (reported now but false,
-    true but not reported yet). Empty once its file is deleted."""
-    rows = read_rows(DATA / "rust-rfcs-awaiting-parse.tsv", 5)
-    false_now = {
-        (where, code, target) for kind, where, code, target, _ in rows if kind == "false-now"
-    }
-    missing_now = {
-        (where, code, target) for kind, where, code, target, _ in rows if kind == "missing-now"
-    }
-    assert len(false_now) + len(missing_now) == len(rows), "kind is false-now or missing-now"
-    return false_now, missing_now
-
-
 @pytest.fixture(scope="module")
 def findings() -> set[Key]:
     if not RUST_RFCS.is_dir():
@@ -72,12 +56,8 @@ def findings() -> set[Key]:
 
 def test_the_findings_on_rust_rfcs_are_exactly_the_reviewed_ones(findings: set[Key]) -> None:
     listed = reviewed()
-    false_now, missing_now = awaiting_parse_lane()
-    assert not false_now & listed, "a false finding is listed as reviewed"
-    assert missing_now <= listed
-    expected = (listed - missing_now) | false_now
-    assert sorted(findings - expected) == [], "reported, but not in rust-rfcs-findings.tsv"
-    assert sorted(expected - findings) == [], "listed, but no longer reported"
+    assert sorted(findings - listed) == [], "reported, but not in rust-rfcs-findings.tsv"
+    assert sorted(listed - findings) == [], "listed, but no longer reported"
 
 
 def test_links_into_the_repository_by_url_are_checked(findings: set[Key]) -> None:

@@ -6,7 +6,7 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import run_checks
 from .config import Config, load_config
-from .crawl import FileIndex, crawl
+from .crawl import FileIndex, WikiScope, crawl, find_sidecars, find_wiki_scope, read_head
+from .errors import InputError, UsageError
+from .generated import json_head, mark_xml
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -42,12 +44,15 @@ def scan(
     progress: Progress | None = None,
     cache: bool = False,
     index: FileIndex | None = None,
+    allow_empty: bool = True,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
     ``cache=True`` keeps parsed documents in ``<root>/.tracegraph/cache/`` (the CLI's default)
     so that a rerun only parses what changed. ``index`` is a listing already crawled with the
-    same config (``check_tree`` crawls first to key its result cache).
+    same config (``check_tree`` crawls first to key its result cache). With
+    ``allow_empty=False`` a tree without documents is an ``InputError`` (a mistyped path must not
+    pass CI as "no findings").
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -57,9 +62,14 @@ def scan(
         config = load_config(root_path, Path(config_path) if config_path else None)
     if index is None:
         index = crawl(root_path, config)
-    documents = parse_files(root_path, index.documents, config, progress=progress, cache=cache)
+    config = with_presets(root_path, config, index)
+    wiki = wiki_scope(root_path, index.files, config)
+    documents = parse_files(
+        root_path, index.documents, config, progress=progress, cache=cache,
+        sidecars=find_sidecars(index, config), wiki=wiki.paths,
+    )  # fmt: skip
     with gc_paused():
-        return build_corpus(
+        corpus = build_corpus(
             root_path,
             config,
             documents,
@@ -67,6 +77,50 @@ def scan(
             aliases=index.aliases,
             repository=index.repository,
         )
+    if not allow_empty:
+        require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
+    return corpus
+
+
+def require_documents(root: Path, config: Config, count: int, generated: int = 0) -> None:
+    """Raise ``InputError`` when a scan found no documents (exit 2: a mistyped path or a wrong
+    ``include`` must fail CI, not pass it with "no findings")."""
+    if count:
+        return
+    skipped = f"; {generated} file(s) that tracegraph generated were skipped" if generated else ""
+    raise InputError(
+        f"{root}: no documents found (no file matches include: {', '.join(config.include)}"
+        f"{skipped}); check the path and the config, or pass --allow-empty"
+    )
+
+
+def with_presets(root: Path, config: Config, index: FileIndex) -> Config:
+    """``config`` with the presets its ``presets:`` setting allows that the tree shows (KEP,
+    EIP, swift-evolution, Rust and Ember RFCs, MADR, log4brains, Nygard), each applied to its
+    own folder; unchanged when none is found or they were applied already."""
+    from .presets import apply_presets, detect_presets
+
+    if config.applied_presets or "off" in config.presets:
+        return config
+    found = detect_presets(
+        index.files, index.documents, lambda rel: read_head(root, rel), config.presets
+    )
+    for detection in found:
+        log.info("detected: %s in %s", detection.preset.title, detection.where)
+    return apply_presets(config, found) if found else config
+
+
+def preset_folder(root: str | Path, name: str) -> str | None:
+    """The folder where the tree at ``root`` shows the preset ``name`` (None when it does not,
+    so the preset's usual folder is meant)."""
+    from .presets import detect_presets
+
+    root_path = Path(root)
+    index = crawl(root_path, load_config(root_path))
+    found = detect_presets(
+        index.files, index.documents, lambda rel: read_head(root_path, rel), (name,)
+    )
+    return found[0].base if found else None
 
 
 def parse_files(
@@ -77,15 +131,27 @@ def parse_files(
     progress: Progress | None = None,
     cache: bool = False,
     parallel_threshold: int | None = None,
+    sidecars: dict[str, str] | None = None,
+    wiki: tuple[str, ...] = (),
 ) -> list[Document]:
-    """Read and parse each document, in input order.
+    """Read and parse each document, in input order (``sidecars``: document -> its metadata
+    file, see ``crawl.find_sidecars``); ``[[...]]`` are wikilinks in the ``wiki`` folders (see
+    ``wiki_scope``).
 
     With ``cache``, files whose size and mtime match the cache are not read at all. The rest
     are parsed in worker processes (one per CPU) when there are at least
     ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially.
     """
     with gc_paused():
-        return _parse_files(root, paths, config, progress, cache, parallel_threshold)
+        return _parse_files(
+            root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki
+        )
+
+
+def wiki_scope(root: Path, files: frozenset[str], config: Config) -> WikiScope:
+    """Where the tree at ``root`` reads ``[[...]]`` as wikilinks, and why (config ``wikilinks``,
+    else the wiki markers among ``files``)."""
+    return find_wiki_scope(root, files, config.wikilinks, config.limits.max_file_bytes)
 
 
 @contextmanager
@@ -109,17 +175,20 @@ def _parse_files(
     progress: Progress | None,
     cache: bool,
     parallel_threshold: int | None,
+    sidecars: dict[str, str],
+    wiki: tuple[str, ...],
 ) -> list[Document]:
     from .cache import ParseCache, file_key
     from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
 
     total = len(paths)
-    store = ParseCache(root, config) if cache else None
+    store = ParseCache(root, config, wiki) if cache else None
     found: dict[str, Document] = {}
     todo: list[str] = []
     share = Sharing()  # cached documents repeat headings as much as freshly parsed ones
     for path in paths:
-        doc = store.get(path, file_key(root, path)) if store is not None else None
+        key = file_key(root, path, sidecars.get(path)) if store is not None else None
+        doc = store.get(path, key) if store is not None else None
         if doc is None:
             todo.append(path)
         else:
@@ -136,13 +205,15 @@ def _parse_files(
 
     threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
     workers = workers_for(len(todo), threshold)
-    recogniser = Recogniser.from_config(config)
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
     if workers > 1:
-        fresh = list(parse_parallel(root, todo, recogniser, config.limits, workers, advance))
+        fresh = list(
+            parse_parallel(root, todo, recogniser, config.limits, workers, advance, sidecars)
+        )
     else:
         fresh = []
         for path in todo:
-            fresh.append(parse_one(root, path, recogniser, config.limits))
+            fresh.append(parse_one(root, path, recogniser, config.limits, sidecars.get(path)))
             advance(1)
     for doc, _key in fresh:
         found[doc.path] = doc
@@ -153,7 +224,9 @@ def _parse_files(
 
 def summarise(corpus: Corpus) -> dict[str, Any]:
     """Figures for ``tracegraph scan``: documents per type and status, references by kind and
-    by resolution."""
+    by resolution, and the presets applied."""
+    from .presets import get_preset
+
     by_type: Counter[str] = Counter(d.type for d in corpus.documents)
     by_status: dict[str, Counter[str]] = {}
     for doc in corpus.documents:
@@ -162,7 +235,7 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
     targets: Counter[str] = Counter(link.status.value for link in corpus.links)
     unresolved = sum(targets[t.value] for t in (Target.MISSING, Target.OUTSIDE, Target.UNKNOWN_ID))
     return {
-        "version": 1,
+        **json_head(1),
         "root": corpus.root.as_posix(),
         "documents": len(corpus.documents),
         "by_type": dict(sorted(by_type.items())),
@@ -175,6 +248,24 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
         "repository": _repository_summary(corpus),
         "aliases": dict(sorted(corpus.aliases.items())),
+        "generated": list(corpus.generated),
+        "presets": [
+            {
+                "name": name,
+                "title": get_preset(name).title,
+                "folder": f"{folder}/" if folder else "./",
+            }
+            for name, folder in corpus.config.applied_presets
+        ],
+        "wikilinks": _wiki_summary(wiki_scope(corpus.root, corpus.files, corpus.config)),
+    }
+
+
+def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
+    return {
+        "enabled": bool(scope.folders),
+        "folders": [{"folder": folder, "reason": reason} for folder, reason in scope.folders],
+        "summary": scope.describe(),
     }
 
 
@@ -218,21 +309,46 @@ def map_model(
     return build_map(corpus, error_paths=error_paths, **options)
 
 
-def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "auto") -> str | bytes:
+@dataclass(frozen=True)
+class RenderedMap:
+    """A rendered map (text for DOT and Mermaid, bytes for SVG/PNG/PDF) and one-line warnings
+    for the user: a map too big to read, a summary of what Graphviz printed."""
+
+    data: str | bytes
+    warnings: tuple[str, ...] = ()
+
+
+def draw_map(
+    model: MapModel, fmt: str, *, config: Config, engine: str = "auto", legend: bool = True
+) -> RenderedMap:
     """Render a ``MapModel``: DOT or Mermaid text, or SVG/PNG/PDF bytes through Graphviz
-    (after the size guard, with ``auto`` picking ``sfdp`` for large maps)."""
+    (after the size guard, with ``auto`` picking ``sfdp`` for large maps), with warnings."""
     from .errors import UsageError
-    from .render import check_size, choose_engine, render_dot, render_graphviz, render_mermaid
+    from .render import check_size, choose_engine, render_dot, render_mermaid
+    from .render.graphviz import readability_warning, run_graphviz, summarise_warnings
 
     if fmt == "dot":
-        return render_dot(model)
+        return RenderedMap(render_dot(model, legend=legend))
     if fmt == "mermaid":
-        return render_mermaid(model)
+        return RenderedMap(render_mermaid(model))
     if fmt not in MAP_FORMATS:
         raise UsageError(f"unknown map format '{fmt}' (use {', '.join(MAP_FORMATS)})")
     check_size(model.size, config.render.max_nodes, focused=model.focus is not None)
     layout = choose_engine(engine, model.size, config.render.sfdp_above)
-    return render_graphviz(render_dot(model), fmt, layout)
+    drawing = run_graphviz(render_dot(model, legend=legend), fmt, layout)
+    notes = (readability_warning(model.size), summarise_warnings(drawing.warnings))
+    data = drawing.data
+    if fmt == "svg":  # marked as generated, like every text format (PNG and PDF are binary)
+        data = mark_xml(data.decode("utf-8")).encode("utf-8")
+    return RenderedMap(data, tuple(note for note in notes if note))
+
+
+def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "auto") -> str | bytes:
+    """Render a ``MapModel`` as ``draw_map`` does; its warnings are logged."""
+    drawing = draw_map(model, fmt, config=config, engine=engine)
+    for note in drawing.warnings:
+        log.warning("%s", note)
+    return drawing.data
 
 
 def render_map(corpus: Corpus, fmt: str, *, engine: str = "auto", **options: Any) -> str | bytes:
@@ -284,6 +400,7 @@ def check_tree(
     ignore: Iterable[str] = (),
     progress: Progress | None = None,
     cache: bool = False,
+    allow_empty: bool = True,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -304,12 +421,18 @@ def check_tree(
     chosen, dropped = tuple(select), tuple(ignore)
     started = time.time_ns()
     index = crawl(root_path, config)
+    config = with_presets(root_path, config, index)
+    if not allow_empty:
+        require_documents(root_path, config, len(index.documents))
     store: ResultCache | None = None
     key, settled = "", False
     if cache:
         state = tree_state(root_path, index.files, started)
         if state is not None:
             tree, settled = state
+            # Which folders read wikilinks can change without a listed file changing (a
+            # git-ignored .obsidian/ appearing): part of the tree's state.
+            tree += f"\0wiki={wiki_scope(root_path, index.files, config).folders!r}"
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
@@ -318,9 +441,13 @@ def check_tree(
             store = ResultCache(root_path)
             hit = store.get(key)
             if hit is not None:
+                if not allow_empty:
+                    require_documents(root_path, config, hit.documents)
                 findings = list(hit.findings)
                 return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
-    corpus = scan(root_path, config, progress=progress, cache=cache, index=index)
+    corpus = scan(
+        root_path, config, progress=progress, cache=cache, index=index, allow_empty=allow_empty
+    )
     with gc_paused():
         findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
     run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
@@ -346,43 +473,51 @@ def impact_since(
 # --- health report (issue 6) --------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from .report import ReportRun
+    from .report import MapDrawing, ReportOutput, ReportRun
 
 
 def report(
     root: str | Path = ".",
-    output: str | Path | None = None,
+    output: str | Path | Sequence[str | Path] | None = None,
     *,
     fmt: str | None = None,
     config: Config | None = None,
     config_path: str | Path | None = None,
     history: str | Path | None = None,
     use_history: bool = True,
+    record: bool = True,
     today: date | None = None,
     link_base: str | None = None,
     trend_runs: int = 20,
+    markdown_limit: int | None = None,
+    full_report: str | None = None,
     now: datetime | None = None,
     cache: bool = False,
     progress: Progress | None = None,
+    allow_empty: bool = True,
 ) -> ReportRun:
-    """Scan, check, draw the map and write the health report (history in one transaction).
+    """Scan, check, draw the map and write the health report to each output (one file, a list
+    of files in formats given by their suffixes, or None/``-`` for the returned text), recording
+    the run in the history once (not at all with ``record=False`` or with no file written).
 
     ``history`` defaults to ``.tracegraph/history.db`` under ``root``. The report module never
     imports the renderer: the map's SVG is drawn here and passed in as text.
 
-    >>> run = report("sample_repo", "report.html")  # doctest: +SKIP
+    >>> run = report("sample_repo", ["report.html", "report.md"])  # doctest: +SKIP
     >>> run.report.figures.score  # doctest: +SKIP
     """
-    from .report import DEFAULT_HISTORY, choose_format, produce_report
+    from .report import DEFAULT_HISTORY, ReportOutput, choose_format, produce_report
     from .report.history import current_commit
     from .report.links import check_link_base
 
-    corpus = scan(root, config, config_path=config_path, cache=cache, progress=progress)
+    outputs = _report_outputs(output, fmt, choose_format, ReportOutput)
+    corpus = scan(
+        root, config, config_path=config_path, cache=cache, progress=progress,
+        allow_empty=allow_empty,
+    )  # fmt: skip
     findings = check(corpus, today=today)
-    name = choose_format(output, fmt)
-    out = Path(output) if output is not None and str(output) != "-" else None
+    limit = corpus.config.report.markdown_limit
     base = check_link_base(link_base) if link_base else None
-    drawn = _report_map(corpus, findings, out, base) if name == "html" else (None, None, {}, ())
     history_path = None
     if use_history:
         history_path = Path(history) if history else Path(root) / DEFAULT_HISTORY
@@ -390,33 +525,51 @@ def report(
     return produce_report(
         corpus,
         findings,
-        output=out,
-        fmt=name,
+        outputs=outputs,
         generated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         history=history_path,
+        record=record,
         trend_runs=trend_runs,
         today=today.isoformat() if today else None,
         commit=current_commit(Path(root)),
         link_base=base,
-        map_svg=drawn[0],
-        map_note=drawn[1],
-        map_slugs=drawn[2],
-        map_edges=drawn[3],
+        draw_map=lambda folder: _report_map(corpus, findings, folder, base),
+        markdown_limit=(markdown_limit if markdown_limit is not None else limit) or None,
+        full_report=full_report,
     )
 
 
+def _report_outputs(
+    output: str | Path | Sequence[str | Path] | None,
+    fmt: str | None,
+    choose: Callable[[str | Path | None, str | None], str],
+    make: Callable[[Path | None, str], ReportOutput],
+) -> list[ReportOutput]:
+    """One ``ReportOutput`` per file (``-`` or None: the returned text); ``fmt`` only for one."""
+    given = [output] if output is None or isinstance(output, str | Path) else list(output)
+    if len(given) > 1 and fmt:
+        raise UsageError("--format applies to one output; with several -o the suffixes decide")
+    names = [None if o is None or str(o) == "-" else Path(o) for o in given]
+    if names.count(None) > 1:
+        raise UsageError("-o -: the terminal can take one report")
+    seen = [n.resolve() for n in names if n is not None]
+    if len(set(seen)) != len(seen):
+        raise UsageError("-o: the same file is given twice")
+    return [make(name, choose(name, fmt)) for name in names]
+
+
 def _report_map(
-    corpus: Corpus, findings: list[Finding], output: Path | None, link_base: str | None
-) -> tuple[str | None, str | None, dict[str, str], tuple[tuple[str, str, str], ...]]:
-    """The report's map: SVG text, or a note saying why there is none (Graphviz missing)."""
+    corpus: Corpus, findings: list[Finding], out_dir: Path, link_base: str | None
+) -> MapDrawing:
+    """The report's map for one output folder: SVG text, or a note saying why there is none
+    (Graphviz missing)."""
     from .errors import RenderError
     from .model import Severity
     from .render import check_size, choose_engine, render_dot, render_graphviz
     from .render.graphviz import INSTALL_HINT
-    from .report import GRAPHVIZ_HINT
+    from .report import GRAPHVIZ_HINT, MapDrawing
 
     errors = frozenset(f.path for f in findings if f.severity is Severity.ERROR)
-    out_dir = output.parent if output is not None else Path.cwd()
     model = map_model(corpus, error_paths=errors, link_base=link_base, output_dir=out_dir)
     try:  # as render_model, but without the legend: the report explains the map itself
         check_size(model.size, corpus.config.render.max_nodes, focused=False)
@@ -424,8 +577,8 @@ def _report_map(
         svg = render_graphviz(render_dot(model, legend=False), "svg", engine)
     except RenderError as exc:
         note = GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
-        return None, note, {}, ()
+        return MapDrawing(note=note)
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     slugs = {node.key: node.slug for node in model.nodes}
     edges = tuple((edge.slug, edge.source, edge.target) for edge in model.edges)
-    return text, None, slugs, edges
+    return MapDrawing(text, None, slugs, edges)

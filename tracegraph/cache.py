@@ -43,13 +43,14 @@ from .model import (
     Relation,
     Severity,
 )
+from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".tracegraph/cache"
+CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes.
-FORMAT = 1
+FORMAT = 3
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -120,6 +121,9 @@ def encode(doc: Document) -> Record:
         doc.line_count,
         doc.status_line,
         doc.metadata_lines,
+        doc.ignored_lines,
+        doc.generated,
+        doc.sidecar,
     )
 
 
@@ -147,6 +151,9 @@ def decode(record: Record) -> Document:
         line_count,
         status_line,
         metadata_lines,
+        ignored_lines,
+        generated,
+        sidecar,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -170,12 +177,15 @@ def decode(record: Record) -> Document:
         line_count=line_count,
         status_line=status_line,
         metadata_lines=metadata_lines,
+        ignored_lines=ignored_lines,
+        generated=generated,
+        sidecar=sidecar,
     )
 
 
 # --- the fingerprint ----------------------------------------------------------------------------
 
-_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "parse")
+_PARSER_SOURCES = ("model.py", "config.py", "cache.py", "generated.py", "parse")
 
 
 def _source_digest() -> str:
@@ -194,17 +204,20 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config) -> str:
-    """What a cached record depends on besides the file itself."""
+def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
+    """What a cached record depends on besides the file itself: ``wiki`` are the folders
+    whose ``[[...]]`` are wikilinks (toggling them re-parses)."""
     parts = (
         FORMAT,
         __version__,
         sys.version_info[:2],
         _source_digest(),
         repr(config.types),
+        repr(config.scoped),
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),
+        wiki,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -214,9 +227,20 @@ def fingerprint(config: Config) -> str:
 FileKey = tuple[int, int]  # (size, mtime_ns)
 
 
-def file_key(root: Path, rel: str) -> FileKey | None:
+def fold_keys(document: FileKey | None, sidecar: FileKey | None) -> FileKey | None:
+    """One key for a document and its sidecar: sizes added, the newest mtime (an edit of either
+    file changes it); None when either cannot be keyed."""
+    if document is None or sidecar is None:
+        return None
+    return document[0] + sidecar[0], max(document[1], sidecar[1])
+
+
+def file_key(root: Path, rel: str, sidecar: str | None = None) -> FileKey | None:
     """(size, mtime_ns) of a regular file, not following a final symlink; None otherwise
-    (symbolic links and anything unusual are always read again)."""
+    (symbolic links and anything unusual are always read again). With a ``sidecar`` (the
+    metadata file read with the document), both files' stats are folded into one key."""
+    if sidecar is not None:
+        return fold_keys(file_key(root, rel), file_key(root, sidecar))
     try:
         st = os.lstat(os.path.join(root, rel))
     except (OSError, ValueError):
@@ -229,10 +253,10 @@ def file_key(root: Path, rel: str) -> FileKey | None:
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
-        self.fingerprint = fingerprint(config)
+        self.fingerprint = fingerprint(config, wiki)
         self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
         self._load()
@@ -290,10 +314,7 @@ class ParseCache:
         if not stored and (not stale or not self.path.is_file()):
             return  # nothing to add or drop: no write, and no cache folder for nothing
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# written by tracegraph: the parse cache\n*\n", encoding="utf-8")
+            make_state_dir(self.directory)
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 usable = self._usable(db)
                 if usable:
@@ -363,7 +384,7 @@ def _read_failed(doc: Document) -> bool:
 
 RESULTS_FILE = "results.sqlite"
 #: Bump when the stored layout below changes.
-RESULTS_FORMAT = 1
+RESULTS_FORMAT = 2
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
 
@@ -561,12 +582,7 @@ class ResultCache:
                hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
         for attempt in (1, 2):
             try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                ignore = self.directory / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text(
-                        "# written by tracegraph: the parse cache\n*\n", encoding="utf-8"
-                    )
+                make_state_dir(self.directory)
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "

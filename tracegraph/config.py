@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,43 @@ class TypeSpec:
     max_age_days: int | None = None
     needs: tuple[str, ...] = ()
     relations: Mapping[str, Relation] = field(default_factory=dict)
+    # How a convention lays its documents out (the presets use these; see README "Presets").
+    #: Globs of documents that are of this type whatever else they say (first clue of all).
+    paths: tuple[str, ...] = ()
+    #: Regex searched in the path of a document of this type: group 1 is its number.
+    path_number: str = ""
+    #: Digits an ID's number is padded to (``ADR-0007``); 0 keeps it as written (``EIP-20``).
+    id_width: int = 4
+    #: A metadata file beside each document of this type (``kep.yaml``), read as front matter.
+    sidecar: str | None = None
+    #: The metadata field that holds the status (Ember RFCs: ``stage``).
+    status_field: str = "status"
+    #: Regex whose group 1 is the status within the field's text (the rest is kept as written).
+    status_pattern: str = ""
+    #: The status of a document of this type that states none (a merged Rust RFC: accepted).
+    default_status: str | None = None
+    #: Statuses that are neither stages of the lifecycle nor ended (an EIP that ``moved``).
+    other_statuses: tuple[str, ...] = ()
+    #: Extra field-line keys read under the title (``* Review Manager: ...``).
+    field_lines: tuple[str, ...] = ()
+    #: Regex that splits one relation value into several (``requires: 161, 684``).
+    list_separator: str = ""
+    #: What TG402 reports as unfilled: ``brackets`` (``[Date]``) and ``words`` (TBD, TODO).
+    placeholders: tuple[str, ...] = ("brackets", "words")
+    #: Whether TG103 reports a prose mention of an ID no document has; false where a mention
+    #: may name a proposal that was never merged ("RFC 3098", an open pull request).
+    unknown_mentions: bool = True
+    #: Whether links in the text take a relation from a lead phrase ("Requires ...") or a
+    #: heading; false where only metadata declares relations (an EIP's ``requires:``).
+    prose_relations: bool = True
+    #: Where the title comes from: ``heading`` (front-matter ``title``, else the first
+    #: heading) or ``path`` (the file name after its number: Rust RFCs have no title heading).
+    title_from: str = "heading"
+    #: Other prefixes that name this type's IDs (``ERC-20`` is ``EIP-20``).
+    id_aliases: tuple[str, ...] = ()
+    #: The relations through which this type's documents cite others for TG301 (empty: every
+    #: one). Proposals cite ended ones for history; only what they rest on counts there.
+    cites: tuple[Relation, ...] = ()
 
     @property
     def mention_regex(self) -> str:
@@ -78,7 +116,7 @@ class TypeSpec:
     @property
     def statuses(self) -> tuple[str, ...]:
         """Every status this type allows, lifecycle order first."""
-        return self.lifecycle + self.terminal
+        return self.lifecycle + self.terminal + self.other_statuses
 
 
 @dataclass(frozen=True)
@@ -111,6 +149,13 @@ class RenderConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """Health report settings: the Markdown report's character limit (0: none)."""
+
+    markdown_limit: int = 60_000
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -122,12 +167,27 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
+    #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
+    wikilinks: bool | None = None
     #: The repository's web address (links to it are internal); None: the git remote
     #: ``origin``; False: no address, every URL is external.
     repository: str | bool | None = None
     #: Regexes of IDs that name documents outside the repository (``RFC-2119``): citations.
     external_ids: tuple[str, ...] = ()
     source: str | None = None
+    #: ``auto`` (detect presets from the tree), ``off``, or the names of the presets to detect.
+    presets: tuple[str, ...] = ("auto",)
+    #: Presets applied to this tree: (name, folder) pairs, folder "" for the root.
+    applied_presets: tuple[tuple[str, str], ...] = ()
+    #: What the config file set explicitly ("TYPE.field", "status_aliases.key", ...): a preset
+    #: fills in everything else.
+    explicit: frozenset[str] = frozenset()
+    #: Settings of a type that hold only for the documents their ``paths`` match: a preset's,
+    #: in its own folder, when the type also exists outside it (Rust RFCs in ``text/`` beside
+    #: a team's ``docs/rfcs/``; MADR and Nygard logs in one monorepo).
+    scoped: tuple[TypeSpec, ...] = ()
 
     def type_spec(self, name: str) -> TypeSpec | None:
         """The spec of a type by name (case-insensitive), or None (DOC has none)."""
@@ -136,6 +196,15 @@ class Config:
             if spec.name == upper:
                 return spec
         return None
+
+    def spec_for(self, name: str, path: str) -> TypeSpec | None:
+        """The settings of type ``name`` for the document at ``path``: the scoped ones whose
+        ``paths`` match it, else the type's own (None for DOC)."""
+        upper = name.upper()
+        for spec in self.scoped:
+            if spec.name == upper and any(glob_regex(g).match(path) for g in spec.paths):
+                return spec
+        return self.type_spec(upper)
 
     def relation_keys(self, type_name: str) -> Mapping[str, Relation]:
         """Front-matter relation keys for one type: global keys plus the type's own."""
@@ -256,12 +325,37 @@ def _regex(ctx: _Ctx, key: str, value: Any) -> str:
     return text
 
 
+def _placeholder_kinds(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    kinds = _strs(ctx, key, value)
+    if any(k not in ("brackets", "words") for k in kinds):
+        raise ctx.fail(key, "expected a list of: brackets, words")
+    return kinds
+
+
+def _title_from(ctx: _Ctx, key: str, value: Any) -> str:
+    if value not in ("heading", "path"):
+        raise ctx.fail(key, "expected heading or path")
+    return str(value)
+
+
+def _opt_status(ctx: _Ctx, key: str, value: Any) -> str | None:
+    return None if value is None else normalise_status_word(_str(ctx, key, value))
+
+
 def _type_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(v.upper() for v in _strs(ctx, key, value))
 
 
 def _statuses(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(normalise_status_word(v) for v in _strs(ctx, key, value))
+
+
+def _relation_list(ctx: _Ctx, key: str, value: Any) -> tuple[Relation, ...]:
+    allowed = sorted(r.value for r in Relation)
+    names = _strs(ctx, key, value)
+    if any(v not in allowed for v in names):
+        raise ctx.fail(key, f"expected a list of: {', '.join(allowed)}")
+    return tuple(Relation(v) for v in names)
 
 
 def _relation_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Relation]:
@@ -301,6 +395,29 @@ def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]
     return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
 
 
+def _auto_bool(ctx: _Ctx, key: str, value: Any) -> bool | None:
+    if value == "auto":
+        return None
+    if not isinstance(value, bool):
+        raise ctx.fail(key, "expected true, false or auto")
+    return value
+
+
+def _field_keys(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    return tuple(re.sub(r"[\s-]+", "_", v.strip().lower()) for v in _strs(ctx, key, value))
+
+
+def _preset_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    if value is False or value in ("off", "none"):
+        return ("off",)
+    if value == "auto" or value is True:
+        return ("auto",)
+    names = tuple(v.lower() for v in _strs(ctx, key, value))
+    if not names:
+        return ("off",)
+    return names
+
+
 def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(c.upper() for c in _strs(ctx, key, value))
 
@@ -317,6 +434,22 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "max_age_days": _opt_int,
     "needs": _type_names,
     "relations": _relation_map,
+    "paths": _strs,
+    "path_number": _regex,
+    "id_width": _int,
+    "sidecar": _opt_str,
+    "status_field": _str,
+    "status_pattern": _regex,
+    "default_status": _opt_status,
+    "other_statuses": _statuses,
+    "field_lines": _field_keys,
+    "list_separator": _regex,
+    "placeholders": _placeholder_kinds,
+    "unknown_mentions": _bool,
+    "prose_relations": _bool,
+    "title_from": _title_from,
+    "id_aliases": _type_names,
+    "cites": _relation_list,
 }
 RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "select": _codes,
@@ -330,6 +463,9 @@ LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 }
 RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _int for f in fields(RenderConfig)
+}
+REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    f.name: _int for f in fields(ReportConfig)
 }
 
 
@@ -349,7 +485,7 @@ def _section(
     return out
 
 
-def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
+def _types(ctx: _Ctx, value: Any, explicit: set[str]) -> tuple[TypeSpec, ...]:
     if not isinstance(value, dict):
         raise ctx.fail("types", "expected a mapping of type name -> settings")
     specs = {spec.name: spec for spec in DEFAULT_TYPES}
@@ -362,7 +498,13 @@ def _types(ctx: _Ctx, value: Any) -> tuple[TypeSpec, ...]:
         parsed = _section(ctx, f"types.{name}", settings, TYPE_FIELDS)
         base = specs.get(upper, TypeSpec(name=upper))
         specs[upper] = replace(base, **parsed)
-    order = [spec.name for spec in DEFAULT_TYPES]
+        explicit.update(f"{upper}.{k}" for k in parsed)
+    return ordered_types(specs)
+
+
+def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
+    """Built-in types first, in their order, then the others by name."""
+    order = [spec.name for spec in DEFAULT_TYPES if spec.name in specs]
     order += sorted(n for n in specs if n not in order)
     return tuple(specs[n] for n in order)
 
@@ -388,6 +530,9 @@ TOP_FIELDS = (
     "rules",
     "limits",
     "render",
+    "report",
+    "wikilinks",
+    "presets",
     "repository",
     "external_ids",
 )
@@ -405,20 +550,23 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
             raise ctx.fail(str(key), f"unknown key (allowed: {', '.join(TOP_FIELDS)})")
     config = default_config()
     kwargs: dict[str, Any] = {"source": source}
+    explicit: set[str] = set()
+    if "presets" in data:
+        kwargs["presets"] = _preset_names(ctx, "presets", data["presets"])
     if "include" in data:
         kwargs["include"] = _strs(ctx, "include", data["include"])
     if "exclude" in data:
         kwargs["exclude"] = _strs(ctx, "exclude", data["exclude"])
     if "types" in data:
-        kwargs["types"] = _types(ctx, data["types"])
+        kwargs["types"] = _types(ctx, data["types"], explicit)
     if "relations" in data:
-        kwargs["relations"] = {
-            **config.relations,
-            **_relation_map(ctx, "relations", data["relations"]),
-        }
+        extra_relations = _relation_map(ctx, "relations", data["relations"])
+        kwargs["relations"] = {**config.relations, **extra_relations}
+        explicit.update(f"relations.{k}" for k in extra_relations)
     if "status_aliases" in data:
         extra = _str_map(ctx, "status_aliases", data["status_aliases"])
         kwargs["status_aliases"] = {**config.status_aliases, **extra}
+        explicit.update(f"status_aliases.{k}" for k in extra)
     if "rules" in data:
         kwargs["rules"] = RulesConfig(**_section(ctx, "rules", data["rules"], RULES_FIELDS))
     if "limits" in data:
@@ -429,6 +577,11 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["repository"] = _repository(ctx, "repository", data["repository"])
     if "external_ids" in data:
         kwargs["external_ids"] = _regexes(ctx, "external_ids", data["external_ids"])
+    if "report" in data:
+        kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
+    if "wikilinks" in data:
+        kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
+    kwargs["explicit"] = frozenset(explicit)
     return replace(config, **kwargs)
 
 
@@ -499,6 +652,41 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     return load_config_file(found, found.name)
 
 
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a glob into a regex: ``**`` is any folders (possibly none), ``*`` and ``?``
+    stay inside one folder, ``[0-9]`` is a character class.
+
+    >>> bool(glob_regex("keps/*/[0-9]*/README.md").match("keps/sig-x/127-userns/README.md"))
+    True
+    """
+    parts: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            parts.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            parts.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) > 0:
+            body = pattern[i + 1 : end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            parts.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            parts.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(parts) + r"\Z")
+
+
 def normalise_status_word(text: str) -> str:
     """Lower-case a status and join its words with hyphens ("In Review" -> "in-review")."""
     return re.sub(r"[\s_]+", "-", text.strip().lower())
@@ -507,6 +695,11 @@ def normalise_status_word(text: str) -> str:
 STARTER_CONFIG = """\
 # tracegraph configuration. Every key is optional; the values shown are the defaults.
 # Docs: README.md "Configuration".
+
+# Conventions recognised from the tree's layout (KEP, EIP, swift-evolution, Rust and Ember
+# RFCs, MADR, log4brains, Nygard): auto, off, or a list such as [kep, madr]. See README.md
+# "Presets"; `tracegraph init --preset NAME` writes one out as explicit config.
+presets: auto
 
 # Which Markdown files are documents (globs relative to this folder).
 include: ["**/*.md", "**/*.markdown"]
@@ -542,6 +735,10 @@ limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
+# .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.
+wikilinks: auto
 
 # The repository's web address: links such as https://github.com/OWNER/REPO/blob/main/x.md
 # are then internal (resolved and checked). Default: the git remote "origin"; false: none.

@@ -14,10 +14,9 @@ import stat
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from .config import Config
+from .config import Config, glob_regex
 from .errors import InputError
 from .repository import Repository, find_repository
 
@@ -220,37 +219,13 @@ def _dirs_of(files: list[str]) -> frozenset[str]:
     return frozenset(dirs)
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a glob with ``**`` (any folders, possibly none) into a regex."""
-    parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(parts) + r"\Z")
-
-
 def matches_glob(path: str, pattern: str) -> bool:
     """Whether a relative POSIX path matches a glob; ``**`` spans folders and a pattern that
     names a folder covers everything below it."""
     pattern = pattern.strip("/")
-    if _glob_regex(pattern).match(path):
+    if glob_regex(pattern).match(path):
         return True
-    return _glob_regex(pattern + "/**").match(path) is not None
+    return glob_regex(pattern + "/**").match(path) is not None
 
 
 def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
@@ -321,3 +296,163 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
+
+
+# --- wiki-style notes trees ---------------------------------------------------------------------
+
+#: Folders and files that mark a wiki-style notes tree, whose ``[[...]]`` are wikilinks.
+WIKI_MARKER_FOLDERS = {".obsidian": "an Obsidian vault", ".foam": "a Foam workspace"}
+WIKI_MARKER_FILES = {".dendron.yml": "a Dendron workspace"}
+MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
+#: mkdocs plugins and Markdown extensions that read ``[[...]]`` as links (wikilinks, roamlinks,
+#: ezlinks, obsidian-*, Python-Markdown's ``wikilinks``, ``mdx_wikilink_plus``).
+_WIKI_PLUGIN = re.compile(r"wiki_?links?|roamlinks|ezlink|obsidian", re.I)
+
+
+@dataclass(frozen=True)
+class WikiScope:
+    """Where ``[[...]]`` is read as a wikilink, and why: folders (POSIX, relative to the root;
+    "" is the whole tree), each with the reason, sorted. Empty: nowhere (GitHub's rule)."""
+
+    folders: tuple[tuple[str, str], ...] = ()
+    configured: bool | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The folders alone."""
+        return tuple(folder for folder, _reason in self.folders)
+
+    def describe(self) -> str:
+        """One line for ``tracegraph scan``: whether wikilinks are on, where and why."""
+        if self.configured is False:
+            return "off (wikilinks: false in the config)"
+        if not self.folders:
+            return "off (GitHub renders none, and no wiki markers were found)"
+        where = [
+            f"{folder + '/' if folder else 'the whole tree'} ({why})"
+            for folder, why in self.folders
+        ]
+        return "on in " + "; ".join(where)
+
+
+def find_wiki_scope(
+    root: Path, files: frozenset[str], setting: bool | None, max_bytes: int
+) -> WikiScope:
+    """Where wikilinks are on: everywhere or nowhere when the config says so (``setting``),
+    else in each folder that holds a wiki marker (``.obsidian/``, ``.foam/``, ``.dendron.yml``,
+    an mkdocs config with a wikilink plugin). Marker folders are also found when git ignores
+    them (Obsidian's folder often is), by one ``lstat`` per folder of the tree."""
+    if setting is True:
+        return WikiScope((("", "wikilinks: true in the config"),), True)
+    if setting is False:
+        return WikiScope((), False)
+    found: dict[str, str] = {}
+    for path in files:
+        folder, _sep, name = path.rpartition("/")
+        if name in WIKI_MARKER_FILES:
+            found.setdefault(folder, f"{path}: {WIKI_MARKER_FILES[name]}")
+        elif name in MKDOCS_CONFIGS:
+            docs = _mkdocs_wiki_docs(root, path, max_bytes)
+            if docs is not None:
+                found.setdefault(docs, f"{path}: an mkdocs site with a wikilink plugin")
+        for marker, what in WIKI_MARKER_FOLDERS.items():
+            at = ("/" + path).find(f"/{marker}/")
+            if at >= 0:
+                found.setdefault(path[: max(at - 1, 0)], f"{path[:at]}{marker}/: {what}")
+    for folder in _dirs_of(list(files)):
+        for marker, what in WIKI_MARKER_FOLDERS.items():
+            marker_path = f"{folder}/{marker}" if folder else marker
+            try:
+                is_dir = stat.S_ISDIR(os.lstat(root / marker_path).st_mode)
+            except (OSError, ValueError):
+                continue
+            if is_dir:
+                found.setdefault(folder, f"{marker_path}/: {what}")
+    # A folder inside another wiki folder adds nothing.
+    kept = sorted(
+        (folder, reason)
+        for folder, reason in found.items()
+        if not any(
+            other != folder and (not other or folder.startswith(other + "/")) for other in found
+        )
+    )
+    return WikiScope(tuple(kept), None)
+
+
+def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
+    """The docs folder of an mkdocs config that turns on a wikilink plugin or extension, else
+    None. The YAML is only composed (no tag is constructed: mkdocs configs use Python tags)."""
+    import yaml
+
+    data = read_document(root, rel, max_bytes)
+    if data.data is None:
+        return None
+    try:
+        node = yaml.compose(data.data.decode("utf-8", "replace"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    docs_dir = "docs"
+    wiki = False
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if key.value == "docs_dir" and isinstance(value, yaml.ScalarNode):
+            docs_dir = str(value.value)
+        elif key.value in ("plugins", "markdown_extensions"):
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for item in items:
+                names = [item] if isinstance(item, yaml.ScalarNode) else []
+                if isinstance(item, yaml.MappingNode):
+                    names = [k for k, _v in item.value]
+                wiki = wiki or any(
+                    isinstance(n, yaml.ScalarNode) and _WIKI_PLUGIN.search(str(n.value))
+                    for n in names
+                )
+    if not wiki:
+        return None
+    base = rel.rpartition("/")[0]
+    docs = PurePosixPath(docs_dir.replace("\\", "/"))
+    if docs.is_absolute() or ".." in docs.parts:
+        docs = PurePosixPath("docs")
+    joined = PurePosixPath(base, docs).as_posix() if base else docs.as_posix()
+    return "" if joined == "." else joined
+
+
+def find_sidecars(index: FileIndex, config: Config) -> dict[str, str]:
+    """Document -> its sidecar metadata file: for a document that a type with a ``sidecar``
+    claims by its ``paths``, the file of that name beside it, when the tree has one.
+
+    >>> from tracegraph.config import TypeSpec, Config
+    >>> kep = TypeSpec("KEP", paths=("keps/*/*/README.md",), sidecar="kep.yaml")
+    >>> files = frozenset({"keps/sig-a/1-x/README.md", "keps/sig-a/1-x/kep.yaml"})
+    >>> find_sidecars(FileIndex(Path("."), files, ("keps/sig-a/1-x/README.md",), frozenset()),
+    ...               Config(types=(kep,)))
+    {'keps/sig-a/1-x/README.md': 'keps/sig-a/1-x/kep.yaml'}
+    """
+    owners = [
+        (spec.paths, spec.sidecar)
+        for spec in config.scoped + config.types
+        if spec.sidecar and spec.paths
+    ]
+    if not owners:
+        return {}
+    found: dict[str, str] = {}
+    for path in index.documents:
+        for globs, name in owners:
+            if any(glob_regex(g).match(path) for g in globs):
+                folder = path.rpartition("/")[0]
+                candidate = f"{folder}/{name}" if folder else name
+                if candidate in index.files:
+                    found[path] = candidate
+                break
+    return found
+
+
+def read_head(root: Path, rel: str, size: int = 4096) -> str:
+    """The start of a document as text (for recognising a convention), "" when unreadable."""
+    data = read_document(root, rel, 10 * 1024 * 1024)
+    if data.data is None:
+        return ""
+    return data.data[:size].decode("utf-8", "replace")

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .generated import CSV_COMMENT, json_head, mark_xml
 from .graph import Corpus
 
 if TYPE_CHECKING:
@@ -15,21 +16,41 @@ if TYPE_CHECKING:
 else:  # imported on first use: start-up without a graph stays fast
     from ._lazy import networkx as nx
 
-NODE_FIELDS = ("id", "path", "type", "status", "title")
+#: Version of the node-link JSON (2: nodes keyed by ``id`` = path, the short name in ``name``).
+EXPORT_JSON_VERSION = 2
+
+
+def _node_attrs(corpus: Corpus, path: str) -> dict[str, Any]:
+    """A node's exported attributes: the short name (ID, or path) as ``name``, since ``id``
+    is the node's key in node-link data."""
+    attrs = dict(corpus.graph.nodes[path])
+    return {"name": attrs.pop("id"), **attrs}
+
+
+def _sorted_edges(corpus: Corpus) -> list[tuple[str, str, dict[str, Any]]]:
+    return sorted(
+        corpus.graph.edges(data=True),
+        key=lambda e: (e[0], e[1], e[2]["relation"], e[2]["line"], e[2]["column"]),
+    )
 
 
 def export_json(corpus: Corpus) -> str:
-    """networkx node-link data; nodes keyed by path (``key``), edges sorted."""
-    data: dict[str, Any] = nx.node_link_data(corpus.graph, edges="edges", name="key")
-    data["nodes"] = sorted(data["nodes"], key=lambda n: n["key"])
-    data["edges"] = sorted(
-        data["edges"],
-        key=lambda e: (e["source"], e["target"], e["relation"], e["line"], e["column"]),
-    )
-    for number, edge in enumerate(data["edges"]):
-        edge.pop("key", None)
-        edge["index"] = number
-    data["graph"] = {"root": corpus.root.as_posix(), "version": 1}
+    """networkx node-link data that ``networkx.node_link_graph(data)`` loads as it is, with
+    its default arguments (networkx 3.6 and later: nodes keyed by ``id``, edges under
+    ``edges``): the node ``id`` is the document's path, its ID is ``name``; sorted."""
+    nodes = [{"id": path, **_node_attrs(corpus, path)} for path in sorted(corpus.graph.nodes)]
+    edges = [
+        {"source": source, "target": target, **attrs, "index": number}
+        for number, (source, target, attrs) in enumerate(_sorted_edges(corpus))
+    ]
+    data: dict[str, Any] = {
+        **json_head(EXPORT_JSON_VERSION),
+        "directed": True,
+        "multigraph": True,
+        "graph": {"root": corpus.root.as_posix()},
+        "nodes": nodes,
+        "edges": edges,
+    }
     return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
@@ -37,20 +58,19 @@ def export_graphml(corpus: Corpus) -> str:
     """GraphML (yEd, Gephi, Cytoscape); empty attributes written as empty strings."""
     graph = nx.MultiDiGraph()
     for node in sorted(corpus.graph.nodes):
-        graph.add_node(node, **corpus.graph.nodes[node])
-    edges = sorted(
-        corpus.graph.edges(data=True),
-        key=lambda e: (e[0], e[1], e[2]["relation"], e[2]["line"], e[2]["column"]),
-    )
-    for source, target, attrs in edges:
+        graph.add_node(node, **_node_attrs(corpus, node))
+    for source, target, attrs in _sorted_edges(corpus):
         graph.add_edge(source, target, **attrs)
     body = "\n".join(nx.generate_graphml(graph, prettyprint=True))
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+    return mark_xml('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n")
 
 
 def export_csv(corpus: Corpus) -> str:
-    """A traceability matrix: one row per edge, downstream document first."""
+    """A traceability matrix: one row per edge, downstream document first, after a ``#``
+    comment line that marks the file as generated (spreadsheets show it as a first row; pandas
+    reads past it with ``comment="#"``)."""
     out = io.StringIO()
+    out.write(CSV_COMMENT + "\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         [

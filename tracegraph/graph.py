@@ -67,6 +67,9 @@ class Corpus:
     ids: Mapping[str, tuple[str, ...]]
     aliases: Mapping[str, str] = field(default_factory=dict)
     repository: Repository | None = None
+    #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
+    #: files (a link to one resolves), but never documents.
+    generated: tuple[str, ...] = ()
 
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
@@ -109,10 +112,11 @@ def build_corpus(
     repository: Repository | None = None,
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
-
+    Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
     ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
     to its target; ``repository`` makes URLs into the repository internal links."""
-    docs = tuple(sorted(documents, key=lambda d: d.path))
+    parsed = sorted(documents, key=lambda d: d.path)
+    docs = tuple(d for d in parsed if not d.generated)
     by_path = {d.path: d for d in docs}
     ids: dict[str, list[str]] = {}
     for doc in docs:
@@ -135,6 +139,7 @@ def build_corpus(
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
         aliases=MappingProxyType(dict(aliases or {})),
         repository=repository,
+        generated=tuple(d.path for d in parsed if d.generated),
     )
 
 
@@ -234,6 +239,12 @@ class _Resolver:
         found = self._lookup(joined)
         if found is None and ref.kind is RefKind.WIKILINK:
             found = self._lookup_wiki(joined, written)
+        if found is None and ref.kind is RefKind.SIDECAR and not written.startswith("/"):
+            # A metadata file is not Markdown: ``keps/sig-x/1-y`` in a kep.yaml means the
+            # repository's keps/, as the convention's own tools read it.
+            rooted = posixpath.normpath(written)
+            found = self._lookup(rooted)
+            joined = rooted if found is not None else joined
         if found is None:
             return _link(source, ref, Target.MISSING, _intern(self._unalias(joined)), frag)
         status, resolved = found
@@ -358,6 +369,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
     succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
     pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
+    sidecar_kind = RefKind.SIDECAR
+    sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
     relation_value = {m: m.value for m in Relation}  # ``.value`` is a slow descriptor
     kind_value = {m: m.value for m in RefKind}
     for link in links:
@@ -380,6 +393,8 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
         data.column = ref.column
         data.kind = kind_value[ref.kind]
         data.declared_by = link.source
+        if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
+            data.__dict__["file"] = sidecars.get(link.source) or link.source
         keys[len(keys)] = data.__dict__
     return graph
 

@@ -32,6 +32,9 @@ class RefKind(StrEnum):
     WIKILINK = "wikilink"
     MENTION = "mention"
     METADATA = "metadata"
+    #: A relation field of the document's sidecar metadata file (a KEP's ``kep.yaml``); its
+    #: line and column are in that file.
+    SIDECAR = "sidecar"
 
 
 class Target(StrEnum):
@@ -137,6 +140,13 @@ class Document:
     line_count: int = 0
     status_line: int = 1
     metadata_lines: tuple[tuple[str, int], ...] = ()
+    #: ``(line, codes)``: findings of those codes (or prefixes) on that line are silenced by a
+    #: ``<!-- tracegraph: ignore-next-line CODE -->`` on the line above.
+    ignored_lines: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    #: The file carries tracegraph's own "generated" marker: never a document (see generated.py).
+    generated: bool = False
+    #: The sidecar metadata file read with this document (``keps/.../kep.yaml``), if any.
+    sidecar: str | None = None
 
     @property
     def short_title(self) -> str:
@@ -148,6 +158,12 @@ class Document:
     def name(self) -> str:
         """The short name shown to users: the ID, or the path for documents without one."""
         return self.id or self.path
+
+    def located(self, ref: Reference) -> str:
+        """The file a reference is written in: the sidecar for its fields, else the document."""
+        if ref.kind is RefKind.SIDECAR and self.sidecar:
+            return self.sidecar
+        return self.path
 
     def meta(self, key: str) -> str | None:
         """The first metadata value under ``key`` (keys are lower-case, ``_`` separated)."""

@@ -82,6 +82,8 @@ class Traversal:
     depth_limit: int | None
     relations: frozenset[str] | None
     nodes: tuple[Reached, ...]
+    #: Documents reached through ``supersedes`` and not gone past (see ``traverse``).
+    stopped: frozenset[str] = frozenset()
 
     def paths(self) -> tuple[str, ...]:
         """The root followed by every reached document, in traversal order."""
@@ -209,20 +211,27 @@ def _strongest(
 
 
 def _neighbours(
-    graph: nx.MultiDiGraph, direction: Direction, relations: Collection[str] | None
+    graph: nx.MultiDiGraph,
+    direction: Direction,
+    relations: Collection[str] | None,
+    stopped: Collection[str] = (),
 ) -> Callable[[str], Iterator[str]]:
-    """Sorted traversal neighbours: predecessors downstream, successors upstream."""
+    """Sorted traversal neighbours: predecessors downstream, successors upstream; none for a
+    node in ``stopped`` (looked up when the neighbours are first iterated, so a traversal can
+    add to it as it goes)."""
     adjacency = graph.pred if direction == "downstream" else graph.succ
     edges = graph.in_edges if direction == "downstream" else graph.out_edges
     end = 0 if direction == "downstream" else 1
 
     def neighbours(node: str) -> Iterator[str]:
+        if node in stopped:
+            return
         if relations is None:
             found = set(adjacency[node])
         else:
             found = {e[end] for e in edges(node, data="relation") if e[2] in relations}
         found.discard(node)
-        return iter(sorted(found))
+        yield from sorted(found)
 
     return neighbours
 
@@ -239,12 +248,19 @@ def traverse(
     direction: Direction,
     depth: int | None = None,
     relations: Iterable[str] | None = None,
+    through_supersedes: bool = False,
 ) -> Traversal:
-    """Breadth-first search from ``doc`` (a path, or anything ``Corpus.find`` accepts)."""
+    """Breadth-first search from ``doc`` (a path, or anything ``Corpus.find`` accepts).
+
+    A document reached through a ``supersedes`` hop (the successor of a superseded document, or
+    upstream the document it replaced) is listed but not gone past: what rests on the successor
+    is not the superseded document's impact. ``through_supersedes`` follows on.
+    """
     root = _path_of(corpus, doc)
     allowed = frozenset(relations) if relations is not None else None
     graph = corpus.graph
-    neighbours = _neighbours(graph, direction, allowed)
+    stopped: set[str] = set()
+    neighbours = _neighbours(graph, direction, allowed, stopped)
     depths = {root: 0}
     vias: dict[str, tuple[Hop, ...]] = {root: ()}
     nodes: list[Reached] = []
@@ -252,6 +268,8 @@ def traverse(
         source, target = (child, parent) if direction == "downstream" else (parent, child)
         relation = strongest_relation(graph, source, target, allowed)
         assert relation is not None  # the neighbour function only yields allowed edges
+        if relation == SUPERSEDES and not through_supersedes:
+            stopped.add(child)
         depths[child] = depths[parent] + 1
         vias[child] = (*vias[parent], _hop(direction, parent, child, relation))
         attrs = graph.nodes[child]
@@ -272,6 +290,7 @@ def traverse(
         depth_limit=depth,
         relations=allowed,
         nodes=tuple(nodes),
+        stopped=frozenset(stopped),
     )
 
 
@@ -280,13 +299,15 @@ def downstream(
     doc: str | Document,
     depth: int | None = None,
     relations: Iterable[str] | None = None,
+    through_supersedes: bool = False,
 ) -> Traversal:
-    """Everything that rests on ``doc``, transitively: its impact.
+    """Everything that rests on ``doc``, transitively: its impact (a successor ends its
+    chain unless ``through_supersedes``).
 
     >>> [n.id for n in downstream(scan("sample_repo"), "RFC-0002").nodes]  # doctest: +SKIP
     ['TDD-0002', 'TDD-0003']
     """
-    return traverse(corpus, doc, "downstream", depth, relations)
+    return traverse(corpus, doc, "downstream", depth, relations, through_supersedes)
 
 
 def upstream(
@@ -294,18 +315,23 @@ def upstream(
     doc: str | Document,
     depth: int | None = None,
     relations: Iterable[str] | None = None,
+    through_supersedes: bool = False,
 ) -> Traversal:
-    """Everything ``doc`` rests on, transitively."""
-    return traverse(corpus, doc, "upstream", depth, relations)
+    """Everything ``doc`` rests on, transitively (a replaced document ends its chain unless
+    ``through_supersedes``)."""
+    return traverse(corpus, doc, "upstream", depth, relations, through_supersedes)
 
 
 def traversal_edges(corpus: Corpus, result: Traversal) -> tuple[Hop, ...]:
     """Every traversable edge among the root and the reached documents (one per pair, with the
     strongest relation), in graph direction and sorted: the tree edges and the further paths."""
     members = set(result.paths())
+    expanded = 0 if result.direction == "downstream" else 1  # the end the traversal went from
     best: dict[tuple[str, str], tuple[tuple[int, int, int], str]] = {}
     for source, target, data in corpus.graph.out_edges(sorted(members), data=True):
         if target not in members or target == source:
+            continue
+        if (target, source)[expanded] in result.stopped:  # not followed past a successor
             continue
         relation = data.get("relation", "")
         if result.relations is not None and relation not in result.relations:

@@ -19,18 +19,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .cache import FileKey, decode, encode
+from .cache import FileKey, decode, encode, fold_keys
 from .config import Limits
 from .crawl import read_document
 from .model import Document, Heading
-from .parse import Recogniser, parse_document
+from .parse import Recogniser, Sidecar, parse_document
 
 #: Below this many files to parse, parse serially: starting processes costs more.
 PARALLEL_THRESHOLD = 400
 #: Files per task: small enough to balance the workers, large enough to amortise the messages.
 CHUNK = 64
 
-_state: tuple[Path, Recogniser, Limits] | None = None
+_state: tuple[Path, Recogniser, Limits, dict[str, str]] | None = None
 
 _set_headings = Document.__dict__["headings"].__set__
 _set_ignored = Document.__dict__["ignored_rules"].__set__
@@ -63,13 +63,20 @@ class Sharing:
 
 
 def parse_one(
-    root: Path, rel: str, recogniser: Recogniser, limits: Limits
+    root: Path, rel: str, recogniser: Recogniser, limits: Limits, sidecar: str | None = None
 ) -> tuple[Document, FileKey | None]:
-    """Read and parse one document; the key is the (size, mtime_ns) of the bytes parsed."""
+    """Read and parse one document (and its sidecar metadata file); the key is the
+    (size, mtime_ns) of the bytes parsed, both files' folded together."""
     data = read_document(root, rel, limits.max_file_bytes)
-    doc = parse_document(rel, data.data, recogniser, limits, data.error)
+    side: Sidecar | None = None
+    side_key: FileKey | None = (0, 0)
+    if sidecar is not None:
+        side_data = read_document(root, sidecar, limits.max_file_bytes)
+        side = (sidecar, side_data.data, side_data.error)
+        side_key = (side_data.size, side_data.mtime_ns) if side_data.data is not None else None
+    doc = parse_document(rel, data.data, recogniser, limits, data.error, side)
     key = (data.size, data.mtime_ns) if data.data is not None else None
-    return doc, key
+    return doc, (fold_keys(key, side_key) if sidecar is not None else key)
 
 
 _FLAT = frozenset({str, int, type(None)})
@@ -91,18 +98,18 @@ def interned(value: object, shared: dict[object, object] | None = None) -> objec
     return value
 
 
-def _init(root: Path, recogniser: Recogniser, limits: Limits) -> None:
+def _init(root: Path, recogniser: Recogniser, limits: Limits, sidecars: dict[str, str]) -> None:
     global _state
-    _state = (root, recogniser, limits)
+    _state = (root, recogniser, limits, sidecars)
 
 
 def _parse_chunk(paths: list[str]) -> bytes:
     assert _state is not None, "worker not initialised"
-    root, recogniser, limits = _state
+    root, recogniser, limits, sidecars = _state
     out = []
     shared: dict[object, object] = {}
     for rel in paths:
-        doc, key = parse_one(root, rel, recogniser, limits)
+        doc, key = parse_one(root, rel, recogniser, limits, sidecars.get(rel))
         out.append((interned(encode(doc), shared), key))
     return marshal.dumps(out)
 
@@ -121,12 +128,14 @@ def parse_parallel(
     limits: Limits,
     workers: int,
     progress: Callable[[int], None] | None = None,
+    sidecars: dict[str, str] | None = None,
 ) -> Iterator[tuple[Document, FileKey | None]]:
-    """Parse ``paths`` in ``workers`` processes; yields in input order."""
+    """Parse ``paths`` in ``workers`` processes; yields in input order. ``sidecars`` maps a
+    document to its sidecar metadata file."""
     size = max(1, min(CHUNK, -(-len(paths) // (workers * 4))))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(
-        workers, initializer=_init, initargs=(root, recogniser, limits)
+        workers, initializer=_init, initargs=(root, recogniser, limits, sidecars or {})
     ) as pool:
         share = Sharing(size)
         for blob in pool.map(_parse_chunk, chunks):

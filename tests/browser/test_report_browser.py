@@ -145,3 +145,114 @@ def test_hostile_title_does_not_run(
     hrefs = tab.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
     assert errors == []
+
+
+def _open_map(tab: Any, report: Path) -> None:
+    tab.goto(report.as_uri())
+    tab.locator("#map-canvas").scroll_into_view_if_needed()
+
+
+def _view(tab: Any) -> list[float]:
+    return [float(v) for v in (tab.get_attribute("#map-canvas svg", "viewBox") or "").split()]
+
+
+def _zoom_until(tab: Any, holds: Callable[[float], bool]) -> float:
+    """The map's zoom once ``holds`` is true of it (wheel events arrive asynchronously; the
+    report's CSP forbids the eval that ``wait_for_function`` needs)."""
+    zoom = 0.0
+    for _ in range(100):
+        zoom = float(tab.get_attribute("#map-canvas", "data-zoom") or 0)
+        if holds(zoom):
+            return zoom
+        tab.wait_for_timeout(20)
+    raise AssertionError(f"zoom stayed at {zoom}")
+
+
+def _centre(tab: Any, selector: str) -> tuple[float, float]:
+    box = tab.locator(selector).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_the_map_zooms_with_the_wheel_around_the_pointer(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    _open_map(tab, sample_report)
+    home = _view(tab)
+    x, y = _centre(tab, "#node-rfc-0002")
+    tab.mouse.move(x, y)
+    tab.mouse.wheel(0, -400)
+    _zoom_until(tab, lambda zoom: zoom > 1.5)
+    zoomed = _view(tab)
+    assert zoomed[2] < home[2] / 1.5
+    after = _centre(tab, "#node-rfc-0002")  # the point under the pointer stays put
+    assert abs(after[0] - x) < 3 and abs(after[1] - y) < 3
+    tab.mouse.wheel(0, 400)
+    _zoom_until(tab, lambda zoom: zoom < 1.01)
+    assert errors == []
+
+
+def test_the_map_pans_with_a_drag_that_does_not_select(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    _open_map(tab, sample_report)
+    tab.click("#map-zoom-in")
+    tab.click("#map-zoom-in")
+    before = _view(tab)
+    x, y = _centre(tab, "#node-rfc-0002")  # start the drag on a document
+    tab.mouse.move(x, y)
+    tab.mouse.down()
+    tab.mouse.move(x + 60, y + 30, steps=6)
+    tab.mouse.move(x + 120, y + 60, steps=6)
+    tab.mouse.up()
+    after = _view(tab)
+    assert after[0] < before[0] and after[1] < before[1]  # dragged right and down
+    assert after[2:] == before[2:]
+    assert tab.get_attribute("#map-card", "data-selected") is None  # a drag is not a click
+    assert errors == []
+
+
+def test_buttons_and_keys_zoom_pan_and_fit(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    _open_map(tab, sample_report)
+    home = _view(tab)
+    tab.click("#map-zoom-in")
+    assert tab.get_attribute("#map-canvas", "data-zoom") == "1.250"
+    assert tab.inner_text("#map-zoom-level") == "125%"
+    tab.click("#map-zoom-out")
+    assert tab.get_attribute("#map-canvas", "data-zoom") == "1.000"
+    tab.focus("#map-canvas")
+    tab.keyboard.press("+")
+    tab.keyboard.press("+")
+    zoomed = _view(tab)
+    tab.keyboard.press("ArrowRight")
+    assert _view(tab)[0] > zoomed[0]
+    tab.keyboard.press("0")
+    assert _view(tab) == home
+    tab.click("#map-zoom-in")
+    tab.click("#map-fit")
+    assert _view(tab) == home
+    assert errors == []
+
+
+def test_a_click_still_highlights_the_chain_after_zooming(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    _open_map(tab, sample_report)
+    x, y = _centre(tab, "#node-rfc-0002")
+    tab.mouse.move(x, y)
+    tab.mouse.wheel(0, -600)
+    _zoom_until(tab, lambda zoom: zoom > 2)
+    tab.mouse.click(*_centre(tab, "#node-rfc-0002"))
+    assert (
+        tab.get_attribute("#map-card", "data-selected") == "docs/rfc/RFC-0002-webhook-delivery.md"
+    )
+    assert "sel-up" in (tab.get_attribute("#node-prd-0002", "class") or "")
+    assert "sel-down" in (tab.get_attribute("#node-tdd-0002", "class") or "")
+    assert tab.locator("g.edge.sel-up").count() >= 1
+    assert errors == []

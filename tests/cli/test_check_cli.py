@@ -125,3 +125,55 @@ def test_rules_table_and_one_rule():
     assert code == 0 and out.startswith("TG101")
     code, _, err = run("rules", "TG1O2")
     assert code == 2 and "did you mean TG102" in err
+
+
+def test_ignore_next_line_silences_only_the_line_below(tmp_path: Path) -> None:
+    root = make_tree(
+        tmp_path / "repo",
+        {
+            "docs/a.md": (
+                "# A\n\n"
+                "<!-- tracegraph: ignore-next-line TG101 -->\n"
+                "[gone](missing-1.md)\n"
+                "[gone too](missing-2.md)\n"
+                "<!-- tracegraph: ignore-next-line TG102, TG2 -->\n"
+                "[also gone](missing-3.md)\n"
+                "text <!-- tracegraph: ignore-next-line TG1 -->\n"
+                "[inline comment](missing-4.md)\n"
+            )
+        },
+    )
+    code, out, _ = run("check", str(root), "--format", "json", "--select", "TG101", "--no-cache")
+    assert code == 1
+    lines = [(f["line"], f["target"]) for f in json.loads(out)["findings"]]
+    assert lines == [(5, "missing-2.md"), (7, "missing-3.md")]
+
+
+def test_check_files_reports_only_their_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree(
+        tmp_path / "repo",
+        {
+            "docs/a.md": "# A\n\n[gone](missing.md)\n",
+            "docs/b.md": "# B\n\n[gone](missing.md) [a](a.md#nope)\n",
+            "README.md": "# R\n\n[gone](nowhere.md)\n",
+        },
+    )
+    monkeypatch.chdir(root)
+    code, out, _ = run("check", "docs/b.md", "--format", "json", "--no-cache")
+    assert code == 1
+    found = json.loads(out)["findings"]
+    assert {(f["path"], f["code"]) for f in found} == {
+        ("docs/b.md", "TG101"),
+        ("docs/b.md", "TG102"),
+    }
+    # pre-commit passes files relative to the repository; with -C docs, README.md is outside
+    code, out, _ = run("check", "-C", "docs", "docs/a.md", "README.md", "--no-cache")
+    assert code == 1
+    assert out.splitlines()[0].startswith("docs/a.md:3:1: TG101")
+    assert "(reported for the 2 files given)" in out.splitlines()[-1]
+    code, _, err = run("check", "docs/nope.md")
+    assert code == 2 and "docs/nope.md: no such file or directory" in err
+    code, _, err = run("check", "docs", "README.md")
+    assert code == 2 and "give the root with -C docs" in err

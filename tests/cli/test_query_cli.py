@@ -13,6 +13,7 @@ from tests.gitrepo import git, init_repo
 from tracegraph import api, queries
 from tracegraph.cli import cli
 from tracegraph.cli.query import Filters, clean, format_tree
+from tracegraph.generated import DOT_COMMENT, MERMAID_COMMENT
 
 
 @pytest.fixture
@@ -93,6 +94,8 @@ def test_impact_json_follows_the_contract(repo: Path) -> None:
     result = run("impact", "ADR-0001", "-C", str(repo), "--format", "json")
     data = json.loads(result.output)
     assert data == {
+        "version": 1,
+        "generator": "tracegraph",
         "root": "ADR-0001",
         "direction": "downstream",
         "nodes": [
@@ -125,11 +128,11 @@ def test_impact_json_follows_the_contract(repo: Path) -> None:
 
 def test_dot_and_mermaid_draw_exactly_the_result(repo: Path) -> None:
     dot = run("impact", "ADR-0001", "-C", str(repo), "--format", "dot").output
-    assert dot.startswith("digraph")
+    assert dot.startswith(f"{DOT_COMMENT}\ndigraph")
     assert "TDD-0001" in dot and "TDD-0002" in dot and "ADR-0001" in dot
     assert "PRD-0001" not in dot and "RFC-0001" not in dot
     mermaid = run("impact", "ADR-0001", "-C", str(repo), "--format", "mermaid").output
-    assert mermaid.startswith("flowchart")
+    assert mermaid.startswith(f"{MERMAID_COMMENT}\nflowchart")
     assert "TDD-0002" in mermaid and "PRD-0001" not in mermaid
     change = run("impact", "-C", str(repo), "--files", "src/pay/service.py", "--format", "dot")
     assert "TDD-0001" in change.output and "ADR-0001" not in change.output
@@ -268,3 +271,19 @@ def test_impact_since_errors(repo: Path) -> None:
     result = run("impact", "-C", str(repo), "--since", "v9.9")
     assert result.exit_code == 2
     assert "unknown git revision 'v9.9'" in result.output
+
+
+def test_impact_of_a_superseded_document_stops_at_its_successor() -> None:
+    from tests.conftest import SAMPLE_REPO
+
+    def ids(*extra: str) -> set[str]:
+        result = run("impact", "ADR-0002", "-C", str(SAMPLE_REPO), "--format", "json", *extra)
+        assert result.exit_code == 0, result.output
+        return {node["id"] for node in json.loads(result.output)["nodes"]}
+
+    stopped, followed = ids(), ids("--through-supersedes")
+    assert "ADR-0005" in stopped  # the successor is listed ...
+    assert {"TDD-0001", "TDD-0004"} <= followed - stopped  # ... what rests on it is not
+    assert stopped < followed
+    tree = run("impact", "ADR-0002", "-C", str(SAMPLE_REPO)).output
+    assert "TDD-0001" not in tree and "ADR-0005" in tree

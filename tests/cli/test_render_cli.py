@@ -11,10 +11,12 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner, Result
 
+from bench.map_quality import measure_svg
 from tests.conftest import SAMPLE_REPO
 from tests.unit.render.map_repo import PRD, make_map_repo
 from tracegraph import api
 from tracegraph.cli import cli
+from tracegraph.generated import DOT_COMMENT, MERMAID_COMMENT
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 needs_sample = pytest.mark.skipif(not SAMPLE_REPO.is_dir(), reason="sample_repo not present")
@@ -46,25 +48,16 @@ def repo(tmp_path: Path) -> Path:
 @needs_dot
 @needs_sample
 @pytest.mark.graphviz
-def test_sample_repo_svg_is_a_clickable_map_with_clusters_ghosts_and_legend(
+def test_sample_repo_svg_is_a_clickable_map_with_ghosts_and_legend(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "maps" / "map.svg"
     result = run("render", str(SAMPLE_REPO), "-o", str(out))
     assert result.exit_code == 0, result.output
+    assert result.output == ""  # no Graphviz chatter, no warning for a readable map
     root = ET.parse(out).getroot()
     groups = {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("id")}
-    clusters = [
-        g.get("id") for g in root.iter(f"{SVG}g") if "cluster" in (g.get("class") or "").split()
-    ]
-    assert clusters == [
-        "cluster-prd",
-        "cluster-rfc",
-        "cluster-adr",
-        "cluster-tdd",
-        "cluster-doc",
-        "legend",
-    ]
+    assert not [g for g in root.iter(f"{SVG}g") if "cluster" in (g.get("class") or "").split()]
     corpus = api.scan(SAMPLE_REPO)
     model = api.map_model(corpus, error_paths=frozenset())
     for node in model.nodes:
@@ -77,9 +70,34 @@ def test_sample_repo_svg_is_a_clickable_map_with_clusters_ghosts_and_legend(
     texts = [" ".join(t.text or "" for t in g.iter(f"{SVG}text")) for g in ghosts]
     assert any("docs/perf/load-test-2026.md" in t for t in texts), texts
     assert any("ADR-0042" in t for t in texts), texts
-    assert "Legend" in " ".join(t.text or "" for t in groups["legend"].iter(f"{SVG}text"))
+    legend = " ".join(t.text or "" for t in groups["a_legend"].iter(f"{SVG}text"))
+    assert "hexagon" in legend and "missing target" in legend
     red = [g.get("id") for g in root.iter(f"{SVG}g") if " error" in (g.get("class") or "")]
     assert set(red) >= {"node-rfc-0002"}
+
+
+@needs_dot
+@pytest.mark.graphviz
+def test_all_edges_and_no_legend(tmp_path: Path) -> None:
+    default, every, bare = tmp_path / "a.svg", tmp_path / "b.svg", tmp_path / "c.svg"
+    assert run("render", str(SAMPLE_REPO), "-o", str(default)).exit_code == 0
+    assert run("render", str(SAMPLE_REPO), "--all-edges", "-o", str(every)).exit_code == 0
+    assert run("render", str(SAMPLE_REPO), "--no-legend", "-o", str(bare)).exit_code == 0
+    assert measure_svg(every.read_bytes()).edges > measure_svg(default.read_bytes()).edges
+    assert b'id="a_legend"' in default.read_bytes() and b"a_legend" not in bare.read_bytes()
+
+
+@needs_dot
+@pytest.mark.graphviz
+def test_a_map_too_big_to_read_warns_in_one_line(tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = tree({f"docs/prd/PRD-{n:04d}-x.md": f"# PRD {n}\n" for n in range(1, 320)})
+    out = tmp_path / "big.svg"
+    result = run("render", str(root), "--type", "PRD", "--engine", "dot", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line]
+    assert len(warnings) == 1 and warnings[0].startswith("tracegraph: warning: the map has 319")
+    quality = measure_svg(out.read_bytes())
+    assert quality.aspect <= 2.5 and max(quality.width, quality.height) < 32_767
 
 
 @needs_sample
@@ -106,9 +124,11 @@ def test_sample_repo_golden(fmt: str, name: str) -> None:
 
 def test_dot_and_mermaid_print_to_stdout(repo: Path) -> None:
     dot = run("render", str(repo))
-    assert dot.exit_code == 0 and dot.output.startswith("digraph tracegraph {")
+    assert dot.exit_code == 0 and dot.output.startswith(f"{DOT_COMMENT}\ndigraph tracegraph {{")
     mermaid = run("render", str(repo), "--format", "mermaid")
-    assert mermaid.exit_code == 0 and mermaid.output.startswith("flowchart LR\n")
+    assert mermaid.exit_code == 0 and mermaid.output.startswith(
+        f"{MERMAID_COMMENT}\nflowchart LR\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +144,7 @@ def test_format_follows_the_suffix(repo: Path, tmp_path: Path, name: str, start:
     out = tmp_path / name
     result = run("render", str(repo), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8").startswith(start)
+    assert out.read_text(encoding="utf-8").split("\n", 1)[1].startswith(start)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

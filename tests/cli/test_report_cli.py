@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from tests.conftest import SAMPLE_REPO
 from tracegraph import atomic
 from tracegraph.cli import cli
+from tracegraph.generated import HTML_COMMENT
 
 Tree = Callable[[Mapping[str, str]], Path]
 
@@ -148,7 +149,7 @@ def test_format_from_suffix_or_option(tree: Tree, tmp_path: Path) -> None:
     assert code == 0
     assert json.loads((tmp_path / "r.txt").read_text())["version"] == 1
     code, out, _ = run(str(root), "--no-history")
-    assert code == 0 and out.startswith("## Docs health: ")
+    assert code == 0 and out.startswith(f"{HTML_COMMENT}\n## Docs health: ")
 
 
 def test_bad_options_exit_2(tree: Tree, tmp_path: Path) -> None:
@@ -204,3 +205,108 @@ def test_same_input_same_bytes(tree: Tree, tmp_path: Path, suffix: str) -> None:
     report(root, first, use_history=False, now=now)
     report(root, second, use_history=False, now=now)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_one_call_with_several_outputs_records_one_run(tree: Tree, tmp_path: Path) -> None:
+    root = tree(DOCS)
+    history = tmp_path / "h.db"
+    outs = [tmp_path / "a.html", tmp_path / "a.md", tmp_path / "a.json"]
+    args = [str(root), "--history", str(history)]
+    code, out, err = run(*args, *(x for o in outs for x in ("-o", str(o))))
+    assert code == 0, err
+    assert out == ""
+    assert all(o.is_file() for o in outs)
+    assert _runs(history) == 1
+    assert "(recorded in the history)" in err
+    data = json.loads(outs[2].read_text())
+    assert data["changes"] is None and len(data["trend"]) == 1
+    assert "<html" in outs[0].read_text() and "## Docs health" in outs[1].read_text()
+
+    code, _, err = run(*args, "-o", str(outs[2]), "-o", str(outs[1]))  # the second call
+    assert code == 0, err
+    assert _runs(history) == 2
+    second = json.loads(outs[2].read_text())
+    assert second["changes"] is not None and len(second["trend"]) == 2
+    assert "Compared with the run of" in outs[1].read_text()
+
+
+def test_terminal_output_and_no_record_leave_the_history_alone(tree: Tree, tmp_path: Path) -> None:
+    root = tree(DOCS)
+    code, out, err = run(str(root))  # Markdown on the terminal
+    assert code == 0 and "## Docs health" in out
+    assert not (root / ".tracegraph" / "history.db").exists()
+    history = tmp_path / "h.db"
+    assert (
+        run(str(root), "--no-record", "-o", str(tmp_path / "x.json"), "--history", str(history))[0]
+        == 0
+    )
+    assert not history.exists()  # --no-record creates nothing either
+    assert run(str(root), "-o", str(tmp_path / "x.json"), "--history", str(history))[0] == 0
+    before = history.read_bytes()
+    code, _, err = run(str(root), "--no-record", "-o", str(tmp_path / "y.json"), "--history",
+                       str(history))  # fmt: skip
+    assert code == 0 and "recorded" not in err
+    assert history.read_bytes() == before
+    data = json.loads((tmp_path / "y.json").read_text())
+    assert data["changes"] is not None  # the history was read
+
+
+def test_several_outputs_need_their_suffixes(tree: Tree, tmp_path: Path) -> None:
+    root = tree(DOCS)
+    a, b = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    code, _, err = run(str(root), "-o", a, "-o", b, "--format", "json", "--no-history")
+    assert code == 2 and "--format applies to one output" in err
+    code, _, err = run(str(root), "-o", a, "-o", a, "--no-history")
+    assert code == 2 and "the same file is given twice" in err
+
+
+def test_default_history_folder_is_ignored_by_git(tree: Tree) -> None:
+    from tests.gitrepo import git, init_repo
+
+    root = init_repo(tree(DOCS))
+    out = root / "site" / "report.html"
+    assert run(str(root), "-o", str(out))[0] == 0
+    assert (root / ".tracegraph" / "history.db").is_file()
+    assert (root / ".tracegraph" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert git(root, "status", "--porcelain") == "?? site/\n"
+
+
+def test_markdown_report_of_a_large_tree_fits_a_github_comment(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    from datetime import date
+
+    from tests.conftest import PROJECT
+    from tracegraph.api import report
+    from tracegraph.report.links import LinkContext
+    from tracegraph.report.markdown import render_markdown
+
+    root = tmp_path / "big"
+    subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "3000", "--out",
+         str(root), "--no-git"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    md, js = tmp_path / "report.md", tmp_path / "report.json"
+    done = report(root, [md, js], use_history=False, today=date(2026, 11, 28))
+    text = md.read_text(encoding="utf-8")
+    assert len(text) <= 60_000
+    assert "lists shortened to fit 60,000 characters" in text
+    assert "[the full report](report.json)" in text
+    assert "… and" in text and "### Coverage" in text and "### Islands" in text
+    links = LinkContext(root, tmp_path)
+    unlimited = render_markdown(done.report, links, limit=None)
+    assert len(unlimited) > 60_000  # the limit did the cutting
+    url = "https://ci.example/run/1"
+    smaller = render_markdown(done.report, links, limit=20_000, full_report=url)
+    assert len(smaller) <= 20_000 and f"({url})" in smaller
+    tiny = render_markdown(done.report, links, limit=2_000)
+    assert len(tiny) <= 2_000
+
+
+def test_empty_tree_is_exit_2_unless_allowed(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not markdown")
+    code, _, err = run(str(tmp_path), "--no-history")
+    assert code == 2 and "no documents found" in err and "--allow-empty" in err
+    code, out, _ = run(str(tmp_path), "--no-history", "--allow-empty")
+    assert code == 0 and "## Docs health: 100 / 100" in out

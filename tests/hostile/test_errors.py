@@ -113,6 +113,7 @@ def test_unexpected_error_is_exit_3_with_a_short_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(api, "scan", _boom)
+    (tmp_path / "a.md").write_text("# A\n")  # an empty tree would stop before scanning
     for name, args in existing(tmp_path):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 3, (name, result.output)

@@ -72,7 +72,7 @@ def test_record_round_trip_is_equal(repo: Path) -> None:
 def test_unchanged_rerun_reads_no_markdown(repo: Path, reads: list[str]) -> None:
     first = _parse(repo, cache=True)
     assert (repo / cache.CACHE_DIR / cache.CACHE_FILE).is_file()
-    assert (repo / cache.CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (repo / ".tracegraph" / ".gitignore").read_text().splitlines()[-1] == "*"
     reads.clear()
     assert _parse(repo, cache=True) == first
     assert reads == []
@@ -209,3 +209,16 @@ def test_quiet_and_no_cache_are_accepted_everywhere(repo: Path) -> None:
         result = runner.invoke(cli, [*args, "--no-cache", "-q"])
         assert result.exit_code == 0, result.output
         assert "parsed" not in result.stderr
+
+
+def test_wikilink_mode_is_part_of_the_fingerprint(repo: Path, reads: list[str]) -> None:
+    (repo / "README.md").write_text("# Docs\n\n- [[ADR-0001]]\n")
+    _age(repo)
+    plain = api.scan(repo, cache=True)
+    assert {r.kind.value for d in plain.documents for r in d.references} >= {"mention"}
+    (repo / ".obsidian").mkdir()  # git-ignored in real vaults: no listed file changes
+    reads.clear()
+    wiki = api.scan(repo, cache=True)
+    assert len(reads) == 4  # every document parsed again
+    readme = wiki.by_path["README.md"]
+    assert [r.kind.value for r in readme.references] == ["wikilink"]

@@ -134,6 +134,8 @@ def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> boo
     (True, True)
     >>> is_template_file("docs/adr/0001-use-templates.md"), is_template_file("templates/README.md")
     (False, False)
+    >>> is_template_file("keps/NNNN-kep-template/kep.yaml")
+    True
     """
     if path in configured:
         return True
@@ -141,6 +143,8 @@ def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> boo
     stem = name.rsplit(".", 1)[0]
     if stem == TEMPLATE_STEMS[0] or stem.endswith(TEMPLATE_STEMS[1:]):
         return True
+    if any(folder.endswith(TEMPLATE_STEMS[1:]) for folder in folders):
+        return True  # keps/NNNN-kep-template/README.md and its kep.yaml
     if stem in INDEX_STEMS:
         return False
     return any(folder in TEMPLATE_FOLDERS for folder in folders)
@@ -158,7 +162,8 @@ def run_checks(
 
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
-    that document. Template files (see ``is_template_file``) are not checked.
+    that document; ``<!-- tracegraph: ignore-next-line CODE -->`` drops those on the next
+    line. Template files (see ``is_template_file``) are not checked.
     """
     config = config or corpus.config
     context = CheckContext(
@@ -168,7 +173,7 @@ def run_checks(
         templates=load_templates(config, corpus.root),
     )
     configured = frozenset(
-        posixpath.normpath(spec.template) for spec in config.types if spec.template
+        posixpath.normpath(spec.template) for spec in config.types + config.scoped if spec.template
     )
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):
@@ -180,7 +185,7 @@ def run_checks(
                 quiet = silenced[hit.path] = _silenced(
                     rule.code, hit.path, corpus, config, configured
                 )
-            if quiet:
+            if quiet or _line_silenced(rule.code, hit.path, hit.line, corpus):
                 continue
             finding = Finding(
                 path=hit.path,
@@ -204,6 +209,14 @@ def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
 
 def _hits(rule: Rule, context: CheckContext) -> Iterator[Hit]:
     yield from rule.check(context)
+
+
+def _line_silenced(code: str, path: str, line: int, corpus: Corpus) -> bool:
+    """Whether ``<!-- tracegraph: ignore-next-line CODE -->`` stands on the line above."""
+    doc = corpus.by_path.get(path)
+    if doc is None or not doc.ignored_lines:
+        return False
+    return any(at == line and _matches(code, codes) for at, codes in doc.ignored_lines)
 
 
 def _silenced(

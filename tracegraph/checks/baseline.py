@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..errors import InputError
+from ..generated import json_head
 from ..model import Finding
 
 BaselineKey = tuple[str, str, str]
@@ -25,7 +26,7 @@ def dump_baseline(findings: Iterable[Finding]) -> str:
     """The baseline file's text for ``findings`` (sorted, deterministic)."""
     keys = sorted(baseline_key(f) for f in findings)
     data = {
-        "version": 1,
+        **json_head(1),
         "tool": "tracegraph",
         "findings": [{"code": c, "path": p, "message": m} for c, p, m in keys],
     }

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
+from ..config import Config
 from ..model import Link, RefKind, Target
 from .context import CheckContext, Hit
 
@@ -19,7 +20,7 @@ _MARKDOWN_SUFFIXES = (".md", ".markdown")
 def _hit(link: Link, message: str, ctx: CheckContext) -> Hit:
     ref = link.reference
     return Hit(
-        link.source,
+        ctx.corpus.by_path[link.source].located(ref),
         ref.line,
         ref.column,
         message,
@@ -252,15 +253,32 @@ def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:
     Fix: correct the ID, link the document by path, or write the missing document. IDs are
     compared normalised (`ADR-7`, `adr-007` and `ADR-0007` are one ID).
     """
+    config = ctx.config
+    quiet = {spec.name for spec in config.types + config.scoped if not spec.unknown_mentions}
     for link in ctx.corpus.links:
         if link.status is Target.UNKNOWN_ID:
             doc_id = link.reference.target.partition("#")[0]
+            prefix = doc_id.split("-", 1)[0]
+            if (
+                link.reference.kind is RefKind.MENTION
+                and prefix in quiet
+                and _quiet_in(config, prefix, link.source)
+            ):
+                continue
             how = {
                 RefKind.WIKILINK: "wikilink",
                 RefKind.METADATA: f"front-matter field '{link.reference.text or 'relation'}'",
+                RefKind.SIDECAR: f"field '{link.reference.text or 'relation'}'",
                 RefKind.MENTION: "mention",
             }.get(link.reference.kind, "reference")
             yield _hit(link, f"unknown ID: {how} names {doc_id}, which no document has", ctx)
+
+
+def _quiet_in(config: Config, prefix: str, source: str) -> bool:
+    """Whether unresolved mentions of this type are quiet in the document at ``source`` (the
+    settings that hold there: a Rust RFC's "RFC 3098" is a pull request, a team's is not)."""
+    spec = config.spec_for(prefix, source)
+    return spec is not None and not spec.unknown_mentions
 
 
 def find_links_outside_root(ctx: CheckContext) -> Iterator[Hit]:

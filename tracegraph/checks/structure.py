@@ -160,13 +160,17 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
     "Superseded by [ADR-0005](...)" in the old one (or `supersedes`/`superseded_by` in front
     matter).
     """
-    # (new, old) -> {declaring path: (line, column)}
-    claims: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    # (new, old) -> {declaring path: (line, column, file written in: a sidecar or itself)}
+    claims: dict[tuple[str, str], dict[str, tuple[int, int, str]]] = {}
     for new, old, data in ctx.edges:
         if data.get("relation") != Relation.SUPERSEDES.value or new == old:
             continue
         declared = str(data.get("declared_by", new))
-        spot = (int(data.get("line", 1)), int(data.get("column", 1)))
+        spot = (
+            int(data.get("line", 1)),
+            int(data.get("column", 1)),
+            str(data.get("file") or declared),
+        )
         sides = claims.setdefault((new, old), {})
         sides[declared] = min(spot, sides.get(declared, spot))
     successors: dict[str, set[str]] = {}
@@ -178,24 +182,24 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
         new_name, old_name = ctx.name(new), ctx.name(old)
         if new in sides and old not in sides:
             named = sorted(ctx.name(p) for p in successors.get(old, set()))
-            line, column = sides[new]
+            line, column, written = sides[new]
             if named:
                 message = (
                     f"supersession mismatch: {new_name} supersedes {old_name}, but {old_name} "
                     f"names {', '.join(named)} as its successor"
                 )
-            elif old_doc.status == "superseded":
-                continue  # "Superseded" without naming the successor: says enough
+            elif old_doc.status in ("superseded", "replaced"):
+                continue  # "Superseded" (a KEP's "replaced") without the successor: enough
             else:
                 message = (
                     f"supersession mismatch: {new_name} supersedes {old_name}, but {old_name} "
                     f"does not say it is superseded (status: {old_doc.status or 'none'})"
                 )
-            yield Hit(new, line, column, message, target=old_name, document=new_name)
+            yield Hit(written, line, column, message, target=old_name, document=new_name)
         elif old in sides and new not in sides:
-            line, column = sides[old]
+            line, column, written = sides[old]
             yield Hit(
-                old,
+                written,
                 line,
                 column,
                 f"supersession mismatch: {old_name} says it is superseded by {new_name}, but "

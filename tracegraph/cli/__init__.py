@@ -18,14 +18,21 @@ import click
 from .. import __version__
 from ..atomic import write_atomic
 from ..errors import TracegraphError
+from .options import RootCommand
 
 INTERNAL_ERROR = 3
 
 
 class TracegraphGroup(click.Group):
-    """A group whose invoke turns library errors into messages and exit codes."""
+    """A group whose invoke turns library errors into messages and exit codes; bare
+    ``tracegraph`` prints the help and exits 0."""
+
+    command_class = RootCommand
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
         try:
             return super().parse_args(ctx, args)
         except click.ClickException as exc:
@@ -89,7 +96,7 @@ def _one_line(text: str) -> str:
 
 
 @click.group(cls=TracegraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tracegraph")
+@click.version_option(__version__, prog_name="tracegraph", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for more).")
 @click.pass_context

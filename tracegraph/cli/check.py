@@ -15,9 +15,10 @@ from ..atomic import write_atomic
 from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
 from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
+from ..generated import json_head
 from ..output import FORMATTERS, CheckResult, fails, render
 from . import cli, emit, use_color
-from .options import CONFIG_OPT, PATH_ARG, parse_today
+from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -36,7 +37,8 @@ def _prefix(path: Path) -> str:
 
 
 @cli.command()
-@PATH_ARG
+@click.argument("paths", nargs=-1, metavar="[PATH | FILE...]", type=click.Path(path_type=Path))
+@ROOT_OPT
 @CONFIG_OPT
 @click.option(
     "--format",
@@ -44,8 +46,8 @@ def _prefix(path: Path) -> str:
     type=click.Choice(list(FORMATTERS)),
     default="text",
     show_default=True,
-    help="text, json (DESIGN.md section 7), github (workflow annotations), sarif (2.1.0), "
-    "junit (one test case per rule) or markdown.",
+    help="text, json (`tracegraph schema check`), github (workflow annotations), sarif "
+    "(2.1.0), junit (one test case per rule) or markdown.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
 @click.option(
@@ -71,8 +73,10 @@ def _prefix(path: Path) -> str:
 )
 @click.option("--today", metavar="YYYY-MM-DD", help="Date for TG501/TG502 (default: today).")
 @scan_options
+@ALLOW_EMPTY_OPT
 def check(
-    path: Path,
+    paths: tuple[Path, ...],
+    root: Path | None,
     config_path: Path | None,
     fmt: str,
     output: str | None,
@@ -82,12 +86,18 @@ def check(
     baseline: Path | None,
     write_baseline: Path | None,
     today: str | None,
+    allow_empty: bool,
 ) -> None:
-    """Check the documents under PATH (default: .) and report findings.
+    """Check the documents under PATH (or -C DIR; default: .) and report findings.
+
+    With FILE arguments (as pre-commit passes them), the whole tree under -C (default: .) is
+    still read and checked, but only the findings located in those files are reported; files
+    outside the tree are ignored.
 
     Exit status: 0 when nothing at or above --fail-on remains, 1 when something does, 2 for
     usage, config or input errors.
     """
+    path, files = _split_paths(paths, root)
     when = parse_today(today)
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
@@ -97,9 +107,13 @@ def check(
         today=when,
         select=selected,
         ignore=ignored,
+        allow_empty=allow_empty,
         **scan_settings(fmt),
     )
     findings = run.findings
+    if files is not None:
+        wanted = _root_relative(files, path)
+        findings = [f for f in findings if f.path in wanted]
     if write_baseline is not None:
         write_atomic(write_baseline, dump_baseline(findings))
         click.echo(
@@ -124,12 +138,46 @@ def check(
         severities=dict(config.rules.severity),
         prefix=_prefix(path),
         suppressed=suppressed,
+        checked_files=len(files) if files is not None else None,
     )
     to_terminal = not output or output == "-"
     color = fmt == "text" and to_terminal and use_color(sys.stdout)
     emit(render(result, fmt, color=color), output)
     if fails(findings, fail_on):
         click.get_current_context().exit(1)
+
+
+def _split_paths(
+    paths: tuple[Path, ...], root: Path | None
+) -> tuple[Path, tuple[Path, ...] | None]:
+    """(the root, the files to report on or None): one folder is the root (as PATH), anything
+    else is a list of files under -C (default: .)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return root_of(paths[0], root), None
+    if not paths:
+        return root_of(None, root), None
+    for given in paths:
+        if given.is_dir():
+            raise UsageError(
+                f"{given}: a folder among FILE arguments; give the root with -C {given}, or "
+                "files only"
+            )
+        if not given.exists():
+            raise UsageError(f"{given}: no such file or directory")
+    return root or Path("."), paths
+
+
+def _root_relative(files: tuple[Path, ...], root: Path) -> frozenset[str]:
+    """The FILE arguments as POSIX paths relative to the root; files outside it drop out
+    (pre-commit passes every changed Markdown file of the repository)."""
+    base = root.resolve()
+    out = set()
+    for file in files:
+        try:
+            out.add(file.resolve().relative_to(base).as_posix())
+        except ValueError:
+            continue
+    return frozenset(out)
 
 
 @cli.command()
@@ -139,10 +187,18 @@ def rules(code: str | None, fmt: str) -> None:
     """List the rules, or print the documentation of one rule (e.g. TG102)."""
     if code is None:
         if fmt == "json":
-            data = [
-                {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary}
-                for r in ALL_RULES
-            ]
+            data = {
+                **json_head(1),
+                "rules": [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "summary": r.summary,
+                    }
+                    for r in ALL_RULES
+                ],
+            }
             click.echo(json.dumps(data, indent=2))
             return
         width = max(len(r.name) for r in ALL_RULES)
@@ -162,6 +218,7 @@ def rules(code: str | None, fmt: str) -> None:
         raise UsageError(f"unknown rule '{code}'{hint}")
     if fmt == "json":
         payload = {
+            **json_head(1),
             "code": rule.code,
             "name": rule.name,
             "severity": rule.severity.value,
@@ -172,3 +229,19 @@ def rules(code: str | None, fmt: str) -> None:
         return
     click.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.value})\n")
     click.echo(rule.doc)
+
+
+@cli.command()
+@click.argument("name", required=False)
+def schema(name: str | None) -> None:
+    """Print the JSON Schema of a JSON output (check, scan, export, impact, upstream, path,
+    show, report, rules, baseline), or list them."""
+    from ..schemas import SCHEMAS, schema_text, schema_title
+
+    if name is None:
+        width = max(len(n) for n in SCHEMAS)
+        for item in SCHEMAS:
+            summary = schema_title(item).split(":", 1)[0].strip("`")
+            click.echo(f"{item:<{width}}  {summary}")
+        return
+    click.echo(schema_text(name.strip().lower()), nl=False)

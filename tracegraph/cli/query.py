@@ -13,16 +13,19 @@ import click
 
 from .. import api, queries
 from ..errors import NoPathError, UsageError
+from ..generated import json_head
 from ..graph import Corpus
 from ..model import Relation
 from ..queries import ChangeImpact, Hop, Traversal
 from . import cli, emit, use_color
-from .options import CONFIG_OPT, OUTPUT_OPT
+from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
 from .progress import scan_options, scan_settings
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
 FORMATS = ("tree", "list", "json", "dot", "mermaid")
+#: ``version`` of the JSON of impact, upstream, path and show (``tracegraph schema NAME``).
+QUERY_JSON_VERSION = 1
 TERMINAL_STATUSES = frozenset({"superseded", "deprecated", "rejected", "withdrawn"})
 
 # How a document is reached, read from the document towards the one it hangs from.
@@ -68,7 +71,8 @@ ROOT_OPT = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="Repository root to scan; DOC paths are taken relative to the current directory.",
+    help="The repository (or docs folder) to scan; DOC paths are taken relative to the current "
+    "directory.",
 )
 DEPTH_OPT = click.option(
     "--depth", type=click.IntRange(min=1), help="Stop after N hops (default: no limit)."
@@ -93,6 +97,12 @@ SUPERSEDED_OPT = click.option(
     default=True,
     show_default=True,
     help="Show superseded documents (marked), or leave them out of the output.",
+)
+THROUGH_OPT = click.option(
+    "--through-supersedes",
+    is_flag=True,
+    help="Go on past a supersedes hop (by default a successor is listed, but what rests on it "
+    "is not the superseded document's impact).",
 )
 FORMAT_OPT = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="tree", show_default=True
@@ -146,6 +156,7 @@ def _check_relations(relations: Sequence[str]) -> tuple[str, ...] | None:
 @RELATION_OPT
 @TYPE_OPT
 @SUPERSEDED_OPT
+@THROUGH_OPT
 @FORMAT_OPT
 @click.option(
     "--since", metavar="REF", help="Start from the files changed between git REF and the work tree."
@@ -162,6 +173,7 @@ def impact(
     relations: tuple[str, ...],
     types: tuple[str, ...],
     include_superseded: bool,
+    through_supersedes: bool,
     fmt: str,
     since: str | None,
     files_mode: bool,
@@ -175,9 +187,11 @@ def impact(
     allowed = _check_relations(relations)
     if since is None and not files_mode:
         if len(targets) != 1:
+            folder = stray_folder(list(targets[1:]))
+            hint = f"; did you mean -C {folder}?" if folder else ""
             raise UsageError(
                 "impact: give one DOC, or --since REF, or --files PATH... "
-                "(see tracegraph impact --help)"
+                f"(see tracegraph impact --help){hint}"
             )
         _traversal_command(
             "downstream",
@@ -190,6 +204,7 @@ def impact(
             include_superseded,
             fmt,
             output,
+            through_supersedes,
         )
         return
     if targets and not files_mode:
@@ -215,6 +230,7 @@ def impact(
 @RELATION_OPT
 @TYPE_OPT
 @SUPERSEDED_OPT
+@THROUGH_OPT
 @FORMAT_OPT
 @OUTPUT_OPT
 def upstream_command(
@@ -225,6 +241,7 @@ def upstream_command(
     relations: tuple[str, ...],
     types: tuple[str, ...],
     include_superseded: bool,
+    through_supersedes: bool,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -240,6 +257,7 @@ def upstream_command(
         include_superseded,
         fmt,
         output,
+        through_supersedes,
     )
 
 
@@ -254,11 +272,13 @@ def _traversal_command(
     include_superseded: bool,
     fmt: str,
     output: str | None,
+    through_supersedes: bool = False,
 ) -> None:
+    reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = _filters(corpus, types, include_superseded)
     start = corpus.find(doc)
-    result = queries.traverse(corpus, start, direction, depth, relations)
+    result = queries.traverse(corpus, start, direction, depth, relations, through_supersedes)
     emit(FORMATTERS[fmt](corpus, result, filters), output)
 
 
@@ -402,6 +422,7 @@ def traversal_dict(corpus: Corpus, result: Traversal, filters: Filters) -> dict[
         return str(corpus.graph.nodes[path]["id"])
 
     return {
+        **json_head(QUERY_JSON_VERSION),
         "root": name(result.root),
         "direction": result.direction,
         "nodes": [
@@ -461,6 +482,7 @@ def change_dict(
         return str(corpus.graph.nodes[path]["id"])
 
     return {
+        **json_head(QUERY_JSON_VERSION),
         "since": since,
         "changed": list(result.changed),
         "roots": [
@@ -555,6 +577,8 @@ def path_command(
 ) -> None:
     """All shortest chains between documents A and B, in either direction (exit 1 if none)."""
     allowed = _check_relations(relations)
+    reject_folder(source)
+    reject_folder(target)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     a, b = corpus.find(source), corpus.find(target)
     if a.path == b.path:
@@ -567,6 +591,7 @@ def path_command(
         )
     if fmt == "json":
         data = {
+            **json_head(QUERY_JSON_VERSION),
             "from": a.name,
             "to": b.name,
             "chains": [
@@ -615,6 +640,7 @@ def show_command(
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
     other references, and its findings."""
+    reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     card = queries.show(corpus, corpus.find(doc))
     if fmt == "json":
@@ -644,6 +670,7 @@ def card_dict(corpus: Corpus, card: queries.Card) -> dict[str, Any]:
         }
 
     return {
+        **json_head(QUERY_JSON_VERSION),
         "id": doc.id,
         "path": doc.path,
         "type": doc.type,

@@ -13,7 +13,14 @@ from ..graph import Corpus
 from ..render.graphviz import ENGINES
 from ..render.model import CLUSTER_MODES, DIRECTIONS
 from . import cli, emit
-from .options import CONFIG_OPT, PATH_ARG
+from .options import (
+    ALLOW_EMPTY_OPT,
+    CONFIG_OPT,
+    PATH_ARG,
+    ROOT_OPT,
+    format_from_suffix,
+    root_of,
+)
 from .progress import scan_options, scan_settings
 
 #: Output file suffixes and the format each one means.
@@ -31,22 +38,12 @@ BINARY_FORMATS = ("png", "pdf")
 
 def choose_format(fmt: str | None, output: str | None) -> str:
     """The explicit ``--format``, else the output file's suffix, else DOT."""
-    if fmt:
-        return fmt
-    if not output or output == "-":
-        return "dot"
-    suffix = Path(output).suffix.lower()
-    if suffix not in SUFFIX_FORMATS:
-        known = ", ".join(sorted(SUFFIX_FORMATS))
-        raise UsageError(
-            f"{output}: cannot tell the map format from the suffix (known: {known}); "
-            "add --format svg|png|pdf|dot|mermaid"
-        )
-    return SUFFIX_FORMATS[suffix]
+    return format_from_suffix(fmt, output, SUFFIX_FORMATS, "dot", "map")
 
 
 @cli.command()
 @PATH_ARG
+@ROOT_OPT
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the map to FILE.")
 @click.option(
     "--format",
@@ -86,10 +83,18 @@ def choose_format(fmt: str | None, output: str | None) -> str:
     metavar="URL",
     help="Make node links absolute: URL + path (e.g. https://host/org/repo/blob/main/).",
 )
+@click.option(
+    "--all-edges",
+    is_flag=True,
+    help="Draw every edge, also those a drawn chain implies (A -> C beside A -> B -> C).",
+)
+@click.option("--no-legend", is_flag=True, help="Leave the legend out of the picture.")
 @CONFIG_OPT
 @scan_options
+@ALLOW_EMPTY_OPT
 def render(
-    path: Path,
+    path: Path | None,
+    root: Path | None,
     output: str | None,
     fmt: str | None,
     focus: str | None,
@@ -100,13 +105,17 @@ def render(
     cluster: str,
     engine: str,
     link_base: str | None,
+    all_edges: bool,
+    no_legend: bool,
     config_path: Path | None,
+    allow_empty: bool,
 ) -> None:
-    """Draw the document graph under PATH as a map (SVG, PNG, PDF, DOT or Mermaid).
+    """Draw the document graph under PATH (or -C DIR) as a map (SVG, PNG, PDF, DOT or Mermaid).
 
-    Clusters per type in traceability order (PRD -> RFC -> ADR -> TDD), fill per status, red
-    ghosts for broken references, red borders for documents with errors, and a legend. Node
-    links point at the Markdown files, relative to the output file.
+    Type bands top down in traceability order (PRD -> RFC -> ADR -> TDD), fill per status,
+    red ghosts for broken references, red borders for documents with errors, and a legend of
+    what the map uses. Edges that a drawn chain implies are left out (--all-edges draws them).
+    Node links point at the Markdown files, relative to the output file.
     """
     if depth is not None and focus is None:
         raise UsageError("--depth needs --focus DOC")
@@ -114,7 +123,10 @@ def render(
     to_stdout = not output or output == "-"
     if to_stdout and fmt in BINARY_FORMATS:
         raise UsageError(f"--format {fmt} writes binary data; give an output file with -o FILE")
-    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
+    corpus = api.scan(
+        root_of(path, root), config_path=config_path, allow_empty=allow_empty,
+        **scan_settings(fmt),
+    )  # fmt: skip
     _check_filters(corpus, types, statuses)
     model = api.map_model(
         corpus,
@@ -126,10 +138,14 @@ def render(
         cluster=cluster,
         link_base=link_base,
         output_dir=Path.cwd() if to_stdout else Path(output or ".").resolve().parent,
+        all_edges=all_edges,
     )
     if not model.nodes:
         raise UsageError("no document matches the filters (--type/--status); nothing to draw")
-    result = api.render_model(model, fmt, config=corpus.config, engine=engine)
+    drawing = api.draw_map(model, fmt, config=corpus.config, engine=engine, legend=not no_legend)
+    for note in drawing.warnings:
+        click.echo(f"tracegraph: warning: {note}", err=True)
+    result = drawing.data
     if isinstance(result, bytes):
         if to_stdout:
             click.echo(result.decode("utf-8"), nl=False)
@@ -148,7 +164,8 @@ def _check_filters(corpus: Corpus, types: tuple[str, ...], statuses: tuple[str, 
             raise UsageError(
                 f"--type {name}: unknown type (known: {', '.join(sorted(known_types))})"
             )
-    known = {"none"} | {s for spec in corpus.config.types for s in spec.statuses}
+    specs = corpus.config.types + corpus.config.scoped
+    known = {"none"} | {s for spec in specs for s in spec.statuses}
     known |= {doc.status for doc in corpus.documents if doc.status}
     for status in statuses:
         if status.lower() not in known:

@@ -11,20 +11,41 @@ from .. import api
 from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
 from ..export import EXPORTERS
+from ..presets import preset_config_text, preset_names
 from . import cli, emit
-from .options import CONFIG_OPT, OUTPUT_OPT, PATH_ARG
+from .options import (
+    ALLOW_EMPTY_OPT,
+    CONFIG_OPT,
+    OUTPUT_OPT,
+    PATH_ARG,
+    ROOT_OPT,
+    format_from_suffix,
+    root_of,
+)
 from .progress import scan_options, scan_settings
 
 
 @cli.command()
 @PATH_ARG
+@ROOT_OPT
 @CONFIG_OPT
 @scan_options
+@ALLOW_EMPTY_OPT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @OUTPUT_OPT
-def scan(path: Path, config_path: Path | None, fmt: str, output: str | None) -> None:
-    """Summarise the documents and references under PATH (default: .)."""
-    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
+def scan(
+    path: Path | None,
+    root: Path | None,
+    config_path: Path | None,
+    allow_empty: bool,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Summarise the documents and references under PATH (or -C DIR; default: .)."""
+    corpus = api.scan(
+        root_of(path, root), config_path=config_path, allow_empty=allow_empty,
+        **scan_settings(fmt),
+    )  # fmt: skip
     summary = api.summarise(corpus)
     if fmt == "json":
         emit(json.dumps(summary, indent=2) + "\n", output)
@@ -35,10 +56,15 @@ def scan(path: Path, config_path: Path | None, fmt: str, output: str | None) -> 
 def _summary_text(summary: dict[str, object]) -> str:
     by_type = summary["by_type"]
     by_status = summary["by_status"]
-    assert isinstance(by_type, dict) and isinstance(by_status, dict)
+    wiki = summary["wikilinks"]
+    assert isinstance(by_type, dict) and isinstance(by_status, dict) and isinstance(wiki, dict)
+    presets = summary.get("presets") or []
+    assert isinstance(presets, list)
     lines = [
         f"{summary['root']}: {summary['documents']} documents, {summary['references']} "
         f"references ({summary['unresolved']} unresolved), {summary['edges']} document edges",
+        *(f"detected: {p['title']} in {p['folder']}" for p in presets),
+        f"wikilinks: {wiki['summary']}",
         "",
         "documents:",
     ]
@@ -52,6 +78,15 @@ def _summary_text(summary: dict[str, object]) -> str:
         assert isinstance(values, dict)
         for name, count in values.items():
             lines.append(f"  {name:<11} {count:>6}")
+    generated = summary["generated"]
+    assert isinstance(generated, list)
+    if generated:
+        lines += [
+            "",
+            f"skipped {len(generated)} file{'s' if len(generated) != 1 else ''} that tracegraph "
+            f"generated (reports, maps, exports): {', '.join(generated[:5])}"
+            + (", ..." if len(generated) > 5 else ""),
+        ]
     repository = summary.get("repository")
     if isinstance(repository, dict):
         folder = f", scanned folder {repository['folder']}/" if repository["folder"] else ""
@@ -67,32 +102,62 @@ def _summary_text(summary: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Export file suffixes and the format each one means.
+EXPORT_SUFFIXES = {".json": "json", ".graphml": "graphml", ".csv": "csv"}
+
+
 @cli.command()
 @PATH_ARG
+@ROOT_OPT
 @CONFIG_OPT
 @scan_options
+@ALLOW_EMPTY_OPT
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(EXPORTERS)),
-    default="json",
-    show_default=True,
-    help="json: networkx node-link data; graphml; csv: a traceability matrix (one row per edge).",
+    help="json: networkx node-link data; graphml; csv: a traceability matrix (one row per "
+    "edge). Default: from the -o suffix (.json, .graphml, .csv), else json.",
 )
 @OUTPUT_OPT
-def export(path: Path, config_path: Path | None, fmt: str, output: str | None) -> None:
-    """Export the document graph under PATH."""
-    corpus = api.scan(path, config_path=config_path, **scan_settings(fmt))
+def export(
+    path: Path | None,
+    root: Path | None,
+    config_path: Path | None,
+    allow_empty: bool,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Export the document graph under PATH (or -C DIR; default: .)."""
+    fmt = format_from_suffix(fmt, output, EXPORT_SUFFIXES, "json", "export")
+    corpus = api.scan(
+        root_of(path, root), config_path=config_path, allow_empty=allow_empty,
+        **scan_settings(fmt),
+    )  # fmt: skip
     emit(EXPORTERS[fmt](corpus), output)
 
 
 @cli.command()
-@click.argument(
-    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
-)
+@PATH_ARG
+@ROOT_OPT
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
-def init(path: Path, force: bool) -> None:
-    """Write a commented starter tracegraph.yaml into PATH."""
+@click.option(
+    "--preset",
+    "preset",
+    type=click.Choice(preset_names()),
+    help="Write out a convention's preset as explicit, commented config to adapt.",
+)
+@click.option(
+    "--folder",
+    help="With --preset: the folder it applies to (default: the one found in PATH, else the "
+    "convention's usual folder, e.g. keps).",
+)
+def init(
+    path: Path | None, root: Path | None, force: bool, preset: str | None, folder: str | None
+) -> None:
+    """Write a commented starter tracegraph.yaml into PATH (or -C DIR; default: .), or a
+    preset's config."""
+    path = root_of(path, root)
     target = path / CONFIG_NAMES[0]
     if target.exists() and not force:
         raise UsageError(f"{target}: already exists (use --force to overwrite)")
@@ -100,5 +165,9 @@ def init(path: Path, force: bool) -> None:
         raise UsageError(f"{path}: not a directory")
     from ..atomic import write_atomic
 
-    write_atomic(target, STARTER_CONFIG)
+    text = STARTER_CONFIG
+    if preset is not None:
+        base = folder.strip("/") if folder is not None else api.preset_folder(path, preset)
+        text = preset_config_text(preset, base)
+    write_atomic(target, text)
     click.echo(f"wrote {target}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..checks import Rule
+from ..generated import HTML_COMMENT, json_head
 from ..model import SEVERITY_RANK, Finding, Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -45,6 +46,8 @@ class CheckResult:
     severities: dict[str, Severity] = field(default_factory=dict)
     prefix: str = ""
     suppressed: int = 0
+    #: With ``check FILE...``: how many files were asked about (findings are theirs only).
+    checked_files: int | None = None
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, every severity present (0 when none)."""
@@ -73,6 +76,9 @@ class CheckResult:
                 f"{counts['info']} info",
             ]
             text = f"{total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {docs}"
+        if self.checked_files is not None:
+            files = f"{self.checked_files} file{'s' if self.checked_files != 1 else ''}"
+            text += f" (reported for the {files} given)"
         if self.suppressed:
             text += f"; {self.suppressed} suppressed by the baseline"
         return text
@@ -142,7 +148,7 @@ class JsonFormatter(Formatter):
 
     def render(self, result: CheckResult, *, color: bool = False) -> str:
         head = {
-            "version": 1,
+            **json_head(1),
             "root": result.root,
             "summary": {
                 "documents": result.documents,
@@ -233,6 +239,7 @@ class MarkdownFormatter(Formatter):
     def render(self, result: CheckResult, *, color: bool = False) -> str:
         counts = result.counts()
         lines = [
+            HTML_COMMENT,
             "# tracegraph check",
             "",
             f"{md_escape(result.summary_line())}.",

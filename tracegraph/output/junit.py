@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ..generated import mark_xml
 from . import CheckResult, Formatter, clean
 
 #: Characters XML 1.0 cannot hold at all (``clean`` already escapes C0 controls).
@@ -59,4 +60,4 @@ class JunitFormatter(Formatter):
                 failure.text = "\n".join(found)
         ET.indent(suites)
         body = ET.tostring(suites, encoding="unicode")
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+        return mark_xml('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n")

@@ -7,12 +7,18 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from .. import __version__
+from .. import HOMEPAGE, __version__
+from ..generated import GENERATOR, GENERATOR_KEY
 from ..model import Severity
 from . import CheckResult, Formatter, clean
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def rule_help_uri(code: str) -> str:
+    """The rule's row in the README's rule table (an explicit ``<a id="tg101">`` anchor)."""
+    return f"{HOMEPAGE}#{code.lower()}"
 
 
 def _fingerprint(code: str, path: str, message: str) -> str:
@@ -38,6 +44,7 @@ class SarifFormatter(Formatter):
                     "shortDescription": {"text": rule.summary},
                     "fullDescription": {"text": f"{rule.summary} {' '.join(why.split())}"},
                     "help": {"text": rule.doc, "markdown": rule.doc},
+                    "helpUri": rule_help_uri(rule.code),
                     "defaultConfiguration": {"level": _LEVEL[result.severity_of(rule)]},
                     "properties": {"tags": ["documentation", "traceability"]},
                 }
@@ -68,11 +75,13 @@ class SarifFormatter(Formatter):
         log = {
             "$schema": SCHEMA_URI,
             "version": "2.1.0",
+            "properties": {GENERATOR_KEY: GENERATOR},
             "runs": [
                 {
                     "tool": {
                         "driver": {
                             "name": "tracegraph",
+                            "informationUri": HOMEPAGE,
                             "version": __version__,
                             "semanticVersion": __version__,
                             "rules": rules,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 from typing import Any
 
 from ..config import Limits
-from ..model import Document, Problem, Reference, RefKind
+from ..generated import is_generated
+from ..model import Document, Problem, Reference, RefKind, Relation
 from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
-from .ids import Recogniser, canonical_id
+from .ids import Recogniser
 from .markdown import LineIndex, walk_markdown
 
-__all__ = ["Recogniser", "decode", "parse_document"]
+__all__ = ["Recogniser", "Sidecar", "decode", "parse_document"]
+
+#: A document's metadata file, as crawl read it: (path, bytes or None, read error or None).
+Sidecar = tuple[str, bytes | None, str | None]
 
 #: ``**Status:** Draft``, ``Status: Draft``, ``- Status: accepted``, ``__Author__: X``.
 _FIELD_LINE = re.compile(
@@ -111,24 +116,20 @@ def parse_document(
     recogniser: Recogniser,
     limits: Limits,
     read_error: str | None = None,
+    sidecar: Sidecar | None = None,
 ) -> Document:
-    """Parse one document. Never raises for bad input: problems are recorded on the result."""
+    """Parse one document. Never raises for bad input: problems are recorded on the result.
+
+    ``sidecar`` is the document's metadata file (a KEP's ``kep.yaml``) when its type has one:
+    its fields are read like front matter, and its relations are located in it."""
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    recogniser = recogniser.for_path(path)  # a preset's settings in its own folder
     if data is None:
         type_name, doc_id = _recognise(recogniser, path, stem, {}, "", set())
-        return Document(
-            path=path,
-            type=type_name,
-            id=doc_id,
-            title=stem,
-            status=None,
-            status_raw=None,
-            metadata=(),
-            headings=(),
-            anchors=frozenset(),
-            references=(),
-            problems=(Problem(read_error or "cannot read file"),),
-        )
+        problem = Problem(read_error or "cannot read file")
+        return _bare_document(path, type_name, doc_id, stem, problems=(problem,))
+    if is_generated(data):  # tracegraph's own output (a report written into the tree): set apart
+        return _bare_document(path, "DOC", None, stem, line_count=1, generated=True)
     problems: list[Problem] = []
     text, decode_problem = decode(data)
     if decode_problem is not None:
@@ -148,11 +149,13 @@ def parse_document(
     # changed (CR, NUL -> U+FFFD) or decoded from another encoding.
     same = decode_problem is None and not nul and not data.startswith(_BOMS)
     utf8 = data if same else text.encode("utf-8")
-    facts, lines = walk_markdown(text, utf8, recogniser)
+    facts, lines = walk_markdown(text, utf8, recogniser, recogniser.has_wikilinks(path))
 
     front: dict[str, Any] = {}
     meta_lines: dict[str, int] = {}
     references: list[Reference] = []
+    loaded: FrontMatter | None = None
+    fm_line = 0
     if facts.front_matter is not None:
         fm_text, fm_start = facts.front_matter
         fm_line = lines.position(fm_start)[0]
@@ -177,33 +180,61 @@ def parse_document(
                     )
                 for key, line in loaded.key_lines.items():
                     meta_lines[_meta_key(key)] = fm_line + line
-                references.extend(_front_matter_references(recogniser, loaded, fm_line, path))
     elif re.match(r"\A\ufeff?---[ \t]*\r?\n", text):
         problems.append(Problem("front matter starts with '---' but is never closed", 1))
 
+    side = _load_sidecar(sidecar, limits, problems) if sidecar is not None else None
     metadata: dict[str, str] = {}
     for key, value in front.items():
         metadata.setdefault(_meta_key(key), _meta_value(value))
+    if side is not None:
+        for key, value in side.data.items():
+            metadata.setdefault(_meta_key(key), _meta_value(value))
     # Field lines are read below the front matter only: a YAML block that failed to load (or a
     # nested key such as ``review: {status: x}``) must not leak into the metadata.
     body_line = lines.position(facts.front_matter_end)[0] + 1 if facts.front_matter else 0
-    _field_lines(text, lines, facts.first_h2_line, metadata, meta_lines, body_line)
+    keys = FIELD_KEYS | recogniser.field_keys
+    _field_lines(text, lines, facts.first_h2_line, metadata, meta_lines, body_line, keys)
 
     title = metadata.get("title") or _first_title(facts)
     if not title:
         title = stem
     slugs = {h.slug for h in facts.headings if h.level >= 2}
     type_name, doc_id = _recognise(recogniser, path, stem, metadata, title, slugs)
-    status_raw = metadata.get("status")
-    status_line = meta_lines.get("status", 1)
+    if not facts.headings and not metadata and _REDIRECT.match(text):
+        # "Moved to [x](x.md)." is a forwarding note, not the document it names: it keeps its
+        # link but claims no ID (Rust's text/2071-impl-trait-type-alias.md).
+        type_name, doc_id = "DOC", None
+    spec = recogniser.spec(type_name)
+    if spec is not None and spec.title_from == "path":
+        title = _title_from_stem(stem)
+    status_key = _meta_key(spec.status_field) if spec is not None else "status"
+    status_raw = metadata.get(status_key)
+    status_line = meta_lines.get(status_key, 1)
     if status_raw is None and facts.status_section:
         status_raw = facts.status_section.splitlines()[0].strip()
         status_line = facts.status_section_line
     status = recogniser.normalise_status(status_raw, type_name) if status_raw else None
+    if status is None and spec is not None:
+        status = spec.default_status
+    if loaded is not None:
+        references.extend(
+            _front_matter_references(recogniser, loaded, fm_line, type_name, RefKind.METADATA)
+        )
+        if status_raw and status_key in {_meta_key(k) for k in loaded.data}:
+            references.extend(_status_references(recogniser, status_raw, status_line))
+    if side is not None:
+        references.extend(_front_matter_references(recogniser, side, 1, type_name, RefKind.SIDECAR))
 
+    prose = spec is None or spec.prose_relations
     for ref in facts.references:
         if ref.kind is RefKind.MENTION and ref.target == doc_id:
             continue
+        if not prose and ref.relation not in _PLAIN_RELATIONS:
+            # Only metadata declares relations for this type: "Requires EIP-2718" in the text
+            # is a citation, not a dependency (a false one could close a cycle).
+            plain = Relation.MENTIONS if ref.kind is RefKind.MENTION else Relation.REFERENCES
+            ref = replace(ref, relation=plain, reverse=False)
         references.append(ref)
     if len(references) > limits.max_references_per_file:
         problems.append(
@@ -234,40 +265,164 @@ def parse_document(
         line_count=lines.line_count,
         status_line=status_line,
         metadata_lines=tuple(sorted(meta_lines.items())),
+        ignored_lines=tuple(sorted(set(facts.ignored_lines))),
+        sidecar=sidecar[0] if sidecar is not None else None,
     )
 
 
+_REDIRECT = re.compile(
+    r"\A\s*(?:this (?:rfc|document|file|page|proposal) (?:has )?(?:been |was |is )?)?"
+    r"(?:moved|renamed|relocated) to\b[^\n]*\]\([^)\n]+\)[^\n]*\s*\Z",
+    re.I,
+)
+_PLAIN_RELATIONS = frozenset({Relation.REFERENCES, Relation.MENTIONS})
+_STEM_NUMBER = re.compile(r"^\d+[-_ ]+")
+
+
+def _title_from_stem(stem: str) -> str:
+    """A title made from a file name: its leading number dropped, separators made spaces.
+
+    >>> _title_from_stem("0001-private-fields"), _title_from_stem("3086-macro_metavar_expr")
+    ('private fields', 'macro metavar expr')
+    """
+    words = _STEM_NUMBER.sub("", stem).replace("-", " ").replace("_", " ").strip()
+    return words or stem
+
+
+def _bare_document(
+    path: str, type_name: str, doc_id: str | None, stem: str, **fields: Any
+) -> Document:
+    """A document with nothing read from its text (unreadable, or generated by tracegraph)."""
+    return Document(
+        path=path,
+        type=type_name,
+        id=doc_id,
+        title=stem,
+        status=None,
+        status_raw=None,
+        metadata=(),
+        headings=(),
+        anchors=frozenset(),
+        references=(),
+        **fields,
+    )
+
+
+def _load_sidecar(sidecar: Sidecar, limits: Limits, problems: list[Problem]) -> FrontMatter | None:
+    """A sidecar's YAML mapping; what is wrong with it becomes a problem naming the file."""
+    side_path, side_data, side_error = sidecar
+    if side_data is None:
+        problems.append(Problem(f"{side_path}: {side_error or 'cannot read file'}"))
+        return None
+    if len(side_data) > limits.max_front_matter_bytes:
+        problems.append(
+            Problem(
+                f"{side_path}: over the limit "
+                f"limits.max_front_matter_bytes={limits.max_front_matter_bytes}"
+            )
+        )
+        return None
+    side_text, side_problem = decode(side_data)
+    if side_problem is not None:
+        problems.append(Problem(f"{side_path}: {side_problem.message}"))
+    try:
+        return load_front_matter(side_text, limits.max_yaml_aliases)
+    except FrontMatterError as exc:
+        problems.append(Problem(f"{side_path}:{exc.line + 1}: {exc}"))
+        return None
+
+
+#: Relation values that say "nothing" (``superseded-by: n/a``).
+_NO_VALUE = frozenset({"", "n/a", "na", "none", "tbd", "todo", "-", "—", "~", "null", "nil"})
+_LINK_VALUE = re.compile(r"^\[[^\]]*\]\(\s*<?([^)\s>]+)>?\s*\)$|^<([^>\s]+)>$")
+#: ``github.com/owner/repo/...`` written without a scheme: a web address, not a path.
+_HOST_VALUE = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?::\d+)?/")
+
+
+def _relation_values(value: Any, separator: str) -> list[tuple[int, str]]:
+    """(item index, text) of each target in a relation field's value: a scalar, a list, a
+    mapping (its values), or a string that ``separator`` splits (``requires: 161, 684``)."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        items = [value]
+    out: list[tuple[int, str]] = []
+    for index, item in enumerate(items[:1000]):
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            continue
+        text = str(item).strip()
+        parts = re.split(separator, text) if separator and isinstance(item, str) else [text]
+        out.extend((index, part.strip()) for part in parts)
+    return out
+
+
+def _relation_target(rec: Recogniser, text: str, type_name: str) -> tuple[str, bool] | None:
+    """(target, is_id) for one relation value, or None when it names nothing: an ID (``KEP-3``,
+    or a bare number meaning the document's own type), a link's destination, a web address
+    without its scheme, or a path."""
+    if text.lower().strip(".") in _NO_VALUE:
+        return None
+    link = _LINK_VALUE.match(text)
+    if link:
+        text = link.group(1) or link.group(2)
+    if text.isdigit() and type_name != "DOC" and type_name in rec.type_names:
+        return rec.canonical(type_name, text), True
+    doc_id = rec.normalise_id(text)
+    if doc_id is not None:
+        return doc_id, True
+    if _HOST_VALUE.match(text):
+        return f"https://{text}", False
+    return text, False
+
+
 def _front_matter_references(
-    rec: Recogniser, front: FrontMatter, first_line: int, path: str
+    rec: Recogniser, front: FrontMatter, first_line: int, type_name: str, kind: RefKind
 ) -> list[Reference]:
-    """References declared by front-matter relation keys; values are IDs, paths or lists."""
-    type_hint = str(front.data.get("type") or "").upper()
-    keys = rec.relation_keys(type_hint)
+    """References declared by the relation keys of the document's type in front matter (or a
+    sidecar); values are IDs, numbers, paths, links or lists of them."""
+    keys = rec.relation_keys(type_name)
+    spec = rec.spec(type_name)
+    separator = spec.list_separator if spec is not None else ""
     out: list[Reference] = []
     for key, value in front.data.items():
         relation = keys.get(key) or keys.get(key.lower())
         if relation is None:
             continue
-        values = value if isinstance(value, list) else [value]
         positions = front.item_lines.get(key, [])
-        for index, item in enumerate(values):
-            if not isinstance(item, str | int) or isinstance(item, bool) or item == "":
+        for index, text in _relation_values(value, separator):
+            found = _relation_target(rec, text, type_name)
+            if found is None:
                 continue
-            text = str(item).strip()
             line, column = positions[index] if index < len(positions) else (0, 0)
-            doc_id = rec.normalise_id(text)
             out.append(
                 Reference(
-                    RefKind.METADATA,
-                    doc_id or text,
-                    relation,
-                    first_line + line,
-                    column + 1,
-                    is_id=doc_id is not None,
-                    text=key,
+                    kind, found[0], relation, first_line + line, column + 1, found[1], text=key
                 )
             )
     return out
+
+
+_STATUS_RELATION = re.compile(r"^\W*(superseded by|replaced by|supersedes|replaces)\b", re.I)
+_STATUS_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?\s*\)")
+
+
+def _status_references(rec: Recogniser, status: str, line: int) -> list[Reference]:
+    """Links and IDs in a front-matter status such as MADR's ``superseded by
+    [ADR-0005](0005-x.md)``: the supersession it declares."""
+    lead = _STATUS_RELATION.match(status)
+    if lead is None:
+        return []
+    word = lead.group(1).lower()
+    relation = Relation.SUPERSEDED_BY if word.endswith(" by") else Relation.SUPERSEDES
+    links = [m.group(1) for m in _STATUS_TARGET.finditer(status)]
+    if links:
+        return [Reference(RefKind.METADATA, t, relation, line, 1, text="status") for t in links]
+    return [
+        Reference(RefKind.METADATA, found, relation, line, 1, True, text="status")
+        for _offset, found in rec.find_mentions(status)
+    ]
 
 
 def _first_title(facts: Any) -> str:
@@ -284,6 +439,7 @@ def _field_lines(
     metadata: dict[str, str],
     meta_lines: dict[str, int],
     body_line: int = 0,
+    keys: frozenset[str] = FIELD_KEYS,
 ) -> None:
     """Read ``**Status:** Draft``-style lines at the top of the document (before the first
     ``##`` section, at most 60 lines); front matter wins where both give a field."""
@@ -304,7 +460,7 @@ def _field_lines(
         if not match:
             continue
         key = _meta_key(match.group(1))
-        if key not in FIELD_KEYS or key in metadata:
+        if key not in keys or key in metadata:
             continue
         value = _clean_field(match.group(2))
         if value:
@@ -328,22 +484,26 @@ def _recognise(
     slugs: set[str],
 ) -> tuple[str, str | None]:
     """(type, canonical ID or None) by DESIGN.md section 4's order; first match wins."""
+    # A convention's layout (``keps/<sig>/<NNNN>-<slug>/README.md``) is the surest clue: there,
+    # a front-matter ``type:`` is the convention's own metadata (an EIP's "Standards Track").
+    claimed = rec.type_from_path(path)
     fm_type = (metadata.get("type") or "").strip().upper()
-    type_name = fm_type if fm_type in rec.type_names or fm_type == "DOC" else None
+    type_name = claimed or (fm_type if fm_type in rec.type_names or fm_type == "DOC" else None)
     fm_id_raw = (metadata.get("id") or "").strip()
     fm_id = rec.normalise_id(fm_id_raw) if fm_id_raw else None
     doc_id: str | None = None
-    if fm_id is not None:
+    if fm_id is not None and (claimed is None or fm_id.startswith(claimed + "-")):
         doc_id = fm_id
         type_name = type_name or fm_id.split("-", 1)[0]
-    elif fm_id_raw:
+    elif fm_id_raw and claimed is None:
         doc_id = fm_id_raw
-    for spec in rec.types:
+    specs = [s for s in rec.types if s.name == claimed] if claimed else list(rec.types)
+    for spec in specs:
         if doc_id is None and spec.number_field and metadata.get(_meta_key(spec.number_field)):
             number = re.findall(r"\d+", metadata[_meta_key(spec.number_field)])
             if number:
                 type_name = type_name or spec.name
-                doc_id = canonical_id(spec.name, number[0])
+                doc_id = rec.canonical(spec.name, number[0])
     from_file = rec.type_from_filename(stem)
     if from_file is not None:
         type_name = type_name or from_file[0]
@@ -357,5 +517,5 @@ def _recognise(
         or "DOC"
     )
     if doc_id is None and type_name != "DOC":
-        doc_id = rec.id_from_number(type_name, stem, title)
+        doc_id = rec.id_from_number(type_name, stem, title, path)
     return type_name, doc_id

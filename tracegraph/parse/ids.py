@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from ..config import Config, TypeSpec, normalise_status_word
+from ..config import Config, TypeSpec, glob_regex, normalise_status_word
 from ..model import Relation
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
@@ -46,13 +46,14 @@ def matches_at(
             yield match
 
 
-def canonical_id(type_name: str, number: str | int) -> str:
-    """The one spelling of an ID: upper-case type, hyphen, number padded to four digits.
+def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:
+    """The one spelling of an ID: upper-case type, hyphen, number padded to ``width`` digits
+    (four by default; a type such as EIP sets 0 and keeps its numbers as written).
 
-    >>> canonical_id("adr", "7")
-    'ADR-0007'
+    >>> canonical_id("adr", "7"), canonical_id("EIP", "0020", 0)
+    ('ADR-0007', 'EIP-20')
     """
-    return f"{type_name.upper()}-{int(number):04d}"
+    return f"{type_name.upper()}-{int(number):0{width}d}"
 
 
 @dataclass(frozen=True)
@@ -71,38 +72,126 @@ class Recogniser:
     #: Text every mention contains (``ADR-`` ...), for a cheap test before the regex; empty
     #: when a type has its own ``id_pattern`` (then the regex always runs).
     mention_literals: tuple[str, ...] = ()
+    #: Folders (POSIX, relative; "" is the whole tree) whose documents have wikilinks: a
+    #: wiki-style notes tree found by the crawl, or ``wikilinks: true`` in config.
+    wiki_folders: tuple[str, ...] = ()
+    #: Digits per type an ID is padded to.
+    widths: tuple[tuple[str, int], ...] = ()
+    #: (type, compiled ``paths`` globs) of types that claim documents by path, in order.
+    path_claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    #: Field-line keys read under the title: the built-in ones plus every type's own.
+    field_keys: frozenset[str] = frozenset()
+    #: Other prefixes of a type's IDs, upper-case (``ERC`` -> ``EIP``).
+    aliases: tuple[tuple[str, str], ...] = ()
+    #: Settings of a type for the documents their ``paths`` match (``Config.scoped``).
+    scoped: tuple[tuple[TypeSpec, tuple[re.Pattern[str], ...]], ...] = ()
+    #: The recognisers of documents that scoped settings apply to, by which ones apply.
+    _views: dict[tuple[int, ...], Recogniser] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
         """Compile the patterns of every configured type."""
-        names = frozenset(t.name for t in config.types)
+        scoped = tuple((t, tuple(glob_regex(g) for g in t.paths)) for t in config.scoped)
+        claims = tuple((t.name, globs) for t, globs in scoped) + tuple(
+            (t.name, tuple(glob_regex(g) for g in t.paths)) for t in config.types if t.paths
+        )
+        return cls._compile(
+            config.types, dict(config.status_aliases), dict(config.relations), claims, scoped
+        )
+
+    @classmethod
+    def _compile(
+        cls,
+        types: tuple[TypeSpec, ...],
+        status_aliases: dict[str, str],
+        relations: dict[str, Relation],
+        claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...],
+        scoped: tuple[tuple[TypeSpec, tuple[re.Pattern[str], ...]], ...],
+    ) -> Recogniser:
+        names = frozenset(t.name for t in types)
         file_patterns = tuple(
             (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
-            for t in config.types
+            for t in types
         )
-        titles = tuple(
-            (t.name, re.compile(p, re.I)) for t in config.types for p in t.title_patterns
-        )
-        groups = tuple(t.name for t in config.types)
-        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(config.types))
+        titles = tuple((t.name, re.compile(p, re.I)) for t in types for p in t.title_patterns)
+        groups = tuple(t.name for t in types)
+        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(types))
         mention = re.compile(alternation) if alternation else None
-        folders = {f.lower(): t.name for t in config.types for f in t.folders}
+        every = types + tuple(t for t, _ in scoped)
         return cls(
-            types=config.types,
+            types=types,
             type_names=names,
             file_patterns=file_patterns,
             title_patterns=titles,
             mention=mention,
             mention_groups=groups,
-            folders=folders,
-            status_aliases=dict(config.status_aliases),
-            relations=dict(config.relations),
+            folders={f.lower(): t.name for t in types for f in t.folders},
+            status_aliases=status_aliases,
+            relations=relations,
             mention_literals=(
-                tuple(f"{t.name}-" for t in config.types)
-                if not any(t.id_pattern for t in config.types)
-                else ()
+                tuple(f"{t.name}-" for t in types) if not any(t.id_pattern for t in types) else ()
             ),
+            widths=tuple((t.name, t.id_width) for t in types),
+            path_claims=claims,
+            field_keys=frozenset(k for t in every for k in t.field_lines),
+            aliases=tuple((a, t.name) for t in every for a in t.id_aliases),
+            scoped=scoped,
         )
+
+    def for_path(self, path: str) -> Recogniser:
+        """The recogniser of the document at ``path``: this one, or, where scoped settings of
+        a type hold there (a preset's folder), one whose types carry those settings (their
+        statuses, fields, ID patterns for mentions in that document's text)."""
+        if not self.scoped:
+            return self
+        chosen: dict[str, int] = {}
+        for index, (spec, globs) in enumerate(self.scoped):
+            if spec.name not in chosen and any(g.match(path) for g in globs):
+                chosen[spec.name] = index
+        if not chosen:
+            return self
+        key = tuple(sorted(chosen.values()))
+        view = self._views.get(key)
+        if view is None:
+            variants = {self.scoped[i][0].name: self.scoped[i][0] for i in key}
+            types = tuple(variants.get(t.name, t) for t in self.types)
+            view = self._compile(types, self.status_aliases, self.relations, self.path_claims, ())
+            view = replace(
+                view, widths=self.widths, aliases=self.aliases, wiki_folders=self.wiki_folders
+            )
+            self._views[key] = view
+        return view
+
+    def with_wiki_folders(self, folders: tuple[str, ...]) -> Recogniser:
+        """The same recogniser reading ``[[...]]`` as wikilinks in ``folders``."""
+        return replace(self, wiki_folders=folders, _views={})
+
+    def has_wikilinks(self, path: str) -> bool:
+        """Whether the document at ``path`` is read with wikilinks.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config()).with_wiki_folders(("notes",))
+        >>> r.has_wikilinks("notes/a.md"), r.has_wikilinks("notes2/a.md")
+        (True, False)
+        """
+        return any(not f or path.startswith(f + "/") for f in self.wiki_folders)
+
+    def canonical(self, type_name: str, number: str | int) -> str:
+        """``canonical_id`` with the type's own width."""
+        upper = type_name.upper()
+        for name, width in self.widths:
+            if name == upper:
+                return canonical_id(upper, number, width)
+        return canonical_id(upper, number)
+
+    def type_from_path(self, path: str) -> str | None:
+        """The type whose ``paths`` globs match ``path`` (a convention's layout), or None."""
+        for name, patterns in self.path_claims:
+            if any(p.match(path) for p in patterns):
+                return name
+        return None
 
     def relation_keys(self, type_name: str) -> dict[str, Relation]:
         """Front-matter relation keys: the global ones plus those of the type (or of every
@@ -129,9 +218,13 @@ class Recogniser:
         ('ADR-0007', 'ADR-0007', None)
         """
         match = _LOOSE_ID.match(text)
-        if not match or match.group(1).upper() not in self.type_names:
+        if not match:
             return None
-        return canonical_id(match.group(1), match.group(2))
+        name = match.group(1).upper()
+        name = next((t for alias, t in self.aliases if alias == name), name)
+        if name not in self.type_names:
+            return None
+        return self.canonical(name, match.group(2))
 
     def find_mentions(self, text: str) -> list[tuple[int, str]]:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
@@ -151,7 +244,7 @@ class Recogniser:
             type_name = self.mention_groups[int(group[1:])]
             digits = _DIGITS.findall(match.group(0))
             if digits:
-                out.append((match.start(), canonical_id(type_name, digits[-1])))
+                out.append((match.start(), self.canonical(type_name, digits[-1])))
         return out
 
     def type_from_filename(self, stem: str) -> tuple[str, str] | None:
@@ -159,7 +252,7 @@ class Recogniser:
         for name, pattern in self.file_patterns:
             match = pattern.match(stem)
             if match:
-                return name, canonical_id(name, match.group(1))
+                return name, self.canonical(name, match.group(1))
         return None
 
     def type_from_folders(self, path: str) -> str | None:
@@ -201,25 +294,35 @@ class Recogniser:
                 return spec.name
         return None
 
-    def id_from_number(self, type_name: str, stem: str, title: str) -> str | None:
-        """An ID from a leading number in the file name or a numbered title of a typed doc."""
+    def id_from_number(self, type_name: str, stem: str, title: str, path: str = "") -> str | None:
+        """An ID from the type's ``path_number``, a leading number in the file name or a
+        numbered title of a typed doc."""
+        spec = self.spec(type_name)
+        if spec is not None and spec.path_number and path:
+            found = re.search(spec.path_number, path)
+            if found and found.group(1) and found.group(1).isdigit():
+                return self.canonical(type_name, found.group(1))
         match = _LEADING_NUMBER.match(stem)
         if match:
-            return canonical_id(type_name, match.group(1))
+            return self.canonical(type_name, match.group(1))
         spec_match = re.match(rf"^{re.escape(type_name)}[- ]?(\d+)\b", title, re.I)
         if spec_match:
-            return canonical_id(type_name, spec_match.group(1))
+            return self.canonical(type_name, spec_match.group(1))
         match = _NUMBERED_TITLE.match(title)
         if match:
-            return canonical_id(type_name, match.group(1))
+            return self.canonical(type_name, match.group(1))
         return None
 
     def normalise_status(self, raw: str, type_name: str) -> str:
         """Map a written status onto the type's lifecycle ("In Review" -> ``in-review``,
         "Superseded by ADR-9" -> ``superseded``); unknown values are returned normalised."""
         cleaned = re.sub(r"[*_`\[\]]", "", raw).strip()
-        word = normalise_status_word(cleaned)
         spec = self.spec(type_name)
+        if spec is not None and spec.status_pattern:
+            found = re.search(spec.status_pattern, cleaned)
+            if found and found.group(1):
+                cleaned = found.group(1)
+        word = normalise_status_word(cleaned)
         known = spec.statuses if spec else ()
         if word in known:
             return word

@@ -19,31 +19,45 @@ from typing import Any
 import pyromark
 
 from ..model import Heading, Placeholder, Question, Reference, RefKind, Relation
+from .autolinks import AUTOLINK_LITERALS, emails, url_at, www_at
 from .ids import Recogniser, matches_at
 from .slugs import SlugCounter, github_slug
 
+#: What GitHub parses in repository files (tables, task lists, footnotes, strikethrough) plus
+#: front matter, which GitHub shows as a table. No heading attributes (``{#id}`` is text on
+#: GitHub) and no wikilinks unless the tree is a wiki (``OPTIONS_WIKI``).
 OPTIONS = (
     pyromark.Options.ENABLE_TABLES
-    | pyromark.Options.ENABLE_HEADING_ATTRIBUTES
     | pyromark.Options.ENABLE_YAML_STYLE_METADATA_BLOCKS
-    | pyromark.Options.ENABLE_WIKILINKS
     | pyromark.Options.ENABLE_TASKLISTS
     | pyromark.Options.ENABLE_FOOTNOTES
     | pyromark.Options.ENABLE_STRIKETHROUGH
 )
+OPTIONS_WIKI = OPTIONS | pyromark.Options.ENABLE_WIKILINKS
 
-_HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
-_HTML_ID = re.compile(r"""<[a-z][a-z0-9]*\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
+#: ``id=`` and ``name=`` on any HTML element: GitHub keeps both (prefixed ``user-content-``,
+#: which its pages resolve for ``#fragment`` links).
+_HTML_ANCHOR = re.compile(
+    r"""<[a-z][a-z0-9-]*\s[^>]*?(?<![\w-])(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I
+)
+#: A closing code fence followed by a tab: pulldown-cmark (up to pyromark 0.10.3, the newest)
+#: does not close the block there, CommonMark and cmark-gfm do. Tabs -> spaces (same length).
+_FENCE_THEN_TAB = re.compile(r"(?m)(?<![^\s>])(`{3,}|~{3,})([ \t]*\t[ \t]*)(?=\r?$)")
+#: Marks the start and end of an image's text inside a heading: GitHub's anchor is made from
+#: the heading's HTML text, which has no image alt text. (NUL never reaches the parser.)
+_IMAGE_MARK = "\x00"
+_IMAGE_TEXT = re.compile("\x00[^\x00]*(?:\x00|$)")
 _IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
+_IGNORE_NEXT = re.compile(r"<!--\s*tracegraph:\s*ignore-next-line\s+([A-Za-z0-9,\s]+?)\s*-->")
 _PLACEHOLDER = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
 #: Every placeholder match starts with one of these.
 _PLACEHOLDER_LITERALS = ("[", "TBD", "TODO", "FIXME")
 _DUE = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
 _LETTER = re.compile(r"[A-Za-z]")
 _TRAILING_PARENS = re.compile(r"\s*\(.*?\)\s*$")
-#: Heading text -> (GitHub slug before numbering, section key): headings repeat across
-#: documents ("Summary", "Motivation"), so each is worked out once per process.
-_HEADING_KEYS: dict[str, tuple[str, str]] = {}
+#: Heading text as parsed -> (text shown, GitHub slug before numbering, section key): headings
+#: repeat across documents ("Summary", "Motivation"), so each is worked out once per process.
+_HEADING_KEYS: dict[str, tuple[str, str, str]] = {}
 
 #: Section headings (and bold labels) that give links below them a relation.
 SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
@@ -81,6 +95,7 @@ _LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
     ("extended by", Relation.DEPENDS_ON, True),
     ("related", Relation.RELATED, False),
     ("see also", Relation.RELATED, False),
+    ("previous proposal", Relation.RELATED, False),  # swift-evolution's header field
 )
 #: One regex for all phrases (group i = phrase i). Leading non-word characters and an optional
 #: "Status" can be read only one way before a phrase, so the first alternative that matches is
@@ -94,12 +109,25 @@ _UPSTREAM_LABEL = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b"
 
 @lru_cache(maxsize=8)
 def _prefilter(mentions: bool, mention_literals: tuple[str, ...]) -> re.Pattern[str]:
-    """A regex that finds something in every prose run that can hold a placeholder or an ID
-    mention (everything, when a type has its own ``id_pattern``)."""
+    """A regex that finds something in every prose run that can hold a placeholder, an ID
+    mention or a bare web or e-mail address (everything, when a type has its own
+    ``id_pattern``)."""
     if mentions and not mention_literals:
         return re.compile("")
-    literals = (*_PLACEHOLDER_LITERALS, *mention_literals)
+    literals = (*_PLACEHOLDER_LITERALS, *AUTOLINK_LITERALS, *mention_literals)
     return re.compile("|".join(re.escape(literal) for literal in literals))
+
+
+def close_tabbed_fences(text: str) -> str:
+    """``text`` with the tabs after closing code fences made spaces (same length, so every
+    offset stays), working around pulldown-cmark's fence bug (see ``_FENCE_THEN_TAB``).
+
+    >>> close_tabbed_fences("```\\ncode\\n```\\t\\n")
+    '```\\ncode\\n``` \\n'
+    """
+    if "\t" not in text or ("```" not in text and "~~~" not in text):
+        return text
+    return _FENCE_THEN_TAB.sub(lambda m: m.group(1) + m.group(2).replace("\t", " "), text)
 
 
 class LineIndex:
@@ -171,26 +199,36 @@ class MarkdownFacts:
     placeholders: list[Placeholder] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     ignored: set[str] = field(default_factory=set)
+    ignored_lines: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     status_section: str | None = None
     status_section_line: int = 0
     first_h2_line: int = 0
 
 
 class _Block:
-    """A paragraph, list item or table cell being read: its text so far and its relation."""
+    """A paragraph, list item or table cell being read: its text so far, its relation and
+    where it starts and ends (byte offsets)."""
 
-    __slots__ = ("decided", "relation", "text")
+    __slots__ = ("cell", "decided", "end", "relation", "start", "text")
 
-    def __init__(self) -> None:
+    def __init__(self, start: int, end: int, cell: bool) -> None:
         self.text: list[str] = []
         self.relation: tuple[Relation, bool] | None = None
         self.decided = False
+        self.start = start
+        self.end = end
+        self.cell = cell
 
 
 #: Start tags (given as plain strings) that open a block with its own text and relation.
 _BLOCK_TAGS = frozenset({"Paragraph", "Item", "TableCell"})
 #: End tags that change the walker's state (besides the block ones).
-_STATEFUL_ENDS = frozenset({"Link", "Image", "CodeBlock", "Heading", "List", "MetadataBlock"})
+_STATEFUL_ENDS = frozenset(
+    {
+        "Link", "Image", "CodeBlock", "Heading", "List", "MetadataBlock", "FootnoteDefinition",
+        "TableRow",
+    }
+)  # fmt: skip
 
 
 class _Walker:
@@ -209,7 +247,7 @@ class _Walker:
         self.slugs = SlugCounter()
         self.code_depth = 0
         self.link_depth = 0
-        self.heading: tuple[int, str | None, int, list[str]] | None = None
+        self.heading: tuple[int, int, list[str]] | None = None
         #: (level, section key, relation of the innermost enclosing relation section or None).
         self.section_stack: list[tuple[int, str, tuple[Relation | None, bool] | None]] = []
         self.h2 = ""
@@ -222,6 +260,19 @@ class _Walker:
         self.status_parts: list[str] = []
         self.status_done = False
         self.in_metadata = False
+        #: Where the last bare web or e-mail link found ends (byte offset): what pulldown-cmark
+        #: parses before it (a link, an ID) belongs to that link on GitHub.
+        self.autolink_end = 0
+        #: (chunk start, byte offset, bracket depth) of the last ``_in_brackets`` answer, so
+        #: that a paragraph full of bare URLs is scanned once, not once per URL.
+        self.brackets = (-1, 0, 0)
+        #: Footnote definitions (label, first and end index into the references) and the
+        #: labels referred to: GitHub shows only the footnotes that are referred to.
+        self.footnotes: list[tuple[str, int, int]] = []
+        #: Where the table being read starts, and whether its current row is code on GitHub.
+        self.table_start = 0
+        self.code_row = False
+        self.footnote_refs: set[str] = set()
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -278,18 +329,29 @@ class _Walker:
         )
 
     def _scan(self, text: str, start: int) -> None:
-        """Scan a run of adjacent prose text (starting at byte ``start``) for ID mentions and
-        placeholders. Only called when the run contains a literal they need (see ``walk``)."""
+        """Scan a run of adjacent prose text (starting at byte ``start``) for bare web and
+        e-mail links, ID mentions and placeholders. Only called when the run contains a literal
+        one of them needs (see ``walk``); what stands inside a link is not scanned further."""
+        bare = "://" in text or "www." in text or "@" in text
+        mentions = self.rec.find_mentions(text)
+        head = self._text_before_run(text) if bare or mentions else None
+        links = self._autolinks(text, start, head) if bare else []
+        floor = self.autolink_end
         for match in matches_at(_PLACEHOLDER, text, _PLACEHOLDER_LITERALS):
             inner = match.group(1)
             if inner is not None and (not _LETTER.search(inner) or inner.startswith("^")):
                 continue
-            line, column = self.lines.position(start + len(text[: match.start()].encode()))
+            offset = start + len(text[: match.start()].encode())
+            if offset < floor or _inside(links, offset):
+                continue
+            line, column = self.lines.position(offset)
             self.facts.placeholders.append(Placeholder(match.group(0), line, column, self.h2))
-        mentions = self.rec.find_mentions(text)
-        head = self._text_before_run(text) if mentions else None
+        if links:
+            head = self._text_before_run(text)  # None once a bare link decided the relation
         for index, found in mentions:
             offset = start + len(text[:index].encode())
+            if offset < floor or _inside(links, offset):
+                continue
             before = None if head is None else head + text[:index]
             self._add_reference(RefKind.MENTION, found, offset, Relation.MENTIONS, True, before)
 
@@ -306,6 +368,103 @@ class _Walker:
                 return joined[: len(joined) - len(tail)]
         return None
 
+    def _autolinks(self, text: str, start: int, head: str | None) -> list[tuple[int, int]]:
+        """Add the bare web and e-mail links GitHub sees in a prose run (its GFM autolink
+        extension): (start, end) byte ranges, also kept in ``autolink_end``. ``head`` is the
+        block's text in front of the run (see ``_text_before_run``)."""
+        data = self.data
+        end_of_run = start + len(text.encode())
+        found: list[tuple[int, int, str]] = []
+        if "://" in text or "www." in text:
+            chunk_start, chunk_end = self._chunk()
+            index = data.find(b":", start, end_of_run)
+            candidates: list[int] = []
+            while index >= 0:
+                candidates.append(index)
+                index = data.find(b":", index + 1, end_of_run)
+            index = data.find(b"www.", start, end_of_run)
+            while index >= 0:
+                candidates.append(index)
+                index = data.find(b"www.", index + 1, end_of_run)
+            candidates.sort()
+            reached = max(start, self.autolink_end)
+            limit = -1
+            for index in candidates:
+                if index < reached:
+                    continue
+                if index >= limit:  # the end of the candidate's line (or of its table cell)
+                    limit = data.find(b"\n", index, chunk_end)
+                    limit = chunk_end if limit < 0 else limit
+                if data[index] == 0x3A:
+                    span = url_at(data, index, limit)
+                else:
+                    span = www_at(data, index, limit, chunk_start)
+                if span is None or span[0] < reached or self._in_brackets(chunk_start, span[0]):
+                    continue
+                url = data[span[0] : span[1]].decode("utf-8", "replace")
+                found.append((span[0], span[1], url if data[index] == 0x3A else "http://" + url))
+                reached = span[1]
+        if "@" in text:
+            pieces = _outside(text, start, found, self.autolink_end)
+            for piece, piece_start in pieces:
+                for begin, finish, url in emails(piece):
+                    offset = piece_start + len(piece[:begin].encode())
+                    found.append((offset, piece_start + len(piece[:finish].encode()), url))
+        found.sort()
+        for begin, finish, url in found:
+            before = None if head is None else head + data[start:begin].decode("utf-8", "replace")
+            self._add_reference(RefKind.AUTOLINK, url, begin, Relation.REFERENCES, False, before)
+            head = None  # the first reference decides the block's relation
+            self.autolink_end = max(self.autolink_end, finish)
+        return [(begin, finish) for begin, finish, _url in found]
+
+    def _in_brackets(self, chunk_start: int, index: int) -> bool:
+        """Whether an unclosed ``[`` precedes ``index`` in its inline content: GitHub makes
+        no bare link inside link text (or text that may still become one). Escaped brackets
+        and brackets in code spans or HTML tags do not count."""
+        known_start, i, depth = self.brackets
+        if known_start != chunk_start or i > index:
+            i, depth = chunk_start, 0
+        data = self.data
+        while i < index:
+            byte = data[i]
+            if byte == 0x5C:  # backslash escape
+                i += 2
+                continue
+            if byte == 0x60:  # a code span: skip to the closing run of as many backticks
+                run = i
+                while run < index and data[run] == 0x60:
+                    run += 1
+                ticks = data[i:run]
+                close = data.find(ticks, run, index)
+                while close >= 0 and data[close + len(ticks) : close + len(ticks) + 1] == b"`":
+                    close = data.find(ticks, close + len(ticks) + 1, index)
+                i = close + len(ticks) if close >= 0 else run
+                continue
+            if byte == 0x3C:  # an HTML tag or <autolink>
+                close = data.find(b">", i, index)
+                after = data[i + 1 : i + 2]
+                if close >= 0 and (after.isalpha() or after in (b"/", b"!")):
+                    i = close + 1
+                    continue
+            if byte == 0x5B:
+                depth += 1
+            elif byte == 0x5D and depth:
+                depth -= 1
+            i += 1
+        self.brackets = (chunk_start, i, depth)
+        return depth > 0
+
+    def _chunk(self) -> tuple[int, int]:
+        """Byte range of the inline content being read (a heading, table cell, paragraph or
+        list item)."""
+        if self.heading is not None:
+            return self.heading[1], len(self.data)
+        if self.blocks:
+            block = self.blocks[-1]
+            return block.start, block.end
+        return 0, len(self.data)
+
     def _extra_text(self, text: str) -> None:
         """Text for the open question or Status section being read (if any)."""
         if self.question is not None:
@@ -315,7 +474,7 @@ class _Walker:
 
     def _append_text(self, text: str) -> None:
         if self.heading is not None:
-            self.heading[3].append(text)
+            self.heading[2].append(text)
         if self.blocks:
             self.blocks[-1].text.append(text)
         if self.question is not None:
@@ -325,7 +484,7 @@ class _Walker:
 
     # --- the walk ------------------------------------------------------------------------------
 
-    def walk(self, text: str) -> MarkdownFacts:
+    def walk(self, text: str, options: pyromark.Options = OPTIONS) -> MarkdownFacts:
         # Prose runs are scanned only when they contain a literal that a placeholder or an ID
         # mention needs; with a type's own id_pattern there is no literal, so every run is.
         wanted = _prefilter(self.rec.mention is not None, self.rec.mention_literals).search
@@ -342,7 +501,7 @@ class _Walker:
         btext: list[str] | None = None
         hparts: list[str] | None = None
         extra = False
-        for event, span in pyromark.events_with_range(text, options=OPTIONS):
+        for event, span in pyromark.events_with_range(text, options=options):
             if event.__class__ is not dict:  # SoftBreak, HardBreak, Rule
                 if event == "Rule":
                     if run:
@@ -355,7 +514,7 @@ class _Walker:
                     if btext is not None:
                         btext.append(" ")
                     if hparts is not None:
-                        hparts.append(" ")
+                        hparts.append("\n")
                     if extra:
                         self._extra_text(" ")
                 continue
@@ -395,6 +554,10 @@ class _Walker:
                     scan(scan_text, run_start)
             if kind == "Start":
                 if value.__class__ is str:
+                    if value == "TableRow":
+                        self._table_row(span["start"])
+                        mode = 2 if self.code_depth else mode
+                        continue
                     if value in _BLOCK_TAGS:
                         if btext is not None:
                             btext.append(" ")
@@ -402,19 +565,14 @@ class _Walker:
                             hparts.append(" ")
                         if extra:
                             self._extra_text(" ")
-                        block = _Block()
+                        block = _Block(span["start"], span["end"], value == "TableCell")
                         blocks.append(block)
                         btext = block.text
                     continue
                 heading = value.get("Heading")
                 if heading is not None:
                     hparts = []
-                    self.heading = (
-                        int(heading["level"][1:]),
-                        heading.get("id"),
-                        span["start"],
-                        hparts,
-                    )
+                    self.heading = (int(heading["level"][1:]), span["start"], hparts)
                     self.label = None
                     continue
                 self._start(value, span["start"])
@@ -447,14 +605,28 @@ class _Walker:
                 self._other(kind, value, span["start"])
             # Something else than prose happened: re-read the state.
             btext = blocks[-1].text if blocks else None
-            hparts = self.heading[3] if self.heading is not None else None
+            hparts = self.heading[2] if self.heading is not None else None
             extra = self.question is not None or self.in_status
             mode = 2 if self.in_metadata or self.code_depth else 1 if self.link_depth else 0
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
             if wanted(scan_text):
                 scan(scan_text, run_start)
+        if self.footnotes:
+            self._drop_unused_footnotes()
         return self.facts
+
+    def _drop_unused_footnotes(self) -> None:
+        """Drop the references of footnotes GitHub does not show: those never referred to,
+        and the second and later definitions of a label."""
+        seen: set[str] = set()
+        dropped: list[tuple[int, int]] = []
+        for label, first, end in self.footnotes:
+            if (label not in self.footnote_refs or label in seen) and end > first:
+                dropped.append((first, end))
+            seen.add(label)
+        for first, end in reversed(dropped):
+            del self.facts.references[first:end]
 
     def _special_text(self, text: str, start: int, end: int) -> None:
         """Text of the front matter or of a code block."""
@@ -464,7 +636,7 @@ class _Walker:
             self.facts.front_matter = (before[0] + text, before[1]) if before else (text, start)
             self.facts.front_matter_end = end
         elif self.heading is not None:
-            self.heading[3].append(text)
+            self.heading[2].append(text)
 
     def _other(self, kind: str, value: Any, start: int) -> None:
         if kind == "Code":
@@ -473,10 +645,15 @@ class _Walker:
             html = value or ""
             for match in _HTML_ANCHOR.finditer(html):
                 self.facts.anchors.add(match.group(1))
-            for match in _HTML_ID.finditer(html):
-                self.facts.anchors.add(match.group(1))
             for match in _IGNORE.finditer(html):
                 self.facts.ignored.update(c.upper() for c in re.split(r"[\s,]+", match.group(1)))
+            for match in _IGNORE_NEXT.finditer(html):
+                # The comment's last line; the finding it silences is on the line below.
+                end = start + len(html[: match.end() - 1].encode("utf-8"))
+                codes = tuple(sorted({c.upper() for c in re.split(r"[\s,]+", match.group(1))}))
+                self.facts.ignored_lines.append((self.lines.position(end)[0] + 1, codes))
+        elif kind == "FootnoteReference":
+            self.footnote_refs.add(_footnote_label(value))
         elif kind == "TaskListMarker" and self._in_open_questions():
             line, _ = self.lines.position(start)
             self.question = (bool(value), line, [], self.list_depth)
@@ -488,23 +665,37 @@ class _Walker:
         """A start tag with attributes (plain-string tags are handled in ``walk``)."""
         name, value = next(iter(tag.items()))
         if name == "Heading":
-            level = int(value["level"][1:])
-            self.heading = (level, value.get("id"), start, [])
+            self.heading = (int(value["level"][1:]), start, [])
             self.label = None
         elif name == "Link" or name == "Image":
             self._link(name, value, start)
             self.link_depth += 1
+            if name == "Image" and self.heading is not None:
+                self.heading[2].append(_IMAGE_MARK)
         elif name == "CodeBlock":
             self.code_depth += 1
         elif name == "MetadataBlock":
             self.in_metadata = start == 0
         elif name == "List":
             self.list_depth += 1
+        elif name == "FootnoteDefinition":
+            self.footnotes.append((_footnote_label(value), len(self.facts.references), -1))
+        elif name == "Table":
+            self.table_start = start
+
+    def _table_row(self, start: int) -> None:
+        """A table row indented four columns more than its table is an indented code block on
+        GitHub (cmark-gfm ends the table there), a row for pulldown-cmark: read it as code."""
+        if _indent(self.data, start) >= _indent(self.data, self.table_start) + 4:
+            self.code_row = True
+            self.code_depth += 1
 
     def _end(self, name: str) -> None:
         """The end of a link, code block, heading, list or front matter."""
         if name == "Link" or name == "Image":
             self.link_depth = max(0, self.link_depth - 1)
+            if name == "Image" and self.heading is not None:
+                self.heading[2].append(_IMAGE_MARK)
         elif name == "CodeBlock":
             self.code_depth = max(0, self.code_depth - 1)
         elif name == "Heading":
@@ -515,29 +706,41 @@ class _Walker:
                 self.label = None
         elif name == "MetadataBlock":
             self.in_metadata = False
+        elif name == "TableRow" and self.code_row:
+            self.code_row = False
+            self.code_depth = max(0, self.code_depth - 1)
+        elif name == "FootnoteDefinition" and self.footnotes:
+            label, first, _end = self.footnotes[-1]
+            self.footnotes[-1] = (label, first, len(self.facts.references))
 
     def _end_heading(self) -> None:
         if self.heading is None:
             return
-        level, explicit, start, parts = self.heading
+        level, start, parts = self.heading
         self.heading = None
-        text = " ".join("".join(parts).split())
-        known = _HEADING_KEYS.get(text)
+        raw = "".join(parts)
+        known = _HEADING_KEYS.get(raw)
         if known is None:
             if len(_HEADING_KEYS) >= 20_000:
                 _HEADING_KEYS.clear()
-            key = text.lower()
+            # GitHub's slug is made from the text exactly (no trimming, no collapsing), its
+            # line breaks and images dropped; the text shown has its white space collapsed.
+            if _IMAGE_MARK in raw:
+                slug_text = _IMAGE_TEXT.sub("", raw)
+                raw_shown = raw.replace(_IMAGE_MARK, "")
+            else:
+                slug_text = raw_shown = raw
+            shown = " ".join(raw_shown.split())
+            key = shown.lower()
             if "(" in key:
                 key = _TRAILING_PARENS.sub("", key)
-            known = _HEADING_KEYS[text] = (github_slug(text), key.strip(" :"))
-        base_slug, key = known
+            known = _HEADING_KEYS[raw] = (shown, github_slug(slug_text), key.strip(" :"))
+        text, base_slug, key = known
         slug = self.slugs.unique(base_slug)
         line = bisect_right(self.lines.starts, start)
         facts = self.facts
         facts.headings.append(Heading(level, text, slug, line))
         facts.anchors.add(slug)
-        if explicit:
-            facts.anchors.add(explicit)
         stack = self.section_stack
         while stack and stack[-1][0] >= level:
             stack.pop()
@@ -553,7 +756,7 @@ class _Walker:
             self.in_status = True
 
     def _end_paragraph(self, start: int) -> None:
-        block = self.blocks.pop() if self.blocks else _Block()
+        block = self.blocks.pop() if self.blocks else _Block(0, 0, False)
         text = "".join(block.text).strip()
         if self.in_status and self.facts.status_section is None and text:
             self.facts.status_section = text
@@ -579,8 +782,8 @@ class _Walker:
             )
 
     def _link(self, name: str, value: dict[str, Any], start: int) -> None:
-        if self.code_depth:
-            return
+        if self.code_depth or start < self.autolink_end:
+            return  # in code, or inside a bare URL (GitHub reads it as part of the URL)
         dest = str(value.get("dest_url") or "")
         link_type = value.get("link_type")
         if isinstance(link_type, dict) and "WikiLink" in link_type:
@@ -604,9 +807,41 @@ class _Walker:
         self._add_reference(kind, dest, start, Relation.REFERENCES)
 
 
+def _indent(data: bytes, offset: int) -> int:
+    """Columns of white space before ``offset`` on its line (0 when anything else is)."""
+    prefix = data[data.rfind(b"\n", 0, offset) + 1 : offset]
+    return len(prefix.expandtabs(4)) if not prefix.strip(b" \t") else 0
+
+
+def _footnote_label(label: object) -> str:
+    return " ".join(str(label).split()).casefold()
+
+
+def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:
+    return any(start <= offset < end for start, end in ranges)
+
+
+def _outside(
+    text: str, start: int, ranges: list[tuple[int, int, str]], floor: int
+) -> list[tuple[str, int]]:
+    """The pieces of a prose run (text, first byte) outside the links found in it and past
+    ``floor``: GitHub looks for e-mail addresses in text that is not already a link."""
+    pieces: list[tuple[str, int]] = []
+    data = text.encode("utf-8")
+    cursor = max(start, floor)
+    for begin, finish, _url in [*sorted(ranges), (start + len(data), 0, "")]:
+        if begin > cursor:
+            piece = data[cursor - start : begin - start].decode("utf-8", "replace")
+            pieces.append((piece, cursor))
+        cursor = max(cursor, finish)
+    return pieces
+
+
 def walk_markdown(
-    text: str, data: bytes, recogniser: Recogniser
+    text: str, data: bytes, recogniser: Recogniser, wikilinks: bool = False
 ) -> tuple[MarkdownFacts, LineIndex]:
-    """Parse ``text`` (whose UTF-8 encoding is ``data``) and collect its facts."""
+    """Parse ``text`` (whose UTF-8 encoding is ``data``) and collect its facts; ``wikilinks``
+    reads ``[[...]]`` as wikilinks (for wiki-style notes trees; GitHub renders none)."""
     walker = _Walker(data, recogniser)
-    return walker.walk(text), walker.lines
+    facts = walker.walk(close_tabbed_fences(text), OPTIONS_WIKI if wikilinks else OPTIONS)
+    return facts, walker.lines

@@ -5,7 +5,7 @@ Reuse (impact queries, the HTML report)::
     build_map(corpus, *, focus=None, depth=None, direction="both", types=(), statuses=(),
               cluster="type", error_paths=frozenset(), link_base=None, output_dir=None,
               only=None) -> MapModel
-    render_dot(model, *, legend=True, order_clusters=True) -> str
+    render_dot(model, *, legend=True, aspect=1.6) -> str
     render_mermaid(model, *, clicks=None) -> str
     render_graphviz(dot_text, fmt, engine="dot") -> bytes        # svg | png | pdf
     choose_engine(engine, size, sfdp_above) -> str               # dot | sfdp

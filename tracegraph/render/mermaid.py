@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..generated import MERMAID_COMMENT
 from ..model import Relation
 from .model import MapEdge, MapModel
 from .style import (
@@ -74,7 +75,7 @@ def render_mermaid(model: MapModel, *, clicks: bool | None = None) -> str:
     """
     ids = {node.key: mermaid_id(node.slug) for node in model.nodes}
     ids.update({ghost.key: mermaid_id(ghost.slug) for ghost in model.ghosts})
-    out = ["flowchart LR"]
+    out = [MERMAID_COMMENT, "flowchart LR"]
     for phase, phase_style in PHASE_STYLES.items():
         dashed = f",{DASHED}" if phase_style.dashed else ""
         out.append(
@@ -106,7 +107,7 @@ def render_mermaid(model: MapModel, *, clicks: bool | None = None) -> str:
     for index, edge in enumerate(model.edges):
         style = _edge_style(edge)
         arrow = style.mermaid_arrow
-        label = f'|"{escape_label(style.label)}"|' if style.label else ""
+        label = f'|"{escape_label(style.label)}"|' if style.label and edge.labelled else ""
         out.append(f"  {ids[edge.source]} {arrow}{label} {ids[edge.target]}")
         dash = f",{DASHED}" if style.dot_style in ("dashed", "dotted") else ""
         css = f"stroke:{style.color},stroke-width:{style.penwidth}px{dash}"

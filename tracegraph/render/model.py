@@ -13,15 +13,22 @@ import posixpath
 import re
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from ..errors import UsageError
 from ..graph import Corpus
-from ..model import Link, Target, short_title
-from .style import TYPE_ORDER, UNTYPED, Phase, status_phase, strongest
+from ..model import Link, Relation, Target, short_title
+from .style import (
+    RELATION_PRECEDENCE,
+    TYPE_ORDER,
+    UNTYPED,
+    Phase,
+    status_phase,
+    strongest,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -61,8 +68,9 @@ class MapNode:
 
     @property
     def label_lines(self) -> tuple[str, ...]:
-        """The node's label: its name, then its title wrapped to a few short lines."""
-        return (self.name, *_wrap(self.title)) if self.title else (self.name,)
+        """The node's label: its short name, then its title wrapped to a few short lines."""
+        name = short_name(self.name)
+        return (name, *_wrap(self.title)) if self.title else (name,)
 
     @property
     def tooltip(self) -> str:
@@ -91,7 +99,12 @@ class MapGhost:
 
 @dataclass(frozen=True)
 class MapEdge:
-    """All references from one node to another, merged; the strongest relation draws it."""
+    """All references from one node to another, merged; the strongest relation draws it.
+
+    ``labelled`` is False for the obvious relation between two types (a TDD implementing an
+    RFC, an ADR superseding an ADR, any plain reference): the line style says it already.
+    ``via`` names the drawn chain that implies an edge left out of the picture.
+    """
 
     source: str
     target: str
@@ -100,6 +113,8 @@ class MapEdge:
     count: int
     slug: str
     broken: bool = False
+    labelled: bool = True
+    via: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,15 @@ class MapModel:
     cluster_mode: str
     types: tuple[str, ...]
     focus: str | None = None
+    implied: tuple[MapEdge, ...] = ()
+
+    @property
+    def implied_by_source(self) -> dict[str, tuple[MapEdge, ...]]:
+        """The edges left out as implied, per source node key."""
+        found: dict[str, list[MapEdge]] = {}
+        for edge in self.implied:
+            found.setdefault(edge.source, []).append(edge)
+        return {key: tuple(edges) for key, edges in found.items()}
 
     def node(self, key: str) -> MapNode:
         """The node with path ``key``."""
@@ -151,6 +175,7 @@ def build_map(
     link_base: str | None = None,
     output_dir: str | Path | None = None,
     only: frozenset[str] | None = None,
+    all_edges: bool = False,
 ) -> MapModel:
     """Select and style the part of ``corpus`` to draw.
 
@@ -162,6 +187,8 @@ def build_map(
       its document.
     - ``error_paths`` get a red border; hrefs are relative to ``output_dir`` (default: the
       working folder) or, with ``link_base``, absolute URLs.
+    - Without ``all_edges`` an edge A -> C that a drawn chain A -> B -> C already implies (over
+      edges at least as strong) is left out of ``edges`` and kept in ``implied``.
     """
     if cluster not in CLUSTER_MODES:
         raise UsageError(f"unknown cluster mode '{cluster}' (use {', '.join(CLUSTER_MODES)})")
@@ -195,7 +222,11 @@ def build_map(
         for key in sorted(keys)
     )
     ghosts, broken = _ghosts(corpus.links, keys, slugs)
-    edges = _edges(graph, keys, broken, {n.key: n.slug for n in nodes}, ghosts)
+    types_of = {n.key: n.type for n in nodes}
+    edges = _edges(graph, keys, broken, {n.key: n.slug for n in nodes}, ghosts, types_of)
+    implied: tuple[MapEdge, ...] = ()
+    if not all_edges:
+        edges, implied = reduce_edges(edges)
     present = tuple(_ordered_types({n.type for n in nodes}, corpus))
     return MapModel(
         title=_title(corpus, focus_key, len(nodes)),
@@ -206,6 +237,7 @@ def build_map(
         cluster_mode=cluster,
         types=present,
         focus=focus_key,
+        implied=implied,
     )
 
 
@@ -251,7 +283,7 @@ def _node(
     focus_key: str | None,
 ) -> MapNode:
     doc = corpus.document(key)
-    spec = corpus.config.type_spec(doc.type)
+    spec = corpus.config.spec_for(doc.type, doc.path)
     degree = corpus.graph.degree(key)
     return MapNode(
         key=key,
@@ -267,6 +299,20 @@ def _node(
         orphan=doc.type != UNTYPED and degree == 0,
         focus=key == focus_key,
     )
+
+
+def short_name(name: str) -> str:
+    """A document's name as a label shows it: a path-named document (no ID) by its file name,
+    cut to a few words (the tooltip keeps the whole path).
+
+    >>> short_name("docs/adr/20200924-use-markdown-architectural-decision-records.md")
+    '20200924-use-markdown-architect…'
+    >>> short_name("ADR-0007"), short_name("docs/glossary.md")
+    ('ADR-0007', 'glossary.md')
+    """
+    base = posixpath.basename(name) or name
+    limit = TITLE_WIDTH + 6
+    return base if len(base) <= limit else base[: limit - 1] + "…"
 
 
 def _wrap(title: str) -> list[str]:
@@ -361,6 +407,7 @@ def _edges(
     broken: dict[tuple[str, str], set[str]],
     node_slugs: dict[str, str],
     ghosts: tuple[MapGhost, ...],
+    types_of: dict[str, str],
 ) -> tuple[MapEdge, ...]:
     merged: dict[tuple[str, str], list[str]] = {}
     for source, target, data in graph.edges(data=True):
@@ -368,29 +415,94 @@ def _edges(
             merged.setdefault((source, target), []).append(data["relation"])
     ghost_slugs = {g.key: g.slug for g in ghosts}
     edges = [
-        _edge(source, target, relations, node_slugs[source], node_slugs[target], False)
+        _edge(source, target, relations, (node_slugs[source], node_slugs[target]), False, types_of)
         for (source, target), relations in merged.items()
     ]
     edges += [
-        _edge(source, key, sorted(relations), node_slugs[source], ghost_slugs[key], True)
+        _edge(source, key, sorted(relations), (node_slugs[source], ghost_slugs[key]), True, {})
         for (source, key), relations in broken.items()
     ]
     return tuple(sorted(edges, key=lambda e: (e.source, e.target)))
 
 
 def _edge(
-    source: str, target: str, relations: list[str], from_slug: str, to_slug: str, broken: bool
+    source: str,
+    target: str,
+    relations: list[str],
+    slugs: tuple[str, str],
+    broken: bool,
+    types_of: dict[str, str],
 ) -> MapEdge:
     distinct = frozenset(relations)
+    relation = strongest(distinct)
+    from_slug, to_slug = (slug.removeprefix("node-") for slug in slugs)
     return MapEdge(
         source=source,
         target=target,
-        relation=strongest(distinct).value,
+        relation=relation.value,
         relations=tuple(sorted(distinct)),
         count=len(relations),
-        slug=f"edge-{from_slug.removeprefix('node-')}--{to_slug.removeprefix('node-')}",
+        slug=f"edge-{from_slug}--{to_slug}",
         broken=broken,
+        labelled=not broken
+        and not is_obvious(relation, types_of.get(source, ""), types_of.get(target, "")),
     )
+
+
+def is_obvious(relation: Relation, source_type: str, target_type: str) -> bool:
+    """Whether ``relation`` is what an edge between these two types usually means, so the line
+    style says enough and a label would only add ink: a plain reference; a later type in the
+    chain implementing an earlier one (TDD -> RFC); a document superseding one of its own type.
+
+    >>> is_obvious(Relation.IMPLEMENTS, "TDD", "RFC"), is_obvious(Relation.IMPLEMENTS, "PRD", "TDD")
+    (True, False)
+    >>> is_obvious(Relation.SUPERSEDES, "ADR", "ADR"), is_obvious(Relation.DEPENDS_ON, "RFC", "RFC")
+    (True, False)
+    """
+    if relation is Relation.REFERENCES:
+        return True
+    if relation is Relation.SUPERSEDES:
+        return source_type == target_type
+    if relation is Relation.IMPLEMENTS and source_type in TYPE_ORDER and target_type in TYPE_ORDER:
+        return TYPE_ORDER.index(source_type) > TYPE_ORDER.index(target_type)
+    return False
+
+
+def reduce_edges(edges: tuple[MapEdge, ...]) -> tuple[tuple[MapEdge, ...], tuple[MapEdge, ...]]:
+    """Split ``edges`` into the drawn ones and those a drawn chain implies (the transitive
+    reduction of "rests on", relation by relation).
+
+    An edge A -> C is implied when another chain A -> B -> ... -> C exists whose every edge is
+    at least as strong (``RELATION_PRECEDENCE``), so a chain of mentions never hides an
+    ``implements``. Supersession is a statement about lifecycle, not resting on: those edges,
+    broken references and the edges inside a cycle are always drawn.
+    """
+    ranked = [e for e in edges if not e.broken and e.relation != Relation.SUPERSEDES]
+    strength = {r.value: i for i, r in enumerate(RELATION_PRECEDENCE)}
+    implied: dict[tuple[str, str], tuple[str, ...]] = {}
+    for level in sorted({strength[e.relation] for e in ranked}):
+        strong = nx.DiGraph()
+        strong.add_edges_from((e.source, e.target) for e in ranked if strength[e.relation] <= level)
+        condensed = nx.condensation(strong)
+        members = condensed.graph["mapping"]
+        kept = nx.transitive_reduction(condensed)
+        for edge in ranked:
+            if strength[edge.relation] != level:
+                continue
+            tail, head = members[edge.source], members[edge.target]
+            if tail != head and not kept.has_edge(tail, head):
+                strong.remove_edge(edge.source, edge.target)
+                implied[(edge.source, edge.target)] = tuple(
+                    nx.shortest_path(strong, edge.source, edge.target)
+                )
+                strong.add_edge(edge.source, edge.target)
+    drawn = tuple(e for e in edges if (e.source, e.target) not in implied)
+    hidden = tuple(
+        replace(e, via=implied[(e.source, e.target)])
+        for e in edges
+        if (e.source, e.target) in implied
+    )
+    return drawn, hidden
 
 
 def _title(corpus: Corpus, focus_key: str | None, count: int) -> str:

@@ -1,17 +1,18 @@
 """The docs health report: a frozen ``HealthReport``, its formats, and the run history.
 
 ``produce_report`` is one run: read the previous run and the trend from the history, build the
-report, record the run, render it, write the file atomically, and only then commit the history
-transaction. An interruption anywhere before the commit leaves the previous report file and the
-history as they were. This package never imports ``render``: the API layer passes the map's SVG
-text in.
+report, record the run, render it in every format asked for, write each file atomically, and
+only then commit the history transaction (one run, however many files). An interruption anywhere
+before the commit leaves the previous report files and the history as they were. This package
+never imports ``render``: the API layer passes the map's SVG text in.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..atomic import write_atomic
@@ -22,7 +23,7 @@ from .history import DEFAULT_HISTORY, HistoryError, open_history
 from .html import GRAPHVIZ_HINT, render_html
 from .json import render_json
 from .links import LinkContext, check_link_base
-from .markdown import render_markdown
+from .markdown import DEFAULT_MARKDOWN_LIMIT, render_markdown
 from .model import HealthReport, PreviousRun, TrendPoint, build_report
 
 Formatter = Callable[[HealthReport, LinkContext], str]
@@ -44,10 +45,13 @@ DEFAULT_TREND_RUNS = 20
 
 __all__ = [
     "DEFAULT_HISTORY",
+    "DEFAULT_MARKDOWN_LIMIT",
     "FORMATS",
     "GRAPHVIZ_HINT",
     "HealthReport",
     "HistoryError",
+    "MapDrawing",
+    "ReportOutput",
     "ReportRun",
     "build_report",
     "choose_format",
@@ -74,47 +78,76 @@ def choose_format(output: str | Path | None, fmt: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class ReportOutput:
+    """One place a report run writes to: a file, or ``None`` for the returned text (stdout)."""
+
+    path: Path | None
+    format: str
+
+
+@dataclass(frozen=True)
+class MapDrawing:
+    """The map of the HTML report, drawn for one output folder (node links are relative to
+    it), or the note saying why there is none."""
+
+    svg: str | None = None
+    note: str | None = None
+    slugs: Mapping[str, str] = field(default_factory=dict)
+    edges: Sequence[tuple[str, str, str]] = ()
+
+
+@dataclass(frozen=True)
 class ReportRun:
-    """What one report run produced."""
+    """What one report run produced: the report, and each output with its text."""
 
     report: HealthReport
-    text: str
-    format: str
-    output: Path | None
+    outputs: tuple[tuple[ReportOutput, str], ...]
     history: Path | None
     recorded: bool
     warnings: tuple[str, ...]
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """The files written, in the order given."""
+        return tuple(o.path for o, _ in self.outputs if o.path is not None)
+
+    @property
+    def printed(self) -> str:
+        """The text meant for stdout (the outputs without a file), or ``""``."""
+        return "".join(text for o, text in self.outputs if o.path is None)
 
 
 def produce_report(
     corpus: Corpus,
     findings: Sequence[Finding],
     *,
-    output: Path | None,
-    fmt: str,
+    outputs: Sequence[ReportOutput],
     generated_at: str,
     history: Path | None,
+    record: bool = True,
     trend_runs: int = DEFAULT_TREND_RUNS,
     today: str | None = None,
     commit: str | None = None,
     link_base: str | None = None,
-    map_svg: str | None = None,
-    map_note: str | None = None,
-    map_slugs: Mapping[str, str] | None = None,
-    map_edges: Sequence[tuple[str, str, str]] = (),
+    draw_map: Callable[[Path], MapDrawing] | None = None,
+    markdown_limit: int | None = DEFAULT_MARKDOWN_LIMIT,
+    full_report: str | None = None,
     write: Callable[[Path, str], None] | None = None,
 ) -> ReportRun:
-    """One report run (see the module docstring for the order of writes).
+    """One report run, written to every output (see the module docstring for the order).
 
+    The run is recorded once, whatever the number of outputs, and only when ``record`` is set
+    and at least one output is a file: a report printed to the terminal records nothing. Without
+    ``record`` an existing history is still read (the previous run, the trend), never written.
     A history file that cannot be used (corrupt, from a newer version) does not stop the run:
     the report renders without history and says why, and the run's warnings repeat it.
     """
     if trend_runs < 1:
         raise UsageError("--trend-runs must be 1 or more")
+    if not outputs:
+        outputs = (ReportOutput(None, "markdown"),)
     base = check_link_base(link_base) if link_base else None
-    report_dir = output.parent if output is not None else Path.cwd()
-    links = LinkContext(corpus.root, report_dir, base)
-    formatter = FORMATS[fmt]
+    record = record and any(o.path is not None for o in outputs)
 
     def build(
         previous: PreviousRun | None, trend: Sequence[TrendPoint], note: str | None
@@ -127,22 +160,37 @@ def produce_report(
             trend=trend,
             today=today,
             commit=commit,
-            map_svg=map_svg,
-            map_note=map_note,
-            map_slugs=map_slugs,
-            map_edges=map_edges,
             history_note=note,
         )
 
-    def finish(report: HealthReport) -> str:
-        text = formatter(report, links)
-        if output is not None:
-            (write or write_atomic)(output, text)
-        return text
+    def render(report: HealthReport) -> tuple[tuple[ReportOutput, str], ...]:
+        maps: dict[Path, MapDrawing] = {}
+        done = []
+        for output in outputs:
+            folder = output.path.parent if output.path is not None else Path.cwd()
+            links = LinkContext(corpus.root, folder, base)
+            shown = report
+            if output.format == "html" and draw_map is not None:
+                drawing = maps.get(folder) or maps.setdefault(folder, draw_map(folder))
+                shown = with_map(report, drawing)
+            if output.format == "markdown":
+                full = full_report or _sibling_report(output, outputs)
+                text = render_markdown(shown, links, limit=markdown_limit, full_report=full)
+            else:
+                text = FORMATS[output.format](shown, links)
+            done.append((output, text))
+        return tuple(done)
 
-    if history is None:
+    def finish(rendered: tuple[tuple[ReportOutput, str], ...]) -> None:
+        for output, text in rendered:
+            if output.path is not None:
+                (write or write_atomic)(output.path, text)
+
+    if history is None or (not record and not history.is_file()):
         report = build(None, (), None)
-        return ReportRun(report, finish(report), fmt, output, None, False, ())
+        rendered = render(report)
+        finish(rendered)
+        return ReportRun(report, rendered, history, False, ())
     try:
         with open_history(history) as store:
             try:
@@ -151,22 +199,50 @@ def produce_report(
             except sqlite3.DatabaseError as exc:
                 raise HistoryError(f"{history}: cannot read the history database: {exc}") from None
             report = build(previous, trend, None)
-            try:
-                store.record(report)
-            except sqlite3.DatabaseError as exc:
-                raise HistoryError(f"{history}: cannot record this run: {exc}") from None
-            text = finish(report)
-            try:
-                store.commit()
-            except sqlite3.DatabaseError as exc:
-                raise HistoryError(f"{history}: cannot record this run: {exc}") from None
+            if record:
+                try:
+                    store.record(report)
+                except sqlite3.DatabaseError as exc:
+                    raise HistoryError(f"{history}: cannot record this run: {exc}") from None
+            rendered = render(report)
+            finish(rendered)
+            if record:
+                try:
+                    store.commit()
+                except sqlite3.DatabaseError as exc:
+                    raise HistoryError(f"{history}: cannot record this run: {exc}") from None
             warnings: tuple[str, ...] = ()
-            if store.migrated_from is not None:
+            if store.migrated_from is not None and record:
                 warnings = (
                     f"{history}: history migrated from schema version {store.migrated_from}",
                 )
-            return ReportRun(report, text, fmt, output, history, True, warnings)
+            return ReportRun(report, rendered, history, record, warnings)
     except HistoryError as exc:
         note = f"{exc}; this report shows no history or trend"
         report = build(None, (), note)
-        return ReportRun(report, finish(report), fmt, output, history, False, (note,))
+        rendered = render(report)
+        finish(rendered)
+        return ReportRun(report, rendered, history, False, (note,))
+
+
+def with_map(report: HealthReport, drawing: MapDrawing) -> HealthReport:
+    """``report`` with the map drawn for one output."""
+    return replace(
+        report,
+        map_svg=drawing.svg,
+        map_note=drawing.note,
+        map_slugs=tuple(sorted(drawing.slugs.items())),
+        map_edges=tuple(sorted(drawing.edges)),
+    )
+
+
+def _sibling_report(markdown: ReportOutput, outputs: Sequence[ReportOutput]) -> str | None:
+    """Where the Markdown report's shortened lists are whole: the HTML (else JSON) file of the
+    same run, relative to the Markdown file's folder."""
+    if markdown.path is None:
+        return None
+    for wanted in ("html", "json"):
+        for other in outputs:
+            if other.format == wanted and other.path is not None:
+                return os.path.relpath(other.path, markdown.path.parent).replace(os.sep, "/")
+    return None

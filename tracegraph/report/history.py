@@ -21,10 +21,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import TracegraphError
+from ..state import STATE_DIR, make_state_dir
 from .model import Figures, HealthReport, PastFinding, PreviousRun, TrendPoint
 
 SCHEMA_VERSION = 2
-DEFAULT_HISTORY = ".tracegraph/history.db"
+DEFAULT_HISTORY = f"{STATE_DIR}/history.db"
 
 SCHEMA_V2 = """
 CREATE TABLE runs (
@@ -218,7 +219,7 @@ def open_history(path: Path) -> Iterator[History]:
     Raises HistoryError with a one-line message when the file is not a usable history; the
     file is then left untouched.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_state_dir(path.parent)
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
     except sqlite3.Error as exc:

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 import jinja2
 from markupsafe import Markup
 
+from ..generated import HTML_COMMENT
 from ..model import Finding, Severity
 from .links import LinkContext, is_safe_href
 from .model import HealthReport, PastFinding, type_rank
@@ -245,6 +246,7 @@ def render_html(report: HealthReport, links: LinkContext) -> str:
     view = html_view(report, links)
     view["script"] = Markup(script)
     view["style"] = Markup(style)
+    view["marker"] = Markup(HTML_COMMENT)
     view["csp"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
         f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"

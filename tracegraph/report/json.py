@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..generated import json_head
 from ..model import Finding
 from .links import LinkContext
 from .model import HealthReport, PastFinding
@@ -51,7 +52,7 @@ def report_data(report: HealthReport, links: LinkContext | None = None) -> dict[
     changes = report.changes
     name = report.name
     return {
-        "version": JSON_VERSION,
+        **json_head(JSON_VERSION),
         "root": report.root,
         "generated_at": report.generated_at,
         "today": report.today,

@@ -1,23 +1,28 @@
 """The report as GitHub-flavoured Markdown that fits an issue or pull-request comment.
 
-Long lists sit in collapsible ``<details>`` blocks and are capped so the text stays under
-GitHub's 65,536-character comment limit. Text taken from documents (titles, paths, messages) is
-HTML-escaped and its Markdown punctuation backslash-escaped, so a title cannot inject markup,
-links or @-mentions.
+Long lists sit in collapsible ``<details>`` blocks, at most ``MAX_ROWS`` rows each; past a
+character limit (default 60,000, under GitHub's 65,536 for an issue or comment body) the longest
+lists are cut first, and a note links the full report. Text taken from documents (titles, paths,
+messages) is HTML-escaped and its Markdown punctuation backslash-escaped, so a title cannot
+inject markup, links or @-mentions.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
+from ..generated import HTML_COMMENT
 from ..model import Finding
 from .links import LinkContext
 from .model import HealthReport, PastFinding
 
 #: Rows shown in one list before "... and N more".
 MAX_ROWS = 150
+#: Characters the Markdown report stays within by default (GitHub caps a body at 65,536).
+DEFAULT_MARKDOWN_LIMIT = 60_000
 #: Names listed per PRD in the coverage table before "… and N more".
 CHAIN_NAMES = 12
 #: Punctuation that means something mid-line in GitHub Markdown (md() output never starts a line).
@@ -42,7 +47,52 @@ def _signed(value: float) -> str:
     return f"+{value:g}" if value > 0 else f"{value:g}"
 
 
-def _details(summary: str, body: Sequence[str], open_: bool = False) -> list[str]:
+@dataclass
+class _List:
+    """A list the character limit may shorten: its rows, how many are shown, and its layout
+    (``wrap`` gets the rows shown and how many are hidden)."""
+
+    rows: list[str]
+    wrap: Callable[[list[str], int], list[str]]
+    cap: int = MAX_ROWS
+
+    def lines(self) -> list[str]:
+        shown = self.rows[: self.cap]
+        return self.wrap(shown, len(self.rows) - len(shown))
+
+    def size(self) -> int:
+        return sum(len(line) + 1 for line in self.lines())
+
+
+Part = str | _List
+
+
+def _table(header: Sequence[str], more: str) -> Callable[[list[str], int], list[str]]:
+    def wrap(rows: list[str], hidden: int) -> list[str]:
+        tail = ["", f"… and {hidden} more ({more})"] if hidden else []
+        return [*header, *rows, *tail] if rows else tail[1:]
+
+    return wrap
+
+
+def _names(lead: str, more: str) -> Callable[[list[str], int], list[str]]:
+    """A one-line list of names (``lead`` + comma-separated)."""
+
+    def wrap(names: list[str], hidden: int) -> list[str]:
+        tail = f" … and {hidden} more ({more})" if hidden else ""
+        return [lead + ", ".join(names) + tail]
+
+    return wrap
+
+
+def _bullets(more: str) -> Callable[[list[str], int], list[str]]:
+    def wrap(rows: list[str], hidden: int) -> list[str]:
+        return [*rows, *([f"- … and {hidden} more ({more})"] if hidden else [])]
+
+    return wrap
+
+
+def _details(summary: str, body: Sequence[Part], open_: bool = False) -> list[Part]:
     return [
         f"<details{' open' if open_ else ''}><summary>{summary}</summary>",
         "",
@@ -53,15 +103,37 @@ def _details(summary: str, body: Sequence[str], open_: bool = False) -> list[str
     ]
 
 
-def _capped(rows: list[str], header: Sequence[str]) -> list[str]:
-    if len(rows) <= MAX_ROWS:
-        return [*header, *rows]
-    return [
-        *header,
-        *rows[:MAX_ROWS],
-        "",
-        f"… and {len(rows) - MAX_ROWS} more (see the HTML or JSON report)",
-    ]
+def _lines(parts: Sequence[Part]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        out.extend(part.lines() if isinstance(part, _List) else (part,))
+    return out
+
+
+def fit(parts: Sequence[Part], limit: int) -> bool:
+    """Shorten the lists among ``parts`` until the text is at most ``limit`` characters,
+    always cutting the longest list first (and never below the next longest in one step);
+    returns whether anything was cut."""
+    lists = [p for p in parts if isinstance(p, _List)]
+    total = sum(len(line) + 1 for line in _lines(parts))
+    cut = False
+    while total > limit:
+        sized = sorted(
+            ((lst.size(), i) for i, lst in enumerate(lists) if lst.cap > 0), reverse=True
+        )
+        if not sized:
+            break
+        size, index = sized[0]
+        runner_up = sized[1][0] if len(sized) > 1 else 0
+        longest = lists[index]
+        goal = max(size - (total - limit), runner_up)
+        while longest.cap > 0:
+            longest.cap = min(longest.cap, len(longest.rows)) - 1
+            if longest.size() <= goal:
+                break
+        total += longest.size() - size
+        cut = True
+    return cut
 
 
 def _finding_rows(
@@ -77,12 +149,52 @@ def _finding_rows(
 FINDING_HEADER = ("| where | rule | severity | message |", "|---|---|---|---|")
 
 
-def render_markdown(report: HealthReport, links: LinkContext) -> str:
-    """The Markdown text."""
+def render_markdown(
+    report: HealthReport,
+    links: LinkContext,
+    *,
+    limit: int | None = DEFAULT_MARKDOWN_LIMIT,
+    full_report: str | None = None,
+) -> str:
+    """The Markdown text, at most ``limit`` characters (None: no limit). ``full_report`` (a URL,
+    or a path relative to the Markdown file) is linked when lists had to be cut."""
+    more = (
+        f"see [the full report]({_href(full_report)})"
+        if full_report
+        else "see the HTML or JSON report"
+    )
+    parts = _parts(report, links, more)
+    if limit is None or not fit(parts, limit - NOTE_ROOM):
+        return "\n".join(_lines(parts)) + "\n"
+    where = (
+        f"the full lists are in [the full report]({_href(full_report)})"
+        if full_report
+        else "the full lists are in the HTML or JSON report (`tracegraph report -o report.html`)"
+    )
+    note = f"> **Note:** lists shortened to fit {limit:,} characters; {where}."
+    lines = _lines(parts)
+    text = "\n".join([*lines[:2], "", note, *lines[2:]]) + "\n"
+    if len(text) > limit:  # the fixed parts alone are too long: cut the text itself
+        tail = "\n\n… (cut at the character limit)\n"
+        text = text[: limit - len(tail)] + tail
+    return text
+
+
+#: Room kept for the note that says lists were cut.
+NOTE_ROOM = 400
+
+
+def _href(target: str | None) -> str:
+    return (target or "").replace(")", "%29").replace(" ", "%20")
+
+
+def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
+    """The report as lines and shortenable lists."""
     fig = report.figures
     changes = report.changes
     delta = f" ({_signed(changes.score_delta)} since the previous run)" if changes else ""
-    out = [
+    out: list[Part] = [
+        HTML_COMMENT,
         f"## Docs health: {fig.score:g} / 100{delta}",
         "",
         f"{md(report.root)} · generated {md(report.generated_at)}"
@@ -101,6 +213,7 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
         if note:
             out += [f"> **Note:** {md(note)}", ""]
     out += ["### Since the previous run", ""]
+    findings_table = _table(FINDING_HEADER, more)
     if changes is None:
         out += ["First recorded run: nothing to compare with yet.", ""]
     else:
@@ -119,18 +232,19 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
                 ("Removed documents", changes.removed_documents or ()),
             ):
                 if paths:
-                    out.append(f"- {label}: " + ", ".join(md(report.name(p)) for p in paths))
+                    names = [md(report.name(p)) for p in paths]
+                    out.append(_List(names, _names(f"- {label}: ", more)))
             out.append("")
         if changes.new_findings:
             out += _details(
                 f"New findings ({len(changes.new_findings)})",
-                _capped(_finding_rows(report, changes.new_findings, links), FINDING_HEADER),
+                [_List(_finding_rows(report, changes.new_findings, links), findings_table)],
                 open_=True,
             )
         if changes.resolved_findings:
             out += _details(
                 f"Resolved findings ({len(changes.resolved_findings)})",
-                _capped(_finding_rows(report, changes.resolved_findings, links), FINDING_HEADER),
+                [_List(_finding_rows(report, changes.resolved_findings, links), findings_table)],
             )
     out += ["### Findings by rule", ""]
     if not report.findings:
@@ -144,7 +258,7 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
         out.append("")
         out += _details(
             f"All findings ({len(report.findings)})",
-            _capped(_finding_rows(report, report.findings, links), FINDING_HEADER),
+            [_List(_finding_rows(report, report.findings, links), findings_table)],
         )
         rows = [
             f"| {_link(group.label, links.href(group.key))} | "
@@ -153,9 +267,9 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
             f"{sum(1 for f in group.findings if f.severity == 'info')} |"
             for group in report.by_document
         ]
+        header = ("| document | errors | warnings | info |", "|---|---:|---:|---:|")
         out += _details(
-            f"Findings by document ({len(report.by_document)})",
-            _capped(rows, ("| document | errors | warnings | info |", "|---|---:|---:|---:|")),
+            f"Findings by document ({len(report.by_document)})", [_List(rows, _table(header, more))]
         )
     out += ["### Coverage", ""]
     if not report.coverage:
@@ -164,17 +278,14 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
         rows = []
         for cov in report.coverage:
             names = [md(report.name(p)) for p, _ in cov.chain]
-            more = f" … and {len(names) - CHAIN_NAMES} more" if len(names) > CHAIN_NAMES else ""
-            chain = ", ".join(names[:CHAIN_NAMES]) + more or "**none**"
+            extra = f" … and {len(names) - CHAIN_NAMES} more" if len(names) > CHAIN_NAMES else ""
+            chain = ", ".join(names[:CHAIN_NAMES]) + extra or "**none**"
             rows.append(f"| {_link(report.name(cov.prd), links.href(cov.prd))} | {chain} |")
-        out += _capped(rows, ("| PRD | rests on it (nearest first) |", "|---|---|"))
-        out.append("")
+        header = ("| PRD | rests on it (nearest first) |", "|---|---|")
+        out += [_List(rows, _table(header, more)), ""]
         if report.uncovered_prds:
-            out += [
-                "PRDs with no design resting on them: "
-                + ", ".join(md(report.name(p)) for p in report.uncovered_prds),
-                "",
-            ]
+            names = [md(report.name(p)) for p in report.uncovered_prds]
+            out += [_List(names, _names("PRDs with no design resting on them: ", more)), ""]
     if report.longest_chains:
         out += [
             "### Longest chains",
@@ -207,14 +318,20 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
     )
     out.append("")
     if len(report.islands) > 1:
-        body = [
-            f"- {len(i)} documents: "
-            + ", ".join(md(report.name(p)) for p in i[:30])
-            + (" …" if len(i) > 30 else "")
-            for i in big
+        body: list[Part] = [
+            _List(
+                [
+                    f"- {len(i)} documents: "
+                    + ", ".join(md(report.name(p)) for p in i[:30])
+                    + (" …" if len(i) > 30 else "")
+                    for i in big
+                ],
+                _bullets(more),
+            )
         ]
         if single:
-            body.append("- on their own: " + ", ".join(md(report.name(p)) for p in single))
+            names = [md(report.name(p)) for p in single]
+            body.append(_List(names, _names("- on their own: ", more)))
         out += _details("Islands", body)
     out += [
         "### Documents by type and status",
@@ -228,15 +345,17 @@ def render_markdown(report: HealthReport, links: LinkContext) -> str:
         out.append(f"| {md(type_name)} | {count} | {words} |")
     out.append("")
     if len(report.trend) > 1:
-        body = [
-            "| run | commit | score | errors | warnings | info |",
-            "|---|---|---:|---:|---:|---:|",
-        ]
-        body += [
+        trend_rows = [
             f"| {md(p.run_at)} | {md((p.commit or '')[:10])} | {p.score:g} | {p.errors} "
             f"| {p.warnings} | {p.infos} |"
             for p in report.trend
         ]
-        out += _details(f"Trend (last {len(report.trend)} runs)", body)
+        header = (
+            "| run | commit | score | errors | warnings | info |",
+            "|---|---|---:|---:|---:|---:|",
+        )
+        out += _details(
+            f"Trend (last {len(report.trend)} runs)", [_List(trend_rows, _table(header, more))]
+        )
     out.append("<sub>Generated by tracegraph.</sub>")
-    return "\n".join(out) + "\n"
+    return out

@@ -90,6 +90,7 @@ def test_strict_anchor_case_rejects_a_case_only_match(findings):
 
 def test_unknown_id_in_prose_wikilink_and_front_matter(findings):
     files = {
+        "tracegraph.yaml": "wikilinks: true\n",
         "adr/0001-x.md": ADR,
         "a.md": "---\ndepends_on: RFC-0099\n---\n# A\n\nAs ADR-0042 says, and [[ADR-0043]].\n",
     }

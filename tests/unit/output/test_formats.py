@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
+from tracegraph import HOMEPAGE
 from tracegraph.checks import ALL_RULES, RULES_BY_CODE
 from tracegraph.model import Finding, Severity
 from tracegraph.output import CheckResult, fails, md_escape, render
@@ -51,6 +52,11 @@ def test_sarif_validates_against_the_official_schema_and_carries_rule_metadata()
     assert tg102["defaultConfiguration"] == {"level": "error"}
     assert tg102["shortDescription"]["text"].startswith("A `#fragment` matches no heading")
     assert "Why:" in tg102["help"]["text"] and tg102["fullDescription"]["text"]
+    assert driver["informationUri"] == HOMEPAGE
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for rule in driver["rules"]:
+        page, fragment = rule["helpUri"].split("#")
+        assert page == HOMEPAGE and f'<a id="{fragment}"></a>`{rule["id"]}`' in readme
     results = log["runs"][0]["results"]
     assert [r["level"] for r in results] == ["error", "error", "warning", "note"]
     location = results[0]["locations"][0]["physicalLocation"]
@@ -113,7 +119,7 @@ def test_markdown_escapes_document_text():
 
 def test_json_shape():
     data = json.loads(render(result(), "json"))
-    assert list(data) == ["version", "root", "summary", "findings"]
+    assert list(data) == ["version", "generator", "root", "summary", "findings"]
     assert data["summary"] == {
         "documents": 4,
         "references": 7,

@@ -10,7 +10,6 @@ from tracegraph.config import default_config
 from tracegraph.model import Document, RefKind, Relation
 from tracegraph.parse import Recogniser, parse_document
 from tracegraph.parse.markdown import LineIndex
-from tracegraph.parse.slugs import github_slug
 
 CONFIG = default_config()
 REC = Recogniser.from_config(CONFIG)
@@ -66,68 +65,38 @@ def test_links_in_code_are_not_references() -> None:
     assert targets(doc) == ["real.md"]
 
 
+LINK_KINDS = """
+# T
+
+[inline](a.md#frag) ![image](img.png) <https://example.com> [ref][r] [[ADR-7]]
+[[notes#Heading|label]] <dev@example.com> https://bare.example.org/x and www.example.com.
+
+[r]: b.md
+"""
+
+
 def test_link_kinds() -> None:
-    doc = parse(
-        """
-        # T
-
-        [inline](a.md#frag) ![image](img.png) <https://example.com> [ref][r] [[ADR-7]]
-        [[notes#Heading|label]] <dev@example.com>
-
-        [r]: b.md
-        """
-    )
+    doc = parse(LINK_KINDS)
     kinds = [(r.kind, r.target) for r in doc.references]
     assert kinds == [
         (RefKind.LINK, "a.md#frag"),
         (RefKind.IMAGE, "img.png"),
         (RefKind.AUTOLINK, "https://example.com"),
         (RefKind.LINK, "b.md"),
-        (RefKind.WIKILINK, "ADR-0007"),
-        (RefKind.WIKILINK, "notes#Heading"),
+        (RefKind.MENTION, "ADR-0007"),  # [[ADR-7]] is text on GitHub; the ID in it a mention
         (RefKind.AUTOLINK, "mailto:dev@example.com"),
+        (RefKind.AUTOLINK, "https://bare.example.org/x"),
+        (RefKind.AUTOLINK, "http://www.example.com"),
     ]
 
 
-def test_duplicate_heading_slugs_and_explicit_anchors() -> None:
-    doc = parse(
-        """
-        # Title
-
-        ## Notes
-
-        ## Notes
-
-        ## Notes
-
-        ## API Design (v2) {#api}
-
-        <a name="legacy-anchor"></a>
-        <div id="html-id">x</div>
-        """
-    )
-    assert [h.slug for h in doc.headings] == [
-        "title",
-        "notes",
-        "notes-1",
-        "notes-2",
-        "api-design-v2",
-    ]
-    assert {"notes-1", "notes-2", "api", "api-design-v2", "legacy-anchor", "html-id"} <= doc.anchors
-
-
-@pytest.mark.parametrize(
-    ("text", "slug"),
-    [
-        ("Monitoring & Observability", "monitoring--observability"),
-        ("Risks & Mitigations", "risks--mitigations"),
-        ("Migration & Backward Compatibility", "migration--backward-compatibility"),
-        ("Über `code` größe", "über-code-größe"),
-        ("snake_case and-dash", "snake_case-and-dash"),
-    ],
-)
-def test_github_slug(text: str, slug: str) -> None:
-    assert github_slug(text) == slug
+def test_link_kinds_in_a_wiki_tree() -> None:
+    wiki = REC.with_wiki_folders(("docs",))
+    doc = parse_document("docs/x.md", LINK_KINDS.encode(), wiki, CONFIG.limits)
+    kinds = [(r.kind, r.target) for r in doc.references]
+    assert kinds[4:6] == [(RefKind.WIKILINK, "ADR-0007"), (RefKind.WIKILINK, "notes#Heading")]
+    elsewhere = parse_document("other/x.md", LINK_KINDS.encode(), wiki, CONFIG.limits)
+    assert RefKind.WIKILINK not in {r.kind for r in elsewhere.references}
 
 
 def test_rfc_in_prose_is_not_an_id() -> None:
@@ -324,6 +293,22 @@ def test_columns_after_a_nul_byte_count_characters() -> None:
     assert doc.problems and "NUL" in doc.problems[0].message
     (ref,) = doc.references
     assert (ref.line, ref.column) == (1, 5)
+
+
+@pytest.mark.parametrize("closing", ["```\t", "``` \t", "```\t\t ", "   ```\t", "~~~\t"], ids=repr)
+def test_closing_fence_followed_by_a_tab_closes(closing: str) -> None:
+    """CommonMark and cmark-gfm close the block; pulldown-cmark needs the workaround."""
+    fence = closing.strip()
+    text = f"# T\n\n{fence}\n[in code](a.md)\n{closing}\n\n## After\n\n[after](b.md)\n"
+    doc = parse(text.encode())
+    assert targets(doc) == ["b.md"]
+    assert [h.slug for h in doc.headings] == ["t", "after"]
+    assert doc.references[0].line == 9  # offsets unchanged by the workaround
+
+
+def test_closing_fence_with_a_tab_in_a_block_quote_and_crlf() -> None:
+    doc = parse(b"> ```\r\n> [in](a.md)\r\n> ```\t\r\n> [out](b.md)\r\n")
+    assert targets(doc) == ["b.md"]
 
 
 @pytest.mark.parametrize(

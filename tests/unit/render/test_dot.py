@@ -48,34 +48,78 @@ def test_nodes_carry_id_class_tooltip_href_and_style(corpus: Corpus) -> None:
     assert "orphan" in orphan and 'color="#e67e00"' in orphan
 
 
-def test_edges_have_stable_ids_and_labels_only_when_not_plain_references(corpus: Corpus) -> None:
+def test_edges_have_stable_ids_and_labels_only_when_not_obvious(corpus: Corpus) -> None:
     text = render_dot(build_map(corpus))
     edges = [x.strip() for x in text.splitlines() if " -> " in x and 'id="edge-' in x]
     plain = next(e for e in edges if 'id="edge-adr-0001--rfc-0001"' in e)
     assert "label=" not in plain
+    # an RFC implementing a PRD, an ADR superseding an ADR: the line style says it
     implements = next(e for e in edges if 'id="edge-rfc-0001--prd-0001"' in e)
-    assert 'label="implements"' in implements
+    assert 'class="tg-edge rel-implements"' in implements and "label=" not in implements
+    supersedes = next(e for e in edges if 'id="edge-adr-0002--adr-0001"' in e)
+    assert "label=" not in supersedes
+    # a TDD depending on an ADR is not the obvious relation between the two: labelled
+    depends = next(e for e in edges if 'id="edge-tdd-0001--adr-0002"' in e)
+    assert 'label="depends on"' in depends
     broken = next(e for e in edges if "ghost-docs-perf-missing-md" in e)
     assert 'color="#d62728"' in broken and "style=dashed" in broken
 
 
-def test_clusters_are_emitted_in_traceability_order_with_a_legend(corpus: Corpus) -> None:
+def test_type_bands_are_ranked_top_down_in_traceability_order(corpus: Corpus) -> None:
     text = render_dot(build_map(corpus))
-    order = re.findall(r'subgraph "cluster_cluster-(\w+)"', text)
-    assert order == ["prd", "rfc", "adr", "tdd", "doc"]
-    assert 'subgraph "cluster_legend"' in text
-    for name in ("legend-type-prd", "legend-type-doc", "legend-key"):
-        assert f'"{name}"' in text
-    key = re.search(r'"legend-key" \[.*?label=<(<TABLE.*</TABLE>)>\];', text)
-    assert key is not None
-    for word in (">retired<", ">orphan<", ">missing<", ">supersedes<", ">broken<"):
-        assert word in key.group(1)
+    assert "rankdir=BT" in text
+    assert "subgraph" not in text  # type bands are levels, not boxes that edges must go around
+    levels = re.findall(r"\{ rank=same; (.*?) \}", text)
+    chain = re.findall(r'^  "([^"]+)" -> "([^"]+)" \[style=invis, weight=0\];$', text, re.M)
+    # follow the invisible chain from the bottom level to the top one
+    below = {low: high for low, high in chain}
+    start = next(low for low in below if low not in below.values())
+    order = [start]
+    while order[-1] in below:
+        order.append(below[order[-1]])
+    tops = [name.split("-")[1] for name in reversed(order)]
+    assert tops[0] == "prd" and tops.index("rfc") < tops.index("adr") < tops.index("tdd")
+    assert any("node-adr-0001" in level and "node-adr-0009" in level for level in levels)
+
+
+def test_folder_clusters_are_boxes(corpus: Corpus) -> None:
+    text = render_dot(build_map(corpus, cluster="folder"))
+    assert 'subgraph "cluster_cluster-docs-adr"' in text
+
+
+def test_legend_shows_only_what_the_map_uses(corpus: Corpus) -> None:
+    text = render_dot(build_map(corpus))
+    legend = re.search(r'<TABLE ID="legend".*?</TABLE>', text)
+    assert legend is not None
+    for word in ("hexagon", "superseded", "orphan", "missing target", "supersedes", "broken"):
+        assert word in legend.group(0)
+    assert "mentions<" not in legend.group(0)  # no mention is drawn on this map
+    only_prd = build_map(corpus, types=["PRD"])
+    small = re.search(r'<TABLE ID="legend".*?</TABLE>', render_dot(only_prd))
+    assert small is not None and "rounded box" not in small.group(0)
+    assert 'ID="legend"' not in render_dot(build_map(corpus), legend=False)
 
 
 def test_colours_are_six_digit_hex_only(corpus: Corpus) -> None:
     text = render_dot(build_map(corpus, error_paths=frozenset(d.path for d in corpus.documents)))
     colours = re.findall(r'"(#[0-9a-fA-F]+)"', text)
     assert colours and all(len(c) == 7 for c in colours)
+
+
+def test_implied_edges_are_left_out_and_named_in_the_tooltip(tree) -> None:  # type: ignore[no-untyped-def]
+    root = tree(
+        {
+            "docs/prd/PRD-0001-a.md": "# A\n",
+            "docs/rfc/RFC-0001-b.md": "---\nimplements: PRD-0001\n---\n# B\n",
+            "docs/tdd/TDD-0001-c.md": "---\nimplements: [RFC-0001, PRD-0001]\n---\n# C\n",
+        }
+    )
+    corpus = scan(root)
+    text = render_dot(build_map(corpus))
+    assert "edge-tdd-0001--prd-0001" not in text
+    tdd = next(x for x in text.splitlines() if x.strip().startswith('"node-tdd-0001" ['))
+    assert "also implements PRD-0001 (through RFC-0001)" in tdd
+    assert "edge-tdd-0001--prd-0001" in render_dot(build_map(corpus, all_edges=True))
 
 
 def test_same_graph_gives_the_same_bytes(corpus: Corpus) -> None:

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from tracegraph.errors import RenderError
-from tracegraph.render.graphviz import check_size, choose_engine, render_graphviz
+from tracegraph.render.graphviz import (
+    READABLE_NODES,
+    check_size,
+    choose_engine,
+    readability_warning,
+    render_graphviz,
+    run_graphviz,
+    summarise_warnings,
+)
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -52,3 +60,20 @@ def test_renders_svg_png_and_pdf() -> None:
 def test_invalid_dot_is_a_render_error() -> None:
     with pytest.raises(RenderError, match="Graphviz 'dot' failed"):
         render_graphviz("digraph { a -> }", "svg")
+
+
+@needs_dot
+@pytest.mark.graphviz
+def test_graphviz_warnings_are_captured_not_printed(capfd: pytest.CaptureFixture[str]) -> None:
+    drawing = run_graphviz('digraph { a [shape=nosuchshape]; a -> b [color="nosuch"] }', "svg")
+    assert drawing.data.lstrip().startswith(b"<?xml")
+    assert drawing.warnings and capfd.readouterr().err == ""
+    summary = summarise_warnings(drawing.warnings)
+    assert summary is not None and summary.startswith("Graphviz printed 2 warnings, the first:")
+    assert "\n" not in summary
+
+
+def test_a_map_too_big_to_read_says_what_to_do() -> None:
+    assert readability_warning(READABLE_NODES) is None
+    message = readability_warning(READABLE_NODES + 1) or ""
+    assert "--focus" in message and "--type" in message and "--cluster folder" in message

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.unit.render.hostile import hostile_model
 from tests.unit.render.map_repo import make_map_repo
 from tracegraph.api import scan
+from tracegraph.generated import MERMAID_COMMENT
 from tracegraph.render import build_map, render_mermaid
 from tracegraph.render.mermaid import escape_label, mermaid_id
 
@@ -31,7 +32,7 @@ def test_flowchart_with_subgraphs_classes_and_labelled_edges(tmp_path: Path) -> 
         build_map(corpus, error_paths=frozenset({"docs/rfc/RFC-0001-payments-api.md"}))
     )
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[:2] == [MERMAID_COMMENT, "flowchart LR"]
     assert [x.strip() for x in lines if x.strip().startswith("subgraph")] == [
         'subgraph c1["PRD"]',
         'subgraph c2["RFC"]',
@@ -40,7 +41,8 @@ def test_flowchart_with_subgraphs_classes_and_labelled_edges(tmp_path: Path) -> 
         'subgraph c5["DOC"]',
     ]
     assert '    n_prd_0001{{"PRD-0001<br/>Checkout"}}' in lines
-    assert '  n_rfc_0001 ==>|"implements"| n_prd_0001' in lines
+    assert "  n_rfc_0001 ==> n_prd_0001" in lines  # the obvious relation: no label
+    assert '  n_tdd_0001 -->|"depends on"| n_adr_0002' in lines
     assert "  n_adr_0001 --> n_rfc_0001" in lines  # plain reference: no label
     assert "  n_rfc_0001 -.-> g_docs_perf_missing_md" in lines
     assert "  class n_adr_0001 phase_retired" in lines

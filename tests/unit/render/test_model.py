@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from tests.unit.render.map_repo import ADR1, ADR2, NOTES, ORPHAN, PRD, RFC, TDD, make_map_repo
 from tracegraph.api import scan
 from tracegraph.errors import NotFoundError, UsageError
 from tracegraph.graph import Corpus
+from tracegraph.model import Relation
 from tracegraph.render import build_map
-from tracegraph.render.model import document_href, short_title
+from tracegraph.render.model import (
+    MapEdge,
+    document_href,
+    is_obvious,
+    reduce_edges,
+    short_name,
+    short_title,
+)
 from tracegraph.render.style import Phase
 
 
@@ -163,3 +172,52 @@ def test_short_title_drops_what_the_id_says() -> None:
 
 def test_same_corpus_gives_an_equal_model(corpus: Corpus) -> None:
     assert build_map(corpus) == build_map(corpus)
+
+
+def _edge(source: str, target: str, relation: str, broken: bool = False) -> MapEdge:
+    return MapEdge(source, target, relation, (relation,), 1, f"edge-{source}--{target}", broken)
+
+
+def test_reduction_hides_what_a_chain_of_edges_at_least_as_strong_implies() -> None:
+    edges = (
+        _edge("tdd", "rfc", "implements"),
+        _edge("rfc", "prd", "implements"),
+        _edge("tdd", "prd", "implements"),  # implied by tdd -> rfc -> prd
+        _edge("adr", "rfc", "mentions"),
+        _edge("doc", "adr", "mentions"),
+        _edge("doc", "rfc", "depends_on"),  # a chain of mentions does not imply depends_on
+        _edge("new", "old", "supersedes"),
+        _edge("new", "x", "references"),
+        _edge("x", "old", "references"),
+    )
+    drawn, implied = reduce_edges(edges)
+    assert [(e.source, e.target) for e in implied] == [("tdd", "prd")]
+    assert implied[0].via == ("tdd", "rfc", "prd")
+    assert len(drawn) == len(edges) - 1
+
+
+def test_reduction_keeps_cycles_and_preserves_reachability() -> None:
+    edges = tuple(
+        _edge(a, b, "depends_on")
+        for a, b in [("a", "b"), ("b", "a"), ("a", "c"), ("b", "c"), ("c", "d"), ("a", "d")]
+    )
+    drawn, implied = reduce_edges(edges)
+    assert {(e.source, e.target) for e in implied} == {("a", "d")}
+    graph = nx.DiGraph([(e.source, e.target) for e in drawn])
+    full = nx.DiGraph([(e.source, e.target) for e in edges])
+    assert all(nx.descendants(graph, n) == nx.descendants(full, n) for n in full)
+
+
+def test_obvious_relations_carry_no_label(corpus: Corpus) -> None:
+    model = build_map(corpus)
+    labelled = {(e.source, e.target): e.labelled for e in model.edges}
+    assert labelled[(RFC, PRD)] is False  # implements, downstream type -> upstream type
+    assert labelled[(ADR2, ADR1)] is False  # supersedes within a type
+    assert labelled[(TDD, ADR2)] is True  # depends on
+    assert is_obvious(Relation.IMPLEMENTS, "PRD", "TDD") is False
+    assert is_obvious(Relation.SUPERSEDES, "ADR", "RFC") is False
+
+
+def test_path_named_documents_show_a_short_name() -> None:
+    assert short_name("docs/adr/20201026-the-core-api-is-responsible-for-x.md").endswith("…")
+    assert short_name("README.md") == "README.md"

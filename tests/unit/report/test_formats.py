@@ -50,6 +50,7 @@ def test_json_keys_are_stable(tree: Tree) -> None:
     data = json.loads(render_json(report, LinkContext(root, root)))
     assert list(data) == [
         "version",
+        "generator",
         "root",
         "generated_at",
         "today",

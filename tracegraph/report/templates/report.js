@@ -161,4 +161,82 @@
     card.setAttribute("data-selected", path);
   }
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") clear(); });
+
+  // Zoom and pan: the SVG's viewBox is the camera. Wheel and buttons zoom, drag pans, and the
+  // canvas takes + - 0 and the arrow keys when it has the focus. A drag never counts as a click.
+  var parts = (svg.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number);
+  if (parts.length !== 4 || parts.some(isNaN) || !parts[2] || !parts[3]) return;
+  var home = { x: parts[0], y: parts[1], w: parts[2], h: parts[3] };
+  var view = { x: home.x, y: home.y, w: home.w, h: home.h };
+  var level = document.getElementById("map-zoom-level");
+  var MIN_W = home.w / 40, MAX_W = home.w * 2;
+  function show() {
+    svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map(function (v) { return v.toFixed(2); }).join(" "));
+    var zoom = home.w / view.w;
+    canvas.setAttribute("data-zoom", zoom.toFixed(3));
+    if (level) level.textContent = Math.round(zoom * 100) + "%";
+  }
+  function scale() {  // screen pixels per viewBox unit (the SVG keeps its aspect: "meet")
+    var rect = canvas.getBoundingClientRect();
+    return Math.min(rect.width / view.w, rect.height / view.h) || 1;
+  }
+  function toMap(clientX, clientY) {
+    var rect = canvas.getBoundingClientRect(), s = scale();
+    var offsetX = (rect.width - view.w * s) / 2, offsetY = (rect.height - view.h * s) / 2;
+    return { x: view.x + (clientX - rect.left - offsetX) / s, y: view.y + (clientY - rect.top - offsetY) / s };
+  }
+  function zoomBy(factor, at) {
+    var w = Math.min(MAX_W, Math.max(MIN_W, view.w / factor));
+    var real = view.w / w;
+    var p = at || { x: view.x + view.w / 2, y: view.y + view.h / 2 };
+    view.x = p.x - (p.x - view.x) / real;
+    view.y = p.y - (p.y - view.y) / real;
+    view.w = w;
+    view.h = view.h / real;
+    show();
+  }
+  function panBy(dx, dy) { view.x += dx; view.y += dy; show(); }
+  function fit() { view = { x: home.x, y: home.y, w: home.w, h: home.h }; show(); }
+  canvas.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    zoomBy(Math.pow(1.0015, -e.deltaY), toMap(e.clientX, e.clientY));
+  }, { passive: false });
+  var drag = null, dragged = false;
+  canvas.addEventListener("pointerdown", function (e) {
+    if (e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, id: e.pointerId };
+    dragged = false;
+  });
+  canvas.addEventListener("pointermove", function (e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!dragged && Math.abs(dx) + Math.abs(dy) < 4) return;
+    if (!dragged) { dragged = true; canvas.classList.add("panning"); canvas.setPointerCapture(e.pointerId); }
+    var s = scale();
+    panBy(-dx / s, -dy / s);
+    drag.x = e.clientX; drag.y = e.clientY;
+  });
+  function endDrag() { drag = null; canvas.classList.remove("panning"); }
+  canvas.addEventListener("pointerup", endDrag);
+  canvas.addEventListener("pointercancel", endDrag);
+  canvas.addEventListener("click", function (e) {
+    if (dragged) { e.stopPropagation(); e.preventDefault(); dragged = false; }
+  }, true);
+  canvas.addEventListener("keydown", function (e) {
+    if (e.target !== canvas) return;
+    var step = view.w / 10;
+    var keys = {
+      "+": function () { zoomBy(1.25); }, "=": function () { zoomBy(1.25); },
+      "-": function () { zoomBy(0.8); }, "_": function () { zoomBy(0.8); }, "0": fit,
+      ArrowLeft: function () { panBy(-step, 0); }, ArrowRight: function () { panBy(step, 0); },
+      ArrowUp: function () { panBy(0, -step); }, ArrowDown: function () { panBy(0, step); }
+    };
+    if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
+  });
+  [["map-zoom-in", function () { zoomBy(1.25); }], ["map-zoom-out", function () { zoomBy(0.8); }],
+   ["map-fit", fit]].forEach(function (pair) {
+    var button = document.getElementById(pair[0]);
+    if (button) button.addEventListener("click", pair[1]);
+  });
+  show();
 })();

@@ -1,0 +1,274 @@
+"""Presets: the layouts of well-known design-document conventions, as data.
+
+Each preset is a YAML file in this folder: a ``preset:`` block that says how to recognise the
+convention in a tree (the folder it lives in, files that must be there, text its documents
+start with) and, below it, ordinary configuration (``types``, ``status_aliases`` ...) whose
+globs say ``{folder}`` for the folder the preset was found in. ``detect_presets`` finds them in
+a crawled tree (several can match one monorepo, each in its own folder), ``apply_presets``
+folds them into a Config under whatever the config file says itself, and ``preset_config_text``
+is what ``tracegraph init --preset NAME`` writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..config import (
+    DEFAULT_TYPES,
+    Config,
+    TypeSpec,
+    config_from_mapping,
+    glob_regex,
+    ordered_types,
+)
+from ..errors import ConfigError, UsageError
+
+#: How much of a document the ``content`` signature looks at, and in how many documents.
+CONTENT_BYTES = 4096
+CONTENT_SAMPLES = 5
+_TYPE_FIELDS = tuple(f.name for f in fields(TypeSpec) if f.name != "name")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One convention: how to recognise it and the configuration it stands for."""
+
+    name: str
+    title: str
+    folder: str
+    folders: tuple[str, ...]
+    signature: tuple[str, ...]
+    min_files: int
+    content: str | None
+    settings: Mapping[str, Any]
+    text: str
+
+    def config_for(self, base: str) -> Config:
+        """The preset's configuration with ``{folder}`` standing for ``base`` (a folder
+        relative to the root, "" for the root itself)."""
+        prefix = f"{base}/" if base else ""
+        data = _substitute(self.settings, prefix)
+        return config_from_mapping(data, f"preset {self.name}")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A preset found in a tree, at ``base`` (a folder relative to the root; "" is the root)."""
+
+    preset: Preset
+    base: str
+
+    @property
+    def where(self) -> str:
+        """The folder as shown to users (``keps/``, or ``./`` for the root)."""
+        return f"{self.base}/" if self.base else "./"
+
+
+def _substitute(value: Any, prefix: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{folder}/", prefix).replace("{folder}", prefix.rstrip("/"))
+    if isinstance(value, list):
+        return [_substitute(v, prefix) for v in value]
+    if isinstance(value, dict):
+        return {_substitute(k, prefix): _substitute(v, prefix) for k, v in value.items()}
+    return value
+
+
+@cache
+def all_presets() -> tuple[Preset, ...]:
+    """Every preset shipped in the package, in detection order (``order`` in each file)."""
+    found: list[tuple[int, Preset]] = []
+    for entry in resources.files(__name__).iterdir():
+        if entry.name.endswith(".yaml"):
+            text = entry.read_text(encoding="utf-8")
+            found.append(_load(text, entry.name))
+    return tuple(p for _, p in sorted(found, key=lambda item: (item[0], item[1].name)))
+
+
+def _load(text: str, source: str) -> tuple[int, Preset]:
+    data = yaml.safe_load(text)
+    head = data.pop("preset")
+    preset = Preset(
+        name=str(head["name"]),
+        title=str(head["title"]),
+        folder=str(head.get("folder") or ""),
+        folders=tuple(head.get("folders") or ()),
+        signature=tuple(head.get("signature") or ()),
+        min_files=int(head.get("min_files", 1)),
+        content=head.get("content"),
+        settings=data,
+        text=text,
+    )
+    preset.config_for(preset.folder)  # a broken preset fails loudly, in the tests
+    return int(head.get("order", 100)), preset
+
+
+def preset_names() -> tuple[str, ...]:
+    """The names ``init --preset`` and ``presets:`` accept."""
+    return tuple(p.name for p in all_presets())
+
+
+def get_preset(name: str) -> Preset:
+    """A preset by name (case-insensitive); UsageError listing the names otherwise."""
+    for preset in all_presets():
+        if preset.name == name.lower():
+            return preset
+    raise UsageError(f"unknown preset '{name}' (known: {', '.join(preset_names())})")
+
+
+# --- detection ----------------------------------------------------------------------------------
+
+
+def detect_presets(
+    files: Iterable[str],
+    documents: Iterable[str],
+    read_head: Callable[[str], str],
+    wanted: Iterable[str] = ("auto",),
+) -> tuple[Detection, ...]:
+    """The presets whose signature the tree shows, each with the folder it applies to.
+
+    ``files`` is every file of the tree, ``documents`` its Markdown documents, ``read_head``
+    returns the start of a document (crawl reads; nothing here touches the disk). A folder
+    claimed by one preset is not claimed again by a later one (KEP before MADR ...).
+    """
+    chosen = tuple(wanted)
+    if "off" in chosen:
+        return ()
+    presets = [p for p in all_presets() if "auto" in chosen or p.name in chosen]
+    file_list = sorted(files)
+    doc_list = sorted(documents)
+    found: list[Detection] = []
+    claimed: list[str] = []
+    for preset in presets:
+        for base in _candidate_bases(preset, file_list):
+            if any(_inside(base, other) or _inside(other, base) for other in claimed):
+                continue
+            if preset.content and not _content_matches(preset, base, doc_list, read_head):
+                continue
+            found.append(Detection(preset, base))
+            claimed.append(base)
+    return tuple(sorted(found, key=lambda d: (d.base, d.preset.name)))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return folder == "" or path == folder or path.startswith(folder + "/")
+
+
+def _candidate_bases(preset: Preset, files: list[str]) -> list[str]:
+    """Folders under which at least ``min_files`` files match the signature globs."""
+    counts: dict[str, int] = {}
+    for glob in preset.signature:
+        depth = glob.count("/") + 1
+        pattern = glob_regex(glob)
+        for path in files:
+            parts = path.split("/")
+            if len(parts) < depth:
+                continue
+            base = "/".join(parts[:-depth])
+            if preset.folders and base.rpartition("/")[2] not in preset.folders:
+                continue
+            if pattern.match("/".join(parts[-depth:])):
+                counts[base] = counts.get(base, 0) + 1
+    return sorted(base for base, count in counts.items() if count >= preset.min_files)
+
+
+def _content_matches(
+    preset: Preset, base: str, documents: list[str], read_head: Callable[[str], str]
+) -> bool:
+    """Whether one of the first documents the preset's types would claim under ``base``
+    starts with text its ``content`` regex finds."""
+    config = preset.config_for(base)
+    globs = [glob_regex(g) for spec in config.types for g in spec.paths]
+    sample = [d for d in documents if any(g.match(d) for g in globs)][:CONTENT_SAMPLES]
+    content = re.compile(preset.content or "", re.MULTILINE)
+    return any(content.search(read_head(path)[:CONTENT_BYTES]) for path in sample)
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+def apply_presets(config: Config, detections: Iterable[Detection]) -> Config:
+    """``config`` with each detected preset folded in: the preset's settings fill what the
+    config file did not set itself (``config.explicit``).
+
+    A type the preset brings (KEP, EIP) is configured by it. A type that exists without it
+    (the built-in RFC and ADR, or one an earlier preset configured) keeps its settings, and
+    the preset's hold only for the documents its ``paths`` claim (``Config.scoped``): Rust
+    RFCs in ``text/`` and a team's RFCs in ``docs/rfcs/`` each keep their own lifecycle, and
+    MADR and Nygard logs in one monorepo each their own statuses and sections."""
+    specs = {spec.name: spec for spec in config.types}
+    shared = {spec.name for spec in DEFAULT_TYPES}  # types that exist without any preset
+    scoped = list(config.scoped)
+    aliases = dict(config.status_aliases)
+    relations = dict(config.relations)
+    applied: list[tuple[str, str]] = []
+    ignores = dict(config.rules.per_path_ignores)  # the config file's own globs win
+    for detection in detections:
+        preset_config = detection.preset.config_for(detection.base)
+        wanted = preset_config.explicit - config.explicit
+        for spec in preset_config.types:
+            changes = {f: getattr(spec, f) for f in _TYPE_FIELDS if f"{spec.name}.{f}" in wanted}
+            if not changes:
+                continue
+            current = specs.get(spec.name, TypeSpec(name=spec.name))
+            if spec.name in shared:
+                # IDs keep the type's one spelling (RFC-0001) wherever they are written.
+                changes.pop("id_width", None)
+                scoped.append(replace(current, **changes))
+            else:
+                specs[spec.name] = replace(current, **changes)
+                shared.add(spec.name)
+        for key, value in preset_config.status_aliases.items():
+            if f"status_aliases.{key}" in wanted:
+                aliases[key] = value
+        for key, relation in preset_config.relations.items():
+            if f"relations.{key}" in wanted:
+                relations[key] = relation
+        for glob, codes in preset_config.rules.per_path_ignores.items():
+            ignores.setdefault(glob, codes)
+        applied.append((detection.preset.name, detection.base))
+    return replace(
+        config,
+        types=ordered_types(specs),
+        scoped=tuple(scoped),
+        status_aliases=aliases,
+        relations=relations,
+        rules=replace(config.rules, per_path_ignores=ignores),
+        applied_presets=tuple(applied),
+    )
+
+
+# --- init ---------------------------------------------------------------------------------------
+
+_HEAD_BLOCK = re.compile(r"^preset:\n(?:[ \t]+.*\n|[ \t]*\n)*", re.MULTILINE)
+
+
+def preset_config_text(name: str, base: str | None = None) -> str:
+    """The explicit, commented configuration a preset stands for (``tracegraph init --preset``):
+    the preset file without its ``preset:`` block, ``{folder}`` filled in, and ``presets: off``
+    so that the file alone says how documents are recognised."""
+    preset = get_preset(name)
+    folder = preset.folder if base is None else base
+    prefix = f"{folder}/" if folder else ""
+    body = _HEAD_BLOCK.sub("", preset.text, count=1)
+    body = body.replace("{folder}/", prefix).replace("{folder}", prefix.rstrip("/"))
+    header = (
+        f"# tracegraph configuration: the {preset.title} preset, written out by\n"
+        f'# `tracegraph init --preset {preset.name}`. Edit freely; README.md "Presets" explains\n'
+        "# each key. Every key is optional: what is not set keeps tracegraph's default.\n\n"
+        "# Presets are not detected again: this file says how documents are recognised.\n"
+        "presets: off\n\n"
+    )
+    text = header + body.lstrip("\n")
+    try:
+        config_from_mapping(yaml.safe_load(text), f"preset {preset.name}")
+    except ConfigError as exc:  # pragma: no cover - the preset files are tested
+        raise UsageError(f"preset {preset.name} cannot be written out: {exc}") from None
+    return text

@@ -1,0 +1,27 @@
+"""The state folder, ``.tracegraph/``: the parse and result caches and the run history.
+
+Like ``.pytest_cache`` and ``.ruff_cache``, it holds its own ``.gitignore`` (``*``), so it never
+shows up in ``git status`` nor in the file listing of the next scan, wherever it is created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+STATE_DIR = ".tracegraph"
+GITIGNORE = "# Created by tracegraph: its caches and run history. Nothing here is tracked.\n*\n"
+
+
+def make_state_dir(folder: Path) -> None:
+    """Create ``folder`` (and its parents); the ``.tracegraph`` folder it is or sits in gets its
+    ``.gitignore`` when it has none. A folder elsewhere (``--history /srv/h.db``) is only
+    created."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for candidate in (folder, *folder.parents):
+        if candidate.name == STATE_DIR:
+            ignore = candidate / ".gitignore"
+            if not ignore.exists():
+                with contextlib.suppress(OSError):  # a read-only folder still works without it
+                    ignore.write_text(GITIGNORE, encoding="utf-8")
+            return
