@@ -16,6 +16,7 @@ import posixpath
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -51,12 +52,12 @@ class Repository:
     prefix: str = ""
     source: str = "config"
 
-    @property
+    @cached_property
     def host(self) -> str:
         """The host name, lower-case (``github.com``)."""
         return urlsplit(self.url).netloc.lower()
 
-    @property
+    @cached_property
     def segments(self) -> tuple[str, ...]:
         """The repository's path segments, lower-case (``("owner", "repo")``)."""
         return tuple(s.lower() for s in urlsplit(self.url).path.split("/") if s)
@@ -72,6 +73,8 @@ class Repository:
         >>> repo.locate("https://github.com/rust-lang/rfcs/pull/195") is None
         True
         """
+        if self._candidate.match(url) is None:  # most URLs point elsewhere: one regex
+            return None
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
             return None
@@ -101,6 +104,17 @@ class Repository:
         plain = "plain=1" in parts.query.split("&")
         fragment = parts.fragment if parts.fragment and not plain else None
         return OwnLink(self._inside(repo_path), repo_path, fragment, _SHA.match(ref) is not None)
+
+    @cached_property
+    def _candidate(self) -> re.Pattern[str]:
+        """What every URL into this repository starts with (checked fully by ``locate``)."""
+        hosts = [re.escape(self.host.removeprefix("www."))]
+        if self.host == "github.com":
+            hosts.append(re.escape("raw.githubusercontent.com"))
+        path = "/".join(re.escape(s) for s in self.segments)
+        return re.compile(
+            rf"https?://(?:[^/@]*@)?(?:www\.)?(?:{'|'.join(hosts)})/{path}(?:[/?#]|$)", re.I
+        )
 
     def _inside(self, repo_path: str) -> str | None:
         """``repo_path`` relative to the scanned root, or None when it lies outside it."""
