@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .config import Config, glob_regex
+from .config import MAX_CONFIG_BYTES, Config
 from .errors import InputError
+from .patterns import glob_regex
 from .repository import Repository, find_repository
 
 SKIP_DIRS = frozenset(
@@ -278,7 +279,13 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
                 st.st_mtime_ns,
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+            # Sized by the file, not the limit: read(limit) allocates the whole limit up front.
+            data = handle.read(min(max_bytes, st.st_size) + 1)
+            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
+                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except OSError as exc:
         return FileData(rel, None, f"cannot read file: {_reason(exc)}")
     finally:
@@ -384,7 +391,8 @@ def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
     None. The YAML is only composed (no tag is constructed: mkdocs configs use Python tags)."""
     import yaml
 
-    data = read_document(root, rel, max_bytes)
+    # A config file: at most MAX_CONFIG_BYTES, as tracegraph's own (YAML is parsed in Python).
+    data = read_document(root, rel, min(max_bytes, MAX_CONFIG_BYTES))
     if data.data is None:
         return None
     try:

@@ -23,6 +23,7 @@ from .config import Config
 from .errors import NotFoundError
 from .model import Document, Link, Reference, RefKind, Relation, Target
 from .parse.ids import Recogniser
+from .patterns import Pattern, compile_pattern
 from .repository import OwnLink, Repository
 
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
@@ -125,7 +126,7 @@ def build_corpus(
     resolver = _Resolver(by_path, {k: tuple(v) for k, v in ids.items()}, files)
     resolver.aliases = dict(aliases or {})
     resolver.repository = repository
-    resolver.external_ids = tuple(re.compile(p) for p in config.external_ids)
+    resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
     links = tuple(link for doc in docs for link in resolver.links_of(doc))
     graph = _build_graph(docs, links)
     return Corpus(
@@ -148,7 +149,7 @@ class _Resolver:
 
     aliases: dict[str, str]
     repository: Repository | None
-    external_ids: tuple[re.Pattern[str], ...]
+    external_ids: tuple[Pattern, ...]  # RE2: configured, so matched in linear time
 
     def __init__(
         self, by_path: dict[str, Document], ids: dict[str, tuple[str, ...]], files: frozenset[str]

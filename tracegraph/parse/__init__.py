@@ -10,6 +10,7 @@ from typing import Any
 from ..config import Limits
 from ..generated import is_generated
 from ..model import Document, Problem, Reference, RefKind, Relation
+from ..patterns import configured_regex
 from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
 from .ids import Recogniser
 from .markdown import LineIndex, walk_markdown
@@ -353,7 +354,11 @@ def _relation_values(value: Any, separator: str) -> list[tuple[int, str]]:
         if isinstance(item, bool) or not isinstance(item, str | int):
             continue
         text = str(item).strip()
-        parts = re.split(separator, text) if separator and isinstance(item, str) else [text]
+        parts = (
+            configured_regex(separator).split(text)
+            if separator and isinstance(item, str)
+            else [text]
+        )
         out.extend((index, part.strip()) for part in parts)
     return out
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import cast
 
-from ..config import Config, TypeSpec, glob_regex, normalise_status_word
+from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
+from ..patterns import Match, Pattern, compile_pattern, configured_regex, glob_regex
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -16,9 +18,6 @@ _LEADING_NUMBER = re.compile(r"^(\d{1,7})(?:[-_. ]|$)")
 #: Nygard titles: ``# 7. Use Kafka``.
 _NUMBERED_TITLE = re.compile(r"^(\d{1,7})\.\s")
 _DIGITS = re.compile(r"\d+")
-#: What follows a type's title phrase in a record's own title: an optional abbreviation in
-#: parentheses, then a number (``Architecture Decision Record 12``) or a separator and a subject.
-_TITLE_NUMBER_OR_SUBJECT = re.compile(r"\s*(?:\([^()]*\))?\s*(?:#?\d|[:\-–—|]\s*\w)")
 
 
 def matches_at(
@@ -63,9 +62,10 @@ class Recogniser:
     types: tuple[TypeSpec, ...]
     type_names: frozenset[str]
     file_patterns: tuple[tuple[str, re.Pattern[str]], ...]
-    title_patterns: tuple[tuple[str, re.Pattern[str]], ...]
-    mention: re.Pattern[str] | None
-    mention_groups: tuple[str, ...]
+    title_patterns: tuple[tuple[str, Pattern], ...]
+    mention: Pattern | None
+    #: (number of the group that wraps a type's pattern in ``mention``, type name)
+    mention_groups: tuple[tuple[int, str], ...]
     folders: dict[str, str]
     status_aliases: dict[str, str]
     relations: dict[str, Relation]
@@ -78,13 +78,13 @@ class Recogniser:
     #: Digits per type an ID is padded to.
     widths: tuple[tuple[str, int], ...] = ()
     #: (type, compiled ``paths`` globs) of types that claim documents by path, in order.
-    path_claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    path_claims: tuple[tuple[str, tuple[Pattern, ...]], ...] = ()
     #: Field-line keys read under the title: the built-in ones plus every type's own.
     field_keys: frozenset[str] = frozenset()
     #: Other prefixes of a type's IDs, upper-case (``ERC`` -> ``EIP``).
     aliases: tuple[tuple[str, str], ...] = ()
     #: Settings of a type for the documents their ``paths`` match (``Config.scoped``).
-    scoped: tuple[tuple[TypeSpec, tuple[re.Pattern[str], ...]], ...] = ()
+    scoped: tuple[tuple[TypeSpec, tuple[Pattern, ...]], ...] = ()
     #: The recognisers of documents that scoped settings apply to, by which ones apply.
     _views: dict[tuple[int, ...], Recogniser] = field(
         default_factory=dict, compare=False, repr=False
@@ -107,18 +107,23 @@ class Recogniser:
         types: tuple[TypeSpec, ...],
         status_aliases: dict[str, str],
         relations: dict[str, Relation],
-        claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...],
-        scoped: tuple[tuple[TypeSpec, tuple[re.Pattern[str], ...]], ...],
+        claims: tuple[tuple[str, tuple[Pattern, ...]], ...],
+        scoped: tuple[tuple[TypeSpec, tuple[Pattern, ...]], ...],
     ) -> Recogniser:
         names = frozenset(t.name for t in types)
         file_patterns = tuple(
             (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
             for t in types
         )
-        titles = tuple((t.name, re.compile(p, re.I)) for t in types for p in t.title_patterns)
-        groups = tuple(t.name for t in types)
-        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(types))
-        mention = re.compile(alternation) if alternation else None
+        # Title patterns come from the config (the defaults too): RE2, linear time.
+        titles = tuple(
+            (t.name, compile_pattern(p, ignore_case=True)) for t in types for p in t.title_patterns
+        )
+        mention: Pattern | None = None
+        groups: tuple[tuple[int, str], ...] = ()
+        if types:
+            mention, numbers = mention_pattern(types)
+            groups = tuple(zip(numbers, (t.name for t in types), strict=True))
         every = types + tuple(t for t, _ in scoped)
         return cls(
             types=types,
@@ -230,18 +235,20 @@ class Recogniser:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
         if self.mention is None:
             return []
-        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern.
-        matches: Iterable[re.Match[str]] = (
-            matches_at(self.mention, text, self.mention_literals)
+        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern
+        # (then ``mention`` is an RE2 pattern and runs over the whole text in linear time).
+        matches: Iterable[Match] = (
+            matches_at(cast("re.Pattern[str]", self.mention), text, self.mention_literals)
             if self.mention_literals
             else self.mention.finditer(text)
         )
         out: list[tuple[int, str]] = []
         for match in matches:
-            group = match.lastgroup
-            if group is None:
+            type_name = next(
+                (name for number, name in self.mention_groups if match.start(number) >= 0), None
+            )
+            if type_name is None:
                 continue
-            type_name = self.mention_groups[int(group[1:])]
             digits = _DIGITS.findall(match.group(0))
             if digits:
                 out.append((match.start(), self.canonical(type_name, digits[-1])))
@@ -265,10 +272,9 @@ class Recogniser:
         return None
 
     def type_from_title(self, title: str) -> str | None:
-        """The type a record's title announces: the type's title pattern followed by a number
-        (``# ADR 7: ...``, ``# RFC-12``) or by the record's own subject (``# Technical Design
-        Document: Billing``). A title that only names the kind of document, such as a guide's
-        "Architecture decision record (ADR)", types nothing.
+        """The type a title announces (``# ADR 7: ...``, ``# Technical Design Document:
+        Billing``). The built-in patterns want a number or the record's own subject after the
+        type's phrase, so a guide titled "Architecture decision record (ADR)" types nothing.
 
         >>> from tracegraph.config import default_config
         >>> r = Recogniser.from_config(default_config())
@@ -278,10 +284,7 @@ class Recogniser:
         True
         """
         for name, pattern in self.title_patterns:
-            match = pattern.search(title)
-            if match is None:
-                continue
-            if _DIGITS.search(match.group(0)) or _TITLE_NUMBER_OR_SUBJECT.match(title, match.end()):
+            if pattern.search(title):
                 return name
         return None
 
@@ -299,7 +302,7 @@ class Recogniser:
         numbered title of a typed doc."""
         spec = self.spec(type_name)
         if spec is not None and spec.path_number and path:
-            found = re.search(spec.path_number, path)
+            found = configured_regex(spec.path_number).search(path)
             if found and found.group(1) and found.group(1).isdigit():
                 return self.canonical(type_name, found.group(1))
         match = _LEADING_NUMBER.match(stem)
@@ -319,7 +322,7 @@ class Recogniser:
         cleaned = re.sub(r"[*_`\[\]]", "", raw).strip()
         spec = self.spec(type_name)
         if spec is not None and spec.status_pattern:
-            found = re.search(spec.status_pattern, cleaned)
+            found = configured_regex(spec.status_pattern).search(cleaned)
             if found and found.group(1):
                 cleaned = found.group(1)
         word = normalise_status_word(cleaned)

@@ -25,10 +25,10 @@ from ..config import (
     Config,
     TypeSpec,
     config_from_mapping,
-    glob_regex,
     ordered_types,
 )
 from ..errors import ConfigError, UsageError
+from ..patterns import glob_regex
 
 #: How much of a document the ``content`` signature looks at, and in how many documents.
 CONTENT_BYTES = 4096
