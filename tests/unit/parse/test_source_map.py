@@ -35,8 +35,13 @@ def test_code_html_links_blocks_and_front_matter() -> None:
     assert [link.image for link in layout.links] == [False, True, False]
     assert layout.front_matter == (0, len("---\nstatus: draft\n---"))
     assert [b.kind for b in layout.blocks] == [
-        "MetadataBlock", "Heading", "Paragraph", "CodeBlock", "CodeBlock", "HtmlBlock",
-    ]  # fmt: skip
+        "MetadataBlock",
+        "Heading",
+        "Paragraph",
+        "CodeBlock",
+        "CodeBlock",
+        "HtmlBlock",
+    ]
     for inside in ("code.md", "fenced.md", "indented.md"):
         offset = _at(TEXT, inside)
         assert layout.in_code(offset, offset + 1), inside
