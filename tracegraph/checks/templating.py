@@ -124,16 +124,30 @@ def section_present(section: Section, headings: set[tuple[str, ...]], metadata: 
 PACKAGED = "tracegraph:"
 
 
+def template_key(spec: TypeSpec) -> str:
+    """What a type's template is looked up by: its ``template:`` setting, else its name (the
+    packaged default); the scoped settings of a type may name another template."""
+    return f"file:{spec.template}" if spec.template else f"type:{spec.name}"
+
+
 def load_templates(config: Config, root: Path) -> dict[str, Template]:
-    """The template of each configured type: its ``template:`` file (``tracegraph:NAME.md``
-    for one shipped in the package), else the packaged default (PRD, RFC, ADR, TDD); types
-    with neither have none."""
-    out: dict[str, Template] = {}
-    for spec in config.types:
-        found = template_text(config, root, spec)
-        if found is not None:
-            out[spec.name] = parse_template(found[0], found[1])
-    return out
+    """The template of each configured type (by ``template_key``): its ``template:`` file
+    (``tracegraph:NAME.md`` for one shipped in the package), else the packaged default (PRD,
+    RFC, ADR, TDD); types with neither have none."""
+    found: dict[str, Template] = {}
+    for spec in config.types + config.scoped:
+        key = template_key(spec)
+        if key not in found:
+            template = _load_template(config, root, spec)
+            if template is not None:
+                found[key] = template
+    return found
+
+
+def _load_template(config: Config, root: Path, spec: TypeSpec) -> Template | None:
+    """One type's template, or None."""
+    found = template_text(config, root, spec)
+    return parse_template(found[0], found[1]) if found is not None else None
 
 
 def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str, bool] | None:

@@ -67,14 +67,30 @@ def _print_changes(changes: ChangeSet, err: bool) -> None:
 
 
 def _notes(run: api.WriteRun, err: bool) -> None:
+    """Notes, then the findings ``check`` would newly report: each with its message (what
+    still cites a retired document, a status now ahead of its upstream), or counted by file
+    where there are many of one kind (a new document's unfilled template text)."""
     for message in run.changes.messages:
         click.echo(f"note: {message}", err=err)
-    if run.new_findings:
-        counts = Counter((f.code, f.rule, f.path) for f in run.new_findings)
-        click.echo(f"check: {len(run.new_findings)} new finding(s) after this change:", err=err)
-        for (code, rule, path), count in sorted(counts.items()):
-            times = f" x{count}" if count > 1 else ""
-            click.echo(f"  {code} {rule}{times} in {_shown(run.changes.root, path)}", err=err)
+    if not run.new_findings:
+        return
+    root = run.changes.root
+    click.echo(f"check: {len(run.new_findings)} new finding(s) after this change:", err=err)
+    counts = Counter((f.code, f.path) for f in run.new_findings)
+    shown: set[tuple[str, str]] = set()
+    for finding in run.new_findings:
+        key = (finding.code, finding.path)
+        if counts[key] > 3:
+            if key not in shown:
+                shown.add(key)
+                click.echo(
+                    f"  {finding.code} {finding.rule} x{counts[key]} in "
+                    f"{_shown(root, finding.path)}",
+                    err=err,
+                )
+            continue
+        where = f"{_shown(root, finding.path)}:{finding.line}:{finding.column}"
+        click.echo(f"  {where}: {finding.code} {finding.message}", err=err)
 
 
 def _root(root: Path | None) -> Path:

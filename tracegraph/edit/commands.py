@@ -15,7 +15,6 @@ from .lifecycle import (
     plan_status,
     plan_supersede,
     retired_status,
-    still_resting_on,
 )
 from .new import NewRequest, plan_new
 from .workspace import Workspace
@@ -78,16 +77,11 @@ def supersede(space: Workspace, old_query: str, new_query: str, force: bool) -> 
 
 
 def _retired(planned: Corpus, old: Document, new: Document) -> list[str]:
-    """Check a supersession on the planned repository; say who still rests on ``old``."""
-    retired = retired_status(planned.config.type_spec(old.type), old.name)
+    """Check a supersession on the planned repository (raises EditError when it would not
+    read back on both sides); what still cites ``old`` is among the new findings."""
+    retired = retired_status(planned.config.spec_for(old.type, old.path), old.name)
     check_supersession(planned, old, new, retired)
-    citing = still_resting_on(planned, old.path, new.path)
-    if not citing:
-        return []
-    return [
-        f"still resting on {old.name}, now {retired}: {', '.join(citing)} "
-        f"(`tracegraph check` reports them, TG301; cite {new.name} where it applies)"
-    ]
+    return []
 
 
 def write_index(space: Workspace, type_name: str | None, output: str | None) -> ChangeSet:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
-from ..checks.links import suggest_anchor, suggest_path
+from ..checks.links import AnchorTable, PathSuggestions
 from ..graph import Corpus
 from ..model import Finding, Link, RefKind, Target
 from ..parse import Recogniser
@@ -62,15 +62,12 @@ class FixPlan:
     changes: tuple[FileChange, ...]
 
 
-# --- the checks' suggestion code, called through its public functions ------------------------
+# --- the checks' suggestion code, called through its public classes ---------------------------
 
 
-def suggested_path(corpus: Corpus, source: str, missing: str) -> str | None:
+def suggested_path(suggestions: PathSuggestions, source: str, missing: str) -> str | None:
     """The checks' "did you mean" file for a broken link (a spelling guess), root-relative."""
-    by_name: dict[str, list[str]] = {}
-    for path in sorted(corpus.files):
-        by_name.setdefault(path.rsplit("/", 1)[-1].lower(), []).append(path)
-    found = suggest_path(source, missing, corpus.files, by_name)
+    found = suggestions.suggest(source, missing)
     if found is None:
         return None
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), found))
@@ -79,10 +76,10 @@ def suggested_path(corpus: Corpus, source: str, missing: str) -> str | None:
 def close_anchors(fragment: str, anchors: frozenset[str]) -> list[str]:
     """The anchors close to ``fragment`` by the checks' suggestion: the closest, and a second
     one when another anchor also passes (then the choice is ambiguous)."""
-    best = suggest_anchor(fragment, anchors)
+    best = AnchorTable(anchors).suggest(fragment)
     if best is None:
         return []
-    second = suggest_anchor(fragment, anchors - {best})
+    second = AnchorTable(anchors - {best}).suggest(fragment)
     return [best] if second is None else [best, second]
 
 
@@ -122,6 +119,14 @@ class Evidence:
                 folders.add(parent)
                 parent = parent.rpartition("/")[0]
         self.folders = frozenset(folders)
+        self._suggestions: PathSuggestions | None = None
+
+    @property
+    def suggestions(self) -> PathSuggestions:
+        """The checks' "did you mean" for paths, built on first use."""
+        if self._suggestions is None:
+            self._suggestions = PathSuggestions(self.corpus.files)
+        return self._suggestions
 
     def exists(self, path: str) -> bool:
         """Whether a file or folder is in the tree."""
@@ -291,7 +296,7 @@ def _repair(corpus: Corpus, evidence: Evidence, finding: Finding, link: Link) ->
         evidence.moved(missing), evidence.same_name(missing), evidence.same_id(missing)
     )
     if not candidates:
-        guess = suggested_path(corpus, link.source, missing)
+        guess = suggested_path(evidence.suggestions, link.source, missing)
         if guess is not None:
             return _with(
                 base, [_rewrite(link, guess, corpus)], "a spelling guess, not applied", apply=False

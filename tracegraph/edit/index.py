@@ -105,6 +105,7 @@ def rows(corpus: Corpus, spec: TypeSpec, page: str) -> list[str]:
 
 
 def _status(corpus: Corpus, spec: TypeSpec, doc: Document, page: str) -> str:
+    spec = corpus.config.spec_for(doc.type, doc.path) or spec
     if doc.status and doc.status in spec.statuses:
         shown = format_status(doc.status, "X")
     else:

@@ -42,7 +42,7 @@ RETIRED = ("superseded", "replaced")
 def allowed_status(space: Workspace, doc: Document, value: str) -> str:
     """``value`` as the lifecycle word of the document's type ("In Review" -> ``in-review``);
     a UsageError lists the allowed ones."""
-    spec = space.corpus.config.type_spec(doc.type)
+    spec = space.corpus.config.spec_for(doc.type, doc.path)
     if spec is None:
         raise UsageError(f"{doc.name} is untyped (DOC): it has no lifecycle to set a status in")
     word = space.recogniser.normalise_status(value, doc.type)
@@ -185,8 +185,8 @@ def plan_supersede(
     if old.path == new.path:
         raise UsageError(f"{old.name} cannot supersede itself")
     corpus = space.corpus
-    new_spec = corpus.config.type_spec(new.type)
-    retired = retired_status(corpus.config.type_spec(old.type), old.name)
+    new_spec = corpus.config.spec_for(new.type, new.path)
+    retired = retired_status(corpus.config.spec_for(old.type, old.path), old.name)
     messages: list[str] = []
     old_opened = space.open(old)
     new_opened = new_opened or space.open(new)
@@ -260,18 +260,3 @@ def check_supersession(planned: Corpus, old: Document, new: Document, retired: s
                 f"{by}: the supersession would not read back as written; nothing was written "
                 "(please report this with the document's layout)"
             )
-
-
-def still_resting_on(planned: Corpus, old: str, new: str) -> list[str]:
-    """Active typed documents that still rest on ``old`` (other than through a supersession):
-    ``check`` reports each as citing a superseded document (TG301)."""
-    out = []
-    for source, _target, data in planned.graph.in_edges(old, data=True):
-        if source in (old, new) or data.get("relation") == Relation.SUPERSEDES.value:
-            continue
-        doc = planned.by_path[source]
-        spec = planned.config.type_spec(doc.type)
-        if doc.type == "DOC" or (spec is not None and doc.status in spec.terminal):
-            continue
-        out.append(f"{doc.name} ({doc.status or 'no status'})")
-    return sorted(set(out))

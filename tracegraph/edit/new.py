@@ -114,6 +114,7 @@ def plan_new(space: Workspace, request: NewRequest) -> NewPlan:
     path = convention.name_for(number, title, space.today)
     if path in corpus.files or (space.root / path).exists():
         raise EditError(f"{path} already exists; give another title")
+    spec = corpus.config.spec_for(spec.name, path) or spec  # a preset's own settings there
     first = spec.lifecycle[0] if spec.lifecycle else None
     probe = Document(path, spec.name, doc_id, title, None, None, (), (), frozenset(), ())
     word = allowed_status(space, probe, request.status or first or "draft")

@@ -69,7 +69,7 @@ class Workspace:
         source = Source.from_bytes(path, data)
         sidecar = Source.from_bytes(side_path, side) if side is not None and side_path else None
         doc = self.parse(path, data, side, side_path)
-        return Opened(doc, source, sidecar, self.corpus.config.type_spec(doc.type))
+        return Opened(doc, source, sidecar, self.corpus.config.spec_for(doc.type, path))
 
     def parse(
         self, path: str, data: bytes, side: bytes | None = None, side_path: str | None = None
@@ -113,7 +113,7 @@ class Workspace:
 def _sidecar_path(space: Workspace, path: str, written: Mapping[str, bytes]) -> str | None:
     """The sidecar file of a new document, when its type has one and it is being written."""
     doc_type = space.recogniser.type_from_path(path)
-    spec = space.corpus.config.type_spec(doc_type) if doc_type else None
+    spec = space.corpus.config.spec_for(doc_type, path) if doc_type else None
     if spec is None or not spec.sidecar:
         return None
     candidate = f"{path.rpartition('/')[0]}/{spec.sidecar}"
