@@ -158,3 +158,23 @@ def test_outside_git_the_tree_still_answers(tmp_path):
     code, _out, err = run("fix", "--write", "-C", str(root))
     assert code == 0, err
     assert (root / "b.md").read_text() == "[d](docs/x/deep.md)\n"
+
+
+def test_a_kep_moved_to_another_sig_is_repaired_in_kep_yaml(tmp_path):
+    from tests.write_repos import KEP
+
+    root = repository(tmp_path / "k", KEP)
+    (root / "keps/sig-apps").mkdir()
+    git(
+        root,
+        "mv",
+        "keps/sig-node/2273-kubelet-container-resources-cri-api-changes",
+        "keps/sig-apps/",
+    )
+    code, out, err = run("fix", "--write", "-C", str(root))
+    assert code == 0, err
+    side = (root / "keps/sig-node/1287-in-place-update/kep.yaml").read_text()
+    assert (
+        'see-also:\n  - "/keps/sig-apps/2273-kubelet-container-resources-cri-api-changes"\n' in side
+    )
+    assert "kep.yaml:10:5: TG101 /keps/sig-node/2273-" in out

@@ -445,3 +445,10 @@ def test_the_readme_documents_every_write_command_option():
             for option in param.opts:
                 if option.startswith("--") and option not in ("--root", "--config"):
                     assert option in section, (name, option)
+
+
+def test_a_folder_outside_the_root_is_refused(repo):
+    root = repo(NYGARD)
+    code, _out, err = run("new", "ADR", "X", "--folder", "../elsewhere", "-C", str(root))
+    assert code == 2 and "give a folder inside the repository" in err
+    assert not (root.parent / "elsewhere").exists()

@@ -24,7 +24,7 @@ from ..config import TypeSpec
 from ..model import Document, Relation
 from ..parse import FIELD_LINE
 from ..parse.markdown import Block
-from .source import Edit, Source
+from .source import Edit, EditError, Source
 from .yamltext import Entry, YamlText, normalise_key, scalar
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -267,6 +267,10 @@ def find_status(opened: Opened) -> StatusSpot | None:
     entry = matter.find(key) if matter is not None else None
     if matter is not None and entry is not None and isinstance(entry.node, yaml.ScalarNode):
         return StatusSpot(Place.FRONT_MATTER, src, entry.start, entry.end, matter, entry)
+    if entry is not None:
+        raise EditError(
+            f"{src.path}: '{entry.key}' in the front matter is not a single value; not edited"
+        )
     if opened.sidecar is not None:
         side = sidecar_yaml(opened.sidecar)
         entry = side.find(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..checks.templating import template_text
 from ..config import TypeSpec
@@ -107,7 +108,12 @@ def plan_new(space: Workspace, request: NewRequest) -> NewPlan:
     old = space.find(request.supersedes) if request.supersedes else None
     documents = records(corpus, spec.name)
     typed = sorted({posixpath.dirname(d.path) for d in corpus.documents if d.type != "DOC"})
-    folder = request.folder.strip("/") if request.folder is not None else None
+    folder = None
+    if request.folder is not None:
+        folder = posixpath.normpath(request.folder.replace("\\", "/")).strip("/")
+        folder = "" if folder == "." else folder
+        if folder == ".." or folder.startswith("../") or Path(request.folder).is_absolute():
+            raise UsageError(f"--folder {request.folder}: give a folder inside the repository")
     convention = detect_convention(documents, spec, typed, folder)
     number = next_number(corpus, spec, documents)
     doc_id = None if convention.dated else space.recogniser.canonical(spec.name, number)
