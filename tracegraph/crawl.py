@@ -11,13 +11,15 @@ import logging
 import os
 import re
 import stat
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .config import MAX_CONFIG_BYTES, Config
 from .errors import InputError
 from .gitcmd import GitError, run_git
 from .patterns import glob_regex
+from .repository import Repository, find_repository
 from .safefs import Unreadable, inside_root, read_limited, reason
 
 log = logging.getLogger(__name__)
@@ -53,12 +55,19 @@ SKIP_DIRS = frozenset(
 
 @dataclass(frozen=True)
 class FileIndex:
-    """Every file of the tree (POSIX, relative) and the Markdown documents among them."""
+    """Every file of the tree (POSIX, relative) and the Markdown documents among them.
+
+    ``aliases`` maps each symbolic link inside the root whose target is a listed file or folder
+    inside the root to that target (both relative): the link is another name for it, not a
+    document of its own. ``repository`` is the repository's web address, when known.
+    """
 
     root: Path
     files: frozenset[str]
     documents: tuple[str, ...]
     dirs: frozenset[str]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    repository: Repository | None = None
     #: Folders that could not be listed, with why (sorted): their files are unknown.
     unreadable: tuple[tuple[str, str], ...] = ()
 
@@ -80,26 +89,61 @@ def crawl(root: Path, config: Config) -> FileIndex:
         raise InputError(f"{root}: no such file or directory")
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
-    listed = _git_files(root)
-    found, unreadable = listed if listed is not None else _walk(root)
+    links: list[str] = []
+    listed = _git_files(root, links)
+    found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
-    documents = tuple(p for p in files if _is_document(p, config.include, config.exclude))
+    dirs = _dirs_of(files)
+    aliases = _aliases(root, links, frozenset(files), dirs)
+    documents = tuple(
+        p for p in files if p not in aliases and _is_document(p, config.include, config.exclude)
+    )
     return FileIndex(
         root=root,
         files=frozenset(files),
         documents=documents,
-        dirs=_dirs_of(files),
+        dirs=dirs,
+        aliases=aliases,
+        repository=find_repository(root, config.repository),
         unreadable=tuple(sorted(set(unreadable))),
     )
+
+
+def _aliases(
+    root: Path, links: list[str], files: frozenset[str], dirs: frozenset[str]
+) -> dict[str, str]:
+    """Symbolic links whose real target is a listed file or a folder of listed files, inside
+    the root: link -> target. Links out of the root, dangling links, loops and links to files
+    the listing leaves out (ignored, skipped) are not aliases and stay as they are."""
+    if not links:
+        return {}
+    real_root = os.path.realpath(root)
+    out: dict[str, str] = {}
+    for link in links:
+        try:
+            real = os.path.realpath(os.path.join(root, link), strict=True)
+        except (OSError, ValueError):  # dangling, a loop, unreadable
+            continue
+        if real == real_root:
+            target = ""
+        elif real.startswith(real_root + os.sep):
+            target = PurePosixPath(*Path(real[len(real_root) + 1 :]).parts).as_posix()
+        else:
+            continue
+        if target != link and (target in files or (target in dirs and target not in files)):
+            out[link] = target
+    return out
 
 
 #: How git (LC_ALL=C) says it could not list a folder of untracked files.
 _GIT_UNREADABLE = re.compile(rb"could not open directory '(.*?)/?': (.*)")
 
 
-def _git_files(root: Path) -> tuple[list[str], list[tuple[str, str]]] | None:
+def _git_files(
+    root: Path, links: list[str] | None = None
+) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
-    when not in a git work tree."""
+    when not in a git work tree; ``links`` collects the symbolic links among the files."""
     try:
         proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
     except GitError as exc:
@@ -117,7 +161,11 @@ def _git_files(root: Path) -> tuple[list[str], list[tuple[str, str]]] | None:
         name = os.fsdecode(raw)
         full = root / name
         # ls-files lists deleted-but-tracked files too; only what exists counts.
-        if full.is_symlink() or full.is_file():
+        if full.is_symlink():
+            out.append(_display_name(name))
+            if links is not None:
+                links.append(out[-1])
+        elif full.is_file():
             out.append(_display_name(name))
     unreadable = [
         (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
@@ -163,46 +211,41 @@ def _explain_refusal(root: Path, stderr: bytes) -> None:
         log.warning("%s: an embedded bare repository; listing the folders instead", root)
 
 
-def _walk(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
-    """Every file below ``root`` and the folders that could not be listed (with why).
-
-    Iterative, so a tree 1,500 folders deep is no deeper for Python than a flat one; symbolic
-    links to folders are not followed, and VCS, virtualenv and build folders are skipped.
-    """
-    files: list[str] = []
+def _walk(root: Path, links: list[str] | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every file below ``root`` (symbolic links listed, never followed), skipping VCS folders,
+    virtualenvs and build output, and the folders that could not be listed (with why);
+    ``links`` collects the symbolic links among the files. Iterative: a tree 1,500 folders
+    deep is no deeper for Python than a flat one."""
+    out: list[str] = []
     unreadable: list[tuple[str, str]] = []
-    stack = [""]
-    while stack:
-        rel_dir = stack.pop()
+    pending = [(os.fspath(root), "")]
+    while pending:
+        folder, rel_dir = pending.pop()
         try:
-            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
-                entries = list(listing)
+            with os.scandir(folder) as entries:
+                found = list(entries)
         except OSError as exc:
             if not rel_dir:
                 raise InputError(f"{root}: cannot list the folder: {reason(exc)}") from None
             unreadable.append((_display_name(rel_dir), reason(exc)))
             continue
-        folders = []
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                is_folder = entry.is_dir()
-            except OSError:
-                is_folder = False
-            if not is_folder:
-                files.append(_display_name(rel))
-            elif not entry.is_symlink() and not _skipped_folder(entry.name, entry.path):
-                folders.append(rel)
-        stack.extend(sorted(folders, reverse=True))
-    return files, unreadable
-
-
-def _skipped_folder(name: str, path: str) -> bool:
-    return (
-        name in SKIP_DIRS
-        or name.endswith(".egg-info")
-        or os.path.exists(os.path.join(path, "pyvenv.cfg"))
-    )
+        for entry in found:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if entry.is_symlink():
+                out.append(_display_name(rel))
+                if links is not None:
+                    links.append(out[-1])
+            elif entry.is_dir(follow_symlinks=False):
+                if (
+                    name not in SKIP_DIRS
+                    and not name.endswith(".egg-info")
+                    and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
+                    pending.append((entry.path, rel))
+            else:
+                out.append(_display_name(rel))
+    return out, unreadable
 
 
 def _dirs_of(files: list[str]) -> frozenset[str]:

@@ -52,6 +52,11 @@ READ_ONLY = frozenset(
         "show",
     }
 )
+#: Subcommands that read only in some forms: the allowed first arguments.
+READ_ONLY_FORMS: dict[str, frozenset[str]] = {
+    "config": frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"}),
+    "remote": frozenset({"get-url"}),
+}
 #: Subcommands that could run a textconv or external diff driver.
 DIFFING = frozenset({"diff", "log", "show"})
 
@@ -111,8 +116,8 @@ def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.Comple
     git is missing or does not finish within ``timeout`` seconds, ValueError for a subcommand
     that is not read-only.
     """
-    if not args or args[0] not in READ_ONLY:
-        raise ValueError(f"run_git runs read-only subcommands only, not {args[:1]}")
+    if not read_only(args):
+        raise ValueError(f"run_git runs read-only subcommands only, not {args[:2]}")
     git = find_git(root)
     base = hardened_environment()
     settings = HARDENED_CONFIG + _probe(git, root, base, min(timeout, CONFIG_TIMEOUT))
@@ -120,6 +125,20 @@ def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.Comple
     if args[0] in DIFFING:
         command += ["--no-ext-diff", "--no-textconv"]
     return _spawn([*command, *args[1:]], with_config(base, settings), timeout)
+
+
+def read_only(args: Sequence[str]) -> bool:
+    """Whether ``git ARGS`` only reads (``config --get`` yes, ``config key value`` no).
+
+    >>> read_only(["config", "--get", "user.name"]), read_only(["config", "user.name", "x"])
+    (True, False)
+    """
+    if not args:
+        return False
+    if args[0] in READ_ONLY:
+        return True
+    forms = READ_ONLY_FORMS.get(args[0])
+    return forms is not None and len(args) > 1 and args[1] in forms
 
 
 def _probe(

@@ -150,13 +150,20 @@ def load_templates(config: Config, root: Path) -> dict[str, Template]:
 
 def _load_template(config: Config, root: Path, spec: TypeSpec) -> Template | None:
     """One type's template, or None."""
+    found = template_text(config, root, spec)
+    return parse_template(found[0], found[1]) if found is not None else None
+
+
+def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str, bool] | None:
+    """(text, name, shipped with tracegraph) of a type's template, or None when it has none;
+    a ``template:`` that cannot be read is a ConfigError naming the config key."""
+    where = config.source or "config"
     if spec.template and spec.template.startswith(PACKAGED):
         name = spec.template[len(PACKAGED) :]
         packaged = resources.files("tracegraph") / "templates" / name
         if not packaged.is_file():
-            where = config.source or "config"
             raise ConfigError(f"{where}: types.{spec.name}.template: no packaged template {name}")
-        return parse_template(packaged.read_text(encoding="utf-8"), name)
+        return packaged.read_text(encoding="utf-8"), name, True
     if spec.template:
         # Read like a document: inside the root, a regular file within limits.max_file_bytes,
         # no symbolic link out; anything else is a ConfigError.
@@ -165,15 +172,14 @@ def _load_template(config: Config, root: Path, spec: TypeSpec) -> Template | Non
         try:
             if data.data is None:
                 raise ValueError(data.error)
-            text = data.data.decode("utf-8")
+            return data.data.decode("utf-8"), spec.template, False
         except (ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(
                 f"{_setting(config, spec.name)}: cannot read {spec.template}: {exc}"
             ) from None
-        return parse_template(text, spec.template)
     default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
     if default.is_file():
-        return parse_template(default.read_text(encoding="utf-8"), default.name)
+        return default.read_text(encoding="utf-8"), default.name, True
     return None
 
 

@@ -15,7 +15,7 @@ from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
 from .ids import Recogniser
 from .markdown import LineIndex, walk_markdown
 
-__all__ = ["Recogniser", "Sidecar", "decode", "parse_document"]
+__all__ = ["FIELD_LINE", "Recogniser", "Sidecar", "decode", "parse_document"]
 
 #: A document's metadata file, as crawl read it: (path, bytes or None, read error or None).
 Sidecar = tuple[str, bytes | None, str | None]
@@ -25,6 +25,8 @@ _FIELD_LINE = re.compile(
     r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z /_-]{1,30}?)\s*(?:\*\*|__)?\s*:"
     r"\s*(?:\*\*|__)?\s*(.+?)\s*$"
 )
+#: The field-line pattern, for editors that must find a field where parsing found it.
+FIELD_LINE = _FIELD_LINE
 FIELD_KEYS = frozenset(
     {
         "status",
@@ -49,6 +51,8 @@ FIELD_KEYS = frozenset(
 
 
 _KEY_SEPARATORS = re.compile(r"[\s-]+")
+#: File stems of a folder's index page (see ``_recognise``).
+_INDEX_STEMS = frozenset({"readme", "index"})
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)")
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
@@ -172,7 +176,10 @@ def parse_document(
             try:
                 loaded = load_front_matter(fm_text, limits.max_yaml_aliases)
             except FrontMatterError as exc:
-                problems.append(Problem(str(exc), fm_line + exc.line))
+                # YAML counts U+2028/U+2029/NEL as line breaks, tracegraph does not: keep the
+                # line inside the front matter.
+                fm_last = lines.position(facts.front_matter_end)[0]
+                problems.append(Problem(str(exc), min(fm_line + exc.line, fm_last)))
             else:
                 front = loaded.data
                 for key, line in loaded.duplicates:
@@ -514,11 +521,15 @@ def _recognise(
         type_name = type_name or from_file[0]
         if doc_id is None and from_file[0] == type_name:
             doc_id = from_file[1]
+    # A README.md or index.md standing in a type's folder (``docs/adr/README.md``) is that
+    # folder's index page, not one more record: only its own metadata or title can type it.
+    parent = path.rpartition("/")[0].rpartition("/")[2]
+    index_page = stem.lower() in _INDEX_STEMS and parent.lower() in rec.folders
     type_name = (
         type_name
-        or rec.type_from_folders(path)
+        or (None if index_page else rec.type_from_folders(path))
         or rec.type_from_title(title)
-        or rec.type_from_sections(slugs)
+        or (None if index_page else rec.type_from_sections(slugs))
         or "DOC"
     )
     if doc_id is None and type_name != "DOC":
