@@ -45,14 +45,16 @@ def scan(
     cache: bool = False,
     index: FileIndex | None = None,
     allow_empty: bool = True,
+    presets: bool = True,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
     ``cache=True`` keeps parsed documents in ``<root>/.tracegraph/cache/`` (the CLI's default)
     so that a rerun only parses what changed. ``index`` is a listing already crawled with the
-    same config (``check_tree`` crawls first to key its result cache). With
-    ``allow_empty=False`` a tree without documents is an ``InputError`` (a mistyped path must not
-    pass CI as "no findings").
+    same config (``check_tree`` crawls first to key its result cache); ``presets=False`` when
+    ``config`` came from ``with_presets`` already (detection reads the listing and document
+    heads: seconds on a large tree). With ``allow_empty=False`` a tree without documents is an
+    ``InputError`` (a mistyped path must not pass CI as "no findings").
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -62,7 +64,8 @@ def scan(
         config = load_config(root_path, Path(config_path) if config_path else None)
     if index is None:
         index = crawl(root_path, config)
-    config = with_presets(root_path, config, index)
+    if presets:
+        config = with_presets(root_path, config, index)
     wiki = wiki_scope(root_path, index.files, config)
     documents = parse_files(
         root_path, index.documents, config, progress=progress, cache=cache,
@@ -284,6 +287,7 @@ def _repository_summary(corpus: Corpus) -> dict[str, str] | None:
 MAP_FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 
 if TYPE_CHECKING:
+    from .cache import CachedResult
     from .edit.changes import ChangeSet
     from .edit.fix import Repair
     from .edit.workspace import (
@@ -431,14 +435,18 @@ def check_tree(
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))
     store: ResultCache | None = None
-    key, settled = "", False
+    key, settled, documents = "", False, {}
     if cache:
-        state = tree_state(root_path, index.files, started)
+        state = tree_state(root_path, index.files, started, index.documents)
         if state is not None:
-            tree, settled = state
+            settled, documents = state.settled, state.documents
             # Which folders read wikilinks can change without a listed file changing (a
-            # git-ignored .obsidian/ appearing): part of the tree's state.
-            tree += f"\0wiki={wiki_scope(root_path, index.files, config).folders!r}"
+            # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
+            wiki = wiki_scope(root_path, index.files, config)
+            tree = (
+                f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
+                f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
+            )
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
@@ -446,20 +454,85 @@ def check_tree(
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)
+            carried = None
             if hit is not None:
+                carried = carry_over(root_path, config, index, wiki.paths, hit, documents)
+            if hit is not None and carried is not None:
                 if not allow_empty:
                     require_documents(root_path, config, hit.documents)
-                findings = list(hit.findings)
+                if carried and settled:  # the new stats, so the next run starts from here
+                    store.put(key, CachedResult(hit.documents, hit.references, carried, documents))
+                findings = list(carried or hit.findings)
                 return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
     corpus = scan(
-        root_path, config, progress=progress, cache=cache, index=index, allow_empty=allow_empty
-    )
+        root_path, config, progress=progress, cache=cache, index=index,
+        allow_empty=allow_empty, presets=False,
+    )  # fmt: skip
     with gc_paused():
         findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
     run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
     if store is not None and settled:
-        store.put(key, CachedResult(run.documents, run.references, tuple(findings)))
+        store.put(key, CachedResult(run.documents, run.references, tuple(findings), documents))
     return run
+
+
+#: At most this many changed documents are compared with their cached records before a run
+#: falls back to the whole check (each costs a parse; a large change is a full run anyway).
+INCREMENTAL_LIMIT = 64
+
+
+def carry_over(
+    root: Path,
+    config: Config,
+    index: FileIndex,
+    wiki: tuple[str, ...],
+    stored: CachedResult,
+    documents: dict[str, tuple[int, int, int]],
+) -> tuple[Finding, ...] | None:
+    """The stored findings, carried to the tree as it is now: ``()`` when no document changed
+    (use them as they are), the findings with moved lines when every changed document parses to
+    its cached record apart from where its lines fall (``tracegraph.incremental``), None when
+    something else changed (the whole check must run)."""
+    from .cache import ParseCache, encode, file_key, fold_keys
+    from .incremental import carry_findings, line_map
+    from .workers import parse_one
+
+    changed = [path for path, stat in documents.items() if stored.state.get(path) != stat]
+    if not changed:
+        return () if stored.state.keys() == documents.keys() else None
+    if len(changed) > INCREMENTAL_LIMIT or stored.state.keys() != documents.keys():
+        log.info("incremental: %d documents changed; checking the whole tree", len(changed))
+        return None
+    sidecars = find_sidecars(index, config)
+    parse_cache = ParseCache(root, config, wiki, load=False)
+    old = parse_cache.records(changed)
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
+    moved: dict[str, dict[int, int]] = {}
+    fresh = []
+    for path in changed:
+        size, mtime, _ctime = stored.state[path]
+        sidecar = sidecars.get(path)
+        was: tuple[int, int] | None = (size, mtime)
+        if sidecar is not None:
+            was = fold_keys(was, file_key(root, sidecar))
+        entry = old.get(path)
+        if entry is None or entry[0] != was:
+            log.info("incremental: no cached record of %s as it was; whole check", path)
+            return None
+        doc, key = parse_one(root, path, recogniser, config.limits, sidecar)
+        lines = line_map(entry[1], encode(doc))
+        if lines is None:
+            log.info("incremental: %s says something new; whole check", path)
+            return None
+        moved[path] = lines
+        fresh.append((doc, key))
+    findings = carry_findings(stored.findings, moved)
+    if findings is None:
+        log.info("incremental: a finding stands on a line that moved ambiguously; whole check")
+        return None
+    log.info("incremental: findings carried over for %d changed document(s)", len(changed))
+    parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
+    return tuple(findings)
 
 
 def impact_since(
@@ -619,7 +692,7 @@ def open_workspace(
     config = load_config(root_path, Path(config_path) if config_path else None)
     index = crawl(root_path, config)
     config = with_presets(root_path, config, index)
-    corpus = scan(root_path, config, index=index, cache=cache)
+    corpus = scan(root_path, config, index=index, cache=cache, presets=False)
     wiki = wiki_scope(root_path, index.files, config)
     recogniser = Recogniser.from_config(corpus.config).with_wiki_folders(wiki.paths)
     return Workspace(corpus, recogniser, (today or date.today()).isoformat())

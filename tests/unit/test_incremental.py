@@ -1,0 +1,178 @@
+"""The cold, warm and incremental paths of ``tracegraph check`` report the same findings.
+
+Each tree is checked without cache (the reference), then with cache (the build), again (warm),
+and after edits: an appended line and an inserted paragraph (answered by carrying the stored
+findings to their new lines), a new broken link and a changed heading (the whole check runs).
+Every answer must equal a fresh run without cache, finding for finding.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPORA, PROJECT
+from tracegraph import api, cache, graph
+from tracegraph.cache import encode
+from tracegraph.incremental import carry_findings, line_map
+from tracegraph.model import Document, Finding, Heading, Severity
+
+TODAY = date(2026, 1, 1)
+Edit = Callable[[str], str]
+
+
+@pytest.fixture(autouse=True)
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by a test are seconds old: treat them as settled so results are stored."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per graph build (a run that was not answered from the stored findings)."""
+    calls: list[int] = []
+    original = graph.build_corpus
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    return calls
+
+
+def append_line(text: str) -> str:
+    return text + "\nEdited for the test.\n"
+
+
+def insert_paragraph(text: str) -> str:
+    """A paragraph before the first second-level heading (every later line moves down)."""
+    at = text.find("\n## ")
+    if at < 0:
+        return text + "\n\nA new closing paragraph.\n"
+    return text[: at + 1] + "A new paragraph,\nover two lines.\n\n" + text[at + 1 :]
+
+
+def add_broken_link(text: str) -> str:
+    return text + "\nSee [the plan](no-such-plan.md).\n"
+
+
+def rename_heading(text: str) -> str:
+    return text.replace("\n## ", "\n## Renamed ", 1)
+
+
+def check(root: Path, use_cache: bool) -> api.CheckRun:
+    return api.check_tree(root, cache=use_cache, today=TODAY)
+
+
+def same(a: api.CheckRun, b: api.CheckRun) -> None:
+    assert (a.documents, a.references) == (b.documents, b.references)
+    assert a.findings == b.findings
+
+
+def victim(root: Path, run: api.CheckRun) -> Path:
+    """The Markdown document with the most findings (ties: by path), so moved lines matter."""
+    counts: dict[str, int] = {}
+    for finding in run.findings:
+        if finding.path.endswith(".md") and (root / finding.path).is_file():
+            counts[finding.path] = counts.get(finding.path, 0) + 1
+    path = min(counts, key=lambda p: (-counts[p], p))
+    return root / path
+
+
+def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> None:
+    """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
+    ``carried`` edits must be answered without building the graph."""
+    cold = check(root, False)
+    same(check(root, True), cold)
+    warm = check(root, True)
+    assert warm.cached
+    same(warm, cold)
+    target = victim(root, cold)
+    for number, edit in enumerate(edits):
+        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        before = len(builds)
+        again = check(root, True)
+        built = len(builds) > before
+        same(again, check(root, False))
+        if number < carried:
+            assert again.cached and not built, edit.__name__
+
+
+def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
+    root = tmp_path / "sample_repo"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    edits = [append_line, insert_paragraph, add_broken_link, rename_heading, insert_paragraph]
+    exercise(root, builds, edits, carried=2)
+
+
+@pytest.mark.parametrize("name", ["adr-tools", "arachne", "log4brains"])
+def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
+    if not (CORPORA / name).is_dir():
+        pytest.skip("shared corpora not available")
+    root = tmp_path / name
+    shutil.copytree(CORPORA / name, root)
+    exercise(root, builds, [append_line, insert_paragraph, add_broken_link], carried=1)
+
+
+def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
+    if not (CORPORA / "rust-rfcs").is_dir():
+        pytest.skip("shared corpora not available")
+    root = tmp_path / "rust-rfcs"
+    shutil.copytree(CORPORA / "rust-rfcs", root)
+    exercise(root, builds, [insert_paragraph], carried=1)
+
+
+def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
+    root = tmp_path / "generated"
+    subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "120", "--out",
+         str(root), "--broken-links", "6", "--no-git"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    edits = [append_line, insert_paragraph, add_broken_link, rename_heading]
+    exercise(root, builds, edits, carried=2)
+
+
+def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[int]) -> None:
+    root = tmp_path / "sample_repo"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    check(root, True)
+    (root / "docs" / "new.md").write_text("# New\n\n[x](adr/nowhere.md)\n", encoding="utf-8")
+    again = check(root, True)
+    assert not again.cached
+    same(again, check(root, False))
+
+
+def _doc(*lines: int, ignore: int | None = None) -> Document:
+    headings = tuple(Heading(2, f"H{i}", f"h{i}", line) for i, line in enumerate(lines))
+    ignored = ((ignore, ("TG102",)),) if ignore is not None else ()
+    return Document(
+        "a.md", "DOC", None, "A", None, None, (), headings, frozenset(), (),
+        ignored_lines=ignored, line_count=max(lines) + 1,
+    )  # fmt: skip
+
+
+def test_line_map_keeps_order_and_equalities() -> None:
+    assert line_map(encode(_doc(3, 9)), encode(_doc(5, 12))) == {1: 1, 3: 5, 9: 12}
+    assert line_map(encode(_doc(3, 9)), encode(_doc(9, 3))) is None  # order changed
+    # an ignore-next-line comment no longer above the heading it silenced
+    assert line_map(encode(_doc(3, 9, ignore=9)), encode(_doc(3, 10, ignore=9))) is None
+    assert line_map(encode(_doc(3, 9, ignore=9)), encode(_doc(4, 11, ignore=11))) is not None
+
+
+def test_carried_findings_move_or_give_up() -> None:
+    def finding(line: int) -> Finding:
+        return Finding("a.md", line, 1, "TG201", Severity.WARNING, "orphan", "m")
+
+    moved = {"a.md": {3: 5}}
+    assert carry_findings([finding(3), finding(1)], moved) == [finding(1), finding(5)]
+    assert carry_findings([finding(4)], moved) is None  # a line the record does not know
+    assert carry_findings([finding(1)], {"a.md": {2: 1}}) is None  # moved onto the start
+    assert carry_findings([finding(1)], {"a.md": {1: 2}}) is None  # moved away from it
