@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import run_checks
 from .config import Config, load_config
-from .crawl import FileIndex, WikiScope, crawl, find_sidecars, find_wiki_scope, read_head
+from .crawl import (
+    FileIndex,
+    WikiScope,
+    crawl,
+    find_sidecars,
+    find_wiki_scope,
+    read_document,
+    read_head,
+    with_files,
+)
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .graph import Corpus, build_corpus
@@ -137,19 +147,65 @@ def parse_files(
     parallel_threshold: int | None = None,
     sidecars: dict[str, str] | None = None,
     wiki: tuple[str, ...] = (),
+    overrides: Mapping[str, bytes] | None = None,
 ) -> list[Document]:
     """Read and parse each document, in input order (``sidecars``: document -> its metadata
     file, see ``crawl.find_sidecars``); ``[[...]]`` are wikilinks in the ``wiki`` folders (see
-    ``wiki_scope``).
+    ``wiki_scope``). Files in ``overrides`` (path -> bytes: the tree at another revision) are
+    parsed from those bytes, never read or cached.
 
     With ``cache``, files whose size and mtime match the cache are not read at all. The rest
     are parsed in worker processes (one per CPU) when there are at least
     ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially.
     """
+    if overrides:
+        return _parse_overridden(root, paths, config, sidecars or {}, wiki, overrides, cache)
     with gc_paused():
         return _parse_files(
             root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki
         )
+
+
+def _parse_overridden(
+    root: Path,
+    paths: tuple[str, ...],
+    config: Config,
+    sidecars: dict[str, str],
+    wiki: tuple[str, ...],
+    overrides: Mapping[str, bytes],
+    cache: bool,
+) -> list[Document]:
+    """``parse_files`` where some files' bytes are given: those documents (and those whose
+    sidecar is given) parsed from them, the rest as usual."""
+    from .parse import parse_document
+
+    given = {
+        path
+        for path in paths
+        if path in overrides or (path in sidecars and sidecars[path] in overrides)
+    }
+    rest = tuple(path for path in paths if path not in given)
+    found = dict(zip(rest, parse_files(root, rest, config, cache=cache, sidecars=sidecars,
+                                       wiki=wiki), strict=True))  # fmt: skip
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
+    limits = config.limits
+    for path in sorted(given):
+        data = overrides.get(path)
+        if data is None:
+            data = read_document(root, path, limits.max_file_bytes).data or b""
+        side = None
+        if path in sidecars:
+            name = sidecars[path]
+            side_data = overrides.get(name)
+            if side_data is None:
+                side_data = read_document(root, name, limits.max_file_bytes).data or b""
+            side = (name, side_data, None)
+        error = None
+        if len(data) > limits.max_file_bytes:  # as the crawl reports a file over the limit
+            error = f"file is {len(data)} bytes, over the limit limits.max_file_bytes="
+            error += str(limits.max_file_bytes)
+        found[path] = parse_document(path, None if error else data, recogniser, limits, error, side)
+    return [found[path] for path in paths]
 
 
 def wiki_scope(root: Path, files: frozenset[str], config: Config) -> WikiScope:
@@ -294,6 +350,7 @@ if TYPE_CHECKING:
         Workspace,  # the renderer is imported lazily: scanning never needs it
     )
     from .render import MapModel
+    from .vcs import TreeDiff
 
 
 def find_error_paths(corpus: Corpus) -> frozenset[str]:
@@ -398,6 +455,10 @@ class CheckRun:
     references: int
     findings: list[Finding]
     cached: bool = False
+    #: What the findings were computed from (the result cache's key and every document's
+    #: stat), "" without cache or when a file changed just now (racily): ``check --since``
+    #: keys the findings at REF by it.
+    fingerprint: str = ""
 
 
 def check_tree(
@@ -463,17 +524,29 @@ def check_tree(
                 if carried and settled:  # the new stats, so the next run starts from here
                     store.put(key, CachedResult(hit.documents, hit.references, carried, documents))
                 findings = list(carried or hit.findings)
-                return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
+                return CheckRun(
+                    root_path, config, hit.documents, hit.references, findings, True,
+                    _fingerprint(key, documents) if settled else "",
+                )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
         allow_empty=allow_empty, presets=False,
     )  # fmt: skip
     with gc_paused():
         findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
-    run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
+    run = CheckRun(
+        root_path, config, len(corpus.documents), len(corpus.links), findings,
+        fingerprint=_fingerprint(key, documents) if key and settled else "",
+    )  # fmt: skip
     if store is not None and settled:
         store.put(key, CachedResult(run.documents, run.references, tuple(findings), documents))
     return run
+
+
+def _fingerprint(key: str, documents: Mapping[str, tuple[int, int, int]]) -> str:
+    """The result key together with every document's stat: all a check's findings rest on."""
+    state = repr(sorted(documents.items()))
+    return hashlib.sha256(f"{key}\0{state}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 #: At most this many changed documents are compared with their cached records before a run
@@ -533,6 +606,113 @@ def carry_over(
     log.info("incremental: findings carried over for %d changed document(s)", len(changed))
     parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
     return tuple(findings)
+
+
+@dataclass(frozen=True)
+class SinceRun:
+    """What ``tracegraph check --since REF`` reports: the check of the work tree (``run``) and
+    how its findings compare with the tree at ``commit``: ``introduced`` (now, not then),
+    ``resolved`` (then, not now), and how many are in both (matched by code, path and
+    message, as baselines match, so moved lines do not count)."""
+
+    run: CheckRun
+    ref: str
+    commit: str
+    introduced: list[Finding]
+    resolved: list[Finding]
+    unchanged: int
+
+
+def check_since(
+    root: str | Path,
+    ref: str,
+    config: Config | None = None,
+    *,
+    config_path: str | Path | None = None,
+    today: date | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    progress: Progress | None = None,
+    cache: bool = False,
+    allow_empty: bool = True,
+) -> SinceRun:
+    """Check the work tree and the tree at git ``ref`` (the work tree with the files the diff
+    names as they were there, the same configuration and templates) and compare the findings.
+
+    The findings at ``ref`` are stored in the result cache, keyed by the work tree's state and
+    the commit, so a rerun with nothing changed answers from the cache.
+    """
+    from .cache import CachedResult, ResultCache
+    from .checks.baseline import baseline_key
+    from .vcs import diff_tree
+
+    root_path = Path(root)
+    run = check_tree(
+        root_path, config, config_path=config_path, today=today, select=select,
+        ignore=ignore, progress=progress, cache=cache, allow_empty=allow_empty,
+    )  # fmt: skip
+    diff = diff_tree(root_path, ref)
+    store = ResultCache(root_path) if cache and run.fingerprint else None
+    key = ""
+    if store is not None:
+        key = hashlib.sha256(f"since\0{run.fingerprint}\0{diff.commit}".encode()).hexdigest()
+        hit = store.get(key)
+        base = list(hit.findings) if hit is not None else None
+    else:
+        base = None
+    if base is None:
+        base = _findings_at(root_path, run.config, diff, today, select, ignore, cache)
+        if store is not None:
+            store.put(key, CachedResult(0, 0, tuple(base)))
+    before = Counter(baseline_key(f) for f in base)
+    now = Counter(baseline_key(f) for f in run.findings)
+    introduced = _unmatched(run.findings, before)
+    resolved = _unmatched(base, now)
+    unchanged = len(run.findings) - len(introduced)
+    return SinceRun(run, ref, diff.commit, introduced, resolved, unchanged)
+
+
+def _unmatched(findings: Iterable[Finding], other: Counter[tuple[str, str, str]]) -> list[Finding]:
+    """The findings ``other`` does not account for (each of its keys matches as often as it
+    counts)."""
+    from .checks.baseline import baseline_key
+
+    left = Counter(other)
+    out = []
+    for finding in findings:
+        key = baseline_key(finding)
+        if left[key] > 0:
+            left[key] -= 1
+        else:
+            out.append(finding)
+    return out
+
+
+def _findings_at(
+    root: Path,
+    config: Config,
+    diff: TreeDiff,
+    today: date | None,
+    select: Iterable[str],
+    ignore: Iterable[str],
+    cache: bool,
+) -> list[Finding]:
+    """The findings of the tree at the revision ``diff`` compares with."""
+    index = with_files(crawl(root, config), config, diff.added, diff.before)
+    wiki = wiki_scope(root, index.files, config)
+    documents = parse_files(
+        root, index.documents, config, cache=cache, sidecars=find_sidecars(index, config),
+        wiki=wiki.paths, overrides=diff.before,
+    )  # fmt: skip
+    with gc_paused():
+        corpus = build_corpus(
+            root, config, documents, index.files, aliases=index.aliases,
+            repository=index.repository, unreadable=index.unreadable,
+        )  # fmt: skip
+        return run_checks(
+            corpus, config, today=today or date.today(), select=tuple(select),
+            ignore=tuple(ignore),
+        )  # fmt: skip
 
 
 def impact_since(

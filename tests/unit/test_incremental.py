@@ -3,7 +3,8 @@
 Each tree is checked without cache (the reference), then with cache (the build), again (warm),
 and after edits: an appended line and an inserted paragraph (answered by carrying the stored
 findings to their new lines), a new broken link and a changed heading (the whole check runs).
-Every answer must equal a fresh run without cache, finding for finding.
+Every answer must equal a fresh run without cache, finding for finding; ``check --since``
+must report exactly the difference between fresh checks of the work tree and of the commit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -176,3 +178,54 @@ def test_carried_findings_move_or_give_up() -> None:
     assert carry_findings([finding(4)], moved) is None  # a line the record does not know
     assert carry_findings([finding(1)], {"a.md": {2: 1}}) is None  # moved onto the start
     assert carry_findings([finding(1)], {"a.md": {1: 2}}) is None  # moved away from it
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def keys(findings: list[Finding]) -> list[tuple[str, str, str, int]]:
+    return sorted((f.code, f.path, f.message, f.line) for f in findings)
+
+
+@pytest.mark.parametrize("tree", ["sample_repo", "generated"])
+def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
+    """``check --since HEAD`` after edits (files changed, one deleted, one added) reports
+    exactly the difference between a fresh check of the work tree and one of the commit."""
+    root = tmp_path / "work"
+    if tree == "sample_repo":
+        shutil.copytree(PROJECT / "sample_repo", root)
+    else:
+        subprocess.run(
+            [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "80", "--out",
+             str(root), "--broken-links", "4", "--no-git"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    base = api.check_tree(root, today=TODAY)
+    first = victim(root, base)
+    first.write_text(add_broken_link(insert_paragraph(first.read_text())), encoding="utf-8")
+    cited = sorted(root.rglob("*.md"))[3]
+    cited.unlink()  # what linked to it is broken now
+    (root / "added.md").write_text(f"# Added\n\n[x]({first.name}#nope)\n", encoding="utf-8")
+    filled = next(f for f in base.findings if f.code == "TG402" and "[" in f.message)
+    text = (root / filled.path).read_text(encoding="utf-8")
+    placeholder = filled.message.split(": ", 1)[1].split(" is unfilled")[0]
+    (root / filled.path).write_text(text.replace(placeholder, "filled in", 1), encoding="utf-8")
+    now = api.check_tree(root, today=TODAY)
+    for use_cache in (False, True, True):
+        since = api.check_since(root, "HEAD", today=TODAY, cache=use_cache)
+        assert since.run.findings == now.findings
+        assert keys(since.introduced) == keys(api._unmatched(now.findings, _counted(base)))
+        assert keys(since.resolved) == keys(api._unmatched(base.findings, _counted(now)))
+        assert since.introduced and since.resolved
+        assert since.unchanged == len(now.findings) - len(since.introduced)
+
+
+def _counted(run: api.CheckRun) -> Counter[tuple[str, str, str]]:
+    return Counter((f.code, f.path, f.message) for f in run.findings)

@@ -28,7 +28,7 @@ from ..config import (
     ordered_types,
 )
 from ..errors import ConfigError, UsageError
-from ..patterns import glob_regex
+from ..patterns import own_glob_regex
 
 #: How much of a document the ``content`` signature looks at, and in how many documents.
 CONTENT_BYTES = 4096
@@ -187,7 +187,7 @@ def _candidate_bases(
 def _glob_hits(glob: str, files: list[str]) -> list[tuple[str, str]]:
     """(folder, path) of each file whose last ``glob.count("/") + 1`` parts match ``glob``."""
     depth = glob.count("/") + 1
-    pattern = glob_regex(glob)
+    pattern = own_glob_regex(glob)
     hits = []
     for path in files:
         parts = path.split("/")
@@ -215,7 +215,7 @@ def _content_matches(
     starts with text its ``content`` regex finds."""
     config = preset.config_for(base)
     paths = [g for spec in config.types for g in spec.paths]
-    globs = [glob_regex(g) for g in paths]
+    globs = [own_glob_regex(g) for g in paths]
     starts = tuple(literal_prefix(g) for g in paths)  # a cheap filter before the patterns
     sample = [d for d in documents if d.startswith(starts) and any(g.match(d) for g in globs)][
         :CONTENT_SAMPLES
