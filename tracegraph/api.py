@@ -39,6 +39,7 @@ from .queries import (  # noqa: F401  (re-exported: the query API)
     show,
     upstream,
 )
+from .safefs import RealFolders
 from .vcs import changed_files
 
 log = logging.getLogger(__name__)
@@ -272,8 +273,11 @@ def _parse_files(
         )
     else:
         fresh = []
+        folders: RealFolders = {}
         for path in todo:
-            fresh.append(parse_one(root, path, recogniser, config.limits, sidecars.get(path)))
+            fresh.append(
+                parse_one(root, path, recogniser, config.limits, sidecars.get(path), folders)
+            )
             advance(1)
     for doc, _key in fresh:
         found[doc.path] = doc

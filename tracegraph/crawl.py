@@ -21,7 +21,14 @@ from .errors import InputError
 from .gitcmd import GitError, run_git
 from .patterns import glob_regex
 from .repository import Repository, find_repository
-from .safefs import Unreadable, inside_root, read_limited, reason
+from .safefs import (
+    RealFolders,
+    Unreadable,
+    inside_root,
+    inside_root_fast,
+    read_limited,
+    reason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +316,9 @@ def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) 
     return not any(matches_glob(path, g) for g in exclude)
 
 
-def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
+def read_document(
+    root: Path, rel: str, max_bytes: int, folders: RealFolders | None = None
+) -> FileData:
     """Read one document's bytes once; never raises, never blocks, never leaves the root.
 
     The path is resolved (symlinks followed) and must stay inside ``root``; only regular files
@@ -319,7 +328,7 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     """
     if "\ufffd" in rel and not (root / rel).is_symlink() and not (root / rel).exists():
         return FileData(rel, None, "file name is not valid UTF-8 (shown with U+FFFD); rename it")
-    real = inside_root(root, rel)
+    real = inside_root(root, rel) if folders is None else inside_root_fast(root, rel, folders)
     if real is None:
         target = "symbolic link points" if (root / rel).is_symlink() else "path resolves"
         return FileData(rel, None, f"{target} outside the repository root; not read")

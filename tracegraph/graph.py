@@ -54,16 +54,45 @@ def _link(
     return link
 
 
+#: Edges keyed as networkx keys a multigraph's: node -> neighbour -> edge key -> attributes.
+Adjacency = dict[str, dict[str, dict[int, dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Edges:
+    """The graph's nodes and edges as plain dicts, in networkx's own layout (``succ`` and
+    ``pred`` are a MultiDiGraph's ``_succ`` and ``_pred``): what the checks read, without
+    importing networkx (a third of a small repository's check)."""
+
+    nodes: dict[str, dict[str, Any]]
+    succ: Adjacency
+    pred: Adjacency
+
+    @classmethod
+    def of(cls, graph: nx.MultiDiGraph) -> Edges:
+        """The nodes and edges of a networkx MultiDiGraph (its own dicts, not copies)."""
+        return cls(dict(graph.nodes(data=True)), graph._succ, graph._pred)
+
+    def in_edges(self, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+        """(source, attributes) of every edge into ``path``, in the graph's order."""
+        for source, keyed in self.pred[path].items():
+            for data in keyed.values():
+                yield source, data
+
+
 @dataclass(frozen=True)
 class Corpus:
-    """A scanned repository: documents, resolved links and the graph (keyed by path)."""
+    """A scanned repository: documents, resolved links and the graph (keyed by path).
+
+    ``graph`` is the networkx MultiDiGraph, made from ``edges`` on first use (its adjacency is
+    the same dicts)."""
 
     root: Path
     config: Config
     documents: tuple[Document, ...]
     files: frozenset[str]
     links: tuple[Link, ...]
-    graph: nx.MultiDiGraph
+    edges: Edges
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -73,6 +102,20 @@ class Corpus:
     generated: tuple[str, ...] = ()
     #: Folders the crawl could not list, with why: what lies below them is unknown.
     unreadable: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The networkx MultiDiGraph of ``edges`` (nodes keyed by path)."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from(self.edges.nodes.items())
+        succ: Adjacency = graph._succ
+        pred: Adjacency = graph._pred
+        for path in self.edges.nodes:  # the per-node dicts themselves, as add_edge fills them
+            succ[path] = self.edges.succ[path]
+            pred[path] = self.edges.pred[path]
+        return graph
 
     def unreadable_folder(self, path: str | None) -> str | None:
         """The unlisted folder that holds ``path`` (or is it), if any: a link there is not
@@ -139,14 +182,13 @@ def build_corpus(
     resolver.repository = repository
     resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
     links = tuple(link for doc in docs for link in resolver.links_of(doc))
-    graph = _build_graph(docs, links)
     return Corpus(
         root=root,
         config=config,
         documents=docs,
         files=files,
         links=links,
-        graph=graph,
+        edges=_build_edges(docs, links),
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
         unreadable=unreadable,
@@ -367,28 +409,22 @@ def edge_of(link: Link) -> tuple[str, str, Relation] | None:
     return link.source, link.path, relation
 
 
-def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.MultiDiGraph:
-    """The graph, filled directly into networkx's adjacency dicts (what ``add_edge`` does,
-    without its per-call checks: 1.3M edges at 100k documents). Edge keys are 0, 1, ... per
+def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
+    """The graph's nodes and edges, filled as networkx's ``add_edge`` fills its adjacency
+    (without its per-call work: 1.3M edges at 100k documents). Edge keys are 0, 1, ... per
     node pair in link order, as ``add_edge`` numbers them."""
-    import networkx as nx
-
-    graph = nx.MultiDiGraph()
-    graph.add_nodes_from(
-        (
-            doc.path,
-            {
-                "id": doc.name,
-                "path": doc.path,
-                "type": doc.type,
-                "status": doc.status or "",
-                "title": doc.title,
-            },
-        )
+    nodes = {
+        doc.path: {
+            "id": doc.name,
+            "path": doc.path,
+            "type": doc.type,
+            "status": doc.status or "",
+            "title": doc.title,
+        }
         for doc in docs
-    )
-    succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
-    pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
+    }
+    edges = Edges(nodes, {path: {} for path in nodes}, {path: {} for path in nodes})
+    succ, pred = edges.succ, edges.pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
     sidecar_kind = RefKind.SIDECAR
     sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
@@ -417,7 +453,7 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
         if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
             data.__dict__["file"] = sidecars.get(link.source) or link.source
         keys[len(keys)] = data.__dict__
-    return graph
+    return edges
 
 
 class _EdgeData:
