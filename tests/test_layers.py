@@ -55,6 +55,11 @@ FORBIDDEN = [
         ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
     ),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
+    # The architecture graph (issue 20) is built beside the document graph, from the documents.
+    (
+        "tracegraph.architecture",
+        ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
+    ),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),

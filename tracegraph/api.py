@@ -351,7 +351,7 @@ def check(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
 ) -> list[Finding]:
-    """Run the health rules (TG101-TG602) over a scanned corpus; findings sorted by path, line,
+    """Run the health rules (TG101-TG703) over a scanned corpus; findings sorted by path, line,
     column and code.
 
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP

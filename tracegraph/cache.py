@@ -32,9 +32,13 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .model import (
+    Component,
+    Design,
     Document,
+    Endpoint,
     Finding,
     Heading,
+    Named,
     Placeholder,
     Problem,
     Question,
@@ -42,6 +46,7 @@ from .model import (
     RefKind,
     Relation,
     Severity,
+    Table,
 )
 from .state import STATE_DIR, make_state_dir
 
@@ -49,8 +54,8 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
-#: Bump when the record layout below changes.
-FORMAT = 3
+#: Bump when the record layout below changes (4: the design a document describes).
+FORMAT = 4
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -124,7 +129,42 @@ def encode(doc: Document) -> Record:
         doc.ignored_lines,
         doc.generated,
         doc.sidecar,
+        _encode_design(doc.design),
     )
+
+
+def _encode_design(design: Design | None) -> Record | None:
+    if design is None:
+        return None
+    return (
+        tuple(
+            (
+                c.name, c.line, c.responsibility, c.technology,
+                tuple((n.text, n.line) for n in c.interfaces),
+                tuple((n.text, n.line) for n in c.dependencies),
+            )
+            for c in design.components
+        ),
+        tuple((e.method, e.path, e.line, e.change, e.description) for e in design.endpoints),
+        tuple((t.name, t.line, t.change) for t in design.tables),
+    )  # fmt: skip
+
+
+def _decode_design(record: Record | None) -> Design | None:
+    if record is None:
+        return None
+    components, endpoints, tables = record
+    return Design(
+        tuple(
+            Component(
+                name, line, responsibility, technology,
+                tuple(Named(*n) for n in interfaces), tuple(Named(*n) for n in dependencies),
+            )
+            for name, line, responsibility, technology, interfaces, dependencies in components
+        ),
+        tuple(Endpoint(*e) for e in endpoints),
+        tuple(Table(*t) for t in tables),
+    )  # fmt: skip
 
 
 def decode(record: Record) -> Document:
@@ -154,6 +194,7 @@ def decode(record: Record) -> Document:
         ignored_lines,
         generated,
         sidecar,
+        design,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -180,6 +221,7 @@ def decode(record: Record) -> Document:
         ignored_lines=ignored_lines,
         generated=generated,
         sidecar=sidecar,
+        design=_decode_design(design),
     )
 
 
