@@ -62,6 +62,7 @@ FORBIDDEN = [
     ),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
+    ("tracegraph.entity_queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
     ("tracegraph.report", ["tracegraph.render"]),
 ]

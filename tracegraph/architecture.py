@@ -136,6 +136,17 @@ class Entity:
         return tuple(dict.fromkeys(s.path for s in self.sources if s.role != "mentions"))
 
     @property
+    def home(self) -> Source | None:
+        """Where the entity is designed: the first document that describes or creates it (a
+        map draws it inside that document's box), else the first that changes it; None for
+        an external."""
+        for roles in (("describes", "new"), ("modified", "breaking")):
+            for source in self.sources:
+                if source.role in roles:
+                    return source
+        return None
+
+    @property
     def query(self) -> str:
         """The entity as a command-line argument (``component:"Order API"``)."""
         return entity_query(self.kind, self.name)
@@ -182,6 +193,24 @@ class Architecture:
             graph.add_edge(
                 edge.source, edge.target, relation=edge.relation, path=edge.path, line=edge.line
             )
+        return graph
+
+    @cached_property
+    def rests_on(self) -> nx.DiGraph:
+        """Entity A -> entity B when A rests on B (edge attribute ``relation``): a component on
+        what it depends on and on the tables it owns, an endpoint on the component that
+        exposes it. What impact and upstream queries and a focused map walk."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(entity.key for entity in self.entities)
+        for edge in self.edges:
+            if edge.source not in self.by_key or edge.target not in self.by_key:
+                continue  # a document's edge, or described_by
+            if edge.relation == EXPOSES:
+                graph.add_edge(edge.target, edge.source, relation=EXPOSES)
+            elif not graph.has_edge(edge.source, edge.target):
+                graph.add_edge(edge.source, edge.target, relation=edge.relation)
         return graph
 
     def of_kind(self, kind: str) -> tuple[Entity, ...]:

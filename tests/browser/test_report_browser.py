@@ -256,3 +256,26 @@ def test_a_click_still_highlights_the_chain_after_zooming(
     assert "sel-down" in (tab.get_attribute("#node-tdd-0002", "class") or "")
     assert tab.locator("g.edge.sel-up").count() >= 1
     assert errors == []
+
+
+def test_the_architecture_section_shows_the_map_and_sorts(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    tab.goto(sample_report.as_uri() + "#architecture")
+    section = tab.locator("#architecture")
+    assert "8 components, 4 endpoints, 4 tables, 12 externals" in section.inner_text()
+    nodes = tab.locator("#architecture svg.arch-svg g.node")
+    assert nodes.count() == 28
+    box = tab.locator("#architecture .arch-canvas").bounding_box()
+    assert box is not None and box["height"] > 300
+    first = tab.locator("#components-table tbody tr").first
+    assert first.inner_text().startswith("Dispatcher")
+    tab.click("#components-table thead th:nth-child(3)")  # sort by state
+    assert tab.locator("#components-table tbody tr").first.inner_text().split("\t")[2] in (
+        "built",
+        "proposed",
+    )
+    link = tab.locator("#architecture svg g.node a").first.get_attribute("xlink:href") or ""
+    assert link.endswith(".md") and not link.startswith("javascript")
+    assert errors == []

@@ -23,10 +23,9 @@ Template text that was never filled in (``[Name]``, ``[What it depends on]``) is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 import pyromark
 
@@ -59,36 +58,51 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _BLOCK_KINDS = {"Item": "item", "TableRow": "row", "Paragraph": "para"}
 _ENDS = frozenset({"Heading", "Item", "TableRow"})
 _SEPARATOR = re.compile(r" (?:and|&) ", re.I)
+_PLAIN_SPLIT = re.compile(r"[,;]| (?:and|&) ", re.I)
+#: A bold label that opens a line: ``**Technology:**`` or ``**Technology**:``.
+_LABEL = re.compile("\x01([^\x02]{1,60}?)\\s*(?::\x02|\x02\\s*:)\\s*")
+#: What a list item keeps together: code spans, then (innermost first) remarks in
+#: parentheses, which are dropped, and bracketed text.
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_INNER_PARENS = re.compile(r"\s*\([^()]*\)")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+_HELD = re.compile("\x00(\\d+)\x00")
 
 
-@dataclass
 class _Block:
     """A heading, paragraph, list item, table row or code block of a section, rendered as
-    text lines (bold marked, code spans in backticks, links by their text)."""
+    text lines (bold marked, code spans in backticks, links by their text), each with the
+    source line it starts on."""
 
-    kind: str  # heading | para | item | row | code
-    line: int
-    level: int = 0  # a heading's level; 1 for a fenced code block
-    lines: list[tuple[int, list[str]]] = field(default_factory=list)
-    lang: str = ""
+    __slots__ = ("_text", "kind", "lang", "level", "line", "lines")
+
+    def __init__(self, kind: str, line: int, level: int = 0, lang: str = "") -> None:
+        self.kind = kind  # heading | para | item | row | code
+        self.line = line
+        self.level = level  # a heading's level; 1 for a fenced code block
+        self.lang = lang
+        self.lines: list[tuple[int, list[str]]] = [(line, [])]
+        self._text: str | None = None
 
     @property
     def text(self) -> str:
-        """The block's text, one line per source line, bold marks removed."""
-        return _BOLD.sub("", self.marked)
+        """The block's text, one line per source line, bold marks removed (read once the
+        block is complete, and kept)."""
+        if self._text is None:
+            self._text = _BOLD.sub("", self.marked)
+        return self._text
 
     @property
     def marked(self) -> str:
         """The block's text with bold marked."""
         return "\n".join("".join(parts) for _, parts in self.lines).strip()
 
-    def add(self, text: str, line: int) -> None:
-        if not self.lines:
-            self.lines.append((line, []))
+    def add(self, text: str) -> None:
         self.lines[-1][1].append(text)
 
     def newline(self, line: int) -> None:
-        self.lines.append((line, []))
+        if self.lines[-1][1]:
+            self.lines.append((line, []))
 
 
 def extract_design(
@@ -100,15 +114,28 @@ def extract_design(
     components: list[Component] = []
     endpoints: list[Endpoint] = []
     tables: list[Table] = []
+    words = _WordsOf(headings)
     if mapping.components is not None:
-        for blocks in _sections(data, headings, lines, mapping.components.section):
-            components.extend(_components(blocks, mapping.components))
+        part = mapping.components
+        labels = tuple(
+            getattr(part, key).encode("utf-8") for key in ("responsibility", "technology",
+                                                          "interfaces", "dependencies")
+        )  # fmt: skip
+        wanted = _has_any(labels)
+        for blocks in _sections(data, headings, words, lines, part.section, wanted):
+            components.extend(_components(blocks, part))
     if mapping.endpoints is not None:
-        for blocks in _sections(data, headings, lines, mapping.endpoints.section):
-            endpoints.extend(_endpoints(blocks, mapping.endpoints))
+        part_e = mapping.endpoints
+        for blocks in _sections(data, headings, words, lines, part_e.section, _endpoint_body):
+            endpoints.extend(_endpoints(blocks, part_e))
     if mapping.tables is not None:
-        for blocks in _sections(data, headings, lines, mapping.tables.section):
-            tables.extend(_tables(blocks, mapping.tables))
+        part_t = mapping.tables
+        label = re.compile(rb"(?i)create|alter|" + re.escape(part_t.label.encode("utf-8")) + rb"|`")
+        found = _sections(
+            data, headings, words, lines, part_t.section, _matching(label), keep_code=True
+        )
+        for blocks in found:
+            tables.extend(_tables(blocks, part_t))
     design = Design(
         tuple(components), _unique_endpoints(endpoints), _unique_tables(tables)
     )  # fmt: skip
@@ -137,68 +164,164 @@ def _starts_with(text: str, names: Sequence[str]) -> bool:
     return any((wanted := heading_words(name)) and words[: len(wanted)] == wanted for name in names)
 
 
+#: Which part of a heading's body to parse (None: nothing can be found in it).
+Relevant = Callable[[Heading, bytes], bytes | None]
+_FENCE_LINE = re.compile(rb"(?m)^ {0,3}(?:```|~~~)")
+_METHOD_PATH = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in METHODS) + rb")[ \t|`*]+/")
+
+
+def _has_any(needles: tuple[bytes, ...]) -> Relevant:
+    """Parse a body that contains one of ``needles`` (a field label)."""
+
+    def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        return body if any(needle in body for needle in needles) else None
+
+    return relevant
+
+
+def _matching(pattern: re.Pattern[bytes]) -> Relevant:
+    """Parse a body in which ``pattern`` occurs."""
+
+    def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        return body if pattern.search(body) else None
+
+    return relevant
+
+
+def _endpoint_body(heading: Heading, body: bytes) -> bytes | None:
+    """Below an endpoint's heading only its description counts (it stands above the request
+    and response examples, so parsing stops at the first code fence); elsewhere a body is
+    parsed when a method and a path occur in it."""
+    if _ENDPOINT.match(heading.text):
+        fence = _FENCE_LINE.search(body)
+        return body[: fence.start()] if fence else body
+    return body if _METHOD_PATH.search(body) else None
+
+
+class _WordsOf:
+    """The words of a document's headings, worked out only for those that may start a
+    section (their text contains its first word): most headings are never looked at."""
+
+    def __init__(self, headings: Sequence[Heading]) -> None:
+        self.headings = headings
+        self.lowered = [h.text.lower() for h in headings]
+
+    def starting(self, wanted: tuple[str, ...]) -> Iterator[int]:
+        """The indexes of the headings whose words start with ``wanted``."""
+        if not wanted:
+            return
+        first, size = wanted[0], len(wanted)
+        for index, low in enumerate(self.lowered):
+            if first in low and heading_words(self.headings[index].text)[:size] == wanted:
+                yield index
+
+
 def _sections(
-    data: bytes, headings: Sequence[Heading], lines: LineIndex, name: str
+    data: bytes,
+    headings: Sequence[Heading],
+    words: _WordsOf,
+    lines: LineIndex,
+    name: str,
+    relevant: Relevant,
+    keep_code: bool = False,
 ) -> Iterator[list[_Block]]:
-    """The blocks of each section headed ``name`` (its words starting the heading's), from
-    its heading to the next heading of the same or a higher level."""
-    for index, heading in enumerate(headings):
-        if not _starts_with(heading.text, (name,)):
-            continue
-        end_line = 0
+    """The blocks of each section headed ``name`` (its words starting the heading's, as in
+    ``words``), from its heading to the next heading of the same or a higher level.
+
+    Headings come from the main walk; of the text between two headings only what
+    ``relevant`` keeps is parsed (each piece starts at a line, so it parses as it does in
+    the whole document), so a long section costs little when little in it matters.
+    ``keep_code`` keeps the text of code blocks."""
+    for index in words.starting(heading_words(name)):
+        heading = headings[index]
+        inner = [heading]
         for later in headings[index + 1 :]:
             if later.level <= heading.level:
-                end_line = later.line
                 break
-        start = lines.starts[heading.line - 1]
-        end = lines.starts[end_line - 1] if end_line else len(data)
-        text = data[start:end].decode("utf-8", "replace")
-        yield _blocks(text, heading.line)
+            inner.append(later)
+        end_line = headings[index + len(inner)].line if index + len(inner) < len(headings) else 0
+        blocks: list[_Block] = []
+        for number, top in enumerate(inner):
+            block = _Block("heading", top.line, top.level)
+            block.add(top.text)
+            blocks.append(block)
+            stop_line = inner[number + 1].line if number + 1 < len(inner) else end_line
+            if top.line >= len(lines.starts):
+                continue
+            start = lines.starts[top.line]  # the line below the heading
+            stop = lines.starts[stop_line - 1] if stop_line else len(data)
+            piece = relevant(top, data[start:stop]) if stop > start else None
+            if piece:
+                text = piece.decode("utf-8", "replace")
+                blocks.extend(_blocks(text, start, lines, keep_code))
+        yield blocks
 
 
-def _blocks(text: str, first_line: int) -> list[_Block]:
-    """Parse one section's text into blocks, in document order."""
-    index = LineIndex(text.encode("utf-8"))
+def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Block]:
+    """Parse one section's text (starting at byte ``base`` of the document whose line index
+    is ``lines``) into blocks, in document order. Lines are looked up only where a block
+    starts or a line breaks."""
     out: list[_Block] = []
     stack: list[_Block] = []
     code: _Block | None = None
+    line_of = lines.line
+    parts: list[str] | None = None  # where text goes: the open block's current line, or none
     for event, span in pyromark.events_with_range(text, options=OPTIONS):
-        line = index.line(span["start"]) + first_line - 1
-        if isinstance(event, str):  # SoftBreak, HardBreak, Rule
-            if event in ("SoftBreak", "HardBreak") and stack:
-                stack[-1].newline(line + 1)
+        if event.__class__ is str:  # SoftBreak, HardBreak, Rule
+            if (event == "SoftBreak" or event == "HardBreak") and stack and code is None:
+                stack[-1].newline(line_of(base + span["start"]) + 1)
+                parts = stack[-1].lines[-1][1]
             continue
-        kind, value = cast("tuple[str, Any]", next(iter(event.items())))
-        if kind == "Text" or kind == "Code":
-            piece = str(value) if kind == "Text" else f"`{value}`"
-            if code is not None:
-                code.add(piece, line)
-            elif stack:
-                stack[-1].add(piece, line)
+        item: Any = event
+        kind, value = item.popitem()
+        if kind == "Text":
+            if parts is not None:
+                parts.append(value)
             continue
-        tag = value if isinstance(value, str) else str(next(iter(value)))
+        if kind == "Code":
+            if parts is not None:
+                parts.append(f"`{value}`")
+            continue
+        tag = value if value.__class__ is str else next(iter(value))
         if kind == "Start":
+            if tag == "Strong":
+                if parts is not None:
+                    parts.append(_BOLD_OPEN)
+                continue
             if tag == "Heading":
-                stack.append(_Block("heading", line, int(value["Heading"]["level"][1:])))
+                level = int(value["Heading"]["level"][1:])
+                stack.append(_Block("heading", line_of(base + span["start"]), level))
             elif tag in _BLOCK_KINDS and (tag != "Paragraph" or not stack):
-                stack.append(_Block(_BLOCK_KINDS[tag], line))
-            elif tag == "Paragraph" and stack[-1].lines:
-                stack[-1].newline(line)
-            elif tag in ("TableCell", "Strong") and stack:
-                stack[-1].add(" " if tag == "TableCell" else _BOLD_OPEN, line)
+                stack.append(_Block(_BLOCK_KINDS[tag], line_of(base + span["start"])))
+            elif tag == "Paragraph":
+                stack[-1].newline(line_of(base + span["start"]))
+            elif tag == "TableCell":
+                if parts is not None:
+                    parts.append(" ")
+                continue
             elif tag == "CodeBlock":
                 fence = value["CodeBlock"]
                 fenced = isinstance(fence, dict) and "Fenced" in fence
                 lang = str(fence.get("Fenced") or "") if isinstance(fence, dict) else ""
-                code = _Block("code", line, 1 if fenced else 0, lang=lang)
+                code = _Block("code", line_of(base + span["start"]), 1 if fenced else 0, lang=lang)
+                parts = code.lines[-1][1] if keep_code else None
+                continue
+            else:
+                continue
+            parts = stack[-1].lines[-1][1]
         elif kind == "End":
-            if tag == "Strong" and stack:
-                stack[-1].add(_BOLD_CLOSE, line)
-            elif tag == "CodeBlock" and code is not None:
+            if tag == "Strong":
+                if parts is not None:
+                    parts.append(_BOLD_CLOSE)
+                continue
+            if tag == "CodeBlock" and code is not None:
                 out.append(code)
                 code = None
             elif stack and (tag in _ENDS or (tag == "Paragraph" and stack[-1].kind == "para")):
                 out.append(stack.pop())
+            else:
+                continue
+            parts = stack[-1].lines[-1][1] if stack else None
     out.sort(key=lambda b: b.line)
     return out
 
@@ -237,7 +360,7 @@ def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]
     found: list[tuple[str, list[str], int]] = []
     for line, parts in block.lines:
         text = "".join(parts).strip()
-        label = re.match(r"^\x01([^\x02]{1,60}?)\s*(?::\x02|\x02\s*:)\s*", text)
+        label = _LABEL.match(text) if text[:1] == _BOLD_OPEN else None
         key = labels.get(label.group(1).strip().lower()) if label else None
         if label is not None and key is not None:
             found.append((key, [_BOLD.sub("", text[label.end() :])], line))
@@ -298,35 +421,33 @@ def split_names(text: str, line: int) -> list[Named]:
     ['event stream', '`usage_units` rollups']
     """
     text = _LINK.sub(r"\1", " ".join(text.split()))
-    parts: list[str] = []
-    depth, ticks, start, i = 0, False, 0, 0
-    while i < len(text):
-        char = text[i]
-        if char == "`":
-            ticks = not ticks
-        elif not ticks and char in "([":
-            depth += 1
-        elif not ticks and char in ")]" and depth:
-            depth -= 1
-        elif not ticks and depth == 0 and char in ",;":
-            parts.append(text[start:i])
-            start = i + 1
-        elif not ticks and depth == 0 and char == " ":
-            joint = _SEPARATOR.match(text, i)
-            if joint is not None:
-                parts.append(text[start:i])
-                start = i = joint.end()
-                continue
-        i += 1
-    parts.append(text[start:])
+    if "`" not in text and "(" not in text and "[" not in text:
+        return _named(_PLAIN_SPLIT.split(text), line)
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(0))
+        return f"\x00{len(held) - 1}\x00"
+
+    masked = _CODE_SPAN.sub(hold, text)
+    while "(" in masked:  # remarks go, innermost first
+        masked, count = _INNER_PARENS.subn("", masked)
+        if not count:
+            break
+    masked = _BRACKETS.sub(hold, masked)
+    parts = _PLAIN_SPLIT.split(masked)
+    while any("\x00" in part for part in parts):  # held text may hold held text
+        parts = [_HELD.sub(lambda m: held[int(m.group(1))], part) for part in parts]
+    return _named(parts, line)
+
+
+def _named(parts: Sequence[str], line: int) -> list[Named]:
+    """Names from the pieces of a list: trimmed, without an article or a final full stop;
+    "none" and template text dropped."""
     out: list[Named] = []
     for part in parts:
-        # remarks in parentheses go, but not inside code: `Route(event) -> [Message]`
-        pieces = part.split("`")
-        pieces[::2] = [_PARENS.sub("", piece) for piece in pieces[::2]]
-        name = "`".join(pieces).strip().rstrip(".").strip()
-        name = _ARTICLE.sub("", name).strip()
-        if name.lower() in _NOTHING or _PLACEHOLDER.match(name) or name.startswith("["):
+        name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()
+        if name.lower() in _NOTHING or name.startswith("[") or _PLACEHOLDER.match(name):
             continue
         out.append(Named(name, line))
     return out
@@ -346,12 +467,15 @@ def _groups(
     """Each block of a section with the group it stands in: the innermost heading that names a
     group (``New Endpoints``), else ``default``."""
     stack: list[tuple[int, str | None]] = []
+    wanted = [(g, [heading_words(n) for n in names]) for g, names in groups.items()]
     for block in blocks[1:]:
         if block.kind == "heading":
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
+            words = heading_words(block.text)
             named = next(
-                (g for g, names in groups.items() if _starts_with(block.text, names)), None
+                (g for g, prefixes in wanted for w in prefixes if w and words[: len(w)] == w),
+                None,
             )
             stack.append((block.level, named))
         current = next((g for _, g in reversed(stack) if g is not None), default)

@@ -24,6 +24,9 @@ SCHEMAS = (
     "report",
     "rules",
     "baseline",
+    "architecture",
+    "entity-impact",
+    "entity-show",
 )
 
 
