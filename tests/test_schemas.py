@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from tests.conftest import PROJECT, SAMPLE_REPO
-from tests.gitrepo import init_repo
+from tests.gitrepo import git, init_repo
 from tracegraph.cli import cli
 from tracegraph.schemas import SCHEMAS
 
@@ -49,6 +50,12 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     (changed / "b.md").write_text("# B, changed\n")
     baseline = tmp / "baseline.json"
     run("check", repo, "--write-baseline", str(baseline))
+    moved = tmp / "moved"
+    shutil.copytree(SAMPLE_REPO, moved)
+    init_repo(moved)
+    git(
+        moved, "mv", "docs/adr/0004-sign-webhook-payloads-with-hmac-sha256.md", "docs/adr/0004-x.md"
+    )
 
     def js(*args: str) -> Any:
         return json.loads(run(*args))
@@ -80,6 +87,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
             js("show", "component:Normaliser", "-C", repo, "--format", "json"),
             js("show", 'endpoint:"GET /v1/usage"', "-C", repo, "--format", "json"),
             js("show", "external:event stream", "-C", repo, "--format", "json"),
+        ],
+        "fix": [
+            js("fix", "-C", str(moved), "--format", "json", "--today", TODAY),
+            js("fix", "docs/onboarding.md", "-C", repo, "--format", "json", "--today", TODAY),
         ],
     }
 

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .config import ArchitectureConfig, TypeSpec, glob_regex
+from .config import ArchitectureConfig, TypeSpec
 from .errors import NotFoundError
 from .model import Document
+from .patterns import glob_regex
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -56,6 +57,8 @@ _VERSION = re.compile(r" v?\d+(?:\.\d+)*$")
 _SUFFIXES = frozenset({"service", "services", "svc"})
 _PARAM = re.compile(r"\{[^}]*\}|(?<=/):[A-Za-z_]\w*|<[^>]*>")
 _CODE = re.compile(r"`([^`]+)`")
+#: An identifier with an underscore or a dot (``usage_units``, ``billing.invoices``).
+_IDENTIFIER = re.compile(r"\b[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)+\b")
 _QUERY = re.compile(r"^\s*(component|endpoint|table|external)\s*:\s*(.+?)\s*$", re.I)
 _ENDPOINT_TEXT = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(/\S*)")
 _ENDPOINT_QUERY = re.compile(_ENDPOINT_TEXT.pattern, re.I)
@@ -320,16 +323,18 @@ def internal_reason(name: str, config: ArchitectureConfig) -> str | None:
     True
     """
     text = " ".join(name.replace("`", "").split())
-    if any(_glob(g).match(text) for g in config.external):
+    if any(_glob_match(g, text) for g in config.external):
         return None
     for pattern in config.internal:
-        if _glob(pattern).match(text):
+        if _glob_match(pattern, text):
             return f"matches architecture.internal '{pattern}'"
     return "named like a service" if _INTERNAL_NAME.search(text) else None
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(glob_regex(pattern.casefold()).pattern, re.I)
+def _glob_match(pattern: str, text: str) -> bool:
+    """Whether a configured glob matches a name, ignoring case (both case-folded: the glob
+    is compiled with RE2, as every configured pattern is)."""
+    return bool(glob_regex(pattern.casefold()).match(text.casefold()))
 
 
 @dataclass
@@ -349,7 +354,7 @@ def build_architecture(corpus: Corpus) -> Architecture:
     config = corpus.config
     aliases, shown = alias_map(config.architecture)
     docs = [doc for doc in corpus.documents if doc.design]
-    states = {doc.path: design_state(doc, config.type_spec(doc.type)) for doc in docs}
+    states = {doc.path: design_state(doc, config.spec_for(doc.type, doc.path)) for doc in docs}
     merge = _Merge(aliases, states)
     for doc in docs:
         merge.describe(doc)
@@ -487,7 +492,7 @@ class _Merge:
     def tables_named(self, text: str) -> list[str]:
         """Described tables an Interfaces item names: in code, or as an identifier with an
         underscore or dot (a plain word such as "events" is not taken for a table)."""
-        names = _CODE.findall(text) + re.findall(r"\b\w+[_.][\w.]+\b", text)
+        names = _CODE.findall(text) + _IDENTIFIER.findall(text)
         keys = [f"table:{table_key(name)}" for name in names]
         return list(dict.fromkeys(k for k in keys if k in self.drafts))
 

@@ -255,6 +255,7 @@ def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
         sys.version_info[:2],
         _source_digest(),
         repr(config.types),
+        repr(config.scoped),
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),

@@ -15,8 +15,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .config import Config, glob_regex
+from .config import MAX_CONFIG_BYTES, Config
 from .errors import InputError
+from .patterns import glob_regex
 
 SKIP_DIRS = frozenset(
     {
@@ -213,7 +214,13 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
                 st.st_mtime_ns,
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+            # Sized by the file, not the limit: read(limit) allocates the whole limit up front.
+            data = handle.read(min(max_bytes, st.st_size) + 1)
+            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
+                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except OSError as exc:
         return FileData(rel, None, f"cannot read file: {_reason(exc)}")
     finally:
@@ -319,7 +326,8 @@ def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
     None. The YAML is only composed (no tag is constructed: mkdocs configs use Python tags)."""
     import yaml
 
-    data = read_document(root, rel, max_bytes)
+    # A config file: at most MAX_CONFIG_BYTES, as tracegraph's own (YAML is parsed in Python).
+    data = read_document(root, rel, min(max_bytes, MAX_CONFIG_BYTES))
     if data.data is None:
         return None
     try:
@@ -366,7 +374,11 @@ def find_sidecars(index: FileIndex, config: Config) -> dict[str, str]:
     ...               Config(types=(kep,)))
     {'keps/sig-a/1-x/README.md': 'keps/sig-a/1-x/kep.yaml'}
     """
-    owners = [(spec.paths, spec.sidecar) for spec in config.types if spec.sidecar and spec.paths]
+    owners = [
+        (spec.paths, spec.sidecar)
+        for spec in config.scoped + config.types
+        if spec.sidecar and spec.paths
+    ]
     if not owners:
         return {}
     found: dict[str, str] = {}

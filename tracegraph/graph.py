@@ -210,6 +210,12 @@ class _Resolver:
         found = self._lookup(joined)
         if found is None and ref.kind is RefKind.WIKILINK:
             found = self._lookup_wiki(joined, path)
+        if found is None and ref.kind is RefKind.SIDECAR and not path.startswith("/"):
+            # A metadata file is not Markdown: ``keps/sig-x/1-y`` in a kep.yaml means the
+            # repository's keps/, as the convention's own tools read it.
+            rooted = posixpath.normpath(path)
+            found = self._lookup(rooted)
+            joined = rooted if found is not None else joined
         if found is None:
             return _link(source, ref, Target.MISSING, _intern(joined), frag)
         status, resolved = found

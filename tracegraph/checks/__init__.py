@@ -172,7 +172,7 @@ def run_checks(
         templates=load_templates(config, corpus.root),
     )
     configured = frozenset(
-        posixpath.normpath(spec.template) for spec in config.types if spec.template
+        posixpath.normpath(spec.template) for spec in config.types + config.scoped if spec.template
     )
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):

@@ -31,6 +31,7 @@ import pyromark
 
 from ..config import ArchMapping, ComponentMapping, EndpointMapping, TableMapping
 from ..model import Component, Design, Endpoint, Heading, Named, Table
+from ..patterns import Pattern, compile_pattern
 from .markdown import OPTIONS, LineIndex
 from .slugs import github_slug
 
@@ -41,12 +42,21 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _ENDPOINT = re.compile(
     r"^[\s`*_]*(" + "|".join(METHODS) + r")[ \t]+(/[^\s`*]*)"
 )  # fmt: skip
+#: SQL statements at the start of a line ([ \t]*, not \s*: a run of blank lines must not be
+#: rescanned from every line start).
 _CREATE = re.compile(
-    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(TEMP|TEMPORARY)\s+|UNLOGGED\s+)?TABLE\s+"
-    r"(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"`$]+)",
+    r"^[ \t]*CREATE[ \t]+(?:OR[ \t]+REPLACE[ \t]+)?(?:(TEMP|TEMPORARY)[ \t]+|UNLOGGED[ \t]+)?"
+    r"TABLE[ \t]+(?:IF[ \t]+NOT[ \t]+EXISTS[ \t]+)?([\w.\"`$]+)",
     re.I | re.M,
 )
-_ALTER = re.compile(r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?([\w.\"`$]+)", re.I | re.M)
+_ALTER = re.compile(
+    r"^[ \t]*ALTER[ \t]+TABLE[ \t]+(?:IF[ \t]+EXISTS[ \t]+)?(?:ONLY[ \t]+)?([\w.\"`$]+)",
+    re.I | re.M,
+)
+#: Characters of a field value and of a name that are read (a longer value is prose, and every
+#: pattern run on it stays cheap).
+MAX_VALUE = 2_000
+MAX_NAME = 200
 _CODE_NAME = re.compile(r"^[\s*_]*`([\w.\"$]+)`")
 #: A whole value that is template text never filled in: ``[What this component does]``.
 _PLACEHOLDER = re.compile(r"^\[[^\]]*\]\.?$")
@@ -330,7 +340,7 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
 
 
 @lru_cache(maxsize=64)
-def heading_regex(pattern: str) -> re.Pattern[str]:
+def heading_regex(pattern: str) -> Pattern:
     """A template heading such as ``Component {n}: {name}`` as a regex: ``{name}`` is group
     ``name``, ``{n}`` a number or word, white space and punctuation (``:``, ``-``) loose.
 
@@ -351,7 +361,9 @@ def heading_regex(pattern: str) -> re.Pattern[str]:
                     out.append(r"\s*[:\-–—.]\s*")
                 else:
                     out.append(re.escape(token))
-    return re.compile("^" + "".join(out) + r"\s*$", re.I)
+    # the heading comes from the config: compiled for linear-time matching (RE2), as every
+    # configured pattern is, though only its literal parts are the config's
+    return compile_pattern("^" + "".join(out) + r"\s*$", ignore_case=True, max_length=None)
 
 
 def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]:
@@ -366,7 +378,7 @@ def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]
             found.append((key, [_BOLD.sub("", text[label.end() :])], line))
         elif found:
             found[-1][1].append(_BOLD.sub("", text))
-    return [(key, " ".join(" ".join(v).split()), line) for key, v, line in found]
+    return [(key, " ".join(" ".join(v)[:MAX_VALUE].split()), line) for key, v, line in found]
 
 
 def _components(blocks: list[_Block], mapping: ComponentMapping) -> Iterator[Component]:
@@ -378,8 +390,9 @@ def _components(blocks: list[_Block], mapping: ComponentMapping) -> Iterator[Com
     for index, block in enumerate(blocks):
         if block.kind != "heading" or index == 0:
             continue  # the first block is the section's own heading
-        matched = pattern.match(_plain(block.text))
-        name = _plain(matched.group("name") if matched else block.text)
+        heading = block.text[:MAX_VALUE]
+        matched = pattern.match(_plain(heading))
+        name = _plain(matched.group("name") if matched else heading)[:MAX_NAME]
         values: dict[str, str] = {}
         lists: dict[str, list[Named]] = {}
         pending: str | None = None  # a list field whose items follow ("**Dependencies:**")
@@ -446,7 +459,7 @@ def _named(parts: Sequence[str], line: int) -> list[Named]:
     "none" and template text dropped."""
     out: list[Named] = []
     for part in parts:
-        name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()
+        name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()[:MAX_NAME]
         if name.lower() in _NOTHING or name.startswith("[") or _PLACEHOLDER.match(name):
             continue
         out.append(Named(name, line))

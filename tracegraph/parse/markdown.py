@@ -812,3 +812,107 @@ def walk_markdown(
     walker = _Walker(data, recogniser)
     facts = walker.walk(close_tabbed_fences(text), OPTIONS_WIKI if wikilinks else OPTIONS)
     return facts, walker.lines
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpan:
+    """Where a link or image stands in the source (UTF-8 byte offsets): the whole construct,
+    its destination as parsed, and its reference label (empty for an inline link)."""
+
+    start: int
+    end: int
+    dest: str
+    label: str
+    image: bool = False
+    wiki: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A top-level block (``Paragraph``, ``Heading``, ``List``, ``CodeBlock``, ...) and its
+    byte range; ``level`` is a heading's level (0 for other blocks)."""
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """What an editor must know about a document's layout: the byte ranges that are code
+    (spans and blocks: never edited) and HTML, every link, the top-level blocks, and the front
+    matter's range (delimiters included). Offsets are into the UTF-8 encoding of the text."""
+
+    code: tuple[tuple[int, int], ...]
+    html: tuple[tuple[int, int], ...]
+    links: tuple[LinkSpan, ...]
+    blocks: tuple[Block, ...]
+    front_matter: tuple[int, int] | None
+
+    def in_code(self, start: int, end: int) -> bool:
+        """Whether the byte range ``[start, end)`` touches a code span or block.
+
+        >>> source_map("a `b` c").in_code(2, 3), source_map("a `b` c").in_code(0, 1)
+        (True, False)
+        """
+        return any((s < end and start < e) or s == start for s, e in self.code)
+
+
+_HTML_EVENTS = frozenset({"Html", "InlineHtml"})
+
+
+def source_map(text: str, wikilinks: bool = False) -> SourceMap:
+    """The layout of ``text`` as GitHub parses it (see ``SourceMap``); same-length rewriting
+    as for parsing, so offsets hold for the text as given (lone CRs count as line ends)."""
+    prepared = close_tabbed_fences(re.sub(r"\r(?!\n)", "\n", text))
+    code: list[tuple[int, int]] = []
+    html: list[tuple[int, int]] = []
+    links: list[LinkSpan] = []
+    blocks: list[Block] = []
+    front: tuple[int, int] | None = None
+    depth = 0
+    options = OPTIONS_WIKI if wikilinks else OPTIONS
+    for event, span in pyromark.events_with_range(prepared, options=options):
+        if event.__class__ is not dict:
+            if depth == 0:
+                blocks.append(Block(str(event), span["start"], span["end"]))
+            continue
+        kind, value = next(iter(event.items()))
+        if kind == "Code":
+            code.append((span["start"], span["end"]))
+            continue
+        if kind in _HTML_EVENTS:
+            html.append((span["start"], span["end"]))
+            continue
+        if kind not in ("Start", "End"):
+            continue
+        name = value if isinstance(value, str) else next(iter(value))
+        if kind == "Start":
+            if name == "CodeBlock":
+                code.append((span["start"], span["end"]))
+            if name == "MetadataBlock":
+                front = (span["start"], span["end"])
+            elif name in ("Link", "Image"):
+                data = value[name]
+                link_type = data.get("link_type")
+                links.append(
+                    LinkSpan(
+                        span["start"],
+                        span["end"],
+                        str(data.get("dest_url") or ""),
+                        str(data.get("id") or "") if link_type != "Inline" else "",
+                        name == "Image",
+                        isinstance(link_type, dict) and "WikiLink" in link_type,
+                    )
+                )
+            if depth == 0 and name not in ("Link", "Image"):
+                level = 0
+                if name == "Heading":
+                    level = int(str(value[name]["level"]).lstrip("H"))
+                blocks.append(Block(name, span["start"], span["end"], level))
+            if name not in ("Link", "Image"):
+                depth += 1
+        elif name not in ("Link", "Image"):
+            depth -= 1
+    return SourceMap(tuple(code), tuple(html), tuple(links), tuple(blocks), front)

@@ -35,6 +35,13 @@ def test_not_ids(text: str) -> None:
         ("notes/x.md", "---\ntype: prd\n---\n# Thing\n", "PRD", None),
         ("notes/x.md", "# Notes\n", "DOC", None),
         ("notes/3-x.md", "# 3. Use X\n\n## Context\n\nc\n\n## Decision\n\nd\n", "ADR", "ADR-0003"),
+        # a type folder's README or index page lists its records: it is not one of them
+        ("docs/adr/README.md", "# Decisions\n\n## Context\n\n## Decision\n", "DOC", None),
+        ("docs/rfc/index.md", "# RFCs\n", "DOC", None),
+        ("docs/adr/README.md", "# ADR-7: Use Kafka\n", "ADR", "ADR-0007"),
+        ("docs/adr/README.md", "---\ntype: adr\n---\n# Use Kafka\n", "ADR", None),
+        # a folder per design keeps its README typed by the type folder above
+        ("design/billing/README.md", "# Billing\n", "TDD", None),
     ],
 )
 def test_type_and_id(path: str, text: str, type_: str, id_: str | None) -> None:
