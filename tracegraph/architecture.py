@@ -7,7 +7,7 @@ one node per entity across documents, remembering every document and line that d
 - **Nodes** (``kind``): ``component``, ``endpoint``, ``table``, and ``external``: a dependency
   that no document describes (PostgreSQL, an e-mail provider). Names are merged by
   ``normalise_name`` (case, spacing, hyphens and underscores, a leading article, a trailing
-  version number or "service") and by the config's ``architecture.aliases``; endpoints by
+  "service") and by the config's ``architecture.aliases``; endpoints by
   method and path (``{id}``, ``:id`` and ``<id>`` are one parameter), tables by name.
 - **Edges** (``relation``, each with the document and line that says it): component
   ``depends_on`` component, table or external; component ``exposes`` endpoint; component
@@ -53,7 +53,6 @@ RELATIONS = (DEPENDS_ON, EXPOSES, OWNS, DESCRIBED_BY)
 
 _SEPARATORS = re.compile(r"[\s\-_/]+")
 _ARTICLE = re.compile(r"^(?:the|a|an) ")
-_VERSION = re.compile(r" v?\d+(?:\.\d+)*$")
 _SUFFIXES = frozenset({"service", "services", "svc"})
 _PARAM = re.compile(r"\{[^}]*\}|(?<=/):[A-Za-z_]\w*|<[^>]*>")
 _CODE = re.compile(r"`([^`]+)`")
@@ -76,12 +75,11 @@ def normalise_name(text: str) -> str:
 
     >>> normalise_name("Webhook-Delivery  Service"), normalise_name("the `event_stream`")
     ('webhook delivery', 'event stream')
-    >>> normalise_name("PostgreSQL 16"), normalise_name("Service")
-    ('postgresql', 'service')
+    >>> normalise_name("Shard 2"), normalise_name("Service")
+    ('shard 2', 'service')
     """
     text = _SEPARATORS.sub(" ", text.replace("`", " ").replace("*", " ").casefold()).strip()
     text = _ARTICLE.sub("", text)
-    text = _VERSION.sub("", text)
     words = text.split()
     if len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()

@@ -208,12 +208,17 @@ def test_sample_repo_describes_eight_components_four_endpoints_four_tables() -> 
     [
         ("Webhook Delivery Service", "webhook-delivery"),
         ("the Order API", "order_api"),
-        ("PostgreSQL 16", "postgresql"),
+        ("Billing svc", "billing"),
         ("Tracking  API", "tracking api"),
     ],
 )
 def test_names_normalise_alike(a: str, b: str) -> None:
     assert normalise_name(a) == normalise_name(b)
+
+
+def test_numbered_names_stay_apart() -> None:
+    assert normalise_name("Shard 1") != normalise_name("Shard 2")
+    assert normalise_name("PostgreSQL 16") != normalise_name("PostgreSQL")  # an alias, if meant
 
 
 def test_endpoint_parameters_are_one() -> None:
