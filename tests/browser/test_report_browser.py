@@ -279,3 +279,29 @@ def test_the_architecture_section_shows_the_map_and_sorts(
     link = tab.locator("#architecture svg g.node a").first.get_attribute("xlink:href") or ""
     assert link.endswith(".md") and not link.startswith("javascript")
     assert errors == []
+
+
+def test_hostile_design_names_do_not_run(page: tuple[Any, list[str]], tmp_path: Path) -> None:
+    from tests.conftest import PROJECT
+
+    corpus = PROJECT / "tests" / "fixtures" / "hostile" / "corpus"
+    root = tmp_path / "repo" / "docs" / "tdd"
+    root.mkdir(parents=True)
+    design = corpus / "TDD-0666-hostile-design.md"
+    (root / design.name).write_text(design.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "TDD-0667-x.md").write_text(
+        f"# TDD-0667: {HOSTILE}\n\n**Status:** Draft\n\n## System Architecture\n\n"
+        f"#### Component 1: Shop\n**Technology:** {HOSTILE}\n**Dependencies:** {HOSTILE}\n",
+        encoding="utf-8",
+    )
+    out = _report(tmp_path / "repo", tmp_path / "out" / "report.html")
+    tab, errors = page
+    tab.goto(out.as_uri() + "#architecture")
+    assert tab.locator("#architecture svg.arch-svg g.node").count() >= 10
+    tab.click("#architecture details summary")
+    assert tab.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.locator("img").count() == 0 and tab.locator("#architecture script").count() == 0
+    assert '"API"' in tab.inner_text("#architecture")
+    hrefs = tab.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+    assert errors == []

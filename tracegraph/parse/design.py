@@ -46,11 +46,12 @@ _ENDPOINT = re.compile(
 #: rescanned from every line start).
 _CREATE = re.compile(
     r"^[ \t]*CREATE[ \t]+(?:OR[ \t]+REPLACE[ \t]+)?(?:(TEMP|TEMPORARY)[ \t]+|UNLOGGED[ \t]+)?"
-    r"TABLE[ \t]+(?:IF[ \t]+NOT[ \t]+EXISTS[ \t]+)?([\w.\"`$]+)",
+    r"TABLE[ \t]+(?:IF[ \t]+NOT[ \t]+EXISTS[ \t]+)?(\"[^\"\n]+\"|`[^`\n]+`|[\w.$]+)",
     re.I | re.M,
 )
 _ALTER = re.compile(
-    r"^[ \t]*ALTER[ \t]+TABLE[ \t]+(?:IF[ \t]+EXISTS[ \t]+)?(?:ONLY[ \t]+)?([\w.\"`$]+)",
+    r"^[ \t]*ALTER[ \t]+TABLE[ \t]+(?:IF[ \t]+EXISTS[ \t]+)?(?:ONLY[ \t]+)?"
+    r"(\"[^\"\n]+\"|`[^`\n]+`|[\w.$]+)",
     re.I | re.M,
 )
 #: Characters of a field value and of a name that are read (a longer value is prose, and every
@@ -570,10 +571,12 @@ def _table_name(text: str) -> str:
 
 def _unique_tables(tables: list[Table]) -> tuple[Table, ...]:
     """One table per name in a document: where it is first named, ``new`` if it is created
-    anywhere in the document."""
+    anywhere in the document (a name that is nothing but quotes is none)."""
     seen: dict[str, Table] = {}
     created: set[str] = set()
     for table in tables:
+        if not table.name.strip():
+            continue
         key = table.name.lower()
         seen.setdefault(key, table)
         if table.change == "new":
