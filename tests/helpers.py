@@ -6,6 +6,9 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from tracegraph.graph import Corpus
+from tracegraph.model import Target
+
 
 def make_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write ``files`` under ``root`` (text is dedented) and return ``root``."""
@@ -17,6 +20,15 @@ def make_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
         else:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
     return root
+
+
+def statuses(corpus: Corpus, source: str) -> dict[str, tuple[Target, str | None]]:
+    """What each reference of ``source`` resolved to: target as written -> (status, path)."""
+    return {
+        link.reference.target: (link.status, link.path)
+        for link in corpus.links
+        if link.source == source
+    }
 
 
 def layered_ring(size: int, width: int = 1) -> dict[str, str]:

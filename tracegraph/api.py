@@ -69,7 +69,14 @@ def scan(
         sidecars=find_sidecars(index, config), wiki=wiki.paths,
     )  # fmt: skip
     with gc_paused():
-        corpus = build_corpus(root_path, config, documents, index.files)
+        corpus = build_corpus(
+            root_path,
+            config,
+            documents,
+            index.files,
+            aliases=index.aliases,
+            repository=index.repository,
+        )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
     return corpus
@@ -239,6 +246,8 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "unresolved": unresolved,
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
+        "repository": _repository_summary(corpus),
+        "aliases": dict(sorted(corpus.aliases.items())),
         "generated": list(corpus.generated),
         "presets": [
             {
@@ -258,6 +267,14 @@ def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
         "folders": [{"folder": folder, "reason": reason} for folder, reason in scope.folders],
         "summary": scope.describe(),
     }
+
+
+def _repository_summary(corpus: Corpus) -> dict[str, str] | None:
+    """The web address whose file links count as internal, and where it came from."""
+    repo = corpus.repository
+    if repo is None:
+        return None
+    return {"url": repo.url, "source": repo.source, "folder": repo.prefix}
 
 
 # --- maps (issue 5) -----------------------------------------------------------------------------
@@ -456,7 +473,7 @@ def check_tree(
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates,
+                templates=templates, repository=index.repository,
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)

@@ -508,8 +508,10 @@ def result_key(
     select: Iterable[str],
     ignore: Iterable[str],
     templates: object,
+    repository: object = None,
 ) -> str:
-    """The fingerprint a cached check result is stored under."""
+    """The fingerprint a cached check result is stored under (``repository``: the web
+    address links may point into, which can come from the git remote, outside the tree)."""
     parts = (
         RESULTS_FORMAT,
         __version__,
@@ -523,6 +525,7 @@ def result_key(
         tuple(select),
         tuple(ignore),
         tree,
+        canonical(repository),
     )
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -20,6 +20,7 @@ import yaml
 from .errors import ConfigError
 from .model import Relation, Severity
 from .patterns import Pattern, PatternError, alternation, check_pattern, glob_regex
+from .repository import web_address
 from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
@@ -254,6 +255,11 @@ class Config:
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
+    #: The repository's web address (links to it are internal); None: the git remote
+    #: ``origin``; False: no address, every URL is external.
+    repository: str | bool | None = None
+    #: Regexes of IDs that name documents outside the repository (``RFC-2119``): citations.
+    external_ids: tuple[str, ...] = ()
     source: str | None = None
     #: ``auto`` (detect presets from the tree), ``off``, or the names of the presets to detect.
     presets: tuple[str, ...] = ("auto",)
@@ -292,11 +298,17 @@ class Config:
         return {**self.relations, **spec.relations}
 
 
+#: What follows a built-in type phrase in a record's own title: an optional abbreviation in
+#: parentheses, then a number ("Architecture Decision Record 12") or a separator and the record's
+#: subject ("Technical Design Document (TDD): Billing"). A title that only names the kind of
+#: document ("Architecture decision record (ADR)", a guide's) types nothing.
+RECORD_TITLE = r"\s*(?:\([^()]*\))?\s*(?:#?\d|[:\-–—|]\s*\w)"
+
 DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="PRD",
         folders=("prd", "prds", "requirements", "product"),
-        title_patterns=(r"^PRD[- ]?\d+\b", r"^Product Requirements?( Document)?\b"),
+        title_patterns=(r"^PRD[- ]?\d+\b", r"^Product Requirements?(?: Document)?" + RECORD_TITLE),
         lifecycle=("draft", "in-review", "approved", "shipped"),
         terminal=("deprecated", "superseded", "rejected"),
         max_age_days=365,
@@ -305,7 +317,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="RFC",
         folders=("rfc", "rfcs"),
-        title_patterns=(r"^RFC[- ]\d+\b", r"^Request for Comments?\b"),
+        title_patterns=(r"^RFC[- ]\d+\b", r"^Request for Comments?" + RECORD_TITLE),
         lifecycle=("draft", "in-review", "accepted", "implemented"),
         terminal=("rejected", "withdrawn", "superseded", "deprecated"),
         max_age_days=365,
@@ -314,7 +326,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="ADR",
         folders=("adr", "adrs", "decisions", "decision-records"),
-        title_patterns=(r"^ADR[- ]?\d+\b", r"^Architecture Decision Record\b"),
+        title_patterns=(r"^ADR[- ]?\d+\b", r"^Architecture Decision Record" + RECORD_TITLE),
         sections=("context", "decision"),
         lifecycle=("proposed", "accepted"),
         terminal=("deprecated", "superseded", "rejected"),
@@ -322,7 +334,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="TDD",
         folders=("tdd", "tdds", "design", "designs", "design-docs"),
-        title_patterns=(r"^TDD[- ]?\d+\b", r"^Technical Design( Document)?\b"),
+        title_patterns=(r"^TDD[- ]?\d+\b", r"^Technical Design(?: Document)?" + RECORD_TITLE),
         lifecycle=("draft", "in-review", "approved", "implemented"),
         terminal=("deprecated", "superseded", "rejected"),
         max_age_days=365,
@@ -703,6 +715,18 @@ def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
     return tuple(specs[n] for n in order)
 
 
+def _repository(ctx: _Ctx, key: str, value: Any) -> str | bool | None:
+    if value is None or value is False:
+        return None if value is None else False
+    if isinstance(value, str) and web_address(value) is not None:
+        return value
+    raise ctx.fail(
+        key,
+        "expected the repository's web address (https://github.com/OWNER/REPO), "
+        "or false to treat every URL as external",
+    )
+
+
 TOP_FIELDS = (
     "include",
     "exclude",
@@ -715,6 +739,8 @@ TOP_FIELDS = (
     "report",
     "wikilinks",
     "presets",
+    "repository",
+    "external_ids",
     "architecture",
 )
 
@@ -759,6 +785,10 @@ def config_from_mapping(
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "repository" in data:
+        kwargs["repository"] = _repository(ctx, "repository", data["repository"])
+    if "external_ids" in data:
+        kwargs["external_ids"] = _regexes(ctx, "external_ids", data["external_ids"])
     if "report" in data:
         kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
     if "wikilinks" in data:
@@ -915,4 +945,12 @@ limits:
 # [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
 # .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.
 wikilinks: auto
+
+# The repository's web address: links such as https://github.com/OWNER/REPO/blob/main/x.md
+# are then internal (resolved and checked). Default: the git remote "origin"; false: none.
+# repository: https://github.com/OWNER/REPO
+
+# IDs that name documents outside the repository, as regexes (citations, never TG103).
+# A bare mention of a type that has no document in the tree is a citation already.
+external_ids: []       # e.g. ['RFC-\\d+'] for IETF RFCs in a tree that has its own RFCs
 """

@@ -272,7 +272,17 @@ class Recogniser:
         return None
 
     def type_from_title(self, title: str) -> str | None:
-        """The type a title announces (``# ADR 7: ...``, ``# Technical Design Document``)."""
+        """The type a title announces (``# ADR 7: ...``, ``# Technical Design Document:
+        Billing``). The built-in patterns want a number or the record's own subject after the
+        type's phrase, so a guide titled "Architecture decision record (ADR)" types nothing.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config())
+        >>> r.type_from_title("ADR 7: Use Kafka"), r.type_from_title("Technical Design Document: X")
+        ('ADR', 'TDD')
+        >>> r.type_from_title("Architecture decision record (ADR)") is None
+        True
+        """
         for name, pattern in self.title_patterns:
             if pattern.search(title):
                 return name

@@ -183,3 +183,13 @@ def test_duplicate_id_lists_every_path(findings):
     assert found[0].message == (
         "duplicate ID: ADR-0007 is claimed by 2 documents: adr/0007-a.md, adr/0007-b.md"
     )
+
+
+def test_a_lead_phrase_in_prose_is_no_supersession(findings):
+    files = {
+        "adr/0001-a.md": adr(1, "Accepted"),
+        "adr/0002-b.md": adr(
+            2, "Accepted\n\nReplaces the pairing precompiles of [ADR-0001](0001-a.md) for speed."
+        ),
+    }
+    assert findings(files, "TG204") == []
