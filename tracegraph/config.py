@@ -105,10 +105,18 @@ class ArchMapping:
     components: ComponentMapping | None = None
     endpoints: EndpointMapping | None = None
     tables: TableMapping | None = None
+    #: The template's own example names (``POST /api/v1/resource``, ``resources``): a document
+    #: copied from the template and not yet filled in designs none of them.
+    examples: tuple[str, ...] = ()
 
 
 #: The TDD template's mapping (``tracegraph/templates/tdd.md``; a test keeps them in step).
-TDD_ARCHITECTURE = ArchMapping(ComponentMapping(), EndpointMapping(), TableMapping())
+TDD_ARCHITECTURE = ArchMapping(
+    ComponentMapping(),
+    EndpointMapping(),
+    TableMapping(),
+    examples=("POST /api/v1/resource", "resources"),
+)
 
 
 @dataclass(frozen=True)
@@ -584,8 +592,11 @@ def _arch_mapping(ctx: _Ctx, key: str, value: Any) -> ArchMapping | None:
         raise ctx.fail(key, "expected a mapping with components, endpoints, tables (or false)")
     parts: dict[str, Any] = {}
     for name, part in value.items():
+        if name == "examples":
+            parts[name] = tuple(e.strip() for e in _strs(ctx, f"{key}.{name}", part))
+            continue
         if name not in _MAPPING_PARTS:
-            allowed = ", ".join(_MAPPING_PARTS)
+            allowed = ", ".join([*_MAPPING_PARTS, "examples"])
             raise ctx.fail(f"{key}.{name}", f"unknown key (allowed: {allowed})")
         if part is None or part is False:
             continue

@@ -147,6 +147,11 @@ def extract_design(
         )
         for blocks in found:
             tables.extend(_tables(blocks, part_t))
+    if mapping.examples:  # what a copy of the template still holds is not a design
+        examples = {" ".join(e.casefold().split()) for e in mapping.examples}
+        components = [c for c in components if c.name.casefold() not in examples]
+        endpoints = [e for e in endpoints if f"{e.method} {e.path}".casefold() not in examples]
+        tables = [t for t in tables if t.name.casefold() not in examples]
     design = Design(
         tuple(components), _unique_endpoints(endpoints), _unique_tables(tables)
     )  # fmt: skip

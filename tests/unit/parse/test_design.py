@@ -127,6 +127,21 @@ def test_the_default_mapping_names_headings_and_labels_of_the_shipped_template()
     assert f"**{mapping.dependencies}:**" in template
     assert f"**{TDD_ARCHITECTURE.tables.label}: `resources`**" in template
     assert heading_regex(mapping.heading).match("Component 1: [Name]")
+    assert f"#### {TDD_ARCHITECTURE.examples[0]}" in template  # the template's own examples
+    assert f"**Table: `{TDD_ARCHITECTURE.examples[1]}`**" in template
+
+
+def test_a_new_tdd_still_holding_the_template_examples_designs_nothing() -> None:
+    template = (resources.files("tracegraph") / "templates" / "tdd.md").read_text("utf-8")
+    filled = template.replace("[Feature Name]", "Orders").replace(
+        "[Draft / In Review / Approved / Implemented]", "Draft"
+    )
+    assert parse(filled).title == "Technical Design Document (TDD): Orders"
+    assert parse(filled).design is None
+    designed = filled.replace("POST /api/v1/resource", "POST /v1/orders")
+    design = parse(designed).design
+    assert design is not None and [e.path for e in design.endpoints] == ["/v1/orders"]
+    assert design.tables == ()
 
 
 def test_a_small_tdd_from_the_template() -> None:
@@ -307,6 +322,7 @@ def test_a_team_maps_its_own_template_through_config() -> None:
         ({"endpoints": {"new": "New"}}, None),
         ({"tables": {"label": 3}}, "expected a string"),
         ("yes", "expected a mapping"),
+        ({"examples": {"a": 1}}, "expected a list of strings"),
     ],
 )
 def test_mapping_errors_name_the_key(value: object, message: str | None) -> None:
