@@ -240,3 +240,25 @@ def test_designs_are_cached_and_a_mapping_change_reparses(tmp_path: Path, reads:
     (root / "tracegraph.yaml").write_text("types:\n  TDD:\n    architecture: false\n")
     (again,) = _parse(root, cache=True)
     assert reads == ["docs/tdd/TDD-0001-orders.md"] and again.design is None  # type: ignore[attr-defined]
+
+
+def test_a_planted_design_record_is_a_miss_not_a_crash() -> None:
+    from tests.arch_repo import Part, tdd
+    from tracegraph.config import Limits, default_config
+    from tracegraph.parse import Recogniser, parse_document
+
+    text = tdd("Orders", components=[Part("Order API", dependencies="Kafka")], tables=["orders"])
+    doc = parse_document(
+        "docs/tdd/TDD-0001-x.md", text.encode(), Recogniser.from_config(default_config()), Limits()
+    )
+    record = cache.encode(doc)
+    assert cache.valid_record(record)
+    design = record[-1]
+    for planted in (
+        "x",
+        (design[0], design[1]),
+        ((("Order API", "1", "", "", (), ()),), (), ()),
+        (((*design[0][0][:5], (("Kafka", "3"),)),), design[1], design[2]),
+        (design[0], design[1], (("orders", 1, None),)),
+    ):
+        assert not cache.valid_record((*record[:-1], planted))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..generated import json_head
 from ..graph import Corpus
 from ..model import Relation
 from ..queries import ChangeImpact, Hop, Traversal
+from ..safetext import neutralise
 from . import cli, emit, use_color
 from .entities import entity_card, entity_traversal
 from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
@@ -50,17 +50,10 @@ PASSIVE = {
     "mentions": ("mentioned by", "is mentioned by"),
 }
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 def clean(text: str) -> str:
     """Text taken from a document, safe for a terminal: control and bidi characters escaped."""
-    return _CONTROL.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
+    return neutralise(text)
 
 
 def _relation(value: str) -> str:
@@ -767,5 +760,5 @@ def format_card(corpus: Corpus, card: queries.Card) -> str:
     elif not card.findings:
         lines.append("  (none)")
     for f in card.findings or ():
-        lines.append(f"  {f.path}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
+        lines.append(f"  {clean(f.path)}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from ..graph import Corpus
 from ..render.architecture import ARCH_CLUSTERS, ArchitectureMap
 from ..render.graphviz import ENGINES
 from ..render.model import CLUSTER_MODES, DIRECTIONS, MapModel
+from ..safetext import neutralise
 from . import cli, emit
 from .options import (
     ALLOW_EMPTY_OPT,
@@ -184,7 +185,7 @@ def render(
             raise UsageError("no document matches the filters (--type/--status); nothing to draw")
     drawing = api.draw_map(model, fmt, config=corpus.config, engine=engine, legend=not no_legend)
     for note in drawing.warnings:
-        click.echo(f"tracegraph: warning: {note}", err=True)
+        click.echo(f"tracegraph: warning: {neutralise(note)}", err=True)
     result = drawing.data
     if isinstance(result, bytes):
         if to_stdout:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from ..entity_queries import (
 from ..export import entity_data
 from ..generated import json_head
 from ..graph import Corpus
+from ..safetext import neutralise
 from . import finding_dict
 
 #: ``version`` of the entity query JSON (``tracegraph schema entity-impact``, ``entity-show``).
@@ -34,13 +34,11 @@ _PHRASES = {
     "references": ("references", "referenced by"),
     "mentions": ("mentions", "mentioned by"),
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 TERMINAL = frozenset({"superseded", "deprecated", "rejected", "withdrawn", "retired"})
 
 
-def clean(text: str) -> str:
-    """Text from a document, safe for a terminal (control and bidi characters escaped)."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+#: Text from a document, safe for a terminal (control and bidi characters escaped).
+clean = neutralise
 
 
 def node_name(corpus: Corpus, key: str) -> str:
