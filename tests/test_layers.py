@@ -1,7 +1,10 @@
 """The pipeline's layers, checked like import-linter contracts: data flows one way.
 
-crawl -> parse -> graph -> checks | queries -> render | report -> api -> cli. A lower layer never
-imports a higher one (lazy imports inside functions count too), and only the CLI imports click.
+crawl -> parse -> graph -> checks | queries -> render | report | output -> api -> cli | lsp. A lower
+layer never imports a higher one (lazy imports inside functions count too). The two front ends
+stand side by side: only the CLI imports click, only the language server (``tracegraph.lsp``)
+imports pygls and lsprotocol, and neither imports the other except for the ``tracegraph lsp``
+command that starts the server.
 """
 
 from __future__ import annotations
@@ -59,8 +62,10 @@ FORBIDDEN = [
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
     ("tracegraph.report", ["tracegraph.render"]),
+    # Output formats (check findings, query trees and cards) serve both front ends.
+    ("tracegraph.output", ["tracegraph.report"]),
 ]
-HIGH = ["tracegraph.api", "tracegraph.cli"]
+HIGH = ["tracegraph.api", "tracegraph.cli", "tracegraph.lsp"]
 
 
 def _violations(layer: str, banned: list[str]) -> list[str]:
@@ -86,6 +91,19 @@ def test_only_the_cli_imports_click() -> None:
         if "click" in imported and not m.startswith("tracegraph.cli")
     )
     assert users == []
+
+
+def _users_of(names: tuple[str, ...]) -> list[str]:
+    return sorted(
+        module
+        for module, imported in MODULES.items()
+        if any(i == n or i.startswith(n + ".") for i in imported for n in names)
+    )
+
+
+def test_the_query_formats_live_below_the_front_ends() -> None:
+    assert "tracegraph.output.queries" in MODULES["tracegraph.cli.query"]
+    assert "tracegraph.api" not in MODULES["tracegraph.output.queries"]
 
 
 def test_the_contract_sees_real_imports() -> None:
