@@ -101,6 +101,21 @@ def _users_of(names: tuple[str, ...]) -> list[str]:
     )
 
 
+def test_only_the_language_server_imports_pygls() -> None:
+    users = _users_of(("pygls", "lsprotocol"))
+    assert users and all(m.startswith("tracegraph.lsp") for m in users), users
+
+
+def test_the_front_ends_do_not_import_each_other() -> None:
+    assert [
+        m for m in _users_of(("click", "tracegraph.cli")) if m.startswith("tracegraph.lsp")
+    ] == []
+    # The CLI only starts the server: one command module, nothing else of the CLI.
+    assert [m for m in _users_of(("tracegraph.lsp",)) if not m.startswith("tracegraph.lsp")] == [
+        "tracegraph.cli.lsp"
+    ]
+
+
 def test_the_query_formats_live_below_the_front_ends() -> None:
     assert "tracegraph.output.queries" in MODULES["tracegraph.cli.query"]
     assert "tracegraph.api" not in MODULES["tracegraph.output.queries"]
