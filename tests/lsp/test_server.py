@@ -278,6 +278,24 @@ def test_a_new_document_joins_the_graph_when_saved(editor: Editor, repo: Path) -
     editor.wait_for(lambda: ("TG301", 2) in editor.codes(path))
 
 
+def test_a_large_first_index_parses_in_worker_processes(tmp_path: Path) -> None:
+    """From 400 files on, parsing forks worker processes while the server's reader thread waits
+    on stdin: the server must keep its protocol streams out of the children's way."""
+    root = tmp_path / "large"
+    for number in range(1, 451):
+        path = root / "adr" / f"{number:04d}-decision-{number}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        previous = f"See [ADR-{number - 1}]({number - 1:04d}-decision-{number - 1}.md).\n"
+        path.write_text(f"# {number}. Decision {number}\n\n{previous if number > 1 else ''}")
+    session = Editor(root)
+    try:
+        (values,) = session.client.progress_reports.values()
+        assert values[-1].message.startswith("450 documents")
+        assert any("parsed" in (v.message or "") for v in values[1:-1])
+    finally:
+        session.close()
+
+
 # --- navigation -------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -601,5 +603,15 @@ def create_server(settings: Settings) -> TracegraphServer:
 
 
 def serve(settings: Settings) -> None:
-    """Run the language server on stdin/stdout until the client says exit."""
-    create_server(settings).start_io()
+    """Run the language server on stdin/stdout until the client says exit.
+
+    The protocol streams are private copies of file descriptors 0 and 1, and ``sys.stdin`` and
+    ``sys.stdout`` point elsewhere: a parse worker forked while the reader thread waits on
+    stdin would otherwise block for ever on the stream lock that thread holds (multiprocessing
+    closes ``sys.stdin`` in every child), and a stray print cannot corrupt the protocol.
+    """
+    reader = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    writer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (for the process's life)
+    sys.stdout = sys.stderr
+    create_server(settings).start_io(reader, writer)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 from operator import attrgetter
@@ -62,7 +62,8 @@ def scan_tree(
 
 def finding_key(finding: Finding) -> tuple[Any, ...]:
     """Every field of a finding (``Finding`` equality ignores the message)."""
-    return astuple(finding)
+    f = finding
+    return (f.path, f.line, f.column, f.code, f.severity, f.rule, f.message, f.target, f.document)
 
 
 @dataclass
