@@ -166,9 +166,8 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        path = sorted(p.relative_to(root).as_posix() for p in (root / "docs" / "adr").glob("*.md"))[
-            len(list((root / "docs" / "adr").glob("*.md"))) // 2
-        ]
+        adrs = sorted(p.relative_to(root).as_posix() for p in root.glob("**/docs/adr/*.md"))
+        path = adrs[len(adrs) // 2]
         indexed, latencies = asyncio.run(measure(root, path, args.edits, args.debounce))
         incremental, full = in_process(root, path, args.rounds)
     median = statistics.median(latencies)

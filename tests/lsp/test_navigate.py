@@ -120,7 +120,7 @@ def test_hover_text_is_escaped_markdown(tree: Tree) -> None:
     # Markdown punctuation from the document is backslash-escaped (only the card's own
     # ``**ID**`` is bold): no tag or link of the document's survives.
     assert not re.search(r"(?<!\\)[<\[]", text)
-    assert "\\<img src=x onerror=alert\\(1\\)\\> \\[a\\]\\(javascript:x\\)" in text
+    assert "\\<img src=x onerror=alert(1)\\> \\[a\\](javascript:x)" in text
 
 
 def test_the_command_says_how_to_install_pygls_when_it_is_missing(
@@ -142,3 +142,26 @@ def test_the_command_is_documented() -> None:
     assert result.exit_code == 0
     for option in ("-C, --root", "--config", "--debounce", "--diagnostics", "--no-cache"):
         assert option in result.output
+
+
+def test_the_readme_shows_how_to_set_up_each_editor() -> None:
+    import json
+    import tomllib
+
+    from tests.conftest import PROJECT
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## In the editor", 1)[1].split("\n## ", 1)[0]
+    blocks = dict(re.findall(r"```(json|lua|toml)\n(.*?)```", section, re.DOTALL))
+    vscode = json.loads(blocks["json"])
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == [
+        "tracegraph",
+        "lsp",
+    ]
+    helix = tomllib.loads(blocks["toml"])
+    assert helix["language-server"]["tracegraph"] == {"command": "tracegraph", "args": ["lsp"]}
+    assert "tracegraph" in helix["language"][0]["language-servers"]
+    assert 'cmd = { "tracegraph", "lsp" }' in blocks["lua"] and "vim.lsp.start(" in blocks["lua"]
+    for option in ("--debounce", "--diagnostics open", "--no-cache", "-C DIR", "--config FILE"):
+        assert option in section
+    assert "](docs/lsp-neovim.png)" in section and (PROJECT / "docs/lsp-neovim.png").is_file()

@@ -174,12 +174,23 @@ def definition(corpus: Corpus, link: Link) -> Place | None:
 
 
 def escape_markdown(text: str) -> str:
-    """Text taken from a document, shown literally in a Markdown hover (no links, no HTML).
+    """Text taken from a document, shown literally in a Markdown hover: no link, image, HTML,
+    emphasis, code or table cell of its own, and no heading or list where it starts a line;
+    IDs and paths (``ADR-0007``, ``a.md``) stay as they are.
 
     >>> escape_markdown("<b>[x](javascript:y)</b> *a*")
-    '\\\\<b\\\\>\\\\[x\\\\]\\\\(javascript:y\\\\)\\\\</b\\\\> \\\\*a\\\\*'
+    '\\\\<b\\\\>\\\\[x\\\\](javascript:y)\\\\</b\\\\> \\\\*a\\\\*'
+    >>> escape_markdown("# 7. Use Kafka"), escape_markdown("7. Use Kafka")
+    ('\\\\# 7. Use Kafka', '7\\\\. Use Kafka')
     """
-    return re.sub(r"([\\`*_{}\[\]()<>#+!|~&\-.])", r"\\\1", " ".join(text.split()))
+    text = re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", " ".join(text.split()))
+    return re.sub(r"^(?:([#+\-=])|(\d+)([.)]))", _escape_start, text)
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return f"{match.group(2)}\\{match.group(3)}"
 
 
 def _plural(count: int, word: str) -> str:
