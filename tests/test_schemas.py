@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from tests.conftest import PROJECT, SAMPLE_REPO
-from tests.gitrepo import init_repo
+from tests.gitrepo import git, init_repo
 from tracegraph.cli import cli
 from tracegraph.schemas import SCHEMAS
 
@@ -49,6 +50,12 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     (changed / "b.md").write_text("# B, changed\n")
     baseline = tmp / "baseline.json"
     run("check", repo, "--write-baseline", str(baseline))
+    moved = tmp / "moved"
+    shutil.copytree(SAMPLE_REPO, moved)
+    init_repo(moved)
+    git(
+        moved, "mv", "docs/adr/0004-sign-webhook-payloads-with-hmac-sha256.md", "docs/adr/0004-x.md"
+    )
 
     def js(*args: str) -> Any:
         return json.loads(run(*args))
@@ -71,6 +78,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "report": reports,
         "rules": [js("rules", "--format", "json"), js("rules", "TG101", "--format", "json")],
         "baseline": [json.loads(baseline.read_text())],
+        "fix": [
+            js("fix", "-C", str(moved), "--format", "json", "--today", TODAY),
+            js("fix", "docs/onboarding.md", "-C", repo, "--format", "json", "--today", TODAY),
+        ],
     }
 
 

@@ -33,6 +33,11 @@ def invocations(root: Path) -> dict[str, list[str]]:
         "path": ["path", "-C", r, "a.md", "a.md"],
         "render": ["render", r, "--format", "dot"],
         "report": ["report", r, "--no-history"],
+        "new": ["new", "-C", r, "ADR", "A title"],
+        "status": ["status", "-C", r, "a.md", "draft"],
+        "supersede": ["supersede", "-C", r, "a.md", "--by", "a.md"],
+        "index": ["index", "-C", r],
+        "fix": ["fix", "-C", r],
     }
 
 
