@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tracegraph import api
 from tracegraph.cli import cli
-from tracegraph.lsp import navigate
+from tracegraph.lsp import actions, navigate
 from tracegraph.lsp.workspace import Workspace, scan_tree
 from tracegraph.model import Reference, RefKind, Relation
 
@@ -75,23 +75,38 @@ def test_completion_contexts(tree: Tree) -> None:
     assert navigate.completions(corpus, "adr/0002-b.md", "[x](nope.md#") == []
 
 
-def test_repairs_name_the_exact_text_to_replace(tree: Tree) -> None:
+def test_quick_fixes_are_the_repairs_of_tracegraph_fix(tree: Tree) -> None:
     root = tree(
         {
             "a.md": "# A\n\n## Retry policy\n",
-            "b.md": "# B\n\nSee [retry](a.md#retry-polcy) and [a](aa.md#top).\n",
+            "c.md": "# C\n\n## Retry policy\n\n## Retry policies\n",
+            "b.md": "# B\n\n[1](a.md#retry-polcy), [2](aa.md#top), [3](c.md#retry-polcy).\n",
         }
     )
     space = Workspace(scan_tree(root, cache=False), date.today())
-    line = (root / "b.md").read_text().splitlines()[2]
-    found = [
-        repair
-        for finding in space.findings_in("b.md")
-        for repair in navigate.repairs(finding, line, space.links_of("b.md"))
-    ]
-    assert [(r.title, line[r.start : r.end], r.text) for r in found] == [
-        ("Change the anchor to #retry-policy", "#retry-polcy", "#retry-policy"),
-        ("Change the link to a.md", "aa.md", "a.md"),
+    text = (root / "b.md").read_text() + "\n"  # the buffer, unsaved
+    fixes = actions.quick_fixes(
+        space.corpus,
+        space.tree.recogniser,
+        actions.Moves(),
+        {"b.md": text},
+        space.findings_in("b.md"),
+        space.links_of("b.md"),
+    )
+    line = text.splitlines()[2]
+    found = [(f.title, line[f.start : f.end], f.text, f.preferred) for f in fixes]
+    assert found == [
+        (
+            "Fix TG102: a.md#retry-polcy -> a.md#retry-policy (the closest heading)",
+            "a.md#retry-polcy",
+            "a.md#retry-policy",
+            True,
+        ),
+        # What tracegraph fix does not apply is offered, not preferred: a spelling guess...
+        ("Did you mean a.md#top?", "aa.md#top", "a.md#top", False),
+        # ... and two close headings.
+        ("Did you mean c.md#retry-policy?", "c.md#retry-polcy", "c.md#retry-policy", False),
+        ("Did you mean c.md#retry-policies?", "c.md#retry-polcy", "c.md#retry-policies", False),
     ]
 
 
@@ -165,3 +180,36 @@ def test_the_readme_shows_how_to_set_up_each_editor() -> None:
     for option in ("--debounce", "--diagnostics open", "--no-cache", "-C DIR", "--config FILE"):
         assert option in section
     assert "](docs/lsp-neovim.png)" in section and (PROJECT / "docs/lsp-neovim.png").is_file()
+
+
+def test_supersede_and_status_actions_plan_on_the_buffers(tree: Tree) -> None:
+    root = tree(
+        {
+            "adr/0001-old.md": "# 1. Old\n\n## Status\n\nAccepted\n\n## Context\n\nx\n",
+            "adr/0002-new.md": "# 2. New\n\n## Status\n\nAccepted\n\n## Context\n\nx\n",
+            "adr/0003-odd.md": "# 3. Odd\n\n## Status\n\nWip\n\n## Context\n\nSee ADR-0001.\n",
+        }
+    )
+    space = Workspace(scan_tree(root, cache=False), date.today())
+    # The buffer of ADR-0002 says it supersedes ADR-0001 (not saved yet).
+    text = "# 2. New\n\n## Status\n\nAccepted\n\nSupersedes [ADR-0001](0001-old.md)\n"
+    space.apply({"adr/0002-new.md": text})
+    texts = {"adr/0002-new.md": text}
+
+    def rewrites(path: str) -> list[actions.Rewrite]:
+        findings = space.findings_in(path)
+        return actions.lifecycle_rewrites(space.corpus, space.tree.recogniser, texts, findings)
+
+    (record,) = rewrites("adr/0002-new.md")
+    assert record.title == "Record that ADR-0002 supersedes ADR-0001 in both (tracegraph supersede)"
+    assert record.finding.code == "TG204"
+    changed = {path: after for path, _before, after in record.files}
+    assert "Superseded by [ADR-0002](0002-new.md)" in changed["adr/0001-old.md"]
+    statuses = rewrites("adr/0003-odd.md")
+    assert [r.title for r in statuses][:2] == [
+        "Set the status to proposed (tracegraph status)",
+        "Set the status to accepted (tracegraph status)",
+    ]
+    ((path, before, after),) = statuses[1].files
+    assert (path, before) == ("adr/0003-odd.md", (root / "adr/0003-odd.md").read_text())
+    assert "\nAccepted\n" in after and "Wip" not in after

@@ -391,7 +391,7 @@ def test_completion_of_ids_wikilinks_paths_and_headings(editor: Editor) -> None:
     assert [i.label for i in own][:2] == ["6. Use UTC timestamps in public APIs", "Status"]
 
 
-def test_code_action_repairs_a_misspelt_anchor(editor: Editor) -> None:
+def test_code_action_makes_the_repair_of_tracegraph_fix(editor: Editor) -> None:
     text = editor.open(ONBOARDING)
     editor.wait_for(lambda: ("TG102", 16) in editor.codes(ONBOARDING))
     (diagnostic,) = editor.diagnostics(ONBOARDING)
@@ -402,15 +402,45 @@ def test_code_action_repairs_a_misspelt_anchor(editor: Editor) -> None:
     assert actions is not None
     (action,) = actions
     assert isinstance(action, lsp.CodeAction)
-    assert action.title == "Change the anchor to #retry-policy"
+    target = "tdd/TDD-0002-webhook-delivery-service.md#retry-polcy"
+    fixed = "tdd/TDD-0002-webhook-delivery-service.md#retry-policy"
+    assert action.title == f"Fix TG102: {target} -> {fixed} (the closest heading)"
     assert action.kind == lsp.CodeActionKind.QuickFix
+    assert action.is_preferred
+    assert list(action.diagnostics or []) == [diagnostic]
     assert action.edit is not None and action.edit.changes is not None
     (edit,) = action.edit.changes[editor.uri(ONBOARDING)]
     line = text.splitlines()[16]
-    assert line[edit.range.start.character : edit.range.end.character] == "#retry-polcy"
+    assert line[edit.range.start.character : edit.range.end.character] == target
+    assert edit.new_text == fixed
     # Applied, the finding goes away.
     editor.replace(ONBOARDING, edit.range.start, edit.range.end, edit.new_text)
     editor.wait_for(lambda: editor.codes(ONBOARDING) == [])
+
+
+def test_code_action_records_a_supersession_in_both_documents(editor: Editor, repo: Path) -> None:
+    path = "docs/adr/0006-use-utc-timestamps-in-public-apis.md"
+    old = "docs/adr/0001-record-architecture-decisions.md"
+    text = editor.open(path)
+    # Typed under the status, unsaved: ADR-0006 supersedes ADR-0001, which does not say so.
+    editor.insert(
+        path, lsp.Position(9, 0), "\nSupersedes [ADR-0001](0001-record-architecture-decisions.md)\n"
+    )
+    editor.wait_for(lambda: ("TG204", 10) in editor.codes(path))
+    (diagnostic,) = [d for d in editor.diagnostics(path) if d.code == "TG204"]
+    params = lsp.CodeActionParams(
+        editor.doc(path), diagnostic.range, lsp.CodeActionContext(diagnostics=[diagnostic])
+    )
+    actions = editor.run(editor.client.text_document_code_action_async(params)) or []
+    (action,) = [a for a in actions if isinstance(a, lsp.CodeAction) and "supersede" in a.title]
+    assert action.title == "Record that ADR-0006 supersedes ADR-0001 in both (tracegraph supersede)"
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[editor.uri(old)]
+    before = (repo / old).read_text()
+    assert edit.range.start == lsp.Position(0, 0)
+    assert edit.range.end == lsp.Position(len(before.split("\n")) - 1, len(before.split("\n")[-1]))
+    assert "Superseded by [ADR-0006](0006-use-utc-timestamps-in-public-apis.md)" in edit.new_text
+    assert (repo / path).read_text() == text  # nothing was written: the editor applies it
 
 
 def test_document_and_workspace_symbols(editor: Editor) -> None:

@@ -1,6 +1,6 @@
 """What the editor asks about a place in a document, answered from the graph: the reference
 under the cursor, where it leads, its card, what links to it, what to complete, how to repair
-a finding, the outline. Pure functions over a ``Corpus``; no pygls here.
+the outline (quick fixes are in ``actions.py``). Pure functions over a ``Corpus``; no pygls here.
 
 Places are 0-based lines with start and end columns in code points (Python string indices);
 the server converts them to the client's position encoding.
@@ -27,7 +27,6 @@ Lines = Callable[[str], Sequence[str]]
 _MENTION = re.compile(r"[A-Za-z][\w]*(?:-|\s?#|\s)?\d+")
 _VALUE = re.compile(r"""["']?[^,\]\}\s"']+["']?""")
 _WORD = re.compile(r"\S+")
-_DID_YOU_MEAN = re.compile(r"; did you mean (\S+)\?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -409,76 +408,6 @@ def completions(corpus: Corpus, source: str, before: str) -> list[Candidate]:
     return []
 
 
-# --- code actions ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Repair:
-    """A text replacement that repairs a finding: ``title`` for the menu, the columns of
-    ``line`` to replace and the new text."""
-
-    title: str
-    line: int
-    start: int
-    end: int
-    text: str
-    code: str
-
-
-def _suggested_anchor(finding: Finding, line: str, link: Link) -> Repair | None:
-    match = _DID_YOU_MEAN.search(finding.message)
-    if not match or not match.group(1).startswith("#"):
-        return None
-    start, end = reference_span(line, link.reference)
-    written = line[start:end]
-    hash_at = written.rfind("#")
-    if hash_at < 0:
-        return None
-    stop = hash_at + 1
-    while stop < len(written) and written[stop] not in ")]> \t\"'":
-        stop += 1
-    suggestion = match.group(1)
-    title = f"Change the anchor to {suggestion}"
-    return Repair(title, finding.line - 1, start + hash_at, start + stop, suggestion, finding.code)
-
-
-def _suggested_path(finding: Finding, line: str, link: Link) -> Repair | None:
-    match = _DID_YOU_MEAN.search(finding.message)
-    if not match or match.group(1).startswith("#"):
-        return None
-    start, end = reference_span(line, link.reference)
-    written = line[start:end]
-    target = link.reference.target.partition("#")[0]
-    at = written.rfind(target) if target else -1
-    if at < 0:
-        return None
-    suggestion = match.group(1)
-    title = f"Change the link to {suggestion}"
-    end = start + at + len(target)
-    return Repair(title, finding.line - 1, start + at, end, suggestion, finding.code)
-
-
-#: Repairs by rule code: the unambiguous "did you mean" a finding's message names. This is the
-#: seam for ``tracegraph fix`` (issue 16): when its repairs land, register them here.
-REPAIRS: dict[str, Callable[[Finding, str, Link], Repair | None]] = {
-    "TG101": _suggested_path,
-    "TG102": _suggested_anchor,
-}
-
-
-def repairs(finding: Finding, line: str, links: Iterable[Link]) -> list[Repair]:
-    """The repairs of one finding on its line (``links``: the document's references)."""
-    repair = REPAIRS.get(finding.code)
-    if repair is None:
-        return []
-    for link in links:
-        ref = link.reference
-        if ref.line == finding.line and ref.column == finding.column:
-            found = repair(finding, line, link)
-            return [found] if found is not None else []
-    return []
-
-
 # --- symbols ---------------------------------------------------------------------------------
 
 
@@ -544,7 +473,6 @@ def rule_href(code: str) -> str:
 __all__ = [
     "Candidate",
     "Place",
-    "Repair",
     "Section",
     "completions",
     "definition",
@@ -558,6 +486,5 @@ __all__ = [
     "outline",
     "reference_span",
     "references_to",
-    "repairs",
     "rule_href",
 ]

@@ -31,7 +31,7 @@ from .. import __version__
 from ..config import CONFIG_NAMES
 from ..errors import TracegraphError
 from ..model import Finding, Link, Severity, Target
-from . import Settings, navigate
+from . import Settings, actions, navigate
 from .navigate import Place
 from .workspace import Workspace, finding_key, scan_tree
 
@@ -143,6 +143,12 @@ class TracegraphServer(LanguageServer):
 
         return lsp.Range(position(place.line, place.start), position(end_line, place.end))
 
+    def whole(self, path: str, before: str, after: str) -> lsp.TextEdit:
+        """An edit replacing a file's whole text ``before`` by ``after``."""
+        lines = before.split("\n")
+        end = lsp.Position(len(lines) - 1, self.units(lines[-1], len(lines[-1])))
+        return lsp.TextEdit(range=lsp.Range(lsp.Position(0, 0), end), new_text=after)
+
     def location(self, place: Place) -> lsp.Location:
         return lsp.Location(self.uri_of(place.path), self.to_range(place))
 
@@ -222,7 +228,7 @@ class TracegraphServer(LanguageServer):
         tree = scan_tree(
             self.root, self.settings.config_path, cache=self.settings.cache, progress=progress
         )
-        return Workspace(tree, date.today())
+        return Workspace(tree, date.today(), actions.renames(self.root))
 
     def request_scan(self) -> None:
         if self.scanning is not None and not self.scanning.done():
@@ -531,39 +537,51 @@ def create_server(settings: Settings) -> TracegraphServer:
         lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]),
     )
     def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        """The repairs ``tracegraph fix`` would make for the findings in the range."""
         server.flush()
         space = server.space
-        if space is None:
-            return []
         uri = params.text_document.uri
-        path = server.path_of(uri) or ""
-        lines = server.lines(path)
-        links = space.links_of(path)
+        path = server.path_of(uri)
+        if space is None or path is None:
+            return []
         first, last = params.range.start.line, params.range.end.line
+        findings = [f for f in space.findings_in(path) if first <= f.line - 1 <= last]
+        document = server.open_document(path)
+        text = document.source if document is not None else space.read(path)
+        if not findings or text is None:
+            return []
         sent = {(d.range.start.line, str(d.code)): d for d in params.context.diagnostics}
-        actions = []
-        for finding in space.findings_in(path):
-            line = finding.line - 1
-            if not first <= line <= last or line >= len(lines):
-                continue
-            for repair in navigate.repairs(finding, lines[line], links):
-                edit = lsp.TextEdit(
-                    range=server.to_range(Place(path, repair.line, repair.start, repair.end)),
-                    new_text=repair.text,
-                )
-                diagnostic = sent.get((line, finding.code)) or server.diagnostic(
-                    finding, lines, links
-                )
-                actions.append(
-                    lsp.CodeAction(
-                        title=repair.title,
-                        kind=lsp.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic],
-                        is_preferred=True,
-                        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
-                    )
-                )
-        return actions
+        lines, links = server.lines(path), space.links_of(path)
+
+        def action(
+            title: str, finding: Finding, changes: dict[str, list[lsp.TextEdit]], preferred: bool
+        ) -> lsp.CodeAction:
+            diagnostic = sent.get((finding.line - 1, finding.code))
+            return lsp.CodeAction(
+                title=title,
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic or server.diagnostic(finding, lines, links)],
+                is_preferred=preferred or None,
+                edit=lsp.WorkspaceEdit(changes=changes),
+            )
+
+        out = []
+        corpus, recogniser = space.corpus, space.tree.recogniser
+        for fix in actions.quick_fixes(
+            corpus, recogniser, space.moves, {path: text}, findings, links
+        ):
+            place = Place(path, fix.line, fix.start, fix.end, fix.end_line)
+            edit = lsp.TextEdit(range=server.to_range(place), new_text=fix.text)
+            out.append(action(fix.title, fix.finding, {uri: [edit]}, fix.preferred))
+        for rewrite in actions.lifecycle_rewrites(
+            corpus, recogniser, server.open_texts(), findings
+        ):
+            changes = {
+                server.uri_of(file): [server.whole(file, before, after)]
+                for file, before, after in rewrite.files
+            }
+            out.append(action(rewrite.title, rewrite.finding, changes, False))
+        return out
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:

@@ -24,6 +24,7 @@ from .. import api
 from ..checks import recheck, run_checks
 from ..config import load_config
 from ..crawl import crawl, find_sidecars, read_document
+from ..edit.history import Moves
 from ..graph import Corpus, update_corpus
 from ..model import Document, Finding, Link
 from ..parse import Recogniser, Sidecar, decode, parse_document
@@ -72,6 +73,8 @@ class Workspace:
 
     tree: Tree
     today: date
+    #: What git saw move: evidence for the quick fixes (see ``actions.py``).
+    moves: Moves = field(default_factory=Moves)
     corpus: Corpus = field(init=False)
     findings: list[Finding] = field(init=False)
     by_file: dict[str, tuple[Finding, ...]] = field(init=False)
