@@ -213,3 +213,21 @@ def test_supersede_and_status_actions_plan_on_the_buffers(tree: Tree) -> None:
     ((path, before, after),) = statuses[1].files
     assert (path, before) == ("adr/0003-odd.md", (root / "adr/0003-odd.md").read_text())
     assert "\nAccepted\n" in after and "Wip" not in after
+
+
+def test_definition_and_hover_of_a_wikilink_in_a_notes_tree(tree: Tree) -> None:
+    root = tree(
+        {
+            "notes/.obsidian/app.json": "{}",
+            "notes/ADR-0001-cache.md": "# ADR-1: Cache\n\n## Why\n",
+            "notes/daily.md": "# Daily\n\nRead [[ADR-0001-cache#Why|the cache]] today.\n",
+        }
+    )
+    space = Workspace(scan_tree(root, cache=False), date.today())
+    lines = (root / "notes/daily.md").read_text().splitlines()
+    link = navigate.link_at(space.links_of("notes/daily.md"), lines, 2, lines[2].index("cache"))
+    assert link is not None and link.reference.kind.value == "wikilink"
+    assert navigate.definition(space.corpus, link) == navigate.Place("notes/ADR-0001-cache.md", 2)
+    card = navigate.hover_card(space.corpus, "notes/ADR-0001-cache.md")
+    assert card.startswith("**ADR-0001** · ADR")
+    assert "rests on 0 documents (0 in all) · 1 document rests on it (1 in all)" in card

@@ -339,7 +339,7 @@ def test_hover_shows_the_card_and_what_rests_on_what(editor: Editor) -> None:
     assert text.startswith("**ADR-0002** · ADR · superseded\n\nUse RabbitMQ as the event bus\n")
     # Upstream: RFC-0001 (and PRD-0001 through it); downstream: ADR-0005 and TDD-0002 directly,
     # 7 in all (tracegraph impact ADR-0002).
-    assert "rests on 1 document (2 in all) · 2 rest on it (7 in all)" in text
+    assert "rests on 1 document (2 in all) · 2 documents rest on it (7 in all)" in text
     assert "- superseded by: ADR-0005" in text
     assert hover.range == lsp.Range(lsp.Position(10, 8), lsp.Position(10, 64))
     # Prose is no reference.

@@ -214,7 +214,8 @@ def hover_card(corpus: Corpus, path: str, findings: Sequence[Finding] = ()) -> s
         escape_markdown(doc.short_title),
         "",
         f"rests on {_plural(len(up), 'document')} ({up_all} in all) · "
-        f"{len(down)} rest on it ({down_all} in all)",
+        f"{_plural(len(down), 'document')} {'rests' if len(down) == 1 else 'rest'} on it "
+        f"({down_all} in all)",
         "",
     ]
     card = queries.Card(doc, (), (), (), queries.superseded_by(corpus, path), None)
