@@ -149,3 +149,57 @@ def test_the_contract_sees_real_imports() -> None:
         name.startswith("tracegraph.graph") for name in MODULES["tracegraph.api"]
     )
     assert "click" in MODULES["tracegraph.cli"]
+
+
+#: The one module that starts git (issue 13), and the Graphviz adapter, the one module that
+#: starts ``dot`` (on DOT text tracegraph generated); everything else may use subprocess's
+#: exception types at most.
+PROCESS_STARTERS = {"tracegraph.gitcmd", "tracegraph.render.graphviz"}
+SUBPROCESS_EXCEPTIONS = {"CalledProcessError", "SubprocessError", "TimeoutExpired"}
+OS_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp"}
+
+
+def _process_starts(path: Path) -> list[str]:
+    """Places in ``path`` that could start a process other than through ``gitcmd``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            owner, attr = node.value.id, node.attr
+            if owner == "subprocess" and attr not in SUBPROCESS_EXCEPTIONS:
+                found.append(f"line {node.lineno}: subprocess.{attr}")
+            if owner == "os" and (attr in OS_PROCESS_CALLS or attr.startswith(("exec", "spawn"))):
+                found.append(f"line {node.lineno}: os.{attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("subprocess", "os"):
+            for alias in node.names:
+                name = alias.name
+                if (node.module == "subprocess" and name not in SUBPROCESS_EXCEPTIONS) or (
+                    node.module == "os"
+                    and (name in OS_PROCESS_CALLS or name.startswith(("exec", "spawn")))
+                ):
+                    found.append(f"line {node.lineno}: from {node.module} import {name}")
+        elif isinstance(node, ast.List | ast.Tuple) and node.elts:
+            first = node.elts[0]
+            if isinstance(first, ast.Constant) and first.value == "git":
+                found.append(f"line {node.lineno}: a git command line")
+    return found
+
+
+def test_only_gitcmd_and_the_graphviz_adapter_start_processes() -> None:
+    offenders = {
+        module_name(path): starts
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if module_name(path) not in PROCESS_STARTERS and (starts := _process_starts(path))
+    }
+    assert offenders == {}
+
+
+def test_the_process_check_would_notice(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os, subprocess\nsubprocess.run(['git', 'status'])\nos.system('ls')\n"
+        "from subprocess import Popen\n"
+    )
+    assert len(_process_starts(sample)) == 4
+    assert _process_starts(PACKAGE / "gitcmd.py")  # the one allowed place does start them
+    graphviz = "\n".join(_process_starts(PACKAGE / "render" / "graphviz.py"))
+    assert "git command" not in graphviz  # the Graphviz adapter runs dot, never git

@@ -73,6 +73,16 @@ class Corpus:
     #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
     #: files (a link to one resolves), but never documents.
     generated: tuple[str, ...] = ()
+    #: Folders the crawl could not list, with why: what lies below them is unknown.
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    def unreadable_folder(self, path: str | None) -> str | None:
+        """The unlisted folder that holds ``path`` (or is it), if any: a link there is not
+        known to be broken."""
+        for folder, _ in self.unreadable:
+            if path is not None and (path == folder or path.startswith(folder + "/")):
+                return folder
+        return None
 
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
@@ -113,6 +123,7 @@ def build_corpus(
     *,
     aliases: Mapping[str, str] | None = None,
     repository: Repository | None = None,
+    unreadable: tuple[tuple[str, str], ...] = (),
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
     Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
@@ -139,6 +150,7 @@ def build_corpus(
         graph=graph,
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        unreadable=unreadable,
         aliases=MappingProxyType(dict(aliases or {})),
         repository=repository,
         generated=tuple(d.path for d in parsed if d.generated),
@@ -434,14 +446,22 @@ class _Resolver:
             return _link(source, ref, status, _intern(resolved))
         return self._resolve_path(source, ref, own.path, frag, own.path)
 
+    @cached_property
+    def _alias_depth(self) -> int:
+        """How many path components the deepest symbolic link has."""
+        return max((key.count("/") + 1 for key in self.aliases), default=0)
+
     def _unalias(self, path: str) -> str:
         """``path`` with a symlinked file or folder at its start replaced by its target."""
         aliases = self.aliases
         if not aliases:
             return path
+        # Only prefixes as deep as the deepest link can be one: a path of 50,000 folders (the
+        # hostile corpus) then costs a few lookups, not 50,000 joins of a growing prefix.
+        depth = self._alias_depth
         for _ in range(path.count("/") + 2):  # each step removes a link; a loop cannot last
-            parts = path.split("/")
-            for end in range(1, len(parts) + 1):
+            parts = path.split("/", depth)
+            for end in range(1, min(len(parts), depth) + 1):
                 real = aliases.get("/".join(parts[:end]))
                 if real is not None:
                     rest = "/".join(parts[end:])

@@ -9,7 +9,6 @@ and in-document ignores, and returns findings sorted by path, line, column and c
 from __future__ import annotations
 
 import inspect
-import posixpath
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -21,7 +20,7 @@ from ..graph import Corpus
 from ..model import Finding, Severity
 from . import freshness, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
-from .templating import load_templates
+from .templating import PACKAGED, load_templates, template_file
 
 __all__ = [
     "ALL_RULES",
@@ -185,7 +184,9 @@ def run_checks(
         templates=load_templates(config, corpus.root),
     )
     configured = frozenset(
-        posixpath.normpath(spec.template) for spec in config.types + config.scoped if spec.template
+        template_file(config, corpus.root, spec.name, spec.template)
+        for spec in config.types + config.scoped
+        if spec.template and not spec.template.startswith(PACKAGED)
     )
     scoped = context
     if scope is not None:

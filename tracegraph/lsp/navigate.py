@@ -20,6 +20,7 @@ from ..errors import NotFoundError
 from ..graph import Corpus
 from ..model import Document, Finding, Link, Reference, RefKind, Target
 from ..output.queries import card_fields
+from ..safetext import neutralise
 
 #: The text of a file's lines (no line ends), for a root-relative path; () when unreadable.
 Lines = Callable[[str], Sequence[str]]
@@ -174,15 +175,16 @@ def definition(corpus: Corpus, link: Link) -> Place | None:
 
 def escape_markdown(text: str) -> str:
     """Text taken from a document, shown literally in a Markdown hover: no link, image, HTML,
-    emphasis, code or table cell of its own, and no heading or list where it starts a line;
-    IDs and paths (``ADR-0007``, ``a.md``) stay as they are.
+    emphasis, code or table cell of its own, no heading or list where it starts a line, and no
+    control or bidi character (escaped as every text output escapes them); IDs and paths
+    (``ADR-0007``, ``a.md``) stay as they are.
 
     >>> escape_markdown("<b>[x](javascript:y)</b> *a*")
     '\\\\<b\\\\>\\\\[x\\\\](javascript:y)\\\\</b\\\\> \\\\*a\\\\*'
     >>> escape_markdown("# 7. Use Kafka"), escape_markdown("7. Use Kafka")
     ('\\\\# 7. Use Kafka', '7\\\\. Use Kafka')
     """
-    text = re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", " ".join(text.split()))
+    text = re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", neutralise(" ".join(text.split())))
     return re.sub(r"^(?:([#+\-=])|(\d+)([.)]))", _escape_start, text)
 
 

@@ -31,6 +31,7 @@ from .. import __version__
 from ..config import CONFIG_NAMES
 from ..errors import TracegraphError
 from ..model import Finding, Link, Severity, Target
+from ..safetext import neutralise
 from . import Settings, actions, navigate
 from .navigate import Place
 from .workspace import Workspace, finding_key, scan_tree
@@ -321,7 +322,7 @@ class TracegraphServer(LanguageServer):
         place = Place(finding.path, line, start, end)
         return lsp.Diagnostic(
             range=self.to_range(place),
-            message=finding.message,
+            message=neutralise(finding.message),
             severity=SEVERITIES[finding.severity],
             code=finding.code,
             code_description=lsp.CodeDescription(href=navigate.rule_href(finding.code)),

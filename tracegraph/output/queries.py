@@ -10,7 +10,6 @@ styles, for a terminal).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from ..generated import json_head
 from ..graph import Corpus
 from ..model import Relation
 from ..queries import Card, CardEdge, Chains, ChangeImpact, Hop, Traversal
+from ..safetext import neutralise
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
@@ -50,22 +50,17 @@ PASSIVE = {
     "mentions": ("mentioned by", "is mentioned by"),
 }
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ANSI = {"bold": "1", "dim": "2", "cyan": "36", "yellow": "33"}
 
 
 def clean(text: str) -> str:
-    """Text taken from a document, safe for a terminal: control and bidi characters escaped.
+    """Text taken from a document, safe for a terminal: control and bidi characters escaped
+    (``tracegraph.safetext``, the rule of every text output).
 
     >>> clean("evil\\x1b[31mred\\u202e")
     'evil\\\\x1b[31mred\\\\u202e'
     """
-    return _CONTROL.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
+    return neutralise(text)
 
 
 def normalise_relation(value: str) -> str:
@@ -589,5 +584,5 @@ def format_card(corpus: Corpus, card: Card, color: bool = False) -> str:
     elif not card.findings:
         lines.append("  (none)")
     for f in card.findings or ():
-        lines.append(f"  {f.path}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
+        lines.append(f"  {clean(f.path)}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
     return "\n".join(lines) + "\n"
