@@ -167,6 +167,7 @@ def emit(text: str, output: str | None) -> None:
 
 # Commands register themselves on ``cli`` when their modules are imported.
 from . import check as _check  # noqa: E402,F401
+from . import lsp as _lsp  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import render as _render  # noqa: E402,F401
 from . import report as _report  # noqa: E402,F401
