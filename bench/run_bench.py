@@ -138,7 +138,7 @@ def startup(reps: int, lychee: str | None, env: dict[str, str], work: Path) -> d
     shutil.copytree(PROJECT / "sample_repo", tree)
     tracegraph = [sys.executable, "-m", "tracegraph"]
     steps: dict[str, list[str]] = {
-        "python3 -c pass": ["python3", "-c", "pass"],
+        "python3 -c pass": [sys.executable, "-c", "pass"],
         "tracegraph --help": [*tracegraph, "--help"],
         "tracegraph check (22 documents, cold)": [*tracegraph, "check", ".", "--no-cache", "-q"],
     }

@@ -1,10 +1,13 @@
 """The pipeline's layers, checked like import-linter contracts: data flows one way.
 
-crawl -> parse -> graph -> checks | queries -> render | report -> api -> cli. A lower layer never
-imports a higher one (lazy imports inside functions count too), and only the CLI imports click.
-The write commands' library (``tracegraph.edit``) sits above graph, checks and queries (it
-plans edits on the scanned graph and reuses the checks' suggestions) and below api and cli: no
-lower layer imports it, and it neither renders nor formats outputs.
+crawl -> parse -> graph -> checks | queries -> render | report | output -> api -> cli | lsp. A lower
+layer never imports a higher one (lazy imports inside functions count too). The two front ends
+stand side by side: only the CLI imports click, only the language server (``tracegraph.lsp``)
+imports pygls and lsprotocol, and neither imports the other except for the ``tracegraph lsp``
+command that starts the server. The write commands' library (``tracegraph.edit``) sits above
+graph, checks and queries (it plans edits on the scanned graph and reuses the checks'
+suggestions) and below api and the front ends: no lower layer imports it, and it neither
+renders nor formats outputs.
 """
 
 from __future__ import annotations
@@ -58,10 +61,18 @@ FORBIDDEN = [
         ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
     ),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
+    # The architecture graph (issue 20) is built beside the document graph, from the documents.
+    (
+        "tracegraph.architecture",
+        ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
+    ),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
+    ("tracegraph.entity_queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
     ("tracegraph.report", ["tracegraph.render"]),
+    # Output formats (check findings, query trees and cards) serve both front ends.
+    ("tracegraph.output", ["tracegraph.report", "tracegraph.edit"]),
     ("tracegraph.edit", ["tracegraph.render", "tracegraph.output", "tracegraph.export"]),
 ]
 #: Layers below the write commands' library.
@@ -78,7 +89,7 @@ BELOW_EDIT = [
     "tracegraph.report",
     "tracegraph.gitcmd",
 ]
-HIGH = ["tracegraph.api", "tracegraph.cli"]
+HIGH = ["tracegraph.api", "tracegraph.cli", "tracegraph.lsp"]
 
 
 def _violations(layer: str, banned: list[str]) -> list[str]:
@@ -109,6 +120,34 @@ def test_only_the_cli_imports_click() -> None:
         if "click" in imported and not m.startswith("tracegraph.cli")
     )
     assert users == []
+
+
+def _users_of(names: tuple[str, ...]) -> list[str]:
+    return sorted(
+        module
+        for module, imported in MODULES.items()
+        if any(i == n or i.startswith(n + ".") for i in imported for n in names)
+    )
+
+
+def test_only_the_language_server_imports_pygls() -> None:
+    users = _users_of(("pygls", "lsprotocol"))
+    assert users and all(m.startswith("tracegraph.lsp") for m in users), users
+
+
+def test_the_front_ends_do_not_import_each_other() -> None:
+    assert [
+        m for m in _users_of(("click", "tracegraph.cli")) if m.startswith("tracegraph.lsp")
+    ] == []
+    # The CLI only starts the server: one command module, nothing else of the CLI.
+    assert [m for m in _users_of(("tracegraph.lsp",)) if not m.startswith("tracegraph.lsp")] == [
+        "tracegraph.cli.lsp"
+    ]
+
+
+def test_the_query_formats_live_below_the_front_ends() -> None:
+    assert "tracegraph.output.queries" in MODULES["tracegraph.cli.query"]
+    assert "tracegraph.api" not in MODULES["tracegraph.output.queries"]
 
 
 def test_the_contract_sees_real_imports() -> None:

@@ -11,9 +11,11 @@ import difflib
 import posixpath
 import re
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,8 @@ from .repository import OwnLink, Repository
 
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
     import networkx as nx
+
+    from .architecture import Architecture
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 FOLDER_INDEXES = ("README.md", "readme.md", "Readme.md", "index.md", "README.markdown")
@@ -105,16 +109,14 @@ class Corpus:
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
-        """The networkx MultiDiGraph of ``edges`` (nodes keyed by path)."""
+        """The networkx MultiDiGraph of ``edges`` (nodes keyed by path; its node and adjacency
+        tables are ``edges``' own dicts, not copies)."""
         import networkx as nx
 
         graph = nx.MultiDiGraph()
-        graph.add_nodes_from(self.edges.nodes.items())
-        succ: Adjacency = graph._succ
-        pred: Adjacency = graph._pred
-        for path in self.edges.nodes:  # the per-node dicts themselves, as add_edge fills them
-            succ[path] = self.edges.succ[path]
-            pred[path] = self.edges.pred[path]
+        graph._node = self.edges.nodes
+        graph._succ = self.edges.succ
+        graph._pred = self.edges.pred
         return graph
 
     def unreadable_folder(self, path: str | None) -> str | None:
@@ -128,6 +130,14 @@ class Corpus:
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
         return self.by_path[path]
+
+    @cached_property
+    def architecture(self) -> Architecture:
+        """The system the documents describe: components, endpoints, tables and externals
+        merged across documents (issue 20; built on first use)."""
+        from .architecture import build_architecture
+
+        return build_architecture(self)
 
     def find(self, query: str) -> Document:
         """A document by ID in any spelling (``adr-7``) or by path; raises NotFoundError with
@@ -177,10 +187,9 @@ def build_corpus(
     for doc in docs:
         if doc.id:
             ids.setdefault(doc.id, []).append(doc.path)
-    resolver = _Resolver(by_path, {k: tuple(v) for k, v in ids.items()}, files)
-    resolver.aliases = dict(aliases or {})
-    resolver.repository = repository
-    resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
+    resolver = _resolver(
+        config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases, repository
+    )
     links = tuple(link for doc in docs for link in resolver.links_of(doc))
     return Corpus(
         root=root,
@@ -196,6 +205,160 @@ def build_corpus(
         repository=repository,
         generated=tuple(d.path for d in parsed if d.generated),
     )
+
+
+def _resolver(
+    config: Config,
+    by_path: dict[str, Document],
+    ids: dict[str, tuple[str, ...]],
+    files: frozenset[str],
+    aliases: Mapping[str, str] | None,
+    repository: Repository | None,
+) -> _Resolver:
+    """The resolver of one listing, with the symlink aliases, the repository's own web address
+    and the configured citation patterns."""
+    resolver = _Resolver(by_path, ids, files)
+    resolver.aliases = dict(aliases or {})
+    resolver.repository = repository
+    resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
+    return resolver
+
+
+@dataclass(frozen=True)
+class CorpusUpdate:
+    """A corpus after some of its documents changed, and which documents that touches."""
+
+    corpus: Corpus
+    #: The changed documents, those whose references were resolved again, and every document
+    #: at either end of an edge that changed or that touches a changed document: the
+    #: documents whose own findings may differ (see ``checks.recheck``).
+    touched: frozenset[str]
+
+
+def update_corpus(corpus: Corpus, documents: Iterable[Document]) -> CorpusUpdate:
+    """``corpus`` with the documents at some of its paths replaced (an editor's unsaved buffer).
+
+    Only the replaced documents' references are resolved again, plus the references that name
+    an ID a replaced document gained or lost; the graph is copied on write (the node and
+    adjacency tables, and the entries of the node pairs whose edges changed), so ``corpus``
+    itself is left as it was. The result has the documents, links, IDs, node attributes and
+    edges (with their keys) that ``build_corpus`` gives for the new documents. A path that is
+    not a document of ``corpus``, or a document marked generated, raises KeyError: the listing
+    changed, so build the corpus again.
+    """
+    replaced = {doc.path: doc for doc in documents}
+    for path, doc in replaced.items():
+        if path not in corpus.by_path or doc.generated:
+            raise KeyError(path)
+    before = corpus.by_path
+    docs = tuple(replaced.get(d.path, d) for d in corpus.documents)
+    by_path = dict(before)
+    by_path.update(replaced)
+    lost_or_gained = {before[p].id for p in replaced} ^ {d.id for d in replaced.values()}
+    lost_or_gained.discard(None)
+    ids: Mapping[str, tuple[str, ...]] = corpus.ids
+    if lost_or_gained:
+        found: dict[str, list[str]] = {}
+        for doc in docs:
+            if doc.id:
+                found.setdefault(doc.id, []).append(doc.path)
+        ids = MappingProxyType({k: tuple(v) for k, v in found.items()})
+    groups = {source: tuple(g) for source, g in groupby(corpus.links, attrgetter("source"))}
+    again = set(replaced)
+    if lost_or_gained:
+        again.update(
+            link.source
+            for link in corpus.links
+            if link.reference.is_id and link.reference.target.partition("#")[0] in lost_or_gained
+        )
+    resolver = _resolver(
+        corpus.config, by_path, dict(ids), corpus.files, corpus.aliases, corpus.repository
+    )
+    fresh = {source: tuple(resolver.links_of(by_path[source])) for source in sorted(again)}
+    links = tuple(link for doc in docs for link in fresh.get(doc.path, groups.get(doc.path, ())))
+    pairs: set[tuple[str, str]] = set()
+    for source in again:
+        for link in (*groups.get(source, ()), *fresh[source]):
+            edge = edge_of(link)
+            if edge is not None:
+                pairs.add((edge[0], edge[1]))
+    edges = _copy_on_write(
+        corpus.edges, by_path, replaced, pairs, lambda d: fresh.get(d, groups.get(d, ()))
+    )
+    touched = set(again)
+    for u, v in pairs:
+        touched.update((u, v))
+    for path in replaced:
+        touched.update(edges.succ[path])
+        touched.update(edges.pred[path])
+    updated = replace(
+        corpus,
+        documents=docs,
+        links=links,
+        edges=edges,
+        by_path=MappingProxyType(by_path),
+        ids=ids,
+    )
+    return CorpusUpdate(updated, frozenset(touched))
+
+
+def _copy_on_write(
+    old: Edges,
+    documents: Mapping[str, Document],
+    replaced: Mapping[str, Document],
+    pairs: Iterable[tuple[str, str]],
+    links_of: Callable[[str], tuple[Link, ...]],
+) -> Edges:
+    """New edges sharing ``old``'s tables except the replaced documents' node attributes and
+    the edges of ``pairs``, which are rebuilt from the links of their two ends (only an end of
+    an edge can declare it), in link order as ``_build_edges`` numbers them."""
+    nodes = dict(old.nodes)
+    for path, doc in replaced.items():
+        nodes[path] = _node_attrs(doc)
+    old_succ, old_pred = old.succ, old.pred
+    succ, pred = dict(old_succ), dict(old_pred)
+    for u, v in sorted(pairs):
+        keyed: dict[int, dict[str, Any]] = {}
+        for declarer in sorted({u, v}):
+            for link in links_of(declarer):
+                edge = edge_of(link)
+                if edge is not None and edge[0] == u and edge[1] == v:
+                    side = documents[declarer].sidecar
+                    keyed[len(keyed)] = _edge_attrs(link, edge[2], side)
+        if succ[u] is old_succ[u]:
+            succ[u] = dict(old_succ[u])
+        if pred[v] is old_pred[v]:
+            pred[v] = dict(old_pred[v])
+        if keyed:
+            succ[u][v] = pred[v][u] = keyed
+        else:
+            succ[u].pop(v, None)
+            pred[v].pop(u, None)
+    return Edges(nodes, succ, pred)
+
+
+def _node_attrs(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.name,
+        "path": doc.path,
+        "type": doc.type,
+        "status": doc.status or "",
+        "title": doc.title,
+    }
+
+
+def _edge_attrs(link: Link, relation: Relation, sidecar: str | None) -> dict[str, Any]:
+    """An edge's attributes as ``_build_edges`` stores them."""
+    ref = link.reference
+    data = _EdgeData()
+    data.relation = relation.value
+    data.line = ref.line
+    data.column = ref.column
+    data.kind = ref.kind.value
+    data.declared_by = link.source
+    if ref.kind is RefKind.SIDECAR:
+        data.__dict__["file"] = sidecar or link.source
+    return data.__dict__
 
 
 class _Resolver:
@@ -413,16 +576,7 @@ def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
     """The graph's nodes and edges, filled as networkx's ``add_edge`` fills its adjacency
     (without its per-call work: 1.3M edges at 100k documents). Edge keys are 0, 1, ... per
     node pair in link order, as ``add_edge`` numbers them."""
-    nodes = {
-        doc.path: {
-            "id": doc.name,
-            "path": doc.path,
-            "type": doc.type,
-            "status": doc.status or "",
-            "title": doc.title,
-        }
-        for doc in docs
-    }
+    nodes = {doc.path: _node_attrs(doc) for doc in docs}
     edges = Edges(nodes, {path: {} for path in nodes}, {path: {} for path in nodes})
     succ, pred = edges.succ, edges.pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY

@@ -34,6 +34,32 @@ _LINE_FIELDS: dict[int, int | None] = {
 }
 #: The number of lines: no rule reads it (only whether it is 0, an unreadable file).
 _LINE_COUNT = 14
+#: What the document describes of the system (``cache._encode_design``): components (name,
+#: line, ..., interfaces (text, line), dependencies (text, line)), endpoints (method, path,
+#: line, ...) and tables (name, line, ...).
+_DESIGN = 20
+#: Rules whose messages name lines of other documents ("also designed by TDD-0003 (line 12)"):
+#: such a finding is not carried when a line it names moved.
+CITES_LINES = frozenset({"TG701", "TG702"})
+
+
+def _take(rows: Any, column: int, lines: list[int]) -> tuple[Any, ...]:
+    out = []
+    for row in rows:
+        lines.append(row[column])
+        out.append(row[:column] + row[column + 1 :])
+    return tuple(out)
+
+
+def _design_skeleton(design: Any, lines: list[int]) -> Any:
+    if design is None:
+        return None
+    components, endpoints, tables = design
+    shapes = []
+    for name, line, *rest, interfaces, dependencies in components:
+        lines.append(line)
+        shapes.append((name, *rest, _take(interfaces, 1, lines), _take(dependencies, 1, lines)))
+    return (tuple(shapes), _take(endpoints, 2, lines), _take(tables, 1, lines))
 
 
 def _skeleton(record: Record) -> tuple[tuple[Any, ...], list[int]]:
@@ -46,12 +72,10 @@ def _skeleton(record: Record) -> tuple[tuple[Any, ...], list[int]]:
             lines.append(value)
             fields[index] = None
             continue
-        rows = []
-        for row in value:
-            lines.append(row[column])
-            rows.append(row[:column] + row[column + 1 :])
-        fields[index] = tuple(rows)
+        fields[index] = _take(value, column, lines)
     fields[_LINE_COUNT] = bool(record[_LINE_COUNT])
+    if len(record) > _DESIGN:
+        fields[_DESIGN] = _design_skeleton(record[_DESIGN], lines)
     return tuple(fields), lines
 
 
@@ -80,16 +104,31 @@ def line_map(old: Record, new: Record) -> dict[int, int] | None:
 
 
 def carry_findings(
-    findings: Iterable[Finding], moved: Mapping[str, Mapping[int, int]]
+    findings: Iterable[Finding],
+    moved: Mapping[str, Mapping[int, int]],
+    names: Mapping[str, str] | None = None,
 ) -> list[Finding] | None:
     """``findings`` with the lines of those in the ``moved`` documents mapped to where they
     are now, sorted as the rules sort them; None when a finding there stands on a line the map
     does not know (then the whole check must run). Line 1 is also the document's start (where
-    whole-document findings stand): it stays, unless something moved onto it or away from it."""
+    whole-document findings stand): it stays, unless something moved onto it or away from it.
+    A finding of ``CITES_LINES`` elsewhere that names a moved line of a changed document
+    (``names``: path -> the name findings use, its ID) is not carried either: None."""
     from .checks import sort_key
 
+    cited = {
+        path: {f"{(names or {}).get(path, path)} (line {a})" for a, b in lines.items() if a != b}
+        for path, lines in moved.items()
+    }
     out: list[Finding] = []
     for finding in findings:
+        if finding.code in CITES_LINES and any(
+            mark in finding.message
+            for path, marks in cited.items()
+            if path != finding.path
+            for mark in marks
+        ):
+            return None
         lines = moved.get(finding.path)
         if lines is None:
             pass

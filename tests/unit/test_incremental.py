@@ -1,231 +1,273 @@
-"""The cold, warm and incremental paths of ``tracegraph check`` report the same findings.
+"""An edit re-resolves one document and re-checks what it touches, with the same result as
+scanning and checking everything again (``graph.update_corpus``, ``checks.recheck``).
 
-Each tree is checked without cache (the reference), then with cache (the build), again (warm),
-and after edits: an appended line and an inserted paragraph (answered by carrying the stored
-findings to their new lines), a new broken link and a changed heading (the whole check runs).
-Every answer must equal a fresh run without cache, finding for finding; ``check --since``
-must report exactly the difference between fresh checks of the work tree and of the commit.
+Random sequences of edits (links added and removed, IDs gained, lost and duplicated, statuses,
+supersessions, dependency cycles, headings renamed) are applied to sample_repo and to the real
+corpora; after each, the corpus and the findings are compared with a full rebuild.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from collections import Counter
-from collections.abc import Callable
+import posixpath
+from dataclasses import astuple
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import CORPORA, PROJECT
-from tracegraph import api, cache, graph
-from tracegraph.cache import encode
-from tracegraph.incremental import carry_findings, line_map
-from tracegraph.model import Document, Finding, Heading, Severity
+from tests.conftest import CORPORA, SAMPLE_REPO
+from tracegraph import api
+from tracegraph.checks import RULES_BY_CODE, recheck, run_checks
+from tracegraph.graph import Corpus, build_corpus, update_corpus
+from tracegraph.model import Document, Finding
+from tracegraph.parse import Recogniser, parse_document
 
-TODAY = date(2026, 1, 1)
-Edit = Callable[[str], str]
-
-
-@pytest.fixture(autouse=True)
-def settled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files written by a test are seconds old: treat them as settled so results are stored."""
-    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
-
-
-@pytest.fixture
-def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per graph build (a run that was not answered from the stored findings)."""
-    calls: list[int] = []
-    original = graph.build_corpus
-
-    def spy(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
-    return calls
+TODAY = date(2026, 11, 28)
+TREES = [("sample_repo", SAMPLE_REPO)] + [
+    (name, CORPORA / name) for name in ("adr-tools", "arachne", "log4brains")
+]
 
 
-def append_line(text: str) -> str:
-    return text + "\nEdited for the test.\n"
+def full(findings: list[Finding]) -> list[tuple[Any, ...]]:
+    """Findings with every field (``Finding`` equality ignores the message)."""
+    return [astuple(f) for f in findings]
 
 
-def insert_paragraph(text: str) -> str:
-    """A paragraph before the first second-level heading (every later line moves down)."""
-    at = text.find("\n## ")
-    if at < 0:
-        return text + "\n\nA new closing paragraph.\n"
-    return text[: at + 1] + "A new paragraph,\nover two lines.\n\n" + text[at + 1 :]
+def snapshot(corpus: Corpus) -> tuple[Any, ...]:
+    """Everything a rule or a query can see, edge keys included."""
+    graph = corpus.graph
+    return (
+        corpus.documents,
+        corpus.links,
+        dict(corpus.ids),
+        dict(corpus.by_path),
+        {n: dict(d) for n, d in graph.nodes(data=True)},
+        {(u, v, k): dict(d) for u, v, k, d in graph.edges(keys=True, data=True)},
+        list(graph),
+        {n: sorted(graph.pred[n]) for n in graph},
+        {n: sorted(graph.succ[n]) for n in graph},
+    )
 
 
-def add_broken_link(text: str) -> str:
-    return text + "\nSee [the plan](no-such-plan.md).\n"
+class Editor:
+    """Re-parses edited text the way a scan parses files."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        wiki = api.wiki_scope(corpus.root, corpus.files, corpus.config).paths
+        self.recogniser = Recogniser.from_config(corpus.config).with_wiki_folders(wiki)
+        self.texts = {
+            d.path: (corpus.root / d.path).read_text(encoding="utf-8", errors="replace")
+            for d in corpus.documents
+            if not d.sidecar
+        }
+
+    def parse(self, path: str, text: str) -> Document:
+        limits = self.corpus.config.limits
+        return parse_document(path, text.encode("utf-8"), self.recogniser, limits)
 
 
-def rename_heading(text: str) -> str:
-    return text.replace("\n## ", "\n## Renamed ", 1)
+def relative(source: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(source) or ".")
 
 
-def check(root: Path, use_cache: bool) -> api.CheckRun:
-    return api.check_tree(root, cache=use_cache, today=TODAY)
+def edit(text: str, op: str, source: str, other: Document, number: int) -> str:
+    """One edit of a document's text, pointing at ``other`` where it links somewhere."""
+    lines = text.split("\n")
+    link = relative(source, other.path)
+    # The first section heading: the one "rename-heading" renames.
+    slug = next((h.slug for h in other.headings if h.level == 2), "top")
+    other_id = other.id or "ADR-0001"
+    if op == "link":
+        return f"{text}\n\nSee [the other]({link}).\n"
+    if op == "anchor":
+        return f"{text}\n\nSee [a section]({link}#{slug}) and [a typo]({link}#{slug}x).\n"
+    if op == "mention":
+        return f"{text}\n\nAs {other_id} and ADR-{9000 + number} say.\n"
+    if op == "drop-line" and len(lines) > 1:
+        del lines[number % len(lines)]
+        return "\n".join(lines)
+    if op == "rename-heading":
+        for index, line in enumerate(lines):
+            if line.startswith("## "):
+                lines[index] = f"## Renamed {number}"
+                return "\n".join(lines)
+        return f"{text}\n\n## Added {number}\n"
+    front = {
+        "take-id": f"id: {other_id}",
+        "new-id": f"id: ADR-{8000 + number}",
+        "superseded": "status: superseded",
+        "approved": "status: approved",
+        "depends": f"depends_on: {other_id}",
+        "supersedes": f"supersedes: {other_id}",
+        "implements": f"implements: {link}",
+    }.get(op)
+    if front is None:
+        return text
+    if text.startswith("---\n"):
+        return f"---\n{front}\n{text[4:]}"
+    return f"---\n{front}\n---\n{text}"
 
 
-def same(a: api.CheckRun, b: api.CheckRun) -> None:
-    assert (a.documents, a.references) == (b.documents, b.references)
-    assert a.findings == b.findings
+OPS = st.sampled_from(
+    [
+        "link",
+        "anchor",
+        "mention",
+        "drop-line",
+        "rename-heading",
+        "take-id",
+        "new-id",
+        "superseded",
+        "approved",
+        "depends",
+        "supersedes",
+        "implements",
+    ]
+)
+# Edits among a few documents (a pool picked per example), so they meet: a link added to a
+# document whose heading the next edit renames, an ID taken that another document mentions.
+EDITS = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(0, 2), OPS, st.integers(0, 100)),
+    min_size=1,
+    max_size=8,
+)
 
 
-def victim(root: Path, run: api.CheckRun) -> Path:
-    """The Markdown document with the most findings (ties: by path), so moved lines matter."""
-    counts: dict[str, int] = {}
-    for finding in run.findings:
-        if finding.path.endswith(".md") and (root / finding.path).is_file():
-            counts[finding.path] = counts.get(finding.path, 0) + 1
-    path = min(counts, key=lambda p: (-counts[p], p))
-    return root / path
+@pytest.fixture(scope="module", params=TREES, ids=[name for name, _ in TREES])
+def scanned(request: pytest.FixtureRequest) -> Corpus:
+    _, root = request.param
+    if not root.is_dir():
+        pytest.skip(f"{root} absent (the shared corpora are not here)")
+    return api.scan(root)
 
 
-def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> None:
-    """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
-    ``carried`` edits must be answered without building the graph."""
-    cold = check(root, False)
-    same(check(root, True), cold)
-    warm = check(root, True)
-    assert warm.cached
-    same(warm, cold)
-    target = victim(root, cold)
-    for number, edit in enumerate(edits):
-        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
-        before = len(builds)
-        again = check(root, True)
-        built = len(builds) > before
-        same(again, check(root, False))
-        if number < carried:
-            assert again.cached and not built, edit.__name__
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
+@given(edits=EDITS)
+def test_edits_equal_a_full_rebuild(
+    scanned: Corpus, edits: list[tuple[int, int, str, int]]
+) -> None:
+    editor = Editor(scanned)
+    paths = sorted(editor.texts)
+    corpus = scanned
+    findings = run_checks(corpus, today=TODAY)
+    texts = dict(editor.texts)
+    for pick, other_pick, op, number in edits:
+        path = paths[pick % len(paths)]
+        other = corpus.documents[other_pick % len(corpus.documents)]
+        texts[path] = edit(texts[path], op, path, other, number)
+        before = snapshot(corpus)
+        update = update_corpus(corpus, [editor.parse(path, texts[path])])
+        assert snapshot(corpus) == before, "the old corpus was changed"
+        rebuilt = build_corpus(corpus.root, corpus.config, update.corpus.documents, corpus.files)
+        assert snapshot(update.corpus) == snapshot(rebuilt)
+        assert path in update.touched
+        findings = recheck(update.corpus, findings, update.touched, today=TODAY)
+        assert full(findings) == full(run_checks(rebuilt, today=TODAY))
+        corpus = update.corpus
 
 
-def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
-    root = tmp_path / "sample_repo"
-    shutil.copytree(PROJECT / "sample_repo", root)
-    edits = [append_line, insert_paragraph, add_broken_link, rename_heading, insert_paragraph]
-    exercise(root, builds, edits, carried=2)
+CHAIN = {
+    "prd/PRD-0001-p.md": "# PRD-0001: P\n\n**Status:** Approved\n\n## Problem\n",
+    "rfc/RFC-0001-r.md": (
+        "# RFC-0001: R\n\n**Status:** Accepted\n\n## Summary\n\n"
+        "Implements [P](../prd/PRD-0001-p.md).\n\nDepends on [T](../tdd/TDD-0001-t.md).\n"
+    ),
+    "tdd/TDD-0001-t.md": "# TDD-0001: T\n\n**Status:** Draft\n",
+    "adr/0001-a.md": (
+        "# ADR-1: A\n\nStatus: superseded\n\n## Context\n\n"
+        "Depends on [R](../rfc/RFC-0001-r.md#summary).\n"
+    ),
+    "adr/0002-b.md": "# ADR-2: B\n\nStatus: accepted\n\n## Context\n\nDepends on [A](0001-a.md).\n",
+    "adr/0003-c.md": "# ADR-3: C\n\nStatus: accepted\n\nAs ADR-0009 says.\n",
+}
 
 
-@pytest.mark.parametrize("name", ["adr-tools", "arachne", "log4brains"])
-def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
-    if not (CORPORA / name).is_dir():
-        pytest.skip("shared corpora not available")
-    root = tmp_path / name
-    shutil.copytree(CORPORA / name, root)
-    exercise(root, builds, [append_line, insert_paragraph, add_broken_link], carried=1)
+@pytest.mark.parametrize(
+    ("path", "text", "expect"),
+    [
+        # The heading a neighbour links to is renamed: TG102 in the neighbour.
+        ("rfc/RFC-0001-r.md", "# RFC-0001: R\n\n**Status:** Accepted\n\n## Abstract\n", "TG102"),
+        # The RFC becomes a note: the PRD it implemented is uncovered again (TG202).
+        ("rfc/RFC-0001-r.md", "---\ntype: DOC\n---\n# R\n", "TG202"),
+        # ADR-0003 supersedes ADR-0001: ADR-0002, not a neighbour of ADR-0003, cites it and
+        # is now told to cite ADR-0003 instead (TG301).
+        ("adr/0003-c.md", "---\nsupersedes: ADR-0001\n---\n# ADR-3: C\n", "TG301"),
+        # A cycle closes; it is reported at ADR-0001, two edges away from TDD-0001 (TG203).
+        ("tdd/TDD-0001-t.md", "---\ndepends_on: ADR-0002\n---\n# TDD-0001: T\n", "TG203"),
+        # An ID is taken twice (TG601, ADR-0001 is no neighbour) and a mention resolves.
+        ("adr/0003-c.md", "---\nid: ADR-0001\n---\n# C\n", "TG601"),
+        ("adr/0002-b.md", "---\nid: ADR-0009\n---\n# B\n", "TG103"),
+    ],
+)
+def test_an_edit_changes_findings_elsewhere_as_a_rebuild_does(
+    tmp_path: Path, path: str, text: str, expect: str
+) -> None:
+    """The edit, then its undo: a finding elsewhere appears, then goes away again."""
+    from tests.helpers import make_tree
+
+    corpus = api.scan(make_tree(tmp_path, CHAIN))
+    editor = Editor(corpus)
+    findings = run_checks(corpus, today=TODAY)
+    for step in (text, editor.texts[path]):
+        update = update_corpus(corpus, [editor.parse(path, step)])
+        after = run_checks(update.corpus, today=TODAY)
+        assert full(recheck(update.corpus, findings, update.touched, today=TODAY)) == full(after)
+        changed = {astuple(f) for f in findings} ^ {astuple(f) for f in after}
+        assert expect in {f[3] for f in changed}
+        assert any(f[0] != path for f in changed), "the edit should change another document"
+        corpus, findings = update.corpus, after
 
 
-def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
-    if not (CORPORA / "rust-rfcs").is_dir():
-        pytest.skip("shared corpora not available")
-    root = tmp_path / "rust-rfcs"
-    shutil.copytree(CORPORA / "rust-rfcs", root)
-    exercise(root, builds, [insert_paragraph], carried=1)
+def test_touched_is_the_edited_document_and_its_neighbours(tmp_path: Path) -> None:
+    from tests.helpers import make_tree
+
+    root = make_tree(
+        tmp_path,
+        {
+            "adr/0001-a.md": "# ADR-1: A\n\nStatus: accepted\n\n## Context\n\n## Decision\n",
+            "adr/0002-b.md": "# ADR-2: B\n\nStatus: accepted\n\nSee [A](0001-a.md).\n",
+            "adr/0003-c.md": "# ADR-3: C\n\nStatus: accepted\n\nSee [B](0002-b.md).\n",
+            "adr/0004-d.md": "# ADR-4: D\n\nStatus: accepted\n\nAs ADR-0009 says.\n",
+        },
+    )
+    corpus = api.scan(root)
+    editor = Editor(corpus)
+    # ADR-0002 drops its link to ADR-0001: both ends change, ADR-0003 still links ADR-0002.
+    update = update_corpus(corpus, [editor.parse("adr/0002-b.md", "# ADR-2: B\n")])
+    assert update.touched == {"adr/0001-a.md", "adr/0002-b.md", "adr/0003-c.md"}
+    # ADR-0001 takes the ID ADR-0009: the document that mentions it is resolved again.
+    text = "---\nid: ADR-0009\n---\n# A\n"
+    update = update_corpus(corpus, [editor.parse("adr/0001-a.md", text)])
+    assert update.touched == {"adr/0001-a.md", "adr/0002-b.md", "adr/0004-d.md"}
+    assert update.corpus.graph.has_edge("adr/0004-d.md", "adr/0001-a.md")
 
 
-def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
-    root = tmp_path / "generated"
-    subprocess.run(
-        [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "120", "--out",
-         str(root), "--broken-links", "6", "--no-git"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    edits = [append_line, insert_paragraph, add_broken_link, rename_heading]
-    exercise(root, builds, edits, carried=2)
+def test_a_new_path_needs_a_full_build(tmp_path: Path) -> None:
+    from tests.helpers import make_tree
+
+    corpus = api.scan(make_tree(tmp_path, {"a.md": "# A\n"}))
+    with pytest.raises(KeyError):
+        update_corpus(corpus, [Editor(corpus).parse("b.md", "# B\n")])
 
 
-def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[int]) -> None:
-    root = tmp_path / "sample_repo"
-    shutil.copytree(PROJECT / "sample_repo", root)
-    check(root, True)
-    (root / "docs" / "new.md").write_text("# New\n\n[x](adr/nowhere.md)\n", encoding="utf-8")
-    again = check(root, True)
-    assert not again.cached
-    same(again, check(root, False))
-
-
-def _doc(*lines: int, ignore: int | None = None) -> Document:
-    headings = tuple(Heading(2, f"H{i}", f"h{i}", line) for i, line in enumerate(lines))
-    ignored = ((ignore, ("TG102",)),) if ignore is not None else ()
-    return Document(
-        "a.md", "DOC", None, "A", None, None, (), headings, frozenset(), (),
-        ignored_lines=ignored, line_count=max(lines) + 1,
-    )  # fmt: skip
-
-
-def test_line_map_keeps_order_and_equalities() -> None:
-    assert line_map(encode(_doc(3, 9)), encode(_doc(5, 12))) == {1: 1, 3: 5, 9: 12}
-    assert line_map(encode(_doc(3, 9)), encode(_doc(9, 3))) is None  # order changed
-    # an ignore-next-line comment no longer above the heading it silenced
-    assert line_map(encode(_doc(3, 9, ignore=9)), encode(_doc(3, 10, ignore=9))) is None
-    assert line_map(encode(_doc(3, 9, ignore=9)), encode(_doc(4, 11, ignore=11))) is not None
-
-
-def test_carried_findings_move_or_give_up() -> None:
-    def finding(line: int) -> Finding:
-        return Finding("a.md", line, 1, "TG201", Severity.WARNING, "orphan", "m")
-
-    moved = {"a.md": {3: 5}}
-    assert carry_findings([finding(3), finding(1)], moved) == [finding(1), finding(5)]
-    assert carry_findings([finding(4)], moved) is None  # a line the record does not know
-    assert carry_findings([finding(1)], {"a.md": {2: 1}}) is None  # moved onto the start
-    assert carry_findings([finding(1)], {"a.md": {1: 2}}) is None  # moved away from it
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        check=True, capture_output=True,
-    )  # fmt: skip
-
-
-def keys(findings: list[Finding]) -> list[tuple[str, str, str, int]]:
-    return sorted((f.code, f.path, f.message, f.line) for f in findings)
-
-
-@pytest.mark.parametrize("tree", ["sample_repo", "generated"])
-def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
-    """``check --since HEAD`` after edits (files changed, one deleted, one added) reports
-    exactly the difference between a fresh check of the work tree and one of the commit."""
-    root = tmp_path / "work"
-    if tree == "sample_repo":
-        shutil.copytree(PROJECT / "sample_repo", root)
-    else:
-        subprocess.run(
-            [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "80", "--out",
-             str(root), "--broken-links", "4", "--no-git"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    base = api.check_tree(root, today=TODAY)
-    first = victim(root, base)
-    first.write_text(add_broken_link(insert_paragraph(first.read_text())), encoding="utf-8")
-    cited = sorted(root.rglob("*.md"))[3]
-    cited.unlink()  # what linked to it is broken now
-    (root / "added.md").write_text(f"# Added\n\n[x]({first.name}#nope)\n", encoding="utf-8")
-    filled = next(f for f in base.findings if f.code == "TG402" and "[" in f.message)
-    text = (root / filled.path).read_text(encoding="utf-8")
-    placeholder = filled.message.split(": ", 1)[1].split(" is unfilled")[0]
-    (root / filled.path).write_text(text.replace(placeholder, "filled in", 1), encoding="utf-8")
-    now = api.check_tree(root, today=TODAY)
-    for use_cache in (False, True, True):
-        since = api.check_since(root, "HEAD", today=TODAY, cache=use_cache)
-        assert since.run.findings == now.findings
-        assert keys(since.introduced) == keys(api._unmatched(now.findings, _counted(base)))
-        assert keys(since.resolved) == keys(api._unmatched(base.findings, _counted(now)))
-        assert since.introduced and since.resolved
-        assert since.unchanged == len(now.findings) - len(since.introduced)
-
-
-def _counted(run: api.CheckRun) -> Counter[tuple[str, str, str]]:
-    return Counter((f.code, f.path, f.message) for f in run.findings)
+def test_every_rule_says_whether_it_is_local() -> None:
+    # Global rules look beyond one edge: supersession chains, cycles, duplicate IDs.
+    assert sorted(code for code, rule in RULES_BY_CODE.items() if not rule.local) == [
+        "TG203",
+        "TG204",
+        "TG301",
+        "TG302",
+        "TG601",
+        "TG701",  # architecture rules compare what every design document describes
+        "TG702",
+        "TG703",
+    ]

@@ -33,7 +33,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check",
         "Check the documents under PATH (or -C DIR; default: .) and report findings.",
     ),
-    "export": ("scan", "Export the document graph under PATH (or -C DIR; default: .)."),
+    "export": (
+        "scan",
+        "Export the document graph under PATH (or -C DIR; default: .), or with --view "
+        "architecture the system its design documents describe.",
+    ),
     "fix": (
         "write",
         "Repair broken links, anchors and IDs (TG101, TG102, TG103) in PATH (default: the whole "
@@ -44,6 +48,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "impact": (
         "query",
         "Everything downstream of DOC: the documents that rest on it, transitively.",
+    ),
+    "lsp": (
+        "lsp",
+        "Run the language server over stdio, for editors: diagnostics as you type, go to "
+        "definition, hover cards, references, completion, quick fixes and symbols.",
     ),
     "index": (
         "write",
@@ -88,7 +97,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": (
         "query",
         "A document card: metadata, what it rests on and what rests on it, with line numbers, "
-        "other references, and its findings.",
+        "other references, and its findings; or an entity's card (component:NAME, ...).",
     ),
     "status": (
         "write",
@@ -103,7 +112,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "upstream": (
         "query",
-        "Everything DOC rests on, transitively (ID in any spelling, or a path).",
+        "Everything DOC rests on, transitively (ID in any spelling, or a path; or an entity: "
+        'component:NAME, endpoint:"METHOD /path", table:NAME, external:NAME).',
     ),
 }
 
