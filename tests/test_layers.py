@@ -54,7 +54,19 @@ FORBIDDEN = [
         "tracegraph.presets",
         ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
     ),
+    # Git access sits beside crawl: it reads the repository (through gitcmd only), nothing else.
+    ("tracegraph.gitcmd", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.githistory"]),
+    (
+        "tracegraph.githistory",
+        ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
+    ),
+    ("tracegraph.reviews", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph"]),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
+    # Suspect links are graph + history: no rule, query or output in them.
+    (
+        "tracegraph.suspect",
+        ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
+    ),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
@@ -86,6 +98,13 @@ def test_only_the_cli_imports_click() -> None:
         if "click" in imported and not m.startswith("tracegraph.cli")
     )
     assert users == []
+
+
+def test_only_gitcmd_runs_git_for_the_history() -> None:
+    """Suspect links read git through ``gitcmd.run_git`` alone (no subprocess of their own)."""
+    for module in ("tracegraph.githistory", "tracegraph.suspect", "tracegraph.reviews"):
+        assert "subprocess" not in MODULES[module], module
+    assert "tracegraph.gitcmd.run_git" in MODULES["tracegraph.githistory"]
 
 
 def test_the_contract_sees_real_imports() -> None:

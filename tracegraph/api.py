@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -13,11 +14,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import run_checks
+from .checks import run_checks, select_rules
 from .config import Config, load_config
-from .crawl import FileIndex, WikiScope, crawl, find_sidecars, find_wiki_scope, read_head
+from .crawl import (
+    FileIndex,
+    WikiScope,
+    crawl,
+    find_sidecars,
+    find_wiki_scope,
+    read_document,
+    read_head,
+)
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
+from .githistory import probe_repository
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -29,6 +39,7 @@ from .queries import (  # noqa: F401  (re-exported: the query API)
     show,
     upstream,
 )
+from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink, find_suspect_links
 from .vcs import changed_files
 
 log = logging.getLogger(__name__)
@@ -277,7 +288,10 @@ def find_error_paths(corpus: Corpus) -> frozenset[str]:
         return frozenset()
     from .model import Severity
 
-    return frozenset(f.path for f in run_checks(corpus) if f.severity is Severity.ERROR)
+    # TG503 reads git history; it only matters here when a config grades it as an error.
+    graded = corpus.config.rules.severity.get("TG503") is Severity.ERROR
+    findings = run_checks(corpus, ignore=() if graded else ("TG503",))
+    return frozenset(f.path for f in findings if f.severity is Severity.ERROR)
 
 
 def map_model(
@@ -350,14 +364,41 @@ def check(
     today: date | None = None,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    cache: bool = False,
+    suspects: SuspectAnalysis | None = None,
 ) -> list[Finding]:
     """Run the health rules (TG101-TG602) over a scanned corpus; findings sorted by path, line,
-    column and code.
+    column and code. ``cache`` keeps what TG503 reads from git history under
+    ``.tracegraph/cache/``; ``suspects`` is that analysis when the caller has it already.
 
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
     """
+
+    def source() -> SuspectAnalysis:
+        return suspects if suspects is not None else suspect_links(corpus, cache=cache)
+
     with gc_paused():  # the rules build many short-lived tuples over a large, stable heap
-        return run_checks(corpus, config, today=today, select=select, ignore=ignore)
+        return run_checks(
+            corpus, config, today=today, select=select, ignore=ignore, suspects=source
+        )
+
+
+def suspect_links(corpus: Corpus, *, cache: bool = False) -> SuspectAnalysis:
+    """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``)."""
+    with gc_paused():
+        return find_suspect_links(corpus, cache=cache)
+
+
+def _suspect_state(root: Path, config: Config) -> tuple[str, tuple[str, ...]]:
+    """What TG503's findings depend on besides the files (HEAD: a commit changes history
+    without touching a file; the review file's bytes), for the result cache's key, and the
+    note to show when TG503 is off (outside git)."""
+    repo = probe_repository(root)
+    if repo.status == "not-git":
+        return "off", (f"TG503 (suspect links) is off: {root} is not in a git work tree",)
+    read = read_document(root, config.suspect.reviews, 2**31)
+    digest = hashlib.sha256(read.data or (read.error or "").encode()).hexdigest()
+    return f"{repo.status}:{repo.head}:{repo.prefix}:{digest}", ()
 
 
 @dataclass(frozen=True)
@@ -371,6 +412,8 @@ class CheckRun:
     references: int
     findings: list[Finding]
     cached: bool = False
+    #: One-line notes for the user (TG503 is off outside a git work tree).
+    notes: tuple[str, ...] = ()
 
 
 def check_tree(
@@ -407,6 +450,10 @@ def check_tree(
     config = with_presets(root_path, config, index)
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))
+    git_state = ""
+    notes: tuple[str, ...] = ()
+    if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
+        git_state, notes = _suspect_state(root_path, config)
     store: ResultCache | None = None
     key, settled = "", False
     if cache:
@@ -416,6 +463,7 @@ def check_tree(
             # Which folders read wikilinks can change without a listed file changing (a
             # git-ignored .obsidian/ appearing): part of the tree's state.
             tree += f"\0wiki={wiki_scope(root_path, index.files, config).folders!r}"
+            tree += f"\0git={git_state}"
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
@@ -427,13 +475,20 @@ def check_tree(
                 if not allow_empty:
                     require_documents(root_path, config, hit.documents)
                 findings = list(hit.findings)
-                return CheckRun(root_path, config, hit.documents, hit.references, findings, True)
+                return CheckRun(
+                    root_path, config, hit.documents, hit.references, findings, True, notes
+                )
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index, allow_empty=allow_empty
     )
     with gc_paused():
-        findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
-    run = CheckRun(root_path, config, len(corpus.documents), len(corpus.links), findings)
+        findings = run_checks(
+            corpus, config, today=when, select=chosen, ignore=dropped,
+            suspects=lambda: suspect_links(corpus, cache=cache),
+        )  # fmt: skip
+    run = CheckRun(
+        root_path, config, len(corpus.documents), len(corpus.links), findings, notes=notes
+    )
     if store is not None and settled:
         store.put(key, CachedResult(run.documents, run.references, tuple(findings)))
     return run
@@ -498,7 +553,7 @@ def report(
         root, config, config_path=config_path, cache=cache, progress=progress,
         allow_empty=allow_empty,
     )  # fmt: skip
-    findings = check(corpus, today=today)
+    findings = check(corpus, today=today, cache=cache)
     limit = corpus.config.report.markdown_limit
     base = check_link_base(link_base) if link_base else None
     history_path = None
@@ -565,3 +620,95 @@ def _report_map(
     slugs = {node.key: node.slug for node in model.nodes}
     edges = tuple((edge.slug, edge.source, edge.target) for edge in model.edges)
     return MapDrawing(text, None, slugs, edges)
+
+
+# --- suspect links (issue 15) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedReview:
+    """What ``tracegraph review DOC`` wrote: DOC's name, the upstream names it was checked
+    against, the commit, and the review file (root-relative)."""
+
+    document: str
+    upstreams: tuple[str, ...]
+    commit: str
+    file: str
+
+
+def upstreams_of(corpus: Corpus, doc: Document, named: Sequence[str] = ()) -> tuple[Document, ...]:
+    """What ``doc`` rests on (every relation but ``mentions``), or the ``named`` ones among it
+    (IDs or paths; UsageError for one it does not rest on)."""
+    from .suspect import resting_on
+
+    resting = {up for down, up in resting_on(corpus) if down == doc.path}
+    if not named:
+        return tuple(corpus.by_path[p] for p in sorted(resting))
+    chosen: dict[str, Document] = {}
+    for name in named:
+        found = corpus.find(name)
+        if found.path not in resting:
+            listed = ", ".join(corpus.by_path[p].name for p in sorted(resting)) or "nothing"
+            raise UsageError(
+                f"--of {name}: {doc.name} does not rest on {found.name} (it rests on {listed})"
+            )
+        chosen[found.path] = found
+    return tuple(chosen[p] for p in sorted(chosen))
+
+
+def record_review(corpus: Corpus, doc: Document, named: Sequence[str] = ()) -> RecordedReview:
+    """Record in the review file that ``doc`` was checked against what it rests on (or the
+    ``named`` upstream documents) as of HEAD; written atomically, sorted."""
+    from .atomic import write_atomic
+    from .reviews import dump_reviews, record_reviews
+    from .suspect import load_review_file
+
+    repo = probe_repository(corpus.root)
+    if repo.head is None:
+        raise InputError(
+            f"{corpus.root}: review needs a git work tree with a commit ({repo.reason})"
+        )
+    ups = upstreams_of(corpus, doc, named)
+    if not ups:
+        raise UsageError(
+            f"{doc.name} rests on no other document (mentions aside): nothing to review"
+        )
+    config = corpus.config
+    existing = load_review_file(corpus.root, config)
+    updated = record_reviews(
+        existing, doc.name, [u.name for u in ups], repo.head, replace_all=not named
+    )
+    write_atomic(corpus.root / config.suspect.reviews, dump_reviews(updated))
+    return RecordedReview(doc.name, tuple(u.name for u in ups), repo.head, config.suspect.reviews)
+
+
+def suspect_diffs(
+    corpus: Corpus, analysis: SuspectAnalysis, doc: Document, named: Sequence[str] = ()
+) -> list[tuple[SuspectLink, str]]:
+    """For each suspect upstream document of ``doc`` (or the ``named`` ones), the git diff of
+    it from the review to HEAD: what there is to re-read."""
+    from .githistory import HistoryError, diff_text
+
+    wanted = {u.path for u in upstreams_of(corpus, doc, named)}
+    out = []
+    for link in analysis.of_downstream(doc.path):
+        if link.upstream not in wanted:
+            continue
+        try:
+            text = diff_text(corpus.root, link.review.commit, (link.upstream_then, link.upstream))
+        except HistoryError as exc:
+            raise InputError(f"{corpus.root}: {exc}") from None
+        out.append((link, text))
+    return out
+
+
+def suspect_marks(corpus: Corpus, ref: str, files: Iterable[str] = ()) -> ChangeMarks:
+    """``impact --since REF``: the documents the change makes suspect (see
+    ``tracegraph.suspect.suspects_from_change``)."""
+    from .githistory import HistoryError
+    from .suspect import suspects_from_change
+
+    try:
+        return suspects_from_change(corpus, ref, [*changed_files(corpus.root, ref), *files])
+    except HistoryError as exc:
+        raise InputError(f"{corpus.root}: {exc}") from None

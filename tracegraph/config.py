@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, TracegraphError
 from .model import Relation, Severity
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
@@ -144,6 +144,16 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class SuspectConfig:
+    """Suspect links (TG503): what counts as a review, and where reviews are recorded."""
+
+    #: ``default``: editing a document reviews it; ``strict``: only ``tracegraph review`` does.
+    mode: str = "default"
+    #: The review file, relative to the root.
+    reviews: str = ".tracegraph-reviews.yaml"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -156,6 +166,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    suspect: SuspectConfig = field(default_factory=SuspectConfig)
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
@@ -378,6 +389,20 @@ def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(c.upper() for c in _strs(ctx, key, value))
 
 
+def _suspect_mode(ctx: _Ctx, key: str, value: Any) -> str:
+    if value not in ("default", "strict"):
+        raise ctx.fail(key, "expected default (editing a document reviews it) or strict")
+    return str(value)
+
+
+def _inner_path(ctx: _Ctx, key: str, value: Any) -> str:
+    text = _str(ctx, key, value).replace("\\", "/")
+    parts = text.split("/")
+    if not text or text.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", text):
+        raise ctx.fail(key, "expected a file path relative to the root, inside it")
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
 TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "folders": _strs,
     "title_patterns": _regexes,
@@ -418,6 +443,10 @@ RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 }
 REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _int for f in fields(ReportConfig)
+}
+SUSPECT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "mode": _suspect_mode,
+    "reviews": _inner_path,
 }
 
 
@@ -471,6 +500,7 @@ TOP_FIELDS = (
     "limits",
     "render",
     "report",
+    "suspect",
     "wikilinks",
     "presets",
 )
@@ -513,6 +543,10 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
     if "report" in data:
         kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
+    if "suspect" in data:
+        kwargs["suspect"] = SuspectConfig(
+            **_section(ctx, "suspect", data["suspect"], SUSPECT_FIELDS)
+        )
     if "wikilinks" in data:
         kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
     kwargs["explicit"] = frozenset(explicit)
@@ -543,6 +577,15 @@ def load_config_file(path: Path, display: str | None = None) -> Config:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: invalid TOML: {exc}") from None
         return config_from_mapping(data, source)
+    data, lines = load_yaml(text, source, ConfigError)
+    return config_from_mapping(data, source, lines)
+
+
+def load_yaml(
+    text: str, source: str, error: type[TracegraphError], what: str = ""
+) -> tuple[Any, dict[str, int]]:
+    """Safe-load YAML ``text``: the data and the line of every dotted key path. A syntax
+    error raises ``error`` naming ``source`` and the line ("invalid YAML{what}: ...")."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -550,11 +593,10 @@ def load_config_file(path: Path, display: str | None = None) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+        raise error(f"{where}: invalid YAML{what}: {problem}") from None
     except RecursionError:
-        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
-    lines = _key_lines(node) if node is not None else {}
-    return config_from_mapping(data, source, lines)
+        raise error(f"{source}: invalid YAML{what}: nested too deeply") from None
+    return data, _key_lines(node) if node is not None else {}
 
 
 def find_config_file(root: Path) -> Path | None:
@@ -669,6 +711,12 @@ limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# Suspect links (TG503, from git history): `default` counts an edit of a document as a review
+# of what it rests on; `strict` counts only `tracegraph review DOC`, recorded in `reviews`.
+suspect:
+  mode: default
+  reviews: .tracegraph-reviews.yaml
 
 # [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
 # .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.

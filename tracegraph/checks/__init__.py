@@ -19,7 +19,8 @@ from ..crawl import matches_glob
 from ..errors import UsageError
 from ..graph import Corpus
 from ..model import Finding, Severity
-from . import freshness, lifecycle, links, problems, structure, templates
+from ..suspect import SuspectAnalysis
+from . import freshness, history, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
 from .templating import load_templates
 
@@ -59,7 +60,7 @@ class Rule:
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-#: Every rule, in code order (DESIGN.md section 6). TG503 (git history) is not implemented yet.
+#: Every rule, in code order (DESIGN.md section 6).
 ALL_RULES: tuple[Rule, ...] = (
     Rule("TG101", "broken-link", E, links.find_broken_links),
     Rule("TG102", "broken-anchor", E, links.find_broken_anchors),
@@ -78,6 +79,7 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("TG403", "missing-metadata", W, templates.find_missing_metadata),
     Rule("TG501", "stale", INFO, freshness.find_stale),
     Rule("TG502", "overdue-question", W, freshness.find_overdue_questions),
+    Rule("TG503", "suspect-link", W, history.find_suspect_links),
     Rule("TG601", "duplicate-id", E, structure.find_duplicate_ids),
     Rule("TG602", "parse-error", E, problems.find_parse_errors),
 )
@@ -152,8 +154,12 @@ def run_checks(
     today: date | None = None,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    suspects: Callable[[], SuspectAnalysis] | None = None,
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
+
+    ``suspects`` computes the suspect links for TG503 (default: from the git history, without
+    the on-disk cache); it is called only when TG503 runs.
 
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
@@ -166,6 +172,7 @@ def run_checks(
         config=config,
         today=today or date.today(),
         templates=load_templates(config, corpus.root),
+        suspect_source=suspects,
     )
     configured = frozenset(
         posixpath.normpath(spec.template) for spec in config.types if spec.template
@@ -187,11 +194,12 @@ def run_checks(
                 line=hit.line,
                 column=hit.column,
                 code=rule.code,
-                severity=severity,
+                severity=hit.severity or severity,
                 rule=rule.name,
                 message=hit.message,
                 target=hit.target,
                 document=hit.document,
+                suspect=hit.suspect,
             )
             findings.setdefault(sort_key(finding), finding)
     return [findings[key] for key in sorted(findings)]

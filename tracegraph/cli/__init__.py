@@ -137,6 +137,7 @@ from . import check as _check  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import render as _render  # noqa: E402,F401
 from . import report as _report  # noqa: E402,F401
+from . import review as _review  # noqa: E402,F401
 from . import scan as _scan  # noqa: E402,F401
 
 

@@ -15,11 +15,13 @@ from .. import api, queries
 from ..errors import NoPathError, UsageError
 from ..generated import json_head
 from ..graph import Corpus
-from ..model import Relation
+from ..model import Document, Relation
 from ..queries import ChangeImpact, Hop, Traversal
+from ..suspect import ChangeMarks, SuspectAnalysis, SuspectLink
 from . import cli, emit, use_color
 from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
 from .progress import scan_options, scan_settings
+from .review import format_diffs
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
@@ -214,11 +216,13 @@ def impact(
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = _filters(corpus, types, include_superseded)
     files = [queries.relative_to_root(corpus, t) for t in targets]
+    marks = None
     if since is not None:
         result = api.impact_since(corpus, since, files=files, depth=depth, relations=allowed)
+        marks = api.suspect_marks(corpus, since, files)
     else:
         result = queries.affected_by_change(corpus, files, depth, allowed)
-    emit(_format_change(corpus, result, filters, fmt, since), output)
+    emit(_format_change(corpus, result, filters, fmt, since, marks), output)
 
 
 @cli.command("upstream")
@@ -474,12 +478,23 @@ FORMATTERS: dict[str, Callable[[Corpus, Traversal, Filters], str]] = {
 
 
 def change_dict(
-    corpus: Corpus, result: ChangeImpact, filters: Filters, since: str | None
+    corpus: Corpus,
+    result: ChangeImpact,
+    filters: Filters,
+    since: str | None,
+    marks: ChangeMarks | None = None,
 ) -> dict[str, Any]:
-    """JSON for ``impact --since/--files``: the roots and each affected document's roots."""
+    """JSON for ``impact --since/--files``: the roots and each affected document's roots; with
+    ``--since``, each node's ``suspect``: the changed documents it rests on whose change makes
+    it suspect."""
 
     def name(path: str) -> str:
         return str(corpus.graph.nodes[path]["id"])
+
+    def suspect(path: str) -> dict[str, Any]:
+        if marks is None:
+            return {}
+        return {"suspect": [name(p) for p in marks.marks.get(path, ())]}
 
     return {
         **json_head(QUERY_JSON_VERSION),
@@ -497,6 +512,7 @@ def change_dict(
                 "status": a.status or None,
                 "depth": a.depth,
                 "roots": [name(r) for r in a.roots],
+                **suspect(a.path),
             }
             for a in result.affected
             if a.depth == 0 or filters.shows(corpus, a.path)
@@ -505,22 +521,30 @@ def change_dict(
 
 
 def _format_change(
-    corpus: Corpus, result: ChangeImpact, filters: Filters, fmt: str, since: str | None
+    corpus: Corpus,
+    result: ChangeImpact,
+    filters: Filters,
+    fmt: str,
+    since: str | None,
+    marks: ChangeMarks | None = None,
 ) -> str:
     if fmt == "json":
-        data = change_dict(corpus, result, filters, since)
+        data = change_dict(corpus, result, filters, since, marks)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     shown = [a for a in result.affected if a.depth == 0 or filters.shows(corpus, a.path)]
     if fmt in ("dot", "mermaid"):
         return _diagram(corpus, [a.path for a in shown], None, fmt)
-    return format_change_text(corpus, result, shown)
+    return format_change_text(corpus, result, shown, marks)
 
 
 def format_change_text(
-    corpus: Corpus, result: ChangeImpact, shown: Sequence[queries.Affected]
+    corpus: Corpus,
+    result: ChangeImpact,
+    shown: Sequence[queries.Affected],
+    marks: ChangeMarks | None = None,
 ) -> str:
     """Changed files (and the documents they start from), then each affected document with
-    the roots it is reached from."""
+    the roots it is reached from, and whether the change makes it suspect (``--since``)."""
     style = _Style(use_color())
     lines = [f"changed files: {len(result.changed)}"]
     starts: dict[str, list[str]] = {}
@@ -540,10 +564,15 @@ def format_change_text(
         reason = "changed" if item.depth == 0 and item.path in result.changed else f"from {roots}"
         if item.depth == 0 and item.path not in result.changed:
             reason = "links to a changed file"
+        changed_upstream = marks.marks.get(item.path, ()) if marks is not None else ()
+        names = ", ".join(_name(corpus, p) for p in changed_upstream)
+        suspect = "  " + style(f"suspect: rests on changed {names}", bold=True) if names else ""
         lines.append(
             f"  {item.depth}  {_card_line(corpus, item.path, style)}  "
-            f"{style('(' + reason + ')', dim=True)}"
+            f"{style('(' + reason + ')', dim=True)}{suspect}"
         )
+    if marks is not None and marks.marks:
+        lines += ["", f"becoming suspect (TG503 once committed): {len(marks.marks)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -634,19 +663,97 @@ def _raw_name(corpus: Corpus, path: str) -> str:
 @CONFIG_OPT
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--suspect",
+    "diffs",
+    is_flag=True,
+    help="Also print the git diff of each suspect upstream document since DOC's last review "
+    "(as `tracegraph review DOC --diff`).",
+)
 @OUTPUT_OPT
 def show_command(
-    doc: str, root: Path, config_path: Path | None, fmt: str, output: str | None
+    doc: str, root: Path, config_path: Path | None, fmt: str, diffs: bool, output: str | None
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
-    other references, and its findings."""
+    other references, its findings and its suspect links (TG503)."""
     reject_folder(doc)
-    corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
-    card = queries.show(corpus, corpus.find(doc))
+    settings = scan_settings(fmt)
+    corpus = api.scan(root, config_path=config_path, **settings)
+    document = corpus.find(doc)
+    suspects = api.suspect_links(corpus, cache=bool(settings["cache"]))
+    findings = api.check(corpus, suspects=suspects)
+    card = queries.show(corpus, document, findings)
     if fmt == "json":
-        emit(json.dumps(card_dict(corpus, card), indent=2, ensure_ascii=False) + "\n", output)
+        data = card_dict(corpus, card)
+        data["suspect"] = suspect_dict(corpus, suspects, document, diffs)
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
         return
-    emit(format_card(corpus, card), output)
+    text = format_card(corpus, card) + format_suspects(corpus, suspects, document)
+    if diffs:
+        text += "\n" + format_diffs(corpus, suspects, document)
+    emit(text, output)
+
+
+def _suspect_item(link: SuspectLink, path: str, name: str) -> dict[str, Any]:
+    return {
+        "id": name,
+        "path": path,
+        "review": {
+            "commit": link.review.commit,
+            "date": link.review.date,
+            "kind": link.review.kind,
+        },
+        "changes": [{"commit": c.commit, "date": c.date, "path": c.path} for c in link.changes],
+        "how": list(link.how),
+    }
+
+
+def suspect_dict(
+    corpus: Corpus, analysis: SuspectAnalysis, document: Document, diffs: bool = False
+) -> dict[str, Any]:
+    """``show --format json``'s ``suspect``: the documents this one rests on that changed
+    since its last review (with their diff when asked), and the ones it made suspect."""
+    rests_on = []
+    texts = dict(
+        (link.upstream, text) for link, text in api.suspect_diffs(corpus, analysis, document)
+    ) if diffs and analysis.status == "ok" else {}  # fmt: skip
+    for link in analysis.of_downstream(document.path):
+        item = _suspect_item(link, link.upstream, link.upstream_name)
+        if diffs:
+            item["diff"] = texts.get(link.upstream, "")
+        rests_on.append(item)
+    return {
+        "status": analysis.status,
+        "reason": analysis.reason or None,
+        "rests_on_changed": rests_on,
+        "made_suspect": [
+            _suspect_item(link, link.downstream, link.downstream_name)
+            for link in analysis.through(document.path)
+        ],
+    }
+
+
+def format_suspects(corpus: Corpus, analysis: SuspectAnalysis, document: Document) -> str:
+    """The card's suspect-links part: what changed upstream since this document's last
+    review, and which documents became suspect through it."""
+    lines = ["", "suspect links (git history):"]
+    if analysis.status != "ok":
+        word = "off" if analysis.status == "off" else "unknown"
+        return "\n".join([*lines, f"  ({word}: {clean(analysis.reason)})"]) + "\n"
+    rows = [("rests on changed", link.upstream_name, link) for link in analysis.of_downstream(
+        document.path)] + [
+        ("made suspect", link.downstream_name, link) for link in analysis.through(document.path)
+    ]  # fmt: skip
+    if not rows:
+        lines.append("  (none)")
+    for label, name, link in rows:
+        count = len(link.changes)
+        how = f": {', '.join(link.how)}" if link.how else ""
+        lines.append(
+            f"  {label}: {clean(name)}  {count} commit{'s' if count != 1 else ''} since "
+            f"{link.review.commit[:7]} ({link.review.date}, {link.review.kind}){clean(how)}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def card_dict(corpus: Corpus, card: queries.Card) -> dict[str, Any]:
