@@ -27,11 +27,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -238,20 +241,98 @@ def make_repo(work: Path, docs: int, commits: int, seed: int, doc_share: float) 
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-f", "main"], check=True, env=ENV)
     subprocess.run(["git", "-C", str(repo), "branch", "-q", "-D", "side"], env=ENV,
                    stderr=subprocess.DEVNULL)  # fmt: skip
+    # As a clone from a server would be: one delta-compressed pack and a commit-graph file.
+    subprocess.run(["git", "-C", str(repo), "repack", "-a", "-d", "-f", "-q"], check=True, env=ENV)
+    subprocess.run(["git", "-C", str(repo), "commit-graph", "write", "--reachable"], check=True,
+                   env=ENV)  # fmt: skip
     took = time.perf_counter() - started
     print(f"built {repo.name}: {commits} commits in {took:.0f}s; edits: {history.counts}",
           file=sys.stderr)  # fmt: skip
     return repo
 
 
-def timed(function: object, reps: int) -> float:
-    """The median wall time of ``reps`` calls."""
-    times = []
+def cpu() -> tuple[float, float]:
+    """CPU seconds so far: this process, and the git processes it waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def measure(function: Callable[[], object], reps: int, before: Callable[[], None]) -> Figures:
+    """Median wall time and CPU (own, git) of ``reps`` calls, ``before`` run before each."""
+    walls, owns, gits = [], [], []
     for _ in range(reps):
+        before()
+        own, git = cpu()
         started = time.perf_counter()
-        function()  # type: ignore[operator]
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        function()
+        walls.append(time.perf_counter() - started)
+        after_own, after_git = cpu()
+        owns.append(after_own - own)
+        gits.append(after_git - git)
+    return Figures(statistics.median(walls), statistics.median(owns), statistics.median(gits))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One measurement: wall seconds, CPU seconds in tracegraph and in git."""
+
+    wall: float
+    own: float
+    git: float
+
+    def row(self, label: str, base: Figures | None = None) -> str:
+        ratio = f"{self.wall / base.wall:.2f}" if base and base.wall else ""
+        return (f"| {label} | {self.wall:.2f} | {self.own:.2f} | {self.git:.2f} | "
+                f"{self.own + self.git:.2f} | {ratio} |")  # fmt: skip
+
+
+def bench(repo: Path, reps: int) -> list[str]:
+    """The measurements of one repository, as Markdown table rows."""
+    from tracegraph.api import scan, suspect_links
+    from tracegraph.githistory import probe_repository, read_log
+
+    cache = repo / ".tracegraph" / "cache"
+
+    def drop(*names: str) -> Callable[[], None]:
+        def run() -> None:
+            for name in names:
+                (cache / name).unlink(missing_ok=True)
+
+        return run
+
+    corpus = scan(repo, cache=True)  # the parse cache is warm from here on
+    probe = probe_repository(repo)
+    log = measure(lambda: read_log(repo, probe, cache=False), reps, lambda: None)
+    everything = ("git-log.marshal", "git-fingerprints.marshal", "git-suspects.marshal")
+    cold = measure(lambda: suspect_links(corpus, cache=True), reps, drop(*everything))
+    found = suspect_links(corpus, cache=True)
+    history_warm = measure(
+        lambda: suspect_links(corpus, cache=True), reps, drop("git-suspects.marshal")
+    )
+    warm = measure(lambda: suspect_links(corpus, cache=True), reps, lambda: None)
+    check = [sys.executable, "-m", "tracegraph", "check", "-C", str(repo), "--select", "TG503",
+             "--format", "json", "-q", "-o", os.devnull]  # fmt: skip
+    check_cold = measure(
+        lambda: subprocess.run([*check, "--no-cache"], check=False), max(1, reps - 1), lambda: None
+    )
+    check_warm = measure(lambda: subprocess.run(check, check=False), reps, lambda: None)
+    commits = subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    return [
+        f"{repo.name}: {len(corpus.documents)} documents, {commits} commits, "
+        f"{len(found.links)} suspect links",
+        "",
+        "| run | wall s | tracegraph CPU s | git CPU s | CPU s | wall / cold |",
+        "|---|---:|---:|---:|---:|---:|",
+        log.row("`git log` pass alone (read_log, no cache)", cold),
+        cold.row("suspect links, cold (no history, fingerprint or result cache)", cold),
+        history_warm.row("same HEAD, result cache dropped (history, fingerprints cached)", cold),
+        warm.row("warm (same HEAD, same reviews and edges)", cold),
+        check_cold.row("`check --select TG503 --no-cache` (parse everything too)", cold),
+        check_warm.row("`check --select TG503`, nothing changed", cold),
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,9 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     repo = make_repo(args.work, args.docs, args.commits, args.seed, args.doc_share)
-    print(repo)
     if args.build_only:
+        print(repo)
         return 0
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start\n")
+    print("\n".join(bench(repo, args.reps)))
     return 0
 
 

@@ -81,7 +81,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
             js("show", "RFC-0001", "-C", suspect, "--format", "json", "--suspect"),
             js("show", "PRD-0001", "-C", suspect, "--format", "json"),
         ],
-        "report": reports,
+        "report": [
+            *reports,
+            js("report", "-C", suspect, "--format", "json", "--no-history"),
+        ],
         "rules": [js("rules", "--format", "json"), js("rules", "TG101", "--format", "json")],
         "baseline": [json.loads(baseline.read_text())],
     }
@@ -97,8 +100,9 @@ def test_outputs_validate_against_their_schema(name: str, outputs: dict[str, lis
 
 
 def test_the_shapes_differ_where_they_should(outputs: dict[str, list[Any]]) -> None:
-    first, second = outputs["report"]
+    first, second, suspect = outputs["report"]
     assert first["changes"] is None and second["changes"] is not None
+    assert suspect["suspect"]["links"] and suspect["figures"]["suspect_links"]
     assert "since" in outputs["impact"][2] and outputs["impact"][2]["nodes"]
     assert outputs["show"][1]["findings"]
     assert outputs["check"][1]["findings"][0]["suspect"]["changes"]

@@ -553,7 +553,10 @@ def report(
         root, config, config_path=config_path, cache=cache, progress=progress,
         allow_empty=allow_empty,
     )  # fmt: skip
-    findings = check(corpus, today=today, cache=cache)
+    suspects = None
+    if any(rule.code == "TG503" for rule in select_rules(config=corpus.config)):
+        suspects = suspect_links(corpus, cache=cache)
+    findings = check(corpus, today=today, cache=cache, suspects=suspects)
     limit = corpus.config.report.markdown_limit
     base = check_link_base(link_base) if link_base else None
     history_path = None
@@ -574,7 +577,19 @@ def report(
         draw_map=lambda folder: _report_map(corpus, findings, folder, base),
         markdown_limit=(markdown_limit if markdown_limit is not None else limit) or None,
         full_report=full_report,
+        suspect_note=_suspect_note(suspects),
     )
+
+
+def _suspect_note(analysis: SuspectAnalysis | None) -> str | None:
+    """What the report says when suspect links cannot be known (None when they can)."""
+    if analysis is None:
+        return "Suspect links (TG503) are not checked: the rule is ignored in the config."
+    if analysis.status == "off":
+        return f"Suspect links (TG503) are off: {analysis.reason}."
+    if analysis.status == "unknown":
+        return f"Suspect links (TG503) are unknown: {analysis.reason}."
+    return None
 
 
 def _report_outputs(

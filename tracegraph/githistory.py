@@ -22,7 +22,8 @@ import logging
 import marshal
 import os
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ LOG_CACHE = f"{STATE_DIR}/cache/git-log.marshal"
 LOG_TIMEOUT = 600.0
 #: Blob hashes per ``git show`` call (about 41 bytes of arguments each).
 BLOBS_PER_CALL = 1000
+#: ``git show`` calls running at once.
+READERS = 3
 
 _HEX = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
 _NULL = "0" * 40
@@ -286,37 +289,56 @@ def _save_log(path: Path, repo: Repository, result: Log) -> None:
 # --- file contents --------------------------------------------------------------------------
 
 
-def read_blobs(root: Path, blobs: Collection[str]) -> dict[str, bytes]:
+def read_blobs(
+    root: Path, blobs: Collection[str], sizes: Mapping[str, int] | None = None
+) -> dict[str, bytes]:
     """The contents of ``blobs`` (hashes); blobs the repository lacks (a partial clone) are
-    left out of the result. Raises HistoryError when git fails."""
+    left out of the result. ``sizes`` are the blobs' sizes when known (``blob_sizes``).
+    Raises HistoryError when git fails."""
     wanted = sorted({b for b in blobs if _HEX.match(b.encode("ascii", "replace"))})
     if not wanted:
         return {}
-    sizes = _blob_sizes(root, set(wanted))
-    present = [b for b in wanted if b in sizes]
-    out: dict[str, bytes] = {}
-    for start in range(0, len(present), BLOBS_PER_CALL):
-        chunk = present[start : start + BLOBS_PER_CALL]
-        proc = run_git(root, "show", *chunk, timeout=LOG_TIMEOUT)
-        data = proc.stdout
-        if proc.returncode != 0 or len(data) != sum(sizes[b] for b in chunk):
-            raise HistoryError(f"git show failed: {_first_line(proc.stderr) or 'short output'}")
-        offset = 0
-        for blob in chunk:
-            out[blob] = data[offset : offset + sizes[blob]]
-            offset += sizes[blob]
-    return out
+    if sizes is None:
+        sizes = blob_sizes(root, set(wanted))
+    return dict(iter_blobs(root, wanted, sizes))
 
 
-def _blob_sizes(root: Path, wanted: set[str]) -> dict[str, int]:
-    """Sizes of the ``wanted`` blobs that the object database holds (one listing of every
-    object's size: ``git cat-file --batch-check`` would need a pipe to its input)."""
+def iter_blobs(
+    root: Path, blobs: Sequence[str], sizes: Mapping[str, int]
+) -> Iterator[tuple[str, bytes]]:
+    """(blob, contents) for the ``blobs`` that ``sizes`` knows, read by a few ``git show``
+    calls that run side by side (threads: git works while the caller digests what came)."""
+    present = [b for b in blobs if b in sizes]
+    chunks = [present[i : i + BLOBS_PER_CALL] for i in range(0, len(present), BLOBS_PER_CALL)]
+    if not chunks:
+        return
+    with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
+        read = pool.map(lambda c: _show(root, c, sizes), chunks)
+        for chunk, data in zip(chunks, read, strict=True):
+            offset = 0
+            for blob in chunk:
+                yield blob, data[offset : offset + sizes[blob]]
+                offset += sizes[blob]
+
+
+def _show(root: Path, chunk: list[str], sizes: Mapping[str, int]) -> bytes:
+    proc = run_git(root, "show", *chunk, timeout=LOG_TIMEOUT)
+    if proc.returncode != 0 or len(proc.stdout) != sum(sizes[b] for b in chunk):
+        raise HistoryError(f"git show failed: {_first_line(proc.stderr) or 'short output'}")
+    return proc.stdout
+
+
+def blob_sizes(root: Path, wanted: Collection[str]) -> dict[str, int]:
+    """Sizes of the ``wanted`` blobs that the object database holds, from one listing of every
+    object (``git cat-file --batch-check`` would need a pipe to its input); ``git show`` of
+    several blobs writes them back to back, and the sizes cut them apart."""
     proc = run_git(
         root, "cat-file", "--batch-all-objects", "--unordered",
         "--batch-check=%(objectname) %(objecttype) %(objectsize)", timeout=LOG_TIMEOUT,
     )  # fmt: skip
     if proc.returncode != 0:
         raise HistoryError(f"git cat-file failed: {_first_line(proc.stderr)}")
+    wanted = set(wanted)
     sizes: dict[str, int] = {}
     for line in proc.stdout.split(b"\n"):
         sha, _, rest = line.partition(b" ")

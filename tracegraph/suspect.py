@@ -22,12 +22,15 @@ finds nothing, never a wrong suspect. Outside git it is off.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import marshal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .atomic import write_atomic
 from .config import Config
@@ -38,6 +41,8 @@ from .githistory import (
     HistoryError,
     Log,
     Repository,
+    blob_sizes,
+    iter_blobs,
     probe_repository,
     read_blobs,
     read_log,
@@ -56,6 +61,9 @@ log = logging.getLogger(__name__)
 #: Bump when the fingerprint or the cached layout changes.
 FINGERPRINT_FORMAT = 1
 FINGERPRINT_CACHE = f"{STATE_DIR}/cache/git-fingerprints.marshal"
+RESULT_CACHE = f"{STATE_DIR}/cache/git-suspects.marshal"
+#: Bump when the stored result layout changes.
+RESULT_FORMAT = 1
 #: Fingerprints kept in the cache at most (about 100 bytes each).
 MAX_CACHED_FINGERPRINTS = 500_000
 MENTIONS = Relation.MENTIONS.value
@@ -148,27 +156,105 @@ def find_suspect_links(
 ) -> SuspectAnalysis:
     """The suspect links of ``corpus`` (see the module's documentation).
 
-    ``reviews`` replaces the review file's content (None: read it from the root). Raises
+    ``reviews`` replaces the review file's content (None: read it from the root). With
+    ``cache``, the result is kept under ``.tracegraph/cache/`` keyed by HEAD, the review file,
+    the edges and the settings, so a rerun at the same commit reads no history at all. Raises
     InputError for an unreadable review file."""
     config = corpus.config
     mode = config.suspect.mode
     root = corpus.root
     repo = probe_repository(root)
     if repo.status == "not-git":
-        return SuspectAnalysis(
-            "off", f"{root} is not in a git work tree ({repo.reason})", mode=mode
-        )
+        why = "" if "not a git repository" in repo.reason else f" ({repo.reason})"
+        return SuspectAnalysis("off", f"{root} is not in a git work tree{why}", mode=mode)
     if repo.status != "ok":
         return SuspectAnalysis("unknown", repo.reason, mode=mode)
     if reviews is None:
         reviews = load_review_file(root, config)
+    pairs = resting_on(corpus)
+    key = _result_key(corpus, repo, reviews, pairs)
+    if cache:
+        found = _load_result(root / RESULT_CACHE, key, corpus)
+        if found is not None:
+            return found
     try:
         history = read_log(root, repo, cache=cache)
-        return _analyse(corpus, repo, history, reviews, cache=cache)
+        result = _analyse(corpus, repo, history, reviews, pairs, cache=cache)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
         return SuspectAnalysis("unknown", str(exc), mode=mode, head=repo.head)
+    if cache:
+        _save_result(root / RESULT_CACHE, key, result)
+    return result
+
+
+def _result_key(
+    corpus: Corpus,
+    repo: Repository,
+    reviews: tuple[Review, ...],
+    pairs: Mapping[tuple[str, str], tuple[str, int, int, str]],
+) -> str:
+    """Everything the analysis depends on: HEAD (the history and its contents), the reviews,
+    the edges with their locations, the documents' names, the mode and the fingerprint rules."""
+    names = sorted({(p, corpus.by_path[p].name) for pair in pairs for p in pair})
+    sidecars = sorted((d.path, d.sidecar) for d in corpus.documents if d.sidecar)
+    config = corpus.config
+    parts = (RESULT_FORMAT, FINGERPRINT_FORMAT, repo.head, repo.prefix, config.suspect,
+             repr(config.types), reviews, sorted(pairs.items()), names, sidecars)  # fmt: skip
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _load_result(path: Path, key: str, corpus: Corpus) -> SuspectAnalysis | None:
+    try:
+        fmt, stored, status, mode, head, file, links, stale = marshal.loads(path.read_bytes())
+        if (fmt, stored) != (RESULT_FORMAT, key):
+            return None
+        return SuspectAnalysis(
+            status,
+            links=tuple(_link_from_row(row) for row in links),
+            mode=mode,
+            head=head,
+            reviews_file=file,
+            stale_reviews=tuple(Review(*row) for row in stale),
+        )
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.info("suspect-link cache %s unusable (%s)", path, exc)
+        return None
+
+
+def _save_result(path: Path, key: str, result: SuspectAnalysis) -> None:
+    rows = tuple(_link_row(link) for link in result.links)
+    stale = tuple((r.document, r.upstream, r.commit) for r in result.stale_reviews)
+    data = (RESULT_FORMAT, key, result.status, result.mode, result.head, result.reviews_file,
+            rows, stale)  # fmt: skip
+    try:
+        make_state_dir(path.parent)
+        write_atomic(path, marshal.dumps(data))
+    except (OSError, TracegraphError) as exc:
+        log.info("suspect-link cache %s not written (%s)", path, exc)
+
+
+def _link_row(link: SuspectLink) -> tuple[Any, ...]:
+    review = link.review
+    return (link.downstream, link.downstream_name, link.upstream, link.upstream_name,
+            link.relation, link.path, link.line, link.column,
+            (review.commit, review.date, review.kind),
+            tuple((c.commit, c.date, c.path) for c in link.changes), link.how,
+            link.upstream_then)  # fmt: skip
+
+
+def _link_from_row(row: tuple[Any, ...]) -> SuspectLink:
+    (down, down_name, up, up_name, relation, path, line, column, review, changes, how,
+     then) = row  # fmt: skip
+    if not (isinstance(line, int) and isinstance(column, int) and isinstance(how, tuple)):
+        raise TypeError("malformed suspect-link cache")
+    return SuspectLink(
+        str(down), str(down_name), str(up), str(up_name), str(relation), str(path), line, column,
+        ReviewPoint(*map(str, review)), tuple(UpstreamChange(*map(str, c)) for c in changes),
+        tuple(map(str, how)), str(then),
+    )  # fmt: skip
 
 
 def load_review_file(root: Path, config: Config) -> tuple[Review, ...]:
@@ -192,11 +278,11 @@ def _analyse(
     repo: Repository,
     history: Log,
     reviews: tuple[Review, ...],
+    pairs: Mapping[tuple[str, str], tuple[str, int, int, str]],
     *,
     cache: bool,
 ) -> SuspectAnalysis:
     config = corpus.config
-    pairs = resting_on(corpus)
     sidecars = {d.path: d.sidecar for d in corpus.documents if d.sidecar}
     reviews_path = config.suspect.reviews
     tracked = {p for pair in pairs for p in pair} | {reviews_path}
@@ -209,7 +295,9 @@ def _analyse(
     commits = history.commits
     ancestry = Ancestry(tuple(parents for _, parents, _ in commits))
     index = {sha: number for number, (sha, _, _) in enumerate(commits)}
-    prints = FingerprintStore(corpus.root, config, cache=cache)
+    universe = {blob for history_ in events.values() for e in history_ for blob in e[2:4] if blob}
+    universe |= {history.head_blobs.get(up, "") for _, up in pairs}
+    prints = FingerprintStore(corpus.root, config, cache=cache, universe=universe)
     recogniser = Recogniser.from_config(config)
     judge = _Judge(prints, recogniser, config)
 
@@ -244,6 +332,14 @@ def _analyse(
     heads = {up: history.head_blobs.get(up, "") for _, up in unseen}
     prints.fetch((blob, False) for blob in heads.values() if blob)
 
+    days: dict[int, str] = {}
+
+    def day(at: int) -> str:
+        found = days.get(at)
+        if found is None:
+            found = days[at] = _day(commits[at][2])
+        return found
+
     links: list[SuspectLink] = []
     for pair, changed in sorted(unseen.items()):
         doc, up = pair
@@ -253,16 +349,21 @@ def _analyse(
         documents = [e for e in counted if not e[6]]
         how: tuple[str, ...] = ()
         if documents and heads[up]:
-            before = prints.get(documents[-1][2], False)
-            now = prints.get(heads[up], False)
+            first = documents[-1]
+            before, now = prints.get(first[2], False), prints.get(heads[up], False)
             if before is not None and now is not None:
-                if before.same_as(now) and len(documents) == len(counted):
+                renamed = False
+                if any(e[1] == "R" for e in documents):  # only a rename can change a path's ID
+                    old_id, new_id = judge.id_of(first[4], first[2]), judge.recognised(up, now)
+                    renamed = old_id != new_id
+                if before.same_as(now) and not renamed and len(documents) == len(counted):
                     continue  # changed and changed back
                 how = before.changes_to(now)
+                if renamed and not any(h.startswith("id ") for h in how):
+                    how = (f"id {_bare(old_id)} -> {_bare(new_id)}", *how)
         if any(e[6] for e in counted) and "metadata" not in how:
             how = (*how, "metadata")
-        at, kind = max(points_of[pair], key=lambda p: -p[0])  # the newest review point
-        sha, _, when = commits[at]
+        at, kind = min(points_of[pair])  # the newest review point (topological order)
         location = pairs[pair]
         oldest = changed[-1]
         links.append(
@@ -275,10 +376,9 @@ def _analyse(
                 path=location[0],
                 line=location[1],
                 column=location[2],
-                review=ReviewPoint(sha, _day(when), kind),
+                review=ReviewPoint(commits[at][0], day(at), kind),
                 changes=tuple(
-                    UpstreamChange(commits[e[0]][0], _day(commits[e[0]][2]), e[5] or e[4])
-                    for e in counted
+                    UpstreamChange(commits[e[0]][0], day(e[0]), e[5] or e[4]) for e in counted
                 ),
                 how=how,
                 upstream_then=oldest[4] if not oldest[6] else up,
@@ -293,6 +393,12 @@ def _analyse(
         reviews_file=reviews_path,
         stale_reviews=stale,
     )
+
+
+def _bare(recognised: str | None) -> str:
+    """``RFC:RFC-0001`` -> ``RFC-0001`` (``(none)`` for a document without an ID)."""
+    value = (recognised or "").partition(":")[2]
+    return value if value and value != "None" else "(none)"
 
 
 def _day(timestamp: int) -> str:
@@ -431,7 +537,10 @@ def _place_by_file_history(
     """For reviews whose commit is unknown: the commit of the oldest version of the review
     file, in an unbroken run back from the newest, that holds the entry."""
     versions = [e for e in file_events if e[3]]
-    contents = prints.contents({e[3] for e in versions})
+    try:
+        contents = prints.contents({e[3] for e in versions})
+    except HistoryError:
+        contents = {}
     placed: list[tuple[tuple[str, str], int]] = []
     for review, pair in unplaced:
         found: int | None = None
@@ -466,23 +575,26 @@ class _Judge:
         self.recogniser = recogniser
         self.config = config
         self.ids: dict[tuple[str, str], str | None] = {}
+        self.seen: dict[Event, bool] = {}
 
     def prepare(self, events: Iterable[Event]) -> None:
         """Read the contents of every version these events compare."""
         wanted: set[tuple[str, bool]] = set()
-        renamed: set[str] = set()
         for e in events:
-            if e[2] == e[3] and e[1] != "R":
-                continue
-            wanted.add((e[2], e[6]))
-            wanted.add((e[3], e[6]))
-            if e[1] == "R" and not e[6]:
-                renamed.update((e[2], e[3]))
-        self.prints.fetch(wanted, keep=renamed)
+            if e[2] != e[3] or e[1] == "R":
+                wanted.add((e[2], e[6]))
+                wanted.add((e[3], e[6]))
+        self.prints.fetch(wanted)
 
     def significant(self, event: Event) -> bool:
         """Whether the event counts as a change (see ``parse.fingerprint``); a rename counts
         only when it changes the document's ID. Unknown contents count as no change."""
+        found = self.seen.get(event)
+        if found is None:
+            found = self.seen[event] = self._significant(event)
+        return found
+
+    def _significant(self, event: Event) -> bool:
         _, kind, old, new, old_path, new_path, sidecar = event
         if kind == "A":
             return False
@@ -493,25 +605,40 @@ class _Judge:
             if not before.same_as(after):
                 return True
         if kind == "R" and not sidecar:
-            return self._id(old_path, old) != self._id(new_path, new)
+            return self.id_of(old_path, old) != self.id_of(new_path, new)
         return False
 
-    def _id(self, path: str, blob: str) -> str | None:
+    def id_of(self, path: str, blob: str) -> str | None:
+        """The type and ID of one version (see ``recognised``); None when it was not read."""
         key = (path, blob)
         if key not in self.ids:
-            data = self.prints.kept.get(blob)
-            doc = parse_document(path, data, self.recogniser, self.config.limits)
-            self.ids[key] = f"{doc.type}:{doc.id}" if data is not None else None
+            found = self.prints.get(blob, False)
+            self.ids[key] = None if found is None else self.recognised(path, found)
         return self.ids[key]
+
+    def recognised(self, path: str, print_: Fingerprint) -> str:
+        """``TYPE:ID`` of a version at ``path``, recognised from the path and the fields of its
+        fingerprint (a small document made of them: no content is read again, and two
+        versions are always compared the same way)."""
+        front = "".join(f"{k}: {json.dumps(v)}\n" for k, v in print_.fields)
+        doc = parse_document(
+            path, f"---\n{front}---\n".encode(), self.recogniser, self.config.limits
+        )
+        return f"{doc.type}:{doc.id}"
 
 
 class FingerprintStore:
     """Fingerprints of file versions by blob hash, remembered across runs (a blob never
     changes) in ``.tracegraph/cache/git-fingerprints.marshal``."""
 
-    def __init__(self, root: Path, config: Config, *, cache: bool) -> None:
+    def __init__(
+        self, root: Path, config: Config, *, cache: bool, universe: Iterable[str] = ()
+    ) -> None:
         self.root = root
         self.cache = cache
+        #: Every blob the analysis may read (sizes are listed for these only, once).
+        self.universe = set(universe)
+        self._sizes: dict[str, int] | None = None
         self.path = root / FINGERPRINT_CACHE
         specs = config.types
         self.rules = FingerprintRules.for_types(
@@ -521,71 +648,71 @@ class FingerprintStore:
         )
         self.key = repr((FINGERPRINT_FORMAT, sorted(self.rules.significant),
                          sorted(self.rules.field_keys)))  # fmt: skip
-        self.known: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
-        self.kept: dict[str, bytes] = {}
+        self.known: dict[str, Fingerprint] = {}
         self.added = 0
         if cache:
             self._load()
 
     def get(self, blob: str, metadata_only: bool) -> Fingerprint | None:
         """The fingerprint of a version already fetched (None: not read, or missing)."""
-        found = self.known.get(_slot(blob, metadata_only))
-        return Fingerprint(*found) if found is not None else None
+        return self.known.get(_slot(blob, metadata_only))
 
-    def fetch(self, wanted: Iterable[tuple[str, bool]], keep: Iterable[str] = ()) -> None:
-        """Read and fingerprint the versions not known yet; ``keep`` their bytes too (a rename
-        is parsed whole to compare IDs). Raises _MissingContents for a partial clone."""
-        keep = set(keep) - set(self.kept)
-        todo = {(b, m) for b, m in wanted if b and _slot(b, m) not in self.known}
-        blobs = {b for b, _ in todo} | keep
-        if not blobs:
+    def fetch(self, wanted: Iterable[tuple[str, bool]]) -> None:
+        """Read and fingerprint the versions not known yet. Raises _MissingContents for a
+        partial clone."""
+        todo: dict[str, list[bool]] = {}
+        for blob, metadata_only in wanted:
+            if blob and _slot(blob, metadata_only) not in self.known:
+                todo.setdefault(blob, []).append(metadata_only)
+        if not todo:
             return
-        data = read_blobs(self.root, blobs)
-        missing = blobs - set(data)
+        if self._sizes is None:
+            self._sizes = blob_sizes(self.root, self.universe | set(todo))
+        missing = [b for b in todo if b not in self._sizes]
         if missing:
             raise _MissingContents(
                 f"the clone lacks the contents of {len(missing)} older file version(s) (a "
                 "partial clone); fetch them with `git fetch --refetch` or clone without --filter"
             )
-        for blob, metadata_only in todo:
-            print_ = fingerprint(data[blob], self.rules, metadata_only=metadata_only)
-            self.known[_slot(blob, metadata_only)] = (print_.text, print_.fields)
-            self.added += 1
-        for blob in keep:
-            self.kept[blob] = data[blob]
+        for blob, data in iter_blobs(self.root, sorted(todo), self._sizes):
+            for metadata_only in set(todo[blob]):
+                found = fingerprint(data, self.rules, metadata_only=metadata_only)
+                self.known[_slot(blob, metadata_only)] = found
+                self.added += 1
 
     def contents(self, blobs: set[str]) -> dict[str, bytes]:
-        """The bytes of some versions (the review file's), not cached."""
-        try:
-            return read_blobs(self.root, blobs)
-        except HistoryError:
+        """The bytes of some versions (not cached); the sizes of the whole universe are listed
+        once, on the first read."""
+        if not blobs:
             return {}
+        if self._sizes is None:
+            self._sizes = blob_sizes(self.root, self.universe | blobs)
+        return dict(iter_blobs(self.root, sorted(blobs), self._sizes))
 
     def _load(self) -> None:
         try:
             key, known = marshal.loads(self.path.read_bytes())
             if key != self.key or not isinstance(known, dict):
                 return
-            for value in list(known.values())[:1]:
-                text, fields = value
-                if not isinstance(text, str) or not isinstance(fields, tuple):
-                    return
-        except (OSError, ValueError, EOFError, TypeError) as exc:
+            self.known = {
+                blob: Fingerprint(text, tuple((str(k), str(v)) for k, v in fields))
+                for blob, (text, fields) in known.items()
+            }
+        except (OSError, ValueError, EOFError, TypeError, AttributeError) as exc:
             if not isinstance(exc, FileNotFoundError):
                 log.info("fingerprint cache %s unusable (%s)", self.path, exc)
-            return
-        self.known = known
+            self.known = {}
 
     def save(self) -> None:
         """Write the cache when something was added (atomically; failures only logged)."""
         if not self.cache or not self.added:
             return
-        known = self.known
-        if len(known) > MAX_CACHED_FINGERPRINTS:
-            known = dict(list(known.items())[-MAX_CACHED_FINGERPRINTS:])
+        rows = {blob: (found.text, found.fields) for blob, found in self.known.items()}
+        if len(rows) > MAX_CACHED_FINGERPRINTS:
+            rows = dict(list(rows.items())[-MAX_CACHED_FINGERPRINTS:])
         try:
             make_state_dir(self.path.parent)
-            write_atomic(self.path, marshal.dumps((self.key, known)))
+            write_atomic(self.path, marshal.dumps((self.key, rows)))
         except (OSError, TracegraphError) as exc:
             log.info("fingerprint cache %s not written (%s)", self.path, exc)
 
@@ -617,10 +744,10 @@ def suspects_from_change(corpus: Corpus, revision: str, changed: Iterable[str]) 
         return ChangeMarks()
     then = tree_blobs(corpus.root, revision)
     renamed = renames_since(corpus.root, revision)
-    prints = FingerprintStore(corpus.root, config, cache=False)
     recogniser = Recogniser.from_config(config)
     old_blobs = {p: then.get(renamed.get(p, p), "") for p in changed_docs}
-    prints.fetch(((b, False) for b in old_blobs.values() if b), keep=old_blobs.values())
+    prints = FingerprintStore(corpus.root, config, cache=False, universe=old_blobs.values())
+    prints.fetch((b, False) for b in old_blobs.values() if b)
     counted: set[str] = set()
     for path in changed_docs:
         blob = old_blobs[path]
@@ -631,9 +758,9 @@ def suspects_from_change(corpus: Corpus, revision: str, changed: Iterable[str]) 
         if now is None or before is None:
             continue
         after = fingerprint(now, prints.rules)
-        old_id = parse_document(renamed.get(path, path), prints.kept.get(blob), recogniser,
-                                config.limits).id  # fmt: skip
-        if not before.same_as(after) or old_id != corpus.by_path[path].id:
+        judge = _Judge(prints, recogniser, config)
+        old_id = judge.recognised(renamed.get(path, path), before)
+        if not before.same_as(after) or old_id != judge.recognised(path, after):
             counted.add(path)
     reviewed = _reviews_in_change(corpus, revision, then)
     strict = config.suspect.mode == "strict"

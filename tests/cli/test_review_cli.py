@@ -103,3 +103,39 @@ def test_rules_documents_tg503() -> None:
     for part in ("Why:", "Example:", "Fix:", "tracegraph review", "fetch-depth: 0", "strict"):
         assert part in out
     assert ADR and TDD  # the chain's other documents take part through the fixture
+
+
+def test_the_report_counts_lists_and_trends_suspect_links(changed: HistoryRepo, tmp_path: Path):
+    out = tmp_path / "out"
+    history = str(tmp_path / "history.db")
+    args = ["report", "-C", str(changed.root), "--history", history, "-o"]
+    assert run(*args, str(out / "r.json"), "-o", str(out / "r.md"))[0] == 0
+    first = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert first["figures"]["suspect_links"] == 1
+    [link] = first["suspect"]["links"]
+    assert (link["document"], link["upstream"]["id"], link["commits"]) == (
+        "RFC-0001", "PRD-0001", 1,
+    )  # fmt: skip
+    assert first["suspect"]["note"] is None
+    markdown = (out / "r.md").read_text(encoding="utf-8")
+    assert "| suspect links |" in markdown and "<summary>Suspect links (1)</summary>" in markdown
+    changed.replace(RFC, "status: draft", "status: accepted")
+    changed.commit("RFC accepted")
+    assert run(*args, str(out / "r.json"))[0] == 0
+    second = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert second["figures"]["suspect_links"] == 2
+    assert [p["suspect_links"] for p in second["trend"]] == [1, 2]
+    assert run(*args, str(out / "r.html"))[0] == 0
+    page = (out / "r.html").read_text(encoding="utf-8")
+    assert 'id="suspect-figure"' in page and 'class="suspect"' in page  # the trend's line
+
+
+def test_the_report_says_when_suspect_links_are_off(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.md").write_text("# A\n\n[b](b.md)\n")
+    (plain / "b.md").write_text("# B\n")
+    code, out, _ = run("report", "-C", str(plain), "--format", "json", "--no-history")
+    assert code == 0
+    note = json.loads(out)["suspect"]["note"]
+    assert note == f"Suspect links (TG503) are off: {plain} is not in a git work tree."

@@ -275,3 +275,28 @@ def test_documents_in_a_subfolder_root(repo: HistoryRepo):
     repo.commit("PRD body")
     docs = repo.root / "docs"
     assert suspects(docs) == [("rfc/RFC-0001-payments.md", "PRD-0001")]
+
+
+def test_a_rename_that_changes_the_id_counts(tmp_path: Path):
+    """The RFC lists the TDD under "Downstream Impact" (the edge TDD -> RFC is declared by the
+    RFC), so renaming the RFC to another number keeps the edge and changes what it rests on."""
+    repo = HistoryRepo(
+        tmp_path / "repo",
+        files={
+            "rfc/RFC-0001-payments.md": """
+                # Payments API
+
+                ## Downstream Impact
+
+                - [the service](../tdd/TDD-0001-service.md)
+                """,
+            "tdd/TDD-0001-service.md": "# Payment service\n\nText.\n",
+        },
+    )
+    repo.commit("two documents")
+    repo.git("mv", "rfc/RFC-0001-payments.md", "rfc/RFC-0007-payments.md")
+    repo.commit("renumbered")
+    [finding] = tg503(repo.root)
+    assert (finding.path, finding.line) == ("rfc/RFC-0007-payments.md", 5)
+    assert "rests on RFC-0007, changed in 1 commit (id RFC-0001 -> RFC-0007)" in finding.message
+    assert finding.document == "TDD-0001"
