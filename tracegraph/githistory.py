@@ -22,6 +22,7 @@ import logging
 import marshal
 import os
 import re
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -313,8 +314,12 @@ def iter_blobs(
     if not chunks:
         return
     with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
-        read = pool.map(lambda c: _show(root, c, sizes), chunks)
-        for chunk, data in zip(chunks, read, strict=True):
+        # At most READERS calls in flight: memory stays a few chunks, whatever the total.
+        pending = deque(pool.submit(_show, root, c, sizes) for c in chunks[:READERS])
+        for number, chunk in enumerate(chunks):
+            data = pending.popleft().result()
+            if number + READERS < len(chunks):
+                pending.append(pool.submit(_show, root, chunks[number + READERS], sizes))
             offset = 0
             for blob in chunk:
                 yield blob, data[offset : offset + sizes[blob]]
@@ -368,13 +373,14 @@ def tree_blobs(root: Path, revision: str) -> dict[str, str]:
 
 
 def renames_since(root: Path, revision: str) -> dict[str, str]:
-    """New path -> old path of the files renamed between ``revision`` and the work tree
-    (root-relative)."""
+    """New path -> old path of the files renamed between ``revision`` and the index (commits
+    and staged changes; root-relative). The index, not the work tree: git then reads no file
+    of the work tree, so no filter that the repository configures ever runs."""
     if not revision or revision.startswith("-"):
         raise HistoryError(f"'{revision}' is not a git revision")
     proc = run_git(
-        root, "diff", "--name-status", "-z", "-M", "--relative", "--no-color", revision, "--",
-        timeout=LOG_TIMEOUT,
+        root, "diff", "--cached", "--name-status", "-z", "-M", "--relative", "--no-color",
+        revision, "--", timeout=LOG_TIMEOUT,
     )  # fmt: skip
     if proc.returncode != 0:
         raise HistoryError(f"git diff {revision} failed: {_first_line(proc.stderr)}")

@@ -313,6 +313,9 @@ def _analyse(
             own[doc] = (created[-1][0] if created else last, "created")
     else:
         own.update(_last_edits(downstream, events, judge, last))
+    for doc in downstream:
+        if doc not in history.head_blobs:  # not committed yet: written against HEAD
+            own[doc] = (0, "edit")
 
     # Which changes of each upstream document the reviews have not seen; their contents first.
     unseen: dict[tuple[str, str], list[Event]] = {}

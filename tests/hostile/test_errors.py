@@ -33,6 +33,7 @@ def invocations(root: Path) -> dict[str, list[str]]:
         "path": ["path", "-C", r, "a.md", "a.md"],
         "render": ["render", r, "--format", "dot"],
         "report": ["report", r, "--no-history"],
+        "review": ["review", "-C", r, "a.md", "--diff"],
     }
 
 

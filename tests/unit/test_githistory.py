@@ -12,8 +12,17 @@ from hypothesis import strategies as st
 
 from tests.suspect_repo import PRD, HistoryRepo
 from tracegraph import githistory, reviews, suspect
-from tracegraph.githistory import Ancestry, parse_log, probe_repository, read_blobs, read_log
+from tracegraph.api import scan, suspect_links
+from tracegraph.githistory import (
+    Ancestry,
+    diff_text,
+    parse_log,
+    probe_repository,
+    read_blobs,
+    read_log,
+)
 from tracegraph.parse import fingerprint
+from tracegraph.suspect import suspects_from_change
 
 SHA = "a" * 40
 
@@ -115,3 +124,41 @@ def test_probe_read_log_and_blobs_on_a_real_repository(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     repo_empty = HistoryRepo(tmp_path / "empty", files={})
     assert probe_repository(repo_empty.root).status == "empty"
+
+
+def test_a_hostile_repository_runs_nothing_of_its_own(tmp_path: Path) -> None:
+    """Filters, textconv and external diff drivers, a pager, an fsmonitor and hooks named by
+    the repository never run while suspect links read its history, its contents and diffs."""
+    repo = HistoryRepo(tmp_path / "repo")
+    sentinel = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f'#!/bin/sh\necho "$0 $*" >> {sentinel}\ncat\n')
+    script.chmod(0o755)
+    repo.write(".gitattributes", "*.md filter=evil diff=evil\n")
+    repo.commit("the chain")
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("PRD edited")
+    repo.replace(PRD, "two steps", "two steps, uncommitted")
+    corpus = scan(repo.root)  # the crawl's own git calls are not under test here
+    for key, value in (
+        ("filter.evil.clean", str(script)),
+        ("filter.evil.smudge", str(script)),
+        ("filter.evil.process", str(script)),
+        ("diff.evil.textconv", str(script)),
+        ("diff.evil.command", str(script)),
+        ("diff.external", str(script)),
+        ("core.pager", str(script)),
+        ("core.fsmonitor", str(script)),
+        ("core.hooksPath", str(tmp_path)),
+    ):
+        repo.git("config", key, value)
+    analysis = suspect_links(corpus, cache=False)
+    assert [(link.downstream_name, link.upstream_name) for link in analysis.links] == [
+        ("RFC-0001", "PRD-0001")
+    ]
+    link = analysis.links[0]
+    assert "+Customers pay for their basket in two steps." in diff_text(
+        repo.root, link.review.commit, (link.upstream_then, PRD)
+    )
+    assert suspects_from_change(corpus, "HEAD~1", [PRD]).marks
+    assert not sentinel.exists(), sentinel.read_text()

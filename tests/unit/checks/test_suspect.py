@@ -300,3 +300,10 @@ def test_a_rename_that_changes_the_id_counts(tmp_path: Path):
     assert (finding.path, finding.line) == ("rfc/RFC-0007-payments.md", 5)
     assert "rests on RFC-0007, changed in 1 commit (id RFC-0001 -> RFC-0007)" in finding.message
     assert finding.document == "TDD-0001"
+
+
+def test_a_new_document_not_committed_yet_is_not_suspect(repo: HistoryRepo):
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("PRD body")
+    repo.write("docs/tdd/TDD-0002-refunds.md", "---\nimplements: PRD-0001\n---\n# Refunds\n")
+    assert suspects(repo.root) == [(RFC, "PRD-0001")]
