@@ -6,6 +6,9 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from tracegraph.graph import Corpus
+from tracegraph.model import Target
+
 
 def make_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write ``files`` under ``root`` (text is dedented) and return ``root``."""
@@ -17,3 +20,76 @@ def make_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
         else:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
     return root
+
+
+def statuses(corpus: Corpus, source: str) -> dict[str, tuple[Target, str | None]]:
+    """What each reference of ``source`` resolved to: target as written -> (status, path)."""
+    return {
+        link.reference.target: (link.status, link.path)
+        for link in corpus.links
+        if link.source == source
+    }
+
+
+def layered_ring(size: int, width: int = 1) -> dict[str, str]:
+    """``size`` layers of ``width`` RFCs; each depends on every RFC of the next layer, the
+    last layer on the first: strongly connected, and no cycle shorter than ``size``."""
+    files = {}
+    for layer in range(size):
+        for slot in range(width):
+            number = layer * width + slot + 1
+            nxt = (layer + 1) % size
+            deps = ", ".join(f"RFC-{nxt * width + s + 1:04d}" for s in range(width))
+            files[f"rfc/RFC-{number:04d}-x.md"] = (
+                f"---\ndepends_on: [{deps}]\n---\n# RFC-{number:04d}: X\n"
+            )
+    return files
+
+
+#: Common words of design documents, for generated headings and file names.
+WORDS = (
+    "service",
+    "queue",
+    "cache",
+    "schema",
+    "event",
+    "retry",
+    "backoff",
+    "tenant",
+    "billing",
+    "invoice",
+    "ledger",
+    "audit",
+    "storage",
+    "index",
+    "search",
+    "shard",
+    "replica",
+    "quota",
+    "token",
+    "session",
+    "gateway",
+    "webhook",
+    "export",
+    "import",
+    "report",
+    "alert",
+    "metric",
+    "trace",
+    "budget",
+    "owner",
+    "review",
+    "status",
+    "phase",
+    "milestone",
+    "overview",
+    "design",
+    "model",
+    "security",
+    "performance",
+    "rollout",
+    "migration",
+    "decision",
+    "context",
+    "options",
+)

@@ -2,6 +2,9 @@
 
 crawl -> parse -> graph -> checks | queries -> render | report -> api -> cli. A lower layer never
 imports a higher one (lazy imports inside functions count too), and only the CLI imports click.
+The write commands' library (``tracegraph.edit``) sits above graph, checks and queries (it
+plans edits on the scanned graph and reuses the checks' suggestions) and below api and cli: no
+lower layer imports it, and it neither renders nor formats outputs.
 """
 
 from __future__ import annotations
@@ -71,6 +74,21 @@ FORBIDDEN = [
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
     ("tracegraph.report", ["tracegraph.render"]),
+    ("tracegraph.edit", ["tracegraph.render", "tracegraph.output", "tracegraph.export"]),
+]
+#: Layers below the write commands' library.
+BELOW_EDIT = [
+    "tracegraph.model",
+    "tracegraph.config",
+    "tracegraph.crawl",
+    "tracegraph.parse",
+    "tracegraph.presets",
+    "tracegraph.graph",
+    "tracegraph.checks",
+    "tracegraph.queries",
+    "tracegraph.render",
+    "tracegraph.report",
+    "tracegraph.gitcmd",
 ]
 HIGH = ["tracegraph.api", "tracegraph.cli"]
 
@@ -89,6 +107,11 @@ def _violations(layer: str, banned: list[str]) -> list[str]:
 @pytest.mark.parametrize(("layer", "banned"), FORBIDDEN, ids=[f[0] for f in FORBIDDEN])
 def test_lower_layers_do_not_import_higher_ones(layer: str, banned: list[str]) -> None:
     assert _violations(layer, banned + HIGH) == []
+
+
+@pytest.mark.parametrize("layer", BELOW_EDIT)
+def test_no_lower_layer_imports_the_write_library(layer: str) -> None:
+    assert _violations(layer, ["tracegraph.edit"]) == []
 
 
 def test_only_the_cli_imports_click() -> None:

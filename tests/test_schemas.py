@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from tests.conftest import PROJECT, SAMPLE_REPO
-from tests.gitrepo import init_repo
+from tests.gitrepo import git, init_repo
 from tests.suspect_repo import PRD, RFC, HistoryRepo
 from tracegraph.cli import cli
 from tracegraph.schemas import SCHEMAS
@@ -56,6 +57,12 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     history.commit("PRD edited")
     history.replace(RFC, "status: draft", "status: accepted")
     suspect = str(history.root)
+    moved = tmp / "moved"
+    shutil.copytree(SAMPLE_REPO, moved)
+    init_repo(moved)
+    git(
+        moved, "mv", "docs/adr/0004-sign-webhook-payloads-with-hmac-sha256.md", "docs/adr/0004-x.md"
+    )
 
     def js(*args: str) -> Any:
         return json.loads(run(*args))
@@ -87,6 +94,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         ],
         "rules": [js("rules", "--format", "json"), js("rules", "TG101", "--format", "json")],
         "baseline": [json.loads(baseline.read_text())],
+        "fix": [
+            js("fix", "-C", str(moved), "--format", "json", "--today", TODAY),
+            js("fix", "docs/onboarding.md", "-C", repo, "--format", "json", "--today", TODAY),
+        ],
     }
 
 

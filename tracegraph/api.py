@@ -80,7 +80,14 @@ def scan(
         sidecars=find_sidecars(index, config), wiki=wiki.paths,
     )  # fmt: skip
     with gc_paused():
-        corpus = build_corpus(root_path, config, documents, index.files)
+        corpus = build_corpus(
+            root_path,
+            config,
+            documents,
+            index.files,
+            aliases=index.aliases,
+            repository=index.repository,
+        )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
     return corpus
@@ -250,6 +257,8 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "unresolved": unresolved,
         "edges": corpus.graph.number_of_edges(),
         "parse_problems": sum(len(d.problems) for d in corpus.documents),
+        "repository": _repository_summary(corpus),
+        "aliases": dict(sorted(corpus.aliases.items())),
         "generated": list(corpus.generated),
         "presets": [
             {
@@ -271,12 +280,25 @@ def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
     }
 
 
+def _repository_summary(corpus: Corpus) -> dict[str, str] | None:
+    """The web address whose file links count as internal, and where it came from."""
+    repo = corpus.repository
+    if repo is None:
+        return None
+    return {"url": repo.url, "source": repo.source, "folder": repo.prefix}
+
+
 # --- maps (issue 5) -----------------------------------------------------------------------------
 
 #: Output formats of ``render_map``: Graphviz layouts, then the pure text formats.
 MAP_FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 
-if TYPE_CHECKING:  # the renderer is imported lazily: scanning never needs it
+if TYPE_CHECKING:
+    from .edit.changes import ChangeSet
+    from .edit.fix import Repair
+    from .edit.workspace import (
+        Workspace,  # the renderer is imported lazily: scanning never needs it
+    )
     from .render import MapModel
 
 
@@ -467,7 +489,7 @@ def check_tree(
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates,
+                templates=templates, repository=index.repository,
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)
@@ -727,3 +749,160 @@ def suspect_marks(corpus: Corpus, ref: str, files: Iterable[str] = ()) -> Change
         return suspects_from_change(corpus, ref, [*changed_files(corpus.root, ref), *files])
     except HistoryError as exc:
         raise InputError(f"{corpus.root}: {exc}") from None
+
+
+# --- write commands (issue 16): plans, checked before anything is written --------------------
+
+
+@dataclass(frozen=True)
+class WriteRun:
+    """What a write command would change (``changes``), what ``check`` would report anew once
+    it is written, and, for ``fix``, every repair considered."""
+
+    changes: ChangeSet
+    new_findings: tuple[Finding, ...] = ()
+    repairs: tuple[Repair, ...] = ()
+
+
+def open_workspace(
+    root: str | Path = ".",
+    *,
+    config_path: str | Path | None = None,
+    today: date | None = None,
+    cache: bool = True,
+) -> Workspace:
+    """Scan ``root`` for a write command: the corpus and the recogniser it was parsed with."""
+    from .edit.workspace import Workspace
+
+    root_path = Path(root)
+    if not root_path.is_dir():
+        raise InputError(f"{root_path}: no such directory")
+    config = load_config(root_path, Path(config_path) if config_path else None)
+    index = crawl(root_path, config)
+    config = with_presets(root_path, config, index)
+    corpus = scan(root_path, config, index=index, cache=cache)
+    wiki = wiki_scope(root_path, index.files, config)
+    recogniser = Recogniser.from_config(corpus.config).with_wiki_folders(wiki.paths)
+    return Workspace(corpus, recogniser, (today or date.today()).isoformat())
+
+
+def _write_run(space: Workspace, changes: ChangeSet, repairs: tuple[Repair, ...] = ()) -> WriteRun:
+    """The run, with the findings ``check`` would add once ``changes`` are written (compared by
+    code, path and message, as baselines are)."""
+    if changes.empty:
+        return WriteRun(changes, (), repairs)
+    today = date.fromisoformat(space.today)
+    before = {(f.code, f.path, f.message) for f in check(space.corpus, today=today)}
+    after = check(space.planned(changes.changes), today=today)
+    fresh = tuple(f for f in after if (f.code, f.path, f.message) not in before)
+    return WriteRun(changes, fresh, repairs)
+
+
+def new_document(
+    root: str | Path,
+    type_name: str,
+    title: str,
+    *,
+    implements: Sequence[str] = (),
+    depends_on: Sequence[str] = (),
+    supersedes: str | None = None,
+    status: str | None = None,
+    author: str | None = None,
+    folder: str | None = None,
+    today: date | None = None,
+    config_path: str | Path | None = None,
+) -> WriteRun:
+    """Plan ``tracegraph new``: the next free ID of a type in the repository's convention, from
+    the type's template. ``author`` defaults to ``git config user.name``."""
+    from .edit.commands import new_document as plan
+    from .edit.history import git_author
+    from .edit.new import NewRequest
+
+    space = open_workspace(root, config_path=config_path, today=today)
+    request = NewRequest(
+        type_name.upper(), title, tuple(implements), tuple(depends_on), supersedes, status,
+        author if author is not None else git_author(space.root), folder,
+    )  # fmt: skip
+    return _write_run(space, plan(space, request))
+
+
+def set_status(
+    root: str | Path,
+    doc: str,
+    value: str,
+    *,
+    today: date | None = None,
+    config_path: str | Path | None = None,
+) -> WriteRun:
+    """Plan ``tracegraph status``: the status written where the document keeps it."""
+    from .edit.commands import set_status as plan
+
+    space = open_workspace(root, config_path=config_path, today=today)
+    return _write_run(space, plan(space, doc, value))
+
+
+def supersede(
+    root: str | Path,
+    old: str,
+    new: str,
+    *,
+    force: bool = False,
+    today: date | None = None,
+    config_path: str | Path | None = None,
+) -> WriteRun:
+    """Plan ``tracegraph supersede``: both sides recorded, OLD retired once NEW is agreed."""
+    from .edit.commands import supersede as plan
+
+    space = open_workspace(root, config_path=config_path, today=today)
+    return _write_run(space, plan(space, old, new, force))
+
+
+def write_index(
+    root: str | Path,
+    type_name: str | None = None,
+    *,
+    output: str | None = None,
+    today: date | None = None,
+    config_path: str | Path | None = None,
+) -> WriteRun:
+    """Plan ``tracegraph index``: the type's index block on its folder's README (or ``output``,
+    a path relative to the root)."""
+    from .edit.commands import write_index as plan
+
+    space = open_workspace(root, config_path=config_path, today=today)
+    return _write_run(space, plan(space, type_name, output))
+
+
+def fix_links(
+    root: str | Path,
+    path: str | None = None,
+    *,
+    today: date | None = None,
+    config_path: str | Path | None = None,
+) -> WriteRun:
+    """Plan ``tracegraph fix``: repairs for TG101/TG102/TG103 findings (in ``path``, a file or
+    folder relative to the root, when given); only unambiguous ones are in the changes."""
+    from .edit.commands import fix_links as plan
+    from .edit.fix import FIXABLE
+    from .edit.history import git_moves
+
+    space = open_workspace(root, config_path=config_path, today=today)
+    findings = check(space.corpus, today=date.fromisoformat(space.today), select=FIXABLE)
+    if path:
+        prefix = path.strip("/")
+        findings = [f for f in findings if f.path == prefix or f.path.startswith(prefix + "/")]
+    changes, fixes = plan(space, findings, git_moves(space.root))
+    run = _write_run(space, changes, fixes.repairs)
+    left = {
+        (f.code, f.path, f.line, f.column)
+        for f in check(
+            space.planned(changes.changes), today=date.fromisoformat(space.today), select=FIXABLE
+        )
+    }
+    for repair in fixes.repairs:
+        if repair.applied and (repair.code, repair.path, repair.line, repair.column) in left:
+            raise InputError(
+                f"{repair.path}:{repair.line}: the repair to {repair.replacement} would not "
+                "resolve; nothing was written (please report this)"
+            )
+    return run

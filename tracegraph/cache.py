@@ -214,6 +214,7 @@ def fingerprint(config: Config, wiki: tuple[str, ...] = ()) -> str:
         sys.version_info[:2],
         _source_digest(),
         repr(config.types),
+        repr(config.scoped),
         repr(sorted(config.relations.items())),
         repr(sorted(config.status_aliases.items())),
         repr(config.limits),
@@ -468,8 +469,10 @@ def result_key(
     select: Iterable[str],
     ignore: Iterable[str],
     templates: object,
+    repository: object = None,
 ) -> str:
-    """The fingerprint a cached check result is stored under."""
+    """The fingerprint a cached check result is stored under (``repository``: the web
+    address links may point into, which can come from the git remote, outside the tree)."""
     parts = (
         RESULTS_FORMAT,
         __version__,
@@ -483,6 +486,7 @@ def result_key(
         tuple(select),
         tuple(ignore),
         tree,
+        canonical(repository),
     )
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -7,20 +7,29 @@ needs no code. Every error names the file, the key and, where known, the line.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import ConfigError, TracegraphError
+from .errors import ConfigError
 from .model import Relation, Severity
+from .patterns import Pattern, PatternError, alternation, check_pattern, glob_regex
+from .repository import web_address
+from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
+#: A config file (or pyproject.toml) larger than this is not read.
+MAX_CONFIG_BYTES = 1_000_000
+#: Document types (built-in ones included) and title patterns per type: every document's
+#: title is tried against each pattern, so their number multiplies the work.
+MAX_TYPES = 100
+MAX_PATTERNS_PER_TYPE = 20
 
 #: Front-matter keys that declare a relation (DESIGN.md section 5); types may add their own.
 DEFAULT_RELATION_KEYS: Mapping[str, Relation] = {
@@ -95,6 +104,17 @@ class TypeSpec:
     #: Whether TG103 reports a prose mention of an ID no document has; false where a mention
     #: may name a proposal that was never merged ("RFC 3098", an open pull request).
     unknown_mentions: bool = True
+    #: Whether links in the text take a relation from a lead phrase ("Requires ...") or a
+    #: heading; false where only metadata declares relations (an EIP's ``requires:``).
+    prose_relations: bool = True
+    #: Where the title comes from: ``heading`` (front-matter ``title``, else the first
+    #: heading) or ``path`` (the file name after its number: Rust RFCs have no title heading).
+    title_from: str = "heading"
+    #: Other prefixes that name this type's IDs (``ERC-20`` is ``EIP-20``).
+    id_aliases: tuple[str, ...] = ()
+    #: The relations through which this type's documents cite others for TG301 (empty: every
+    #: one). Proposals cite ended ones for history; only what they rest on counts there.
+    cites: tuple[Relation, ...] = ()
 
     @property
     def mention_regex(self) -> str:
@@ -136,6 +156,19 @@ class RenderConfig:
     sfdp_above: int = 400
 
 
+#: Hard ceilings. A config file inside the scanned repository (the repository is untrusted in
+#: CI) cannot set a limit above these; only a ``--config`` file outside it can. The file limits
+#: are their defaults: the largest a worst-case file parses within 2 GiB and a few seconds.
+CEILINGS: Mapping[str, int] = {
+    "limits.max_file_bytes": 10_000_000,
+    "limits.max_front_matter_bytes": 1_000_000,
+    "limits.max_yaml_aliases": 1_000,
+    "limits.max_references_per_file": 200_000,
+    "render.max_nodes": 5_000,
+    "render.sfdp_above": 500,
+}
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     """Health report settings: the Markdown report's character limit (0: none)."""
@@ -170,6 +203,11 @@ class Config:
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
+    #: The repository's web address (links to it are internal); None: the git remote
+    #: ``origin``; False: no address, every URL is external.
+    repository: str | bool | None = None
+    #: Regexes of IDs that name documents outside the repository (``RFC-2119``): citations.
+    external_ids: tuple[str, ...] = ()
     source: str | None = None
     #: ``auto`` (detect presets from the tree), ``off``, or the names of the presets to detect.
     presets: tuple[str, ...] = ("auto",)
@@ -178,6 +216,10 @@ class Config:
     #: What the config file set explicitly ("TYPE.field", "status_aliases.key", ...): a preset
     #: fills in everything else.
     explicit: frozenset[str] = frozenset()
+    #: Settings of a type that hold only for the documents their ``paths`` match: a preset's,
+    #: in its own folder, when the type also exists outside it (Rust RFCs in ``text/`` beside
+    #: a team's ``docs/rfcs/``; MADR and Nygard logs in one monorepo).
+    scoped: tuple[TypeSpec, ...] = ()
 
     def type_spec(self, name: str) -> TypeSpec | None:
         """The spec of a type by name (case-insensitive), or None (DOC has none)."""
@@ -187,6 +229,15 @@ class Config:
                 return spec
         return None
 
+    def spec_for(self, name: str, path: str) -> TypeSpec | None:
+        """The settings of type ``name`` for the document at ``path``: the scoped ones whose
+        ``paths`` match it, else the type's own (None for DOC)."""
+        upper = name.upper()
+        for spec in self.scoped:
+            if spec.name == upper and any(glob_regex(g).match(path) for g in spec.paths):
+                return spec
+        return self.type_spec(upper)
+
     def relation_keys(self, type_name: str) -> Mapping[str, Relation]:
         """Front-matter relation keys for one type: global keys plus the type's own."""
         spec = self.type_spec(type_name)
@@ -195,11 +246,17 @@ class Config:
         return {**self.relations, **spec.relations}
 
 
+#: What follows a built-in type phrase in a record's own title: an optional abbreviation in
+#: parentheses, then a number ("Architecture Decision Record 12") or a separator and the record's
+#: subject ("Technical Design Document (TDD): Billing"). A title that only names the kind of
+#: document ("Architecture decision record (ADR)", a guide's) types nothing.
+RECORD_TITLE = r"\s*(?:\([^()]*\))?\s*(?:#?\d|[:\-–—|]\s*\w)"
+
 DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="PRD",
         folders=("prd", "prds", "requirements", "product"),
-        title_patterns=(r"^PRD[- ]?\d+\b", r"^Product Requirements?( Document)?\b"),
+        title_patterns=(r"^PRD[- ]?\d+\b", r"^Product Requirements?(?: Document)?" + RECORD_TITLE),
         lifecycle=("draft", "in-review", "approved", "shipped"),
         terminal=("deprecated", "superseded", "rejected"),
         max_age_days=365,
@@ -208,7 +265,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="RFC",
         folders=("rfc", "rfcs"),
-        title_patterns=(r"^RFC[- ]\d+\b", r"^Request for Comments?\b"),
+        title_patterns=(r"^RFC[- ]\d+\b", r"^Request for Comments?" + RECORD_TITLE),
         lifecycle=("draft", "in-review", "accepted", "implemented"),
         terminal=("rejected", "withdrawn", "superseded", "deprecated"),
         max_age_days=365,
@@ -217,7 +274,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="ADR",
         folders=("adr", "adrs", "decisions", "decision-records"),
-        title_patterns=(r"^ADR[- ]?\d+\b", r"^Architecture Decision Record\b"),
+        title_patterns=(r"^ADR[- ]?\d+\b", r"^Architecture Decision Record" + RECORD_TITLE),
         sections=("context", "decision"),
         lifecycle=("proposed", "accepted"),
         terminal=("deprecated", "superseded", "rejected"),
@@ -225,12 +282,20 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec(
         name="TDD",
         folders=("tdd", "tdds", "design", "designs", "design-docs"),
-        title_patterns=(r"^TDD[- ]?\d+\b", r"^Technical Design( Document)?\b"),
+        title_patterns=(r"^TDD[- ]?\d+\b", r"^Technical Design(?: Document)?" + RECORD_TITLE),
         lifecycle=("draft", "in-review", "approved", "implemented"),
         terminal=("deprecated", "superseded", "rejected"),
         max_age_days=365,
     ),
 )
+
+
+def mention_pattern(types: tuple[TypeSpec, ...]) -> tuple[Pattern, tuple[int, ...]]:
+    """The one pattern that finds every type's IDs in prose, and the group of each type (in
+    ``types`` order). A configured ``id_pattern`` makes it an RE2 pattern (linear time);
+    raises PatternError when the patterns together are too large."""
+    configured = any(t.id_pattern for t in types)
+    return alternation([t.mention_regex for t in types], configured=configured)
 
 
 def default_config() -> Config:
@@ -246,9 +311,10 @@ Checker = Callable[[Any, str], Any]
 class _Ctx:
     """Where a value came from, for error messages: file and key -> line."""
 
-    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+    def __init__(self, source: str, lines: Mapping[str, int], ceilings: bool = True) -> None:
         self.source = source
         self.lines = lines
+        self.ceilings = ceilings
 
     def fail(self, key: str, message: str) -> ConfigError:
         line = self.lines.get(key)
@@ -290,20 +356,30 @@ def _strs(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _globs(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    items = _strs(ctx, key, value)
+    for item in items:
+        try:
+            glob_regex(item.strip("/") + "/**")
+        except PatternError as exc:
+            raise ctx.fail(key, f"invalid glob {item[:80]!r}: {exc}") from None
+    return items
+
+
 def _regexes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     items = _strs(ctx, key, value)
+    if len(items) > MAX_PATTERNS_PER_TYPE:
+        raise ctx.fail(key, f"at most {MAX_PATTERNS_PER_TYPE} patterns")
     for item in items:
         _regex(ctx, key, item)
     return items
 
 
 def _regex(ctx: _Ctx, key: str, value: Any) -> str:
-    text = _str(ctx, key, value)
     try:
-        re.compile(text)
-    except re.error as exc:
-        raise ctx.fail(key, f"invalid regular expression: {exc}") from None
-    return text
+        return check_pattern(_str(ctx, key, value))
+    except PatternError as exc:
+        raise ctx.fail(key, f"invalid regular expression {value!r}: {exc}") from None
 
 
 def _placeholder_kinds(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
@@ -311,6 +387,12 @@ def _placeholder_kinds(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     if any(k not in ("brackets", "words") for k in kinds):
         raise ctx.fail(key, "expected a list of: brackets, words")
     return kinds
+
+
+def _title_from(ctx: _Ctx, key: str, value: Any) -> str:
+    if value not in ("heading", "path"):
+        raise ctx.fail(key, "expected heading or path")
+    return str(value)
 
 
 def _opt_status(ctx: _Ctx, key: str, value: Any) -> str | None:
@@ -323,6 +405,14 @@ def _type_names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
 
 def _statuses(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(normalise_status_word(v) for v in _strs(ctx, key, value))
+
+
+def _relation_list(ctx: _Ctx, key: str, value: Any) -> tuple[Relation, ...]:
+    allowed = sorted(r.value for r in Relation)
+    names = _strs(ctx, key, value)
+    if any(v not in allowed for v in names):
+        raise ctx.fail(key, f"expected a list of: {', '.join(allowed)}")
+    return tuple(Relation(v) for v in names)
 
 
 def _relation_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Relation]:
@@ -359,6 +449,7 @@ def _severity_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Severity]:
 def _path_ignores(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise ctx.fail(key, "expected a mapping of path glob -> list of rule codes")
+    _globs(ctx, key, [str(k) for k in value])
     return {str(k): tuple(c.upper() for c in _strs(ctx, f"{key}.{k}", v)) for k, v in value.items()}
 
 
@@ -415,7 +506,7 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "max_age_days": _opt_int,
     "needs": _type_names,
     "relations": _relation_map,
-    "paths": _strs,
+    "paths": _globs,
     "path_number": _regex,
     "id_width": _int,
     "sidecar": _opt_str,
@@ -427,6 +518,10 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "list_separator": _regex,
     "placeholders": _placeholder_kinds,
     "unknown_mentions": _bool,
+    "prose_relations": _bool,
+    "title_from": _title_from,
+    "id_aliases": _type_names,
+    "cites": _relation_list,
 }
 RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "select": _codes,
@@ -435,11 +530,25 @@ RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "per_path_ignores": _path_ignores,
     "strict_anchor_case": _bool,
 }
+
+
+def _limit(ctx: _Ctx, key: str, value: Any) -> int:
+    number = _int(ctx, key, value)
+    ceiling = CEILINGS[key]
+    if ctx.ceilings and number > ceiling:
+        raise ctx.fail(
+            key,
+            f"{number} is above the hard ceiling {ceiling} (a config file inside the scanned "
+            "repository cannot raise it; pass --config FILE from outside the repository)",
+        )
+    return number
+
+
 LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
-    f.name: _int for f in fields(Limits)
+    f.name: _limit for f in fields(Limits)
 }
 RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
-    f.name: _int for f in fields(RenderConfig)
+    f.name: _limit for f in fields(RenderConfig)
 }
 REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _int for f in fields(ReportConfig)
@@ -480,7 +589,14 @@ def _types(ctx: _Ctx, value: Any, explicit: set[str]) -> tuple[TypeSpec, ...]:
         base = specs.get(upper, TypeSpec(name=upper))
         specs[upper] = replace(base, **parsed)
         explicit.update(f"{upper}.{k}" for k in parsed)
-    return ordered_types(specs)
+    if len(specs) > MAX_TYPES:
+        raise ctx.fail("types", f"at most {MAX_TYPES} types")
+    types = ordered_types(specs)
+    try:
+        mention_pattern(types)
+    except PatternError as exc:
+        raise ctx.fail("types", f"the id_patterns together cannot be compiled: {exc}") from None
+    return types
 
 
 def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
@@ -488,6 +604,18 @@ def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
     order = [spec.name for spec in DEFAULT_TYPES if spec.name in specs]
     order += sorted(n for n in specs if n not in order)
     return tuple(specs[n] for n in order)
+
+
+def _repository(ctx: _Ctx, key: str, value: Any) -> str | bool | None:
+    if value is None or value is False:
+        return None if value is None else False
+    if isinstance(value, str) and web_address(value) is not None:
+        return value
+    raise ctx.fail(
+        key,
+        "expected the repository's web address (https://github.com/OWNER/REPO), "
+        "or false to treat every URL as external",
+    )
 
 
 TOP_FIELDS = (
@@ -503,12 +631,19 @@ TOP_FIELDS = (
     "suspect",
     "wikilinks",
     "presets",
+    "repository",
+    "external_ids",
 )
 
 
-def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None = None) -> Config:
-    """Validate a parsed config mapping and build a Config (errors name ``source`` and key)."""
-    ctx = _Ctx(source, lines or {})
+def config_from_mapping(
+    data: Any, source: str, lines: Mapping[str, int] | None = None, *, ceilings: bool = True
+) -> Config:
+    """Validate a parsed config mapping and build a Config (errors name ``source`` and key).
+
+    With ``ceilings`` (a file inside the scanned repository), limits above ``CEILINGS`` are
+    errors."""
+    ctx = _Ctx(source, lines or {}, ceilings)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -522,9 +657,9 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
     if "presets" in data:
         kwargs["presets"] = _preset_names(ctx, "presets", data["presets"])
     if "include" in data:
-        kwargs["include"] = _strs(ctx, "include", data["include"])
+        kwargs["include"] = _globs(ctx, "include", data["include"])
     if "exclude" in data:
-        kwargs["exclude"] = _strs(ctx, "exclude", data["exclude"])
+        kwargs["exclude"] = _globs(ctx, "exclude", data["exclude"])
     if "types" in data:
         kwargs["types"] = _types(ctx, data["types"], explicit)
     if "relations" in data:
@@ -541,6 +676,10 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
         kwargs["limits"] = Limits(**_section(ctx, "limits", data["limits"], LIMITS_FIELDS))
     if "render" in data:
         kwargs["render"] = RenderConfig(**_section(ctx, "render", data["render"], RENDER_FIELDS))
+    if "repository" in data:
+        kwargs["repository"] = _repository(ctx, "repository", data["repository"])
+    if "external_ids" in data:
+        kwargs["external_ids"] = _regexes(ctx, "external_ids", data["external_ids"])
     if "report" in data:
         kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
     if "suspect" in data:
@@ -553,50 +692,49 @@ def config_from_mapping(data: Any, source: str, lines: Mapping[str, int] | None 
     return replace(config, **kwargs)
 
 
-def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+def key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     """Map dotted key paths to 1-based lines, so errors can point at the line."""
     out: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
             out[key] = key_node.start_mark.line + 1
-            out.update(_key_lines(value_node, key))
+            out.update(key_lines(value_node, key))
     return out
 
 
-def load_config_file(path: Path, display: str | None = None) -> Config:
-    """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml)."""
+def load_config_file(path: Path, display: str | None = None, *, ceilings: bool = True) -> Config:
+    """Load and validate one config file (YAML, or ``[tool.tracegraph]`` in pyproject.toml);
+    ``ceilings``: the file is the scanned repository's, so ``CEILINGS`` apply."""
     source = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    text = read_config_text(path, source)
     if path.name == "pyproject.toml":
         try:
             data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-        return config_from_mapping(data, source)
-    data, lines = load_yaml(text, source, ConfigError)
-    return config_from_mapping(data, source, lines)
-
-
-def load_yaml(
-    text: str, source: str, error: type[TracegraphError], what: str = ""
-) -> tuple[Any, dict[str, int]]:
-    """Safe-load YAML ``text``: the data and the line of every dotted key path. A syntax
-    error raises ``error`` naming ``source`` and the line ("invalid YAML{what}: ...")."""
+        return config_from_mapping(data, source, ceilings=ceilings)
+    # The same alias guard as front matter: a bomb is rejected before anything walks it.
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{where}: invalid YAML{what}: {problem}") from None
+        node, data = load_limited(text, Limits().max_yaml_aliases, "config file")
+        lines = key_lines(node) if node is not None else {}
+    except YamlProblem as exc:
+        raise ConfigError(f"{source}:{exc.line + 1}: {exc}") from None
     except RecursionError:
-        raise error(f"{source}: invalid YAML{what}: nested too deeply") from None
-    return data, _key_lines(node) if node is not None else {}
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
+    return config_from_mapping(data, source, lines, ceilings=ceilings)
+
+
+def read_config_text(path: Path, source: str) -> str:
+    """A config file's text, at most ``MAX_CONFIG_BYTES`` (a real one is a few KB)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{source}: config file is over {MAX_CONFIG_BYTES:,} bytes; not read")
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read config: {exc}") from None
 
 
 def find_config_file(root: Path) -> Path | None:
@@ -608,8 +746,8 @@ def find_config_file(root: Path) -> Path | None:
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = tomllib.loads(read_config_text(pyproject, pyproject.name))
+        except (ConfigError, tomllib.TOMLDecodeError):
             return None
         if "tracegraph" in data.get("tool", {}):
             return pyproject
@@ -617,50 +755,25 @@ def find_config_file(root: Path) -> Path | None:
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The configuration for ``root``: the explicit file, the one found at the root, or defaults."""
+    """The configuration for ``root``: the explicit file, the one found at the root, or defaults.
+
+    Only an explicit file outside ``root`` may raise limits past ``CEILINGS``: whoever runs the
+    command chose it, while anything inside the root comes with the repository."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
-        return load_config_file(explicit)
+        return load_config_file(explicit, ceilings=_is_within(explicit, root))
     found = find_config_file(root)
     if found is None:
         return default_config()
     return load_config_file(found, found.name)
 
 
-@lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a glob into a regex: ``**`` is any folders (possibly none), ``*`` and ``?``
-    stay inside one folder, ``[0-9]`` is a character class.
-
-    >>> bool(glob_regex("keps/*/[0-9]*/README.md").match("keps/sig-x/127-userns/README.md"))
-    True
-    """
-    parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) > 0:
-            body = pattern[i + 1 : end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            parts.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(parts) + r"\Z")
+def _is_within(path: Path, root: Path) -> bool:
+    """Whether ``path`` is ``root`` or below it, as written or with symlinks resolved."""
+    paths = (Path(os.path.abspath(path)), path.resolve())
+    roots = (Path(os.path.abspath(root)), root.resolve())
+    return any(p.is_relative_to(r) for p in paths for r in roots)
 
 
 def normalise_status_word(text: str) -> str:
@@ -707,6 +820,8 @@ rules:
   per_path_ignores: {} # e.g. {"docs/legacy/**": [TG402, TG403]}
   strict_anchor_case: false
 
+# Bounds for untrusted input. A config inside the repository can lower them, not raise them
+# past the hard ceilings listed in README "Safety" (the file sizes are at their ceilings).
 limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
@@ -721,4 +836,12 @@ suspect:
 # [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
 # .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.
 wikilinks: auto
+
+# The repository's web address: links such as https://github.com/OWNER/REPO/blob/main/x.md
+# are then internal (resolved and checked). Default: the git remote "origin"; false: none.
+# repository: https://github.com/OWNER/REPO
+
+# IDs that name documents outside the repository, as regexes (citations, never TG103).
+# A bare mention of a type that has no document in the tree is a citation already.
+external_ids: []       # e.g. ['RFC-\\d+'] for IETF RFCs in a tree that has its own RFCs
 """

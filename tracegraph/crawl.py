@@ -12,11 +12,14 @@ import os
 import re
 import stat
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .config import Config, glob_regex
+from .config import MAX_CONFIG_BYTES, Config
 from .errors import InputError
+from .patterns import glob_regex
+from .repository import Repository, find_repository
 
 SKIP_DIRS = frozenset(
     {
@@ -45,12 +48,19 @@ SKIP_DIRS = frozenset(
 
 @dataclass(frozen=True)
 class FileIndex:
-    """Every file of the tree (POSIX, relative) and the Markdown documents among them."""
+    """Every file of the tree (POSIX, relative) and the Markdown documents among them.
+
+    ``aliases`` maps each symbolic link inside the root whose target is a listed file or folder
+    inside the root to that target (both relative): the link is another name for it, not a
+    document of its own. ``repository`` is the repository's web address, when known.
+    """
 
     root: Path
     files: frozenset[str]
     documents: tuple[str, ...]
     dirs: frozenset[str]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    repository: Repository | None = None
 
 
 @dataclass(frozen=True)
@@ -70,13 +80,51 @@ def crawl(root: Path, config: Config) -> FileIndex:
         raise InputError(f"{root}: no such file or directory")
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
-    listed = _git_files(root)
-    files = sorted(set(listed) if listed is not None else _walk(root))
-    documents = tuple(p for p in files if _is_document(p, config.include, config.exclude))
-    return FileIndex(root=root, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
+    links: list[str] = []
+    listed = _git_files(root, links)
+    files = sorted(set(listed) if listed is not None else _walk(root, links))
+    dirs = _dirs_of(files)
+    aliases = _aliases(root, links, frozenset(files), dirs)
+    documents = tuple(
+        p for p in files if p not in aliases and _is_document(p, config.include, config.exclude)
+    )
+    return FileIndex(
+        root=root,
+        files=frozenset(files),
+        documents=documents,
+        dirs=dirs,
+        aliases=aliases,
+        repository=find_repository(root, config.repository),
+    )
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _aliases(
+    root: Path, links: list[str], files: frozenset[str], dirs: frozenset[str]
+) -> dict[str, str]:
+    """Symbolic links whose real target is a listed file or a folder of listed files, inside
+    the root: link -> target. Links out of the root, dangling links, loops and links to files
+    the listing leaves out (ignored, skipped) are not aliases and stay as they are."""
+    if not links:
+        return {}
+    real_root = os.path.realpath(root)
+    out: dict[str, str] = {}
+    for link in links:
+        try:
+            real = os.path.realpath(os.path.join(root, link), strict=True)
+        except (OSError, ValueError):  # dangling, a loop, unreadable
+            continue
+        if real == real_root:
+            target = ""
+        elif real.startswith(real_root + os.sep):
+            target = PurePosixPath(*Path(real[len(real_root) + 1 :]).parts).as_posix()
+        else:
+            continue
+        if target != link and (target in files or (target in dirs and target not in files)):
+            out[link] = target
+    return out
+
+
+def _git_files(root: Path, links: list[str] | None = None) -> list[str] | None:
     """Tracked and untracked-but-not-ignored files, or None when not in a git work tree."""
     try:
         proc = subprocess.run(
@@ -96,7 +144,11 @@ def _git_files(root: Path) -> list[str] | None:
         name = os.fsdecode(raw)
         full = root / name
         # ls-files lists deleted-but-tracked files too; only what exists counts.
-        if full.is_symlink() or full.is_file():
+        if full.is_symlink():
+            out.append(_display_name(name))
+            if links is not None:
+                links.append(out[-1])
+        elif full.is_file():
             out.append(_display_name(name))
     return out
 
@@ -127,20 +179,34 @@ def _is_ignored(root: Path) -> bool:
     return proc.returncode == 0
 
 
-def _walk(root: Path) -> list[str]:
+def _walk(root: Path, links: list[str] | None = None) -> list[str]:
+    """Every file below ``root`` (symbolic links listed, never followed), skipping VCS folders,
+    virtualenvs and build output; ``links`` collects the symbolic links among them."""
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
-        )
-        rel_dir = os.path.relpath(dirpath, root)
-        for name in filenames:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            out.append(_display_name(PurePosixPath(*Path(rel).parts).as_posix()))
+    pending = [(os.fspath(root), "")]
+    while pending:
+        folder, rel_dir = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                found = list(entries)
+        except OSError:
+            continue
+        for entry in found:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if entry.is_symlink():
+                out.append(_display_name(rel))
+                if links is not None:
+                    links.append(out[-1])
+            elif entry.is_dir(follow_symlinks=False):
+                if (
+                    name not in SKIP_DIRS
+                    and not name.endswith(".egg-info")
+                    and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
+                    pending.append((entry.path, rel))
+            else:
+                out.append(_display_name(rel))
     return out
 
 
@@ -213,7 +279,13 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
                 st.st_mtime_ns,
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+            # Sized by the file, not the limit: read(limit) allocates the whole limit up front.
+            data = handle.read(min(max_bytes, st.st_size) + 1)
+            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
+                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except OSError as exc:
         return FileData(rel, None, f"cannot read file: {_reason(exc)}")
     finally:
@@ -319,7 +391,8 @@ def _mkdocs_wiki_docs(root: Path, rel: str, max_bytes: int) -> str | None:
     None. The YAML is only composed (no tag is constructed: mkdocs configs use Python tags)."""
     import yaml
 
-    data = read_document(root, rel, max_bytes)
+    # A config file: at most MAX_CONFIG_BYTES, as tracegraph's own (YAML is parsed in Python).
+    data = read_document(root, rel, min(max_bytes, MAX_CONFIG_BYTES))
     if data.data is None:
         return None
     try:
@@ -366,7 +439,11 @@ def find_sidecars(index: FileIndex, config: Config) -> dict[str, str]:
     ...               Config(types=(kep,)))
     {'keps/sig-a/1-x/README.md': 'keps/sig-a/1-x/kep.yaml'}
     """
-    owners = [(spec.paths, spec.sidecar) for spec in config.types if spec.sidecar and spec.paths]
+    owners = [
+        (spec.paths, spec.sidecar)
+        for spec in config.scoped + config.types
+        if spec.sidecar and spec.paths
+    ]
     if not owners:
         return {}
     found: dict[str, str] = {}

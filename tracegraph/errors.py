@@ -45,3 +45,10 @@ class NoPathError(TracegraphError):
     """Two documents are not connected; a query result, not a usage error."""
 
     exit_code = 1
+
+
+class RefusedError(TracegraphError):
+    """A write command declined to change documents (a supersession while the successor is a
+    draft); nothing was written. ``--force`` overrides where the message says so."""
+
+    exit_code = 1

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from .errors import InputError
 
-#: Subcommands that only read; anything else is a programming error.
+#: Subcommands that only read (``config`` and ``remote`` as the write commands call them:
+#: ``config --get``, ``remote get-url``); anything else is a programming error.
 READ_ONLY = frozenset(
-    {"cat-file", "check-ignore", "diff", "log", "ls-files", "ls-tree", "rev-list", "rev-parse",
-     "show"}
+    {"cat-file", "check-ignore", "config", "diff", "log", "ls-files", "ls-tree", "remote",
+     "rev-list", "rev-parse", "show"}
 )  # fmt: skip
 #: Subcommands that could run a textconv or external diff driver.
 DIFFING = frozenset({"diff", "log", "show"})
@@ -34,8 +35,9 @@ KEPT_GIT_VARIABLES = frozenset(
 )
 
 
-class GitError(InputError):
-    """git could not be run, or did not finish in time."""
+class GitError(InputError, OSError):
+    """git could not be run, or did not finish in time (an ``OSError`` too, for callers that
+    treat a missing git as "no answer")."""
 
 
 def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[bytes]:

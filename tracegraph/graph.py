@@ -12,7 +12,7 @@ import posixpath
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +23,8 @@ from .config import Config
 from .errors import NotFoundError
 from .model import Document, Link, Reference, RefKind, Relation, Target
 from .parse.ids import Recogniser
+from .patterns import Pattern, compile_pattern
+from .repository import OwnLink, Repository
 
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
     import networkx as nx
@@ -64,6 +66,8 @@ class Corpus:
     graph: nx.MultiDiGraph
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    repository: Repository | None = None
     #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
     #: files (a link to one resolves), but never documents.
     generated: tuple[str, ...] = ()
@@ -83,6 +87,7 @@ class Corpus:
             return self.by_path[self.ids[query][0]]
         path = posixpath.normpath(query.replace("\\", "/")).lstrip("./") if query else query
         for candidate in (path, _relative_to_root(self.root, query)):
+            candidate = self.aliases.get(candidate or "", candidate)
             if candidate and candidate in self.by_path:
                 return self.by_path[candidate]
         names = sorted(set(self.ids) | set(self.by_path))
@@ -99,10 +104,18 @@ def _relative_to_root(root: Path, query: str) -> str | None:
 
 
 def build_corpus(
-    root: Path, config: Config, documents: Iterable[Document], files: frozenset[str]
+    root: Path,
+    config: Config,
+    documents: Iterable[Document],
+    files: frozenset[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    repository: Repository | None = None,
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
-    Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved."""
+    Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
+    ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
+    to its target; ``repository`` makes URLs into the repository internal links."""
     parsed = sorted(documents, key=lambda d: d.path)
     docs = tuple(d for d in parsed if not d.generated)
     by_path = {d.path: d for d in docs}
@@ -111,6 +124,9 @@ def build_corpus(
         if doc.id:
             ids.setdefault(doc.id, []).append(doc.path)
     resolver = _Resolver(by_path, {k: tuple(v) for k, v in ids.items()}, files)
+    resolver.aliases = dict(aliases or {})
+    resolver.repository = repository
+    resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
     links = tuple(link for doc in docs for link in resolver.links_of(doc))
     graph = _build_graph(docs, links)
     return Corpus(
@@ -122,6 +138,8 @@ def build_corpus(
         graph=graph,
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        aliases=MappingProxyType(dict(aliases or {})),
+        repository=repository,
         generated=tuple(d.path for d in parsed if d.generated),
     )
 
@@ -129,12 +147,19 @@ def build_corpus(
 class _Resolver:
     """Maps references to targets against one listing of the tree."""
 
+    aliases: dict[str, str]
+    repository: Repository | None
+    external_ids: tuple[Pattern, ...]  # RE2: configured, so matched in linear time
+
     def __init__(
         self, by_path: dict[str, Document], ids: dict[str, tuple[str, ...]], files: frozenset[str]
     ) -> None:
         self.by_path = by_path
         self.ids = ids
         self.files = files
+        self.aliases = {}
+        self.repository = None
+        self.external_ids = ()
         dirs: set[str] = {""}
         for path in files:
             parent = path.rpartition("/")[0]
@@ -142,6 +167,11 @@ class _Resolver:
                 dirs.add(parent)
                 parent = parent.rpartition("/")[0]
         self.dirs = frozenset(dirs)
+
+    @cached_property
+    def types(self) -> frozenset[str]:
+        """The types that have at least one document in the tree."""
+        return frozenset(doc.type for doc in self.by_path.values())
 
     @cached_property
     def stems(self) -> dict[str, list[str]]:
@@ -174,6 +204,10 @@ class _Resolver:
             name = scheme.group(1).lower()
             if name == "file" or len(name) == 1:  # file:// and Windows drives C:\...
                 return _link(source, ref, Target.OUTSIDE)
+            if self.repository is not None and (name == "https" or name == "http"):
+                own = self.repository.locate(target)
+                if own is not None:
+                    return self._resolve_own(source, ref, own)
             return _link(source, ref, Target.EXTERNAL)
         if target.startswith("//"):
             return _link(source, ref, Target.EXTERNAL)
@@ -197,18 +231,66 @@ class _Resolver:
             joined = ""
         if joined == ".." or joined.startswith("../"):
             return _link(source, ref, Target.OUTSIDE, _intern(joined), frag)
+        return self._resolve_path(source, ref, joined, frag, path)
+
+    def _resolve_path(
+        self, source: str, ref: Reference, joined: str, frag: str | None, written: str
+    ) -> Link:
+        """The link to root-relative ``joined``: a document, an artifact or missing."""
         found = self._lookup(joined)
         if found is None and ref.kind is RefKind.WIKILINK:
-            found = self._lookup_wiki(joined, path)
+            found = self._lookup_wiki(joined, written)
+        if found is None and ref.kind is RefKind.SIDECAR and not written.startswith("/"):
+            # A metadata file is not Markdown: ``keps/sig-x/1-y`` in a kep.yaml means the
+            # repository's keps/, as the convention's own tools read it.
+            rooted = posixpath.normpath(written)
+            found = self._lookup(rooted)
+            joined = rooted if found is not None else joined
         if found is None:
-            return _link(source, ref, Target.MISSING, _intern(joined), frag)
+            return _link(source, ref, Target.MISSING, _intern(self._unalias(joined)), frag)
         status, resolved = found
         resolved = _intern(resolved)
         if status is Target.DOCUMENT and resolved == source:
             return _link(source, ref, Target.SELF, resolved, frag)
         return _link(source, ref, status, resolved, frag)
 
+    def _resolve_own(self, source: str, ref: Reference, own: OwnLink) -> Link:
+        """A URL into the repository: resolved like a root-relative link. A commit-SHA
+        permalink shows the file as it was then: an edge when the path still exists, never a
+        finding (no fragment is checked, and a path gone since is external)."""
+        frag = _intern(unquote(own.fragment)) if own.fragment else None
+        if own.path is None:
+            return _link(source, ref, Target.OUTSIDE, _intern(own.repo_path), frag)
+        if own.pinned:
+            found = self._lookup(own.path)
+            if found is None:
+                return _link(source, ref, Target.EXTERNAL)
+            status, resolved = found
+            if status is Target.DOCUMENT and resolved == source:
+                status = Target.SELF
+            return _link(source, ref, status, _intern(resolved))
+        return self._resolve_path(source, ref, own.path, frag, own.path)
+
+    def _unalias(self, path: str) -> str:
+        """``path`` with a symlinked file or folder at its start replaced by its target."""
+        aliases = self.aliases
+        if not aliases:
+            return path
+        for _ in range(path.count("/") + 2):  # each step removes a link; a loop cannot last
+            parts = path.split("/")
+            for end in range(1, len(parts) + 1):
+                real = aliases.get("/".join(parts[:end]))
+                if real is not None:
+                    rest = "/".join(parts[end:])
+                    path = f"{real}/{rest}" if real and rest else real or rest
+                    break
+            else:
+                return path
+        return path
+
     def _lookup(self, path: str) -> tuple[Target, str] | None:
+        if self.aliases:
+            path = self._unalias(path)
         if path in self.by_path:
             return Target.DOCUMENT, path
         if path in self.files:
@@ -237,8 +319,20 @@ class _Resolver:
             return _link(doc.path, ref, Target.SELF, doc.path, frag)
         paths = self.ids.get(doc_id)
         if not paths:
+            if self._is_citation(doc_id, ref):
+                return _link(doc.path, ref, Target.CITATION, None, frag)
             return _link(doc.path, ref, Target.UNKNOWN_ID, None, frag)
         return _link(doc.path, ref, Target.DOCUMENT, paths[0], frag)
+
+    def _is_citation(self, doc_id: str, ref: Reference) -> bool:
+        """Whether an ID no document has names a document elsewhere: it matches
+        ``external_ids``, or it is a bare mention of a type with no document in the tree
+        (an IETF "RFC-2119" in a repository of ADRs)."""
+        type_name, _, number = doc_id.rpartition("-")
+        if ref.kind is RefKind.MENTION and type_name not in self.types:
+            return True
+        short = f"{type_name}-{number.lstrip('0') or '0'}"
+        return any(p.fullmatch(doc_id) or p.fullmatch(short) for p in self.external_ids)
 
 
 def edge_of(link: Link) -> tuple[str, str, Relation] | None:

@@ -47,6 +47,7 @@ class Target(StrEnum):
     OUTSIDE = "outside"
     UNKNOWN_ID = "unknown-id"
     SELF = "self"
+    CITATION = "citation"
 
 
 class Severity(StrEnum):

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import yaml
 
-from .config import load_yaml
+from .config import Limits, key_lines
 from .errors import InputError
+from .yamlsafe import YamlProblem, load_limited
 
 DEFAULT_REVIEWS = ".tracegraph-reviews.yaml"
 #: The file is a few lines per document; anything much bigger is not one.
@@ -67,9 +68,15 @@ def parse_reviews(data: bytes, source: str) -> tuple[Review, ...]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{source}: not UTF-8 text ({exc.reason})") from None
-    loaded, lines = load_yaml(text, source, InputError, " in the review file")
+    try:  # with the alias guard of every YAML tracegraph reads from a repository
+        node, loaded = load_limited(text, Limits().max_yaml_aliases, "the review file")
+    except YamlProblem as exc:
+        raise InputError(f"{source}:{exc.line + 1}: {exc} (in the review file)") from None
+    except RecursionError:
+        raise InputError(f"{source}: the review file is nested too deeply") from None
     if loaded is None:
         return ()
+    lines = key_lines(node) if node is not None else {}
     if not isinstance(loaded, dict) or not set(loaded) <= {"version", "reviews"}:
         raise InputError(f"{source}:1: expected the keys version and reviews (a review file)")
     if loaded.get("version", 1) != 1:

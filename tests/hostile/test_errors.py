@@ -34,6 +34,11 @@ def invocations(root: Path) -> dict[str, list[str]]:
         "render": ["render", r, "--format", "dot"],
         "report": ["report", r, "--no-history"],
         "review": ["review", "-C", r, "a.md", "--diff"],
+        "new": ["new", "-C", r, "ADR", "A title"],
+        "status": ["status", "-C", r, "a.md", "draft"],
+        "supersede": ["supersede", "-C", r, "a.md", "--by", "a.md"],
+        "index": ["index", "-C", r],
+        "fix": ["fix", "-C", r],
     }
 
 

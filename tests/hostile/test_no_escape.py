@@ -44,6 +44,8 @@ runs = {
     "impact": ["impact", "-C", root, "links.md"],
     "render-svg": ["render", root, "-o", os.path.join(out, "map.svg")],
     "report": ["report", root, "-o", os.path.join(out, "report.html"), "--no-history"],
+    "fix": ["fix", "-C", root],
+    "index": ["index", "-C", root, "--check"],
 }
 codes = {}
 for name, args in runs.items():
@@ -70,6 +72,7 @@ def test_sentinels_outside_the_root_are_never_opened(
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["codes"], "no command ran"
     assert "scan" in result["codes"] and "check" in result["codes"]
+    assert result["codes"].get("fix") in (0, 1) and result["codes"].get("index") in (0, 1)
     assert result["seen"] == [], f"opened outside the root: {result['seen']}"
     for sentinel in hostile.sentinels:
         assert sentinel.exists()

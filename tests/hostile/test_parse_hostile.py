@@ -80,7 +80,10 @@ def test_symlinks_out_of_the_root_are_not_read(hostile: HostileCorpus, scanned: 
         assert doc.title != "SENTINEL outside the root"
     for path in ("symlinks/loop-a.md", "symlinks/self.md", "symlinks/dangling.md", "fifo.md"):
         assert scanned.by_path[path].problems, path
-    assert scanned.by_path["symlinks/inside.md"].problems == ()  # a link inside the root is fine
+    # A link to a file inside the root is another name for that document, not a second one.
+    assert "symlinks/inside.md" not in scanned.by_path
+    assert scanned.aliases["symlinks/inside.md"] == "links.md"
+    assert scanned.by_path["links.md"].problems == ()
     assert not any("SENTINEL" in d.title for d in scanned.documents)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from tracegraph.config import load_config
+from tracegraph.config import CEILINGS, Limits, RenderConfig, load_config
 from tracegraph.errors import ConfigError
 
 
@@ -71,3 +72,46 @@ def test_suspect_settings_are_validated(tmp_path: Path) -> None:
         (tmp_path / "tracegraph.yaml").write_text(text)
         with pytest.raises(ConfigError, match=re.escape(message)):
             load_config(tmp_path)
+
+
+def test_every_limit_has_a_hard_ceiling_at_or_above_its_default() -> None:
+    for section, cls in (("limits", Limits), ("render", RenderConfig)):
+        for item in fields(cls):
+            assert CEILINGS[f"{section}.{item.name}"] >= item.default
+
+
+@pytest.mark.parametrize("key", sorted(CEILINGS))
+def test_a_repository_cannot_raise_a_limit_past_its_ceiling(tmp_path: Path, key: str) -> None:
+    section, name = key.split(".")
+    ceiling = CEILINGS[key]
+    (tmp_path / "tracegraph.yaml").write_text(f"{section}:\n  {name}: {ceiling}\n")
+    assert getattr(getattr(load_config(tmp_path), section), name) == ceiling
+    (tmp_path / "tracegraph.yaml").write_text(f"# x\n{section}:\n  {name}: {ceiling + 1}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(
+        f"tracegraph.yaml:3: {key}: {ceiling + 1} is above the hard ceiling {ceiling} "
+    )
+
+
+def test_the_ceiling_holds_in_pyproject_and_for_absurd_numbers(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.tracegraph.limits]\nmax_file_bytes = 100000000000000000000000000000\n"
+    )
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: limits\.max_file_bytes: .* ceiling"):
+        load_config(tmp_path)
+
+
+def test_only_a_config_outside_the_repository_may_exceed_the_ceilings(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "ops"
+    (root / "docs").mkdir(parents=True)
+    outside.mkdir()
+    text = "limits:\n  max_file_bytes: 300000000\n"
+    (outside / "tracegraph.yaml").write_text(text)
+    (root / "docs" / "tracegraph.yaml").write_text(text)
+    (root / "link.yaml").symlink_to(outside / "tracegraph.yaml")
+    assert load_config(root, outside / "tracegraph.yaml").limits.max_file_bytes == 300_000_000
+    # A path inside the root counts as the repository's, even when it links outside.
+    for inside in (root / "docs" / "tracegraph.yaml", root / "link.yaml"):
+        with pytest.raises(ConfigError, match="above the hard ceiling"):
+            load_config(root, inside)

@@ -89,3 +89,10 @@ def test_size_limit(tmp_path: Path) -> None:
     data = read_document(tmp_path, "big.md", 1000)
     assert data.data is None
     assert data.error is not None and "limits.max_file_bytes=1000" in data.error
+
+
+def test_a_huge_limit_reads_only_what_the_file_holds(tmp_path: Path) -> None:
+    # read(limit) would allocate the whole limit up front: 300 MB for every file, or fail
+    (tmp_path / "a.md").write_bytes(b"# A\n" * 1000)
+    data = read_document(tmp_path, "a.md", 10**18)
+    assert data.error is None and data.data == b"# A\n" * 1000

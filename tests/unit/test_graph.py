@@ -5,19 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from tests.helpers import statuses
 from tracegraph import api
-from tracegraph.graph import Corpus
 from tracegraph.model import Target
 
 Tree = Callable[[Mapping[str, str | bytes]], Path]
-
-
-def statuses(corpus: Corpus, source: str) -> dict[str, tuple[Target, str | None]]:
-    return {
-        link.reference.target: (link.status, link.path)
-        for link in corpus.links
-        if link.source == source
-    }
 
 
 def test_resolution_targets(tree: Tree) -> None:

@@ -47,7 +47,12 @@ def test_recording_replaces_a_documents_entries_or_updates_named_ones() -> None:
     ("text", "error"),
     [
         ("reviews:\n<<<<<<< HEAD\n  T:\n", "r.yaml:2: a merge conflict is left in the review"),
-        ("reviews:\n  T: [\n", "r.yaml:3: invalid YAML in the review file"),
+        ("reviews:\n  T: [\n", "r.yaml:3: invalid YAML: "),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nreviews: {}\n",
+            "r.yaml:1: the review file expands to",
+        ),
         ("reviews:\n  T:\n    R: abc\n", "r.yaml:3: T.R: 'abc' is not a full commit hash"),
         ("reviews:\n  T: [R]\n", "r.yaml:2: T: expected a mapping of upstream -> commit"),
         ("nope: 1\n", "r.yaml:1: expected the keys version and reviews"),

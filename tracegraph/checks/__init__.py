@@ -88,6 +88,8 @@ RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 #: File names that are templates, not documents: their placeholders are the point.
 TEMPLATE_STEMS = ("template", "_template", "-template")
 TEMPLATE_FOLDERS = frozenset({"templates", "template", "_templates", ".templates"})
+#: Folder index pages (lower-case stems): never a template by the folder they stand in.
+INDEX_STEMS = frozenset({"readme", "index"})
 
 
 def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
@@ -127,12 +129,13 @@ def select_rules(
 
 def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> bool:
     """Whether a path is a document template: a type's configured ``template:``, a file named
-    ``template.md``/``*-template.md``/``*_template.md``, or a file in a ``templates`` folder.
+    ``template.md``/``*-template.md``/``*_template.md``, or a file in a ``templates`` folder
+    other than a folder's index page (its README or index lists the templates, it is not one).
 
     >>> is_template_file("docs/adr/template.md"), is_template_file("docs/templates/prd.md")
     (True, True)
-    >>> is_template_file("docs/adr/0001-use-templates.md")
-    False
+    >>> is_template_file("docs/adr/0001-use-templates.md"), is_template_file("templates/README.md")
+    (False, False)
     >>> is_template_file("keps/NNNN-kep-template/kep.yaml")
     True
     """
@@ -144,6 +147,8 @@ def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> boo
         return True
     if any(folder.endswith(TEMPLATE_STEMS[1:]) for folder in folders):
         return True  # keps/NNNN-kep-template/README.md and its kep.yaml
+    if stem in INDEX_STEMS:
+        return False
     return any(folder in TEMPLATE_FOLDERS for folder in folders)
 
 
@@ -175,7 +180,7 @@ def run_checks(
         suspect_source=suspects,
     )
     configured = frozenset(
-        posixpath.normpath(spec.template) for spec in config.types if spec.template
+        posixpath.normpath(spec.template) for spec in config.types + config.scoped if spec.template
     )
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):

@@ -83,14 +83,16 @@ class CheckContext:
         return {}
 
     def spec(self, doc: Document) -> TypeSpec | None:
-        """The type spec of a document (None for DOC)."""
+        """The type spec of a document (None for DOC): a preset's own settings in its folder
+        (``Config.scoped``), else the type's."""
         if doc.type == "DOC":
             return None
         specs = self._specs
+        key = doc.path if self.config.scoped else doc.type
         try:
-            return specs[doc.type]
+            return specs[key]
         except KeyError:
-            found = specs[doc.type] = self.config.type_spec(doc.type)
+            found = specs[key] = self.config.spec_for(doc.type, doc.path)
             return found
 
     @cached_property

@@ -25,7 +25,9 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
 
     Fix: cite the successor (`ADR-0005`), or, when the old document is cited on purpose (for
     history), add `<!-- tracegraph: ignore TG301 -->`. Every outgoing edge except
-    `supersedes` counts; the successor itself and documents that have ended are not checked.
+    `supersedes` counts, or those of the relations in the type's `cites` (the presets' proposals
+    count only `depends_on` and `implements`: citing a withdrawn proposal for history is
+    normal); the successor itself and documents that have ended are not checked.
     """
     by_path = ctx.corpus.by_path
     ended = {path for path, doc in by_path.items() if _ended(ctx, doc)}
@@ -44,6 +46,7 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
         and source not in ended
         and by_path[source].type != "DOC"
         and (source, target) not in superseding
+        and _cites(ctx, by_path[source], data.get("relation"))
     ]
     candidates.sort(key=_edge_order)
     successors_of: dict[str, set[str]] = {}
@@ -67,6 +70,13 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
             target=cited.name,
             document=doc.name,
         )
+
+
+def _cites(ctx: CheckContext, doc: Document, relation: object) -> bool:
+    """Whether an edge of this relation counts as citing for the document's type (a
+    proposal's `see-also` or mention of a withdrawn one is history, its `requires` is not)."""
+    spec = ctx.spec(doc)
+    return spec is None or not spec.cites or relation in spec.cites
 
 
 def _edge_order(edge: Edge) -> tuple[str, int, int, str]:

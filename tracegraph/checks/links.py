@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
+from ..config import Config
 from ..model import Link, RefKind, Target
 from .context import CheckContext, Hit
+from .suggest import LookupBudget, NameIndex
 
 #: GitHub's line anchors on source files: ``#L10``, ``#L10-L20``, ``#L10C5-L12C2``.
 _LINE_ANCHOR = re.compile(r"^L\d+(?:C\d+)?(?:-L\d+(?:C\d+)?)?$")
@@ -45,17 +46,13 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
     remove it. Links are resolved like GitHub does: relative to the linking file, `/` meaning
     the repository root, percent-decoded; links inside code are never checked.
     """
-    by_name: dict[str, list[str]] | None = None
-    by_folder: dict[str, list[str]] = {}
+    suggestions: PathSuggestions | None = None
     for link in ctx.corpus.links:
         if link.status is Target.MISSING and not link.reference.is_id:
             what = "image" if link.reference.kind is RefKind.IMAGE else "link"
-            if by_name is None:
-                by_name = _files_by_name(ctx.corpus.files)
-                by_folder = _files_by_folder(ctx.corpus.files)
-            suggestion = suggest_path(
-                link.source, link.path, ctx.corpus.files, by_name, by_folder=by_folder
-            )
+            if suggestions is None:
+                suggestions = PathSuggestions(ctx.corpus.files)
+            suggestion = suggestions.suggest(link.source, link.path)
             hint = f"; did you mean {suggestion}?" if suggestion else ""
             yield _hit(
                 link,
@@ -65,57 +62,57 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-def _files_by_name(files: frozenset[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for path in sorted(files):
-        out.setdefault(path.rsplit("/", 1)[-1].lower(), []).append(path)
-    return out
-
-
-def _files_by_folder(files: frozenset[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for path in sorted(files):
-        out.setdefault(path.rpartition("/")[0], []).append(path)
-    return out
-
-
-def suggest_path(
-    source: str,
-    missing: str | None,
-    files: frozenset[str],
-    by_name: dict[str, list[str]],
-    *,
-    by_folder: dict[str, list[str]] | None = None,
-) -> str | None:
+class PathSuggestions:
     """The file a broken link most likely meant, written relative to the linking document:
     the same path with a Markdown suffix, the only file of that name elsewhere (moved), or a
-    close spelling in the same folder (renamed).
+    close spelling in the same folder (renamed). Folders are indexed on first use and answers
+    remembered, so each broken link costs a bounded amount of work.
 
-    >>> suggest_path("a/x.md", "a/b", frozenset({"a/b.md"}), {"b.md": ["a/b.md"]})
+    >>> PathSuggestions(frozenset({"a/b.md"})).suggest("a/x.md", "a/b")
     'b.md'
     """
-    if not missing:
-        return None
-    found: str | None = None
-    for suffix in _MARKDOWN_SUFFIXES:
-        if missing + suffix in files:
-            found = missing + suffix
-            break
-    name = missing.rsplit("/", 1)[-1].lower()
-    if found is None and len(by_name.get(name, ())) == 1:
-        found = by_name[name][0]
-    if found is None:
+
+    def __init__(self, files: frozenset[str], budget: LookupBudget | None = None) -> None:
+        self.files = files
+        self.budget = budget or LookupBudget()
+        self.by_name: dict[str, list[str]] = {}
+        self.by_folder: dict[str, list[str]] = {}
+        for path in sorted(files):
+            folder, _, name = path.rpartition("/")
+            self.by_name.setdefault(name.lower(), []).append(path)
+            self.by_folder.setdefault(folder, []).append(path)
+        self.indexes: dict[str, NameIndex] = {}
+        self.answers: dict[tuple[str, str], str | None] = {}
+
+    def suggest(self, source: str, missing: str | None) -> str | None:
+        """The suggestion for a link from ``source`` that resolved to ``missing``."""
+        if not missing:
+            return None
+        where = posixpath.dirname(source) or "."
+        key = (where, missing)
+        if key not in self.answers:
+            found = self._find(missing)
+            self.answers[key] = None if found is None else posixpath.relpath(found, where)
+        return self.answers[key]
+
+    def _find(self, missing: str) -> str | None:
+        for suffix in _MARKDOWN_SUFFIXES:
+            if missing + suffix in self.files:
+                return missing + suffix
+        same_name = self.by_name.get(missing.rsplit("/", 1)[-1].lower(), ())
+        if len(same_name) == 1:
+            return same_name[0]
         folder = missing.rpartition("/")[0]
-        if len(files) >= 50_000:
-            siblings: list[str] = []
-        elif by_folder is not None:
-            siblings = by_folder.get(folder, [])
-        else:
-            siblings = sorted(f for f in files if f.rpartition("/")[0] == folder)
-        found = closest_match(missing, siblings, 0.75)
-    if found is None:
-        return None
-    return posixpath.relpath(found, posixpath.dirname(source) or ".")
+        if not self.budget.spend():
+            return None
+        index = self.indexes.get(folder)
+        if index is None:
+            index = self.indexes[folder] = NameIndex(self.by_folder.get(folder, ()), key=_file_name)
+        return index.closest(missing, 0.75)
+
+
+def _file_name(path: str) -> str:
+    return path.rpartition("/")[2].lower()
 
 
 def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
@@ -134,6 +131,8 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
     `#L10-L20` line anchors on non-Markdown files are always fine.
     """
     strict = ctx.config.rules.strict_anchor_case
+    tables: dict[str, AnchorTable] = {}
+    budget = LookupBudget()
     for link in ctx.corpus.links:
         fragment = link.fragment
         if not fragment or link.path is None:
@@ -145,9 +144,12 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if _LINE_ANCHOR.match(fragment) and not target.path.lower().endswith(_MARKDOWN_SUFFIXES):
             continue
-        if anchor_matches(fragment, link.reference.target, target.anchors, strict):
+        table = tables.get(target.path)
+        if table is None:
+            table = tables[target.path] = AnchorTable(target.anchors, budget)
+        if table.matches(fragment, link.reference.target, strict):
             continue
-        suggestion = suggest_anchor(fragment, target.anchors)
+        suggestion = table.suggest(fragment)
         hint = f"; did you mean #{suggestion}?" if suggestion else ""
         where = "this document" if link.status is Target.SELF else target.name
         yield _hit(
@@ -155,88 +157,53 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
-def anchor_matches(fragment: str, written: str, anchors: frozenset[str], strict: bool) -> bool:
-    """Whether a fragment names one of ``anchors``: as written, percent-decoded, with GitHub's
-    ``user-content-`` prefix, and (unless ``strict``) ignoring case.
+class AnchorTable:
+    """One document's anchors, for matching fragments and "did you mean" hints; the
+    lower-cased set and the suggestion index are built once, on first need, and each
+    fragment's suggestion is computed once."""
 
-    >>> anchor_matches("Notes-1", "x.md#Notes-1", frozenset({"notes", "notes-1"}), False)
-    True
-    >>> anchor_matches("Notes-1", "x.md#Notes-1", frozenset({"notes", "notes-1"}), True)
-    False
-    """
-    raw = written.partition("#")[2]
-    candidates = {fragment, raw, unquote(raw)}
-    candidates |= {c.removeprefix("user-content-") for c in candidates}
-    if candidates & anchors:
-        return True
-    if strict:
-        return False
-    lowered = {a.lower() for a in anchors}
-    return any(c.lower() in lowered for c in candidates)
+    def __init__(self, anchors: frozenset[str], budget: LookupBudget | None = None) -> None:
+        self.anchors = anchors
+        self.budget = budget or LookupBudget()
+        self._lowered: frozenset[str] | None = None
+        self._index: NameIndex | None = None
+        self._answers: dict[str, str | None] = {}
 
+    def matches(self, fragment: str, written: str, strict: bool) -> bool:
+        """Whether a fragment names one of the anchors: as written, percent-decoded, with
+        GitHub's ``user-content-`` prefix, and (unless ``strict``) ignoring case.
 
-def suggest_anchor(fragment: str, anchors: frozenset[str]) -> str | None:
-    """The closest existing anchor, for "did you mean" hints."""
-    return closest_match(fragment.lower(), sorted(anchors), 0.6)
+        >>> table = AnchorTable(frozenset({"notes", "notes-1"}))
+        >>> table.matches("Notes-1", "x.md#Notes-1", False)
+        True
+        >>> table.matches("Notes-1", "x.md#Notes-1", True)
+        False
+        """
+        raw = written.partition("#")[2]
+        candidates = {fragment, raw, unquote(raw)}
+        candidates |= {c.removeprefix("user-content-") for c in candidates}
+        if candidates & self.anchors:
+            return True
+        if strict:
+            return False
+        if self._lowered is None:
+            self._lowered = frozenset(a.lower() for a in self.anchors)
+        return any(c.lower() in self._lowered for c in candidates)
 
+    def suggest(self, fragment: str) -> str | None:
+        """The anchor ``fragment`` most likely meant, or None.
 
-def _ratio(matches: int, length: int) -> float:
-    return 2.0 * matches / length if length else 1.0  # as difflib computes it
-
-
-def _lcs_length(masks: dict[str, int], full: int, size: int, text: str) -> int:
-    """Length of the longest common subsequence of ``text`` and the word ``masks`` describes
-    (bit-parallel, Hyyrö 2004): an upper bound on the characters SequenceMatcher matches."""
-    row = full
-    for char in text:
-        found = row & masks.get(char, 0)
-        row = ((row + found) | (row - found)) & full
-    return size - row.bit_count()
-
-
-def closest_match(word: str, possibilities: list[str], cutoff: float) -> str | None:
-    """Exactly ``difflib.get_close_matches(word, possibilities, n=1, cutoff=cutoff)`` (its only
-    result or None), without computing SequenceMatcher's ratio for every candidate.
-
-    The ratio is bounded above by the character-count ratio (difflib's ``quick_ratio``) and
-    by the longest-common-subsequence ratio (matching blocks form a common subsequence), so
-    candidates are tried best bound first and the search stops once no bound can reach the
-    best ratio found; ties go to the larger string, as in difflib.
-
-    >>> closest_match("docs/retry-polcy.md", ["docs/retry-policy.md", "docs/other.md"], 0.75)
-    'docs/retry-policy.md'
-    """
-    size = len(word)
-    alphabet = tuple(set(word))  # characters outside the word never match
-    wanted = tuple(map(word.count, alphabet))
-    bounded: list[tuple[float, str]] = []
-    for text in possibilities:
-        length = size + len(text)
-        if _ratio(min(size, len(text)), length) < cutoff:
-            continue
-        bound = _ratio(sum(map(min, map(text.count, alphabet), wanted)), length)
-        if bound >= cutoff:
-            bounded.append((bound, text))
-    bounded.sort(reverse=True)
-    masks: dict[str, int] = {}
-    for index, char in enumerate(word):
-        masks[char] = masks.get(char, 0) | (1 << index)
-    full = (1 << size) - 1
-    matcher = difflib.SequenceMatcher()
-    matcher.set_seq2(word)
-    best: tuple[float, str] | None = None
-    floor = cutoff
-    for bound, text in bounded:
-        if bound < floor:
-            break
-        if _ratio(_lcs_length(masks, full, size, text), size + len(text)) < floor:
-            continue
-        matcher.set_seq1(text)
-        score = matcher.ratio()
-        if score >= cutoff and (best is None or (score, text) > best):
-            best = (score, text)
-            floor = score
-    return best[1] if best is not None else None
+        >>> AnchorTable(frozenset({"retry-policy", "overview"})).suggest("Retry-Polcy")
+        'retry-policy'
+        """
+        word = fragment.lower()
+        if word not in self._answers:
+            if not self.budget.spend():
+                return None
+            if self._index is None:
+                self._index = NameIndex(self.anchors)
+            self._answers[word] = self._index.closest(word, 0.6)
+        return self._answers[word]
 
 
 def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:
@@ -252,11 +219,17 @@ def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:
     Fix: correct the ID, link the document by path, or write the missing document. IDs are
     compared normalised (`ADR-7`, `adr-007` and `ADR-0007` are one ID).
     """
-    quiet = {spec.name for spec in ctx.config.types if not spec.unknown_mentions}
+    config = ctx.config
+    quiet = {spec.name for spec in config.types + config.scoped if not spec.unknown_mentions}
     for link in ctx.corpus.links:
         if link.status is Target.UNKNOWN_ID:
             doc_id = link.reference.target.partition("#")[0]
-            if link.reference.kind is RefKind.MENTION and doc_id.split("-", 1)[0] in quiet:
+            prefix = doc_id.split("-", 1)[0]
+            if (
+                link.reference.kind is RefKind.MENTION
+                and prefix in quiet
+                and _quiet_in(config, prefix, link.source)
+            ):
                 continue
             how = {
                 RefKind.WIKILINK: "wikilink",
@@ -265,6 +238,13 @@ def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:
                 RefKind.MENTION: "mention",
             }.get(link.reference.kind, "reference")
             yield _hit(link, f"unknown ID: {how} names {doc_id}, which no document has", ctx)
+
+
+def _quiet_in(config: Config, prefix: str, source: str) -> bool:
+    """Whether unresolved mentions of this type are quiet in the document at ``source`` (the
+    settings that hold there: a Rust RFC's "RFC 3098" is a pull request, a team's is not)."""
+    spec = config.spec_for(prefix, source)
+    return spec is not None and not spec.unknown_mentions
 
 
 def find_links_outside_root(ctx: CheckContext) -> Iterator[Hit]:

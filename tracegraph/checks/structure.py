@@ -15,10 +15,11 @@ else:  # imported on first use: start-up without a graph stays fast
 
 #: Relations that make a dependency chain; cycles over them are errors.
 CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
-#: At most this many cycles are reported per strongly connected component (bounded work).
-MAX_CYCLES_PER_COMPONENT = 50
-#: Cycles longer than this are not enumerated (the component is still reported once).
-MAX_CYCLE_LENGTH = 12
+#: Edge visits allowed, over all components, for looking beyond the first document of each
+#: component for a shorter cycle; each component always gets one full search (linear).
+SHORTEST_CYCLE_BUDGET = 2_000_000
+#: Documents of a component named in the message beyond its cycle.
+MAX_NAMED_MEMBERS = 10
 
 
 def find_orphans(ctx: CheckContext) -> Iterator[Hit]:
@@ -113,36 +114,92 @@ def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
     "RFC-0003 -> RFC-0004 -> RFC-0003" at the first edge.
 
     Fix: decide which document really rests on the other and turn the other link into a plain
-    reference (or `related`). Only `implements` and `depends_on` edges count. Each elementary
-    cycle is reported once, starting at its smallest document name; work is bounded (strongly
-    connected components first, at most 50 cycles of up to 12 documents per component).
+    reference (or `related`). Only `implements` and `depends_on` edges count. Each group of
+    documents that all rest on each other (a strongly connected component) is reported once,
+    with a shortest cycle through it, starting at its smallest document name; when the group
+    is larger than that cycle the message names the others too, so fix, rerun, repeat.
     """
     chain, first = _chain_graph(ctx)
-    for component in sorted(nx.strongly_connected_components(chain), key=min):
-        if len(component) < 2:
-            continue
-        sub = chain.subgraph(component)
-        cycles: list[list[str]] = []
-        for cycle in nx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH):
-            cycles.append(_rotate(cycle, ctx))
-            if len(cycles) >= MAX_CYCLES_PER_COMPONENT:
-                break
-        for cycle in sorted(cycles, key=lambda c: [ctx.name(p) for p in c]):
-            edge = first[(cycle[0], cycle[1])]
-            names = [ctx.name(p) for p in cycle] + [ctx.name(cycle[0])]
-            yield Hit.at_edge(
-                cycle[0],
-                edge,
-                f"dependency cycle: {' -> '.join(names)}",
-                target=ctx.name(cycle[1]),
-                document=ctx.name(cycle[0]),
+    names = {path: ctx.name(path) for path in chain}
+
+    def order(path: str) -> tuple[str, str]:
+        return names[path], path
+
+    components = [
+        sorted(c, key=order) for c in nx.strongly_connected_components(chain) if len(c) > 1
+    ]
+    budget = SHORTEST_CYCLE_BUDGET
+    for members in sorted(components, key=lambda c: order(c[0])):
+        sub = _ordered_subgraph(chain, members)
+        cycle, budget = shortest_cycle(sub, members, budget)
+        start = min(range(len(cycle)), key=lambda i: order(cycle[i]))
+        cycle = cycle[start:] + cycle[:start]
+        shown = [names[p] for p in cycle] + [names[cycle[0]]]
+        message = f"dependency cycle: {' -> '.join(shown)}"
+        if len(members) > len(cycle):
+            others = [names[p] for p in members if p not in set(cycle)]
+            listed = ", ".join(others[:MAX_NAMED_MEMBERS])
+            more = len(others) - MAX_NAMED_MEMBERS
+            listed += f" and {more} more" if more > 0 else ""
+            message += (
+                f" (a shortest cycle; {len(members)} documents rest on each other in a "
+                f"loop, also {listed})"
             )
+        yield Hit.at_edge(
+            cycle[0],
+            first[(cycle[0], cycle[1])],
+            message,
+            target=names[cycle[1]],
+            document=names[cycle[0]],
+        )
 
 
-def _rotate(cycle: list[str], ctx: CheckContext) -> list[str]:
-    """Start a cycle at its smallest document name, so each cycle has one spelling."""
-    start = min(range(len(cycle)), key=lambda i: (ctx.name(cycle[i]), cycle[i]))
-    return cycle[start:] + cycle[:start]
+def _ordered_subgraph(chain: nx.DiGraph, members: list[str]) -> nx.DiGraph:
+    """The component as its own digraph, nodes and each node's successors in ``members``
+    order, so that searches over it are deterministic."""
+    rank = {path: index for index, path in enumerate(members)}
+    sub = nx.DiGraph()
+    sub.add_nodes_from(members)
+    for path in members:
+        targets = sorted((t for t in chain.successors(path) if t in rank), key=rank.__getitem__)
+        sub.add_edges_from((path, t) for t in targets)
+    return sub
+
+
+def shortest_cycle(graph: nx.DiGraph, starts: list[str], budget: int) -> tuple[list[str], int]:
+    """A shortest cycle of a strongly connected ``graph`` and the budget left.
+
+    A breadth-first search from a node finds the shortest cycle through it (the nearest
+    predecessor of the node, reached from it); every start in ``starts`` order is tried while
+    ``budget`` (edge visits) lasts, but the first always is, so a cycle is always found and the
+    work stays linear once the budget is spent. Searches stop at the depth of the best cycle
+    so far; the earliest start wins ties.
+
+    >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "b")])
+    >>> shortest_cycle(g, ["a", "b", "c"], 100)[0]
+    ['b', 'c']
+    """
+    size = graph.number_of_nodes() + graph.number_of_edges()
+    best: list[str] = []
+    for index, start in enumerate(starts):
+        if index and budget < size:
+            break
+        budget -= size
+        cutoff = len(best) - 2 if best else None
+        if cutoff is not None and cutoff < 1:
+            break  # two documents are the shortest cycle there is
+        preds, depth = nx.predecessor(graph, start, cutoff=cutoff, return_seen=True)
+        ends = [p for p in graph.predecessors(start) if p in depth]
+        if not ends:
+            continue
+        end = min(ends, key=depth.__getitem__)
+        if best and depth[end] + 1 >= len(best):
+            continue
+        path = [end]
+        while path[-1] != start:
+            path.append(preds[path[-1]][0])
+        best = path[::-1]
+    return best, budget
 
 
 def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
@@ -160,13 +217,17 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
     "Superseded by [ADR-0005](...)" in the old one (or `supersedes`/`superseded_by` in front
     matter).
     """
-    # (new, old) -> {declaring path: (line, column)}
-    claims: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    # (new, old) -> {declaring path: (line, column, file written in: a sidecar or itself)}
+    claims: dict[tuple[str, str], dict[str, tuple[int, int, str]]] = {}
     for new, old, data in ctx.edges:
         if data.get("relation") != Relation.SUPERSEDES.value or new == old:
             continue
         declared = str(data.get("declared_by", new))
-        spot = (int(data.get("line", 1)), int(data.get("column", 1)))
+        spot = (
+            int(data.get("line", 1)),
+            int(data.get("column", 1)),
+            str(data.get("file") or declared),
+        )
         sides = claims.setdefault((new, old), {})
         sides[declared] = min(spot, sides.get(declared, spot))
     successors: dict[str, set[str]] = {}
@@ -178,24 +239,24 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
         new_name, old_name = ctx.name(new), ctx.name(old)
         if new in sides and old not in sides:
             named = sorted(ctx.name(p) for p in successors.get(old, set()))
-            line, column = sides[new]
+            line, column, written = sides[new]
             if named:
                 message = (
                     f"supersession mismatch: {new_name} supersedes {old_name}, but {old_name} "
                     f"names {', '.join(named)} as its successor"
                 )
-            elif old_doc.status == "superseded":
-                continue  # "Superseded" without naming the successor: says enough
+            elif old_doc.status in ("superseded", "replaced"):
+                continue  # "Superseded" (a KEP's "replaced") without the successor: enough
             else:
                 message = (
                     f"supersession mismatch: {new_name} supersedes {old_name}, but {old_name} "
                     f"does not say it is superseded (status: {old_doc.status or 'none'})"
                 )
-            yield Hit(new, line, column, message, target=old_name, document=new_name)
+            yield Hit(written, line, column, message, target=old_name, document=new_name)
         elif old in sides and new not in sides:
-            line, column = sides[old]
+            line, column, written = sides[old]
             yield Hit(
-                old,
+                written,
                 line,
                 column,
                 f"supersession mismatch: {old_name} says it is superseded by {new_name}, but "

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..config import TypeSpec
+from ..model import Document
 from .context import CheckContext, Hit, parse_date
-from .templating import FIELD_GROUPS, Section, slug_words
+from .templating import FIELD_GROUPS, Section, slug_words, template_key
 
 _FIELD_LABELS = {"status": "status", "author": "author or owner", "created": "created date"}
 
@@ -26,24 +28,25 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     the required words ("Context and Problem Statement" satisfies Context), at any level;
     `<!-- optional -->` in the template makes a section optional and `<!-- or: Decision
     Outcome -->` accepts another heading; a `Status:` field line counts as a Status section.
-    Documents that have ended (superseded, rejected...) are not checked.
+    Documents that have ended (superseded, rejected...) are not checked, nor those whose status
+    is outside the lifecycle (`other_statuses`: an EIP that is Living, Stagnant or Moved).
     """
     # Which required sections a heading text satisfies is worked out once per type and text
     # (documents written from one template share most headings): one lookup per heading.
     satisfies: dict[tuple[str, str], tuple[int, ...]] = {}
     required_of: dict[str, tuple[Section, ...]] = {}
     for doc in ctx.typed:
-        template = ctx.templates.get(doc.type)
-        if template is None or ctx.is_terminal(doc):
+        spec = ctx.spec(doc)
+        key = template_key(spec) if spec is not None else ""
+        template = ctx.templates.get(key)
+        if template is None or ctx.is_terminal(doc) or _outside_lifecycle(doc, spec):
             continue
-        required = required_of.get(doc.type)
+        required = required_of.get(key)
         if required is None:
-            required = required_of[doc.type] = template.required
+            required = required_of[key] = template.required
         found: set[int] = set()
         for heading in doc.headings:
-            if heading.level < 2:
-                continue
-            memo = (doc.type, heading.text)
+            memo = (key, heading.text)
             indexes = satisfies.get(memo)
             if indexes is None:
                 words = slug_words(heading.text)
@@ -65,6 +68,12 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
                     f"template {template.source})",
                     document=doc.name,
                 )
+
+
+def _outside_lifecycle(doc: Document, spec: TypeSpec | None) -> bool:
+    """Whether the document's status is neither a stage nor an end of its lifecycle (an EIP
+    that is Living, Stagnant or Moved: a handbook, a stalled draft, a forwarding entry)."""
+    return bool(spec and doc.status and doc.status in spec.other_statuses)
 
 
 def _starts(words: tuple[str, ...], section: Section) -> bool:
@@ -151,7 +160,7 @@ def find_missing_metadata(ctx: CheckContext) -> Iterator[Hit]:
         spec = ctx.spec(doc)
         if spec is None:
             continue
-        template = ctx.templates.get(doc.type)
+        template = ctx.templates.get(template_key(spec))
         required = template.fields if template is not None else frozenset({"status"})
         for group in ("status", "author", "created"):
             if group not in required:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, TypeSpec
 from ..errors import ConfigError
 from ..parse.slugs import github_slug
 
@@ -124,38 +124,55 @@ def section_present(section: Section, headings: set[tuple[str, ...]], metadata: 
 PACKAGED = "tracegraph:"
 
 
+def template_key(spec: TypeSpec) -> str:
+    """What a type's template is looked up by: its ``template:`` setting, else its name (the
+    packaged default); the scoped settings of a type may name another template."""
+    return f"file:{spec.template}" if spec.template else f"type:{spec.name}"
+
+
 def load_templates(config: Config, root: Path) -> dict[str, Template]:
-    """The template of each configured type: its ``template:`` file (``tracegraph:NAME.md``
-    for one shipped in the package), else the packaged default (PRD, RFC, ADR, TDD); types
-    with neither have none."""
-    out: dict[str, Template] = {}
-    for spec in config.types:
-        if spec.template and spec.template.startswith(PACKAGED):
-            name = spec.template[len(PACKAGED) :]
-            packaged = resources.files("tracegraph") / "templates" / name
-            if not packaged.is_file():
-                where = config.source or "config"
-                raise ConfigError(
-                    f"{where}: types.{spec.name}.template: no packaged template {name}"
-                )
-            out[spec.name] = parse_template(packaged.read_text(encoding="utf-8"), name)
-            continue
-        if spec.template:
-            path = _template_path(config, root, spec.template)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                where = config.source or "config"
-                raise ConfigError(
-                    f"{where}: types.{spec.name}.template: cannot read {spec.template}: "
-                    f"{getattr(exc, 'strerror', None) or exc}"
-                ) from None
-            out[spec.name] = parse_template(text, spec.template)
-            continue
-        default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
-        if default.is_file():
-            out[spec.name] = parse_template(default.read_text(encoding="utf-8"), default.name)
-    return out
+    """The template of each configured type (by ``template_key``): its ``template:`` file
+    (``tracegraph:NAME.md`` for one shipped in the package), else the packaged default (PRD,
+    RFC, ADR, TDD); types with neither have none."""
+    found: dict[str, Template] = {}
+    for spec in config.types + config.scoped:
+        key = template_key(spec)
+        if key not in found:
+            template = _load_template(config, root, spec)
+            if template is not None:
+                found[key] = template
+    return found
+
+
+def _load_template(config: Config, root: Path, spec: TypeSpec) -> Template | None:
+    """One type's template, or None."""
+    found = template_text(config, root, spec)
+    return parse_template(found[0], found[1]) if found is not None else None
+
+
+def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str, bool] | None:
+    """(text, name, shipped with tracegraph) of a type's template, or None when it has none;
+    a ``template:`` that cannot be read is a ConfigError naming the config key."""
+    where = config.source or "config"
+    if spec.template and spec.template.startswith(PACKAGED):
+        name = spec.template[len(PACKAGED) :]
+        packaged = resources.files("tracegraph") / "templates" / name
+        if not packaged.is_file():
+            raise ConfigError(f"{where}: types.{spec.name}.template: no packaged template {name}")
+        return packaged.read_text(encoding="utf-8"), name, True
+    if spec.template:
+        path = _template_path(config, root, spec.template)
+        try:
+            return path.read_text(encoding="utf-8"), spec.template, False
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"{where}: types.{spec.name}.template: cannot read {spec.template}: "
+                f"{getattr(exc, 'strerror', None) or exc}"
+            ) from None
+    default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
+    if default.is_file():
+        return default.read_text(encoding="utf-8"), default.name, True
+    return None
 
 
 def _template_path(config: Config, root: Path, template: str) -> Path:

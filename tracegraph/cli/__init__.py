@@ -139,6 +139,7 @@ from . import render as _render  # noqa: E402,F401
 from . import report as _report  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
 from . import scan as _scan  # noqa: E402,F401
+from . import write as _write  # noqa: E402,F401
 
 
 def main() -> None:

@@ -164,7 +164,8 @@ def _check_filters(corpus: Corpus, types: tuple[str, ...], statuses: tuple[str, 
             raise UsageError(
                 f"--type {name}: unknown type (known: {', '.join(sorted(known_types))})"
             )
-    known = {"none"} | {s for spec in corpus.config.types for s in spec.statuses}
+    specs = corpus.config.types + corpus.config.scoped
+    known = {"none"} | {s for spec in specs for s in spec.statuses}
     known |= {doc.status for doc in corpus.documents if doc.status}
     for status in statuses:
         if status.lower() not in known:

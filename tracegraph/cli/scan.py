@@ -87,6 +87,16 @@ def _summary_text(summary: dict[str, object]) -> str:
             f"generated (reports, maps, exports): {', '.join(generated[:5])}"
             + (", ..." if len(generated) > 5 else ""),
         ]
+    repository = summary.get("repository")
+    if isinstance(repository, dict):
+        folder = f", scanned folder {repository['folder']}/" if repository["folder"] else ""
+        lines += [
+            "",
+            f"links into {repository['url']} are internal (from {repository['source']}{folder})",
+        ]
+    aliases = summary.get("aliases")
+    if isinstance(aliases, dict) and aliases:
+        lines += ["", f"symbolic links read as their targets: {len(aliases)}"]
     if summary["parse_problems"]:
         lines += ["", f"parse problems: {summary['parse_problems']} (see `tracegraph check`)"]
     return "\n".join(lines) + "\n"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 from typing import Any
 
 from ..config import Limits
 from ..generated import is_generated
 from ..model import Document, Problem, Reference, RefKind, Relation
+from ..patterns import configured_regex
 from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
 from .ids import Recogniser
 from .markdown import LineIndex, walk_markdown
 
-__all__ = ["Recogniser", "Sidecar", "decode", "parse_document"]
+__all__ = ["FIELD_LINE", "Recogniser", "Sidecar", "decode", "parse_document"]
 
 #: A document's metadata file, as crawl read it: (path, bytes or None, read error or None).
 Sidecar = tuple[str, bytes | None, str | None]
@@ -23,6 +25,8 @@ _FIELD_LINE = re.compile(
     r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z /_-]{1,30}?)\s*(?:\*\*|__)?\s*:"
     r"\s*(?:\*\*|__)?\s*(.+?)\s*$"
 )
+#: The field-line pattern, for editors that must find a field where parsing found it.
+FIELD_LINE = _FIELD_LINE
 FIELD_KEYS = frozenset(
     {
         "status",
@@ -47,6 +51,8 @@ FIELD_KEYS = frozenset(
 
 
 _KEY_SEPARATORS = re.compile(r"[\s-]+")
+#: File stems of a folder's index page (see ``_recognise``).
+_INDEX_STEMS = frozenset({"readme", "index"})
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)")
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
@@ -122,6 +128,7 @@ def parse_document(
     ``sidecar`` is the document's metadata file (a KEP's ``kep.yaml``) when its type has one:
     its fields are read like front matter, and its relations are located in it."""
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    recogniser = recogniser.for_path(path)  # a preset's settings in its own folder
     if data is None:
         type_name, doc_id = _recognise(recogniser, path, stem, {}, "", set())
         problem = Problem(read_error or "cannot read file")
@@ -169,7 +176,10 @@ def parse_document(
             try:
                 loaded = load_front_matter(fm_text, limits.max_yaml_aliases)
             except FrontMatterError as exc:
-                problems.append(Problem(str(exc), fm_line + exc.line))
+                # YAML counts U+2028/U+2029/NEL as line breaks, tracegraph does not: keep the
+                # line inside the front matter.
+                fm_last = lines.position(facts.front_matter_end)[0]
+                problems.append(Problem(str(exc), min(fm_line + exc.line, fm_last)))
             else:
                 front = loaded.data
                 for key, line in loaded.duplicates:
@@ -199,7 +209,13 @@ def parse_document(
         title = stem
     slugs = {h.slug for h in facts.headings if h.level >= 2}
     type_name, doc_id = _recognise(recogniser, path, stem, metadata, title, slugs)
+    if not facts.headings and not metadata and _REDIRECT.match(text):
+        # "Moved to [x](x.md)." is a forwarding note, not the document it names: it keeps its
+        # link but claims no ID (Rust's text/2071-impl-trait-type-alias.md).
+        type_name, doc_id = "DOC", None
     spec = recogniser.spec(type_name)
+    if spec is not None and spec.title_from == "path":
+        title = _title_from_stem(stem)
     status_key = _meta_key(spec.status_field) if spec is not None else "status"
     status_raw = metadata.get(status_key)
     status_line = meta_lines.get(status_key, 1)
@@ -218,9 +234,15 @@ def parse_document(
     if side is not None:
         references.extend(_front_matter_references(recogniser, side, 1, type_name, RefKind.SIDECAR))
 
+    prose = spec is None or spec.prose_relations
     for ref in facts.references:
         if ref.kind is RefKind.MENTION and ref.target == doc_id:
             continue
+        if not prose and ref.relation not in _PLAIN_RELATIONS:
+            # Only metadata declares relations for this type: "Requires EIP-2718" in the text
+            # is a citation, not a dependency (a false one could close a cycle).
+            plain = Relation.MENTIONS if ref.kind is RefKind.MENTION else Relation.REFERENCES
+            ref = replace(ref, relation=plain, reverse=False)
         references.append(ref)
     if len(references) > limits.max_references_per_file:
         problems.append(
@@ -254,6 +276,25 @@ def parse_document(
         ignored_lines=tuple(sorted(set(facts.ignored_lines))),
         sidecar=sidecar[0] if sidecar is not None else None,
     )
+
+
+_REDIRECT = re.compile(
+    r"\A\s*(?:this (?:rfc|document|file|page|proposal) (?:has )?(?:been |was |is )?)?"
+    r"(?:moved|renamed|relocated) to\b[^\n]*\]\([^)\n]+\)[^\n]*\s*\Z",
+    re.I,
+)
+_PLAIN_RELATIONS = frozenset({Relation.REFERENCES, Relation.MENTIONS})
+_STEM_NUMBER = re.compile(r"^\d+[-_ ]+")
+
+
+def _title_from_stem(stem: str) -> str:
+    """A title made from a file name: its leading number dropped, separators made spaces.
+
+    >>> _title_from_stem("0001-private-fields"), _title_from_stem("3086-macro_metavar_expr")
+    ('private fields', 'macro metavar expr')
+    """
+    words = _STEM_NUMBER.sub("", stem).replace("-", " ").replace("_", " ").strip()
+    return words or stem
 
 
 def _bare_document(
@@ -320,7 +361,11 @@ def _relation_values(value: Any, separator: str) -> list[tuple[int, str]]:
         if isinstance(item, bool) or not isinstance(item, str | int):
             continue
         text = str(item).strip()
-        parts = re.split(separator, text) if separator and isinstance(item, str) else [text]
+        parts = (
+            configured_regex(separator).split(text)
+            if separator and isinstance(item, str)
+            else [text]
+        )
         out.extend((index, part.strip()) for part in parts)
     return out
 
@@ -476,11 +521,15 @@ def _recognise(
         type_name = type_name or from_file[0]
         if doc_id is None and from_file[0] == type_name:
             doc_id = from_file[1]
+    # A README.md or index.md standing in a type's folder (``docs/adr/README.md``) is that
+    # folder's index page, not one more record: only its own metadata or title can type it.
+    parent = path.rpartition("/")[0].rpartition("/")[2]
+    index_page = stem.lower() in _INDEX_STEMS and parent.lower() in rec.folders
     type_name = (
         type_name
-        or rec.type_from_folders(path)
+        or (None if index_page else rec.type_from_folders(path))
         or rec.type_from_title(title)
-        or rec.type_from_sections(slugs)
+        or (None if index_page else rec.type_from_sections(slugs))
         or "DOC"
     )
     if doc_id is None and type_name != "DOC":

@@ -1,4 +1,5 @@
-"""YAML front matter: ``safe_load`` semantics with limits, duplicate-key detection and lines."""
+"""YAML front matter: ``safe_load`` semantics with limits (``tracegraph.yamlsafe``), duplicate-key
+detection and lines."""
 
 from __future__ import annotations
 
@@ -7,39 +8,7 @@ from typing import Any
 
 import yaml
 
-
-class _LimitedLoader(yaml.SafeLoader):
-    """A SafeLoader that counts alias uses (billion-laughs guard) and keeps dates as text."""
-
-    max_aliases = 100
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.alias_count = 0
-        #: id(parent node) -> how many of its children are alias uses (not definitions).
-        self.alias_uses: dict[int, int] = {}
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.alias_count += 1
-            if parent is not None:
-                self.alias_uses[id(parent)] = self.alias_uses.get(id(parent), 0) + 1
-            if self.alias_count > self.max_aliases:
-                raise FrontMatterError(
-                    f"front matter uses more than limits.max_yaml_aliases={self.max_aliases} "
-                    "aliases",
-                    self.peek_event().start_mark.line,  # type: ignore[no-untyped-call]
-                )
-        return super().compose_node(parent, index)
-
-
-# Dates stay strings: YAML's timestamp parsing fails on dates it cannot represent and loses
-# the text the author wrote.
-_LimitedLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
+from ..yamlsafe import LimitedLoader, YamlProblem, load_limited
 
 _FastLoader: type | None = None
 if getattr(yaml, "__with_libyaml__", False):
@@ -48,54 +17,12 @@ if getattr(yaml, "__with_libyaml__", False):
         """libyaml's SafeLoader with the same resolvers (dates stay text); used only for front
         matter without aliases, where the alias guard has nothing to count."""
 
-    _CLoader.yaml_implicit_resolvers = _LimitedLoader.yaml_implicit_resolvers
+    _CLoader.yaml_implicit_resolvers = LimitedLoader.yaml_implicit_resolvers
     _FastLoader = _CLoader
 
 
-class FrontMatterError(Exception):
-    """Front matter that cannot be used; ``line`` is 0-based within the YAML text."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-def count_expansions(node: yaml.Node, alias_uses: dict[int, int]) -> int:
-    """How many alias uses the fully expanded document holds (nested uses multiply).
-
-    A billion-laughs bomb uses few aliases but each refers to a node full of aliases; counting
-    on the composed node graph (memoised per node) measures the expansion without building it.
-    Raises FrontMatterError for an alias that contains itself.
-    """
-    memo: dict[int, int] = {}
-    active: set[int] = set()
-
-    def visit(current: yaml.Node) -> int:
-        key = id(current)
-        if key in memo:
-            return memo[key]
-        if key in active:
-            raise FrontMatterError(
-                "front matter has a recursive alias (an anchor that contains itself)",
-                current.start_mark.line,
-            )
-        active.add(key)
-        total = alias_uses.get(key, 0)
-        if isinstance(current, yaml.SequenceNode):
-            children: list[yaml.Node] = list(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            children = [n for pair in current.value for n in pair]
-        else:
-            children = []
-        for child in children:
-            total += visit(child)
-            if total > 10**9:
-                break
-        active.discard(key)
-        memo[key] = total
-        return total
-
-    return visit(node)
+#: Front matter that cannot be used; ``line`` is 0-based within the YAML text.
+FrontMatterError = YamlProblem
 
 
 @dataclass(frozen=True)
@@ -127,36 +54,20 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
         except (yaml.YAMLError, ValueError, TypeError, RecursionError):
             pass  # the pure-Python loader below words the error
     try:
-        loader = _LimitedLoader(text)  # the reader already rejects control characters
-    except yaml.YAMLError as exc:
-        raise FrontMatterError(f"invalid YAML front matter: {exc}".splitlines()[0]) from None
-    loader.max_aliases = max_aliases
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return FrontMatter({}, {}, {}, ())
-        if not isinstance(node, yaml.MappingNode):
-            raise FrontMatterError(
-                f"front matter is a {_kind(node)}, not a mapping of fields", node.start_mark.line
-            )
-        if loader.alias_count and count_expansions(node, loader.alias_uses) > max_aliases:
-            raise FrontMatterError(
-                f"front matter expands to more than limits.max_yaml_aliases={max_aliases} "
-                "alias uses (an alias bomb?)",
-                node.start_mark.line,
-            )
-        data = loader.construct_document(node)
-    except FrontMatterError:
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        line = mark.line if mark else 0
-        raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise FrontMatterError(f"invalid YAML front matter: {exc}".splitlines()[0]) from None
-    finally:
-        loader.dispose()
+        node, data = load_limited(text, max_aliases, "front matter")
+    except YamlProblem as exc:
+        message = str(exc)
+        if message.startswith("invalid YAML"):
+            message = "invalid YAML front matter" + message.removeprefix("invalid YAML")
+        elif message.startswith("recursive alias"):
+            message = "front matter has a " + message
+        raise FrontMatterError(message, exc.line) from None
+    if node is None:
+        return FrontMatter({}, {}, {}, ())
+    if not isinstance(node, yaml.MappingNode):
+        raise FrontMatterError(
+            f"front matter is a {_kind(node)}, not a mapping of fields", node.start_mark.line
+        )
     if not isinstance(data, dict):
         raise FrontMatterError("front matter is not a mapping of fields")
     return _front_matter(node, data)

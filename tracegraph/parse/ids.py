@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import cast
 
-from ..config import Config, TypeSpec, glob_regex, normalise_status_word
+from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
+from ..patterns import Match, Pattern, compile_pattern, configured_regex, glob_regex
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -60,9 +62,10 @@ class Recogniser:
     types: tuple[TypeSpec, ...]
     type_names: frozenset[str]
     file_patterns: tuple[tuple[str, re.Pattern[str]], ...]
-    title_patterns: tuple[tuple[str, re.Pattern[str]], ...]
-    mention: re.Pattern[str] | None
-    mention_groups: tuple[str, ...]
+    title_patterns: tuple[tuple[str, Pattern], ...]
+    mention: Pattern | None
+    #: (number of the group that wraps a type's pattern in ``mention``, type name)
+    mention_groups: tuple[tuple[int, str], ...]
     folders: dict[str, str]
     status_aliases: dict[str, str]
     relations: dict[str, Relation]
@@ -75,51 +78,100 @@ class Recogniser:
     #: Digits per type an ID is padded to.
     widths: tuple[tuple[str, int], ...] = ()
     #: (type, compiled ``paths`` globs) of types that claim documents by path, in order.
-    path_claims: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    path_claims: tuple[tuple[str, tuple[Pattern, ...]], ...] = ()
     #: Field-line keys read under the title: the built-in ones plus every type's own.
     field_keys: frozenset[str] = frozenset()
+    #: Other prefixes of a type's IDs, upper-case (``ERC`` -> ``EIP``).
+    aliases: tuple[tuple[str, str], ...] = ()
+    #: Settings of a type for the documents their ``paths`` match (``Config.scoped``).
+    scoped: tuple[tuple[TypeSpec, tuple[Pattern, ...]], ...] = ()
+    #: The recognisers of documents that scoped settings apply to, by which ones apply.
+    _views: dict[tuple[int, ...], Recogniser] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:
         """Compile the patterns of every configured type."""
-        names = frozenset(t.name for t in config.types)
-        file_patterns = tuple(
-            (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
-            for t in config.types
-        )
-        titles = tuple(
-            (t.name, re.compile(p, re.I)) for t in config.types for p in t.title_patterns
-        )
-        groups = tuple(t.name for t in config.types)
-        alternation = "|".join(f"(?P<g{i}>{t.mention_regex})" for i, t in enumerate(config.types))
-        mention = re.compile(alternation) if alternation else None
-        folders = {f.lower(): t.name for t in config.types for f in t.folders}
-        claims = tuple(
+        scoped = tuple((t, tuple(glob_regex(g) for g in t.paths)) for t in config.scoped)
+        claims = tuple((t.name, globs) for t, globs in scoped) + tuple(
             (t.name, tuple(glob_regex(g) for g in t.paths)) for t in config.types if t.paths
         )
+        return cls._compile(
+            config.types, dict(config.status_aliases), dict(config.relations), claims, scoped
+        )
+
+    @classmethod
+    def _compile(
+        cls,
+        types: tuple[TypeSpec, ...],
+        status_aliases: dict[str, str],
+        relations: dict[str, Relation],
+        claims: tuple[tuple[str, tuple[Pattern, ...]], ...],
+        scoped: tuple[tuple[TypeSpec, tuple[Pattern, ...]], ...],
+    ) -> Recogniser:
+        names = frozenset(t.name for t in types)
+        file_patterns = tuple(
+            (t.name, re.compile(rf"^{re.escape(t.name)}[-_]?0*(\d+)(?:\b|_|$)", re.I))
+            for t in types
+        )
+        # Title patterns come from the config (the defaults too): RE2, linear time.
+        titles = tuple(
+            (t.name, compile_pattern(p, ignore_case=True)) for t in types for p in t.title_patterns
+        )
+        mention: Pattern | None = None
+        groups: tuple[tuple[int, str], ...] = ()
+        if types:
+            mention, numbers = mention_pattern(types)
+            groups = tuple(zip(numbers, (t.name for t in types), strict=True))
+        every = types + tuple(t for t, _ in scoped)
         return cls(
-            types=config.types,
+            types=types,
             type_names=names,
             file_patterns=file_patterns,
             title_patterns=titles,
             mention=mention,
             mention_groups=groups,
-            folders=folders,
-            status_aliases=dict(config.status_aliases),
-            relations=dict(config.relations),
+            folders={f.lower(): t.name for t in types for f in t.folders},
+            status_aliases=status_aliases,
+            relations=relations,
             mention_literals=(
-                tuple(f"{t.name}-" for t in config.types)
-                if not any(t.id_pattern for t in config.types)
-                else ()
+                tuple(f"{t.name}-" for t in types) if not any(t.id_pattern for t in types) else ()
             ),
-            widths=tuple((t.name, t.id_width) for t in config.types),
+            widths=tuple((t.name, t.id_width) for t in types),
             path_claims=claims,
-            field_keys=frozenset(k for t in config.types for k in t.field_lines),
+            field_keys=frozenset(k for t in every for k in t.field_lines),
+            aliases=tuple((a, t.name) for t in every for a in t.id_aliases),
+            scoped=scoped,
         )
+
+    def for_path(self, path: str) -> Recogniser:
+        """The recogniser of the document at ``path``: this one, or, where scoped settings of
+        a type hold there (a preset's folder), one whose types carry those settings (their
+        statuses, fields, ID patterns for mentions in that document's text)."""
+        if not self.scoped:
+            return self
+        chosen: dict[str, int] = {}
+        for index, (spec, globs) in enumerate(self.scoped):
+            if spec.name not in chosen and any(g.match(path) for g in globs):
+                chosen[spec.name] = index
+        if not chosen:
+            return self
+        key = tuple(sorted(chosen.values()))
+        view = self._views.get(key)
+        if view is None:
+            variants = {self.scoped[i][0].name: self.scoped[i][0] for i in key}
+            types = tuple(variants.get(t.name, t) for t in self.types)
+            view = self._compile(types, self.status_aliases, self.relations, self.path_claims, ())
+            view = replace(
+                view, widths=self.widths, aliases=self.aliases, wiki_folders=self.wiki_folders
+            )
+            self._views[key] = view
+        return view
 
     def with_wiki_folders(self, folders: tuple[str, ...]) -> Recogniser:
         """The same recogniser reading ``[[...]]`` as wikilinks in ``folders``."""
-        return replace(self, wiki_folders=folders)
+        return replace(self, wiki_folders=folders, _views={})
 
     def has_wikilinks(self, path: str) -> bool:
         """Whether the document at ``path`` is read with wikilinks.
@@ -171,26 +223,32 @@ class Recogniser:
         ('ADR-0007', 'ADR-0007', None)
         """
         match = _LOOSE_ID.match(text)
-        if not match or match.group(1).upper() not in self.type_names:
+        if not match:
             return None
-        return self.canonical(match.group(1), match.group(2))
+        name = match.group(1).upper()
+        name = next((t for alias, t in self.aliases if alias == name), name)
+        if name not in self.type_names:
+            return None
+        return self.canonical(name, match.group(2))
 
     def find_mentions(self, text: str) -> list[tuple[int, str]]:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
         if self.mention is None:
             return []
-        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern.
-        matches: Iterable[re.Match[str]] = (
-            matches_at(self.mention, text, self.mention_literals)
+        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern
+        # (then ``mention`` is an RE2 pattern and runs over the whole text in linear time).
+        matches: Iterable[Match] = (
+            matches_at(cast("re.Pattern[str]", self.mention), text, self.mention_literals)
             if self.mention_literals
             else self.mention.finditer(text)
         )
         out: list[tuple[int, str]] = []
         for match in matches:
-            group = match.lastgroup
-            if group is None:
+            type_name = next(
+                (name for number, name in self.mention_groups if match.start(number) >= 0), None
+            )
+            if type_name is None:
                 continue
-            type_name = self.mention_groups[int(group[1:])]
             digits = _DIGITS.findall(match.group(0))
             if digits:
                 out.append((match.start(), self.canonical(type_name, digits[-1])))
@@ -214,7 +272,17 @@ class Recogniser:
         return None
 
     def type_from_title(self, title: str) -> str | None:
-        """The type a title announces (``# ADR 7: ...``, ``# Technical Design Document``)."""
+        """The type a title announces (``# ADR 7: ...``, ``# Technical Design Document:
+        Billing``). The built-in patterns want a number or the record's own subject after the
+        type's phrase, so a guide titled "Architecture decision record (ADR)" types nothing.
+
+        >>> from tracegraph.config import default_config
+        >>> r = Recogniser.from_config(default_config())
+        >>> r.type_from_title("ADR 7: Use Kafka"), r.type_from_title("Technical Design Document: X")
+        ('ADR', 'TDD')
+        >>> r.type_from_title("Architecture decision record (ADR)") is None
+        True
+        """
         for name, pattern in self.title_patterns:
             if pattern.search(title):
                 return name
@@ -234,7 +302,7 @@ class Recogniser:
         numbered title of a typed doc."""
         spec = self.spec(type_name)
         if spec is not None and spec.path_number and path:
-            found = re.search(spec.path_number, path)
+            found = configured_regex(spec.path_number).search(path)
             if found and found.group(1) and found.group(1).isdigit():
                 return self.canonical(type_name, found.group(1))
         match = _LEADING_NUMBER.match(stem)
@@ -254,7 +322,7 @@ class Recogniser:
         cleaned = re.sub(r"[*_`\[\]]", "", raw).strip()
         spec = self.spec(type_name)
         if spec is not None and spec.status_pattern:
-            found = re.search(spec.status_pattern, cleaned)
+            found = configured_regex(spec.status_pattern).search(cleaned)
             if found and found.group(1):
                 cleaned = found.group(1)
         word = normalise_status_word(cleaned)

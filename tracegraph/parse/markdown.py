@@ -103,6 +103,7 @@ _LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
 _LEAD_PHRASE = re.compile(
     r"^\W*(?:status\W*)?(?:" + "|".join(rf"({p})\b" for p, _, _ in _LEAD_RELATIONS) + ")", re.I
 )
+_ONLY_PUNCTUATION = re.compile(r"\W*\Z")
 _UPSTREAM_LABEL = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b", re.I)
 
 
@@ -280,13 +281,18 @@ class _Walker:
             return self.label
         return self.section_stack[-1][2] if self.section_stack else None
 
-    def _relation(self, default: Relation) -> tuple[Relation, bool]:
+    def _relation(self, default: Relation, before: str | None = None) -> tuple[Relation, bool]:
+        """The relation of a reference in the innermost block (``before``: the block's text
+        in front of it, when that is not all the block's text so far). The block's first
+        reference decides it for the whole block."""
         block = self.blocks[-1] if self.blocks else None
         if block is not None and not block.decided:
             block.decided = True
-            prefix = "".join(block.text)
+            prefix = "".join(block.text) if before is None else before
             lead = _LEAD_PHRASE.match(prefix)
-            if lead is not None:
+            # A lead phrase declares a relation only when the reference follows it directly:
+            # "Replaces [ADR-3](x.md)", "Superseded by: RFC-0009", not "Replaces the ... [x]".
+            if lead is not None and _ONLY_PUNCTUATION.match(prefix, lead.end()):
                 _phrase, rel, rev = _LEAD_RELATIONS[(lead.lastindex or 1) - 1]
                 block.relation = (rel, rev)
             else:
@@ -308,9 +314,15 @@ class _Walker:
         return default, False
 
     def _add_reference(
-        self, kind: RefKind, target: str, offset: int, default: Relation, is_id: bool = False
+        self,
+        kind: RefKind,
+        target: str,
+        offset: int,
+        default: Relation,
+        is_id: bool = False,
+        before: str | None = None,
     ) -> None:
-        relation, reverse = self._relation(default)
+        relation, reverse = self._relation(default, before)
         line, column = self.lines.position(offset)
         self.facts.references.append(
             Reference(kind, target, relation, line, column, is_id, reverse)
@@ -321,7 +333,9 @@ class _Walker:
         e-mail links, ID mentions and placeholders. Only called when the run contains a literal
         one of them needs (see ``walk``); what stands inside a link is not scanned further."""
         bare = "://" in text or "www." in text or "@" in text
-        links = self._autolinks(text, start) if bare else []
+        mentions = self.rec.find_mentions(text)
+        head = self._text_before_run(text) if bare or mentions else None
+        links = self._autolinks(text, start, head) if bare else []
         floor = self.autolink_end
         for match in matches_at(_PLACEHOLDER, text, _PLACEHOLDER_LITERALS):
             inner = match.group(1)
@@ -332,15 +346,32 @@ class _Walker:
                 continue
             line, column = self.lines.position(offset)
             self.facts.placeholders.append(Placeholder(match.group(0), line, column, self.h2))
-        for index, found in self.rec.find_mentions(text):
+        if links:
+            head = self._text_before_run(text)  # None once a bare link decided the relation
+        for index, found in mentions:
             offset = start + len(text[:index].encode())
             if offset < floor or _inside(links, offset):
                 continue
-            self._add_reference(RefKind.MENTION, found, offset, Relation.MENTIONS, is_id=True)
+            before = None if head is None else head + text[:index]
+            self._add_reference(RefKind.MENTION, found, offset, Relation.MENTIONS, True, before)
 
-    def _autolinks(self, text: str, start: int) -> list[tuple[int, int]]:
+    def _text_before_run(self, text: str) -> str | None:
+        """The innermost block's text in front of the prose run ``text`` being scanned (the
+        run is the block's latest text, at most a soft break after it), or None when the
+        block has decided its relation already or there is no block."""
+        block = self.blocks[-1] if self.blocks else None
+        if block is None or block.decided:
+            return None
+        joined = "".join(block.text)
+        for tail in (text, text + " "):
+            if joined.endswith(tail):
+                return joined[: len(joined) - len(tail)]
+        return None
+
+    def _autolinks(self, text: str, start: int, head: str | None) -> list[tuple[int, int]]:
         """Add the bare web and e-mail links GitHub sees in a prose run (its GFM autolink
-        extension): (start, end) byte ranges, also kept in ``autolink_end``."""
+        extension): (start, end) byte ranges, also kept in ``autolink_end``. ``head`` is the
+        block's text in front of the run (see ``_text_before_run``)."""
         data = self.data
         end_of_run = start + len(text.encode())
         found: list[tuple[int, int, str]] = []
@@ -381,7 +412,9 @@ class _Walker:
                     found.append((offset, piece_start + len(piece[:finish].encode()), url))
         found.sort()
         for begin, finish, url in found:
-            self._add_reference(RefKind.AUTOLINK, url, begin, Relation.REFERENCES)
+            before = None if head is None else head + data[start:begin].decode("utf-8", "replace")
+            self._add_reference(RefKind.AUTOLINK, url, begin, Relation.REFERENCES, False, before)
+            head = None  # the first reference decides the block's relation
             self.autolink_end = max(self.autolink_end, finish)
         return [(begin, finish) for begin, finish, _url in found]
 
@@ -488,18 +521,18 @@ class _Walker:
             kind, value = event.popitem()
             if kind == "Text":
                 if mode == 0:
+                    start = span["start"]
+                    if run and start != run_end:  # before this text joins the block's text
+                        scan_text = run[0] if len(run) == 1 else "".join(run)
+                        run = []
+                        if wanted(scan_text):
+                            scan(scan_text, run_start)
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
                         hparts.append(value)
                     if extra:
                         self._extra_text(value)
-                    start = span["start"]
-                    if run and start != run_end:
-                        scan_text = run[0] if len(run) == 1 else "".join(run)
-                        run = []
-                        if wanted(scan_text):
-                            scan(scan_text, run_start)
                     if not run:
                         run_start = start
                     run.append(value)
@@ -812,3 +845,107 @@ def walk_markdown(
     walker = _Walker(data, recogniser)
     facts = walker.walk(close_tabbed_fences(text), OPTIONS_WIKI if wikilinks else OPTIONS)
     return facts, walker.lines
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpan:
+    """Where a link or image stands in the source (UTF-8 byte offsets): the whole construct,
+    its destination as parsed, and its reference label (empty for an inline link)."""
+
+    start: int
+    end: int
+    dest: str
+    label: str
+    image: bool = False
+    wiki: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A top-level block (``Paragraph``, ``Heading``, ``List``, ``CodeBlock``, ...) and its
+    byte range; ``level`` is a heading's level (0 for other blocks)."""
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """What an editor must know about a document's layout: the byte ranges that are code
+    (spans and blocks: never edited) and HTML, every link, the top-level blocks, and the front
+    matter's range (delimiters included). Offsets are into the UTF-8 encoding of the text."""
+
+    code: tuple[tuple[int, int], ...]
+    html: tuple[tuple[int, int], ...]
+    links: tuple[LinkSpan, ...]
+    blocks: tuple[Block, ...]
+    front_matter: tuple[int, int] | None
+
+    def in_code(self, start: int, end: int) -> bool:
+        """Whether the byte range ``[start, end)`` touches a code span or block.
+
+        >>> source_map("a `b` c").in_code(2, 3), source_map("a `b` c").in_code(0, 1)
+        (True, False)
+        """
+        return any((s < end and start < e) or s == start for s, e in self.code)
+
+
+_HTML_EVENTS = frozenset({"Html", "InlineHtml"})
+
+
+def source_map(text: str, wikilinks: bool = False) -> SourceMap:
+    """The layout of ``text`` as GitHub parses it (see ``SourceMap``); same-length rewriting
+    as for parsing, so offsets hold for the text as given (lone CRs count as line ends)."""
+    prepared = close_tabbed_fences(re.sub(r"\r(?!\n)", "\n", text))
+    code: list[tuple[int, int]] = []
+    html: list[tuple[int, int]] = []
+    links: list[LinkSpan] = []
+    blocks: list[Block] = []
+    front: tuple[int, int] | None = None
+    depth = 0
+    options = OPTIONS_WIKI if wikilinks else OPTIONS
+    for event, span in pyromark.events_with_range(prepared, options=options):
+        if event.__class__ is not dict:
+            if depth == 0:
+                blocks.append(Block(str(event), span["start"], span["end"]))
+            continue
+        kind, value = next(iter(event.items()))
+        if kind == "Code":
+            code.append((span["start"], span["end"]))
+            continue
+        if kind in _HTML_EVENTS:
+            html.append((span["start"], span["end"]))
+            continue
+        if kind not in ("Start", "End"):
+            continue
+        name = value if isinstance(value, str) else next(iter(value))
+        if kind == "Start":
+            if name == "CodeBlock":
+                code.append((span["start"], span["end"]))
+            if name == "MetadataBlock":
+                front = (span["start"], span["end"])
+            elif name in ("Link", "Image"):
+                data = value[name]
+                link_type = data.get("link_type")
+                links.append(
+                    LinkSpan(
+                        span["start"],
+                        span["end"],
+                        str(data.get("dest_url") or ""),
+                        str(data.get("id") or "") if link_type != "Inline" else "",
+                        name == "Image",
+                        isinstance(link_type, dict) and "WikiLink" in link_type,
+                    )
+                )
+            if depth == 0 and name not in ("Link", "Image"):
+                level = 0
+                if name == "Heading":
+                    level = int(str(value[name]["level"]).lstrip("H"))
+                blocks.append(Block(name, span["start"], span["end"], level))
+            if name not in ("Link", "Image"):
+                depth += 1
+        elif name not in ("Link", "Image"):
+            depth -= 1
+    return SourceMap(tuple(code), tuple(html), tuple(links), tuple(blocks), front)

@@ -20,8 +20,15 @@ from typing import Any
 
 import yaml
 
-from ..config import Config, TypeSpec, config_from_mapping, glob_regex, ordered_types
+from ..config import (
+    DEFAULT_TYPES,
+    Config,
+    TypeSpec,
+    config_from_mapping,
+    ordered_types,
+)
 from ..errors import ConfigError, UsageError
+from ..patterns import glob_regex
 
 #: How much of a document the ``content`` signature looks at, and in how many documents.
 CONTENT_BYTES = 4096
@@ -189,13 +196,19 @@ def _content_matches(
 
 def apply_presets(config: Config, detections: Iterable[Detection]) -> Config:
     """``config`` with each detected preset folded in: the preset's settings fill what the
-    config file did not set itself (``config.explicit``); two presets that configure one type
-    (MADR and Nygard logs, both ADR) add up their ``paths``."""
+    config file did not set itself (``config.explicit``).
+
+    A type the preset brings (KEP, EIP) is configured by it. A type that exists without it
+    (the built-in RFC and ADR, or one an earlier preset configured) keeps its settings, and
+    the preset's hold only for the documents its ``paths`` claim (``Config.scoped``): Rust
+    RFCs in ``text/`` and a team's RFCs in ``docs/rfcs/`` each keep their own lifecycle, and
+    MADR and Nygard logs in one monorepo each their own statuses and sections."""
     specs = {spec.name: spec for spec in config.types}
+    shared = {spec.name for spec in DEFAULT_TYPES}  # types that exist without any preset
+    scoped = list(config.scoped)
     aliases = dict(config.status_aliases)
     relations = dict(config.relations)
     applied: list[tuple[str, str]] = []
-    with_paths: set[str] = set()  # types whose paths an earlier preset set
     ignores = dict(config.rules.per_path_ignores)  # the config file's own globs win
     for detection in detections:
         preset_config = detection.preset.config_for(detection.base)
@@ -205,10 +218,13 @@ def apply_presets(config: Config, detections: Iterable[Detection]) -> Config:
             if not changes:
                 continue
             current = specs.get(spec.name, TypeSpec(name=spec.name))
-            if "paths" in changes and spec.name in with_paths:
-                changes["paths"] = tuple(dict.fromkeys(current.paths + spec.paths))
-            specs[spec.name] = replace(current, **changes)
-            with_paths.update([spec.name] if "paths" in changes else [])
+            if spec.name in shared:
+                # IDs keep the type's one spelling (RFC-0001) wherever they are written.
+                changes.pop("id_width", None)
+                scoped.append(replace(current, **changes))
+            else:
+                specs[spec.name] = replace(current, **changes)
+                shared.add(spec.name)
         for key, value in preset_config.status_aliases.items():
             if f"status_aliases.{key}" in wanted:
                 aliases[key] = value
@@ -221,6 +237,7 @@ def apply_presets(config: Config, detections: Iterable[Detection]) -> Config:
     return replace(
         config,
         types=ordered_types(specs),
+        scoped=tuple(scoped),
         status_aliases=aliases,
         relations=relations,
         rules=replace(config.rules, per_path_ignores=ignores),

@@ -283,7 +283,7 @@ def _node(
     focus_key: str | None,
 ) -> MapNode:
     doc = corpus.document(key)
-    spec = corpus.config.type_spec(doc.type)
+    spec = corpus.config.spec_for(doc.type, doc.path)
     degree = corpus.graph.degree(key)
     return MapNode(
         key=key,

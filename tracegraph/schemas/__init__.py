@@ -24,6 +24,7 @@ SCHEMAS = (
     "report",
     "rules",
     "baseline",
+    "fix",
 )
 
 

@@ -72,6 +72,7 @@ def test_config_select_and_ignore_apply_when_the_command_line_gives_none(finding
     assert findings(files) == []
     files = {
         "a.md": "# A\n\n[x](gone.md) ADR-0099\n",
+        "adr/0001-x.md": "# 1. X\n\n[A](../a.md)\n",  # ADR-0099 is one of ours: not a citation
         "tracegraph.yaml": "rules:\n  select: [TG103]\n",
     }
     assert [f.code for f in findings(files)] == ["TG103"]

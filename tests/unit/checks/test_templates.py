@@ -135,3 +135,23 @@ def test_front_matter_owner_and_date_count(findings):
     assert [f.message for f in findings({"adr/0002-y.md": no_status}, "TG403")] == [
         "missing metadata: ADR-0002 has no status (status)"
     ]
+
+
+def test_the_index_page_of_a_templates_folder_is_not_a_template(findings):
+    files = {
+        "templates/README.md": "# Templates\n\n- [ADR](adr.md)\n- [gone](gone.md)\n",
+        "templates/adr/index.md": "# ADR templates\n\n[missing](missing.md)\n",
+        "templates/adr.md": "# [Title]\n\n[Link to PRD](prd.md)\n",
+    }
+    assert where(findings(files, "TG101")) == [
+        ("templates/README.md", 4, 3, "TG101"),
+        ("templates/adr/index.md", 3, 1, "TG101"),
+    ]
+
+
+def test_a_guide_titled_after_a_document_kind_is_no_record(findings):
+    guide = (
+        "# Architecture decision record (ADR)\n\nAn ADR records a decision.\n\n## How to start\n"
+    )
+    files = {"README.md": guide, "rfc-guide.md": "# Request for Comments (RFC) process\n"}
+    assert findings(files, "TG4") == []

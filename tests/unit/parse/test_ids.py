@@ -30,11 +30,31 @@ def test_not_ids(text: str) -> None:
         ("rfc-12-webhooks.md", "# Webhooks\n", "RFC", "RFC-0012"),
         ("notes/x.md", "# RFC-12: Webhooks\n", "RFC", "RFC-0012"),
         ("notes/x.md", "# Technical Design Document: Billing\n", "TDD", None),
+        ("notes/x.md", "# Architecture Decision Record: Use Kafka\n", "ADR", None),
+        ("notes/x.md", "# Architecture Decision Record 12 - Use Kafka\n", "ADR", None),
+        ("notes/x.md", "# Technical Design Document (TDD): Billing\n", "TDD", None),
+        # A title that only names the kind of document is a guide's, not a record's.
+        ("README.md", "# Architecture decision record (ADR)\n", "DOC", None),
+        ("guide.md", "# Technical Design Documents\n", "DOC", None),
+        ("notes/x.md", "# Request for Comments (RFC) process\n", "DOC", None),
+        (
+            "notes/x.md",
+            "# Architecture Decision Record\n\n## Context\n\nc\n\n## Decision\n",
+            "ADR",
+            None,
+        ),
         ("design/billing.md", "# Billing\n", "TDD", None),
         ("adr/20200924-use-markdown.md", "# Use Markdown\n", "ADR", None),
         ("notes/x.md", "---\ntype: prd\n---\n# Thing\n", "PRD", None),
         ("notes/x.md", "# Notes\n", "DOC", None),
         ("notes/3-x.md", "# 3. Use X\n\n## Context\n\nc\n\n## Decision\n\nd\n", "ADR", "ADR-0003"),
+        # a type folder's README or index page lists its records: it is not one of them
+        ("docs/adr/README.md", "# Decisions\n\n## Context\n\n## Decision\n", "DOC", None),
+        ("docs/rfc/index.md", "# RFCs\n", "DOC", None),
+        ("docs/adr/README.md", "# ADR-7: Use Kafka\n", "ADR", "ADR-0007"),
+        ("docs/adr/README.md", "---\ntype: adr\n---\n# Use Kafka\n", "ADR", None),
+        # a folder per design keeps its README typed by the type folder above
+        ("design/billing/README.md", "# Billing\n", "TDD", None),
     ],
 )
 def test_type_and_id(path: str, text: str, type_: str, id_: str | None) -> None:

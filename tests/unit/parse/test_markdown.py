@@ -309,3 +309,45 @@ def test_closing_fence_followed_by_a_tab_closes(closing: str) -> None:
 def test_closing_fence_with_a_tab_in_a_block_quote_and_crlf() -> None:
     doc = parse(b"> ```\r\n> [in](a.md)\r\n> ```\t\r\n> [out](b.md)\r\n")
     assert targets(doc) == ["b.md"]
+
+
+@pytest.mark.parametrize(
+    ("text", "relation"),
+    [
+        ("Replaces [ADR-3](0003-x.md).", Relation.SUPERSEDES),
+        ("Superseded by: RFC-0009", Relation.SUPERSEDED_BY),
+        ("Superseded by RFC-0009 because it was simpler.", Relation.SUPERSEDED_BY),
+        ("**Status:** Superseded by [ADR-9](0009-x.md)", Relation.SUPERSEDED_BY),
+        ("**Superseded by** RFC-0009", Relation.SUPERSEDED_BY),
+        ("Superseded by\nRFC-0009 (see there)", Relation.SUPERSEDED_BY),
+        ("- Amended by [ADR-5](0005-x.md)", Relation.DEPENDS_ON),
+        ("Depends on: ADR-0002 and [ADR-3](0003-x.md)", Relation.DEPENDS_ON),
+        # A lead phrase followed by prose is prose: the reference later in the block is a
+        # plain one ("Replaces the ... precompiles" in an EIP is no supersession).
+        ("Replaces the BN254 precompiles of [EIP-196](eip-196.md) with cheaper ones.", None),
+        ("Supersedes the old design, as ADR-0003 explains.", None),
+        ("Depends on how [the cache](cache.md) behaves.", None),
+        ("Implements *most* of [RFC-2](0002-x.md)", None),
+    ],
+)
+def test_a_lead_phrase_gives_a_relation_only_when_a_reference_follows_it(
+    text: str, relation: Relation | None
+) -> None:
+    doc = parse(f"# X\n\n{text}\n")
+    assert doc.references
+    for ref in doc.references:
+        default = Relation.MENTIONS if ref.kind is RefKind.MENTION else Relation.REFERENCES
+        assert ref.relation is (relation or default), ref
+
+
+def test_a_lead_phrase_followed_by_prose_leaves_the_section_relation() -> None:
+    doc = parse(
+        """
+        # T
+
+        ### Upstream Dependencies
+        - Requires the [auth](auth.md) token.
+        """
+    )
+    (ref,) = doc.references
+    assert ref.relation is Relation.DEPENDS_ON and not ref.reverse

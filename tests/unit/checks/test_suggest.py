@@ -1,0 +1,146 @@
+""" "Did you mean" through an index: the suggestions an exhaustive search gives, bounded work."""
+
+from __future__ import annotations
+
+import difflib
+import random
+
+from tests.helpers import WORDS
+from tests.unit.checks.conftest import where
+from tracegraph.checks.links import AnchorTable, PathSuggestions
+from tracegraph.checks.suggest import MAX_CANDIDATES, LookupBudget, NameIndex
+from tracegraph.parse.slugs import github_slug
+
+#: Headings as real design documents write them (the TDD template and common additions).
+HEADINGS = [
+    "Overview",
+    "System Architecture",
+    "API Design",
+    "Data Model",
+    "Security Considerations",
+    "Performance",
+    "Scalability",
+    "Monitoring & Observability",
+    "Error Handling",
+    "Testing Strategy",
+    "Deployment Plan",
+    "Migration & Backward Compatibility",
+    "Dependencies",
+    "Risks & Mitigations",
+    "Open Questions",
+    "Timeline",
+    "Approval",
+    "Retry Policy",
+    "Rate Limiting",
+    "Authentication and Authorization",
+    "Rollout Strategy",
+    "Alternatives Considered",
+    "Decision Outcome",
+    "Consequences",
+    "Context and Problem Statement",
+]
+
+
+def exhaustive(word: str, names: list[str], cutoff: float) -> str | None:
+    found = difflib.get_close_matches(word, names, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def typos(word: str, rng: random.Random) -> list[str]:
+    """The slips people make: a letter dropped, doubled, swapped, replaced; a word dropped;
+    underscores for hyphens; a plural."""
+    i = rng.randrange(1, len(word) - 1)
+    out = [
+        word[:i] + word[i + 1 :],
+        word[:i] + word[i] + word[i:],
+        word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :],
+        word[:i] + "x" + word[i + 1 :],
+        word.replace("-", "_"),
+        word + "s",
+    ]
+    if "-" in word:
+        out.append(word.rsplit("-", 1)[0])
+    return [t for t in out if t != word]
+
+
+def realistic_headings(rng: random.Random, distractors: int) -> list[str]:
+    """The headings above and ``distractors`` more made of common words."""
+    names = set(HEADINGS)
+    while len(names) < len(HEADINGS) + distractors:
+        names.add(" ".join(rng.sample(WORDS, rng.randint(1, 3))).capitalize())
+    return sorted(names)
+
+
+def realistic_anchors(rng: random.Random, distractors: int) -> list[str]:
+    return sorted({github_slug(h) for h in realistic_headings(rng, distractors)})
+
+
+def test_anchor_suggestions_keep_what_an_exhaustive_search_gets_right():
+    rng = random.Random(13)
+    anchors = realistic_anchors(rng, 2000)
+    index = NameIndex(anchors)
+    agree = total = good = 0
+    for heading in HEADINGS:
+        slug = github_slug(heading)
+        for typo in typos(slug, rng):
+            expected = exhaustive(typo, anchors, 0.6)
+            found = index.closest(typo, 0.6)
+            if expected == slug:  # a good suggestion today stays exactly that
+                assert found == slug, typo
+                good += 1
+            total += 1
+            agree += found == expected
+    assert good > 3 * len(HEADINGS)
+    assert agree >= 0.97 * total, (agree, total)
+
+
+def test_anchor_table_suggests_the_heading_meant():
+    table = AnchorTable(frozenset(realistic_anchors(random.Random(5), 500)))
+    assert table.suggest("retry-polcy") == "retry-policy"
+    assert table.suggest("Error-Handeling") == "error-handling"
+    assert table.suggest("monitoring-observability") == "monitoring--observability"
+    assert table.suggest("deployment_plan") == "deployment-plan"
+    assert table.suggest("quantum-entanglement") is None
+
+
+def test_path_suggestions_in_a_large_folder():
+    rng = random.Random(3)
+    names = sorted({"-".join(rng.sample(WORDS, 3)) for _ in range(3000)})
+    files = frozenset(f"docs/{n}.md" for n in names) | {"docs/retry-policy.md", "x/moved.md"}
+    paths = PathSuggestions(files)
+    assert paths.suggest("docs/index.md", "docs/retry-polcy.md") == "retry-policy.md"
+    assert paths.suggest("docs/index.md", "docs/moved.md") == "../x/moved.md"
+    assert paths.suggest("docs/sub/a.md", "docs/retry-policy") == "../retry-policy.md"
+    folder = sorted(files)
+    for name in rng.sample(names, 40):
+        typo = f"docs/{typos(name, rng)[0]}.md"
+        assert paths.suggest("docs/index.md", typo) == (
+            None if (e := exhaustive(typo, folder, 0.75)) is None else e.split("/", 1)[1]
+        )
+
+
+def test_candidates_are_bounded_and_lookups_are_budgeted():
+    names = [f"section-{n}" for n in range(20_000)]
+    index = NameIndex(names)
+    assert len(index.candidates("sectoin-15")) == MAX_CANDIDATES
+    assert index.closest("sectoin-15", 0.6) == "section-15"
+    assert index.closest("x" * 1000, 0.6) is None
+    budget = LookupBudget(2)
+    table = AnchorTable(frozenset(names), budget)
+    assert table.suggest("sectoin-1") == "section-1"
+    assert table.suggest("sectoin-1") == "section-1"  # remembered, not a second lookup
+    assert table.suggest("sectoin-2") == "section-2"
+    assert table.suggest("sectoin-3") is None  # the budget is spent
+
+
+def test_thousands_of_broken_anchors_in_one_file(findings):
+    rng = random.Random(2000)
+    headings = realistic_headings(rng, 2000)
+    anchors = {github_slug(h) for h in headings}
+    broken = [t for h in sorted(anchors) for t in typos(h, rng)[:1] if t not in anchors]
+    text = "".join(f"## {h}\n\n" for h in headings) + "".join(f"[x](#{t})\n" for t in broken)
+    found = findings({"a.md": f"# A\n\n{text}"}, "TG102")
+    assert len(found) == len(broken) > 1900
+    hinted = [f for f in found if "did you mean" in f.message]
+    assert len(hinted) > 0.9 * len(found)
+    assert where(found)[0][:2] == ("a.md", 2 * len(headings) + 3)

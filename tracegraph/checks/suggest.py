@@ -1,0 +1,155 @@
+""" "Did you mean" for broken links and anchors: an index, so each lookup does bounded work.
+
+A hostile (or just large) document can hold thousands of broken anchors against thousands of
+headings; scoring every heading for every broken anchor is quadratic. ``NameIndex`` keeps the
+names by their character bigrams and trigrams; a lookup reads the postings of the word's rarest
+grams first, up to
+``MAX_POSTINGS`` entries, keeps the ``MAX_CANDIDATES`` names that share most grams with it,
+and scores only those with difflib's ratio, exactly as ``difflib.get_close_matches`` would. A
+name shares no gram with a word only when they have little in common, so the suggestions
+are the ones an exhaustive search gives on realistic names (tests pin that), at a bounded cost.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+#: Postings (name, gram) pairs read per lookup, rarest grams first.
+MAX_POSTINGS = 1_500
+#: Names scored with difflib per lookup.
+MAX_CANDIDATES = 24
+#: Words and names longer than this get no suggestion (difflib is quadratic in length).
+MAX_LENGTH = 300
+#: Distinct lookups per rule run; findings past this many carry no suggestion.
+MAX_LOOKUPS = 10_000
+
+
+class LookupBudget:
+    """How many more distinct lookups a rule may make (shared by its indexes)."""
+
+    def __init__(self, lookups: int = MAX_LOOKUPS) -> None:
+        self.left = lookups
+
+    def spend(self) -> bool:
+        """Take one lookup; False once none are left."""
+        self.left -= 1
+        return self.left >= 0
+
+
+def grams(text: str) -> set[str]:
+    """The character bigrams and trigrams of ``text`` padded at both ends (bigrams let short
+    words that share no trigram still find each other).
+
+    >>> sorted(grams("ab"))
+    ['\x02a', '\x02ab', 'ab', 'ab\x03', 'b\x03']
+    """
+    padded = f"\x02{text}\x03"
+    return {padded[i : i + n] for n in (2, 3) for i in range(len(padded) - n + 1)}
+
+
+class NameIndex:
+    """Names indexed by their bigrams and trigrams, for bounded close-match lookups.
+
+    ``key`` maps a name (and a looked-up word) to the text whose grams find candidates,
+    for example a path's file name; the ratio is always computed on the whole name.
+
+    >>> index = NameIndex(["retry-policy", "overview", "data-model"])
+    >>> index.closest("retry-polcy", 0.6)
+    'retry-policy'
+    """
+
+    def __init__(self, names: Iterable[str], key: Callable[[str], str] = str) -> None:
+        self.names = sorted({n for n in names if len(n) <= MAX_LENGTH})
+        self.key = key
+        self.postings: dict[str, list[int]] = {}
+        for number, name in enumerate(self.names):
+            for gram in grams(key(name)):
+                self.postings.setdefault(gram, []).append(number)
+
+    def candidates(self, word: str) -> list[str]:
+        """The names sharing most grams with ``key(word)``, at most ``MAX_CANDIDATES``."""
+        postings = self.postings
+        lists = sorted((postings[g] for g in grams(self.key(word)) if g in postings), key=len)
+        read: list[list[int]] = []
+        budget = MAX_POSTINGS
+        for posting in lists:  # rarest first: they say most about the word
+            if len(posting) > budget:
+                break
+            budget -= len(posting)
+            read.append(posting)
+        shared = Counter(itertools.chain.from_iterable(read))
+        size, names = len(word), self.names
+        # Most shared grams first; between equals, the closest length, then by name.
+        best = sorted(
+            shared.most_common(4 * MAX_CANDIDATES),
+            key=lambda item: (-item[1], abs(len(names[item[0]]) - size), names[item[0]]),
+        )
+        return [names[number] for number, _count in best[:MAX_CANDIDATES]]
+
+    def closest(self, word: str, cutoff: float) -> str | None:
+        """The candidate closest to ``word`` by difflib's ratio, if at least ``cutoff``."""
+        if len(word) > MAX_LENGTH:
+            return None
+        return closest_match(word, self.candidates(word), cutoff)
+
+
+def _ratio(matches: int, length: int) -> float:
+    return 2.0 * matches / length if length else 1.0  # as difflib computes it
+
+
+def _lcs_length(masks: dict[str, int], full: int, size: int, text: str) -> int:
+    """Length of the longest common subsequence of ``text`` and the word ``masks`` describes
+    (bit-parallel, Hyyrö 2004): an upper bound on the characters SequenceMatcher matches."""
+    row = full
+    for char in text:
+        found = row & masks.get(char, 0)
+        row = ((row + found) | (row - found)) & full
+    return size - row.bit_count()
+
+
+def closest_match(word: str, possibilities: list[str], cutoff: float) -> str | None:
+    """Exactly ``difflib.get_close_matches(word, possibilities, n=1, cutoff=cutoff)`` (its only
+    result or None), without computing SequenceMatcher's ratio for every candidate.
+
+    The ratio is bounded above by the character-count ratio (difflib's ``quick_ratio``) and
+    by the longest-common-subsequence ratio (matching blocks form a common subsequence), so
+    candidates are tried best bound first and the search stops once no bound can reach the
+    best ratio found; ties go to the larger string, as in difflib.
+
+    >>> closest_match("docs/retry-polcy.md", ["docs/retry-policy.md", "docs/other.md"], 0.75)
+    'docs/retry-policy.md'
+    """
+    size = len(word)
+    alphabet = tuple(set(word))  # characters outside the word never match
+    wanted = tuple(map(word.count, alphabet))
+    bounded: list[tuple[float, str]] = []
+    for text in possibilities:
+        length = size + len(text)
+        if _ratio(min(size, len(text)), length) < cutoff:
+            continue
+        bound = _ratio(sum(map(min, map(text.count, alphabet), wanted)), length)
+        if bound >= cutoff:
+            bounded.append((bound, text))
+    bounded.sort(reverse=True)
+    masks: dict[str, int] = {}
+    for index, char in enumerate(word):
+        masks[char] = masks.get(char, 0) | (1 << index)
+    full = (1 << size) - 1
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    best: tuple[float, str] | None = None
+    floor = cutoff
+    for bound, text in bounded:
+        if bound < floor:
+            break
+        if _ratio(_lcs_length(masks, full, size, text), size + len(text)) < floor:
+            continue
+        matcher.set_seq1(text)
+        score = matcher.ratio()
+        if score >= cutoff and (best is None or (score, text) > best):
+            best = (score, text)
+            floor = score
+    return best[1] if best is not None else None

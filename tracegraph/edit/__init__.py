@@ -1,0 +1,1 @@
+"""Write commands: change documents without breaking the graph (issue 16)."""

@@ -1,0 +1,158 @@
+"""Regular expressions from configuration: validated once, matched in linear time.
+
+A pattern in ``tracegraph.yaml`` (``id_pattern``, ``title_patterns``) comes with the scanned
+repository, so it is untrusted: with a backtracking engine ``(a+)+!?b`` never ends on a line of
+``a``. Configured patterns are compiled with RE2 (google-re2), whose matching time is linear in
+the text whatever the pattern, and whose compiled size is bounded. RE2's syntax is Python's
+without look-around, backreferences, atomic groups and conditionals (rejected with RE2's own
+reason); named groups and inline flags (``(?i)``, anywhere) work. A pattern longer than
+``MAX_PATTERN_LENGTH`` or one that can match the empty string (it would match at every
+character) is rejected too.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, TypeAlias
+
+import re2
+
+#: Characters in one configured pattern.
+MAX_PATTERN_LENGTH = 1000
+#: Memory RE2 may use for one compiled pattern (its default); a pattern that needs more fails.
+MAX_PROGRAM_BYTES = 8 << 20
+#: Texts whose every position is tried for an empty match: between them they hold each kind of
+#: neighbour (text edge, line break, space, punctuation, letter, digit, non-ASCII letter) on
+#: each side, which is all that RE2's empty-width assertions (^ $ \A \z \b \B) look at.
+_PROBES = ("", "a", "0", " ", "\n", "-", "é", "a a\na-0\n\n é_.é  a0", "\n a\n", "0 -\n")
+
+
+class PatternError(ValueError):
+    """A configured pattern that cannot be used (the message says why)."""
+
+
+#: A compiled pattern: ``re.Pattern[str]`` for tracegraph's own, an RE2 pattern for configured
+#: ones; both have ``search``, ``finditer`` and ``groups``, and their matches ``start``, ``end``
+#: and ``group`` (RE2's binding has no type information, hence Any).
+Pattern: TypeAlias = Any
+Match: TypeAlias = Any
+
+
+def _options(ignore_case: bool) -> Any:
+    options = re2.Options()
+    options.case_sensitive = not ignore_case
+    options.log_errors = False  # RE2 would print its own error lines on stderr
+    options.max_mem = MAX_PROGRAM_BYTES
+    return options
+
+
+def compile_pattern(
+    text: str, *, ignore_case: bool = False, max_length: int | None = MAX_PATTERN_LENGTH
+) -> Pattern:
+    r"""Compile a configured pattern for linear-time matching; raises PatternError.
+
+    >>> compile_pattern(r"\bKEP-\d+\b").search("see KEP-12.").group()
+    'KEP-12'
+    >>> compile_pattern("(a+)+!?b").search("a" * 100_000) is None
+    True
+    """
+    if max_length is not None and len(text) > max_length:
+        raise PatternError(f"longer than {max_length} characters")
+    try:
+        compiled: Pattern = re2.compile(text, _options(ignore_case))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternError(
+            f"{reason} (patterns use RE2 syntax: no look-around or backreferences)"
+        ) from None
+    return compiled
+
+
+def check_pattern(text: str) -> str:
+    """Validate a configured pattern and return it; raises PatternError saying why not.
+
+    >>> check_pattern(r"(?i)\\bRFC[- ]\\d+")
+    '(?i)\\\\bRFC[- ]\\\\d+'
+    >>> check_pattern(r"(?<=x)y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    tracegraph.patterns.PatternError: invalid perl operator: (?<= (patterns use RE2 syntax: ...
+    """
+    compiled = compile_pattern(text)
+    for probe in _PROBES:
+        for match in compiled.finditer(probe):
+            if match.start() == match.end():
+                raise PatternError("it can match the empty string, so it would match anywhere")
+    return text
+
+
+def alternation(patterns: list[str], *, configured: bool) -> tuple[Pattern, tuple[int, ...]]:
+    r"""One pattern trying each of ``patterns`` in turn at every position, and the number of the
+    group that wraps each (a pattern's own groups shift the numbers of those after it).
+
+    ``configured``: some pattern came from a config file, so all are compiled with RE2;
+    otherwise they are tracegraph's own (such as ``\bADR-\d+\b``) and Python's ``re``,
+    faster on the many short texts of a document, is used. Raises PatternError.
+
+    >>> pattern, groups = alternation([r"\bA-(\d+)", r"\bB-\d+"], configured=True)
+    >>> groups, pattern.search("x B-2").start(groups[1])
+    ((1, 3), 2)
+    """
+    numbers: list[int] = []
+    number = 1
+    for text in patterns:
+        numbers.append(number)
+        own = compile_pattern(text) if configured else re.compile(text)
+        number += 1 + own.groups
+    joined = "|".join(f"({text})" for text in patterns)
+    if configured:
+        return compile_pattern(joined, max_length=None), tuple(numbers)
+    compiled: Pattern = re.compile(joined)
+    return compiled, tuple(numbers)
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(glob: str) -> Pattern:
+    """A glob as an RE2 pattern for a whole path: ``**`` is any folders (possibly none), ``*``
+    and ``?`` stay inside one folder, ``[0-9]`` is a character class. Globs come from the config
+    too, and ``*a*a*a*b`` backtracks without end in Python's ``re``.
+
+    >>> bool(glob_regex("keps/*/[0-9]*/README.md").match("keps/sig-x/127-userns/README.md"))
+    True
+    """
+    if len(glob) > MAX_PATTERN_LENGTH:
+        raise PatternError(f"longer than {MAX_PATTERN_LENGTH} characters")
+    parts: list[str] = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            parts.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            parts.append("[^/]")
+            i += 1
+        elif glob[i] == "[" and (end := glob.find("]", i + 2)) > 0:
+            body = glob[i + 1 : end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            parts.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            parts.append(re2.escape(glob[i]))
+            i += 1
+    return compile_pattern("(?s)" + "".join(parts) + r"\z", max_length=None)
+
+
+@lru_cache(maxsize=512)
+def configured_regex(text: str) -> Pattern:
+    """A configured pattern (already validated by the config) compiled once, for ``search``,
+    ``match`` and ``split`` on text from documents and paths."""
+    return compile_pattern(text, max_length=None)
