@@ -121,31 +121,66 @@ class HistoryError(TracegraphError):
 
 
 def read_log(root: Path, repo: Repository, *, cache: bool = True) -> Log:
-    """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged.
+    """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged; when
+    HEAD moved forward (new commits on top of the cached HEAD), only the new commits are read.
 
     Raises HistoryError when git fails."""
     if repo.head is None:
         raise HistoryError("no HEAD commit")
     cache_path = root / LOG_CACHE
-    if cache:
-        cached = _load_log(cache_path, repo)
-        if cached is not None:
-            return cached
+    cached = _load_log(cache_path, repo) if cache else None
+    if cached is not None and cached.head == repo.head:
+        return cached
+    since = (
+        cached.head if cached is not None and _is_ancestor(root, cached.head, repo.head) else None
+    )
+    revisions = [repo.head, f"^{since}"] if since else [repo.head]
     proc = run_git(
         root, "log", "-z", "--topo-order", "--no-abbrev", "--raw", "-M", "--no-color",
-        "--no-relative", "--format=%x01%H %P %ct", repo.head, "--",
+        "--no-relative", "--format=%x01%H %P %ct", *revisions, "--",
         timeout=LOG_TIMEOUT,
     )  # fmt: skip
     if proc.returncode != 0:
         raise HistoryError(f"git log failed: {_first_line(proc.stderr)}")
-    commits, changes = parse_log(proc.stdout, repo.prefix)
+    heads, changes = _parse_rows(proc.stdout, repo.prefix)
     tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
     if tree.returncode != 0:
         raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
-    result = Log(repo.head, commits, changes, parse_ls_tree(tree.stdout))
+    older = cached if since and cached is not None else Log("", (), ())
+    commits, all_changes = _on_top(heads, changes, older)
+    result = Log(repo.head, commits, all_changes, parse_ls_tree(tree.stdout))
     if cache:
         _save_log(cache_path, repo, result)
     return result
+
+
+def _is_ancestor(root: Path, commit: str, of: str) -> bool:
+    """Whether ``commit`` is reachable from ``of`` (``git rev-list commit ^of`` lists nothing)."""
+    proc = run_git(root, "rev-list", "-n", "1", commit, f"^{of}", "--", timeout=60)
+    return proc.returncode == 0 and not proc.stdout.strip()
+
+
+def _on_top(
+    heads: list[tuple[str, tuple[str, ...], int]],
+    changes: list[ChangeRow],
+    older: Log,
+) -> tuple[tuple[CommitRow, ...], tuple[ChangeRow, ...]]:
+    """New commits (topological order, none reachable from ``older``'s HEAD) put before the
+    older history: still a topological order, since no older commit has a new one as parent.
+    Parents are indexes into the whole list."""
+    count = len(heads)
+    index = {sha: number for number, (sha, _, _) in enumerate(heads)}
+    index.update((sha, count + number) for number, (sha, _, _) in enumerate(older.commits))
+    commits = tuple(
+        (sha, tuple(index[p] for p in parents if p in index), when) for sha, parents, when in heads
+    ) + tuple(
+        (sha, tuple(p + count for p in parents), when) for sha, parents, when in older.commits
+    )
+    shifted = tuple(
+        (c + count, status, old_blob, new_blob, old_path, new_path)
+        for c, status, old_blob, new_blob, old_path, new_path in older.changes
+    )
+    return commits, tuple(changes) + shifted
 
 
 def parse_log(
@@ -165,6 +200,14 @@ def parse_log(
     >>> changes[0][:2], changes[0][4:]
     ((0, 'M'), ('x.md', 'x.md'))
     """
+    heads, changes = _parse_rows(output, prefix)
+    return _on_top(heads, changes, Log("", (), ()))
+
+
+def _parse_rows(
+    output: bytes, prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """Commits (hash, parent hashes, time) and changes (by commit index) of one log output."""
     tokens = output.split(b"\0")
     heads: list[tuple[str, tuple[str, ...], int]] = []
     changes: list[ChangeRow] = []
@@ -204,11 +247,7 @@ def parse_log(
         if not old_path and not new_path:
             continue
         changes.append((len(heads) - 1, status, old_blob, new_blob, old_path, new_path))
-    index = {sha: number for number, (sha, _, _) in enumerate(heads)}
-    commits = tuple(
-        (sha, tuple(index[p] for p in parents if p in index), when) for sha, parents, when in heads
-    )
-    return commits, tuple(changes)
+    return heads, changes
 
 
 def _parse_header(token: bytes) -> tuple[str, tuple[str, ...], int] | None:
@@ -255,10 +294,11 @@ def parse_ls_tree(output: bytes) -> dict[str, str]:
 
 
 def _load_log(path: Path, repo: Repository) -> Log | None:
+    """The cached history of the same root (any HEAD: an older one is read on top of)."""
     try:
         data = marshal.loads(path.read_bytes())
         fmt, head, prefix, commits, changes, blobs = data
-        if (fmt, head, prefix) != (LOG_FORMAT, repo.head, repo.prefix):
+        if (fmt, prefix) != (LOG_FORMAT, repo.prefix) or not isinstance(head, str):
             return None
         if not (isinstance(commits, tuple) and isinstance(changes, tuple)):
             raise TypeError("malformed history cache")

@@ -162,3 +162,41 @@ def test_a_hostile_repository_runs_nothing_of_its_own(tmp_path: Path) -> None:
     )
     assert suspects_from_change(corpus, "HEAD~1", [PRD]).marks
     assert not sentinel.exists(), sentinel.read_text()
+
+
+def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("two")
+    first = read_log(repo.root, probe_repository(repo.root), cache=True)
+    repo.git("checkout", "-q", "-b", "side")
+    repo.replace(PRD, "two steps", "three steps")
+    repo.commit("on a branch")
+    repo.git("checkout", "-q", "main")
+    repo.git("mv", PRD, "docs/prd/PRD-0001-basket.md")
+    repo.commit("renamed on main")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    probe = probe_repository(repo.root)
+    ranges: list[tuple[str, ...]] = []
+    real = githistory.run_git
+
+    def spy(root: Path, *args: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+        if args[0] == "log":
+            ranges.append(tuple(a for a in args if a.startswith("^")))
+        return real(root, *args, timeout=timeout)
+
+    githistory.run_git = spy  # type: ignore[assignment]
+    try:
+        on_top = read_log(repo.root, probe, cache=True)
+    finally:
+        githistory.run_git = real
+    assert ranges == [(f"^{first.head}",)]  # only the new commits were read
+    assert on_top == read_log(repo.root, probe, cache=False)
+    assert len(on_top.commits) == 5  # three new ones (the merge too) on top of the two
+    assert on_top.commits[3:] == tuple(
+        (sha, tuple(p + 3 for p in parents), when) for sha, parents, when in first.commits
+    )
+    repo.git("reset", "-q", "--hard", "HEAD~2")  # HEAD moved back: read it all again
+    back = probe_repository(repo.root)
+    assert read_log(repo.root, back, cache=True) == read_log(repo.root, back, cache=False)
