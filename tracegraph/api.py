@@ -732,7 +732,7 @@ def suspect_diffs(
         if link.upstream not in wanted:
             continue
         try:
-            text = diff_text(corpus.root, link.review.commit, (link.upstream_then, link.upstream))
+            text = diff_text(corpus.root, link.diff_from[0], link.diff_from[1], link.diff_to)
         except HistoryError as exc:
             raise InputError(f"{corpus.root}: {exc}") from None
         out.append((link, text))

@@ -23,7 +23,7 @@ import marshal
 import os
 import re
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -438,15 +438,17 @@ def renames_since(root: Path, revision: str) -> dict[str, str]:
     return out
 
 
-def diff_text(root: Path, since: str, paths: Iterable[str]) -> str:
-    """``git diff`` of ``paths`` (root-relative; a document's old and new names) from commit
-    ``since`` to HEAD, renames followed; the text as git wrote it (decoded, not cleaned)."""
-    specs = [f":(literal){p}" for p in dict.fromkeys(p for p in paths if p)]
+def diff_text(root: Path, since: str, then: str, now: str) -> str:
+    """``git diff`` of one file from the version before commit ``since`` (at path ``then``) to
+    HEAD (at path ``now``; root-relative): the two versions are named, so a file renamed and
+    rewritten is still compared with itself. The text as git wrote it (decoded, not cleaned)."""
+    if not _HEX.match(since.encode("ascii", "replace")):
+        raise HistoryError(f"'{since}' is not a commit")
     proc = run_git(
-        root, "diff", "--no-color", "-M", "--relative", "--text", since, "HEAD", "--", *specs,
+        root, "diff", "--no-color", "--text", f"{since}^:./{then}", f"HEAD:./{now}",
         timeout=LOG_TIMEOUT,
     )  # fmt: skip
-    if proc.returncode != 0:
+    if proc.returncode not in (0, 1):
         raise HistoryError(f"git diff failed: {_first_line(proc.stderr)}")
     return proc.stdout.decode("utf-8", "replace")
 

@@ -63,7 +63,7 @@ FINGERPRINT_FORMAT = 1
 FINGERPRINT_CACHE = f"{STATE_DIR}/cache/git-fingerprints.marshal"
 RESULT_CACHE = f"{STATE_DIR}/cache/git-suspects.marshal"
 #: Bump when the stored result layout changes.
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2
 #: Fingerprints kept in the cache at most (about 100 bytes each).
 MAX_CACHED_FINGERPRINTS = 500_000
 MENTIONS = Relation.MENTIONS.value
@@ -109,8 +109,11 @@ class SuspectLink:
     changes: tuple[UpstreamChange, ...]
     #: How U differs from the version the review saw: ``status draft -> accepted``, ``text``.
     how: tuple[str, ...]
-    #: U's path at the review (for the diff); "" when U did not exist yet.
-    upstream_then: str
+    #: What to diff to show the change (``review --diff``): the version before the first
+    #: unseen change (commit, path then) and the path at HEAD: U itself, or its sidecar
+    #: (``kep.yaml``) when only that changed.
+    diff_from: tuple[str, str]
+    diff_to: str
 
     @property
     def message(self) -> str:
@@ -242,18 +245,18 @@ def _link_row(link: SuspectLink) -> tuple[Any, ...]:
             link.relation, link.path, link.line, link.column,
             (review.commit, review.date, review.kind),
             tuple((c.commit, c.date, c.path) for c in link.changes), link.how,
-            link.upstream_then)  # fmt: skip
+            link.diff_from, link.diff_to)  # fmt: skip
 
 
 def _link_from_row(row: tuple[Any, ...]) -> SuspectLink:
     (down, down_name, up, up_name, relation, path, line, column, review, changes, how,
-     then) = row  # fmt: skip
+     diff_from, diff_to) = row  # fmt: skip
     if not (isinstance(line, int) and isinstance(column, int) and isinstance(how, tuple)):
         raise TypeError("malformed suspect-link cache")
     return SuspectLink(
         str(down), str(down_name), str(up), str(up_name), str(relation), str(path), line, column,
         ReviewPoint(*map(str, review)), tuple(UpstreamChange(*map(str, c)) for c in changes),
-        tuple(map(str, how)), str(then),
+        tuple(map(str, how)), (str(diff_from[0]), str(diff_from[1])), str(diff_to),
     )  # fmt: skip
 
 
@@ -364,11 +367,16 @@ def _analyse(
                 how = before.changes_to(now)
                 if renamed and not any(h.startswith("id ") for h in how):
                     how = (f"id {_bare(old_id)} -> {_bare(new_id)}", *how)
-        if any(e[6] for e in counted) and "metadata" not in how:
-            how = (*how, "metadata")
+        sides = [e for e in counted if e[6]]
+        side_now = history.head_blobs.get(sidecars.get(up, ""), "")
+        if sides and side_now:  # the sidecar's fields (a KEP's kep.yaml): status, title...
+            prints.fetch([(sides[-1][2], True), (side_now, True)])
+            before, now = prints.get(sides[-1][2], True), prints.get(side_now, True)
+            if before is not None and now is not None:
+                how = (*how, *(h for h in before.changes_to(now) if h not in how))
         at, kind = min(points_of[pair])  # the newest review point (topological order)
         location = pairs[pair]
-        oldest = changed[-1]
+        oldest = (documents or counted)[-1]
         links.append(
             SuspectLink(
                 downstream=doc,
@@ -384,7 +392,8 @@ def _analyse(
                     UpstreamChange(commits[e[0]][0], day(e[0]), e[5] or e[4]) for e in counted
                 ),
                 how=how,
-                upstream_then=oldest[4] if not oldest[6] else up,
+                diff_from=(commits[oldest[0]][0], oldest[4]),
+                diff_to=up if not oldest[6] else sidecars.get(up, up),
             )
         )
     prints.save()

@@ -139,3 +139,16 @@ def test_the_report_says_when_suspect_links_are_off(tmp_path: Path) -> None:
     assert code == 0
     note = json.loads(out)["suspect"]["note"]
     assert note == f"Suspect links (TG503) are off: {plain} is not in a git work tree."
+
+
+def test_review_diff_follows_a_rename(changed: HistoryRepo) -> None:
+    changed.git("mv", PRD, "docs/prd/PRD-0001-basket.md")
+    changed.replace("docs/prd/PRD-0001-basket.md", "# Checkout", "# Checkout and basket")
+    changed.commit("PRD renamed and retitled")
+    code, out, _ = run("review", "RFC-0001", "--diff", "-C", str(changed.root))
+    assert code == 0
+    assert "== PRD-0001 (docs/prd/PRD-0001-basket.md): 2 commits since" in out
+    assert "title Checkout -> Checkout and basket" in out
+    assert "--- a/docs/prd/PRD-0001-checkout.md\n+++ b/docs/prd/PRD-0001-basket.md\n" in out
+    assert "-# Checkout\n+# Checkout and basket\n" in out
+    assert "+Customers pay for their basket in two steps" in out  # both changes, one diff

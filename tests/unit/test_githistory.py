@@ -158,7 +158,7 @@ def test_a_hostile_repository_runs_nothing_of_its_own(tmp_path: Path) -> None:
     ]
     link = analysis.links[0]
     assert "+Customers pay for their basket in two steps." in diff_text(
-        repo.root, link.review.commit, (link.upstream_then, PRD)
+        repo.root, link.diff_from[0], link.diff_from[1], link.diff_to
     )
     assert suspects_from_change(corpus, "HEAD~1", [PRD]).marks
     assert not sentinel.exists(), sentinel.read_text()

@@ -307,3 +307,41 @@ def test_a_new_document_not_committed_yet_is_not_suspect(repo: HistoryRepo):
     repo.commit("PRD body")
     repo.write("docs/tdd/TDD-0002-refunds.md", "---\nimplements: PRD-0001\n---\n# Refunds\n")
     assert suspects(repo.root) == [(RFC, "PRD-0001")]
+
+
+def test_a_kep_changes_through_its_kep_yaml(tmp_path: Path):
+    """A KEP's status and title live in kep.yaml beside its README: a change there counts
+    (another field does not), and the finding sits where the edge is written (kep.yaml)."""
+    readme = (
+        "# KEP: {title}\n\n## Summary\n\nText.\n\n## Motivation\n\nWhy.\n\n## Proposal\n\nHow.\n"
+    )
+    repo = HistoryRepo(
+        tmp_path / "repo",
+        files={
+            "keps/sig-node/127-userns/README.md": readme.format(title="User namespaces"),
+            "keps/sig-node/127-userns/kep.yaml": (
+                "title: User namespaces\nkep-number: 127\nstatus: implementable\n"
+                "last-updated: 2026-01-01\n"
+            ),
+            "keps/sig-node/200-other/README.md": readme.format(title="Other"),
+            "keps/sig-node/200-other/kep.yaml": (
+                "title: Other\nkep-number: 200\nstatus: provisional\n"
+                "see-also:\n  - /keps/sig-node/127-userns\n"
+            ),
+        },
+    )
+    repo.commit("two KEPs")
+    repo.replace("keps/sig-node/127-userns/kep.yaml", "2026-01-01", "2026-02-02")
+    repo.commit("KEP-127 touched")
+    assert suspects(repo.root) == []
+    repo.replace(
+        "keps/sig-node/127-userns/kep.yaml", "status: implementable", "status: implemented"
+    )
+    repo.commit("KEP-127 implemented")
+    [finding] = tg503(repo.root)
+    assert (finding.path, finding.line, finding.document) == (
+        "keps/sig-node/200-other/kep.yaml", 5, "KEP-200",
+    )  # fmt: skip
+    assert "rests on KEP-127, changed in 1 commit (status implementable -> implemented)" in (
+        finding.message
+    )
