@@ -87,6 +87,7 @@ def scan(
             index.files,
             aliases=index.aliases,
             repository=index.repository,
+            unreadable=index.unreadable,
         )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))

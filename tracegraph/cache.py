@@ -44,6 +44,7 @@ from .model import (
     Severity,
     SuspectDetails,
 )
+from .safefs import UnsafeState, state_path
 from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
@@ -255,6 +256,7 @@ class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
     def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
+        self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
         self.fingerprint = fingerprint(config, wiki)
@@ -263,7 +265,7 @@ class ParseCache:
         self._load()
 
     def _load(self) -> None:
-        if not self.path.is_file():
+        if not _usable_state(self.root, CACHE_FILE, create=False) or not self.path.is_file():
             return
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
@@ -314,8 +316,9 @@ class ParseCache:
         stale = [(path,) for path in self.entries if path not in keep_set]
         if not stored and (not stale or not self.path.is_file()):
             return  # nothing to add or drop: no write, and no cache folder for nothing
+        if not _usable_state(self.root, CACHE_FILE, create=True):
+            return
         try:
-            make_state_dir(self.directory)
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 usable = self._usable(db)
                 if usable:
@@ -352,6 +355,31 @@ class ParseCache:
         return True
 
 
+_warned: set[str] = set()
+
+
+def _usable_state(root: Path, name: str, *, create: bool) -> bool:
+    """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
+    when ``create``), the file and its SQLite companions regular or absent. Never through a
+    symbolic link out of the root: a repository that plants one gets no cache (one warning)."""
+    try:
+        path = state_path(root, f"{CACHE_DIR}/{name}", create=create)
+    except UnsafeState as exc:
+        message = f"{exc}: the cache is not used (tracegraph never uses its state through a link)"
+        if message not in _warned:
+            _warned.add(message)
+            log.warning("%s", message)
+        return False
+    except OSError as exc:
+        log.info("cache folder %s not usable (%s)", root / CACHE_DIR, exc)
+        return False
+    if path is None:
+        return False
+    if create:
+        make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
+    return True
+
+
 def _create(db: sqlite3.Connection, print_: str) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute(
@@ -362,11 +390,77 @@ def _create(db: sqlite3.Connection, print_: str) -> None:
 
 
 def _decoded(blob: bytes) -> Document | None:
-    """The document a stored record stands for; None for a record that cannot be read."""
+    """The document a stored record stands for; None for a record that cannot be read or does
+    not have the shape ``encode`` writes (the cache folder lives in the scanned repository,
+    which may plant records: a wrong type must be a cache miss, never a later crash)."""
     try:
-        return decode(marshal.loads(blob))
-    except (ValueError, EOFError, TypeError, KeyError):
+        record = marshal.loads(blob)
+        return decode(record) if valid_record(record) else None
+    except (ValueError, EOFError, TypeError, KeyError, MemoryError, RecursionError):
         return None
+
+
+Kinds = frozenset[type]
+_STR: Kinds = frozenset({str})
+_INT: Kinds = frozenset({int})
+_BOOL: Kinds = frozenset({bool})
+_OPT_STR: Kinds = frozenset({str, type(None)})
+#: The column types of each table in a record, as ``encode`` writes them.
+_TABLES: tuple[tuple[int, tuple[Kinds, ...]], ...] = (
+    (6, (_STR, _STR)),  # metadata
+    (7, (_INT, _STR, _STR, _INT)),  # headings
+    (9, (_STR, _STR, _STR, _INT, _INT, _BOOL, _BOOL, _STR)),  # references
+    (10, (_STR, _INT, _INT, _STR)),  # placeholders
+    (11, (_STR, _BOOL, _OPT_STR, _INT)),  # questions
+    (12, (_STR, _INT, _INT)),  # problems
+    (16, (_STR, _INT)),  # metadata lines
+    (17, (_INT, frozenset({tuple}))),  # ignored lines (the codes checked below)
+)
+_FIELDS: tuple[tuple[int, Kinds], ...] = (
+    (0, _STR), (1, _STR), (2, _OPT_STR), (3, _STR), (4, _OPT_STR), (5, _OPT_STR),
+    (14, _INT), (15, _INT), (18, _BOOL), (19, _OPT_STR),
+)  # fmt: skip
+#: Fields in a record (``encode``).
+RECORD_FIELDS = 20
+
+
+def valid_record(record: object) -> bool:
+    """Whether ``record`` has exactly the shape and types ``encode`` writes (checked column by
+    column, so a large record costs a few passes in C, not a loop per value).
+
+    >>> doc = Document("a.md", "DOC", None, "A", None, None, (), (), frozenset(), ())
+    >>> valid_record(encode(doc))
+    True
+    >>> valid_record(("a.md",) * RECORD_FIELDS)
+    False
+    """
+    if type(record) is not tuple or len(record) != RECORD_FIELDS:
+        return False
+    if not all(type(record[i]) in kinds for i, kinds in _FIELDS):
+        return False
+    for position in (8, 13):  # anchors, ignored rules
+        items = record[position]
+        if type(items) is not tuple or not set(map(type, items)) <= _STR:
+            return False
+    for position, columns in _TABLES:
+        rows = record[position]
+        if type(rows) is not tuple:
+            return False
+        if not rows:
+            continue
+        if set(map(type, rows)) != {tuple} or set(map(len, rows)) != {len(columns)}:
+            return False
+        transposed = zip(*rows, strict=True)
+        if not all(set(map(type, c)) <= k for c, k in zip(transposed, columns, strict=True)):
+            return False
+    for line, codes in record[17]:  # ignored lines: (line, (code, ...))
+        if type(line) is not int or type(codes) is not tuple or not set(map(type, codes)) <= _STR:
+            return False
+    references = record[9]
+    return not references or (
+        {r[0] for r in references} <= _KINDS.keys()
+        and {r[2] for r in references} <= _RELATIONS.keys()
+    )
 
 
 def _read_failed(doc: Document) -> bool:
@@ -580,12 +674,13 @@ class ResultCache:
     """Cached check results of one root; every failure means "not cached", never an error."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / RESULTS_FILE
 
     def get(self, key: str) -> CachedResult | None:
         """The result stored under ``key``, or None (absent, corrupt, unreadable)."""
-        if not self.path.is_file():
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
             return None
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
@@ -612,9 +707,10 @@ class ResultCache:
         blob = marshal.dumps(tuple(_finding_row(f) for f in result.findings))
         row = (key, time.time_ns(), result.documents, result.references,
                hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
+        if not _usable_state(self.root, RESULTS_FILE, create=True):
+            return
         for attempt in (1, 2):
             try:
-                make_state_dir(self.directory)
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "

@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .model import Relation, Severity
 from .patterns import Pattern, PatternError, alternation, check_pattern, glob_regex
 from .repository import web_address
+from .safefs import Unreadable, inside_root, read_limited
 from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
@@ -332,10 +333,21 @@ def _opt_str(ctx: _Ctx, key: str, value: Any) -> str | None:
     return None if value is None else _str(ctx, key, value)
 
 
-def _int(ctx: _Ctx, key: str, value: Any) -> int:
+#: No setting needs more; a larger number would overflow where it is used.
+MAX_WHOLE = 2**63 - 1
+
+
+def _non_negative(ctx: _Ctx, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ctx.fail(key, "expected a non-negative whole number")
     return value
+
+
+def _int(ctx: _Ctx, key: str, value: Any) -> int:
+    number = _non_negative(ctx, key, value)
+    if number > MAX_WHOLE:
+        raise ctx.fail(key, f"{number:.3g} is too large (at most {MAX_WHOLE})")
+    return number
 
 
 def _opt_int(ctx: _Ctx, key: str, value: Any) -> int | None:
@@ -440,7 +452,7 @@ def _severity_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Severity]:
         raise ctx.fail(key, "expected a mapping of rule code -> error|warning|info")
     out: dict[str, Severity] = {}
     for k, v in value.items():
-        if v not in {s.value for s in Severity}:
+        if not isinstance(v, str) or v not in {s.value for s in Severity}:
             raise ctx.fail(f"{key}.{k}", "expected error, warning or info")
         out[str(k).upper()] = Severity(v)
     return out
@@ -533,7 +545,7 @@ RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 
 
 def _limit(ctx: _Ctx, key: str, value: Any) -> int:
-    number = _int(ctx, key, value)
+    number = _non_negative(ctx, key, value)  # the ceiling's message first, then _int's bound
     ceiling = CEILINGS[key]
     if ctx.ceilings and number > ceiling:
         raise ctx.fail(
@@ -541,7 +553,7 @@ def _limit(ctx: _Ctx, key: str, value: Any) -> int:
             f"{number} is above the hard ceiling {ceiling} (a config file inside the scanned "
             "repository cannot raise it; pass --config FILE from outside the repository)",
         )
-    return number
+    return _int(ctx, key, number)
 
 
 LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
@@ -709,10 +721,7 @@ def load_config_file(path: Path, display: str | None = None, *, ceilings: bool =
     source = display or str(path)
     text = read_config_text(path, source)
     if path.name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+        data = _pyproject(text, source).get("tracegraph", {})
         return config_from_mapping(data, source, ceilings=ceilings)
     # The same alias guard as front matter: a bomb is rejected before anything walks it.
     try:
@@ -726,32 +735,70 @@ def load_config_file(path: Path, display: str | None = None, *, ceilings: bool =
 
 
 def read_config_text(path: Path, source: str) -> str:
-    """A config file's text, at most ``MAX_CONFIG_BYTES`` (a real one is a few KB)."""
+    """A config file's text: a regular file (a FIFO or device would block or never end) of at
+    most ``MAX_CONFIG_BYTES`` (a real one is a few KB), UTF-8."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-        if len(raw) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{source}: config file is over {MAX_CONFIG_BYTES:,} bytes; not read")
-        return raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data, _, _ = read_limited(path, MAX_CONFIG_BYTES, "the config file limit")
+        return data.decode("utf-8")
+    except Unreadable as exc:
+        if exc.size > MAX_CONFIG_BYTES or "over the limit" in str(exc):
+            raise ConfigError(
+                f"{source}: config file is over {MAX_CONFIG_BYTES:,} bytes; not read"
+            ) from None
         raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: cannot read config: not UTF-8 ({exc.reason})") from None
+
+
+def _pyproject(text: str, source: str) -> dict[str, Any]:
+    """The ``[tool]`` table of a pyproject.toml; invalid TOML is an error naming its line."""
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = re.search(r"\(at line (\d+), column \d+\)", message)
+        where = f"{source}:{line.group(1)}" if line else source
+        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ConfigError(
+            f"{where}: invalid TOML: {problem} (tracegraph reads [tool.tracegraph] from it; "
+            "fix it or pass --config)"
+        ) from None
+    return tool if isinstance(tool, dict) else {}
 
 
 def find_config_file(root: Path) -> Path | None:
-    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject."""
-    for name in CONFIG_NAMES:
+    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject.
+
+    A found file is the repository's own: it must resolve inside the root (a symbolic link out
+    of it is an error, never followed). An invalid pyproject.toml is an error too, since it may
+    hold the settings.
+    """
+    for name in (*CONFIG_NAMES, "pyproject.toml"):
         candidate = root / name
-        if candidate.is_file():
-            return candidate
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(read_config_text(pyproject, pyproject.name))
-        except (ConfigError, tomllib.TOMLDecodeError):
-            return None
-        if "tracegraph" in data.get("tool", {}):
-            return pyproject
+        if not (candidate.is_symlink() or candidate.exists()):
+            continue
+        real = inside_root(root, name)
+        if real is None:
+            raise ConfigError(
+                f"{name}: resolves outside the repository root; not read (pass --config FILE)"
+            )
+        if name != "pyproject.toml":
+            return real
+        if "tracegraph" in _pyproject(read_config_text(real, name), name):
+            return real
     return None
+
+
+def _explicit_file(root: Path, explicit: Path) -> Path:
+    """The real file behind ``--config``: the operator's choice, so a symbolic link is followed,
+    unless the path lies in the scanned tree, whose links must stay inside it."""
+    top, given = os.path.abspath(root), os.path.abspath(explicit)
+    if os.path.commonpath([top, given]) != top:
+        return Path(os.path.realpath(explicit))
+    real = inside_root(root, os.path.relpath(given, top))
+    if real is None:
+        raise ConfigError(f"{explicit}: resolves outside the repository root; not read")
+    return real
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
@@ -762,11 +809,12 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
-        return load_config_file(explicit, ceilings=_is_within(explicit, root))
+        real = _explicit_file(root, explicit)
+        return load_config_file(real, str(explicit), ceilings=_is_within(explicit, root))
     found = find_config_file(root)
     if found is None:
         return default_config()
-    return load_config_file(found, found.name)
+    return load_config_file(found, os.path.relpath(found, os.path.realpath(root)))
 
 
 def _is_within(path: Path, root: Path) -> bool:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .generated import CSV_COMMENT, json_head, mark_xml
 from .graph import Corpus
+from .safetext import neutralise
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -61,6 +62,11 @@ def export_graphml(corpus: Corpus) -> str:
         graph.add_node(node, **_node_attrs(corpus, node))
     for source, target, attrs in _sorted_edges(corpus):
         graph.add_edge(source, target, **attrs)
+    graph = nx.relabel_nodes(graph, _xml_safe, copy=True)
+    for _, attrs in graph.nodes(data=True):
+        attrs.update({k: _xml_safe(v) for k, v in attrs.items() if isinstance(v, str)})
+    for _, _, attrs in graph.edges(data=True):
+        attrs.update({k: _xml_safe(v) for k, v in attrs.items() if isinstance(v, str)})
     body = "\n".join(nx.generate_graphml(graph, prettyprint=True))
     return mark_xml('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n")
 
@@ -110,10 +116,19 @@ def export_csv(corpus: Corpus) -> str:
 
 
 def _csv_safe(value: object) -> object:
-    """Neutralise spreadsheet formulas in text taken from documents (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Text taken from documents made inert: control characters escaped (a CR or LF in a file
+    name cannot split a row) and spreadsheet formulas neutralised (CSV injection)."""
+    if not isinstance(value, str):
+        return value
+    value = neutralise(value)
+    if value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def _xml_safe(value: str) -> str:
+    """A string XML 1.0 can hold: control characters (ESC, 0x01) escaped visibly."""
+    return neutralise(value)
 
 
 EXPORTERS: dict[str, Callable[[Corpus], str]] = {

@@ -68,7 +68,8 @@ class CheckContext:
     today: date
     templates: dict[str, Template] = field(default_factory=dict)
     #: Computes the suspect links (TG503) when a rule first asks; by default from the git
-    #: history without the on-disk cache (the API and CLI pass their own).
+    #: history with the caches under ``.tracegraph/cache/`` (the API and CLI pass their own;
+    #: the language server re-checks after edits, which must not read the history each time).
     suspect_source: Callable[[], SuspectAnalysis] | None = None
 
     @cached_property
@@ -76,7 +77,7 @@ class CheckContext:
         """The suspect links of the corpus (git history; computed once, on first use)."""
         if self.suspect_source is not None:
             return self.suspect_source()
-        return find_suspect_links(self.corpus, cache=False)
+        return find_suspect_links(self.corpus, cache=True)
 
     @cached_property
     def _specs(self) -> dict[str, TypeSpec | None]:

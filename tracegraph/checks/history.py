@@ -49,8 +49,12 @@ def find_suspect_links(ctx: CheckContext) -> Iterator[Hit]:
             severity=Severity.INFO,
         )
         return
+    # A local rule: with a scope (``recheck``), only the links written in those documents.
+    here = {d.path for d in ctx.corpus.documents}
+    here.update(d.sidecar for d in ctx.corpus.documents if d.sidecar)
     for link in analysis.links:
-        yield hit_for(link)
+        if link.path in here:
+            yield hit_for(link)
 
 
 def hit_for(link: SuspectLink) -> Hit:

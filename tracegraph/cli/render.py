@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..graph import Corpus
 from ..render.graphviz import ENGINES
 from ..render.model import CLUSTER_MODES, DIRECTIONS
+from ..safetext import neutralise
 from . import cli, emit
 from .options import (
     ALLOW_EMPTY_OPT,
@@ -144,7 +145,7 @@ def render(
         raise UsageError("no document matches the filters (--type/--status); nothing to draw")
     drawing = api.draw_map(model, fmt, config=corpus.config, engine=engine, legend=not no_legend)
     for note in drawing.warnings:
-        click.echo(f"tracegraph: warning: {note}", err=True)
+        click.echo(f"tracegraph: warning: {neutralise(note)}", err=True)
     result = drawing.data
     if isinstance(result, bytes):
         if to_stdout:

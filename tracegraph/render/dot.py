@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..generated import DOT_COMMENT
 from ..model import Relation
+from ..safetext import UNSAFE
 from .layout import TARGET_ASPECT, Plan, plan_layout, slot_size
 from .model import MapEdge, MapGhost, MapModel, MapNode
 from .style import (
@@ -44,7 +45,7 @@ RANKSEP = 0.5
 MCLIMIT_EDGES = 300
 LEGEND_CHAR = 5.0  # rough width of a legend character in points (9 pt)
 LEGEND_MIN_WIDTH = 360.0
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff]")
+_UNPRINTABLE = UNSAFE  # controls, C1, bidi overrides, separators: a space each
 
 
 def quote(text: str) -> str:

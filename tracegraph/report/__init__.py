@@ -117,6 +117,12 @@ class ReportRun:
         return "".join(text for o, text in self.outputs if o.path is None)
 
 
+def _root_holding(root: Path, path: Path) -> Path | None:
+    """``root`` when ``path`` lies inside it (then the untrusted tree must not redirect it)."""
+    top, inner = os.path.abspath(root), os.path.abspath(path)
+    return root if os.path.commonpath([top, inner]) == top else None
+
+
 def produce_report(
     corpus: Corpus,
     findings: Sequence[Finding],
@@ -194,7 +200,7 @@ def produce_report(
         finish(rendered)
         return ReportRun(report, rendered, history, False, ())
     try:
-        with open_history(history) as store:
+        with open_history(history, inside=_root_holding(corpus.root, history)) as store:
             try:
                 previous = store.previous()
                 trend = store.trend(trend_runs - 1)

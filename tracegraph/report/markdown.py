@@ -4,7 +4,8 @@ Long lists sit in collapsible ``<details>`` blocks, at most ``MAX_ROWS`` rows ea
 character limit (default 60,000, under GitHub's 65,536 for an issue or comment body) the longest
 lists are cut first, and a note links the full report. Text taken from documents (titles, paths,
 messages) is HTML-escaped and its Markdown punctuation backslash-escaped, so a title cannot
-inject markup, links or @-mentions.
+inject markup, links or @-mentions; control characters are written as visible escapes
+(``safetext``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from ..generated import HTML_COMMENT
 from ..model import Finding
+from ..safetext import neutralise
 from .links import LinkContext
 from .model import HealthReport, PastFinding
 
@@ -35,7 +37,7 @@ def md(text: object) -> str:
     >>> md("<img src=x> *a* | b")
     '&lt;img src=x&gt; \\\\*a\\\\* \\\\| b'
     """
-    flat = " ".join(str(text).split())
+    flat = neutralise(" ".join(str(text).split()))
     return _SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 

@@ -345,3 +345,21 @@ def test_a_kep_changes_through_its_kep_yaml(tmp_path: Path):
     assert "rests on KEP-127, changed in 1 commit (status implementable -> implemented)" in (
         finding.message
     )
+
+
+def test_an_edit_in_the_editor_rechecks_tg503_as_a_full_check_does(repo: HistoryRepo):
+    """TG503 is a local rule: after an unsaved edit, ``recheck`` (the language server's) gives
+    what a full check gives, without reading the history again."""
+    from tests.unit.test_incremental import Editor
+    from tracegraph.checks import recheck, run_checks
+    from tracegraph.graph import update_corpus
+
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("PRD body")
+    corpus = scan(repo.root)
+    before = run_checks(corpus)
+    assert [f.path for f in before if f.code == "TG503"] == [RFC]
+    text = (repo.root / TDD).read_text().replace("implements: RFC-0001\n", "")
+    update = update_corpus(corpus, [Editor(corpus).parse(TDD, text)])
+    after = recheck(update.corpus, before, update.touched)
+    assert after == run_checks(update.corpus)
