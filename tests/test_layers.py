@@ -73,8 +73,14 @@ FORBIDDEN = [
         "tracegraph.suspect",
         ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
     ),
+    # The architecture graph (issue 20) is built beside the document graph, from the documents.
+    (
+        "tracegraph.architecture",
+        ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
+    ),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
+    ("tracegraph.entity_queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
     ("tracegraph.report", ["tracegraph.render"]),
     # Output formats (check findings, query trees and cards) serve both front ends.

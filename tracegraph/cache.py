@@ -32,9 +32,13 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .model import (
+    Component,
+    Design,
     Document,
+    Endpoint,
     Finding,
     Heading,
+    Named,
     Placeholder,
     Problem,
     Question,
@@ -43,6 +47,7 @@ from .model import (
     Relation,
     Severity,
     SuspectDetails,
+    Table,
 )
 from .safefs import UnsafeState, state_path
 from .state import STATE_DIR, make_state_dir
@@ -51,8 +56,8 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
-#: Bump when the record layout below changes.
-FORMAT = 3
+#: Bump when the record layout below changes (4: the design a document describes).
+FORMAT = 4
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -126,7 +131,42 @@ def encode(doc: Document) -> Record:
         doc.ignored_lines,
         doc.generated,
         doc.sidecar,
+        _encode_design(doc.design),
     )
+
+
+def _encode_design(design: Design | None) -> Record | None:
+    if design is None:
+        return None
+    return (
+        tuple(
+            (
+                c.name, c.line, c.responsibility, c.technology,
+                tuple((n.text, n.line) for n in c.interfaces),
+                tuple((n.text, n.line) for n in c.dependencies),
+            )
+            for c in design.components
+        ),
+        tuple((e.method, e.path, e.line, e.change, e.description) for e in design.endpoints),
+        tuple((t.name, t.line, t.change) for t in design.tables),
+    )  # fmt: skip
+
+
+def _decode_design(record: Record | None) -> Design | None:
+    if record is None:
+        return None
+    components, endpoints, tables = record
+    return Design(
+        tuple(
+            Component(
+                name, line, responsibility, technology,
+                tuple(Named(*n) for n in interfaces), tuple(Named(*n) for n in dependencies),
+            )
+            for name, line, responsibility, technology, interfaces, dependencies in components
+        ),
+        tuple(Endpoint(*e) for e in endpoints),
+        tuple(Table(*t) for t in tables),
+    )  # fmt: skip
 
 
 def decode(record: Record) -> Document:
@@ -156,6 +196,7 @@ def decode(record: Record) -> Document:
         ignored_lines,
         generated,
         sidecar,
+        design,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -182,6 +223,7 @@ def decode(record: Record) -> Document:
         ignored_lines=ignored_lines,
         generated=generated,
         sidecar=sidecar,
+        design=_decode_design(design),
     )
 
 
@@ -421,7 +463,14 @@ _FIELDS: tuple[tuple[int, Kinds], ...] = (
     (14, _INT), (15, _INT), (18, _BOOL), (19, _OPT_STR),
 )  # fmt: skip
 #: Fields in a record (``encode``).
-RECORD_FIELDS = 20
+RECORD_FIELDS = 21
+#: Column types of the design's tables (the last field: None, or components, endpoints, tables).
+_NAMED: tuple[Kinds, ...] = (_STR, _INT)
+_DESIGN: tuple[tuple[Kinds, ...], ...] = (
+    (_STR, _INT, _STR, _STR, frozenset({tuple}), frozenset({tuple})),  # components
+    (_STR, _STR, _INT, _STR, _STR),  # endpoints
+    (_STR, _INT, _STR),  # tables
+)
 
 
 def valid_record(record: object) -> bool:
@@ -442,24 +491,44 @@ def valid_record(record: object) -> bool:
         items = record[position]
         if type(items) is not tuple or not set(map(type, items)) <= _STR:
             return False
-    for position, columns in _TABLES:
-        rows = record[position]
-        if type(rows) is not tuple:
-            return False
-        if not rows:
-            continue
-        if set(map(type, rows)) != {tuple} or set(map(len, rows)) != {len(columns)}:
-            return False
-        transposed = zip(*rows, strict=True)
-        if not all(set(map(type, c)) <= k for c, k in zip(transposed, columns, strict=True)):
-            return False
+    if not all(_valid_rows(record[position], columns) for position, columns in _TABLES):
+        return False
     for line, codes in record[17]:  # ignored lines: (line, (code, ...))
         if type(line) is not int or type(codes) is not tuple or not set(map(type, codes)) <= _STR:
             return False
     references = record[9]
-    return not references or (
-        {r[0] for r in references} <= _KINDS.keys()
-        and {r[2] for r in references} <= _RELATIONS.keys()
+    return (
+        not references
+        or (
+            {r[0] for r in references} <= _KINDS.keys()
+            and {r[2] for r in references} <= _RELATIONS.keys()
+        )
+    ) and _valid_design(record[20])
+
+
+def _valid_rows(rows: object, columns: tuple[Kinds, ...]) -> bool:
+    """Whether ``rows`` is a tuple of tuples with ``columns``' types."""
+    if type(rows) is not tuple:
+        return False
+    if not rows:
+        return True
+    if set(map(type, rows)) != {tuple} or set(map(len, rows)) != {len(columns)}:
+        return False
+    transposed = zip(*rows, strict=True)
+    return all(set(map(type, c)) <= k for c, k in zip(transposed, columns, strict=True))
+
+
+def _valid_design(design: object) -> bool:
+    """Whether a record's design field is None or the shape ``encode`` writes."""
+    if design is None:
+        return True
+    if type(design) is not tuple or len(design) != len(_DESIGN):
+        return False
+    if not all(_valid_rows(rows, columns) for rows, columns in zip(design, _DESIGN, strict=True)):
+        return False
+    return all(
+        _valid_rows(component[4], _NAMED) and _valid_rows(component[5], _NAMED)
+        for component in design[0]
     )
 
 

@@ -64,6 +64,63 @@ DEFAULT_STATUS_ALIASES: Mapping[str, str] = {
 
 
 @dataclass(frozen=True)
+class ComponentMapping:
+    """Where a template describes components: the section, the heading of each component
+    (``{name}`` is the component's name, ``{n}`` its number) and the bold field labels."""
+
+    section: str = "System Architecture"
+    heading: str = "Component {n}: {name}"
+    responsibility: str = "Responsibility"
+    technology: str = "Technology"
+    interfaces: str = "Interfaces"
+    dependencies: str = "Dependencies"
+
+
+@dataclass(frozen=True)
+class EndpointMapping:
+    """Where a template designs endpoints (``#### POST /v1/orders`` headings, or list items
+    starting with a method and path) and the headings of its new/modified/breaking groups."""
+
+    section: str = "API Design"
+    new: tuple[str, ...] = ("New Endpoints",)
+    modified: tuple[str, ...] = ("Modified Endpoints",)
+    breaking: tuple[str, ...] = ("Breaking Changes",)
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """Where a template designs tables (``**Table: `orders`**`` labels, ``CREATE``/``ALTER
+    TABLE`` in SQL blocks) and the headings of its new/modified groups."""
+
+    section: str = "Data Model"
+    label: str = "Table"
+    new: tuple[str, ...] = ("New Tables",)
+    modified: tuple[str, ...] = ("Modified Tables",)
+
+
+@dataclass(frozen=True)
+class ArchMapping:
+    """How the documents of one type describe the system (issue 20): each part is optional.
+    The built-in TDD mapping names the headings and labels of ``templates/tdd.md``."""
+
+    components: ComponentMapping | None = None
+    endpoints: EndpointMapping | None = None
+    tables: TableMapping | None = None
+    #: The template's own example names (``POST /api/v1/resource``, ``resources``): a document
+    #: copied from the template and not yet filled in designs none of them.
+    examples: tuple[str, ...] = ()
+
+
+#: The TDD template's mapping (``tracegraph/templates/tdd.md``; a test keeps them in step).
+TDD_ARCHITECTURE = ArchMapping(
+    ComponentMapping(),
+    EndpointMapping(),
+    TableMapping(),
+    examples=("POST /api/v1/resource", "resources"),
+)
+
+
+@dataclass(frozen=True)
 class TypeSpec:
     """How one document type is recognised and what its lifecycle is."""
 
@@ -116,6 +173,8 @@ class TypeSpec:
     #: The relations through which this type's documents cite others for TG301 (empty: every
     #: one). Proposals cite ended ones for history; only what they rest on counts there.
     cites: tuple[Relation, ...] = ()
+    #: Where documents of this type describe components, endpoints and tables (None: nowhere).
+    architecture: ArchMapping | None = None
 
     @property
     def mention_regex(self) -> str:
@@ -188,6 +247,17 @@ class SuspectConfig:
 
 
 @dataclass(frozen=True)
+class ArchitectureConfig:
+    """How entity names are merged across documents: ``aliases`` (a name -> its other
+    spellings), and globs over dependency names that are ``internal`` (components of this
+    system: TG703 when none is described) or ``external`` (never internal)."""
+
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    internal: tuple[str, ...] = ()
+    external: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -201,6 +271,7 @@ class Config:
     render: RenderConfig = field(default_factory=RenderConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     suspect: SuspectConfig = field(default_factory=SuspectConfig)
+    architecture: ArchitectureConfig = field(default_factory=ArchitectureConfig)
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
@@ -287,6 +358,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
         lifecycle=("draft", "in-review", "approved", "implemented"),
         terminal=("deprecated", "superseded", "rejected"),
         max_age_days=365,
+        architecture=TDD_ARCHITECTURE,
     ),
 )
 
@@ -506,6 +578,82 @@ def _inner_path(ctx: _Ctx, key: str, value: Any) -> str:
     return "/".join(p for p in parts if p not in ("", "."))
 
 
+def _names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    names = _strs(ctx, key, value)
+    if not all(n.strip() for n in names):
+        raise ctx.fail(key, "expected non-empty headings")
+    return tuple(n.strip() for n in names)
+
+
+def _heading_pattern(ctx: _Ctx, key: str, value: Any) -> str:
+    text = _str(ctx, key, value)
+    if "{name}" not in text or len(text) > 200:
+        raise ctx.fail(key, "expected a heading with {name} (and optionally {n}), e.g. "
+                       "'Component {n}: {name}'")  # fmt: skip
+    return text
+
+
+COMPONENT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "section": _str,
+    "heading": _heading_pattern,
+    "responsibility": _str,
+    "technology": _str,
+    "interfaces": _str,
+    "dependencies": _str,
+}
+ENDPOINT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "section": _str,
+    "new": _names,
+    "modified": _names,
+    "breaking": _names,
+}
+TABLE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "section": _str,
+    "label": _str,
+    "new": _names,
+    "modified": _names,
+}
+_MAPPING_PARTS: Mapping[str, tuple[type[Any], Mapping[str, Callable[[_Ctx, str, Any], Any]]]] = {
+    "components": (ComponentMapping, COMPONENT_FIELDS),
+    "endpoints": (EndpointMapping, ENDPOINT_FIELDS),
+    "tables": (TableMapping, TABLE_FIELDS),
+}
+
+
+def _arch_mapping(ctx: _Ctx, key: str, value: Any) -> ArchMapping | None:
+    """A type's ``architecture:``: false/off for none, else the parts it maps (each part's
+    omitted keys take the TDD template's defaults)."""
+    if value is None or value is False or value == "off":
+        return None
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping with components, endpoints, tables (or false)")
+    parts: dict[str, Any] = {}
+    for name, part in value.items():
+        if name == "examples":
+            parts[name] = tuple(e.strip() for e in _strs(ctx, f"{key}.{name}", part))
+            continue
+        if name not in _MAPPING_PARTS:
+            allowed = ", ".join([*_MAPPING_PARTS, "examples"])
+            raise ctx.fail(f"{key}.{name}", f"unknown key (allowed: {allowed})")
+        if part is None or part is False:
+            continue
+        cls, table = _MAPPING_PARTS[name]
+        parts[name] = cls(**_section(ctx, f"{key}.{name}", part if part is not True else {}, table))
+    return ArchMapping(**parts)
+
+
+def _aliases(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping of name -> list of other spellings")
+    return {str(k): _strs(ctx, f"{key}.{k}", v) for k, v in value.items()}
+
+
+ARCHITECTURE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "aliases": _aliases,
+    "internal": _globs,
+    "external": _globs,
+}
+
 TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "folders": _strs,
     "title_patterns": _regexes,
@@ -534,6 +682,7 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "title_from": _title_from,
     "id_aliases": _type_names,
     "cites": _relation_list,
+    "architecture": _arch_mapping,
 }
 RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "select": _codes,
@@ -645,6 +794,7 @@ TOP_FIELDS = (
     "presets",
     "repository",
     "external_ids",
+    "architecture",
 )
 
 
@@ -700,6 +850,9 @@ def config_from_mapping(
         )
     if "wikilinks" in data:
         kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
+    if "architecture" in data:
+        section = _section(ctx, "architecture", data["architecture"], ARCHITECTURE_FIELDS)
+        kwargs["architecture"] = ArchitectureConfig(**section)
     kwargs["explicit"] = frozenset(explicit)
     return replace(config, **kwargs)
 
@@ -880,6 +1033,13 @@ limits:
 suspect:
   mode: default
   reviews: .tracegraph-reviews.yaml
+
+# The system the documents describe (TDD components, endpoints, tables): other spellings of
+# one component, and which dependency names are this system's own (TG703) or outside it.
+# architecture:
+#   aliases: {"Order API": [orders, order-service]}
+#   internal: ["acme-*"]
+#   external: ["PostgreSQL*", "Stripe*"]
 
 # [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
 # .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.

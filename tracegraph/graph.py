@@ -31,6 +31,8 @@ from .repository import OwnLink, Repository
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
     import networkx as nx
 
+    from .architecture import Architecture
+
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 FOLDER_INDEXES = ("README.md", "readme.md", "Readme.md", "index.md", "README.markdown")
 _intern = sys.intern
@@ -87,6 +89,14 @@ class Corpus:
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
         return self.by_path[path]
+
+    @cached_property
+    def architecture(self) -> Architecture:
+        """The system the documents describe: components, endpoints, tables and externals
+        merged across documents (issue 20; built on first use)."""
+        from .architecture import build_architecture
+
+        return build_architecture(self)
 
     def find(self, query: str) -> Document:
         """A document by ID in any spelling (``adr-7``) or by path; raises NotFoundError with

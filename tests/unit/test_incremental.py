@@ -267,4 +267,7 @@ def test_every_rule_says_whether_it_is_local() -> None:
         "TG301",
         "TG302",
         "TG601",
+        "TG701",  # architecture rules compare what every design document describes
+        "TG702",
+        "TG703",
     ]

@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..graph import Corpus
 from ..model import Finding, Severity
 from ..suspect import SuspectAnalysis
-from . import freshness, history, lifecycle, links, problems, structure, templates
+from . import architecture, freshness, history, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
 from .templating import PACKAGED, load_templates, template_file
 
@@ -89,6 +89,9 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("TG503", "suspect-link", W, history.find_suspect_links, local=True),
     Rule("TG601", "duplicate-id", E, structure.find_duplicate_ids),
     Rule("TG602", "parse-error", E, problems.find_parse_errors, local=True),
+    Rule("TG701", "endpoint-conflict", E, architecture.find_endpoint_conflicts),
+    Rule("TG702", "table-conflict", E, architecture.find_table_conflicts),
+    Rule("TG703", "undescribed-component", INFO, architecture.find_undescribed_components),
 )
 RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
@@ -110,7 +113,8 @@ def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
                 continue
             if code != "ALL" and not any(r.code.startswith(code) for r in ALL_RULES):
                 raise UsageError(
-                    f"unknown rule code '{part.strip()}' (codes: TG101-TG602; "
+                    f"unknown rule code '{part.strip()}' (codes: {ALL_RULES[0].code}-"
+                    f"{ALL_RULES[-1].code}; "
                     "see `tracegraph rules`)"
                 )
             out.append(code)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .. import api, queries
+from ..entity_queries import is_entity_query
 from ..errors import NoPathError, UsageError
 from ..output.queries import (
     EDGE_RELATIONS,
@@ -30,6 +31,7 @@ from ..output.queries import (
     to_json,
 )
 from . import cli, emit, use_color
+from .entities import entity_card, entity_traversal
 from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
 from .progress import scan_options, scan_settings
 from .review import format_diffs
@@ -114,6 +116,8 @@ def impact(
 
     DOC is an ID in any spelling (adr-7, ADR-0007) or a path. With --since REF or --files, start
     from a change instead: changed documents, and the documents that link to changed files.
+    DOC may also be an entity of the architecture view: component:NAME, endpoint:"METHOD /path",
+    table:NAME, external:NAME.
     """
     allowed = check_relations(relations)
     if since is None and not files_mode:
@@ -178,7 +182,8 @@ def upstream_command(
     fmt: str,
     output: str | None,
 ) -> None:
-    """Everything DOC rests on, transitively (ID in any spelling, or a path)."""
+    """Everything DOC rests on, transitively (ID in any spelling, or a path; or an entity:
+    component:NAME, endpoint:"METHOD /path", table:NAME, external:NAME)."""
     _traversal_command(
         "upstream",
         doc,
@@ -209,6 +214,12 @@ def _traversal_command(
 ) -> None:
     reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
+    if is_entity_query(doc):  # component:NAME, endpoint:"METHOD /path", table:NAME (issue 20)
+        text = entity_traversal(
+            corpus, doc, direction, depth, relations, types, include_superseded, fmt
+        )
+        emit(text, output)
+        return
     filters = make_filters(corpus, types, include_superseded)
     start = corpus.find(doc)
     result = queries.traverse(corpus, start, direction, depth, relations, through_supersedes)
@@ -275,10 +286,14 @@ def show_command(
     doc: str, root: Path, config_path: Path | None, fmt: str, diffs: bool, output: str | None
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
-    other references, its findings and its suspect links (TG503)."""
+    other references, its findings and its suspect links (TG503); or an entity's card
+    (component:NAME, ...)."""
     reject_folder(doc)
     settings = scan_settings(fmt)
     corpus = api.scan(root, config_path=config_path, **settings)
+    if is_entity_query(doc):
+        emit(entity_card(corpus, doc, fmt), output)
+        return
     document = corpus.find(doc)
     suspects = api.suspect_links(corpus, cache=bool(settings["cache"]))
     card = queries.show(corpus, document, api.check(corpus, suspects=suspects))

@@ -10,7 +10,7 @@ import click
 from .. import api
 from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
-from ..export import EXPORTERS
+from ..export import ARCHITECTURE_EXPORTERS, EXPORTERS
 from ..presets import preset_config_text, preset_names
 from ..safetext import neutralise
 from . import cli, emit
@@ -20,6 +20,7 @@ from .options import (
     OUTPUT_OPT,
     PATH_ARG,
     ROOT_OPT,
+    VIEW_OPT,
     format_from_suffix,
     root_of,
 )
@@ -123,6 +124,7 @@ EXPORT_SUFFIXES = {".json": "json", ".graphml": "graphml", ".csv": "csv"}
     help="json: networkx node-link data; graphml; csv: a traceability matrix (one row per "
     "edge). Default: from the -o suffix (.json, .graphml, .csv), else json.",
 )
+@VIEW_OPT
 @OUTPUT_OPT
 def export(
     path: Path | None,
@@ -130,15 +132,18 @@ def export(
     config_path: Path | None,
     allow_empty: bool,
     fmt: str | None,
+    view: str,
     output: str | None,
 ) -> None:
-    """Export the document graph under PATH (or -C DIR; default: .)."""
+    """Export the document graph under PATH (or -C DIR; default: .), or with --view
+    architecture the system its design documents describe."""
     fmt = format_from_suffix(fmt, output, EXPORT_SUFFIXES, "json", "export")
     corpus = api.scan(
         root_of(path, root), config_path=config_path, allow_empty=allow_empty,
         **scan_settings(fmt),
     )  # fmt: skip
-    emit(EXPORTERS[fmt](corpus), output)
+    exporters = ARCHITECTURE_EXPORTERS if view == "architecture" else EXPORTERS
+    emit(exporters[fmt](corpus), output)
 
 
 @cli.command()

@@ -94,6 +94,9 @@ class MapDrawing:
     note: str | None = None
     slugs: Mapping[str, str] = field(default_factory=dict)
     edges: Sequence[tuple[str, str, str]] = ()
+    #: The architecture map (issue 20), or why there is none.
+    architecture_svg: str | None = None
+    architecture_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -234,13 +237,17 @@ def produce_report(
 
 
 def with_map(report: HealthReport, drawing: MapDrawing) -> HealthReport:
-    """``report`` with the map drawn for one output."""
+    """``report`` with the maps drawn for one output."""
+    section = report.architecture
+    if section is not None:
+        section = replace(section, svg=drawing.architecture_svg, note=drawing.architecture_note)
     return replace(
         report,
         map_svg=drawing.svg,
         map_note=drawing.note,
         map_slugs=tuple(sorted(drawing.slugs.items())),
         map_edges=tuple(sorted(drawing.edges)),
+        architecture=section,
     )
 
 

@@ -222,6 +222,51 @@ def _suspect_part(report: HealthReport, links: LinkContext, more: str) -> list[P
     return [*out, *_details(f"Suspect links ({count})", [_List(rows, _table(header, more))])]
 
 
+def _architecture_parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
+    """The architecture section: what the design documents describe, a table of components
+    and, folded, the endpoints, tables and externals (nothing when no document describes
+    the system)."""
+    section = report.architecture
+    if section is None:
+        return []
+    counts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in section.counts if n)
+    designs = ", ".join(md(report.name(p)) for p in section.documents)
+    conflicts = f"; **{section.findings}** architecture findings" if section.findings else ""
+    out: list[Part] = [
+        "### Architecture",
+        "",
+        f"{counts}, designed in {designs}{conflicts}. The map: "
+        "`tracegraph render --view architecture -o architecture.svg`.",
+        "",
+    ]
+
+    def designed_in(sources: Sequence[tuple[str, int]]) -> str:
+        return ", ".join(_link(report.name(p), links.href(p, line)) for p, line in sources)
+
+    rows = [
+        f"| {md(r.name)} | {md(r.detail)} | {md(r.state)} | {designed_in(r.sources)} |"
+        for r in section.entities
+        if r.kind == "component"
+    ]
+    header = ("| component | technology | state | designed in |", "|---|---|---|---|")
+    out += [_List(rows, _table(header, more)), ""]
+    others = [
+        f"| {md(r.name)} | {r.kind} | {md(r.state)} | {md(r.detail)} | {designed_in(r.sources)} |"
+        for r in section.entities
+        if r.kind != "component"
+    ]
+    if others:
+        header = (
+            "| entity | kind | state | detail | designed or named in |",
+            "|---|---|---|---|---|",
+        )
+        out += _details(
+            f"Endpoints, tables and externals ({len(others)})",
+            [_List(others, _table(header, more))],
+        )
+    return out
+
+
 def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
     """The report as lines and shortenable lists."""
     fig = report.figures
@@ -307,6 +352,7 @@ def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
             f"Findings by document ({len(report.by_document)})", [_List(rows, _table(header, more))]
         )
     out += _suspect_part(report, links, more)
+    out += _architecture_parts(report, links, more)
     out += ["### Coverage", ""]
     if not report.coverage:
         out += ["No PRDs.", ""]
