@@ -3,11 +3,12 @@
 
 Usage::
 
-    python bench/resolve_bench.py PATH [PATH ...] [--repeat 5]
+    python bench/resolve_bench.py PATH [PATH ...] [--repeat 10]
 
 For each tree (e.g. the Rust RFCs repository, which links itself by URL, and a generated corpus
 from ``bench/generate.py``, which does not) the documents are parsed once, then resolution and
-the graph (``build_corpus``) are timed ``--repeat`` times, best run kept, three ways:
+the graph (``build_corpus``) are timed ``--repeat`` times (the three ways in turn), best run
+kept:
 
 - ``off``: ``repository: false`` (no address; every URL external; round 1 without a remote);
 - ``fixed``: the addresses found, given as config (round 1 with ``repository:`` set);
@@ -38,14 +39,18 @@ from tracegraph.graph import build_corpus  # noqa: E402
 from tracegraph.repository import KnownAddresses  # noqa: E402
 
 
-def best_of(repeat: int, run: Callable[[], None]) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best_times(repeat: int, runs: dict[str, Callable[[], None]]) -> dict[str, float]:
+    """The best time of each run over ``repeat`` rounds, the runs interleaved (in turn
+    forward and backward) so that a busy moment of the machine hits them all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(repeat):
+        order = list(runs.items())
+        for name, run in order if round_ % 2 else reversed(order):
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(found) for name, found in times.items()}
 
 
 def measure(root: Path, repeat: int) -> None:
@@ -71,12 +76,10 @@ def measure(root: Path, repeat: int) -> None:
     def resolve(known: KnownAddresses) -> None:
         build_corpus(root, config, docs, index.files, aliases=index.aliases, addresses=known)
 
-    base = 0.0
-    for name, known in ways.items():
-        with api.gc_paused():
-            seconds = best_of(repeat, partial(resolve, known))
-        base = base or seconds
-        print(f"  {name:<6} {seconds * 1000:8.1f} ms   x{seconds / base:.3f}")
+    with api.gc_paused():
+        best = best_times(repeat, {name: partial(resolve, known) for name, known in ways.items()})
+    for name, seconds in best.items():
+        print(f"  {name:<6} {seconds * 1000:8.1f} ms   x{seconds / best['off']:.3f}")
     for address in found.addresses:
         print(f"  address {address.url}: {address.describe()}")
 
@@ -84,7 +87,7 @@ def measure(root: Path, repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("paths", nargs="+", type=Path)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
     for path in args.paths:
         measure(path, args.repeat)

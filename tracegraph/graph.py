@@ -165,7 +165,11 @@ def _resolve_all(
         if found:
             resolver.repositories = settled
             position = {doc.path: index for index, doc in enumerate(docs)}
-            again = {s for s, url in web if any(repo.may_contain(url) for repo in found)}
+            checks = [repo.may_contain for repo in found]
+            again: set[str] = set()
+            for source, url in web:
+                if source not in again and any(check(url) for check in checks):
+                    again.add(source)
             for index in sorted(position[source] for source in again):
                 per_doc[index] = resolver.links_of(docs[index])
     return tuple(link for doc_links in per_doc for link in doc_links), settled

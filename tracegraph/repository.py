@@ -385,8 +385,10 @@ def settle_addresses(
     if not known.infer:
         return known.fixed
     linked: dict[str, _Linked] = {}
+    views: dict[str, FileView | None] = {}  # the same file is often linked at many anchors
     for url in urls:
-        view = parse_file_view(url)
+        page = url.partition("#")[0]
+        view = views[page] if page in views else views.setdefault(page, parse_file_view(page))
         if view is None or view.pinned or not view.path:
             continue
         entry = linked.get(address_key(view.address))
