@@ -28,8 +28,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tracegraph import api, queries  # noqa: E402
-from tracegraph.cli.query import Filters, format_tree  # noqa: E402
 from tracegraph.graph import Corpus  # noqa: E402
+from tracegraph.output.queries import Filters, format_tree  # noqa: E402
 
 
 def timed(func: Callable[[], Any], repeat: int) -> tuple[float, float, float, Any]:

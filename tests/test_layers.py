@@ -1,10 +1,13 @@
 """The pipeline's layers, checked like import-linter contracts: data flows one way.
 
-crawl -> parse -> graph -> checks | queries -> render | report -> api -> cli. A lower layer never
-imports a higher one (lazy imports inside functions count too), and only the CLI imports click.
-The write commands' library (``tracegraph.edit``) sits above graph, checks and queries (it
-plans edits on the scanned graph and reuses the checks' suggestions) and below api and cli: no
-lower layer imports it, and it neither renders nor formats outputs.
+crawl -> parse -> graph -> checks | queries -> render | report | output -> api -> cli | lsp. A lower
+layer never imports a higher one (lazy imports inside functions count too). The two front ends
+stand side by side: only the CLI imports click, only the language server (``tracegraph.lsp``)
+imports pygls and lsprotocol, and neither imports the other except for the ``tracegraph lsp``
+command that starts the server. The write commands' library (``tracegraph.edit``) sits above
+graph, checks and queries (it plans edits on the scanned graph and reuses the checks'
+suggestions) and below api and the front ends: no lower layer imports it, and it neither
+renders nor formats outputs.
 """
 
 from __future__ import annotations
@@ -64,10 +67,18 @@ FORBIDDEN = [
         ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
     ),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
+    # The architecture graph (issue 20) is built beside the document graph, from the documents.
+    (
+        "tracegraph.architecture",
+        ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
+    ),
     ("tracegraph.checks", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
+    ("tracegraph.entity_queries", ["tracegraph.render", "tracegraph.report", "tracegraph.output"]),
     ("tracegraph.render", ["tracegraph.report", "tracegraph.output"]),
     ("tracegraph.report", ["tracegraph.render"]),
+    # Output formats (check findings, query trees and cards) serve both front ends.
+    ("tracegraph.output", ["tracegraph.report", "tracegraph.edit"]),
     ("tracegraph.edit", ["tracegraph.render", "tracegraph.output", "tracegraph.export"]),
 ]
 #: Layers below the write commands' library.
@@ -86,7 +97,7 @@ BELOW_EDIT = [
     "tracegraph.report",
     "tracegraph.gitcmd",
 ]
-HIGH = ["tracegraph.api", "tracegraph.cli"]
+HIGH = ["tracegraph.api", "tracegraph.cli", "tracegraph.lsp"]
 
 
 def _violations(layer: str, banned: list[str]) -> list[str]:
@@ -119,8 +130,90 @@ def test_only_the_cli_imports_click() -> None:
     assert users == []
 
 
+def _users_of(names: tuple[str, ...]) -> list[str]:
+    return sorted(
+        module
+        for module, imported in MODULES.items()
+        if any(i == n or i.startswith(n + ".") for i in imported for n in names)
+    )
+
+
+def test_only_the_language_server_imports_pygls() -> None:
+    users = _users_of(("pygls", "lsprotocol"))
+    assert users and all(m.startswith("tracegraph.lsp") for m in users), users
+
+
+def test_the_front_ends_do_not_import_each_other() -> None:
+    assert [
+        m for m in _users_of(("click", "tracegraph.cli")) if m.startswith("tracegraph.lsp")
+    ] == []
+    # The CLI only starts the server: one command module, nothing else of the CLI.
+    assert [m for m in _users_of(("tracegraph.lsp",)) if not m.startswith("tracegraph.lsp")] == [
+        "tracegraph.cli.lsp"
+    ]
+
+
+def test_the_query_formats_live_below_the_front_ends() -> None:
+    assert "tracegraph.output.queries" in MODULES["tracegraph.cli.query"]
+    assert "tracegraph.api" not in MODULES["tracegraph.output.queries"]
+
+
 def test_the_contract_sees_real_imports() -> None:
     assert "tracegraph.graph" in MODULES["tracegraph.api"] or any(
         name.startswith("tracegraph.graph") for name in MODULES["tracegraph.api"]
     )
     assert "click" in MODULES["tracegraph.cli"]
+
+
+#: The one module that starts git (issue 13), and the Graphviz adapter, the one module that
+#: starts ``dot`` (on DOT text tracegraph generated); everything else may use subprocess's
+#: exception types at most.
+PROCESS_STARTERS = {"tracegraph.gitcmd", "tracegraph.render.graphviz"}
+SUBPROCESS_EXCEPTIONS = {"CalledProcessError", "SubprocessError", "TimeoutExpired"}
+OS_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp"}
+
+
+def _process_starts(path: Path) -> list[str]:
+    """Places in ``path`` that could start a process other than through ``gitcmd``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            owner, attr = node.value.id, node.attr
+            if owner == "subprocess" and attr not in SUBPROCESS_EXCEPTIONS:
+                found.append(f"line {node.lineno}: subprocess.{attr}")
+            if owner == "os" and (attr in OS_PROCESS_CALLS or attr.startswith(("exec", "spawn"))):
+                found.append(f"line {node.lineno}: os.{attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("subprocess", "os"):
+            for alias in node.names:
+                name = alias.name
+                if (node.module == "subprocess" and name not in SUBPROCESS_EXCEPTIONS) or (
+                    node.module == "os"
+                    and (name in OS_PROCESS_CALLS or name.startswith(("exec", "spawn")))
+                ):
+                    found.append(f"line {node.lineno}: from {node.module} import {name}")
+        elif isinstance(node, ast.List | ast.Tuple) and node.elts:
+            first = node.elts[0]
+            if isinstance(first, ast.Constant) and first.value == "git":
+                found.append(f"line {node.lineno}: a git command line")
+    return found
+
+
+def test_only_gitcmd_and_the_graphviz_adapter_start_processes() -> None:
+    offenders = {
+        module_name(path): starts
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if module_name(path) not in PROCESS_STARTERS and (starts := _process_starts(path))
+    }
+    assert offenders == {}
+
+
+def test_the_process_check_would_notice(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os, subprocess\nsubprocess.run(['git', 'status'])\nos.system('ls')\n"
+        "from subprocess import Popen\n"
+    )
+    assert len(_process_starts(sample)) == 4
+    assert _process_starts(PACKAGE / "gitcmd.py")  # the one allowed place does start them
+    graphviz = "\n".join(_process_starts(PACKAGE / "render" / "graphviz.py"))
+    assert "git command" not in graphviz  # the Graphviz adapter runs dot, never git

@@ -78,6 +78,16 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "report": reports,
         "rules": [js("rules", "--format", "json"), js("rules", "TG101", "--format", "json")],
         "baseline": [json.loads(baseline.read_text())],
+        "architecture": [js("export", repo, "--view", "architecture")],
+        "entity-impact": [
+            js("impact", "component:Tracking API", "-C", repo, "--format", "json"),
+            js("upstream", "table:usage_units", "-C", repo, "--format", "json"),
+        ],
+        "entity-show": [
+            js("show", "component:Normaliser", "-C", repo, "--format", "json"),
+            js("show", 'endpoint:"GET /v1/usage"', "-C", repo, "--format", "json"),
+            js("show", "external:event stream", "-C", repo, "--format", "json"),
+        ],
         "fix": [
             js("fix", "-C", str(moved), "--format", "json", "--today", TODAY),
             js("fix", "docs/onboarding.md", "-C", repo, "--format", "json", "--today", TODAY),

@@ -76,6 +76,7 @@ def scan(
             index.files,
             aliases=index.aliases,
             addresses=index.addresses,
+            unreadable=index.unreadable,
         )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
@@ -301,6 +302,7 @@ if TYPE_CHECKING:
         Workspace,  # the renderer is imported lazily: scanning never needs it
     )
     from .render import MapModel
+    from .render.architecture import ArchitectureMap
 
 
 def find_error_paths(corpus: Corpus) -> frozenset[str]:
@@ -335,24 +337,37 @@ class RenderedMap:
     warnings: tuple[str, ...] = ()
 
 
+def architecture_map(corpus: Corpus, **options: Any) -> ArchitectureMap:
+    """The architecture view of ``corpus`` (options as
+    ``tracegraph.render.architecture.build_architecture_map``): what its design documents
+    describe, ready for ``draw_map``."""
+    from .render.architecture import build_architecture_map
+
+    return build_architecture_map(corpus, **options)
+
+
 def draw_map(
-    model: MapModel, fmt: str, *, config: Config, engine: str = "auto", legend: bool = True
+    model: MapModel | ArchitectureMap,
+    fmt: str,
+    *,
+    config: Config,
+    engine: str = "auto",
+    legend: bool = True,
 ) -> RenderedMap:
-    """Render a ``MapModel``: DOT or Mermaid text, or SVG/PNG/PDF bytes through Graphviz
-    (after the size guard, with ``auto`` picking ``sfdp`` for large maps), with warnings."""
+    """Render a ``MapModel`` (or an ``ArchitectureMap``): DOT or Mermaid text, or SVG/PNG/PDF
+    bytes through Graphviz (after the size guard, with ``auto`` picking ``sfdp`` for large
+    maps), with warnings."""
     from .errors import UsageError
-    from .render import check_size, choose_engine, render_dot, render_mermaid
+    from .render import check_size, choose_engine
     from .render.graphviz import readability_warning, run_graphviz, summarise_warnings
 
-    if fmt == "dot":
-        return RenderedMap(render_dot(model, legend=legend))
-    if fmt == "mermaid":
-        return RenderedMap(render_mermaid(model))
+    if fmt in ("dot", "mermaid"):
+        return RenderedMap(_map_text(model, fmt, legend))
     if fmt not in MAP_FORMATS:
         raise UsageError(f"unknown map format '{fmt}' (use {', '.join(MAP_FORMATS)})")
     check_size(model.size, config.render.max_nodes, focused=model.focus is not None)
     layout = choose_engine(engine, model.size, config.render.sfdp_above)
-    drawing = run_graphviz(render_dot(model, legend=legend), fmt, layout)
+    drawing = run_graphviz(_map_text(model, "dot", legend), fmt, layout)
     notes = (readability_warning(model.size), summarise_warnings(drawing.warnings))
     data = drawing.data
     if fmt == "svg":  # marked as generated, like every text format (PNG and PDF are binary)
@@ -360,7 +375,25 @@ def draw_map(
     return RenderedMap(data, tuple(note for note in notes if note))
 
 
-def render_model(model: MapModel, fmt: str, *, config: Config, engine: str = "auto") -> str | bytes:
+def _map_text(model: MapModel | ArchitectureMap, fmt: str, legend: bool) -> str:
+    """DOT (``fmt`` "dot") or Mermaid text of either kind of map."""
+    from .render import render_dot, render_mermaid
+    from .render.architecture import (
+        ArchitectureMap,
+        render_architecture_dot,
+        render_architecture_mermaid,
+    )
+
+    if isinstance(model, ArchitectureMap):
+        if fmt == "mermaid":
+            return render_architecture_mermaid(model)
+        return render_architecture_dot(model, legend=legend)
+    return render_mermaid(model) if fmt == "mermaid" else render_dot(model, legend=legend)
+
+
+def render_model(
+    model: MapModel | ArchitectureMap, fmt: str, *, config: Config, engine: str = "auto"
+) -> str | bytes:
     """Render a ``MapModel`` as ``draw_map`` does; its warnings are logged."""
     drawing = draw_map(model, fmt, config=config, engine=engine)
     for note in drawing.warnings:
@@ -385,7 +418,7 @@ def check(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
 ) -> list[Finding]:
-    """Run the health rules (TG101-TG602) over a scanned corpus; findings sorted by path, line,
+    """Run the health rules (TG101-TG703) over a scanned corpus; findings sorted by path, line,
     column and code.
 
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
@@ -588,17 +621,42 @@ def _report_map(
 
     errors = frozenset(f.path for f in findings if f.severity is Severity.ERROR)
     model = map_model(corpus, error_paths=errors, link_base=link_base, output_dir=out_dir)
+    architecture_svg, architecture_note = _report_architecture(corpus, out_dir, link_base)
     try:  # as render_model, but without the legend: the report explains the map itself
         check_size(model.size, corpus.config.render.max_nodes, focused=False)
         engine = choose_engine("auto", model.size, corpus.config.render.sfdp_above)
         svg = render_graphviz(render_dot(model, legend=False), "svg", engine)
     except RenderError as exc:
         note = GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
-        return MapDrawing(note=note)
+        return MapDrawing(
+            note=note, architecture_svg=architecture_svg, architecture_note=architecture_note
+        )
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     slugs = {node.key: node.slug for node in model.nodes}
     edges = tuple((edge.slug, edge.source, edge.target) for edge in model.edges)
-    return MapDrawing(text, None, slugs, edges)
+    return MapDrawing(text, None, slugs, edges, architecture_svg, architecture_note)
+
+
+def _report_architecture(
+    corpus: Corpus, out_dir: Path, link_base: str | None
+) -> tuple[str | None, str | None]:
+    """The report's architecture map (SVG with its legend), or why there is none; nothing
+    when no document describes the system."""
+    from .errors import RenderError
+    from .render import check_size, render_graphviz
+    from .render.architecture import render_architecture_dot
+    from .render.graphviz import INSTALL_HINT
+    from .report import GRAPHVIZ_HINT
+
+    if not corpus.architecture.entities:
+        return None, None
+    model = architecture_map(corpus, link_base=link_base, output_dir=out_dir)
+    try:
+        check_size(model.size, corpus.config.render.max_nodes, focused=False)
+        svg = render_graphviz(render_architecture_dot(model), "svg", "dot")
+    except RenderError as exc:
+        return None, GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
+    return (svg.decode("utf-8") if isinstance(svg, bytes) else svg), None
 
 
 # --- write commands (issue 16): plans, checked before anything is written --------------------

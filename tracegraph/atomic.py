@@ -56,11 +56,21 @@ def _write(target: Path, folder: Path, data: bytes) -> None:
         raise
 
 
+#: Where a symbolic link to a device is the operator's own (``-o /dev/stdout``, ``/dev/fd/3``).
+_DEVICE_FOLDERS = ("/dev/", "/proc/")
+
+
 def _is_special(target: Path) -> bool:
     """Whether ``target`` exists and is neither a regular file nor a folder (a device, a pipe,
-    a socket): such a target is written into, not replaced."""
+    a socket): such a target is written into, not replaced.
+
+    A symbolic link is followed to a device only under /dev or /proc (``-o /dev/stdout``); a
+    link elsewhere, such as one a scanned repository planted at ``report.html`` pointing at a
+    terminal or a FIFO, is replaced like a file, never written through."""
     try:
-        mode = target.stat().st_mode
+        mode = target.lstat().st_mode
+        if stat.S_ISLNK(mode) and os.path.abspath(target).startswith(_DEVICE_FOLDERS):
+            mode = target.stat().st_mode
     except (OSError, ValueError):
         return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))

@@ -32,9 +32,13 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .model import (
+    Component,
+    Design,
     Document,
+    Endpoint,
     Finding,
     Heading,
+    Named,
     Placeholder,
     Problem,
     Question,
@@ -42,15 +46,17 @@ from .model import (
     RefKind,
     Relation,
     Severity,
+    Table,
 )
+from .safefs import UnsafeState, state_path
 from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
-#: Bump when the record layout below changes.
-FORMAT = 3
+#: Bump when the record layout below changes (4: the design a document describes).
+FORMAT = 4
 RACY_SECONDS = 2.0
 
 _KINDS = {k.value: k for k in RefKind}
@@ -124,7 +130,42 @@ def encode(doc: Document) -> Record:
         doc.ignored_lines,
         doc.generated,
         doc.sidecar,
+        _encode_design(doc.design),
     )
+
+
+def _encode_design(design: Design | None) -> Record | None:
+    if design is None:
+        return None
+    return (
+        tuple(
+            (
+                c.name, c.line, c.responsibility, c.technology,
+                tuple((n.text, n.line) for n in c.interfaces),
+                tuple((n.text, n.line) for n in c.dependencies),
+            )
+            for c in design.components
+        ),
+        tuple((e.method, e.path, e.line, e.change, e.description) for e in design.endpoints),
+        tuple((t.name, t.line, t.change) for t in design.tables),
+    )  # fmt: skip
+
+
+def _decode_design(record: Record | None) -> Design | None:
+    if record is None:
+        return None
+    components, endpoints, tables = record
+    return Design(
+        tuple(
+            Component(
+                name, line, responsibility, technology,
+                tuple(Named(*n) for n in interfaces), tuple(Named(*n) for n in dependencies),
+            )
+            for name, line, responsibility, technology, interfaces, dependencies in components
+        ),
+        tuple(Endpoint(*e) for e in endpoints),
+        tuple(Table(*t) for t in tables),
+    )  # fmt: skip
 
 
 def decode(record: Record) -> Document:
@@ -154,6 +195,7 @@ def decode(record: Record) -> Document:
         ignored_lines,
         generated,
         sidecar,
+        design,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
     return Document(
@@ -180,6 +222,7 @@ def decode(record: Record) -> Document:
         ignored_lines=ignored_lines,
         generated=generated,
         sidecar=sidecar,
+        design=_decode_design(design),
     )
 
 
@@ -254,6 +297,7 @@ class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
     def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
+        self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
         self.fingerprint = fingerprint(config, wiki)
@@ -262,7 +306,7 @@ class ParseCache:
         self._load()
 
     def _load(self) -> None:
-        if not self.path.is_file():
+        if not _usable_state(self.root, CACHE_FILE, create=False) or not self.path.is_file():
             return
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
@@ -313,8 +357,9 @@ class ParseCache:
         stale = [(path,) for path in self.entries if path not in keep_set]
         if not stored and (not stale or not self.path.is_file()):
             return  # nothing to add or drop: no write, and no cache folder for nothing
+        if not _usable_state(self.root, CACHE_FILE, create=True):
+            return
         try:
-            make_state_dir(self.directory)
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 usable = self._usable(db)
                 if usable:
@@ -351,6 +396,31 @@ class ParseCache:
         return True
 
 
+_warned: set[str] = set()
+
+
+def _usable_state(root: Path, name: str, *, create: bool) -> bool:
+    """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
+    when ``create``), the file and its SQLite companions regular or absent. Never through a
+    symbolic link out of the root: a repository that plants one gets no cache (one warning)."""
+    try:
+        path = state_path(root, f"{CACHE_DIR}/{name}", create=create)
+    except UnsafeState as exc:
+        message = f"{exc}: the cache is not used (tracegraph never uses its state through a link)"
+        if message not in _warned:
+            _warned.add(message)
+            log.warning("%s", message)
+        return False
+    except OSError as exc:
+        log.info("cache folder %s not usable (%s)", root / CACHE_DIR, exc)
+        return False
+    if path is None:
+        return False
+    if create:
+        make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
+    return True
+
+
 def _create(db: sqlite3.Connection, print_: str) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute(
@@ -361,11 +431,104 @@ def _create(db: sqlite3.Connection, print_: str) -> None:
 
 
 def _decoded(blob: bytes) -> Document | None:
-    """The document a stored record stands for; None for a record that cannot be read."""
+    """The document a stored record stands for; None for a record that cannot be read or does
+    not have the shape ``encode`` writes (the cache folder lives in the scanned repository,
+    which may plant records: a wrong type must be a cache miss, never a later crash)."""
     try:
-        return decode(marshal.loads(blob))
-    except (ValueError, EOFError, TypeError, KeyError):
+        record = marshal.loads(blob)
+        return decode(record) if valid_record(record) else None
+    except (ValueError, EOFError, TypeError, KeyError, MemoryError, RecursionError):
         return None
+
+
+Kinds = frozenset[type]
+_STR: Kinds = frozenset({str})
+_INT: Kinds = frozenset({int})
+_BOOL: Kinds = frozenset({bool})
+_OPT_STR: Kinds = frozenset({str, type(None)})
+#: The column types of each table in a record, as ``encode`` writes them.
+_TABLES: tuple[tuple[int, tuple[Kinds, ...]], ...] = (
+    (6, (_STR, _STR)),  # metadata
+    (7, (_INT, _STR, _STR, _INT)),  # headings
+    (9, (_STR, _STR, _STR, _INT, _INT, _BOOL, _BOOL, _STR)),  # references
+    (10, (_STR, _INT, _INT, _STR)),  # placeholders
+    (11, (_STR, _BOOL, _OPT_STR, _INT)),  # questions
+    (12, (_STR, _INT, _INT)),  # problems
+    (16, (_STR, _INT)),  # metadata lines
+    (17, (_INT, frozenset({tuple}))),  # ignored lines (the codes checked below)
+)
+_FIELDS: tuple[tuple[int, Kinds], ...] = (
+    (0, _STR), (1, _STR), (2, _OPT_STR), (3, _STR), (4, _OPT_STR), (5, _OPT_STR),
+    (14, _INT), (15, _INT), (18, _BOOL), (19, _OPT_STR),
+)  # fmt: skip
+#: Fields in a record (``encode``).
+RECORD_FIELDS = 21
+#: Column types of the design's tables (the last field: None, or components, endpoints, tables).
+_NAMED: tuple[Kinds, ...] = (_STR, _INT)
+_DESIGN: tuple[tuple[Kinds, ...], ...] = (
+    (_STR, _INT, _STR, _STR, frozenset({tuple}), frozenset({tuple})),  # components
+    (_STR, _STR, _INT, _STR, _STR),  # endpoints
+    (_STR, _INT, _STR),  # tables
+)
+
+
+def valid_record(record: object) -> bool:
+    """Whether ``record`` has exactly the shape and types ``encode`` writes (checked column by
+    column, so a large record costs a few passes in C, not a loop per value).
+
+    >>> doc = Document("a.md", "DOC", None, "A", None, None, (), (), frozenset(), ())
+    >>> valid_record(encode(doc))
+    True
+    >>> valid_record(("a.md",) * RECORD_FIELDS)
+    False
+    """
+    if type(record) is not tuple or len(record) != RECORD_FIELDS:
+        return False
+    if not all(type(record[i]) in kinds for i, kinds in _FIELDS):
+        return False
+    for position in (8, 13):  # anchors, ignored rules
+        items = record[position]
+        if type(items) is not tuple or not set(map(type, items)) <= _STR:
+            return False
+    if not all(_valid_rows(record[position], columns) for position, columns in _TABLES):
+        return False
+    for line, codes in record[17]:  # ignored lines: (line, (code, ...))
+        if type(line) is not int or type(codes) is not tuple or not set(map(type, codes)) <= _STR:
+            return False
+    references = record[9]
+    return (
+        not references
+        or (
+            {r[0] for r in references} <= _KINDS.keys()
+            and {r[2] for r in references} <= _RELATIONS.keys()
+        )
+    ) and _valid_design(record[20])
+
+
+def _valid_rows(rows: object, columns: tuple[Kinds, ...]) -> bool:
+    """Whether ``rows`` is a tuple of tuples with ``columns``' types."""
+    if type(rows) is not tuple:
+        return False
+    if not rows:
+        return True
+    if set(map(type, rows)) != {tuple} or set(map(len, rows)) != {len(columns)}:
+        return False
+    transposed = zip(*rows, strict=True)
+    return all(set(map(type, c)) <= k for c, k in zip(transposed, columns, strict=True))
+
+
+def _valid_design(design: object) -> bool:
+    """Whether a record's design field is None or the shape ``encode`` writes."""
+    if design is None:
+        return True
+    if type(design) is not tuple or len(design) != len(_DESIGN):
+        return False
+    if not all(_valid_rows(rows, columns) for rows, columns in zip(design, _DESIGN, strict=True)):
+        return False
+    return all(
+        _valid_rows(component[4], _NAMED) and _valid_rows(component[5], _NAMED)
+        for component in design[0]
+    )
 
 
 def _read_failed(doc: Document) -> bool:
@@ -548,12 +711,13 @@ class ResultCache:
     """Cached check results of one root; every failure means "not cached", never an error."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / RESULTS_FILE
 
     def get(self, key: str) -> CachedResult | None:
         """The result stored under ``key``, or None (absent, corrupt, unreadable)."""
-        if not self.path.is_file():
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
             return None
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
@@ -580,9 +744,10 @@ class ResultCache:
         blob = marshal.dumps(tuple(_finding_row(f) for f in result.findings))
         row = (key, time.time_ns(), result.documents, result.references,
                hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
+        if not _usable_state(self.root, RESULTS_FILE, create=True):
+            return
         for attempt in (1, 2):
             try:
-                make_state_dir(self.directory)
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "

@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .model import Relation, Severity
 from .patterns import Pattern, PatternError, alternation, check_pattern, glob_regex
 from .repository import web_address
+from .safefs import Unreadable, inside_root, read_limited
 from .yamlsafe import YamlProblem, load_limited
 
 CONFIG_NAMES = ("tracegraph.yaml", ".tracegraph.yaml", "tracegraph.yml", ".tracegraph.yml")
@@ -60,6 +61,63 @@ DEFAULT_STATUS_ALIASES: Mapping[str, str] = {
     "replaced": "superseded",
     "declined": "rejected",
 }
+
+
+@dataclass(frozen=True)
+class ComponentMapping:
+    """Where a template describes components: the section, the heading of each component
+    (``{name}`` is the component's name, ``{n}`` its number) and the bold field labels."""
+
+    section: str = "System Architecture"
+    heading: str = "Component {n}: {name}"
+    responsibility: str = "Responsibility"
+    technology: str = "Technology"
+    interfaces: str = "Interfaces"
+    dependencies: str = "Dependencies"
+
+
+@dataclass(frozen=True)
+class EndpointMapping:
+    """Where a template designs endpoints (``#### POST /v1/orders`` headings, or list items
+    starting with a method and path) and the headings of its new/modified/breaking groups."""
+
+    section: str = "API Design"
+    new: tuple[str, ...] = ("New Endpoints",)
+    modified: tuple[str, ...] = ("Modified Endpoints",)
+    breaking: tuple[str, ...] = ("Breaking Changes",)
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """Where a template designs tables (``**Table: `orders`**`` labels, ``CREATE``/``ALTER
+    TABLE`` in SQL blocks) and the headings of its new/modified groups."""
+
+    section: str = "Data Model"
+    label: str = "Table"
+    new: tuple[str, ...] = ("New Tables",)
+    modified: tuple[str, ...] = ("Modified Tables",)
+
+
+@dataclass(frozen=True)
+class ArchMapping:
+    """How the documents of one type describe the system (issue 20): each part is optional.
+    The built-in TDD mapping names the headings and labels of ``templates/tdd.md``."""
+
+    components: ComponentMapping | None = None
+    endpoints: EndpointMapping | None = None
+    tables: TableMapping | None = None
+    #: The template's own example names (``POST /api/v1/resource``, ``resources``): a document
+    #: copied from the template and not yet filled in designs none of them.
+    examples: tuple[str, ...] = ()
+
+
+#: The TDD template's mapping (``tracegraph/templates/tdd.md``; a test keeps them in step).
+TDD_ARCHITECTURE = ArchMapping(
+    ComponentMapping(),
+    EndpointMapping(),
+    TableMapping(),
+    examples=("POST /api/v1/resource", "resources"),
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +173,8 @@ class TypeSpec:
     #: The relations through which this type's documents cite others for TG301 (empty: every
     #: one). Proposals cite ended ones for history; only what they rest on counts there.
     cites: tuple[Relation, ...] = ()
+    #: Where documents of this type describe components, endpoints and tables (None: nowhere).
+    architecture: ArchMapping | None = None
 
     @property
     def mention_regex(self) -> str:
@@ -177,6 +237,17 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class ArchitectureConfig:
+    """How entity names are merged across documents: ``aliases`` (a name -> its other
+    spellings), and globs over dependency names that are ``internal`` (components of this
+    system: TG703 when none is described) or ``external`` (never internal)."""
+
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    internal: tuple[str, ...] = ()
+    external: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; frozen and passed down explicitly (no global state)."""
 
@@ -189,6 +260,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    architecture: ArchitectureConfig = field(default_factory=ArchitectureConfig)
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
@@ -276,6 +348,7 @@ DEFAULT_TYPES: tuple[TypeSpec, ...] = (
         lifecycle=("draft", "in-review", "approved", "implemented"),
         terminal=("deprecated", "superseded", "rejected"),
         max_age_days=365,
+        architecture=TDD_ARCHITECTURE,
     ),
 )
 
@@ -322,10 +395,21 @@ def _opt_str(ctx: _Ctx, key: str, value: Any) -> str | None:
     return None if value is None else _str(ctx, key, value)
 
 
-def _int(ctx: _Ctx, key: str, value: Any) -> int:
+#: No setting needs more; a larger number would overflow where it is used.
+MAX_WHOLE = 2**63 - 1
+
+
+def _non_negative(ctx: _Ctx, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ctx.fail(key, "expected a non-negative whole number")
     return value
+
+
+def _int(ctx: _Ctx, key: str, value: Any) -> int:
+    number = _non_negative(ctx, key, value)
+    if number > MAX_WHOLE:
+        raise ctx.fail(key, f"{number:.3g} is too large (at most {MAX_WHOLE})")
+    return number
 
 
 def _opt_int(ctx: _Ctx, key: str, value: Any) -> int | None:
@@ -430,7 +514,7 @@ def _severity_map(ctx: _Ctx, key: str, value: Any) -> dict[str, Severity]:
         raise ctx.fail(key, "expected a mapping of rule code -> error|warning|info")
     out: dict[str, Severity] = {}
     for k, v in value.items():
-        if v not in {s.value for s in Severity}:
+        if not isinstance(v, str) or v not in {s.value for s in Severity}:
             raise ctx.fail(f"{key}.{k}", "expected error, warning or info")
         out[str(k).upper()] = Severity(v)
     return out
@@ -470,6 +554,82 @@ def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(c.upper() for c in _strs(ctx, key, value))
 
 
+def _names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    names = _strs(ctx, key, value)
+    if not all(n.strip() for n in names):
+        raise ctx.fail(key, "expected non-empty headings")
+    return tuple(n.strip() for n in names)
+
+
+def _heading_pattern(ctx: _Ctx, key: str, value: Any) -> str:
+    text = _str(ctx, key, value)
+    if "{name}" not in text or len(text) > 200:
+        raise ctx.fail(key, "expected a heading with {name} (and optionally {n}), e.g. "
+                       "'Component {n}: {name}'")  # fmt: skip
+    return text
+
+
+COMPONENT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "section": _str,
+    "heading": _heading_pattern,
+    "responsibility": _str,
+    "technology": _str,
+    "interfaces": _str,
+    "dependencies": _str,
+}
+ENDPOINT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "section": _str,
+    "new": _names,
+    "modified": _names,
+    "breaking": _names,
+}
+TABLE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "section": _str,
+    "label": _str,
+    "new": _names,
+    "modified": _names,
+}
+_MAPPING_PARTS: Mapping[str, tuple[type[Any], Mapping[str, Callable[[_Ctx, str, Any], Any]]]] = {
+    "components": (ComponentMapping, COMPONENT_FIELDS),
+    "endpoints": (EndpointMapping, ENDPOINT_FIELDS),
+    "tables": (TableMapping, TABLE_FIELDS),
+}
+
+
+def _arch_mapping(ctx: _Ctx, key: str, value: Any) -> ArchMapping | None:
+    """A type's ``architecture:``: false/off for none, else the parts it maps (each part's
+    omitted keys take the TDD template's defaults)."""
+    if value is None or value is False or value == "off":
+        return None
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping with components, endpoints, tables (or false)")
+    parts: dict[str, Any] = {}
+    for name, part in value.items():
+        if name == "examples":
+            parts[name] = tuple(e.strip() for e in _strs(ctx, f"{key}.{name}", part))
+            continue
+        if name not in _MAPPING_PARTS:
+            allowed = ", ".join([*_MAPPING_PARTS, "examples"])
+            raise ctx.fail(f"{key}.{name}", f"unknown key (allowed: {allowed})")
+        if part is None or part is False:
+            continue
+        cls, table = _MAPPING_PARTS[name]
+        parts[name] = cls(**_section(ctx, f"{key}.{name}", part if part is not True else {}, table))
+    return ArchMapping(**parts)
+
+
+def _aliases(ctx: _Ctx, key: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected a mapping of name -> list of other spellings")
+    return {str(k): _strs(ctx, f"{key}.{k}", v) for k, v in value.items()}
+
+
+ARCHITECTURE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "aliases": _aliases,
+    "internal": _globs,
+    "external": _globs,
+}
+
 TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "folders": _strs,
     "title_patterns": _regexes,
@@ -498,6 +658,7 @@ TYPE_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "title_from": _title_from,
     "id_aliases": _type_names,
     "cites": _relation_list,
+    "architecture": _arch_mapping,
 }
 RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     "select": _codes,
@@ -509,7 +670,7 @@ RULES_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 
 
 def _limit(ctx: _Ctx, key: str, value: Any) -> int:
-    number = _int(ctx, key, value)
+    number = _non_negative(ctx, key, value)  # the ceiling's message first, then _int's bound
     ceiling = CEILINGS[key]
     if ctx.ceilings and number > ceiling:
         raise ctx.fail(
@@ -517,7 +678,7 @@ def _limit(ctx: _Ctx, key: str, value: Any) -> int:
             f"{number} is above the hard ceiling {ceiling} (a config file inside the scanned "
             "repository cannot raise it; pass --config FILE from outside the repository)",
         )
-    return number
+    return _int(ctx, key, number)
 
 
 LIMITS_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
@@ -605,6 +766,7 @@ TOP_FIELDS = (
     "presets",
     "repository",
     "external_ids",
+    "architecture",
 )
 
 
@@ -656,6 +818,9 @@ def config_from_mapping(
         kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
     if "wikilinks" in data:
         kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
+    if "architecture" in data:
+        section = _section(ctx, "architecture", data["architecture"], ARCHITECTURE_FIELDS)
+        kwargs["architecture"] = ArchitectureConfig(**section)
     kwargs["explicit"] = frozenset(explicit)
     return replace(config, **kwargs)
 
@@ -677,10 +842,7 @@ def load_config_file(path: Path, display: str | None = None, *, ceilings: bool =
     source = display or str(path)
     text = read_config_text(path, source)
     if path.name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text).get("tool", {}).get("tracegraph", {})
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+        data = _pyproject(text, source).get("tracegraph", {})
         return config_from_mapping(data, source, ceilings=ceilings)
     # The same alias guard as front matter: a bomb is rejected before anything walks it.
     try:
@@ -694,32 +856,70 @@ def load_config_file(path: Path, display: str | None = None, *, ceilings: bool =
 
 
 def read_config_text(path: Path, source: str) -> str:
-    """A config file's text, at most ``MAX_CONFIG_BYTES`` (a real one is a few KB)."""
+    """A config file's text: a regular file (a FIFO or device would block or never end) of at
+    most ``MAX_CONFIG_BYTES`` (a real one is a few KB), UTF-8."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-        if len(raw) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{source}: config file is over {MAX_CONFIG_BYTES:,} bytes; not read")
-        return raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data, _, _ = read_limited(path, MAX_CONFIG_BYTES, "the config file limit")
+        return data.decode("utf-8")
+    except Unreadable as exc:
+        if exc.size > MAX_CONFIG_BYTES or "over the limit" in str(exc):
+            raise ConfigError(
+                f"{source}: config file is over {MAX_CONFIG_BYTES:,} bytes; not read"
+            ) from None
         raise ConfigError(f"{source}: cannot read config: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: cannot read config: not UTF-8 ({exc.reason})") from None
+
+
+def _pyproject(text: str, source: str) -> dict[str, Any]:
+    """The ``[tool]`` table of a pyproject.toml; invalid TOML is an error naming its line."""
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = re.search(r"\(at line (\d+), column \d+\)", message)
+        where = f"{source}:{line.group(1)}" if line else source
+        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ConfigError(
+            f"{where}: invalid TOML: {problem} (tracegraph reads [tool.tracegraph] from it; "
+            "fix it or pass --config)"
+        ) from None
+    return tool if isinstance(tool, dict) else {}
 
 
 def find_config_file(root: Path) -> Path | None:
-    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject."""
-    for name in CONFIG_NAMES:
+    """The config file that applies to ``root``: tracegraph.yaml, .tracegraph.yaml, pyproject.
+
+    A found file is the repository's own: it must resolve inside the root (a symbolic link out
+    of it is an error, never followed). An invalid pyproject.toml is an error too, since it may
+    hold the settings.
+    """
+    for name in (*CONFIG_NAMES, "pyproject.toml"):
         candidate = root / name
-        if candidate.is_file():
-            return candidate
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(read_config_text(pyproject, pyproject.name))
-        except (ConfigError, tomllib.TOMLDecodeError):
-            return None
-        if "tracegraph" in data.get("tool", {}):
-            return pyproject
+        if not (candidate.is_symlink() or candidate.exists()):
+            continue
+        real = inside_root(root, name)
+        if real is None:
+            raise ConfigError(
+                f"{name}: resolves outside the repository root; not read (pass --config FILE)"
+            )
+        if name != "pyproject.toml":
+            return real
+        if "tracegraph" in _pyproject(read_config_text(real, name), name):
+            return real
     return None
+
+
+def _explicit_file(root: Path, explicit: Path) -> Path:
+    """The real file behind ``--config``: the operator's choice, so a symbolic link is followed,
+    unless the path lies in the scanned tree, whose links must stay inside it."""
+    top, given = os.path.abspath(root), os.path.abspath(explicit)
+    if os.path.commonpath([top, given]) != top:
+        return Path(os.path.realpath(explicit))
+    real = inside_root(root, os.path.relpath(given, top))
+    if real is None:
+        raise ConfigError(f"{explicit}: resolves outside the repository root; not read")
+    return real
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
@@ -730,11 +930,12 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
-        return load_config_file(explicit, ceilings=_is_within(explicit, root))
+        real = _explicit_file(root, explicit)
+        return load_config_file(real, str(explicit), ceilings=_is_within(explicit, root))
     found = find_config_file(root)
     if found is None:
         return default_config()
-    return load_config_file(found, found.name)
+    return load_config_file(found, os.path.relpath(found, os.path.realpath(root)))
 
 
 def _is_within(path: Path, root: Path) -> bool:
@@ -794,6 +995,13 @@ limits:
   max_file_bytes: 10000000
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
+
+# The system the documents describe (TDD components, endpoints, tables): other spellings of
+# one component, and which dependency names are this system's own (TG703) or outside it.
+# architecture:
+#   aliases: {"Order API": [orders, order-service]}
+#   internal: ["acme-*"]
+#   external: ["PostgreSQL*", "Stripe*"]
 
 # [[...]] as wikilinks: auto (only in wiki-style notes trees: .obsidian/, .foam/,
 # .dendron.yml, an mkdocs wikilink plugin), true (everywhere) or false. GitHub renders none.

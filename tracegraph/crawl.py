@@ -7,11 +7,10 @@ and build output. No path outside the root is ever opened: symlinks are resolved
 
 from __future__ import annotations
 
-import errno
+import logging
 import os
 import re
 import stat
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,8 +18,16 @@ from pathlib import Path, PurePosixPath
 from .config import MAX_CONFIG_BYTES, Config
 from .declared import DECLARING_FILES, declared_address
 from .errors import InputError
+from .gitcmd import GitError, run_git
 from .patterns import glob_regex
 from .repository import KnownAddresses, find_addresses
+from .safefs import Unreadable, inside_root, read_limited, reason
+
+log = logging.getLogger(__name__)
+
+#: git lists even a very large tree in about a second; longer means something is in its way
+#: (a FIFO where git reads), and the folders are walked instead.
+LIST_TIMEOUT = 15.0
 
 SKIP_DIRS = frozenset(
     {
@@ -63,6 +70,8 @@ class FileIndex:
     dirs: frozenset[str]
     aliases: Mapping[str, str] = field(default_factory=dict)
     addresses: KnownAddresses = field(default_factory=KnownAddresses)
+    #: Folders that could not be listed, with why (sorted): their files are unknown.
+    unreadable: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,8 @@ def crawl(root: Path, config: Config) -> FileIndex:
         raise InputError(f"{root}: not a directory (give the folder to scan)")
     links: list[str] = []
     listed = _git_files(root, links)
-    files = sorted(set(listed) if listed is not None else _walk(root, links))
+    found, unreadable = listed if listed is not None else _walk(root, links)
+    files = sorted(set(found))
     dirs = _dirs_of(files)
     aliases = _aliases(root, links, frozenset(files), dirs)
     documents = tuple(
@@ -97,6 +107,7 @@ def crawl(root: Path, config: Config) -> FileIndex:
         dirs=dirs,
         aliases=aliases,
         addresses=find_addresses(root, config.repository, _declared(root, files, config)),
+        unreadable=tuple(sorted(set(unreadable))),
     )
 
 
@@ -145,18 +156,24 @@ def _aliases(
     return out
 
 
-def _git_files(root: Path, links: list[str] | None = None) -> list[str] | None:
-    """Tracked and untracked-but-not-ignored files, or None when not in a git work tree."""
+#: How git (LC_ALL=C) says it could not list a folder of untracked files.
+_GIT_UNREADABLE = re.compile(rb"could not open directory '(.*?)/?': (.*)")
+
+
+def _git_files(
+    root: Path, links: list[str] | None = None
+) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
+    when not in a git work tree; ``links`` collects the symbolic links among the files."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-    except (OSError, subprocess.SubprocessError):
+        proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
+    except GitError as exc:
+        log.warning("%s: %s; listing the folders instead", root, exc)
         return None
-    if proc.returncode != 0 or _is_ignored(root):
+    if proc.returncode != 0:
+        _explain_refusal(root, proc.stderr)
+        return None
+    if _is_ignored(root):
         return None
     out: list[str] = []
     for raw in proc.stdout.split(b"\0"):
@@ -171,7 +188,11 @@ def _git_files(root: Path, links: list[str] | None = None) -> list[str] | None:
                 links.append(out[-1])
         elif full.is_file():
             out.append(_display_name(name))
-    return out
+    unreadable = [
+        (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
+        for m in _GIT_UNREADABLE.finditer(proc.stderr)
+    ]
+    return out, unreadable
 
 
 def _display_name(name: str) -> str:
@@ -189,28 +210,45 @@ def _is_ignored(root: Path) -> bool:
     """Whether git ignores the root itself (a generated or vendored tree): then the listing
     would be empty, and the user asked for that tree explicitly, so it is walked instead."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "check-ignore", "-q", "."],
-            capture_output=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
+        proc = run_git(root, "check-ignore", "-q", ".", timeout=LIST_TIMEOUT)
+    except GitError:
         return False
     return proc.returncode == 0
 
 
-def _walk(root: Path, links: list[str] | None = None) -> list[str]:
+def _explain_refusal(root: Path, stderr: bytes) -> None:
+    """Say why git's listing is not used when git refused the repository on purpose (owned by
+    another user, an embedded bare repository): the walk that replaces it also lists ignored
+    files. Outside a work tree there is nothing to say."""
+    message = os.fsdecode(stderr).strip()
+    if "dubious ownership" in message:
+        log.warning(
+            "%s: git refuses this repository (owned by another user); listing the folders "
+            "instead, ignored files included (add it to safe.directory in your own git config "
+            "to use git's listing)",
+            root,
+        )
+    elif "safe.bareRepository" in message:
+        log.warning("%s: an embedded bare repository; listing the folders instead", root)
+
+
+def _walk(root: Path, links: list[str] | None = None) -> tuple[list[str], list[tuple[str, str]]]:
     """Every file below ``root`` (symbolic links listed, never followed), skipping VCS folders,
-    virtualenvs and build output; ``links`` collects the symbolic links among them."""
+    virtualenvs and build output, and the folders that could not be listed (with why);
+    ``links`` collects the symbolic links among the files. Iterative: a tree 1,500 folders
+    deep is no deeper for Python than a flat one."""
     out: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     pending = [(os.fspath(root), "")]
     while pending:
         folder, rel_dir = pending.pop()
         try:
             with os.scandir(folder) as entries:
                 found = list(entries)
-        except OSError:
+        except OSError as exc:
+            if not rel_dir:
+                raise InputError(f"{root}: cannot list the folder: {reason(exc)}") from None
+            unreadable.append((_display_name(rel_dir), reason(exc)))
             continue
         for entry in found:
             name = entry.name
@@ -228,7 +266,7 @@ def _walk(root: Path, links: list[str] | None = None) -> list[str]:
                     pending.append((entry.path, rel))
             else:
                 out.append(_display_name(rel))
-    return out
+    return out, unreadable
 
 
 def _dirs_of(files: list[str]) -> frozenset[str]:
@@ -256,18 +294,6 @@ def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) 
     return not any(matches_glob(path, g) for g in exclude)
 
 
-def inside_root(root: Path, rel: str) -> Path | None:
-    """The real path of ``rel`` when it stays inside ``root`` (symlinks resolved), else None."""
-    try:
-        real_root = Path(os.path.realpath(root))
-        real = Path(os.path.realpath(root / rel))
-    except (OSError, ValueError):
-        return None
-    if real == real_root or real_root in real.parents:
-        return real
-    return None
-
-
 def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     """Read one document's bytes once; never raises, never blocks, never leaves the root.
 
@@ -282,48 +308,11 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     if real is None:
         target = "symbolic link points" if (root / rel).is_symlink() else "path resolves"
         return FileData(rel, None, f"{target} outside the repository root; not read")
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(real, flags)
-    except (OSError, ValueError) as exc:
-        return FileData(rel, None, f"cannot read file: {_reason(exc)}")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return FileData(rel, None, "not a regular file (FIFO, device or folder); not read")
-        if st.st_size > max_bytes:
-            return FileData(
-                rel,
-                None,
-                f"file is {st.st_size} bytes, over the limit limits.max_file_bytes={max_bytes}",
-                st.st_size,
-                st.st_mtime_ns,
-            )
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            # Sized by the file, not the limit: read(limit) allocates the whole limit up front.
-            data = handle.read(min(max_bytes, st.st_size) + 1)
-            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
-                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
-                if not more:
-                    break
-                data += more
-    except OSError as exc:
-        return FileData(rel, None, f"cannot read file: {_reason(exc)}")
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return FileData(
-            rel, None, f"file is over the limit limits.max_file_bytes={max_bytes}", len(data)
-        )
-    return FileData(rel, data, None, st.st_size, st.st_mtime_ns)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
-        return "symbolic link loop"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+        data, size, mtime_ns = read_limited(real, max_bytes, "limits.max_file_bytes")
+    except Unreadable as exc:
+        return FileData(rel, None, str(exc), exc.size, exc.mtime_ns)
+    return FileData(rel, data, None, size, mtime_ns)
 
 
 # --- wiki-style notes trees ---------------------------------------------------------------------

@@ -1,21 +1,267 @@
-"""The one way the package runs git.
+"""Every git call tracegraph makes, hardened for a repository it does not trust.
 
-A minimal version: the gitsafe lane replaces it with the hardened one (same name and signature).
+The scanned repository controls its ``.git/config``, ``.gitattributes`` and hooks, and git runs
+commands that those name: ``core.fsmonitor`` on any command that reads the index, clean filters
+when ``git diff`` hashes a work-tree file, textconv and external diff drivers, pagers, editors,
+credential helpers and ssh when a transport starts (a partial clone fetches missing objects on
+its own). Following git's own guidance (``gitsecurityboundary``; ``safe.directory`` and
+``safe.bareRepository`` honoured only from protected configuration), ``run_git``:
+
+- reads the repository's configuration first (``git config --list``, which runs nothing) and
+  disables every filter driver it defines (``filter.<name>.clean/smudge/process`` empty,
+  ``required`` false), and sets the command-running settings below from the command scope,
+  which outranks every configuration file;
+- allows no transport at all (``protocol.allow=never``, ``GIT_ALLOW_PROTOCOL`` empty), so no
+  ssh, proxy, credential helper or promisor fetch ever starts; no pager, editor or prompt;
+- passes ``--no-ext-diff --no-textconv`` to the commands that diff;
+- ignores embedded bare repositories (``safe.bareRepository=explicit``) and never overrides
+  ``safe.directory``: a repository owned by another user stays refused, as git intends;
+- turns optional locks off, so git writes nothing (no opportunistic index refresh);
+- drops inherited ``GIT_*`` variables that would redirect git (``GIT_DIR``,
+  ``GIT_EXTERNAL_DIFF``, ``GIT_SSH_COMMAND``...), keeping the operator's configuration
+  locations (``GIT_CONFIG_GLOBAL``, ``GIT_CONFIG_NOSYSTEM``...);
+- runs only read-only subcommands, from a ``git`` found on an absolute ``PATH`` entry outside
+  the scanned tree, with a timeout, in its own process group (killed whole on timeout), and on
+  Linux dies with tracegraph (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from .errors import InputError
+from .procs import die_with_parent, find_program
+
+#: Subcommands that only read; anything else is a programming error.
+READ_ONLY = frozenset(
+    {
+        "cat-file",
+        "check-ignore",
+        "diff",
+        "log",
+        "ls-files",
+        "ls-tree",
+        "rev-list",
+        "rev-parse",
+        "show",
+    }
+)
+#: Subcommands that read only in some forms: the allowed first arguments.
+READ_ONLY_FORMS: dict[str, frozenset[str]] = {
+    "config": frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"}),
+    "remote": frozenset({"get-url"}),
+}
+#: Subcommands that could run a textconv or external diff driver.
+DIFFING = frozenset({"diff", "log", "show"})
+
+#: Settings from the command scope, which outranks every configuration file.
+HARDENED_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("core.editor", ":"),
+    ("core.askPass", ""),
+    ("credential.helper", ""),
+    ("protocol.allow", "never"),
+    ("safe.bareRepository", "explicit"),
+    ("submodule.recurse", "false"),
+    ("diff.ignoreSubmodules", "all"),
+    ("log.showSignature", "false"),
+)
+#: Per-driver settings that run a command, and what neutralises each.
+FILTER_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("clean", ""),
+    ("smudge", ""),
+    ("process", ""),
+    ("required", "false"),
+)
+#: Settings naming a file git reads: taken from the repository's own config, they would let it
+#: read any file, so they keep the value from the operator's configuration (or none).
+FILE_SETTINGS = ("core.excludesfile", "core.attributesfile")
+#: Inherited variables kept: where the operator's own (trusted) configuration lives.
+KEPT_GIT_VARIABLES = frozenset(
+    {"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CEILING_DIRECTORIES"}
+)
+#: Set for every call: no prompts, pagers, editors, transports, lazy fetches or index writes.
+FIXED_ENVIRONMENT = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "",
+    "GIT_PAGER": "cat",
+    "GIT_EDITOR": ":",
+    "GIT_ALLOW_PROTOCOL": "",
+    "GIT_PROTOCOL_FROM_USER": "0",
+    "GIT_NO_LAZY_FETCH": "1",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "LC_ALL": "C",
+}
+#: Reading the configuration takes milliseconds; longer means a FIFO or a device in the way.
+CONFIG_TIMEOUT = 10.0
+
+
+class GitError(InputError):
+    """git could not be run, or did not finish in time."""
 
 
 def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git -C root ARGS`` and return the finished process (output as bytes, never raises
-    for a non-zero exit; OSError and TimeoutExpired propagate)."""
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        check=False,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
+    """Run ``git -C root ARGS`` hardened for an untrusted repository; output as bytes.
+
+    A non-zero exit is returned, not raised (callers read git's message). Raises GitError when
+    git is missing or does not finish within ``timeout`` seconds, ValueError for a subcommand
+    that is not read-only.
+    """
+    if not read_only(args):
+        raise ValueError(f"run_git runs read-only subcommands only, not {args[:2]}")
+    git = find_git(root)
+    base = hardened_environment()
+    settings = HARDENED_CONFIG + _probe(git, root, base, min(timeout, CONFIG_TIMEOUT))
+    command = [git, "-C", str(root), "--no-pager", args[0]]
+    if args[0] in DIFFING:
+        command += ["--no-ext-diff", "--no-textconv"]
+    return _spawn([*command, *args[1:]], with_config(base, settings), timeout)
+
+
+def read_only(args: Sequence[str]) -> bool:
+    """Whether ``git ARGS`` only reads (``config --get`` yes, ``config key value`` no).
+
+    >>> read_only(["config", "--get", "user.name"]), read_only(["config", "user.name", "x"])
+    (True, False)
+    """
+    if not args:
+        return False
+    if args[0] in READ_ONLY:
+        return True
+    forms = READ_ONLY_FORMS.get(args[0])
+    return forms is not None and len(args) > 1 and args[1] in forms
+
+
+def _probe(
+    git: str, root: Path, env: dict[str, str], timeout: float
+) -> tuple[tuple[str, str], ...]:
+    """Overrides for what the repository's configuration defines (``neutralised_settings``).
+    A git older than 2.26 has no ``--show-scope``: then every file-valued setting is taken as
+    the repository's. A configuration git cannot read fails the real command as well."""
+    listing = [git, "-C", str(root), "config", "--list", "-z"]
+    probe = _spawn([*listing, "--show-scope"], env, timeout)
+    if probe.returncode == 0:
+        return neutralised_settings(probe.stdout)
+    probe = _spawn(listing, env, timeout)
+    if probe.returncode != 0:
+        return ()
+    return neutralised_settings(
+        b"".join(b"local\0" + item + b"\0" for item in probe.stdout.split(b"\0") if item)
     )
+
+
+def find_git(root: Path) -> str:
+    """The git executable on an absolute ``PATH`` entry, never one inside ``root`` (a relative
+    or empty entry would pick up a ``git`` that the scanned repository ships)."""
+    git = find_program("git", avoid=str(root))
+    if git is None:
+        raise GitError("git was not found on PATH")
+    return git
+
+
+def hardened_environment() -> dict[str, str]:
+    """The environment for git: inherited ``GIT_*`` variables dropped (but the operator's
+    configuration locations), fixed values for prompts, pagers and transports."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GIT_") or key in KEPT_GIT_VARIABLES
+    }
+    for key in ("SSH_ASKPASS", "LANGUAGE"):
+        env.pop(key, None)
+    env.update(FIXED_ENVIRONMENT)
+    return env
+
+
+def with_config(env: dict[str, str], settings: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """``env`` plus ``settings`` as command-scope configuration (``GIT_CONFIG_COUNT``: unlike
+    ``-c``, a key may hold ``=`` and a value anything)."""
+    out = dict(env)
+    out["GIT_CONFIG_COUNT"] = str(len(settings))
+    for number, (key, value) in enumerate(settings):
+        out[f"GIT_CONFIG_KEY_{number}"] = key
+        out[f"GIT_CONFIG_VALUE_{number}"] = value
+    return out
+
+
+def neutralised_settings(listing: bytes) -> tuple[tuple[str, str], ...]:
+    """Overrides for what a ``git config --list --show-scope -z`` listing defines: every filter
+    driver disabled, every per-protocol permission withdrawn, and file-valued settings from the
+    repository's own scopes replaced by the operator's value (or /dev/null).
+
+    >>> neutralised_settings(b"local\\0filter.lfs.clean\\ngit-lfs clean %f\\0")[0]
+    ('filter.lfs.clean', '')
+    """
+    drivers: dict[str, None] = {}
+    protocols: dict[str, None] = {}
+    trusted: dict[str, str] = {}
+    untrusted: set[str] = set()
+    fields = listing.split(b"\0")
+    for scope, item in zip(fields[0::2], fields[1::2], strict=False):
+        key_bytes, _, value_bytes = item.partition(b"\n")
+        key = os.fsdecode(key_bytes)
+        section, _, rest = key.partition(".")
+        name, _, variable = rest.rpartition(".")
+        if section == "filter" and name:
+            drivers[name] = None
+        elif section == "protocol" and name and variable == "allow":
+            protocols[name] = None
+        elif key.lower() in FILE_SETTINGS:
+            if scope in (b"local", b"worktree"):
+                untrusted.add(key.lower())
+            else:
+                trusted[key.lower()] = os.fsdecode(value_bytes)
+    out = [(f"filter.{name}.{var}", value) for name in drivers for var, value in FILTER_SETTINGS]
+    out += [(f"protocol.{name}.allow", "never") for name in protocols]
+    out += [(key, trusted.get(key, os.devnull)) for key in sorted(untrusted)]
+    return tuple(out)
+
+
+def _spawn(
+    command: list[str], env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` in its own process group; the whole group is killed on timeout."""
+    try:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise GitError(
+            f"git {command[3] if len(command) > 3 else ''} did not finish within {timeout:g} s"
+        ) from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        proc.communicate(timeout=5)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec function that makes the child get SIGKILL when tracegraph dies (Linux)."""
+    return die_with_parent if sys.platform.startswith("linux") else None

@@ -11,9 +11,11 @@ import difflib
 import posixpath
 import re
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,8 @@ from .repository import KnownAddresses, OwnLink, Repository, settle_addresses
 
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
     import networkx as nx
+
+    from .architecture import Architecture
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 FOLDER_INDEXES = ("README.md", "readme.md", "Readme.md", "index.md", "README.markdown")
@@ -72,10 +76,28 @@ class Corpus:
     #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
     #: files (a link to one resolves), but never documents.
     generated: tuple[str, ...] = ()
+    #: Folders the crawl could not list, with why: what lies below them is unknown.
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    def unreadable_folder(self, path: str | None) -> str | None:
+        """The unlisted folder that holds ``path`` (or is it), if any: a link there is not
+        known to be broken."""
+        for folder, _ in self.unreadable:
+            if path is not None and (path == folder or path.startswith(folder + "/")):
+                return folder
+        return None
 
     def document(self, path: str) -> Document:
         """The document at ``path`` (a graph node key)."""
         return self.by_path[path]
+
+    @cached_property
+    def architecture(self) -> Architecture:
+        """The system the documents describe: components, endpoints, tables and externals
+        merged across documents (issue 20; built on first use)."""
+        from .architecture import build_architecture
+
+        return build_architecture(self)
 
     def find(self, query: str) -> Document:
         """A document by ID in any spelling (``adr-7``) or by path; raises NotFoundError with
@@ -112,6 +134,7 @@ def build_corpus(
     *,
     aliases: Mapping[str, str] | None = None,
     addresses: KnownAddresses | None = None,
+    unreadable: tuple[tuple[str, str], ...] = (),
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
     Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
@@ -125,9 +148,7 @@ def build_corpus(
     for doc in docs:
         if doc.id:
             ids.setdefault(doc.id, []).append(doc.path)
-    resolver = _Resolver(by_path, {k: tuple(v) for k, v in ids.items()}, files)
-    resolver.aliases = dict(aliases or {})
-    resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
+    resolver = _resolver(config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases)
     links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
     graph = _build_graph(docs, links)
     return Corpus(
@@ -139,6 +160,7 @@ def build_corpus(
         graph=graph,
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        unreadable=unreadable,
         aliases=MappingProxyType(dict(aliases or {})),
         addresses=settled,
         generated=tuple(d.path for d in parsed if d.generated),
@@ -173,6 +195,169 @@ def _resolve_all(
             for index in sorted(position[source] for source in again):
                 per_doc[index] = resolver.links_of(docs[index])
     return tuple(link for doc_links in per_doc for link in doc_links), settled
+
+
+def _resolver(
+    config: Config,
+    by_path: dict[str, Document],
+    ids: dict[str, tuple[str, ...]],
+    files: frozenset[str],
+    aliases: Mapping[str, str] | None,
+    addresses: tuple[Repository, ...] = (),
+) -> _Resolver:
+    """The resolver of one listing, with the symlink aliases, the repository's own web
+    addresses known so far and the configured citation patterns."""
+    resolver = _Resolver(by_path, ids, files)
+    resolver.aliases = dict(aliases or {})
+    resolver.repositories = addresses
+    resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
+    return resolver
+
+
+@dataclass(frozen=True)
+class CorpusUpdate:
+    """A corpus after some of its documents changed, and which documents that touches."""
+
+    corpus: Corpus
+    #: The changed documents, those whose references were resolved again, and every document
+    #: at either end of an edge that changed or that touches a changed document: the
+    #: documents whose own findings may differ (see ``checks.recheck``).
+    touched: frozenset[str]
+
+
+def update_corpus(corpus: Corpus, documents: Iterable[Document]) -> CorpusUpdate:
+    """``corpus`` with the documents at some of its paths replaced (an editor's unsaved buffer).
+
+    Only the replaced documents' references are resolved again, plus the references that name
+    an ID a replaced document gained or lost; the graph is copied on write (the node and
+    adjacency tables, and the entries of the node pairs whose edges changed), so ``corpus``
+    itself is left as it was. The result has the documents, links, IDs, node attributes and
+    edges (with their keys) that ``build_corpus`` gives for the new documents. A path that is
+    not a document of ``corpus``, or a document marked generated, raises KeyError: the listing
+    changed, so build the corpus again.
+    """
+    replaced = {doc.path: doc for doc in documents}
+    for path, doc in replaced.items():
+        if path not in corpus.by_path or doc.generated:
+            raise KeyError(path)
+    before = corpus.by_path
+    docs = tuple(replaced.get(d.path, d) for d in corpus.documents)
+    by_path = dict(before)
+    by_path.update(replaced)
+    lost_or_gained = {before[p].id for p in replaced} ^ {d.id for d in replaced.values()}
+    lost_or_gained.discard(None)
+    ids: Mapping[str, tuple[str, ...]] = corpus.ids
+    if lost_or_gained:
+        found: dict[str, list[str]] = {}
+        for doc in docs:
+            if doc.id:
+                found.setdefault(doc.id, []).append(doc.path)
+        ids = MappingProxyType({k: tuple(v) for k, v in found.items()})
+    groups = {source: tuple(g) for source, g in groupby(corpus.links, attrgetter("source"))}
+    again = set(replaced)
+    if lost_or_gained:
+        again.update(
+            link.source
+            for link in corpus.links
+            if link.reference.is_id and link.reference.target.partition("#")[0] in lost_or_gained
+        )
+    # The addresses stay as the whole tree showed them: one document does not move them.
+    resolver = _resolver(
+        corpus.config, by_path, dict(ids), corpus.files, corpus.aliases, corpus.addresses
+    )
+    fresh = {source: tuple(resolver.links_of(by_path[source])) for source in sorted(again)}
+    links = tuple(link for doc in docs for link in fresh.get(doc.path, groups.get(doc.path, ())))
+    pairs: set[tuple[str, str]] = set()
+    for source in again:
+        for link in (*groups.get(source, ()), *fresh[source]):
+            edge = edge_of(link)
+            if edge is not None:
+                pairs.add((edge[0], edge[1]))
+    graph = _copy_on_write(
+        corpus.graph, by_path, replaced, pairs, lambda d: fresh.get(d, groups.get(d, ()))
+    )
+    touched = set(again)
+    for u, v in pairs:
+        touched.update((u, v))
+    for path in replaced:
+        touched.update(graph.succ[path])
+        touched.update(graph.pred[path])
+    updated = replace(
+        corpus,
+        documents=docs,
+        links=links,
+        graph=graph,
+        by_path=MappingProxyType(by_path),
+        ids=ids,
+    )
+    return CorpusUpdate(updated, frozenset(touched))
+
+
+def _copy_on_write(
+    old: nx.MultiDiGraph,
+    documents: Mapping[str, Document],
+    replaced: Mapping[str, Document],
+    pairs: Iterable[tuple[str, str]],
+    links_of: Callable[[str], tuple[Link, ...]],
+) -> nx.MultiDiGraph:
+    """A new graph sharing ``old``'s tables except the replaced documents' node attributes and
+    the edges of ``pairs``, which are rebuilt from the links of their two ends (only an end of
+    an edge can declare it), in link order as ``_build_graph`` numbers them."""
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    graph.graph.update(old.graph)
+    nodes: dict[str, dict[str, Any]] = dict(old._node)
+    for path, doc in replaced.items():
+        nodes[path] = _node_attrs(doc)
+    graph._node = nodes
+    old_succ: dict[str, dict[str, Any]] = old._succ
+    old_pred: dict[str, dict[str, Any]] = old._pred
+    succ, pred = dict(old_succ), dict(old_pred)
+    for u, v in sorted(pairs):
+        keyed: dict[int, dict[str, Any]] = {}
+        for declarer in sorted({u, v}):
+            for link in links_of(declarer):
+                edge = edge_of(link)
+                if edge is not None and edge[0] == u and edge[1] == v:
+                    side = documents[declarer].sidecar
+                    keyed[len(keyed)] = _edge_attrs(link, edge[2], side)
+        if succ[u] is old_succ[u]:
+            succ[u] = dict(old_succ[u])
+        if pred[v] is old_pred[v]:
+            pred[v] = dict(old_pred[v])
+        if keyed:
+            succ[u][v] = pred[v][u] = keyed
+        else:
+            succ[u].pop(v, None)
+            pred[v].pop(u, None)
+    graph._succ = succ
+    graph._pred = pred
+    return graph
+
+
+def _node_attrs(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.name,
+        "path": doc.path,
+        "type": doc.type,
+        "status": doc.status or "",
+        "title": doc.title,
+    }
+
+
+def _edge_attrs(link: Link, relation: Relation, sidecar: str | None) -> dict[str, Any]:
+    """An edge's attributes as ``_build_graph`` stores them."""
+    ref = link.reference
+    data = _EdgeData()
+    data.relation = relation.value
+    data.line = ref.line
+    data.column = ref.column
+    data.kind = ref.kind.value
+    data.declared_by = link.source
+    if ref.kind is RefKind.SIDECAR:
+        data.__dict__["file"] = sidecar or link.source
+    return data.__dict__
 
 
 class _Resolver:
@@ -309,14 +494,22 @@ class _Resolver:
             return _link(source, ref, status, _intern(resolved))
         return self._resolve_path(source, ref, own.path, frag, own.path)
 
+    @cached_property
+    def _alias_depth(self) -> int:
+        """How many path components the deepest symbolic link has."""
+        return max((key.count("/") + 1 for key in self.aliases), default=0)
+
     def _unalias(self, path: str) -> str:
         """``path`` with a symlinked file or folder at its start replaced by its target."""
         aliases = self.aliases
         if not aliases:
             return path
+        # Only prefixes as deep as the deepest link can be one: a path of 50,000 folders (the
+        # hostile corpus) then costs a few lookups, not 50,000 joins of a growing prefix.
+        depth = self._alias_depth
         for _ in range(path.count("/") + 2):  # each step removes a link; a loop cannot last
-            parts = path.split("/")
-            for end in range(1, len(parts) + 1):
+            parts = path.split("/", depth)
+            for end in range(1, min(len(parts), depth) + 1):
                 real = aliases.get("/".join(parts[:end]))
                 if real is not None:
                     rest = "/".join(parts[end:])
@@ -396,19 +589,7 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
     import networkx as nx
 
     graph = nx.MultiDiGraph()
-    graph.add_nodes_from(
-        (
-            doc.path,
-            {
-                "id": doc.name,
-                "path": doc.path,
-                "type": doc.type,
-                "status": doc.status or "",
-                "title": doc.title,
-            },
-        )
-        for doc in docs
-    )
+    graph.add_nodes_from((doc.path, _node_attrs(doc)) for doc in docs)
     succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
     pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY

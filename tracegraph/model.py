@@ -120,6 +120,61 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    """One name of a free-text list (a component's Dependencies or Interfaces), as written
+    (code spans keep their backticks), with its line."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A component a document describes (the TDD template's ``#### Component N: Name``)."""
+
+    name: str
+    line: int
+    responsibility: str = ""
+    technology: str = ""
+    interfaces: tuple[Named, ...] = ()
+    dependencies: tuple[Named, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """An API endpoint a document designs: method, path as written (query string dropped),
+    and ``change``: ``new``, ``modified`` or ``breaking`` (the group it is listed in)."""
+
+    method: str
+    path: str
+    line: int
+    change: str = "new"
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A database table a document designs; ``change`` is ``new`` or ``modified``."""
+
+    name: str
+    line: int
+    change: str = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """What a document describes of the system (issue 20): read only for types whose
+    template has an architecture mapping."""
+
+    components: tuple[Component, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.components or self.endpoints or self.tables)
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One Markdown file, parsed. ``id`` is the canonical ID (``ADR-0007``) or None."""
 
@@ -147,6 +202,9 @@ class Document:
     generated: bool = False
     #: The sidecar metadata file read with this document (``keps/.../kep.yaml``), if any.
     sidecar: str | None = None
+    #: Components, endpoints and tables the document describes (types with an architecture
+    #: mapping only; None for the others).
+    design: Design | None = None
 
     @property
     def short_title(self) -> str:

@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .gitcmd import run_git
+from .gitcmd import GitError, run_git
 
 #: The URL path segment that shows a file or folder (GitHub and GitLab spellings).
 FILE_VIEWS = frozenset({"blob", "tree", "raw", "blame"})
@@ -481,7 +481,7 @@ def _git_text(root: Path, *args: str) -> str | None:
     """Git's one-line answer, or None when git fails (not a work tree, no such remote)."""
     try:
         proc = run_git(root, *args, timeout=30.0)
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, GitError):
         return None
     if proc.returncode != 0:
         return None

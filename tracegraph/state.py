@@ -7,6 +7,7 @@ shows up in ``git status`` nor in the file listing of the next scan, wherever it
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 STATE_DIR = ".tracegraph"
@@ -20,8 +21,12 @@ def make_state_dir(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for candidate in (folder, *folder.parents):
         if candidate.name == STATE_DIR:
-            ignore = candidate / ".gitignore"
-            if not ignore.exists():
-                with contextlib.suppress(OSError):  # a read-only folder still works without it
-                    ignore.write_text(GITIGNORE, encoding="utf-8")
+            if candidate.is_symlink():
+                return  # never write through a link (the scanned tree may have planted it)
+            # Created only where nothing is, and never through a link.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with contextlib.suppress(OSError):  # there already, or a read-only folder
+                fd = os.open(candidate / ".gitignore", flags, 0o644)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(GITIGNORE)
             return

@@ -1,20 +1,19 @@
 """Git access for "what does this change touch": the files changed since a revision.
 
-Besides ``crawl``, the only module that runs a subprocess. One ``git diff --name-status`` call
-compares REF with the work tree (staged and unstaged changes alike), and ``git ls-files --others``
-adds new files that git does not track yet. Paths come back POSIX and relative to ``root`` (git's
-``--relative``), so a scanned folder inside a larger repository works too.
+git runs through ``gitcmd.run_git`` (hardened for untrusted repositories). One ``git diff
+--name-status`` call compares REF with the work tree (staged and unstaged changes alike), and
+``git ls-files --others`` adds new files that git does not track yet. Paths come back POSIX
+and relative to ``root`` (git's ``--relative``), so a scanned folder inside a larger
+repository works too.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from .errors import InputError, UsageError
-
-GIT_TIMEOUT = 120
+from .gitcmd import GitError, run_git
 
 
 def changed_files(root: Path, ref: str) -> tuple[str, ...]:
@@ -22,10 +21,18 @@ def changed_files(root: Path, ref: str) -> tuple[str, ...]:
 
     Added, modified, deleted and type-changed files count by their path; a rename or copy counts
     as its new path. Raises UsageError for an unknown REF and InputError outside a git work tree.
+
+    In a partial clone, finding renames needs the content of old files that were never
+    fetched, and git is never allowed to fetch (``gitcmd``): the diff is then taken without
+    rename detection, so a renamed file counts by both its old and its new path.
     """
     if not ref or ref.startswith("-"):
         raise UsageError(f"--since: '{ref}' is not a git revision")
-    diff = _git(root, "diff", "--name-status", "-z", "-M", "--relative", ref, "--", ref=ref)
+    args = ("diff", "--name-status", "-z", "--relative", ref, "--")
+    try:
+        diff = _git(root, args[0], "-M", *args[1:], ref=ref)
+    except MissingObjects:
+        diff = _git(root, args[0], "--no-renames", *args[1:], ref=ref)
     paths = set(parse_name_status(diff))
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", ref=ref)
     paths.update(os.fsdecode(raw) for raw in untracked.split(b"\0") if raw)
@@ -52,29 +59,33 @@ def parse_name_status(output: bytes) -> list[str]:
     return paths
 
 
+class MissingObjects(InputError):
+    """git would have to fetch objects that a partial clone lacks (and may not fetch)."""
+
+
 def _git(root: Path, *args: str, ref: str) -> bytes:
     if not root.is_dir():
         raise InputError(f"{root}: not a directory")
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            check=False,
-            timeout=GIT_TIMEOUT,
-        )
-    except FileNotFoundError as exc:
-        raise InputError("--since needs git, and the git executable was not found") from exc
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise InputError(f"{root}: git {args[0]} failed: {exc}") from exc
+        proc = run_git(root, *args)
+    except GitError as exc:
+        raise InputError(f"{root}: --since needs git: {exc}") from None
     if proc.returncode == 0:
         return proc.stdout
     message = os.fsdecode(proc.stderr).strip()
     if "not a git repository" in message.lower():
         raise InputError(f"{root}: not inside a git work tree (--since needs git)")
+    if "dubious ownership" in message:
+        raise InputError(
+            f"{root}: git refuses this repository because another user owns it (--since needs "
+            "git; add it to safe.directory in your own git config if you trust it)"
+        )
     if any(s in message for s in ("bad revision", "unknown revision", "ambiguous argument")):
         raise UsageError(
             f"--since: unknown git revision '{ref}' in {root} "
             "(give a branch, tag or commit, e.g. origin/main or HEAD~1)"
         )
     first = message.splitlines()[0] if message else f"exit status {proc.returncode}"
+    if "promisor remote" in message:
+        raise MissingObjects(f"{root}: git {args[0]} needs objects this partial clone lacks")
     raise InputError(f"{root}: git {args[0]} failed: {first}")

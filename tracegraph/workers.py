@@ -8,7 +8,10 @@ Strings in the records are interned in the worker: ``marshal`` keeps that flag, 
 metadata key, link target... however many documents repeat it (template headings repeat in
 nearly every document: 288k headings, 9k distinct texts in the generated 10k corpus). Equal
 numbers and tuples within one chunk are made one object too, which ``marshal`` sends once and
-the parent keeps once (line numbers above 256, ``(key, line)`` pairs of front matter)."""
+the parent keeps once (line numbers above 256, ``(key, line)`` pairs of front matter).
+
+Workers die with the parent (``procs.leave_with_parent``): a SIGTERM or SIGKILL of the main
+process during a parallel parse leaves no worker behind."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from .config import Limits
 from .crawl import read_document
 from .model import Document, Heading
 from .parse import Recogniser, Sidecar, parse_document
+from .procs import leave_with_parent
 
 #: Below this many files to parse, parse serially: starting processes costs more.
 PARALLEL_THRESHOLD = 400
@@ -98,8 +102,11 @@ def interned(value: object, shared: dict[object, object] | None = None) -> objec
     return value
 
 
-def _init(root: Path, recogniser: Recogniser, limits: Limits, sidecars: dict[str, str]) -> None:
+def _init(
+    root: Path, recogniser: Recogniser, limits: Limits, sidecars: dict[str, str], parent: int
+) -> None:
     global _state
+    leave_with_parent(parent)  # a killed parent must not leave workers blocked on its queue
     _state = (root, recogniser, limits, sidecars)
 
 
@@ -135,7 +142,7 @@ def parse_parallel(
     size = max(1, min(CHUNK, -(-len(paths) // (workers * 4))))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(
-        workers, initializer=_init, initargs=(root, recogniser, limits, sidecars or {})
+        workers, initializer=_init, initargs=(root, recogniser, limits, sidecars or {}, os.getpid())
     ) as pool:
         share = Sharing(size)
         for blob in pool.map(_parse_chunk, chunks):

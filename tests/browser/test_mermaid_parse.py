@@ -81,3 +81,31 @@ def test_hostile_labels_parse_and_show_their_text(mermaid_page: Any) -> None:
 def test_sample_repo_golden_parses(mermaid_page: Any) -> None:
     golden = Path(__file__).resolve().parent.parent / "golden" / "render" / "sample_repo.mmd"
     check(mermaid_page, golden.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not SAMPLE_REPO.is_dir(), reason="sample_repo not present")
+def test_architecture_golden_parses_and_shows_components(mermaid_page: Any) -> None:
+    golden = Path(__file__).resolve().parent.parent / "golden" / "architecture" / "sample_repo.mmd"
+    svg = check(mermaid_page, golden.read_text(encoding="utf-8"))
+    assert "Tracking API" in svg and "tracking_events" in svg and "TDD-0001" in svg
+
+
+def test_hostile_architecture_labels_parse(mermaid_page: Any, tmp_path: Path) -> None:
+    from tests.arch_repo import Part, tdd
+    from tests.helpers import make_tree
+    from tracegraph.render.architecture import build_architecture_map, render_architecture_mermaid
+
+    hostile = 'Say "hi" <b>x</b> end `a` \\ #1 {x|y}'
+    root = make_tree(
+        tmp_path / "h",
+        {
+            "docs/tdd/TDD-0001-x.md": tdd(
+                hostile, components=[Part(hostile, hostile, dependencies=hostile)]
+            )
+        },
+    )
+    text = render_architecture_mermaid(
+        build_architecture_map(scan(root), link_base="https://git.example/r/blob/main/")
+    )
+    svg = check(mermaid_page, text)
+    assert "<b>" not in svg and "click " in text

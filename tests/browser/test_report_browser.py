@@ -256,3 +256,52 @@ def test_a_click_still_highlights_the_chain_after_zooming(
     assert "sel-down" in (tab.get_attribute("#node-tdd-0002", "class") or "")
     assert tab.locator("g.edge.sel-up").count() >= 1
     assert errors == []
+
+
+def test_the_architecture_section_shows_the_map_and_sorts(
+    page: tuple[Any, list[str]], sample_report: Path
+) -> None:
+    tab, errors = page
+    tab.goto(sample_report.as_uri() + "#architecture")
+    section = tab.locator("#architecture")
+    assert "8 components, 4 endpoints, 4 tables, 12 externals" in section.inner_text()
+    nodes = tab.locator("#architecture svg.arch-svg g.node")
+    assert nodes.count() == 28
+    box = tab.locator("#architecture .arch-canvas").bounding_box()
+    assert box is not None and box["height"] > 300
+    first = tab.locator("#components-table tbody tr").first
+    assert first.inner_text().startswith("Dispatcher")
+    tab.click("#components-table thead th:nth-child(3)")  # sort by state
+    assert tab.locator("#components-table tbody tr").first.inner_text().split("\t")[2] in (
+        "built",
+        "proposed",
+    )
+    link = tab.locator("#architecture svg g.node a").first.get_attribute("xlink:href") or ""
+    assert link.endswith(".md") and not link.startswith("javascript")
+    assert errors == []
+
+
+def test_hostile_design_names_do_not_run(page: tuple[Any, list[str]], tmp_path: Path) -> None:
+    from tests.conftest import PROJECT
+
+    corpus = PROJECT / "tests" / "fixtures" / "hostile" / "corpus"
+    root = tmp_path / "repo" / "docs" / "tdd"
+    root.mkdir(parents=True)
+    design = corpus / "TDD-0666-hostile-design.md"
+    (root / design.name).write_text(design.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "TDD-0667-x.md").write_text(
+        f"# TDD-0667: {HOSTILE}\n\n**Status:** Draft\n\n## System Architecture\n\n"
+        f"#### Component 1: Shop\n**Technology:** {HOSTILE}\n**Dependencies:** {HOSTILE}\n",
+        encoding="utf-8",
+    )
+    out = _report(tmp_path / "repo", tmp_path / "out" / "report.html")
+    tab, errors = page
+    tab.goto(out.as_uri() + "#architecture")
+    assert tab.locator("#architecture svg.arch-svg g.node").count() >= 10
+    tab.click("#architecture details summary")
+    assert tab.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.locator("img").count() == 0 and tab.locator("#architecture script").count() == 0
+    assert '"API"' in tab.inner_text("#architecture")
+    hrefs = tab.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+    assert errors == []

@@ -116,7 +116,7 @@ def test_broken_baseline_is_an_input_error(tmp_path):
 
 def test_rules_table_and_one_rule():
     code, out, _ = run("rules")
-    assert code == 0 and len(out.splitlines()) == 19
+    assert code == 0 and len(out.splitlines()) == 22
     assert out.splitlines()[1].split()[:3] == ["TG102", "broken-anchor", "error"]
     code, out, _ = run("rules", "tg102")
     assert code == 0 and out.startswith("TG102 broken-anchor (default severity: error)\n")

@@ -12,8 +12,8 @@ from tests.chain_repo import ADR, TDD1, make_chain
 from tests.gitrepo import git, init_repo
 from tracegraph import api, queries
 from tracegraph.cli import cli
-from tracegraph.cli.query import Filters, clean, format_tree
 from tracegraph.generated import DOT_COMMENT, MERMAID_COMMENT
+from tracegraph.output.queries import Filters, clean, format_tree
 
 
 @pytest.fixture

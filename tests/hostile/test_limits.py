@@ -125,3 +125,35 @@ def test_a_pattern_that_cannot_be_made_safe_is_a_config_error(tmp_path: Path) ->
     assert code == 2 and str(err).startswith(
         "tracegraph: error: tracegraph.yaml:3: types.KEP.id_pattern: invalid regular expression"
     )
+
+
+def test_a_hostile_design_document_is_read_in_bounded_time(tmp_path: Path) -> None:
+    """Issue 20's extraction on what a TDD can hold at worst: huge headings, fields and
+    lists, code blocks of a million blank lines before a CREATE INDEX (a pattern that
+    rescanned blank lines from every line start took 5 s for 40,000), thousands of
+    components that depend on each other, and the same endpoint designed by two documents."""
+    components = "".join(
+        f"#### Component {n}: Service {n}\n**Technology:** Go\n"
+        f"**Dependencies:** Service {n + 1}, Service {n + 2} (async), `table_{n}`\n\n"
+        for n in range(5000)
+    )
+    hostile = (
+        "# TDD-0001: Hostile\n\n**Status:** Approved\n\n## System Architecture\n\n"
+        f"#### Component 0: {'x' * 200_000}\n**Interfaces:** {'a' * 300_000}\n"
+        f"**Dependencies:** {'[' * 300_000}, {'(' * 100_000}, {'`' * 50_001}\n\n"
+        f"{components}## API Design\n\n#### POST /{'a/' * 100_000}\n\n"
+        "#### POST /v1/orders\n\n## Data Model\n\n#### New Tables\n\n"
+        f"```sql\n{chr(10) * 1_000_000}CREATE INDEX ON x (y);\n```\n\n"
+        f"```sql\n{chr(10) * 1_000_000}CREATE TABLE orders (id int);\n```\n"
+    )
+    other = "# TDD-0002: Other\n\n**Status:** Approved\n\n## API Design\n\n#### POST /v1/orders\n"
+    root = make_tree(
+        tmp_path / "repo",
+        {"docs/tdd/TDD-0001-hostile.md": hostile, "docs/tdd/TDD-0002-other.md": other},
+    )
+    code, report = check(root, "--select", "TG7")
+    assert code == 1 and codes(report) == ["TG701"]
+    run = run_bounded("export", str(root), "--view", "architecture", "--no-cache", cwd=root.parent)
+    assert_bounded(run, 0)
+    kinds = [node["kind"] for node in json.loads(run.stdout)["nodes"]]
+    assert kinds.count("component") == 5001 and kinds.count("table") == 1

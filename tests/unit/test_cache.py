@@ -222,3 +222,43 @@ def test_wikilink_mode_is_part_of_the_fingerprint(repo: Path, reads: list[str]) 
     assert len(reads) == 4  # every document parsed again
     readme = wiki.by_path["README.md"]
     assert [r.kind.value for r in readme.references] == ["wikilink"]
+
+
+def test_designs_are_cached_and_a_mapping_change_reparses(tmp_path: Path, reads: list[str]) -> None:
+    from tests.arch_repo import Part, tdd
+
+    root = make_tree(
+        tmp_path / "arch",
+        {"docs/tdd/TDD-0001-orders.md": tdd("Orders", components=[Part("Order API")])},
+    )
+    _age(root)
+    (fresh,) = _parse(root, cache=True)
+    assert fresh.design is not None  # type: ignore[attr-defined]
+    assert cache.decode(cache.encode(fresh)) == fresh  # type: ignore[arg-type]
+    reads.clear()
+    assert _parse(root, cache=True) == [fresh] and reads == []
+    (root / "tracegraph.yaml").write_text("types:\n  TDD:\n    architecture: false\n")
+    (again,) = _parse(root, cache=True)
+    assert reads == ["docs/tdd/TDD-0001-orders.md"] and again.design is None  # type: ignore[attr-defined]
+
+
+def test_a_planted_design_record_is_a_miss_not_a_crash() -> None:
+    from tests.arch_repo import Part, tdd
+    from tracegraph.config import Limits, default_config
+    from tracegraph.parse import Recogniser, parse_document
+
+    text = tdd("Orders", components=[Part("Order API", dependencies="Kafka")], tables=["orders"])
+    doc = parse_document(
+        "docs/tdd/TDD-0001-x.md", text.encode(), Recogniser.from_config(default_config()), Limits()
+    )
+    record = cache.encode(doc)
+    assert cache.valid_record(record)
+    design = record[-1]
+    for planted in (
+        "x",
+        (design[0], design[1]),
+        ((("Order API", "1", "", "", (), ()),), (), ()),
+        (((*design[0][0][:5], (("Kafka", "3"),)),), design[1], design[2]),
+        (design[0], design[1], (("orders", 1, None),)),
+    ):
+        assert not cache.valid_record((*record[:-1], planted))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tracegraph import api
+from tracegraph import crawl as crawl_module
 from tracegraph.config import config_from_mapping, default_config
 from tracegraph.crawl import crawl, matches_glob, read_document
 from tracegraph.errors import InputError
@@ -89,6 +91,70 @@ def test_size_limit(tmp_path: Path) -> None:
     data = read_document(tmp_path, "big.md", 1000)
     assert data.data is None
     assert data.error is not None and "limits.max_file_bytes=1000" in data.error
+
+
+def _locked(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make listing the folder ``name`` fail as it would without read permission (the tests
+    run as root too, which reads every folder)."""
+    real = os.scandir
+
+    def scandir(path: str) -> object:
+        if os.path.basename(os.fspath(path)) == name:
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(crawl_module.os, "scandir", scandir)
+
+
+UNREADABLE_TREE = {
+    "a.md": "# A\n\n[inside](locked/inside.md) [gone](gone.md)\n",
+    "locked/inside.md": "# Inside\n",
+}
+
+
+def test_an_unreadable_folder_is_a_finding_not_broken_links(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(UNREADABLE_TREE)
+    _locked(monkeypatch, "locked")
+    index = crawl(root, default_config())
+    assert index.unreadable == (("locked", "Permission denied"),)
+    assert index.documents == ("a.md",)
+    findings = api.check(api.scan(root, index=index))
+    assert [(f.code, f.path) for f in findings] == [("TG101", "a.md"), ("TG602", "locked")]
+    assert "gone.md" in findings[0].message
+    assert findings[1].message == (
+        "folder cannot be read (Permission denied): the files in it are not scanned"
+    )
+
+
+def test_git_says_which_folders_it_could_not_list(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(UNREADABLE_TREE)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    real = crawl_module.run_git
+
+    def run_git(where: Path, *args: str, timeout: float = 120.0) -> object:
+        done = real(where, *args, timeout=timeout)
+        if args[0] == "ls-files":  # as git prints it when it may not open the folder
+            done.stdout = b"a.md\0"
+            done.stderr = b"warning: could not open directory 'locked/': Permission denied\n"
+        return done
+
+    monkeypatch.setattr(crawl_module, "run_git", run_git)
+    index = crawl(root, default_config())
+    assert index.unreadable == (("locked", "Permission denied"),)
+
+
+def test_the_unreadable_root_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    _locked(monkeypatch, "repo")
+    with pytest.raises(InputError, match="cannot list the folder: Permission denied"):
+        crawl(root, default_config())
 
 
 def test_a_huge_limit_reads_only_what_the_file_holds(tmp_path: Path) -> None:

@@ -158,9 +158,10 @@ def test_template_change_is_seen(repo: Path, tmp_path: Path) -> None:
     config.write_text("types:\n  ADR:\n    template: tpl/adr.md\n", encoding="utf-8")
     first = _run(repo)
     assert _adr_sections(first) == []
-    outside = tmp_path / "adr-template.md"  # a template outside the tree is not in the listing
+    outside = repo / "build" / "adr-template.md"  # a folder the listing skips
+    outside.parent.mkdir()
     outside.write_text("# ADR\n\n## Status\n\n## Context\n", encoding="utf-8")
-    config.write_text(f"types:\n  ADR:\n    template: {outside}\n", encoding="utf-8")
+    config.write_text("types:\n  ADR:\n    template: build/adr-template.md\n", encoding="utf-8")
     assert not _run(repo).cached
     assert _run(repo).cached
     outside.write_text("# ADR\n\n## Status\n\n## Decision\n", encoding="utf-8")

@@ -9,9 +9,8 @@ and in-document ignores, and returns findings sorted by path, line, column and c
 from __future__ import annotations
 
 import inspect
-import posixpath
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ..config import Config
@@ -19,9 +18,9 @@ from ..crawl import matches_glob
 from ..errors import UsageError
 from ..graph import Corpus
 from ..model import Finding, Severity
-from . import freshness, lifecycle, links, problems, structure, templates
+from . import architecture, freshness, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
-from .templating import load_templates
+from .templating import PACKAGED, load_templates, template_file
 
 __all__ = [
     "ALL_RULES",
@@ -30,6 +29,7 @@ __all__ = [
     "Hit",
     "Rule",
     "parse_codes",
+    "recheck",
     "run_checks",
     "select_rules",
 ]
@@ -39,12 +39,19 @@ RuleFunc = Callable[[CheckContext], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """One registered rule: stable code, name, default severity and the function."""
+    """One registered rule: stable code, name, default severity and the function.
+
+    A ``local`` rule reports each document (or each of its links) on its own, from that
+    document, its links and the documents one edge away: after an edit only the touched
+    documents need it again (see ``recheck``). Other rules look further (supersession chains,
+    cycles, duplicate IDs) and always run over the whole graph.
+    """
 
     code: str
     name: str
     severity: Severity
     check: RuleFunc
+    local: bool = False
 
     @property
     def doc(self) -> str:
@@ -61,25 +68,28 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 #: Every rule, in code order (DESIGN.md section 6). TG503 (git history) is not implemented yet.
 ALL_RULES: tuple[Rule, ...] = (
-    Rule("TG101", "broken-link", E, links.find_broken_links),
-    Rule("TG102", "broken-anchor", E, links.find_broken_anchors),
-    Rule("TG103", "unknown-id", E, links.find_unknown_ids),
-    Rule("TG104", "link-outside-root", E, links.find_links_outside_root),
-    Rule("TG201", "orphan", W, structure.find_orphans),
-    Rule("TG202", "uncovered", W, structure.find_uncovered),
+    Rule("TG101", "broken-link", E, links.find_broken_links, local=True),
+    Rule("TG102", "broken-anchor", E, links.find_broken_anchors, local=True),
+    Rule("TG103", "unknown-id", E, links.find_unknown_ids, local=True),
+    Rule("TG104", "link-outside-root", E, links.find_links_outside_root, local=True),
+    Rule("TG201", "orphan", W, structure.find_orphans, local=True),
+    Rule("TG202", "uncovered", W, structure.find_uncovered, local=True),
     Rule("TG203", "dependency-cycle", E, structure.find_cycles),
     Rule("TG204", "supersession-mismatch", W, structure.find_supersession_mismatches),
     Rule("TG301", "cites-superseded", W, lifecycle.find_cited_superseded),
     Rule("TG302", "status-inversion", W, lifecycle.find_status_inversions),
-    Rule("TG303", "unknown-status", W, lifecycle.find_unknown_statuses),
-    Rule("TG304", "approval-missing", W, lifecycle.find_missing_approvals),
-    Rule("TG401", "missing-section", W, templates.find_missing_sections),
-    Rule("TG402", "placeholder", W, templates.find_placeholders),
-    Rule("TG403", "missing-metadata", W, templates.find_missing_metadata),
-    Rule("TG501", "stale", INFO, freshness.find_stale),
-    Rule("TG502", "overdue-question", W, freshness.find_overdue_questions),
+    Rule("TG303", "unknown-status", W, lifecycle.find_unknown_statuses, local=True),
+    Rule("TG304", "approval-missing", W, lifecycle.find_missing_approvals, local=True),
+    Rule("TG401", "missing-section", W, templates.find_missing_sections, local=True),
+    Rule("TG402", "placeholder", W, templates.find_placeholders, local=True),
+    Rule("TG403", "missing-metadata", W, templates.find_missing_metadata, local=True),
+    Rule("TG501", "stale", INFO, freshness.find_stale, local=True),
+    Rule("TG502", "overdue-question", W, freshness.find_overdue_questions, local=True),
     Rule("TG601", "duplicate-id", E, structure.find_duplicate_ids),
-    Rule("TG602", "parse-error", E, problems.find_parse_errors),
+    Rule("TG602", "parse-error", E, problems.find_parse_errors, local=True),
+    Rule("TG701", "endpoint-conflict", E, architecture.find_endpoint_conflicts),
+    Rule("TG702", "table-conflict", E, architecture.find_table_conflicts),
+    Rule("TG703", "undescribed-component", INFO, architecture.find_undescribed_components),
 )
 RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
@@ -101,7 +111,8 @@ def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
                 continue
             if code != "ALL" and not any(r.code.startswith(code) for r in ALL_RULES):
                 raise UsageError(
-                    f"unknown rule code '{part.strip()}' (codes: TG101-TG602; "
+                    f"unknown rule code '{part.strip()}' (codes: {ALL_RULES[0].code}-"
+                    f"{ALL_RULES[-1].code}; "
                     "see `tracegraph rules`)"
                 )
             out.append(code)
@@ -157,8 +168,12 @@ def run_checks(
     today: date | None = None,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    scope: Collection[str] | None = None,
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
+
+    With ``scope`` (document paths), local rules look at those documents and their links only;
+    the other rules still run over everything (``recheck`` merges the two).
 
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
@@ -173,13 +188,24 @@ def run_checks(
         templates=load_templates(config, corpus.root),
     )
     configured = frozenset(
-        posixpath.normpath(spec.template) for spec in config.types + config.scoped if spec.template
+        template_file(config, corpus.root, spec.name, spec.template)
+        for spec in config.types + config.scoped
+        if spec.template and not spec.template.startswith(PACKAGED)
     )
+    scoped = context
+    if scope is not None:
+        inside = frozenset(scope)
+        part = replace(
+            corpus,
+            documents=tuple(d for d in corpus.documents if d.path in inside),
+            links=tuple(link for link in corpus.links if link.source in inside),
+        )
+        scoped = replace(context, corpus=part)
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):
         severity = config.rules.severity.get(rule.code, rule.severity)
         silenced: dict[str, bool] = {}  # per path: a rule often reports one file many times
-        for hit in _hits(rule, context):
+        for hit in _hits(rule, scoped if rule.local else context):
             quiet = silenced.get(hit.path)
             if quiet is None:
                 quiet = silenced[hit.path] = _silenced(
@@ -200,6 +226,33 @@ def run_checks(
             )
             findings.setdefault(sort_key(finding), finding)
     return [findings[key] for key in sorted(findings)]
+
+
+def recheck(
+    corpus: Corpus,
+    previous: Iterable[Finding],
+    touched: Collection[str],
+    config: Config | None = None,
+    *,
+    today: date | None = None,
+) -> list[Finding]:
+    """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
+    all rules, same config and day) and the documents the edit touched (see
+    ``graph.update_corpus``): local rules run again for the touched documents only, and their
+    earlier findings elsewhere are kept; the other rules run over everything. Equals
+    ``run_checks(corpus, config, today=today)`` (tested on random edits of real trees).
+    """
+    inside = frozenset(touched)
+    located = inside | {
+        doc.sidecar for p in inside if (doc := corpus.by_path.get(p)) and doc.sidecar
+    }
+    kept = [
+        f
+        for f in previous
+        if f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located
+    ]
+    fresh = run_checks(corpus, config, today=today, scope=inside)
+    return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
 
 
 def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:

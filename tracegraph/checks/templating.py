@@ -4,18 +4,22 @@ A template is an ordinary Markdown file. Every ``##`` heading is a required sect
 carries ``<!-- optional -->``; ``<!-- or: Decision Outcome -->`` names other headings that satisfy
 it. Field lines before the first ``##`` (``**Author:** [Name]``, ``Date: [Date]``) say which
 metadata the type requires. The defaults ship in ``tracegraph/templates/``; a type's
-``template:`` setting points at a team's own file (relative to the config file's folder).
+``template:`` setting points at a team's own file (relative to the config file's folder,
+inside the repository).
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..config import Config, TypeSpec
+from ..crawl import read_document
 from ..errors import ConfigError
 from ..parse.slugs import github_slug
 
@@ -161,13 +165,17 @@ def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str,
             raise ConfigError(f"{where}: types.{spec.name}.template: no packaged template {name}")
         return packaged.read_text(encoding="utf-8"), name, True
     if spec.template:
-        path = _template_path(config, root, spec.template)
+        # Read like a document: inside the root, a regular file within limits.max_file_bytes,
+        # no symbolic link out; anything else is a ConfigError.
+        rel = template_file(config, root, spec.name, spec.template)
+        data = read_document(root, rel, config.limits.max_file_bytes)
         try:
-            return path.read_text(encoding="utf-8"), spec.template, False
-        except (OSError, UnicodeDecodeError) as exc:
+            if data.data is None:
+                raise ValueError(data.error)
+            return data.data.decode("utf-8"), spec.template, False
+        except (ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(
-                f"{where}: types.{spec.name}.template: cannot read {spec.template}: "
-                f"{getattr(exc, 'strerror', None) or exc}"
+                f"{_setting(config, spec.name)}: cannot read {spec.template}: {exc}"
             ) from None
     default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
     if default.is_file():
@@ -175,14 +183,48 @@ def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str,
     return None
 
 
-def _template_path(config: Config, root: Path, template: str) -> Path:
-    """A template path is relative to the config file's folder (the root when the config was
-    found there or there is none)."""
-    given = Path(template)
-    if given.is_absolute():
-        return given
-    if config.source and not (root / config.source).is_file():
-        source = Path(config.source)
-        if source.is_file():
-            return source.parent / given
-    return root / given
+def template_file(config: Config, root: Path, type_name: str, template: str) -> str:
+    """A ``template:`` setting as a POSIX path relative to the root.
+
+    Relative to the config file's folder when that folder is inside the root, else to the
+    root; an absolute path, or one that leaves the root, is a ConfigError (a repository's own
+    config must not make tracegraph read anything outside it).
+
+    >>> from tracegraph.config import default_config
+    >>> template_file(default_config(), Path("."), "TDD", "docs/../tpl/tdd.md")
+    'tpl/tdd.md'
+    """
+    if PurePosixPath(template).is_absolute() or PureWindowsPath(template).anchor:
+        raise ConfigError(
+            f"{_setting(config, type_name)}: {template} is an absolute path; give a path "
+            "inside the repository, relative to the config file's folder"
+        )
+    rel = posixpath.normpath(posixpath.join(_config_folder(config, root), template))
+    if rel == ".." or rel.startswith("../"):
+        raise ConfigError(
+            f"{_setting(config, type_name)}: {template} leaves the repository root; templates "
+            "must be inside it"
+        )
+    return rel
+
+
+def _setting(config: Config, type_name: str) -> str:
+    return f"{config.source or 'config'}: types.{type_name}.template"
+
+
+def _config_folder(config: Config, root: Path) -> str:
+    """The config file's folder relative to the root ("" for the root itself, or when the
+    config file is outside the root or there is none)."""
+    if not config.source:
+        return ""
+    source = Path(config.source)
+    candidate = root / source if (root / source).is_file() else source
+    try:
+        real_root = os.path.realpath(root)
+        folder = os.path.dirname(os.path.realpath(candidate))
+    except (OSError, ValueError):
+        return ""
+    if folder != real_root and not folder.startswith(real_root.rstrip(os.sep) + os.sep):
+        return ""
+    rel = os.path.relpath(folder, real_root)
+    return "" if rel == "." else PurePosixPath(*Path(rel).parts).as_posix()

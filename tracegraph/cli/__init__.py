@@ -18,6 +18,7 @@ import click
 from .. import __version__
 from ..atomic import write_atomic
 from ..errors import TracegraphError
+from ..safetext import neutralise
 from .options import RootCommand
 
 INTERNAL_ERROR = 3
@@ -55,6 +56,12 @@ class TracegraphGroup(click.Group):
             if _stdout_closed():  # `tracegraph ... | head`: the reader went away, not an error
                 ctx.exit(0)
             _internal_error(ctx, exc)  # a pipe to a child process (Graphviz) broke
+        except OSError as exc:
+            if not _stdout_failed(exc):
+                _internal_error(ctx, exc)
+            reason = exc.strerror or type(exc).__name__
+            click.echo(f"tracegraph: error: cannot write to standard output: {reason}", err=True)
+            ctx.exit(2)
         except Exception as exc:  # the top-level handler: never a traceback without --debug
             _internal_error(ctx, exc)
 
@@ -65,6 +72,21 @@ def _fail_usage(ctx: click.Context, exc: click.ClickException) -> NoReturn:
     hint = f" (see '{where} --help')" if isinstance(exc, click.UsageError) else ""
     click.echo(f"tracegraph: error: {_one_line(exc.format_message())}{hint}", err=True)
     ctx.exit(exc.exit_code)
+
+
+def _stdout_failed(exc: OSError) -> bool:
+    """Whether ``exc`` came from writing the command's output (click's ``echo``: a full disk,
+    an I/O error). Then stdout is pointed at /dev/null, so the interpreter's own flush of the
+    pending text at exit does not fail a second time."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "echo" and code.co_filename.endswith(os.path.join("click", "utils.py")):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _stdout_closed() -> bool:
@@ -92,7 +114,8 @@ def _internal_error(ctx: click.Context, exc: BaseException) -> NoReturn:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:2000]
+    """A message as one line of plain text (it may quote names from the repository)."""
+    return neutralise(" ".join(text.split()))[:2000]
 
 
 @click.group(cls=TracegraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,12 +131,22 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    if verbose:
-        logging.basicConfig(
-            level=logging.DEBUG if verbose > 1 else logging.INFO,
-            format="tracegraph: %(message)s",
-            stream=sys.stderr,
-        )
+    # Warnings (git refusing the repository, say) always reach stderr, as one line each.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _OneLine("tracegraph: %(message)s" if verbose else "tracegraph: warning: %(message)s")
+    )
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+        handlers=[handler],
+    )
+
+
+class _OneLine(logging.Formatter):
+    """Log lines may quote names from the repository: control characters escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return neutralise(super().format(record))
 
 
 def use_color(stream: Any = None) -> bool:
@@ -134,6 +167,7 @@ def emit(text: str, output: str | None) -> None:
 
 # Commands register themselves on ``cli`` when their modules are imported.
 from . import check as _check  # noqa: E402,F401
+from . import lsp as _lsp  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import render as _render  # noqa: E402,F401
 from . import report as _report  # noqa: E402,F401

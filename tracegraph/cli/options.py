@@ -25,6 +25,16 @@ CONFIG_OPT = click.option(
 OUTPUT_OPT = click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
 )
+#: What a map or an export shows: the document graph, or the system the documents describe.
+VIEWS = ("documents", "architecture")
+VIEW_OPT = click.option(
+    "--view",
+    type=click.Choice(VIEWS),
+    default="documents",
+    show_default=True,
+    help="documents: the document graph; architecture: the components, endpoints, tables and "
+    "externals the design documents describe, traced to them.",
+)
 ALLOW_EMPTY_OPT = click.option(
     "--allow-empty",
     is_flag=True,

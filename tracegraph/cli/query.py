@@ -1,69 +1,37 @@
-"""``tracegraph impact``, ``upstream``, ``path`` and ``show``: impact queries over the graph."""
+"""``tracegraph impact``, ``upstream``, ``path`` and ``show``: impact queries over the graph.
+
+The commands parse options, call the library and print what ``tracegraph.output.queries``
+formats (the language server shows the same cards).
+"""
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .. import api, queries
+from ..entity_queries import is_entity_query
 from ..errors import NoPathError, UsageError
-from ..generated import json_head
-from ..graph import Corpus
-from ..model import Relation
-from ..queries import ChangeImpact, Hop, Traversal
+from ..output.queries import (
+    EDGE_RELATIONS,
+    FORMATS,
+    FORMATTERS,
+    card_dict,
+    chains_dict,
+    check_relations,
+    format_card,
+    format_chains,
+    format_change,
+    make_filters,
+    normalise_relation,
+    to_json,
+)
 from . import cli, emit, use_color
+from .entities import entity_card, entity_traversal
 from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
 from .progress import scan_options, scan_settings
-
-#: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
-EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
-FORMATS = ("tree", "list", "json", "dot", "mermaid")
-#: ``version`` of the JSON of impact, upstream, path and show (``tracegraph schema NAME``).
-QUERY_JSON_VERSION = 1
-TERMINAL_STATUSES = frozenset({"superseded", "deprecated", "rejected", "withdrawn"})
-
-# How a document is reached, read from the document towards the one it hangs from.
-# Downstream: the document rests on its parent ("implements RFC-0002"); upstream: the parent
-# rests on it ("implemented by TDD-0002"). The second form continues a chain after ", which".
-ACTIVE = {
-    "implements": ("implements", "implements"),
-    "depends_on": ("depends on", "depends on"),
-    "supersedes": ("supersedes", "supersedes"),
-    "related": ("related to", "is related to"),
-    "references": ("references", "references"),
-    "mentions": ("mentions", "mentions"),
-}
-PASSIVE = {
-    "implements": ("implemented by", "is implemented by"),
-    "depends_on": ("depended on by", "is depended on by"),
-    "supersedes": ("superseded by", "is superseded by"),
-    "related": ("related to", "is related to"),
-    "references": ("referenced by", "is referenced by"),
-    "mentions": ("mentioned by", "is mentioned by"),
-}
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str) -> str:
-    """Text taken from a document, safe for a terminal: control and bidi characters escaped."""
-    return _CONTROL.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
-
-
-def _relation(value: str) -> str:
-    return value.strip().lower().replace("-", "_")
-
 
 ROOT_OPT = click.option(
     "-C",
@@ -82,7 +50,7 @@ RELATION_OPT = click.option(
     "relations",
     multiple=True,
     metavar="R",
-    callback=lambda _ctx, _param, values: tuple(_relation(v) for v in values),
+    callback=lambda _ctx, _param, values: tuple(normalise_relation(v) for v in values),
     help=f"Follow only edges of relation R (repeatable; default all): {', '.join(EDGE_RELATIONS)}.",
 )
 TYPE_OPT = click.option(
@@ -107,44 +75,6 @@ THROUGH_OPT = click.option(
 FORMAT_OPT = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="tree", show_default=True
 )
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What to show: types (upper-case, empty = all) and whether superseded documents count."""
-
-    types: frozenset[str]
-    include_superseded: bool
-
-    def shows(self, corpus: Corpus, path: str) -> bool:
-        """Whether a reached document is shown (the root always is)."""
-        if self.types and corpus.graph.nodes[path]["type"].upper() not in self.types:
-            return False
-        return self.include_superseded or not queries.is_superseded(corpus, path)
-
-
-def _filters(corpus: Corpus, types: Sequence[str], include_superseded: bool) -> Filters:
-    wanted = frozenset(t.upper() for t in types)
-    known = (
-        {t.name.upper() for t in corpus.config.types}
-        | {d.type.upper() for d in corpus.documents}
-        | {"DOC"}
-    )
-    unknown = sorted(wanted - known)
-    if unknown:
-        raise UsageError(
-            f"--type: unknown type {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
-    return Filters(wanted, include_superseded)
-
-
-def _check_relations(relations: Sequence[str]) -> tuple[str, ...] | None:
-    for relation in relations:
-        if relation not in EDGE_RELATIONS:
-            raise UsageError(
-                f"--relation: unknown relation '{relation}' (one of {', '.join(EDGE_RELATIONS)})"
-            )
-    return tuple(relations) or None
 
 
 @cli.command()
@@ -183,8 +113,10 @@ def impact(
 
     DOC is an ID in any spelling (adr-7, ADR-0007) or a path. With --since REF or --files, start
     from a change instead: changed documents, and the documents that link to changed files.
+    DOC may also be an entity of the architecture view: component:NAME, endpoint:"METHOD /path",
+    table:NAME, external:NAME.
     """
-    allowed = _check_relations(relations)
+    allowed = check_relations(relations)
     if since is None and not files_mode:
         if len(targets) != 1:
             folder = stray_folder(list(targets[1:]))
@@ -212,13 +144,13 @@ def impact(
     if files_mode and not targets:
         raise UsageError("impact --files: give at least one changed PATH")
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
-    filters = _filters(corpus, types, include_superseded)
+    filters = make_filters(corpus, types, include_superseded)
     files = [queries.relative_to_root(corpus, t) for t in targets]
     if since is not None:
         result = api.impact_since(corpus, since, files=files, depth=depth, relations=allowed)
     else:
         result = queries.affected_by_change(corpus, files, depth, allowed)
-    emit(_format_change(corpus, result, filters, fmt, since), output)
+    emit(format_change(corpus, result, filters, fmt, since, use_color()), output)
 
 
 @cli.command("upstream")
@@ -245,14 +177,15 @@ def upstream_command(
     fmt: str,
     output: str | None,
 ) -> None:
-    """Everything DOC rests on, transitively (ID in any spelling, or a path)."""
+    """Everything DOC rests on, transitively (ID in any spelling, or a path; or an entity:
+    component:NAME, endpoint:"METHOD /path", table:NAME, external:NAME)."""
     _traversal_command(
         "upstream",
         doc,
         root,
         config_path,
         depth,
-        _check_relations(relations),
+        check_relations(relations),
         types,
         include_superseded,
         fmt,
@@ -276,285 +209,22 @@ def _traversal_command(
 ) -> None:
     reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
-    filters = _filters(corpus, types, include_superseded)
+    if is_entity_query(doc):  # component:NAME, endpoint:"METHOD /path", table:NAME (issue 20)
+        text = entity_traversal(
+            corpus, doc, direction, depth, relations, types, include_superseded, fmt
+        )
+        emit(text, output)
+        return
+    filters = make_filters(corpus, types, include_superseded)
     start = corpus.find(doc)
     result = queries.traverse(corpus, start, direction, depth, relations, through_supersedes)
-    emit(FORMATTERS[fmt](corpus, result, filters), output)
-
-
-# --- formatting a traversal -----------------------------------------------------------------
-
-
-def _name(corpus: Corpus, path: str) -> str:
-    return clean(str(corpus.graph.nodes[path]["id"]))
-
-
-def _hop_ends(direction: str, hop: Hop) -> tuple[str, str]:
-    """(nearer the root, further from it) for a hop of a traversal in ``direction``."""
-    return (hop.target, hop.source) if direction == "downstream" else (hop.source, hop.target)
-
-
-def how_reached(corpus: Corpus, direction: str, hops: Sequence[Hop]) -> str:
-    """Describe a chain (root outward) from the far end: "implements RFC-0002, which references
-    PRD-0001" downstream, "implemented by TDD-0002, ..." upstream."""
-    table = ACTIVE if direction == "downstream" else PASSIVE
-    parts = []
-    for number, hop in enumerate(reversed(hops)):
-        near, _ = _hop_ends(direction, hop)
-        forms = table.get(hop.relation, (hop.relation, hop.relation))
-        phrase = forms[0] if number == 0 else f"which {forms[1]}"
-        parts.append(f"{phrase} {_name(corpus, near)}")
-    return ", ".join(parts)
-
-
-class _Style:
-    """Terminal colours, or none (off a terminal and with NO_COLOR)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def __call__(self, text: str, **kwargs: Any) -> str:
-        return click.style(text, **kwargs) if self.enabled and text else text
-
-
-def _card_line(corpus: Corpus, path: str, style: _Style) -> str:
-    attrs = corpus.graph.nodes[path]
-    status = str(attrs["status"]) or "-"
-    parts = [
-        style(_name(corpus, path), bold=True),
-        style(clean(str(attrs["type"])), fg="cyan"),
-        style(clean(status), fg="yellow" if status in TERMINAL_STATUSES else None),
-    ]
-    title = clean(corpus.document(path).short_title)
-    if title and title != _name(corpus, path):
-        parts.append(title)
-    mark = _superseded_mark(corpus, path)
-    if mark:
-        parts.append(style(mark, fg="yellow"))
-    return "  ".join(parts)
-
-
-def _superseded_mark(corpus: Corpus, path: str) -> str:
-    by = queries.superseded_by(corpus, path)
-    if by:
-        return f"[superseded by {', '.join(_name(corpus, p) for p in by)}]"
-    return "[superseded]" if queries.is_superseded(corpus, path) else ""
-
-
-def format_tree(
-    corpus: Corpus, result: Traversal, filters: Filters, color: bool | None = None
-) -> str:
-    """An indented tree: each shown document once, at its shortest depth, under the nearest
-    shown document of its chain; further edges between shown documents as "(see above)"."""
-    style = _Style(use_color() if color is None else color)
-    direction = result.direction
-    shown = {result.root} | {n.path for n in result.nodes if filters.shows(corpus, n.path)}
-    depth_of = {result.root: 0} | {n.path: n.depth for n in result.nodes}
-    # Tree children: (path, hops from the shown anchor to it).
-    children: dict[str, list[tuple[str, tuple[Hop, ...]]]] = {}
-    anchor_of: dict[str, str] = {}
-    for node in result.nodes:
-        if node.path not in shown:
-            continue
-        chain = [result.root] + [_hop_ends(direction, h)[1] for h in node.via]
-        cut = max(i for i in range(len(chain) - 1) if i == 0 or chain[i] in shown)
-        anchor_of[node.path] = chain[cut]
-        children.setdefault(chain[cut], []).append((node.path, node.via[cut:]))
-    # Further paths: a direct traversable edge between shown documents that is not a tree edge.
-    refs: dict[str, list[tuple[str, tuple[Hop, ...]]]] = {}
-    for hop in queries.traversal_edges(corpus, result):
-        near, far = _hop_ends(direction, hop)
-        if near not in shown or far not in shown or far == near:
-            continue
-        if anchor_of.get(far) == near and depth_of[far] == depth_of[near] + 1:
-            continue
-        if result.depth_limit is not None and depth_of[near] + 1 > result.depth_limit:
-            continue
-        refs.setdefault(near, []).append((far, (hop,)))
-
-    lines = [_card_line(corpus, result.root, style)]
-    printed = {result.root}
-
-    def walk(path: str, prefix: str) -> None:
-        entries = [(c, hops, False) for c, hops in children.get(path, [])]
-        entries += [(c, hops, True) for c, hops in refs.get(path, [])]
-        entries.sort(key=lambda e: (_name(corpus, e[0]), e[0], e[2]))
-        for number, (child, hops, is_ref) in enumerate(entries):
-            last = number == len(entries) - 1
-            branch = "└── " if last else "├── "
-            how = style(how_reached(corpus, direction, hops), dim=True)
-            if is_ref:
-                where = "see above" if child in printed else "see below"
-                lines.append(
-                    f"{prefix}{branch}{style(_name(corpus, child), bold=True)}  ({how}; {where})"
-                )
-                continue
-            lines.append(f"{prefix}{branch}{_card_line(corpus, child, style)}  ({how})")
-            printed.add(child)
-            walk(child, prefix + ("    " if last else "│   "))
-
-    walk(result.root, "")
-    if not result.nodes:
-        word = "rests on it" if direction == "downstream" else "it rests on"
-        lines.append(f"(nothing {word})")
-    return "\n".join(lines) + "\n"
-
-
-def _visible(corpus: Corpus, result: Traversal, filters: Filters) -> list[queries.Reached]:
-    nodes = [n for n in result.nodes if filters.shows(corpus, n.path)]
-    return sorted(nodes, key=lambda n: (n.depth, _name(corpus, n.path), n.path))
-
-
-def format_list(corpus: Corpus, result: Traversal, filters: Filters) -> str:
-    """One line per shown document: depth, card, and the whole chain back to the root."""
-    style = _Style(use_color())
-    lines = []
-    for node in _visible(corpus, result, filters):
-        how = style(how_reached(corpus, result.direction, node.via), dim=True)
-        lines.append(f"{node.depth}  {_card_line(corpus, node.path, style)}  ({how})")
-    return "\n".join(lines) + "\n" if lines else ""
-
-
-def traversal_dict(corpus: Corpus, result: Traversal, filters: Filters) -> dict[str, Any]:
-    """The query JSON of DESIGN.md section 7 (``via`` from the root outward)."""
-
-    def name(path: str) -> str:
-        return str(corpus.graph.nodes[path]["id"])
-
-    return {
-        **json_head(QUERY_JSON_VERSION),
-        "root": name(result.root),
-        "direction": result.direction,
-        "nodes": [
-            {
-                "id": node.id,
-                "path": node.path,
-                "type": node.type,
-                "status": node.status or None,
-                "depth": node.depth,
-                "via": [[name(h.source), h.relation, name(h.target)] for h in node.via],
-            }
-            for node in _visible(corpus, result, filters)
-        ],
-    }
-
-
-def format_json(corpus: Corpus, result: Traversal, filters: Filters) -> str:
-    return json.dumps(traversal_dict(corpus, result, filters), indent=2, ensure_ascii=False) + "\n"
-
-
-def _diagram(corpus: Corpus, nodes: Iterable[str], focus: str | None, fmt: str) -> str:
-    """The documents drawn by ``tracegraph.render`` (DOT or Mermaid): exactly ``nodes``."""
-    model = api.map_model(corpus, focus=focus, only=frozenset(nodes), error_paths=frozenset())
-    text = api.render_model(model, fmt, config=corpus.config)
-    assert isinstance(text, str)
-    return text
-
-
-def format_dot(corpus: Corpus, result: Traversal, filters: Filters) -> str:
-    nodes = [result.root] + [n.path for n in _visible(corpus, result, filters)]
-    return _diagram(corpus, nodes, result.root, "dot")
-
-
-def format_mermaid(corpus: Corpus, result: Traversal, filters: Filters) -> str:
-    nodes = [result.root] + [n.path for n in _visible(corpus, result, filters)]
-    return _diagram(corpus, nodes, result.root, "mermaid")
-
-
-FORMATTERS: dict[str, Callable[[Corpus, Traversal, Filters], str]] = {
-    "tree": format_tree,
-    "list": format_list,
-    "json": format_json,
-    "dot": format_dot,
-    "mermaid": format_mermaid,
-}
+    emit(FORMATTERS[fmt](corpus, result, filters, use_color()), output)
 
 
 # --- what a change touches -----------------------------------------------------------------
 
 
-def change_dict(
-    corpus: Corpus, result: ChangeImpact, filters: Filters, since: str | None
-) -> dict[str, Any]:
-    """JSON for ``impact --since/--files``: the roots and each affected document's roots."""
-
-    def name(path: str) -> str:
-        return str(corpus.graph.nodes[path]["id"])
-
-    return {
-        **json_head(QUERY_JSON_VERSION),
-        "since": since,
-        "changed": list(result.changed),
-        "roots": [
-            {"id": name(r.path), "path": r.path, "files": list(r.files)} for r in result.roots
-        ],
-        "unmatched": list(result.unmatched),
-        "nodes": [
-            {
-                "id": a.id,
-                "path": a.path,
-                "type": a.type,
-                "status": a.status or None,
-                "depth": a.depth,
-                "roots": [name(r) for r in a.roots],
-            }
-            for a in result.affected
-            if a.depth == 0 or filters.shows(corpus, a.path)
-        ],
-    }
-
-
-def _format_change(
-    corpus: Corpus, result: ChangeImpact, filters: Filters, fmt: str, since: str | None
-) -> str:
-    if fmt == "json":
-        data = change_dict(corpus, result, filters, since)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    shown = [a for a in result.affected if a.depth == 0 or filters.shows(corpus, a.path)]
-    if fmt in ("dot", "mermaid"):
-        return _diagram(corpus, [a.path for a in shown], None, fmt)
-    return format_change_text(corpus, result, shown)
-
-
-def format_change_text(
-    corpus: Corpus, result: ChangeImpact, shown: Sequence[queries.Affected]
-) -> str:
-    """Changed files (and the documents they start from), then each affected document with
-    the roots it is reached from."""
-    style = _Style(use_color())
-    lines = [f"changed files: {len(result.changed)}"]
-    starts: dict[str, list[str]] = {}
-    for root in result.roots:
-        for file in root.files:
-            starts.setdefault(file, []).append(_name(corpus, root.path))
-    for file in result.changed:
-        if file in corpus.by_path:
-            lines.append(f"  {clean(file)}  (document {_name(corpus, file)})")
-        elif file in starts:
-            lines.append(f"  {clean(file)}  (linked from {', '.join(starts[file])})")
-        else:
-            lines.append(f"  {clean(file)}  (no document links to it)")
-    lines += ["", f"affected documents: {len(shown)}"]
-    for item in shown:
-        roots = ", ".join(_name(corpus, r) for r in item.roots)
-        reason = "changed" if item.depth == 0 and item.path in result.changed else f"from {roots}"
-        if item.depth == 0 and item.path not in result.changed:
-            reason = "links to a changed file"
-        lines.append(
-            f"  {item.depth}  {_card_line(corpus, item.path, style)}  "
-            f"{style('(' + reason + ')', dim=True)}"
-        )
-    return "\n".join(lines) + "\n"
-
-
 # --- path and show ----------------------------------------------------------------------------
-
-
-def _chain_text(corpus: Corpus, chain: Sequence[Hop]) -> str:
-    text = _name(corpus, chain[0].source)
-    for hop in chain:
-        text += f" -[{hop.relation}]-> {_name(corpus, hop.target)}"
-    return text
 
 
 @cli.command("path")
@@ -576,7 +246,7 @@ def path_command(
     output: str | None,
 ) -> None:
     """All shortest chains between documents A and B, in either direction (exit 1 if none)."""
-    allowed = _check_relations(relations)
+    allowed = check_relations(relations)
     reject_folder(source)
     reject_folder(target)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
@@ -589,43 +259,8 @@ def path_command(
         raise NoPathError(
             f"no path between {a.name} and {b.name}{only}: neither rests on the other"
         )
-    if fmt == "json":
-        data = {
-            **json_head(QUERY_JSON_VERSION),
-            "from": a.name,
-            "to": b.name,
-            "chains": [
-                [
-                    [_raw_name(corpus, h.source), h.relation, _raw_name(corpus, h.target)]
-                    for h in chain
-                ]
-                for chain in (*result.forward, *result.backward)
-            ],
-            "truncated": result.truncated,
-        }
-        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
-        return
-    lines = []
-    for chains, upper, lower in (
-        (result.forward, a.path, b.path),
-        (result.backward, b.path, a.path),
-    ):
-        if not chains:
-            continue
-        hops = len(chains[0])
-        lines.append(
-            f"{_name(corpus, upper)} rests on {_name(corpus, lower)} "
-            f"({len(chains)} shortest chain{'s' if len(chains) != 1 else ''}, "
-            f"{hops} hop{'s' if hops != 1 else ''}):"
-        )
-        lines += [f"  {_chain_text(corpus, chain)}" for chain in chains]
-    if result.truncated:
-        lines.append("(more chains of the same length exist; showing the first ones)")
-    emit("\n".join(lines) + "\n", output)
-
-
-def _raw_name(corpus: Corpus, path: str) -> str:
-    return str(corpus.graph.nodes[path]["id"])
+    text = to_json(chains_dict(corpus, result)) if fmt == "json" else format_chains(corpus, result)
+    emit(text, output)
 
 
 @cli.command("show")
@@ -639,119 +274,16 @@ def show_command(
     doc: str, root: Path, config_path: Path | None, fmt: str, output: str | None
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
-    other references, and its findings."""
+    other references, and its findings; or an entity's card (component:NAME, ...)."""
     reject_folder(doc)
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
-    card = queries.show(corpus, corpus.find(doc))
-    if fmt == "json":
-        emit(json.dumps(card_dict(corpus, card), indent=2, ensure_ascii=False) + "\n", output)
+    if is_entity_query(doc):
+        emit(entity_card(corpus, doc, fmt), output)
         return
-    emit(format_card(corpus, card), output)
-
-
-def card_dict(corpus: Corpus, card: queries.Card) -> dict[str, Any]:
-    """``show --format json``."""
-    doc = card.document
-
-    def edges(groups: tuple[tuple[str, tuple[queries.CardEdge, ...]], ...]) -> dict[str, Any]:
-        return {
-            relation: [
-                {
-                    "id": _raw_name(corpus, e.other),
-                    "path": e.other,
-                    "declared_by": e.declared_by,
-                    "line": e.line,
-                    "column": e.column,
-                    "kind": e.kind,
-                }
-                for e in items
-            ]
-            for relation, items in groups
-        }
-
-    return {
-        **json_head(QUERY_JSON_VERSION),
-        "id": doc.id,
-        "path": doc.path,
-        "type": doc.type,
-        "status": doc.status,
-        "status_raw": doc.status_raw,
-        "title": doc.title,
-        "metadata": dict(doc.metadata),
-        "superseded_by": [_raw_name(corpus, p) for p in card.superseded_by],
-        "outbound": edges(card.outbound),
-        "inbound": edges(card.inbound),
-        "other": [
-            {
-                "target": link.reference.target,
-                "status": link.status.value,
-                "path": link.path,
-                "relation": link.reference.relation.value,
-                "line": link.reference.line,
-                "column": link.reference.column,
-            }
-            for link in card.other
-        ],
-        "findings": None
-        if card.findings is None
-        else [
-            {
-                "code": f.code,
-                "rule": f.rule,
-                "severity": f.severity.value,
-                "path": f.path,
-                "line": f.line,
-                "column": f.column,
-                "message": f.message,
-            }
-            for f in card.findings
-        ],
-    }
-
-
-def format_card(corpus: Corpus, card: queries.Card) -> str:
-    """The text card of ``tracegraph show``."""
-    style = _Style(use_color())
-    doc = card.document
-    status = clean(doc.status or "-")
-    if doc.status_raw and doc.status_raw != doc.status:
-        status += f' (written "{clean(doc.status_raw)}")'
-    fields = [
-        ("path", clean(doc.path)),
-        ("type", clean(doc.type)),
-        ("id", clean(doc.id or "(none)")),
-        ("status", status),
-    ]
-    if card.superseded_by:
-        fields.append(("superseded by", ", ".join(_name(corpus, p) for p in card.superseded_by)))
-    fields += [(clean(k), clean(v)) for k, v in doc.metadata]
-    width = max(len(k) for k, _ in fields) + 1
-    lines = [style(f"{clean(doc.name)}  {clean(doc.short_title)}".rstrip(), bold=True)]
-    lines += [f"  {(k + ':').ljust(width)} {v}" for k, v in fields]
-    for heading, groups in (
-        ("rests on (outbound)", card.outbound),
-        ("rested on by (inbound)", card.inbound),
-    ):
-        lines += ["", f"{heading}:"]
-        if not groups:
-            lines.append("  (none)")
-        for relation, items in groups:
-            lines.append(f"  {relation}")
-            for e in items:
-                title = clean(corpus.document(e.other).short_title)
-                where = style(f"{clean(e.declared_by)}:{e.line}", dim=True)
-                lines.append(f"    {_name(corpus, e.other)}  {title}  {where}")
-    if card.other:
-        lines += ["", "other references:"]
-        for link in card.other:
-            lines.append(
-                f"  line {link.reference.line}  {link.status.value}  {clean(link.reference.target)}"
-            )
-    lines += ["", "findings:"]
-    if card.findings is None:
-        lines.append("  (checks not available)")
-    elif not card.findings:
-        lines.append("  (none)")
-    for f in card.findings or ():
-        lines.append(f"  {f.path}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
-    return "\n".join(lines) + "\n"
+    card = queries.show(corpus, corpus.find(doc))
+    text = (
+        to_json(card_dict(corpus, card))
+        if fmt == "json"
+        else format_card(corpus, card, use_color())
+    )
+    emit(text, output)

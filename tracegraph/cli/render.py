@@ -10,14 +10,17 @@ from .. import api
 from ..atomic import write_atomic
 from ..errors import UsageError
 from ..graph import Corpus
+from ..render.architecture import ARCH_CLUSTERS, ArchitectureMap
 from ..render.graphviz import ENGINES
-from ..render.model import CLUSTER_MODES, DIRECTIONS
+from ..render.model import CLUSTER_MODES, DIRECTIONS, MapModel
+from ..safetext import neutralise
 from . import cli, emit
 from .options import (
     ALLOW_EMPTY_OPT,
     CONFIG_OPT,
     PATH_ARG,
     ROOT_OPT,
+    VIEW_OPT,
     format_from_suffix,
     root_of,
 )
@@ -51,7 +54,12 @@ def choose_format(fmt: str | None, output: str | None) -> str:
     type=click.Choice(api.MAP_FORMATS),
     help="Output format (default: from the -o suffix; .mmd/.mermaid is mermaid; else dot).",
 )
-@click.option("--focus", metavar="DOC", help="Draw the neighbourhood of one document (ID or path).")
+@click.option(
+    "--focus",
+    metavar="DOC",
+    help="Draw the neighbourhood of one document (ID or path); in the architecture view also "
+    'an entity: component:"Order API", endpoint:"POST /v1/orders", table:orders.',
+)
 @click.option("--depth", type=click.IntRange(min=0), help="Steps from --focus (default: all).")
 @click.option(
     "--direction",
@@ -60,16 +68,27 @@ def choose_format(fmt: str | None, output: str | None) -> str:
     show_default=True,
     help="From --focus: up (what it rests on), down (what rests on it) or both.",
 )
-@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this type (repeat).")
 @click.option(
-    "--status", "statuses", multiple=True, metavar="STATUS", help="Only this status (repeat)."
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only this type (repeat); in the architecture view a kind: component, endpoint, "
+    "table, external.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="STATUS",
+    help="Only this status (repeat); in the architecture view a state: proposed, planned, "
+    "built, retired, external.",
 )
 @click.option(
     "--cluster",
-    type=click.Choice(CLUSTER_MODES),
-    default="type",
-    show_default=True,
-    help="Group nodes by document type, by folder, or not at all.",
+    type=click.Choice(tuple(dict.fromkeys((*CLUSTER_MODES, *ARCH_CLUSTERS)))),
+    help="Group nodes by document type (the default), by folder, or not at all; in the "
+    "architecture view by the document that designs them (the default), or not at all.",
 )
 @click.option(
     "--engine",
@@ -92,6 +111,7 @@ def choose_format(fmt: str | None, output: str | None) -> str:
 @CONFIG_OPT
 @scan_options
 @ALLOW_EMPTY_OPT
+@VIEW_OPT
 def render(
     path: Path | None,
     root: Path | None,
@@ -102,13 +122,14 @@ def render(
     direction: str,
     types: tuple[str, ...],
     statuses: tuple[str, ...],
-    cluster: str,
+    cluster: str | None,
     engine: str,
     link_base: str | None,
     all_edges: bool,
     no_legend: bool,
     config_path: Path | None,
     allow_empty: bool,
+    view: str,
 ) -> None:
     """Draw the document graph under PATH (or -C DIR) as a map (SVG, PNG, PDF, DOT or Mermaid).
 
@@ -116,6 +137,10 @@ def render(
     red ghosts for broken references, red borders for documents with errors, and a legend of
     what the map uses. Edges that a drawn chain implies are left out (--all-edges draws them).
     Node links point at the Markdown files, relative to the output file.
+
+    With --view architecture: the system the design documents describe, as a C4-style
+    container diagram (components, endpoints, tables, externals), each in the box of the
+    document that designs it, filled by how far that design is.
     """
     if depth is not None and focus is None:
         raise UsageError("--depth needs --focus DOC")
@@ -123,28 +148,44 @@ def render(
     to_stdout = not output or output == "-"
     if to_stdout and fmt in BINARY_FORMATS:
         raise UsageError(f"--format {fmt} writes binary data; give an output file with -o FILE")
+    architecture = view == "architecture"
+    _check_view_options(architecture, cluster, all_edges)
     corpus = api.scan(
         root_of(path, root), config_path=config_path, allow_empty=allow_empty,
         **scan_settings(fmt),
     )  # fmt: skip
-    _check_filters(corpus, types, statuses)
-    model = api.map_model(
-        corpus,
-        focus=focus,
-        depth=depth,
-        direction=direction,
-        types=types,
-        statuses=statuses,
-        cluster=cluster,
-        link_base=link_base,
-        output_dir=Path.cwd() if to_stdout else Path(output or ".").resolve().parent,
-        all_edges=all_edges,
-    )
-    if not model.nodes:
-        raise UsageError("no document matches the filters (--type/--status); nothing to draw")
+    out_dir = Path.cwd() if to_stdout else Path(output or ".").resolve().parent
+    model: MapModel | ArchitectureMap
+    if architecture:
+        model = api.architecture_map(
+            corpus, focus=focus, depth=depth, direction=direction, kinds=types,
+            states=statuses, cluster=cluster or "document", link_base=link_base,
+            output_dir=out_dir,
+        )  # fmt: skip
+        if not model.nodes:
+            raise UsageError(
+                "no component, endpoint or table to draw: no document of a type with an "
+                "architecture mapping (TDD) describes one, or the filters leave none"
+            )
+    else:
+        _check_filters(corpus, types, statuses)
+        model = api.map_model(
+            corpus,
+            focus=focus,
+            depth=depth,
+            direction=direction,
+            types=types,
+            statuses=statuses,
+            cluster=cluster or "type",
+            link_base=link_base,
+            output_dir=out_dir,
+            all_edges=all_edges,
+        )
+        if not model.nodes:
+            raise UsageError("no document matches the filters (--type/--status); nothing to draw")
     drawing = api.draw_map(model, fmt, config=corpus.config, engine=engine, legend=not no_legend)
     for note in drawing.warnings:
-        click.echo(f"tracegraph: warning: {note}", err=True)
+        click.echo(f"tracegraph: warning: {neutralise(note)}", err=True)
     result = drawing.data
     if isinstance(result, bytes):
         if to_stdout:
@@ -153,6 +194,17 @@ def render(
             write_atomic(Path(output or ""), result)
         return
     emit(result, output)
+
+
+def _check_view_options(architecture: bool, cluster: str | None, all_edges: bool) -> None:
+    """Reject options that the chosen view does not have."""
+    if architecture and all_edges:
+        raise UsageError("--all-edges applies to the documents view (the architecture view "
+                         "draws every edge)")  # fmt: skip
+    if architecture and cluster not in (None, *ARCH_CLUSTERS):
+        raise UsageError(f"--cluster {cluster}: the architecture view groups by document or none")
+    if not architecture and cluster not in (None, *CLUSTER_MODES):
+        raise UsageError(f"--cluster {cluster} applies to --view architecture")
 
 
 def _check_filters(corpus: Corpus, types: tuple[str, ...], statuses: tuple[str, ...]) -> None:

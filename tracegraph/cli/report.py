@@ -9,6 +9,7 @@ import click
 from .. import api
 from ..errors import UsageError
 from ..report.links import is_safe_href
+from ..safetext import neutralise
 from . import cli
 from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, PATH_ARG, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
@@ -128,7 +129,7 @@ def report(
         **scan_settings(fmt),
     )
     for warning in run.warnings:
-        click.echo(f"tracegraph: warning: {warning}", err=True)
+        click.echo(f"tracegraph: warning: {neutralise(warning)}", err=True)
     fig = run.report.figures
     changes = run.report.changes
     delta = f" ({changes.score_delta:+g})" if changes else ""

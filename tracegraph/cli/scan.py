@@ -10,8 +10,9 @@ import click
 from .. import api
 from ..config import CONFIG_NAMES, STARTER_CONFIG
 from ..errors import UsageError
-from ..export import EXPORTERS
+from ..export import ARCHITECTURE_EXPORTERS, EXPORTERS
 from ..presets import preset_config_text, preset_names
+from ..safetext import neutralise
 from . import cli, emit
 from .options import (
     ALLOW_EMPTY_OPT,
@@ -19,6 +20,7 @@ from .options import (
     OUTPUT_OPT,
     PATH_ARG,
     ROOT_OPT,
+    VIEW_OPT,
     format_from_suffix,
     root_of,
 )
@@ -61,7 +63,8 @@ def _summary_text(summary: dict[str, object]) -> str:
     presets = summary.get("presets") or []
     assert isinstance(presets, list)
     lines = [
-        f"{summary['root']}: {summary['documents']} documents, {summary['references']} "
+        f"{neutralise(str(summary['root']))}: {summary['documents']} documents, "
+        f"{summary['references']} "
         f"references ({summary['unresolved']} unresolved), {summary['edges']} document edges",
         *(f"detected: {p['title']} in {p['folder']}" for p in presets),
         f"wikilinks: {wiki['summary']}",
@@ -69,22 +72,24 @@ def _summary_text(summary: dict[str, object]) -> str:
         "documents:",
     ]
     for type_name, count in by_type.items():
-        statuses = ", ".join(f"{s} {n}" for s, n in by_status.get(type_name, {}).items())
-        lines.append(f"  {type_name:<5} {count:>5}   {statuses}")
+        statuses = ", ".join(
+            f"{neutralise(s)} {n}" for s, n in by_status.get(type_name, {}).items()
+        )
+        lines.append(f"  {neutralise(type_name):<5} {count:>5}   {statuses}")
     for title, key in (("references by kind:", "by_kind"), ("resolved to:", "by_target")):
         lines.append("")
         lines.append(title)
         values = summary[key]
         assert isinstance(values, dict)
         for name, count in values.items():
-            lines.append(f"  {name:<11} {count:>6}")
+            lines.append(f"  {neutralise(name):<11} {count:>6}")
     generated = summary["generated"]
     assert isinstance(generated, list)
     if generated:
         lines += [
             "",
             f"skipped {len(generated)} file{'s' if len(generated) != 1 else ''} that tracegraph "
-            f"generated (reports, maps, exports): {', '.join(generated[:5])}"
+            f"generated (reports, maps, exports): {neutralise(', '.join(generated[:5]))}"
             + (", ..." if len(generated) > 5 else ""),
         ]
     addresses = summary.get("repository")
@@ -116,6 +121,7 @@ EXPORT_SUFFIXES = {".json": "json", ".graphml": "graphml", ".csv": "csv"}
     help="json: networkx node-link data; graphml; csv: a traceability matrix (one row per "
     "edge). Default: from the -o suffix (.json, .graphml, .csv), else json.",
 )
+@VIEW_OPT
 @OUTPUT_OPT
 def export(
     path: Path | None,
@@ -123,15 +129,18 @@ def export(
     config_path: Path | None,
     allow_empty: bool,
     fmt: str | None,
+    view: str,
     output: str | None,
 ) -> None:
-    """Export the document graph under PATH (or -C DIR; default: .)."""
+    """Export the document graph under PATH (or -C DIR; default: .), or with --view
+    architecture the system its design documents describe."""
     fmt = format_from_suffix(fmt, output, EXPORT_SUFFIXES, "json", "export")
     corpus = api.scan(
         root_of(path, root), config_path=config_path, allow_empty=allow_empty,
         **scan_settings(fmt),
     )  # fmt: skip
-    emit(EXPORTERS[fmt](corpus), output)
+    exporters = ARCHITECTURE_EXPORTERS if view == "architecture" else EXPORTERS
+    emit(exporters[fmt](corpus), output)
 
 
 @cli.command()

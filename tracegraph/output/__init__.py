@@ -16,8 +16,7 @@ from typing import ClassVar
 from ..checks import Rule
 from ..generated import HTML_COMMENT, json_head
 from ..model import SEVERITY_RANK, Finding, Severity
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from ..safetext import neutralise
 
 
 def clean(text: str) -> str:
@@ -26,7 +25,7 @@ def clean(text: str) -> str:
     >>> clean("a\\x1b[31mb")
     'a\\\\x1b[31mb'
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return neutralise(text)
 
 
 @dataclass(frozen=True)

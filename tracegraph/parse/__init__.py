@@ -11,6 +11,7 @@ from ..config import Limits
 from ..generated import is_generated
 from ..model import Document, Problem, Reference, RefKind, Relation
 from ..patterns import configured_regex
+from .design import extract_design
 from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
 from .ids import Recogniser
 from .markdown import LineIndex, walk_markdown
@@ -55,6 +56,8 @@ _KEY_SEPARATORS = re.compile(r"[\s-]+")
 _INDEX_STEMS = frozenset({"readme", "index"})
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)")
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+#: Template text never filled in, in a title or a status: ``[Feature Name]``.
+_UNFILLED = re.compile(r"\[[^\]\[]*[A-Za-z][^\]\[]*\]")
 
 
 def _meta_key(key: str) -> str:
@@ -254,6 +257,13 @@ def parse_document(
         )
         references = references[: limits.max_references_per_file]
     references.sort(key=lambda r: (r.line, r.column))
+    # Only documents whose type maps its template onto the system are read again (issue 20);
+    # a template, or a copy of one not filled in yet ("[Feature Name]"), describes nothing.
+    mapping = spec.architecture if spec is not None else None
+    unfilled = _UNFILLED.search(title) or _UNFILLED.match(status_raw or "")
+    design = (
+        extract_design(utf8, facts.headings, lines, mapping) if mapping and not unfilled else None
+    )
 
     return Document(
         path=path,
@@ -275,6 +285,7 @@ def parse_document(
         metadata_lines=tuple(sorted(meta_lines.items())),
         ignored_lines=tuple(sorted(set(facts.ignored_lines))),
         sidecar=sidecar[0] if sidecar is not None else None,
+        design=design,
     )
 
 

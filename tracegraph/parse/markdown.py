@@ -328,14 +328,14 @@ class _Walker:
             Reference(kind, target, relation, line, column, is_id, reverse)
         )
 
-    def _scan(self, text: str, start: int) -> None:
-        """Scan a run of adjacent prose text (starting at byte ``start``) for bare web and
+    def _scan(self, text: str, start: int, end: int) -> None:
+        """Scan a run of adjacent prose text (bytes ``start`` to ``end``) for bare web and
         e-mail links, ID mentions and placeholders. Only called when the run contains a literal
         one of them needs (see ``walk``); what stands inside a link is not scanned further."""
         bare = "://" in text or "www." in text or "@" in text
         mentions = self.rec.find_mentions(text)
         head = self._text_before_run(text) if bare or mentions else None
-        links = self._autolinks(text, start, head) if bare else []
+        links = self._autolinks(text, start, end, head) if bare else []
         floor = self.autolink_end
         for match in matches_at(_PLACEHOLDER, text, _PLACEHOLDER_LITERALS):
             inner = match.group(1)
@@ -368,12 +368,15 @@ class _Walker:
                 return joined[: len(joined) - len(tail)]
         return None
 
-    def _autolinks(self, text: str, start: int, head: str | None) -> list[tuple[int, int]]:
+    def _autolinks(
+        self, text: str, start: int, end_of_run: int, head: str | None
+    ) -> list[tuple[int, int]]:
         """Add the bare web and e-mail links GitHub sees in a prose run (its GFM autolink
         extension): (start, end) byte ranges, also kept in ``autolink_end``. ``head`` is the
-        block's text in front of the run (see ``_text_before_run``)."""
+        block's text in front of the run (see ``_text_before_run``). The run's bytes end at
+        ``end_of_run``, not at ``start`` plus its text's length: an entity such as ``&amp;``
+        is longer in the source than in the text."""
         data = self.data
-        end_of_run = start + len(text.encode())
         found: list[tuple[int, int, str]] = []
         if "://" in text or "www." in text:
             chunk_start, chunk_end = self._chunk()
@@ -508,7 +511,7 @@ class _Walker:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
                         if wanted(scan_text):
-                            scan(scan_text, run_start)
+                            scan(scan_text, run_start, run_end)
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
@@ -526,7 +529,7 @@ class _Walker:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
                         if wanted(scan_text):
-                            scan(scan_text, run_start)
+                            scan(scan_text, run_start, run_end)
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
@@ -551,7 +554,7 @@ class _Walker:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
                 run = []
                 if wanted(scan_text):
-                    scan(scan_text, run_start)
+                    scan(scan_text, run_start, run_end)
             if kind == "Start":
                 if value.__class__ is str:
                     if value == "TableRow":
@@ -611,7 +614,7 @@ class _Walker:
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
             if wanted(scan_text):
-                scan(scan_text, run_start)
+                scan(scan_text, run_start, run_end)
         if self.footnotes:
             self._drop_unused_footnotes()
         return self.facts

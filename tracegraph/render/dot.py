@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..generated import DOT_COMMENT
 from ..model import Relation
+from ..safetext import UNSAFE
 from .layout import TARGET_ASPECT, Plan, plan_layout, slot_size
 from .model import MapEdge, MapGhost, MapModel, MapNode
 from .style import (
@@ -44,7 +45,7 @@ RANKSEP = 0.5
 MCLIMIT_EDGES = 300
 LEGEND_CHAR = 5.0  # rough width of a legend character in points (9 pt)
 LEGEND_MIN_WIDTH = 360.0
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff]")
+_UNPRINTABLE = UNSAFE  # controls, C1, bidi overrides, separators: a space each
 
 
 def quote(text: str) -> str:
@@ -301,11 +302,17 @@ def _edge(edge: MapEdge, names: dict[str, str], levels: Mapping[str, int]) -> st
 def _header(model: MapModel, plan: Plan | None, legend: bool) -> str:
     """The graph label: the title and, under it, the legend as a compact grid of only what the
     map uses (an HTML-like label: tracegraph's own words and the escaped title, nothing else)."""
-    title = f'<TR><TD><FONT POINT-SIZE="14">{_html(model.title)}</FONT></TD></TR>'
     entries = legend_entries(model) if legend else []
+    return header_label(model.title, entries, _picture_width(model, plan))
+
+
+def header_label(title: str, entries: list[LegendEntry], width: float) -> str:
+    """An HTML-like graph label: ``title`` (escaped) and under it the legend ``entries`` as a
+    grid of the fewest rows that fit ``width`` points (no legend without entries)."""
+    heading = f'<TR><TD><FONT POINT-SIZE="14">{_html(title)}</FONT></TD></TR>'
     if not entries:
-        return f'<<TABLE BORDER="0" CELLPADDING="2" CELLSPACING="0">{title}</TABLE>>'
-    rows = _legend_rows(entries, _picture_width(model, plan))
+        return f'<<TABLE BORDER="0" CELLPADDING="2" CELLSPACING="0">{heading}</TABLE>>'
+    rows = _legend_rows(entries, width)
     per_row = math.ceil(len(entries) / rows)
     grid = ""
     for start in range(0, len(entries), per_row):
@@ -318,7 +325,7 @@ def _header(model: MapModel, plan: Plan | None, legend: bool) -> str:
     )
     return (
         '<<TABLE BORDER="0" CELLPADDING="2" CELLSPACING="0">'
-        f"{title}<TR><TD>{legend_table}</TD></TR></TABLE>>"
+        f"{heading}<TR><TD>{legend_table}</TD></TR></TABLE>>"
     )
 
 

@@ -10,13 +10,13 @@ longer than ``TIMEOUT`` seconds is stopped.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 
 import graphviz
 
 from ..errors import RenderError
+from ..procs import find_program
 
 FORMATS: tuple[str, ...] = ("svg", "png", "pdf")
 ENGINES: tuple[str, ...] = ("dot", "sfdp", "auto")
@@ -103,7 +103,7 @@ def run_graphviz(dot_text: str, fmt: str, engine: str = "dot") -> Drawing:
     Graphviz printed."""
     if fmt not in FORMATS:
         raise RenderError(f"unknown Graphviz format '{fmt}' (use {', '.join(FORMATS)})")
-    executable = shutil.which("dot")
+    executable = find_program("dot")  # absolute PATH entries only
     if executable is None:
         raise RenderError(INSTALL_HINT)
     try:

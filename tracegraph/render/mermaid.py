@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from ..generated import MERMAID_COMMENT
 from ..model import Relation
+from ..safetext import UNSAFE
 from .model import MapEdge, MapModel
 from .style import (
     BORDER,
@@ -27,7 +28,7 @@ from .style import (
     type_style,
 )
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\u2028\u2029\ufffe\uffff]")
+_UNPRINTABLE = UNSAFE  # controls, C1, bidi overrides, separators: a space each
 _ENTITIES = {
     "#": "#35;",
     '"': "#quot;",

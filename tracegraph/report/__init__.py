@@ -94,6 +94,9 @@ class MapDrawing:
     note: str | None = None
     slugs: Mapping[str, str] = field(default_factory=dict)
     edges: Sequence[tuple[str, str, str]] = ()
+    #: The architecture map (issue 20), or why there is none.
+    architecture_svg: str | None = None
+    architecture_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,12 @@ class ReportRun:
     def printed(self) -> str:
         """The text meant for stdout (the outputs without a file), or ``""``."""
         return "".join(text for o, text in self.outputs if o.path is None)
+
+
+def _root_holding(root: Path, path: Path) -> Path | None:
+    """``root`` when ``path`` lies inside it (then the untrusted tree must not redirect it)."""
+    top, inner = os.path.abspath(root), os.path.abspath(path)
+    return root if os.path.commonpath([top, inner]) == top else None
 
 
 def produce_report(
@@ -192,7 +201,7 @@ def produce_report(
         finish(rendered)
         return ReportRun(report, rendered, history, False, ())
     try:
-        with open_history(history) as store:
+        with open_history(history, inside=_root_holding(corpus.root, history)) as store:
             try:
                 previous = store.previous()
                 trend = store.trend(trend_runs - 1)
@@ -226,13 +235,17 @@ def produce_report(
 
 
 def with_map(report: HealthReport, drawing: MapDrawing) -> HealthReport:
-    """``report`` with the map drawn for one output."""
+    """``report`` with the maps drawn for one output."""
+    section = report.architecture
+    if section is not None:
+        section = replace(section, svg=drawing.architecture_svg, note=drawing.architecture_note)
     return replace(
         report,
         map_svg=drawing.svg,
         map_note=drawing.note,
         map_slugs=tuple(sorted(drawing.slugs.items())),
         map_edges=tuple(sorted(drawing.edges)),
+        architecture=section,
     )
 
 

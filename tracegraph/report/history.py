@@ -13,14 +13,18 @@ history is unchanged.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from ..errors import TracegraphError
+from ..gitcmd import GitError, run_git
+from ..safefs import UnsafeState, reason, state_path
 from ..state import STATE_DIR, make_state_dir
 from .model import Figures, HealthReport, PastFinding, PreviousRun, TrendPoint
 
@@ -100,6 +104,25 @@ CREATE INDEX documents_run ON documents(run_id);
 MIGRATIONS = {1: MIGRATE_V1_TO_V2}
 
 
+RowTypes = tuple[type | tuple[type, ...], ...]
+#: The type of each column read back (``float`` stands for a score: a finite number 0-100).
+RUN_KEY: RowTypes = (int, str, (str, type(None)), float)
+TREND_ROW: RowTypes = (str, (str, type(None)), float, int, int, int)
+FINDING_ROW: RowTypes = (str, str, str, str, int, int, str)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    if expected is float:
+        return "a score from 0 to 100"
+    names = [t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,))]
+    return " or ".join("null" if n == "NoneType" else n for n in names)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 class HistoryError(TracegraphError):
     """The history file cannot be used (corrupt, not SQLite, from a newer tracegraph)."""
 
@@ -107,18 +130,12 @@ class HistoryError(TracegraphError):
 def current_commit(root: Path) -> str | None:
     """``git rev-parse HEAD`` in ``root``, or None outside git (or without git installed)."""
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        done = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD", timeout=10)
+    except GitError:
         return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and len(sha) >= 7 else None
+    sha = done.stdout.decode("ascii", "replace").strip()
+    hexadecimal = all(c in "0123456789abcdef" for c in sha)
+    return sha if done.returncode == 0 and len(sha) >= 7 and hexadecimal else None
 
 
 class History:
@@ -130,24 +147,31 @@ class History:
         self.migrated_from: int | None = None
 
     def previous(self) -> PreviousRun | None:
-        """The last recorded run, or None when there is none."""
+        """The last recorded run, or None when there is none.
+
+        Every value read is checked for its type: a history whose rows hold something else
+        (edited by hand, or planted in the repository) is foreign (HistoryError), never a crash.
+        """
         row = self._db.execute(
             "SELECT id, run_at, commit_sha, score FROM runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
         if row is None:
             return None
-        run_id, run_at, commit, score = row
+        run_id, run_at, commit, score = self._checked(row, RUN_KEY, "runs")
         findings = tuple(
             PastFinding(code, rule, severity, path, line, col, message)
-            for code, rule, severity, path, line, col, message in self._db.execute(
-                "SELECT code, rule, severity, path, line, col, message FROM findings "
-                "WHERE run_id = ? ORDER BY path, line, col, code, message",
-                (run_id,),
+            for code, rule, severity, path, line, col, message in (
+                self._checked(r, FINDING_ROW, "findings")
+                for r in self._db.execute(
+                    "SELECT code, rule, severity, path, line, col, message FROM findings "
+                    "WHERE run_id = ? ORDER BY path, line, col, code, message",
+                    (run_id,),
+                )
             )
         )
         paths = [
-            p
-            for (p,) in self._db.execute(
+            self._checked(r, (str,), "documents")[0]
+            for r in self._db.execute(
                 "SELECT path FROM documents WHERE run_id = ? ORDER BY path", (run_id,)
             )
         ]
@@ -162,7 +186,7 @@ class History:
         )
 
     def trend(self, runs: int) -> tuple[TrendPoint, ...]:
-        """The last ``runs`` recorded runs, oldest first."""
+        """The last ``runs`` recorded runs, oldest first (types checked, as ``previous``)."""
         if runs <= 0:
             return ()
         rows = self._db.execute(
@@ -172,8 +196,29 @@ class History:
         ).fetchall()
         return tuple(
             TrendPoint(run_at, commit, float(score), errors, warnings, infos)
-            for run_at, commit, score, errors, warnings, infos in reversed(rows)
+            for run_at, commit, score, errors, warnings, infos in (
+                self._checked(row, TREND_ROW, "runs") for row in reversed(rows)
+            )
         )
+
+    def _checked(self, row: tuple[Any, ...], types: RowTypes, table: str) -> tuple[Any, ...]:
+        """``row`` when each value has its column's type (a score: a finite number 0-100)."""
+        for value, expected in zip(row, types, strict=True):
+            if expected is float:
+                ok = type(value) in (int, float) and math.isfinite(value) and 0 <= value <= 100
+            else:
+                ok = (
+                    any(type(value) is t for t in expected)
+                    if isinstance(expected, tuple)
+                    else (type(value) is expected)
+                )
+            if not ok:
+                raise HistoryError(
+                    f"{self.path}: not a tracegraph history ({table} holds "
+                    f"{type(value).__name__} {_shown(value)} where it expects "
+                    f"{_type_name(expected)}); pass --history with another file"
+                )
+        return row
 
     def record(self, report: HealthReport) -> int:
         """Append ``report`` as a run (inside the open transaction); returns the run id."""
@@ -213,12 +258,25 @@ class History:
 
 
 @contextmanager
-def open_history(path: Path) -> Iterator[History]:
+def open_history(path: Path, *, inside: Path | None = None) -> Iterator[History]:
     """Open (or create) the history at ``path`` and start the run's transaction.
 
-    Raises HistoryError with a one-line message when the file is not a usable history; the
-    file is then left untouched.
+    With ``inside`` (the scanned root, when ``path`` lies in it), every folder on the way and
+    the file itself must be real, never a symbolic link: a repository cannot make the history be
+    read or written elsewhere. Raises HistoryError with a one-line message when the file is not
+    a usable history; the file is then left untouched.
     """
+    if inside is not None:
+        rel = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(inside))).as_posix()
+        try:
+            state_path(inside, rel, create=True)
+        except UnsafeState as exc:
+            raise HistoryError(
+                f"{exc}: tracegraph never writes its history through a link (pass --history "
+                "FILE or --no-history)"
+            ) from None
+        except OSError as exc:
+            raise HistoryError(f"{path}: cannot create the history folder: {reason(exc)}") from None
     make_state_dir(path.parent)
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=30)

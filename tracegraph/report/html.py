@@ -62,7 +62,7 @@ def safe_href(href: str | None) -> str:
     return href if href and is_safe_href(href) else "#"
 
 
-def clean_svg(svg: str) -> str:
+def clean_svg(svg: str, label: str = "Map of the documents", css: str = "map-svg") -> str:
     """The Graphviz SVG without XML prolog, comments, scripts, event handlers or unsafe links,
     sized by its viewBox so CSS can scale it."""
     ET.register_namespace("", SVG_NS)
@@ -84,9 +84,9 @@ def clean_svg(svg: str) -> str:
                 del element.attrib[name]
     for size in ("width", "height"):
         root.attrib.pop(size, None)
-    root.set("class", "map-svg")
+    root.set("class", css)
     root.set("role", "img")
-    root.set("aria-label", "Map of the documents")
+    root.set("aria-label", label)
     return ET.tostring(root, encoding="unicode")
 
 
@@ -213,6 +213,34 @@ def html_view(report: HealthReport, links: LinkContext) -> dict[str, Any]:
         "map_svg": Markup(clean_svg(report.map_svg)) if report.map_svg else None,
         "map_note": report.map_note,
         "data_json": Markup(script_json(data)),
+        "architecture": _architecture_view(report, links, doc),
+    }
+
+
+def _architecture_view(report: HealthReport, links: LinkContext, doc: Any) -> dict[str, Any] | None:
+    """The architecture section: its map, and the entities with links to where each is
+    designed (at the line)."""
+    section = report.architecture
+    if section is None:
+        return None
+    rows: list[dict[str, Any]] = [
+        {
+            "row": row,
+            "sources": [
+                doc(path) | {"href": safe_href(links.href(path, line)), "line": line}
+                for path, line in row.sources
+            ],
+        }
+        for row in section.entities
+    ]
+    svg = section.svg
+    return {
+        "section": section,
+        "counts": ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in section.counts if n),
+        "documents": [doc(path) for path in section.documents],
+        "components": [r for r in rows if r["row"].kind == "component"],
+        "others": [r for r in rows if r["row"].kind != "component"],
+        "svg": Markup(clean_svg(svg, "Architecture map", "arch-svg")) if svg else None,
     }
 
 

@@ -144,6 +144,34 @@ def report_data(report: HealthReport, links: LinkContext | None = None) -> dict[
             for p in report.trend
         ],
         "notes": {"map": report.map_note, "history": report.history_note},
+        "architecture": _architecture_data(report),
+    }
+
+
+def _architecture_data(report: HealthReport) -> dict[str, Any] | None:
+    """The architecture section as data (None when no document describes the system)."""
+    section = report.architecture
+    if section is None:
+        return None
+    return {
+        "counts": dict(section.counts),
+        "documents": list(section.documents),
+        "findings": section.findings,
+        "entities": [
+            {
+                "id": row.key,
+                "kind": row.kind,
+                "name": row.name,
+                "state": row.state,
+                "detail": row.detail,
+                "sources": [
+                    {"path": path, "name": report.name(path), "line": line}
+                    for path, line in row.sources
+                ],
+            }
+            for row in section.entities
+        ],
+        "note": section.note,
     }
 
 

@@ -4,7 +4,8 @@ Long lists sit in collapsible ``<details>`` blocks, at most ``MAX_ROWS`` rows ea
 character limit (default 60,000, under GitHub's 65,536 for an issue or comment body) the longest
 lists are cut first, and a note links the full report. Text taken from documents (titles, paths,
 messages) is HTML-escaped and its Markdown punctuation backslash-escaped, so a title cannot
-inject markup, links or @-mentions.
+inject markup, links or @-mentions; control characters are written as visible escapes
+(``safetext``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from ..generated import HTML_COMMENT
 from ..model import Finding
+from ..safetext import neutralise
 from .links import LinkContext
 from .model import HealthReport, PastFinding
 
@@ -35,7 +37,7 @@ def md(text: object) -> str:
     >>> md("<img src=x> *a* | b")
     '&lt;img src=x&gt; \\\\*a\\\\* \\\\| b'
     """
-    flat = " ".join(str(text).split())
+    flat = neutralise(" ".join(str(text).split()))
     return _SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
@@ -188,6 +190,51 @@ def _href(target: str | None) -> str:
     return (target or "").replace(")", "%29").replace(" ", "%20")
 
 
+def _architecture_parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
+    """The architecture section: what the design documents describe, a table of components
+    and, folded, the endpoints, tables and externals (nothing when no document describes
+    the system)."""
+    section = report.architecture
+    if section is None:
+        return []
+    counts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in section.counts if n)
+    designs = ", ".join(md(report.name(p)) for p in section.documents)
+    conflicts = f"; **{section.findings}** architecture findings" if section.findings else ""
+    out: list[Part] = [
+        "### Architecture",
+        "",
+        f"{counts}, designed in {designs}{conflicts}. The map: "
+        "`tracegraph render --view architecture -o architecture.svg`.",
+        "",
+    ]
+
+    def designed_in(sources: Sequence[tuple[str, int]]) -> str:
+        return ", ".join(_link(report.name(p), links.href(p, line)) for p, line in sources)
+
+    rows = [
+        f"| {md(r.name)} | {md(r.detail)} | {md(r.state)} | {designed_in(r.sources)} |"
+        for r in section.entities
+        if r.kind == "component"
+    ]
+    header = ("| component | technology | state | designed in |", "|---|---|---|---|")
+    out += [_List(rows, _table(header, more)), ""]
+    others = [
+        f"| {md(r.name)} | {r.kind} | {md(r.state)} | {md(r.detail)} | {designed_in(r.sources)} |"
+        for r in section.entities
+        if r.kind != "component"
+    ]
+    if others:
+        header = (
+            "| entity | kind | state | detail | designed or named in |",
+            "|---|---|---|---|---|",
+        )
+        out += _details(
+            f"Endpoints, tables and externals ({len(others)})",
+            [_List(others, _table(header, more))],
+        )
+    return out
+
+
 def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
     """The report as lines and shortenable lists."""
     fig = report.figures
@@ -271,6 +318,7 @@ def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
         out += _details(
             f"Findings by document ({len(report.by_document)})", [_List(rows, _table(header, more))]
         )
+    out += _architecture_parts(report, links, more)
     out += ["### Coverage", ""]
     if not report.coverage:
         out += ["No PRDs.", ""]

@@ -190,6 +190,33 @@ class Group:
     findings: tuple[Finding, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    """One entity of the architecture section: ``detail`` is a component's technology, what
+    exposes an endpoint or owns a table, or what uses an external; ``sources`` the documents
+    (and lines) that design it, or name it for an external."""
+
+    key: str
+    kind: str
+    name: str
+    state: str
+    detail: str
+    sources: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ArchitectureSection:
+    """The system the documents describe (issue 20): entity counts, rows, the TG7xx finding
+    count, and the map drawn for one output (``svg``) or why there is none (``note``)."""
+
+    counts: tuple[tuple[str, int], ...]
+    entities: tuple[EntityRow, ...]
+    documents: tuple[str, ...]
+    findings: int
+    svg: str | None = None
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class HealthReport:
     """Everything a report shows; the formats lay it out."""
@@ -216,6 +243,8 @@ class HealthReport:
     map_edges: tuple[tuple[str, str, str], ...] = ()  # (DOM id, source path, target key)
     history_note: str | None = None
     formula: str = SCORE_FORMULA
+    #: What the design documents describe; None when none describes anything.
+    architecture: ArchitectureSection | None = None
 
     @cached_property
     def _rows_by_path(self) -> dict[str, DocumentRow]:
@@ -338,7 +367,54 @@ def build_report(
         map_slugs=tuple(sorted((map_slugs or {}).items())),
         map_edges=tuple(sorted(map_edges)),
         history_note=history_note,
+        architecture=build_architecture_section(corpus, ordered),
     )
+
+
+#: Entity kinds in the order the section lists them.
+ENTITY_KINDS = ("component", "endpoint", "table", "external")
+
+
+def build_architecture_section(
+    corpus: Corpus, findings: Sequence[Finding]
+) -> ArchitectureSection | None:
+    """The architecture section: every entity with what says most about it, or None when no
+    document describes a component, endpoint or table."""
+    arch = corpus.architecture
+    if not arch.entities:
+        return None
+    names = {entity.key: entity.name for entity in arch.entities}
+    for path, doc in arch.documents.items():
+        names[f"document:{path}"] = doc.name
+    into: dict[str, dict[str, list[str]]] = {}
+    for edge in arch.edges:
+        into.setdefault(edge.target, {}).setdefault(edge.relation, []).append(names[edge.source])
+    rows = []
+    for entity in arch.entities:
+        incoming = into.get(entity.key, {})
+        if entity.kind == "component":
+            detail = entity.technology
+        elif entity.kind == "endpoint":
+            detail = _named("exposed by", incoming.get("exposes", []))
+        elif entity.kind == "table":
+            detail = _named("owned by", incoming.get("owns", []))
+        else:
+            detail = _named("used by", incoming.get("depends_on", []))
+        documents = [s for s in entity.sources if s.role != "mentions"] or list(entity.sources)
+        sources = tuple(dict.fromkeys((s.path, s.line) for s in documents))
+        rows.append(EntityRow(entity.key, entity.kind, entity.name, entity.state, detail, sources))
+    counts = tuple((kind, sum(1 for r in rows if r.kind == kind)) for kind in ENTITY_KINDS)
+    return ArchitectureSection(
+        counts=counts,
+        entities=tuple(rows),
+        documents=tuple(sorted(arch.documents)),
+        findings=sum(1 for f in findings if f.code.startswith("TG7")),
+    )
+
+
+def _named(verb: str, names: list[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    return f"{verb} {', '.join(unique)}" if unique else ""
 
 
 def _document_graph(corpus: Corpus) -> nx.DiGraph:

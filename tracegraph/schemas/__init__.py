@@ -25,6 +25,9 @@ SCHEMAS = (
     "rules",
     "baseline",
     "fix",
+    "architecture",
+    "entity-impact",
+    "entity-show",
 )
 
 

@@ -20,7 +20,8 @@ DESIGN_TABLE = {
     "TG302": "status-inversion", "TG303": "unknown-status", "TG304": "approval-missing",
     "TG401": "missing-section", "TG402": "placeholder", "TG403": "missing-metadata",
     "TG501": "stale", "TG502": "overdue-question", "TG601": "duplicate-id",
-    "TG602": "parse-error",
+    "TG602": "parse-error", "TG701": "endpoint-conflict", "TG702": "table-conflict",
+    "TG703": "undescribed-component",
 }  # fmt: skip
 
 

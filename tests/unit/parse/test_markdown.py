@@ -351,3 +351,12 @@ def test_a_lead_phrase_followed_by_prose_leaves_the_section_relation() -> None:
     )
     (ref,) = doc.references
     assert ref.relation is Relation.DEPENDS_ON and not ref.reverse
+
+
+@pytest.mark.parametrize("entities", ["&amp; " * 4, "&#x1F600;&copy;&nbsp; " * 3])
+def test_bare_links_after_entities_are_found(entities: str) -> None:
+    # An entity is longer in the source than in the text: the run's end is its last byte, not
+    # its start plus the text's length (found by the cmark-gfm oracle's hypothesis search).
+    doc = parse(f"{entities}www.a_b.example.com and https://x.org/a\n")
+    bare = [(r.target, r.line) for r in doc.references if r.kind is RefKind.AUTOLINK]
+    assert bare == [("http://www.a_b.example.com", 1), ("https://x.org/a", 1)]

@@ -69,6 +69,7 @@ def test_json_keys_are_stable(tree: Tree) -> None:
         "documents",
         "trend",
         "notes",
+        "architecture",
     ]
     assert data["version"] == 1
     assert set(data["score"]) == {"value", "formula", "previous", "delta"}

@@ -1,0 +1,354 @@
+"""Extraction of components, endpoints and tables from documents written from the TDD template
+(issue 20): declarative, driven by the type's architecture mapping."""
+
+from __future__ import annotations
+
+import textwrap
+from importlib import resources
+
+import pytest
+
+from tests.arch_repo import Part, tdd
+from tests.conftest import SAMPLE_REPO
+from tracegraph.config import (
+    TDD_ARCHITECTURE,
+    ArchMapping,
+    ComponentMapping,
+    Limits,
+    TypeSpec,
+    config_from_mapping,
+    default_config,
+)
+from tracegraph.errors import ConfigError
+from tracegraph.model import Component, Design, Endpoint, Named, Table
+from tracegraph.parse import Recogniser, parse_document
+from tracegraph.parse.design import heading_regex, heading_words, split_names
+
+RECOGNISER = Recogniser.from_config(default_config())
+
+
+def parse(text: str, path: str = "docs/tdd/TDD-0001-x.md", recogniser: Recogniser = RECOGNISER):
+    return parse_document(path, textwrap.dedent(text).encode(), recogniser, Limits())
+
+
+def test_sample_repo_tdd_0001_is_read_field_by_field() -> None:
+    path = "docs/tdd/TDD-0001-tracking-api-and-event-ingestion.md"
+    doc = parse_document(path, (SAMPLE_REPO / path).read_bytes(), RECOGNISER, Limits())
+    assert doc.design == Design(
+        components=(
+            Component(
+                "Normaliser",
+                58,
+                "Map raw carrier events to canonical statuses and UTC timestamps.",
+                "Python 3.12, consumer of the raw-events topic.",
+                (Named("Produces `tracking.events.v1`", 61),),
+                (Named("Carrier mapping files", 62), Named("event stream", 62)),
+            ),
+            Component(
+                "Tracking API",
+                64,
+                "Serve shipment timelines to merchants.",
+                "Python 3.12, Starlette; code in src/tracking/api.py.",
+                (Named("REST", 67), Named("described below", 67)),
+                (Named("PostgreSQL read replicas", 68),),
+            ),
+        ),
+        endpoints=(
+            Endpoint(
+                "GET",
+                "/v1/shipments/{id}/events",
+                76,
+                "new",
+                "Return the canonical timeline of one shipment, newest event first. The handler "
+                "is `get_tracking`.",
+            ),
+        ),
+        tables=(Table("tracking_events", 121, "new"),),
+    )
+
+
+def test_every_sample_tdd_describes_two_components_an_endpoint_and_a_table() -> None:
+    found = {}
+    for path in sorted((SAMPLE_REPO / "docs" / "tdd").glob("*.md")):
+        doc = parse_document(path.name, path.read_bytes(), RECOGNISER, Limits())
+        assert doc.design is not None
+        found[doc.id] = (
+            [c.name for c in doc.design.components],
+            [f"{e.method} {e.path}" for e in doc.design.endpoints],
+            [t.name for t in doc.design.tables],
+        )
+    assert found == {
+        "TDD-0001": (
+            ["Normaliser", "Tracking API"],
+            ["GET /v1/shipments/{id}/events"],
+            ["tracking_events"],
+        ),
+        "TDD-0002": (
+            ["Dispatcher", "Sender"],
+            ["POST /v1/webhook-endpoints"],
+            ["delivery_attempts"],
+        ),
+        "TDD-0003": (
+            ["Router", "Provider adapters"],
+            ["PUT /v1/recipients/{recipient_id}/preferences"],
+            ["recipient_preferences"],
+        ),
+        "TDD-0004": (["Metering consumer", "Invoice exporter"], ["GET /v1/usage"], ["usage_units"]),
+    }
+
+
+def test_the_template_itself_describes_nothing() -> None:
+    text = (resources.files("tracegraph") / "templates" / "tdd.md").read_text("utf-8")
+    doc = parse(text, "docs/tdd/template.md")
+    assert doc.type == "TDD" and doc.design is None
+
+
+def test_the_default_mapping_names_headings_and_labels_of_the_shipped_template() -> None:
+    template = (resources.files("tracegraph") / "templates" / "tdd.md").read_text("utf-8")
+    headings = {
+        heading_words(line.lstrip("#")) for line in template.splitlines() if line[:1] == "#"
+    }
+    assert TDD_ARCHITECTURE.components and TDD_ARCHITECTURE.endpoints and TDD_ARCHITECTURE.tables
+    names = (
+        TDD_ARCHITECTURE.components.section,
+        TDD_ARCHITECTURE.endpoints.section,
+        *TDD_ARCHITECTURE.endpoints.new,
+        *TDD_ARCHITECTURE.endpoints.modified,
+        *TDD_ARCHITECTURE.endpoints.breaking,
+        TDD_ARCHITECTURE.tables.section,
+        *TDD_ARCHITECTURE.tables.new,
+        *TDD_ARCHITECTURE.tables.modified,
+    )
+    for name in names:
+        assert heading_words(name) in headings, name
+    mapping = TDD_ARCHITECTURE.components
+    for label in (mapping.responsibility, mapping.technology, mapping.interfaces):
+        assert f"**{label}:**" in template
+    assert f"**{mapping.dependencies}:**" in template
+    assert f"**{TDD_ARCHITECTURE.tables.label}: `resources`**" in template
+    assert heading_regex(mapping.heading).match("Component 1: [Name]")
+    assert f"#### {TDD_ARCHITECTURE.examples[0]}" in template  # the template's own examples
+    assert f"**Table: `{TDD_ARCHITECTURE.examples[1]}`**" in template
+
+
+def test_a_new_tdd_still_holding_the_template_examples_designs_nothing() -> None:
+    template = (resources.files("tracegraph") / "templates" / "tdd.md").read_text("utf-8")
+    filled = template.replace("[Feature Name]", "Orders").replace(
+        "[Draft / In Review / Approved / Implemented]", "Draft"
+    )
+    assert parse(filled).title == "Technical Design Document (TDD): Orders"
+    assert parse(filled).design is None
+    designed = filled.replace("POST /api/v1/resource", "POST /v1/orders")
+    design = parse(designed).design
+    assert design is not None and [e.path for e in design.endpoints] == ["/v1/orders"]
+    assert design.tables == ()
+
+
+def test_a_small_tdd_from_the_template() -> None:
+    text = tdd(
+        "Orders",
+        components=[
+            Part("Order API", "Go 1.22", "REST, described below.", "Billing Service, PostgreSQL"),
+            Part("Order worker", interfaces="Writes `orders`.", dependencies="the Order API"),
+        ],
+        endpoints=["POST /v1/orders", "GET /v1/orders/{id}?expand=lines"],
+        modified_endpoints=["PATCH /v1/carts/{id}"],
+        tables=["orders"],
+        modified_tables=["customers"],
+    )
+    design = parse(text).design
+    assert design is not None
+    order_api, worker = design.components
+    assert (order_api.name, order_api.technology) == ("Order API", "Go 1.22")
+    assert [n.text for n in order_api.dependencies] == ["Billing Service", "PostgreSQL"]
+    assert [n.text for n in worker.dependencies] == ["Order API"]
+    assert [(e.method, e.path, e.change) for e in design.endpoints] == [
+        ("POST", "/v1/orders", "new"),
+        ("GET", "/v1/orders/{id}", "new"),
+        ("PATCH", "/v1/carts/{id}", "modified"),
+    ]
+    assert [(t.name, t.change) for t in design.tables] == [
+        ("orders", "new"),
+        ("customers", "modified"),
+    ]
+    lines = text.splitlines()
+    assert lines[design.tables[1].line - 1] == "ALTER TABLE customers ADD COLUMN note TEXT;"
+    assert lines[design.endpoints[2].line - 1] == "- `PATCH /v1/carts/{id}`: gains a field."
+
+
+def test_dependencies_as_a_list_and_fields_in_other_spellings() -> None:
+    doc = parse(
+        """\
+        # TDD-0009: Ledger
+
+        **Status:** Draft
+
+        ## 2. System Architecture
+
+        ### Components
+
+        #### Ledger writer
+
+        - **Technology**: Rust
+        - **Dependencies:**
+          - Kafka (managed)
+          - `ledger_entries` table
+
+        #### Notes
+
+        Prose that names **Dependencies:** mid-line: no field, so Notes is no component.
+
+        ## API Design
+
+        | Method | Path | What |
+        |---|---|---|
+        | POST | /v2/entries | append |
+
+        ### Breaking Changes
+
+        - `DELETE /v1/entries/:id` is removed.
+        """
+    )
+    design = doc.design
+    assert design is not None
+    (writer,) = design.components
+    assert writer.name == "Ledger writer" and writer.technology == "Rust"
+    assert [n.text for n in writer.dependencies] == ["Kafka", "`ledger_entries` table"]
+    assert [(e.method, e.path, e.change) for e in design.endpoints] == [
+        ("POST", "/v2/entries", "new"),
+        ("DELETE", "/v1/entries/:id", "breaking"),
+    ]
+
+
+def test_code_blocks_and_prose_are_not_endpoints_or_components() -> None:
+    doc = parse(
+        """\
+        # TDD-0002: Quiet
+
+        **Status:** Draft
+
+        ## System Architecture
+
+        ### High-Level Design
+
+        The API calls GET /v1/things for each thing.
+
+        ```
+        #### Component 1: Not a heading
+        **Dependencies:** nothing here
+        ```
+
+        ## API Design
+
+        ```http
+        POST /v1/fake
+        ```
+
+        Clients call GET /v1/things, as before.
+        """
+    )
+    assert doc.design is None
+
+
+def test_only_mapped_types_are_read() -> None:
+    text = tdd("Orders", components=[Part("Order API")], endpoints=["POST /v1/orders"])
+    assert parse(text, "docs/rfc/RFC-0001-x.md").type == "RFC"
+    assert parse(text, "docs/rfc/RFC-0001-x.md").design is None
+    off = config_from_mapping({"types": {"TDD": {"architecture": False}}}, "t.yaml")
+    assert parse(text, recogniser=Recogniser.from_config(off)).design is None
+
+
+def test_a_team_maps_its_own_template_through_config() -> None:
+    config = config_from_mapping(
+        {
+            "types": {
+                "SPEC": {
+                    "folders": ["specs"],
+                    "architecture": {
+                        "components": {
+                            "section": "Services",
+                            "heading": "Service: {name}",
+                            "technology": "Stack",
+                            "dependencies": "Calls",
+                        },
+                        "tables": {"section": "Storage", "label": "Collection"},
+                    },
+                }
+            }
+        },
+        "t.yaml",
+    )
+    spec = config.type_spec("SPEC")
+    assert spec is not None and spec.architecture == ArchMapping(
+        components=ComponentMapping(
+            section="Services", heading="Service: {name}", technology="Stack", dependencies="Calls"
+        ),
+        tables=spec.architecture.tables,
+    )
+    doc = parse(
+        """\
+        # Search spec
+
+        ## Services
+
+        ### Service: Indexer
+        **Stack:** Java
+        **Calls:** Search API and S3.
+
+        ## Storage
+
+        **Collection: `documents`**
+
+        ## API Design
+
+        #### GET /v1/search
+        """,
+        "specs/search.md",
+        Recogniser.from_config(config),
+    )
+    assert doc.type == "SPEC" and doc.design == Design(
+        components=(
+            Component("Indexer", 5, "", "Java", (), (Named("Search API", 7), Named("S3", 7))),
+        ),
+        tables=(Table("documents", 11, "new"),),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"components": {"heading": "Component {n}"}}, "{name}"),
+        ({"parts": {}}, "unknown key"),
+        ({"endpoints": {"new": "New"}}, None),
+        ({"tables": {"label": 3}}, "expected a string"),
+        ("yes", "expected a mapping"),
+        ({"examples": {"a": 1}}, "expected a list of strings"),
+    ],
+)
+def test_mapping_errors_name_the_key(value: object, message: str | None) -> None:
+    data = {"types": {"TDD": {"architecture": value}}}
+    if message is None:
+        spec = config_from_mapping(data, "t.yaml").type_spec("TDD")
+        assert spec is not None and spec.architecture is not None
+        assert spec.architecture.endpoints is not None
+        assert spec.architecture.endpoints.new == ("New",)
+        return
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(data, "t.yaml")
+    assert str(raised.value).startswith("t.yaml: types.TDD.architecture")
+    assert message in str(raised.value)
+
+
+def test_split_names_keeps_code_and_drops_remarks() -> None:
+    assert [n.text for n in split_names("Internal gRPC `Route(event) -> [Message]`.", 1)] == [
+        "Internal gRPC `Route(event) -> [Message]`"
+    ]
+    assert [n.text for n in split_names("A (x, y), B and C & D; `a, b`", 1)] == [
+        "A", "B", "C", "D", "`a, b`",
+    ]  # fmt: skip
+    assert split_names("None.", 1) == [] and split_names("[What it depends on]", 1) == []
+
+
+def test_typespec_default_has_no_mapping() -> None:
+    assert TypeSpec("SPEC").architecture is None
+    assert default_config().type_spec("TDD").architecture == TDD_ARCHITECTURE  # type: ignore[union-attr]

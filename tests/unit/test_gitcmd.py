@@ -1,0 +1,154 @@
+"""``gitcmd.run_git``: the one way tracegraph runs git, hardened for untrusted repositories."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.gitrepo import git, init_repo
+from tests.helpers import make_tree
+from tracegraph import gitcmd
+from tracegraph.cli import cli
+from tracegraph.config import default_config
+from tracegraph.crawl import crawl
+from tracegraph.gitcmd import GitError, hardened_environment, neutralised_settings, run_git
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = make_tree(tmp_path / "repo", {"a.md": "# A\n\n[B](b.md)\n", "b.md": "# B\n"})
+    return init_repo(root)
+
+
+def test_read_only_subcommands_only(repo: Path) -> None:
+    for args in (("push",), ("fetch", "origin"), ("-c", "x=y", "ls-files"), ()):
+        with pytest.raises(ValueError, match="read-only"):
+            run_git(repo, *args)
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
+
+
+def test_inherited_variables_that_redirect_git_are_dropped(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = init_repo(make_tree(tmp_path / "other", {"z.md": "# Z\n"}))
+    for key, value in {
+        "GIT_DIR": str(other / ".git"),
+        "GIT_WORK_TREE": str(other),
+        "GIT_EXTERNAL_DIFF": "touch /nonexistent",
+        "GIT_SSH_COMMAND": "touch /nonexistent",
+        "GIT_CONFIG_PARAMETERS": "'core.fsmonitor'='touch /nonexistent'",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }.items():
+        monkeypatch.setenv(key, value)
+    env = hardened_environment()
+    assert "GIT_DIR" not in env and "GIT_EXTERNAL_DIFF" not in env
+    assert "GIT_CONFIG_PARAMETERS" not in env and "GIT_SSH_COMMAND" not in env
+    assert env["GIT_CONFIG_GLOBAL"] == os.devnull  # the operator's own setting stays
+    assert env["GIT_ALLOW_PROTOCOL"] == "" and env["GIT_OPTIONAL_LOCKS"] == "0"
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"  # not the other repository
+
+
+def test_filters_and_protocols_of_the_repository_are_neutralised() -> None:
+    listing = (
+        b"global\0filter.lfs.clean\ngit-lfs clean -- %f\0"
+        b"local\0filter.a=b.c.process\nevil\0"
+        b"local\0protocol.ext.allow\nalways\0"
+        b"global\0core.excludesfile\n/home/me/.gitignore\0"
+        b"local\0core.excludesFile\n/etc/shadow\0"
+        b"local\0core.attributesfile\n/etc/passwd\0"
+    )
+    settings = dict(neutralised_settings(listing))
+    assert settings["filter.lfs.clean"] == "" and settings["filter.lfs.required"] == "false"
+    assert settings["filter.a=b.c.process"] == ""  # a driver name may hold "=" and "."
+    assert settings["protocol.ext.allow"] == "never"
+    assert settings["core.excludesfile"] == "/home/me/.gitignore"  # the operator's, not the repo's
+    assert settings["core.attributesfile"] == os.devnull
+
+
+def test_a_git_inside_the_root_or_on_a_relative_path_is_never_run(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = repo / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"bin{os.pathsep}{repo / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.chdir(repo)
+    found = gitcmd.find_git(repo)
+    assert Path(found).is_absolute() and not Path(found).resolve().is_relative_to(repo.resolve())
+    monkeypatch.setenv("PATH", f"bin{os.pathsep}{repo / 'bin'}")
+    with pytest.raises(GitError, match="not found"):
+        run_git(repo, "ls-files")
+
+
+def test_a_config_include_that_never_ends_is_cut_off(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git reads an included FIFO forever; the listing falls back to walking the folders."""
+    os.mkfifo(repo / ".git" / "more-config")
+    git(repo, "config", "include.path", "more-config")
+    monkeypatch.setattr(gitcmd, "CONFIG_TIMEOUT", 1.0)
+    started = time.monotonic()
+    with pytest.raises(GitError, match="did not finish within 1 s"):
+        run_git(repo, "ls-files")
+    (repo / "c.md").write_text("# C\n")
+    assert crawl(repo, default_config()).documents == ("a.md", "b.md", "c.md")
+    assert time.monotonic() - started < 10
+
+
+def test_only_gitcmd_starts_git(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every git process of every command comes from ``gitcmd`` (the static check is in
+    tests/test_layers.py)."""
+    starts: list[tuple[str, tuple[str, ...]]] = []
+    real = subprocess.Popen
+
+    class Recording(real):  # type: ignore[misc,valid-type]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            callers = tuple(frame.frame.f_globals.get("__name__", "?") for frame in inspect.stack())
+            starts.append((Path(str(args[0])).name, callers))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Recording)
+    (repo / "a.md").write_text("# A\n\nChanged [B](b.md).\n")
+    for args in (
+        ["scan", str(repo)],
+        ["check", str(repo), "--no-cache"],
+        ["report", str(repo), "--no-history", "-o", str(repo / "r.md")],
+        ["report", str(repo), "-o", str(repo / "r.md")],
+        ["impact", "--since", "HEAD", "-C", str(repo)],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code in (0, 1), (args, result.output)
+    gits = [callers for program, callers in starts if program == "git"]
+    assert len(gits) >= 8  # a config probe before each real call
+    assert all("tracegraph.gitcmd" in callers for callers in gits)
+
+
+def test_filters_are_neutralised_by_a_git_without_show_scope(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git before 2.26 has no ``config --show-scope``: the drivers are still found."""
+    marker = tmp_path / "ran"
+    (repo / ".gitattributes").write_text("*.md filter=evil\n")
+    git(repo, "config", "filter.evil.clean", f"touch {marker}; cat")
+    git(repo, "config", "filter.evil.required", "true")
+    os.utime(repo / "a.md", (1_000_000_000, 1_000_000_000))  # stat-dirty: git hashes it
+    real = gitcmd._spawn
+
+    def old_git(command: list[str], env: dict[str, str], timeout: float) -> Any:
+        if "--show-scope" in command:
+            return subprocess.CompletedProcess(command, 129, b"", b"error: unknown option")
+        return real(command, env, timeout)
+
+    monkeypatch.setattr(gitcmd, "_spawn", old_git)
+    done = run_git(repo, "diff", "--name-status", "HEAD")
+    assert done.returncode == 0 and not marker.exists()
+    subprocess.run(["git", "-C", str(repo), "diff", "HEAD"], capture_output=True, check=False)
+    assert marker.exists()  # plain git runs it: the check above means something

@@ -1,0 +1,592 @@
+"""What a document describes of the system: components, endpoints and tables (issue 20).
+
+Extraction is declarative: a type's ``ArchMapping`` (config) names the sections, headings and
+bold labels its template uses, and only documents of such a type are read here, after the main
+walk, so parsing every other document costs nothing more. Only the mapped sections are parsed
+again (with the same CommonMark parser), each on its own: a section starts at a heading, so its
+text parses as it does inside the whole document.
+
+- **Components**: in the components section, a heading that matches the mapping's heading
+  (``Component {n}: {name}``) or is followed by one of its field labels (``**Technology:**``);
+  the fields are read from the bold labels below it, up to the next heading. Dependencies and
+  Interfaces are free text or a list, split into names at commas, semicolons and "and".
+- **Endpoints**: in the endpoints section, a heading, list item, table row or paragraph that
+  starts with an HTTP method and a path (``#### POST /v1/orders``, ``- `PATCH /v1/orders/{id}`:
+  ...``); new, modified or breaking by the group heading it stands under (new by default).
+- **Tables**: in the tables section, ``**Table: `orders`**`` labels, ``CREATE TABLE`` and
+  ``ALTER TABLE`` in code blocks, and list items that start with a table name in code; new or
+  modified by the group heading (``ALTER TABLE`` is always modified).
+
+Template text that was never filled in (``[Name]``, ``[What it depends on]``) is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import pyromark
+
+from ..config import ArchMapping, ComponentMapping, EndpointMapping, TableMapping
+from ..model import Component, Design, Endpoint, Heading, Named, Table
+from ..patterns import Pattern, compile_pattern
+from .markdown import OPTIONS, LineIndex
+from .slugs import github_slug
+
+#: Bold text opens and closes with these in a block's rendered text (they never occur in it).
+_BOLD_OPEN, _BOLD_CLOSE = "\x01", "\x02"
+_BOLD = re.compile("[\x01\x02]")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_ENDPOINT = re.compile(
+    r"^[\s`*_]*(" + "|".join(METHODS) + r")[ \t]+(/[^\s`*]*)"
+)  # fmt: skip
+#: SQL statements at the start of a line ([ \t]*, not \s*: a run of blank lines must not be
+#: rescanned from every line start).
+_CREATE = re.compile(
+    r"^[ \t]*CREATE[ \t]+(?:OR[ \t]+REPLACE[ \t]+)?(?:(TEMP|TEMPORARY)[ \t]+|UNLOGGED[ \t]+)?"
+    r"TABLE[ \t]+(?:IF[ \t]+NOT[ \t]+EXISTS[ \t]+)?(\"[^\"\n]+\"|`[^`\n]+`|[\w.$]+)",
+    re.I | re.M,
+)
+_ALTER = re.compile(
+    r"^[ \t]*ALTER[ \t]+TABLE[ \t]+(?:IF[ \t]+EXISTS[ \t]+)?(?:ONLY[ \t]+)?"
+    r"(\"[^\"\n]+\"|`[^`\n]+`|[\w.$]+)",
+    re.I | re.M,
+)
+#: Characters of a field value and of a name that are read (a longer value is prose, and every
+#: pattern run on it stays cheap).
+MAX_VALUE = 2_000
+MAX_NAME = 200
+_CODE_NAME = re.compile(r"^[\s*_]*`([\w.\"$]+)`")
+#: A whole value that is template text never filled in: ``[What this component does]``.
+_PLACEHOLDER = re.compile(r"^\[[^\]]*\]\.?$")
+_NOTHING = frozenset({"", "none", "n/a", "na", "-", "—", "nothing", "tbd"})
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_PARENS = re.compile(r"\s*\([^()]*\)")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+#: Start tags that open a block of their own (a paragraph only outside other blocks).
+_BLOCK_KINDS = {"Item": "item", "TableRow": "row", "Paragraph": "para"}
+_ENDS = frozenset({"Heading", "Item", "TableRow"})
+_SEPARATOR = re.compile(r" (?:and|&) ", re.I)
+_PLAIN_SPLIT = re.compile(r"[,;]| (?:and|&) ", re.I)
+#: A bold label that opens a line: ``**Technology:**`` or ``**Technology**:``.
+_LABEL = re.compile("\x01([^\x02]{1,60}?)\\s*(?::\x02|\x02\\s*:)\\s*")
+#: What a list item keeps together: code spans, then (innermost first) remarks in
+#: parentheses, which are dropped, and bracketed text.
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_INNER_PARENS = re.compile(r"\s*\([^()]*\)")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+_HELD = re.compile("\x00(\\d+)\x00")
+
+
+class _Block:
+    """A heading, paragraph, list item, table row or code block of a section, rendered as
+    text lines (bold marked, code spans in backticks, links by their text), each with the
+    source line it starts on."""
+
+    __slots__ = ("_text", "kind", "lang", "level", "line", "lines")
+
+    def __init__(self, kind: str, line: int, level: int = 0, lang: str = "") -> None:
+        self.kind = kind  # heading | para | item | row | code
+        self.line = line
+        self.level = level  # a heading's level; 1 for a fenced code block
+        self.lang = lang
+        self.lines: list[tuple[int, list[str]]] = [(line, [])]
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The block's text, one line per source line, bold marks removed (read once the
+        block is complete, and kept)."""
+        if self._text is None:
+            self._text = _BOLD.sub("", self.marked)
+        return self._text
+
+    @property
+    def marked(self) -> str:
+        """The block's text with bold marked."""
+        return "\n".join("".join(parts) for _, parts in self.lines).strip()
+
+    def add(self, text: str) -> None:
+        self.lines[-1][1].append(text)
+
+    def newline(self, line: int) -> None:
+        if self.lines[-1][1]:
+            self.lines.append((line, []))
+
+
+def extract_design(
+    data: bytes, headings: Sequence[Heading], lines: LineIndex, mapping: ArchMapping
+) -> Design | None:
+    """The components, endpoints and tables a document describes, read from its mapped
+    sections (``data`` is the document's UTF-8 text, ``lines`` its line index); None when it
+    describes none."""
+    components: list[Component] = []
+    endpoints: list[Endpoint] = []
+    tables: list[Table] = []
+    words = _WordsOf(headings)
+    if mapping.components is not None:
+        part = mapping.components
+        labels = tuple(
+            getattr(part, key).encode("utf-8") for key in ("responsibility", "technology",
+                                                          "interfaces", "dependencies")
+        )  # fmt: skip
+        wanted = _has_any(labels)
+        for blocks in _sections(data, headings, words, lines, part.section, wanted):
+            components.extend(_components(blocks, part))
+    if mapping.endpoints is not None:
+        part_e = mapping.endpoints
+        for blocks in _sections(data, headings, words, lines, part_e.section, _endpoint_body):
+            endpoints.extend(_endpoints(blocks, part_e))
+    if mapping.tables is not None:
+        part_t = mapping.tables
+        label = re.compile(rb"(?i)create|alter|" + re.escape(part_t.label.encode("utf-8")) + rb"|`")
+        found = _sections(
+            data, headings, words, lines, part_t.section, _matching(label), keep_code=True
+        )
+        for blocks in found:
+            tables.extend(_tables(blocks, part_t))
+    if mapping.examples:  # what a copy of the template still holds is not a design
+        examples = {" ".join(e.casefold().split()) for e in mapping.examples}
+        components = [c for c in components if c.name.casefold() not in examples]
+        endpoints = [e for e in endpoints if f"{e.method} {e.path}".casefold() not in examples]
+        tables = [t for t in tables if t.name.casefold() not in examples]
+    design = Design(
+        tuple(components), _unique_endpoints(endpoints), _unique_tables(tables)
+    )  # fmt: skip
+    return design or None
+
+
+# --- sections and blocks ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def heading_words(text: str) -> tuple[str, ...]:
+    """The words of a heading for matching sections: slugged, leading numbers and "and"
+    dropped (as the template rules match sections).
+
+    >>> heading_words("3. System Architecture (v2)")
+    ('system', 'architecture', 'v2')
+    """
+    words = [w for w in github_slug(text).split("-") if w and w != "and"]
+    while words and words[0].isdigit():
+        words.pop(0)
+    return tuple(words)
+
+
+def _starts_with(text: str, names: Sequence[str]) -> bool:
+    words = heading_words(text)
+    return any((wanted := heading_words(name)) and words[: len(wanted)] == wanted for name in names)
+
+
+#: Which part of a heading's body to parse (None: nothing can be found in it).
+Relevant = Callable[[Heading, bytes], bytes | None]
+_FENCE_LINE = re.compile(rb"(?m)^ {0,3}(?:```|~~~)")
+_METHOD_PATH = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in METHODS) + rb")[ \t|`*]+/")
+
+
+def _has_any(needles: tuple[bytes, ...]) -> Relevant:
+    """Parse a body that contains one of ``needles`` (a field label)."""
+
+    def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        return body if any(needle in body for needle in needles) else None
+
+    return relevant
+
+
+def _matching(pattern: re.Pattern[bytes]) -> Relevant:
+    """Parse a body in which ``pattern`` occurs."""
+
+    def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        return body if pattern.search(body) else None
+
+    return relevant
+
+
+def _endpoint_body(heading: Heading, body: bytes) -> bytes | None:
+    """Below an endpoint's heading only its description counts (it stands above the request
+    and response examples, so parsing stops at the first code fence); elsewhere a body is
+    parsed when a method and a path occur in it."""
+    if _ENDPOINT.match(heading.text):
+        fence = _FENCE_LINE.search(body)
+        return body[: fence.start()] if fence else body
+    return body if _METHOD_PATH.search(body) else None
+
+
+class _WordsOf:
+    """The words of a document's headings, worked out only for those that may start a
+    section (their text contains its first word): most headings are never looked at."""
+
+    def __init__(self, headings: Sequence[Heading]) -> None:
+        self.headings = headings
+        self.lowered = [h.text.lower() for h in headings]
+
+    def starting(self, wanted: tuple[str, ...]) -> Iterator[int]:
+        """The indexes of the headings whose words start with ``wanted``."""
+        if not wanted:
+            return
+        first, size = wanted[0], len(wanted)
+        for index, low in enumerate(self.lowered):
+            if first in low and heading_words(self.headings[index].text)[:size] == wanted:
+                yield index
+
+
+def _sections(
+    data: bytes,
+    headings: Sequence[Heading],
+    words: _WordsOf,
+    lines: LineIndex,
+    name: str,
+    relevant: Relevant,
+    keep_code: bool = False,
+) -> Iterator[list[_Block]]:
+    """The blocks of each section headed ``name`` (its words starting the heading's, as in
+    ``words``), from its heading to the next heading of the same or a higher level.
+
+    Headings come from the main walk; of the text between two headings only what
+    ``relevant`` keeps is parsed (each piece starts at a line, so it parses as it does in
+    the whole document), so a long section costs little when little in it matters.
+    ``keep_code`` keeps the text of code blocks."""
+    for index in words.starting(heading_words(name)):
+        heading = headings[index]
+        inner = [heading]
+        for later in headings[index + 1 :]:
+            if later.level <= heading.level:
+                break
+            inner.append(later)
+        end_line = headings[index + len(inner)].line if index + len(inner) < len(headings) else 0
+        blocks: list[_Block] = []
+        for number, top in enumerate(inner):
+            block = _Block("heading", top.line, top.level)
+            block.add(top.text)
+            blocks.append(block)
+            stop_line = inner[number + 1].line if number + 1 < len(inner) else end_line
+            if top.line >= len(lines.starts):
+                continue
+            start = lines.starts[top.line]  # the line below the heading
+            stop = lines.starts[stop_line - 1] if stop_line else len(data)
+            piece = relevant(top, data[start:stop]) if stop > start else None
+            if piece:
+                text = piece.decode("utf-8", "replace")
+                blocks.extend(_blocks(text, start, lines, keep_code))
+        yield blocks
+
+
+def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Block]:
+    """Parse one section's text (starting at byte ``base`` of the document whose line index
+    is ``lines``) into blocks, in document order. Lines are looked up only where a block
+    starts or a line breaks."""
+    out: list[_Block] = []
+    stack: list[_Block] = []
+    code: _Block | None = None
+    line_of = lines.line
+    parts: list[str] | None = None  # where text goes: the open block's current line, or none
+    for event, span in pyromark.events_with_range(text, options=OPTIONS):
+        if event.__class__ is str:  # SoftBreak, HardBreak, Rule
+            if (event == "SoftBreak" or event == "HardBreak") and stack and code is None:
+                stack[-1].newline(line_of(base + span["start"]) + 1)
+                parts = stack[-1].lines[-1][1]
+            continue
+        item: Any = event
+        kind, value = item.popitem()
+        if kind == "Text":
+            if parts is not None:
+                parts.append(value)
+            continue
+        if kind == "Code":
+            if parts is not None:
+                parts.append(f"`{value}`")
+            continue
+        tag = value if value.__class__ is str else next(iter(value))
+        if kind == "Start":
+            if tag == "Strong":
+                if parts is not None:
+                    parts.append(_BOLD_OPEN)
+                continue
+            if tag == "Heading":
+                level = int(value["Heading"]["level"][1:])
+                stack.append(_Block("heading", line_of(base + span["start"]), level))
+            elif tag in _BLOCK_KINDS and (tag != "Paragraph" or not stack):
+                stack.append(_Block(_BLOCK_KINDS[tag], line_of(base + span["start"])))
+            elif tag == "Paragraph":
+                stack[-1].newline(line_of(base + span["start"]))
+            elif tag == "TableCell":
+                if parts is not None:
+                    parts.append(" ")
+                continue
+            elif tag == "CodeBlock":
+                fence = value["CodeBlock"]
+                fenced = isinstance(fence, dict) and "Fenced" in fence
+                lang = str(fence.get("Fenced") or "") if isinstance(fence, dict) else ""
+                code = _Block("code", line_of(base + span["start"]), 1 if fenced else 0, lang=lang)
+                parts = code.lines[-1][1] if keep_code else None
+                continue
+            else:
+                continue
+            parts = stack[-1].lines[-1][1]
+        elif kind == "End":
+            if tag == "Strong":
+                if parts is not None:
+                    parts.append(_BOLD_CLOSE)
+                continue
+            if tag == "CodeBlock" and code is not None:
+                out.append(code)
+                code = None
+            elif stack and (tag in _ENDS or (tag == "Paragraph" and stack[-1].kind == "para")):
+                out.append(stack.pop())
+            else:
+                continue
+            parts = stack[-1].lines[-1][1] if stack else None
+    out.sort(key=lambda b: b.line)
+    return out
+
+
+# --- components ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def heading_regex(pattern: str) -> Pattern:
+    """A template heading such as ``Component {n}: {name}`` as a regex: ``{name}`` is group
+    ``name``, ``{n}`` a number or word, white space and punctuation (``:``, ``-``) loose.
+
+    >>> heading_regex("Component {n}: {name}").match("component 2 - Order API").group("name")
+    'Order API'
+    """
+    out = []
+    for part in re.split(r"(\{name\}|\{n\})", pattern.strip()):
+        if part == "{name}":
+            out.append(r"(?P<name>.+?)")
+        elif part == "{n}":
+            out.append(r"[\w.]+")
+        else:  # spaces next to punctuation belong to it: "Component {n}: {name}"
+            for token in re.findall(r"\s*[:\-–—.]\s*|\s+|[^\s:\-–—.]+", part):
+                if not token.strip():
+                    out.append(r"\s+")
+                elif token.strip() in ":-–—.":
+                    out.append(r"\s*[:\-–—.]\s*")
+                else:
+                    out.append(re.escape(token))
+    # the heading comes from the config: compiled for linear-time matching (RE2), as every
+    # configured pattern is, though only its literal parts are the config's
+    return compile_pattern("^" + "".join(out) + r"\s*$", ignore_case=True, max_length=None)
+
+
+def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]:
+    """(field, value, line) for each mapped bold label that opens a line of the block
+    (``**Technology:** Python``, ``**Technology**: Python``); a value runs to the next label."""
+    found: list[tuple[str, list[str], int]] = []
+    for line, parts in block.lines:
+        text = "".join(parts).strip()
+        label = _LABEL.match(text) if text[:1] == _BOLD_OPEN else None
+        key = labels.get(label.group(1).strip().lower()) if label else None
+        if label is not None and key is not None:
+            found.append((key, [_BOLD.sub("", text[label.end() :])], line))
+        elif found:
+            found[-1][1].append(_BOLD.sub("", text))
+    return [(key, " ".join(" ".join(v)[:MAX_VALUE].split()), line) for key, v, line in found]
+
+
+def _components(blocks: list[_Block], mapping: ComponentMapping) -> Iterator[Component]:
+    labels = {
+        getattr(mapping, key).strip().lower(): key
+        for key in ("responsibility", "technology", "interfaces", "dependencies")
+    }
+    pattern = heading_regex(mapping.heading)
+    for index, block in enumerate(blocks):
+        if block.kind != "heading" or index == 0:
+            continue  # the first block is the section's own heading
+        heading = block.text[:MAX_VALUE]
+        matched = pattern.match(_plain(heading))
+        name = _plain(matched.group("name") if matched else heading)[:MAX_NAME]
+        values: dict[str, str] = {}
+        lists: dict[str, list[Named]] = {}
+        pending: str | None = None  # a list field whose items follow ("**Dependencies:**")
+        for body in blocks[index + 1 :]:
+            if body.kind == "heading":
+                break
+            fields = _fields(body, labels) if body.kind in ("para", "item") else []
+            if body.kind == "item" and pending is not None and not fields:
+                lists.setdefault(pending, []).extend(split_names(body.text, body.line))
+                continue
+            pending = None
+            for key, value, line in fields:
+                value = "" if _PLACEHOLDER.match(value) else value
+                if key in ("interfaces", "dependencies"):
+                    lists.setdefault(key, []).extend(split_names(value, line))
+                    pending = key if not value else None
+                elif value:
+                    values.setdefault(key, value)
+        if not (matched or values or lists) or not name or _PLACEHOLDER.match(name):
+            continue
+        yield Component(
+            name=name,
+            line=block.line,
+            responsibility=values.get("responsibility", ""),
+            technology=values.get("technology", ""),
+            interfaces=tuple(lists.get("interfaces", ())),
+            dependencies=tuple(lists.get("dependencies", ())),
+        )
+
+
+def split_names(text: str, line: int) -> list[Named]:
+    """The names in a free-text list: split at commas, semicolons, "and" and "&" (not inside
+    parentheses, brackets or code), each without remarks in parentheses, a leading article or
+    a final full stop; "none" and unfilled template text give nothing.
+
+    >>> [n.text for n in split_names("Kafka cluster and PostgreSQL 16 (platform team).", 3)]
+    ['Kafka cluster', 'PostgreSQL 16']
+    >>> [n.text for n in split_names("the event stream; `usage_units` rollups", 3)]
+    ['event stream', '`usage_units` rollups']
+    """
+    text = _LINK.sub(r"\1", " ".join(text.split()))
+    if "`" not in text and "(" not in text and "[" not in text:
+        return _named(_PLAIN_SPLIT.split(text), line)
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(0))
+        return f"\x00{len(held) - 1}\x00"
+
+    masked = _CODE_SPAN.sub(hold, text)
+    while "(" in masked:  # remarks go, innermost first
+        masked, count = _INNER_PARENS.subn("", masked)
+        if not count:
+            break
+    masked = _BRACKETS.sub(hold, masked)
+    parts = _PLAIN_SPLIT.split(masked)
+    while any("\x00" in part for part in parts):  # held text may hold held text
+        parts = [_HELD.sub(lambda m: held[int(m.group(1))], part) for part in parts]
+    return _named(parts, line)
+
+
+def _named(parts: Sequence[str], line: int) -> list[Named]:
+    """Names from the pieces of a list: trimmed, without an article or a final full stop;
+    "none" and template text dropped."""
+    out: list[Named] = []
+    for part in parts:
+        name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()[:MAX_NAME]
+        if name.lower() in _NOTHING or name.startswith("[") or _PLACEHOLDER.match(name):
+            continue
+        out.append(Named(name, line))
+    return out
+
+
+def _plain(text: str) -> str:
+    """Heading or field text without Markdown code marks and extra space."""
+    return " ".join(text.replace("`", " ").split())
+
+
+# --- endpoints ----------------------------------------------------------------------------------
+
+
+def _groups(
+    blocks: list[_Block], groups: dict[str, tuple[str, ...]], default: str
+) -> Iterator[tuple[_Block, str]]:
+    """Each block of a section with the group it stands in: the innermost heading that names a
+    group (``New Endpoints``), else ``default``."""
+    stack: list[tuple[int, str | None]] = []
+    wanted = [(g, [heading_words(n) for n in names]) for g, names in groups.items()]
+    for block in blocks[1:]:
+        if block.kind == "heading":
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            words = heading_words(block.text)
+            named = next(
+                (g for g, prefixes in wanted for w in prefixes if w and words[: len(w)] == w),
+                None,
+            )
+            stack.append((block.level, named))
+        current = next((g for _, g in reversed(stack) if g is not None), default)
+        yield block, current
+
+
+def _endpoints(blocks: list[_Block], mapping: EndpointMapping) -> Iterator[Endpoint]:
+    groups = {"new": mapping.new, "modified": mapping.modified, "breaking": mapping.breaking}
+    labels = {"description": "description"}
+    last: Endpoint | None = None
+    for block, change in _groups(blocks, groups, "new"):
+        if block.kind == "code":
+            continue
+        match = _ENDPOINT.match(block.text)
+        if match is not None:
+            path = match.group(2).split("?", 1)[0].rstrip(".,:;)")
+            if last is not None:
+                yield last
+            last = Endpoint(match.group(1), path or "/", block.line, change)
+            if block.kind != "heading":
+                yield last
+                last = None
+            continue
+        if block.kind == "heading":
+            if last is not None:
+                yield last
+            last = None
+        elif last is not None and block.kind == "para" and not last.description:
+            found = [v for k, v, _ in _fields(block, labels) if k == "description"]
+            if found and not _PLACEHOLDER.match(found[0]):
+                last = Endpoint(last.method, last.path, last.line, last.change, found[0])
+    if last is not None:
+        yield last
+
+
+def _unique_endpoints(endpoints: list[Endpoint]) -> tuple[Endpoint, ...]:
+    """One endpoint per method and path in a document (the first place it is designed)."""
+    seen: dict[tuple[str, str], Endpoint] = {}
+    for endpoint in endpoints:
+        seen.setdefault((endpoint.method, endpoint.path.rstrip("/").lower()), endpoint)
+    return tuple(seen.values())
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def _tables(blocks: list[_Block], mapping: TableMapping) -> Iterator[Table]:
+    groups = {"new": mapping.new, "modified": mapping.modified}
+    label = re.compile(rf"^[\s\x01]*{re.escape(mapping.label)}\s*:\s*\x02?\s*`?([\w.\"$]+)`?", re.I)
+    for block, change in _groups(blocks, groups, ""):
+        if block.kind == "code":
+            for match in _CREATE.finditer(block.text):
+                if not match.group(1):  # a temporary table is no part of the design
+                    yield Table(_table_name(match.group(2)), _at(block, match.start()), "new")
+            for match in _ALTER.finditer(block.text):
+                yield Table(_table_name(match.group(1)), _at(block, match.start()), "modified")
+            continue
+        if block.kind == "heading":
+            continue
+        for number, (line, parts) in enumerate(block.lines):
+            found = label.match("".join(parts))
+            if found is not None:
+                yield Table(_table_name(found.group(1)), line, change or "new")
+            elif number == 0 and block.kind == "item" and change:
+                named = _CODE_NAME.match(block.text)
+                if named is not None:
+                    yield Table(_table_name(named.group(1)), line, change)
+
+
+def _at(block: _Block, offset: int) -> int:
+    """The line of a character offset in a code block's text (a fenced block's text starts
+    below its fence; ``level`` is 1 for fenced blocks)."""
+    return block.line + block.level + block.text.count("\n", 0, offset)
+
+
+def _table_name(text: str) -> str:
+    return text.strip('"`').replace('"', "").replace("`", "")
+
+
+def _unique_tables(tables: list[Table]) -> tuple[Table, ...]:
+    """One table per name in a document: where it is first named, ``new`` if it is created
+    anywhere in the document (a name that is nothing but quotes is none)."""
+    seen: dict[str, Table] = {}
+    created: set[str] = set()
+    for table in tables:
+        if not table.name.strip():
+            continue
+        key = table.name.lower()
+        seen.setdefault(key, table)
+        if table.change == "new":
+            created.add(key)
+    return tuple(
+        Table(t.name, t.line, "new") if k in created and t.change != "new" else t
+        for k, t in seen.items()
+    )

@@ -1,0 +1,90 @@
+"""Child processes that never outlive tracegraph.
+
+On Linux a child asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``, through
+ctypes); everywhere, a worker also watches its parent and leaves when it is gone, so a SIGTERM or
+SIGKILL of the main process during a parallel parse leaves no worker blocked on its queue.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+_PR_SET_PDEATHSIG = 1
+#: How often a worker looks whether its parent is still there (the fallback to the signal).
+WATCH_SECONDS = 0.5
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+# Loaded once, before any fork: a pre-exec function must not load libraries in the child.
+_PRCTL = _load_prctl()
+
+
+def find_program(name: str, avoid: str | None = None) -> str | None:
+    """``name`` on an absolute ``PATH`` entry (a relative or empty entry would run a program the
+    scanned repository ships, in CI where the working folder is the repository), never one
+    inside the folder ``avoid``; None when there is none."""
+    real_avoid = os.path.realpath(avoid) if avoid is not None else None
+    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not os.path.isabs(entry):
+            continue
+        candidate = os.path.join(entry, name)
+        if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
+            continue
+        real = os.path.realpath(candidate)
+        if real_avoid is not None and (
+            real == real_avoid or real.startswith(real_avoid.rstrip(os.sep) + os.sep)
+        ):
+            continue
+        return candidate
+    return None
+
+
+def die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux; nothing elsewhere)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def leave_with_parent(parent: int) -> None:
+    """In a worker started for process ``parent``: die with it, and if it is already gone (it
+    died before this worker got here) leave at once; a daemon thread keeps watching where the
+    kernel signal is not available. (Under a fork server the worker's own parent is the server,
+    which also ends with ``parent``; both are watched.)"""
+    die_with_parent()
+    if os.getppid() != parent and not _alive(parent):
+        os._exit(1)
+    thread = threading.Thread(
+        target=_watch, args=(parent, os.getppid()), name="parent-watch", daemon=True
+    )
+    thread.start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(parent: int, own_parent: int) -> None:
+    while os.getppid() == own_parent and _alive(parent):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
