@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: git lists even a very large tree in about a second; longer means something is in its way
 #: (a FIFO where git reads), and the folders are walked instead.
-LIST_TIMEOUT = 15.0
+LIST_TIMEOUT = 8.0
 
 SKIP_DIRS = frozenset(
     {
