@@ -55,6 +55,12 @@ FORBIDDEN = [
         ["tracegraph.parse", "tracegraph.graph", "tracegraph.checks", "tracegraph.api"],
     ),
     ("tracegraph.parse", ["tracegraph.crawl", "tracegraph.graph", "tracegraph.checks"]),
+    # What a repository's own files declare (its address) is read from bytes the crawl holds.
+    (
+        "tracegraph.declared",
+        ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
+    ),
+    ("tracegraph.repository", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph"]),
     # Presets sit beside crawl: data and detection over a listing; they read nothing themselves.
     (
         "tracegraph.presets",
@@ -94,6 +100,8 @@ BELOW_EDIT = [
     "tracegraph.crawl",
     "tracegraph.parse",
     "tracegraph.presets",
+    "tracegraph.declared",
+    "tracegraph.repository",
     "tracegraph.graph",
     "tracegraph.checks",
     "tracegraph.queries",

@@ -86,7 +86,7 @@ def scan(
             documents,
             index.files,
             aliases=index.aliases,
-            repository=index.repository,
+            addresses=index.addresses,
             unreadable=index.unreadable,
         )
     if not allow_empty:
@@ -281,12 +281,24 @@ def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
     }
 
 
-def _repository_summary(corpus: Corpus) -> dict[str, str] | None:
-    """The web address whose file links count as internal, and where it came from."""
-    repo = corpus.repository
-    if repo is None:
-        return None
-    return {"url": repo.url, "source": repo.source, "folder": repo.prefix}
+def _repository_summary(corpus: Corpus) -> list[dict[str, Any]]:
+    """The web addresses whose file links count as internal, each with why."""
+    return [
+        {
+            "url": repo.url,
+            "folder": repo.prefix,
+            "sources": list(repo.sources),
+            "links": None
+            if repo.evidence is None
+            else {
+                "links": repo.evidence.links,
+                "existing": repo.evidence.existing,
+                "missing": repo.evidence.missing,
+            },
+            "summary": repo.describe(),
+        }
+        for repo in corpus.addresses
+    ]
 
 
 # --- maps (issue 5) -----------------------------------------------------------------------------
@@ -522,7 +534,7 @@ def check_tree(
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates, repository=index.repository,
+                templates=templates, repository=index.addresses,
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)

@@ -275,9 +275,10 @@ class Config:
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
-    #: The repository's web address (links to it are internal); None: the git remote
-    #: ``origin``; False: no address, every URL is external.
-    repository: str | bool | None = None
+    #: The repository's web addresses (links to them are internal), as configured; None: found
+    #: (git remote ``origin``, files at the root, the tree's own links); False: none, every URL
+    #: is external.
+    repository: tuple[str, ...] | bool | None = None
     #: Regexes of IDs that name documents outside the repository (``RFC-2119``): citations.
     external_ids: tuple[str, ...] = ()
     source: str | None = None
@@ -767,15 +768,16 @@ def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
     return tuple(specs[n] for n in order)
 
 
-def _repository(ctx: _Ctx, key: str, value: Any) -> str | bool | None:
+def _repository(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...] | bool | None:
     if value is None or value is False:
         return None if value is None else False
-    if isinstance(value, str) and web_address(value) is not None:
-        return value
+    values = value if isinstance(value, list) and value else [value]
+    if all(isinstance(v, str) and web_address(v) is not None for v in values):
+        return tuple(values)
     raise ctx.fail(
         key,
-        "expected the repository's web address (https://github.com/OWNER/REPO), "
-        "or false to treat every URL as external",
+        "expected the repository's web address (https://github.com/OWNER/REPO), a list of "
+        "them (a renamed repository), or false to treat every URL as external",
     )
 
 
@@ -1046,7 +1048,9 @@ suspect:
 wikilinks: auto
 
 # The repository's web address: links such as https://github.com/OWNER/REPO/blob/main/x.md
-# are then internal (resolved and checked). Default: the git remote "origin"; false: none.
+# are then internal (resolved and checked). A list names several (a renamed repository).
+# Default: found (the git remote "origin", book.toml, mkdocs.yml, package.json... at the root,
+# and addresses whose file links mostly name files of this tree); false: none.
 # repository: https://github.com/OWNER/REPO
 
 # IDs that name documents outside the repository, as regexes (citations, never TG103).
