@@ -126,11 +126,20 @@ EXPECT: dict[str, Callable[[Path], Expected]] = {
 }
 
 
+#: A file or folder view of kubernetes/enhancements (``kep.yaml`` writes them with and
+#: without the scheme); group 1 is the path in the repository.
+OWN_URL = re.compile(
+    r"^(?:https?://)?(?:www\.)?github\.com/kubernetes/enhancements/(?:blob|tree)/[^/]+/(.+)$",
+    re.I,
+)
+
+
 def kep_dangling(root: Path) -> list[tuple[str, int, str]]:
     """(kep.yaml, line, value) of each relation value written as a repository path
-    (``/keps/...``, ``keps/...``, a relative file or folder) that names nothing in the tree.
-    Read line by line, not through YAML, so that each value keeps its line. Web addresses,
-    Markdown links, IDs and bare words are not paths."""
+    (``/keps/...``, ``keps/...``, a relative file or folder, or a file view of
+    kubernetes/enhancements itself, with or without its scheme) that names nothing in the tree.
+    Read line by line, not through YAML, so that each value keeps its line. Other web
+    addresses, Markdown links, IDs and bare words are not paths."""
     out: list[tuple[str, int, str]] = []
     for side in sorted(root.glob("keps/*/*/kep.yaml")):
         key: str | None = None
@@ -145,16 +154,18 @@ def kep_dangling(root: Path) -> list[tuple[str, int, str]]:
                 continue
             for raw in values:
                 value = re.sub(r"\s+#.*$", "", raw).strip().strip("\"'")
-                if not value or value.lower() in ("n/a", "none", "tbd") or "://" in value:
+                own = OWN_URL.match(value)
+                path = f"/{own.group(1)}" if own else value
+                if not value or value.lower() in ("n/a", "none", "tbd") or "://" in path:
                     continue
-                if value.startswith(("github.com/", "[")):
+                if path.startswith(("github.com/", "[")):
                     continue
-                if "/" not in value and not value.endswith(".md"):
+                if "/" not in path and not path.endswith(".md"):
                     continue
-                base = root if value.startswith("/") else side.parent
-                target = base / value.strip("/")
-                if value.startswith("keps/") and not target.exists():
-                    target = root / value.strip("/")
+                base = root if path.startswith("/") else side.parent
+                target = base / path.strip("/")
+                if path.startswith("keps/") and not target.exists():
+                    target = root / path.strip("/")
                 if not target.is_file() and not (target / "README.md").is_file():
                     out.append((side.relative_to(root).as_posix(), number, value))
     return out

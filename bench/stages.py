@@ -70,7 +70,7 @@ def main() -> None:
         with api.gc_paused():
             return build_corpus(
                 root, config, docs, index.files, aliases=index.aliases,
-                repository=index.repository, unreadable=index.unreadable,
+                addresses=index.addresses, unreadable=index.unreadable,
             )  # fmt: skip
 
     corpus = timed(rows, "resolve + graph", build)

@@ -55,12 +55,30 @@ FORBIDDEN = [
         ["tracegraph.parse", "tracegraph.graph", "tracegraph.checks", "tracegraph.api"],
     ),
     ("tracegraph.parse", ["tracegraph.crawl", "tracegraph.graph", "tracegraph.checks"]),
+    # What a repository's own files declare (its address) is read from bytes the crawl holds.
+    (
+        "tracegraph.declared",
+        ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
+    ),
+    ("tracegraph.repository", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph"]),
     # Presets sit beside crawl: data and detection over a listing; they read nothing themselves.
     (
         "tracegraph.presets",
         ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
     ),
+    # Git access sits beside crawl: it reads the repository (through gitcmd only), nothing else.
+    ("tracegraph.gitcmd", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.githistory"]),
+    (
+        "tracegraph.githistory",
+        ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph", "tracegraph.checks"],
+    ),
+    ("tracegraph.reviews", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph"]),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
+    # Suspect links are graph + history: no rule, query or output in them.
+    (
+        "tracegraph.suspect",
+        ["tracegraph.checks", "tracegraph.queries", "tracegraph.render", "tracegraph.report"],
+    ),
     # The architecture graph (issue 20) is built beside the document graph, from the documents.
     (
         "tracegraph.architecture",
@@ -82,6 +100,8 @@ BELOW_EDIT = [
     "tracegraph.crawl",
     "tracegraph.parse",
     "tracegraph.presets",
+    "tracegraph.declared",
+    "tracegraph.repository",
     "tracegraph.graph",
     "tracegraph.checks",
     "tracegraph.queries",
@@ -120,6 +140,13 @@ def test_only_the_cli_imports_click() -> None:
         if "click" in imported and not m.startswith("tracegraph.cli")
     )
     assert users == []
+
+
+def test_only_gitcmd_runs_git_for_the_history() -> None:
+    """Suspect links read git through ``gitcmd.run_git`` alone (no subprocess of their own)."""
+    for module in ("tracegraph.githistory", "tracegraph.suspect", "tracegraph.reviews"):
+        assert "subprocess" not in MODULES[module], module
+    assert "tracegraph.gitcmd.run_git" in MODULES["tracegraph.githistory"]
 
 
 def _users_of(names: tuple[str, ...]) -> list[str]:

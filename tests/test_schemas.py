@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from tests.conftest import PROJECT, SAMPLE_REPO
 from tests.gitrepo import git, init_repo
+from tests.suspect_repo import PRD, RFC, HistoryRepo
 from tracegraph.cli import cli, load_commands
 from tracegraph.schemas import SCHEMAS
 
@@ -52,6 +53,12 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     (changed / "b.md").write_text("# B, changed\n")
     baseline = tmp / "baseline.json"
     run("check", repo, "--write-baseline", str(baseline))
+    history = HistoryRepo(tmp / "suspect")  # TG503 details in check, show and impact
+    history.commit("the chain")
+    history.replace(PRD, "one step", "two steps")
+    history.commit("PRD edited")
+    history.replace(RFC, "status: draft", "status: accepted")
+    suspect = str(history.root)
     moved = tmp / "moved"
     shutil.copytree(SAMPLE_REPO, moved)
     init_repo(moved)
@@ -63,21 +70,30 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         return json.loads(run(*args))
 
     return {
-        "check": [js("check", repo, "--format", "json", "--today", TODAY)],
+        "check": [
+            js("check", repo, "--format", "json", "--today", TODAY),
+            js("check", "-C", suspect, "--format", "json", "--select", "TG503"),
+        ],
         "scan": [js("scan", repo, "--format", "json")],
         "export": [js("export", repo)],
         "impact": [
             js("impact", "ADR-0002", "-C", repo, "--format", "json"),
             js("impact", "--files", "src/tracking/api.py", "-C", repo, "--format", "json"),
             js("impact", "--since", "HEAD", "-C", str(changed), "--format", "json"),
+            js("impact", "--since", "HEAD", "-C", suspect, "--format", "json"),
         ],
         "upstream": [js("upstream", "TDD-0002", "-C", repo, "--format", "json")],
         "path": [js("path", "TDD-0002", "PRD-0001", "-C", repo, "--format", "json")],
         "show": [
             js("show", "ADR-0002", "-C", repo, "--format", "json"),
             js("show", "RFC-0002", "-C", repo, "--format", "json"),
+            js("show", "RFC-0001", "-C", suspect, "--format", "json", "--suspect"),
+            js("show", "PRD-0001", "-C", suspect, "--format", "json"),
         ],
-        "report": reports,
+        "report": [
+            *reports,
+            js("report", "-C", suspect, "--format", "json", "--no-history"),
+        ],
         "rules": [js("rules", "--format", "json"), js("rules", "TG101", "--format", "json")],
         "baseline": [json.loads(baseline.read_text())],
         "architecture": [js("export", repo, "--view", "architecture")],
@@ -107,10 +123,15 @@ def test_outputs_validate_against_their_schema(name: str, outputs: dict[str, lis
 
 
 def test_the_shapes_differ_where_they_should(outputs: dict[str, list[Any]]) -> None:
-    first, second = outputs["report"]
+    first, second, suspect = outputs["report"]
     assert first["changes"] is None and second["changes"] is not None
+    assert suspect["suspect"]["links"] and suspect["figures"]["suspect_links"]
     assert "since" in outputs["impact"][2] and outputs["impact"][2]["nodes"]
     assert outputs["show"][1]["findings"]
+    assert outputs["check"][1]["findings"][0]["suspect"]["changes"]
+    assert outputs["show"][2]["suspect"]["rests_on_changed"][0]["diff"]
+    assert outputs["show"][3]["suspect"]["made_suspect"]
+    assert any(node["suspect"] for node in outputs["impact"][3]["nodes"])
 
 
 @pytest.mark.parametrize("name", SCHEMAS)

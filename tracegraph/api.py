@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import run_checks
+from .checks import run_checks, select_rules
 from .config import Config, load_config
 from .crawl import (
     FileIndex,
@@ -28,6 +28,7 @@ from .crawl import (
 )
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
+from .githistory import probe_repository
 from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
 from .parse import Recogniser
@@ -40,6 +41,7 @@ from .queries import (  # noqa: F401  (re-exported: the query API)
     upstream,
 )
 from .safefs import RealFolders
+from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink, find_suspect_links
 from .vcs import changed_files
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ def scan(
             documents,
             index.files,
             aliases=index.aliases,
-            repository=index.repository,
+            addresses=index.addresses,
             unreadable=index.unreadable,
         )
     if not allow_empty:
@@ -333,12 +335,24 @@ def _wiki_summary(scope: WikiScope) -> dict[str, Any]:
     }
 
 
-def _repository_summary(corpus: Corpus) -> dict[str, str] | None:
-    """The web address whose file links count as internal, and where it came from."""
-    repo = corpus.repository
-    if repo is None:
-        return None
-    return {"url": repo.url, "source": repo.source, "folder": repo.prefix}
+def _repository_summary(corpus: Corpus) -> list[dict[str, Any]]:
+    """The web addresses whose file links count as internal, each with why."""
+    return [
+        {
+            "url": repo.url,
+            "folder": repo.prefix,
+            "sources": list(repo.sources),
+            "links": None
+            if repo.evidence is None
+            else {
+                "links": repo.evidence.links,
+                "existing": repo.evidence.existing,
+                "missing": repo.evidence.missing,
+            },
+            "summary": repo.describe(),
+        }
+        for repo in corpus.addresses
+    ]
 
 
 # --- maps (issue 5) -----------------------------------------------------------------------------
@@ -366,7 +380,10 @@ def find_error_paths(corpus: Corpus) -> frozenset[str]:
         return frozenset()
     from .model import Severity
 
-    return frozenset(f.path for f in run_checks(corpus) if f.severity is Severity.ERROR)
+    # TG503 reads git history; it only matters here when a config grades it as an error.
+    graded = corpus.config.rules.severity.get("TG503") is Severity.ERROR
+    findings = run_checks(corpus, ignore=() if graded else ("TG503",))
+    return frozenset(f.path for f in findings if f.severity is Severity.ERROR)
 
 
 def map_model(
@@ -470,14 +487,41 @@ def check(
     today: date | None = None,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    cache: bool = False,
+    suspects: SuspectAnalysis | None = None,
 ) -> list[Finding]:
     """Run the health rules (TG101-TG703) over a scanned corpus; findings sorted by path, line,
-    column and code.
+    column and code. ``cache`` keeps what TG503 reads from git history under
+    ``.tracegraph/cache/``; ``suspects`` is that analysis when the caller has it already.
 
     >>> findings = check(scan("sample_repo"))  # doctest: +SKIP
     """
+
+    def source() -> SuspectAnalysis:
+        return suspects if suspects is not None else suspect_links(corpus, cache=cache)
+
     with gc_paused():  # the rules build many short-lived tuples over a large, stable heap
-        return run_checks(corpus, config, today=today, select=select, ignore=ignore)
+        return run_checks(
+            corpus, config, today=today, select=select, ignore=ignore, suspects=source
+        )
+
+
+def suspect_links(corpus: Corpus, *, cache: bool = False) -> SuspectAnalysis:
+    """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``)."""
+    with gc_paused():
+        return find_suspect_links(corpus, cache=cache)
+
+
+def _suspect_state(root: Path, config: Config) -> tuple[str, tuple[str, ...]]:
+    """What TG503's findings depend on besides the files (HEAD: a commit changes history
+    without touching a file; the review file's bytes), for the result cache's key, and the
+    note to show when TG503 is off (outside git)."""
+    repo = probe_repository(root)
+    if repo.status == "not-git":
+        return "off", (f"TG503 (suspect links) is off: {root} is not in a git work tree",)
+    read = read_document(root, config.suspect.reviews, 2**31)
+    digest = hashlib.sha256(read.data or (read.error or "").encode()).hexdigest()
+    return f"{repo.status}:{repo.head}:{repo.prefix}:{digest}", ()
 
 
 @dataclass(frozen=True)
@@ -495,6 +539,8 @@ class CheckRun:
     #: stat), "" without cache or when a file changed just now (racily): ``check --since``
     #: keys the findings at REF by it.
     fingerprint: str = ""
+    #: One-line notes for the user (TG503 is off outside a git work tree).
+    notes: tuple[str, ...] = ()
 
 
 def check_tree(
@@ -531,6 +577,10 @@ def check_tree(
     config = with_presets(root_path, config, index)
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))
+    git_state = ""
+    notes: tuple[str, ...] = ()
+    if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
+        git_state, notes = _suspect_state(root_path, config)
     store: ResultCache | None = None
     key, settled, documents = "", False, {}
     if cache:
@@ -544,10 +594,11 @@ def check_tree(
                 f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
                 f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
             )
+            tree += f"\0git={git_state}"
             templates = load_templates(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates, repository=index.repository,
+                templates=templates, repository=index.addresses,
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)
@@ -562,17 +613,20 @@ def check_tree(
                 findings = list(carried or hit.findings)
                 return CheckRun(
                     root_path, config, hit.documents, hit.references, findings, True,
-                    _fingerprint(key, documents) if settled else "",
+                    _fingerprint(key, documents) if settled else "", notes,
                 )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
         allow_empty=allow_empty, presets=False,
     )  # fmt: skip
     with gc_paused():
-        findings = run_checks(corpus, config, today=when, select=chosen, ignore=dropped)
+        findings = run_checks(
+            corpus, config, today=when, select=chosen, ignore=dropped,
+            suspects=lambda: suspect_links(corpus, cache=cache),
+        )  # fmt: skip
     run = CheckRun(
         root_path, config, len(corpus.documents), len(corpus.links), findings,
-        fingerprint=_fingerprint(key, documents) if key and settled else "",
+        fingerprint=_fingerprint(key, documents) if key and settled else "", notes=notes,
     )  # fmt: skip
     if store is not None and settled:
         store.put(key, CachedResult(run.documents, run.references, tuple(findings), documents))
@@ -744,7 +798,7 @@ def _findings_at(
     with gc_paused():
         corpus = build_corpus(
             root, config, documents, index.files, aliases=index.aliases,
-            repository=index.repository, unreadable=index.unreadable,
+            addresses=index.addresses, unreadable=index.unreadable,
         )  # fmt: skip
         return run_checks(
             corpus, config, today=today or date.today(), select=tuple(select),
@@ -811,7 +865,10 @@ def report(
         root, config, config_path=config_path, cache=cache, progress=progress,
         allow_empty=allow_empty,
     )  # fmt: skip
-    findings = check(corpus, today=today)
+    suspects = None
+    if any(rule.code == "TG503" for rule in select_rules(config=corpus.config)):
+        suspects = suspect_links(corpus, cache=cache)
+    findings = check(corpus, today=today, cache=cache, suspects=suspects)
     limit = corpus.config.report.markdown_limit
     base = check_link_base(link_base) if link_base else None
     history_path = None
@@ -832,7 +889,19 @@ def report(
         draw_map=lambda folder: _report_map(corpus, findings, folder, base),
         markdown_limit=(markdown_limit if markdown_limit is not None else limit) or None,
         full_report=full_report,
+        suspect_note=_suspect_note(suspects),
     )
+
+
+def _suspect_note(analysis: SuspectAnalysis | None) -> str | None:
+    """What the report says when suspect links cannot be known (None when they can)."""
+    if analysis is None:
+        return "Suspect links (TG503) are not checked: the rule is ignored in the config."
+    if analysis.status == "off":
+        return f"Suspect links (TG503) are off: {analysis.reason}."
+    if analysis.status == "unknown":
+        return f"Suspect links (TG503) are unknown: {analysis.reason}."
+    return None
 
 
 def _report_outputs(
@@ -903,6 +972,98 @@ def _report_architecture(
     except RenderError as exc:
         return None, GRAPHVIZ_HINT if str(exc) == INSTALL_HINT else f"No map: {exc}"
     return (svg.decode("utf-8") if isinstance(svg, bytes) else svg), None
+
+
+# --- suspect links (issue 15) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedReview:
+    """What ``tracegraph review DOC`` wrote: DOC's name, the upstream names it was checked
+    against, the commit, and the review file (root-relative)."""
+
+    document: str
+    upstreams: tuple[str, ...]
+    commit: str
+    file: str
+
+
+def upstreams_of(corpus: Corpus, doc: Document, named: Sequence[str] = ()) -> tuple[Document, ...]:
+    """What ``doc`` rests on (every relation but ``mentions``), or the ``named`` ones among it
+    (IDs or paths; UsageError for one it does not rest on)."""
+    from .suspect import resting_on
+
+    resting = {up for down, up in resting_on(corpus) if down == doc.path}
+    if not named:
+        return tuple(corpus.by_path[p] for p in sorted(resting))
+    chosen: dict[str, Document] = {}
+    for name in named:
+        found = corpus.find(name)
+        if found.path not in resting:
+            listed = ", ".join(corpus.by_path[p].name for p in sorted(resting)) or "nothing"
+            raise UsageError(
+                f"--of {name}: {doc.name} does not rest on {found.name} (it rests on {listed})"
+            )
+        chosen[found.path] = found
+    return tuple(chosen[p] for p in sorted(chosen))
+
+
+def record_review(corpus: Corpus, doc: Document, named: Sequence[str] = ()) -> RecordedReview:
+    """Record in the review file that ``doc`` was checked against what it rests on (or the
+    ``named`` upstream documents) as of HEAD; written atomically, sorted."""
+    from .atomic import write_atomic
+    from .reviews import dump_reviews, record_reviews
+    from .suspect import load_review_file
+
+    repo = probe_repository(corpus.root)
+    if repo.head is None:
+        raise InputError(
+            f"{corpus.root}: review needs a git work tree with a commit ({repo.reason})"
+        )
+    ups = upstreams_of(corpus, doc, named)
+    if not ups:
+        raise UsageError(
+            f"{doc.name} rests on no other document (mentions aside): nothing to review"
+        )
+    config = corpus.config
+    existing = load_review_file(corpus.root, config)
+    updated = record_reviews(
+        existing, doc.name, [u.name for u in ups], repo.head, replace_all=not named
+    )
+    write_atomic(corpus.root / config.suspect.reviews, dump_reviews(updated))
+    return RecordedReview(doc.name, tuple(u.name for u in ups), repo.head, config.suspect.reviews)
+
+
+def suspect_diffs(
+    corpus: Corpus, analysis: SuspectAnalysis, doc: Document, named: Sequence[str] = ()
+) -> list[tuple[SuspectLink, str]]:
+    """For each suspect upstream document of ``doc`` (or the ``named`` ones), the git diff of
+    it from the review to HEAD: what there is to re-read."""
+    from .githistory import HistoryError, diff_text
+
+    wanted = {u.path for u in upstreams_of(corpus, doc, named)}
+    out = []
+    for link in analysis.of_downstream(doc.path):
+        if link.upstream not in wanted:
+            continue
+        try:
+            text = diff_text(corpus.root, link.diff_from[0], link.diff_from[1], link.diff_to)
+        except HistoryError as exc:
+            raise InputError(f"{corpus.root}: {exc}") from None
+        out.append((link, text))
+    return out
+
+
+def suspect_marks(corpus: Corpus, ref: str, files: Iterable[str] = ()) -> ChangeMarks:
+    """``impact --since REF``: the documents the change makes suspect (see
+    ``tracegraph.suspect.suspects_from_change``)."""
+    from .githistory import HistoryError
+    from .suspect import suspects_from_change
+
+    try:
+        return suspects_from_change(corpus, ref, [*changed_files(corpus.root, ref), *files])
+    except HistoryError as exc:
+        raise InputError(f"{corpus.root}: {exc}") from None
 
 
 # --- write commands (issue 16): plans, checked before anything is written --------------------

@@ -46,6 +46,7 @@ from .model import (
     RefKind,
     Relation,
     Severity,
+    SuspectDetails,
     Table,
 )
 from .safefs import UnsafeState, state_path
@@ -580,7 +581,9 @@ RESULTS_FORMAT = 3
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
 
-FindingRow = tuple[str, int, int, str, str, str, str, str | None, str | None]
+FindingRow = tuple[
+    str, int, int, str, str, str, str, str | None, str | None, tuple[Any, ...] | None
+]
 
 
 def canonical(value: object) -> object:
@@ -741,6 +744,7 @@ def _finding_row(finding: Finding) -> FindingRow:
         finding.message,
         finding.target,
         finding.document,
+        _suspect_row(finding.suspect),
     )
 
 
@@ -758,10 +762,35 @@ def _doc_state(rows: object) -> dict[str, DocStat]:
     return state
 
 
-def _finding(row: object) -> Finding:
-    if not isinstance(row, tuple) or len(row) != 9:
+def _suspect_row(details: SuspectDetails | None) -> tuple[Any, ...] | None:
+    if details is None:
+        return None
+    return tuple(getattr(details, f.name) for f in dataclasses.fields(SuspectDetails))
+
+
+def _suspect(row: object) -> SuspectDetails | None:
+    if row is None:
+        return None
+    if not isinstance(row, tuple) or len(row) != 7:
         raise TypeError("malformed finding row")
-    path, line, column, code, severity, rule, message, target, document = row
+    upstream_id, upstream_path, commit, date, kind, changes, how = row
+    texts = (upstream_id, upstream_path, commit, date, kind)
+    if not all(isinstance(t, str) for t in texts) or not isinstance(how, tuple):
+        raise TypeError("malformed finding row")
+    if not isinstance(changes, tuple) or not all(
+        isinstance(c, tuple) and len(c) == 3 and all(isinstance(x, str) for x in c) for c in changes
+    ):
+        raise TypeError("malformed finding row")
+    return SuspectDetails(
+        str(upstream_id), str(upstream_path), str(commit), str(date), str(kind), changes,
+        tuple(str(h) for h in how),
+    )  # fmt: skip
+
+
+def _finding(row: object) -> Finding:
+    if not isinstance(row, tuple) or len(row) != 10:
+        raise TypeError("malformed finding row")
+    path, line, column, code, severity, rule, message, target, document, suspect = row
     if not (
         isinstance(path, str)
         and isinstance(line, int)
@@ -773,7 +802,10 @@ def _finding(row: object) -> Finding:
         and isinstance(document, str | None)
     ):
         raise TypeError("malformed finding row")
-    return Finding(path, line, column, code, Severity(severity), rule, message, target, document)
+    return Finding(
+        path, line, column, code, Severity(severity), rule, message, target, document,
+        _suspect(suspect),
+    )  # fmt: skip
 
 
 class ResultCache:

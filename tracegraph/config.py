@@ -237,6 +237,16 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class SuspectConfig:
+    """Suspect links (TG503): what counts as a review, and where reviews are recorded."""
+
+    #: ``default``: editing a document reviews it; ``strict``: only ``tracegraph review`` does.
+    mode: str = "default"
+    #: The review file, relative to the root.
+    reviews: str = ".tracegraph-reviews.yaml"
+
+
+@dataclass(frozen=True)
 class ArchitectureConfig:
     """How entity names are merged across documents: ``aliases`` (a name -> its other
     spellings), and globs over dependency names that are ``internal`` (components of this
@@ -260,13 +270,15 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     render: RenderConfig = field(default_factory=RenderConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    suspect: SuspectConfig = field(default_factory=SuspectConfig)
     architecture: ArchitectureConfig = field(default_factory=ArchitectureConfig)
     #: ``[[...]]`` as wikilinks: True everywhere, False nowhere, None (``auto``) in the
     #: folders of wiki-style notes trees that the crawl finds (GitHub renders no wikilinks).
     wikilinks: bool | None = None
-    #: The repository's web address (links to it are internal); None: the git remote
-    #: ``origin``; False: no address, every URL is external.
-    repository: str | bool | None = None
+    #: The repository's web addresses (links to them are internal), as configured; None: found
+    #: (git remote ``origin``, files at the root, the tree's own links); False: none, every URL
+    #: is external.
+    repository: tuple[str, ...] | bool | None = None
     #: Regexes of IDs that name documents outside the repository (``RFC-2119``): citations.
     external_ids: tuple[str, ...] = ()
     source: str | None = None
@@ -553,6 +565,20 @@ def _codes(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return tuple(c.upper() for c in _strs(ctx, key, value))
 
 
+def _suspect_mode(ctx: _Ctx, key: str, value: Any) -> str:
+    if value not in ("default", "strict"):
+        raise ctx.fail(key, "expected default (editing a document reviews it) or strict")
+    return str(value)
+
+
+def _inner_path(ctx: _Ctx, key: str, value: Any) -> str:
+    text = _str(ctx, key, value).replace("\\", "/")
+    parts = text.split("/")
+    if not text or text.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", text):
+        raise ctx.fail(key, "expected a file path relative to the root, inside it")
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
 def _names(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     names = _strs(ctx, key, value)
     if not all(n.strip() for n in names):
@@ -689,6 +715,10 @@ RENDER_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
 REPORT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
     f.name: _int for f in fields(ReportConfig)
 }
+SUSPECT_FIELDS: Mapping[str, Callable[[_Ctx, str, Any], Any]] = {
+    "mode": _suspect_mode,
+    "reviews": _inner_path,
+}
 
 
 def _section(
@@ -738,15 +768,16 @@ def ordered_types(specs: Mapping[str, TypeSpec]) -> tuple[TypeSpec, ...]:
     return tuple(specs[n] for n in order)
 
 
-def _repository(ctx: _Ctx, key: str, value: Any) -> str | bool | None:
+def _repository(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...] | bool | None:
     if value is None or value is False:
         return None if value is None else False
-    if isinstance(value, str) and web_address(value) is not None:
-        return value
+    values = value if isinstance(value, list) and value else [value]
+    if all(isinstance(v, str) and web_address(v) is not None for v in values):
+        return tuple(values)
     raise ctx.fail(
         key,
-        "expected the repository's web address (https://github.com/OWNER/REPO), "
-        "or false to treat every URL as external",
+        "expected the repository's web address (https://github.com/OWNER/REPO), a list of "
+        "them (a renamed repository), or false to treat every URL as external",
     )
 
 
@@ -760,6 +791,7 @@ TOP_FIELDS = (
     "limits",
     "render",
     "report",
+    "suspect",
     "wikilinks",
     "presets",
     "repository",
@@ -814,6 +846,10 @@ def config_from_mapping(
         kwargs["external_ids"] = _regexes(ctx, "external_ids", data["external_ids"])
     if "report" in data:
         kwargs["report"] = ReportConfig(**_section(ctx, "report", data["report"], REPORT_FIELDS))
+    if "suspect" in data:
+        kwargs["suspect"] = SuspectConfig(
+            **_section(ctx, "suspect", data["suspect"], SUSPECT_FIELDS)
+        )
     if "wikilinks" in data:
         kwargs["wikilinks"] = _auto_bool(ctx, "wikilinks", data["wikilinks"])
     if "architecture" in data:
@@ -823,14 +859,14 @@ def config_from_mapping(
     return replace(config, **kwargs)
 
 
-def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+def key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     """Map dotted key paths to 1-based lines, so errors can point at the line."""
     out: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
             out[key] = key_node.start_mark.line + 1
-            out.update(_key_lines(value_node, key))
+            out.update(key_lines(value_node, key))
     return out
 
 
@@ -845,7 +881,7 @@ def load_config_file(path: Path, display: str | None = None, *, ceilings: bool =
     # The same alias guard as front matter: a bomb is rejected before anything walks it.
     try:
         node, data = load_limited(text, Limits().max_yaml_aliases, "config file")
-        lines = _key_lines(node) if node is not None else {}
+        lines = key_lines(node) if node is not None else {}
     except YamlProblem as exc:
         raise ConfigError(f"{source}:{exc.line + 1}: {exc}") from None
     except RecursionError:
@@ -994,6 +1030,12 @@ limits:
   max_front_matter_bytes: 1000000
   max_yaml_aliases: 100
 
+# Suspect links (TG503, from git history): `default` counts an edit of a document as a review
+# of what it rests on; `strict` counts only `tracegraph review DOC`, recorded in `reviews`.
+suspect:
+  mode: default
+  reviews: .tracegraph-reviews.yaml
+
 # The system the documents describe (TDD components, endpoints, tables): other spellings of
 # one component, and which dependency names are this system's own (TG703) or outside it.
 # architecture:
@@ -1006,7 +1048,9 @@ limits:
 wikilinks: auto
 
 # The repository's web address: links such as https://github.com/OWNER/REPO/blob/main/x.md
-# are then internal (resolved and checked). Default: the git remote "origin"; false: none.
+# are then internal (resolved and checked). A list names several (a renamed repository).
+# Default: found (the git remote "origin", book.toml, mkdocs.yml, package.json... at the root,
+# and addresses whose file links mostly name files of this tree); false: none.
 # repository: https://github.com/OWNER/REPO
 
 # IDs that name documents outside the repository, as regexes (citations, never TG103).

@@ -17,10 +17,11 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .config import MAX_CONFIG_BYTES, Config
+from .declared import DECLARING_FILES, declared_address
 from .errors import InputError
 from .gitcmd import GitError, run_git
 from .patterns import glob_regex
-from .repository import Repository, find_repository
+from .repository import KnownAddresses, find_addresses
 from .safefs import (
     RealFolders,
     Unreadable,
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 #: git lists even a very large tree in about a second; longer means something is in its way
 #: (a FIFO where git reads), and the folders are walked instead.
-LIST_TIMEOUT = 15.0
+LIST_TIMEOUT = 8.0
 
 SKIP_DIRS = frozenset(
     {
@@ -67,7 +68,8 @@ class FileIndex:
 
     ``aliases`` maps each symbolic link inside the root whose target is a listed file or folder
     inside the root to that target (both relative): the link is another name for it, not a
-    document of its own. ``repository`` is the repository's web address, when known.
+    document of its own. ``addresses`` is what config, git and the files at the root say of
+    the repository's web addresses (links may add more once documents are parsed).
     """
 
     root: Path
@@ -75,7 +77,7 @@ class FileIndex:
     documents: tuple[str, ...]
     dirs: frozenset[str]
     aliases: Mapping[str, str] = field(default_factory=dict)
-    repository: Repository | None = None
+    addresses: KnownAddresses = field(default_factory=KnownAddresses)
     #: Folders that could not be listed, with why (sorted): their files are unknown.
     unreadable: tuple[tuple[str, str], ...] = ()
 
@@ -112,7 +114,7 @@ def crawl(root: Path, config: Config) -> FileIndex:
         documents=documents,
         dirs=dirs,
         aliases=aliases,
-        repository=find_repository(root, config.repository),
+        addresses=find_addresses(root, config.repository, _declared(root, files, config)),
         unreadable=tuple(sorted(set(unreadable))),
     )
 
@@ -129,6 +131,25 @@ def with_files(
         if p not in index.aliases and _is_document(p, config.include, config.exclude)
     )
     return replace(index, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
+
+
+def _declared(root: Path, files: list[str], config: Config) -> list[tuple[str, str]]:
+    """(address, file) for each file at the root that declares the repository's address
+    (``book.toml``, ``package.json``...); read like a config file (at most
+    ``MAX_CONFIG_BYTES``), and only when the config does not set ``repository`` itself."""
+    if config.repository is not None:
+        return []
+    listed = set(files)
+    limit = min(config.limits.max_file_bytes, MAX_CONFIG_BYTES)
+    out = []
+    for name in DECLARING_FILES:
+        if name not in listed:
+            continue
+        data = read_document(root, name, limit).data
+        address = declared_address(name, data) if data is not None else None
+        if address is not None:
+            out.append((address, name))
+    return out
 
 
 def _aliases(

@@ -103,11 +103,20 @@ FIXED_ENVIRONMENT = {
     "LC_ALL": "C",
 }
 #: Reading the configuration takes milliseconds; longer means a FIFO or a device in the way.
-CONFIG_TIMEOUT = 10.0
+CONFIG_TIMEOUT = 5.0
+
+#: Repositories where a git call ran out of time in this process, with the message. A FIFO or
+#: device where git reads its configuration, HEAD or index hangs every later call the same way,
+#: so those calls fail at once instead of adding a timeout each (a run stays bounded in time).
+_STALLED: dict[tuple[str, str], str] = {}
 
 
 class GitError(InputError):
     """git could not be run, or did not finish in time."""
+
+
+class GitTimeout(GitError):
+    """git did not finish in time (the repository then counts as stalled for this process)."""
 
 
 def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[bytes]:
@@ -120,12 +129,19 @@ def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.Comple
     if not read_only(args):
         raise ValueError(f"run_git runs read-only subcommands only, not {args[:2]}")
     git = find_git(root)
+    stalled_key = (git, os.path.abspath(root))
+    if stalled_key in _STALLED:
+        raise GitError(_STALLED[stalled_key])
     base = hardened_environment()
-    settings = HARDENED_CONFIG + _probe(git, root, base, min(timeout, CONFIG_TIMEOUT))
-    command = [git, "-C", str(root), "--no-pager", args[0]]
-    if args[0] in DIFFING:
-        command += ["--no-ext-diff", "--no-textconv"]
-    return _spawn([*command, *args[1:]], with_config(base, settings), timeout)
+    try:
+        settings = HARDENED_CONFIG + _probe(git, root, base, min(timeout, CONFIG_TIMEOUT))
+        command = [git, "-C", str(root), "--no-pager", args[0]]
+        if args[0] in DIFFING:
+            command += ["--no-ext-diff", "--no-textconv"]
+        return _spawn([*command, *args[1:]], with_config(base, settings), timeout)
+    except GitTimeout as exc:
+        _STALLED[stalled_key] = str(exc)
+        raise
 
 
 def read_only(args: Sequence[str]) -> bool:
@@ -270,7 +286,7 @@ def _spawn(
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise GitError(
+        raise GitTimeout(
             f"git {command[3] if len(command) > 3 else ''} did not finish within {timeout:g} s"
         ) from None
     except BaseException:

@@ -26,7 +26,7 @@ from .errors import NotFoundError
 from .model import Document, Link, Reference, RefKind, Relation, Target
 from .parse.ids import Recogniser
 from .patterns import Pattern, compile_pattern
-from .repository import OwnLink, Repository
+from .repository import KnownAddresses, OwnLink, Repository, settle_addresses
 
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
     import networkx as nx
@@ -100,7 +100,8 @@ class Corpus:
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
     aliases: Mapping[str, str] = field(default_factory=dict)
-    repository: Repository | None = None
+    #: The repository's web addresses: URLs into them are internal links.
+    addresses: tuple[Repository, ...] = ()
     #: Files that carry tracegraph's "generated" marker (its own reports and exports): listed
     #: files (a link to one resolves), but never documents.
     generated: tuple[str, ...] = ()
@@ -173,13 +174,14 @@ def build_corpus(
     files: frozenset[str],
     *,
     aliases: Mapping[str, str] | None = None,
-    repository: Repository | None = None,
+    addresses: KnownAddresses | None = None,
     unreadable: tuple[tuple[str, str], ...] = (),
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
     Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
     ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
-    to its target; ``repository`` makes URLs into the repository internal links."""
+    to its target; ``addresses`` make URLs into the repository internal links (the fixed and
+    declared ones, and, when allowed, those the tree's own links show)."""
     parsed = sorted(documents, key=lambda d: d.path)
     docs = tuple(d for d in parsed if not d.generated)
     by_path = {d.path: d for d in docs}
@@ -187,10 +189,8 @@ def build_corpus(
     for doc in docs:
         if doc.id:
             ids.setdefault(doc.id, []).append(doc.path)
-    resolver = _resolver(
-        config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases, repository
-    )
-    links = tuple(link for doc in docs for link in resolver.links_of(doc))
+    resolver = _resolver(config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases)
+    links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
     return Corpus(
         root=root,
         config=config,
@@ -202,9 +202,39 @@ def build_corpus(
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
         unreadable=unreadable,
         aliases=MappingProxyType(dict(aliases or {})),
-        repository=repository,
+        addresses=settled,
         generated=tuple(d.path for d in parsed if d.generated),
     )
+
+
+def _resolve_all(
+    resolver: _Resolver, docs: tuple[Document, ...], known: KnownAddresses
+) -> tuple[tuple[Link, ...], tuple[Repository, ...]]:
+    """Every document's links, in order, and the repository's addresses. When addresses may
+    still be found, the one pass collects every web link; the addresses they and the declaring
+    files show are settled afterwards, and only the documents that link a new one are resolved
+    again (a tree without self links pays one list append per web link)."""
+    resolver.repositories = known.fixed
+    if known.infer:
+        resolver.web_links = []
+    per_doc = [resolver.links_of(doc) for doc in docs]
+    settled = known.fixed
+    if resolver.web_links is not None:
+        web, resolver.web_links = resolver.web_links, None
+        settled = settle_addresses(known, (url for _source, url in web), resolver.exists)
+        fixed = {(repo.key, repo.prefix) for repo in known.fixed}
+        found = [repo for repo in settled if (repo.key, repo.prefix) not in fixed]
+        if found:
+            resolver.repositories = settled
+            position = {doc.path: index for index, doc in enumerate(docs)}
+            checks = [repo.may_contain for repo in found]
+            again: set[str] = set()
+            for source, url in web:
+                if source not in again and any(check(url) for check in checks):
+                    again.add(source)
+            for index in sorted(position[source] for source in again):
+                per_doc[index] = resolver.links_of(docs[index])
+    return tuple(link for doc_links in per_doc for link in doc_links), settled
 
 
 def _resolver(
@@ -213,13 +243,13 @@ def _resolver(
     ids: dict[str, tuple[str, ...]],
     files: frozenset[str],
     aliases: Mapping[str, str] | None,
-    repository: Repository | None,
+    addresses: tuple[Repository, ...] = (),
 ) -> _Resolver:
-    """The resolver of one listing, with the symlink aliases, the repository's own web address
-    and the configured citation patterns."""
+    """The resolver of one listing, with the symlink aliases, the repository's own web
+    addresses known so far and the configured citation patterns."""
     resolver = _Resolver(by_path, ids, files)
     resolver.aliases = dict(aliases or {})
-    resolver.repository = repository
+    resolver.repositories = addresses
     resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
     return resolver
 
@@ -271,8 +301,9 @@ def update_corpus(corpus: Corpus, documents: Iterable[Document]) -> CorpusUpdate
             for link in corpus.links
             if link.reference.is_id and link.reference.target.partition("#")[0] in lost_or_gained
         )
+    # The addresses stay as the whole tree showed them: one document does not move them.
     resolver = _resolver(
-        corpus.config, by_path, dict(ids), corpus.files, corpus.aliases, corpus.repository
+        corpus.config, by_path, dict(ids), corpus.files, corpus.aliases, corpus.addresses
     )
     fresh = {source: tuple(resolver.links_of(by_path[source])) for source in sorted(again)}
     links = tuple(link for doc in docs for link in fresh.get(doc.path, groups.get(doc.path, ())))
@@ -365,7 +396,10 @@ class _Resolver:
     """Maps references to targets against one listing of the tree."""
 
     aliases: dict[str, str]
-    repository: Repository | None
+    #: The repository's web addresses known so far.
+    repositories: tuple[Repository, ...]
+    #: (source, URL) of every web link, collected while addresses may still be inferred.
+    web_links: list[tuple[str, str]] | None
     external_ids: tuple[Pattern, ...]  # RE2: configured, so matched in linear time
 
     def __init__(
@@ -375,7 +409,8 @@ class _Resolver:
         self.ids = ids
         self.files = files
         self.aliases = {}
-        self.repository = None
+        self.repositories = ()
+        self.web_links = None
         self.external_ids = ()
         dirs: set[str] = {""}
         for path in files:
@@ -421,10 +456,13 @@ class _Resolver:
             name = scheme.group(1).lower()
             if name == "file" or len(name) == 1:  # file:// and Windows drives C:\...
                 return _link(source, ref, Target.OUTSIDE)
-            if self.repository is not None and (name == "https" or name == "http"):
-                own = self.repository.locate(target)
-                if own is not None:
-                    return self._resolve_own(source, ref, own)
+            if name == "https" or name == "http":
+                if self.web_links is not None:
+                    self.web_links.append((source, target))
+                for repository in self.repositories:
+                    own = repository.locate(target)
+                    if own is not None:
+                        return self._resolve_own(source, ref, own)
             return _link(source, ref, Target.EXTERNAL)
         if target.startswith("//"):
             return _link(source, ref, Target.EXTERNAL)
@@ -512,6 +550,10 @@ class _Resolver:
             else:
                 return path
         return path
+
+    def exists(self, path: str) -> bool:
+        """Whether a root-relative path names a listed file or folder (symlinks followed)."""
+        return self._lookup(path) is not None
 
     def _lookup(self, path: str) -> tuple[Target, str] | None:
         if self.aliases:

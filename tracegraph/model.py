@@ -249,6 +249,21 @@ class Link:
     fragment: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SuspectDetails:
+    """What a TG503 finding knows: the upstream document, the review it is compared with (its
+    commit, date and kind: ``edit``, ``review`` or ``created``), the upstream commits since
+    (commit, date, path then; newest first) and how the upstream document changed."""
+
+    upstream_id: str
+    upstream_path: str
+    review_commit: str
+    review_date: str
+    review_kind: str
+    changes: tuple[tuple[str, str, str], ...]
+    how: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Finding:
     """A problem that a rule found, located 1-based in a document."""
@@ -262,6 +277,7 @@ class Finding:
     message: str = field(compare=False)
     target: str | None = field(default=None, compare=False)
     document: str | None = field(default=None, compare=False)
+    suspect: SuspectDetails | None = field(default=None, compare=False)
 
 
 _TITLE_PREFIXES = (

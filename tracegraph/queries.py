@@ -402,8 +402,9 @@ def is_superseded(corpus: Corpus, path: str) -> bool:
     return corpus.graph.nodes[path]["status"] == "superseded" or bool(superseded_by(corpus, path))
 
 
-def show(corpus: Corpus, doc: str | Document) -> Card:
-    """A document card: metadata, edges grouped by relation, other references, findings."""
+def show(corpus: Corpus, doc: str | Document, findings: Iterable[Finding] | None = None) -> Card:
+    """A document card: metadata, edges grouped by relation, other references, findings
+    (``findings``: the corpus's, when the caller has them; else the checks run here)."""
     path = _path_of(corpus, doc)
     graph = corpus.graph
     outbound = _group(
@@ -430,7 +431,9 @@ def show(corpus: Corpus, doc: str | Document) -> Card:
         inbound=inbound,
         other=other,
         superseded_by=superseded_by(corpus, path),
-        findings=_findings_of(corpus, path),
+        findings=_findings_of(corpus, path)
+        if findings is None
+        else tuple(sorted(f for f in findings if f.path == path)),
     )
 
 

@@ -259,8 +259,15 @@ def test_impact_since_in_a_git_repository(repo: Path) -> None:
         ("ADR-0001", 1, ["PRD-0001", "RFC-0001"]),
         ("TDD-0002", 1, ["PRD-0001", "RFC-0001", "TDD-0001"]),
     ]
+    # The RFC's text changed, so the ADR that rests on it becomes suspect; the PRD was only
+    # renamed (its ID kept) and the RFC was edited itself: neither is marked.
+    assert {n["id"]: n["suspect"] for n in data["nodes"]}["ADR-0001"] == ["RFC-0001"]
+    assert sum(bool(n["suspect"]) for n in data["nodes"]) == 1
     text = run("impact", "-C", str(repo), "--since", "HEAD").output
-    assert "  1  ADR-0001  ADR  accepted  Use Stripe  (from PRD-0001, RFC-0001)\n" in text
+    assert (
+        "  1  ADR-0001  ADR  accepted  Use Stripe  (from PRD-0001, RFC-0001)  "
+        "suspect: rests on changed RFC-0001\n"
+    ) in text
 
 
 def test_impact_since_errors(repo: Path) -> None:

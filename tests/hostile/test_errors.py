@@ -35,6 +35,7 @@ def invocations(root: Path) -> dict[str, list[str]]:
         "path": ["path", "-C", r, "a.md", "a.md"],
         "render": ["render", r, "--format", "dot"],
         "report": ["report", r, "--no-history"],
+        "review": ["review", "-C", r, "a.md", "--diff"],
         "new": ["new", "-C", r, "ADR", "A title"],
         "status": ["status", "-C", r, "a.md", "draft"],
         "supersede": ["supersede", "-C", r, "a.md", "--by", "a.md"],

@@ -179,6 +179,28 @@ def test_an_embedded_bare_repository_is_not_used(tmp_path: Path) -> None:
     assert_safe(run)
 
 
+@pytest.mark.parametrize("where", ["config-include", "index"])
+def test_git_state_that_never_ends_keeps_the_run_bounded(tmp_path: Path, where: str) -> None:
+    """A FIFO where git reads hangs every git call the same way: the first one runs out of time
+    and the later ones of the same run (listing, ignore check, address probe, history) fail at
+    once, so ``report`` (several git calls) stays well inside the time limit."""
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", {"a.md": "# A\n\nSee [B](b.md).\n", "b.md": "# B\n"})
+    init_repo(root)
+    if where == "index":
+        (root / ".git" / "index").unlink()
+        os.mkfifo(root / ".git" / "index")
+    else:
+        os.mkfifo(root / ".git" / "stall")
+        with (root / ".git" / "config").open("a") as config:
+            config.write("[include]\n\tpath = stall\n")
+    run = run_untrusted(root, "report", ".", "-o", "report.md", outside=outside)
+    assert_safe(run)
+    assert run.code == 0, run.stderr
+    assert run.seconds < 15, run.seconds  # one timeout (5 or 8 s), not one per git call
+    assert "did not finish within" in run.stderr, run.stderr
+
+
 def test_the_harness_notices_a_read_outside(tmp_path: Path) -> None:
     """A run that reads the sentinel, or runs a command, fails ``assert_safe``."""
     outside = make_outside(tmp_path / "outside")

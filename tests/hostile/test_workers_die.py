@@ -88,3 +88,49 @@ def test_workers_die_with_their_parent(tmp_path: Path, signum: int, how: str) ->
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+SLOW_DOT = r"""
+import sys
+from tracegraph.render.graphviz import run_graphviz
+print("drawing", flush=True)
+run_graphviz("digraph { a -> b }", "svg")
+"""
+
+
+def test_graphviz_dies_with_its_parent(tmp_path: Path) -> None:
+    """A long layout (here a ``dot`` that never ends) does not outlive a killed tracegraph."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dot").write_text("#!/bin/sh\nexec sleep 60\n")
+    (bin_dir / "dot").chmod(0o755)
+    token = uuid.uuid4().hex
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT),
+        TOKEN_VARIABLE: token,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_DOT],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"drawing\n"
+        deadline = time.monotonic() + 20
+        while not _workers_of(token, proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _workers_of(token, proc.pid), "dot did not start"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        left = wait_for_leftovers(token)
+        assert left == (), f"dot outlived its parent: {left}"
+    finally:
+        for entry in processes_with(token):
+            kill_quietly(int(entry.split()[0]))
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

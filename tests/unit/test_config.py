@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -54,6 +55,23 @@ def test_type_override_keeps_other_fields(tmp_path: Path) -> None:
     assert adr is not None
     assert adr.folders == ("arch",)
     assert adr.lifecycle == ("proposed", "accepted")
+
+
+def test_suspect_settings_are_validated(tmp_path: Path) -> None:
+    (tmp_path / "tracegraph.yaml").write_text(
+        "suspect:\n  mode: strict\n  reviews: docs/./reviews.yaml\n"
+    )
+    config = load_config(tmp_path)
+    assert (config.suspect.mode, config.suspect.reviews) == ("strict", "docs/reviews.yaml")
+    for text, message in (
+        ("suspect:\n  mode: lenient\n", "tracegraph.yaml:2: suspect.mode: expected default"),
+        ("suspect:\n  reviews: ../out.yaml\n", "suspect.reviews: expected a file path relative"),
+        ("suspect:\n  reviews: /etc/r.yaml\n", "suspect.reviews: expected a file path relative"),
+        ("suspect:\n  nope: 1\n", "suspect.nope: unknown key (allowed: mode, reviews)"),
+    ):
+        (tmp_path / "tracegraph.yaml").write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_config(tmp_path)
 
 
 def test_every_limit_has_a_hard_ceiling_at_or_above_its_default() -> None:

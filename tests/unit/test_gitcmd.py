@@ -103,6 +103,23 @@ def test_a_config_include_that_never_ends_is_cut_off(
     assert time.monotonic() - started < 10
 
 
+def test_after_a_stall_the_same_repository_fails_at_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each later git call would wait for the same FIFO: it is not started at all."""
+    os.mkfifo(repo / ".git" / "more-config")
+    git(repo, "config", "include.path", "more-config")
+    monkeypatch.setattr(gitcmd, "CONFIG_TIMEOUT", 1.0)
+    monkeypatch.setattr(gitcmd, "_STALLED", {})
+    with pytest.raises(GitError, match="did not finish within 1 s"):
+        run_git(repo, "ls-files")
+    spawned: list[list[str]] = []
+    monkeypatch.setattr(gitcmd, "_spawn", lambda command, *rest: spawned.append(command))
+    with pytest.raises(GitError, match="did not finish within 1 s"):
+        run_git(repo, "log", "-1")
+    assert spawned == []
+
+
 def test_only_gitcmd_starts_git(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every git process of every command comes from ``gitcmd`` (the static check is in
     tests/test_layers.py)."""

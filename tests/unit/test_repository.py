@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import git, init_repo
-from tracegraph.repository import Repository, find_repository, web_address
+from tracegraph.repository import KnownAddresses, Repository, find_addresses, web_address
 
 
 @pytest.mark.parametrize(
@@ -112,17 +112,21 @@ def test_the_address_comes_from_config_or_the_origin_remote(tmp_path: Path) -> N
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "a.md").write_text("# A\n")
     init_repo(root)
-    assert find_repository(root, None) is None  # a work tree without a remote
+    declared = [("https://github.com/owner/book", "book.toml")]
+    # A work tree without a remote: nothing fixed, links may still show addresses.
+    assert find_addresses(root, None, declared) == KnownAddresses((), tuple(declared), True, "")
     git(root, "remote", "add", "origin", "git@github.com:Owner/Repo.git")
-    found = find_repository(root / "docs", None)
-    assert found == Repository("https://github.com/Owner/Repo", "docs", "git remote origin")
-    configured = find_repository(root, "https://gitlab.com/team/docs")
-    assert configured == Repository("https://gitlab.com/team/docs", "", "config")
-    assert find_repository(root, False) is None
+    found = find_addresses(root / "docs", None, [])
+    origin = Repository("https://github.com/Owner/Repo", "docs", ("git remote origin",))
+    assert found == KnownAddresses((origin,), (), True, "docs")
+    configured = find_addresses(root, ("https://gitlab.com/team/docs",), declared)
+    config_only = (Repository("https://gitlab.com/team/docs"),)
+    assert configured == KnownAddresses(config_only, (), False, "")
+    assert find_addresses(root, False, declared) == KnownAddresses()
 
 
-def test_outside_git_only_the_configured_address_counts(tmp_path: Path) -> None:
-    assert find_repository(tmp_path, None) is None
-    assert find_repository(tmp_path, "https://github.com/o/r") == Repository(
-        "https://github.com/o/r"
+def test_outside_git_only_the_configured_addresses_are_fixed(tmp_path: Path) -> None:
+    assert find_addresses(tmp_path, None, []) == KnownAddresses((), (), True, None)
+    assert find_addresses(tmp_path, ("https://github.com/o/r", "git@github.com:O/R"), []) == (
+        KnownAddresses((Repository("https://github.com/o/r"),), (), False, None)
     )

@@ -175,18 +175,22 @@ def test_urls_into_the_configured_repository_are_internal_links(tree: Tree) -> N
 
 
 def test_without_an_address_urls_stay_external(tree: Tree) -> None:
-    corpus = api.scan(tree(SELF_TREE))
-    assert corpus.repository is None
+    # Two linked paths exist: too few for the links alone to name the repository.
+    files = {**SELF_TREE, "src/app.py": None}
+    corpus = api.scan(tree({k: v for k, v in files.items() if v is not None}))
+    assert corpus.addresses == ()
     assert run_checks(corpus, select=["TG1"]) == []
     off = api.scan(tree({**SELF_TREE, "tracegraph.yaml": "repository: false\n"}))
-    assert off.repository is None
+    assert off.addresses == ()
+    assert run_checks(off, select=["TG1"]) == []
 
 
 def test_the_origin_remote_of_a_scanned_subfolder(tree: Tree) -> None:
     root = init_repo(tree(SELF_TREE))
     git(root, "remote", "add", "origin", "git@github.com:acme/design.git")
     corpus = api.scan(root / "docs")
-    assert corpus.repository is not None and corpus.repository.prefix == "docs"
+    found = [(a.url, a.prefix) for a in corpus.addresses]
+    assert found == [("https://github.com/acme/design", "docs")]
     got = statuses(corpus, "rfc/0001-a.md")
     assert got[f"{URL}/docs/rfc/0002-b.md"] == (Target.DOCUMENT, "rfc/0002-b.md")
     assert got[f"{URL}/docs/rfc/0003-gone.md"] == (Target.MISSING, "rfc/0003-gone.md")
@@ -195,12 +199,14 @@ def test_the_origin_remote_of_a_scanned_subfolder(tree: Tree) -> None:
     found = run_checks(corpus, select=["TG1"])
     assert [(f.line, f.code) for f in found] == [(4, "TG102"), (4, "TG101"), (5, "TG104")]
     out = CliRunner().invoke(cli, ["scan", str(root / "docs"), "--no-cache"])
-    assert "links into https://github.com/acme/design are internal " in out.output
-    assert "(from git remote origin, scanned folder docs/)" in out.output
+    assert (
+        "links into https://github.com/acme/design are internal (from git remote origin; "
+        "6 links: 2 of the 3 paths they name exist here; scanned folder docs/)"
+    ) in out.output
 
 
 def test_a_remote_change_is_not_served_from_the_result_cache(tree: Tree) -> None:
-    root = init_repo(tree(SELF_TREE))
+    root = init_repo(tree({k: v for k, v in SELF_TREE.items() if k != "src/app.py"}))
     old = 1_600_000_000
     for path in root.rglob("*"):
         os.utime(path, (old, old), follow_symlinks=False)
@@ -209,7 +215,8 @@ def test_a_remote_change_is_not_served_from_the_result_cache(tree: Tree) -> None
     git(root, "remote", "add", "origin", "https://github.com/acme/design.git")
     second = api.check_tree(root, cache=True)
     assert not second.cached
-    assert [f.code for f in second.findings if f.code in ("TG101", "TG102")] == ["TG102", "TG101"]
+    found = [f.code for f in second.findings if f.code in ("TG101", "TG102")]
+    assert found == ["TG102", "TG101", "TG101"]  # src/app.py is not there either
 
 
 # --- citations: IDs of documents outside the repository -----------------------------------------
@@ -282,11 +289,15 @@ def test_scan_json_reports_the_address_and_aliases(tree: Tree) -> None:
     )
     result = CliRunner().invoke(cli, ["scan", str(root), "--format", "json", "--no-cache"])
     summary = json.loads(result.output)
-    assert summary["repository"] == {
-        "url": "https://github.com/a/b",
-        "source": "config",
-        "folder": "",
-    }
+    assert summary["repository"] == [
+        {
+            "url": "https://github.com/a/b",
+            "folder": "",
+            "sources": ["config"],
+            "links": None,
+            "summary": "from config",
+        }
+    ]
     assert summary["aliases"] == {
         "docs/current.md": "docs/adr/0001-use-go.md",
         "docs/latest.md": "docs/adr/0002-use-rust.md",

@@ -18,7 +18,8 @@ from ..crawl import matches_glob
 from ..errors import UsageError
 from ..graph import Corpus
 from ..model import Finding, Severity
-from . import architecture, freshness, lifecycle, links, problems, structure, templates
+from ..suspect import SuspectAnalysis
+from . import architecture, freshness, history, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
 from .templating import PACKAGED, load_templates, template_file
 
@@ -66,7 +67,7 @@ class Rule:
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-#: Every rule, in code order (DESIGN.md section 6). TG503 (git history) is not implemented yet.
+#: Every rule, in code order (DESIGN.md section 6).
 ALL_RULES: tuple[Rule, ...] = (
     Rule("TG101", "broken-link", E, links.find_broken_links, local=True),
     Rule("TG102", "broken-anchor", E, links.find_broken_anchors, local=True),
@@ -85,6 +86,7 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("TG403", "missing-metadata", W, templates.find_missing_metadata, local=True),
     Rule("TG501", "stale", INFO, freshness.find_stale, local=True),
     Rule("TG502", "overdue-question", W, freshness.find_overdue_questions, local=True),
+    Rule("TG503", "suspect-link", W, history.find_suspect_links, local=True),
     Rule("TG601", "duplicate-id", E, structure.find_duplicate_ids),
     Rule("TG602", "parse-error", E, problems.find_parse_errors, local=True),
     Rule("TG701", "endpoint-conflict", E, architecture.find_endpoint_conflicts),
@@ -169,11 +171,14 @@ def run_checks(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     scope: Collection[str] | None = None,
+    suspects: Callable[[], SuspectAnalysis] | None = None,
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
 
     With ``scope`` (document paths), local rules look at those documents and their links only;
     the other rules still run over everything (``recheck`` merges the two).
+    ``suspects`` computes the suspect links for TG503 (default: from the git history, without
+    the on-disk cache); it is called only when TG503 runs.
 
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
@@ -186,6 +191,7 @@ def run_checks(
         config=config,
         today=today or date.today(),
         templates=load_templates(config, corpus.root),
+        suspect_source=suspects,
     )
     configured = frozenset(
         template_file(config, corpus.root, spec.name, spec.template)
@@ -200,7 +206,8 @@ def run_checks(
             documents=tuple(d for d in corpus.documents if d.path in inside),
             links=tuple(link for link in corpus.links if link.source in inside),
         )
-        scoped = replace(context, corpus=part)
+        # The history's answer is the whole tree's: the scoped context asks the full one.
+        scoped = replace(context, corpus=part, suspect_source=lambda: context.suspects)
     findings: dict[tuple[object, ...], Finding] = {}
     for rule in select_rules(select, ignore, config):
         severity = config.rules.severity.get(rule.code, rule.severity)
@@ -218,11 +225,12 @@ def run_checks(
                 line=hit.line,
                 column=hit.column,
                 code=rule.code,
-                severity=severity,
+                severity=hit.severity or severity,
                 rule=rule.name,
                 message=hit.message,
                 target=hit.target,
                 document=hit.document,
+                suspect=hit.suspect,
             )
             findings.setdefault(sort_key(finding), finding)
     return [findings[key] for key in sorted(findings)]

@@ -8,6 +8,7 @@ says which rule is which.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -15,7 +16,8 @@ from typing import Any
 
 from ..config import Config, TypeSpec
 from ..graph import Corpus
-from ..model import Document
+from ..model import Document, Severity, SuspectDetails
+from ..suspect import SuspectAnalysis, find_suspect_links
 from .templating import Template
 
 
@@ -29,6 +31,9 @@ class Hit:
     message: str
     target: str | None = None
     document: str | None = None
+    #: A severity of its own, whatever the rule's (TG503's "cannot know" note is info).
+    severity: Severity | None = None
+    suspect: SuspectDetails | None = None
 
     @classmethod
     def at_edge(
@@ -62,6 +67,17 @@ class CheckContext:
     config: Config
     today: date
     templates: dict[str, Template] = field(default_factory=dict)
+    #: Computes the suspect links (TG503) when a rule first asks; by default from the git
+    #: history with the caches under ``.tracegraph/cache/`` (the API and CLI pass their own;
+    #: the language server re-checks after edits, which must not read the history each time).
+    suspect_source: Callable[[], SuspectAnalysis] | None = None
+
+    @cached_property
+    def suspects(self) -> SuspectAnalysis:
+        """The suspect links of the corpus (git history; computed once, on first use)."""
+        if self.suspect_source is not None:
+            return self.suspect_source()
+        return find_suspect_links(self.corpus, cache=True)
 
     @cached_property
     def _specs(self) -> dict[str, TypeSpec | None]:

@@ -97,7 +97,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": (
         "query",
         "A document card: metadata, what it rests on and what rests on it, with line numbers, "
-        "other references, and its findings; or an entity's card (component:NAME, ...).",
+        "other references, its findings and its suspect links (TG503); or an entity's card "
+        "(component:NAME, ...).",
+    ),
+    "review": (
+        "review",
+        "Record that DOC was checked against the documents it rests on, as of HEAD.",
     ),
     "status": (
         "write",

@@ -153,6 +153,10 @@ def check(
     to_terminal = not output or output == "-"
     color = fmt == "text" and to_terminal and use_color(sys.stdout)
     emit(render(result, fmt, color=color), output)
+    # For people: after the output (a failed write stays the one line on stderr), and only
+    # with text, so machine formats read from a merged stream stay parseable.
+    for line in run.notes if fmt == "text" else ():
+        click.echo(f"tracegraph: note: {line}", err=True)
     if fails(findings, fail_on):
         click.get_current_context().exit(1)
 

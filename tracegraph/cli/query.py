@@ -24,14 +24,17 @@ from ..output.queries import (
     format_card,
     format_chains,
     format_change,
+    format_suspects,
     make_filters,
     normalise_relation,
+    suspect_dict,
     to_json,
 )
 from . import cli, emit, use_color
 from .entities import entity_card, entity_traversal
 from .options import CONFIG_OPT, OUTPUT_OPT, reject_folder, stray_folder
 from .progress import scan_options, scan_settings
+from .review import format_diffs
 
 ROOT_OPT = click.option(
     "-C",
@@ -146,11 +149,13 @@ def impact(
     corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
     filters = make_filters(corpus, types, include_superseded)
     files = [queries.relative_to_root(corpus, t) for t in targets]
+    marks = None
     if since is not None:
         result = api.impact_since(corpus, since, files=files, depth=depth, relations=allowed)
+        marks = api.suspect_marks(corpus, since, files)
     else:
         result = queries.affected_by_change(corpus, files, depth, allowed)
-    emit(format_change(corpus, result, filters, fmt, since, use_color()), output)
+    emit(format_change(corpus, result, filters, fmt, since, use_color(), marks), output)
 
 
 @cli.command("upstream")
@@ -269,21 +274,39 @@ def path_command(
 @CONFIG_OPT
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--suspect",
+    "diffs",
+    is_flag=True,
+    help="Also print the git diff of each suspect upstream document since DOC's last review "
+    "(as `tracegraph review DOC --diff`).",
+)
 @OUTPUT_OPT
 def show_command(
-    doc: str, root: Path, config_path: Path | None, fmt: str, output: str | None
+    doc: str, root: Path, config_path: Path | None, fmt: str, diffs: bool, output: str | None
 ) -> None:
     """A document card: metadata, what it rests on and what rests on it, with line numbers,
-    other references, and its findings; or an entity's card (component:NAME, ...)."""
+    other references, its findings and its suspect links (TG503); or an entity's card
+    (component:NAME, ...)."""
     reject_folder(doc)
-    corpus = api.scan(root, config_path=config_path, **scan_settings(fmt))
+    settings = scan_settings(fmt)
+    corpus = api.scan(root, config_path=config_path, **settings)
     if is_entity_query(doc):
         emit(entity_card(corpus, doc, fmt), output)
         return
-    card = queries.show(corpus, corpus.find(doc))
-    text = (
-        to_json(card_dict(corpus, card))
-        if fmt == "json"
-        else format_card(corpus, card, use_color())
-    )
+    document = corpus.find(doc)
+    suspects = api.suspect_links(corpus, cache=bool(settings["cache"]))
+    card = queries.show(corpus, document, api.check(corpus, suspects=suspects))
+    if fmt == "json":
+        texts = None
+        if diffs:
+            found = api.suspect_diffs(corpus, suspects, document) if suspects.status == "ok" else []
+            texts = {link.upstream: text for link, text in found}
+        data = card_dict(corpus, card)
+        data["suspect"] = suspect_dict(suspects, document, texts)
+        emit(to_json(data), output)
+        return
+    text = format_card(corpus, card, use_color()) + format_suspects(suspects, document)
+    if diffs:
+        text += "\n" + format_diffs(corpus, suspects, document)
     emit(text, output)

@@ -137,7 +137,7 @@ def report(
         click.echo(run.printed, nl=False)
     summary = (
         f"score {fig.score:g}{delta}: {fig.errors} errors, {fig.warnings} warnings, "
-        f"{fig.infos} info in {fig.documents} documents"
+        f"{fig.infos} info in {fig.documents} document{'' if fig.documents == 1 else 's'}"
     )
     if changes:
         summary += f"; {len(changes.new_findings)} new, {len(changes.resolved_findings)} resolved"

@@ -92,13 +92,10 @@ def _summary_text(summary: dict[str, object]) -> str:
             f"generated (reports, maps, exports): {neutralise(', '.join(generated[:5]))}"
             + (", ..." if len(generated) > 5 else ""),
         ]
-    repository = summary.get("repository")
-    if isinstance(repository, dict):
-        folder = f", scanned folder {repository['folder']}/" if repository["folder"] else ""
-        lines += [
-            "",
-            f"links into {repository['url']} are internal (from {repository['source']}{folder})",
-        ]
+    addresses = summary.get("repository")
+    if isinstance(addresses, list) and addresses:
+        lines.append("")
+        lines += [f"links into {a['url']} are internal ({a['summary']})" for a in addresses]
     aliases = summary.get("aliases")
     if isinstance(aliases, dict) and aliases:
         lines += ["", f"symbolic links read as their targets: {len(aliases)}"]

@@ -12,6 +12,7 @@ from ..checks import is_template_file
 from ..graph import Corpus, build_corpus
 from ..model import Document
 from ..parse import Recogniser, parse_document
+from ..repository import KnownAddresses
 from .changes import FileChange
 from .meta import Opened
 from .source import EditError, Source
@@ -103,7 +104,14 @@ class Workspace:
             if side_path and side is None:
                 side = self.read(side_path)
             by_path[path] = self.parse(path, data, side, side_path)
-        return build_corpus(self.root, self.corpus.config, by_path.values(), frozenset(files))
+        return build_corpus(
+            self.root,
+            self.corpus.config,
+            by_path.values(),
+            frozenset(files),
+            aliases=self.corpus.aliases,
+            addresses=KnownAddresses(fixed=self.corpus.addresses),
+        )
 
     def with_today(self, today: str) -> Workspace:
         """The same workspace writing another date."""

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from ..checks import Rule
 from ..generated import HTML_COMMENT, json_head
-from ..model import SEVERITY_RANK, Finding, Severity
+from ..model import SEVERITY_RANK, Finding, Severity, SuspectDetails
 from ..safetext import neutralise
 
 
@@ -160,7 +160,26 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         out["target"] = finding.target
     if finding.document is not None:
         out["document"] = finding.document
+    if finding.suspect is not None:
+        out["suspect"] = suspect_dict(finding.suspect)
     return out
+
+
+def suspect_dict(details: SuspectDetails) -> dict[str, object]:
+    """A TG503 finding's details: the upstream document, the review it is compared with and
+    the upstream commits since (newest first), and how the upstream document changed."""
+    return {
+        "upstream": {"id": details.upstream_id, "path": details.upstream_path},
+        "review": {
+            "commit": details.review_commit,
+            "date": details.review_date,
+            "kind": details.review_kind,
+        },
+        "changes": [
+            {"commit": commit, "date": date, "path": path} for commit, date, path in details.changes
+        ],
+        "how": list(details.how),
+    }
 
 
 class JsonFormatter(Formatter):
@@ -214,6 +233,9 @@ def _json_finding(finding: Finding) -> str:
         parts.append(f'      "target": {s(finding.target)}')
     if finding.document is not None:
         parts.append(f'      "document": {s(finding.document)}')
+    if finding.suspect is not None:
+        nested = json.dumps(suspect_dict(finding.suspect), indent=2, ensure_ascii=False)
+        parts.append('      "suspect": ' + nested.replace("\n", "\n      "))
     return "    {\n" + ",\n".join(parts) + "\n    }"
 
 

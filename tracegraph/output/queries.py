@@ -18,9 +18,10 @@ from .. import queries
 from ..errors import UsageError
 from ..generated import json_head
 from ..graph import Corpus
-from ..model import Relation
+from ..model import Document, Relation
 from ..queries import Card, CardEdge, Chains, ChangeImpact, Hop, Traversal
 from ..safetext import neutralise
+from ..suspect import ChangeMarks, SuspectAnalysis, SuspectLink
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
@@ -344,9 +345,21 @@ FORMATTERS: dict[str, TraversalFormatter] = {
 
 
 def change_dict(
-    corpus: Corpus, result: ChangeImpact, filters: Filters, since: str | None
+    corpus: Corpus,
+    result: ChangeImpact,
+    filters: Filters,
+    since: str | None,
+    marks: ChangeMarks | None = None,
 ) -> dict[str, Any]:
-    """JSON for ``impact --since/--files``: the roots and each affected document's roots."""
+    """JSON for ``impact --since/--files``: the roots and each affected document's roots; with
+    ``marks`` (``--since``), each node's ``suspect``: the changed documents it rests on whose
+    change makes it suspect."""
+
+    def suspect(path: str) -> dict[str, Any]:
+        if marks is None:
+            return {}
+        return {"suspect": [raw_name(corpus, p) for p in marks.marks.get(path, ())]}
+
     return {
         **json_head(QUERY_JSON_VERSION),
         "since": since,
@@ -364,6 +377,7 @@ def change_dict(
                 "status": a.status or None,
                 "depth": a.depth,
                 "roots": [raw_name(corpus, r) for r in a.roots],
+                **suspect(a.path),
             }
             for a in result.affected
             if a.depth == 0 or filters.shows(corpus, a.path)
@@ -378,21 +392,27 @@ def format_change(
     fmt: str,
     since: str | None,
     color: bool = False,
+    marks: ChangeMarks | None = None,
 ) -> str:
-    """``impact --since/--files`` in any of ``FORMATS`` (tree and list are the same text)."""
+    """``impact --since/--files`` in any of ``FORMATS`` (tree and list are the same text);
+    ``marks``: the documents the change makes suspect (``--since``)."""
     if fmt == "json":
-        return to_json(change_dict(corpus, result, filters, since))
+        return to_json(change_dict(corpus, result, filters, since, marks))
     shown = [a for a in result.affected if a.depth == 0 or filters.shows(corpus, a.path)]
     if fmt in ("dot", "mermaid"):
         return diagram(corpus, [a.path for a in shown], None, fmt)
-    return format_change_text(corpus, result, shown, color)
+    return format_change_text(corpus, result, shown, color, marks)
 
 
 def format_change_text(
-    corpus: Corpus, result: ChangeImpact, shown: Sequence[queries.Affected], color: bool = False
+    corpus: Corpus,
+    result: ChangeImpact,
+    shown: Sequence[queries.Affected],
+    color: bool = False,
+    marks: ChangeMarks | None = None,
 ) -> str:
     """Changed files (and the documents they start from), then each affected document with
-    the roots it is reached from."""
+    the roots it is reached from, and whether the change makes it suspect (``marks``)."""
     style = Style(color)
     lines = [f"changed files: {len(result.changed)}"]
     starts: dict[str, list[str]] = {}
@@ -412,10 +432,15 @@ def format_change_text(
         reason = "changed" if item.depth == 0 and item.path in result.changed else f"from {roots}"
         if item.depth == 0 and item.path not in result.changed:
             reason = "links to a changed file"
+        changed_upstream = marks.marks.get(item.path, ()) if marks is not None else ()
+        names = ", ".join(name_of(corpus, p) for p in changed_upstream)
+        suspect = "  " + style(f"suspect: rests on changed {names}", bold=True) if names else ""
         lines.append(
             f"  {item.depth}  {card_line(corpus, item.path, style)}  "
-            f"{style('(' + reason + ')', dim=True)}"
+            f"{style('(' + reason + ')', dim=True)}{suspect}"
         )
+    if marks is not None and marks.marks:
+        lines += ["", f"becoming suspect (TG503 once committed): {len(marks.marks)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -585,4 +610,67 @@ def format_card(corpus: Corpus, card: Card, color: bool = False) -> str:
         lines.append("  (none)")
     for f in card.findings or ():
         lines.append(f"  {clean(f.path)}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- suspect links on a document card ----------------------------------------------------------
+
+
+def _suspect_item(link: SuspectLink, path: str, name: str) -> dict[str, Any]:
+    return {
+        "id": name,
+        "path": path,
+        "review": {
+            "commit": link.review.commit,
+            "date": link.review.date,
+            "kind": link.review.kind,
+        },
+        "changes": [{"commit": c.commit, "date": c.date, "path": c.path} for c in link.changes],
+        "how": list(link.how),
+    }
+
+
+def suspect_dict(
+    analysis: SuspectAnalysis, document: Document, diffs: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``show --format json``'s ``suspect``: the documents this one rests on that changed
+    since its last review (each with its ``diff`` when ``diffs``, by upstream path, is given),
+    and the ones it made suspect."""
+    rests_on = []
+    for link in analysis.of_downstream(document.path):
+        item = _suspect_item(link, link.upstream, link.upstream_name)
+        if diffs is not None:
+            item["diff"] = diffs.get(link.upstream, "")
+        rests_on.append(item)
+    return {
+        "status": analysis.status,
+        "reason": analysis.reason or None,
+        "rests_on_changed": rests_on,
+        "made_suspect": [
+            _suspect_item(link, link.downstream, link.downstream_name)
+            for link in analysis.through(document.path)
+        ],
+    }
+
+
+def format_suspects(analysis: SuspectAnalysis, document: Document) -> str:
+    """The card's suspect-links part: what changed upstream since this document's last
+    review, and which documents became suspect through it."""
+    lines = ["", "suspect links (git history):"]
+    if analysis.status != "ok":
+        word = "off" if analysis.status == "off" else "unknown"
+        return "\n".join([*lines, f"  ({word}: {clean(analysis.reason)})"]) + "\n"
+    rows = [("rests on changed", link.upstream_name, link) for link in analysis.of_downstream(
+        document.path)] + [
+        ("made suspect", link.downstream_name, link) for link in analysis.through(document.path)
+    ]  # fmt: skip
+    if not rows:
+        lines.append("  (none)")
+    for label, name, link in rows:
+        count = len(link.changes)
+        how = f": {', '.join(link.how)}" if link.how else ""
+        lines.append(
+            f"  {label}: {clean(name)}  {count} commit{'s' if count != 1 else ''} since "
+            f"{link.review.commit[:7]} ({link.review.date}, {link.review.kind}){clean(how)}"
+        )
     return "\n".join(lines) + "\n"

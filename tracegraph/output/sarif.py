@@ -10,7 +10,7 @@ from urllib.parse import quote
 from .. import HOMEPAGE, __version__
 from ..generated import GENERATOR, GENERATOR_KEY
 from ..model import Severity
-from . import CheckResult, Formatter, clean
+from . import CheckResult, Formatter, clean, suspect_dict
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -71,6 +71,8 @@ class SarifFormatter(Formatter):
             }
             if f.code in index:
                 item["ruleIndex"] = index[f.code]
+            if f.suspect is not None:
+                item["properties"] = {"suspect": suspect_dict(f.suspect)}
             results.append(item)
         log = {
             "$schema": SCHEMA_URI,

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 
 import graphviz
 
 from ..errors import RenderError
-from ..procs import find_program
+from ..procs import die_with_parent, find_program
 
 FORMATS: tuple[str, ...] = ("svg", "png", "pdf")
 ENGINES: tuple[str, ...] = ("dot", "sfdp", "auto")
@@ -113,6 +114,8 @@ def run_graphviz(dot_text: str, fmt: str, engine: str = "dot") -> Drawing:
             capture_output=True,
             timeout=TIMEOUT,
             check=False,
+            # dot of a large map can run for a while: it goes when tracegraph is killed.
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
     except subprocess.TimeoutExpired:
         raise RenderError(

@@ -142,6 +142,7 @@ def produce_report(
     markdown_limit: int | None = DEFAULT_MARKDOWN_LIMIT,
     full_report: str | None = None,
     write: Callable[[Path, str], None] | None = None,
+    suspect_note: str | None = None,
 ) -> ReportRun:
     """One report run, written to every output (see the module docstring for the order).
 
@@ -170,6 +171,7 @@ def produce_report(
             today=today,
             commit=commit,
             history_note=note,
+            suspect_note=suspect_note,
         )
 
     def render(report: HealthReport) -> tuple[tuple[ReportOutput, str], ...]:

@@ -190,14 +190,16 @@ class History:
         if runs <= 0:
             return ()
         rows = self._db.execute(
-            "SELECT run_at, commit_sha, score, errors, warnings, infos FROM runs "
+            "SELECT run_at, commit_sha, score, errors, warnings, infos, figures FROM runs "
             "ORDER BY id DESC LIMIT ?",
             (runs,),
         ).fetchall()
         return tuple(
-            TrendPoint(run_at, commit, float(score), errors, warnings, infos)
-            for run_at, commit, score, errors, warnings, infos in (
-                self._checked(row, TREND_ROW, "runs") for row in reversed(rows)
+            TrendPoint(
+                run_at, commit, float(score), errors, warnings, infos, _suspect_links(figures)
+            )
+            for (run_at, commit, score, errors, warnings, infos), figures in (
+                (self._checked(row[:6], TREND_ROW, "runs"), row[6]) for row in reversed(rows)
             )
         )
 
@@ -255,6 +257,18 @@ class History:
     def commit(self) -> None:
         """Make the run permanent."""
         self._db.execute("COMMIT")
+
+
+def _suspect_links(figures: object) -> int | None:
+    """The run's suspect-link count from its figures JSON (None for runs recorded before the
+    figure existed, or an unreadable value)."""
+    if not isinstance(figures, str):
+        return None
+    try:
+        value = json.loads(figures).get("suspect_links")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @contextmanager

@@ -208,6 +208,19 @@ def html_view(report: HealthReport, links: LinkContext) -> dict[str, Any]:
         "hot_spots": [doc(r.path) | {"row": r} for r in report.hot_spots],
         "islands": [[doc(p) for p in island] for island in report.islands],
         "documents": [{**doc(r.path), "row": r} for r in report.documents],
+        "suspect": [
+            {
+                "document": r.document,
+                "href": safe_href(links.href(r.path, r.line)),
+                "line": r.line,
+                "upstream": doc(r.upstream),
+                "commits": r.commits,
+                "review": f"{r.review_commit[:7]}, {r.review_date} ({r.review_kind})",
+                "review_commit": r.review_commit,
+                "how": ", ".join(r.how),
+            }
+            for r in report.suspect
+        ],
         "trend_svg": Markup(trend_svg(report.trend)),
         "trend": report.trend,
         "map_svg": Markup(clean_svg(report.map_svg)) if report.map_svg else None,

@@ -3,8 +3,9 @@
 Top-level keys: ``version``, ``root``, ``generated_at``, ``today``, ``commit``, ``score``
 (``value``, ``formula``, ``previous``, ``delta``), ``figures``, ``changes`` (null on a first
 run), ``coverage``, ``uncovered_prds``, ``longest_chains``, ``hot_spots``, ``islands``,
-``findings``, ``by_rule``, ``by_document``, ``documents``, ``trend``, ``notes`` (``map``,
-``history``). Documents are named by ``path`` plus ``name`` (the ID, or the path).
+``suspect`` (``note``, ``links``), ``findings``, ``by_rule``, ``by_document``, ``documents``,
+``trend``, ``notes`` (``map``, ``history``). Documents are named by ``path`` plus ``name`` (the
+ID, or the path).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..generated import json_head
 from ..model import Finding
+from ..output import suspect_dict
 from .links import LinkContext
 from .model import HealthReport, PastFinding
 
@@ -41,6 +43,8 @@ def finding_json(
             out["target"] = finding.target
         if finding.document is not None:
             out["document"] = finding.document
+        if finding.suspect is not None:
+            out["suspect"] = suspect_dict(finding.suspect)
     if links is not None:
         out["href"] = links.href(finding.path, finding.line)
     return out
@@ -74,6 +78,7 @@ def report_data(report: HealthReport, links: LinkContext | None = None) -> dict[
             "broken_references": fig.broken_references,
             "cycles": fig.cycles,
             "stale": fig.stale,
+            "suspect_links": fig.suspect_links,
         },
         "changes": None
         if changes is None
@@ -117,6 +122,26 @@ def report_data(report: HealthReport, links: LinkContext | None = None) -> dict[
             for r in report.hot_spots
         ],
         "islands": [list(island) for island in report.islands],
+        "suspect": {
+            "note": report.suspect_note,
+            "links": [
+                {
+                    "document": r.document,
+                    "path": r.path,
+                    "line": r.line,
+                    "upstream": {"id": r.upstream_name, "path": r.upstream},
+                    "commits": r.commits,
+                    "review": {
+                        "commit": r.review_commit,
+                        "date": r.review_date,
+                        "kind": r.review_kind,
+                    },
+                    "how": list(r.how),
+                    **({"href": links.href(r.path, r.line)} if links is not None else {}),
+                }
+                for r in report.suspect
+            ],
+        },
         "findings": [finding_json(f, links) for f in report.findings],
         "by_rule": {g.key: len(g.findings) for g in report.by_rule},
         "by_document": {g.key: len(g.findings) for g in report.by_document},
@@ -140,6 +165,7 @@ def report_data(report: HealthReport, links: LinkContext | None = None) -> dict[
                 "commit": p.commit,
                 "score": p.score,
                 "findings": {"error": p.errors, "warning": p.warnings, "info": p.infos},
+                "suspect_links": p.suspect_links,
             }
             for p in report.trend
         ],

@@ -190,6 +190,38 @@ def _href(target: str | None) -> str:
     return (target or "").replace(")", "%29").replace(" ", "%20")
 
 
+def _suspect_part(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
+    """The "Suspect links" section: documents resting on one that changed since their last
+    review (TG503), most changes first."""
+    out: list[Part] = ["### Suspect links", ""]
+    if report.suspect_note:
+        out += [f"> **Note:** {md(report.suspect_note)}", ""]
+    if not report.suspect:
+        if not report.suspect_note:
+            out += ["No document rests on one that changed since it was last reviewed.", ""]
+        return out
+    count = len(report.suspect)
+    out += [
+        f"{count} link{'s' if count != 1 else ''} where a document rests on one that changed "
+        "since the document was last reviewed (edited, or recorded with `tracegraph review`). "
+        "`tracegraph review DOC --diff` shows what to re-read; `tracegraph review DOC` records "
+        "the review.",
+        "",
+    ]
+    rows = [
+        f"| {_link(f'{r.document}:{r.line}', links.href(r.path, r.line))} | "
+        f"{_link(r.upstream_name, links.href(r.upstream))} | {r.commits} | "
+        f"{md(r.review_commit[:7])}, {md(r.review_date)} ({md(r.review_kind)}) | "
+        f"{md(', '.join(r.how))} |"
+        for r in report.suspect
+    ]
+    header = (
+        "| document | rests on | commits since | last reviewed | how it changed |",
+        "|---|---|---:|---|---|",
+    )
+    return [*out, *_details(f"Suspect links ({count})", [_List(rows, _table(header, more))])]
+
+
 def _architecture_parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
     """The architecture section: what the design documents describe, a table of components
     and, folded, the endpoints, tables and externals (nothing when no document describes
@@ -248,10 +280,11 @@ def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
         + (f" · commit {md(report.commit[:12])}" if report.commit else ""),
         "",
         "| documents | references | errors | warnings | info | orphans | broken references "
-        "| cycles | stale |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| cycles | stale | suspect links |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {fig.documents} | {fig.references} | {fig.errors} | {fig.warnings} | {fig.infos} "
-        f"| {fig.orphans} | {fig.broken_references} | {fig.cycles} | {fig.stale} |",
+        f"| {fig.orphans} | {fig.broken_references} | {fig.cycles} | {fig.stale} "
+        f"| {fig.suspect_links} |",
         "",
         f"Score: {md(report.formula)}.",
         "",
@@ -318,6 +351,7 @@ def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
         out += _details(
             f"Findings by document ({len(report.by_document)})", [_List(rows, _table(header, more))]
         )
+    out += _suspect_part(report, links, more)
     out += _architecture_parts(report, links, more)
     out += ["### Coverage", ""]
     if not report.coverage:
@@ -395,12 +429,12 @@ def _parts(report: HealthReport, links: LinkContext, more: str) -> list[Part]:
     if len(report.trend) > 1:
         trend_rows = [
             f"| {md(p.run_at)} | {md((p.commit or '')[:10])} | {p.score:g} | {p.errors} "
-            f"| {p.warnings} | {p.infos} |"
+            f"| {p.warnings} | {p.infos} | {'–' if p.suspect_links is None else p.suspect_links} |"
             for p in report.trend
         ]
         header = (
-            "| run | commit | score | errors | warnings | info |",
-            "|---|---|---:|---:|---:|---:|",
+            "| run | commit | score | errors | warnings | info | suspect links |",
+            "|---|---|---:|---:|---:|---:|---:|",
         )
         out += _details(
             f"Trend (last {len(report.trend)} runs)", [_List(trend_rows, _table(header, more))]

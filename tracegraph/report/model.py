@@ -43,6 +43,7 @@ BROKEN_CODES = frozenset({"TG101", "TG102", "TG103", "TG104"})
 ORPHAN_CODE = "TG201"
 CYCLE_CODE = "TG203"
 STALE_CODE = "TG501"
+SUSPECT_CODE = "TG503"
 
 #: Relations along which a document "rests on" another for the longest chains.
 CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
@@ -97,6 +98,8 @@ class TrendPoint:
     errors: int
     warnings: int
     infos: int
+    #: Suspect links (TG503) of the run; None for runs recorded before they were counted.
+    suspect_links: int | None = None
 
     @property
     def findings(self) -> int:
@@ -152,11 +155,31 @@ class Figures:
     cycles: int
     stale: int
     score: float
+    #: Suspect links (TG503 warnings): documents resting on one that changed since.
+    suspect_links: int = 0
 
     @property
     def findings(self) -> int:
         """All findings."""
         return self.errors + self.warnings + self.infos
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectRow:
+    """One suspect link: ``document`` (its name) rests on ``upstream`` (a path), which changed in
+    ``commits`` commits since ``document`` was last reviewed (``review``: commit, date, kind)."""
+
+    document: str
+    upstream: str
+    upstream_name: str
+    line: int
+    commits: int
+    review_commit: str
+    review_date: str
+    review_kind: str
+    how: tuple[str, ...]
+    #: Where the edge is written (the downstream document, or the file that declares it).
+    path: str
 
 
 @dataclass(frozen=True)
@@ -237,6 +260,10 @@ class HealthReport:
     hot_spots: tuple[DocumentRow, ...]
     islands: tuple[tuple[str, ...], ...]
     trend: tuple[TrendPoint, ...]
+    #: Suspect links, most commits first; ``suspect_note`` says why there are none to know
+    #: (outside git, a shallow clone), or None.
+    suspect: tuple[SuspectRow, ...] = ()
+    suspect_note: str | None = None
     map_svg: str | None = None
     map_note: str | None = None
     map_slugs: tuple[tuple[str, str], ...] = ()  # (path, DOM id of its node in the SVG)
@@ -331,18 +358,21 @@ def build_report(
     map_slugs: Mapping[str, str] | None = None,
     map_edges: Sequence[tuple[str, str, str]] = (),
     history_note: str | None = None,
+    suspect_note: str | None = None,
 ) -> HealthReport:
     """Build the report of one run (pure: no I/O; same input, same value).
 
     ``trend`` holds earlier runs, oldest first; this run is appended as the last point.
+    ``suspect_note`` says why suspect links cannot be known (TG503 off or unknown).
     """
     ordered = tuple(sorted(findings))
     graph = _document_graph(corpus)
     rows = _document_rows(corpus, graph, ordered)
     figures = _figures(corpus, graph, ordered)
     point = TrendPoint(
-        generated_at, commit, figures.score, figures.errors, figures.warnings, figures.infos
-    )
+        generated_at, commit, figures.score, figures.errors, figures.warnings, figures.infos,
+        figures.suspect_links,
+    )  # fmt: skip
     names = {row.path: row.name for row in rows}
     coverage, uncovered = _coverage(corpus, graph, names)
     return HealthReport(
@@ -362,6 +392,8 @@ def build_report(
         hot_spots=find_hot_spots(rows),
         islands=find_islands(graph, names),
         trend=(*trend, point),
+        suspect=find_suspect_rows(ordered),
+        suspect_note=suspect_note,
         map_svg=map_svg,
         map_note=map_note,
         map_slugs=tuple(sorted((map_slugs or {}).items())),
@@ -521,7 +553,30 @@ def _figures(corpus: Corpus, graph: nx.DiGraph, findings: tuple[Finding, ...]) -
         cycles=codes[CYCLE_CODE],
         stale=codes[STALE_CODE],
         score=health_score((d.path for d in corpus.documents), findings),
+        suspect_links=sum(1 for f in findings if f.code == SUSPECT_CODE and f.suspect),
     )
+
+
+def find_suspect_rows(findings: Iterable[Finding]) -> tuple[SuspectRow, ...]:
+    """The suspect links among the findings (TG503 with details), most commits first."""
+    rows = [
+        SuspectRow(
+            document=f.document or f.path,
+            upstream=f.suspect.upstream_path,
+            upstream_name=f.suspect.upstream_id,
+            line=f.line,
+            commits=len(f.suspect.changes),
+            review_commit=f.suspect.review_commit,
+            review_date=f.suspect.review_date,
+            review_kind=f.suspect.review_kind,
+            how=f.suspect.how,
+            path=f.path,
+        )
+        for f in findings
+        if f.code == SUSPECT_CODE and f.suspect is not None
+    ]
+    rows.sort(key=lambda r: (-r.commits, r.path, r.line, r.upstream))
+    return tuple(rows)
 
 
 def _changes(

@@ -17,6 +17,7 @@ SCORE_COLOR = "#2563eb"
 ERROR_COLOR = "#dc2626"
 WARNING_COLOR = "#f59e0b"
 INFO_COLOR = "#94a3b8"
+SUSPECT_COLOR = "#7c3aed"
 
 
 def _when(run_at: str) -> str:
@@ -40,7 +41,7 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
     plot_h = HEIGHT - TOP - BOTTOM
     count = len(points)
     step = plot_w / count
-    most = max(max(p.findings for p in points), 1)
+    most = max(max(max(p.findings, p.suspect_links or 0) for p in points), 1)
 
     def x(i: int) -> float:
         return LEFT + step * (i + 0.5)
@@ -69,10 +70,11 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
     dots: list[str] = []
     for i, point in enumerate(points):
         base: float = TOP + plot_h
+        suspect = "" if point.suspect_links is None else f", {point.suspect_links} suspect links"
         label = escape(
             f"{point.run_at}{' @ ' + point.commit[:10] if point.commit else ''}: score "
             f"{_fmt(point.score)}, {point.errors} errors, {point.warnings} warnings, "
-            f"{point.infos} info"
+            f"{point.infos} info{suspect}"
         )
         out.append(f"<g><title>{label}</title>")
         for value, color in (
@@ -96,6 +98,20 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
         coords = " ".join(f"{x(i):.1f},{y_score(p.score):.1f}" for i, p in enumerate(points))
         out.append(
             f'<polyline points="{coords}" fill="none" stroke="{SCORE_COLOR}" stroke-width="2"/>'
+        )
+    counted = [(i, p.suspect_links) for i, p in enumerate(points) if p.suspect_links is not None]
+    if counted:  # suspect links on the findings scale: a dashed line (a dot for one run)
+
+        def y_count(value: int) -> float:
+            return TOP + plot_h - plot_h * value / most * 0.9
+
+        coords = " ".join(f"{x(i):.1f},{y_count(v):.1f}" for i, v in counted)
+        out.append(
+            f'<polyline class="suspect" points="{coords}" fill="none" stroke="{SUSPECT_COLOR}" '
+            'stroke-width="2" stroke-dasharray="5 3"/>'
+            if len(counted) > 1
+            else f'<circle class="suspect" cx="{x(counted[0][0]):.1f}" '
+            f'cy="{y_count(counted[0][1]):.1f}" r="3" fill="{SUSPECT_COLOR}"/>'
         )
     out.extend(dots)
     for i in sorted({0, count - 1}):

@@ -19,7 +19,7 @@ DESIGN_TABLE = {
     "TG203": "dependency-cycle", "TG204": "supersession-mismatch", "TG301": "cites-superseded",
     "TG302": "status-inversion", "TG303": "unknown-status", "TG304": "approval-missing",
     "TG401": "missing-section", "TG402": "placeholder", "TG403": "missing-metadata",
-    "TG501": "stale", "TG502": "overdue-question", "TG601": "duplicate-id",
+    "TG501": "stale", "TG502": "overdue-question", "TG503": "suspect-link", "TG601": "duplicate-id",
     "TG602": "parse-error", "TG701": "endpoint-conflict", "TG702": "table-conflict",
     "TG703": "undescribed-component",
 }  # fmt: skip
@@ -118,5 +118,6 @@ def test_sample_repo_readme_defects_are_exactly_found():
     )
     assert rows, "sample_repo/README.md has no defect table"
     expected = sorted((path, int(line), code) for path, line, code in rows)
-    found = run_checks(scan(SAMPLE_REPO), today=TODAY)
+    # TG503 depends on the history of the checkout that holds sample_repo, not on the demo.
+    found = run_checks(scan(SAMPLE_REPO), today=TODAY, ignore=["TG503"])
     assert sorted((f.path, f.line, f.code) for f in found) == expected

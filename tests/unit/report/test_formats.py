@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tracegraph.api import check, scan
-from tracegraph.model import Finding, Severity
+from tracegraph.model import Finding, Severity, SuspectDetails
 from tracegraph.report.html import clean_svg, render_html, script_json
 from tracegraph.report.json import render_json
 from tracegraph.report.links import LinkContext, check_link_base, is_safe_href
@@ -33,10 +33,18 @@ def _hostile_report(tree: Tree):  # type: ignore[no-untyped-def]
     corpus = scan(root)
     findings = check(corpus)
     extra = Finding("docs/adr/0001-x.md", 2, 1, "TG402", Severity.WARNING, "placeholder", HOSTILE)
+    details = SuspectDetails(
+        HOSTILE, "docs/prd/PRD-0001-y.md", "a" * 40, "2026-01-01", "edit",
+        (("b" * 40, "2026-01-02", "docs/prd/PRD-0001-y.md"),), (f"title x -> {HOSTILE}",),
+    )  # fmt: skip
+    suspect = Finding(
+        "docs/adr/0001-x.md", 3, 5, "TG503", Severity.WARNING, "suspect-link",
+        f"rests on {HOSTILE}", HOSTILE, "ADR-0001", details,
+    )  # fmt: skip
     previous = PreviousRun("2026-01-01T00:00:00Z", None, 50.0, (), ("gone.md",))
     report = build_report(
         corpus,
-        [*findings, extra],
+        [*findings, extra, suspect],
         generated_at="2026-02-01T00:00:00Z",
         previous=previous,
         map_svg=f'<svg xmlns="{SVG}"><g id="node-adr-0001" class="node"/></svg>',
@@ -63,6 +71,7 @@ def test_json_keys_are_stable(tree: Tree) -> None:
         "longest_chains",
         "hot_spots",
         "islands",
+        "suspect",
         "findings",
         "by_rule",
         "by_document",
@@ -96,6 +105,7 @@ def test_markdown_escapes_document_text(tree: Tree) -> None:
     assert "[x](javascript:" not in text and "\\[x\\](javascript:y)" in text
     assert "<details" in text
     assert md("a|b") == "a\\|b"
+    assert "### Suspect links" in text and "<summary>Suspect links (1)</summary>" in text
 
 
 def test_html_escapes_everything_from_documents(tree: Tree) -> None:
@@ -112,6 +122,7 @@ def test_html_escapes_everything_from_documents(tree: Tree) -> None:
     assert "http://" not in page.replace("http://www.w3.org", "")  # no network, no CDN
     assert "Content-Security-Policy" in page
     assert "../docs/adr/0001-x.md" in page  # relative link from the report's folder
+    assert 'id="suspect-table"' in page and ">ADR-0001:3</a>" in page
 
 
 def test_script_json_cannot_close_the_script_element() -> None:

@@ -1,0 +1,202 @@
+"""The one git log pass, its defensive parser, ancestry over a commit graph, blob reads."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.suspect_repo import PRD, HistoryRepo
+from tracegraph import githistory, reviews, suspect
+from tracegraph.api import scan, suspect_links
+from tracegraph.githistory import (
+    Ancestry,
+    diff_text,
+    parse_log,
+    probe_repository,
+    read_blobs,
+    read_log,
+)
+from tracegraph.parse import fingerprint
+from tracegraph.suspect import suspects_from_change
+
+SHA = "a" * 40
+
+
+@pytest.mark.parametrize("module", [githistory, reviews, suspect, fingerprint])
+def test_docstring_examples(module: object) -> None:
+    failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
+    assert failed == 0 and tried > 0
+
+
+def test_a_file_name_cannot_pass_for_a_commit() -> None:
+    fake = f"\x01{'b' * 40} 5".encode()
+    out = (
+        b"\x01" + SHA.encode() + b" 1700000000\x00\n"
+        b":000000 100644 " + b"0" * 40 + b" " + b"c" * 40 + b" A\x00" + fake + b"\x00"
+        b":100644 100644 " + b"c" * 40 + b" " + b"d" * 40 + b" R087\x00" + fake + b"\x00x.md\x00"
+        b":100644 100644 notahash " + b"d" * 40 + b" M\x00y.md\x00"
+    )
+    commits, changes = parse_log(out)
+    assert [c[0] for c in commits] == [SHA]
+    name = fake.decode()
+    assert [(c[1], c[4], c[5]) for c in changes] == [("A", "", name), ("R", name, "x.md")]
+
+
+def test_paths_outside_the_root_are_dropped_and_moves_across_it_become_adds() -> None:
+    out = (
+        b"\x01" + SHA.encode() + b" 1\x00\n"
+        b":100644 100644 " + b"c" * 40 + b" " + b"d" * 40 + b" M\x00src/x.py\x00"
+        b":100644 100644 " + b"c" * 40 + b" " + b"d" * 40 + b" R100\x00old/a.md\x00docs/a.md\x00"
+        b":100644 000000 " + b"c" * 40 + b" " + b"0" * 40 + b" D\x00docs/gone.md\x00"
+    )
+    _, changes = parse_log(out, "docs/")
+    assert [(c[1], c[2][:1], c[4], c[5]) for c in changes] == [
+        ("A", "", "", "a.md"),
+        ("D", "c", "gone.md", ""),
+    ]
+
+
+def dags() -> st.SearchStrategy[list[tuple[int, ...]]]:
+    """Commit graphs in git's topological order (a commit before its parents), all reachable
+    from commit 0 (HEAD)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> list[tuple[int, ...]]:
+        count = draw(st.integers(1, 25))
+        parents: list[tuple[int, ...]] = []
+        for i in range(count):
+            later = list(range(i + 1, count))
+            chosen = (
+                draw(st.lists(st.sampled_from(later), max_size=2, unique=True)) if later else []
+            )
+            parents.append(tuple(chosen))
+        reach, stack = set(), [0]
+        while stack:
+            node = stack.pop()
+            if node not in reach:
+                reach.add(node)
+                stack.extend(parents[node])
+        keep = sorted(reach)
+        index = {old: new for new, old in enumerate(keep)}
+        return [tuple(index[p] for p in parents[old]) for old in keep]
+
+    return build()
+
+
+@settings(max_examples=200, deadline=None)
+@given(dags())
+def test_ancestry_agrees_with_networkx(parents: list[tuple[int, ...]]) -> None:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(parents)))
+    graph.add_edges_from((child, p) for child, ps in enumerate(parents) for p in ps)
+    ancestry = Ancestry(parents)
+    for of in range(len(parents)):
+        expected = nx.descendants(graph, of) | {of}
+        assert {c for c in range(len(parents)) if ancestry.is_ancestor(c, of)} == expected
+
+
+def test_probe_read_log_and_blobs_on_a_real_repository(tmp_path: Path) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    first = repo.commit("one")
+    repo.replace(PRD, "one step", "two steps")
+    second = repo.commit("two")
+    probe = probe_repository(repo.root)
+    assert (probe.status, probe.head, probe.prefix) == ("ok", second, "")
+    history = read_log(repo.root, probe, cache=False)
+    assert [c[0] for c in history.commits] == [second, first]
+    assert history.commits[0][1] == (1,)
+    [change] = [c for c in history.changes if c[0] == 0]
+    assert change[1] == "M" and change[5] == PRD
+    contents = read_blobs(repo.root, [change[2], change[3], "f" * 40])
+    assert b"one step" in contents[change[2]] and b"two steps" in contents[change[3]]
+    assert "f" * 40 not in contents  # missing objects are left out
+    sub = probe_repository(repo.root / "docs")
+    assert sub.prefix == "docs/"
+    assert {c[5] for c in read_log(repo.root / "docs", sub, cache=False).changes} >= {
+        "prd/PRD-0001-checkout.md"
+    }
+    assert probe_repository(tmp_path).status == "not-git"
+    (tmp_path / "empty").mkdir()
+    repo_empty = HistoryRepo(tmp_path / "empty", files={})
+    assert probe_repository(repo_empty.root).status == "empty"
+
+
+def test_a_hostile_repository_runs_nothing_of_its_own(tmp_path: Path) -> None:
+    """Filters, textconv and external diff drivers, a pager, an fsmonitor and hooks named by
+    the repository never run while suspect links read its history, its contents and diffs."""
+    repo = HistoryRepo(tmp_path / "repo")
+    sentinel = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f'#!/bin/sh\necho "$0 $*" >> {sentinel}\ncat\n')
+    script.chmod(0o755)
+    repo.write(".gitattributes", "*.md filter=evil diff=evil\n")
+    repo.commit("the chain")
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("PRD edited")
+    repo.replace(PRD, "two steps", "two steps, uncommitted")
+    corpus = scan(repo.root)  # the crawl's own git calls are not under test here
+    for key, value in (
+        ("filter.evil.clean", str(script)),
+        ("filter.evil.smudge", str(script)),
+        ("filter.evil.process", str(script)),
+        ("diff.evil.textconv", str(script)),
+        ("diff.evil.command", str(script)),
+        ("diff.external", str(script)),
+        ("core.pager", str(script)),
+        ("core.fsmonitor", str(script)),
+        ("core.hooksPath", str(tmp_path)),
+    ):
+        repo.git("config", key, value)
+    analysis = suspect_links(corpus, cache=False)
+    assert [(link.downstream_name, link.upstream_name) for link in analysis.links] == [
+        ("RFC-0001", "PRD-0001")
+    ]
+    link = analysis.links[0]
+    assert "+Customers pay for their basket in two steps." in diff_text(
+        repo.root, link.diff_from[0], link.diff_from[1], link.diff_to
+    )
+    assert suspects_from_change(corpus, "HEAD~1", [PRD]).marks
+    assert not sentinel.exists(), sentinel.read_text()
+
+
+def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("two")
+    first = read_log(repo.root, probe_repository(repo.root), cache=True)
+    repo.git("checkout", "-q", "-b", "side")
+    repo.replace(PRD, "two steps", "three steps")
+    repo.commit("on a branch")
+    repo.git("checkout", "-q", "main")
+    repo.git("mv", PRD, "docs/prd/PRD-0001-basket.md")
+    repo.commit("renamed on main")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    probe = probe_repository(repo.root)
+    ranges: list[tuple[str, ...]] = []
+    real = githistory.run_git
+
+    def spy(root: Path, *args: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+        if args[0] == "log":
+            ranges.append(tuple(a for a in args if a.startswith("^")))
+        return real(root, *args, timeout=timeout)
+
+    githistory.run_git = spy  # type: ignore[assignment]
+    try:
+        on_top = read_log(repo.root, probe, cache=True)
+    finally:
+        githistory.run_git = real
+    assert ranges == [(f"^{first.head}",)]  # only the new commits were read
+    assert on_top == read_log(repo.root, probe, cache=False)
+    assert len(on_top.commits) == 5  # three new ones (the merge too) on top of the two
+    assert on_top.commits[3:] == tuple(
+        (sha, tuple(p + 3 for p in parents), when) for sha, parents, when in first.commits
+    )
+    repo.git("reset", "-q", "--hard", "HEAD~2")  # HEAD moved back: read it all again
+    back = probe_repository(repo.root)
+    assert read_log(repo.root, back, cache=True) == read_log(repo.root, back, cache=False)

@@ -1,0 +1,526 @@
+"""Git history for suspect links (TG503): one ``git log`` pass, cached by HEAD, and file
+contents read in batches.
+
+Like ``crawl``, this module reads the repository, and only through ``gitcmd.run_git``. The
+repository is untrusted: every line of git's output is parsed defensively (NUL-separated
+fields, paths consumed by position and never interpreted, hashes checked to be hex), and
+anything unexpected means "no history", never a crash.
+
+- ``probe_repository``: is the root inside a git work tree, is the clone shallow, HEAD.
+- ``read_log``: one ``git log --raw -M --topo-order`` over the whole history (no pathspec: a
+  pathspec would simplify history and hide commits that ancestry needs) plus one ``git ls-tree``
+  of HEAD; cached in ``.tracegraph/cache/git-log.marshal`` keyed by HEAD.
+- ``read_blobs``: file contents by blob hash, a few ``git show`` calls for thousands of blobs
+  (their sizes, from one ``git cat-file --batch-all-objects --batch-check``, split the output).
+- ``Ancestry``: "is commit C an ancestor of R" in constant time for commits on HEAD's
+  first-parent line, after one pass over the history.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import os
+import re
+from collections import deque
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .atomic import write_atomic
+from .errors import TracegraphError
+from .gitcmd import GitError, run_git
+from .state import STATE_DIR, make_state_dir
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached layout below changes.
+LOG_FORMAT = 1
+LOG_CACHE = f"{STATE_DIR}/cache/git-log.marshal"
+#: How long the one history pass may take (a repository with millions of commits).
+LOG_TIMEOUT = 600.0
+#: Blob hashes per ``git show`` call (about 41 bytes of arguments each).
+BLOBS_PER_CALL = 1000
+#: ``git show`` calls running at once.
+READERS = 3
+
+_HEX = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
+_NULL = "0" * 40
+
+#: One commit: (hash, indexes of its parents in the log, committer time as a Unix timestamp).
+CommitRow = tuple[str, tuple[int, ...], int]
+#: One file change: (commit index, status letter, old blob, new blob, old path, new path); the
+#: absent side of an addition or deletion is "".
+ChangeRow = tuple[int, str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Where the scanned root stands in git: ``status`` is ``ok``, ``not-git``, ``shallow`` or
+    ``empty`` (no commit yet); ``reason`` says why in one line when it is not ``ok``."""
+
+    status: str
+    reason: str = ""
+    head: str | None = None
+    #: The root relative to the top of the work tree (``docs/``; "" at the top).
+    prefix: str = ""
+
+
+def probe_repository(root: Path) -> Repository:
+    """How the tree at ``root`` stands in git (two ``git rev-parse`` calls, no history read)."""
+    try:
+        proc = run_git(
+            root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix",
+            timeout=30,
+        )  # fmt: skip
+    except GitError as exc:
+        return Repository("not-git", str(exc))
+    if proc.returncode != 0:
+        return Repository("not-git", _first_line(proc.stderr) or "not a git repository")
+    lines = proc.stdout.decode("utf-8", "replace").split("\n")
+    if len(lines) < 3 or lines[0] != "true":
+        return Repository("not-git", "not inside a git work tree")
+    prefix = lines[2]
+    head = run_git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", timeout=30)
+    sha = head.stdout.strip()
+    if head.returncode != 0 or not _HEX.match(sha):
+        return Repository("empty", "the repository has no commit yet", prefix=prefix)
+    commit = sha.decode("ascii")
+    if lines[1] == "true":
+        return Repository(
+            "shallow",
+            "the clone is shallow, so the history that says what changed is missing "
+            "(fetch it with `git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)",
+            head=commit,
+            prefix=prefix,
+        )
+    return Repository("ok", head=commit, prefix=prefix)
+
+
+def _first_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").strip()
+    return " ".join(text.splitlines()[0].split())[:300] if text else ""
+
+
+@dataclass(frozen=True)
+class Log:
+    """The history reachable from HEAD: commits in topological order (HEAD first, a commit
+    before its parents) and the file changes of each non-merge commit, paths relative to the
+    root (changes outside it left out)."""
+
+    head: str
+    commits: tuple[CommitRow, ...]
+    changes: tuple[ChangeRow, ...]
+    #: Blob of every file at HEAD, by root-relative path.
+    head_blobs: Mapping[str, str] = field(default_factory=dict)
+
+
+class HistoryError(TracegraphError):
+    """git could not give the history (a corrupt repository, a missing object)."""
+
+
+def read_log(root: Path, repo: Repository, *, cache: bool = True) -> Log:
+    """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged; when
+    HEAD moved forward (new commits on top of the cached HEAD), only the new commits are read.
+
+    Raises HistoryError when git fails."""
+    if repo.head is None:
+        raise HistoryError("no HEAD commit")
+    cache_path = root / LOG_CACHE
+    cached = _load_log(cache_path, repo) if cache else None
+    if cached is not None and cached.head == repo.head:
+        return cached
+    since = (
+        cached.head if cached is not None and _is_ancestor(root, cached.head, repo.head) else None
+    )
+    revisions = [repo.head, f"^{since}"] if since else [repo.head]
+    proc = run_git(
+        root, "log", "-z", "--topo-order", "--no-abbrev", "--raw", "-M", "--no-color",
+        "--no-relative", "--format=%x01%H %P %ct", *revisions, "--",
+        timeout=LOG_TIMEOUT,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise HistoryError(f"git log failed: {_first_line(proc.stderr)}")
+    heads, changes = _parse_rows(proc.stdout, repo.prefix)
+    tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
+    if tree.returncode != 0:
+        raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
+    older = cached if since and cached is not None else Log("", (), ())
+    commits, all_changes = _on_top(heads, changes, older)
+    result = Log(repo.head, commits, all_changes, parse_ls_tree(tree.stdout))
+    if cache:
+        _save_log(cache_path, repo, result)
+    return result
+
+
+def _is_ancestor(root: Path, commit: str, of: str) -> bool:
+    """Whether ``commit`` is reachable from ``of`` (``git rev-list commit ^of`` lists nothing)."""
+    proc = run_git(root, "rev-list", "-n", "1", commit, f"^{of}", "--", timeout=60)
+    return proc.returncode == 0 and not proc.stdout.strip()
+
+
+def _on_top(
+    heads: list[tuple[str, tuple[str, ...], int]],
+    changes: list[ChangeRow],
+    older: Log,
+) -> tuple[tuple[CommitRow, ...], tuple[ChangeRow, ...]]:
+    """New commits (topological order, none reachable from ``older``'s HEAD) put before the
+    older history: still a topological order, since no older commit has a new one as parent.
+    Parents are indexes into the whole list."""
+    count = len(heads)
+    index = {sha: number for number, (sha, _, _) in enumerate(heads)}
+    index.update((sha, count + number) for number, (sha, _, _) in enumerate(older.commits))
+    commits = tuple(
+        (sha, tuple(index[p] for p in parents if p in index), when) for sha, parents, when in heads
+    ) + tuple(
+        (sha, tuple(p + count for p in parents), when) for sha, parents, when in older.commits
+    )
+    shifted = tuple(
+        (c + count, status, old_blob, new_blob, old_path, new_path)
+        for c, status, old_blob, new_blob, old_path, new_path in older.changes
+    )
+    return commits, tuple(changes) + shifted
+
+
+def parse_log(
+    output: bytes, prefix: str = ""
+) -> tuple[tuple[CommitRow, ...], tuple[ChangeRow, ...]]:
+    r"""Commits and changes from ``git log -z --raw --no-abbrev --format=%x01%H %P %ct``.
+
+    Fields are NUL-separated; a header starts with ``\x01``, a change with ``:``; the one or
+    two paths after a change are taken by position, so no file name can pass for a header.
+    Paths outside ``prefix`` are dropped and the prefix is cut from the others.
+
+    >>> raw = (b"\x01" + b"a" * 40 + b" " + b"b" * 40 + b" 1700000000\x00\n:100644 100644 "
+    ...        + b"c" * 40 + b" " + b"d" * 40 + b" M\x00x.md\x00\x01" + b"b" * 40 + b" 1\x00")
+    >>> commits, changes = parse_log(raw)
+    >>> [(sha[:1], parents, when) for sha, parents, when in commits]
+    [('a', (1,), 1700000000), ('b', (), 1)]
+    >>> changes[0][:2], changes[0][4:]
+    ((0, 'M'), ('x.md', 'x.md'))
+    """
+    heads, changes = _parse_rows(output, prefix)
+    return _on_top(heads, changes, Log("", (), ()))
+
+
+def _parse_rows(
+    output: bytes, prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """Commits (hash, parent hashes, time) and changes (by commit index) of one log output."""
+    tokens = output.split(b"\0")
+    heads: list[tuple[str, tuple[str, ...], int]] = []
+    changes: list[ChangeRow] = []
+    i = 0
+    count = len(tokens)
+    while i < count:
+        token = tokens[i].lstrip(b"\n")
+        i += 1
+        if token.startswith(b"\x01"):
+            header = _parse_header(token[1:])
+            if header is not None:
+                heads.append(header)
+            continue
+        if not token.startswith(b":") or not heads:
+            continue
+        meta = token[1:].split(b" ")
+        if len(meta) != 5 or not meta[4]:
+            continue
+        status = chr(meta[4][0])
+        paths = 2 if status in "RC" else 1
+        names = [os.fsdecode(t) for t in tokens[i : i + paths]]
+        i += paths
+        if len(names) != paths:
+            break
+        old_blob = _blob(meta[2])
+        new_blob = _blob(meta[3])
+        if old_blob is None or new_blob is None:
+            continue
+        old_path = names[0] if paths == 2 else ("" if status == "A" else names[0])
+        new_path = names[-1] if status != "D" else ""
+        old_path = _under(old_path, prefix)
+        new_path = _under(new_path, prefix)
+        if status in "RC" and not old_path:  # moved in from outside the root: an addition
+            status, old_blob = "A", ""
+        if status == "R" and not new_path:  # moved out of the root: a deletion
+            status, new_blob = "D", ""
+        if not old_path and not new_path:
+            continue
+        changes.append((len(heads) - 1, status, old_blob, new_blob, old_path, new_path))
+    return heads, changes
+
+
+def _parse_header(token: bytes) -> tuple[str, tuple[str, ...], int] | None:
+    parts = token.split()  # a root commit has no parents: two spaces
+    if len(parts) < 2 or not all(_HEX.match(p) for p in parts[:-1]):
+        return None
+    try:
+        when = int(parts[-1])
+    except ValueError:
+        return None
+    sha, *parents = (p.decode("ascii") for p in parts[:-1])
+    return sha, tuple(parents), when
+
+
+def _blob(field_: bytes) -> str | None:
+    if not _HEX.match(field_):
+        return None
+    text = field_.decode("ascii")
+    return "" if text.strip("0") == "" else text
+
+
+def _under(path: str, prefix: str) -> str:
+    if not path:
+        return ""
+    if not prefix:
+        return path
+    return path[len(prefix) :] if path.startswith(prefix) else ""
+
+
+def parse_ls_tree(output: bytes) -> dict[str, str]:
+    """Path -> blob hash from ``git ls-tree -r -z`` (files only; submodules and trees left out).
+
+    >>> parse_ls_tree(b"100644 blob " + b"a" * 40 + b"\\tdocs/x.md\\0")
+    {'docs/x.md': 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}
+    """
+    out: dict[str, str] = {}
+    for entry in output.split(b"\0"):
+        meta, tab, name = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if not tab or len(parts) != 3 or parts[1] != b"blob" or not _HEX.match(parts[2]):
+            continue
+        out[os.fsdecode(name)] = parts[2].decode("ascii")
+    return out
+
+
+def _load_log(path: Path, repo: Repository) -> Log | None:
+    """The cached history of the same root (any HEAD: an older one is read on top of)."""
+    try:
+        data = marshal.loads(path.read_bytes())
+        fmt, head, prefix, commits, changes, blobs = data
+        if (fmt, prefix) != (LOG_FORMAT, repo.prefix) or not isinstance(head, str):
+            return None
+        if not (isinstance(commits, tuple) and isinstance(changes, tuple)):
+            raise TypeError("malformed history cache")
+        for commit in commits[:1] + commits[-1:]:
+            sha, parents, when = commit
+            if not (isinstance(sha, str) and isinstance(parents, tuple) and isinstance(when, int)):
+                raise TypeError("malformed history cache")
+        if not all(isinstance(row, tuple) and len(row) == 6 for row in changes):
+            raise TypeError("malformed history cache")
+        if not isinstance(blobs, dict):
+            raise TypeError("malformed history cache")
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.info("history cache %s unusable (%s); reading the history again", path, exc)
+        return None
+    return Log(head, commits, changes, blobs)
+
+
+def _save_log(path: Path, repo: Repository, result: Log) -> None:
+    data = (LOG_FORMAT, repo.head, repo.prefix, result.commits, result.changes,
+            dict(result.head_blobs))  # fmt: skip
+    try:
+        make_state_dir(path.parent)
+        write_atomic(path, marshal.dumps(data))
+    except (OSError, TracegraphError) as exc:
+        log.info("history cache %s not written (%s)", path, exc)
+
+
+# --- file contents --------------------------------------------------------------------------
+
+
+def read_blobs(
+    root: Path, blobs: Collection[str], sizes: Mapping[str, int] | None = None
+) -> dict[str, bytes]:
+    """The contents of ``blobs`` (hashes); blobs the repository lacks (a partial clone) are
+    left out of the result. ``sizes`` are the blobs' sizes when known (``blob_sizes``).
+    Raises HistoryError when git fails."""
+    wanted = sorted({b for b in blobs if _HEX.match(b.encode("ascii", "replace"))})
+    if not wanted:
+        return {}
+    if sizes is None:
+        sizes = blob_sizes(root, set(wanted))
+    return dict(iter_blobs(root, wanted, sizes))
+
+
+def iter_blobs(
+    root: Path, blobs: Sequence[str], sizes: Mapping[str, int]
+) -> Iterator[tuple[str, bytes]]:
+    """(blob, contents) for the ``blobs`` that ``sizes`` knows, read by a few ``git show``
+    calls that run side by side (threads: git works while the caller digests what came)."""
+    present = [b for b in blobs if b in sizes]
+    chunks = [present[i : i + BLOBS_PER_CALL] for i in range(0, len(present), BLOBS_PER_CALL)]
+    if not chunks:
+        return
+    with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
+        # At most READERS calls in flight: memory stays a few chunks, whatever the total.
+        pending = deque(pool.submit(_show, root, c, sizes) for c in chunks[:READERS])
+        for number, chunk in enumerate(chunks):
+            data = pending.popleft().result()
+            if number + READERS < len(chunks):
+                pending.append(pool.submit(_show, root, chunks[number + READERS], sizes))
+            offset = 0
+            for blob in chunk:
+                yield blob, data[offset : offset + sizes[blob]]
+                offset += sizes[blob]
+
+
+def _show(root: Path, chunk: list[str], sizes: Mapping[str, int]) -> bytes:
+    proc = run_git(root, "show", *chunk, timeout=LOG_TIMEOUT)
+    if proc.returncode != 0 or len(proc.stdout) != sum(sizes[b] for b in chunk):
+        raise HistoryError(f"git show failed: {_first_line(proc.stderr) or 'short output'}")
+    return proc.stdout
+
+
+def blob_sizes(root: Path, wanted: Collection[str]) -> dict[str, int]:
+    """Sizes of the ``wanted`` blobs that the object database holds, from one listing of every
+    object (``git cat-file --batch-check`` would need a pipe to its input); ``git show`` of
+    several blobs writes them back to back, and the sizes cut them apart."""
+    proc = run_git(
+        root, "cat-file", "--batch-all-objects", "--unordered",
+        "--batch-check=%(objectname) %(objecttype) %(objectsize)", timeout=LOG_TIMEOUT,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise HistoryError(f"git cat-file failed: {_first_line(proc.stderr)}")
+    wanted = set(wanted)
+    sizes: dict[str, int] = {}
+    for line in proc.stdout.split(b"\n"):
+        sha, _, rest = line.partition(b" ")
+        if not rest.startswith(b"blob "):
+            continue
+        name = sha.decode("ascii", "replace")
+        if name in wanted:
+            try:
+                sizes[name] = int(rest[5:])
+            except ValueError:
+                continue
+    return sizes
+
+
+# --- a change against a revision ------------------------------------------------------------
+
+
+def tree_blobs(root: Path, revision: str) -> dict[str, str]:
+    """Path (root-relative) -> blob of every file under the root at ``revision``; HistoryError
+    for an unknown revision."""
+    if not revision or revision.startswith("-"):
+        raise HistoryError(f"'{revision}' is not a git revision")
+    proc = run_git(root, "ls-tree", "-r", "-z", revision, timeout=LOG_TIMEOUT)
+    if proc.returncode != 0:
+        raise HistoryError(f"git ls-tree {revision} failed: {_first_line(proc.stderr)}")
+    return parse_ls_tree(proc.stdout)
+
+
+def renames_since(root: Path, revision: str) -> dict[str, str]:
+    """New path -> old path of the files renamed between ``revision`` and the index (commits
+    and staged changes; root-relative). The index, not the work tree: git then reads no file
+    of the work tree, so no filter that the repository configures ever runs."""
+    if not revision or revision.startswith("-"):
+        raise HistoryError(f"'{revision}' is not a git revision")
+    proc = run_git(
+        root, "diff", "--cached", "--name-status", "-z", "-M", "--relative", "--no-color",
+        revision, "--", timeout=LOG_TIMEOUT,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise HistoryError(f"git diff {revision} failed: {_first_line(proc.stderr)}")
+    fields = proc.stdout.split(b"\0")
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i][:1]
+        if status in (b"R", b"C"):
+            if i + 2 < len(fields) and status == b"R":
+                out[os.fsdecode(fields[i + 2])] = os.fsdecode(fields[i + 1])
+            i += 3
+        else:
+            i += 2
+    return out
+
+
+def diff_text(root: Path, since: str, then: str, now: str) -> str:
+    """``git diff`` of one file from the version before commit ``since`` (at path ``then``) to
+    HEAD (at path ``now``; root-relative): the two versions are named, so a file renamed and
+    rewritten is still compared with itself. The text as git wrote it (decoded, not cleaned)."""
+    if not _HEX.match(since.encode("ascii", "replace")):
+        raise HistoryError(f"'{since}' is not a commit")
+    proc = run_git(
+        root, "diff", "--no-color", "--text", f"{since}^:./{then}", f"HEAD:./{now}",
+        timeout=LOG_TIMEOUT,
+    )  # fmt: skip
+    if proc.returncode not in (0, 1):
+        raise HistoryError(f"git diff failed: {_first_line(proc.stderr)}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+# --- ancestry -------------------------------------------------------------------------------
+
+
+class Ancestry:
+    """Answers "is commit C an ancestor of (or equal to) commit R" over one history.
+
+    Every commit gets the position on HEAD's first-parent line at which it was merged in (one
+    pass). For R on that line, C is an ancestor exactly when C was merged in at or before R. For
+    R on a side branch, a walk from R down to the first-parent line (the length of its branch,
+    remembered per R) gives the commits only R's branch holds and the newest first-parent
+    commit below R.
+
+    >>> # 0 = merge of 1 (main) and 2 (side); both rest on 3.
+    >>> a = Ancestry([(1, 2), (3,), (3,), ()])
+    >>> a.is_ancestor(2, 0), a.is_ancestor(2, 1), a.is_ancestor(3, 2), a.is_ancestor(1, 2)
+    (True, False, True, False)
+    """
+
+    def __init__(self, parents: list[tuple[int, ...]] | tuple[tuple[int, ...], ...]) -> None:
+        self.parents = parents
+        count = len(parents)
+        line: list[int] = []
+        node = 0 if count else -1
+        while node >= 0:
+            line.append(node)
+            node = parents[node][0] if parents[node] else -1
+        #: Position on the first-parent line (0 = the oldest), -1 off it.
+        self.position = [-1] * count
+        for pos, commit in enumerate(reversed(line)):
+            self.position[commit] = pos
+        self.merged_at = [count] * count  # unreachable from HEAD: never an ancestor
+        for pos, commit in enumerate(reversed(line)):
+            stack = [commit]
+            while stack:
+                current = stack.pop()
+                if self.merged_at[current] != count:
+                    continue
+                self.merged_at[current] = pos
+                stack.extend(p for p in parents[current] if self.merged_at[p] == count)
+        self._side: dict[int, tuple[frozenset[int], int]] = {}
+
+    def is_ancestor(self, commit: int, of: int) -> bool:
+        """Whether ``commit`` is ``of`` or one of its ancestors (indexes into the log)."""
+        if commit == of:
+            return True
+        pos = self.position[of]
+        if pos >= 0:
+            return self.merged_at[commit] <= pos
+        branch, below = self._branch(of)
+        return commit in branch or self.merged_at[commit] <= below
+
+    def _branch(self, of: int) -> tuple[frozenset[int], int]:
+        found = self._side.get(of)
+        if found is not None:
+            return found
+        seen: set[int] = set()
+        below = -1
+        stack = [of]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            pos = self.position[current]
+            if pos >= 0:
+                below = max(below, pos)
+                continue
+            seen.add(current)
+            stack.extend(self.parents[current])
+        result = (frozenset(seen), below)
+        self._side[of] = result
+        return result

@@ -1,0 +1,807 @@
+"""Suspect links (TG503): a document rests on one that changed after it was last reviewed.
+
+An edge D -> U (D rests on U; any relation but ``mentions``) is *suspect* when a commit that D's
+last review has not seen changed U (its text, whitespace aside, or its title, ID or status; see
+``parse.fingerprint``), and U as it is now differs from U as D's review saw it (a change that
+was undone is not one).
+
+- *Last reviewed* (``suspect.mode: default``): the last commit that changed D (writing or
+  editing a document is taken as having looked at what it rests on), or an explicit review of
+  the pair recorded by ``tracegraph review`` (``.tracegraph-reviews.yaml``), whichever saw
+  more. In ``strict`` mode only explicit reviews count, and D's creation.
+- *Has not seen*: the commit is not an ancestor of the review commit (history is a graph:
+  a change merged from a branch that forked before the review is still unseen).
+- Renames are followed (``git log -M``), and a rename alone is no change unless it changes the
+  ID (a file name that carries it).
+
+Everything comes from one ``git log`` pass (``githistory``), cached by HEAD, and from the
+contents of the versions that matter, read in batches and remembered by blob hash. A shallow
+clone cannot know, nor a partial one that lacks old contents: the analysis then says why and
+finds nothing, never a wrong suspect. Outside git it is off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import marshal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_atomic
+from .config import Config
+from .crawl import read_document
+from .errors import InputError, TracegraphError
+from .githistory import (
+    Ancestry,
+    HistoryError,
+    Log,
+    Repository,
+    blob_sizes,
+    iter_blobs,
+    probe_repository,
+    read_blobs,
+    read_log,
+    renames_since,
+    tree_blobs,
+)
+from .graph import Corpus
+from .model import Relation
+from .parse import Recogniser, parse_document
+from .parse.fingerprint import Fingerprint, FingerprintRules, fingerprint
+from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
+from .state import STATE_DIR, make_state_dir
+
+log = logging.getLogger(__name__)
+
+#: Bump when the fingerprint or the cached layout changes.
+FINGERPRINT_FORMAT = 1
+FINGERPRINT_CACHE = f"{STATE_DIR}/cache/git-fingerprints.marshal"
+RESULT_CACHE = f"{STATE_DIR}/cache/git-suspects.marshal"
+#: Bump when the stored result layout changes.
+RESULT_FORMAT = 2
+#: Fingerprints kept in the cache at most (about 100 bytes each).
+MAX_CACHED_FINGERPRINTS = 500_000
+MENTIONS = Relation.MENTIONS.value
+
+# An event in a document's history, newest first: (commit index, kind, old blob, new blob,
+# old path, new path, sidecar). Kind: "A" created, "M" modified, "R" renamed (maybe modified).
+Event = tuple[int, str, str, str, str, str, bool]
+
+
+@dataclass(frozen=True)
+class ReviewPoint:
+    """The commit a document was last reviewed at: ``kind`` is ``edit`` (its last change),
+    ``review`` (recorded with ``tracegraph review``) or ``created``."""
+
+    commit: str
+    date: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class UpstreamChange:
+    """A commit that changed the upstream document since the review (its path then)."""
+
+    commit: str
+    date: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SuspectLink:
+    """D -> U is suspect: ``changes`` (newest first) changed U since ``review``."""
+
+    downstream: str
+    downstream_name: str
+    upstream: str
+    upstream_name: str
+    relation: str
+    #: Where the edge is written: the declaring file, line, column.
+    path: str
+    line: int
+    column: int
+    review: ReviewPoint
+    changes: tuple[UpstreamChange, ...]
+    #: How U differs from the version the review saw: ``status draft -> accepted``, ``text``.
+    how: tuple[str, ...]
+    #: What to diff to show the change (``review --diff``): the version before the first
+    #: unseen change (commit, path then) and the path at HEAD: U itself, or its sidecar
+    #: (``kep.yaml``) when only that changed.
+    diff_from: tuple[str, str]
+    diff_to: str
+
+    @property
+    def message(self) -> str:
+        """The TG503 message: what D rests on, how often it changed, since when."""
+        count = len(self.changes)
+        what = f" ({', '.join(self.how)})" if self.how else ""
+        return (
+            f"rests on {self.upstream_name}, changed in {count} commit{'s' if count != 1 else ''}"
+            f"{what} since this document was last reviewed ({self.review.commit[:7]}, "
+            f"{self.review.date}{'' if self.review.kind == 'edit' else ', ' + self.review.kind})"
+        )
+
+
+@dataclass(frozen=True)
+class SuspectAnalysis:
+    """Every suspect link of a tree, or why there can be none: ``status`` is ``ok``, ``off``
+    (not a git work tree) or ``unknown`` (a shallow or partial clone, no commit yet, git
+    failing); ``reason`` says why in one line."""
+
+    status: str
+    reason: str = ""
+    links: tuple[SuspectLink, ...] = ()
+    mode: str = "default"
+    head: str | None = None
+    reviews_file: str = ""
+    #: Review entries whose document or upstream is not a document (or not upstream) any more.
+    stale_reviews: tuple[Review, ...] = ()
+
+    def of_downstream(self, path: str) -> tuple[SuspectLink, ...]:
+        """The suspect links of one downstream document (what it must re-read)."""
+        return tuple(link for link in self.links if link.downstream == path)
+
+    def through(self, path: str) -> tuple[SuspectLink, ...]:
+        """The links that became suspect through one upstream document."""
+        return tuple(link for link in self.links if link.upstream == path)
+
+
+def find_suspect_links(
+    corpus: Corpus,
+    *,
+    cache: bool = True,
+    reviews: tuple[Review, ...] | None = None,
+) -> SuspectAnalysis:
+    """The suspect links of ``corpus`` (see the module's documentation).
+
+    ``reviews`` replaces the review file's content (None: read it from the root). With
+    ``cache``, the result is kept under ``.tracegraph/cache/`` keyed by HEAD, the review file,
+    the edges and the settings, so a rerun at the same commit reads no history at all. Raises
+    InputError for an unreadable review file."""
+    config = corpus.config
+    mode = config.suspect.mode
+    root = corpus.root
+    repo = probe_repository(root)
+    if repo.status == "not-git":
+        why = "" if "not a git repository" in repo.reason else f" ({repo.reason})"
+        return SuspectAnalysis("off", f"{root} is not in a git work tree{why}", mode=mode)
+    if repo.status != "ok":
+        return SuspectAnalysis("unknown", repo.reason, mode=mode)
+    if reviews is None:
+        reviews = load_review_file(root, config)
+    pairs = resting_on(corpus)
+    key = _result_key(corpus, repo, reviews, pairs)
+    if cache:
+        found = _load_result(root / RESULT_CACHE, key, corpus)
+        if found is not None:
+            return found
+    try:
+        history = read_log(root, repo, cache=cache)
+        result = _analyse(corpus, repo, history, reviews, pairs, cache=cache)
+    except HistoryError as exc:
+        return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
+    except _MissingContents as exc:
+        return SuspectAnalysis("unknown", str(exc), mode=mode, head=repo.head)
+    if cache:
+        _save_result(root / RESULT_CACHE, key, result)
+    return result
+
+
+def _result_key(
+    corpus: Corpus,
+    repo: Repository,
+    reviews: tuple[Review, ...],
+    pairs: Mapping[tuple[str, str], tuple[str, int, int, str]],
+) -> str:
+    """Everything the analysis depends on: HEAD (the history and its contents), the reviews,
+    the edges with their locations, the documents' names, the mode and the fingerprint rules."""
+    names = sorted({(p, corpus.by_path[p].name) for pair in pairs for p in pair})
+    sidecars = sorted((d.path, d.sidecar) for d in corpus.documents if d.sidecar)
+    config = corpus.config
+    parts = (RESULT_FORMAT, FINGERPRINT_FORMAT, repo.head, repo.prefix, config.suspect,
+             repr(config.types), reviews, sorted(pairs.items()), names, sidecars)  # fmt: skip
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _load_result(path: Path, key: str, corpus: Corpus) -> SuspectAnalysis | None:
+    try:
+        fmt, stored, status, mode, head, file, links, stale = marshal.loads(path.read_bytes())
+        if (fmt, stored) != (RESULT_FORMAT, key):
+            return None
+        return SuspectAnalysis(
+            status,
+            links=tuple(_link_from_row(row) for row in links),
+            mode=mode,
+            head=head,
+            reviews_file=file,
+            stale_reviews=tuple(Review(*row) for row in stale),
+        )
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.info("suspect-link cache %s unusable (%s)", path, exc)
+        return None
+
+
+def _save_result(path: Path, key: str, result: SuspectAnalysis) -> None:
+    rows = tuple(_link_row(link) for link in result.links)
+    stale = tuple((r.document, r.upstream, r.commit) for r in result.stale_reviews)
+    data = (RESULT_FORMAT, key, result.status, result.mode, result.head, result.reviews_file,
+            rows, stale)  # fmt: skip
+    try:
+        make_state_dir(path.parent)
+        write_atomic(path, marshal.dumps(data))
+    except (OSError, TracegraphError) as exc:
+        log.info("suspect-link cache %s not written (%s)", path, exc)
+
+
+def _link_row(link: SuspectLink) -> tuple[Any, ...]:
+    review = link.review
+    return (link.downstream, link.downstream_name, link.upstream, link.upstream_name,
+            link.relation, link.path, link.line, link.column,
+            (review.commit, review.date, review.kind),
+            tuple((c.commit, c.date, c.path) for c in link.changes), link.how,
+            link.diff_from, link.diff_to)  # fmt: skip
+
+
+def _link_from_row(row: tuple[Any, ...]) -> SuspectLink:
+    (down, down_name, up, up_name, relation, path, line, column, review, changes, how,
+     diff_from, diff_to) = row  # fmt: skip
+    if not (isinstance(line, int) and isinstance(column, int) and isinstance(how, tuple)):
+        raise TypeError("malformed suspect-link cache")
+    return SuspectLink(
+        str(down), str(down_name), str(up), str(up_name), str(relation), str(path), line, column,
+        ReviewPoint(*map(str, review)), tuple(UpstreamChange(*map(str, c)) for c in changes),
+        tuple(map(str, how)), (str(diff_from[0]), str(diff_from[1])), str(diff_to),
+    )  # fmt: skip
+
+
+def load_review_file(root: Path, config: Config) -> tuple[Review, ...]:
+    """The reviews recorded at the root (none when the file does not exist); read like a
+    document (never through a link out of the root). InputError for a broken file."""
+    rel = config.suspect.reviews
+    if not (root / rel).is_symlink() and not (root / rel).exists():
+        return ()
+    read = read_document(root, rel, MAX_REVIEW_BYTES)
+    if read.data is None:
+        raise InputError(f"{rel}: {read.error}")
+    return parse_reviews(read.data, rel)
+
+
+class _MissingContents(TracegraphError):
+    """The clone lacks the contents of older versions (a partial clone)."""
+
+
+def _analyse(
+    corpus: Corpus,
+    repo: Repository,
+    history: Log,
+    reviews: tuple[Review, ...],
+    pairs: Mapping[tuple[str, str], tuple[str, int, int, str]],
+    *,
+    cache: bool,
+) -> SuspectAnalysis:
+    config = corpus.config
+    sidecars = {d.path: d.sidecar for d in corpus.documents if d.sidecar}
+    reviews_path = config.suspect.reviews
+    tracked = {p for pair in pairs for p in pair} | {reviews_path}
+    tracked |= {sidecars[p] for p in tracked if p in sidecars}
+    events = lineages(history.changes, tracked)
+    for doc, side in sidecars.items():
+        if side in events:
+            merged = events.get(doc, []) + [(*e[:6], True) for e in events.pop(side) if e[1] != "A"]
+            events[doc] = sorted(merged, key=lambda e: e[0])
+    commits = history.commits
+    ancestry = Ancestry(tuple(parents for _, parents, _ in commits))
+    index = {sha: number for number, (sha, _, _) in enumerate(commits)}
+    universe = {blob for history_ in events.values() for e in history_ for blob in e[2:4] if blob}
+    universe |= {history.head_blobs.get(up, "") for _, up in pairs}
+    prints = FingerprintStore(corpus.root, config, cache=cache, universe=universe)
+    recogniser = Recogniser.from_config(config)
+    judge = _Judge(prints, recogniser, config)
+
+    explicit, stale = _explicit_reviews(corpus, reviews, pairs, index, events.get(reviews_path, []),
+                                        prints, ancestry)  # fmt: skip
+    strict = config.suspect.mode == "strict"
+    downstream = sorted({d for d, _ in pairs})
+    last = len(commits) - 1
+    own: dict[str, tuple[int, str]] = {}
+    if strict:
+        for doc in downstream:
+            created = [e for e in events.get(doc, []) if e[1] == "A" and not e[6]]
+            own[doc] = (created[-1][0] if created else last, "created")
+    else:
+        own.update(_last_edits(downstream, events, judge, last))
+    for doc in downstream:
+        if doc not in history.head_blobs:  # not committed yet: written against HEAD
+            own[doc] = (0, "edit")
+
+    # Which changes of each upstream document the reviews have not seen; their contents first.
+    unseen: dict[tuple[str, str], list[Event]] = {}
+    points_of: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for pair in pairs:
+        doc, up = pair
+        points = [own[doc], *explicit.get(pair, [])]
+        points_of[pair] = points
+        changed = [
+            e
+            for e in events.get(up, [])
+            if e[1] != "A" and not any(ancestry.is_ancestor(e[0], at) for at, _ in points)
+        ]
+        if changed:
+            unseen[pair] = changed
+    judge.prepare(e for changed in unseen.values() for e in changed)
+    heads = {up: history.head_blobs.get(up, "") for _, up in unseen}
+    prints.fetch((blob, False) for blob in heads.values() if blob)
+
+    days: dict[int, str] = {}
+
+    def day(at: int) -> str:
+        found = days.get(at)
+        if found is None:
+            found = days[at] = _day(commits[at][2])
+        return found
+
+    links: list[SuspectLink] = []
+    for pair, changed in sorted(unseen.items()):
+        doc, up = pair
+        counted = [e for e in changed if judge.significant(e)]
+        if not counted:
+            continue
+        documents = [e for e in counted if not e[6]]
+        how: tuple[str, ...] = ()
+        if documents and heads[up]:
+            first = documents[-1]
+            before, now = prints.get(first[2], False), prints.get(heads[up], False)
+            if before is not None and now is not None:
+                renamed = False
+                if any(e[1] == "R" for e in documents):  # only a rename can change a path's ID
+                    old_id, new_id = judge.id_of(first[4], first[2]), judge.recognised(up, now)
+                    renamed = old_id != new_id
+                if before.same_as(now) and not renamed and len(documents) == len(counted):
+                    continue  # changed and changed back
+                how = before.changes_to(now)
+                if renamed and not any(h.startswith("id ") for h in how):
+                    how = (f"id {_bare(old_id)} -> {_bare(new_id)}", *how)
+        sides = [e for e in counted if e[6]]
+        side_now = history.head_blobs.get(sidecars.get(up, ""), "")
+        if sides and side_now:  # the sidecar's fields (a KEP's kep.yaml): status, title...
+            prints.fetch([(sides[-1][2], True), (side_now, True)])
+            before, now = prints.get(sides[-1][2], True), prints.get(side_now, True)
+            if before is not None and now is not None:
+                how = (*how, *(h for h in before.changes_to(now) if h not in how))
+        at, kind = min(points_of[pair])  # the newest review point (topological order)
+        location = pairs[pair]
+        oldest = (documents or counted)[-1]
+        links.append(
+            SuspectLink(
+                downstream=doc,
+                downstream_name=corpus.by_path[doc].name,
+                upstream=up,
+                upstream_name=corpus.by_path[up].name,
+                relation=location[3],
+                path=location[0],
+                line=location[1],
+                column=location[2],
+                review=ReviewPoint(commits[at][0], day(at), kind),
+                changes=tuple(
+                    UpstreamChange(commits[e[0]][0], day(e[0]), e[5] or e[4]) for e in counted
+                ),
+                how=how,
+                diff_from=(commits[oldest[0]][0], oldest[4]),
+                diff_to=up if not oldest[6] else sidecars.get(up, up),
+            )
+        )
+    prints.save()
+    return SuspectAnalysis(
+        "ok",
+        links=tuple(sorted(links, key=lambda s: (s.path, s.line, s.column, s.upstream))),
+        mode=config.suspect.mode,
+        head=repo.head,
+        reviews_file=reviews_path,
+        stale_reviews=stale,
+    )
+
+
+def _bare(recognised: str | None) -> str:
+    """``RFC:RFC-0001`` -> ``RFC-0001`` (``(none)`` for a document without an ID)."""
+    value = (recognised or "").partition(":")[2]
+    return value if value and value != "None" else "(none)"
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+def resting_on(corpus: Corpus) -> dict[tuple[str, str], tuple[str, int, int, str]]:
+    """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
+    document edge but ``mentions``: the first declaration in D itself when there is one."""
+    out: dict[tuple[str, str], tuple[str, int, int, str]] = {}
+    for source, targets in corpus.graph.adjacency():
+        for target, keyed in targets.items():
+            if source == target:
+                continue
+            best: tuple[int, str, int, int, str] | None = None
+            for data in keyed.values():
+                relation = str(data.get("relation", ""))
+                if relation == MENTIONS:
+                    continue
+                where = str(data.get("file") or data.get("declared_by") or source)
+                rank = 0 if data.get("declared_by", source) == source else 1
+                candidate = (rank, where, int(data.get("line", 1)), int(data.get("column", 1)),
+                             relation)  # fmt: skip
+                if best is None or candidate < best:
+                    best = candidate
+            if best is not None:
+                out[(source, target)] = best[1:]
+    return out
+
+
+def lineages(
+    changes: Iterable[tuple[int, str, str, str, str, str]], tracked: Iterable[str]
+) -> dict[str, list[Event]]:
+    """Each tracked path's history, newest first, following renames back in time (as ``git log
+    --follow`` does): a rename hands the older name to the file, an addition ends its history
+    (an older file of that name was another file).
+
+    >>> changes = [(0, "M", "b2", "b3", "new.md", "new.md"),
+    ...            (1, "R", "b1", "b2", "old.md", "new.md"),
+    ...            (2, "A", "", "b1", "", "old.md"), (3, "M", "x", "y", "old.md", "old.md")]
+    >>> [e[:2] for e in lineages(changes, ["new.md"])["new.md"]]
+    [(0, 'M'), (1, 'R'), (2, 'A')]
+    """
+    alias = {path: path for path in tracked}
+    out: dict[str, list[Event]] = {}
+    for commit, status, old_blob, new_blob, old_path, new_path in changes:
+        if status in "AC":
+            key = alias.pop(new_path, None)
+            if key is not None:
+                out.setdefault(key, []).append((commit, "A", "", new_blob, "", new_path, False))
+        elif status in "MT":
+            key = alias.get(new_path)
+            if key is not None:
+                out.setdefault(key, []).append(
+                    (commit, "M", old_blob, new_blob, new_path, new_path, False)
+                )
+        elif status == "R":
+            key = alias.pop(new_path, None)
+            if key is not None:
+                alias[old_path] = key
+                out.setdefault(key, []).append(
+                    (commit, "R", old_blob, new_blob, old_path, new_path, False)
+                )
+    return out
+
+
+def _last_edits(
+    documents: list[str], events: Mapping[str, list[Event]], judge: _Judge, last: int
+) -> dict[str, tuple[int, str]]:
+    """Each document's last change that counts (default mode's review point): its newest
+    significant change or its creation; the oldest commit when neither is in the history.
+    Contents are read in rounds of 1, 2, 4... events per document."""
+    out: dict[str, tuple[int, str]] = {}
+    position = dict.fromkeys(documents, 0)
+    width = 1
+    while position:
+        batch = [e for doc, at in position.items() for e in events.get(doc, [])[at : at + width]]
+        judge.prepare(e for e in batch if e[1] != "A")
+        for doc in list(position):
+            history = events.get(doc, [])
+            at = position[doc]
+            for event in history[at : at + width]:
+                if (event[1] == "A" and not event[6]) or (
+                    event[1] != "A" and judge.significant(event)
+                ):
+                    out[doc] = (event[0], "edit" if event[1] != "A" else "created")
+                    break
+            else:
+                if at + width < len(history):
+                    position[doc] = at + width
+                    continue
+                out[doc] = (last, "created")
+            del position[doc]
+        width *= 2
+    return out
+
+
+def _explicit_reviews(
+    corpus: Corpus,
+    reviews: tuple[Review, ...],
+    pairs: Mapping[tuple[str, str], object],
+    index: Mapping[str, int],
+    file_events: list[Event],
+    prints: FingerprintStore,
+    ancestry: Ancestry,
+) -> tuple[dict[tuple[str, str], list[tuple[int, str]]], tuple[Review, ...]]:
+    """Review points recorded in the review file, by (D, U) paths, and the stale entries.
+
+    A review recorded at a commit that is not in the history (the branch was squashed or
+    rebased) counts from the commit that brought its line into the review file."""
+    out: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    stale: list[Review] = []
+    unplaced: list[tuple[Review, tuple[str, str]]] = []
+    for review in reviews:
+        doc, up = _path_of(corpus, review.document), _path_of(corpus, review.upstream)
+        if doc is None or up is None or (doc, up) not in pairs:
+            stale.append(review)
+            continue
+        at = index.get(review.commit)
+        if at is None:
+            unplaced.append((review, (doc, up)))
+        else:
+            out.setdefault((doc, up), []).append((at, "review"))
+    if unplaced:
+        placed = _place_by_file_history(unplaced, file_events, prints)
+        for pair, at in placed:
+            out.setdefault(pair, []).append((at, "review"))
+    return out, tuple(stale)
+
+
+def _place_by_file_history(
+    unplaced: list[tuple[Review, tuple[str, str]]],
+    file_events: list[Event],
+    prints: FingerprintStore,
+) -> list[tuple[tuple[str, str], int]]:
+    """For reviews whose commit is unknown: the commit of the oldest version of the review
+    file, in an unbroken run back from the newest, that holds the entry."""
+    versions = [e for e in file_events if e[3]]
+    try:
+        contents = prints.contents({e[3] for e in versions})
+    except HistoryError:
+        contents = {}
+    placed: list[tuple[tuple[str, str], int]] = []
+    for review, pair in unplaced:
+        found: int | None = None
+        for event in versions:
+            data = contents.get(event[3])
+            if data is None:
+                break
+            try:
+                held = review in parse_reviews(data, "review file")
+            except InputError:
+                held = False
+            if not held:
+                break
+            found = event[0]
+        if found is not None:
+            placed.append((pair, found))
+    return placed
+
+
+def _path_of(corpus: Corpus, name: str) -> str | None:
+    paths = corpus.ids.get(name)
+    if paths:
+        return paths[0]
+    return name if name in corpus.by_path else None
+
+
+class _Judge:
+    """Decides whether one event changed a document (with contents read in batches)."""
+
+    def __init__(self, prints: FingerprintStore, recogniser: Recogniser, config: Config) -> None:
+        self.prints = prints
+        self.recogniser = recogniser
+        self.config = config
+        self.ids: dict[tuple[str, str], str | None] = {}
+        self.seen: dict[Event, bool] = {}
+
+    def prepare(self, events: Iterable[Event]) -> None:
+        """Read the contents of every version these events compare."""
+        wanted: set[tuple[str, bool]] = set()
+        for e in events:
+            if e[2] != e[3] or e[1] == "R":
+                wanted.add((e[2], e[6]))
+                wanted.add((e[3], e[6]))
+        self.prints.fetch(wanted)
+
+    def significant(self, event: Event) -> bool:
+        """Whether the event counts as a change (see ``parse.fingerprint``); a rename counts
+        only when it changes the document's ID. Unknown contents count as no change."""
+        found = self.seen.get(event)
+        if found is None:
+            found = self.seen[event] = self._significant(event)
+        return found
+
+    def _significant(self, event: Event) -> bool:
+        _, kind, old, new, old_path, new_path, sidecar = event
+        if kind == "A":
+            return False
+        if old != new:
+            before, after = self.prints.get(old, sidecar), self.prints.get(new, sidecar)
+            if before is None or after is None:
+                return False
+            if not before.same_as(after):
+                return True
+        if kind == "R" and not sidecar:
+            return self.id_of(old_path, old) != self.id_of(new_path, new)
+        return False
+
+    def id_of(self, path: str, blob: str) -> str | None:
+        """The type and ID of one version (see ``recognised``); None when it was not read."""
+        key = (path, blob)
+        if key not in self.ids:
+            found = self.prints.get(blob, False)
+            self.ids[key] = None if found is None else self.recognised(path, found)
+        return self.ids[key]
+
+    def recognised(self, path: str, print_: Fingerprint) -> str:
+        """``TYPE:ID`` of a version at ``path``, recognised from the path and the fields of its
+        fingerprint (a small document made of them: no content is read again, and two
+        versions are always compared the same way)."""
+        front = "".join(f"{k}: {json.dumps(v)}\n" for k, v in print_.fields)
+        doc = parse_document(
+            path, f"---\n{front}---\n".encode(), self.recogniser, self.config.limits
+        )
+        return f"{doc.type}:{doc.id}"
+
+
+class FingerprintStore:
+    """Fingerprints of file versions by blob hash, remembered across runs (a blob never
+    changes) in ``.tracegraph/cache/git-fingerprints.marshal``."""
+
+    def __init__(
+        self, root: Path, config: Config, *, cache: bool, universe: Iterable[str] = ()
+    ) -> None:
+        self.root = root
+        self.cache = cache
+        #: Every blob the analysis may read (sizes are listed for these only, once).
+        self.universe = set(universe)
+        self._sizes: dict[str, int] | None = None
+        self.path = root / FINGERPRINT_CACHE
+        specs = config.types
+        self.rules = FingerprintRules.for_types(
+            tuple(t.status_field for t in specs),
+            tuple(t.number_field or "" for t in specs),
+            frozenset(k for t in specs for k in t.field_lines),
+        )
+        self.key = repr((FINGERPRINT_FORMAT, sorted(self.rules.significant),
+                         sorted(self.rules.field_keys)))  # fmt: skip
+        self.known: dict[str, Fingerprint] = {}
+        self.added = 0
+        if cache:
+            self._load()
+
+    def get(self, blob: str, metadata_only: bool) -> Fingerprint | None:
+        """The fingerprint of a version already fetched (None: not read, or missing)."""
+        return self.known.get(_slot(blob, metadata_only))
+
+    def fetch(self, wanted: Iterable[tuple[str, bool]]) -> None:
+        """Read and fingerprint the versions not known yet. Raises _MissingContents for a
+        partial clone."""
+        todo: dict[str, list[bool]] = {}
+        for blob, metadata_only in wanted:
+            if blob and _slot(blob, metadata_only) not in self.known:
+                todo.setdefault(blob, []).append(metadata_only)
+        if not todo:
+            return
+        if self._sizes is None:
+            self._sizes = blob_sizes(self.root, self.universe | set(todo))
+        missing = [b for b in todo if b not in self._sizes]
+        if missing:
+            raise _MissingContents(
+                f"the clone lacks the contents of {len(missing)} older file version(s) (a "
+                "partial clone); fetch them with `git fetch --refetch` or clone without --filter"
+            )
+        for blob, data in iter_blobs(self.root, sorted(todo), self._sizes):
+            for metadata_only in set(todo[blob]):
+                found = fingerprint(data, self.rules, metadata_only=metadata_only)
+                self.known[_slot(blob, metadata_only)] = found
+                self.added += 1
+
+    def contents(self, blobs: set[str]) -> dict[str, bytes]:
+        """The bytes of some versions (not cached); the sizes of the whole universe are listed
+        once, on the first read."""
+        if not blobs:
+            return {}
+        if self._sizes is None:
+            self._sizes = blob_sizes(self.root, self.universe | blobs)
+        return dict(iter_blobs(self.root, sorted(blobs), self._sizes))
+
+    def _load(self) -> None:
+        try:
+            key, known = marshal.loads(self.path.read_bytes())
+            if key != self.key or not isinstance(known, dict):
+                return
+            self.known = {
+                blob: Fingerprint(text, tuple((str(k), str(v)) for k, v in fields))
+                for blob, (text, fields) in known.items()
+            }
+        except (OSError, ValueError, EOFError, TypeError, AttributeError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                log.info("fingerprint cache %s unusable (%s)", self.path, exc)
+            self.known = {}
+
+    def save(self) -> None:
+        """Write the cache when something was added (atomically; failures only logged)."""
+        if not self.cache or not self.added:
+            return
+        rows = {blob: (found.text, found.fields) for blob, found in self.known.items()}
+        if len(rows) > MAX_CACHED_FINGERPRINTS:
+            rows = dict(list(rows.items())[-MAX_CACHED_FINGERPRINTS:])
+        try:
+            make_state_dir(self.path.parent)
+            write_atomic(self.path, marshal.dumps((self.key, rows)))
+        except (OSError, TracegraphError) as exc:
+            log.info("fingerprint cache %s not written (%s)", self.path, exc)
+
+
+def _slot(blob: str, metadata_only: bool) -> str:
+    return f"{blob}:m" if metadata_only else blob
+
+
+@dataclass(frozen=True)
+class ChangeMarks:
+    """For ``impact --since REF``: the documents that become suspect through the change, each
+    with the changed documents it rests on (paths)."""
+
+    marks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def suspects_from_change(corpus: Corpus, revision: str, changed: Iterable[str]) -> ChangeMarks:
+    """Which documents a change (``revision`` against the work tree) makes suspect: D, when
+    a changed document U that D rests on changed in a way that counts (its version at
+    ``revision`` against the work tree's) and D itself did not change in a way that counts
+    (default mode) nor got a review of U recorded in the change.
+
+    Raises HistoryError when git cannot compare (an unknown revision)."""
+    config = corpus.config
+    pairs = resting_on(corpus)
+    upstreams = {up for _, up in pairs}
+    changed_docs = sorted({p for p in changed if p in corpus.by_path})
+    if not any(p in upstreams for p in changed_docs):
+        return ChangeMarks()
+    then = tree_blobs(corpus.root, revision)
+    renamed = renames_since(corpus.root, revision)
+    recogniser = Recogniser.from_config(config)
+    old_blobs = {p: then.get(renamed.get(p, p), "") for p in changed_docs}
+    prints = FingerprintStore(corpus.root, config, cache=False, universe=old_blobs.values())
+    prints.fetch((b, False) for b in old_blobs.values() if b)
+    counted: set[str] = set()
+    for path in changed_docs:
+        blob = old_blobs[path]
+        if not blob:
+            continue  # new: writing a document is no change of it
+        now = read_document(corpus.root, path, config.limits.max_file_bytes).data
+        before = prints.get(blob, False)
+        if now is None or before is None:
+            continue
+        after = fingerprint(now, prints.rules)
+        judge = _Judge(prints, recogniser, config)
+        old_id = judge.recognised(renamed.get(path, path), before)
+        if not before.same_as(after) or old_id != judge.recognised(path, after):
+            counted.add(path)
+    reviewed = _reviews_in_change(corpus, revision, then)
+    strict = config.suspect.mode == "strict"
+    marks: dict[str, list[str]] = {}
+    for doc, up in sorted(pairs):
+        if up not in counted or (doc, up) in reviewed or (doc in counted and not strict):
+            continue
+        marks.setdefault(doc, []).append(up)
+    return ChangeMarks({doc: tuple(ups) for doc, ups in marks.items()})
+
+
+def _reviews_in_change(
+    corpus: Corpus, revision: str, then: Mapping[str, str]
+) -> set[tuple[str, str]]:
+    """(D, U) paths whose review entry the change added or renewed (the work tree's review
+    file against its version at ``revision``)."""
+    now = set(load_review_file(corpus.root, corpus.config))
+    blob = then.get(corpus.config.suspect.reviews)
+    before: set[Review] = set()
+    if blob:
+        data = read_blobs(corpus.root, [blob]).get(blob)
+        if data is not None:
+            try:
+                before = set(parse_reviews(data, corpus.config.suspect.reviews))
+            except InputError:
+                before = set()
+    out: set[tuple[str, str]] = set()
+    for review in now - before:
+        doc, up = _path_of(corpus, review.document), _path_of(corpus, review.upstream)
+        if doc is not None and up is not None:
+            out.add((doc, up))
+    return out
