@@ -437,7 +437,7 @@ def resting_on(corpus: Corpus) -> dict[tuple[str, str], tuple[str, int, int, str
     """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
     document edge but ``mentions``: the first declaration in D itself when there is one."""
     out: dict[tuple[str, str], tuple[str, int, int, str]] = {}
-    for source, targets in corpus.graph.adjacency():
+    for source, targets in corpus.edges.succ.items():  # the graph's adjacency, no networkx
         for target, keyed in targets.items():
             if source == target:
                 continue
