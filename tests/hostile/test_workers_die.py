@@ -125,7 +125,10 @@ def test_graphviz_dies_with_its_parent(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while not _workers_of(token, proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _workers_of(token, proc.pid), "dot did not start"
+        if not _workers_of(token, proc.pid):
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
+            pytest.fail(f"dot did not start: {err.decode(errors='replace')[-2000:]}")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         left = wait_for_leftovers(token)
