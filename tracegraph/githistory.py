@@ -24,7 +24,7 @@ import marshal
 import os
 import re
 from collections import deque
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,11 +41,14 @@ LOG_FORMAT = 1
 LOG_CACHE = f"{STATE_DIR}/cache/git-log.marshal"
 #: How long the one history pass may take (a repository with millions of commits).
 LOG_TIMEOUT = 600.0
-#: ``git log`` calls that diff the commits side by side, and the fewest commits worth a call.
+#: Slices of the history diffed by one ``git log`` call each, calls running at once, and the
+#: fewest commits worth a call of their own.
 LOG_PARTS = 2
-SPLIT_COMMITS = 2000
-#: Blob hashes per ``git cat-file --batch`` call.
+LOG_READERS = 2
+SPLIT_COMMITS = 1000
+#: Blob hashes per ``git cat-file --batch`` call, and in the first call.
 BLOBS_PER_CALL = 4000
+FIRST_BLOBS = 500
 #: ``git cat-file`` calls running at once.
 READERS = 2
 
@@ -124,9 +127,17 @@ class HistoryError(TracegraphError):
     """git could not give the history (a corrupt repository, a missing object)."""
 
 
-def read_log(root: Path, repo: Repository, *, cache: bool = True) -> Log:
+def read_log(
+    root: Path,
+    repo: Repository,
+    *,
+    cache: bool = True,
+    meanwhile: Callable[[Mapping[str, str]], None] | None = None,
+) -> Log:
     """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged; when
     HEAD moved forward (new commits on top of the cached HEAD), only the new commits are read.
+    ``meanwhile`` is called with the blob of every file at HEAD (by root-relative path) while
+    git reads the history (not when it comes from the cache): work that needs no history.
 
     Raises HistoryError when git fails."""
     if repo.head is None:
@@ -139,24 +150,32 @@ def read_log(root: Path, repo: Repository, *, cache: bool = True) -> Log:
         cached.head if cached is not None and _is_ancestor(root, cached.head, repo.head) else None
     )
     revisions = [repo.head, f"^{since}"] if since else [repo.head]
-    heads, changes = _parse_rows(_log_output(root, revisions), repo.prefix)
     tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
     if tree.returncode != 0:
         raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
+    at_head = parse_ls_tree(tree.stdout)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(_read_rows, root, revisions, repo.prefix)
+        if meanwhile is not None:
+            meanwhile(at_head)
+        heads, changes = reading.result()
     older = cached if since and cached is not None else Log("", (), ())
     commits, all_changes = _on_top(heads, changes, older)
-    result = Log(repo.head, commits, all_changes, parse_ls_tree(tree.stdout))
+    result = Log(repo.head, commits, all_changes, at_head)
     if cache:
         _save_log(cache_path, repo, result)
     return result
 
 
-def _log_output(root: Path, revisions: list[str]) -> bytes:
-    """``git log --raw -M`` of ``revisions`` in topological order. Comparing each commit with
-    its parent is nearly all of git's work: one ``git rev-list --topo-order`` gives the order
-    (a walk, no diff), then ``LOG_PARTS`` ``git log --no-walk=unsorted --stdin`` calls diff a
-    slice each, side by side, in that order; their outputs joined are byte for byte the output
-    of the one ``git log --topo-order``."""
+def _read_rows(
+    root: Path, revisions: list[str], prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """The commits and changes of ``git log --raw -M`` over ``revisions`` in topological order
+    (``_parse_rows``). Comparing each commit with its parent is nearly all of git's work: one
+    ``git rev-list --topo-order`` gives the order (a walk, no diff), then ``git log
+    --no-walk=unsorted --stdin`` calls diff ``LOG_PARTS`` slices of it, ``LOG_READERS`` side by
+    side, each slice parsed as soon as its call ends (while git diffs the next): the same rows
+    as from one ``git log --topo-order``."""
     listing = run_git(root, "rev-list", "--topo-order", *revisions, "--", timeout=LOG_TIMEOUT)
     if listing.returncode != 0:
         raise HistoryError(f"git rev-list failed: {_first_line(listing.stderr)}")
@@ -165,11 +184,17 @@ def _log_output(root: Path, revisions: list[str]) -> bytes:
         raise HistoryError("git rev-list gave something that is not a commit")
     size = max(-(-len(order) // LOG_PARTS), SPLIT_COMMITS)
     slices = [order[i : i + size] for i in range(0, len(order), size)]
+    heads: list[tuple[str, tuple[str, ...], int]] = []
+    changes: list[ChangeRow] = []
     if not slices:
-        return b""
-    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
-        outputs = list(pool.map(lambda part: _log_part(root, part), slices))
-    return b"".join(outputs)
+        return heads, changes
+    with ThreadPoolExecutor(max_workers=min(LOG_READERS, len(slices))) as pool:
+        parts = pool.map(lambda part: _parse_rows(_log_part(root, part), prefix), slices)
+        for part_heads, part_changes in parts:
+            offset = len(heads)
+            heads += part_heads
+            changes += [(c + offset, st, ob, nb, op, np) for c, st, ob, nb, op, np in part_changes]
+    return heads, changes
 
 
 def _log_part(root: Path, commits: list[bytes]) -> bytes:
@@ -370,9 +395,11 @@ def iter_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | 
     """(blob, contents) for each of ``blobs`` (full hex hashes) in order, contents None when
     the repository lacks the object. A few ``git cat-file --batch`` calls, the names on its
     input, run side by side (threads: git works while the caller digests what came)."""
-    chunks = [list(blobs[i : i + BLOBS_PER_CALL]) for i in range(0, len(blobs), BLOBS_PER_CALL)]
-    if not chunks:
+    if not blobs:
         return
+    # A small first call: the caller starts digesting while git reads the bigger ones.
+    starts = [0, *range(FIRST_BLOBS, len(blobs), BLOBS_PER_CALL)]
+    chunks = [list(blobs[a:b]) for a, b in zip(starts, [*starts[1:], len(blobs)], strict=True)]
     with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
         # At most READERS calls in flight: memory stays a few chunks, whatever the total.
         pending = deque(pool.submit(_cat, root, c) for c in chunks[:READERS])

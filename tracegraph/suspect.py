@@ -180,8 +180,16 @@ def find_suspect_links(
         if found is not None:
             return found
     try:
-        history = read_log(root, repo, cache=cache)
-        result = _analyse(corpus, repo, history, reviews, pairs, cache=cache)
+        prints = FingerprintStore(root, config, cache=cache)
+        documents = sorted({p for pair in pairs for p in pair})
+
+        def newest_versions(at_head: Mapping[str, str]) -> None:
+            """While git reads the history: the versions at HEAD, which the analysis needs
+            nearly all of (the newest version of every document)."""
+            prints.fetch((at_head[path], False) for path in documents if path in at_head)
+
+        history = read_log(root, repo, cache=cache, meanwhile=newest_versions)
+        result = _analyse(corpus, repo, history, reviews, pairs, prints)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
@@ -281,8 +289,7 @@ def _analyse(
     history: Log,
     reviews: tuple[Review, ...],
     pairs: Mapping[tuple[str, str], tuple[str, int, int, str]],
-    *,
-    cache: bool,
+    prints: FingerprintStore,
 ) -> SuspectAnalysis:
     config = corpus.config
     sidecars = {d.path: d.sidecar for d in corpus.documents if d.sidecar}
@@ -297,7 +304,6 @@ def _analyse(
     commits = history.commits
     ancestry = Ancestry(tuple(parents for _, parents, _ in commits))
     index = {sha: number for number, (sha, _, _) in enumerate(commits)}
-    prints = FingerprintStore(corpus.root, config, cache=cache)
     recogniser = Recogniser.from_config(config)
     judge = _Judge(prints, recogniser, config)
 

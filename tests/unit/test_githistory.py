@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,27 @@ def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> No
     assert read_log(repo.root, back, cache=True) == read_log(repo.root, back, cache=False)
 
 
+def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    probe = probe_repository(repo.root)
+    seen: list[Mapping[str, str]] = []
+    history = read_log(repo.root, probe, cache=True, meanwhile=seen.append)
+    assert seen == [history.head_blobs] and PRD in history.head_blobs
+    assert read_log(repo.root, probe, cache=True, meanwhile=seen.append) == history
+    assert len(seen) == 1  # from the cache: nothing to do meanwhile
+    monkeypatch.setattr(githistory, "FIRST_BLOBS", 1)
+    monkeypatch.setattr(githistory, "BLOBS_PER_CALL", 2)
+    blobs = sorted(history.head_blobs.values())
+    assert len(blobs) >= 4
+    found = list(githistory.iter_blobs(repo.root, [*blobs, "f" * 40]))
+    assert [blob for blob, _ in found] == [*blobs, "f" * 40]
+    assert all(data is not None for _, data in found[:-1]) and found[-1][1] is None
+    assert list(githistory.iter_blobs(repo.root, [])) == []
+
+
 def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,14 +262,17 @@ def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
         repo.root, "log", "-z", "--topo-order", "--no-abbrev", "--raw", "-M", "--no-color",
         "--no-relative", "--format=%x01%H %P %ct", "HEAD", "--",
     ).stdout  # fmt: skip
-    parts: list[int] = []
+    parts: list[bytes] = []
     real = githistory._log_part
 
     def counted(root: Path, commits: list[bytes]) -> bytes:
-        parts.append(len(commits))
-        return real(root, commits)
+        out = real(root, commits)
+        parts.append(out)
+        return out
 
     monkeypatch.setattr(githistory, "_log_part", counted)
     monkeypatch.setattr(githistory, "SPLIT_COMMITS", 1)
-    assert githistory._log_output(repo.root, ["HEAD"]) == whole
-    assert parts == [5, 5] and whole.count(b"\x01") == 10
+    rows = githistory._read_rows(repo.root, ["HEAD"], "")
+    assert rows == githistory._parse_rows(whole, "")
+    assert sorted(part.count(b"\x01") for part in parts) == [5, 5]
+    assert b"".join(sorted(parts, key=whole.index)) == whole and whole.count(b"\x01") == 10
