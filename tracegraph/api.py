@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,6 +24,7 @@ from .crawl import (
     find_wiki_scope,
     read_document,
     read_head,
+    with_files,
 )
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
@@ -39,6 +40,7 @@ from .queries import (  # noqa: F401  (re-exported: the query API)
     show,
     upstream,
 )
+from .safefs import RealFolders
 from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink, find_suspect_links
 from .vcs import changed_files
 
@@ -56,14 +58,16 @@ def scan(
     cache: bool = False,
     index: FileIndex | None = None,
     allow_empty: bool = True,
+    presets: bool = True,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
     ``cache=True`` keeps parsed documents in ``<root>/.tracegraph/cache/`` (the CLI's default)
     so that a rerun only parses what changed. ``index`` is a listing already crawled with the
-    same config (``check_tree`` crawls first to key its result cache). With
-    ``allow_empty=False`` a tree without documents is an ``InputError`` (a mistyped path must not
-    pass CI as "no findings").
+    same config (``check_tree`` crawls first to key its result cache); ``presets=False`` when
+    ``config`` came from ``with_presets`` already (detection reads the listing and document
+    heads: seconds on a large tree). With ``allow_empty=False`` a tree without documents is an
+    ``InputError`` (a mistyped path must not pass CI as "no findings").
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -73,7 +77,8 @@ def scan(
         config = load_config(root_path, Path(config_path) if config_path else None)
     if index is None:
         index = crawl(root_path, config)
-    config = with_presets(root_path, config, index)
+    if presets:
+        config = with_presets(root_path, config, index)
     wiki = wiki_scope(root_path, index.files, config)
     documents = parse_files(
         root_path, index.documents, config, progress=progress, cache=cache,
@@ -145,19 +150,65 @@ def parse_files(
     parallel_threshold: int | None = None,
     sidecars: dict[str, str] | None = None,
     wiki: tuple[str, ...] = (),
+    overrides: Mapping[str, bytes] | None = None,
 ) -> list[Document]:
     """Read and parse each document, in input order (``sidecars``: document -> its metadata
     file, see ``crawl.find_sidecars``); ``[[...]]`` are wikilinks in the ``wiki`` folders (see
-    ``wiki_scope``).
+    ``wiki_scope``). Files in ``overrides`` (path -> bytes: the tree at another revision) are
+    parsed from those bytes, never read or cached.
 
     With ``cache``, files whose size and mtime match the cache are not read at all. The rest
     are parsed in worker processes (one per CPU) when there are at least
     ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially.
     """
+    if overrides:
+        return _parse_overridden(root, paths, config, sidecars or {}, wiki, overrides, cache)
     with gc_paused():
         return _parse_files(
             root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki
         )
+
+
+def _parse_overridden(
+    root: Path,
+    paths: tuple[str, ...],
+    config: Config,
+    sidecars: dict[str, str],
+    wiki: tuple[str, ...],
+    overrides: Mapping[str, bytes],
+    cache: bool,
+) -> list[Document]:
+    """``parse_files`` where some files' bytes are given: those documents (and those whose
+    sidecar is given) parsed from them, the rest as usual."""
+    from .parse import parse_document
+
+    given = {
+        path
+        for path in paths
+        if path in overrides or (path in sidecars and sidecars[path] in overrides)
+    }
+    rest = tuple(path for path in paths if path not in given)
+    found = dict(zip(rest, parse_files(root, rest, config, cache=cache, sidecars=sidecars,
+                                       wiki=wiki), strict=True))  # fmt: skip
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
+    limits = config.limits
+    for path in sorted(given):
+        data = overrides.get(path)
+        if data is None:
+            data = read_document(root, path, limits.max_file_bytes).data or b""
+        side = None
+        if path in sidecars:
+            name = sidecars[path]
+            side_data = overrides.get(name)
+            if side_data is None:
+                side_data = read_document(root, name, limits.max_file_bytes).data or b""
+            side = (name, side_data, None)
+        error = None
+        if len(data) > limits.max_file_bytes:  # as the crawl reports a file over the limit
+            error = f"file is {len(data)} bytes, over the limit limits.max_file_bytes="
+            error += str(limits.max_file_bytes)
+        found[path] = parse_document(path, None if error else data, recogniser, limits, error, side)
+    return [found[path] for path in paths]
 
 
 def wiki_scope(root: Path, files: frozenset[str], config: Config) -> WikiScope:
@@ -224,8 +275,11 @@ def _parse_files(
         )
     else:
         fresh = []
+        folders: RealFolders = {}
         for path in todo:
-            fresh.append(parse_one(root, path, recogniser, config.limits, sidecars.get(path)))
+            fresh.append(
+                parse_one(root, path, recogniser, config.limits, sidecars.get(path), folders)
+            )
             advance(1)
     for doc, _key in fresh:
         found[doc.path] = doc
@@ -307,6 +361,7 @@ def _repository_summary(corpus: Corpus) -> list[dict[str, Any]]:
 MAP_FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 
 if TYPE_CHECKING:
+    from .cache import CachedResult
     from .edit.changes import ChangeSet
     from .edit.fix import Repair
     from .edit.workspace import (
@@ -314,6 +369,7 @@ if TYPE_CHECKING:
     )
     from .render import MapModel
     from .render.architecture import ArchitectureMap
+    from .vcs import TreeDiff
 
 
 def find_error_paths(corpus: Corpus) -> frozenset[str]:
@@ -479,6 +535,10 @@ class CheckRun:
     references: int
     findings: list[Finding]
     cached: bool = False
+    #: What the findings were computed from (the result cache's key and every document's
+    #: stat), "" without cache or when a file changed just now (racily): ``check --since``
+    #: keys the findings at REF by it.
+    fingerprint: str = ""
     #: One-line notes for the user (TG503 is off outside a git work tree).
     notes: tuple[str, ...] = ()
 
@@ -522,14 +582,18 @@ def check_tree(
     if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
         git_state, notes = _suspect_state(root_path, config)
     store: ResultCache | None = None
-    key, settled = "", False
+    key, settled, documents = "", False, {}
     if cache:
-        state = tree_state(root_path, index.files, started)
+        state = tree_state(root_path, index.files, started, index.documents)
         if state is not None:
-            tree, settled = state
+            settled, documents = state.settled, state.documents
             # Which folders read wikilinks can change without a listed file changing (a
-            # git-ignored .obsidian/ appearing): part of the tree's state.
-            tree += f"\0wiki={wiki_scope(root_path, index.files, config).folders!r}"
+            # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
+            wiki = wiki_scope(root_path, index.files, config)
+            tree = (
+                f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
+                f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
+            )
             tree += f"\0git={git_state}"
             templates = load_templates(config, root_path)
             key = result_key(
@@ -538,27 +602,208 @@ def check_tree(
             )  # fmt: skip
             store = ResultCache(root_path)
             hit = store.get(key)
+            carried = None
             if hit is not None:
+                carried = carry_over(root_path, config, index, wiki.paths, hit, documents)
+            if hit is not None and carried is not None:
                 if not allow_empty:
                     require_documents(root_path, config, hit.documents)
-                findings = list(hit.findings)
+                if carried and settled:  # the new stats, so the next run starts from here
+                    store.put(key, CachedResult(hit.documents, hit.references, carried, documents))
+                findings = list(carried or hit.findings)
                 return CheckRun(
-                    root_path, config, hit.documents, hit.references, findings, True, notes
-                )
+                    root_path, config, hit.documents, hit.references, findings, True,
+                    _fingerprint(key, documents) if settled else "", notes,
+                )  # fmt: skip
     corpus = scan(
-        root_path, config, progress=progress, cache=cache, index=index, allow_empty=allow_empty
-    )
+        root_path, config, progress=progress, cache=cache, index=index,
+        allow_empty=allow_empty, presets=False,
+    )  # fmt: skip
     with gc_paused():
         findings = run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped,
             suspects=lambda: suspect_links(corpus, cache=cache),
         )  # fmt: skip
     run = CheckRun(
-        root_path, config, len(corpus.documents), len(corpus.links), findings, notes=notes
-    )
+        root_path, config, len(corpus.documents), len(corpus.links), findings,
+        fingerprint=_fingerprint(key, documents) if key and settled else "", notes=notes,
+    )  # fmt: skip
     if store is not None and settled:
-        store.put(key, CachedResult(run.documents, run.references, tuple(findings)))
+        store.put(key, CachedResult(run.documents, run.references, tuple(findings), documents))
     return run
+
+
+def _fingerprint(key: str, documents: Mapping[str, tuple[int, int, int]]) -> str:
+    """The result key together with every document's stat: all a check's findings rest on."""
+    state = repr(sorted(documents.items()))
+    return hashlib.sha256(f"{key}\0{state}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: At most this many changed documents are compared with their cached records before a run
+#: falls back to the whole check (each costs a parse; a large change is a full run anyway).
+INCREMENTAL_LIMIT = 64
+
+
+def carry_over(
+    root: Path,
+    config: Config,
+    index: FileIndex,
+    wiki: tuple[str, ...],
+    stored: CachedResult,
+    documents: dict[str, tuple[int, int, int]],
+) -> tuple[Finding, ...] | None:
+    """The stored findings, carried to the tree as it is now: ``()`` when no document changed
+    (use them as they are), the findings with moved lines when every changed document parses to
+    its cached record apart from where its lines fall (``tracegraph.incremental``), None when
+    something else changed (the whole check must run)."""
+    from .cache import ParseCache, encode, file_key, fold_keys
+    from .incremental import carry_findings, line_map
+    from .workers import parse_one
+
+    changed = [path for path, stat in documents.items() if stored.state.get(path) != stat]
+    if not changed:
+        return () if stored.state.keys() == documents.keys() else None
+    if len(changed) > INCREMENTAL_LIMIT or stored.state.keys() != documents.keys():
+        log.info("incremental: %d documents changed; checking the whole tree", len(changed))
+        return None
+    sidecars = find_sidecars(index, config)
+    parse_cache = ParseCache(root, config, wiki, load=False)
+    old = parse_cache.records(changed)
+    recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
+    moved: dict[str, dict[int, int]] = {}
+    fresh = []
+    for path in changed:
+        size, mtime, _ctime = stored.state[path]
+        sidecar = sidecars.get(path)
+        was: tuple[int, int] | None = (size, mtime)
+        if sidecar is not None:
+            was = fold_keys(was, file_key(root, sidecar))
+        entry = old.get(path)
+        if entry is None or entry[0] != was:
+            log.info("incremental: no cached record of %s as it was; whole check", path)
+            return None
+        doc, key = parse_one(root, path, recogniser, config.limits, sidecar)
+        lines = line_map(entry[1], encode(doc))
+        if lines is None:
+            log.info("incremental: %s says something new; whole check", path)
+            return None
+        moved[path] = lines
+        fresh.append((doc, key))
+    names = {doc.path: doc.name for doc, _key in fresh}
+    findings = carry_findings(stored.findings, moved, names)
+    if findings is None:
+        log.info("incremental: a finding stands on a line that moved ambiguously; whole check")
+        return None
+    log.info("incremental: findings carried over for %d changed document(s)", len(changed))
+    parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
+    return tuple(findings)
+
+
+@dataclass(frozen=True)
+class SinceRun:
+    """What ``tracegraph check --since REF`` reports: the check of the work tree (``run``) and
+    how its findings compare with the tree at ``commit``: ``introduced`` (now, not then),
+    ``resolved`` (then, not now), and how many are in both (matched by code, path and
+    message, as baselines match, so moved lines do not count)."""
+
+    run: CheckRun
+    ref: str
+    commit: str
+    introduced: list[Finding]
+    resolved: list[Finding]
+    unchanged: int
+
+
+def check_since(
+    root: str | Path,
+    ref: str,
+    config: Config | None = None,
+    *,
+    config_path: str | Path | None = None,
+    today: date | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    progress: Progress | None = None,
+    cache: bool = False,
+    allow_empty: bool = True,
+) -> SinceRun:
+    """Check the work tree and the tree at git ``ref`` (the work tree with the files the diff
+    names as they were there, the same configuration and templates) and compare the findings.
+
+    The findings at ``ref`` are stored in the result cache, keyed by the work tree's state and
+    the commit, so a rerun with nothing changed answers from the cache.
+    """
+    from .cache import CachedResult, ResultCache
+    from .checks.baseline import baseline_key
+    from .vcs import diff_tree
+
+    root_path = Path(root)
+    run = check_tree(
+        root_path, config, config_path=config_path, today=today, select=select,
+        ignore=ignore, progress=progress, cache=cache, allow_empty=allow_empty,
+    )  # fmt: skip
+    diff = diff_tree(root_path, ref)
+    store = ResultCache(root_path) if cache and run.fingerprint else None
+    key = ""
+    if store is not None:
+        key = hashlib.sha256(f"since\0{run.fingerprint}\0{diff.commit}".encode()).hexdigest()
+        hit = store.get(key)
+        base = list(hit.findings) if hit is not None else None
+    else:
+        base = None
+    if base is None:
+        base = _findings_at(root_path, run.config, diff, today, select, ignore, cache)
+        if store is not None:
+            store.put(key, CachedResult(0, 0, tuple(base)))
+    before = Counter(baseline_key(f) for f in base)
+    now = Counter(baseline_key(f) for f in run.findings)
+    introduced = _unmatched(run.findings, before)
+    resolved = _unmatched(base, now)
+    unchanged = len(run.findings) - len(introduced)
+    return SinceRun(run, ref, diff.commit, introduced, resolved, unchanged)
+
+
+def _unmatched(findings: Iterable[Finding], other: Counter[tuple[str, str, str]]) -> list[Finding]:
+    """The findings ``other`` does not account for (each of its keys matches as often as it
+    counts)."""
+    from .checks.baseline import baseline_key
+
+    left = Counter(other)
+    out = []
+    for finding in findings:
+        key = baseline_key(finding)
+        if left[key] > 0:
+            left[key] -= 1
+        else:
+            out.append(finding)
+    return out
+
+
+def _findings_at(
+    root: Path,
+    config: Config,
+    diff: TreeDiff,
+    today: date | None,
+    select: Iterable[str],
+    ignore: Iterable[str],
+    cache: bool,
+) -> list[Finding]:
+    """The findings of the tree at the revision ``diff`` compares with."""
+    index = with_files(crawl(root, config), config, diff.added, diff.before)
+    wiki = wiki_scope(root, index.files, config)
+    documents = parse_files(
+        root, index.documents, config, cache=cache, sidecars=find_sidecars(index, config),
+        wiki=wiki.paths, overrides=diff.before,
+    )  # fmt: skip
+    with gc_paused():
+        corpus = build_corpus(
+            root, config, documents, index.files, aliases=index.aliases,
+            addresses=index.addresses, unreadable=index.unreadable,
+        )  # fmt: skip
+        return run_checks(
+            corpus, config, today=today or date.today(), select=tuple(select),
+            ignore=tuple(ignore),
+        )  # fmt: skip
 
 
 def impact_since(
@@ -850,7 +1095,7 @@ def open_workspace(
     config = load_config(root_path, Path(config_path) if config_path else None)
     index = crawl(root_path, config)
     config = with_presets(root_path, config, index)
-    corpus = scan(root_path, config, index=index, cache=cache)
+    corpus = scan(root_path, config, index=index, cache=cache, presets=False)
     wiki = wiki_scope(root_path, index.files, config)
     recogniser = Recogniser.from_config(corpus.config).with_wiki_folders(wiki.paths)
     return Workspace(corpus, recogniser, (today or date.today()).isoformat())

@@ -383,6 +383,7 @@ class _Merge:
         self.edges: list[ArchEdge] = []
         self.claimed: set[str] = set()
         self.serving: dict[str, list[str]] = {}
+        self._by_path: tuple[dict[str, list[str]], dict[str, int]] | None = None
 
     def add(self, key: str, kind: str, name: str, source: Source) -> _Draft:
         item = self.drafts.setdefault(key, _Draft(kind))
@@ -504,12 +505,24 @@ class _Merge:
                 out.append(key)
         if not out:
             paths = {endpoint_key("GET", p).split(" ", 1)[1] for p in _PATH_TEXT.findall(text)}
-            out = [
-                key
-                for key, item in self.drafts.items()
-                if item.kind == "endpoint" and key.split(" ", 1)[1] in paths
-            ]
+            by_path, order = self.endpoints_by_path()
+            found = {key for path in paths for key in by_path.get(path, ())}
+            out = sorted(found, key=order.__getitem__)  # in the drafts' order
         return list(dict.fromkeys(out))
+
+    def endpoints_by_path(self) -> tuple[dict[str, list[str]], dict[str, int]]:
+        """Endpoint keys by path, and each endpoint's place among the drafts (every endpoint
+        is described before ``connect`` runs; drafts added later are externals): one pass
+        instead of one per Interfaces item."""
+        if self._by_path is None:
+            by_path: dict[str, list[str]] = {}
+            order: dict[str, int] = {}
+            for place, (key, item) in enumerate(self.drafts.items()):
+                if item.kind == "endpoint":
+                    by_path.setdefault(key.split(" ", 1)[1], []).append(key)
+                    order[key] = place
+            self._by_path = (by_path, order)
+        return self._by_path
 
 
 def _clean(text: str) -> str:

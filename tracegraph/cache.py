@@ -297,14 +297,43 @@ def file_key(root: Path, rel: str, sidecar: str | None = None) -> FileKey | None
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
-    def __init__(self, root: Path, config: Config, wiki: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, root: Path, config: Config, wiki: tuple[str, ...] = (), *, load: bool = True
+    ) -> None:
         self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / CACHE_FILE
         self.fingerprint = fingerprint(config, wiki)
         self.entries: dict[str, tuple[int, int, Document | None]] = {}
         self.started = time.time_ns()
-        self._load()
+        if load:
+            self._load()
+
+    def records(self, paths: Iterable[str]) -> dict[str, tuple[FileKey, Record]]:
+        """The stored (key, record) of each of ``paths`` that has a valid one, read without
+        loading the rest of the cache (an incremental check looks at a few documents)."""
+        found: dict[str, tuple[FileKey, Record]] = {}
+        if not _usable_state(self.root, CACHE_FILE, create=False) or not self.path.is_file():
+            return found
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+                if row is None or row[0] != self.fingerprint:
+                    return found
+                for path in paths:
+                    stored = db.execute(
+                        "SELECT size, mtime_ns, record FROM documents WHERE path = ?", (path,)
+                    ).fetchone()
+                    if stored is None:
+                        continue
+                    size, mtime, blob = stored
+                    record = marshal.loads(blob)
+                    if type(size) is int and type(mtime) is int and valid_record(record):
+                        found[path] = ((size, mtime), record)
+        except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as exc:
+            log.info("parse cache %s unusable (%s)", self.path, exc)
+            return {}
+        return found
 
     def _load(self) -> None:
         if not _usable_state(self.root, CACHE_FILE, create=False) or not self.path.is_file():
@@ -599,14 +628,34 @@ def package_digest() -> str:
 _PACKAGE_DIGEST: str | None = None
 
 
-def tree_state(root: Path, files: Iterable[str], started_ns: int) -> tuple[str, bool] | None:
-    """A digest of every listed file's (path, size, mtime_ns, ctime_ns), following symbolic
-    links too, and whether the tree is settled (no file changed within ``RACY_SECONDS`` of
-    ``started_ns``). None when a file cannot be stat-ed (then nothing is cached)."""
+#: A document's file as the result cache remembers it: (size, mtime_ns, ctime_ns).
+DocStat = tuple[int, int, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class TreeState:
+    """The state of a listed tree: ``listing``, a digest of every path and of the stat of
+    every file that is not a plain document (artifacts, sidecars, symbolic links, followed);
+    ``documents``, each regular document file's stat; ``settled``, whether no file changed
+    within ``RACY_SECONDS`` of the run's start."""
+
+    listing: str
+    documents: dict[str, DocStat]
+    settled: bool
+
+
+def tree_state(
+    root: Path, files: Iterable[str], started_ns: int, documents: Iterable[str] = ()
+) -> TreeState | None:
+    """The ``TreeState`` of ``files`` (``documents``: those whose stat is kept apart, so that a
+    changed document can be told from a changed listing). None when a file cannot be stat-ed
+    (then nothing is cached)."""
     digest = hashlib.sha256()
     racy = started_ns - int(RACY_SECONDS * 1e9)
     settled = True
     join, lstat = os.path.join, os.lstat
+    apart = frozenset(documents)
+    stats: dict[str, DocStat] = {}
     for rel in sorted(files):
         try:
             st = lstat(join(root, rel))
@@ -619,8 +668,12 @@ def tree_state(root: Path, files: Iterable[str], started_ns: int) -> tuple[str, 
             return None
         if max(st.st_mtime_ns, st.st_ctime_ns) >= racy:
             settled = False
-        digest.update(f"{rel}\0{parts}\n".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest(), settled
+        if rel in apart and stat.S_ISREG(st.st_mode) and len(parts) == 4:
+            stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            digest.update(f"{rel}\0doc\n".encode("utf-8", "surrogatepass"))
+        else:
+            digest.update(f"{rel}\0{parts}\n".encode("utf-8", "surrogatepass"))
+    return TreeState(digest.hexdigest(), stats, settled)
 
 
 def result_key(
@@ -671,11 +724,13 @@ def _library_state(name: str) -> object:
 @dataclasses.dataclass(frozen=True)
 class CachedResult:
     """What ``tracegraph check`` prints besides the config: the findings (sorted, before any
-    baseline) and the summary counts."""
+    baseline) and the summary counts; ``state``, the stat of each document they were computed
+    from (an incremental run compares it with the tree's)."""
 
     documents: int
     references: int
     findings: tuple[Finding, ...]
+    state: dict[str, DocStat] = dataclasses.field(default_factory=dict)
 
 
 def _finding_row(finding: Finding) -> FindingRow:
@@ -691,6 +746,20 @@ def _finding_row(finding: Finding) -> FindingRow:
         finding.document,
         _suspect_row(finding.suspect),
     )
+
+
+def _doc_state(rows: object) -> dict[str, DocStat]:
+    if type(rows) is not tuple:
+        raise TypeError("malformed document state")
+    state: dict[str, DocStat] = {}
+    for row in rows:
+        if type(row) is not tuple or len(row) != 4 or type(row[0]) is not str:
+            raise TypeError("malformed document state")
+        path, size, mtime, ctime = row
+        if not (type(size) is int and type(mtime) is int and type(ctime) is int):
+            raise TypeError("malformed document state")
+        state[path] = (size, mtime, ctime)
+    return state
 
 
 def _suspect_row(details: SuspectDetails | None) -> tuple[Any, ...] | None:
@@ -754,39 +823,50 @@ class ResultCache:
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 row = db.execute(
-                    "SELECT documents, refs, digest, findings FROM results WHERE key = ?", (key,)
+                    "SELECT documents, refs, digest, findings, state FROM results WHERE key = ?",
+                    (key,),
                 ).fetchone()
             if row is None:
                 return None
-            documents, references, digest, blob = row
-            if not isinstance(blob, bytes) or hashlib.sha256(blob).hexdigest() != digest:
+            documents, references, digest, blob, state_blob = row
+            if (
+                not isinstance(blob, bytes)
+                or not isinstance(state_blob, bytes)
+                or hashlib.sha256(blob + state_blob).hexdigest() != digest
+            ):
                 raise ValueError("checksum mismatch")
             rows = marshal.loads(blob)
             if not isinstance(documents, int) or not isinstance(references, int):
                 raise TypeError("malformed counts")
             findings = tuple(_finding(r) for r in rows)
+            state = _doc_state(marshal.loads(state_blob))
         except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, KeyError) as exc:
             log.info("result cache %s unusable (%s); ignoring it", self.path, exc)
             return None
-        return CachedResult(documents, references, findings)
+        return CachedResult(documents, references, findings, state)
 
     def put(self, key: str, result: CachedResult) -> None:
         """Store ``result`` under ``key`` in one transaction, keeping the newest few keys; a
         corrupt file is replaced."""
         blob = marshal.dumps(tuple(_finding_row(f) for f in result.findings))
+        state_blob = marshal.dumps(tuple((p, *st) for p, st in sorted(result.state.items())))
         row = (key, time.time_ns(), result.documents, result.references,
-               hashlib.sha256(blob).hexdigest(), blob)  # fmt: skip
+               hashlib.sha256(blob + state_blob).hexdigest(), blob, state_blob)  # fmt: skip
         if not _usable_state(self.root, RESULTS_FILE, create=True):
             return
         for attempt in (1, 2):
             try:
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                    columns = [c[1] for c in db.execute("PRAGMA table_info(results)")]
+                    if columns and "state" not in columns:  # an older layout: start again
+                        db.execute("DROP TABLE results")
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "
                         "created INTEGER NOT NULL, documents INTEGER NOT NULL, refs INTEGER "
-                        "NOT NULL, digest TEXT NOT NULL, findings BLOB NOT NULL)"
+                        "NOT NULL, digest TEXT NOT NULL, findings BLOB NOT NULL, "
+                        "state BLOB NOT NULL)"
                     )
-                    db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", row)
+                    db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)", row)
                     db.execute(
                         "DELETE FROM results WHERE key NOT IN (SELECT key FROM results "
                         "ORDER BY created DESC LIMIT ?)",

@@ -11,8 +11,9 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .config import MAX_CONFIG_BYTES, Config
@@ -21,7 +22,14 @@ from .errors import InputError
 from .gitcmd import GitError, run_git
 from .patterns import glob_regex
 from .repository import KnownAddresses, find_addresses
-from .safefs import Unreadable, inside_root, read_limited, reason
+from .safefs import (
+    RealFolders,
+    Unreadable,
+    inside_root,
+    inside_root_fast,
+    read_limited,
+    reason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +117,20 @@ def crawl(root: Path, config: Config) -> FileIndex:
         addresses=find_addresses(root, config.repository, _declared(root, files, config)),
         unreadable=tuple(sorted(set(unreadable))),
     )
+
+
+def with_files(
+    index: FileIndex, config: Config, removed: Iterable[str], added: Iterable[str]
+) -> FileIndex:
+    """``index`` as it would be with ``removed`` files gone and ``added`` ones present (the
+    tree at another revision); aliases and unreadable folders stay as they are."""
+    files = sorted((index.files - frozenset(removed)) | frozenset(added))
+    documents = tuple(
+        p
+        for p in files
+        if p not in index.aliases and _is_document(p, config.include, config.exclude)
+    )
+    return replace(index, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
 
 
 def _declared(root: Path, files: list[str], config: Config) -> list[tuple[str, str]]:
@@ -281,11 +303,32 @@ def _dirs_of(files: list[str]) -> frozenset[str]:
 
 def matches_glob(path: str, pattern: str) -> bool:
     """Whether a relative POSIX path matches a glob; ``**`` spans folders and a pattern that
-    names a folder covers everything below it."""
+    names a folder covers everything below it.
+
+    >>> matches_glob("docs/a.md", "**/*.md"), matches_glob("x.md/b.txt", "**/*.md")
+    (True, True)
+    >>> matches_glob("docs/a.mdx", "**/*.md"), matches_glob("vendor/x/y.md", "vendor")
+    (False, True)
+    """
+    return _glob_test(pattern)(path)
+
+
+_WILDCARDS = frozenset("*?[/")
+
+
+@lru_cache(maxsize=1024)
+def _glob_test(pattern: str) -> Callable[[str], bool]:
+    """The test ``matches_glob`` applies for ``pattern``: the file-suffix form that include
+    globs take (``**/*.md``) as string tests (the regexes cost microseconds per file, and every
+    listed file meets every include glob on every run), any other glob through its regexes."""
     pattern = pattern.strip("/")
-    if glob_regex(pattern).match(path):
-        return True
-    return glob_regex(pattern + "/**").match(path) is not None
+    suffix = pattern.removeprefix("**/*")
+    if suffix != pattern and suffix and not _WILDCARDS.intersection(suffix):
+        # (?:.*/)?[^/]*SUFFIX: the path ends with SUFFIX; below such a folder: SUFFIX/ inside.
+        inside = suffix + "/"
+        return lambda path: path.endswith(suffix) or inside in path
+    whole, below = glob_regex(pattern), glob_regex(pattern + "/**")
+    return lambda path: bool(whole.match(path)) or below.match(path) is not None
 
 
 def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
@@ -294,7 +337,9 @@ def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) 
     return not any(matches_glob(path, g) for g in exclude)
 
 
-def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
+def read_document(
+    root: Path, rel: str, max_bytes: int, folders: RealFolders | None = None
+) -> FileData:
     """Read one document's bytes once; never raises, never blocks, never leaves the root.
 
     The path is resolved (symlinks followed) and must stay inside ``root``; only regular files
@@ -304,7 +349,7 @@ def read_document(root: Path, rel: str, max_bytes: int) -> FileData:
     """
     if "\ufffd" in rel and not (root / rel).is_symlink() and not (root / rel).exists():
         return FileData(rel, None, "file name is not valid UTF-8 (shown with U+FFFD); rename it")
-    real = inside_root(root, rel)
+    real = inside_root(root, rel) if folders is None else inside_root_fast(root, rel, folders)
     if real is None:
         target = "symbolic link points" if (root / rel).is_symlink() else "path resolves"
         return FileData(rel, None, f"{target} outside the repository root; not read")

@@ -32,6 +32,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -160,7 +161,30 @@ def read_only(args: Sequence[str]) -> bool:
     return forms is not None and len(args) > 1 and args[1] in forms
 
 
+#: A probe's answer is reused for this many seconds by the git calls of one run (a check makes
+#: four, each one a process more): a configuration changed in between could as well change
+#: between a probe and its command.
+PROBE_REUSE_SECONDS = 2.0
+_probed: dict[tuple[str, str, str], tuple[float, tuple[tuple[str, str], ...]]] = {}
+
+
 def _probe(
+    git: str, root: Path, env: dict[str, str], timeout: float
+) -> tuple[tuple[str, str], ...]:
+    """Overrides for what the repository's configuration defines (``neutralised_settings``),
+    reused for ``PROBE_REUSE_SECONDS``."""
+    key = (git, str(root), repr(sorted(env.items())))
+    now = time.monotonic()
+    seen = _probed.get(key)
+    if seen is not None and now - seen[0] < PROBE_REUSE_SECONDS:
+        return seen[1]
+    settings = _probe_now(git, root, env, timeout)
+    _probed.clear()  # one repository at a time is what a run asks about
+    _probed[key] = (now, settings)
+    return settings
+
+
+def _probe_now(
     git: str, root: Path, env: dict[str, str], timeout: float
 ) -> tuple[tuple[str, str], ...]:
     """Overrides for what the repository's configuration defines (``neutralised_settings``).

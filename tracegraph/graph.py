@@ -58,16 +58,45 @@ def _link(
     return link
 
 
+#: Edges keyed as networkx keys a multigraph's: node -> neighbour -> edge key -> attributes.
+Adjacency = dict[str, dict[str, dict[int, dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Edges:
+    """The graph's nodes and edges as plain dicts, in networkx's own layout (``succ`` and
+    ``pred`` are a MultiDiGraph's ``_succ`` and ``_pred``): what the checks read, without
+    importing networkx (a third of a small repository's check)."""
+
+    nodes: dict[str, dict[str, Any]]
+    succ: Adjacency
+    pred: Adjacency
+
+    @classmethod
+    def of(cls, graph: nx.MultiDiGraph) -> Edges:
+        """The nodes and edges of a networkx MultiDiGraph (its own dicts, not copies)."""
+        return cls(dict(graph.nodes(data=True)), graph._succ, graph._pred)
+
+    def in_edges(self, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+        """(source, attributes) of every edge into ``path``, in the graph's order."""
+        for source, keyed in self.pred[path].items():
+            for data in keyed.values():
+                yield source, data
+
+
 @dataclass(frozen=True)
 class Corpus:
-    """A scanned repository: documents, resolved links and the graph (keyed by path)."""
+    """A scanned repository: documents, resolved links and the graph (keyed by path).
+
+    ``graph`` is the networkx MultiDiGraph, made from ``edges`` on first use (its adjacency is
+    the same dicts)."""
 
     root: Path
     config: Config
     documents: tuple[Document, ...]
     files: frozenset[str]
     links: tuple[Link, ...]
-    graph: nx.MultiDiGraph
+    edges: Edges
     by_path: Mapping[str, Document]
     ids: Mapping[str, tuple[str, ...]]
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -78,6 +107,18 @@ class Corpus:
     generated: tuple[str, ...] = ()
     #: Folders the crawl could not list, with why: what lies below them is unknown.
     unreadable: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The networkx MultiDiGraph of ``edges`` (nodes keyed by path; its node and adjacency
+        tables are ``edges``' own dicts, not copies)."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        graph._node = self.edges.nodes
+        graph._succ = self.edges.succ
+        graph._pred = self.edges.pred
+        return graph
 
     def unreadable_folder(self, path: str | None) -> str | None:
         """The unlisted folder that holds ``path`` (or is it), if any: a link there is not
@@ -150,14 +191,13 @@ def build_corpus(
             ids.setdefault(doc.id, []).append(doc.path)
     resolver = _resolver(config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases)
     links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
-    graph = _build_graph(docs, links)
     return Corpus(
         root=root,
         config=config,
         documents=docs,
         files=files,
         links=links,
-        graph=graph,
+        edges=_build_edges(docs, links),
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
         unreadable=unreadable,
@@ -273,20 +313,20 @@ def update_corpus(corpus: Corpus, documents: Iterable[Document]) -> CorpusUpdate
             edge = edge_of(link)
             if edge is not None:
                 pairs.add((edge[0], edge[1]))
-    graph = _copy_on_write(
-        corpus.graph, by_path, replaced, pairs, lambda d: fresh.get(d, groups.get(d, ()))
+    edges = _copy_on_write(
+        corpus.edges, by_path, replaced, pairs, lambda d: fresh.get(d, groups.get(d, ()))
     )
     touched = set(again)
     for u, v in pairs:
         touched.update((u, v))
     for path in replaced:
-        touched.update(graph.succ[path])
-        touched.update(graph.pred[path])
+        touched.update(edges.succ[path])
+        touched.update(edges.pred[path])
     updated = replace(
         corpus,
         documents=docs,
         links=links,
-        graph=graph,
+        edges=edges,
         by_path=MappingProxyType(by_path),
         ids=ids,
     )
@@ -294,25 +334,19 @@ def update_corpus(corpus: Corpus, documents: Iterable[Document]) -> CorpusUpdate
 
 
 def _copy_on_write(
-    old: nx.MultiDiGraph,
+    old: Edges,
     documents: Mapping[str, Document],
     replaced: Mapping[str, Document],
     pairs: Iterable[tuple[str, str]],
     links_of: Callable[[str], tuple[Link, ...]],
-) -> nx.MultiDiGraph:
-    """A new graph sharing ``old``'s tables except the replaced documents' node attributes and
+) -> Edges:
+    """New edges sharing ``old``'s tables except the replaced documents' node attributes and
     the edges of ``pairs``, which are rebuilt from the links of their two ends (only an end of
-    an edge can declare it), in link order as ``_build_graph`` numbers them."""
-    import networkx as nx
-
-    graph = nx.MultiDiGraph()
-    graph.graph.update(old.graph)
-    nodes: dict[str, dict[str, Any]] = dict(old._node)
+    an edge can declare it), in link order as ``_build_edges`` numbers them."""
+    nodes = dict(old.nodes)
     for path, doc in replaced.items():
         nodes[path] = _node_attrs(doc)
-    graph._node = nodes
-    old_succ: dict[str, dict[str, Any]] = old._succ
-    old_pred: dict[str, dict[str, Any]] = old._pred
+    old_succ, old_pred = old.succ, old.pred
     succ, pred = dict(old_succ), dict(old_pred)
     for u, v in sorted(pairs):
         keyed: dict[int, dict[str, Any]] = {}
@@ -331,9 +365,7 @@ def _copy_on_write(
         else:
             succ[u].pop(v, None)
             pred[v].pop(u, None)
-    graph._succ = succ
-    graph._pred = pred
-    return graph
+    return Edges(nodes, succ, pred)
 
 
 def _node_attrs(doc: Document) -> dict[str, Any]:
@@ -347,7 +379,7 @@ def _node_attrs(doc: Document) -> dict[str, Any]:
 
 
 def _edge_attrs(link: Link, relation: Relation, sidecar: str | None) -> dict[str, Any]:
-    """An edge's attributes as ``_build_graph`` stores them."""
+    """An edge's attributes as ``_build_edges`` stores them."""
     ref = link.reference
     data = _EdgeData()
     data.relation = relation.value
@@ -582,16 +614,13 @@ def edge_of(link: Link) -> tuple[str, str, Relation] | None:
     return link.source, link.path, relation
 
 
-def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.MultiDiGraph:
-    """The graph, filled directly into networkx's adjacency dicts (what ``add_edge`` does,
-    without its per-call checks: 1.3M edges at 100k documents). Edge keys are 0, 1, ... per
+def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
+    """The graph's nodes and edges, filled as networkx's ``add_edge`` fills its adjacency
+    (without its per-call work: 1.3M edges at 100k documents). Edge keys are 0, 1, ... per
     node pair in link order, as ``add_edge`` numbers them."""
-    import networkx as nx
-
-    graph = nx.MultiDiGraph()
-    graph.add_nodes_from((doc.path, _node_attrs(doc)) for doc in docs)
-    succ: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._succ
-    pred: dict[str, dict[str, dict[int, dict[str, Any]]]] = graph._pred
+    nodes = {doc.path: _node_attrs(doc) for doc in docs}
+    edges = Edges(nodes, {path: {} for path in nodes}, {path: {} for path in nodes})
+    succ, pred = edges.succ, edges.pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
     sidecar_kind = RefKind.SIDECAR
     sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
@@ -620,7 +649,7 @@ def _build_graph(docs: tuple[Document, ...], links: tuple[Link, ...]) -> nx.Mult
         if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
             data.__dict__["file"] = sidecars.get(link.source) or link.source
         keys[len(keys)] = data.__dict__
-    return graph
+    return edges
 
 
 class _EdgeData:

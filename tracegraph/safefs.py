@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import posixpath
 import stat
 from pathlib import Path
 
@@ -47,6 +48,40 @@ def inside_root(root: Path, rel: str) -> Path | None:
     if real == real_root or real_root in real.parents:
         return real
     return None
+
+
+#: Real paths of folders (relative path -> real path, None when outside the root), filled by
+#: ``inside_root_fast`` during one batch of reads and dropped after it.
+RealFolders = dict[str, Path | None]
+
+
+def inside_root_fast(root: Path, rel: str, folders: RealFolders) -> Path | None:
+    """What ``inside_root`` returns, resolving each folder once per batch instead of every
+    path in full (two ``realpath`` walks per file were a fifth of the parse): a normalised
+    ``rel`` whose last component is not a symbolic link lies where its folder's real path
+    says. Anything else (a link, ``..``, a missing file) goes through ``inside_root``. The
+    file is then opened without following a final link, as before; a folder swapped for a
+    link during the batch is the same race as between ``inside_root`` and the open."""
+    if not rel or rel.startswith("/") or posixpath.normpath(rel) != rel:
+        return inside_root(root, rel)
+    try:
+        mode = os.lstat(os.path.join(root, rel)).st_mode
+    except (OSError, ValueError):
+        return inside_root(root, rel)
+    if stat.S_ISLNK(mode):
+        return inside_root(root, rel)
+    folder, _, name = rel.rpartition("/")
+    if folder not in folders:
+        folders[folder] = inside_root(root, folder) if folder else _real(root)
+    real_folder = folders[folder]
+    return None if real_folder is None else real_folder / name
+
+
+def _real(root: Path) -> Path | None:
+    try:
+        return Path(os.path.realpath(root))
+    except (OSError, ValueError):
+        return None
 
 
 def read_limited(path: Path, max_bytes: int, limit_name: str) -> tuple[bytes, int, int]:

@@ -10,6 +10,7 @@ repository works too.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, UsageError
@@ -57,6 +58,49 @@ def parse_name_status(output: bytes) -> list[str]:
             paths.append(fields[i + 1])
             i += 2
     return paths
+
+
+@dataclass(frozen=True)
+class TreeDiff:
+    """How the work tree under ``root`` differs from a revision: the commit it names, the
+    files the revision has that the work tree lacks or holds otherwise (``before``: path ->
+    the file's bytes at the revision), and the files only the work tree has (``added``,
+    untracked ones included). Paths POSIX, relative to ``root``."""
+
+    commit: str
+    before: dict[str, bytes]
+    added: frozenset[str]
+
+
+def diff_tree(root: Path, ref: str, max_files: int = 2000) -> TreeDiff:
+    """The ``TreeDiff`` of the work tree against ``ref`` (no rename detection: a rename is
+    the old path deleted and the new one added). Raises UsageError for an unknown REF or more
+    than ``max_files`` changed files, InputError outside a git work tree."""
+    if not ref or ref.startswith("-"):
+        raise UsageError(f"--since: '{ref}' is not a git revision")
+    diff = _git(
+        root, "diff", "--name-status", "-z", "--no-renames", "--relative", ref, "--", ref=ref
+    )  # first: its errors name an unknown REF
+    commit = os.fsdecode(_git(root, "rev-parse", "--verify", f"{ref}^{{commit}}", ref=ref))
+    fields = [os.fsdecode(f) for f in diff.split(b"\0")]
+    changed: list[tuple[str, str]] = []
+    for i in range(0, len(fields) - 1, 2):
+        if fields[i]:
+            changed.append((fields[i][:1], fields[i + 1]))
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", ref=ref)
+    added = {os.fsdecode(raw) for raw in untracked.split(b"\0") if raw}
+    added.update(path for status, path in changed if status == "A")
+    if len(changed) + len(added) > max_files:
+        raise UsageError(
+            f"--since {ref}: {len(changed) + len(added)} files changed (at most {max_files}); "
+            "check the two trees separately"
+        )
+    before = {
+        path: _git(root, "show", f"{commit.strip()}:./{path}", ref=ref)
+        for status, path in changed
+        if status != "A"
+    }
+    return TreeDiff(commit.strip(), before, frozenset(added))
 
 
 class MissingObjects(InputError):

@@ -28,6 +28,7 @@ from .crawl import read_document
 from .model import Document, Heading
 from .parse import Recogniser, Sidecar, parse_document
 from .procs import leave_with_parent
+from .safefs import RealFolders
 
 #: Below this many files to parse, parse serially: starting processes costs more.
 PARALLEL_THRESHOLD = 400
@@ -67,15 +68,21 @@ class Sharing:
 
 
 def parse_one(
-    root: Path, rel: str, recogniser: Recogniser, limits: Limits, sidecar: str | None = None
+    root: Path,
+    rel: str,
+    recogniser: Recogniser,
+    limits: Limits,
+    sidecar: str | None = None,
+    folders: RealFolders | None = None,
 ) -> tuple[Document, FileKey | None]:
     """Read and parse one document (and its sidecar metadata file); the key is the
-    (size, mtime_ns) of the bytes parsed, both files' folded together."""
-    data = read_document(root, rel, limits.max_file_bytes)
+    (size, mtime_ns) of the bytes parsed, both files' folded together. ``folders`` caches the
+    real paths of folders over one batch of documents (``safefs.inside_root_fast``)."""
+    data = read_document(root, rel, limits.max_file_bytes, folders)
     side: Sidecar | None = None
     side_key: FileKey | None = (0, 0)
     if sidecar is not None:
-        side_data = read_document(root, sidecar, limits.max_file_bytes)
+        side_data = read_document(root, sidecar, limits.max_file_bytes, folders)
         side = (sidecar, side_data.data, side_data.error)
         side_key = (side_data.size, side_data.mtime_ns) if side_data.data is not None else None
     doc = parse_document(rel, data.data, recogniser, limits, data.error, side)
@@ -115,8 +122,9 @@ def _parse_chunk(paths: list[str]) -> bytes:
     root, recogniser, limits, sidecars = _state
     out = []
     shared: dict[object, object] = {}
+    folders: RealFolders = {}
     for rel in paths:
-        doc, key = parse_one(root, rel, recogniser, limits, sidecars.get(rel))
+        doc, key = parse_one(root, rel, recogniser, limits, sidecars.get(rel), folders)
         out.append((interned(encode(doc), shared), key))
     return marshal.dumps(out)
 

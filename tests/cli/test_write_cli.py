@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from tests.conftest import PROJECT
 from tests.write_repos import FRONT_MATTER, KEP, MADR, NYGARD, TDD, repository
 from tracegraph import api
-from tracegraph.cli import cli
+from tracegraph.cli import cli, load_commands
+
+load_commands()  # the tests below walk cli.commands, which fills on demand
 
 TODAY = "2026-11-28"
 Snapshot = dict[str, bytes]

@@ -21,7 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.fixtures.hostile.make_hostile import HostileCorpus
-from tracegraph.cli import cli
+from tracegraph.cli import cli, load_commands
+
+load_commands()  # the tests below walk cli.commands, which fills on demand
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from tracegraph import api, atomic
-from tracegraph.cli import cli
+from tracegraph.cli import cli, load_commands
 from tracegraph.errors import OutputError
+
+load_commands()  # the tests below walk cli.commands, which fills on demand
 
 PROJECT = Path(__file__).resolve().parents[2]
 

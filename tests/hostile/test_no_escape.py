@@ -36,7 +36,9 @@ def hook(event, args):
 sys.addaudithook(hook)
 
 from click.testing import CliRunner
-from tracegraph.cli import cli
+from tracegraph.cli import cli, load_commands
+
+load_commands()  # the tests below walk cli.commands, which fills on demand
 
 runs = {
     "scan": ["scan", root],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -56,9 +57,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     original = workers.read_document
 
-    def spy(root: Path, rel: str, max_bytes: int) -> object:
+    def spy(root: Path, rel: str, *args: Any) -> object:
         seen.append(rel)
-        return original(root, rel, max_bytes)
+        return original(root, rel, *args)
 
     monkeypatch.setattr(workers, "read_document", spy)
     return seen

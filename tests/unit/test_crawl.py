@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracegraph import api
+from tracegraph import api, safefs
 from tracegraph import crawl as crawl_module
 from tracegraph.config import config_from_mapping, default_config
 from tracegraph.crawl import crawl, matches_glob, read_document
@@ -84,6 +84,33 @@ def test_symlink_outside_root_is_not_read(tmp_path: Path) -> None:
     data = read_document(root, "link.md", 1000)
     assert data.data is None
     assert data.error is not None and "outside" in data.error
+
+
+def test_folder_cache_resolves_as_inside_root_does(tmp_path: Path) -> None:
+    """``inside_root_fast`` (folders resolved once per batch) gives ``inside_root``'s answer for
+    plain files, links to files and folders inside and outside, ``..`` and missing paths."""
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "secret.md").write_text("# secret\n")
+    (outside / "sub" / "x.md").write_text("# x\n")
+    root = tmp_path / "repo"
+    (root / "docs" / "deep").mkdir(parents=True)
+    for rel in ("a.md", "docs/b.md", "docs/deep/c.md"):
+        (root / rel).write_text("# doc\n")
+    os.symlink(outside / "secret.md", root / "docs" / "out.md")
+    os.symlink("b.md", root / "docs" / "in.md")
+    os.symlink(outside / "sub", root / "escape")
+    os.symlink("docs", root / "alias")
+    rels = ["a.md", "docs/b.md", "docs/deep/c.md", "docs/out.md", "docs/in.md", "escape/x.md",
+            "alias/b.md", "alias/deep/c.md", "docs/../a.md", "../outside/secret.md",
+            "docs/missing.md", "escape/missing.md", "docs//b.md", "./a.md"]  # fmt: skip
+    folders: safefs.RealFolders = {}
+    for _ in range(2):  # the second round answers from the filled folder cache
+        for rel in rels:
+            assert safefs.inside_root_fast(root, rel, folders) == safefs.inside_root(root, rel), rel
+    assert safefs.inside_root_fast(root, "escape/x.md", folders) is None
+    assert read_document(root, "escape/x.md", 1000, folders).data is None
+    assert read_document(root, "alias/deep/c.md", 1000, folders).data == b"# doc\n"
 
 
 def test_size_limit(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from tests.chain_repo import ADR, PRD, RFC, TDD1, TDD2, make_chain
 from tracegraph import api, queries
 from tracegraph.config import default_config
 from tracegraph.errors import NotFoundError
-from tracegraph.graph import Corpus
+from tracegraph.graph import Corpus, Edges
 from tracegraph.queries import Hop
 
 
@@ -198,7 +198,7 @@ def _fake_corpus(edges: list[tuple[str, str]], nodes: list[str] | None = None) -
         documents=(),
         files=frozenset(),
         links=(),
-        graph=graph,
+        edges=Edges.of(graph),
         by_path={},
         ids={},
     )

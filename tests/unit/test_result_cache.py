@@ -259,7 +259,7 @@ def test_no_cache_neither_reads_nor_writes(repo: Path) -> None:
     stored = store.get(key)
     assert stored is not None
     fake = Finding("README.md", 1, 1, "TG201", stored.findings[0].severity, "orphan", "x")
-    store.put(key, cache.CachedResult(stored.documents, stored.references, (fake,)))
+    store.put(key, cache.CachedResult(stored.documents, stored.references, (fake,), stored.state))
     assert b'"message": "x"' in runner.invoke(cli, args).stdout_bytes
     bypass = runner.invoke(cli, [*args, "--no-cache"])
     assert bypass.stdout_bytes == plain.stdout_bytes

@@ -89,11 +89,13 @@ def find_undescribed_components(ctx: CheckContext) -> Iterator[Hit]:
 def _conflicts(ctx: CheckContext, kind: str, instead: str) -> Iterator[Hit]:
     """One hit per entity of ``kind`` created by two or more active documents that do not
     supersede one another, located in the newest of them."""
-    succession = _succession(ctx)
+    succession: nx.DiGraph | None = None  # built (networkx imported) at the first rivalry
     for entity in ctx.corpus.architecture.of_kind(kind):
         lines = _designers(ctx, entity)
         if len(lines) < 2:
             continue
+        if succession is None:
+            succession = _succession(ctx)
         rivals = {
             path
             for path in lines

@@ -100,12 +100,9 @@ class CheckContext:
     def edges(self) -> tuple[Edge, ...]:
         """Every graph edge with its attributes, in the graph's own order (one pass over the
         adjacency instead of one edge view per rule)."""
-        graph = self.corpus.graph
-        if not graph.is_multigraph():
-            return tuple(graph.edges(data=True))
         return tuple(
             (source, target, data)
-            for source, targets in graph.adjacency()
+            for source, targets in self.corpus.edges.succ.items()
             for target, keyed in targets.items()
             for data in keyed.values()
         )

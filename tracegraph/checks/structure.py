@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import graphlib
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..model import Relation
@@ -34,9 +35,9 @@ def find_orphans(ctx: CheckContext) -> Iterator[Hit]:
     Fix: link it from the document it serves (the RFC that led to it, the TDD that follows
     it), or link upstream from it. Untyped pages (DOC) are never orphans.
     """
-    graph = ctx.corpus.graph
+    succ, pred = ctx.corpus.edges.succ, ctx.corpus.edges.pred
     for doc in ctx.typed:
-        neighbours = set(graph.successors(doc.path)) | set(graph.predecessors(doc.path))
+        neighbours = succ[doc.path].keys() | pred[doc.path].keys()
         neighbours.discard(doc.path)
         if not neighbours:
             yield Hit(
@@ -62,7 +63,7 @@ def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
     and ended ones (superseded, rejected...) are not checked: they are not expected to be
     covered yet, or any more.
     """
-    graph = ctx.corpus.graph
+    edges = ctx.corpus.edges
     for doc in ctx.typed:
         spec = ctx.spec(doc)
         if spec is None or not spec.needs or ctx.is_terminal(doc):
@@ -70,10 +71,10 @@ def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
         if doc.status and spec.lifecycle and doc.status == spec.lifecycle[0]:
             continue
         covered = False
-        for source, _target, data in graph.in_edges(doc.path, data=True):
+        for source, data in edges.in_edges(doc.path):
             if source == doc.path or data.get("relation") == Relation.SUPERSEDES.value:
                 continue
-            if graph.nodes[source].get("type") in spec.needs:
+            if edges.nodes[source].get("type") in spec.needs:
                 covered = True
                 break
         if not covered:
@@ -87,10 +88,9 @@ def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-def _chain_graph(ctx: CheckContext) -> tuple[nx.DiGraph, dict[tuple[str, str], dict[str, Any]]]:
-    """The implements/depends_on edges as a simple digraph, remembering for each pair the edge
-    to report (declared by the source first, then the earliest line)."""
-    chain = nx.DiGraph()
+def _chain_edges(ctx: CheckContext) -> dict[tuple[str, str], dict[str, Any]]:
+    """The implements/depends_on edges, one per ordered pair of documents: the edge to report
+    (declared by the source first, then the earliest line)."""
     first: dict[tuple[str, str], tuple[tuple[bool, int, int], dict[str, Any]]] = {}
     for source, target, data in ctx.edges:
         if data.get("relation") not in CHAIN_RELATIONS or source == target:
@@ -100,8 +100,20 @@ def _chain_graph(ctx: CheckContext) -> tuple[nx.DiGraph, dict[tuple[str, str], d
         old = first.get(key)
         if old is None or rank < old[0]:
             first[key] = (rank, data)
-    chain.add_edges_from(first)
-    return chain, {key: data for key, (_rank, data) in first.items()}
+    return {key: data for key, (_rank, data) in first.items()}
+
+
+def _acyclic(pairs: Iterable[tuple[str, str]]) -> bool:
+    """Whether the edges ``pairs`` form no cycle (the standard library's topological sort:
+    networkx, which finds and names the cycles, is imported only when there is one)."""
+    predecessors: dict[str, set[str]] = {}
+    for source, target in pairs:
+        predecessors.setdefault(source, set()).add(target)
+    try:
+        graphlib.TopologicalSorter(predecessors).prepare()
+    except graphlib.CycleError:
+        return False
+    return True
 
 
 def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
@@ -119,7 +131,11 @@ def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
     with a shortest cycle through it, starting at its smallest document name; when the group
     is larger than that cycle the message names the others too, so fix, rerun, repeat.
     """
-    chain, first = _chain_graph(ctx)
+    first = _chain_edges(ctx)
+    if _acyclic(first):
+        return
+    chain = nx.DiGraph()
+    chain.add_edges_from(first)
     names = {path: ctx.name(path) for path in chain}
 
     def order(path: str) -> tuple[str, str]:

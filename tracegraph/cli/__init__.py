@@ -7,6 +7,7 @@ one-line message and a fixed exit code (0 ok, 1 findings, 2 usage/config/input, 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -23,12 +24,131 @@ from .options import RootCommand
 
 INTERNAL_ERROR = 3
 
+#: Each command's module (under ``tracegraph.cli``) and the first paragraph of its help. A
+#: command's module is imported only when that command runs or shows its own help, so
+#: ``tracegraph --help`` loads no scanner, graph or rule (a test keeps this table in step with
+#: the commands' docstrings).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": (
+        "check",
+        "Check the documents under PATH (or -C DIR; default: .) and report findings.",
+    ),
+    "export": (
+        "scan",
+        "Export the document graph under PATH (or -C DIR; default: .), or with --view "
+        "architecture the system its design documents describe.",
+    ),
+    "fix": (
+        "write",
+        "Repair broken links, anchors and IDs (TG101, TG102, TG103) in PATH (default: the whole "
+        "tree): a renamed or moved target from git history, the one file of that name or ID "
+        "elsewhere, the closest heading. Without --write: the unified diff, exit 1 when anything "
+        "would change. Ambiguous repairs are listed with their candidates, never applied.",
+    ),
+    "impact": (
+        "query",
+        "Everything downstream of DOC: the documents that rest on it, transitively.",
+    ),
+    "lsp": (
+        "lsp",
+        "Run the language server over stdio, for editors: diagnostics as you type, go to "
+        "definition, hover cards, references, completion, quick fixes and symbols.",
+    ),
+    "index": (
+        "write",
+        "Write or refresh the index of TYPE's documents (every type's, without TYPE): ID, title, "
+        "status, date and supersessions, between marker comments in the folder's README; the "
+        "rest of the page is left alone.",
+    ),
+    "init": (
+        "scan",
+        "Write a commented starter tracegraph.yaml into PATH (or -C DIR; default: .), or a "
+        "preset's config.",
+    ),
+    "new": (
+        "write",
+        "Create the next document of TYPE titled TITLE, numbered, named and placed as the "
+        "repository's documents of that type are, from the type's template.",
+    ),
+    "path": (
+        "query",
+        "All shortest chains between documents A and B, in either direction (exit 1 if none).",
+    ),
+    "render": (
+        "render",
+        "Draw the document graph under PATH (or -C DIR) as a map (SVG, PNG, PDF, DOT or Mermaid).",
+    ),
+    "report": (
+        "report",
+        "Write the docs health report for PATH (or -C DIR; default: .) and record the run in the "
+        "history: once per call, however many -o files; never for a report printed to the "
+        "terminal.",
+    ),
+    "rules": ("check", "List the rules, or print the documentation of one rule (e.g. TG102)."),
+    "scan": (
+        "scan",
+        "Summarise the documents and references under PATH (or -C DIR; default: .).",
+    ),
+    "schema": (
+        "check",
+        "Print the JSON Schema of a JSON output (check, scan, export, impact, upstream, path, "
+        "show, report, rules, baseline), or list them.",
+    ),
+    "show": (
+        "query",
+        "A document card: metadata, what it rests on and what rests on it, with line numbers, "
+        "other references, its findings and its suspect links (TG503); or an entity's card "
+        "(component:NAME, ...).",
+    ),
+    "review": (
+        "review",
+        "Record that DOC was checked against the documents it rests on, as of HEAD.",
+    ),
+    "status": (
+        "write",
+        "Set DOC's status to VALUE where the document keeps it (front matter, a field line, its "
+        "Status section or its sidecar), checked against its type's lifecycle.",
+    ),
+    "supersede": (
+        "write",
+        "Record that NEW supersedes OLD in both documents, each in its own convention, and set "
+        "OLD's status to its type's retired status, once NEW has an agreed status (exit 1 and "
+        "nothing written before that, unless --force).",
+    ),
+    "upstream": (
+        "query",
+        "Everything DOC rests on, transitively (ID in any spelling, or a path; or an entity: "
+        'component:NAME, endpoint:"METHOD /path", table:NAME, external:NAME).',
+    ),
+}
+
 
 class TracegraphGroup(click.Group):
     """A group whose invoke turns library errors into messages and exit codes; bare
-    ``tracegraph`` prints the help and exits 0."""
+    ``tracegraph`` prints the help and exits 0. Commands are loaded on first use (``COMMANDS``)."""
 
     command_class = RootCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from ``COMMANDS``, without importing the commands' modules."""
+        rows = []
+        for name in self.list_commands(ctx):
+            loaded = self.commands.get(name)
+            command = loaded or click.Command(name, help=COMMANDS[name][1])
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
@@ -165,15 +285,16 @@ def emit(text: str, output: str | None) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
-# Commands register themselves on ``cli`` when their modules are imported.
-from . import check as _check  # noqa: E402,F401
-from . import lsp as _lsp  # noqa: E402,F401
-from . import query as _query  # noqa: E402,F401
-from . import render as _render  # noqa: E402,F401
-from . import report as _report  # noqa: E402,F401
-from . import review as _review  # noqa: E402,F401
-from . import scan as _scan  # noqa: E402,F401
-from . import write as _write  # noqa: E402,F401
+def load_command(name: str) -> None:
+    """Import the module that defines the command ``name``: commands register themselves on
+    ``cli`` when their modules are imported."""
+    importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
+
+
+def load_commands() -> None:
+    """Import every command's module (for tools that walk ``cli.commands``)."""
+    for name in COMMANDS:
+        load_command(name)
 
 
 def main() -> None:

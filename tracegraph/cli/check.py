@@ -16,7 +16,7 @@ from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
 from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
 from ..generated import json_head
-from ..output import FORMATTERS, CheckResult, fails, render
+from ..output import FORMATTERS, CheckResult, SinceNote, fails, render
 from . import cli, emit, use_color
 from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
@@ -72,6 +72,12 @@ def _prefix(path: Path) -> str:
     help="Write the current findings to FILE as a baseline and exit 0.",
 )
 @click.option("--today", metavar="YYYY-MM-DD", help="Date for TG501/TG502 (default: today).")
+@click.option(
+    "--since",
+    metavar="REF",
+    help="Report only the findings that the changes since git REF introduce (and list those "
+    "they resolve); the tree at REF is checked with the current config.",
+)
 @scan_options
 @ALLOW_EMPTY_OPT
 def check(
@@ -86,6 +92,7 @@ def check(
     baseline: Path | None,
     write_baseline: Path | None,
     today: str | None,
+    since: str | None,
     allow_empty: bool,
 ) -> None:
     """Check the documents under PATH (or -C DIR; default: .) and report findings.
@@ -101,16 +108,18 @@ def check(
     when = parse_today(today)
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
-    run = api.check_tree(
-        path,
-        config_path=config_path,
-        today=when,
-        select=selected,
-        ignore=ignored,
-        allow_empty=allow_empty,
-        **scan_settings(fmt),
-    )
-    findings = run.findings
+    if since is not None and write_baseline is not None:
+        raise UsageError("--since and --write-baseline: a baseline lists every finding; give one")
+    note: SinceNote | None = None
+    settings = {"config_path": config_path, "today": when, "select": selected,
+                "ignore": ignored, "allow_empty": allow_empty, **scan_settings(fmt)}  # fmt: skip
+    if since is None:
+        run = api.check_tree(path, **settings)
+        findings = run.findings
+    else:
+        changes = api.check_since(path, since, **settings)
+        run, findings = changes.run, changes.introduced
+        note = SinceNote(since, changes.commit, changes.unchanged, tuple(changes.resolved))
     if files is not None:
         wanted = _root_relative(files, path)
         findings = [f for f in findings if f.path in wanted]
@@ -139,14 +148,15 @@ def check(
         prefix=_prefix(path),
         suppressed=suppressed,
         checked_files=len(files) if files is not None else None,
+        since=note,
     )
     to_terminal = not output or output == "-"
     color = fmt == "text" and to_terminal and use_color(sys.stdout)
     emit(render(result, fmt, color=color), output)
     # For people: after the output (a failed write stays the one line on stderr), and only
     # with text, so machine formats read from a merged stream stay parseable.
-    for note in run.notes if fmt == "text" else ():
-        click.echo(f"tracegraph: note: {note}", err=True)
+    for line in run.notes if fmt == "text" else ():
+        click.echo(f"tracegraph: note: {line}", err=True)
     if fails(findings, fail_on):
         click.get_current_context().exit(1)
 

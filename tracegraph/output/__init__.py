@@ -29,6 +29,21 @@ def clean(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SinceNote:
+    """``check --since REF``: the findings shown are those new since ``commit``; ``resolved``
+    were there and are gone (their lines as they were), ``unchanged`` are in both."""
+
+    ref: str
+    commit: str
+    unchanged: int
+    resolved: tuple[Finding, ...]
+
+    def describe(self) -> str:
+        """The summary line's part: ``since main: 2 resolved, 11 unchanged``."""
+        return f"since {self.ref}: {len(self.resolved)} resolved, {self.unchanged} unchanged"
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """What ``tracegraph check`` found, ready to format.
 
@@ -47,6 +62,8 @@ class CheckResult:
     suppressed: int = 0
     #: With ``check FILE...``: how many files were asked about (findings are theirs only).
     checked_files: int | None = None
+    #: With ``check --since REF``: the revision, and what the findings are compared with there.
+    since: SinceNote | None = None
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, every severity present (0 when none)."""
@@ -78,6 +95,8 @@ class CheckResult:
         if self.checked_files is not None:
             files = f"{self.checked_files} file{'s' if self.checked_files != 1 else ''}"
             text += f" (reported for the {files} given)"
+        if self.since is not None:
+            text = f"{text.replace('finding', 'new finding', 1)}; {self.since.describe()}"
         if self.suppressed:
             text += f"; {self.suppressed} suppressed by the baseline"
         return text
@@ -118,6 +137,10 @@ class TextFormatter(Formatter):
                 where = f"{_BOLD}{where}{_RESET}"
                 code = f"{_COLORS[f.severity]}{code}{_RESET}"
             lines.append(f"{where} {code} {clean(f.message)}")
+        if result.since is not None:
+            for f in result.since.resolved:
+                where = f"{clean(result.shown_path(f.path))}:{f.line}:{f.column}:"
+                lines.append(f"{where} {f.code} resolved: {clean(f.message)}")
         lines.append(result.summary_line())
         return "\n".join(lines) + "\n"
 
@@ -177,6 +200,13 @@ class JsonFormatter(Formatter):
         # What ``json.dumps(..., indent=2, ensure_ascii=False)`` of the whole object writes,
         # byte for byte, with each finding written by hand: with an indent the json module
         # falls back to its pure-Python encoder, which cost more than the checks themselves.
+        if result.since is not None:
+            head["since"] = {
+                "ref": result.since.ref,
+                "commit": result.since.commit,
+                "unchanged": result.since.unchanged,
+                "resolved": [finding_dict(f) for f in result.since.resolved],
+            }
         text = json.dumps(head, indent=2, ensure_ascii=False)
         if not result.findings:
             return text[:-2] + ',\n  "findings": []\n}\n'

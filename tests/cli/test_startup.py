@@ -1,0 +1,63 @@
+"""Start-up: ``tracegraph --help`` loads no command module, and the lazy command list says
+exactly what the commands' own help says."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tracegraph.cli import COMMANDS, cli, load_commands
+
+
+def test_the_command_table_matches_the_commands() -> None:
+    load_commands()
+    assert set(COMMANDS) == set(cli.commands)
+    for name, command in cli.commands.items():
+        module, summary = COMMANDS[name]
+        assert command.callback is not None
+        assert command.callback.__module__ == f"tracegraph.cli.{module}"
+        first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert summary == " ".join(first.split()), name
+
+
+def _help(code: str, width: int) -> str:
+    script = f"import sys\nfrom tracegraph.cli import load_commands, main\n{code}\nmain()\n"
+    env = {**os.environ, "COLUMNS": str(width)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--help"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("width", [60, 100, 200])
+def test_help_lists_every_command_as_the_commands_would(width: int) -> None:
+    lazy = _help("", width)
+    assert lazy == _help("load_commands()", width)
+    assert "supersede" in lazy
+
+
+def test_help_imports_no_command_and_no_library() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['tracegraph', '--help']\n"
+        "from tracegraph.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('tracegraph.', 'networkx',"
+        " 'yaml', 'pyromark', 'multiprocessing', 'concurrent')))\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commands:" in done.stdout
+    loaded = done.stderr.rpartition("LOADED ")[2].strip()
+    assert loaded == str(
+        ["tracegraph.atomic", "tracegraph.cli", "tracegraph.cli.options", "tracegraph.errors",
+         "tracegraph.safetext"]
+    )  # fmt: skip

@@ -1,0 +1,240 @@
+"""The cold, warm and incremental paths of ``tracegraph check`` report the same findings.
+
+Each tree is checked without cache (the reference), then with cache (the build), again (warm),
+and after edits: an appended line and an inserted paragraph (answered by carrying the stored
+findings to their new lines), a new broken link and a changed heading (the whole check runs).
+Every answer must equal a fresh run without cache, finding for finding; ``check --since``
+must report exactly the difference between fresh checks of the work tree and of the commit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPORA, PROJECT
+from tracegraph import api, cache, graph
+from tracegraph.cache import encode
+from tracegraph.incremental import carry_findings, line_map
+from tracegraph.model import Document, Finding, Heading, Severity
+
+TODAY = date(2026, 1, 1)
+Edit = Callable[[str], str]
+
+
+@pytest.fixture(autouse=True)
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by a test are seconds old: treat them as settled so results are stored."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per graph build (a run that was not answered from the stored findings)."""
+    calls: list[int] = []
+    original = graph.build_corpus
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    return calls
+
+
+def append_line(text: str) -> str:
+    return text + "\nEdited for the test.\n"
+
+
+def insert_paragraph(text: str) -> str:
+    """A paragraph before the first second-level heading (every later line moves down)."""
+    at = text.find("\n## ")
+    if at < 0:
+        return text + "\n\nA new closing paragraph.\n"
+    return text[: at + 1] + "A new paragraph,\nover two lines.\n\n" + text[at + 1 :]
+
+
+def add_broken_link(text: str) -> str:
+    return text + "\nSee [the plan](no-such-plan.md).\n"
+
+
+def rename_heading(text: str) -> str:
+    return text.replace("\n## ", "\n## Renamed ", 1)
+
+
+def check(root: Path, use_cache: bool) -> api.CheckRun:
+    return api.check_tree(root, cache=use_cache, today=TODAY)
+
+
+def same(a: api.CheckRun, b: api.CheckRun) -> None:
+    assert (a.documents, a.references) == (b.documents, b.references)
+    assert a.findings == b.findings
+
+
+def victim(root: Path, run: api.CheckRun) -> Path:
+    """The Markdown document with the most findings (ties: by path), so moved lines matter."""
+    counts: dict[str, int] = {}
+    for finding in run.findings:
+        if finding.path.endswith(".md") and (root / finding.path).is_file():
+            counts[finding.path] = counts.get(finding.path, 0) + 1
+    path = min(counts, key=lambda p: (-counts[p], p))
+    return root / path
+
+
+def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> None:
+    """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
+    ``carried`` edits must be answered without building the graph."""
+    cold = check(root, False)
+    same(check(root, True), cold)
+    warm = check(root, True)
+    assert warm.cached
+    same(warm, cold)
+    target = victim(root, cold)
+    for number, edit in enumerate(edits):
+        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        before = len(builds)
+        again = check(root, True)
+        built = len(builds) > before
+        same(again, check(root, False))
+        if number < carried:
+            assert again.cached and not built, edit.__name__
+
+
+def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
+    root = tmp_path / "sample_repo"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    edits = [append_line, insert_paragraph, add_broken_link, rename_heading, insert_paragraph]
+    exercise(root, builds, edits, carried=2)
+
+
+@pytest.mark.parametrize("name", ["adr-tools", "arachne", "log4brains"])
+def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
+    if not (CORPORA / name).is_dir():
+        pytest.skip("shared corpora not available")
+    root = tmp_path / name
+    shutil.copytree(CORPORA / name, root)
+    exercise(root, builds, [append_line, insert_paragraph, add_broken_link], carried=1)
+
+
+def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
+    if not (CORPORA / "rust-rfcs").is_dir():
+        pytest.skip("shared corpora not available")
+    root = tmp_path / "rust-rfcs"
+    shutil.copytree(CORPORA / "rust-rfcs", root)
+    exercise(root, builds, [insert_paragraph], carried=1)
+
+
+def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
+    root = tmp_path / "generated"
+    subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "120", "--out",
+         str(root), "--broken-links", "6", "--no-git"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    edits = [append_line, insert_paragraph, add_broken_link, rename_heading]
+    exercise(root, builds, edits, carried=2)
+
+
+def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[int]) -> None:
+    root = tmp_path / "sample_repo"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    check(root, True)
+    (root / "docs" / "new.md").write_text("# New\n\n[x](adr/nowhere.md)\n", encoding="utf-8")
+    again = check(root, True)
+    assert not again.cached
+    same(again, check(root, False))
+
+
+def _doc(*lines: int, ignore: int | None = None) -> Document:
+    headings = tuple(Heading(2, f"H{i}", f"h{i}", line) for i, line in enumerate(lines))
+    ignored = ((ignore, ("TG102",)),) if ignore is not None else ()
+    return Document(
+        "a.md", "DOC", None, "A", None, None, (), headings, frozenset(), (),
+        ignored_lines=ignored, line_count=max(lines) + 1,
+    )  # fmt: skip
+
+
+def test_line_map_keeps_order_and_equalities() -> None:
+    assert line_map(encode(_doc(3, 9)), encode(_doc(5, 12))) == {1: 1, 3: 5, 9: 12}
+    assert line_map(encode(_doc(3, 9)), encode(_doc(9, 3))) is None  # order changed
+    # an ignore-next-line comment no longer above the heading it silenced
+    assert line_map(encode(_doc(3, 9, ignore=9)), encode(_doc(3, 10, ignore=9))) is None
+    assert line_map(encode(_doc(3, 9, ignore=9)), encode(_doc(4, 11, ignore=11))) is not None
+
+
+def test_carried_findings_move_or_give_up() -> None:
+    def finding(line: int) -> Finding:
+        return Finding("a.md", line, 1, "TG201", Severity.WARNING, "orphan", "m")
+
+    moved = {"a.md": {3: 5}}
+    assert carry_findings([finding(3), finding(1)], moved) == [finding(1), finding(5)]
+    assert carry_findings([finding(4)], moved) is None  # a line the record does not know
+    assert carry_findings([finding(1)], {"a.md": {2: 1}}) is None  # moved onto the start
+    assert carry_findings([finding(1)], {"a.md": {1: 2}}) is None  # moved away from it
+
+
+def test_findings_naming_a_moved_line_of_another_document_are_not_carried() -> None:
+    message = "table conflict: t is also created as new by TDD-0003 (line 5), and ..."
+    conflict = Finding("b.md", 7, 1, "TG702", Severity.ERROR, "table-conflict", message)
+    names = {"a.md": "TDD-0003"}
+    assert carry_findings([conflict], {"a.md": {5: 8}}, names) is None
+    assert carry_findings([conflict], {"a.md": {5: 5, 9: 12}}, names) == [conflict]
+    assert carry_findings([conflict], {"a.md": {5: 8}}, {"a.md": "TDD-0004"}) == [conflict]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def keys(findings: list[Finding]) -> list[tuple[str, str, str, int]]:
+    return sorted((f.code, f.path, f.message, f.line) for f in findings)
+
+
+@pytest.mark.parametrize("tree", ["sample_repo", "generated"])
+def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
+    """``check --since HEAD`` after edits (files changed, one deleted, one added) reports
+    exactly the difference between a fresh check of the work tree and one of the commit."""
+    root = tmp_path / "work"
+    if tree == "sample_repo":
+        shutil.copytree(PROJECT / "sample_repo", root)
+    else:
+        subprocess.run(
+            [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "80", "--out",
+             str(root), "--broken-links", "4", "--no-git"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    base = api.check_tree(root, today=TODAY)
+    first = victim(root, base)
+    first.write_text(add_broken_link(insert_paragraph(first.read_text())), encoding="utf-8")
+    cited = sorted(root.rglob("*.md"))[3]
+    cited.unlink()  # what linked to it is broken now
+    (root / "added.md").write_text(f"# Added\n\n[x]({first.name}#nope)\n", encoding="utf-8")
+    filled = next(f for f in base.findings if f.code == "TG402" and "[" in f.message)
+    text = (root / filled.path).read_text(encoding="utf-8")
+    placeholder = filled.message.split(": ", 1)[1].split(" is unfilled")[0]
+    (root / filled.path).write_text(text.replace(placeholder, "filled in", 1), encoding="utf-8")
+    now = api.check_tree(root, today=TODAY)
+    for use_cache in (False, True, True):
+        since = api.check_since(root, "HEAD", today=TODAY, cache=use_cache)
+        assert since.run.findings == now.findings
+        assert keys(since.introduced) == keys(api._unmatched(now.findings, _counted(base)))
+        assert keys(since.resolved) == keys(api._unmatched(base.findings, _counted(now)))
+        assert since.introduced and since.resolved
+        assert since.unchanged == len(now.findings) - len(since.introduced)
+
+
+def _counted(run: api.CheckRun) -> Counter[tuple[str, str, str]]:
+    return Counter((f.code, f.path, f.message) for f in run.findings)
