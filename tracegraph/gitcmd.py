@@ -119,12 +119,15 @@ class GitTimeout(GitError):
     """git did not finish in time (the repository then counts as stalled for this process)."""
 
 
-def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[bytes]:
+def run_git(
+    root: Path, *args: str, timeout: float = 120.0, input: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C root ARGS`` hardened for an untrusted repository; output as bytes.
 
-    A non-zero exit is returned, not raised (callers read git's message). Raises GitError when
-    git is missing or does not finish within ``timeout`` seconds, ValueError for a subcommand
-    that is not read-only.
+    ``input`` is written to git's standard input (``cat-file --batch`` reads object names
+    there); without it git reads nothing. A non-zero exit is returned, not raised (callers read
+    git's message). Raises GitError when git is missing or does not finish within ``timeout``
+    seconds, ValueError for a subcommand that is not read-only.
     """
     if not read_only(args):
         raise ValueError(f"run_git runs read-only subcommands only, not {args[:2]}")
@@ -138,7 +141,7 @@ def run_git(root: Path, *args: str, timeout: float = 120.0) -> subprocess.Comple
         command = [git, "-C", str(root), "--no-pager", args[0]]
         if args[0] in DIFFING:
             command += ["--no-ext-diff", "--no-textconv"]
-        return _spawn([*command, *args[1:]], with_config(base, settings), timeout)
+        return _spawn([*command, *args[1:]], with_config(base, settings), timeout, input)
     except GitTimeout as exc:
         _STALLED[stalled_key] = str(exc)
         raise
@@ -267,13 +270,14 @@ def neutralised_settings(listing: bytes) -> tuple[tuple[str, str], ...]:
 
 
 def _spawn(
-    command: list[str], env: dict[str, str], timeout: float
+    command: list[str], env: dict[str, str], timeout: float, input: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``command`` in its own process group; the whole group is killed on timeout."""
+    """Run ``command`` in its own process group, ``input`` on its standard input (none when
+    None); the whole group is killed on timeout."""
     try:
         proc = subprocess.Popen(
             command,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -283,7 +287,7 @@ def _spawn(
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise GitTimeout(

@@ -7,11 +7,12 @@ fields, paths consumed by position and never interpreted, hashes checked to be h
 anything unexpected means "no history", never a crash.
 
 - ``probe_repository``: is the root inside a git work tree, is the clone shallow, HEAD.
-- ``read_log``: one ``git log --raw -M --topo-order`` over the whole history (no pathspec: a
-  pathspec would simplify history and hide commits that ancestry needs) plus one ``git ls-tree``
-  of HEAD; cached in ``.tracegraph/cache/git-log.marshal`` keyed by HEAD.
-- ``read_blobs``: file contents by blob hash, a few ``git show`` calls for thousands of blobs
-  (their sizes, from one ``git cat-file --batch-all-objects --batch-check``, split the output).
+- ``read_log``: ``git log --raw -M`` over the whole history in topological order (no
+  pathspec: a pathspec would simplify history and hide commits that ancestry needs), in two
+  slices diffed side by side, plus one ``git ls-tree`` of HEAD; cached in
+  ``.tracegraph/cache/git-log.marshal`` keyed by HEAD.
+- ``read_blobs``/``iter_blobs``: file contents by blob hash, a few ``git cat-file --batch``
+  calls for thousands of blobs (the hashes on git's input).
 - ``Ancestry``: "is commit C an ancestor of R" in constant time for commits on HEAD's
   first-parent line, after one pass over the history.
 """
@@ -23,7 +24,7 @@ import marshal
 import os
 import re
 from collections import deque
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +41,16 @@ LOG_FORMAT = 1
 LOG_CACHE = f"{STATE_DIR}/cache/git-log.marshal"
 #: How long the one history pass may take (a repository with millions of commits).
 LOG_TIMEOUT = 600.0
-#: Blob hashes per ``git show`` call (about 41 bytes of arguments each).
-BLOBS_PER_CALL = 1000
-#: ``git show`` calls running at once.
-READERS = 3
+#: Slices of the history diffed by one ``git log`` call each, calls running at once, and the
+#: fewest commits worth a call of their own.
+LOG_PARTS = 2
+LOG_READERS = 2
+SPLIT_COMMITS = 1000
+#: Blob hashes per ``git cat-file --batch`` call, and in the first call.
+BLOBS_PER_CALL = 4000
+FIRST_BLOBS = 500
+#: ``git cat-file`` calls running at once.
+READERS = 2
 
 _HEX = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
 _NULL = "0" * 40
@@ -120,9 +127,17 @@ class HistoryError(TracegraphError):
     """git could not give the history (a corrupt repository, a missing object)."""
 
 
-def read_log(root: Path, repo: Repository, *, cache: bool = True) -> Log:
+def read_log(
+    root: Path,
+    repo: Repository,
+    *,
+    cache: bool = True,
+    meanwhile: Callable[[Mapping[str, str]], None] | None = None,
+) -> Log:
     """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged; when
     HEAD moved forward (new commits on top of the cached HEAD), only the new commits are read.
+    ``meanwhile`` is called with the blob of every file at HEAD (by root-relative path) while
+    git reads the history (not when it comes from the cache): work that needs no history.
 
     Raises HistoryError when git fails."""
     if repo.head is None:
@@ -135,23 +150,62 @@ def read_log(root: Path, repo: Repository, *, cache: bool = True) -> Log:
         cached.head if cached is not None and _is_ancestor(root, cached.head, repo.head) else None
     )
     revisions = [repo.head, f"^{since}"] if since else [repo.head]
-    proc = run_git(
-        root, "log", "-z", "--topo-order", "--no-abbrev", "--raw", "-M", "--no-color",
-        "--no-relative", "--format=%x01%H %P %ct", *revisions, "--",
-        timeout=LOG_TIMEOUT,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise HistoryError(f"git log failed: {_first_line(proc.stderr)}")
-    heads, changes = _parse_rows(proc.stdout, repo.prefix)
     tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
     if tree.returncode != 0:
         raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
+    at_head = parse_ls_tree(tree.stdout)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(_read_rows, root, revisions, repo.prefix)
+        if meanwhile is not None:
+            meanwhile(at_head)
+        heads, changes = reading.result()
     older = cached if since and cached is not None else Log("", (), ())
     commits, all_changes = _on_top(heads, changes, older)
-    result = Log(repo.head, commits, all_changes, parse_ls_tree(tree.stdout))
+    result = Log(repo.head, commits, all_changes, at_head)
     if cache:
         _save_log(cache_path, repo, result)
     return result
+
+
+def _read_rows(
+    root: Path, revisions: list[str], prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """The commits and changes of ``git log --raw -M`` over ``revisions`` in topological order
+    (``_parse_rows``). Comparing each commit with its parent is nearly all of git's work: one
+    ``git rev-list --topo-order`` gives the order (a walk, no diff), then ``git log
+    --no-walk=unsorted --stdin`` calls diff ``LOG_PARTS`` slices of it, ``LOG_READERS`` side by
+    side, each slice parsed as soon as its call ends (while git diffs the next): the same rows
+    as from one ``git log --topo-order``."""
+    listing = run_git(root, "rev-list", "--topo-order", *revisions, "--", timeout=LOG_TIMEOUT)
+    if listing.returncode != 0:
+        raise HistoryError(f"git rev-list failed: {_first_line(listing.stderr)}")
+    order = listing.stdout.split()
+    if not all(_HEX.match(sha) for sha in order):
+        raise HistoryError("git rev-list gave something that is not a commit")
+    size = max(-(-len(order) // LOG_PARTS), SPLIT_COMMITS)
+    slices = [order[i : i + size] for i in range(0, len(order), size)]
+    heads: list[tuple[str, tuple[str, ...], int]] = []
+    changes: list[ChangeRow] = []
+    if not slices:
+        return heads, changes
+    with ThreadPoolExecutor(max_workers=min(LOG_READERS, len(slices))) as pool:
+        parts = pool.map(lambda part: _parse_rows(_log_part(root, part), prefix), slices)
+        for part_heads, part_changes in parts:
+            offset = len(heads)
+            heads += part_heads
+            changes += [(c + offset, st, ob, nb, op, np) for c, st, ob, nb, op, np in part_changes]
+    return heads, changes
+
+
+def _log_part(root: Path, commits: list[bytes]) -> bytes:
+    proc = run_git(
+        root, "log", "-z", "--no-walk=unsorted", "--stdin", "--no-abbrev", "--raw", "-M",
+        "--no-color", "--no-relative", "--format=%x01%H %P %ct",
+        timeout=LOG_TIMEOUT, input=b"".join(sha + b"\n" for sha in commits),
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise HistoryError(f"git log failed: {_first_line(proc.stderr)}")
+    return proc.stdout
 
 
 def _is_ancestor(root: Path, commit: str, of: str) -> bool:
@@ -330,72 +384,98 @@ def _save_log(path: Path, repo: Repository, result: Log) -> None:
 # --- file contents --------------------------------------------------------------------------
 
 
-def read_blobs(
-    root: Path, blobs: Collection[str], sizes: Mapping[str, int] | None = None
-) -> dict[str, bytes]:
+def read_blobs(root: Path, blobs: Collection[str]) -> dict[str, bytes]:
     """The contents of ``blobs`` (hashes); blobs the repository lacks (a partial clone) are
-    left out of the result. ``sizes`` are the blobs' sizes when known (``blob_sizes``).
-    Raises HistoryError when git fails."""
+    left out of the result. Raises HistoryError when git fails."""
     wanted = sorted({b for b in blobs if _HEX.match(b.encode("ascii", "replace"))})
-    if not wanted:
-        return {}
-    if sizes is None:
-        sizes = blob_sizes(root, set(wanted))
-    return dict(iter_blobs(root, wanted, sizes))
+    return {blob: data for blob, data in iter_blobs(root, wanted) if data is not None}
 
 
-def iter_blobs(
-    root: Path, blobs: Sequence[str], sizes: Mapping[str, int]
-) -> Iterator[tuple[str, bytes]]:
-    """(blob, contents) for the ``blobs`` that ``sizes`` knows, read by a few ``git show``
-    calls that run side by side (threads: git works while the caller digests what came)."""
-    present = [b for b in blobs if b in sizes]
-    chunks = [present[i : i + BLOBS_PER_CALL] for i in range(0, len(present), BLOBS_PER_CALL)]
-    if not chunks:
+def iter_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+    """(blob, contents) for each of ``blobs`` (full hex hashes) in order, contents None when
+    the repository lacks the object. A few ``git cat-file --batch`` calls, the names on its
+    input, run side by side (threads: git works while the caller digests what came)."""
+    if not blobs:
         return
+    # A small first call: the caller starts digesting while git reads the bigger ones.
+    starts = [0, *range(FIRST_BLOBS, len(blobs), BLOBS_PER_CALL)]
+    chunks = [list(blobs[a:b]) for a, b in zip(starts, [*starts[1:], len(blobs)], strict=True)]
     with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
         # At most READERS calls in flight: memory stays a few chunks, whatever the total.
-        pending = deque(pool.submit(_show, root, c, sizes) for c in chunks[:READERS])
-        for number, chunk in enumerate(chunks):
-            data = pending.popleft().result()
+        pending = deque(pool.submit(_cat, root, c) for c in chunks[:READERS])
+        for number in range(len(chunks)):
+            found = pending.popleft().result()
             if number + READERS < len(chunks):
-                pending.append(pool.submit(_show, root, chunks[number + READERS], sizes))
-            offset = 0
-            for blob in chunk:
-                yield blob, data[offset : offset + sizes[blob]]
-                offset += sizes[blob]
+                pending.append(pool.submit(_cat, root, chunks[number + READERS]))
+            yield from found
 
 
-def _show(root: Path, chunk: list[str], sizes: Mapping[str, int]) -> bytes:
-    proc = run_git(root, "show", *chunk, timeout=LOG_TIMEOUT)
-    if proc.returncode != 0 or len(proc.stdout) != sum(sizes[b] for b in chunk):
-        raise HistoryError(f"git show failed: {_first_line(proc.stderr) or 'short output'}")
-    return proc.stdout
+def _cat(root: Path, chunk: list[str]) -> list[tuple[str, bytes | None]]:
+    """One ``git cat-file --batch`` call (names that are not hashes are never sent: git would
+    read ``HEAD:path`` or ``:/text`` as an object name). git stops at the first object that a
+    partial clone lacks: then one listing of the objects at hand says which, and the others
+    are read again."""
+    names = [blob for blob in chunk if _HEX.match(blob.encode("ascii", "replace"))]
+    output, error = _batch(root, names)
+    if output is not None:
+        return parse_batch(output, names)
+    held = _objects(root)
+    present = [blob for blob in names if blob in held]
+    if len(present) == len(names):
+        raise HistoryError(f"git cat-file failed: {error}")
+    output, error = _batch(root, present)
+    if output is None:
+        raise HistoryError(f"git cat-file failed: {error}")
+    found = dict(parse_batch(output, present))
+    return [(blob, found.get(blob)) for blob in names]
 
 
-def blob_sizes(root: Path, wanted: Collection[str]) -> dict[str, int]:
-    """Sizes of the ``wanted`` blobs that the object database holds, from one listing of every
-    object (``git cat-file --batch-check`` would need a pipe to its input); ``git show`` of
-    several blobs writes them back to back, and the sizes cut them apart."""
+def _batch(root: Path, names: list[str]) -> tuple[bytes | None, str]:
+    """git's output for ``names`` (None when it failed) and the first line of its message."""
     proc = run_git(
-        root, "cat-file", "--batch-all-objects", "--unordered",
-        "--batch-check=%(objectname) %(objecttype) %(objectsize)", timeout=LOG_TIMEOUT,
+        root, "cat-file", "--batch", "--buffer", timeout=LOG_TIMEOUT,
+        input="".join(f"{blob}\n" for blob in names).encode("ascii"),
+    )  # fmt: skip
+    return (proc.stdout if proc.returncode == 0 else None), _first_line(proc.stderr) or "no output"
+
+
+def _objects(root: Path) -> set[str]:
+    """The names of every object the repository holds (a partial clone: not those it lacks)."""
+    proc = run_git(
+        root, "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname)",
+        timeout=LOG_TIMEOUT,
     )  # fmt: skip
     if proc.returncode != 0:
         raise HistoryError(f"git cat-file failed: {_first_line(proc.stderr)}")
-    wanted = set(wanted)
-    sizes: dict[str, int] = {}
-    for line in proc.stdout.split(b"\n"):
-        sha, _, rest = line.partition(b" ")
-        if not rest.startswith(b"blob "):
+    return set(proc.stdout.decode("ascii", "replace").split())
+
+
+def parse_batch(output: bytes, blobs: Sequence[str]) -> list[tuple[str, bytes | None]]:
+    """(blob, contents or None) from ``git cat-file --batch`` output for ``blobs`` in order:
+    ``<name> blob <size>\\n<contents>\\n`` each, ``<name> missing\\n`` for an absent one (an
+    object of another type counts as absent). HistoryError when the output does not match.
+
+    >>> parse_batch(b"a blob 2\\nhi\\nb missing\\n", ["a", "b"])
+    [('a', b'hi'), ('b', None)]
+    """
+    out: list[tuple[str, bytes | None]] = []
+    offset = 0
+    for blob in blobs:
+        end = output.find(b"\n", offset)
+        parts = output[offset:end].split(b" ") if end >= 0 else []
+        if not parts or parts[0] != blob.encode("ascii", "replace"):
+            raise HistoryError(f"git cat-file gave unexpected output for {blob[:12]}")
+        offset = end + 1
+        if len(parts) != 3 or not parts[2].isdigit():
+            out.append((blob, None))  # missing, ambiguous
             continue
-        name = sha.decode("ascii", "replace")
-        if name in wanted:
-            try:
-                sizes[name] = int(rest[5:])
-            except ValueError:
-                continue
-    return sizes
+        size = int(parts[2])
+        data = output[offset : offset + size]
+        offset += size + 1
+        if len(data) != size or output[offset - 1 : offset] != b"\n":
+            raise HistoryError(f"git cat-file gave short output for {blob[:12]}")
+        out.append((blob, data if parts[1] == b"blob" else None))
+    return out
 
 
 # --- a change against a revision ------------------------------------------------------------

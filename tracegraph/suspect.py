@@ -41,7 +41,6 @@ from .githistory import (
     HistoryError,
     Log,
     Repository,
-    blob_sizes,
     iter_blobs,
     probe_repository,
     read_blobs,
@@ -181,8 +180,16 @@ def find_suspect_links(
         if found is not None:
             return found
     try:
-        history = read_log(root, repo, cache=cache)
-        result = _analyse(corpus, repo, history, reviews, pairs, cache=cache)
+        prints = FingerprintStore(root, config, cache=cache)
+        documents = sorted({p for pair in pairs for p in pair})
+
+        def newest_versions(at_head: Mapping[str, str]) -> None:
+            """While git reads the history: the versions at HEAD, which the analysis needs
+            nearly all of (the newest version of every document)."""
+            prints.fetch((at_head[path], False) for path in documents if path in at_head)
+
+        history = read_log(root, repo, cache=cache, meanwhile=newest_versions)
+        result = _analyse(corpus, repo, history, reviews, pairs, prints)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
@@ -298,8 +305,7 @@ def _analyse(
     history: Log,
     reviews: tuple[Review, ...],
     pairs: Mapping[tuple[str, str], tuple[str, int, int, str]],
-    *,
-    cache: bool,
+    prints: FingerprintStore,
 ) -> SuspectAnalysis:
     config = corpus.config
     sidecars = {d.path: d.sidecar for d in corpus.documents if d.sidecar}
@@ -314,9 +320,6 @@ def _analyse(
     commits = history.commits
     ancestry = Ancestry(tuple(parents for _, parents, _ in commits))
     index = {sha: number for number, (sha, _, _) in enumerate(commits)}
-    universe = {blob for history_ in events.values() for e in history_ for blob in e[2:4] if blob}
-    universe |= {history.head_blobs.get(up, "") for _, up in pairs}
-    prints = FingerprintStore(corpus.root, config, cache=cache, universe=universe)
     recogniser = Recogniser.from_config(config)
     judge = _Judge(prints, recogniser, config)
 
@@ -659,14 +662,9 @@ class FingerprintStore:
     """Fingerprints of file versions by blob hash, remembered across runs (a blob never
     changes) in ``.tracegraph/cache/git-fingerprints.marshal``."""
 
-    def __init__(
-        self, root: Path, config: Config, *, cache: bool, universe: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, root: Path, config: Config, *, cache: bool) -> None:
         self.root = root
         self.cache = cache
-        #: Every blob the analysis may read (sizes are listed for these only, once).
-        self.universe = set(universe)
-        self._sizes: dict[str, int] | None = None
         self.path = root / FINGERPRINT_CACHE
         specs = config.types
         self.rules = FingerprintRules.for_types(
@@ -694,28 +692,24 @@ class FingerprintStore:
                 todo.setdefault(blob, []).append(metadata_only)
         if not todo:
             return
-        if self._sizes is None:
-            self._sizes = blob_sizes(self.root, self.universe | set(todo))
-        missing = [b for b in todo if b not in self._sizes]
-        if missing:
-            raise _MissingContents(
-                f"the clone lacks the contents of {len(missing)} older file version(s) (a "
-                "partial clone); fetch them with `git fetch --refetch` or clone without --filter"
-            )
-        for blob, data in iter_blobs(self.root, sorted(todo), self._sizes):
+        missing = 0
+        for blob, data in iter_blobs(self.root, sorted(todo)):
+            if data is None:
+                missing += 1
+                continue
             for metadata_only in set(todo[blob]):
                 found = fingerprint(data, self.rules, metadata_only=metadata_only)
                 self.known[_slot(blob, metadata_only)] = found
                 self.added += 1
+        if missing:
+            raise _MissingContents(
+                f"the clone lacks the contents of {missing} older file version(s) (a "
+                "partial clone); fetch them with `git fetch --refetch` or clone without --filter"
+            )
 
     def contents(self, blobs: set[str]) -> dict[str, bytes]:
-        """The bytes of some versions (not cached); the sizes of the whole universe are listed
-        once, on the first read."""
-        if not blobs:
-            return {}
-        if self._sizes is None:
-            self._sizes = blob_sizes(self.root, self.universe | blobs)
-        return dict(iter_blobs(self.root, sorted(blobs), self._sizes))
+        """The bytes of some versions (not cached; those the clone lacks left out)."""
+        return read_blobs(self.root, blobs)
 
     def _load(self) -> None:
         try:
@@ -774,7 +768,7 @@ def suspects_from_change(corpus: Corpus, revision: str, changed: Iterable[str]) 
     renamed = renames_since(corpus.root, revision)
     recogniser = Recogniser.from_config(config)
     old_blobs = {p: then.get(renamed.get(p, p), "") for p in changed_docs}
-    prints = FingerprintStore(corpus.root, config, cache=False, universe=old_blobs.values())
+    prints = FingerprintStore(corpus.root, config, cache=False)
     prints.fetch((b, False) for b in old_blobs.values() if b)
     counted: set[str] = set()
     for path in changed_docs:

@@ -34,6 +34,13 @@ def test_read_only_subcommands_only(repo: Path) -> None:
     assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
 
 
+def test_input_goes_to_git_and_none_means_an_empty_input(repo: Path) -> None:
+    blob = run_git(repo, "rev-parse", "HEAD:b.md").stdout.strip()
+    done = run_git(repo, "cat-file", "--batch", input=blob + b"\n")
+    assert done.returncode == 0 and done.stdout == blob + b" blob 4\n# B\n\n"
+    assert run_git(repo, "cat-file", "--batch").stdout == b""  # no input: nothing read
+
+
 def test_inherited_variables_that_redirect_git_are_dropped(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,10 +169,10 @@ def test_filters_are_neutralised_by_a_git_without_show_scope(
     os.utime(repo / "a.md", (1_000_000_000, 1_000_000_000))  # stat-dirty: git hashes it
     real = gitcmd._spawn
 
-    def old_git(command: list[str], env: dict[str, str], timeout: float) -> Any:
+    def old_git(command: list[str], env: dict[str, str], timeout: float, *rest: Any) -> Any:
         if "--show-scope" in command:
             return subprocess.CompletedProcess(command, 129, b"", b"error: unknown option")
-        return real(command, env, timeout)
+        return real(command, env, timeout, *rest)
 
     monkeypatch.setattr(gitcmd, "_spawn", old_git)
     done = run_git(repo, "diff", "--name-status", "HEAD")

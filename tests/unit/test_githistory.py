@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import doctest
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -16,6 +18,7 @@ from tracegraph.api import scan, suspect_links
 from tracegraph.githistory import (
     Ancestry,
     diff_text,
+    parse_batch,
     parse_log,
     probe_repository,
     read_blobs,
@@ -31,6 +34,22 @@ SHA = "a" * 40
 def test_docstring_examples(module: object) -> None:
     failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
     assert failed == 0 and tried > 0
+
+
+def test_cat_file_output_that_does_not_match_the_names_is_an_error() -> None:
+    blob = "b" * 40
+    assert parse_batch(f"{SHA} blob 3\nx\ny\n{blob} tree 0\n\n".encode(), [SHA, blob]) == [
+        (SHA, b"x\ny"),
+        (blob, None),  # not a blob: never read as a document
+    ]
+    for output in (
+        f"{blob} blob 1\nx\n".encode(),  # another object than asked
+        f"{SHA} blob 5\nx\n".encode(),  # cut short
+        f"{SHA} blob 1\nxy\n".encode(),  # longer than it says
+        b"",
+    ):
+        with pytest.raises(githistory.HistoryError):
+            parse_batch(output, [SHA])
 
 
 def test_a_file_name_cannot_pass_for_a_commit() -> None:
@@ -112,9 +131,9 @@ def test_probe_read_log_and_blobs_on_a_real_repository(tmp_path: Path) -> None:
     assert history.commits[0][1] == (1,)
     [change] = [c for c in history.changes if c[0] == 0]
     assert change[1] == "M" and change[5] == PRD
-    contents = read_blobs(repo.root, [change[2], change[3], "f" * 40])
+    contents = read_blobs(repo.root, [change[2], change[3], "f" * 40, f"HEAD:{PRD}"])
     assert b"one step" in contents[change[2]] and b"two steps" in contents[change[3]]
-    assert "f" * 40 not in contents  # missing objects are left out
+    assert set(contents) == {change[2], change[3]}  # missing objects, non-hashes left out
     sub = probe_repository(repo.root / "docs")
     assert sub.prefix == "docs/"
     assert {c[5] for c in read_log(repo.root / "docs", sub, cache=False).changes} >= {
@@ -181,10 +200,10 @@ def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> No
     ranges: list[tuple[str, ...]] = []
     real = githistory.run_git
 
-    def spy(root: Path, *args: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
-        if args[0] == "log":
+    def spy(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
+        if args[0] == "rev-list" and "--topo-order" in args:
             ranges.append(tuple(a for a in args if a.startswith("^")))
-        return real(root, *args, timeout=timeout)
+        return real(root, *args, **options)
 
     githistory.run_git = spy  # type: ignore[assignment]
     try:
@@ -200,3 +219,60 @@ def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> No
     repo.git("reset", "-q", "--hard", "HEAD~2")  # HEAD moved back: read it all again
     back = probe_repository(repo.root)
     assert read_log(repo.root, back, cache=True) == read_log(repo.root, back, cache=False)
+
+
+def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    probe = probe_repository(repo.root)
+    seen: list[Mapping[str, str]] = []
+    history = read_log(repo.root, probe, cache=True, meanwhile=seen.append)
+    assert seen == [history.head_blobs] and PRD in history.head_blobs
+    assert read_log(repo.root, probe, cache=True, meanwhile=seen.append) == history
+    assert len(seen) == 1  # from the cache: nothing to do meanwhile
+    monkeypatch.setattr(githistory, "FIRST_BLOBS", 1)
+    monkeypatch.setattr(githistory, "BLOBS_PER_CALL", 2)
+    blobs = sorted(history.head_blobs.values())
+    assert len(blobs) >= 4
+    found = list(githistory.iter_blobs(repo.root, [*blobs, "f" * 40]))
+    assert [blob for blob, _ in found] == [*blobs, "f" * 40]
+    assert all(data is not None for _, data in found[:-1]) and found[-1][1] is None
+    assert list(githistory.iter_blobs(repo.root, [])) == []
+
+
+def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    for number in range(3):
+        repo.git("checkout", "-q", "-b", f"side{number}")
+        repo.replace(PRD, "step", f"step {number}")
+        repo.commit(f"on a branch {number}")
+        repo.git("checkout", "-q", "main")
+        repo.write(f"docs/note{number}.md", f"# Note {number}\n")
+        repo.commit(f"note {number}")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "side2")
+    repo.git("mv", PRD, "docs/prd/PRD-0001-basket.md")
+    repo.commit("renamed")
+    repo.git("merge", "-q", "--no-edit", "-s", "ours", "side0", "side1")  # an octopus merge
+    whole = githistory.run_git(
+        repo.root, "log", "-z", "--topo-order", "--no-abbrev", "--raw", "-M", "--no-color",
+        "--no-relative", "--format=%x01%H %P %ct", "HEAD", "--",
+    ).stdout  # fmt: skip
+    parts: list[bytes] = []
+    real = githistory._log_part
+
+    def counted(root: Path, commits: list[bytes]) -> bytes:
+        out = real(root, commits)
+        parts.append(out)
+        return out
+
+    monkeypatch.setattr(githistory, "_log_part", counted)
+    monkeypatch.setattr(githistory, "SPLIT_COMMITS", 1)
+    rows = githistory._read_rows(repo.root, ["HEAD"], "")
+    assert rows == githistory._parse_rows(whole, "")
+    assert sorted(part.count(b"\x01") for part in parts) == [5, 5]
+    assert b"".join(sorted(parts, key=whole.index)) == whole and whole.count(b"\x01") == 10

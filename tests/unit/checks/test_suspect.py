@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -243,9 +244,9 @@ def test_the_history_is_read_once_and_cached_by_head(repo: HistoryRepo, monkeypa
     calls: list[tuple[str, ...]] = []
     real = githistory.run_git
 
-    def counting(root: Path, *args: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+    def counting(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
         calls.append(args)
-        return real(root, *args, timeout=timeout)
+        return real(root, *args, **options)
 
     monkeypatch.setattr(githistory, "run_git", counting)
     warm = suspect_links(corpus, cache=True)
