@@ -2,18 +2,21 @@
 
 Each tree is checked without cache (the reference), then with cache (the build), again (warm),
 and after edits: an appended line and an inserted paragraph (answered by carrying the stored
-findings to their new lines), a new broken link and a changed heading (the whole check runs).
+findings to their new lines), a new broken link, a new link to another document, a removed
+link, a changed heading, a new ID and a deleted document (the whole check runs).
 Every answer must equal a fresh run without cache, finding for finding; ``check --since``
 must report exactly the difference between fresh checks of the work tree and of the commit.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -69,6 +72,30 @@ def rename_heading(text: str) -> str:
     return text.replace("\n## ", "\n## Renamed ", 1)
 
 
+def remove_link(text: str) -> str:
+    """The first inline link becomes its plain text (an edge or a finding may go with it)."""
+    return re.sub(r"\[([^\]\n]+)\]\([^)\s]+\)", r"\1", text, count=1)
+
+
+def new_id(text: str) -> str:
+    """The document declares an ID nobody had (front matter ``id:``)."""
+    if text.startswith("---\n"):
+        head, sep, body = text[4:].partition("\n---\n")
+        lines = [line for line in head.split("\n") if not line.startswith("id:")]
+        return "---\n" + "\n".join(["id: NEW-0001", *lines]) + sep + body
+    return "---\nid: NEW-0001\n---\n" + text
+
+
+def link_to(target: Path, source: Path) -> Edit:
+    """A paragraph linking ``source`` to ``target`` (a new edge of the graph)."""
+
+    def add_link(text: str) -> str:
+        link = Path(os.path.relpath(target, source.parent)).as_posix()
+        return text + f"\nThis rests on [another record]({link}).\n"
+
+    return add_link
+
+
 def check(root: Path, use_cache: bool) -> api.CheckRun:
     return api.check_tree(root, cache=use_cache, today=TODAY)
 
@@ -88,9 +115,13 @@ def victim(root: Path, run: api.CheckRun) -> Path:
     return root / path
 
 
-def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> None:
+def exercise(
+    root: Path, builds: list[int], edits: Sequence[Edit], carried: int, *, links: bool = True
+) -> None:
     """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
-    ``carried`` edits must be answered without building the graph."""
+    ``carried`` edits must be answered without building the graph. With ``links``, then a
+    link to another document, a link removed, a new ID, and the most cited other document
+    deleted (each a whole check, each equal to a fresh run)."""
     cold = check(root, False)
     same(check(root, True), cold)
     warm = check(root, True)
@@ -105,6 +136,23 @@ def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> 
         same(again, check(root, False))
         if number < carried:
             assert again.cached and not built, edit.__name__
+    if not links:
+        return
+    others = sorted(p for p in root.rglob("*.md") if p != target and ".tracegraph" not in p.parts)
+    cited = _most_cited(root, others)
+    for edit in (link_to(cited, target), remove_link, new_id):
+        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        same(check(root, True), check(root, False))
+    cited.unlink()
+    after = check(root, True)
+    assert not after.cached
+    same(after, check(root, False))
+
+
+def _most_cited(root: Path, candidates: list[Path]) -> Path:
+    """The candidate that most links of the tree point at (ties: by path)."""
+    counts = Counter(link.path for link in api.scan(root).links if link.path)
+    return min(candidates, key=lambda p: (-counts[p.relative_to(root).as_posix()], p))
 
 
 def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
@@ -128,7 +176,7 @@ def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
         pytest.skip("shared corpora not available")
     root = tmp_path / "rust-rfcs"
     shutil.copytree(CORPORA / "rust-rfcs", root)
-    exercise(root, builds, [insert_paragraph], carried=1)
+    exercise(root, builds, [insert_paragraph], carried=1, links=False)
 
 
 def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
