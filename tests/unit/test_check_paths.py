@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,16 +40,24 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per graph build (a run that was not answered from the stored findings)."""
-    calls: list[int] = []
-    original = graph.build_corpus
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the checks did, in order: "build" per graph build (a run not answered from the
+    stored findings), then "recheck" when it reran only what the change touches or "all"
+    when it tried to and fell back to every rule."""
+    calls: list[str] = []
+    build, recheck = graph.build_corpus, api._recheck
 
-    def spy(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
+    def build_spy(*args: object, **kwargs: object) -> object:
+        calls.append("build")
+        return build(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    def recheck_spy(*args: Any, **kwargs: Any) -> list[Finding] | None:
+        found = recheck(*args, **kwargs)
+        calls.append("all" if found is None else "recheck")
+        return found
+
+    monkeypatch.setattr("tracegraph.api.build_corpus", build_spy)
+    monkeypatch.setattr("tracegraph.api._recheck", recheck_spy)
     return calls
 
 
@@ -116,12 +125,13 @@ def victim(root: Path, run: api.CheckRun) -> Path:
 
 
 def exercise(
-    root: Path, builds: list[int], edits: Sequence[Edit], carried: int, *, links: bool = True
+    root: Path, builds: list[str], edits: Sequence[Edit], carried: int, *, links: bool = True
 ) -> None:
     """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
     ``carried`` edits must be answered without building the graph. With ``links``, then a
-    link to another document, a link removed, a new ID, and the most cited other document
-    deleted (each a whole check, each equal to a fresh run)."""
+    link to another document (an orphan, if there is one), a link removed and a new ID (each
+    rechecked: the graph built, the local rules rerun for the documents the change touches),
+    and the most cited other document deleted (a whole check)."""
     cold = check(root, False)
     same(check(root, True), cold)
     warm = check(root, True)
@@ -132,7 +142,7 @@ def exercise(
         target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
         before = len(builds)
         again = check(root, True)
-        built = len(builds) > before
+        built = "build" in builds[before:]
         same(again, check(root, False))
         if number < carried:
             assert again.cached and not built, edit.__name__
@@ -140,9 +150,14 @@ def exercise(
         return
     others = sorted(p for p in root.rglob("*.md") if p != target and ".tracegraph" not in p.parts)
     cited = _most_cited(root, others)
-    for edit in (link_to(cited, target), remove_link, new_id):
+    orphans = sorted(root / f.path for f in cold.findings if f.code == "TG201")
+    linked = next((p for p in orphans if p != target), cited)  # an orphan no more
+    for edit in (link_to(linked, target), remove_link, new_id):
         target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        before = len(builds)
         same(check(root, True), check(root, False))
+        if edit is not remove_link:  # (a removed web link may move the repository addresses)
+            assert builds[before:] == ["build", "recheck", "build"], edit.__name__
     cited.unlink()
     after = check(root, True)
     assert not after.cached
@@ -155,7 +170,7 @@ def _most_cited(root: Path, candidates: list[Path]) -> Path:
     return min(candidates, key=lambda p: (-counts[p.relative_to(root).as_posix()], p))
 
 
-def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
+def test_sample_repo(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "sample_repo"
     shutil.copytree(PROJECT / "sample_repo", root)
     edits = [append_line, insert_paragraph, add_broken_link, rename_heading, insert_paragraph]
@@ -163,7 +178,7 @@ def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
 
 
 @pytest.mark.parametrize("name", ["adr-tools", "arachne", "log4brains"])
-def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
+def test_shared_corpora(tmp_path: Path, builds: list[str], name: str) -> None:
     if not (CORPORA / name).is_dir():
         pytest.skip("shared corpora not available")
     root = tmp_path / name
@@ -171,7 +186,7 @@ def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
     exercise(root, builds, [append_line, insert_paragraph, add_broken_link], carried=1)
 
 
-def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
+def test_rust_rfcs(tmp_path: Path, builds: list[str]) -> None:
     if not (CORPORA / "rust-rfcs").is_dir():
         pytest.skip("shared corpora not available")
     root = tmp_path / "rust-rfcs"
@@ -179,7 +194,7 @@ def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
     exercise(root, builds, [insert_paragraph], carried=1, links=False)
 
 
-def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
+def test_generated_tree(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "generated"
     subprocess.run(
         [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "120", "--out",
@@ -190,7 +205,7 @@ def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
     exercise(root, builds, edits, carried=2)
 
 
-def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[int]) -> None:
+def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "sample_repo"
     shutil.copytree(PROJECT / "sample_repo", root)
     check(root, True)
