@@ -7,12 +7,14 @@ carries the run's token in its environment.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,32 @@ def _workers_of(token: str, parent: int) -> list[str]:
     return [p for p in processes_with(token) if int(p.split()[0]) != parent]
 
 
+@contextlib.contextmanager
+def _started(
+    script: str, *args: str, token: str, path: str | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -c script ARGS`` carrying ``token``, in its own session (a signal then reaches
+    the parent only, as a CI runner's kill would); everything with the token killed after."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), TOKEN_VARIABLE: token}
+    if path is not None:
+        env["PATH"] = path
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        for entry in processes_with(token):
+            kill_quietly(int(entry.split()[0]))
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.mark.parametrize("how", ["kernel", "watch-only"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_workers_die_with_their_parent(tmp_path: Path, signum: int, how: str) -> None:
@@ -62,15 +90,7 @@ def test_workers_die_with_their_parent(tmp_path: Path, signum: int, how: str) ->
             f"# Doc {number}\n\n[next](doc-{number + 1:04}.md)\n"
         )
     token = uuid.uuid4().hex
-    env = {**os.environ, "PYTHONPATH": str(PROJECT), TOKEN_VARIABLE: token}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_PARSE, str(tmp_path), how],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # a signal to the parent only, as a CI runner's kill would be
-    )
-    try:
+    with _started(SLOW_PARSE, str(tmp_path), how, token=token) as proc:
         assert proc.stdout is not None and proc.stdout.readline() == b"parsing\n"
         deadline = time.monotonic() + 20
         while len(_workers_of(token, proc.pid)) < 2 and time.monotonic() < deadline:
@@ -82,12 +102,6 @@ def test_workers_die_with_their_parent(tmp_path: Path, signum: int, how: str) ->
         assert proc.returncode == -signum
         left = wait_for_leftovers(token)
         assert left == (), f"workers outlived their parent: {left}"
-    finally:
-        for entry in processes_with(token):
-            kill_quietly(int(entry.split()[0]))
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 SLOW_DOT = r"""
@@ -105,20 +119,8 @@ def test_graphviz_dies_with_its_parent(tmp_path: Path) -> None:
     (bin_dir / "dot").write_text("#!/bin/sh\nexec sleep 60\n")
     (bin_dir / "dot").chmod(0o755)
     token = uuid.uuid4().hex
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT),
-        TOKEN_VARIABLE: token,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_DOT],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    with _started(SLOW_DOT, token=token, path=path) as proc:
         assert proc.stdout is not None and proc.stdout.readline() == b"drawing\n"
         deadline = time.monotonic() + 20
         while not _workers_of(token, proc.pid) and time.monotonic() < deadline:
@@ -128,9 +130,3 @@ def test_graphviz_dies_with_its_parent(tmp_path: Path) -> None:
         proc.wait(timeout=10)
         left = wait_for_leftovers(token)
         assert left == (), f"dot outlived its parent: {left}"
-    finally:
-        for entry in processes_with(token):
-            kill_quietly(int(entry.split()[0]))
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

@@ -88,13 +88,19 @@ def test_a_git_inside_the_root_or_on_a_relative_path_is_never_run(
         run_git(repo, "ls-files")
 
 
+def _include_a_fifo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository's config includes a FIFO (git waits on it forever); 1 s to read config."""
+    os.mkfifo(repo / ".git" / "more-config")
+    git(repo, "config", "include.path", "more-config")
+    monkeypatch.setattr(gitcmd, "CONFIG_TIMEOUT", 1.0)
+    monkeypatch.setattr(gitcmd, "_STALLED", {})
+
+
 def test_a_config_include_that_never_ends_is_cut_off(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """git reads an included FIFO forever; the listing falls back to walking the folders."""
-    os.mkfifo(repo / ".git" / "more-config")
-    git(repo, "config", "include.path", "more-config")
-    monkeypatch.setattr(gitcmd, "CONFIG_TIMEOUT", 1.0)
+    _include_a_fifo(repo, monkeypatch)
     started = time.monotonic()
     with pytest.raises(GitError, match="did not finish within 1 s"):
         run_git(repo, "ls-files")
@@ -107,10 +113,7 @@ def test_after_a_stall_the_same_repository_fails_at_once(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each later git call would wait for the same FIFO: it is not started at all."""
-    os.mkfifo(repo / ".git" / "more-config")
-    git(repo, "config", "include.path", "more-config")
-    monkeypatch.setattr(gitcmd, "CONFIG_TIMEOUT", 1.0)
-    monkeypatch.setattr(gitcmd, "_STALLED", {})
+    _include_a_fifo(repo, monkeypatch)
     with pytest.raises(GitError, match="did not finish within 1 s"):
         run_git(repo, "ls-files")
     spawned: list[list[str]] = []
