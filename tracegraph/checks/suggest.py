@@ -72,7 +72,10 @@ class NameIndex:
     def candidates(self, word: str) -> list[str]:
         """The names sharing most grams with ``key(word)``, at most ``MAX_CANDIDATES``."""
         postings = self.postings
-        lists = sorted((postings[g] for g in grams(self.key(word)) if g in postings), key=len)
+        # Grams in sorted order: between postings of one length, the set's order would depend
+        # on the string hash seed, and with it which postings fit the budget.
+        found = (postings[g] for g in sorted(grams(self.key(word))) if g in postings)
+        lists = sorted(found, key=len)
         read: list[list[int]] = []
         budget = MAX_POSTINGS
         for posting in lists:  # rarest first: they say most about the word

@@ -144,3 +144,19 @@ def test_thousands_of_broken_anchors_in_one_file(findings):
     hinted = [f for f in found if "did you mean" in f.message]
     assert len(hinted) > 0.9 * len(found)
     assert where(found)[0][:2] == ("a.md", 2 * len(headings) + 3)
+
+
+def test_candidates_do_not_depend_on_the_hash_seed(monkeypatch):
+    """Postings of one length are read in gram order, not in a set's (hash seed) order: with
+    room for one posting, "ab" finds "ax" (gram "\\x02a") whichever order the grams come in."""
+    from tracegraph.checks import suggest
+
+    monkeypatch.setattr(suggest, "MAX_POSTINGS", 1)
+    index = NameIndex(["ax", "xb"])
+    found = []
+    for reverse in (False, True):
+        monkeypatch.setattr(
+            suggest, "grams", lambda text, r=reverse, g=suggest.grams: sorted(g(text), reverse=r)
+        )
+        found.append(index.candidates("ab"))
+    assert found == [["ax"], ["ax"]]
