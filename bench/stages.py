@@ -6,8 +6,9 @@ Usage::
     python bench/stages.py /tmp/tgbench/10k [--rules]
 
 Config, crawl, preset detection, parse (worker processes, no cache), resolve + graph, checks
-and the JSON output, each with wall time and CPU time (this process and its workers); with
-``--rules``, each rule alone on the built corpus. Figures, never assertions (see RESULTS.md).
+and the JSON output, each with wall time and CPU time (this process and its workers) and this
+process's resident memory after the stage and at its peak so far (Linux); with ``--rules``,
+each rule alone on the built corpus. Figures, never assertions (see RESULTS.md).
 """
 
 from __future__ import annotations
@@ -40,10 +41,27 @@ def cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def timed(rows: list[tuple[str, float, float]], name: str, work: Callable[[], T]) -> T:
+def memory() -> tuple[float, float]:
+    """This process's resident set now and at its peak, in MiB (Linux ``/proc``)."""
+    fields = dict.fromkeys(("VmRSS", "VmHWM"), 0.0)
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in fields:
+                fields[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+Row = tuple[str, float, float, float, float]
+
+
+def timed(rows: list[Row], name: str, work: Callable[[], T]) -> T:
     wall, used = time.perf_counter(), cpu()
     result = work()
-    rows.append((name, time.perf_counter() - wall, cpu() - used))
+    rss, peak = memory()
+    rows.append((name, time.perf_counter() - wall, cpu() - used, rss, peak))
     return result
 
 
@@ -53,7 +71,7 @@ def main() -> None:
     parser.add_argument("--rules", action="store_true", help="also time each rule alone")
     args = parser.parse_args()
     root: Path = args.root
-    rows: list[tuple[str, float, float]] = []
+    rows: list[Row] = []
     config = timed(rows, "config", lambda: load_config(root))
     index = timed(rows, "crawl (git ls-files, globs)", lambda: crawl(root, config))
     config = timed(rows, "preset detection", lambda: api.with_presets(root, config, index))
@@ -80,10 +98,12 @@ def main() -> None:
                          ALL_RULES)  # fmt: skip
     timed(rows, f"JSON of {len(findings):,} findings", lambda: render(result, "json"))
     total_wall, total_cpu = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    print(f"| stage ({root.name}) | wall s | share | CPU s |\n|---|---:|---:|---:|")
-    for name, wall, used in rows:
-        print(f"| {name} | {wall:.2f} | {wall / total_wall:.0%} | {used:.2f} |")
-    print(f"| total | {total_wall:.2f} | | {total_cpu:.2f} |")
+    print(f"| stage ({root.name}) | wall s | share | CPU s | RSS after, MiB | peak RSS, MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, wall, used, rss, peak in rows:
+        share = wall / total_wall
+        print(f"| {name} | {wall:.2f} | {share:.0%} | {used:.2f} | {rss:,.0f} | {peak:,.0f} |")
+    print(f"| total | {total_wall:.2f} | | {total_cpu:.2f} | | |")
     if args.rules:
         print("\n| rule | s |\n|---|---:|")
         times = []

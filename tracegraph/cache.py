@@ -116,7 +116,7 @@ def encode(doc: Document) -> Record:
         doc.status_raw,
         doc.metadata,
         tuple((h.level, h.text, h.slug, h.line) for h in doc.headings),
-        tuple(sorted(doc.anchors)),
+        doc.anchors,
         tuple(
             (r.kind.value, r.target, r.relation.value, r.line, r.column, r.is_id, r.reverse, r.text)
             for r in doc.references
@@ -208,7 +208,7 @@ def decode(record: Record) -> Document:
         status_raw=status_raw,
         metadata=metadata,
         headings=tuple(_heading(*h) for h in headings),
-        anchors=frozenset(anchors),
+        anchors=tuple(anchors),
         references=tuple(
             _reference(kinds[k], _intern(t), relations[r], ln, c, i, rv, x)
             for k, t, r, ln, c, i, rv, x in references

@@ -186,7 +186,9 @@ class Document:
     status_raw: str | None
     metadata: tuple[tuple[str, str], ...]
     headings: tuple[Heading, ...]
-    anchors: frozenset[str]
+    #: Heading slugs and explicit anchors, sorted, each once (a tuple: a frozenset per document
+    #: took 1 KB, 100 MB at 100k documents; ``in`` on a dozen strings is as fast).
+    anchors: tuple[str, ...]
     references: tuple[Reference, ...]
     placeholders: tuple[Placeholder, ...] = ()
     questions: tuple[Question, ...] = ()

@@ -203,9 +203,25 @@ def _result_key(
     names = sorted({(p, corpus.by_path[p].name) for pair in pairs for p in pair})
     sidecars = sorted((d.path, d.sidecar) for d in corpus.documents if d.sidecar)
     config = corpus.config
-    parts = (RESULT_FORMAT, FINGERPRINT_FORMAT, repo.head, repo.prefix, config.suspect,
-             repr(config.types), reviews, sorted(pairs.items()), names, sidecars)  # fmt: skip
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    # Fed piece by piece: one ``repr`` of all the edges was a string of 200 bytes per edge
+    # (and its UTF-8 copy), the peak memory of a check at 100k documents. A ``repr`` holds no
+    # raw newline, so newline-separated pieces, each section led by its length, are unambiguous.
+    digest = hashlib.sha256()
+
+    def feed(value: object) -> None:
+        digest.update(repr(value).encode("utf-8", "surrogatepass"))
+        digest.update(b"\n")
+
+    feed((RESULT_FORMAT, FINGERPRINT_FORMAT, repo.head, repo.prefix, config.suspect,
+          repr(config.types), reviews))  # fmt: skip
+    feed(len(pairs))
+    for pair in sorted(pairs):
+        feed((pair, pairs[pair]))
+    for section in (names, sidecars):
+        feed(len(section))
+        for item in section:
+            feed(item)
+    return digest.hexdigest()
 
 
 def _load_result(path: Path, key: str, corpus: Corpus) -> SuspectAnalysis | None:
@@ -326,14 +342,14 @@ def _analyse(
     for pair in pairs:
         doc, up = pair
         points = [own[doc], *explicit.get(pair, [])]
-        points_of[pair] = points
         changed = [
             e
             for e in events.get(up, [])
             if e[1] != "A" and not any(ancestry.is_ancestor(e[0], at) for at, _ in points)
         ]
-        if changed:
+        if changed:  # kept for these pairs only: a list per edge was 70 MB at 100k documents
             unseen[pair] = changed
+            points_of[pair] = points
     judge.prepare(e for changed in unseen.values() for e in changed)
     heads = {up: history.head_blobs.get(up, "") for _, up in unseen}
     prints.fetch((blob, False) for blob in heads.values() if blob)
@@ -421,7 +437,7 @@ def resting_on(corpus: Corpus) -> dict[tuple[str, str], tuple[str, int, int, str
     """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
     document edge but ``mentions``: the first declaration in D itself when there is one."""
     out: dict[tuple[str, str], tuple[str, int, int, str]] = {}
-    for source, targets in corpus.graph.adjacency():
+    for source, targets in corpus.edges.succ.items():  # the graph's adjacency, no networkx
         for target, keyed in targets.items():
             if source == target:
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
 from ..config import Config
@@ -164,8 +164,8 @@ class AnchorTable:
     lower-cased set and the suggestion index are built once, on first need, and each
     fragment's suggestion is computed once."""
 
-    def __init__(self, anchors: frozenset[str], budget: LookupBudget | None = None) -> None:
-        self.anchors = anchors
+    def __init__(self, anchors: Iterable[str], budget: LookupBudget | None = None) -> None:
+        self.anchors = frozenset(anchors)
         self.budget = budget or LookupBudget()
         self._lowered: frozenset[str] | None = None
         self._index: NameIndex | None = None

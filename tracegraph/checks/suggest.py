@@ -72,8 +72,8 @@ class NameIndex:
     def candidates(self, word: str) -> list[str]:
         """The names sharing most grams with ``key(word)``, at most ``MAX_CANDIDATES``."""
         postings = self.postings
-        # Grams in sorted order: between postings of one length, the set's order would depend
-        # on the string hash seed, and with it which postings fit the budget.
+        # Grams in sorted order, so that lists of equal length are read in the same order in
+        # every process (a set's order follows the per-process string hash seed).
         found = (postings[g] for g in sorted(grams(self.key(word))) if g in postings)
         lists = sorted(found, key=len)
         read: list[list[int]] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
@@ -73,13 +73,13 @@ def suggested_path(suggestions: PathSuggestions, source: str, missing: str) -> s
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), found))
 
 
-def close_anchors(fragment: str, anchors: frozenset[str]) -> list[str]:
+def close_anchors(fragment: str, anchors: Collection[str]) -> list[str]:
     """The anchors close to ``fragment`` by the checks' suggestion: the closest, and a second
     one when another anchor also passes (then the choice is ambiguous)."""
     best = AnchorTable(anchors).suggest(fragment)
     if best is None:
         return []
-    second = AnchorTable(anchors - {best}).suggest(fragment)
+    second = AnchorTable(a for a in anchors if a != best).suggest(fragment)
     return [best] if second is None else [best, second]
 
 

@@ -122,7 +122,7 @@ def plan_new(space: Workspace, request: NewRequest) -> NewPlan:
         raise EditError(f"{path} already exists; give another title")
     spec = corpus.config.spec_for(spec.name, path) or spec  # a preset's own settings there
     first = spec.lifecycle[0] if spec.lifecycle else None
-    probe = Document(path, spec.name, doc_id, title, None, None, (), (), frozenset(), ())
+    probe = Document(path, spec.name, doc_id, title, None, None, (), (), (), ())
     word = allowed_status(space, probe, request.status or first or "draft")
     fill = Filling(title, None if convention.dated else number, doc_id, space.today, request.author)
     found = template_text(corpus.config, space.root, spec)

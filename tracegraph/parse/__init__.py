@@ -274,7 +274,7 @@ def parse_document(
         status_raw=status_raw,
         metadata=tuple(sorted(metadata.items())),
         headings=tuple(facts.headings),
-        anchors=frozenset(facts.anchors),
+        anchors=tuple(sorted(facts.anchors)),
         references=tuple(references),
         placeholders=tuple(facts.placeholders),
         questions=tuple(facts.questions),
@@ -321,7 +321,7 @@ def _bare_document(
         status_raw=None,
         metadata=(),
         headings=(),
-        anchors=frozenset(),
+        anchors=(),
         references=(),
         **fields,
     )

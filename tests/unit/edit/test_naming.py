@@ -13,7 +13,7 @@ KEP = TypeSpec("KEP", id_width=0, paths=("keps/*/*/README.md",))
 
 
 def doc(path: str, doc_id: str | None, doc_type: str = "ADR") -> Document:
-    return Document(path, doc_type, doc_id, "t", None, None, (), (), frozenset(), ())
+    return Document(path, doc_type, doc_id, "t", None, None, (), (), (), ())
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,8 @@ def differences(text: str, doc: Document) -> list[str]:
     if github_headings != our_headings:
         out.append(f"headings: tracegraph {our_headings} != GitHub {github_headings}")
     github_anchors = {slug for _level, slug in github_headings}
-    if not github_anchors <= doc.anchors:
-        out.append(f"anchors missing: {sorted(github_anchors - doc.anchors)}")
+    if not github_anchors <= set(doc.anchors):
+        out.append(f"anchors missing: {sorted(github_anchors - set(doc.anchors))}")
     return out
 
 
