@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -583,6 +584,7 @@ def check_tree(
         git_state, notes = _suspect_state(root_path, config)
     store: ResultCache | None = None
     key, settled, documents = "", False, {}
+    previous: Carried | None = None
     if cache:
         state = tree_state(root_path, index.files, started, index.documents)
         if state is not None:
@@ -605,12 +607,14 @@ def check_tree(
             carried = None
             if hit is not None:
                 carried = carry_over(root_path, config, index, wiki.paths, hit, documents)
-            if hit is not None and carried is not None:
+                previous = carried
+            if hit is not None and carried is not None and carried.findings is not None:
                 if not allow_empty:
                     require_documents(root_path, config, hit.documents)
-                if carried and settled:  # the new stats, so the next run starts from here
-                    store.put(key, CachedResult(hit.documents, hit.references, carried, documents))
-                findings = list(carried or hit.findings)
+                moved = carried.findings
+                if moved and settled:  # the new stats, so the next run starts from here
+                    store.put(key, CachedResult(hit.documents, hit.references, moved, documents))
+                findings = list(moved or hit.findings)
                 return CheckRun(
                     root_path, config, hit.documents, hit.references, findings, True,
                     _fingerprint(key, documents) if settled else "", notes,
@@ -620,9 +624,12 @@ def check_tree(
         allow_empty=allow_empty, presets=False,
     )  # fmt: skip
     with gc_paused():
-        findings = run_checks(
-            corpus, config, today=when, select=chosen, ignore=dropped,
-            suspects=lambda: suspect_links(corpus, cache=cache),
+        suspects = partial(suspect_links, corpus, cache=cache)
+        again = None
+        if previous is not None and previous.before:
+            again = _recheck(corpus, previous, config, when, chosen, dropped, suspects)
+        findings = again if again is not None else run_checks(
+            corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
         )  # fmt: skip
     run = CheckRun(
         root_path, config, len(corpus.documents), len(corpus.links), findings,
@@ -644,6 +651,19 @@ def _fingerprint(key: str, documents: Mapping[str, tuple[int, int, int]]) -> str
 INCREMENTAL_LIMIT = 64
 
 
+@dataclass(frozen=True)
+class Carried:
+    """What a stored result says of the tree as it is now (``carry_over``)."""
+
+    #: The stored findings with their lines moved; ``()``: nothing changed, they hold as they
+    #: are; None: rules must run again.
+    findings: tuple[Finding, ...] | None
+    #: With ``findings`` None: the stored findings and the changed documents as those findings
+    #: saw them, from which ``_recheck`` reruns only what the change can affect.
+    stored: tuple[Finding, ...] = ()
+    before: tuple[Document, ...] = ()
+
+
 def carry_over(
     root: Path,
     config: Config,
@@ -651,18 +671,20 @@ def carry_over(
     wiki: tuple[str, ...],
     stored: CachedResult,
     documents: dict[str, tuple[int, int, int]],
-) -> tuple[Finding, ...] | None:
+) -> Carried | None:
     """The stored findings, carried to the tree as it is now: ``()`` when no document changed
     (use them as they are), the findings with moved lines when every changed document parses to
-    its cached record apart from where its lines fall (``tracegraph.incremental``), None when
-    something else changed (the whole check must run)."""
-    from .cache import ParseCache, encode, file_key, fold_keys
+    its cached record apart from where its lines fall (``tracegraph.incremental``). When a
+    changed document says something new (a link, a heading, an ID), no findings but what a
+    recheck needs (``Carried.before``). None when the listing changed, too many documents
+    changed or a cached record is missing: the whole check must run."""
+    from .cache import ParseCache, decode, encode, file_key, fold_keys
     from .incremental import carry_findings, line_map
     from .workers import parse_one
 
     changed = [path for path, stat in documents.items() if stored.state.get(path) != stat]
     if not changed:
-        return () if stored.state.keys() == documents.keys() else None
+        return Carried(()) if stored.state.keys() == documents.keys() else None
     if len(changed) > INCREMENTAL_LIMIT or stored.state.keys() != documents.keys():
         log.info("incremental: %d documents changed; checking the whole tree", len(changed))
         return None
@@ -682,21 +704,67 @@ def carry_over(
         if entry is None or entry[0] != was:
             log.info("incremental: no cached record of %s as it was; whole check", path)
             return None
-        doc, key = parse_one(root, path, recogniser, config.limits, sidecar)
-        lines = line_map(entry[1], encode(doc))
+    before = Carried(None, stored.findings, tuple(decode(old[path][1]) for path in changed))
+    for path in changed:
+        doc, key = parse_one(root, path, recogniser, config.limits, sidecars.get(path))
+        lines = line_map(old[path][1], encode(doc))
         if lines is None:
-            log.info("incremental: %s says something new; whole check", path)
-            return None
+            log.info("incremental: %s says something new; rechecking what it touches", path)
+            return before
         moved[path] = lines
         fresh.append((doc, key))
     names = {doc.path: doc.name for doc, _key in fresh}
     findings = carry_findings(stored.findings, moved, names)
     if findings is None:
-        log.info("incremental: a finding stands on a line that moved ambiguously; whole check")
-        return None
+        log.info("incremental: a finding stands on a line that moved ambiguously; recheck")
+        return before
     log.info("incremental: findings carried over for %d changed document(s)", len(changed))
     parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
-    return tuple(findings)
+    return Carried(tuple(findings))
+
+
+def _web_targets(doc: Document) -> list[str]:
+    """The web addresses ``doc`` links (they settle the repository's own addresses)."""
+    return [ref.target for ref in doc.references if ref.target.strip().lower().startswith("http")]
+
+
+def _recheck(
+    corpus: Corpus,
+    previous: Carried,
+    config: Config,
+    today: date,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    suspects: Callable[[], SuspectAnalysis],
+) -> list[Finding] | None:
+    """The findings of ``corpus`` from the stored ones (``previous``): the graph as the stored
+    findings saw it is ``corpus`` with the changed documents put back as they were
+    (``graph.update_corpus``), which tells the documents either side of the change touches;
+    ``checks.recheck`` reruns the local rules for those only and the other rules over all.
+    None (run every rule) when a changed document is not a document of ``corpus`` any more or
+    its web links changed (they may move the repository addresses every link resolves by)."""
+    from .checks import recheck
+    from .graph import update_corpus
+
+    now = corpus.by_path
+    if any(
+        doc.path not in now or _web_targets(doc) != _web_targets(now[doc.path])
+        for doc in previous.before
+    ):
+        return None
+    try:
+        back = update_corpus(corpus, previous.before)
+    except KeyError:
+        return None
+    touched = set(back.touched)
+    for doc in previous.before:
+        touched.update(corpus.edges.succ[doc.path])
+        touched.update(corpus.edges.pred[doc.path])
+    log.info("incremental: %d document(s) rechecked by the local rules", len(touched))
+    return recheck(
+        corpus, previous.stored, touched, config, today=today, select=select, ignore=ignore,
+        suspects=suspects,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,24 @@
 
 Each tree is checked without cache (the reference), then with cache (the build), again (warm),
 and after edits: an appended line and an inserted paragraph (answered by carrying the stored
-findings to their new lines), a new broken link and a changed heading (the whole check runs).
+findings to their new lines), a new broken link, a new link to another document, a removed
+link, a changed heading, a new ID and a deleted document (the whole check runs).
 Every answer must equal a fresh run without cache, finding for finding; ``check --since``
 must report exactly the difference between fresh checks of the work tree and of the commit.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,16 +40,24 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per graph build (a run that was not answered from the stored findings)."""
-    calls: list[int] = []
-    original = graph.build_corpus
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the checks did, in order: "build" per graph build (a run not answered from the
+    stored findings), then "recheck" when it reran only what the change touches or "all"
+    when it tried to and fell back to every rule."""
+    calls: list[str] = []
+    build, recheck = graph.build_corpus, api._recheck
 
-    def spy(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
+    def build_spy(*args: object, **kwargs: object) -> object:
+        calls.append("build")
+        return build(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    def recheck_spy(*args: Any, **kwargs: Any) -> list[Finding] | None:
+        found = recheck(*args, **kwargs)
+        calls.append("all" if found is None else "recheck")
+        return found
+
+    monkeypatch.setattr("tracegraph.api.build_corpus", build_spy)
+    monkeypatch.setattr("tracegraph.api._recheck", recheck_spy)
     return calls
 
 
@@ -69,6 +81,30 @@ def rename_heading(text: str) -> str:
     return text.replace("\n## ", "\n## Renamed ", 1)
 
 
+def remove_link(text: str) -> str:
+    """The first inline link becomes its plain text (an edge or a finding may go with it)."""
+    return re.sub(r"\[([^\]\n]+)\]\([^)\s]+\)", r"\1", text, count=1)
+
+
+def new_id(text: str) -> str:
+    """The document declares an ID nobody had (front matter ``id:``)."""
+    if text.startswith("---\n"):
+        head, sep, body = text[4:].partition("\n---\n")
+        lines = [line for line in head.split("\n") if not line.startswith("id:")]
+        return "---\n" + "\n".join(["id: NEW-0001", *lines]) + sep + body
+    return "---\nid: NEW-0001\n---\n" + text
+
+
+def link_to(target: Path, source: Path) -> Edit:
+    """A paragraph linking ``source`` to ``target`` (a new edge of the graph)."""
+
+    def add_link(text: str) -> str:
+        link = Path(os.path.relpath(target, source.parent)).as_posix()
+        return text + f"\nThis rests on [another record]({link}).\n"
+
+    return add_link
+
+
 def check(root: Path, use_cache: bool) -> api.CheckRun:
     return api.check_tree(root, cache=use_cache, today=TODAY)
 
@@ -88,9 +124,14 @@ def victim(root: Path, run: api.CheckRun) -> Path:
     return root / path
 
 
-def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> None:
+def exercise(
+    root: Path, builds: list[str], edits: Sequence[Edit], carried: int, *, links: bool = True
+) -> None:
     """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
-    ``carried`` edits must be answered without building the graph."""
+    ``carried`` edits must be answered without building the graph. With ``links``, then a
+    link to another document (an orphan, if there is one), a link removed and a new ID (each
+    rechecked: the graph built, the local rules rerun for the documents the change touches),
+    and the most cited other document deleted (a whole check)."""
     cold = check(root, False)
     same(check(root, True), cold)
     warm = check(root, True)
@@ -101,13 +142,35 @@ def exercise(root: Path, builds: list[int], edits: list[Edit], carried: int) -> 
         target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
         before = len(builds)
         again = check(root, True)
-        built = len(builds) > before
+        built = "build" in builds[before:]
         same(again, check(root, False))
         if number < carried:
             assert again.cached and not built, edit.__name__
+    if not links:
+        return
+    others = sorted(p for p in root.rglob("*.md") if p != target and ".tracegraph" not in p.parts)
+    cited = _most_cited(root, others)
+    orphans = sorted(root / f.path for f in cold.findings if f.code == "TG201")
+    linked = next((p for p in orphans if p != target), cited)  # an orphan no more
+    for edit in (link_to(linked, target), remove_link, new_id):
+        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        before = len(builds)
+        same(check(root, True), check(root, False))
+        if edit is not remove_link:  # (a removed web link may move the repository addresses)
+            assert builds[before:] == ["build", "recheck", "build"], edit.__name__
+    cited.unlink()
+    after = check(root, True)
+    assert not after.cached
+    same(after, check(root, False))
 
 
-def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
+def _most_cited(root: Path, candidates: list[Path]) -> Path:
+    """The candidate that most links of the tree point at (ties: by path)."""
+    counts = Counter(link.path for link in api.scan(root).links if link.path)
+    return min(candidates, key=lambda p: (-counts[p.relative_to(root).as_posix()], p))
+
+
+def test_sample_repo(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "sample_repo"
     shutil.copytree(PROJECT / "sample_repo", root)
     edits = [append_line, insert_paragraph, add_broken_link, rename_heading, insert_paragraph]
@@ -115,7 +178,7 @@ def test_sample_repo(tmp_path: Path, builds: list[int]) -> None:
 
 
 @pytest.mark.parametrize("name", ["adr-tools", "arachne", "log4brains"])
-def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
+def test_shared_corpora(tmp_path: Path, builds: list[str], name: str) -> None:
     if not (CORPORA / name).is_dir():
         pytest.skip("shared corpora not available")
     root = tmp_path / name
@@ -123,15 +186,15 @@ def test_shared_corpora(tmp_path: Path, builds: list[int], name: str) -> None:
     exercise(root, builds, [append_line, insert_paragraph, add_broken_link], carried=1)
 
 
-def test_rust_rfcs(tmp_path: Path, builds: list[int]) -> None:
+def test_rust_rfcs(tmp_path: Path, builds: list[str]) -> None:
     if not (CORPORA / "rust-rfcs").is_dir():
         pytest.skip("shared corpora not available")
     root = tmp_path / "rust-rfcs"
     shutil.copytree(CORPORA / "rust-rfcs", root)
-    exercise(root, builds, [insert_paragraph], carried=1)
+    exercise(root, builds, [insert_paragraph], carried=1, links=False)
 
 
-def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
+def test_generated_tree(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "generated"
     subprocess.run(
         [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "120", "--out",
@@ -142,7 +205,7 @@ def test_generated_tree(tmp_path: Path, builds: list[int]) -> None:
     exercise(root, builds, edits, carried=2)
 
 
-def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[int]) -> None:
+def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "sample_repo"
     shutil.copytree(PROJECT / "sample_repo", root)
     check(root, True)

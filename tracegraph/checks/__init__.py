@@ -243,12 +243,16 @@ def recheck(
     config: Config | None = None,
     *,
     today: date | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    suspects: Callable[[], SuspectAnalysis] | None = None,
 ) -> list[Finding]:
     """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
-    all rules, same config and day) and the documents the edit touched (see
+    same rules, config and day) and the documents the edit touched (see
     ``graph.update_corpus``): local rules run again for the touched documents only, and their
     earlier findings elsewhere are kept; the other rules run over everything. Equals
-    ``run_checks(corpus, config, today=today)`` (tested on random edits of real trees).
+    ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested on
+    random edits of real trees).
     """
     inside = frozenset(touched)
     located = inside | {
@@ -259,7 +263,9 @@ def recheck(
         for f in previous
         if f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located
     ]
-    fresh = run_checks(corpus, config, today=today, scope=inside)
+    fresh = run_checks(
+        corpus, config, today=today, select=select, ignore=ignore, scope=inside, suspects=suspects
+    )
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
 
 
