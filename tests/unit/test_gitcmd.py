@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -174,8 +175,13 @@ def test_filters_are_neutralised_by_a_git_without_show_scope(
             return subprocess.CompletedProcess(command, 129, b"", b"error: unknown option")
         return real(command, env, timeout, *rest)
 
+    twin = (
+        tmp_path / "twin"
+    )  # plain git runs the filter on the same state: the check means something
+    shutil.copytree(repo, twin, symlinks=True)
+    subprocess.run(["git", "-C", str(twin), "diff", "HEAD"], capture_output=True, check=False)
+    assert marker.exists()
+    marker.unlink()
     monkeypatch.setattr(gitcmd, "_spawn", old_git)
     done = run_git(repo, "diff", "--name-status", "HEAD")
     assert done.returncode == 0 and not marker.exists()
-    subprocess.run(["git", "-C", str(repo), "diff", "HEAD"], capture_output=True, check=False)
-    assert marker.exists()  # plain git runs it: the check above means something
