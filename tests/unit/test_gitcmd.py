@@ -175,9 +175,8 @@ def test_filters_are_neutralised_by_a_git_without_show_scope(
             return subprocess.CompletedProcess(command, 129, b"", b"error: unknown option")
         return real(command, env, timeout, *rest)
 
-    twin = (
-        tmp_path / "twin"
-    )  # plain git runs the filter on the same state: the check means something
+    # Plain git runs the filter on a copy of the same state: the check below means something.
+    twin = tmp_path / "twin"
     shutil.copytree(repo, twin, symlinks=True)
     subprocess.run(["git", "-C", str(twin), "diff", "HEAD"], capture_output=True, check=False)
     assert marker.exists()
