@@ -10,6 +10,7 @@ import json
 import posixpath
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -143,6 +144,19 @@ class TextFormatter(Formatter):
                 lines.append(f"{where} {f.code} resolved: {clean(f.message)}")
         lines.append(result.summary_line())
         return "\n".join(lines) + "\n"
+
+
+def findings_block(findings: Sequence[Finding] | None) -> list[str]:
+    """The "findings:" lines that close a document or entity card (None: checks not run)."""
+    lines = ["", "findings:"]
+    if findings is None:
+        lines.append("  (checks not available)")
+    elif not findings:
+        lines.append("  (none)")
+    for f in findings or ():
+        where = f"{neutralise(f.path)}:{f.line}:{f.column}"
+        lines.append(f"  {where}: {f.code} {neutralise(f.message)}")
+    return lines
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:

@@ -18,7 +18,7 @@ from ..export import entity_data
 from ..generated import json_head
 from ..graph import Corpus
 from ..safetext import neutralise
-from . import finding_dict
+from . import finding_dict, findings_block
 
 #: ``version`` of the entity query JSON (``tracegraph schema entity-impact``, ``entity-show``).
 ENTITY_JSON_VERSION = 1
@@ -241,13 +241,7 @@ def format_entity_card(corpus: Corpus, card: EntityCard) -> str:
                 where = f"{clean(edge.path)}:{edge.line}"
                 change = f"  ({edge.change})" if edge.change else ""
                 lines.append(f"  {clean(node_name(corpus, edge.other))}  {where}{change}")
-    lines += ["", "findings:"]
-    if card.findings is None:
-        lines.append("  (checks not available)")
-    elif not card.findings:
-        lines.append("  (none)")
-    for f in card.findings or ():
-        lines.append(f"  {f.path}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
+    lines += findings_block(card.findings)
     return "\n".join(lines) + "\n"
 
 

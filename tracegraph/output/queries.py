@@ -22,6 +22,7 @@ from ..model import Document, Relation
 from ..queries import Card, CardEdge, Chains, ChangeImpact, Hop, Traversal
 from ..safetext import neutralise
 from ..suspect import ChangeMarks, SuspectAnalysis, SuspectLink
+from . import findings_block
 
 #: Relations an edge can carry (``superseded_by`` is stored as ``supersedes``).
 EDGE_RELATIONS = tuple(r.value for r in Relation if r is not Relation.SUPERSEDED_BY)
@@ -603,13 +604,7 @@ def format_card(corpus: Corpus, card: Card, color: bool = False) -> str:
             lines.append(
                 f"  line {link.reference.line}  {link.status.value}  {clean(link.reference.target)}"
             )
-    lines += ["", "findings:"]
-    if card.findings is None:
-        lines.append("  (checks not available)")
-    elif not card.findings:
-        lines.append("  (none)")
-    for f in card.findings or ():
-        lines.append(f"  {clean(f.path)}:{f.line}:{f.column}: {f.code} {clean(f.message)}")
+    lines += findings_block(card.findings)
     return "\n".join(lines) + "\n"
 
 
