@@ -8,7 +8,7 @@ says which rule is which.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -37,7 +37,7 @@ class Hit:
 
     @classmethod
     def at_edge(
-        cls, source: str, data: dict[str, Any], message: str, target: str, document: str
+        cls, source: str, data: Mapping[str, Any], message: str, target: str, document: str
     ) -> Hit:
         """A hit located where an edge was written (its declaring document, or the sidecar
         file it was declared in, line, column)."""
@@ -52,7 +52,7 @@ class Hit:
 
 
 #: One graph edge as the rules see it: (source, target, attributes).
-Edge = tuple[str, str, dict[str, Any]]
+Edge = tuple[str, str, Mapping[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..model import Relation
@@ -88,10 +88,10 @@ def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-def _chain_edges(ctx: CheckContext) -> dict[tuple[str, str], dict[str, Any]]:
+def _chain_edges(ctx: CheckContext) -> dict[tuple[str, str], Mapping[str, Any]]:
     """The implements/depends_on edges, one per ordered pair of documents: the edge to report
     (declared by the source first, then the earliest line)."""
-    first: dict[tuple[str, str], tuple[tuple[bool, int, int], dict[str, Any]]] = {}
+    first: dict[tuple[str, str], tuple[tuple[bool, int, int], Mapping[str, Any]]] = {}
     for source, target, data in ctx.edges:
         if data.get("relation") not in CHAIN_RELATIONS or source == target:
             continue
