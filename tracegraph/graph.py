@@ -110,6 +110,10 @@ class EdgeAttrs(Mapping[str, Any]):
     def __len__(self) -> int:
         return 5 if self.file is None else 6
 
+    def copy(self) -> dict[str, Any]:
+        """The attributes as a plain dict (what networkx's ``copy()`` of a graph calls)."""
+        return dict(self)
+
     def __repr__(self) -> str:
         return repr(dict(self))
 

@@ -146,3 +146,45 @@ def test_direct_graph_build_equals_networkx_public_api() -> None:
     assert built == sorted(public.edges(keys=True, data=True), key=repr)
     assert dict(corpus.graph.pred) == dict(public.pred)
     assert corpus.graph.number_of_edges() == public.number_of_edges() > 50
+
+
+def test_compact_edges_read_as_networkx_dicts() -> None:
+    """The adjacency's inner levels are compact read-only mappings (``EdgeKeys``,
+    ``EdgeAttrs``): networkx's views, copies and algorithms read them as the dicts they
+    replace, and they compare equal to those dicts both ways."""
+    import networkx as nx
+    import pytest
+
+    from tests.conftest import SAMPLE_REPO
+    from tracegraph.graph import EdgeAttrs, EdgeKeys
+
+    corpus = api.scan(SAMPLE_REPO)
+    graph = corpus.graph
+    u, v, k = next(iter(graph.edges(keys=True)))
+    keyed = graph.get_edge_data(u, v)
+    attrs = graph.edges[u, v, k]
+    assert isinstance(keyed, EdgeKeys) and isinstance(attrs, EdgeAttrs)
+    plain = dict(attrs)
+    assert set(plain) >= {"relation", "line", "column", "kind", "declared_by"}
+    assert attrs == plain and plain == attrs and dict(keyed)[k] == plain
+    assert attrs.get("file") is None and "nope" not in attrs and k in keyed
+    assert len(keyed) not in keyed and "0" not in keyed and -1 not in keyed
+    with pytest.raises(KeyError):
+        attrs["nope"]
+    assert graph.has_edge(u, v, k) and not graph.has_edge(u, v, len(keyed))
+    copied = graph.copy()
+    assert sorted(copied.edges(keys=True, data=True), key=repr) == sorted(
+        graph.edges(keys=True, data=True), key=repr
+    )
+    nodes = sorted({u, v, *graph.successors(v)})
+    sub = graph.subgraph(nodes).copy()
+    assert all(isinstance(d, dict) for _, _, d in sub.edges(data=True))
+    assert sub.number_of_edges() == sum(
+        len(graph.get_edge_data(a, b)) for a in nodes for b in graph.successors(a) if b in nodes
+    )
+    assert graph.degree(u) == sum(map(len, graph.succ[u].values())) + sum(
+        map(len, graph.pred[u].values())
+    )
+    reversed_view = graph.reverse(copy=False)
+    assert dict(reversed_view.succ[v][u]) == dict(keyed)
+    assert nx.condensation(graph).number_of_nodes() <= graph.number_of_nodes()
