@@ -102,6 +102,15 @@ class EdgeAttrs(Mapping[str, Any]):
             return self.file
         raise KeyError(key)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, or ``default`` (the relation first: the rules ask for it most)."""
+        if key == "relation":
+            return self.relation
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
     def __iter__(self) -> Iterator[str]:
         yield from _ATTRIBUTES
         if self.file is not None:
