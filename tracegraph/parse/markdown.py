@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -504,7 +505,12 @@ class _Walker:
         btext: list[str] | None = None
         hparts: list[str] | None = None
         extra = False
-        for event, span in pyromark.events_with_range(text, options=options):
+        # Declared types let the compiled build (mypyc) use dict and str operations directly.
+        events: Iterator[tuple[Any, Any]] = pyromark.events_with_range(text, options=options)
+        span: dict[str, int]
+        kind: str
+        start: int
+        for event, span in events:
             if event.__class__ is not dict:  # SoftBreak, HardBreak, Rule
                 if event == "Rule":
                     if run:
