@@ -9,6 +9,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,30 @@ def test_check_output_is_identical_either_way() -> None:
     compiled, pure = run_both(args)
     assert '"findings"' in compiled
     assert compiled == pure
+
+
+# --- pickling: workers that are not forked get the recogniser pickled --------------------------
+
+
+def test_the_recogniser_survives_pickling() -> None:
+    """Spawn (macOS) and forkserver (Linux from Python 3.14) workers receive the recogniser
+    pickled; the compiled build's frozen classes need ``__reduce__`` for that."""
+    from tracegraph.config import load_config
+    from tracegraph.parse import Recogniser, parse_document
+
+    config = load_config(SAMPLE_REPO)
+    recogniser = Recogniser.from_config(config)
+    copy = pickle.loads(pickle.dumps(recogniser))
+    assert type(copy) is Recogniser and copy.type_names == recogniser.type_names
+    for path in sorted(SAMPLE_REPO.rglob("*.md"))[:8]:
+        rel, data = path.relative_to(SAMPLE_REPO).as_posix(), path.read_bytes()
+        assert parse_document(rel, data, copy, config.limits) == parse_document(
+            rel, data, recogniser, config.limits
+        )
+
+
+def test_source_maps_survive_pickling() -> None:
+    from tracegraph.parse.markdown import source_map
+
+    layout = source_map("# T\n\nSee [x](a.md#b) and ![i](p.png) `code`.\n")
+    assert pickle.loads(pickle.dumps(layout)) == layout
