@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 import marshal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,10 +183,14 @@ def find_suspect_links(
         prints = FingerprintStore(root, config, cache=cache)
         documents = sorted({p for pair in pairs for p in pair})
 
-        def newest_versions(at_head: Mapping[str, str]) -> None:
-            """While git reads the history: the versions at HEAD, which the analysis needs
-            nearly all of (the newest version of every document)."""
-            prints.fetch((at_head[path], False) for path in documents if path in at_head)
+        def newest_versions(at_head: Mapping[str, str], reading: Callable[[], bool]) -> None:
+            """While git reads the history, and only until it is done: the versions at HEAD,
+            which the analysis needs most of when the history is long (the newest version of
+            every document that changed since a review). A short history ends this early:
+            on a single commit nothing changed, and no version needs a fingerprint."""
+            prints.fetch(
+                ((at_head[path], False) for path in documents if path in at_head), until=reading
+            )
 
         history = read_log(root, repo, cache=cache, meanwhile=newest_versions)
         result = _analyse(corpus, repo, history, reviews, pairs, prints)
@@ -340,16 +344,38 @@ def _analyse(
             own[doc] = (0, "edit")
 
     # Which changes of each upstream document the reviews have not seen; their contents first.
+    # Per upstream document once: its changes and the newest point they were merged in at;
+    # per downstream document once: what its own review point has seen (``Ancestry.horizon``).
+    # An edge then costs a comparison when nothing is unseen (most edges), a list otherwise.
+    merged_at = ancestry.merged_at
+    changes_of: dict[str, tuple[list[Event], int]] = {}
+    horizons: dict[str, tuple[int, frozenset[int]]] = {}
     unseen: dict[tuple[str, str], list[Event]] = {}
     points_of: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for pair in pairs:
         doc, up = pair
-        points = [own[doc], *explicit.get(pair, [])]
-        changed = [
-            e
-            for e in events.get(up, [])
-            if e[1] != "A" and not any(ancestry.is_ancestor(e[0], at) for at, _ in points)
-        ]
+        found = changes_of.get(up)
+        if found is None:
+            ups = [e for e in events.get(up, ()) if e[1] != "A"]
+            found = changes_of[up] = (ups, max((merged_at[e[0]] for e in ups), default=-1))
+        ups, newest = found
+        if not ups:
+            continue
+        more = explicit.get(pair)
+        points = [own[doc], *more] if more else [own[doc]]
+        if more:
+            limit, branch = ancestry.horizon(at for at, _ in points)
+        else:
+            seen = horizons.get(doc)
+            if seen is None:
+                seen = horizons[doc] = ancestry.horizon([own[doc][0]])
+            limit, branch = seen
+        if newest <= limit:
+            continue  # every change of U was merged in before the review point
+        if branch:
+            changed = [e for e in ups if merged_at[e[0]] > limit and e[0] not in branch]
+        else:
+            changed = [e for e in ups if merged_at[e[0]] > limit]
         if changed:  # kept for these pairs only: a list per edge was 70 MB at 100k documents
             unseen[pair] = changed
             points_of[pair] = points
@@ -683,17 +709,22 @@ class FingerprintStore:
         """The fingerprint of a version already fetched (None: not read, or missing)."""
         return self.known.get(_slot(blob, metadata_only))
 
-    def fetch(self, wanted: Iterable[tuple[str, bool]]) -> None:
-        """Read and fingerprint the versions not known yet. Raises _MissingContents for a
-        partial clone."""
+    def fetch(
+        self, wanted: Iterable[tuple[str, bool]], *, until: Callable[[], bool] | None = None
+    ) -> None:
+        """Read and fingerprint the versions not known yet; with ``until``, only as long as it
+        says True (work done ahead, stopped when it is no longer free). Raises _MissingContents
+        for a partial clone."""
         todo: dict[str, list[bool]] = {}
         for blob, metadata_only in wanted:
             if blob and _slot(blob, metadata_only) not in self.known:
                 todo.setdefault(blob, []).append(metadata_only)
-        if not todo:
+        if not todo or (until is not None and not until()):
             return
         missing = 0
         for blob, data in iter_blobs(self.root, sorted(todo)):
+            if until is not None and not until():
+                break
             if data is None:
                 missing += 1
                 continue
