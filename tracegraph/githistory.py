@@ -46,10 +46,9 @@ LOG_TIMEOUT = 600.0
 LOG_PARTS = 2
 LOG_READERS = 2
 SPLIT_COMMITS = 1000
-#: Blob hashes per ``git cat-file --batch`` call at most, and in the first call (the calls
-#: between double in size).
+#: Blob hashes per ``git cat-file --batch`` call, and in the first call.
 BLOBS_PER_CALL = 4000
-FIRST_BLOBS = 250
+FIRST_BLOBS = 500
 #: ``git cat-file`` calls running at once.
 READERS = 2
 
@@ -393,20 +392,25 @@ def read_blobs(root: Path, blobs: Collection[str]) -> dict[str, bytes]:
     return {blob: data for blob, data in iter_blobs(root, wanted) if data is not None}
 
 
-def iter_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+def iter_blobs(
+    root: Path, blobs: Sequence[str], *, ramp: bool = False
+) -> Iterator[tuple[str, bytes | None]]:
     """(blob, contents) for each of ``blobs`` (full hex hashes) in order, contents None when
     the repository lacks the object. A few ``git cat-file --batch`` calls, the names on its
-    input, run side by side (threads: git works while the caller digests what came)."""
+    input, run side by side (threads: git works while the caller digests what came). With
+    ``ramp`` (for a caller that may stop early), the calls double in size from a small one,
+    so a stop waits for little."""
     if not blobs:
         return
-    # Small first calls, doubling: the caller starts digesting while git reads the bigger
-    # ones, and a caller that stops early (work done ahead) waits for little. Each call costs
-    # git some work of its own (its delta cache starts cold), so the later ones are big.
+    # A small first call: the caller starts digesting while git reads the bigger ones. Each
+    # call costs git work of its own (its delta cache starts cold), so the others are big.
     chunks: list[list[str]] = []
-    start, size = 0, max(FIRST_BLOBS, 1)
+    start, size = 0, max(FIRST_BLOBS // 2 if ramp else FIRST_BLOBS, 1)
     while start < len(blobs):
         chunks.append(list(blobs[start : start + size]))
-        start, size = start + size, min(size * 2, max(BLOBS_PER_CALL, 1))
+        start += size
+        size = min(size * 2, BLOBS_PER_CALL) if ramp else BLOBS_PER_CALL
+        size = max(size, 1)
     with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
         # At most READERS calls in flight: memory stays a few chunks, whatever the total.
         pending = deque(pool.submit(_cat, root, c) for c in chunks[:READERS])

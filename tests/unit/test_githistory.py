@@ -271,7 +271,11 @@ def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
     names = [*(blobs * 3)[:12], "f" * 40]  # a name twice is read twice
     found = list(githistory.iter_blobs(repo.root, names))
     assert [blob for blob, _ in found] == names
-    assert sizes == [1, 2, 4, 4, 2]  # doubling from the first call up to the most per call
+    assert sizes == [1, 4, 4, 4]
+    sizes.clear()
+    monkeypatch.setattr(githistory, "FIRST_BLOBS", 2)
+    assert list(githistory.iter_blobs(repo.root, names, ramp=True)) == found
+    assert sizes == [1, 2, 4, 4, 2]  # doubling from half the first call up to the most
     assert all(data is not None for _, data in found[:-1]) and found[-1][1] is None
     assert list(githistory.iter_blobs(repo.root, [])) == []
 

@@ -274,10 +274,10 @@ def test_a_history_where_nothing_changed_reads_no_version_once_git_is_done(
         done.append(True)
         return history
 
-    def iter_blobs(root: Path, blobs: Any) -> Any:
+    def iter_blobs(root: Path, blobs: Any, **options: Any) -> Any:
         if done:
             after.append(len(blobs))
-        return real_blobs(root, blobs)
+        return real_blobs(root, blobs, **options)
 
     monkeypatch.setattr(suspect, "read_log", read_log)
     monkeypatch.setattr(suspect, "iter_blobs", iter_blobs)
