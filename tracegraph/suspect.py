@@ -228,7 +228,7 @@ def _result_key(
 ) -> str:
     """Everything the analysis depends on: HEAD (the history and its contents), the reviews,
     the edges with their locations, the documents' names, the mode and the fingerprint rules."""
-    names = sorted({(p, corpus.by_path[p].name) for pair in pairs for p in pair})
+    names = sorted((p, corpus.by_path[p].name) for p in {p for pair in pairs for p in pair})
     sidecars = sorted((d.path, d.sidecar) for d in corpus.documents if d.sidecar)
     config = corpus.config
     # Fed piece by piece: one ``repr`` of all the edges was a string of 200 bytes per edge
