@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 import marshal
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,12 +155,15 @@ def find_suspect_links(
     *,
     cache: bool = True,
     reviews: tuple[Review, ...] | None = None,
+    within: Collection[str] | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of ``corpus`` (see the module's documentation).
 
     ``reviews`` replaces the review file's content (None: read it from the root). With
     ``cache``, the result is kept under ``.tracegraph/cache/`` keyed by HEAD, the review file,
-    the edges and the settings, so a rerun at the same commit reads no history at all. Raises
+    the edges and the settings, so a rerun at the same commit reads no history at all. With
+    ``within`` (files), only the links written there: what a recheck of those documents
+    needs (the result cache is neither read nor written; the history's cache is). Raises
     InputError for an unreadable review file."""
     config = corpus.config
     mode = config.suspect.mode
@@ -173,9 +176,10 @@ def find_suspect_links(
         return SuspectAnalysis("unknown", repo.reason, mode=mode)
     if reviews is None:
         reviews = load_review_file(root, config)
-    pairs = resting_on(corpus)
+    pairs = resting_on(corpus, within)
     key = _result_key(corpus, repo, reviews, pairs)
-    if cache:
+    whole = cache and within is None
+    if whole:
         found = _load_result(root / RESULT_CACHE, key, corpus)
         if found is not None:
             return found
@@ -194,7 +198,7 @@ def find_suspect_links(
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
         return SuspectAnalysis("unknown", str(exc), mode=mode, head=repo.head)
-    if cache:
+    if whole:
         _save_result(root / RESULT_CACHE, key, result)
     return result
 
@@ -436,11 +440,22 @@ def _day(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
 
 
-def resting_on(corpus: Corpus) -> dict[tuple[str, str], tuple[str, int, int, str]]:
+def resting_on(
+    corpus: Corpus, within: Collection[str] | None = None
+) -> dict[tuple[str, str], tuple[str, int, int, str]]:
     """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
-    document edge but ``mentions``: the first declaration in D itself when there is one."""
+    document edge but ``mentions``: the first declaration in D itself when there is one.
+    With ``within`` (files), only the edges written there (declared by a document there, or
+    in its sidecar: an edge of one of those documents)."""
+    succ = corpus.edges.succ
+    if within is None:
+        edges: Iterable[tuple[str, Mapping[str, Any]]] = succ.items()
+    else:
+        ends = {p for p in within if p in succ}
+        ends.update(s for p in list(ends) for s in corpus.edges.pred[p])
+        edges = [(s, succ[s]) for s in sorted(ends)]
     out: dict[tuple[str, str], tuple[str, int, int, str]] = {}
-    for source, targets in corpus.edges.succ.items():  # the graph's adjacency, no networkx
+    for source, targets in edges:  # the graph's adjacency, no networkx
         for target, keyed in targets.items():
             if source == target:
                 continue
@@ -455,7 +470,7 @@ def resting_on(corpus: Corpus) -> dict[tuple[str, str], tuple[str, int, int, str
                              relation)  # fmt: skip
                 if best is None or candidate < best:
                     best = candidate
-            if best is not None:
+            if best is not None and (within is None or best[1] in within):
                 out[(source, target)] = best[1:]
     return out
 
