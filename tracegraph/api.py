@@ -748,7 +748,7 @@ def _recheck(
     edit cannot change (``checks.unmoved_rules``).
     None (run every rule) when a changed document is not a document of ``corpus`` any more or
     its web links changed (they may move the repository addresses every link resolves by)."""
-    from .checks import recheck, unmoved_rules
+    from .checks import recheck
     from .graph import update_corpus
 
     now = corpus.by_path
@@ -765,16 +765,46 @@ def _recheck(
     for doc in previous.before:
         touched.update(corpus.edges.succ[doc.path])
         touched.update(corpus.edges.pred[doc.path])
-    held = unmoved_rules(back.corpus, corpus, [doc.path for doc in previous.before], touched)
+    stored, held = _architecture_held(previous, back.corpus, corpus, touched)
     written = touched | {d.sidecar for p in touched if (d := now.get(p)) and d.sidecar}
     suspects = partial(suspect_links, corpus, cache=cache, within=frozenset(written))
     log.info("incremental: %d document(s) rechecked by the local rules", len(touched))
     if held:
         log.info("incremental: the findings of %s still hold", ", ".join(held))
     return recheck(
-        corpus, previous.stored, touched, config, today=today, select=select, ignore=ignore,
+        corpus, stored, touched, config, today=today, select=select, ignore=ignore,
         suspects=suspects, held=held,
     )  # fmt: skip
+
+
+def _architecture_held(
+    previous: Carried, before: Corpus, after: Corpus, touched: Collection[str]
+) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+    """The stored findings, with the architecture findings (TG701-TG703) carried to the lines
+    of the changed documents as they are now, and those rules' codes, when no changed document
+    describes the system differently (``incremental.architecture_moves``) and no
+    ``supersedes`` edge changed (``checks.same_succession``): then the rules need not run.
+    Else the stored findings as they are, and no code."""
+    from .checks import ARCHITECTURE_RULES, same_succession
+    from .incremental import architecture_moves, carry_findings
+
+    moves: dict[str, dict[int, int]] = {}
+    for old in previous.before:
+        moved = architecture_moves(old, after.by_path[old.path])
+        if moved is None:
+            return previous.stored, ()
+        if any(a != b for a, b in moved.items()):
+            moves[old.path] = moved
+    changed = [doc.path for doc in previous.before]
+    if not same_succession(before, after, changed, touched):
+        return previous.stored, ()
+    held = [f for f in previous.stored if f.code in ARCHITECTURE_RULES]
+    names = {path: after.by_path[path].name for path in moves}
+    carried = carry_findings(held, moves, names) if moves else held
+    if carried is None:  # a finding elsewhere names a line that moved
+        return previous.stored, ()
+    others = [f for f in previous.stored if f.code not in ARCHITECTURE_RULES]
+    return (*others, *carried), ARCHITECTURE_RULES
 
 
 @dataclass(frozen=True)

@@ -217,13 +217,14 @@ def test_generated_tree(tmp_path: Path, builds: list[str]) -> None:
 def held(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     """Which whole-tree rules each recheck kept the stored findings of."""
     calls: list[tuple[str, ...]] = []
-    unmoved = checks.unmoved_rules
+    kept = api._architecture_held
 
-    def spy(*args: Any) -> tuple[str, ...]:
-        calls.append(unmoved(*args))
-        return calls[-1]
+    def spy(*args: Any) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+        found = kept(*args)
+        calls.append(found[1])
+        return found
 
-    monkeypatch.setattr(checks, "unmoved_rules", spy)
+    monkeypatch.setattr(api, "_architecture_held", spy)
     return calls
 
 
@@ -237,8 +238,9 @@ def append(text: str) -> Edit:
 def test_architecture_findings_are_kept_only_while_their_inputs_hold(
     tmp_path: Path, builds: list[str], held: list[tuple[str, ...]]
 ) -> None:
-    """Link edits rechecked with the stored TG701-TG703 findings kept (a design whose lines
-    stay, a document without one) or recomputed (a design's lines move, a supersession
+    """Link edits rechecked with the stored TG701-TG703 findings kept (a document without a
+    design; a design whose lines stay, or move, its findings moving with them) or computed
+    again (a design whose moved lines another document's finding names, a supersession
     comes, a rival design is deprecated): each answer equals a fresh run, field for field,
     and the kept ones were kept."""
     root = generated(tmp_path / "generated")
@@ -254,7 +256,8 @@ def test_architecture_findings_are_kept_only_while_their_inputs_hold(
         (design, append(f"\nSee [the ADR](../adr/{plain.name}).\n"), True),
         (plain, link_to(rival, plain), True),
         (plain, insert_paragraph, True),  # carried, no recheck
-        (design, lambda t: insert_paragraph(t) + "\n[x](../../README.md)\n", False),
+        (design, lambda t: insert_paragraph(t) + "\n[x](../../README.md)\n", True),
+        (rival, lambda t: insert_paragraph(t) + "\n[x](../../README.md)\n", False),
         (design, append(f"\nSupersedes [{rival_id.group(1)}]({rival.name}).\n"), False),
         (rival, lambda t: status.sub("**Status:** Deprecated", t, count=1), False),
     ]
@@ -269,7 +272,7 @@ def test_architecture_findings_are_kept_only_while_their_inputs_hold(
             continue
         assert builds[before:] == ["build", "build", "recheck"], number
         assert held[calls:] == [checks.ARCHITECTURE_RULES if kept else ()], number
-        if number == 4:  # the supersession settled that conflict
+        if number == 5:  # the supersession settled that conflict
             assert not any(
                 f.code == "TG701" and f.path == conflict.path and rival_id.group(1) in f.message
                 for f in fresh.findings

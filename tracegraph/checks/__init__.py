@@ -17,7 +17,7 @@ from ..config import Config
 from ..crawl import matches_glob
 from ..errors import UsageError
 from ..graph import Corpus
-from ..model import Document, Finding, Relation, Severity
+from ..model import Finding, Relation, Severity
 from ..suspect import SuspectAnalysis
 from . import architecture, freshness, history, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
@@ -32,8 +32,8 @@ __all__ = [
     "parse_codes",
     "recheck",
     "run_checks",
+    "same_succession",
     "select_rules",
-    "unmoved_rules",
 ]
 
 RuleFunc = Callable[[CheckContext], Iterable[Hit]]
@@ -253,7 +253,7 @@ def recheck(
     same rules, config and day) and the documents the edit touched (see
     ``graph.update_corpus``): local rules run again for the touched documents only, and their
     earlier findings elsewhere are kept; the other rules run over everything, but for those
-    in ``held`` (codes, see ``unmoved_rules``), whose earlier findings are kept as they are.
+    in ``held`` (codes), whose earlier findings (as ``previous`` gives them) still hold.
     Equals ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested
     on random edits of real trees).
     """
@@ -280,29 +280,14 @@ def recheck(
 ARCHITECTURE_RULES = ("TG701", "TG702", "TG703")
 
 
-def unmoved_rules(
+def same_succession(
     before: Corpus, after: Corpus, changed: Iterable[str], touched: Iterable[str]
-) -> tuple[str, ...]:
-    """The whole-tree rules whose findings an edit cannot change: ``after`` is ``before``
-    with the ``changed`` documents replaced (``graph.update_corpus``), ``touched`` the
-    documents either side of every edge that changed. Now the architecture rules, when no
-    changed document describes part of the system differently (or at all, before or after)
-    and no ``supersedes`` edge came or went."""
-    for path in changed:
-        if _architecture_facts(before.by_path[path]) != _architecture_facts(after.by_path[path]):
-            return ()
+) -> bool:
+    """Whether an edit left every ``supersedes`` edge as it was: ``after`` is ``before`` with
+    the ``changed`` documents replaced (``graph.update_corpus``), ``touched`` the documents
+    either side of every edge that changed."""
     ends = set(touched).union(changed)
-    if _supersessions(before, ends) != _supersessions(after, ends):
-        return ()
-    return ARCHITECTURE_RULES
-
-
-def _architecture_facts(doc: Document) -> tuple[object, ...] | None:
-    """All the architecture rules read of one document (None: it describes nothing)."""
-    if not doc.design:
-        return None
-    return (doc.design, doc.type, doc.name, doc.status, doc.meta("created"), doc.meta("date"),
-            doc.ignored_rules, doc.ignored_lines)  # fmt: skip
+    return _supersessions(before, ends) == _supersessions(after, ends)
 
 
 def _supersessions(corpus: Corpus, paths: Iterable[str]) -> set[tuple[str, str]]:
