@@ -24,7 +24,7 @@ import marshal
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,12 +132,13 @@ def read_log(
     repo: Repository,
     *,
     cache: bool = True,
-    meanwhile: Callable[[Mapping[str, str]], None] | None = None,
+    meanwhile: Callable[[Mapping[str, str], Callable[[], bool]], None] | None = None,
 ) -> Log:
     """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged; when
     HEAD moved forward (new commits on top of the cached HEAD), only the new commits are read.
-    ``meanwhile`` is called with the blob of every file at HEAD (by root-relative path) while
-    git reads the history (not when it comes from the cache): work that needs no history.
+    ``meanwhile`` is called with the blob of every file at HEAD (by root-relative path) and a
+    function that says whether git is still reading, while git reads the history (not when it
+    comes from the cache): work that needs no history, worth doing only while git works.
 
     Raises HistoryError when git fails."""
     if repo.head is None:
@@ -157,7 +158,7 @@ def read_log(
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(_read_rows, root, revisions, repo.prefix)
         if meanwhile is not None:
-            meanwhile(at_head)
+            meanwhile(at_head, lambda: not reading.done())
         heads, changes = reading.result()
     older = cached if since and cached is not None else Log("", (), ())
     commits, all_changes = _on_top(heads, changes, older)
@@ -391,15 +392,25 @@ def read_blobs(root: Path, blobs: Collection[str]) -> dict[str, bytes]:
     return {blob: data for blob, data in iter_blobs(root, wanted) if data is not None}
 
 
-def iter_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+def iter_blobs(
+    root: Path, blobs: Sequence[str], *, ramp: bool = False
+) -> Iterator[tuple[str, bytes | None]]:
     """(blob, contents) for each of ``blobs`` (full hex hashes) in order, contents None when
     the repository lacks the object. A few ``git cat-file --batch`` calls, the names on its
-    input, run side by side (threads: git works while the caller digests what came)."""
+    input, run side by side (threads: git works while the caller digests what came). With
+    ``ramp`` (for a caller that may stop early), the calls double in size from a small one,
+    so a stop waits for little."""
     if not blobs:
         return
-    # A small first call: the caller starts digesting while git reads the bigger ones.
-    starts = [0, *range(FIRST_BLOBS, len(blobs), BLOBS_PER_CALL)]
-    chunks = [list(blobs[a:b]) for a, b in zip(starts, [*starts[1:], len(blobs)], strict=True)]
+    # A small first call: the caller starts digesting while git reads the bigger ones. Each
+    # call costs git work of its own (its delta cache starts cold), so the others are big.
+    chunks: list[list[str]] = []
+    start, size = 0, max(FIRST_BLOBS // 2 if ramp else FIRST_BLOBS, 1)
+    while start < len(blobs):
+        chunks.append(list(blobs[start : start + size]))
+        start += size
+        size = min(size * 2, BLOBS_PER_CALL) if ramp else BLOBS_PER_CALL
+        size = max(size, 1)
     with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
         # At most READERS calls in flight: memory stays a few chunks, whatever the total.
         pending = deque(pool.submit(_cat, root, c) for c in chunks[:READERS])
@@ -583,6 +594,27 @@ class Ancestry:
             return self.merged_at[commit] <= pos
         branch, below = self._branch(of)
         return commit in branch or self.merged_at[commit] <= below
+
+    def horizon(self, points: Iterable[int]) -> tuple[int, frozenset[int]]:
+        """What the commits ``points`` have seen, together, in a form that answers for many
+        commits at once: commit C is an ancestor of one of them exactly when
+        ``merged_at[C] <= limit or C in branch`` for ``(limit, branch)`` returned.
+
+        >>> a = Ancestry([(1, 2), (3,), (3,), ()])
+        >>> a.horizon([1]), a.horizon([2])
+        ((1, frozenset()), (0, frozenset({2})))
+        """
+        limit = -1
+        branches: list[frozenset[int]] = []
+        for of in points:
+            pos = self.position[of]
+            if pos < 0:
+                branch, pos = self._branch(of)
+                branches.append(branch)
+            limit = max(limit, pos)
+        if not branches:
+            return limit, frozenset()
+        return limit, branches[0] if len(branches) == 1 else frozenset().union(*branches)
 
     def _branch(self, of: int) -> tuple[frozenset[int], int]:
         found = self._side.get(of)

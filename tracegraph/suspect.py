@@ -26,7 +26,8 @@ import hashlib
 import json
 import logging
 import marshal
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,23 +177,24 @@ def find_suspect_links(
         return SuspectAnalysis("unknown", repo.reason, mode=mode)
     if reviews is None:
         reviews = load_review_file(root, config)
-    pairs = resting_on(corpus, within)
-    key = _result_key(corpus, repo, reviews, pairs)
     whole = cache and within is None
-    if whole:
-        found = _load_result(root / RESULT_CACHE, key, corpus)
-        if found is not None:
-            return found
+    stored = _read_result(root / RESULT_CACHE) if whole else None
     try:
-        prints = FingerprintStore(root, config, cache=cache)
-        documents = sorted({p for pair in pairs for p in pair})
-
-        def newest_versions(at_head: Mapping[str, str]) -> None:
-            """While git reads the history: the versions at HEAD, which the analysis needs
-            nearly all of (the newest version of every document)."""
-            prints.fetch((at_head[path], False) for path in documents if path in at_head)
-
-        history = read_log(root, repo, cache=cache, meanwhile=newest_versions)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading: Future[tuple[Log, FingerprintStore]] | None = None
+            if within is None and (stored is None or stored[4] != repo.head):
+                # No stored result for this commit: git reads the history (and the versions at
+                # HEAD are fingerprinted meanwhile) while the edges and the key are gathered.
+                reading = pool.submit(_read_history, corpus, repo, cache, sorted(corpus.by_path))
+            pairs = resting_on(corpus, within)
+            key = _result_key(corpus, repo, reviews, pairs)
+            found = _result_from(stored, key, root / RESULT_CACHE) if reading is None else None
+            if found is not None:
+                return found
+            if reading is None:
+                documents = sorted({p for pair in pairs for p in pair})
+                reading = pool.submit(_read_history, corpus, repo, cache, documents)
+            history, prints = reading.result()
         result = _analyse(corpus, repo, history, reviews, pairs, prints)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
@@ -203,6 +205,25 @@ def find_suspect_links(
     return result
 
 
+def _read_history(
+    corpus: Corpus, repo: Repository, cache: bool, documents: list[str]
+) -> tuple[Log, FingerprintStore]:
+    """The history, and the fingerprints known so far (the cache, and versions at HEAD of
+    ``documents`` fingerprinted while git read the history)."""
+    prints = FingerprintStore(corpus.root, corpus.config, cache=cache)
+
+    def newest_versions(at_head: Mapping[str, str], reading: Callable[[], bool]) -> None:
+        """While git reads the history, and only until it is done: the versions at HEAD,
+        which the analysis needs most of when the history is long (the newest version of
+        every document that changed since a review). A short history ends this early: on a
+        single commit nothing changed, and no version needs a fingerprint."""
+        prints.fetch(
+            ((at_head[path], False) for path in documents if path in at_head), until=reading
+        )
+
+    return read_log(corpus.root, repo, cache=cache, meanwhile=newest_versions), prints
+
+
 def _result_key(
     corpus: Corpus,
     repo: Repository,
@@ -211,7 +232,7 @@ def _result_key(
 ) -> str:
     """Everything the analysis depends on: HEAD (the history and its contents), the reviews,
     the edges with their locations, the documents' names, the mode and the fingerprint rules."""
-    names = sorted({(p, corpus.by_path[p].name) for pair in pairs for p in pair})
+    names = sorted((p, corpus.by_path[p].name) for p in {p for pair in pairs for p in pair})
     sidecars = sorted((d.path, d.sidecar) for d in corpus.documents if d.sidecar)
     config = corpus.config
     # Fed piece by piece: one ``repr`` of all the edges was a string of 200 bytes per edge
@@ -235,10 +256,26 @@ def _result_key(
     return digest.hexdigest()
 
 
-def _load_result(path: Path, key: str, corpus: Corpus) -> SuspectAnalysis | None:
+def _read_result(path: Path) -> tuple[Any, ...] | None:
+    """The stored result as written (its HEAD at index 4), None when there is none usable."""
     try:
-        fmt, stored, status, mode, head, file, links, stale = marshal.loads(path.read_bytes())
-        if (fmt, stored) != (RESULT_FORMAT, key):
+        stored = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.info("suspect-link cache %s unusable (%s)", path, exc)
+        return None
+    if not isinstance(stored, tuple) or len(stored) != 8 or stored[0] != RESULT_FORMAT:
+        return None
+    return stored
+
+
+def _result_from(stored: tuple[Any, ...] | None, key: str, path: Path) -> SuspectAnalysis | None:
+    """The stored result when it was stored under ``key``."""
+    if stored is None:
+        return None
+    try:
+        _, found, status, mode, head, file, links, stale = stored
+        if found != key:
             return None
         return SuspectAnalysis(
             status,
@@ -248,9 +285,8 @@ def _load_result(path: Path, key: str, corpus: Corpus) -> SuspectAnalysis | None
             reviews_file=file,
             stale_reviews=tuple(Review(*row) for row in stale),
         )
-    except (OSError, ValueError, EOFError, TypeError) as exc:
-        if not isinstance(exc, FileNotFoundError):
-            log.info("suspect-link cache %s unusable (%s)", path, exc)
+    except (ValueError, TypeError) as exc:
+        log.info("suspect-link cache %s unusable (%s)", path, exc)
         return None
 
 
@@ -344,19 +380,9 @@ def _analyse(
             own[doc] = (0, "edit")
 
     # Which changes of each upstream document the reviews have not seen; their contents first.
-    unseen: dict[tuple[str, str], list[Event]] = {}
-    points_of: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for pair in pairs:
-        doc, up = pair
-        points = [own[doc], *explicit.get(pair, [])]
-        changed = [
-            e
-            for e in events.get(up, [])
-            if e[1] != "A" and not any(ancestry.is_ancestor(e[0], at) for at, _ in points)
-        ]
-        if changed:  # kept for these pairs only: a list per edge was 70 MB at 100k documents
-            unseen[pair] = changed
-            points_of[pair] = points
+    unseen = _unseen_changes(pairs, events, ancestry, {d: at for d, (at, _) in own.items()},
+                             explicit)  # fmt: skip
+    points_of = {pair: [own[pair[0]], *explicit.get(pair, [])] for pair in unseen}
     judge.prepare(e for changed in unseen.values() for e in changed)
     heads = {up: history.head_blobs.get(up, "") for _, up in unseen}
     prints.fetch((blob, False) for blob in heads.values() if blob)
@@ -542,6 +568,52 @@ def _last_edits(
     return out
 
 
+def _unseen_changes(
+    pairs: Iterable[tuple[str, str]],
+    events: Mapping[str, list[Event]],
+    ancestry: Ancestry,
+    own: Mapping[str, int],
+    explicit: Mapping[tuple[str, str], list[tuple[int, str]]],
+) -> dict[tuple[str, str], list[Event]]:
+    """(D, U) -> the changes of U (newest first) that none of the pair's review points has
+    seen: D's own (``own[D]``, a commit) and the recorded reviews of the pair; pairs with
+    none are left out (a list per edge was 70 MB at 100k documents).
+
+    Per upstream document once: its changes and the newest point they were merged in at; per
+    downstream document once: what its own review point has seen (``Ancestry.horizon``). An
+    edge then costs a comparison when nothing is unseen (most edges), a list otherwise."""
+    merged_at = ancestry.merged_at
+    changes_of: dict[str, tuple[list[Event], int]] = {}
+    horizons: dict[str, tuple[int, frozenset[int]]] = {}
+    out: dict[tuple[str, str], list[Event]] = {}
+    for pair in pairs:
+        doc, up = pair
+        found = changes_of.get(up)
+        if found is None:
+            ups = [e for e in events.get(up, ()) if e[1] != "A"]
+            found = changes_of[up] = (ups, max((merged_at[e[0]] for e in ups), default=-1))
+        ups, newest = found
+        if not ups:
+            continue
+        more = explicit.get(pair)
+        if more:
+            limit, branch = ancestry.horizon([own[doc], *(at for at, _ in more)])
+        else:
+            seen = horizons.get(doc)
+            if seen is None:
+                seen = horizons[doc] = ancestry.horizon([own[doc]])
+            limit, branch = seen
+        if newest <= limit:
+            continue  # every change of U was merged in before the review point
+        if branch:
+            changed = [e for e in ups if merged_at[e[0]] > limit and e[0] not in branch]
+        else:
+            changed = [e for e in ups if merged_at[e[0]] > limit]
+        if changed:
+            out[pair] = changed
+    return out
+
+
 def _explicit_reviews(
     corpus: Corpus,
     reviews: tuple[Review, ...],
@@ -698,17 +770,22 @@ class FingerprintStore:
         """The fingerprint of a version already fetched (None: not read, or missing)."""
         return self.known.get(_slot(blob, metadata_only))
 
-    def fetch(self, wanted: Iterable[tuple[str, bool]]) -> None:
-        """Read and fingerprint the versions not known yet. Raises _MissingContents for a
-        partial clone."""
+    def fetch(
+        self, wanted: Iterable[tuple[str, bool]], *, until: Callable[[], bool] | None = None
+    ) -> None:
+        """Read and fingerprint the versions not known yet; with ``until``, only as long as it
+        says True (work done ahead, stopped when it is no longer free). Raises _MissingContents
+        for a partial clone."""
         todo: dict[str, list[bool]] = {}
         for blob, metadata_only in wanted:
             if blob and _slot(blob, metadata_only) not in self.known:
                 todo.setdefault(blob, []).append(metadata_only)
-        if not todo:
+        if not todo or (until is not None and not until()):
             return
         missing = 0
-        for blob, data in iter_blobs(self.root, sorted(todo)):
+        for blob, data in iter_blobs(self.root, sorted(todo), ramp=until is not None):
+            if until is not None and not until():
+                break
             if data is None:
                 missing += 1
                 continue

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import doctest
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,20 @@ def test_ancestry_agrees_with_networkx(parents: list[tuple[int, ...]]) -> None:
         assert {c for c in range(len(parents)) if ancestry.is_ancestor(c, of)} == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(dags(), st.data())
+def test_a_horizon_answers_as_its_points_do(parents: list[tuple[int, ...]], data: Any) -> None:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(parents)))
+    graph.add_edges_from((child, p) for child, ps in enumerate(parents) for p in ps)
+    ancestry = Ancestry(parents)
+    points = data.draw(st.lists(st.integers(0, len(parents) - 1), min_size=1, max_size=3))
+    limit, branch = ancestry.horizon(points)
+    expected = set().union(*(nx.descendants(graph, of) | {of} for of in points))
+    seen = {c for c in range(len(parents)) if ancestry.merged_at[c] <= limit or c in branch}
+    assert seen == expected
+
+
 def test_probe_read_log_and_blobs_on_a_real_repository(tmp_path: Path) -> None:
     repo = HistoryRepo(tmp_path / "repo")
     first = repo.commit("one")
@@ -228,16 +243,39 @@ def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
     repo.commit("one")
     probe = probe_repository(repo.root)
     seen: list[Mapping[str, str]] = []
-    history = read_log(repo.root, probe, cache=True, meanwhile=seen.append)
+
+    def meanwhile(blobs: Mapping[str, str], reading: Callable[[], bool]) -> None:
+        seen.append(blobs)
+        for _ in range(60_000):  # git is still reading until this says False
+            if not reading():
+                break
+            time.sleep(0.001)
+        assert not reading()
+
+    history = read_log(repo.root, probe, cache=True, meanwhile=meanwhile)
     assert seen == [history.head_blobs] and PRD in history.head_blobs
-    assert read_log(repo.root, probe, cache=True, meanwhile=seen.append) == history
+    assert read_log(repo.root, probe, cache=True, meanwhile=meanwhile) == history
     assert len(seen) == 1  # from the cache: nothing to do meanwhile
     monkeypatch.setattr(githistory, "FIRST_BLOBS", 1)
-    monkeypatch.setattr(githistory, "BLOBS_PER_CALL", 2)
+    monkeypatch.setattr(githistory, "BLOBS_PER_CALL", 4)
+    sizes: list[int] = []
+    real_cat = githistory._cat
+
+    def cat(root: Path, chunk: list[str]) -> list[tuple[str, bytes | None]]:
+        sizes.append(len(chunk))
+        return real_cat(root, chunk)
+
+    monkeypatch.setattr(githistory, "_cat", cat)
     blobs = sorted(history.head_blobs.values())
     assert len(blobs) >= 4
-    found = list(githistory.iter_blobs(repo.root, [*blobs, "f" * 40]))
-    assert [blob for blob, _ in found] == [*blobs, "f" * 40]
+    names = [*(blobs * 3)[:12], "f" * 40]  # a name twice is read twice
+    found = list(githistory.iter_blobs(repo.root, names))
+    assert [blob for blob, _ in found] == names
+    assert sizes == [1, 4, 4, 4]
+    sizes.clear()
+    monkeypatch.setattr(githistory, "FIRST_BLOBS", 2)
+    assert list(githistory.iter_blobs(repo.root, names, ramp=True)) == found
+    assert sizes == [1, 2, 4, 4, 2]  # doubling from half the first call up to the most
     assert all(data is not None for _, data in found[:-1]) and found[-1][1] is None
     assert list(githistory.iter_blobs(repo.root, [])) == []
 

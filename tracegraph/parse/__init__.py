@@ -11,10 +11,14 @@ from ..config import Limits
 from ..generated import is_generated
 from ..model import Document, Problem, Reference, RefKind, Relation
 from ..patterns import configured_regex
-from .design import extract_design
-from .frontmatter import FrontMatter, FrontMatterError, load_front_matter
-from .ids import Recogniser
-from .markdown import LineIndex, walk_markdown
+from .native import use_compiled_or_source
+
+use_compiled_or_source()  # before the modules that may be compiled are imported
+
+from .design import extract_design  # noqa: E402
+from .frontmatter import FrontMatter, FrontMatterError, load_front_matter  # noqa: E402
+from .ids import Recogniser  # noqa: E402
+from .markdown import LineIndex, walk_markdown  # noqa: E402
 
 __all__ = ["FIELD_LINE", "Recogniser", "Sidecar", "decode", "parse_document"]
 

@@ -17,6 +17,7 @@ over every version of every document that the history needs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ class Fingerprint:
         """
         if self.text != other.text:
             return False
+        if self.fields == other.fields:
+            return True
         mine = {k: v.casefold() for k, v in self.fields}
         theirs = {k: v.casefold() for k, v in other.fields}
         return mine == theirs
@@ -109,6 +112,10 @@ def _short(value: str) -> str:
 def meta_key(key: str) -> str:
     """A metadata key as the parser stores it (``Last Updated`` -> ``last_updated``)."""
     return _KEY_SEPARATORS.sub("_", key.strip().lower())
+
+
+#: ``meta_key`` remembered: every version of every document repeats the same few keys.
+_meta_key = functools.lru_cache(maxsize=4096)(meta_key)
 
 
 def fingerprint(
@@ -153,7 +160,7 @@ def fingerprint(
             in_fence = not in_fence
         elif not in_fence and b":" in line:
             match = _FIELD_LINE.match(_text(line))
-            key = meta_key(match.group(1)) if match else ""
+            key = _meta_key(match.group(1)) if match else ""
             if key in rules.field_keys:
                 if key in rules.significant:
                     fields.setdefault(key, _collapse(match.group(2) if match else ""))
@@ -189,7 +196,7 @@ def _front_fields(front: str, rules: FingerprintRules, fields: dict[str, str]) -
                 fields[key] = _collapse(f"{fields[key]} {line}")
             continue
         match = _TOP_KEY.match(line)
-        key = meta_key(match.group(1)) if match else ""
+        key = _meta_key(match.group(1)) if match else ""
         if key not in rules.significant or key in fields:
             key = ""
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import cast
 
 from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
@@ -89,6 +89,13 @@ class Recogniser:
     _views: dict[tuple[int, ...], Recogniser] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    def __reduce__(self) -> tuple[type[Recogniser], tuple[object, ...]]:
+        """Pickled as its fields, for worker processes that are not forked (spawn on macOS,
+        forkserver by default from Python 3.14): the compiled build's frozen classes cannot be
+        restored attribute by attribute. The views cache starts empty."""
+        values = tuple(getattr(self, f.name) for f in fields(self) if f.name != "_views")
+        return Recogniser, values
 
     @classmethod
     def from_config(cls, config: Config) -> Recogniser:

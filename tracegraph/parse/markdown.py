@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any
@@ -504,7 +505,12 @@ class _Walker:
         btext: list[str] | None = None
         hparts: list[str] | None = None
         extra = False
-        for event, span in pyromark.events_with_range(text, options=options):
+        # Declared types let the compiled build (mypyc) use dict and str operations directly.
+        events: Iterator[tuple[Any, Any]] = pyromark.events_with_range(text, options=options)
+        span: dict[str, int]
+        kind: str
+        start: int
+        for event, span in events:
             if event.__class__ is not dict:  # SoftBreak, HardBreak, Rule
                 if event == "Rule":
                     if run:
@@ -850,6 +856,13 @@ def walk_markdown(
     return facts, walker.lines
 
 
+def _field_values(value: object) -> tuple[object, ...]:
+    """A dataclass's field values, for ``__reduce__``: pickle restores an object attribute by
+    attribute, which the compiled build's frozen classes refuse; built again from its fields
+    instead, it is equal (same in the pure-Python build)."""
+    return tuple(getattr(value, f.name) for f in fields(value))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class LinkSpan:
     """Where a link or image stands in the source (UTF-8 byte offsets): the whole construct,
@@ -862,6 +875,9 @@ class LinkSpan:
     image: bool = False
     wiki: bool = False
 
+    def __reduce__(self) -> tuple[type[LinkSpan], tuple[object, ...]]:
+        return LinkSpan, _field_values(self)  # see _field_values
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -872,6 +888,9 @@ class Block:
     start: int
     end: int
     level: int = 0
+
+    def __reduce__(self) -> tuple[type[Block], tuple[object, ...]]:
+        return Block, _field_values(self)  # see _field_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -885,6 +904,9 @@ class SourceMap:
     links: tuple[LinkSpan, ...]
     blocks: tuple[Block, ...]
     front_matter: tuple[int, int] | None
+
+    def __reduce__(self) -> tuple[type[SourceMap], tuple[object, ...]]:
+        return SourceMap, _field_values(self)  # see _field_values
 
     def in_code(self, start: int, end: int) -> bool:
         """Whether the byte range ``[start, end)`` touches a code span or block.

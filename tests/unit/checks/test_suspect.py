@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from tests.gitrepo import GIT_ENV
 from tests.suspect_repo import ADR, PRD, RFC, TDD, HistoryRepo
-from tracegraph import githistory
+from tracegraph import githistory, suspect
 from tracegraph.api import check, scan, suspect_links
 from tracegraph.cli import cli
 from tracegraph.model import Finding
@@ -258,6 +258,49 @@ def test_the_history_is_read_once_and_cached_by_head(repo: HistoryRepo, monkeypa
     after = suspect_links(scan(repo.root), cache=True)
     assert {(link.downstream, link.upstream) for link in after.links} == {(ADR, RFC), (TDD, RFC)}
     assert [c[0] for c in calls].count("log") == 1
+
+
+def test_a_history_where_nothing_changed_reads_no_version_once_git_is_done(
+    repo: HistoryRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One commit: no change since any review. Versions at HEAD are fingerprinted ahead only
+    # while git reads the history; after it, the analysis reads no content at all.
+    done: list[bool] = []
+    after: list[int] = []
+    real_log, real_blobs = suspect.read_log, suspect.iter_blobs
+
+    def read_log(*args: Any, **options: Any) -> githistory.Log:
+        history = real_log(*args, **options)
+        done.append(True)
+        return history
+
+    def iter_blobs(root: Path, blobs: Any, **options: Any) -> Any:
+        if done:
+            after.append(len(blobs))
+        return real_blobs(root, blobs, **options)
+
+    monkeypatch.setattr(suspect, "read_log", read_log)
+    monkeypatch.setattr(suspect, "iter_blobs", iter_blobs)
+    assert suspect_links(scan(repo.root), cache=False).links == ()
+    assert done == [True] and after == []
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("PRD body")
+    assert len(suspect_links(scan(repo.root), cache=False).links) == 1
+    assert after  # a change since the review: its versions are read
+
+
+def test_fingerprints_fetched_ahead_stop_when_told(repo: HistoryRepo) -> None:
+    corpus = scan(repo.root)
+    head = githistory.read_log(repo.root, githistory.probe_repository(repo.root), cache=False)
+    blobs = sorted(head.head_blobs.values())
+    store = suspect.FingerprintStore(repo.root, corpus.config, cache=False)
+    store.fetch(((b, False) for b in blobs), until=lambda: False)
+    assert store.added == 0
+    answers = iter([True, True, False])
+    store.fetch(((b, False) for b in blobs), until=lambda: next(answers, False))
+    assert store.added == 1  # asked before the call, then before each version
+    store.fetch((b, False) for b in blobs)
+    assert store.added == len(blobs) and store.get(blobs[-1], False) is not None
 
 
 def test_the_check_result_cache_follows_head_and_the_review_file(repo: HistoryRepo):

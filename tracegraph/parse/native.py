@@ -1,0 +1,97 @@
+"""Whether the parser runs compiled: the optional mypyc build of the parse stage's hot modules.
+
+``setup.py`` compiles ``COMPILED`` to C extensions beside their ``.py`` files when it can, and
+records a SHA-256 digest of each source in ``_compiled.json``. Python imports an extension
+module before a ``.py`` of the same name, so a stale extension (the source edited since, in an
+editable install) would run old code; ``use_compiled_or_source`` therefore checks the digests
+before the modules are first imported and, unless every one matches, makes those modules load
+from their ``.py`` files. The compiled modules call one another directly, so it is all of them
+or none. ``TRACEGRAPH_PURE=1`` in the environment always reads the Python sources (the tests
+compare both builds this way).
+
+This module itself is never compiled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+#: The compiled modules (``setup.py`` keeps the same list).
+COMPILED = ("autolinks", "design", "ids", "markdown", "slugs")
+BUILD_INFO = "_compiled.json"
+PACKAGE = __name__.rpartition(".")[0]
+HERE = Path(__file__).resolve().parent
+
+_STATE: list[str] = []
+
+
+def extension_paths(folder: Path = HERE) -> list[Path]:
+    """The compiled modules' extension files present in ``folder``."""
+    found: list[Path] = []
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        found.extend(folder / f"{name}{suffix}" for name in COMPILED)
+    return [path for path in found if path.is_file()]
+
+
+def why_pure(folder: Path = HERE, environ: dict[str, str] | None = None) -> str | None:
+    """None when the compiled modules in ``folder`` may be used, else why not (one line)."""
+    if (os.environ if environ is None else environ).get("TRACEGRAPH_PURE"):
+        return "TRACEGRAPH_PURE is set"
+    if not extension_paths(folder):
+        return "no compiled build installed"
+    try:
+        recorded = json.loads((folder / BUILD_INFO).read_text("utf-8"))
+    except (OSError, ValueError):
+        return f"{BUILD_INFO} is missing or unreadable"
+    for name in COMPILED:
+        try:
+            digest = hashlib.sha256((folder / f"{name}.py").read_bytes()).hexdigest()
+        except OSError:
+            return f"{name}.py is unreadable"
+        if not isinstance(recorded, dict) or recorded.get(name) != digest:
+            return f"{name}.py changed since the build (reinstall to compile it again)"
+    return None
+
+
+class _SourceFirst(importlib.abc.MetaPathFinder):
+    """Finds the compiled modules' ``.py`` files, ahead of their extension modules."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.names = {f"{PACKAGE}.{name}" for name in COMPILED}
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        source = self.folder / f"{fullname.rpartition('.')[2]}.py"
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+def use_compiled_or_source() -> None:
+    """Decide, once per process and before the modules are imported, which build to load."""
+    if _STATE:
+        return
+    reason = why_pure()
+    _STATE.append(reason or "")
+    if reason is not None and extension_paths():
+        sys.meta_path.insert(0, _SourceFirst(HERE))
+
+
+def status() -> str:
+    """``compiled`` or ``pure Python (why)``, as the parser in use in this process."""
+    module = sys.modules.get(f"{PACKAGE}.markdown")
+    if module is not None and not str(module.__file__ or "").endswith(".py"):
+        return "compiled"
+    reason = _STATE[0] if _STATE and _STATE[0] else why_pure()
+    return f"pure Python ({reason or 'not imported yet'})"
