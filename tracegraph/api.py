@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -507,10 +507,13 @@ def check(
         )
 
 
-def suspect_links(corpus: Corpus, *, cache: bool = False) -> SuspectAnalysis:
-    """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``)."""
+def suspect_links(
+    corpus: Corpus, *, cache: bool = False, within: Collection[str] | None = None
+) -> SuspectAnalysis:
+    """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
+    ``within``, only those written in these files."""
     with gc_paused():
-        return find_suspect_links(corpus, cache=cache)
+        return find_suspect_links(corpus, cache=cache, within=within)
 
 
 def _suspect_state(root: Path, config: Config) -> tuple[str, tuple[str, ...]]:
@@ -627,7 +630,7 @@ def check_tree(
         suspects = partial(suspect_links, corpus, cache=cache)
         again = None
         if previous is not None and previous.before:
-            again = _recheck(corpus, previous, config, when, chosen, dropped, suspects)
+            again = _recheck(corpus, previous, config, when, chosen, dropped, cache)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
         )  # fmt: skip
@@ -735,12 +738,14 @@ def _recheck(
     today: date,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
-    suspects: Callable[[], SuspectAnalysis],
+    cache: bool,
 ) -> list[Finding] | None:
     """The findings of ``corpus`` from the stored ones (``previous``): the graph as the stored
     findings saw it is ``corpus`` with the changed documents put back as they were
     (``graph.update_corpus``), which tells the documents either side of the change touches;
-    ``checks.recheck`` reruns the local rules for those only and the other rules over all.
+    ``checks.recheck`` reruns the local rules for those only (TG503 reads the history for the
+    links written there only) and the other rules over all, but those whose findings the
+    edit cannot change (``checks.unmoved_rules``).
     None (run every rule) when a changed document is not a document of ``corpus`` any more or
     its web links changed (they may move the repository addresses every link resolves by)."""
     from .checks import recheck
@@ -760,11 +765,46 @@ def _recheck(
     for doc in previous.before:
         touched.update(corpus.edges.succ[doc.path])
         touched.update(corpus.edges.pred[doc.path])
+    stored, held = _architecture_held(previous, back.corpus, corpus, touched)
+    written = touched | {d.sidecar for p in touched if (d := now.get(p)) and d.sidecar}
+    suspects = partial(suspect_links, corpus, cache=cache, within=frozenset(written))
     log.info("incremental: %d document(s) rechecked by the local rules", len(touched))
+    if held:
+        log.info("incremental: the findings of %s still hold", ", ".join(held))
     return recheck(
-        corpus, previous.stored, touched, config, today=today, select=select, ignore=ignore,
-        suspects=suspects,
+        corpus, stored, touched, config, today=today, select=select, ignore=ignore,
+        suspects=suspects, held=held,
     )  # fmt: skip
+
+
+def _architecture_held(
+    previous: Carried, before: Corpus, after: Corpus, touched: Collection[str]
+) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+    """The stored findings, with the architecture findings (TG701-TG703) carried to the lines
+    of the changed documents as they are now, and those rules' codes, when no changed document
+    describes the system differently (``incremental.architecture_moves``) and no
+    ``supersedes`` edge changed (``checks.same_succession``): then the rules need not run.
+    Else the stored findings as they are, and no code."""
+    from .checks import ARCHITECTURE_RULES, same_succession
+    from .incremental import architecture_moves, carry_findings
+
+    moves: dict[str, dict[int, int]] = {}
+    for old in previous.before:
+        moved = architecture_moves(old, after.by_path[old.path])
+        if moved is None:
+            return previous.stored, ()
+        if any(a != b for a, b in moved.items()):
+            moves[old.path] = moved
+    changed = [doc.path for doc in previous.before]
+    if not same_succession(before, after, changed, touched):
+        return previous.stored, ()
+    held = [f for f in previous.stored if f.code in ARCHITECTURE_RULES]
+    names = {path: after.by_path[path].name for path in moves}
+    carried = carry_findings(held, moves, names) if moves else held
+    if carried is None:  # a finding elsewhere names a line that moved
+        return previous.stored, ()
+    others = [f for f in previous.stored if f.code not in ARCHITECTURE_RULES]
+    return (*others, *carried), ARCHITECTURE_RULES
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .cache import Record
-from .model import Finding
+from .cache import Record, encode
+from .model import Document, Finding
 
 #: Which fields of a record (``cache.encode``) hold line numbers: field -> column of the line in
 #: each row (None: the field itself is a line). Columns are compared as they are.
@@ -142,3 +142,25 @@ def carry_findings(
         out.append(finding)
     out.sort(key=sort_key)
     return out
+
+
+def architecture_moves(old: Document, new: Document) -> dict[int, int] | None:
+    """How the lines of what ``old`` describes of the system moved in ``new`` (``{}``: it
+    describes nothing, before and after), or None when the architecture rules may see a
+    difference: what it describes, its type, name, status, creation date or ignore comments
+    changed, or the lines of its design and of its ``ignore-next-line`` comments changed
+    their order or equalities. The architecture findings (TG701-TG703) of ``old`` then hold for
+    ``new`` with ``carry_findings`` and this map."""
+    if not old.design and not new.design:
+        return {}
+    shapes = []
+    lines: list[list[int]] = [[], []]
+    for doc, taken in zip((old, new), lines, strict=True):
+        facts = (doc.type, doc.name, doc.status, doc.meta("created"), doc.meta("date"),
+                 doc.ignored_rules)  # fmt: skip
+        record = encode(doc)
+        design = _design_skeleton(record[_DESIGN] if len(record) > _DESIGN else None, taken)
+        shapes.append((facts, design, _take(doc.ignored_lines, 0, taken)))
+    if shapes[0] != shapes[1] or _ranks(lines[0]) != _ranks(lines[1]):
+        return None
+    return dict(zip(lines[0], lines[1], strict=True))

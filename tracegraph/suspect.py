@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 import marshal
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,12 +156,15 @@ def find_suspect_links(
     *,
     cache: bool = True,
     reviews: tuple[Review, ...] | None = None,
+    within: Collection[str] | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of ``corpus`` (see the module's documentation).
 
     ``reviews`` replaces the review file's content (None: read it from the root). With
     ``cache``, the result is kept under ``.tracegraph/cache/`` keyed by HEAD, the review file,
-    the edges and the settings, so a rerun at the same commit reads no history at all. Raises
+    the edges and the settings, so a rerun at the same commit reads no history at all. With
+    ``within`` (files), only the links written there: what a recheck of those documents
+    needs (the result cache is neither read nor written; the history's cache is). Raises
     InputError for an unreadable review file."""
     config = corpus.config
     mode = config.suspect.mode
@@ -174,15 +177,16 @@ def find_suspect_links(
         return SuspectAnalysis("unknown", repo.reason, mode=mode)
     if reviews is None:
         reviews = load_review_file(root, config)
-    stored = _read_result(root / RESULT_CACHE) if cache else None
+    whole = cache and within is None
+    stored = _read_result(root / RESULT_CACHE) if whole else None
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading: Future[tuple[Log, FingerprintStore]] | None = None
-            if stored is None or stored[4] != repo.head:
+            if within is None and (stored is None or stored[4] != repo.head):
                 # No stored result for this commit: git reads the history (and the versions at
                 # HEAD are fingerprinted meanwhile) while the edges and the key are gathered.
                 reading = pool.submit(_read_history, corpus, repo, cache, sorted(corpus.by_path))
-            pairs = resting_on(corpus)
+            pairs = resting_on(corpus, within)
             key = _result_key(corpus, repo, reviews, pairs)
             found = _result_from(stored, key, root / RESULT_CACHE) if reading is None else None
             if found is not None:
@@ -196,7 +200,7 @@ def find_suspect_links(
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
         return SuspectAnalysis("unknown", str(exc), mode=mode, head=repo.head)
-    if cache:
+    if whole:
         _save_result(root / RESULT_CACHE, key, result)
     return result
 
@@ -462,37 +466,54 @@ def _day(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
 
 
-def resting_on(corpus: Corpus) -> RestingOn:
+def resting_on(corpus: Corpus, within: Collection[str] | None = None) -> RestingOn:
     """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
-    document edge but ``mentions``: the first declaration in D itself when there is one."""
-    return RestingOn(corpus.edges.succ)  # the graph's adjacency, no networkx
+    document edge but ``mentions``: the first declaration in D itself when there is one.
+    With ``within`` (files), only the edges written there (declared by a document there, or
+    in its sidecar: an edge of one of those documents)."""
+    succ = corpus.edges.succ  # the graph's adjacency, no networkx
+    if within is None:
+        return RestingOn(succ)
+    ends = {p for p in within if p in succ}
+    ends.update(s for p in list(ends) for s in corpus.edges.pred[p])
+    return RestingOn(succ, sorted(ends), frozenset(within))
 
 
 class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
     """The pairs of ``resting_on``, in the graph's order, held as each document's upstream
     paths; where a pair is written is read from the graph when asked. A dict of every pair
     and its location held about 150 MB at 100k documents (1.2M pairs) through the analysis,
-    its peak memory."""
+    its peak memory. ``sources`` and ``within`` scope it to the edges written in some files."""
 
-    def __init__(self, succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]):
+    def __init__(
+        self,
+        succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
+        sources: Iterable[str] | None = None,
+        within: frozenset[str] | None = None,
+    ) -> None:
         self._succ = succ
+        self._within = within
         self._upstream: dict[str, tuple[str, ...]] = {}
-        for source, targets in succ.items():
+        for source in succ if sources is None else sources:
+            targets = succ[source]
             found = tuple(
                 target
                 for target, keyed in targets.items()
                 if target != source
                 and any(d.get("relation", "") != MENTIONS for d in keyed.values())
+                and (within is None or self._where(source, target, keyed)[1] in within)
             )
             if found:
                 self._upstream[source] = found
         self._count = sum(map(len, self._upstream.values()))
 
-    def __getitem__(self, pair: tuple[str, str]) -> tuple[str, int, int, str]:
-        source, target = pair
-        keyed = self._succ.get(source, {}).get(target) if source != target else None
+    @staticmethod
+    def _where(
+        source: str, target: str, keyed: Mapping[int, Mapping[str, Any]]
+    ) -> tuple[int, str, int, int, str]:
+        """The first declaration of D -> U, D's own before another file's (a sidecar's)."""
         best: tuple[int, str, int, int, str] | None = None
-        for data in keyed.values() if keyed is not None else ():
+        for data in keyed.values():
             relation = str(data.get("relation", ""))
             if relation == MENTIONS:
                 continue
@@ -503,8 +524,17 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
             if best is None or candidate < best:
                 best = candidate
         if best is None:
+            raise KeyError((source, target))
+        return best
+
+    def __getitem__(self, pair: tuple[str, str]) -> tuple[str, int, int, str]:
+        source, target = pair
+        keyed = self._succ.get(source, {}).get(target) if source != target else None
+        if keyed is None or (
+            self._within is not None and target not in self._upstream.get(source, ())
+        ):
             raise KeyError(pair)
-        return best[1:]
+        return self._where(source, target, keyed)[1:]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for source, targets in self._upstream.items():

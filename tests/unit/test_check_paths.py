@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import astuple
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import CORPORA, PROJECT
-from tracegraph import api, cache, graph
+from tracegraph import api, cache, checks, graph, suspect
 from tracegraph.cache import encode
 from tracegraph.incremental import carry_findings, line_map
 from tracegraph.model import Document, Finding, Heading, Severity
+from tracegraph.suspect import resting_on
 
 TODAY = date(2026, 1, 1)
 Edit = Callable[[str], str]
@@ -110,8 +112,10 @@ def check(root: Path, use_cache: bool) -> api.CheckRun:
 
 
 def same(a: api.CheckRun, b: api.CheckRun) -> None:
+    """Every field of every finding (a ``Finding`` compares only where it stands and its
+    code: a stale message would pass ``==``)."""
     assert (a.documents, a.references) == (b.documents, b.references)
-    assert a.findings == b.findings
+    assert [astuple(f) for f in a.findings] == [astuple(f) for f in b.findings]
 
 
 def victim(root: Path, run: api.CheckRun) -> Path:
@@ -194,15 +198,155 @@ def test_rust_rfcs(tmp_path: Path, builds: list[str]) -> None:
     exercise(root, builds, [insert_paragraph], carried=1, links=False)
 
 
-def test_generated_tree(tmp_path: Path, builds: list[str]) -> None:
-    root = tmp_path / "generated"
+def generated(root: Path, docs: int = 120) -> Path:
     subprocess.run(
-        [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", "120", "--out",
-         str(root), "--broken-links", "6", "--no-git"],
+        [sys.executable, str(PROJECT / "bench" / "generate.py"), "--docs", str(docs), "--out",
+         str(root), "--broken-links", str(docs // 20), "--no-git"],
         check=True, capture_output=True,
     )  # fmt: skip
+    return root
+
+
+def test_generated_tree(tmp_path: Path, builds: list[str]) -> None:
+    root = generated(tmp_path / "generated")
     edits = [append_line, insert_paragraph, add_broken_link, rename_heading]
     exercise(root, builds, edits, carried=2)
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """Which whole-tree rules each recheck kept the stored findings of."""
+    calls: list[tuple[str, ...]] = []
+    kept = api._architecture_held
+
+    def spy(*args: Any) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+        found = kept(*args)
+        calls.append(found[1])
+        return found
+
+    monkeypatch.setattr(api, "_architecture_held", spy)
+    return calls
+
+
+def append(text: str) -> Edit:
+    def edit(old: str) -> str:
+        return old + text
+
+    return edit
+
+
+def test_architecture_findings_are_kept_only_while_their_inputs_hold(
+    tmp_path: Path, builds: list[str], held: list[tuple[str, ...]]
+) -> None:
+    """Link edits rechecked with the stored TG701-TG703 findings kept (a document without a
+    design; a design whose lines stay, or move, its findings moving with them) or computed
+    again (a design whose moved lines another document's finding names, a supersession
+    comes, a rival design is deprecated): each answer equals a fresh run, field for field,
+    and the kept ones were kept."""
+    root = generated(tmp_path / "generated")
+    cold = check(root, False)
+    conflict = next(f for f in cold.findings if f.code == "TG701")
+    design = root / conflict.path  # a TDD that designs an endpoint another TDD designs too
+    rival_id = re.search(r"new by (TDD-\d+)", conflict.message)
+    assert rival_id is not None
+    rival = next((root / "docs" / "tdd").glob(f"{rival_id.group(1)}-*.md"))
+    plain = next((root / "docs" / "adr").glob("*.md"))  # an ADR describes no system
+    status = re.compile(r"\*\*Status:\*\* \w+")
+    steps: list[tuple[Path, Edit, bool]] = [
+        (design, append(f"\nSee [the ADR](../adr/{plain.name}).\n"), True),
+        (plain, link_to(rival, plain), True),
+        (plain, insert_paragraph, True),  # carried, no recheck
+        (design, lambda t: insert_paragraph(t) + "\n[x](../../README.md)\n", True),
+        (rival, lambda t: insert_paragraph(t) + "\n[x](../../README.md)\n", False),
+        (design, append(f"\nSupersedes [{rival_id.group(1)}]({rival.name}).\n"), False),
+        (rival, lambda t: status.sub("**Status:** Deprecated", t, count=1), False),
+    ]
+    check(root, True)
+    for number, (path, edit, kept) in enumerate(steps):
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        calls, before = len(held), len(builds)
+        fresh = check(root, False)
+        same(check(root, True), fresh)
+        if number == 2:
+            assert builds[before:] == ["build"]  # the fresh run only: the cached one carried
+            continue
+        assert builds[before:] == ["build", "build", "recheck"], number
+        assert held[calls:] == [checks.ARCHITECTURE_RULES if kept else ()], number
+        if number == 5:  # the supersession settled that conflict
+            assert not any(
+                f.code == "TG701" and f.path == conflict.path and rival_id.group(1) in f.message
+                for f in fresh.findings
+            )
+
+
+def test_suspect_links_are_rechecked_where_the_links_are_written(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TG503 in a git tree: a link edit reads the history for the links written in the
+    touched documents only; each answer equals a fresh run, field for field. A review
+    recorded (the review file changes) is a whole check."""
+    root = generated(tmp_path / "generated", 80)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    upstream = _most_cited(root, sorted((root / "docs" / "rfc").glob("*.md")))
+    upstream.write_text(upstream.read_text(encoding="utf-8") + "\nA change.\n", "utf-8")
+    git(root, "commit", "-qam", "the RFC changes")
+    scopes: list[object] = []
+    analyse = suspect.find_suspect_links
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        scopes.append(kwargs.get("within"))
+        return analyse(*args, **kwargs)
+
+    monkeypatch.setattr("tracegraph.api.find_suspect_links", spy)
+    cold = check(root, False)
+    flagged = sorted({f.path for f in cold.findings if f.code == "TG503"})
+    assert len(flagged) >= 3
+    plain = next(p for p in sorted(root.rglob("*.md")) if p.relative_to(root).as_posix()
+                 not in flagged and p != upstream)  # fmt: skip
+    check(root, True)
+    steps = [
+        (plain, link_to(upstream, plain)),  # a new edge to the changed RFC, written now
+        (root / flagged[0], link_to(plain, root / flagged[0])),  # an edit clears its TG503s
+        (upstream, link_to(plain, upstream)),
+    ]
+    for path, edit in steps:
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        before, asked = len(builds), len(scopes)
+        same(check(root, True), check(root, False))
+        assert builds[before:] == ["build", "recheck", "build"]
+        within, whole = scopes[asked:]
+        assert whole is None and isinstance(within, frozenset)
+        assert path.relative_to(root).as_posix() in within and len(within) < cold.documents
+    again = check(root, False)
+    assert flagged[1] in {f.path for f in again.findings if f.code == "TG503"}
+    corpus = api.scan(root)
+    api.record_review(corpus, corpus.by_path[flagged[1]])
+    before = len(builds)
+    reviewed = check(root, True)
+    same(reviewed, check(root, False))
+    assert builds[before:] == ["build", "build"]  # the review file is in the result's key
+    assert flagged[1] not in {f.path for f in reviewed.findings if f.code == "TG503"}
+
+
+@pytest.mark.parametrize("tree", ["sample_repo", "generated"])
+def test_edges_written_in_some_files_are_those_of_the_whole_table(
+    tmp_path: Path, tree: str
+) -> None:
+    """``resting_on(corpus, within)`` is the whole table's rows located in ``within``, for
+    every document alone (with its sidecar) and for a few at once: an edge written in a
+    document may leave another one (a TDD's "Downstream Impact" list)."""
+    root = PROJECT / "sample_repo" if tree == "sample_repo" else generated(tmp_path / "g")
+    corpus = api.scan(root)
+    whole = resting_on(corpus)
+    if tree == "generated":  # some edges are written only by their target
+        assert any(row[0] != pair[0] for pair, row in whole.items())
+    groups = [{doc.path, *([doc.sidecar] if doc.sidecar else [])} for doc in corpus.documents]
+    groups.append({doc.path for doc in corpus.documents[::7]})
+    for group in groups:
+        part = resting_on(corpus, frozenset(group))
+        assert part == {pair: row for pair, row in whole.items() if row[0] in group}
 
 
 def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[str]) -> None:

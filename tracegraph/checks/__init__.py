@@ -17,7 +17,7 @@ from ..config import Config
 from ..crawl import matches_glob
 from ..errors import UsageError
 from ..graph import Corpus
-from ..model import Finding, Severity
+from ..model import Finding, Relation, Severity
 from ..suspect import SuspectAnalysis
 from . import architecture, freshness, history, lifecycle, links, problems, structure, templates
 from .context import CheckContext, Hit
@@ -32,6 +32,7 @@ __all__ = [
     "parse_codes",
     "recheck",
     "run_checks",
+    "same_succession",
     "select_rules",
 ]
 
@@ -246,13 +247,15 @@ def recheck(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     suspects: Callable[[], SuspectAnalysis] | None = None,
+    held: Collection[str] = (),
 ) -> list[Finding]:
     """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
     same rules, config and day) and the documents the edit touched (see
     ``graph.update_corpus``): local rules run again for the touched documents only, and their
-    earlier findings elsewhere are kept; the other rules run over everything. Equals
-    ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested on
-    random edits of real trees).
+    earlier findings elsewhere are kept; the other rules run over everything, but for those
+    in ``held`` (codes), whose earlier findings (as ``previous`` gives them) still hold.
+    Equals ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested
+    on random edits of real trees).
     """
     inside = frozenset(touched)
     located = inside | {
@@ -261,12 +264,42 @@ def recheck(
     kept = [
         f
         for f in previous
-        if f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located
+        if f.code in held
+        or (f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located)
     ]
     fresh = run_checks(
-        corpus, config, today=today, select=select, ignore=ignore, scope=inside, suspects=suspects
-    )
+        corpus, config, today=today, select=select, ignore=(*ignore, *held), scope=inside,
+        suspects=suspects,
+    )  # fmt: skip
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
+
+
+#: The architecture rules: they read what documents describe of the system (``Document.
+#: design``), the describing documents' names, statuses, creation dates and ignore comments,
+#: and the ``supersedes`` edges (a chain through any document relates two designs).
+ARCHITECTURE_RULES = ("TG701", "TG702", "TG703")
+
+
+def same_succession(
+    before: Corpus, after: Corpus, changed: Iterable[str], touched: Iterable[str]
+) -> bool:
+    """Whether an edit left every ``supersedes`` edge as it was: ``after`` is ``before`` with
+    the ``changed`` documents replaced (``graph.update_corpus``), ``touched`` the documents
+    either side of every edge that changed."""
+    ends = set(touched).union(changed)
+    return _supersessions(before, ends) == _supersessions(after, ends)
+
+
+def _supersessions(corpus: Corpus, paths: Iterable[str]) -> set[tuple[str, str]]:
+    """The ``supersedes`` edges (new, old) leaving ``paths``."""
+    relation = Relation.SUPERSEDES.value
+    succ = corpus.edges.succ
+    return {
+        (path, target)
+        for path in paths
+        for target, keyed in succ.get(path, {}).items()
+        if any(data.get("relation") == relation for data in keyed.values())
+    }
 
 
 def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
