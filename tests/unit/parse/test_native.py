@@ -150,6 +150,23 @@ def test_a_failed_compile_leaves_no_extension_behind(
     assert "the parser stays pure Python" in err
 
 
+def test_an_in_place_build_writes_the_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable install leaves bytecode beside the sources, so a start in an environment
+    that never writes it (PYTHONDONTWRITEBYTECODE) does not compile every module it imports."""
+    import importlib.util as util
+
+    setup = load_setup()
+    monkeypatch.setattr(setup, "HERE", tmp_path)
+    source = tmp_path / "tracegraph" / "parse" / "module.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("VALUE = 1\n", "utf-8")
+    assert not Path(util.cache_from_source(str(source))).exists()
+    setup.byte_compile_in_place()
+    assert Path(util.cache_from_source(str(source))).is_file()
+
+
 # --- parity: the compiled modules give the pure-Python results ---------------------------------
 
 _DUMP = """
