@@ -198,17 +198,22 @@ def _git_files(
     if _is_ignored(root):
         return None
     out: list[str] = []
+    join, lstat, base = os.path.join, os.lstat, os.fspath(root)
     for raw in proc.stdout.split(b"\0"):
         if not raw:
             continue
         name = os.fsdecode(raw)
-        full = root / name
-        # ls-files lists deleted-but-tracked files too; only what exists counts.
-        if full.is_symlink():
+        # ls-files lists deleted-but-tracked files too; only what exists counts. One lstat
+        # per file (not pathlib's two stats): this loop runs for every file of the tree.
+        try:
+            mode = lstat(join(base, name)).st_mode
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISLNK(mode):
             out.append(_display_name(name))
             if links is not None:
                 links.append(out[-1])
-        elif full.is_file():
+        elif stat.S_ISREG(mode):
             out.append(_display_name(name))
     unreadable = [
         (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
