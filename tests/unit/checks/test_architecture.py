@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.arch_repo import Part, tdd
 from tests.conftest import SAMPLE_REPO
 from tests.unit.checks.conftest import TODAY, where
@@ -98,3 +101,23 @@ def test_internal_and_external_globs_from_config(findings):
 def test_sample_repo_has_no_architecture_findings():
     found = run_checks(scan(SAMPLE_REPO), today=TODAY, select=("TG7",))
     assert found == []
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=8),
+    st.sets(st.integers(0, 6), min_size=2, max_size=5),
+)
+def test_rivals_are_the_designers_some_other_neither_supersedes_nor_follows(
+    supersedes: list[tuple[int, int]], designers: set[int]
+) -> None:
+    """The shortcut (a designer outside every chain rivals everyone) gives the pairwise
+    definition's answer."""
+    import networkx as nx
+
+    from tracegraph.checks.architecture import _related, _rivals
+
+    succession = nx.DiGraph()
+    succession.add_edges_from((f"d{a}", f"d{b}") for a, b in supersedes if a != b)
+    lines = {f"d{n}": n + 1 for n in sorted(designers)}
+    pairwise = {p for p in lines for q in lines if q != p and not _related(succession, p, q)}
+    assert _rivals(succession, lines) == pairwise
