@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from urllib.parse import unquote
 
 from ..config import Config
@@ -15,6 +17,8 @@ from .suggest import LookupBudget, NameIndex
 #: GitHub's line anchors on source files: ``#L10``, ``#L10-L20``, ``#L10C5-L12C2``.
 _LINE_ANCHOR = re.compile(r"^L\d+(?:C\d+)?(?:-L\d+(?:C\d+)?)?$")
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
+#: Folder name indexes TG101 keeps at once (see ``PathSuggestions._index``).
+KEPT_INDEXES = 4
 
 
 def _hit(link: Link, message: str, ctx: CheckContext) -> Hit:
@@ -83,7 +87,10 @@ class PathSuggestions:
             folder, _, name = path.rpartition("/")
             self.by_name.setdefault(name.lower(), []).append(path)
             self.by_folder.setdefault(folder, []).append(path)
+        #: Folder -> its name index, the most recently used last (see ``_index``).
         self.indexes: dict[str, NameIndex] = {}
+        self.dropped: set[str] = set()
+        self.pinned: set[str] = set()
         self.answers: dict[tuple[str, str], str | None] = {}
 
     def suggest(self, source: str, missing: str | None) -> str | None:
@@ -107,10 +114,24 @@ class PathSuggestions:
         folder = missing.rpartition("/")[0]
         if not self.budget.spend():
             return None
-        index = self.indexes.get(folder)
+        return self._index(folder).closest(missing, 0.75)
+
+    def _index(self, folder: str) -> NameIndex:
+        """The name index of one folder. Only the ``KEPT_INDEXES`` most recently used are
+        kept (broken links come in document order, so they cluster by folder: an index per
+        folder of the 100k tree held 80 MB); a folder whose index is needed again after it
+        was dropped keeps its index from then on, so none is built more than twice."""
+        index = self.indexes.pop(folder, None)
         if index is None:
-            index = self.indexes[folder] = NameIndex(self.by_folder.get(folder, ()), key=_file_name)
-        return index.closest(missing, 0.75)
+            index = NameIndex(self.by_folder.get(folder, ()), key=_file_name)
+            if folder in self.dropped:
+                self.pinned.add(folder)
+        self.indexes[folder] = index
+        unpinned = [f for f in self.indexes if f not in self.pinned]
+        for old in unpinned[: max(0, len(unpinned) - KEPT_INDEXES)]:
+            del self.indexes[old]
+            self.dropped.add(old)
+        return index
 
 
 def _file_name(path: str) -> str:
@@ -162,14 +183,22 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
 class AnchorTable:
     """One document's anchors, for matching fragments and "did you mean" hints; the
     lower-cased set and the suggestion index are built once, on first need, and each
-    fragment's suggestion is computed once."""
+    fragment's suggestion is computed once. TG102 keeps one per linked document (100k at
+    100k documents), so it reads the document's own sorted anchor tuple by bisection (a
+    frozenset of them took 1 KB a document, 100 MB at that size)."""
+
+    __slots__ = ("_answers", "_index", "_lowered", "anchors", "budget")
 
     def __init__(self, anchors: Iterable[str], budget: LookupBudget | None = None) -> None:
-        self.anchors = frozenset(anchors)
+        held = anchors if isinstance(anchors, tuple) else tuple(anchors)
+        if any(a >= b for a, b in pairwise(held)):  # not sorted and unique
+            held = tuple(sorted(set(held)))
+        #: Sorted, each once (as ``Document.anchors`` are).
+        self.anchors: tuple[str, ...] = held
         self.budget = budget or LookupBudget()
         self._lowered: frozenset[str] | None = None
         self._index: NameIndex | None = None
-        self._answers: dict[str, str | None] = {}
+        self._answers: dict[str, str | None] | None = None
 
     def matches(self, fragment: str, written: str, strict: bool) -> bool:
         """Whether a fragment names one of the anchors: as written, percent-decoded, with
@@ -184,13 +213,18 @@ class AnchorTable:
         raw = written.partition("#")[2]
         candidates = {fragment, raw, unquote(raw)}
         candidates |= {c.removeprefix("user-content-") for c in candidates}
-        if candidates & self.anchors:
+        if any(self._has(c) for c in candidates):
             return True
         if strict:
             return False
         if self._lowered is None:
             self._lowered = frozenset(a.lower() for a in self.anchors)
         return any(c.lower() in self._lowered for c in candidates)
+
+    def _has(self, anchor: str) -> bool:
+        anchors = self.anchors
+        at = bisect_left(anchors, anchor)
+        return at < len(anchors) and anchors[at] == anchor
 
     def suggest(self, fragment: str) -> str | None:
         """The anchor ``fragment`` most likely meant, or None.
@@ -199,6 +233,8 @@ class AnchorTable:
         'retry-policy'
         """
         word = fragment.lower()
+        if self._answers is None:
+            self._answers = {}
         if word not in self._answers:
             if not self.budget.spend():
                 return None
