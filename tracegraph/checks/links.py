@@ -17,8 +17,6 @@ from .suggest import LookupBudget, NameIndex
 #: GitHub's line anchors on source files: ``#L10``, ``#L10-L20``, ``#L10C5-L12C2``.
 _LINE_ANCHOR = re.compile(r"^L\d+(?:C\d+)?(?:-L\d+(?:C\d+)?)?$")
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
-#: Folder name indexes TG101 keeps at once (see ``PathSuggestions._index``).
-KEPT_INDEXES = 4
 
 
 def _hit(link: Link, message: str, ctx: CheckContext) -> Hit:
@@ -87,10 +85,7 @@ class PathSuggestions:
             folder, _, name = path.rpartition("/")
             self.by_name.setdefault(name.lower(), []).append(path)
             self.by_folder.setdefault(folder, []).append(path)
-        #: Folder -> its name index, the most recently used last (see ``_index``).
         self.indexes: dict[str, NameIndex] = {}
-        self.dropped: set[str] = set()
-        self.pinned: set[str] = set()
         self.answers: dict[tuple[str, str], str | None] = {}
 
     def suggest(self, source: str, missing: str | None) -> str | None:
@@ -114,24 +109,10 @@ class PathSuggestions:
         folder = missing.rpartition("/")[0]
         if not self.budget.spend():
             return None
-        return self._index(folder).closest(missing, 0.75)
-
-    def _index(self, folder: str) -> NameIndex:
-        """The name index of one folder. Only the ``KEPT_INDEXES`` most recently used are
-        kept (broken links come in document order, so they cluster by folder: an index per
-        folder of the 100k tree held 80 MB); a folder whose index is needed again after it
-        was dropped keeps its index from then on, so none is built more than twice."""
-        index = self.indexes.pop(folder, None)
+        index = self.indexes.get(folder)
         if index is None:
-            index = NameIndex(self.by_folder.get(folder, ()), key=_file_name)
-            if folder in self.dropped:
-                self.pinned.add(folder)
-        self.indexes[folder] = index
-        unpinned = [f for f in self.indexes if f not in self.pinned]
-        for old in unpinned[: max(0, len(unpinned) - KEPT_INDEXES)]:
-            del self.indexes[old]
-            self.dropped.add(old)
-        return index
+            index = self.indexes[folder] = NameIndex(self.by_folder.get(folder, ()), key=_file_name)
+        return index.closest(missing, 0.75)
 
 
 def _file_name(path: str) -> str:
