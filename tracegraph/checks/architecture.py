@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..architecture import Entity, internal_reason
-from ..model import Relation
 from .context import CheckContext, Hit, parse_date
 
 #: Document -> the documents it supersedes directly (new -> old).
@@ -158,10 +157,9 @@ def _succession(ctx: CheckContext) -> Succession:
     listed (plain tuples: importing networkx for two walks was ~10 MB, the peak of a check at
     100k documents)."""
     found: dict[str, dict[str, None]] = {}
-    for source, target, data in ctx.edges:
-        if data.get("relation") == Relation.SUPERSEDES.value:
-            found.setdefault(source, {})[target] = None
-            found.setdefault(target, {})
+    for source, target, _data in ctx.supersedes_edges:
+        found.setdefault(source, {})[target] = None
+        found.setdefault(target, {})
     return {path: tuple(olds) for path, olds in found.items()}
 
 
