@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -49,6 +50,11 @@ def main() -> None:
     parser.add_argument("root", type=Path, help="folder to run the command in")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- and tracegraph's arguments")
     parser.add_argument("--every", type=float, default=0.05, help="seconds between samples")
+    parser.add_argument(
+        "--stages", action="store_true",
+        help="also print the resident memory and its peak so far (VmRSS, VmHWM) after the "
+        "corpus is built and after each rule: exact, where sampling can miss a short peak",
+    )  # fmt: skip
     args = parser.parse_args()
     command = [a for a in args.command if a != "--"] if args.command[:1] == ["--"] else args.command
     from tracegraph.cli import cli
@@ -64,6 +70,9 @@ def main() -> None:
             stack = where(frame) if frame is not None else []
             samples.append((time.perf_counter() - start, resident_mib(), stack))
 
+    stages: list[tuple[str, int, int]] = []
+    if args.stages:
+        watch_stages(stages)
     os.chdir(args.root)
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
@@ -87,6 +96,41 @@ def main() -> None:
     if samples:
         at, rss, stack = max(samples, key=lambda s: s[1])
         print(f"\npeak {rss:,.0f} MiB at {at:.1f} s in:\n  " + "\n  ".join(stack))
+    if stages:
+        print("\n| after | RSS, MiB | peak so far, MiB |\n|---|---:|---:|")
+        for name, now, peak in stages:
+            print(f"| {name} | {now:,} | {peak:,} |")
+
+
+def status_mib() -> tuple[int, int]:
+    """This process's VmRSS and VmHWM (its peak so far), in MiB."""
+    found = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) // 1024
+    return found.get("VmRSS", 0), found.get("VmHWM", 0)
+
+
+def watch_stages(stages: list[tuple[str, int, int]]) -> None:
+    """Record memory after ``build_corpus`` (as the API calls it) and after each rule."""
+    from tracegraph import api, checks
+
+    build, hits = api.build_corpus, checks._hits
+
+    def built(*args: Any, **kwargs: Any) -> Any:
+        stages.append(("parse", *status_mib()))
+        corpus = build(*args, **kwargs)
+        stages.append(("resolve + graph", *status_mib()))
+        return corpus
+
+    def each_rule(rule: Any, context: Any) -> Any:
+        yield from hits(rule, context)
+        stages.append((rule.code, *status_mib()))
+
+    api.build_corpus = built  # type: ignore[assignment]
+    checks._hits = each_rule  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

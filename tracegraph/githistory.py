@@ -23,6 +23,7 @@ import logging
 import marshal
 import os
 import re
+import sys
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ from .gitcmd import GitError, run_git
 from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
+_intern = sys.intern
 
 #: Bump when the cached layout below changes.
 LOG_FORMAT = 1
@@ -158,6 +160,7 @@ def read_log(
     if tree.returncode != 0:
         raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
     at_head = parse_ls_tree(tree.stdout)
+    del tree  # its output (100 bytes a file) is not held while git reads the history
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(_read_rows, root, revisions, repo.prefix)
         if meanwhile is not None:
@@ -193,7 +196,7 @@ def _read_rows(
     if not slices:
         return heads, changes
     with ThreadPoolExecutor(max_workers=min(LOG_READERS, len(slices))) as pool:
-        parts = pool.map(lambda part: _parse_rows(_log_part(root, part), prefix), slices)
+        parts = pool.map(lambda part: _read_part(root, part, prefix), slices)
         for part_heads, part_changes in parts:
             offset = len(heads)
             heads += part_heads
@@ -210,6 +213,14 @@ def _log_part(root: Path, commits: list[bytes]) -> bytes:
     if proc.returncode != 0:
         raise HistoryError(f"git log failed: {_first_line(proc.stderr)}")
     return proc.stdout
+
+
+def _read_part(
+    root: Path, commits: list[bytes], prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """The rows of one slice of commits; git's output is let go once split (it and its
+    pieces were both held while the rows were made: 40 MB for 100k files added at once)."""
+    return _parse_tokens(_log_part(root, commits).split(b"\0"), prefix)
 
 
 def _is_ancestor(root: Path, commit: str, of: str) -> bool:
@@ -266,7 +277,14 @@ def _parse_rows(
     output: bytes, prefix: str
 ) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
     """Commits (hash, parent hashes, time) and changes (by commit index) of one log output."""
-    tokens = output.split(b"\0")
+    return _parse_tokens(output.split(b"\0"), prefix)
+
+
+def _parse_tokens(
+    tokens: list[bytes], prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """``_parse_rows`` of the output's NUL-separated pieces. Paths are interned: the same
+    strings as the corpus's paths, and one copy for every change of the same file."""
     heads: list[tuple[str, tuple[str, ...], int]] = []
     changes: list[ChangeRow] = []
     i = 0
@@ -286,7 +304,7 @@ def _parse_rows(
             continue
         status = chr(meta[4][0])
         paths = 2 if status in "RC" else 1
-        names = [os.fsdecode(t) for t in tokens[i : i + paths]]
+        names = [_intern(os.fsdecode(t)) for t in tokens[i : i + paths]]
         i += paths
         if len(names) != paths:
             break
@@ -347,7 +365,7 @@ def parse_ls_tree(output: bytes) -> dict[str, str]:
         parts = meta.split(b" ")
         if not tab or len(parts) != 3 or parts[1] != b"blob" or not _HEX.match(parts[2]):
             continue
-        out[os.fsdecode(name)] = parts[2].decode("ascii")
+        out[_intern(os.fsdecode(name))] = parts[2].decode("ascii")
     return out
 
 
@@ -418,13 +436,22 @@ def iter_blobs(
         # At most READERS calls in flight: memory stays a few chunks, whatever the total.
         pending = deque(pool.submit(_cat, root, c) for c in chunks[:READERS])
         for number in range(len(chunks)):
-            found = pending.popleft().result()
+            output, spans = pending.popleft().result()
             if number + READERS < len(chunks):
                 pending.append(pool.submit(_cat, root, chunks[number + READERS]))
-            yield from found
+            # Each version cut from git's output only when the caller takes it: a call's
+            # contents are held once (its output), not twice, and never as a thousand pieces
+            # allocated in a reader thread and freed in this one.
+            for blob, start, end in spans:
+                yield blob, (output[start:end] if start >= 0 else None)
 
 
-def _cat(root: Path, chunk: list[str]) -> list[tuple[str, bytes | None]]:
+#: One ``git cat-file --batch`` call's output, and where each blob asked for lies in it:
+#: ``(blob, start, end)``, start -1 for a blob the repository lacks.
+Batch = tuple[bytes, list[tuple[str, int, int]]]
+
+
+def _cat(root: Path, chunk: list[str]) -> Batch:
     """One ``git cat-file --batch`` call (names that are not hashes are never sent: git would
     read ``HEAD:path`` or ``:/text`` as an object name). git stops at the first object that a
     partial clone lacks: then one listing of the objects at hand says which, and the others
@@ -432,7 +459,7 @@ def _cat(root: Path, chunk: list[str]) -> list[tuple[str, bytes | None]]:
     names = [blob for blob in chunk if _HEX.match(blob.encode("ascii", "replace"))]
     output, error = _batch(root, names)
     if output is not None:
-        return parse_batch(output, names)
+        return output, batch_spans(output, names)
     held = _objects(root)
     present = [blob for blob in names if blob in held]
     if len(present) == len(names):
@@ -440,8 +467,8 @@ def _cat(root: Path, chunk: list[str]) -> list[tuple[str, bytes | None]]:
     output, error = _batch(root, present)
     if output is None:
         raise HistoryError(f"git cat-file failed: {error}")
-    found = dict(parse_batch(output, present))
-    return [(blob, found.get(blob)) for blob in names]
+    found = {blob: (start, end) for blob, start, end in batch_spans(output, present)}
+    return output, [(blob, *found.get(blob, (-1, -1))) for blob in names]
 
 
 def _batch(root: Path, names: list[str]) -> tuple[bytes | None, str]:
@@ -472,7 +499,20 @@ def parse_batch(output: bytes, blobs: Sequence[str]) -> list[tuple[str, bytes | 
     >>> parse_batch(b"a blob 2\\nhi\\nb missing\\n", ["a", "b"])
     [('a', b'hi'), ('b', None)]
     """
-    out: list[tuple[str, bytes | None]] = []
+    return [
+        (blob, output[start:end] if start >= 0 else None)
+        for blob, start, end in batch_spans(output, blobs)
+    ]
+
+
+def batch_spans(output: bytes, blobs: Sequence[str]) -> list[tuple[str, int, int]]:
+    """``parse_batch`` as places in ``output``: (blob, start, end) of each blob's contents,
+    -1 and -1 for one that is absent.
+
+    >>> batch_spans(b"a blob 2\\nhi\\nb missing\\n", ["a", "b"])
+    [('a', 9, 11), ('b', -1, -1)]
+    """
+    out: list[tuple[str, int, int]] = []
     offset = 0
     for blob in blobs:
         end = output.find(b"\n", offset)
@@ -481,14 +521,13 @@ def parse_batch(output: bytes, blobs: Sequence[str]) -> list[tuple[str, bytes | 
             raise HistoryError(f"git cat-file gave unexpected output for {blob[:12]}")
         offset = end + 1
         if len(parts) != 3 or not parts[2].isdigit():
-            out.append((blob, None))  # missing, ambiguous
+            out.append((blob, -1, -1))  # missing, ambiguous
             continue
-        size = int(parts[2])
-        data = output[offset : offset + size]
+        start, size = offset, int(parts[2])
         offset += size + 1
-        if len(data) != size or output[offset - 1 : offset] != b"\n":
+        if offset > len(output) or output[offset - 1 : offset] != b"\n":
             raise HistoryError(f"git cat-file gave short output for {blob[:12]}")
-        out.append((blob, data if parts[1] == b"blob" else None))
+        out.append((blob, start, start + size) if parts[1] == b"blob" else (blob, -1, -1))
     return out
 
 

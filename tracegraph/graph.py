@@ -65,13 +65,19 @@ Adjacency = dict[str, dict[str, Mapping[int, Mapping[str, Any]]]]
 
 _ATTRIBUTES = ("relation", "line", "column", "kind", "declared_by")
 _KIND_VALUE = {m: m.value for m in RefKind}  # ``.value`` is a slow descriptor
+#: The relation of the edge a link makes (``superseded_by`` is stored new -> old as
+#: ``supersedes``), as the plain string networkx's attribute dict held.
+_EDGE_RELATION = {m: m.value for m in Relation} | {Relation.SUPERSEDED_BY: "supersedes"}
 
 
 class EdgeAttrs(Mapping[str, Any]):
     """One edge's attributes, read as networkx's attribute dict (``relation``, ``line``,
     ``column``, ``kind``, ``declared_by``, and ``file`` for a link in a sidecar), held as the
-    resolved link they come from: 56 bytes where a dict took about 120, for each of 1.3M edges
-    at 100k documents. Read-only, like the graph it belongs to.
+    resolved link they come from: the relation follows from the link (``superseded_by`` is
+    the ``supersedes`` edge new -> old), so the one slot is the link, 48 bytes where a dict
+    took about 120, for each of 1.3M edges at 100k documents. Read-only, like the graph it
+    belongs to; ``EdgeAttrs(link, relation, file)`` makes the sidecar variant when ``file``
+    is given.
 
     >>> from tracegraph.model import Reference
     >>> ref = Reference(RefKind.LINK, "b.md", Relation.REFERENCES, 3, 5)
@@ -79,17 +85,29 @@ class EdgeAttrs(Mapping[str, Any]):
     {'relation': 'references', 'line': 3, 'column': 5, 'kind': 'link', 'declared_by': 'a.md'}
     """
 
-    __slots__ = ("file", "link", "relation")
+    __slots__ = ("link",)
 
-    def __init__(self, link: Link, relation: str, file: str | None = None) -> None:
+    #: Where the edge is written when that is not its declaring document (a sidecar).
+    file: str | None = None
+
+    def __new__(cls, link: Link, relation: str = "", file: str | None = None) -> EdgeAttrs:
+        if file is not None and cls is EdgeAttrs:
+            return _FiledEdgeAttrs(link, relation, file)
+        return super().__new__(cls)
+
+    def __init__(self, link: Link, relation: str = "", file: str | None = None) -> None:
         self.link = link
-        self.relation = relation
-        #: Where the edge is written when that is not its declaring document (a sidecar).
-        self.file = file
+        if relation and relation != _EDGE_RELATION[link.reference.relation]:
+            raise ValueError(f"a {link.reference.relation} link makes no {relation} edge")
+
+    @property
+    def relation(self) -> str:
+        """The edge's relation (``supersedes`` for a ``superseded_by`` link)."""
+        return _EDGE_RELATION[self.link.reference.relation]
 
     def __getitem__(self, key: str) -> Any:
         if key == "relation":
-            return self.relation
+            return _EDGE_RELATION[self.link.reference.relation]
         if key == "line":
             return self.link.reference.line
         if key == "column":
@@ -105,7 +123,7 @@ class EdgeAttrs(Mapping[str, Any]):
     def get(self, key: str, default: Any = None) -> Any:
         """``self[key]``, or ``default`` (the relation first: the rules ask for it most)."""
         if key == "relation":
-            return self.relation
+            return _EDGE_RELATION[self.link.reference.relation]
         try:
             return self[key]
         except KeyError:
@@ -127,30 +145,59 @@ class EdgeAttrs(Mapping[str, Any]):
         return repr(dict(self))
 
 
+class _FiledEdgeAttrs(EdgeAttrs):
+    """The attributes of an edge written in another file than its declaring document (a
+    field of a KEP's ``kep.yaml``): rare, so the slot is theirs alone."""
+
+    __slots__ = ("file",)  # the base's class default, None, is what every other edge reads
+
+    def __init__(self, link: Link, relation: str = "", file: str | None = None) -> None:
+        super().__init__(link, relation)
+        self.file = file
+
+
 class EdgeKeys(Mapping[int, Mapping[str, Any]]):
     """The edges of one node pair keyed 0, 1, ... in link order, as networkx keys a
-    multigraph's: a tuple (88 bytes with it, where networkx's ``{0: attrs}`` takes 224).
+    multigraph's: the one edge itself (nearly every pair has one), else a tuple of them; 48
+    bytes for a pair where networkx's ``{0: attrs}`` took 224.
 
     >>> keyed = EdgeKeys(({"relation": "implements"}, {"relation": "mentions"}))
     >>> list(keyed), keyed[1]["relation"], 2 in keyed
     ([0, 1], 'mentions', False)
     """
 
-    __slots__ = ("edges",)
+    __slots__ = ("_held",)
 
     def __init__(self, edges: tuple[Mapping[str, Any], ...]) -> None:
-        self.edges = edges
+        self._held: Mapping[str, Any] | tuple[Mapping[str, Any], ...] = (
+            edges[0] if len(edges) == 1 else edges
+        )
+
+    @property
+    def edges(self) -> tuple[Mapping[str, Any], ...]:
+        """The pair's edges in key order."""
+        held = self._held
+        return held if type(held) is tuple else (held,)  # type: ignore[return-value]
+
+    def add(self, data: Mapping[str, Any]) -> None:
+        """One more edge (the next key): only while the graph is being built."""
+        self._held = (*self.edges, data)
 
     def __getitem__(self, key: int) -> Mapping[str, Any]:
-        if type(key) is int and 0 <= key < len(self.edges):
-            return self.edges[key]
+        held = self._held
+        if type(held) is not tuple:
+            if key == 0 and type(key) is int:
+                return held  # type: ignore[return-value]
+        elif type(key) is int and 0 <= key < len(held):
+            return held[key]
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self.edges)))
+        return iter(range(len(self)))
 
     def __len__(self) -> int:
-        return len(self.edges)
+        held = self._held
+        return len(held) if type(held) is tuple else 1
 
     def values(self) -> ValuesView[Mapping[str, Any]]:
         return _EdgeValues(self)
@@ -168,7 +215,8 @@ class _EdgeValues(ValuesView[Mapping[str, Any]]):
     _mapping: EdgeKeys
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        return iter(self._mapping.edges)
+        held = self._mapping._held
+        return iter(held if type(held) is tuple else (held,))  # type: ignore[arg-type]
 
 
 class _EdgeItems(ItemsView[int, Mapping[str, Any]]):
@@ -184,7 +232,7 @@ class Edges:
     ``pred`` are a MultiDiGraph's ``_succ`` and ``_pred``): what the checks read, without
     importing networkx (a third of a small repository's check)."""
 
-    nodes: dict[str, dict[str, Any]]
+    nodes: dict[str, Mapping[str, Any]]
     succ: Adjacency
     pred: Adjacency
 
@@ -484,20 +532,72 @@ def _copy_on_write(
     return Edges(nodes, succ, pred)
 
 
-def _node_attrs(doc: Document) -> dict[str, Any]:
-    return {
-        "id": doc.name,
-        "path": doc.path,
-        "type": doc.type,
-        "status": doc.status or "",
-        "title": doc.title,
-    }
+_NODE_ATTRIBUTES = ("id", "path", "type", "status", "title")
+
+
+class NodeAttrs(Mapping[str, Any]):
+    """A document node's attributes, read as networkx's node dict (``id``: the ID or the
+    path, ``path``, ``type``, ``status``: "" for none, ``title``), held as the document: 48
+    bytes where the dict took 200, for each of 100k nodes. Read-only.
+
+    >>> doc = Document("a.md", "ADR", "ADR-0001", "Use X", None, None, (), (), (), ())
+    >>> dict(NodeAttrs(doc))
+    {'id': 'ADR-0001', 'path': 'a.md', 'type': 'ADR', 'status': '', 'title': 'Use X'}
+    """
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def __getitem__(self, key: str) -> Any:
+        doc = self.doc
+        if key == "type":
+            return doc.type
+        if key == "status":
+            return doc.status or ""
+        if key == "id":
+            return doc.id or doc.path
+        if key == "path":
+            return doc.path
+        if key == "title":
+            return doc.title
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_NODE_ATTRIBUTES)
+
+    def __len__(self) -> int:
+        return len(_NODE_ATTRIBUTES)
+
+    def copy(self) -> dict[str, Any]:
+        """The attributes as a plain dict (what networkx's ``copy()`` of a graph calls)."""
+        return dict(self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _node_attrs(doc: Document) -> NodeAttrs:
+    return NodeAttrs(doc)
 
 
 def _edge_attrs(link: Link, relation: Relation, sidecar: str | None) -> EdgeAttrs:
-    """An edge's attributes as ``_build_edges`` stores them."""
-    file = (sidecar or link.source) if link.reference.kind is RefKind.SIDECAR else None
-    return EdgeAttrs(link, relation.value, file)
+    """An edge's attributes as ``_build_edges`` stores them (``relation`` follows from the
+    link)."""
+    if link.reference.kind is RefKind.SIDECAR:
+        return _FiledEdgeAttrs(link, "", sidecar or link.source)
+    return _edge(link)
+
+
+_set_edge_link = EdgeAttrs.__dict__["link"].__set__
+
+
+def _edge(link: Link) -> EdgeAttrs:
+    """``EdgeAttrs(link)`` without the checks of its constructor (1.3M at 100k documents)."""
+    data = _new(EdgeAttrs)
+    _set_edge_link(data, link)
+    return data
 
 
 class _Resolver:
@@ -727,31 +827,30 @@ def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
     (without its per-call work: 1.3M edges at 100k documents), in the compact ``EdgeKeys`` and
     ``EdgeAttrs``. Edge keys are 0, 1, ... per node pair in link order, as ``add_edge``
     numbers them."""
-    nodes = {doc.path: _node_attrs(doc) for doc in docs}
+    nodes: dict[str, Mapping[str, Any]] = {doc.path: _node_attrs(doc) for doc in docs}
     edges = Edges(nodes, {path: {} for path in nodes}, {path: {} for path in nodes})
     succ, pred = edges.succ, edges.pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
     sidecar_kind = RefKind.SIDECAR
     sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
-    relation_value = {m: m.value for m in Relation}  # ``.value`` is a slow descriptor
+    edge = _edge
     for link in links:
         target = link.path
         source = link.source
         if link.status is not document or target is None or target == source:
             continue
         ref = link.reference
-        relation = ref.relation
-        if relation is superseded_by:
-            source, target, relation = target, source, Relation.SUPERSEDES
-        elif ref.reverse:
+        if ref.relation is superseded_by or ref.reverse:  # the edge goes the other way
             source, target = target, source
-        # located in the sidecar file (kep.yaml), not the document
-        file = (sidecars.get(link.source) or link.source) if ref.kind is sidecar_kind else None
-        data = EdgeAttrs(link, relation_value[relation], file)
+        data: EdgeAttrs
+        if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
+            data = _FiledEdgeAttrs(link, "", sidecars.get(link.source) or link.source)
+        else:
+            data = edge(link)
         keys = succ[source].get(target)
         if keys is None:
             succ[source][target] = pred[target][source] = EdgeKeys((data,))
-        else:  # a second edge between the same two documents (rare): the tuple grows
+        else:  # a second edge between the same two documents (rare): a tuple of them
             assert isinstance(keys, EdgeKeys)
-            keys.edges = (*keys.edges, data)
+            keys.add(data)
     return edges

@@ -261,7 +261,7 @@ def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
     sizes: list[int] = []
     real_cat = githistory._cat
 
-    def cat(root: Path, chunk: list[str]) -> list[tuple[str, bytes | None]]:
+    def cat(root: Path, chunk: list[str]) -> githistory.Batch:
         sizes.append(len(chunk))
         return real_cat(root, chunk)
 

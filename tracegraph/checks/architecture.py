@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
 
 from ..architecture import Entity, internal_reason
 from .context import CheckContext, Hit, parse_date
 
-if TYPE_CHECKING:
-    import networkx as nx
-else:  # imported on first use: start-up without a graph stays fast
-    from .._lazy import networkx as nx
+#: Document -> the documents it supersedes directly (new -> old).
+Succession = Mapping[str, tuple[str, ...]]
 
 
 def find_endpoint_conflicts(ctx: CheckContext) -> Iterator[Hit]:
@@ -88,7 +85,7 @@ def find_undescribed_components(ctx: CheckContext) -> Iterator[Hit]:
 def _conflicts(ctx: CheckContext, kind: str, instead: str) -> Iterator[Hit]:
     """One hit per entity of ``kind`` created by two or more active documents that do not
     supersede one another, located in the newest of them."""
-    succession: nx.DiGraph | None = None  # built (networkx imported) at the first rivalry
+    succession: Succession | None = None  # built at the first rivalry
     for entity in ctx.corpus.architecture.of_kind(kind):
         lines = _designers(ctx, entity)
         if len(lines) < 2:
@@ -119,7 +116,7 @@ def _conflicts(ctx: CheckContext, kind: str, instead: str) -> Iterator[Hit]:
         )
 
 
-def _rivals(succession: nx.DiGraph, lines: dict[str, int]) -> set[str]:
+def _rivals(succession: Succession, lines: dict[str, int]) -> set[str]:
     """The designers that some other designer neither supersedes nor is superseded by.
 
     A designer outside every supersession chain rivals all the others, so then all of them
@@ -155,15 +152,38 @@ def _created(ctx: CheckContext, path: str) -> str:
     return found.isoformat() if found else ""
 
 
-def _succession(ctx: CheckContext) -> nx.DiGraph:
-    """The ``supersedes`` edges of the document graph (new -> old)."""
-    graph = nx.DiGraph()
-    graph.add_edges_from((source, target) for source, target, _data in ctx.supersedes_edges)
-    return graph
+def _succession(ctx: CheckContext) -> Succession:
+    """The ``supersedes`` edges of the document graph (new -> old), both ends of each edge
+    listed (plain tuples: importing networkx for two walks was ~10 MB, the peak of a check at
+    100k documents)."""
+    found: dict[str, dict[str, None]] = {}
+    for source, target, _data in ctx.supersedes_edges:
+        found.setdefault(source, {})[target] = None
+        found.setdefault(target, {})
+    return {path: tuple(olds) for path, olds in found.items()}
 
 
-def _related(succession: nx.DiGraph, a: str, b: str) -> bool:
+def _related(succession: Succession, a: str, b: str) -> bool:
     """Whether one of two documents supersedes the other, directly or through a chain."""
     if a not in succession or b not in succession:
         return False
-    return bool(nx.has_path(succession, a, b) or nx.has_path(succession, b, a))
+    return _reaches(succession, a, b) or _reaches(succession, b, a)
+
+
+def _reaches(succession: Succession, start: str, goal: str) -> bool:
+    """Whether ``goal`` is ``start`` or one of the documents it supersedes, through a chain.
+
+    >>> _reaches({"c": ("b",), "b": ("a",), "a": ()}, "c", "a"), _reaches({"a": ()}, "a", "b")
+    (True, False)
+    """
+    seen = {start}
+    todo = [start]
+    while todo:
+        path = todo.pop()
+        if path == goal:
+            return True
+        for older in succession.get(path, ()):
+            if older not in seen:
+                seen.add(older)
+                todo.append(older)
+    return False
