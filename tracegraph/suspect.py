@@ -39,10 +39,10 @@ from .crawl import read_document
 from .errors import InputError, TracegraphError
 from .githistory import (
     Ancestry,
+    BlobReader,
     HistoryError,
     Log,
     Repository,
-    iter_blobs,
     probe_repository,
     read_blobs,
     read_log,
@@ -179,38 +179,62 @@ def find_suspect_links(
         reviews = load_review_file(root, config)
     whole = cache and within is None
     stored = _read_result(root / RESULT_CACHE) if whole else None
+    # Made here, not in the history's thread: the git process that reads the versions dies
+    # with the thread that starts it (``BlobReader.start``). Its cache is read in that thread.
+    prints = FingerprintStore(root, config, cache=cache, load=False)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            reading: Future[tuple[Log, FingerprintStore]] | None = None
+            reading: Future[Log] | None = None
             if within is None and (stored is None or stored[4] != repo.head):
                 # No stored result for this commit: git reads the history (and the versions at
                 # HEAD are fingerprinted meanwhile) while the edges and the key are gathered.
-                reading = pool.submit(_read_history, corpus, repo, cache, sorted(corpus.by_path))
-            pairs = resting_on(corpus, within)
-            key = _result_key(corpus, repo, reviews, pairs)
-            found = _result_from(stored, key, root / RESULT_CACHE) if reading is None else None
-            if found is not None:
-                return found
+                prints.reader.start()
+                reading = pool.submit(_read_history, corpus, repo, prints, sorted(corpus.by_path))
+            if whole or reading is None:
+                pairs = resting_on(corpus, within)
+            if whole:
+                key = _result_key(corpus, repo, reviews, pairs)
+                found = _result_from(stored, key, root / RESULT_CACHE) if reading is None else None
+                if found is not None:
+                    return found
             if reading is None:
                 documents = sorted({p for pair in pairs for p in pair})
-                reading = pool.submit(_read_history, corpus, repo, cache, documents)
-            history, prints = reading.result()
+                reading = pool.submit(_read_history, corpus, repo, prints, documents)
+            history = reading.result()
+        if not (whole or within is not None):
+            # No result to store: only the edges onto a document that changed after its
+            # creation can be suspect (none at all in a history of one commit).
+            pairs = resting_on(corpus, onto=changed_documents(corpus, history))
         result = _analyse(corpus, repo, history, reviews, pairs, prints)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
         return SuspectAnalysis("unknown", str(exc), mode=mode, head=repo.head)
+    finally:
+        prints.close()
     if whole:
         _save_result(root / RESULT_CACHE, key, result)
     return result
 
 
+def changed_documents(corpus: Corpus, history: Log) -> set[str]:
+    """The documents a commit changed (or renamed) after their creation, as far as a path
+    says (a superset: an older file of the same name counts too); a document whose sidecar
+    changed counts. A document outside this set can make no link suspect."""
+    touched = {new_path for _, status, _, _, _, new_path in history.changes if status in "MTR"}
+    return {
+        d.path
+        for d in corpus.documents
+        if d.path in touched or (d.sidecar is not None and d.sidecar in touched)
+    }
+
+
 def _read_history(
-    corpus: Corpus, repo: Repository, cache: bool, documents: list[str]
-) -> tuple[Log, FingerprintStore]:
-    """The history, and the fingerprints known so far (the cache, and versions at HEAD of
-    ``documents`` fingerprinted while git read the history)."""
-    prints = FingerprintStore(corpus.root, corpus.config, cache=cache)
+    corpus: Corpus, repo: Repository, prints: FingerprintStore, documents: list[str]
+) -> Log:
+    """The history; meanwhile ``prints`` reads its cache and fingerprints the versions at HEAD
+    of ``documents`` while git reads the history."""
+    prints.load()
 
     def newest_versions(at_head: Mapping[str, str], reading: Callable[[], bool]) -> None:
         """While git reads the history, and only until it is done: the versions at HEAD,
@@ -221,7 +245,7 @@ def _read_history(
             ((at_head[path], False) for path in documents if path in at_head), until=reading
         )
 
-    return read_log(corpus.root, repo, cache=cache, meanwhile=newest_versions), prints
+    return read_log(corpus.root, repo, cache=prints.cache, meanwhile=newest_versions)
 
 
 def _result_key(
@@ -466,12 +490,20 @@ def _day(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
 
 
-def resting_on(corpus: Corpus, within: Collection[str] | None = None) -> RestingOn:
+def resting_on(
+    corpus: Corpus,
+    within: Collection[str] | None = None,
+    *,
+    onto: Collection[str] | None = None,
+) -> RestingOn:
     """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
     document edge but ``mentions``: the first declaration in D itself when there is one.
     With ``within`` (files), only the edges written there (declared by a document there, or
-    in its sidecar: an edge of one of those documents)."""
+    in its sidecar: an edge of one of those documents). With ``onto`` (documents), only the
+    edges onto them (``within`` and ``onto`` are not combined)."""
     succ = corpus.edges.succ  # the graph's adjacency, no networkx
+    if onto is not None:
+        return RestingOn(succ, onto=frozenset(onto))
     if within is None:
         return RestingOn(succ)
     ends = {p for p in within if p in succ}
@@ -483,13 +515,16 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
     """The pairs of ``resting_on``, in the graph's order, held as each document's upstream
     paths; where a pair is written is read from the graph when asked. A dict of every pair
     and its location held about 150 MB at 100k documents (1.2M pairs) through the analysis,
-    its peak memory. ``sources`` and ``within`` scope it to the edges written in some files."""
+    its peak memory. ``sources`` and ``within`` scope it to the edges written in some files,
+    ``onto`` to the edges onto some documents (membership, ``in``, still answers for every
+    edge of the graph: a review of an edge left out is not stale)."""
 
     def __init__(
         self,
         succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
         sources: Iterable[str] | None = None,
         within: frozenset[str] | None = None,
+        onto: frozenset[str] | None = None,
     ) -> None:
         self._succ = succ
         self._within = within
@@ -500,6 +535,7 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
                 target
                 for target, keyed in targets.items()
                 if target != source
+                and (onto is None or target in onto)
                 and any(d.get("relation", "") != MENTIONS for d in keyed.values())
                 and (within is None or self._where(source, target, keyed)[1] in within)
             )
@@ -799,7 +835,7 @@ class FingerprintStore:
     """Fingerprints of file versions by blob hash, remembered across runs (a blob never
     changes) in ``.tracegraph/cache/git-fingerprints.marshal``."""
 
-    def __init__(self, root: Path, config: Config, *, cache: bool) -> None:
+    def __init__(self, root: Path, config: Config, *, cache: bool, load: bool = True) -> None:
         self.root = root
         self.cache = cache
         self.path = root / FINGERPRINT_CACHE
@@ -813,8 +849,11 @@ class FingerprintStore:
                          sorted(self.rules.field_keys)))  # fmt: skip
         self.known: dict[str, Fingerprint] = {}
         self.added = 0
-        if cache:
-            self._load()
+        #: One ``git cat-file`` for every version the run reads.
+        self.reader = BlobReader(root)
+        self._loaded = False
+        if load:
+            self.load()
 
     def get(self, blob: str, metadata_only: bool) -> Fingerprint | None:
         """The fingerprint of a version already fetched (None: not read, or missing)."""
@@ -833,8 +872,10 @@ class FingerprintStore:
         if not todo or (until is not None and not until()):
             return
         missing = 0
-        for blob, data in iter_blobs(self.root, sorted(todo), ramp=until is not None):
+        versions = self.reader.read(sorted(todo))
+        for blob, data in versions:
             if until is not None and not until():
+                versions.close()  # ends git: the work ahead is no longer free
                 break
             if data is None:
                 missing += 1
@@ -851,9 +892,18 @@ class FingerprintStore:
 
     def contents(self, blobs: set[str]) -> dict[str, bytes]:
         """The bytes of some versions (not cached; those the clone lacks left out)."""
-        return read_blobs(self.root, blobs)
+        wanted = sorted(blobs)
+        return {blob: data for blob, data in self.reader.read(wanted) if data is not None}
 
-    def _load(self) -> None:
+    def close(self) -> None:
+        """End the git process that reads the versions."""
+        self.reader.close()
+
+    def load(self) -> None:
+        """Read the cache (once; nothing without ``cache``)."""
+        if self._loaded or not self.cache:
+            return
+        self._loaded = True
         try:
             key, known = marshal.loads(self.path.read_bytes())
             if key != self.key or not isinstance(known, dict):
@@ -911,7 +961,10 @@ def suspects_from_change(corpus: Corpus, revision: str, changed: Iterable[str]) 
     recogniser = Recogniser.from_config(config)
     old_blobs = {p: then.get(renamed.get(p, p), "") for p in changed_docs}
     prints = FingerprintStore(corpus.root, config, cache=False)
-    prints.fetch((b, False) for b in old_blobs.values() if b)
+    try:
+        prints.fetch((b, False) for b in old_blobs.values() if b)
+    finally:
+        prints.close()
     counted: set[str] = set()
     for path in changed_docs:
         blob = old_blobs[path]

@@ -267,20 +267,20 @@ def test_a_history_where_nothing_changed_reads_no_version_once_git_is_done(
     # while git reads the history; after it, the analysis reads no content at all.
     done: list[bool] = []
     after: list[int] = []
-    real_log, real_blobs = suspect.read_log, suspect.iter_blobs
+    real_log, real_read = suspect.read_log, githistory.BlobReader.read
 
     def read_log(*args: Any, **options: Any) -> githistory.Log:
         history = real_log(*args, **options)
         done.append(True)
         return history
 
-    def iter_blobs(root: Path, blobs: Any, **options: Any) -> Any:
+    def read(self: githistory.BlobReader, blobs: Any) -> Any:
         if done:
             after.append(len(blobs))
-        return real_blobs(root, blobs, **options)
+        return real_read(self, blobs)
 
     monkeypatch.setattr(suspect, "read_log", read_log)
-    monkeypatch.setattr(suspect, "iter_blobs", iter_blobs)
+    monkeypatch.setattr(githistory.BlobReader, "read", read)
     assert suspect_links(scan(repo.root), cache=False).links == ()
     assert done == [True] and after == []
     repo.replace(PRD, "one step", "two steps")
