@@ -26,8 +26,10 @@ import hashlib
 import json
 import logging
 import marshal
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,10 +51,11 @@ from .githistory import (
     renames_since,
     tree_blobs,
 )
-from .graph import Corpus
+from .graph import Corpus, EdgeAttrs, EdgeKeys
 from .model import Relation
 from .parse import Recogniser, parse_document
 from .parse.fingerprint import Fingerprint, FingerprintRules, fingerprint
+from .procs import leave_with_parent
 from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
 from .state import STATE_DIR, make_state_dir
 
@@ -64,6 +67,9 @@ FINGERPRINT_CACHE = f"{STATE_DIR}/cache/git-fingerprints.marshal"
 RESULT_CACHE = f"{STATE_DIR}/cache/git-suspects.marshal"
 #: Bump when the stored result layout changes.
 RESULT_FORMAT = 2
+#: From this many versions read at once, a worker process reads and fingerprints half of them
+#: (with a git of its own) on the second core while this process does the other half.
+WORKER_VERSIONS = 2000
 #: Fingerprints kept in the cache at most (about 100 bytes each).
 MAX_CACHED_FINGERPRINTS = 500_000
 MENTIONS = Relation.MENTIONS.value
@@ -262,11 +268,19 @@ def _result_key(
     # Fed piece by piece: one ``repr`` of all the edges was a string of 200 bytes per edge
     # (and its UTF-8 copy), the peak memory of a check at 100k documents. A ``repr`` holds no
     # raw newline, so newline-separated pieces, each section led by its length, are unambiguous.
+    # Pieces are joined a thousand at a time (the same bytes as one by one, fewer calls).
     digest = hashlib.sha256()
+    pieces: list[str] = []
 
     def feed(value: object) -> None:
-        digest.update(repr(value).encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
+        pieces.append(repr(value))
+        if len(pieces) >= 1000:
+            flush()
+
+    def flush() -> None:
+        if pieces:
+            digest.update(("\n".join(pieces) + "\n").encode("utf-8", "surrogatepass"))
+            pieces.clear()
 
     feed((RESULT_FORMAT, FINGERPRINT_FORMAT, repo.head, repo.prefix, config.suspect,
           repr(config.types), reviews))  # fmt: skip
@@ -277,6 +291,7 @@ def _result_key(
         feed(len(section))
         for item in section:
             feed(item)
+    flush()
     return digest.hexdigest()
 
 
@@ -419,6 +434,17 @@ def _analyse(
             found = days[at] = _day(commits[at][2])
         return found
 
+    # Links through one upstream document share its changes and often how it changed.
+    made: dict[tuple[int, str], UpstreamChange] = {}
+    hows: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def change(event: Event) -> UpstreamChange:
+        key = (event[0], event[5] or event[4])
+        found = made.get(key)
+        if found is None:
+            found = made[key] = UpstreamChange(commits[event[0]][0], day(event[0]), key[1])
+        return found
+
     links: list[SuspectLink] = []
     for pair, changed in sorted(unseen.items()):
         doc, up = pair
@@ -437,7 +463,10 @@ def _analyse(
                     renamed = old_id != new_id
                 if before.same_as(now) and not renamed and len(documents) == len(counted):
                     continue  # changed and changed back
-                how = before.changes_to(now)
+                told = hows.get((first[2], heads[up]))
+                if told is None:
+                    told = hows[(first[2], heads[up])] = before.changes_to(now)
+                how = told
                 if renamed and not any(h.startswith("id ") for h in how):
                     how = (f"id {_bare(old_id)} -> {_bare(new_id)}", *how)
         sides = [e for e in counted if e[6]]
@@ -461,9 +490,7 @@ def _analyse(
                 line=location[1],
                 column=location[2],
                 review=ReviewPoint(commits[at][0], day(at), kind),
-                changes=tuple(
-                    UpstreamChange(commits[e[0]][0], day(e[0]), e[5] or e[4]) for e in counted
-                ),
+                changes=tuple(change(e) for e in counted),
                 how=how,
                 diff_from=(commits[oldest[0]][0], oldest[4]),
                 diff_to=up if not oldest[6] else sidecars.get(up, up),
@@ -536,7 +563,7 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
                 for target, keyed in targets.items()
                 if target != source
                 and (onto is None or target in onto)
-                and any(d.get("relation", "") != MENTIONS for d in keyed.values())
+                and any(_relation(d) != MENTIONS for d in _edges(keyed))
                 and (within is None or self._where(source, target, keyed)[1] in within)
             )
             if found:
@@ -549,14 +576,24 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
     ) -> tuple[int, str, int, int, str]:
         """The first declaration of D -> U, D's own before another file's (a sidecar's)."""
         best: tuple[int, str, int, int, str] | None = None
-        for data in keyed.values():
-            relation = str(data.get("relation", ""))
-            if relation == MENTIONS:
-                continue
-            where = str(data.get("file") or data.get("declared_by") or source)
-            rank = 0 if data.get("declared_by", source) == source else 1
-            candidate = (rank, where, int(data.get("line", 1)), int(data.get("column", 1)),
-                         relation)  # fmt: skip
+        for data in _edges(keyed):
+            if data.__class__ is EdgeAttrs:  # the graph's own edges: their fields directly
+                attrs = data
+                relation = attrs.relation
+                if relation == MENTIONS:
+                    continue
+                link = attrs.link
+                declared = link.source
+                candidate = (0 if declared == source else 1, attrs.file or declared or source,
+                             link.reference.line, link.reference.column, relation)  # fmt: skip
+            else:
+                relation = str(data.get("relation", ""))
+                if relation == MENTIONS:
+                    continue
+                where = str(data.get("file") or data.get("declared_by") or source)
+                rank = 0 if data.get("declared_by", source) == source else 1
+                candidate = (rank, where, int(data.get("line", 1)), int(data.get("column", 1)),
+                             relation)  # fmt: skip
             if best is None or candidate < best:
                 best = candidate
         if best is None:
@@ -585,6 +622,20 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
         for source in sorted(self._upstream):
             for target in sorted(self._upstream[source]):
                 yield source, target
+
+
+def _edges(keyed: Mapping[int, Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    """The edges of one node pair (the graph's own tuple of them, without a view)."""
+    if keyed.__class__ is EdgeKeys:
+        return keyed.edges
+    return keyed.values()
+
+
+def _relation(data: Mapping[str, Any]) -> str:
+    """An edge's relation (read directly from the graph's own edges)."""
+    if data.__class__ is EdgeAttrs:
+        return data.relation
+    return str(data.get("relation", ""))
 
 
 def lineages(
@@ -779,6 +830,7 @@ class _Judge:
         self.recogniser = recogniser
         self.config = config
         self.ids: dict[tuple[str, str], str | None] = {}
+        self.recognitions: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self.seen: dict[Event, bool] = {}
 
     def prepare(self, events: Iterable[Event]) -> None:
@@ -824,11 +876,15 @@ class _Judge:
         """``TYPE:ID`` of a version at ``path``, recognised from the path and the fields of its
         fingerprint (a small document made of them: no content is read again, and two
         versions are always compared the same way)."""
-        front = "".join(f"{k}: {json.dumps(v)}\n" for k, v in print_.fields)
-        doc = parse_document(
-            path, f"---\n{front}---\n".encode(), self.recogniser, self.config.limits
-        )
-        return f"{doc.type}:{doc.id}"
+        key = (path, print_.fields)
+        found = self.recognitions.get(key)
+        if found is None:
+            front = "".join(f"{k}: {json.dumps(v)}\n" for k, v in print_.fields)
+            doc = parse_document(
+                path, f"---\n{front}---\n".encode(), self.recogniser, self.config.limits
+            )
+            found = self.recognitions[key] = f"{doc.type}:{doc.id}"
+        return found
 
 
 class FingerprintStore:
@@ -852,6 +908,7 @@ class FingerprintStore:
         #: One ``git cat-file`` for every version the run reads.
         self.reader = BlobReader(root)
         self._loaded = False
+        self._pool: ProcessPoolExecutor | None = None
         if load:
             self.load()
 
@@ -871,8 +928,22 @@ class FingerprintStore:
                 todo.setdefault(blob, []).append(metadata_only)
         if not todo or (until is not None and not until()):
             return
+        names = sorted(todo)
+        helped: Future[bytes] | None = None
+        share: list[tuple[str, tuple[bool, ...]]] = []
+        if until is None and len(names) >= WORKER_VERSIONS and self._helper:
+            # The first half in a worker process (its own git), the second one here.
+            half = len(names) // 2
+            share = [(blob, tuple(sorted(set(todo[blob])))) for blob in names[:half]]
+            try:
+                helped = self._worker().submit(_fingerprint_share, str(self.root), self.rules,
+                                               share)  # fmt: skip
+                names = names[half:]
+            except BrokenProcessPool:
+                self._helper = False
+        found: dict[str, Fingerprint] = {}
         missing = 0
-        versions = self.reader.read(sorted(todo))
+        versions = self.reader.read(names)
         for blob, data in versions:
             if until is not None and not until():
                 versions.close()  # ends git: the work ahead is no longer free
@@ -881,9 +952,21 @@ class FingerprintStore:
                 missing += 1
                 continue
             for metadata_only in set(todo[blob]):
-                found = fingerprint(data, self.rules, metadata_only=metadata_only)
-                self.known[_slot(blob, metadata_only)] = found
-                self.added += 1
+                found[_slot(blob, metadata_only)] = fingerprint(
+                    data, self.rules, metadata_only=metadata_only
+                )
+        if helped is not None:
+            try:
+                theirs, their_missing = marshal.loads(helped.result())
+            except BrokenProcessPool:  # the worker died (killed, out of memory): done here
+                self._helper = False
+                theirs, their_missing = _fingerprint_all(self.reader, self.rules, share)
+            missing += their_missing
+            for slot, (text, fields) in theirs.items():  # in blob order, as found here
+                self.known[slot] = Fingerprint(text, fields)
+            self.added += len(theirs)
+        self.known.update(found)
+        self.added += len(found)
         if missing:
             raise _MissingContents(
                 f"the clone lacks the contents of {missing} older file version(s) (a "
@@ -895,9 +978,21 @@ class FingerprintStore:
         wanted = sorted(blobs)
         return {blob: data for blob, data in self.reader.read(wanted) if data is not None}
 
+    def _worker(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, initializer=leave_with_parent,
+                                             initargs=(os.getpid(),))  # fmt: skip
+        return self._pool
+
+    #: Whether a worker process may help: not on one core, nor after one died.
+    _helper = (os.cpu_count() or 1) > 1
+
     def close(self) -> None:
-        """End the git process that reads the versions."""
+        """End the git process that reads the versions, and the worker process."""
         self.reader.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def load(self) -> None:
         """Read the cache (once; nothing without ``cache``)."""
@@ -929,6 +1024,40 @@ class FingerprintStore:
             write_atomic(self.path, marshal.dumps((self.key, rows)))
         except (OSError, TracegraphError) as exc:
             log.info("fingerprint cache %s not written (%s)", self.path, exc)
+
+
+#: One ``git cat-file`` per worker process, for every share it is given.
+_share_reader: BlobReader | None = None
+
+
+def _fingerprint_share(
+    root: str, rules: FingerprintRules, share: list[tuple[str, tuple[bool, ...]]]
+) -> bytes:
+    """In a worker process: read and fingerprint ``share`` (blob, the ways it is read);
+    ``marshal``-ed ({slot: (text, fields)} in blob order, how many the clone lacks)."""
+    global _share_reader
+    if _share_reader is None or _share_reader.root != Path(root):
+        if _share_reader is not None:
+            _share_reader.close()
+        _share_reader = BlobReader(Path(root))
+    return marshal.dumps(_fingerprint_all(_share_reader, rules, share))
+
+
+def _fingerprint_all(
+    reader: BlobReader, rules: FingerprintRules, share: list[tuple[str, tuple[bool, ...]]]
+) -> tuple[dict[str, tuple[str, tuple[tuple[str, str], ...]]], int]:
+    """{slot: (text, fields)} of ``share`` in blob order, and how many the clone lacks."""
+    ways = dict(share)
+    found: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+    missing = 0
+    for blob, data in reader.read([blob for blob, _ in share]):
+        if data is None:
+            missing += 1
+            continue
+        for metadata_only in ways[blob]:
+            print_ = fingerprint(data, rules, metadata_only=metadata_only)
+            found[_slot(blob, metadata_only)] = (print_.text, print_.fields)
+    return found, missing
 
 
 def _slot(blob: str, metadata_only: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -301,6 +302,38 @@ def test_fingerprints_fetched_ahead_stop_when_told(repo: HistoryRepo) -> None:
     assert store.added == 1  # asked before the call, then before each version
     store.fetch((b, False) for b in blobs)
     assert store.added == len(blobs) and store.get(blobs[-1], False) is not None
+
+
+def test_a_worker_process_fingerprints_half_of_a_big_read_the_same_way(
+    repo: HistoryRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        repo.replace(PRD, "step", f"step {number}")
+        repo.commit(f"PRD {number}")
+    corpus = scan(repo.root)
+    history = githistory.read_log(repo.root, githistory.probe_repository(repo.root), cache=False)
+    wanted = sorted({(b, m) for row in history.changes for b in row[2:4] if b for m in (0, 1)})
+    wanted = [(b, bool(m)) for b, m in wanted]
+
+    def made(worker_from: int) -> tuple[list[tuple[str, Any]], int, bool]:
+        monkeypatch.setattr(suspect, "WORKER_VERSIONS", worker_from)
+        store = suspect.FingerprintStore(repo.root, corpus.config, cache=False)
+        store.fetch(wanted)
+        used = store._pool is not None
+        store.close()
+        assert store._pool is None
+        return list(store.known.items()), store.added, used
+
+    here = made(10**9)
+    assert not here[2] and here[1] == len(wanted) >= 8
+    assert made(2) == (here[0], here[1], True)  # the same fingerprints, in the same order
+    # The worker is killed (out of memory...): its half is done here.
+    monkeypatch.setattr(suspect, "_fingerprint_share", _die_in_worker)
+    assert made(2) == (here[0], here[1], True)
+
+
+def _die_in_worker(*args: Any) -> bytes:
+    os._exit(1)
 
 
 def test_the_check_result_cache_follows_head_and_the_review_file(repo: HistoryRepo):
