@@ -19,7 +19,17 @@ from ..errors import UsageError
 from ..graph import Corpus
 from ..model import Finding, Relation, Severity
 from ..suspect import SuspectAnalysis
-from . import architecture, freshness, history, lifecycle, links, problems, structure, templates
+from . import (
+    architecture,
+    freshness,
+    history,
+    lifecycle,
+    links,
+    parallel,
+    problems,
+    structure,
+    templates,
+)
 from .context import CheckContext, Hit
 from .templating import PACKAGED, load_templates, template_file
 
@@ -209,10 +219,12 @@ def run_checks(
         )
         # The history's answer is the whole tree's: the scoped context asks the full one.
         scoped = replace(context, corpus=part, suspect_source=lambda: context.suspects)
-    findings: dict[tuple[object, ...], Finding] = {}
-    for rule in select_rules(select, ignore, config):
+    rules = select_rules(select, ignore, config)
+
+    def findings_of(rule: Rule) -> list[Finding]:
         severity = config.rules.severity.get(rule.code, rule.severity)
         silenced: dict[str, bool] = {}  # per path: a rule often reports one file many times
+        found: list[Finding] = []
         for hit in _hits(rule, scoped if rule.local else context):
             quiet = silenced.get(hit.path)
             if quiet is None:
@@ -221,18 +233,43 @@ def run_checks(
                 )
             if quiet or _line_silenced(rule.code, hit.path, hit.line, corpus):
                 continue
-            finding = Finding(
-                path=hit.path,
-                line=hit.line,
-                column=hit.column,
-                code=rule.code,
-                severity=hit.severity or severity,
-                rule=rule.name,
-                message=hit.message,
-                target=hit.target,
-                document=hit.document,
-                suspect=hit.suspect,
+            found.append(
+                Finding(
+                    path=hit.path,
+                    line=hit.line,
+                    column=hit.column,
+                    code=rule.code,
+                    severity=hit.severity or severity,
+                    rule=rule.name,
+                    message=hit.message,
+                    target=hit.target,
+                    document=hit.document,
+                    suspect=hit.suspect,
+                )
             )
+        return found
+
+    away: list[Rule] = []  # rules a forked child runs (see ``checks.parallel``)
+    if len(corpus.documents) >= parallel.PARALLEL_DOCUMENTS and parallel.can_fork():
+        away = [rule for rule in rules if rule.code in parallel.CHILD_RULES]
+    if away and len(away) < len(rules):
+        pending = parallel.start_in_child(lambda: [findings_of(rule) for rule in away])
+    else:
+        away, pending = [], None
+    try:
+        by_rule = {rule.code: findings_of(rule) for rule in rules if rule not in away}
+    except BaseException:
+        if pending is not None:
+            pending.stop()
+        raise
+    if pending is not None:
+        done = pending.result()
+        if done is None:  # the child failed: run its rules here (an error then says why)
+            done = [findings_of(rule) for rule in away]
+        by_rule.update(zip([rule.code for rule in away], done, strict=True))
+    findings: dict[tuple[object, ...], Finding] = {}
+    for rule in rules:  # the first finding of a place wins, in rule order, as in one process
+        for finding in by_rule[rule.code]:
             findings.setdefault(sort_key(finding), finding)
     return [findings[key] for key in sorted(findings)]
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from ..model import Document, Relation
 from .context import CheckContext, Edge, Hit
-from .structure import CHAIN_RELATIONS
 
 #: Statuses that say a document no longer holds, whatever the type's config calls terminal.
 ENDED = frozenset({"superseded", "deprecated", "rejected"})
@@ -34,14 +33,17 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
     if not ended:
         return
     supersedes = Relation.SUPERSEDES.value
-    superseding = {(s, t) for s, t, d in ctx.edges if d.get("relation") == supersedes}
-    # Filter per edge first (cheap, and most edges do not cite an ended document), then sort
-    # the few left: the same edges in the same order as sorting everything first.
+    superseding = {(s, t) for s, t, _d in ctx.supersedes_edges}
+    # Only the edges into ended documents (few), then sorted: the same edges in the same order
+    # as sorting every edge (edges that sort equal share source and target, and ``in_edges``
+    # gives a pair's edges in the graph's order).
+    pred = ctx.corpus.edges.pred
     candidates = [
         (source, target, data)
-        for source, target, data in ctx.edges
-        if target in ended
-        and source != target
+        for target in ended
+        if target in pred
+        for source, data in ctx.corpus.edges.in_edges(target)
+        if source != target
         and data.get("relation") != supersedes
         and source not in ended
         and by_path[source].type != "DOC"
@@ -116,9 +118,9 @@ def find_status_inversions(ctx: CheckContext) -> Iterator[Hit]:
     by_path = ctx.corpus.by_path
     positions = {path: lifecycle_position(ctx, doc) for path, doc in by_path.items()}
     candidates = []
-    for edge in ctx.edges:
-        source, target, data = edge
-        if data.get("relation") not in CHAIN_RELATIONS or source == target:
+    for edge in ctx.chain_edges:
+        source, target, _data = edge
+        if source == target:
             continue
         mine, theirs = positions[source], positions[target]
         if mine is None or theirs is None or mine <= theirs:

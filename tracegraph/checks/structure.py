@@ -15,7 +15,6 @@ else:  # imported on first use: start-up without a graph stays fast
     from .._lazy import networkx as nx
 
 #: Relations that make a dependency chain; cycles over them are errors.
-CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
 #: Edge visits allowed, over all components, for looking beyond the first document of each
 #: component for a shorter cycle; each component always gets one full search (linear).
 SHORTEST_CYCLE_BUDGET = 2_000_000
@@ -92,8 +91,8 @@ def _chain_edges(ctx: CheckContext) -> dict[tuple[str, str], Mapping[str, Any]]:
     """The implements/depends_on edges, one per ordered pair of documents: the edge to report
     (declared by the source first, then the earliest line)."""
     first: dict[tuple[str, str], tuple[tuple[bool, int, int], Mapping[str, Any]]] = {}
-    for source, target, data in ctx.edges:
-        if data.get("relation") not in CHAIN_RELATIONS or source == target:
+    for source, target, data in ctx.chain_edges:
+        if source == target:
             continue
         key = (source, target)
         rank = (data.get("declared_by") != source, data.get("line", 0), data.get("column", 0))
@@ -235,8 +234,8 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
     """
     # (new, old) -> {declaring path: (line, column, file written in: a sidecar or itself)}
     claims: dict[tuple[str, str], dict[str, tuple[int, int, str]]] = {}
-    for new, old, data in ctx.edges:
-        if data.get("relation") != Relation.SUPERSEDES.value or new == old:
+    for new, old, data in ctx.supersedes_edges:
+        if new == old:
             continue
         declared = str(data.get("declared_by", new))
         spot = (
