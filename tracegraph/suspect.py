@@ -28,12 +28,11 @@ import logging
 import marshal
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .config import Config
@@ -58,6 +57,9 @@ from .parse.fingerprint import Fingerprint, FingerprintRules, fingerprint
 from .procs import leave_with_parent
 from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
 from .state import STATE_DIR, make_state_dir
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a worker is started
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -935,12 +937,9 @@ class FingerprintStore:
             # The first half in a worker process (its own git), the second one here.
             half = len(names) // 2
             share = [(blob, tuple(sorted(set(todo[blob])))) for blob in names[:half]]
-            try:
-                helped = self._worker().submit(_fingerprint_share, str(self.root), self.rules,
-                                               share)  # fmt: skip
+            helped = self._submit(share)
+            if helped is not None:
                 names = names[half:]
-            except BrokenProcessPool:
-                self._helper = False
         found: dict[str, Fingerprint] = {}
         missing = 0
         versions = self.reader.read(names)
@@ -956,6 +955,8 @@ class FingerprintStore:
                     data, self.rules, metadata_only=metadata_only
                 )
         if helped is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 theirs, their_missing = marshal.loads(helped.result())
             except BrokenProcessPool:  # the worker died (killed, out of memory): done here
@@ -978,13 +979,28 @@ class FingerprintStore:
         wanted = sorted(blobs)
         return {blob: data for blob, data in self.reader.read(wanted) if data is not None}
 
-    def _worker(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, initializer=leave_with_parent,
-                                             initargs=(os.getpid(),))  # fmt: skip
-        return self._pool
+    def _submit(self, share: list[tuple[str, tuple[bool, ...]]]) -> Future[bytes] | None:
+        """``share`` sent to the worker process (started on first use); None when no worker
+        can help: one core, a daemonic process (a check's forked rules child, which may have
+        no children and already runs beside the other rules), or a worker that died."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-    #: Whether a worker process may help: not on one core, nor after one died.
+        if multiprocessing.current_process().daemon:
+            self._helper = False
+            return None
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, initializer=leave_with_parent,
+                                                 initargs=(os.getpid(),))  # fmt: skip
+            return self._pool.submit(_fingerprint_share, str(self.root), self.rules, share)
+        except (BrokenProcessPool, OSError, AssertionError) as exc:
+            log.info("no worker process for fingerprints (%s)", exc)
+            self._helper = False
+            return None
+
+    #: Whether a worker process may help: not on one core, nor after one could not.
     _helper = (os.cpu_count() or 1) > 1
 
     def close(self) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -330,6 +332,9 @@ def test_a_worker_process_fingerprints_half_of_a_big_read_the_same_way(
     # The worker is killed (out of memory...): its half is done here.
     monkeypatch.setattr(suspect, "_fingerprint_share", _die_in_worker)
     assert made(2) == (here[0], here[1], True)
+    # A check's forked rules child is daemonic: it may start no worker, and digests it all.
+    monkeypatch.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    assert made(2) == (here[0], here[1], False)
 
 
 def _die_in_worker(*args: Any) -> bytes:
