@@ -31,6 +31,7 @@ from . import (
     templates,
 )
 from .context import CheckContext, Hit
+from .structure import cycles_unchanged
 from .templating import PACKAGED, load_templates, template_file
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "CheckContext",
     "Hit",
     "Rule",
+    "cycles_unchanged",
     "parse_codes",
     "recheck",
     "run_checks",
@@ -64,6 +66,10 @@ class Rule:
     severity: Severity
     check: RuleFunc
     local: bool = False
+    #: For a rule that reports node pairs of the graph: its hits for the pairs with an end in
+    #: a set of paths, from their edges alone (after an edit that changed only edges, see
+    #: ``recheck``).
+    near: Callable[[CheckContext, Collection[str]], Iterable[Hit]] | None = None
 
     @property
     def doc(self) -> str:
@@ -87,9 +93,27 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("TG201", "orphan", W, structure.find_orphans, local=True),
     Rule("TG202", "uncovered", W, structure.find_uncovered, local=True),
     Rule("TG203", "dependency-cycle", E, structure.find_cycles),
-    Rule("TG204", "supersession-mismatch", W, structure.find_supersession_mismatches),
-    Rule("TG301", "cites-superseded", W, lifecycle.find_cited_superseded),
-    Rule("TG302", "status-inversion", W, lifecycle.find_status_inversions),
+    Rule(
+        "TG204",
+        "supersession-mismatch",
+        W,
+        structure.find_supersession_mismatches,
+        near=structure.supersession_mismatches_near,
+    ),
+    Rule(
+        "TG301",
+        "cites-superseded",
+        W,
+        lifecycle.find_cited_superseded,
+        near=lifecycle.cited_superseded_near,
+    ),
+    Rule(
+        "TG302",
+        "status-inversion",
+        W,
+        lifecycle.find_status_inversions,
+        near=lifecycle.status_inversions_near,
+    ),
     Rule("TG303", "unknown-status", W, lifecycle.find_unknown_statuses, local=True),
     Rule("TG304", "approval-missing", W, lifecycle.find_missing_approvals, local=True),
     Rule("TG401", "missing-section", W, templates.find_missing_sections, local=True),
@@ -183,11 +207,15 @@ def run_checks(
     ignore: Iterable[str] = (),
     scope: Collection[str] | None = None,
     suspects: Callable[[], SuspectAnalysis] | None = None,
+    nearby: Collection[str] = (),
+    around: Collection[str] = frozenset(),
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
 
     With ``scope`` (document paths), local rules look at those documents and their links only;
-    the other rules still run over everything (``recheck`` merges the two).
+    the other rules still run over everything (``recheck`` merges the two), but those in
+    ``nearby`` (codes), which report only the node pairs with an end in ``around`` (a set of
+    paths; ``Rule.near``).
     ``suspects`` computes the suspect links for TG503 (default: from the git history, without
     the on-disk cache); it is called only when TG503 runs.
 
@@ -225,7 +253,11 @@ def run_checks(
         severity = config.rules.severity.get(rule.code, rule.severity)
         silenced: dict[str, bool] = {}  # per path: a rule often reports one file many times
         found: list[Finding] = []
-        for hit in _hits(rule, scoped if rule.local else context):
+        if rule.near is not None and rule.code in nearby:
+            hits = iter(rule.near(context, around))
+        else:
+            hits = _hits(rule, scoped if rule.local else context)
+        for hit in hits:
             quiet = silenced.get(hit.path)
             if quiet is None:
                 quiet = silenced[hit.path] = _silenced(
@@ -285,12 +317,17 @@ def recheck(
     ignore: Iterable[str] = (),
     suspects: Callable[[], SuspectAnalysis] | None = None,
     held: Collection[str] = (),
+    nearby: Collection[str] = (),
 ) -> list[Finding]:
     """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
     same rules, config and day) and the documents the edit touched (see
     ``graph.update_corpus``): local rules run again for the touched documents only, and their
     earlier findings elsewhere are kept; the other rules run over everything, but for those
-    in ``held`` (codes), whose earlier findings (as ``previous`` gives them) still hold.
+    in ``held`` (codes), whose earlier findings (as ``previous`` gives them) still hold, and
+    those in ``nearby`` (codes of rules with ``Rule.near``: the edit changed only the edges
+    of the touched documents, no status, name or ``supersedes`` edge), which report again
+    only the node pairs with an end at a touched document or one of the same name (their
+    earlier findings about other pairs still hold).
     Equals ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested
     on random edits of real trees).
     """
@@ -298,15 +335,21 @@ def recheck(
     located = inside | {
         doc.sidecar for p in inside if (doc := corpus.by_path.get(p)) and doc.sidecar
     }
+    names = {corpus.by_path[p].name for p in inside if p in corpus.by_path}
+    around = inside.union(
+        *(corpus.ids.get(name, ()) for name in names),
+        (name for name in names if name in corpus.by_path),
+    )
     kept = [
         f
         for f in previous
         if f.code in held
         or (f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located)
+        or (f.code in nearby and f.document not in names and f.target not in names)
     ]
     fresh = run_checks(
         corpus, config, today=today, select=select, ignore=(*ignore, *held), scope=inside,
-        suspects=suspects,
+        suspects=suspects, nearby=nearby, around=around,
     )  # fmt: skip
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
 

@@ -8,7 +8,7 @@ says which rule is which.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -136,6 +136,22 @@ class CheckContext:
             elif relation == _SUPERSEDES:
                 supersedes.append(edge)
         return tuple(chain), tuple(supersedes)
+
+    def edges_at(self, paths: Collection[str]) -> Iterator[Edge]:
+        """The edges with an end in ``paths`` (a set), each once: those leaving them, then
+        those entering them from elsewhere, paths in sorted order. A node pair's edges come
+        in the graph's own order either way."""
+        succ, pred = self.corpus.edges.succ, self.corpus.edges.pred
+        ordered = sorted(paths)
+        for source in ordered:
+            for target, keyed in succ.get(source, {}).items():
+                for data in keyed.values():
+                    yield source, target, data
+        for target in ordered:
+            for source, keyed in pred.get(target, {}).items():
+                if source not in paths:
+                    for data in keyed.values():
+                        yield source, target, data
 
     def is_terminal(self, doc: Document) -> bool:
         """Whether the document's status ends its life (superseded, deprecated, rejected...)."""
