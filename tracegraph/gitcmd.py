@@ -32,6 +32,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -129,8 +130,21 @@ def run_git(
     git's message). Raises GitError when git is missing or does not finish within ``timeout``
     seconds, ValueError for a subcommand that is not read-only.
     """
+    command, env, stalled_key = _prepare("run_git", root, args, timeout)
+    try:
+        return _spawn(command, env, timeout, input)
+    except GitTimeout as exc:
+        _STALLED[stalled_key] = str(exc)
+        raise
+
+
+def _prepare(
+    caller: str, root: Path, args: Sequence[str], timeout: float
+) -> tuple[list[str], dict[str, str], tuple[str, str]]:
+    """The hardened command line and environment for ``git -C root ARGS``, and the key under
+    which a stall of this repository is remembered (raises as ``run_git`` says)."""
     if not read_only(args):
-        raise ValueError(f"run_git runs read-only subcommands only, not {args[:2]}")
+        raise ValueError(f"{caller} runs read-only subcommands only, not {tuple(args[:2])}")
     git = find_git(root)
     stalled_key = (git, os.path.abspath(root))
     if stalled_key in _STALLED:
@@ -138,13 +152,95 @@ def run_git(
     base = hardened_environment()
     try:
         settings = HARDENED_CONFIG + _probe(git, root, base, min(timeout, CONFIG_TIMEOUT))
-        command = [git, "-C", str(root), "--no-pager", args[0]]
-        if args[0] in DIFFING:
-            command += ["--no-ext-diff", "--no-textconv"]
-        return _spawn([*command, *args[1:]], with_config(base, settings), timeout, input)
     except GitTimeout as exc:
         _STALLED[stalled_key] = str(exc)
         raise
+    command = [git, "-C", str(root), "--no-pager", args[0]]
+    if args[0] in DIFFING:
+        command += ["--no-ext-diff", "--no-textconv"]
+    return [*command, *args[1:]], with_config(base, settings), stalled_key
+
+
+def start_git(root: Path, *args: str, timeout: float = 120.0) -> GitProcess:
+    """Start ``git -C root ARGS``, hardened as ``run_git`` is (same checks, environment and
+    neutralised configuration, own process group, dies with tracegraph), with pipes to its
+    standard input and output: for a long-running ``cat-file --batch`` that is fed object
+    names and read as it answers. The whole group is killed when ``timeout`` seconds have
+    passed since the start (reads then meet the end of the output; ``GitProcess.close``
+    raises GitTimeout). The caller must ``close`` it. Raises GitError when git is missing,
+    ValueError for a subcommand that is not read-only."""
+    command, env, stalled_key = _prepare("start_git", root, args, timeout)
+    return GitProcess(_popen(command, env, piped=True), args[0], timeout, stalled_key)
+
+
+#: What is kept of a long-running git's standard error (the first line is what is shown).
+STDERR_KEPT = 64 * 1024
+
+
+class GitProcess:
+    """A running git started by ``start_git``: write to ``stdin``, read ``stdout`` (both
+    binary); its standard error is collected by a thread. ``close`` ends it."""
+
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        name: str,
+        timeout: float,
+        stalled_key: tuple[str, str],
+    ) -> None:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        self.proc = proc
+        self.stdin = proc.stdin
+        self.stdout = proc.stdout
+        self.name = name
+        self.timeout = timeout
+        self.timed_out = False
+        self._stalled_key = stalled_key
+        self._stderr = bytearray()
+        self._drain = threading.Thread(target=self._read_stderr, name="git-stderr", daemon=True)
+        self._drain.start()
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _read_stderr(self) -> None:
+        stream = self.proc.stderr
+        assert stream is not None
+        with contextlib.suppress(OSError, ValueError):
+            for chunk in iter(lambda: stream.read(8192), b""):
+                if len(self._stderr) < STDERR_KEPT:
+                    self._stderr += chunk[: STDERR_KEPT - len(self._stderr)]
+
+    def _expire(self) -> None:
+        self.timed_out = True
+        with contextlib.suppress(OSError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def close(self, *, kill: bool = False) -> subprocess.CompletedProcess[bytes]:
+        """End git (``kill``: at once; otherwise its input is closed and it may finish what
+        it was asked) and return its exit status and standard error (no output: that was
+        read). Raises GitTimeout when it ran out of time."""
+        if kill:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError, ValueError):
+            self.stdin.close()
+        try:
+            self.proc.wait(timeout=None if kill else max(self.timeout, 1.0))
+        except subprocess.TimeoutExpired:
+            self._expire()
+            self.proc.wait()
+        self._timer.cancel()
+        self._drain.join(timeout=5)
+        with contextlib.suppress(OSError, ValueError):
+            self.stdout.close()
+        if self.timed_out:
+            message = f"git {self.name} did not finish within {self.timeout:g} s"
+            _STALLED[self._stalled_key] = message
+            raise GitTimeout(message)
+        return subprocess.CompletedProcess(
+            self.proc.args, self.proc.returncode, b"", bytes(self._stderr)
+        )
 
 
 def read_only(args: Sequence[str]) -> bool:
@@ -274,18 +370,7 @@ def _spawn(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``command`` in its own process group, ``input`` on its standard input (none when
     None); the whole group is killed on timeout."""
-    try:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent(),
-        )
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+    proc = _popen(command, env, piped=input is not None)
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -297,6 +382,23 @@ def _spawn(
         _kill_group(proc)
         raise
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def _popen(command: list[str], env: dict[str, str], *, piped: bool) -> subprocess.Popen[bytes]:
+    """Start ``command`` in its own process group, dying with this one (Linux), its output
+    and errors piped; its input piped too, or empty."""
+    try:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

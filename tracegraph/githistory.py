@@ -19,20 +19,30 @@ anything unexpected means "no history", never a crash.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import marshal
 import os
 import re
 import sys
-from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import (
+    Callable,
+    Collection,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from .atomic import write_atomic
 from .errors import TracegraphError
-from .gitcmd import GitError, run_git
+from .gitcmd import GitError, GitProcess, run_git, start_git
 from .state import STATE_DIR, make_state_dir
 
 log = logging.getLogger(__name__)
@@ -48,15 +58,9 @@ LOG_TIMEOUT = 600.0
 LOG_PARTS = 2
 LOG_READERS = 2
 SPLIT_COMMITS = 1000
-#: Blob hashes per ``git cat-file --batch`` call at most, and in the first call (the calls
-#: between double in size). Up to READERS + 1 calls' contents are held at once (and each twice
-#: while it is split): 1,000 documents of 8 KB keep that near 30 MB, where 4,000 held about
-#: 100 MB, the peak memory of a check at 100k documents, for about 0.1 s more per 10,000 blobs.
-BLOBS_PER_CALL = 1000
-FIRST_BLOBS = 500
-#: ``git cat-file`` calls running at once.
-READERS = 2
-
+#: The fewest commits for which work is done ahead while git reads the history (``read_log``'s
+#: ``meanwhile``): a shorter history is read before that work would pay.
+AHEAD_COMMITS = 1000
 _HEX = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
 _NULL = "0" * 40
 
@@ -161,9 +165,10 @@ def read_log(
         raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
     at_head = parse_ls_tree(tree.stdout)
     del tree  # its output (100 bytes a file) is not held while git reads the history
+    order = _topo_order(root, revisions)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(_read_rows, root, revisions, repo.prefix)
-        if meanwhile is not None:
+        reading = pool.submit(_read_rows, root, order, repo.prefix)
+        if meanwhile is not None and len(order) >= AHEAD_COMMITS:
             meanwhile(at_head, lambda: not reading.done())
         heads, changes = reading.result()
     older = cached if since and cached is not None else Log("", (), ())
@@ -174,21 +179,26 @@ def read_log(
     return result
 
 
-def _read_rows(
-    root: Path, revisions: list[str], prefix: str
-) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
-    """The commits and changes of ``git log --raw -M`` over ``revisions`` in topological order
-    (``_parse_rows``). Comparing each commit with its parent is nearly all of git's work: one
-    ``git rev-list --topo-order`` gives the order (a walk, no diff), then ``git log
-    --no-walk=unsorted --stdin`` calls diff ``LOG_PARTS`` slices of it, ``LOG_READERS`` side by
-    side, each slice parsed as soon as its call ends (while git diffs the next): the same rows
-    as from one ``git log --topo-order``."""
+def _topo_order(root: Path, revisions: list[str]) -> list[bytes]:
+    """The commits of ``revisions`` in topological order (``git rev-list --topo-order``: a
+    walk without diffs, 0.1 s for 50,000 commits with a commit-graph)."""
     listing = run_git(root, "rev-list", "--topo-order", *revisions, "--", timeout=LOG_TIMEOUT)
     if listing.returncode != 0:
         raise HistoryError(f"git rev-list failed: {_first_line(listing.stderr)}")
     order = listing.stdout.split()
     if not all(_HEX.match(sha) for sha in order):
         raise HistoryError("git rev-list gave something that is not a commit")
+    return order
+
+
+def _read_rows(
+    root: Path, order: list[bytes], prefix: str
+) -> tuple[list[tuple[str, tuple[str, ...], int]], list[ChangeRow]]:
+    """The commits and changes of ``git log --raw -M`` over ``order`` (commits in topological
+    order, ``_topo_order``) as ``_parse_rows`` gives them. Comparing each commit with its
+    parent is nearly all of git's work: ``git log --no-walk=unsorted --stdin`` calls diff
+    ``LOG_PARTS`` slices of it, ``LOG_READERS`` side by side, each slice parsed as soon as its
+    call ends (while git diffs the next): the same rows as from one ``git log --topo-order``."""
     size = max(-(-len(order) // LOG_PARTS), SPLIT_COMMITS)
     slices = [order[i : i + size] for i in range(0, len(order), size)]
     heads: list[tuple[str, tuple[str, ...], int]] = []
@@ -410,65 +420,150 @@ def read_blobs(root: Path, blobs: Collection[str]) -> dict[str, bytes]:
     """The contents of ``blobs`` (hashes); blobs the repository lacks (a partial clone) are
     left out of the result. Raises HistoryError when git fails."""
     wanted = sorted({b for b in blobs if _HEX.match(b.encode("ascii", "replace"))})
-    return {blob: data for blob, data in iter_blobs(root, wanted) if data is not None}
+    with BlobReader(root) as reader:
+        return {blob: data for blob, data in reader.read(wanted) if data is not None}
 
 
-def iter_blobs(
-    root: Path, blobs: Sequence[str], *, ramp: bool = False
-) -> Iterator[tuple[str, bytes | None]]:
+def iter_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
     """(blob, contents) for each of ``blobs`` (full hex hashes) in order, contents None when
-    the repository lacks the object. A few ``git cat-file --batch`` calls, the names on its
-    input, run side by side (threads: git works while the caller digests what came). With
-    ``ramp`` (for a caller that may stop early), the calls double in size from a small one,
-    so a stop waits for little."""
-    if not blobs:
-        return
-    # A small first call: the caller starts digesting while git reads the bigger ones. Each
-    # call costs git work of its own (its delta cache starts cold), so the others are big.
-    chunks: list[list[str]] = []
-    start, size = 0, max(FIRST_BLOBS // 2 if ramp else FIRST_BLOBS, 1)
-    while start < len(blobs):
-        chunks.append(list(blobs[start : start + size]))
-        start += size
-        size = min(size * 2, BLOBS_PER_CALL) if ramp else BLOBS_PER_CALL
-        size = max(size, 1)
-    with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
-        # At most READERS calls in flight: memory stays a few chunks, whatever the total.
-        pending = deque(pool.submit(_cat, root, c) for c in chunks[:READERS])
-        for number in range(len(chunks)):
-            output, spans = pending.popleft().result()
-            if number + READERS < len(chunks):
-                pending.append(pool.submit(_cat, root, chunks[number + READERS]))
-            # Each version cut from git's output only when the caller takes it: a call's
-            # contents are held once (its output), not twice, and never as a thousand pieces
-            # allocated in a reader thread and freed in this one.
-            for blob, start, end in spans:
-                yield blob, (output[start:end] if start >= 0 else None)
+    the repository lacks the object (one ``BlobReader`` for this call)."""
+    with BlobReader(root) as reader:
+        yield from reader.read(blobs)
 
 
-#: One ``git cat-file --batch`` call's output, and where each blob asked for lies in it:
-#: ``(blob, start, end)``, start -1 for a blob the repository lacks.
-Batch = tuple[bytes, list[tuple[str, int, int]]]
+class _Ended(Exception):
+    """git's output ended before every answer came."""
 
 
-def _cat(root: Path, chunk: list[str]) -> Batch:
-    """One ``git cat-file --batch`` call (names that are not hashes are never sent: git would
-    read ``HEAD:path`` or ``:/text`` as an object name). git stops at the first object that a
-    partial clone lacks: then one listing of the objects at hand says which, and the others
-    are read again."""
-    names = [blob for blob in chunk if _HEX.match(blob.encode("ascii", "replace"))]
-    output, error = _batch(root, names)
-    if output is not None:
-        return output, batch_spans(output, names)
-    held = _objects(root)
-    present = [blob for blob in names if blob in held]
-    if len(present) == len(names):
-        raise HistoryError(f"git cat-file failed: {error}")
-    output, error = _batch(root, present)
-    if output is None:
-        raise HistoryError(f"git cat-file failed: {error}")
-    found = {blob: (start, end) for blob, start, end in batch_spans(output, present)}
-    return output, [(blob, *found.get(blob, (-1, -1))) for blob in names]
+class BlobReader:
+    """File contents by blob hash from one long-running ``git cat-file --batch`` (started on
+    first use, kept across ``read`` calls: one process, and one delta-base cache, for the
+    versions a whole run reads; a process per few thousand names cost up to 1 s more git CPU
+    at 39,000 versions). A thread writes the names on git's input while the caller reads the
+    answers one by one, so one version is held at a time, however many are read.
+
+    Names that are not full hex hashes are never sent (git would read ``HEAD:path`` or
+    ``:/text`` as an object name) and are left out of the answers. In a partial clone git
+    stops at the first object it lacks (lazy fetching is off): then one listing of the
+    objects at hand says which, and the rest are read again without them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._git: GitProcess | None = None
+        self._owner = threading.get_ident()
+
+    def start(self) -> None:
+        """Start git now (in this thread). On Linux a child dies with the thread that started
+        it (``PR_SET_PDEATHSIG``), so a process that other threads are to use must be
+        started by a thread that outlives their reads; ``read`` in another thread than the
+        one that made the reader ends a process it had to start when it is done."""
+        if self._git is None:
+            try:
+                self._git = start_git(self.root, "cat-file", "--batch", timeout=LOG_TIMEOUT)
+            except GitError as exc:
+                raise HistoryError(f"git cat-file failed: {exc}") from None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the git process (nothing is left running)."""
+        git, self._git = self._git, None
+        if git is not None:
+            try:
+                git.close(kill=True)
+            except GitError as exc:
+                log.info("git cat-file: %s", exc)
+
+    def read(self, blobs: Sequence[str]) -> Generator[tuple[str, bytes | None], None, None]:
+        """(blob, contents or None) for each of ``blobs`` that is a full hex hash, in order.
+        A caller that stops early ends the process (the next call starts another). Raises
+        HistoryError when git fails."""
+        names = [blob for blob in blobs if _HEX.match(blob.encode("ascii", "replace"))]
+        if not names:
+            return
+        transient = self._git is None and threading.get_ident() != self._owner
+        self.start()
+        git = self._git
+        assert git is not None
+        writer = threading.Thread(target=_write_names, args=(git, names), daemon=True)
+        writer.start()
+        done = 0
+        ended = False
+        try:
+            for name in names:
+                try:
+                    found = _answer(git.stdout, name)
+                except _Ended:
+                    ended = True
+                    break
+                done += 1
+                yield name, found
+        finally:
+            if done < len(names) and not ended:  # stopped early, or git answered nonsense
+                self.close()
+                writer.join()
+        if not ended:
+            writer.join()
+            if transient:
+                self.close()
+            return
+        self._git = None
+        try:
+            error = _first_line(git.close().stderr) or "no output"
+        except GitError as exc:
+            raise HistoryError(f"git cat-file failed: {exc}") from None
+        finally:
+            writer.join()
+        yield from self._read_held(names[done:], error)
+
+    def _read_held(self, rest: list[str], error: str) -> Iterator[tuple[str, bytes | None]]:
+        """After git stopped short (``error``, its message): ``rest`` read again without the
+        objects the clone lacks, or HistoryError when it lacks none of them."""
+        held = _objects(self.root)
+        if rest[0] in held:
+            raise HistoryError(f"git cat-file failed: {error}")
+        present = [blob for blob in rest if blob in held]
+        found: dict[str, bytes | None] = {}
+        if present:
+            output, error = _batch(self.root, present)
+            if output is None:
+                raise HistoryError(f"git cat-file failed: {error}")
+            found = dict(parse_batch(output, present))
+        for blob in rest:
+            yield blob, found.get(blob)
+
+
+def _write_names(git: GitProcess, names: list[str]) -> None:
+    """Feed ``names`` to git's input (from a thread: git answers while it reads them)."""
+    with contextlib.suppress(OSError, ValueError):  # git ended: the reader says why
+        for start in range(0, len(names), 1024):
+            git.stdin.write("".join(f"{n}\n" for n in names[start : start + 1024]).encode())
+        git.stdin.flush()
+
+
+def _answer(stdout: IO[bytes], name: str) -> bytes | None:
+    """One answer of ``git cat-file --batch``: ``<name> blob <size>\\n<contents>\\n``, or
+    ``<name> missing\\n`` (None; an object of another type counts as absent). _Ended when
+    the output stops short; HistoryError when it does not match."""
+    line = stdout.readline()
+    if not line.endswith(b"\n"):
+        raise _Ended
+    parts = line[:-1].split(b" ")
+    if parts[0] != name.encode("ascii"):
+        raise HistoryError(f"git cat-file gave unexpected output for {name[:12]}")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None  # missing, ambiguous
+    size = int(parts[2])
+    data = stdout.read(size + 1)
+    if len(data) != size + 1:
+        raise _Ended
+    if data[-1:] != b"\n":
+        raise HistoryError(f"git cat-file gave short output for {name[:12]}")
+    return data[:-1] if parts[1] == b"blob" else None
 
 
 def _batch(root: Path, names: list[str]) -> tuple[bytes | None, str]:

@@ -26,12 +26,13 @@ import hashlib
 import json
 import logging
 import marshal
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .config import Config
@@ -39,22 +40,26 @@ from .crawl import read_document
 from .errors import InputError, TracegraphError
 from .githistory import (
     Ancestry,
+    BlobReader,
     HistoryError,
     Log,
     Repository,
-    iter_blobs,
     probe_repository,
     read_blobs,
     read_log,
     renames_since,
     tree_blobs,
 )
-from .graph import Corpus
+from .graph import Corpus, EdgeAttrs, EdgeKeys
 from .model import Relation
 from .parse import Recogniser, parse_document
 from .parse.fingerprint import Fingerprint, FingerprintRules, fingerprint
+from .procs import leave_with_parent
 from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
 from .state import STATE_DIR, make_state_dir
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a worker is started
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +69,9 @@ FINGERPRINT_CACHE = f"{STATE_DIR}/cache/git-fingerprints.marshal"
 RESULT_CACHE = f"{STATE_DIR}/cache/git-suspects.marshal"
 #: Bump when the stored result layout changes.
 RESULT_FORMAT = 2
+#: From this many versions read at once, a worker process reads and fingerprints half of them
+#: (with a git of its own) on the second core while this process does the other half.
+WORKER_VERSIONS = 2000
 #: Fingerprints kept in the cache at most (about 100 bytes each).
 MAX_CACHED_FINGERPRINTS = 500_000
 MENTIONS = Relation.MENTIONS.value
@@ -179,38 +187,62 @@ def find_suspect_links(
         reviews = load_review_file(root, config)
     whole = cache and within is None
     stored = _read_result(root / RESULT_CACHE) if whole else None
+    # Made here, not in the history's thread: the git process that reads the versions dies
+    # with the thread that starts it (``BlobReader.start``). Its cache is read in that thread.
+    prints = FingerprintStore(root, config, cache=cache, load=False)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            reading: Future[tuple[Log, FingerprintStore]] | None = None
+            reading: Future[Log] | None = None
             if within is None and (stored is None or stored[4] != repo.head):
                 # No stored result for this commit: git reads the history (and the versions at
                 # HEAD are fingerprinted meanwhile) while the edges and the key are gathered.
-                reading = pool.submit(_read_history, corpus, repo, cache, sorted(corpus.by_path))
-            pairs = resting_on(corpus, within)
-            key = _result_key(corpus, repo, reviews, pairs)
-            found = _result_from(stored, key, root / RESULT_CACHE) if reading is None else None
-            if found is not None:
-                return found
+                prints.reader.start()
+                reading = pool.submit(_read_history, corpus, repo, prints, sorted(corpus.by_path))
+            if whole or reading is None:
+                pairs = resting_on(corpus, within)
+            if whole:
+                key = _result_key(corpus, repo, reviews, pairs)
+                found = _result_from(stored, key, root / RESULT_CACHE) if reading is None else None
+                if found is not None:
+                    return found
             if reading is None:
                 documents = sorted({p for pair in pairs for p in pair})
-                reading = pool.submit(_read_history, corpus, repo, cache, documents)
-            history, prints = reading.result()
+                reading = pool.submit(_read_history, corpus, repo, prints, documents)
+            history = reading.result()
+        if not (whole or within is not None):
+            # No result to store: only the edges onto a document that changed after its
+            # creation can be suspect (none at all in a history of one commit).
+            pairs = resting_on(corpus, onto=changed_documents(corpus, history))
         result = _analyse(corpus, repo, history, reviews, pairs, prints)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
     except _MissingContents as exc:
         return SuspectAnalysis("unknown", str(exc), mode=mode, head=repo.head)
+    finally:
+        prints.close()
     if whole:
         _save_result(root / RESULT_CACHE, key, result)
     return result
 
 
+def changed_documents(corpus: Corpus, history: Log) -> set[str]:
+    """The documents a commit changed (or renamed) after their creation, as far as a path
+    says (a superset: an older file of the same name counts too); a document whose sidecar
+    changed counts. A document outside this set can make no link suspect."""
+    touched = {new_path for _, status, _, _, _, new_path in history.changes if status in "MTR"}
+    return {
+        d.path
+        for d in corpus.documents
+        if d.path in touched or (d.sidecar is not None and d.sidecar in touched)
+    }
+
+
 def _read_history(
-    corpus: Corpus, repo: Repository, cache: bool, documents: list[str]
-) -> tuple[Log, FingerprintStore]:
-    """The history, and the fingerprints known so far (the cache, and versions at HEAD of
-    ``documents`` fingerprinted while git read the history)."""
-    prints = FingerprintStore(corpus.root, corpus.config, cache=cache)
+    corpus: Corpus, repo: Repository, prints: FingerprintStore, documents: list[str]
+) -> Log:
+    """The history; meanwhile ``prints`` reads its cache and fingerprints the versions at HEAD
+    of ``documents`` while git reads the history."""
+    prints.load()
 
     def newest_versions(at_head: Mapping[str, str], reading: Callable[[], bool]) -> None:
         """While git reads the history, and only until it is done: the versions at HEAD,
@@ -221,7 +253,7 @@ def _read_history(
             ((at_head[path], False) for path in documents if path in at_head), until=reading
         )
 
-    return read_log(corpus.root, repo, cache=cache, meanwhile=newest_versions), prints
+    return read_log(corpus.root, repo, cache=prints.cache, meanwhile=newest_versions)
 
 
 def _result_key(
@@ -238,11 +270,19 @@ def _result_key(
     # Fed piece by piece: one ``repr`` of all the edges was a string of 200 bytes per edge
     # (and its UTF-8 copy), the peak memory of a check at 100k documents. A ``repr`` holds no
     # raw newline, so newline-separated pieces, each section led by its length, are unambiguous.
+    # Pieces are joined a thousand at a time (the same bytes as one by one, fewer calls).
     digest = hashlib.sha256()
+    pieces: list[str] = []
 
     def feed(value: object) -> None:
-        digest.update(repr(value).encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
+        pieces.append(repr(value))
+        if len(pieces) >= 1000:
+            flush()
+
+    def flush() -> None:
+        if pieces:
+            digest.update(("\n".join(pieces) + "\n").encode("utf-8", "surrogatepass"))
+            pieces.clear()
 
     feed((RESULT_FORMAT, FINGERPRINT_FORMAT, repo.head, repo.prefix, config.suspect,
           repr(config.types), reviews))  # fmt: skip
@@ -253,6 +293,7 @@ def _result_key(
         feed(len(section))
         for item in section:
             feed(item)
+    flush()
     return digest.hexdigest()
 
 
@@ -395,6 +436,17 @@ def _analyse(
             found = days[at] = _day(commits[at][2])
         return found
 
+    # Links through one upstream document share its changes and often how it changed.
+    made: dict[tuple[int, str], UpstreamChange] = {}
+    hows: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def change(event: Event) -> UpstreamChange:
+        key = (event[0], event[5] or event[4])
+        found = made.get(key)
+        if found is None:
+            found = made[key] = UpstreamChange(commits[event[0]][0], day(event[0]), key[1])
+        return found
+
     links: list[SuspectLink] = []
     for pair, changed in sorted(unseen.items()):
         doc, up = pair
@@ -413,7 +465,10 @@ def _analyse(
                     renamed = old_id != new_id
                 if before.same_as(now) and not renamed and len(documents) == len(counted):
                     continue  # changed and changed back
-                how = before.changes_to(now)
+                told = hows.get((first[2], heads[up]))
+                if told is None:
+                    told = hows[(first[2], heads[up])] = before.changes_to(now)
+                how = told
                 if renamed and not any(h.startswith("id ") for h in how):
                     how = (f"id {_bare(old_id)} -> {_bare(new_id)}", *how)
         sides = [e for e in counted if e[6]]
@@ -437,9 +492,7 @@ def _analyse(
                 line=location[1],
                 column=location[2],
                 review=ReviewPoint(commits[at][0], day(at), kind),
-                changes=tuple(
-                    UpstreamChange(commits[e[0]][0], day(e[0]), e[5] or e[4]) for e in counted
-                ),
+                changes=tuple(change(e) for e in counted),
                 how=how,
                 diff_from=(commits[oldest[0]][0], oldest[4]),
                 diff_to=up if not oldest[6] else sidecars.get(up, up),
@@ -466,12 +519,20 @@ def _day(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
 
 
-def resting_on(corpus: Corpus, within: Collection[str] | None = None) -> RestingOn:
+def resting_on(
+    corpus: Corpus,
+    within: Collection[str] | None = None,
+    *,
+    onto: Collection[str] | None = None,
+) -> RestingOn:
     """(D, U) -> where D -> U is written (file, line, column) and its relation, for every
     document edge but ``mentions``: the first declaration in D itself when there is one.
     With ``within`` (files), only the edges written there (declared by a document there, or
-    in its sidecar: an edge of one of those documents)."""
+    in its sidecar: an edge of one of those documents). With ``onto`` (documents), only the
+    edges onto them (``within`` and ``onto`` are not combined)."""
     succ = corpus.edges.succ  # the graph's adjacency, no networkx
+    if onto is not None:
+        return RestingOn(succ, onto=frozenset(onto))
     if within is None:
         return RestingOn(succ)
     ends = {p for p in within if p in succ}
@@ -483,13 +544,16 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
     """The pairs of ``resting_on``, in the graph's order, held as each document's upstream
     paths; where a pair is written is read from the graph when asked. A dict of every pair
     and its location held about 150 MB at 100k documents (1.2M pairs) through the analysis,
-    its peak memory. ``sources`` and ``within`` scope it to the edges written in some files."""
+    its peak memory. ``sources`` and ``within`` scope it to the edges written in some files,
+    ``onto`` to the edges onto some documents (membership, ``in``, still answers for every
+    edge of the graph: a review of an edge left out is not stale)."""
 
     def __init__(
         self,
         succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
         sources: Iterable[str] | None = None,
         within: frozenset[str] | None = None,
+        onto: frozenset[str] | None = None,
     ) -> None:
         self._succ = succ
         self._within = within
@@ -500,7 +564,8 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
                 target
                 for target, keyed in targets.items()
                 if target != source
-                and any(d.get("relation", "") != MENTIONS for d in keyed.values())
+                and (onto is None or target in onto)
+                and any(_relation(d) != MENTIONS for d in _edges(keyed))
                 and (within is None or self._where(source, target, keyed)[1] in within)
             )
             if found:
@@ -513,14 +578,24 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
     ) -> tuple[int, str, int, int, str]:
         """The first declaration of D -> U, D's own before another file's (a sidecar's)."""
         best: tuple[int, str, int, int, str] | None = None
-        for data in keyed.values():
-            relation = str(data.get("relation", ""))
-            if relation == MENTIONS:
-                continue
-            where = str(data.get("file") or data.get("declared_by") or source)
-            rank = 0 if data.get("declared_by", source) == source else 1
-            candidate = (rank, where, int(data.get("line", 1)), int(data.get("column", 1)),
-                         relation)  # fmt: skip
+        for data in _edges(keyed):
+            if data.__class__ is EdgeAttrs:  # the graph's own edges: their fields directly
+                attrs = data
+                relation = attrs.relation
+                if relation == MENTIONS:
+                    continue
+                link = attrs.link
+                declared = link.source
+                candidate = (0 if declared == source else 1, attrs.file or declared or source,
+                             link.reference.line, link.reference.column, relation)  # fmt: skip
+            else:
+                relation = str(data.get("relation", ""))
+                if relation == MENTIONS:
+                    continue
+                where = str(data.get("file") or data.get("declared_by") or source)
+                rank = 0 if data.get("declared_by", source) == source else 1
+                candidate = (rank, where, int(data.get("line", 1)), int(data.get("column", 1)),
+                             relation)  # fmt: skip
             if best is None or candidate < best:
                 best = candidate
         if best is None:
@@ -549,6 +624,20 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
         for source in sorted(self._upstream):
             for target in sorted(self._upstream[source]):
                 yield source, target
+
+
+def _edges(keyed: Mapping[int, Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    """The edges of one node pair (the graph's own tuple of them, without a view)."""
+    if keyed.__class__ is EdgeKeys:
+        return keyed.edges
+    return keyed.values()
+
+
+def _relation(data: Mapping[str, Any]) -> str:
+    """An edge's relation (read directly from the graph's own edges)."""
+    if data.__class__ is EdgeAttrs:
+        return data.relation
+    return str(data.get("relation", ""))
 
 
 def lineages(
@@ -743,6 +832,7 @@ class _Judge:
         self.recogniser = recogniser
         self.config = config
         self.ids: dict[tuple[str, str], str | None] = {}
+        self.recognitions: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self.seen: dict[Event, bool] = {}
 
     def prepare(self, events: Iterable[Event]) -> None:
@@ -788,18 +878,22 @@ class _Judge:
         """``TYPE:ID`` of a version at ``path``, recognised from the path and the fields of its
         fingerprint (a small document made of them: no content is read again, and two
         versions are always compared the same way)."""
-        front = "".join(f"{k}: {json.dumps(v)}\n" for k, v in print_.fields)
-        doc = parse_document(
-            path, f"---\n{front}---\n".encode(), self.recogniser, self.config.limits
-        )
-        return f"{doc.type}:{doc.id}"
+        key = (path, print_.fields)
+        found = self.recognitions.get(key)
+        if found is None:
+            front = "".join(f"{k}: {json.dumps(v)}\n" for k, v in print_.fields)
+            doc = parse_document(
+                path, f"---\n{front}---\n".encode(), self.recogniser, self.config.limits
+            )
+            found = self.recognitions[key] = f"{doc.type}:{doc.id}"
+        return found
 
 
 class FingerprintStore:
     """Fingerprints of file versions by blob hash, remembered across runs (a blob never
     changes) in ``.tracegraph/cache/git-fingerprints.marshal``."""
 
-    def __init__(self, root: Path, config: Config, *, cache: bool) -> None:
+    def __init__(self, root: Path, config: Config, *, cache: bool, load: bool = True) -> None:
         self.root = root
         self.cache = cache
         self.path = root / FINGERPRINT_CACHE
@@ -813,8 +907,12 @@ class FingerprintStore:
                          sorted(self.rules.field_keys)))  # fmt: skip
         self.known: dict[str, Fingerprint] = {}
         self.added = 0
-        if cache:
-            self._load()
+        #: One ``git cat-file`` for every version the run reads.
+        self.reader = BlobReader(root)
+        self._loaded = False
+        self._pool: ProcessPoolExecutor | None = None
+        if load:
+            self.load()
 
     def get(self, blob: str, metadata_only: bool) -> Fingerprint | None:
         """The fingerprint of a version already fetched (None: not read, or missing)."""
@@ -832,17 +930,44 @@ class FingerprintStore:
                 todo[blob] = todo.get(blob, 0) | (2 if metadata_only else 1)
         if not todo or (until is not None and not until()):
             return
+        names = sorted(todo)
+        helped: Future[bytes] | None = None
+        share: list[tuple[str, tuple[bool, ...]]] = []
+        if until is None and len(names) >= WORKER_VERSIONS and self._helper:
+            # The first half in a worker process (its own git), the second one here.
+            half = len(names) // 2
+            share = [(blob, _READS[todo[blob]]) for blob in names[:half]]
+            helped = self._submit(share)
+            if helped is not None:
+                names = names[half:]
+        found: dict[str, Fingerprint] = {}
         missing = 0
-        for blob, data in iter_blobs(self.root, sorted(todo), ramp=until is not None):
+        versions = self.reader.read(names)
+        for blob, data in versions:
             if until is not None and not until():
+                versions.close()  # ends git: the work ahead is no longer free
                 break
             if data is None:
                 missing += 1
                 continue
             for metadata_only in _READS[todo[blob]]:
-                found = fingerprint(data, self.rules, metadata_only=metadata_only)
-                self.known[_slot(blob, metadata_only)] = found
-                self.added += 1
+                found[_slot(blob, metadata_only)] = fingerprint(
+                    data, self.rules, metadata_only=metadata_only
+                )
+        if helped is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                theirs, their_missing = marshal.loads(helped.result())
+            except BrokenProcessPool:  # the worker died (killed, out of memory): done here
+                self._helper = False
+                theirs, their_missing = _fingerprint_all(self.reader, self.rules, share)
+            missing += their_missing
+            for slot, (text, fields) in theirs.items():  # in blob order, as found here
+                self.known[slot] = Fingerprint(text, fields)
+            self.added += len(theirs)
+        self.known.update(found)
+        self.added += len(found)
         if missing:
             raise _MissingContents(
                 f"the clone lacks the contents of {missing} older file version(s) (a "
@@ -851,9 +976,45 @@ class FingerprintStore:
 
     def contents(self, blobs: set[str]) -> dict[str, bytes]:
         """The bytes of some versions (not cached; those the clone lacks left out)."""
-        return read_blobs(self.root, blobs)
+        wanted = sorted(blobs)
+        return {blob: data for blob, data in self.reader.read(wanted) if data is not None}
 
-    def _load(self) -> None:
+    def _submit(self, share: list[tuple[str, tuple[bool, ...]]]) -> Future[bytes] | None:
+        """``share`` sent to the worker process (started on first use); None when no worker
+        can help: one core, a daemonic process (a check's forked rules child, which may have
+        no children and already runs beside the other rules), or a worker that died."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        if multiprocessing.current_process().daemon:
+            self._helper = False
+            return None
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, initializer=leave_with_parent,
+                                                 initargs=(os.getpid(),))  # fmt: skip
+            return self._pool.submit(_fingerprint_share, str(self.root), self.rules, share)
+        except (BrokenProcessPool, OSError, AssertionError) as exc:
+            log.info("no worker process for fingerprints (%s)", exc)
+            self._helper = False
+            return None
+
+    #: Whether a worker process may help: not on one core, nor after one could not.
+    _helper = (os.cpu_count() or 1) > 1
+
+    def close(self) -> None:
+        """End the git process that reads the versions, and the worker process."""
+        self.reader.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def load(self) -> None:
+        """Read the cache (once; nothing without ``cache``)."""
+        if self._loaded or not self.cache:
+            return
+        self._loaded = True
         try:
             key, known = marshal.loads(self.path.read_bytes())
             if key != self.key or not isinstance(known, dict):
@@ -886,6 +1047,40 @@ class FingerprintStore:
 _READS = {1: (False,), 2: (True,), 3: (False, True)}
 
 
+#: One ``git cat-file`` per worker process, for every share it is given.
+_share_reader: BlobReader | None = None
+
+
+def _fingerprint_share(
+    root: str, rules: FingerprintRules, share: list[tuple[str, tuple[bool, ...]]]
+) -> bytes:
+    """In a worker process: read and fingerprint ``share`` (blob, the ways it is read);
+    ``marshal``-ed ({slot: (text, fields)} in blob order, how many the clone lacks)."""
+    global _share_reader
+    if _share_reader is None or _share_reader.root != Path(root):
+        if _share_reader is not None:
+            _share_reader.close()
+        _share_reader = BlobReader(Path(root))
+    return marshal.dumps(_fingerprint_all(_share_reader, rules, share))
+
+
+def _fingerprint_all(
+    reader: BlobReader, rules: FingerprintRules, share: list[tuple[str, tuple[bool, ...]]]
+) -> tuple[dict[str, tuple[str, tuple[tuple[str, str], ...]]], int]:
+    """{slot: (text, fields)} of ``share`` in blob order, and how many the clone lacks."""
+    ways = dict(share)
+    found: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+    missing = 0
+    for blob, data in reader.read([blob for blob, _ in share]):
+        if data is None:
+            missing += 1
+            continue
+        for metadata_only in ways[blob]:
+            print_ = fingerprint(data, rules, metadata_only=metadata_only)
+            found[_slot(blob, metadata_only)] = (print_.text, print_.fields)
+    return found, missing
+
+
 def _slot(blob: str, metadata_only: bool) -> str:
     return f"{blob}:m" if metadata_only else blob
 
@@ -916,7 +1111,10 @@ def suspects_from_change(corpus: Corpus, revision: str, changed: Iterable[str]) 
     recogniser = Recogniser.from_config(config)
     old_blobs = {p: then.get(renamed.get(p, p), "") for p in changed_docs}
     prints = FingerprintStore(corpus.root, config, cache=False)
-    prints.fetch((b, False) for b in old_blobs.values() if b)
+    try:
+        prints.fetch((b, False) for b in old_blobs.values() if b)
+    finally:
+        prints.close()
     counted: set[str] = set()
     for path in changed_docs:
         blob = old_blobs[path]

@@ -349,6 +349,27 @@ def test_edges_written_in_some_files_are_those_of_the_whole_table(
         assert part == {pair: row for pair, row in whole.items() if row[0] in group}
 
 
+@pytest.mark.parametrize("tree", ["sample_repo", "generated"])
+def test_edges_onto_some_documents_are_those_of_the_whole_table(tmp_path: Path, tree: str) -> None:
+    """``resting_on(corpus, onto=...)`` (TG503 with no result to store: the edges onto
+    documents that changed) is the whole table's rows onto them, and still knows every edge
+    (``in``: a review of an edge left out is not stale); the graph's own edges are read
+    directly, and a networkx graph's dicts give the same rows."""
+    root = PROJECT / "sample_repo" if tree == "sample_repo" else generated(tmp_path / "g")
+    corpus = api.scan(root)
+    whole = resting_on(corpus)
+    targets = sorted({up for _, up in whole})
+    for onto in (targets[::3], targets[:1], []):
+        part = resting_on(corpus, onto=onto)
+        assert dict(part) == {pair: row for pair, row in whole.items() if pair[1] in onto}
+        assert len(part) == len(dict(part)) and all(pair in part for pair in whole)
+    plain = {
+        source: {target: {k: dict(d) for k, d in keyed.items()} for target, keyed in ts.items()}
+        for source, ts in corpus.edges.succ.items()
+    }
+    assert dict(suspect.RestingOn(plain)) == dict(whole)
+
+
 def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[str]) -> None:
     root = tmp_path / "sample_repo"
     shutil.copytree(PROJECT / "sample_repo", root)

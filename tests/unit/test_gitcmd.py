@@ -42,6 +42,32 @@ def test_input_goes_to_git_and_none_means_an_empty_input(repo: Path) -> None:
     assert run_git(repo, "cat-file", "--batch").stdout == b""  # no input: nothing read
 
 
+def test_a_long_running_git_is_fed_and_read_as_it_answers_and_ends_in_time(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError, match="read-only"):
+        gitcmd.start_git(repo, "gc")
+    blob = run_git(repo, "rev-parse", "HEAD:b.md").stdout.strip()
+    process = gitcmd.start_git(repo, "cat-file", "--batch")
+    assert process.proc.args[-2:] == ["cat-file", "--batch"]
+    for _ in range(2):  # answered while its input stays open
+        process.stdin.write(blob + b"\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == blob + b" blob 4\n"
+        assert process.stdout.read(5) == b"# B\n\n"
+    done = process.close()
+    assert done.returncode == 0 and done.stderr == b""
+    monkeypatch.setattr(gitcmd, "_STALLED", {})
+    stalled = gitcmd.start_git(repo, "cat-file", "--batch", timeout=0.5)
+    started = time.monotonic()
+    assert stalled.stdout.read() == b""  # killed at its deadline: the output ends
+    with pytest.raises(GitError, match=r"did not finish within 0\.5 s"):
+        stalled.close()
+    assert time.monotonic() - started < 10 and stalled.proc.returncode is not None
+    with pytest.raises(GitError, match=r"did not finish within 0\.5 s"):
+        gitcmd.start_git(repo, "cat-file", "--batch")  # the repository counts as stalled
+
+
 def test_inherited_variables_that_redirect_git_are_dropped(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -236,7 +236,7 @@ def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> No
     assert read_log(repo.root, back, cache=True) == read_log(repo.root, back, cache=False)
 
 
-def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
+def test_head_work_runs_while_git_reads_a_long_history_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = HistoryRepo(tmp_path / "repo")
@@ -252,32 +252,50 @@ def test_blobs_come_in_calls_of_any_size_and_head_work_runs_while_git_reads(
             time.sleep(0.001)
         assert not reading()
 
+    history = read_log(repo.root, probe, cache=False, meanwhile=meanwhile)
+    assert seen == []  # one commit: read before work ahead would pay
+    monkeypatch.setattr(githistory, "AHEAD_COMMITS", 1)
     history = read_log(repo.root, probe, cache=True, meanwhile=meanwhile)
     assert seen == [history.head_blobs] and PRD in history.head_blobs
     assert read_log(repo.root, probe, cache=True, meanwhile=meanwhile) == history
     assert len(seen) == 1  # from the cache: nothing to do meanwhile
-    monkeypatch.setattr(githistory, "FIRST_BLOBS", 1)
-    monkeypatch.setattr(githistory, "BLOBS_PER_CALL", 4)
-    sizes: list[int] = []
-    real_cat = githistory._cat
 
-    def cat(root: Path, chunk: list[str]) -> githistory.Batch:
-        sizes.append(len(chunk))
-        return real_cat(root, chunk)
 
-    monkeypatch.setattr(githistory, "_cat", cat)
+def test_one_cat_file_serves_every_read_of_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    history = read_log(repo.root, probe_repository(repo.root), cache=False)
+    started: list[tuple[str, ...]] = []
+    real_start = githistory.start_git
+
+    def start_git(root: Path, *args: str, **options: Any) -> Any:
+        started.append(args)
+        return real_start(root, *args, **options)
+
+    monkeypatch.setattr(githistory, "start_git", start_git)
     blobs = sorted(history.head_blobs.values())
     assert len(blobs) >= 4
-    names = [*(blobs * 3)[:12], "f" * 40]  # a name twice is read twice
-    found = list(githistory.iter_blobs(repo.root, names))
-    assert [blob for blob, _ in found] == names
-    assert sizes == [1, 4, 4, 4]
-    sizes.clear()
-    monkeypatch.setattr(githistory, "FIRST_BLOBS", 2)
-    assert list(githistory.iter_blobs(repo.root, names, ramp=True)) == found
-    assert sizes == [1, 2, 4, 4, 2]  # doubling from half the first call up to the most
-    assert all(data is not None for _, data in found[:-1]) and found[-1][1] is None
-    assert list(githistory.iter_blobs(repo.root, [])) == []
+    names = [*(blobs * 3)[:12], "f" * 40, "HEAD:README.md"]  # a name twice is read twice
+    with githistory.BlobReader(repo.root) as reader:
+        found = list(reader.read(names))
+        assert [blob for blob, _ in found] == names[:-1]  # not a hash: never sent to git
+        assert all(data is not None for _, data in found[:-1]) and found[-1][1] is None
+        assert dict(found)[blobs[0]] == (repo.root / _path_of(history, blobs[0])).read_bytes()
+        assert list(reader.read(blobs)) == found[: len(blobs)]
+        assert len(started) == 1  # the same process answered both
+        stopped = reader.read(names)
+        assert next(stopped) == found[0]
+        stopped.close()  # a caller that stops early ends git; the next read starts another
+        assert list(reader.read(names[:2])) == found[:2] and len(started) == 2
+        assert list(reader.read([])) == [] and len(started) == 2
+    assert reader._git is None
+    assert list(githistory.iter_blobs(repo.root, names)) == found
+
+
+def _path_of(history: githistory.Log, blob: str) -> str:
+    return next(path for path, held in history.head_blobs.items() if held == blob)
 
 
 def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
@@ -310,7 +328,8 @@ def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
 
     monkeypatch.setattr(githistory, "_log_part", counted)
     monkeypatch.setattr(githistory, "SPLIT_COMMITS", 1)
-    rows = githistory._read_rows(repo.root, ["HEAD"], "")
+    order = githistory._topo_order(repo.root, ["HEAD"])
+    rows = githistory._read_rows(repo.root, order, "")
     assert rows == githistory._parse_rows(whole, "")
     assert sorted(part.count(b"\x01") for part in parts) == [5, 5]
     assert b"".join(sorted(parts, key=whole.index)) == whole and whole.count(b"\x01") == 10

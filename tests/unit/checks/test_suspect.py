@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -267,20 +270,20 @@ def test_a_history_where_nothing_changed_reads_no_version_once_git_is_done(
     # while git reads the history; after it, the analysis reads no content at all.
     done: list[bool] = []
     after: list[int] = []
-    real_log, real_blobs = suspect.read_log, suspect.iter_blobs
+    real_log, real_read = suspect.read_log, githistory.BlobReader.read
 
     def read_log(*args: Any, **options: Any) -> githistory.Log:
         history = real_log(*args, **options)
         done.append(True)
         return history
 
-    def iter_blobs(root: Path, blobs: Any, **options: Any) -> Any:
+    def read(self: githistory.BlobReader, blobs: Any) -> Any:
         if done:
             after.append(len(blobs))
-        return real_blobs(root, blobs, **options)
+        return real_read(self, blobs)
 
     monkeypatch.setattr(suspect, "read_log", read_log)
-    monkeypatch.setattr(suspect, "iter_blobs", iter_blobs)
+    monkeypatch.setattr(githistory.BlobReader, "read", read)
     assert suspect_links(scan(repo.root), cache=False).links == ()
     assert done == [True] and after == []
     repo.replace(PRD, "one step", "two steps")
@@ -301,6 +304,41 @@ def test_fingerprints_fetched_ahead_stop_when_told(repo: HistoryRepo) -> None:
     assert store.added == 1  # asked before the call, then before each version
     store.fetch((b, False) for b in blobs)
     assert store.added == len(blobs) and store.get(blobs[-1], False) is not None
+
+
+def test_a_worker_process_fingerprints_half_of_a_big_read_the_same_way(
+    repo: HistoryRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        repo.replace(PRD, "step", f"step {number}")
+        repo.commit(f"PRD {number}")
+    corpus = scan(repo.root)
+    history = githistory.read_log(repo.root, githistory.probe_repository(repo.root), cache=False)
+    wanted = sorted({(b, m) for row in history.changes for b in row[2:4] if b for m in (0, 1)})
+    wanted = [(b, bool(m)) for b, m in wanted]
+
+    def made(worker_from: int) -> tuple[list[tuple[str, Any]], int, bool]:
+        monkeypatch.setattr(suspect, "WORKER_VERSIONS", worker_from)
+        store = suspect.FingerprintStore(repo.root, corpus.config, cache=False)
+        store.fetch(wanted)
+        used = store._pool is not None
+        store.close()
+        assert store._pool is None
+        return list(store.known.items()), store.added, used
+
+    here = made(10**9)
+    assert not here[2] and here[1] == len(wanted) >= 8
+    assert made(2) == (here[0], here[1], True)  # the same fingerprints, in the same order
+    # The worker is killed (out of memory...): its half is done here.
+    monkeypatch.setattr(suspect, "_fingerprint_share", _die_in_worker)
+    assert made(2) == (here[0], here[1], True)
+    # A check's forked rules child is daemonic: it may start no worker, and digests it all.
+    monkeypatch.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    assert made(2) == (here[0], here[1], False)
+
+
+def _die_in_worker(*args: Any) -> bytes:
+    os._exit(1)
 
 
 def test_the_check_result_cache_follows_head_and_the_review_file(repo: HistoryRepo):
