@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -362,7 +363,7 @@ def _repository_summary(corpus: Corpus) -> list[dict[str, Any]]:
 MAP_FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 
 if TYPE_CHECKING:
-    from .cache import CachedResult
+    from .cache import CachedResult, ResultCache, TreeState
     from .edit.changes import ChangeSet
     from .edit.fix import Repair
     from .edit.workspace import (
@@ -568,7 +569,7 @@ def check_tree(
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
-    from .cache import CachedResult, ResultCache, result_key, tree_state
+    from .cache import ResultCache, result_key, tree_state
     from .checks.templating import load_templates
 
     root_path = Path(root)
@@ -577,7 +578,8 @@ def check_tree(
     when = today or date.today()
     chosen, dropped = tuple(select), tuple(ignore)
     started = time.time_ns()
-    index = crawl(root_path, config)
+    stats: dict[str, os.stat_result] | None = {} if cache else None
+    index = crawl(root_path, config, stats)
     config = with_presets(root_path, config, index)
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))
@@ -586,12 +588,12 @@ def check_tree(
     if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
         git_state, notes = _suspect_state(root_path, config)
     store: ResultCache | None = None
-    key, settled, documents = "", False, {}
+    key, state = "", None
     previous: Carried | None = None
     if cache:
-        state = tree_state(root_path, index.files, started, index.documents)
+        state = tree_state(root_path, index.files, started, index.documents, stats)
+        stats = None
         if state is not None:
-            settled, documents = state.settled, state.documents
             # Which folders read wikilinks can change without a listed file changing (a
             # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
             wiki = wiki_scope(root_path, index.files, config)
@@ -609,18 +611,17 @@ def check_tree(
             hit = store.get(key)
             carried = None
             if hit is not None:
-                carried = carry_over(root_path, config, index, wiki.paths, hit, documents)
+                carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
                 previous = carried
             if hit is not None and carried is not None and carried.findings is not None:
                 if not allow_empty:
                     require_documents(root_path, config, hit.documents)
-                moved = carried.findings
-                if moved and settled:  # the new stats, so the next run starts from here
-                    store.put(key, CachedResult(hit.documents, hit.references, moved, documents))
-                findings = list(moved or hit.findings)
+                found = carried.findings or hit.findings
+                if carried.fresh:  # the new stats, so the next run starts from here
+                    _store(store, key, state, hit.documents, hit.references, found, carried.fresh)
                 return CheckRun(
-                    root_path, config, hit.documents, hit.references, findings, True,
-                    _fingerprint(key, documents) if settled else "", notes,
+                    root_path, config, hit.documents, hit.references, list(found), True,
+                    _fingerprint(key, state.documents) if state.settled else "", notes,
                 )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
@@ -634,13 +635,42 @@ def check_tree(
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
         )  # fmt: skip
+    settled = key and state is not None and state.settled
     run = CheckRun(
         root_path, config, len(corpus.documents), len(corpus.links), findings,
-        fingerprint=_fingerprint(key, documents) if key and settled else "", notes=notes,
+        fingerprint=_fingerprint(key, state.documents) if settled and state else "", notes=notes,
     )  # fmt: skip
-    if store is not None and settled:
-        store.put(key, CachedResult(run.documents, run.references, tuple(findings), documents))
+    if store is not None and state is not None:
+        racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
+        _store(store, key, state, run.documents, run.references, findings, racy)
     return run
+
+
+def _store(
+    store: ResultCache,
+    key: str,
+    state: TreeState,
+    documents: int,
+    references: int,
+    findings: Sequence[Finding],
+    parsed: Iterable[Document | None],
+) -> None:
+    """Store a run's findings under ``key`` with the stat of every document. A document that
+    changed racily (``state.racy``) is stored with an unknown stat and the record the findings
+    were computed from (taken from ``parsed``), so that the next run rechecks just that
+    document: storing its stat could hide a second edit in the same mtime tick, and storing
+    nothing made the next run a whole check. Nothing is stored when a racy file is not a plain
+    document or a racy document was not parsed."""
+    from .cache import CachedResult, encode
+
+    stats = state.storable()
+    if stats is None:
+        return
+    records = {doc.path: encode(doc) for doc in parsed if doc is not None}
+    if not state.racy <= records.keys():
+        return
+    racy = {path: records[path] for path in state.racy}
+    store.put(key, CachedResult(documents, references, tuple(findings), stats, racy))
 
 
 def _fingerprint(key: str, documents: Mapping[str, tuple[int, int, int]]) -> str:
@@ -665,6 +695,8 @@ class Carried:
     #: saw them, from which ``_recheck`` reruns only what the change can affect.
     stored: tuple[Finding, ...] = ()
     before: tuple[Document, ...] = ()
+    #: With ``findings``: the changed documents as they are now (their findings were carried).
+    fresh: tuple[Document, ...] = ()
 
 
 def carry_over(
@@ -681,23 +713,29 @@ def carry_over(
     changed document says something new (a link, a heading, an ID), no findings but what a
     recheck needs (``Carried.before``). None when the listing changed, too many documents
     changed or a cached record is missing: the whole check must run."""
-    from .cache import ParseCache, decode, encode, file_key, fold_keys
-    from .incremental import carry_findings, line_map
-    from .workers import parse_one
-
     changed = [path for path, stat in documents.items() if stored.state.get(path) != stat]
     if not changed:
         return Carried(()) if stored.state.keys() == documents.keys() else None
     if len(changed) > INCREMENTAL_LIMIT or stored.state.keys() != documents.keys():
         log.info("incremental: %d documents changed; checking the whole tree", len(changed))
         return None
+    # Imported here: a rerun with nothing changed needs none of them (the workers' module
+    # alone imports multiprocessing).
+    from .cache import ParseCache, decode, encode, file_key, fold_keys
+    from .incremental import carry_findings, line_map
+    from .workers import parse_one
+
     sidecars = find_sidecars(index, config)
     parse_cache = ParseCache(root, config, wiki, load=False)
-    old = parse_cache.records(changed)
+    # A racily changed document's record is stored with the findings (its stat is unknown).
+    old = {path: ((-1, -1), record) for path, record in stored.racy.items()}
+    old.update(parse_cache.records([path for path in changed if path not in old]))
     recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
     moved: dict[str, dict[int, int]] = {}
     fresh = []
     for path in changed:
+        if path in stored.racy:
+            continue
         size, mtime, _ctime = stored.state[path]
         sidecar = sidecars.get(path)
         was: tuple[int, int] | None = (size, mtime)
@@ -723,7 +761,7 @@ def carry_over(
         return before
     log.info("incremental: findings carried over for %d changed document(s)", len(changed))
     parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
-    return Carried(tuple(findings))
+    return Carried(tuple(findings), fresh=tuple(doc for doc, _key in fresh))
 
 
 def _web_targets(doc: Document) -> list[str]:

@@ -93,14 +93,16 @@ class FileData:
     mtime_ns: int = 0
 
 
-def crawl(root: Path, config: Config) -> FileIndex:
-    """List the files under ``root`` and pick the Markdown documents (sorted)."""
+def crawl(root: Path, config: Config, stats: dict[str, os.stat_result] | None = None) -> FileIndex:
+    """List the files under ``root`` and pick the Markdown documents (sorted); ``stats``
+    collects the ``lstat`` of each listed file where the listing took one (git's), so that
+    the result cache's tree state does not stat every file again."""
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
     links: list[str] = []
-    listed = _git_files(root, links)
+    listed = _git_files(root, links, stats)
     found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
     dirs = _dirs_of(files)
@@ -183,10 +185,11 @@ _GIT_UNREADABLE = re.compile(rb"could not open directory '(.*?)/?': (.*)")
 
 
 def _git_files(
-    root: Path, links: list[str] | None = None
+    root: Path, links: list[str] | None = None, stats: dict[str, os.stat_result] | None = None
 ) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
-    when not in a git work tree; ``links`` collects the symbolic links among the files."""
+    when not in a git work tree; ``links`` collects the symbolic links among the files,
+    ``stats`` the ``lstat`` of each file listed under its listed name."""
     try:
         proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
     except GitError as exc:
@@ -206,15 +209,20 @@ def _git_files(
         # ls-files lists deleted-but-tracked files too; only what exists counts. One lstat
         # per file (not pathlib's two stats): this loop runs for every file of the tree.
         try:
-            mode = lstat(join(base, name)).st_mode
+            st = lstat(join(base, name))
         except (OSError, ValueError):
             continue
+        mode = st.st_mode
         if stat.S_ISLNK(mode):
             out.append(_display_name(name))
             if links is not None:
                 links.append(out[-1])
         elif stat.S_ISREG(mode):
             out.append(_display_name(name))
+        else:
+            continue
+        if stats is not None and out[-1] == name:
+            stats[name] = st
     unreadable = [
         (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
         for m in _GIT_UNREADABLE.finditer(proc.stderr)
