@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib
 import logging
 import os
 import time
@@ -31,20 +32,47 @@ from .crawl import (
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .githistory import probe_repository
-from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
-from .parse import Recogniser
-from .queries import (  # noqa: F401  (re-exported: the query API)
-    ChangeImpact,
-    affected_by_change,
-    downstream,
-    paths_between,
-    show,
-    upstream,
-)
 from .safefs import RealFolders
-from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink, find_suspect_links
-from .vcs import changed_files
+
+if TYPE_CHECKING:
+    from .graph import Corpus
+    from .queries import (  # noqa: F401  (re-exported: the query API)
+        ChangeImpact,
+        affected_by_change,
+        downstream,
+        paths_between,
+        show,
+        upstream,
+    )
+    from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink
+else:
+
+    def __getattr__(name: str) -> Any:
+        """The names imported on first use (PEP 562): a rerun answered from the result cache
+        never reads the graph, the parser, the queries or the history, and does not import
+        them (a third of its start-up)."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+
+#: Names of this module that live elsewhere, by module (the query API is re-exported).
+_LAZY = {
+    **dict.fromkeys(("Corpus", "build_corpus"), "graph"),
+    "Recogniser": "parse",
+    **dict.fromkeys(
+        ("ChangeImpact", "affected_by_change", "downstream", "paths_between", "show", "upstream"),
+        "queries",
+    ),
+    **dict.fromkeys(
+        ("ChangeMarks", "SuspectAnalysis", "SuspectLink", "find_suspect_links"), "suspect"
+    ),
+    "changed_files": "vcs",
+}
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +114,8 @@ def scan(
         root_path, index.documents, config, progress=progress, cache=cache,
         sidecars=find_sidecars(index, config), wiki=wiki.paths,
     )  # fmt: skip
+    from .graph import build_corpus
+
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -182,7 +212,7 @@ def _parse_overridden(
 ) -> list[Document]:
     """``parse_files`` where some files' bytes are given: those documents (and those whose
     sidecar is given) parsed from them, the rest as usual."""
-    from .parse import parse_document
+    from .parse import Recogniser, parse_document
 
     given = {
         path
@@ -267,6 +297,8 @@ def _parse_files(
         done += count
         if progress is not None:
             progress(done, total)
+
+    from .parse import Recogniser
 
     threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
     workers = workers_for(len(todo), threshold)
@@ -513,6 +545,8 @@ def suspect_links(
 ) -> SuspectAnalysis:
     """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
     ``within``, only those written in these files."""
+    from .suspect import find_suspect_links
+
     with gc_paused():
         return find_suspect_links(corpus, cache=cache, within=within)
 
@@ -570,7 +604,7 @@ def check_tree(
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
     from .cache import ResultCache, result_key, tree_state
-    from .checks.templating import load_templates
+    from .checks.templating import template_texts
 
     root_path = Path(root)
     if config is None:
@@ -602,7 +636,7 @@ def check_tree(
                 f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
             )
             tree += f"\0git={git_state}"
-            templates = load_templates(config, root_path)
+            templates = template_texts(config, root_path)
             key = result_key(
                 root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
                 templates=templates, repository=index.addresses,
@@ -723,6 +757,7 @@ def carry_over(
     # alone imports multiprocessing).
     from .cache import ParseCache, decode, encode, file_key, fold_keys
     from .incremental import carry_findings, line_map
+    from .parse import Recogniser
     from .workers import parse_one
 
     sidecars = find_sidecars(index, config)
@@ -936,6 +971,8 @@ def _findings_at(
 ) -> list[Finding]:
     """The findings of the tree at the revision ``diff`` compares with."""
     index = with_files(crawl(root, config), config, diff.added, diff.before)
+    from .graph import build_corpus
+
     wiki = wiki_scope(root, index.files, config)
     documents = parse_files(
         root, index.documents, config, cache=cache, sidecars=find_sidecars(index, config),
@@ -962,6 +999,9 @@ def impact_since(
 ) -> ChangeImpact:
     """What the changes between git ``ref`` and the work tree (plus ``files``, root-relative)
     touch: ``tracegraph impact --since REF``."""
+    from .queries import affected_by_change
+    from .vcs import changed_files
+
     changed = [*changed_files(corpus.root, ref), *files]
     return affected_by_change(corpus, changed, depth, relations)
 
@@ -1205,6 +1245,7 @@ def suspect_marks(corpus: Corpus, ref: str, files: Iterable[str] = ()) -> Change
     ``tracegraph.suspect.suspects_from_change``)."""
     from .githistory import HistoryError
     from .suspect import suspects_from_change
+    from .vcs import changed_files
 
     try:
         return suspects_from_change(corpus, ref, [*changed_files(corpus.root, ref), *files])
@@ -1234,6 +1275,7 @@ def open_workspace(
 ) -> Workspace:
     """Scan ``root`` for a write command: the corpus and the recogniser it was parsed with."""
     from .edit.workspace import Workspace
+    from .parse import Recogniser
 
     root_path = Path(root)
     if not root_path.is_dir():

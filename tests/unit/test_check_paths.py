@@ -60,7 +60,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("all" if found is None else "recheck")
         return found
 
-    monkeypatch.setattr("tracegraph.api.build_corpus", build_spy)
+    monkeypatch.setattr("tracegraph.graph.build_corpus", build_spy)
     monkeypatch.setattr("tracegraph.api._recheck", recheck_spy)
     return calls
 
@@ -301,7 +301,7 @@ def test_suspect_links_are_rechecked_where_the_links_are_written(
         scopes.append(kwargs.get("within"))
         return analyse(*args, **kwargs)
 
-    monkeypatch.setattr("tracegraph.api.find_suspect_links", spy)
+    monkeypatch.setattr("tracegraph.suspect.find_suspect_links", spy)
     cold = check(root, False)
     flagged = sorted({f.path for f in cold.findings if f.code == "TG503"})
     assert len(flagged) >= 3

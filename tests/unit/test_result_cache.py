@@ -50,7 +50,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    monkeypatch.setattr("tracegraph.graph.build_corpus", spy)
     return calls
 
 

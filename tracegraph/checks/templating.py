@@ -21,7 +21,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from ..config import Config, TypeSpec
 from ..crawl import read_document
 from ..errors import ConfigError
-from ..parse.slugs import github_slug
 
 _H2 = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 _COMMENT = re.compile(r"<!--(.*?)-->")
@@ -67,6 +66,8 @@ def slug_words(text: str) -> tuple[str, ...]:
     >>> slug_words("3. Monitoring & Observability")
     ('monitoring', 'observability')
     """
+    from ..parse.slugs import github_slug  # the parser is not imported until it is used
+
     words = [w for w in github_slug(text).split("-") if w and w != "and"]
     while words and words[0].isdigit():
         words.pop(0)
@@ -145,6 +146,17 @@ def load_templates(config: Config, root: Path) -> dict[str, Template]:
             template = _load_template(config, root, spec)
             if template is not None:
                 found[key] = template
+    return found
+
+
+def template_texts(config: Config, root: Path) -> dict[str, tuple[str, str]]:
+    """(text, name) of each configured type's template, by ``template_key``: what
+    ``load_templates`` reads, unparsed (the result cache's key; ConfigError alike)."""
+    found: dict[str, tuple[str, str]] = {}
+    for spec in config.types + config.scoped:
+        key = template_key(spec)
+        if key not in found and (text := template_text(config, root, spec)) is not None:
+            found[key] = text[:2]
     return found
 
 
