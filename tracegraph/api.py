@@ -143,20 +143,60 @@ def require_documents(root: Path, config: Config, count: int, generated: int = 0
     )
 
 
-def with_presets(root: Path, config: Config, index: FileIndex) -> Config:
+def with_presets(
+    root: Path,
+    config: Config,
+    index: FileIndex,
+    state: TreeState | None = None,
+    store: ResultCache | None = None,
+) -> Config:
     """``config`` with the presets its ``presets:`` setting allows that the tree shows (KEP,
     EIP, swift-evolution, Rust and Ember RFCs, MADR, log4brains, Nygard), each applied to its
-    own folder; unchanged when none is found or they were applied already."""
-    from .presets import apply_presets, detect_presets
+    own folder; unchanged when none is found or they were applied already.
+
+    With the tree's ``state`` and a result ``store``, the detection is kept and reused while
+    the listing (every path) and the documents whose text it read are as they were: it reads
+    every path and a few documents, a tenth of a rerun with nothing changed."""
+    from .presets import Detection, apply_presets, detect_presets, get_preset
 
     if config.applied_presets or "off" in config.presets:
         return config
-    found = detect_presets(
-        index.files, index.documents, lambda rel: read_head(root, rel), config.presets
-    )
+    key = _presets_key(config, index, state) if store is not None and state is not None else ""
+    found: tuple[Detection, ...] | None = None
+    if key and store is not None and state is not None:
+        stored = store.get_presets(key)
+        current = state.documents
+        if stored is not None and all(current.get(p) == st for p, st in stored[1].items()):
+            found = tuple(Detection(get_preset(name), base) for name, base in stored[0])
+    if found is None:
+        heads: list[str] = []
+
+        def head(rel: str) -> str:
+            heads.append(rel)
+            return read_head(root, rel)
+
+        found = detect_presets(index.files, index.documents, head, config.presets)
+        if key and store is not None and state is not None:
+            known = {path: state.documents.get(path) for path in heads}
+            if all(stat is not None for stat in known.values()) and not state.racy & set(known):
+                pairs = [(d.preset.name, d.base) for d in found]
+                store.put_presets(key, pairs, {p: st for p, st in known.items() if st})
     for detection in found:
         log.info("detected: %s in %s", detection.preset.title, detection.where)
     return apply_presets(config, found) if found else config
+
+
+def _presets_key(config: Config, index: FileIndex, state: TreeState) -> str:
+    """What preset detection reads besides the documents' text: every path (the listing's
+    digest), which of them are documents, the aliases, the setting, and the presets
+    themselves (the package's digest)."""
+    from .cache import package_digest
+
+    parts = (
+        1, package_digest(), state.listing, config.include, config.exclude, config.presets,
+        sorted(index.aliases.items()),
+    )  # fmt: skip
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def preset_folder(root: str | Path, name: str) -> str | None:
@@ -614,49 +654,47 @@ def check_tree(
     started = time.time_ns()
     stats: dict[str, os.stat_result] | None = {} if cache else None
     index = crawl(root_path, config, stats)
-    config = with_presets(root_path, config, index)
+    store = ResultCache(root_path) if cache else None
+    state = tree_state(root_path, index.files, started, index.documents, stats) if cache else None
+    stats = None
+    config = with_presets(root_path, config, index, state, store)
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))
     git_state = ""
     notes: tuple[str, ...] = ()
     if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
         git_state, notes = _suspect_state(root_path, config)
-    store: ResultCache | None = None
-    key, state = "", None
+    key = ""
     previous: Carried | None = None
-    if cache:
-        state = tree_state(root_path, index.files, started, index.documents, stats)
-        stats = None
-        if state is not None:
-            # Which folders read wikilinks can change without a listed file changing (a
-            # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
-            wiki = wiki_scope(root_path, index.files, config)
-            tree = (
-                f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
-                f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
-            )
-            tree += f"\0git={git_state}"
-            templates = template_texts(config, root_path)
-            key = result_key(
-                root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates, repository=index.addresses,
+    if store is not None and state is not None:
+        # Which folders read wikilinks can change without a listed file changing (a
+        # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
+        wiki = wiki_scope(root_path, index.files, config)
+        tree = (
+            f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
+            f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
+        )
+        tree += f"\0git={git_state}"
+        templates = template_texts(config, root_path)
+        key = result_key(
+            root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
+            templates=templates, repository=index.addresses,
+        )  # fmt: skip
+        hit = store.get(key)
+        carried = None
+        if hit is not None:
+            carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
+            previous = carried
+        if hit is not None and carried is not None and carried.findings is not None:
+            if not allow_empty:
+                require_documents(root_path, config, hit.documents)
+            found = carried.findings or hit.findings
+            if carried.fresh:  # the new stats, so the next run starts from here
+                _store(store, key, state, hit.documents, hit.references, found, carried.fresh)
+            return CheckRun(
+                root_path, config, hit.documents, hit.references, list(found), True,
+                _fingerprint(key, state.documents) if state.settled else "", notes,
             )  # fmt: skip
-            store = ResultCache(root_path)
-            hit = store.get(key)
-            carried = None
-            if hit is not None:
-                carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
-                previous = carried
-            if hit is not None and carried is not None and carried.findings is not None:
-                if not allow_empty:
-                    require_documents(root_path, config, hit.documents)
-                found = carried.findings or hit.findings
-                if carried.fresh:  # the new stats, so the next run starts from here
-                    _store(store, key, state, hit.documents, hit.references, found, carried.fresh)
-                return CheckRun(
-                    root_path, config, hit.documents, hit.references, list(found), True,
-                    _fingerprint(key, state.documents) if state.settled else "", notes,
-                )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
         allow_empty=allow_empty, presets=False,

@@ -15,6 +15,7 @@ mtime tick with the same size would otherwise go unnoticed (git's "racily clean"
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import importlib.util
 import logging
@@ -604,13 +605,15 @@ def canonical(value: object) -> object:
 
 
 def package_digest() -> str:
-    """A digest of tracegraph's own source and packaged templates: any edit to the parser,
-    the resolver or a rule (same version number, as in a development checkout) changes it."""
+    """A digest of tracegraph's own source, packaged templates and presets: any edit to the
+    parser, the resolver, a rule or a preset (same version number, as in a development
+    checkout) changes it."""
     global _PACKAGE_DIGEST
     if _PACKAGE_DIGEST is None:
         base = Path(__file__).parent
         digest = hashlib.sha256()
-        files = sorted(p for p in base.rglob("*") if p.suffix in (".py", ".md") and p.is_file())
+        suffixes = (".py", ".md", ".yaml")
+        files = sorted(p for p in base.rglob("*") if p.suffix in suffixes and p.is_file())
         for file in files:
             try:
                 digest.update(file.relative_to(base).as_posix().encode() + b"\0")
@@ -908,11 +911,19 @@ class ResultCache:
                 raise ValueError("checksum mismatch")
             if not isinstance(documents, int) or not isinstance(references, int):
                 raise TypeError("malformed counts")
-            findings, state, racy = map(marshal.loads, blobs)
-            found = CachedResult(
-                documents, references, _findings(findings), _doc_state(state),
-                _racy_records(racy),
-            )  # fmt: skip
+            # Tens of thousands of new tuples and findings, none of them garbage: collecting
+            # while they are made cost more than making them.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                findings, state, racy = map(marshal.loads, blobs)
+                found = CachedResult(
+                    documents, references, _findings(findings), _doc_state(state),
+                    _racy_records(racy),
+                )  # fmt: skip
+            finally:
+                if collecting:
+                    gc.enable()
         except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, KeyError) as exc:
             log.info("result cache %s unusable (%s); ignoring it", self.path, exc)
             return None
@@ -965,3 +976,56 @@ class ResultCache:
             except OSError as exc:
                 log.info("result cache %s not written (%s)", self.path, exc)
                 return
+
+    def get_presets(
+        self, key: str
+    ) -> tuple[tuple[tuple[str, str], ...], dict[str, DocStat]] | None:
+        """The presets detected in the tree ``key`` names, as (preset name, folder) pairs,
+        and the stat of each document whose text the detection read; None when not stored
+        (absent, corrupt, unreadable)."""
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute("SELECT value FROM presets WHERE key = ?", (key,)).fetchone()
+            if row is None or not isinstance(row[0], bytes):
+                return None
+            found, read = marshal.loads(row[0])
+            if type(found) is not tuple or not all(
+                type(f) is tuple and len(f) == 2 and set(map(type, f)) == {str} for f in found
+            ):
+                raise TypeError("malformed presets")
+            return found, _doc_state(read)
+        except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as exc:
+            log.info("result cache %s: presets unusable (%s)", self.path, exc)
+            return None
+
+    def put_presets(
+        self, key: str, found: Iterable[tuple[str, str]], read: Mapping[str, DocStat]
+    ) -> None:
+        """Store what ``get_presets`` returns (the newest few trees are kept)."""
+        stats = sorted(read.items())
+        value = marshal.dumps(
+            (
+                tuple(found),
+                (tuple(p for p, _ in stats), *(tuple(st[i] for _, st in stats) for i in range(3))),
+            )
+        )
+        if not _usable_state(self.root, RESULTS_FILE, create=True):
+            return
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS presets (key TEXT PRIMARY KEY, "
+                    "created INTEGER NOT NULL, value BLOB NOT NULL)"
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO presets VALUES (?, ?, ?)", (key, time.time_ns(), value)
+                )
+                db.execute(
+                    "DELETE FROM presets WHERE key NOT IN (SELECT key FROM presets "
+                    "ORDER BY created DESC LIMIT ?)",
+                    (RESULTS_KEPT,),
+                )
+        except (sqlite3.Error, OSError) as exc:
+            log.info("result cache %s: presets not written (%s)", self.path, exc)

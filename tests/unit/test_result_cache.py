@@ -7,12 +7,13 @@ import os
 import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.helpers import make_tree
-from tracegraph import api, cache, graph
+from tracegraph import api, cache, graph, presets
 from tracegraph.cli import cli
 from tracegraph.model import Finding
 
@@ -339,3 +340,38 @@ def test_baseline_applies_after_the_cache(repo: Path, tmp_path: Path) -> None:
     assert plain.exit_code == cached.exit_code == 0
     assert plain.stdout_bytes == cached.stdout_bytes
     assert b"suppressed by the baseline" in cached.stdout_bytes
+
+
+NYGARD = "# 1. Use SQLite\n\nDate: 2025-01-01\n\n## Status\n\nAccepted\n\n## Context\n\nRFC-0001.\n"
+
+
+def test_preset_detection_is_kept_while_what_it_read_is(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adr = repo / "docs/adr/0001-use-sqlite.md"
+    adr.write_text(NYGARD, encoding="utf-8")
+    calls: list[int] = []
+    detect = presets.detect_presets
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return detect(*args, **kwargs)
+
+    monkeypatch.setattr(presets, "detect_presets", spy)
+    first = _run(repo)
+    assert [name for name, _ in first.config.applied_presets] == ["nygard"] and calls == [1]
+    second = _run(repo)
+    assert second.cached and calls == [1]  # the listing and the ADR it read are unchanged
+    assert second.config == first.config and _same(second, first)
+    adr.write_text(NYGARD.replace("Date: 2025-01-01\n\n", ""), encoding="utf-8")
+    third = _run(repo)  # the ADR it read changed: detected again, Nygard's shape is gone
+    assert calls == [1, 1] and third.config.applied_presets == ()
+    assert _same(third, _fresh(repo))
+    adr.write_text(NYGARD, encoding="utf-8")
+    assert _run(repo).config.applied_presets == first.config.applied_presets
+    (repo / "docs/adr/0002-use-kafka.md").write_text("# 2. Use Kafka\n", encoding="utf-8")
+    before = len(calls)
+    fourth = _run(repo)  # a new path: detected again
+    assert len(calls) == before + 1
+    assert fourth.config.applied_presets == first.config.applied_presets
+    assert _same(fourth, _fresh(repo))
