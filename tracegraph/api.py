@@ -6,7 +6,6 @@ import gc
 import hashlib
 import importlib
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -652,7 +651,7 @@ def check_tree(
     when = today or date.today()
     chosen, dropped = tuple(select), tuple(ignore)
     started = time.time_ns()
-    stats: dict[str, os.stat_result] | None = {} if cache else None
+    stats: dict[str, tuple[int, int, int, int]] | None = {} if cache else None
     index = crawl(root_path, config, stats)
     store = ResultCache(root_path) if cache else None
     state = tree_state(root_path, index.files, started, index.documents, stats) if cache else None

@@ -629,6 +629,14 @@ _PACKAGE_DIGEST: str | None = None
 
 #: A document's file as the result cache remembers it: (size, mtime_ns, ctime_ns).
 DocStat = tuple[int, int, int]
+#: What ``tree_state`` reads of an ``lstat``: (size, mtime_ns, ctime_ns, mode). A
+#: ``stat_result`` holds about 20 objects: keeping 100,000 of them cost 74 MB.
+FileStat = tuple[int, int, int, int]
+
+
+def file_stat(st: os.stat_result) -> FileStat:
+    """The part of an ``lstat`` result that ``tree_state`` reads."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode
 
 
 #: The stat stored for a document that changed racily (within ``RACY_SECONDS`` of the run's
@@ -674,7 +682,7 @@ def tree_state(
     files: Iterable[str],
     started_ns: int,
     documents: Iterable[str] = (),
-    stats: Mapping[str, os.stat_result] | None = None,
+    stats: Mapping[str, FileStat] | None = None,
 ) -> TreeState | None:
     """The ``TreeState`` of ``files`` (``documents``: those whose stat is kept apart, so that a
     changed document can be told from a changed listing; ``stats``: the ``lstat`` of files
@@ -686,26 +694,29 @@ def tree_state(
     join, lstat, known = os.path.join, os.lstat, stats or {}
     apart = frozenset(documents)
     found: dict[str, DocStat] = {}
-    lines: list[str] = []
+    update = digest.update  # line by line: a list of every line cost 25 MB more at 100k files
     for rel in sorted(files):
         try:
-            st = known.get(rel) or lstat(join(root, rel))
-            if stat.S_ISLNK(st.st_mode):
+            taken = known.get(rel)
+            if taken is None:
+                taken = file_stat(lstat(join(root, rel)))
+            size, mtime, ctime, mode = taken
+            if stat.S_ISLNK(mode):
                 target = os.stat(join(root, rel))
-                parts = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, target.st_size,
-                         target.st_mtime_ns, target.st_ctime_ns, target.st_ino]  # fmt: skip
-                st = target
-            elif rel in apart and stat.S_ISREG(st.st_mode):
-                found[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                parts = [size, mtime, ctime, mode, target.st_size, target.st_mtime_ns,
+                         target.st_ctime_ns, target.st_ino]  # fmt: skip
+                mtime, ctime = target.st_mtime_ns, target.st_ctime_ns
+            elif rel in apart and stat.S_ISREG(mode):
+                found[rel] = (size, mtime, ctime)
                 parts = None
             else:
-                parts = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode]
+                parts = [size, mtime, ctime, mode]
         except (OSError, ValueError):
             return None
-        if st.st_mtime_ns >= racy_ns or st.st_ctime_ns >= racy_ns:
+        if mtime >= racy_ns or ctime >= racy_ns:
             racy.append(rel)
-        lines.append(f"{rel}\0doc\n" if parts is None else f"{rel}\0{parts}\n")
-    digest.update("".join(lines).encode("utf-8", "surrogatepass"))
+        line = f"{rel}\0doc\n" if parts is None else f"{rel}\0{parts}\n"
+        update(line.encode("utf-8", "surrogatepass"))
     return TreeState(digest.hexdigest(), found, frozenset(racy))
 
 

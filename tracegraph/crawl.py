@@ -95,10 +95,12 @@ class FileData:
     mtime_ns: int = 0
 
 
-def crawl(root: Path, config: Config, stats: dict[str, os.stat_result] | None = None) -> FileIndex:
+def crawl(
+    root: Path, config: Config, stats: dict[str, tuple[int, int, int, int]] | None = None
+) -> FileIndex:
     """List the files under ``root`` and pick the Markdown documents (sorted); ``stats``
-    collects the ``lstat`` of each listed file where the listing took one (git's), so that
-    the result cache's tree state does not stat every file again."""
+    collects (size, mtime_ns, ctime_ns, mode) of each listed file where the listing took an
+    ``lstat`` (git's), so that the result cache's tree state does not stat every file again."""
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
     if not root.is_dir():
@@ -183,7 +185,9 @@ _GIT_UNREADABLE = re.compile(rb"could not open directory '(.*?)/?': (.*)")
 
 
 def _git_files(
-    root: Path, links: list[str] | None = None, stats: dict[str, os.stat_result] | None = None
+    root: Path,
+    links: list[str] | None = None,
+    stats: dict[str, tuple[int, int, int, int]] | None = None,
 ) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
     when not in a git work tree; ``links`` collects the symbolic links among the files,
@@ -228,7 +232,7 @@ def _git_files(
         else:
             continue
         if stats is not None and shown == name:
-            stats[name] = st
+            stats[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, mode)
     unreadable = [
         (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
         for m in _GIT_UNREADABLE.finditer(proc.stderr)
