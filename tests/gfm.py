@@ -38,6 +38,7 @@ const char *cmark_node_get_literal(cmark_node *node);
 int cmark_node_get_heading_level(cmark_node *node);
 int cmark_node_get_start_line(cmark_node *node);
 int cmark_node_get_end_line(cmark_node *node);
+cmark_node *cmark_node_first_child(cmark_node *node);
 void cmark_node_free(cmark_node *node);
 """
 #: Blocks that cannot hold other nodes: the iterator enters them and never exits.
@@ -69,8 +70,9 @@ class GfmLink:
     url: str
     line: int
     block: tuple[int, int]
-    #: A link holding another link: CommonMark forbids it (the inner one wins), cmark-gfm
-    #: makes one now and then (``[a\n[b](c) [[d]]\n\\[e](f)`` links ``f`` around ``c``).
+    #: A link holding another bracket link: CommonMark forbids it (the inner one wins),
+    #: cmark-gfm makes one now and then (``[a\n[b](c) [[d]]\n\\[e](f)`` links ``f`` around
+    #: ``c``). A link around an autolink (``[a <https://x> b](c)``) is a link for both.
     holds_link: bool = False
 
 
@@ -144,8 +146,9 @@ def parse_gfm(text: str) -> GfmDocument:
                     value = ffi.string(url).decode() if url != ffi.NULL else ""
                     line = lib.cmark_node_get_start_line(node)
                     if kind == "link":
-                        for index in open_links:
-                            links[index] = replace(links[index], holds_link=True)
+                        if not _is_autolink(ffi, lib, node, value):
+                            for index in open_links:
+                                links[index] = replace(links[index], holds_link=True)
                         open_links.append(len(links))
                     links.append(GfmLink(kind, value, line, blocks[-1]))
                     if kind == "image":
@@ -166,6 +169,17 @@ def parse_gfm(text: str) -> GfmDocument:
     finally:
         lib.cmark_parser_free(parser)
     return GfmDocument(tuple(links), tuple(headings), tuple(html))
+
+
+def _is_autolink(ffi: Any, lib: Any, node: Any, url: str) -> bool:
+    """Whether a link node is an autolink (``<https://...>``, ``<a@b.c>``): its text is its
+    destination. A link around one is a link for both parsers (CommonMark's rule against links
+    in links is about bracket links), so it does not count as holding a link."""
+    child = lib.cmark_node_first_child(node)
+    if child == ffi.NULL or ffi.string(lib.cmark_node_get_type_string(child)) != b"text":
+        return False
+    text = _literal(ffi, lib, child)
+    return url in (text, "mailto:" + text)
 
 
 def _literal(ffi: Any, lib: Any, node: Any) -> str:
