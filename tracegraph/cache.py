@@ -132,11 +132,11 @@ def encode(doc: Document) -> Record:
         doc.ignored_lines,
         doc.generated,
         doc.sidecar,
-        _encode_design(doc.design),
+        encode_design(doc.design),
     )
 
 
-def _encode_design(design: Design | None) -> Record | None:
+def encode_design(design: Design | None) -> Record | None:
     if design is None:
         return None
     return (

@@ -34,7 +34,7 @@ _LINE_FIELDS: dict[int, int | None] = {
 }
 #: The number of lines: no rule reads it (only whether it is 0, an unreadable file).
 _LINE_COUNT = 14
-#: What the document describes of the system (``cache._encode_design``): components (name,
+#: What the document describes of the system (``cache.encode_design``): components (name,
 #: line, ..., interfaces (text, line), dependencies (text, line)), endpoints (method, path,
 #: line, ...) and tables (name, line, ...).
 _DESIGN = 20

@@ -498,3 +498,128 @@ def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
 
 def _counted(run: api.CheckRun) -> Counter[tuple[str, str, str]]:
     return Counter((f.code, f.path, f.message) for f in run.findings)
+
+
+def pairs_tree(root: Path) -> Path:
+    """RFCs whose node pairs the pair rules report: a supersession written on both sides, one
+    on one side only (each way), a document citing a superseded one, status inversions, two
+    documents with one ID, and a dependency cycle."""
+    bodies = {
+        "0001": ("superseded", "Superseded by [RFC-0002](RFC-0002-x.md)."),
+        "0002": ("accepted", "Supersedes [RFC-0001](RFC-0001-x.md).\n\n"
+                 "Supersedes [RFC-0003](RFC-0003-x.md)."),
+        "0003": ("draft", "A proposal."),
+        "0004": ("superseded", "Superseded by [RFC-0005](RFC-0005-x.md)."),
+        "0005": ("implemented", "Depends on [RFC-0003](RFC-0003-x.md)."),
+        "0006": ("accepted", "Depends on [RFC-0001](RFC-0001-x.md).\n\n"
+                 "Amended by [RFC-0007](RFC-0007-x.md)."),
+        "0007": ("draft", "Depends on [RFC-0004](RFC-0004-x.md)."),
+        "0007-twin": ("implemented", "Depends on [RFC-0003](RFC-0003-x.md)."),
+        "0008": ("accepted", "Depends on [RFC-0009](RFC-0009-x.md)."),
+        "0009": ("accepted", "Depends on [RFC-0008](RFC-0008-x.md)."),
+        "0010": ("accepted", "Depends on [RFC-0006](RFC-0006-x.md)."),
+        "0011": ("accepted", "Depends on [RFC-0010](RFC-0010-x.md)."),
+    }  # fmt: skip
+    folder = root / "docs" / "rfc"
+    folder.mkdir(parents=True)
+    for key, (status, body) in bodies.items():
+        number = key.split("-")[0]
+        text = f"---\nid: RFC-{number}\ntitle: R{key}\nstatus: {status}\n---\n\n# R{key}\n\n"
+        (folder / f"RFC-{key}-x.md").write_text(text + body + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("tree", ["sample_repo", "pairs", "generated"])
+def test_pair_rules_near_some_documents_report_those_pairs_of_the_whole_run(
+    tmp_path: Path, tree: str
+) -> None:
+    """``Rule.near`` (TG204, TG301, TG302) over a set of documents closed under names yields
+    exactly the whole rule's hits whose document or target is named by one of them, for
+    every document alone and for a few at once."""
+    if tree == "sample_repo":
+        root = PROJECT / "sample_repo"
+    elif tree == "pairs":
+        root = pairs_tree(tmp_path / "pairs")
+    else:
+        root = generated(tmp_path / "g")
+    corpus = api.scan(root)
+    ctx = checks.CheckContext(corpus, corpus.config, TODAY)
+    rules = [rule for rule in checks.ALL_RULES if rule.near is not None]
+    assert [rule.code for rule in rules] == list(api.EDGE_RULES)
+    whole = {rule.code: list(rule.check(ctx)) for rule in rules}
+    if tree == "pairs":
+        assert all(len(hits) >= 2 for hits in whole.values()), whole
+    groups = [{doc.path} for doc in corpus.documents]
+    groups.append({doc.path for doc in corpus.documents[::5]})
+    for group in groups:
+        names = {corpus.by_path[p].name for p in group}
+        closed = frozenset(
+            p for p, d in corpus.by_path.items() if d.name in names
+        )  # fmt: skip
+        for rule in rules:
+            assert rule.near is not None
+            near = Counter(rule.near(ctx, closed))
+            expected = Counter(
+                h for h in whole[rule.code] if h.document in names or h.target in names
+            )
+            assert near == expected, (rule.code, sorted(group))
+
+
+@pytest.fixture
+def rechecked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """What each recheck was told: the rules whose stored findings hold, and those rerun
+    only around the touched documents."""
+    calls: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    recheck = checks.recheck
+
+    def spy(*args: Any, **kwargs: Any) -> list[Finding]:
+        calls.append((tuple(kwargs.get("held", ())), tuple(kwargs.get("nearby", ()))))
+        return recheck(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "recheck", spy)
+    return calls
+
+
+def test_link_edits_recheck_pair_rules_around_the_change(
+    tmp_path: Path,
+    builds: list[str],
+    rechecked: list[tuple[tuple[str, ...], tuple[str, ...]]],
+) -> None:
+    """Link edits that change no status, ID or supersession rerun TG204/TG301/TG302 only for
+    the node pairs around the changed document and keep TG203's findings when the document
+    is on no dependency cycle, before or after; a link closing or breaking a cycle reruns
+    TG203, a changed status or ID reruns them all. Each answer equals a fresh run, field for
+    field."""
+    root = pairs_tree(tmp_path / "pairs")
+    rfc = {p.name.split("-x")[0][4:]: p for p in (root / "docs" / "rfc").glob("*.md")}
+    pair_rules, cycles = api.EDGE_RULES, "TG203"
+    steps: list[tuple[str, Edit, bool, bool]] = [  # document, edit, TG203 held, near
+        ("0003", append("\nDepends on [RFC-0001](RFC-0001-x.md).\n"), True, True),  # superseded
+        ("0003", lambda t: t.replace("\nDepends on [RFC-0001](RFC-0001-x.md).\n", ""), True, True),
+        ("0006", lambda t: t.replace("# R0006\n", "# R0006\n\nMoved.\n")
+         + "\nSee also [RFC-0003](RFC-0003-x.md).\n", True, True),  # and its findings move
+        ("0002", lambda t: "\n".join(t.split("\n")[:6]) + "\nMoved.\n" + "\n".join(
+            t.split("\n")[6:]) + "\nDepends on [RFC-0003](RFC-0003-x.md).\n", True, True),
+        ("0007-twin", append("\nDepends on [RFC-0006](RFC-0006-x.md).\n"), True, True),
+        ("0006", append("\nDepends on [RFC-0011](RFC-0011-x.md).\n"), False, True),  # closes
+        ("0008", append("\nSee also [RFC-0005](RFC-0005-x.md).\n"), False, True),  # on a cycle
+        ("0006", lambda t: t.replace("\nDepends on [RFC-0011](RFC-0011-x.md).\n", ""),
+         False, True),  # breaks it
+        ("0003", lambda t: t.replace("status: draft", "status: accepted"), False, False),
+        ("0005", append("\nSupersedes [RFC-0004](RFC-0004-x.md).\n"), True, True),  # 2nd side
+        ("0011", append("\nSupersedes [RFC-0003](RFC-0003-x.md).\n"), True, False),  # new
+        ("0010", lambda t: t.replace("id: RFC-0010", "id: RFC-0012"), False, False),
+    ]  # fmt: skip
+    check(root, True)
+    for number, (name, edit, kept, near) in enumerate(steps):
+        path = rfc[name]
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        calls, before = len(rechecked), len(builds)
+        fresh = check(root, False)
+        same(check(root, True), fresh)
+        assert builds[before:] == ["build", "build", "recheck"], number
+        held, nearby = rechecked[calls]
+        assert (cycles in held, nearby) == (kept, pair_rules if near else ()), number
+        codes = Counter(f.code for f in fresh.findings)
+        assert {"TG204", "TG301", "TG302"} <= codes.keys(), number
+        assert codes["TG203"] == (2 if number in (5, 6) else 1), number  # the second closed

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import marshal
 import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
-from tracegraph.workers import interned
+import pytest
+
+from tests.conftest import CORPORA, SAMPLE_REPO
+from tests.unit.test_check_paths import generated
+from tracegraph.api import parse_files, wiki_scope, with_presets
+from tracegraph.cache import encode
+from tracegraph.config import load_config
+from tracegraph.crawl import crawl, find_sidecars
+from tracegraph.model import Document
+from tracegraph.workers import CHUNK, interned, shared_record
 
 
 def test_strings_are_interned_and_survive_marshal() -> None:
@@ -35,3 +46,63 @@ def test_a_bool_is_never_replaced_by_an_equal_int() -> None:
     assert [type(v) for v in bools] == [str, bool, bool]
     nested = interned((("x", 1),), shared), interned((("x", True),), shared)
     assert type(nested[1][0][1]) is bool  # type: ignore[index]
+
+
+def _documents(root: Path) -> list[Document]:
+    """The documents of ``root`` as a serial parse gives them (no string interned yet)."""
+    config = load_config(root)
+    index = crawl(root, config)
+    config = with_presets(root, config, index)
+    return parse_files(
+        root, index.documents, config, parallel_threshold=10**9,
+        sidecars=find_sidecars(index, config), wiki=wiki_scope(root, index.files, config).paths,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["sample_repo", "adr-tools", "arachne", "log4brains"])
+def test_shared_record_is_byte_for_byte_the_generic_walk(name: str) -> None:
+    root = SAMPLE_REPO if name == "sample_repo" else CORPORA / name
+    if not root.is_dir():
+        pytest.skip("shared corpora not available")
+    assert_same_records(_documents(root), _documents(root))
+
+
+def test_shared_record_on_generated_and_odd_documents(
+    tmp_path: Path, tree: Callable[[Mapping[str, str | bytes]], Path]
+) -> None:
+    root = generated(tmp_path / "generated", 60)
+    odd = tree(
+        {
+            "docs/adr/0001-odd.md": (
+                "---\ntitle: Odd\nstatus: [unclosed\n---\n# 1. Odd\n\n"
+                "<!-- tracegraph: ignore TG201, TG402 -->\n"
+                "<!-- tracegraph: ignore-next-line TG101 -->\n[x](gone.md) [Date] TBD\n\n"
+                + "\n".join(
+                    f"Line {n} see ADR-0002 and https://example.com/{n}" for n in range(400)
+                )
+                + "\n\n## Open Questions\n\n- [ ] Which? **Due:** 2020-01-01\n- [x] Done\n"
+            ).encode()
+            + b"\x00\xff",
+            "docs/adr/0002-two.md": "# 2. Two\n\nSupersedes [ADR-0001](0001-odd.md)\n",
+        }
+    )
+    docs = _documents(root) + _documents(odd)
+    assert any(d.problems for d in docs) and any(d.ignored_lines for d in docs)
+    assert any(d.questions for d in docs) and any(d.design for d in docs)
+    assert any(r.line > 256 for d in docs for r in d.references)
+    assert_same_records(docs, _documents(root) + _documents(odd))
+
+
+def assert_same_records(docs: list[Document], again: list[Document]) -> None:
+    """What a worker sends (``shared_record``) equals ``interned(encode(doc))`` as ``marshal``
+    writes it: the same values, interned strings and shared objects (``marshal`` marks objects
+    held more than once), for chunks of documents as the workers make them. ``again`` is a
+    second parse of the same documents (``sys.intern`` marks a string interned in place, so
+    the two must not see the same objects)."""
+    assert docs and docs == again
+    for start in range(0, len(docs), CHUNK):
+        fast: dict[object, object] = {}
+        slow: dict[object, object] = {}
+        got = marshal.dumps([shared_record(doc, fast) for doc in docs[start : start + CHUNK]])
+        want = marshal.dumps([interned(encode(doc), slow) for doc in again[start : start + CHUNK]])
+        assert got == want

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..crawl import matches_glob
 from ..errors import UsageError
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .context import CheckContext, Hit
 
     RuleFunc = Callable[[CheckContext], Iterable[Hit]]
+    NearFunc = Callable[[CheckContext, Collection[str]], Iterable[Hit]]
 
 __all__ = [
     "ALL_RULES",
@@ -57,12 +58,23 @@ class Rule:
     #: lists the rules but runs none, imports no rule module (nor the graph they read).
     function: str
     local: bool = False
+    #: For a rule that reports node pairs of the graph, ``module.function`` of its hits for
+    #: the pairs with an end in a set of paths, from their edges alone (after an edit that
+    #: changed only edges, see ``recheck``).
+    near_function: str | None = None
 
     @property
     def check(self) -> RuleFunc:
         """The rule's function."""
-        module, _, name = self.function.partition(".")
-        found: RuleFunc = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        found: RuleFunc = _function(self.function)
+        return found
+
+    @property
+    def near(self) -> NearFunc | None:
+        """The rule's hits near a set of paths (``near_function``), or None."""
+        if self.near_function is None:
+            return None
+        found: NearFunc = _function(self.near_function)
         return found
 
     @property
@@ -89,9 +101,27 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("TG201", "orphan", W, "structure.find_orphans", local=True),
     Rule("TG202", "uncovered", W, "structure.find_uncovered", local=True),
     Rule("TG203", "dependency-cycle", E, "structure.find_cycles"),
-    Rule("TG204", "supersession-mismatch", W, "structure.find_supersession_mismatches"),
-    Rule("TG301", "cites-superseded", W, "lifecycle.find_cited_superseded"),
-    Rule("TG302", "status-inversion", W, "lifecycle.find_status_inversions"),
+    Rule(
+        "TG204",
+        "supersession-mismatch",
+        W,
+        "structure.find_supersession_mismatches",
+        near_function="structure.supersession_mismatches_near",
+    ),
+    Rule(
+        "TG301",
+        "cites-superseded",
+        W,
+        "lifecycle.find_cited_superseded",
+        near_function="lifecycle.cited_superseded_near",
+    ),
+    Rule(
+        "TG302",
+        "status-inversion",
+        W,
+        "lifecycle.find_status_inversions",
+        near_function="lifecycle.status_inversions_near",
+    ),
     Rule("TG303", "unknown-status", W, "lifecycle.find_unknown_statuses", local=True),
     Rule("TG304", "approval-missing", W, "lifecycle.find_missing_approvals", local=True),
     Rule("TG401", "missing-section", W, "templates.find_missing_sections", local=True),
@@ -107,6 +137,13 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("TG703", "undescribed-component", INFO, "architecture.find_undescribed_components"),
 )
 RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+
+def _function(where: str) -> Any:
+    """The function ``module.function`` of this package (its module imported on first use)."""
+    module, _, name = where.partition(".")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 #: File names that are templates, not documents: their placeholders are the point.
 TEMPLATE_STEMS = ("template", "_template", "-template")
@@ -185,11 +222,15 @@ def run_checks(
     ignore: Iterable[str] = (),
     scope: Collection[str] | None = None,
     suspects: Callable[[], SuspectAnalysis] | None = None,
+    nearby: Collection[str] = (),
+    around: Collection[str] = frozenset(),
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
 
     With ``scope`` (document paths), local rules look at those documents and their links only;
-    the other rules still run over everything (``recheck`` merges the two).
+    the other rules still run over everything (``recheck`` merges the two), but those in
+    ``nearby`` (codes), which report only the node pairs with an end in ``around`` (a set of
+    paths; ``Rule.near``).
     ``suspects`` computes the suspect links for TG503 (default: from the git history, without
     the on-disk cache); it is called only when TG503 runs.
 
@@ -198,6 +239,7 @@ def run_checks(
     that document; ``<!-- tracegraph: ignore-next-line CODE -->`` drops those on the next
     line. Template files (see ``is_template_file``) are not checked.
     """
+    from . import parallel
     from .context import CheckContext
 
     config = config or corpus.config
@@ -223,11 +265,17 @@ def run_checks(
         )
         # The history's answer is the whole tree's: the scoped context asks the full one.
         scoped = replace(context, corpus=part, suspect_source=lambda: context.suspects)
-    findings: dict[tuple[object, ...], Finding] = {}
-    for rule in select_rules(select, ignore, config):
+    rules = select_rules(select, ignore, config)
+
+    def findings_of(rule: Rule) -> list[Finding]:
         severity = config.rules.severity.get(rule.code, rule.severity)
         silenced: dict[str, bool] = {}  # per path: a rule often reports one file many times
-        for hit in _hits(rule, scoped if rule.local else context):
+        found: list[Finding] = []
+        if rule.near is not None and rule.code in nearby:
+            hits = iter(rule.near(context, around))
+        else:
+            hits = _hits(rule, scoped if rule.local else context)
+        for hit in hits:
             quiet = silenced.get(hit.path)
             if quiet is None:
                 quiet = silenced[hit.path] = _silenced(
@@ -235,18 +283,43 @@ def run_checks(
                 )
             if quiet or _line_silenced(rule.code, hit.path, hit.line, corpus):
                 continue
-            finding = Finding(
-                path=hit.path,
-                line=hit.line,
-                column=hit.column,
-                code=rule.code,
-                severity=hit.severity or severity,
-                rule=rule.name,
-                message=hit.message,
-                target=hit.target,
-                document=hit.document,
-                suspect=hit.suspect,
+            found.append(
+                Finding(
+                    path=hit.path,
+                    line=hit.line,
+                    column=hit.column,
+                    code=rule.code,
+                    severity=hit.severity or severity,
+                    rule=rule.name,
+                    message=hit.message,
+                    target=hit.target,
+                    document=hit.document,
+                    suspect=hit.suspect,
+                )
             )
+        return found
+
+    away: list[Rule] = []  # rules a forked child runs (see ``checks.parallel``)
+    if len(corpus.documents) >= parallel.PARALLEL_DOCUMENTS and parallel.can_fork():
+        away = [rule for rule in rules if rule.code in parallel.CHILD_RULES]
+    if away and len(away) < len(rules):
+        pending = parallel.start_in_child(lambda: [findings_of(rule) for rule in away])
+    else:
+        away, pending = [], None
+    try:
+        by_rule = {rule.code: findings_of(rule) for rule in rules if rule not in away}
+    except BaseException:
+        if pending is not None:
+            pending.stop()
+        raise
+    if pending is not None:
+        done = pending.result()
+        if done is None:  # the child failed: run its rules here (an error then says why)
+            done = [findings_of(rule) for rule in away]
+        by_rule.update(zip([rule.code for rule in away], done, strict=True))
+    findings: dict[tuple[object, ...], Finding] = {}
+    for rule in rules:  # the first finding of a place wins, in rule order, as in one process
+        for finding in by_rule[rule.code]:
             findings.setdefault(sort_key(finding), finding)
     return [findings[key] for key in sorted(findings)]
 
@@ -262,12 +335,17 @@ def recheck(
     ignore: Iterable[str] = (),
     suspects: Callable[[], SuspectAnalysis] | None = None,
     held: Collection[str] = (),
+    nearby: Collection[str] = (),
 ) -> list[Finding]:
     """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
     same rules, config and day) and the documents the edit touched (see
     ``graph.update_corpus``): local rules run again for the touched documents only, and their
     earlier findings elsewhere are kept; the other rules run over everything, but for those
-    in ``held`` (codes), whose earlier findings (as ``previous`` gives them) still hold.
+    in ``held`` (codes), whose earlier findings (as ``previous`` gives them) still hold, and
+    those in ``nearby`` (codes of rules with ``Rule.near``: the edit changed only the edges
+    of the touched documents, no status, name or ``supersedes`` edge), which report again
+    only the node pairs with an end at a touched document or one of the same name (their
+    earlier findings about other pairs still hold).
     Equals ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested
     on random edits of real trees).
     """
@@ -275,15 +353,21 @@ def recheck(
     located = inside | {
         doc.sidecar for p in inside if (doc := corpus.by_path.get(p)) and doc.sidecar
     }
+    names = {corpus.by_path[p].name for p in inside if p in corpus.by_path}
+    around = inside.union(
+        *(corpus.ids.get(name, ()) for name in names),
+        (name for name in names if name in corpus.by_path),
+    )
     kept = [
         f
         for f in previous
         if f.code in held
         or (f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located)
+        or (f.code in nearby and f.document not in names and f.target not in names)
     ]
     fresh = run_checks(
         corpus, config, today=today, select=select, ignore=(*ignore, *held), scope=inside,
-        suspects=suspects,
+        suspects=suspects, nearby=nearby, around=around,
     )  # fmt: skip
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
 

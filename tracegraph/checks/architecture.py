@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..architecture import Entity, internal_reason
-from ..model import Relation
 from .context import CheckContext, Hit, parse_date
 
 if TYPE_CHECKING:
@@ -159,11 +158,7 @@ def _created(ctx: CheckContext, path: str) -> str:
 def _succession(ctx: CheckContext) -> nx.DiGraph:
     """The ``supersedes`` edges of the document graph (new -> old)."""
     graph = nx.DiGraph()
-    graph.add_edges_from(
-        (source, target)
-        for source, target, data in ctx.edges
-        if data.get("relation") == Relation.SUPERSEDES.value
-    )
+    graph.add_edges_from((source, target) for source, target, _data in ctx.supersedes_edges)
     return graph
 
 

@@ -8,15 +8,15 @@ says which rule is which.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
 from ..config import Config, TypeSpec
-from ..graph import Corpus
-from ..model import Document, Severity, SuspectDetails
+from ..graph import Corpus, EdgeKeys
+from ..model import Document, Relation, Severity, SuspectDetails
 from ..suspect import SuspectAnalysis, find_suspect_links
 from .templating import Template
 
@@ -53,6 +53,9 @@ class Hit:
 
 #: One graph edge as the rules see it: (source, target, attributes).
 Edge = tuple[str, str, Mapping[str, Any]]
+#: The relations of the dependency chain (TG203, TG302).
+CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
+_SUPERSEDES = Relation.SUPERSEDES.value
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,50 @@ class CheckContext:
             (source, target, data)
             for source, targets in self.corpus.edges.succ.items()
             for target, keyed in targets.items()
-            for data in keyed.values()
+            # The compact edges' tuple directly: ``values()`` is three Python calls a pair.
+            for data in (keyed.edges if keyed.__class__ is EdgeKeys else keyed.values())
         )
+
+    @property
+    def chain_edges(self) -> tuple[Edge, ...]:
+        """The ``implements`` and ``depends_on`` edges (a quarter of them all), in the graph's
+        order."""
+        return self._indexed[0]
+
+    @property
+    def supersedes_edges(self) -> tuple[Edge, ...]:
+        """The ``supersedes`` edges (a few), in the graph's order."""
+        return self._indexed[1]
+
+    @cached_property
+    def _indexed(self) -> tuple[tuple[Edge, ...], tuple[Edge, ...]]:
+        """The chain and ``supersedes`` edges, found in one pass over every edge: five rules
+        read one or the other, and each walked all the edges (0.06 s a pass at 10k)."""
+        chain: list[Edge] = []
+        supersedes: list[Edge] = []
+        for edge in self.edges:
+            relation = edge[2].get("relation")
+            if relation in CHAIN_RELATIONS:
+                chain.append(edge)
+            elif relation == _SUPERSEDES:
+                supersedes.append(edge)
+        return tuple(chain), tuple(supersedes)
+
+    def edges_at(self, paths: Collection[str]) -> Iterator[Edge]:
+        """The edges with an end in ``paths`` (a set), each once: those leaving them, then
+        those entering them from elsewhere, paths in sorted order. A node pair's edges come
+        in the graph's own order either way."""
+        succ, pred = self.corpus.edges.succ, self.corpus.edges.pred
+        ordered = sorted(paths)
+        for source in ordered:
+            for target, keyed in succ.get(source, {}).items():
+                for data in keyed.values():
+                    yield source, target, data
+        for target in ordered:
+            for source, keyed in pred.get(target, {}).items():
+                if source not in paths:
+                    for data in keyed.values():
+                        yield source, target, data
 
     def is_terminal(self, doc: Document) -> bool:
         """Whether the document's status ends its life (superseded, deprecated, rejected...)."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from ..model import Document, Relation
-from .context import CheckContext, Edge, Hit
-from .structure import CHAIN_RELATIONS
+from .context import CHAIN_RELATIONS, CheckContext, Edge, Hit
 
 #: Statuses that say a document no longer holds, whatever the type's config calls terminal.
 ENDED = frozenset({"superseded", "deprecated", "rejected"})
@@ -29,17 +28,47 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
     count only `depends_on` and `implements`: citing a withdrawn proposal for history is
     normal); the successor itself and documents that have ended are not checked.
     """
+    yield from _cited_superseded(ctx, None, ctx.corpus.by_path)
+
+
+def cited_superseded_near(ctx: CheckContext, paths: Collection[str]) -> Iterator[Hit]:
+    """The hits of ``find_cited_superseded`` for the edges with an end in ``paths`` (a set),
+    from those edges alone: after an edit that changed no status, no ID and no
+    ``supersedes`` edge, only the node pairs whose edges changed can change."""
+    edges = list(ctx.edges_at(paths))
+    yield from _cited_superseded(ctx, lambda: edges, {end for e in edges for end in e[:2]})
+
+
+def _cited_superseded(
+    ctx: CheckContext, edges: Callable[[], Iterable[Edge]] | None, paths: Iterable[str]
+) -> Iterator[Hit]:
+    """TG301 over the edges ``edges()`` gives (each pass: every edge of a node pair, or none
+    of them), whose ends are among ``paths``; None: every edge of the graph."""
     by_path = ctx.corpus.by_path
-    ended = {path for path, doc in by_path.items() if _ended(ctx, doc)}
+    ended = {path for path in paths if _ended(ctx, by_path[path])}
     if not ended:
         return
     supersedes = Relation.SUPERSEDES.value
-    superseding = {(s, t) for s, t, d in ctx.edges if d.get("relation") == supersedes}
+    if edges is None:  # every edge: only those into ended documents (few) are read
+        superseding = {(s, t) for s, t, _d in ctx.supersedes_edges}
+        # Sorted below: the same edges in the same order as sorting every edge (edges that
+        # sort equal share source and target, and ``in_edges`` gives a pair's edges in the
+        # graph's order).
+        pred = ctx.corpus.edges.pred
+        into: Iterable[Edge] = (
+            (source, target, data)
+            for target in ended
+            if target in pred
+            for source, data in ctx.corpus.edges.in_edges(target)
+        )
+    else:
+        superseding = {(s, t) for s, t, d in edges() if d.get("relation") == supersedes}
+        into = edges()
     # Filter per edge first (cheap, and most edges do not cite an ended document), then sort
     # the few left: the same edges in the same order as sorting everything first.
     candidates = [
         (source, target, data)
-        for source, target, data in ctx.edges
+        for source, target, data in into
         if target in ended
         and source != target
         and data.get("relation") != supersedes
@@ -49,10 +78,6 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
         and _cites(ctx, by_path[source], data.get("relation"))
     ]
     candidates.sort(key=_edge_order)
-    successors_of: dict[str, set[str]] = {}
-    for new, old in superseding:
-        if new != old:
-            successors_of.setdefault(old, set()).add(ctx.name(new))
     seen: set[tuple[str, str]] = set()
     for source, target, data in candidates:
         if (source, target) in seen:
@@ -60,7 +85,7 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
         doc = by_path[source]
         cited = by_path[target]
         seen.add((source, target))
-        successors = sorted(successors_of.get(target, ()))
+        successors = _successors(ctx, target)
         hint = f"; cite {', '.join(successors)} instead?" if successors else ""
         yield Hit.at_edge(
             source,
@@ -70,6 +95,18 @@ def find_cited_superseded(ctx: CheckContext) -> Iterator[Hit]:
             target=cited.name,
             document=doc.name,
         )
+
+
+def _successors(ctx: CheckContext, old: str) -> list[str]:
+    """The names of the documents that supersede ``old``, sorted, each once."""
+    supersedes = Relation.SUPERSEDES.value
+    return sorted(
+        {
+            ctx.name(new)
+            for new, keyed in ctx.corpus.edges.pred[old].items()
+            if new != old and any(d.get("relation") == supersedes for d in keyed.values())
+        }
+    )
 
 
 def _cites(ctx: CheckContext, doc: Document, relation: object) -> bool:
@@ -113,10 +150,26 @@ def find_status_inversions(ctx: CheckContext) -> Iterator[Hit]:
     different numbers of stages compare (an ADR's accepted equals a TDD's implemented); ended
     and unknown statuses are left to TG301 and TG303.
     """
+    yield from _status_inversions(ctx, ctx.chain_edges, ctx.corpus.by_path)
+
+
+def status_inversions_near(ctx: CheckContext, paths: Collection[str]) -> Iterator[Hit]:
+    """The hits of ``find_status_inversions`` for the edges with an end in ``paths`` (a set):
+    after an edit that changed no status, only the node pairs whose edges changed can
+    change."""
+    edges = list(ctx.edges_at(paths))
+    yield from _status_inversions(ctx, edges, {end for e in edges for end in e[:2]})
+
+
+def _status_inversions(
+    ctx: CheckContext, edges: Iterable[Edge], paths: Iterable[str]
+) -> Iterator[Hit]:
+    """TG302 over ``edges`` (every edge of a node pair, or none of them), whose ends are
+    among ``paths``."""
     by_path = ctx.corpus.by_path
-    positions = {path: lifecycle_position(ctx, doc) for path, doc in by_path.items()}
+    positions = {path: lifecycle_position(ctx, by_path[path]) for path in paths}
     candidates = []
-    for edge in ctx.edges:
+    for edge in edges:
         source, target, data = edge
         if data.get("relation") not in CHAIN_RELATIONS or source == target:
             continue

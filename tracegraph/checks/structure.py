@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..model import Relation
-from .context import CheckContext, Hit
+from .context import CHAIN_RELATIONS, CheckContext, Edge, Hit
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from ..graph import Corpus
 else:  # imported on first use: start-up without a graph stays fast
     from .._lazy import networkx as nx
 
 #: Relations that make a dependency chain; cycles over them are errors.
-CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
 #: Edge visits allowed, over all components, for looking beyond the first document of each
 #: component for a shorter cycle; each component always gets one full search (linear).
 SHORTEST_CYCLE_BUDGET = 2_000_000
@@ -92,8 +93,8 @@ def _chain_edges(ctx: CheckContext) -> dict[tuple[str, str], Mapping[str, Any]]:
     """The implements/depends_on edges, one per ordered pair of documents: the edge to report
     (declared by the source first, then the earliest line)."""
     first: dict[tuple[str, str], tuple[tuple[bool, int, int], Mapping[str, Any]]] = {}
-    for source, target, data in ctx.edges:
-        if data.get("relation") not in CHAIN_RELATIONS or source == target:
+    for source, target, data in ctx.chain_edges:
+        if source == target:
             continue
         key = (source, target)
         rank = (data.get("declared_by") != source, data.get("line", 0), data.get("column", 0))
@@ -170,6 +171,36 @@ def find_cycles(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
+def cycles_unchanged(before: Corpus, after: Corpus, changed: Iterable[str]) -> bool:
+    """Whether ``find_cycles`` finds the same in ``after`` as in ``before``, when only the
+    edges with an end in ``changed`` differ between the two and no document's name changed:
+    so it is when no changed document lies on a cycle of implements/depends_on edges in
+    either (then no edge that differs lies inside a strongly connected component, and every
+    component, its edges and its members' names are as they were)."""
+    return not any(
+        _on_cycle(corpus.edges.succ, path) for corpus in (before, after) for path in changed
+    )
+
+
+def _on_cycle(succ: Mapping[str, Mapping[str, Any]], start: str) -> bool:
+    """Whether the implements/depends_on edges lead from ``start`` back to it."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        node = todo.pop()
+        for target, keyed in succ.get(node, {}).items():
+            if target == node or not any(
+                data.get("relation") in CHAIN_RELATIONS for data in keyed.values()
+            ):
+                continue
+            if target == start:
+                return True
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
+
+
 def _ordered_subgraph(chain: nx.DiGraph, members: list[str]) -> nx.DiGraph:
     """The component as its own digraph, nodes and each node's successors in ``members``
     order, so that searches over it are deterministic."""
@@ -233,9 +264,36 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
     "Superseded by [ADR-0005](...)" in the old one (or `supersedes`/`superseded_by` in front
     matter).
     """
+    yield from _supersession_mismatches(ctx, ctx.supersedes_edges)
+
+
+def supersession_mismatches_near(ctx: CheckContext, paths: Collection[str]) -> Iterator[Hit]:
+    """The hits of ``find_supersession_mismatches`` for the supersessions with an end in
+    ``paths`` (a set), from their edges and the other claims on their superseded documents
+    alone: an edit changes only the pairs whose edges it changed."""
+    supersedes = Relation.SUPERSEDES.value
+    near = list(ctx.edges_at(paths))
+    olds = sorted({old for _new, old, data in near if data.get("relation") == supersedes})
+    pred = ctx.corpus.edges.pred
+    rivals = [
+        (new, old, data)
+        for old in olds
+        if old not in paths
+        for new, keyed in pred[old].items()
+        if new not in paths
+        for data in keyed.values()
+    ]
+    yield from _supersession_mismatches(ctx, [*near, *rivals], paths)
+
+
+def _supersession_mismatches(
+    ctx: CheckContext, edges: Iterable[Edge], near: Collection[str] | None = None
+) -> Iterator[Hit]:
+    """TG204 over ``edges`` (every edge of a node pair, or none of them), for the pairs with
+    an end in ``near`` (default: all)."""
     # (new, old) -> {declaring path: (line, column, file written in: a sidecar or itself)}
     claims: dict[tuple[str, str], dict[str, tuple[int, int, str]]] = {}
-    for new, old, data in ctx.edges:
+    for new, old, data in edges:
         if data.get("relation") != Relation.SUPERSEDES.value or new == old:
             continue
         declared = str(data.get("declared_by", new))
@@ -251,6 +309,8 @@ def find_supersession_mismatches(ctx: CheckContext) -> Iterator[Hit]:
         if old in sides:
             successors.setdefault(old, set()).add(new)
     for (new, old), sides in sorted(claims.items()):
+        if near is not None and new not in near and old not in near:
+            continue
         old_doc = ctx.corpus.by_path[old]
         new_name, old_name = ctx.name(new), ctx.name(old)
         if new in sides and old not in sides:

@@ -1,0 +1,115 @@
+"""The check stage split over a forked child gives what one process gives, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import astuple
+from pathlib import Path
+
+import pytest
+
+import tracegraph.checks as checks
+from tests.conftest import SAMPLE_REPO
+from tests.unit.checks.conftest import TODAY
+from tests.unit.test_check_paths import generated
+from tracegraph.api import scan
+from tracegraph.checks import parallel, run_checks
+from tracegraph.model import Finding
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="no fork here")
+
+
+@pytest.fixture(autouse=True)
+def _forkable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork although an earlier test of the session left a thread running (none of them holds
+    a lock the rules need)."""
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+
+
+def _both(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Finding], list[Finding]]:
+    corpus = scan(root)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = run_checks(corpus, today=TODAY)
+    forked: list[object] = []
+    start = parallel.start_in_child
+
+    def spy(work):  # type: ignore[no-untyped-def]
+        child = start(work)
+        wait = child.result
+
+        def result():  # type: ignore[no-untyped-def]
+            forked.append(wait())
+            return forked[-1]
+
+        child.result = result  # type: ignore[method-assign]
+        return child
+
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    monkeypatch.setattr(parallel, "start_in_child", spy)
+    split = run_checks(corpus, today=TODAY)
+    assert len(forked) == 1 and forked[0] is not None  # the child ran and answered
+    return alone, split
+
+
+@pytest.mark.parametrize("tree", ["sample_repo", "generated"])
+def test_split_equals_one_process(
+    tree: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = SAMPLE_REPO if tree == "sample_repo" else generated(tmp_path / "g")
+    alone, split = _both(root, monkeypatch)
+    assert {f.code for f in alone} & parallel.CHILD_RULES  # the child had something to find
+    assert [astuple(f) for f in split] == [astuple(f) for f in alone]
+
+
+def test_a_child_that_fails_or_dies_gives_none() -> None:
+    assert parallel.start_in_child(lambda: [1, "two"]).result() == [1, "two"]
+    assert parallel.start_in_child(lambda: 1 // 0).result() is None
+    assert parallel.start_in_child(lambda: os._exit(3)).result() is None
+
+
+def test_a_child_is_stopped_when_the_parent_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = scan(SAMPLE_REPO)
+    started: list[parallel.Child[object]] = []
+    start = parallel.start_in_child
+    hits = checks._hits
+
+    def keep(work):  # type: ignore[no-untyped-def]
+        started.append(start(work))
+        return started[-1]
+
+    def failing(rule, ctx):  # type: ignore[no-untyped-def]
+        if rule.code == "TG302":
+            raise RuntimeError("rule failed")
+        return hits(rule, ctx)
+
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    monkeypatch.setattr(parallel, "start_in_child", keep)
+    monkeypatch.setattr(checks, "_hits", failing)
+    with pytest.raises(RuntimeError, match="rule failed"):
+        run_checks(corpus, today=TODAY)
+    assert len(started) == 1 and not started[0].process.is_alive()
+
+
+def test_a_failing_child_means_the_rules_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = scan(SAMPLE_REPO)
+    alone = run_checks(corpus, today=TODAY)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    start = parallel.start_in_child
+    monkeypatch.setattr(parallel, "start_in_child", lambda work: start(lambda: 1 // 0))
+    assert [astuple(f) for f in run_checks(corpus, today=TODAY)] == [astuple(f) for f in alone]
+
+
+def test_no_fork_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real can_fork
+    alone = parallel.can_fork()  # False when an earlier test left a thread running
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.can_fork()
+    finally:
+        stop.set()
+        thread.join()
+    assert parallel.can_fork() == alone
