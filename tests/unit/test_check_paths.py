@@ -29,6 +29,7 @@ import pytest
 from tests.conftest import CORPORA, PROJECT
 from tracegraph import api, cache, checks, graph, suspect
 from tracegraph.cache import encode
+from tracegraph.checks.context import CheckContext
 from tracegraph.incremental import carry_findings, line_map
 from tracegraph.model import Document, Finding, Heading, Severity
 from tracegraph.suspect import resting_on
@@ -543,7 +544,7 @@ def test_pair_rules_near_some_documents_report_those_pairs_of_the_whole_run(
     else:
         root = generated(tmp_path / "g")
     corpus = api.scan(root)
-    ctx = checks.CheckContext(corpus, corpus.config, TODAY)
+    ctx = CheckContext(corpus, corpus.config, TODAY)
     rules = [rule for rule in checks.ALL_RULES if rule.near is not None]
     assert [rule.code for rule in rules] == list(api.EDGE_RULES)
     whole = {rule.code: list(rule.check(ctx)) for rule in rules}
