@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib
 import logging
 import time
 from collections import Counter
@@ -30,20 +31,47 @@ from .crawl import (
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .githistory import probe_repository
-from .graph import Corpus, build_corpus
 from .model import Document, Finding, Target
-from .parse import Recogniser
-from .queries import (  # noqa: F401  (re-exported: the query API)
-    ChangeImpact,
-    affected_by_change,
-    downstream,
-    paths_between,
-    show,
-    upstream,
-)
 from .safefs import RealFolders
-from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink, find_suspect_links
-from .vcs import changed_files
+
+if TYPE_CHECKING:
+    from .graph import Corpus
+    from .queries import (  # noqa: F401  (re-exported: the query API)
+        ChangeImpact,
+        affected_by_change,
+        downstream,
+        paths_between,
+        show,
+        upstream,
+    )
+    from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink
+else:
+
+    def __getattr__(name: str) -> Any:
+        """The names imported on first use (PEP 562): a rerun answered from the result cache
+        never reads the graph, the parser, the queries or the history, and does not import
+        them (a third of its start-up)."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+
+#: Names of this module that live elsewhere, by module (the query API is re-exported).
+_LAZY = {
+    **dict.fromkeys(("Corpus", "build_corpus"), "graph"),
+    "Recogniser": "parse",
+    **dict.fromkeys(
+        ("ChangeImpact", "affected_by_change", "downstream", "paths_between", "show", "upstream"),
+        "queries",
+    ),
+    **dict.fromkeys(
+        ("ChangeMarks", "SuspectAnalysis", "SuspectLink", "find_suspect_links"), "suspect"
+    ),
+    "changed_files": "vcs",
+}
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +113,8 @@ def scan(
         root_path, index.documents, config, progress=progress, cache=cache,
         sidecars=find_sidecars(index, config), wiki=wiki.paths,
     )  # fmt: skip
+    from .graph import build_corpus
+
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -112,20 +142,60 @@ def require_documents(root: Path, config: Config, count: int, generated: int = 0
     )
 
 
-def with_presets(root: Path, config: Config, index: FileIndex) -> Config:
+def with_presets(
+    root: Path,
+    config: Config,
+    index: FileIndex,
+    state: TreeState | None = None,
+    store: ResultCache | None = None,
+) -> Config:
     """``config`` with the presets its ``presets:`` setting allows that the tree shows (KEP,
     EIP, swift-evolution, Rust and Ember RFCs, MADR, log4brains, Nygard), each applied to its
-    own folder; unchanged when none is found or they were applied already."""
-    from .presets import apply_presets, detect_presets
+    own folder; unchanged when none is found or they were applied already.
+
+    With the tree's ``state`` and a result ``store``, the detection is kept and reused while
+    the listing (every path) and the documents whose text it read are as they were: it reads
+    every path and a few documents, a tenth of a rerun with nothing changed."""
+    from .presets import Detection, apply_presets, detect_presets, get_preset
 
     if config.applied_presets or "off" in config.presets:
         return config
-    found = detect_presets(
-        index.files, index.documents, lambda rel: read_head(root, rel), config.presets
-    )
+    key = _presets_key(config, index, state) if store is not None and state is not None else ""
+    found: tuple[Detection, ...] | None = None
+    if key and store is not None and state is not None:
+        stored = store.get_presets(key)
+        current = state.documents
+        if stored is not None and all(current.get(p) == st for p, st in stored[1].items()):
+            found = tuple(Detection(get_preset(name), base) for name, base in stored[0])
+    if found is None:
+        heads: list[str] = []
+
+        def head(rel: str) -> str:
+            heads.append(rel)
+            return read_head(root, rel)
+
+        found = detect_presets(index.files, index.documents, head, config.presets)
+        if key and store is not None and state is not None:
+            known = {path: state.documents.get(path) for path in heads}
+            if all(stat is not None for stat in known.values()) and not state.racy & set(known):
+                pairs = [(d.preset.name, d.base) for d in found]
+                store.put_presets(key, pairs, {p: st for p, st in known.items() if st})
     for detection in found:
         log.info("detected: %s in %s", detection.preset.title, detection.where)
     return apply_presets(config, found) if found else config
+
+
+def _presets_key(config: Config, index: FileIndex, state: TreeState) -> str:
+    """What preset detection reads besides the documents' text: every path (the listing's
+    digest), which of them are documents, the aliases, the setting, and the presets
+    themselves (the package's digest)."""
+    from .cache import package_digest
+
+    parts = (
+        1, package_digest(), state.listing, config.include, config.exclude, config.presets,
+        sorted(index.aliases.items()),
+    )  # fmt: skip
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def preset_folder(root: str | Path, name: str) -> str | None:
@@ -181,7 +251,7 @@ def _parse_overridden(
 ) -> list[Document]:
     """``parse_files`` where some files' bytes are given: those documents (and those whose
     sidecar is given) parsed from them, the rest as usual."""
-    from .parse import parse_document
+    from .parse import Recogniser, parse_document
 
     given = {
         path
@@ -274,6 +344,8 @@ def _parse_files(
         done += count
         if progress is not None:
             progress(done, total)
+
+    from .parse import Recogniser
 
     threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
     workers = workers_for(len(todo), threshold)
@@ -370,7 +442,7 @@ def _repository_summary(corpus: Corpus) -> list[dict[str, Any]]:
 MAP_FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 
 if TYPE_CHECKING:
-    from .cache import CachedResult
+    from .cache import CachedResult, ResultCache, TreeState
     from .edit.changes import ChangeSet
     from .edit.fix import Repair
     from .edit.workspace import (
@@ -520,6 +592,8 @@ def suspect_links(
 ) -> SuspectAnalysis:
     """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
     ``within``, only those written in these files."""
+    from .suspect import find_suspect_links
+
     with gc_paused():
         return find_suspect_links(corpus, cache=cache, within=within)
 
@@ -576,8 +650,8 @@ def check_tree(
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
-    from .cache import CachedResult, ResultCache, result_key, tree_state
-    from .checks.templating import load_templates
+    from .cache import ResultCache, result_key, tree_state
+    from .checks.templating import template_texts
 
     root_path = Path(root)
     if config is None:
@@ -585,51 +659,49 @@ def check_tree(
     when = today or date.today()
     chosen, dropped = tuple(select), tuple(ignore)
     started = time.time_ns()
-    index = crawl(root_path, config)
-    config = with_presets(root_path, config, index)
+    stats: dict[str, tuple[int, int, int, int]] | None = {} if cache else None
+    index = crawl(root_path, config, stats)
+    store = ResultCache(root_path) if cache else None
+    state = tree_state(root_path, index.files, started, index.documents, stats) if cache else None
+    stats = None
+    config = with_presets(root_path, config, index, state, store)
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))
     git_state = ""
     notes: tuple[str, ...] = ()
     if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
         git_state, notes = _suspect_state(root_path, config)
-    store: ResultCache | None = None
-    key, settled, documents = "", False, {}
+    key = ""
     previous: Carried | None = None
-    if cache:
-        state = tree_state(root_path, index.files, started, index.documents)
-        if state is not None:
-            settled, documents = state.settled, state.documents
-            # Which folders read wikilinks can change without a listed file changing (a
-            # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
-            wiki = wiki_scope(root_path, index.files, config)
-            tree = (
-                f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
-                f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
-            )
-            tree += f"\0git={git_state}"
-            templates = load_templates(config, root_path)
-            key = result_key(
-                root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
-                templates=templates, repository=index.addresses,
+    if store is not None and state is not None:
+        # Which folders read wikilinks can change without a listed file changing (a
+        # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
+        wiki = wiki_scope(root_path, index.files, config)
+        tree = (
+            f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
+            f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"
+        )
+        tree += f"\0git={git_state}"
+        templates = template_texts(config, root_path)
+        key = result_key(
+            root_path, config, tree=tree, today=when, select=chosen, ignore=dropped,
+            templates=templates, repository=index.addresses,
+        )  # fmt: skip
+        hit = store.get(key)
+        carried = None
+        if hit is not None:
+            carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
+            previous = carried
+        if hit is not None and carried is not None and carried.findings is not None:
+            if not allow_empty:
+                require_documents(root_path, config, hit.documents)
+            found = carried.findings or hit.findings
+            if carried.fresh:  # the new stats, so the next run starts from here
+                _store(store, key, state, hit.documents, hit.references, found, carried.fresh)
+            return CheckRun(
+                root_path, config, hit.documents, hit.references, list(found), True,
+                _fingerprint(key, state.documents) if state.settled else "", notes,
             )  # fmt: skip
-            store = ResultCache(root_path)
-            hit = store.get(key)
-            carried = None
-            if hit is not None:
-                carried = carry_over(root_path, config, index, wiki.paths, hit, documents)
-                previous = carried
-            if hit is not None and carried is not None and carried.findings is not None:
-                if not allow_empty:
-                    require_documents(root_path, config, hit.documents)
-                moved = carried.findings
-                if moved and settled:  # the new stats, so the next run starts from here
-                    store.put(key, CachedResult(hit.documents, hit.references, moved, documents))
-                findings = list(moved or hit.findings)
-                return CheckRun(
-                    root_path, config, hit.documents, hit.references, findings, True,
-                    _fingerprint(key, documents) if settled else "", notes,
-                )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
         allow_empty=allow_empty, presets=False,
@@ -642,13 +714,42 @@ def check_tree(
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
         )  # fmt: skip
+    settled = key and state is not None and state.settled
     run = CheckRun(
         root_path, config, len(corpus.documents), len(corpus.links), findings,
-        fingerprint=_fingerprint(key, documents) if key and settled else "", notes=notes,
+        fingerprint=_fingerprint(key, state.documents) if settled and state else "", notes=notes,
     )  # fmt: skip
-    if store is not None and settled:
-        store.put(key, CachedResult(run.documents, run.references, tuple(findings), documents))
+    if store is not None and state is not None:
+        racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
+        _store(store, key, state, run.documents, run.references, findings, racy)
     return run
+
+
+def _store(
+    store: ResultCache,
+    key: str,
+    state: TreeState,
+    documents: int,
+    references: int,
+    findings: Sequence[Finding],
+    parsed: Iterable[Document | None],
+) -> None:
+    """Store a run's findings under ``key`` with the stat of every document. A document that
+    changed racily (``state.racy``) is stored with an unknown stat and the record the findings
+    were computed from (taken from ``parsed``), so that the next run rechecks just that
+    document: storing its stat could hide a second edit in the same mtime tick, and storing
+    nothing made the next run a whole check. Nothing is stored when a racy file is not a plain
+    document or a racy document was not parsed."""
+    from .cache import CachedResult, encode
+
+    stats = state.storable()
+    if stats is None:
+        return
+    records = {doc.path: encode(doc) for doc in parsed if doc is not None}
+    if not state.racy <= records.keys():
+        return
+    racy = {path: records[path] for path in state.racy}
+    store.put(key, CachedResult(documents, references, tuple(findings), stats, racy))
 
 
 def _fingerprint(key: str, documents: Mapping[str, tuple[int, int, int]]) -> str:
@@ -673,6 +774,8 @@ class Carried:
     #: saw them, from which ``_recheck`` reruns only what the change can affect.
     stored: tuple[Finding, ...] = ()
     before: tuple[Document, ...] = ()
+    #: With ``findings``: the changed documents as they are now (their findings were carried).
+    fresh: tuple[Document, ...] = ()
 
 
 def carry_over(
@@ -689,23 +792,30 @@ def carry_over(
     changed document says something new (a link, a heading, an ID), no findings but what a
     recheck needs (``Carried.before``). None when the listing changed, too many documents
     changed or a cached record is missing: the whole check must run."""
-    from .cache import ParseCache, decode, encode, file_key, fold_keys
-    from .incremental import carry_findings, line_map
-    from .workers import parse_one
-
     changed = [path for path, stat in documents.items() if stored.state.get(path) != stat]
     if not changed:
         return Carried(()) if stored.state.keys() == documents.keys() else None
     if len(changed) > INCREMENTAL_LIMIT or stored.state.keys() != documents.keys():
         log.info("incremental: %d documents changed; checking the whole tree", len(changed))
         return None
+    # Imported here: a rerun with nothing changed needs none of them (the workers' module
+    # alone imports multiprocessing).
+    from .cache import ParseCache, decode, encode, file_key, fold_keys
+    from .incremental import carry_findings, line_map
+    from .parse import Recogniser
+    from .workers import parse_one
+
     sidecars = find_sidecars(index, config)
     parse_cache = ParseCache(root, config, wiki, load=False)
-    old = parse_cache.records(changed)
+    # A racily changed document's record is stored with the findings (its stat is unknown).
+    old = {path: ((-1, -1), record) for path, record in stored.racy.items()}
+    old.update(parse_cache.records([path for path in changed if path not in old]))
     recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
     moved: dict[str, dict[int, int]] = {}
     fresh = []
     for path in changed:
+        if path in stored.racy:
+            continue
         size, mtime, _ctime = stored.state[path]
         sidecar = sidecars.get(path)
         was: tuple[int, int] | None = (size, mtime)
@@ -731,7 +841,7 @@ def carry_over(
         return before
     log.info("incremental: findings carried over for %d changed document(s)", len(changed))
     parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
-    return Carried(tuple(findings))
+    return Carried(tuple(findings), fresh=tuple(doc for doc, _key in fresh))
 
 
 def _web_targets(doc: Document) -> list[str]:
@@ -756,7 +866,8 @@ def _recheck(
     edit cannot change (``checks.unmoved_rules``).
     None (run every rule) when a changed document is not a document of ``corpus`` any more or
     its web links changed (they may move the repository addresses every link resolves by)."""
-    from .checks import cycles_unchanged, recheck, same_succession
+    from .checks import recheck, same_succession
+    from .checks.structure import cycles_unchanged
     from .graph import update_corpus
 
     now = corpus.by_path
@@ -927,6 +1038,8 @@ def _findings_at(
 ) -> list[Finding]:
     """The findings of the tree at the revision ``diff`` compares with."""
     index = with_files(crawl(root, config), config, diff.added, diff.before)
+    from .graph import build_corpus
+
     wiki = wiki_scope(root, index.files, config)
     documents = parse_files(
         root, index.documents, config, cache=cache, sidecars=find_sidecars(index, config),
@@ -953,6 +1066,9 @@ def impact_since(
 ) -> ChangeImpact:
     """What the changes between git ``ref`` and the work tree (plus ``files``, root-relative)
     touch: ``tracegraph impact --since REF``."""
+    from .queries import affected_by_change
+    from .vcs import changed_files
+
     changed = [*changed_files(corpus.root, ref), *files]
     return affected_by_change(corpus, changed, depth, relations)
 
@@ -1196,6 +1312,7 @@ def suspect_marks(corpus: Corpus, ref: str, files: Iterable[str] = ()) -> Change
     ``tracegraph.suspect.suspects_from_change``)."""
     from .githistory import HistoryError
     from .suspect import suspects_from_change
+    from .vcs import changed_files
 
     try:
         return suspects_from_change(corpus, ref, [*changed_files(corpus.root, ref), *files])
@@ -1225,6 +1342,7 @@ def open_workspace(
 ) -> Workspace:
     """Scan ``root`` for a write command: the corpus and the recogniser it was parsed with."""
     from .edit.workspace import Workspace
+    from .parse import Recogniser
 
     root_path = Path(root)
     if not root_path.is_dir():

@@ -15,6 +15,7 @@ mtime tick with the same size would otherwise go unnoticed (git's "racily clean"
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import importlib.util
 import logging
@@ -576,14 +577,10 @@ def _read_failed(doc: Document) -> bool:
 # the graph and the rules. A racily fresh file (modified within RACY_SECONDS) means no store.
 
 RESULTS_FILE = "results.sqlite"
-#: Bump when the stored layout below changes.
-RESULTS_FORMAT = 3
+#: Bump when the stored layout below changes (4: findings and stats as columns, racy records).
+RESULTS_FORMAT = 4
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
-
-FindingRow = tuple[
-    str, int, int, str, str, str, str, str | None, str | None, tuple[Any, ...] | None
-]
 
 
 def canonical(value: object) -> object:
@@ -608,13 +605,15 @@ def canonical(value: object) -> object:
 
 
 def package_digest() -> str:
-    """A digest of tracegraph's own source and packaged templates: any edit to the parser,
-    the resolver or a rule (same version number, as in a development checkout) changes it."""
+    """A digest of tracegraph's own source, packaged templates and presets: any edit to the
+    parser, the resolver, a rule or a preset (same version number, as in a development
+    checkout) changes it."""
     global _PACKAGE_DIGEST
     if _PACKAGE_DIGEST is None:
         base = Path(__file__).parent
         digest = hashlib.sha256()
-        files = sorted(p for p in base.rglob("*") if p.suffix in (".py", ".md") and p.is_file())
+        suffixes = (".py", ".md", ".yaml")
+        files = sorted(p for p in base.rglob("*") if p.suffix in suffixes and p.is_file())
         for file in files:
             try:
                 digest.update(file.relative_to(base).as_posix().encode() + b"\0")
@@ -630,50 +629,95 @@ _PACKAGE_DIGEST: str | None = None
 
 #: A document's file as the result cache remembers it: (size, mtime_ns, ctime_ns).
 DocStat = tuple[int, int, int]
+#: What ``tree_state`` reads of an ``lstat``: (size, mtime_ns, ctime_ns, mode). A
+#: ``stat_result`` holds about 20 objects: keeping 100,000 of them cost 74 MB.
+FileStat = tuple[int, int, int, int]
+
+
+def file_stat(st: os.stat_result) -> FileStat:
+    """The part of an ``lstat`` result that ``tree_state`` reads."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode
+
+
+#: The stat stored for a document that changed racily (within ``RACY_SECONDS`` of the run's
+#: start): it equals no real stat, so the next run takes the document as changed and compares
+#: it with the record the findings were computed from (``CachedResult.racy``).
+UNKNOWN: DocStat = (-1, -1, -1)
+
+#: At most this many racily changed documents are stored as unknown with their records (a
+#: checkout that rewrote the whole tree is checked again in full next time instead).
+RACY_KEPT = 64
 
 
 @dataclasses.dataclass(frozen=True)
 class TreeState:
     """The state of a listed tree: ``listing``, a digest of every path and of the stat of
     every file that is not a plain document (artifacts, sidecars, symbolic links, followed);
-    ``documents``, each regular document file's stat; ``settled``, whether no file changed
-    within ``RACY_SECONDS`` of the run's start."""
+    ``documents``, each regular document file's stat; ``racy``, the files that changed within
+    ``RACY_SECONDS`` of the run's start (a second edit in the same mtime tick, same size,
+    would not change their stat)."""
 
     listing: str
     documents: dict[str, DocStat]
-    settled: bool
+    racy: frozenset[str] = frozenset()
+
+    @property
+    def settled(self) -> bool:
+        """Whether no file changed within ``RACY_SECONDS`` of the run's start."""
+        return not self.racy
+
+    def storable(self) -> dict[str, DocStat] | None:
+        """The document stats to store with findings: ``documents`` with each racy document's
+        stat ``UNKNOWN``. None when a racy file is not a plain document (its stat is in the
+        listing, which a second edit in the same tick would leave equal) or too many are."""
+        if not self.racy:
+            return self.documents
+        if len(self.racy) > RACY_KEPT or not self.racy <= self.documents.keys():
+            return None
+        return {p: UNKNOWN if p in self.racy else st for p, st in self.documents.items()}
 
 
 def tree_state(
-    root: Path, files: Iterable[str], started_ns: int, documents: Iterable[str] = ()
+    root: Path,
+    files: Iterable[str],
+    started_ns: int,
+    documents: Iterable[str] = (),
+    stats: Mapping[str, FileStat] | None = None,
 ) -> TreeState | None:
     """The ``TreeState`` of ``files`` (``documents``: those whose stat is kept apart, so that a
-    changed document can be told from a changed listing). None when a file cannot be stat-ed
-    (then nothing is cached)."""
+    changed document can be told from a changed listing; ``stats``: the ``lstat`` of files
+    taken after ``started_ns``, as the crawl took them, so each file is stat-ed once). None
+    when a file cannot be stat-ed (then nothing is cached)."""
     digest = hashlib.sha256()
-    racy = started_ns - int(RACY_SECONDS * 1e9)
-    settled = True
-    join, lstat = os.path.join, os.lstat
+    racy_ns = started_ns - int(RACY_SECONDS * 1e9)
+    racy: list[str] = []
+    join, lstat, known = os.path.join, os.lstat, stats or {}
     apart = frozenset(documents)
-    stats: dict[str, DocStat] = {}
+    found: dict[str, DocStat] = {}
+    update = digest.update  # line by line: a list of every line cost 25 MB more at 100k files
     for rel in sorted(files):
         try:
-            st = lstat(join(root, rel))
-            parts = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode]
-            if stat.S_ISLNK(st.st_mode):
+            taken = known.get(rel)
+            if taken is None:
+                taken = file_stat(lstat(join(root, rel)))
+            size, mtime, ctime, mode = taken
+            if stat.S_ISLNK(mode):
                 target = os.stat(join(root, rel))
-                parts += [target.st_size, target.st_mtime_ns, target.st_ctime_ns, target.st_ino]
-                st = target
+                parts = [size, mtime, ctime, mode, target.st_size, target.st_mtime_ns,
+                         target.st_ctime_ns, target.st_ino]  # fmt: skip
+                mtime, ctime = target.st_mtime_ns, target.st_ctime_ns
+            elif rel in apart and stat.S_ISREG(mode):
+                found[rel] = (size, mtime, ctime)
+                parts = None
+            else:
+                parts = [size, mtime, ctime, mode]
         except (OSError, ValueError):
             return None
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= racy:
-            settled = False
-        if rel in apart and stat.S_ISREG(st.st_mode) and len(parts) == 4:
-            stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            digest.update(f"{rel}\0doc\n".encode("utf-8", "surrogatepass"))
-        else:
-            digest.update(f"{rel}\0{parts}\n".encode("utf-8", "surrogatepass"))
-    return TreeState(digest.hexdigest(), stats, settled)
+        if mtime >= racy_ns or ctime >= racy_ns:
+            racy.append(rel)
+        line = f"{rel}\0doc\n" if parts is None else f"{rel}\0{parts}\n"
+        update(line.encode("utf-8", "surrogatepass"))
+    return TreeState(digest.hexdigest(), found, frozenset(racy))
 
 
 def result_key(
@@ -725,41 +769,103 @@ def _library_state(name: str) -> object:
 class CachedResult:
     """What ``tracegraph check`` prints besides the config: the findings (sorted, before any
     baseline) and the summary counts; ``state``, the stat of each document they were computed
-    from (an incremental run compares it with the tree's)."""
+    from (an incremental run compares it with the tree's; ``UNKNOWN`` for a document that
+    changed racily), and ``racy``, the record of each such document as the findings saw it."""
 
     documents: int
     references: int
     findings: tuple[Finding, ...]
     state: dict[str, DocStat] = dataclasses.field(default_factory=dict)
+    racy: Mapping[str, Record] = dataclasses.field(default_factory=dict)
 
 
-def _finding_row(finding: Finding) -> FindingRow:
-    return (
-        finding.path,
-        finding.line,
-        finding.column,
-        finding.code,
-        finding.severity.value,
-        finding.rule,
-        finding.message,
-        finding.target,
-        finding.document,
-        _suspect_row(finding.suspect),
-    )
+#: A finding's fields in the order the stored columns hold them.
+_FINDING_FIELDS = (
+    "path", "line", "column", "code", "severity", "rule", "message", "target", "document",
+    "suspect",
+)  # fmt: skip
+_FINDING_KINDS: tuple[Kinds, ...] = (
+    _STR, _INT, _INT, _STR, _STR, _STR, _STR, _OPT_STR, _OPT_STR, frozenset({tuple, type(None)})
+)  # fmt: skip
+_SEVERITIES = {s.value: s for s in Severity}
+# Findings are rebuilt by setting their slots (half the cost of the frozen ``__init__``): a
+# warm run at 10,000 documents decodes about 12,000 of them.
+_F = tuple(Finding.__dict__[n].__set__ for n in _FINDING_FIELDS)
 
 
-def _doc_state(rows: object) -> dict[str, DocStat]:
-    if type(rows) is not tuple:
+def _finding_columns(findings: Iterable[Finding]) -> tuple[tuple[Any, ...], ...]:
+    """The findings as one tuple per field (``marshal`` loads columns of like values several
+    times faster than a tuple per finding, and they are checked a column at a time)."""
+    rows = [
+        (f.path, f.line, f.column, f.code, f.severity.value, f.rule, f.message, f.target,
+         f.document, _suspect_row(f.suspect))
+        for f in findings
+    ]  # fmt: skip
+    if not rows:
+        return tuple(() for _ in _FINDING_FIELDS)
+    return tuple(zip(*rows, strict=True))
+
+
+def _findings(columns: object) -> tuple[Finding, ...]:
+    """The findings ``_finding_columns`` stored; TypeError when the columns are malformed."""
+    if (
+        type(columns) is not tuple
+        or len(columns) != len(_FINDING_FIELDS)
+        or set(map(type, columns)) != {tuple}
+        or len(set(map(len, columns))) != 1
+        or not all(set(map(type, c)) <= k for c, k in zip(columns, _FINDING_KINDS, strict=True))
+        or not set(columns[4]) <= _SEVERITIES.keys()
+    ):
+        raise TypeError("malformed findings")
+    suspects = tuple(None if row is None else _suspect(row) for row in columns[9])
+    severities = tuple(map(_SEVERITIES.__getitem__, columns[4]))
+    new, (p, ln, col, code, sev, rule, msg, target, doc, sus) = object.__new__, _F
+
+    def finding(*values: Any) -> Finding:
+        obj = new(Finding)
+        p(obj, values[0])
+        ln(obj, values[1])
+        col(obj, values[2])
+        code(obj, values[3])
+        sev(obj, values[4])
+        rule(obj, values[5])
+        msg(obj, values[6])
+        target(obj, values[7])
+        doc(obj, values[8])
+        sus(obj, values[9])
+        return obj
+
+    c = columns
+    return tuple(map(finding, c[0], c[1], c[2], c[3], severities, c[5], c[6], c[7], c[8], suspects))
+
+
+def _doc_state(columns: object) -> dict[str, DocStat]:
+    """The document stats stored as four columns (path, size, mtime_ns, ctime_ns)."""
+    if (
+        type(columns) is not tuple
+        or len(columns) != 4
+        or set(map(type, columns)) != {tuple}
+        or len(set(map(len, columns))) != 1
+        or not set(map(type, columns[0])) <= _STR
+        or not all(set(map(type, c)) <= _INT for c in columns[1:])
+    ):
         raise TypeError("malformed document state")
-    state: dict[str, DocStat] = {}
+    paths, sizes, mtimes, ctimes = columns
+    return dict(zip(paths, zip(sizes, mtimes, ctimes, strict=True), strict=True))
+
+
+def _racy_records(rows: object) -> dict[str, Record]:
+    """The stored records of racily changed documents: (path, record) pairs."""
+    if type(rows) is not tuple:
+        raise TypeError("malformed racy records")
+    out: dict[str, Record] = {}
     for row in rows:
-        if type(row) is not tuple or len(row) != 4 or type(row[0]) is not str:
-            raise TypeError("malformed document state")
-        path, size, mtime, ctime = row
-        if not (type(size) is int and type(mtime) is int and type(ctime) is int):
-            raise TypeError("malformed document state")
-        state[path] = (size, mtime, ctime)
-    return state
+        if type(row) is not tuple or len(row) != 2 or type(row[0]) is not str:
+            raise TypeError("malformed racy records")
+        if not valid_record(row[1]) or row[1][0] != row[0]:
+            raise TypeError("malformed racy records")
+        out[row[0]] = row[1]
+    return out
 
 
 def _suspect_row(details: SuspectDetails | None) -> tuple[Any, ...] | None:
@@ -787,27 +893,6 @@ def _suspect(row: object) -> SuspectDetails | None:
     )  # fmt: skip
 
 
-def _finding(row: object) -> Finding:
-    if not isinstance(row, tuple) or len(row) != 10:
-        raise TypeError("malformed finding row")
-    path, line, column, code, severity, rule, message, target, document, suspect = row
-    if not (
-        isinstance(path, str)
-        and isinstance(line, int)
-        and isinstance(column, int)
-        and isinstance(code, str)
-        and isinstance(rule, str)
-        and isinstance(message, str)
-        and isinstance(target, str | None)
-        and isinstance(document, str | None)
-    ):
-        raise TypeError("malformed finding row")
-    return Finding(
-        path, line, column, code, Severity(severity), rule, message, target, document,
-        _suspect(suspect),
-    )  # fmt: skip
-
-
 class ResultCache:
     """Cached check results of one root; every failure means "not cached", never an error."""
 
@@ -823,50 +908,68 @@ class ResultCache:
         try:
             with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
                 row = db.execute(
-                    "SELECT documents, refs, digest, findings, state FROM results WHERE key = ?",
+                    "SELECT documents, refs, digest, findings, state, racy FROM results "
+                    "WHERE key = ?",
                     (key,),
                 ).fetchone()
             if row is None:
                 return None
-            documents, references, digest, blob, state_blob = row
+            documents, references, digest, *blobs = row
             if (
-                not isinstance(blob, bytes)
-                or not isinstance(state_blob, bytes)
-                or hashlib.sha256(blob + state_blob).hexdigest() != digest
+                not all(isinstance(blob, bytes) for blob in blobs)
+                or hashlib.sha256(b"".join(blobs)).hexdigest() != digest
             ):
                 raise ValueError("checksum mismatch")
-            rows = marshal.loads(blob)
             if not isinstance(documents, int) or not isinstance(references, int):
                 raise TypeError("malformed counts")
-            findings = tuple(_finding(r) for r in rows)
-            state = _doc_state(marshal.loads(state_blob))
+            # Tens of thousands of new tuples and findings, none of them garbage: collecting
+            # while they are made cost more than making them.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                findings, state, racy = map(marshal.loads, blobs)
+                found = CachedResult(
+                    documents, references, _findings(findings), _doc_state(state),
+                    _racy_records(racy),
+                )  # fmt: skip
+            finally:
+                if collecting:
+                    gc.enable()
         except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, KeyError) as exc:
             log.info("result cache %s unusable (%s); ignoring it", self.path, exc)
             return None
-        return CachedResult(documents, references, findings, state)
+        return found
 
     def put(self, key: str, result: CachedResult) -> None:
         """Store ``result`` under ``key`` in one transaction, keeping the newest few keys; a
         corrupt file is replaced."""
-        blob = marshal.dumps(tuple(_finding_row(f) for f in result.findings))
-        state_blob = marshal.dumps(tuple((p, *st) for p, st in sorted(result.state.items())))
+        state = sorted(result.state.items())
+        blobs = (
+            marshal.dumps(_finding_columns(result.findings)),
+            marshal.dumps(
+                (tuple(p for p, _ in state), *(tuple(st[i] for _, st in state) for i in range(3)))
+            ),
+            marshal.dumps(tuple(sorted(result.racy.items()))),
+        )
         row = (key, time.time_ns(), result.documents, result.references,
-               hashlib.sha256(blob + state_blob).hexdigest(), blob, state_blob)  # fmt: skip
+               hashlib.sha256(b"".join(blobs)).hexdigest(), *blobs)  # fmt: skip
         if not _usable_state(self.root, RESULTS_FILE, create=True):
             return
         for attempt in (1, 2):
             try:
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
                     columns = [c[1] for c in db.execute("PRAGMA table_info(results)")]
-                    if columns and "state" not in columns:  # an older layout: start again
+                    if columns and "racy" not in columns:  # an older layout: start again
                         db.execute("DROP TABLE results")
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "
                         "created INTEGER NOT NULL, documents INTEGER NOT NULL, refs INTEGER "
                         "NOT NULL, digest TEXT NOT NULL, findings BLOB NOT NULL, "
-                        "state BLOB NOT NULL)"
+                        "state BLOB NOT NULL, racy BLOB NOT NULL)"
                     )
-                    db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                    db.execute(
+                        "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
+                    )
                     db.execute(
                         "DELETE FROM results WHERE key NOT IN (SELECT key FROM results "
                         "ORDER BY created DESC LIMIT ?)",
@@ -884,3 +987,56 @@ class ResultCache:
             except OSError as exc:
                 log.info("result cache %s not written (%s)", self.path, exc)
                 return
+
+    def get_presets(
+        self, key: str
+    ) -> tuple[tuple[tuple[str, str], ...], dict[str, DocStat]] | None:
+        """The presets detected in the tree ``key`` names, as (preset name, folder) pairs,
+        and the stat of each document whose text the detection read; None when not stored
+        (absent, corrupt, unreadable)."""
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute("SELECT value FROM presets WHERE key = ?", (key,)).fetchone()
+            if row is None or not isinstance(row[0], bytes):
+                return None
+            found, read = marshal.loads(row[0])
+            if type(found) is not tuple or not all(
+                type(f) is tuple and len(f) == 2 and set(map(type, f)) == {str} for f in found
+            ):
+                raise TypeError("malformed presets")
+            return found, _doc_state(read)
+        except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as exc:
+            log.info("result cache %s: presets unusable (%s)", self.path, exc)
+            return None
+
+    def put_presets(
+        self, key: str, found: Iterable[tuple[str, str]], read: Mapping[str, DocStat]
+    ) -> None:
+        """Store what ``get_presets`` returns (the newest few trees are kept)."""
+        stats = sorted(read.items())
+        value = marshal.dumps(
+            (
+                tuple(found),
+                (tuple(p for p, _ in stats), *(tuple(st[i] for _, st in stats) for i in range(3))),
+            )
+        )
+        if not _usable_state(self.root, RESULTS_FILE, create=True):
+            return
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS presets (key TEXT PRIMARY KEY, "
+                    "created INTEGER NOT NULL, value BLOB NOT NULL)"
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO presets VALUES (?, ?, ?)", (key, time.time_ns(), value)
+                )
+                db.execute(
+                    "DELETE FROM presets WHERE key NOT IN (SELECT key FROM presets "
+                    "ORDER BY created DESC LIMIT ?)",
+                    (RESULTS_KEPT,),
+                )
+        except (sqlite3.Error, OSError) as exc:
+            log.info("result cache %s: presets not written (%s)", self.path, exc)

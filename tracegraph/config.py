@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -907,6 +906,8 @@ def read_config_text(path: Path, source: str) -> str:
 
 def _pyproject(text: str, source: str) -> dict[str, Any]:
     """The ``[tool]`` table of a pyproject.toml; invalid TOML is an error naming its line."""
+    import tomllib  # only for a pyproject.toml (its regexes cost every run's start-up)
+
     try:
         tool = tomllib.loads(text).get("tool", {})
     except tomllib.TOMLDecodeError as exc:

@@ -7,10 +7,12 @@ and build output. No path outside the root is ever opened: symlinks are resolved
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -93,21 +95,24 @@ class FileData:
     mtime_ns: int = 0
 
 
-def crawl(root: Path, config: Config) -> FileIndex:
-    """List the files under ``root`` and pick the Markdown documents (sorted)."""
+def crawl(
+    root: Path, config: Config, stats: dict[str, tuple[int, int, int, int]] | None = None
+) -> FileIndex:
+    """List the files under ``root`` and pick the Markdown documents (sorted); ``stats``
+    collects (size, mtime_ns, ctime_ns, mode) of each listed file where the listing took an
+    ``lstat`` (git's), so that the result cache's tree state does not stat every file again."""
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
     links: list[str] = []
-    listed = _git_files(root, links)
+    listed = _git_files(root, links, stats)
     found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
     dirs = _dirs_of(files)
     aliases = _aliases(root, links, frozenset(files), dirs)
-    documents = tuple(
-        p for p in files if p not in aliases and _is_document(p, config.include, config.exclude)
-    )
+    is_document = _document_test(config.include, config.exclude)
+    documents = tuple(p for p in files if p not in aliases and is_document(p))
     return FileIndex(
         root=root,
         files=frozenset(files),
@@ -125,11 +130,8 @@ def with_files(
     """``index`` as it would be with ``removed`` files gone and ``added`` ones present (the
     tree at another revision); aliases and unreadable folders stay as they are."""
     files = sorted((index.files - frozenset(removed)) | frozenset(added))
-    documents = tuple(
-        p
-        for p in files
-        if p not in index.aliases and _is_document(p, config.include, config.exclude)
-    )
+    is_document = _document_test(config.include, config.exclude)
+    documents = tuple(p for p in files if p not in index.aliases and is_document(p))
     return replace(index, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
 
 
@@ -183,10 +185,13 @@ _GIT_UNREADABLE = re.compile(rb"could not open directory '(.*?)/?': (.*)")
 
 
 def _git_files(
-    root: Path, links: list[str] | None = None
+    root: Path,
+    links: list[str] | None = None,
+    stats: dict[str, tuple[int, int, int, int]] | None = None,
 ) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
-    when not in a git work tree; ``links`` collects the symbolic links among the files."""
+    when not in a git work tree; ``links`` collects the symbolic links among the files,
+    ``stats`` the ``lstat`` of each file listed under its listed name."""
     try:
         proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
     except GitError as exc:
@@ -198,23 +203,36 @@ def _git_files(
     if _is_ignored(root):
         return None
     out: list[str] = []
-    join, lstat, base = os.path.join, os.lstat, os.fspath(root)
-    for raw in proc.stdout.split(b"\0"):
-        if not raw:
+    lstat, prefix = os.lstat, os.path.join(os.fspath(root), "")
+    # One decode for the whole listing; when it is valid UTF-8 (the file system's encoding)
+    # every name is shown as it is listed, else each name is decoded and checked on its own.
+    try:
+        if codecs.lookup(sys.getfilesystemencoding()).name != "utf-8":
+            raise UnicodeError("not a UTF-8 file system")
+        names, plain = proc.stdout.decode("utf-8").split("\0"), True
+    except UnicodeError:
+        names, plain = [os.fsdecode(raw) for raw in proc.stdout.split(b"\0")], False
+    for name in names:
+        if not name:
             continue
-        name = os.fsdecode(raw)
         # ls-files lists deleted-but-tracked files too; only what exists counts. One lstat
         # per file (not pathlib's two stats): this loop runs for every file of the tree.
         try:
-            mode = lstat(join(base, name)).st_mode
+            st = lstat(prefix + name)
         except (OSError, ValueError):
             continue
+        mode = st.st_mode
+        shown = name if plain else _display_name(name)
         if stat.S_ISLNK(mode):
-            out.append(_display_name(name))
+            out.append(shown)
             if links is not None:
-                links.append(out[-1])
+                links.append(shown)
         elif stat.S_ISREG(mode):
-            out.append(_display_name(name))
+            out.append(shown)
+        else:
+            continue
+        if stats is not None and shown == name:
+            stats[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, mode)
     unreadable = [
         (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
         for m in _GIT_UNREADABLE.finditer(proc.stderr)
@@ -336,10 +354,16 @@ def _glob_test(pattern: str) -> Callable[[str], bool]:
     return lambda path: bool(whole.match(path)) or below.match(path) is not None
 
 
-def _is_document(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
-    if not any(matches_glob(path, g) for g in include):
-        return False
-    return not any(matches_glob(path, g) for g in exclude)
+def _document_test(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a path is a document: it matches an include glob and no exclude glob (each
+    glob's test looked up once, not per file: this runs for every file of the tree)."""
+    wanted = tuple(map(_glob_test, include))
+    unwanted = tuple(map(_glob_test, exclude))
+
+    def test(path: str) -> bool:
+        return any(t(path) for t in wanted) and not any(t(path) for t in unwanted)
+
+    return test
 
 
 def read_document(
@@ -369,6 +393,7 @@ def read_document(
 
 #: Folders and files that mark a wiki-style notes tree, whose ``[[...]]`` are wikilinks.
 WIKI_MARKER_FOLDERS = {".obsidian": "an Obsidian vault", ".foam": "a Foam workspace"}
+assert all(name.startswith(".") for name in WIKI_MARKER_FOLDERS)  # find_wiki_scope's filter
 WIKI_MARKER_FILES = {".dendron.yml": "a Dendron workspace"}
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
 #: mkdocs plugins and Markdown extensions that read ``[[...]]`` as links (wikilinks, roamlinks,
@@ -422,6 +447,8 @@ def find_wiki_scope(
             docs = _mkdocs_wiki_docs(root, path, max_bytes)
             if docs is not None:
                 found.setdefault(docs, f"{path}: an mkdocs site with a wikilink plugin")
+        if not path.startswith(".") and "/." not in path:
+            continue  # every marker folder's name starts with a dot
         for marker, what in WIKI_MARKER_FOLDERS.items():
             at = ("/" + path).find(f"/{marker}/")
             if at >= 0:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import astuple
@@ -27,6 +29,7 @@ import pytest
 from tests.conftest import CORPORA, PROJECT
 from tracegraph import api, cache, checks, graph, suspect
 from tracegraph.cache import encode
+from tracegraph.checks.context import CheckContext
 from tracegraph.incremental import carry_findings, line_map
 from tracegraph.model import Document, Finding, Heading, Severity
 from tracegraph.suspect import resting_on
@@ -58,7 +61,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("all" if found is None else "recheck")
         return found
 
-    monkeypatch.setattr("tracegraph.api.build_corpus", build_spy)
+    monkeypatch.setattr("tracegraph.graph.build_corpus", build_spy)
     monkeypatch.setattr("tracegraph.api._recheck", recheck_spy)
     return calls
 
@@ -299,7 +302,7 @@ def test_suspect_links_are_rechecked_where_the_links_are_written(
         scopes.append(kwargs.get("within"))
         return analyse(*args, **kwargs)
 
-    monkeypatch.setattr("tracegraph.api.find_suspect_links", spy)
+    monkeypatch.setattr("tracegraph.suspect.find_suspect_links", spy)
     cold = check(root, False)
     flagged = sorted({f.path for f in cold.findings if f.code == "TG503"})
     assert len(flagged) >= 3
@@ -378,6 +381,57 @@ def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[str]) -> Non
     again = check(root, True)
     assert not again.cached
     same(again, check(root, False))
+
+
+def racy_from(monkeypatch: pytest.MonkeyPatch, since_ns: int) -> None:
+    """Make the files changed since ``since_ns`` (less 0.1 s for coarse file-system clocks)
+    racily fresh for the next run, and the older ones settled."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", (time.time_ns() - since_ns) / 1e9 + 0.1)
+
+
+def test_a_run_right_after_a_racy_whole_check_rechecks_only_the_racy_documents(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files saved just before a run (within RACY_SECONDS) are stored with an unknown stat and
+    their records; the next run compares just those documents (a carry or a recheck, not the
+    whole check it was when nothing was stored), and an edit in the same tick is still seen."""
+    root = tmp_path / "sample_repo"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    target = victim(root, check(root, False))
+    builds.clear()
+    time.sleep(0.3)  # the copied files settle (see the 0.1 s margin of racy_from)
+    since = time.time_ns()
+    new = root / "docs" / "new.md"
+    new.write_text("# New\n\n[x](adr/nowhere.md)\n", encoding="utf-8")
+    target.write_text(append_line(target.read_text(encoding="utf-8")), encoding="utf-8")
+    racy_from(monkeypatch, since)
+    first = check(root, True)
+    assert builds == ["build"]
+    racy = sorted(p.relative_to(root).as_posix() for p in (new, target))
+    assert sorted(_latest(root).racy) == racy
+    assert {_latest(root).state[path] for path in racy} == {cache.UNKNOWN}
+    racy_from(monkeypatch, since)
+    second = check(root, True)
+    assert builds == ["build"] and second.cached  # the two documents compared, carried
+    same(first, second)
+    same(second, check(root, False))
+    for edit, built in ((insert_paragraph, []), (add_broken_link, ["build", "recheck"])):
+        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        racy_from(monkeypatch, since)
+        before = len(builds)
+        again = check(root, True)
+        assert builds[before:] == built, edit.__name__
+        same(again, check(root, False))
+
+
+def _latest(root: Path) -> cache.CachedResult:
+    """The result the last run stored."""
+    store = cache.ResultCache(root)
+    with sqlite3.connect(store.path) as db:
+        (key,) = db.execute("SELECT key FROM results ORDER BY created DESC LIMIT 1").fetchone()
+    found = store.get(key)
+    assert found is not None
+    return found
 
 
 def _doc(*lines: int, ignore: int | None = None) -> Document:
@@ -511,7 +565,7 @@ def test_pair_rules_near_some_documents_report_those_pairs_of_the_whole_run(
     else:
         root = generated(tmp_path / "g")
     corpus = api.scan(root)
-    ctx = checks.CheckContext(corpus, corpus.config, TODAY)
+    ctx = CheckContext(corpus, corpus.config, TODAY)
     rules = [rule for rule in checks.ALL_RULES if rule.near is not None]
     assert [rule.code for rule in rules] == list(api.EDGE_RULES)
     whole = {rule.code: list(rule.check(ctx)) for rule in rules}

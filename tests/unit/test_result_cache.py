@@ -7,12 +7,13 @@ import os
 import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.helpers import make_tree
-from tracegraph import api, cache, graph
+from tracegraph import api, cache, graph, presets
 from tracegraph.cli import cli
 from tracegraph.model import Finding
 
@@ -50,7 +51,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tracegraph.api.build_corpus", spy)
+    monkeypatch.setattr("tracegraph.graph.build_corpus", spy)
     return calls
 
 
@@ -217,11 +218,62 @@ def test_corrupt_row_is_ignored(repo: Path, update: str) -> None:
     assert not again.cached and _same(again, expected)
 
 
-def test_racily_fresh_tree_is_not_stored(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_racily_fresh_artifact_means_no_store(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "docs/prd/diagram.png").write_bytes(b"png")  # linked from the PRD
     monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)  # the files were written just now
     _run(repo)
     assert not (repo / cache.CACHE_DIR / cache.RESULTS_FILE).exists()
     assert not _run(repo).cached
+
+
+def _stored(repo: Path) -> cache.CachedResult:
+    store = cache.ResultCache(repo)
+    with sqlite3.connect(store.path) as db:
+        (key,) = db.execute("SELECT key FROM results ORDER BY created DESC").fetchone()
+    found = store.get(key)
+    assert found is not None
+    return found
+
+
+def test_racily_fresh_documents_are_stored_with_unknown_stats(
+    repo: Path, builds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)  # the documents were written just now
+    first = _run(repo)
+    stored = _stored(repo)
+    assert set(stored.state.values()) == {cache.UNKNOWN}
+    assert sorted(stored.racy) == sorted(stored.state) and len(stored.racy) == 4
+    second = _run(repo)  # each document compared with its stored record: nothing to rerun
+    assert second.cached and builds == [1]
+    assert {cache.decode(r) for r in stored.racy.values()} == set(api.scan(repo).documents)
+    assert _same(second, first) and _same(second, _fresh(repo))
+
+
+def test_a_racy_document_edited_again_in_the_same_tick_is_seen(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)
+    assert any("#nope" in f.message for f in _run(repo).findings)
+    adr = repo / "docs/adr/0001-use-sqlite.md"
+    st = adr.stat()
+    adr.write_text(adr.read_text().replace("#nope", "#nay2"), encoding="utf-8")  # same size
+    os.utime(adr, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
+    again = _run(repo)
+    assert any("#nay2" in f.message for f in again.findings)
+    assert not any("#nope" in f.message for f in again.findings)
+    assert _same(again, _fresh(repo))
+    rfc = repo / "docs/rfc/RFC-0001-index.md"  # and a new link, rechecked
+    rfc.write_text(rfc.read_text() + "\n[more](nothing.md)\n", encoding="utf-8")
+    assert _same(_run(repo), _fresh(repo))
+
+
+def test_too_many_racy_documents_mean_no_store(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)
+    monkeypatch.setattr(cache, "RACY_KEPT", 3)
+    _run(repo)
+    assert not (repo / cache.CACHE_DIR / cache.RESULTS_FILE).exists()
 
 
 def test_symlinked_document_target_change_is_seen(repo: Path, tmp_path: Path) -> None:
@@ -288,3 +340,38 @@ def test_baseline_applies_after_the_cache(repo: Path, tmp_path: Path) -> None:
     assert plain.exit_code == cached.exit_code == 0
     assert plain.stdout_bytes == cached.stdout_bytes
     assert b"suppressed by the baseline" in cached.stdout_bytes
+
+
+NYGARD = "# 1. Use SQLite\n\nDate: 2025-01-01\n\n## Status\n\nAccepted\n\n## Context\n\nRFC-0001.\n"
+
+
+def test_preset_detection_is_kept_while_what_it_read_is(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adr = repo / "docs/adr/0001-use-sqlite.md"
+    adr.write_text(NYGARD, encoding="utf-8")
+    calls: list[int] = []
+    detect = presets.detect_presets
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return detect(*args, **kwargs)
+
+    monkeypatch.setattr(presets, "detect_presets", spy)
+    first = _run(repo)
+    assert [name for name, _ in first.config.applied_presets] == ["nygard"] and calls == [1]
+    second = _run(repo)
+    assert second.cached and calls == [1]  # the listing and the ADR it read are unchanged
+    assert second.config == first.config and _same(second, first)
+    adr.write_text(NYGARD.replace("Date: 2025-01-01\n\n", ""), encoding="utf-8")
+    third = _run(repo)  # the ADR it read changed: detected again, Nygard's shape is gone
+    assert calls == [1, 1] and third.config.applied_presets == ()
+    assert _same(third, _fresh(repo))
+    adr.write_text(NYGARD, encoding="utf-8")
+    assert _run(repo).config.applied_presets == first.config.applied_presets
+    (repo / "docs/adr/0002-use-kafka.md").write_text("# 2. Use Kafka\n", encoding="utf-8")
+    before = len(calls)
+    fourth = _run(repo)  # a new path: detected again
+    assert len(calls) == before + 1
+    assert fourth.config.applied_presets == first.config.applied_presets
+    assert _same(fourth, _fresh(repo))

@@ -8,47 +8,36 @@ and in-document ignores, and returns findings sorted by path, line, column and c
 
 from __future__ import annotations
 
-import inspect
+import importlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from ..config import Config
 from ..crawl import matches_glob
 from ..errors import UsageError
-from ..graph import Corpus
 from ..model import Finding, Relation, Severity
-from ..suspect import SuspectAnalysis
-from . import (
-    architecture,
-    freshness,
-    history,
-    lifecycle,
-    links,
-    parallel,
-    problems,
-    structure,
-    templates,
-)
-from .context import CheckContext, Hit
-from .structure import cycles_unchanged
 from .templating import PACKAGED, load_templates, template_file
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..graph import Corpus
+    from ..suspect import SuspectAnalysis
+    from .context import CheckContext, Hit
+
+    RuleFunc = Callable[[CheckContext], Iterable[Hit]]
+    NearFunc = Callable[[CheckContext, Collection[str]], Iterable[Hit]]
 
 __all__ = [
     "ALL_RULES",
     "RULES_BY_CODE",
-    "CheckContext",
-    "Hit",
     "Rule",
-    "cycles_unchanged",
     "parse_codes",
     "recheck",
     "run_checks",
     "same_succession",
     "select_rules",
 ]
-
-RuleFunc = Callable[[CheckContext], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
@@ -64,16 +53,35 @@ class Rule:
     code: str
     name: str
     severity: Severity
-    check: RuleFunc
+    #: The rule's function as ``module.function`` in this package, imported when the rule
+    #: runs or its documentation is read: a rerun answered from the result cache, which
+    #: lists the rules but runs none, imports no rule module (nor the graph they read).
+    function: str
     local: bool = False
-    #: For a rule that reports node pairs of the graph: its hits for the pairs with an end in
-    #: a set of paths, from their edges alone (after an edit that changed only edges, see
-    #: ``recheck``).
-    near: Callable[[CheckContext, Collection[str]], Iterable[Hit]] | None = None
+    #: For a rule that reports node pairs of the graph, ``module.function`` of its hits for
+    #: the pairs with an end in a set of paths, from their edges alone (after an edit that
+    #: changed only edges, see ``recheck``).
+    near_function: str | None = None
+
+    @property
+    def check(self) -> RuleFunc:
+        """The rule's function."""
+        found: RuleFunc = _function(self.function)
+        return found
+
+    @property
+    def near(self) -> NearFunc | None:
+        """The rule's hits near a set of paths (``near_function``), or None."""
+        if self.near_function is None:
+            return None
+        found: NearFunc = _function(self.near_function)
+        return found
 
     @property
     def doc(self) -> str:
         """The rule's documentation (its function's docstring, dedented)."""
+        import inspect
+
         return inspect.cleandoc(self.check.__doc__ or "")
 
     @property
@@ -86,49 +94,56 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 #: Every rule, in code order (DESIGN.md section 6).
 ALL_RULES: tuple[Rule, ...] = (
-    Rule("TG101", "broken-link", E, links.find_broken_links, local=True),
-    Rule("TG102", "broken-anchor", E, links.find_broken_anchors, local=True),
-    Rule("TG103", "unknown-id", E, links.find_unknown_ids, local=True),
-    Rule("TG104", "link-outside-root", E, links.find_links_outside_root, local=True),
-    Rule("TG201", "orphan", W, structure.find_orphans, local=True),
-    Rule("TG202", "uncovered", W, structure.find_uncovered, local=True),
-    Rule("TG203", "dependency-cycle", E, structure.find_cycles),
+    Rule("TG101", "broken-link", E, "links.find_broken_links", local=True),
+    Rule("TG102", "broken-anchor", E, "links.find_broken_anchors", local=True),
+    Rule("TG103", "unknown-id", E, "links.find_unknown_ids", local=True),
+    Rule("TG104", "link-outside-root", E, "links.find_links_outside_root", local=True),
+    Rule("TG201", "orphan", W, "structure.find_orphans", local=True),
+    Rule("TG202", "uncovered", W, "structure.find_uncovered", local=True),
+    Rule("TG203", "dependency-cycle", E, "structure.find_cycles"),
     Rule(
         "TG204",
         "supersession-mismatch",
         W,
-        structure.find_supersession_mismatches,
-        near=structure.supersession_mismatches_near,
+        "structure.find_supersession_mismatches",
+        near_function="structure.supersession_mismatches_near",
     ),
     Rule(
         "TG301",
         "cites-superseded",
         W,
-        lifecycle.find_cited_superseded,
-        near=lifecycle.cited_superseded_near,
+        "lifecycle.find_cited_superseded",
+        near_function="lifecycle.cited_superseded_near",
     ),
     Rule(
         "TG302",
         "status-inversion",
         W,
-        lifecycle.find_status_inversions,
-        near=lifecycle.status_inversions_near,
+        "lifecycle.find_status_inversions",
+        near_function="lifecycle.status_inversions_near",
     ),
-    Rule("TG303", "unknown-status", W, lifecycle.find_unknown_statuses, local=True),
-    Rule("TG304", "approval-missing", W, lifecycle.find_missing_approvals, local=True),
-    Rule("TG401", "missing-section", W, templates.find_missing_sections, local=True),
-    Rule("TG402", "placeholder", W, templates.find_placeholders, local=True),
-    Rule("TG403", "missing-metadata", W, templates.find_missing_metadata, local=True),
-    Rule("TG501", "stale", INFO, freshness.find_stale, local=True),
-    Rule("TG502", "overdue-question", W, freshness.find_overdue_questions, local=True),
-    Rule("TG503", "suspect-link", W, history.find_suspect_links, local=True),
-    Rule("TG601", "duplicate-id", E, structure.find_duplicate_ids),
-    Rule("TG602", "parse-error", E, problems.find_parse_errors, local=True),
-    Rule("TG701", "endpoint-conflict", E, architecture.find_endpoint_conflicts),
-    Rule("TG702", "table-conflict", E, architecture.find_table_conflicts),
-    Rule("TG703", "undescribed-component", INFO, architecture.find_undescribed_components),
+    Rule("TG303", "unknown-status", W, "lifecycle.find_unknown_statuses", local=True),
+    Rule("TG304", "approval-missing", W, "lifecycle.find_missing_approvals", local=True),
+    Rule("TG401", "missing-section", W, "templates.find_missing_sections", local=True),
+    Rule("TG402", "placeholder", W, "templates.find_placeholders", local=True),
+    Rule("TG403", "missing-metadata", W, "templates.find_missing_metadata", local=True),
+    Rule("TG501", "stale", INFO, "freshness.find_stale", local=True),
+    Rule("TG502", "overdue-question", W, "freshness.find_overdue_questions", local=True),
+    Rule("TG503", "suspect-link", W, "history.find_suspect_links", local=True),
+    Rule("TG601", "duplicate-id", E, "structure.find_duplicate_ids"),
+    Rule("TG602", "parse-error", E, "problems.find_parse_errors", local=True),
+    Rule("TG701", "endpoint-conflict", E, "architecture.find_endpoint_conflicts"),
+    Rule("TG702", "table-conflict", E, "architecture.find_table_conflicts"),
+    Rule("TG703", "undescribed-component", INFO, "architecture.find_undescribed_components"),
 )
 RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+
+def _function(where: str) -> Any:
+    """The function ``module.function`` of this package (its module imported on first use)."""
+    module, _, name = where.partition(".")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 #: File names that are templates, not documents: their placeholders are the point.
 TEMPLATE_STEMS = ("template", "_template", "-template")
@@ -224,6 +239,9 @@ def run_checks(
     that document; ``<!-- tracegraph: ignore-next-line CODE -->`` drops those on the next
     line. Template files (see ``is_template_file``) are not checked.
     """
+    from . import parallel
+    from .context import CheckContext
+
     config = config or corpus.config
     context = CheckContext(
         corpus=corpus,

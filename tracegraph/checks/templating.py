@@ -15,13 +15,16 @@ import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..config import Config, TypeSpec
 from ..crawl import read_document
 from ..errors import ConfigError
-from ..parse.slugs import github_slug
+
+#: The templates shipped in the package, read as files beside the modules (as the result
+#: cache's digest reads the sources): ``importlib.resources`` costs a warm check 5 ms of
+#: imports (its zip readers) for the same files.
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _H2 = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 _COMMENT = re.compile(r"<!--(.*?)-->")
@@ -67,6 +70,8 @@ def slug_words(text: str) -> tuple[str, ...]:
     >>> slug_words("3. Monitoring & Observability")
     ('monitoring', 'observability')
     """
+    from ..parse.slugs import github_slug  # the parser is not imported until it is used
+
     words = [w for w in github_slug(text).split("-") if w and w != "and"]
     while words and words[0].isdigit():
         words.pop(0)
@@ -148,6 +153,17 @@ def load_templates(config: Config, root: Path) -> dict[str, Template]:
     return found
 
 
+def template_texts(config: Config, root: Path) -> dict[str, tuple[str, str]]:
+    """(text, name) of each configured type's template, by ``template_key``: what
+    ``load_templates`` reads, unparsed (the result cache's key; ConfigError alike)."""
+    found: dict[str, tuple[str, str]] = {}
+    for spec in config.types + config.scoped:
+        key = template_key(spec)
+        if key not in found and (text := template_text(config, root, spec)) is not None:
+            found[key] = text[:2]
+    return found
+
+
 def _load_template(config: Config, root: Path, spec: TypeSpec) -> Template | None:
     """One type's template, or None."""
     found = template_text(config, root, spec)
@@ -160,7 +176,7 @@ def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str,
     where = config.source or "config"
     if spec.template and spec.template.startswith(PACKAGED):
         name = spec.template[len(PACKAGED) :]
-        packaged = resources.files("tracegraph") / "templates" / name
+        packaged = PACKAGE_TEMPLATES / name
         if not packaged.is_file():
             raise ConfigError(f"{where}: types.{spec.name}.template: no packaged template {name}")
         return packaged.read_text(encoding="utf-8"), name, True
@@ -177,7 +193,7 @@ def template_text(config: Config, root: Path, spec: TypeSpec) -> tuple[str, str,
             raise ConfigError(
                 f"{_setting(config, spec.name)}: cannot read {spec.template}: {exc}"
             ) from None
-    default = resources.files("tracegraph") / "templates" / f"{spec.name.lower()}.md"
+    default = PACKAGE_TEMPLATES / f"{spec.name.lower()}.md"
     if default.is_file():
         return default.read_text(encoding="utf-8"), default.name, True
     return None

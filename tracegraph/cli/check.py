@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sys
@@ -225,6 +224,8 @@ def rules(code: str | None, fmt: str) -> None:
     rule = RULES_BY_CODE.get(code.strip().upper()) or by_name.get(code.strip().lower())
     if rule is None:
         names = list(RULES_BY_CODE) + [r.name for r in ALL_RULES]
+        import difflib
+
         close = difflib.get_close_matches(code.upper(), names, n=3) or difflib.get_close_matches(
             code.lower(), names, n=3
         )

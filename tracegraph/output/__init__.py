@@ -232,25 +232,24 @@ _json_string = json.encoder.encode_basestring
 
 
 def _json_finding(finding: Finding) -> str:
-    """One finding as ``json.dumps`` writes ``finding_dict(finding)`` at list depth 1."""
+    """One finding as ``json.dumps`` writes ``finding_dict(finding)`` at list depth 1 (one
+    format string: a warm check at 10,000 documents writes 12,000 of them)."""
     s = _json_string
-    parts = [
-        f'      "code": {s(finding.code)}',
-        f'      "rule": {s(finding.rule)}',
-        f'      "severity": {s(finding.severity.value)}',
-        f'      "path": {s(finding.path)}',
-        f'      "line": {int.__repr__(finding.line)}',
-        f'      "column": {int.__repr__(finding.column)}',
-        f'      "message": {s(finding.message)}',
-    ]
+    text = (
+        f'    {{\n      "code": {s(finding.code)},\n      "rule": {s(finding.rule)},\n'
+        f'      "severity": {s(finding.severity.value)},\n      "path": {s(finding.path)},\n'
+        f'      "line": {int.__repr__(finding.line)},\n'
+        f'      "column": {int.__repr__(finding.column)},\n'
+        f'      "message": {s(finding.message)}'
+    )
     if finding.target is not None:
-        parts.append(f'      "target": {s(finding.target)}')
+        text += f',\n      "target": {s(finding.target)}'
     if finding.document is not None:
-        parts.append(f'      "document": {s(finding.document)}')
+        text += f',\n      "document": {s(finding.document)}'
     if finding.suspect is not None:
         nested = json.dumps(suspect_dict(finding.suspect), indent=2, ensure_ascii=False)
-        parts.append('      "suspect": ' + nested.replace("\n", "\n      "))
-    return "    {\n" + ",\n".join(parts) + "\n    }"
+        text += ',\n      "suspect": ' + nested.replace("\n", "\n      ")
+    return text + "\n    }"
 
 
 def _gh_data(text: str) -> str:

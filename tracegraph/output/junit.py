@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 
 from ..generated import mark_xml
 from . import CheckResult, Formatter, clean
@@ -22,6 +21,8 @@ class JunitFormatter(Formatter):
     name = "junit"
 
     def render(self, result: CheckResult, *, color: bool = False) -> str:
+        import xml.etree.ElementTree as ET  # only this format needs it
+
         by_code: dict[str, list[str]] = {}
         for f in result.findings:
             line = (

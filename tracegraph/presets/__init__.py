@@ -12,10 +12,11 @@ is what ``tracegraph init --preset NAME`` writes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -85,7 +86,9 @@ def _substitute(value: Any, prefix: str) -> Any:
 def all_presets() -> tuple[Preset, ...]:
     """Every preset shipped in the package, in detection order (``order`` in each file)."""
     found: list[tuple[int, Preset]] = []
-    for entry in resources.files(__name__).iterdir():
+    # The package's own files, read beside this module (``importlib.resources`` would import
+    # its zip readers, 5 ms of a warm check's start-up, for the same files).
+    for entry in Path(__file__).resolve().parent.iterdir():
         if entry.name.endswith(".yaml"):
             text = entry.read_text(encoding="utf-8")
             found.append(_load(text, entry.name))
@@ -152,8 +155,9 @@ def detect_presets(
     found: list[Detection] = []
     claimed: list[str] = []
     matched: dict[str, list[tuple[str, str]]] = {}  # presets share signatures: match once
+    tails: dict[int, list[tuple[str, str, str]]] = {}  # and globs of one depth the splits
     for preset in presets:
-        for base in _candidate_bases(preset, file_list, matched):
+        for base in _candidate_bases(preset, file_list, matched, tails):
             if any(_inside(base, other) or _inside(other, base) for other in claimed):
                 continue
             if preset.content and not _content_matches(preset, base, doc_list, read_head):
@@ -168,7 +172,10 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def _candidate_bases(
-    preset: Preset, files: list[str], matched: dict[str, list[tuple[str, str]]]
+    preset: Preset,
+    files: list[str],
+    matched: dict[str, list[tuple[str, str]]],
+    tails: dict[int, list[tuple[str, str, str]]],
 ) -> list[str]:
     """Folders under which at least ``min_files`` files match the signature globs
     (``matched``: each glob's (folder, file) matches, shared by the presets of one detection)."""
@@ -176,7 +183,7 @@ def _candidate_bases(
     for glob in preset.signature:
         hits = matched.get(glob)
         if hits is None:
-            hits = matched[glob] = _glob_hits(glob, files)
+            hits = matched[glob] = _glob_hits(glob, files, tails)
         for base, _path in hits:
             if preset.folders and base.rpartition("/")[2] not in preset.folders:
                 continue
@@ -184,16 +191,29 @@ def _candidate_bases(
     return sorted(base for base, count in counts.items() if count >= preset.min_files)
 
 
-def _glob_hits(glob: str, files: list[str]) -> list[tuple[str, str]]:
-    """(folder, path) of each file whose last ``glob.count("/") + 1`` parts match ``glob``."""
+def _glob_hits(
+    glob: str, files: list[str], tails: dict[int, list[tuple[str, str, str]]]
+) -> list[tuple[str, str]]:
+    """(folder, path) of each file whose last ``glob.count("/") + 1`` parts match ``glob``
+    (``tails``: the files split at each depth, shared by the globs of one detection)."""
+    match = own_glob_regex(glob).match
     depth = glob.count("/") + 1
-    pattern = own_glob_regex(glob)
-    hits = []
+    rows = tails.get(depth)
+    if rows is None:
+        rows = tails[depth] = _split_tails(files, depth)
+    return [(head, path) for head, tail, path in rows if match(tail)]
+
+
+def _split_tails(files: list[str], depth: int) -> list[tuple[str, str, str]]:
+    """(folder, last ``depth`` parts, path) of each file with at least ``depth`` parts."""
+    rows = []
     for path in files:
-        parts = path.split("/")
-        if len(parts) >= depth and pattern.match("/".join(parts[-depth:])):
-            hits.append(("/".join(parts[:-depth]), path))
-    return hits
+        parts = path.rsplit("/", depth)
+        if len(parts) > depth:
+            rows.append((parts[0], path[len(parts[0]) + 1 :], path))
+        elif len(parts) == depth:
+            rows.append(("", path, path))
+    return rows
 
 
 def literal_prefix(glob: str) -> str:
@@ -216,10 +236,20 @@ def _content_matches(
     config = preset.config_for(base)
     paths = [g for spec in config.types for g in spec.paths]
     globs = [own_glob_regex(g) for g in paths]
-    starts = tuple(literal_prefix(g) for g in paths)  # a cheap filter before the patterns
-    sample = [d for d in documents if d.startswith(starts) and any(g.match(d) for g in globs)][
-        :CONTENT_SAMPLES
-    ]
+    found: set[str] = set()
+    for start in {literal_prefix(g) for g in paths}:
+        # ``documents`` is sorted: the paths that start with a glob's literal text are one run,
+        # and the first samples of all runs are among the first few of each.
+        at, taken = bisect_left(documents, start), 0
+        while at < len(documents) and taken < CONTENT_SAMPLES:
+            path = documents[at]
+            if not path.startswith(start):
+                break
+            if any(g.match(path) for g in globs):
+                found.add(path)
+                taken += 1
+            at += 1
+    sample = sorted(found)[:CONTENT_SAMPLES]
     content = re.compile(preset.content or "", re.MULTILINE)
     return any(content.search(read_head(path)[:CONTENT_BYTES]) for path in sample)
 
