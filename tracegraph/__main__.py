@@ -1,6 +1,6 @@
 """``python -m tracegraph``."""
 
-from tracegraph.cli import main
+from tracegraph.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -7,6 +7,7 @@ import inspect
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,24 @@ def test_help_imports_no_command_and_no_library() -> None:
         ["tracegraph.atomic", "tracegraph.cli", "tracegraph.cli.options", "tracegraph.errors",
          "tracegraph.safetext"]
     )  # fmt: skip
+
+
+def test_the_entry_point_leaves_at_once_with_every_byte_and_code_written(tmp_path: Path) -> None:
+    """``run`` (the console script, ``python -m tracegraph``) skips the interpreter's teardown:
+    its output and exit code are those of ``main``, to the last byte."""
+    (tmp_path / "a.md").write_text("# A\n\nSee [b](b.md).\n", encoding="utf-8")
+    args = ["check", str(tmp_path), "--format", "json", "--no-cache"]
+    fast = subprocess.run(
+        [sys.executable, "-m", "tracegraph", *args], capture_output=True, text=True
+    )
+    slow = subprocess.run(
+        [sys.executable, "-c", "import sys\nfrom tracegraph.cli import main\n"
+         "sys.argv = ['tracegraph', *sys.argv[1:]]\nmain()\n", *args],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert (fast.returncode, fast.stdout, fast.stderr) == (1, slow.stdout, slow.stderr)
+    assert slow.returncode == 1 and '"TG101"' in fast.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "tracegraph", "check", "--nope"], capture_output=True, text=True
+    )
+    assert usage.returncode == 2 and "--nope" in usage.stderr
