@@ -317,6 +317,8 @@ def run() -> NoReturn:
         code: object = 0
     except SystemExit as done:
         code = done.code
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # a profiler or coverage writes its data at exit
     try:
         logging.shutdown()
         sys.stdout.flush()
