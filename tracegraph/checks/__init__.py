@@ -300,7 +300,7 @@ def run_checks(
         return found
 
     away: list[Rule] = []  # rules a forked child runs (see ``checks.parallel``)
-    if len(corpus.documents) >= parallel.PARALLEL_DOCUMENTS and parallel.can_fork():
+    if parallel.worth_forking(len(corpus.documents)):
         away = [rule for rule in rules if rule.code in parallel.CHILD_RULES]
     if away and len(away) < len(rules):
         pending = parallel.start_in_child(lambda: [findings_of(rule) for rule in away])

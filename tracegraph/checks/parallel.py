@@ -2,7 +2,8 @@
 
 After parsing, the rules ran on one core while the other stayed idle (2.3 s at 10,000
 documents, 1.0 s of it TG503 reading git history). On Linux, with more than
-``PARALLEL_DOCUMENTS`` documents and no other thread running, ``run_checks`` forks one child
+``PARALLEL_DOCUMENTS`` documents (up to ``PARALLEL_MAX_DOCUMENTS``: the child's copied pages
+grow with the tree) and no other thread running, ``run_checks`` forks one child
 for the rules in ``CHILD_RULES`` (the history and the two link rules: about half of the stage
 at 10,000 documents) and runs the others itself. The child inherits the corpus (no copy is
 sent) and sends back only its findings, which are merged in rule order exactly as one process
@@ -30,9 +31,20 @@ T = TypeVar("T")
 #: Below this many documents every rule runs in this process: a fork costs more than the
 #: rules save.
 PARALLEL_DOCUMENTS = 1_000
+#: Above this many documents too: the child copies every page it touches (reading an object
+#: writes its reference count), so the split's real memory (parent and child, summed PSS) was
+#: +95 MiB at 10,000 documents but +850 MiB at 100,000 (1.18 -> 2.03 GiB) for about 10% of the
+#: wall time; a large tree keeps its memory instead.
+PARALLEL_MAX_DOCUMENTS = 25_000
 #: The rules a child runs: TG503 (git's work and the history's analysis) and the link rules
 #: with their "did you mean" indexes.
 CHILD_RULES = frozenset({"TG503", "TG101", "TG102"})
+
+
+def worth_forking(documents: int) -> bool:
+    """Whether a check of ``documents`` documents runs some rules in a forked child: from
+    ``PARALLEL_DOCUMENTS`` to ``PARALLEL_MAX_DOCUMENTS``, where ``can_fork``."""
+    return PARALLEL_DOCUMENTS <= documents <= PARALLEL_MAX_DOCUMENTS and can_fork()
 
 
 def can_fork() -> bool:

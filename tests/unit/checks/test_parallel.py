@@ -113,3 +113,16 @@ def test_no_fork_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> N
         stop.set()
         thread.join()
     assert parallel.can_fork() == alone
+
+
+def test_a_large_tree_keeps_its_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``PARALLEL_MAX_DOCUMENTS`` no child is forked (its copied pages would double the
+    memory of a large tree); the findings are the same."""
+    corpus = scan(SAMPLE_REPO)
+    expected = run_checks(corpus, today=TODAY)
+    started: list[object] = []
+    monkeypatch.setattr(parallel, "start_in_child", lambda work: started.append(work))
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_MAX_DOCUMENTS", len(corpus.documents) - 1)
+    assert run_checks(corpus, today=TODAY) == expected and started == []
+    assert parallel.worth_forking(len(corpus.documents) - 1)
