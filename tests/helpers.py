@@ -1,12 +1,15 @@
-"""Test helpers: build small repositories from a dict (path -> text or bytes)."""
+"""Test helpers: build small repositories from a dict (path -> text or bytes), read what a run
+stored."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from tracegraph.cache import CachedResult, ResultCache
 from tracegraph.graph import Corpus
 from tracegraph.model import Target
 
@@ -112,3 +115,13 @@ WORDS = (
     "context",
     "options",
 )
+
+
+def latest_result(root: Path) -> CachedResult:
+    """The result the last check of ``root`` stored in its result cache."""
+    store = ResultCache(root)
+    with sqlite3.connect(store.path) as db:
+        (key,) = db.execute("SELECT key FROM results ORDER BY created DESC LIMIT 1").fetchone()
+    found = store.get(key)
+    assert found is not None
+    return found

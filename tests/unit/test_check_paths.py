@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CORPORA, PROJECT
+from tests.helpers import latest_result
 from tracegraph import api, cache, checks, graph, suspect
 from tracegraph.cache import encode
 from tracegraph.checks.context import CheckContext
@@ -408,8 +408,8 @@ def test_a_run_right_after_a_racy_whole_check_rechecks_only_the_racy_documents(
     first = check(root, True)
     assert builds == ["build"]
     racy = sorted(p.relative_to(root).as_posix() for p in (new, target))
-    assert sorted(_latest(root).racy) == racy
-    assert {_latest(root).state[path] for path in racy} == {cache.UNKNOWN}
+    assert sorted(latest_result(root).racy) == racy
+    assert {latest_result(root).state[path] for path in racy} == {cache.UNKNOWN}
     racy_from(monkeypatch, since)
     second = check(root, True)
     assert builds == ["build"] and second.cached  # the two documents compared, carried
@@ -422,16 +422,6 @@ def test_a_run_right_after_a_racy_whole_check_rechecks_only_the_racy_documents(
         again = check(root, True)
         assert builds[before:] == built, edit.__name__
         same(again, check(root, False))
-
-
-def _latest(root: Path) -> cache.CachedResult:
-    """The result the last run stored."""
-    store = cache.ResultCache(root)
-    with sqlite3.connect(store.path) as db:
-        (key,) = db.execute("SELECT key FROM results ORDER BY created DESC LIMIT 1").fetchone()
-    found = store.get(key)
-    assert found is not None
-    return found
 
 
 def _doc(*lines: int, ignore: int | None = None) -> Document:

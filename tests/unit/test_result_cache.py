@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import make_tree
+from tests.helpers import latest_result, make_tree
 from tracegraph import api, cache, graph, presets
 from tracegraph.cli import cli
 from tracegraph.model import Finding
@@ -228,21 +228,12 @@ def test_a_racily_fresh_artifact_means_no_store(
     assert not _run(repo).cached
 
 
-def _stored(repo: Path) -> cache.CachedResult:
-    store = cache.ResultCache(repo)
-    with sqlite3.connect(store.path) as db:
-        (key,) = db.execute("SELECT key FROM results ORDER BY created DESC").fetchone()
-    found = store.get(key)
-    assert found is not None
-    return found
-
-
 def test_racily_fresh_documents_are_stored_with_unknown_stats(
     repo: Path, builds: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)  # the documents were written just now
     first = _run(repo)
-    stored = _stored(repo)
+    stored = latest_result(repo)
     assert set(stored.state.values()) == {cache.UNKNOWN}
     assert sorted(stored.racy) == sorted(stored.state) and len(stored.racy) == 4
     second = _run(repo)  # each document compared with its stored record: nothing to rerun
