@@ -372,6 +372,33 @@ def heading_regex(pattern: str) -> Pattern:
     return compile_pattern("^" + "".join(out) + r"\s*$", ignore_case=True, max_length=None)
 
 
+#: (template, heading text) -> what ``component_name`` says: headings repeat ("Notes",
+#: "Component 1: API"), and each RE2 match through its binding costs microseconds.
+_COMPONENT_NAMES: dict[tuple[str, str], tuple[bool, str]] = {}
+
+
+def component_name(template: str, heading: str) -> tuple[bool, str]:
+    """(whether ``heading`` matches the template, the component's name: the template's
+    ``{name}``, else the whole heading), both as plain text.
+
+    >>> component_name("Component {n}: {name}", "Component 2: `Order` API")
+    (True, 'Order API')
+    >>> component_name("Component {n}: {name}", "Order   service")
+    (False, 'Order service')
+    """
+    key = (template, heading)
+    known = _COMPONENT_NAMES.get(key)
+    if known is None:
+        matched = heading_regex(template).match(_plain(heading))
+        name = _plain(matched.group("name") if matched else heading)[:MAX_NAME]
+        known = (matched is not None, name)
+        if len(heading) <= MAX_NAME:  # short ones repeat; the memory stays bounded
+            if len(_COMPONENT_NAMES) >= 20_000:
+                _COMPONENT_NAMES.clear()
+            _COMPONENT_NAMES[key] = known
+    return known
+
+
 def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]:
     """(field, value, line) for each mapped bold label that opens a line of the block
     (``**Technology:** Python``, ``**Technology**: Python``); a value runs to the next label."""
@@ -392,13 +419,10 @@ def _components(blocks: list[_Block], mapping: ComponentMapping) -> Iterator[Com
         getattr(mapping, key).strip().lower(): key
         for key in ("responsibility", "technology", "interfaces", "dependencies")
     }
-    pattern = heading_regex(mapping.heading)
     for index, block in enumerate(blocks):
         if block.kind != "heading" or index == 0:
             continue  # the first block is the section's own heading
-        heading = block.text[:MAX_VALUE]
-        matched = pattern.match(_plain(heading))
-        name = _plain(matched.group("name") if matched else heading)[:MAX_NAME]
+        matched, name = component_name(mapping.heading, block.text[:MAX_VALUE])
         values: dict[str, str] = {}
         lists: dict[str, list[Named]] = {}
         pending: str | None = None  # a list field whose items follow ("**Dependencies:**")

@@ -60,6 +60,46 @@ _TRAILING_PARENS = re.compile(r"\s*\(.*?\)\s*$")
 #: repeat across documents ("Summary", "Motivation"), so each is worked out once per process.
 _HEADING_KEYS: dict[str, tuple[str, str, str]] = {}
 
+# Headings and references are the walk's most numerous results (450,000 at 10k documents):
+# setting their slots directly costs a third of the generated frozen ``__init__`` (the same
+# objects; tests/unit/parse/test_markdown.py compares them with the constructors').
+_new = object.__new__
+_HEADING_SLOTS = tuple(Heading.__dict__[n].__set__ for n in ("level", "text", "slug", "line"))
+_REFERENCE_SLOTS = tuple(
+    Reference.__dict__[n].__set__
+    for n in ("kind", "target", "relation", "line", "column", "is_id", "reverse", "text")
+)
+
+
+def new_heading(level: int, text: str, slug: str, line: int) -> Heading:
+    """``Heading(level, text, slug, line)``, faster."""
+    obj: Heading = _new(Heading)
+    slots = _HEADING_SLOTS
+    slots[0](obj, level)
+    slots[1](obj, text)
+    slots[2](obj, slug)
+    slots[3](obj, line)
+    return obj
+
+
+def new_reference(
+    kind: RefKind, target: str, relation: Relation, line: int, column: int, is_id: bool,
+    reverse: bool,
+) -> Reference:  # fmt: skip
+    """``Reference(kind, target, relation, line, column, is_id, reverse)``, faster."""
+    obj: Reference = _new(Reference)
+    slots = _REFERENCE_SLOTS
+    slots[0](obj, kind)
+    slots[1](obj, target)
+    slots[2](obj, relation)
+    slots[3](obj, line)
+    slots[4](obj, column)
+    slots[5](obj, is_id)
+    slots[6](obj, reverse)
+    slots[7](obj, "")
+    return obj
+
+
 #: Section headings (and bold labels) that give links below them a relation.
 SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
     "related documents": (None, False),  # decided per item: PRD/RFC -> implements, else related
@@ -326,7 +366,7 @@ class _Walker:
         relation, reverse = self._relation(default, before)
         line, column = self.lines.position(offset)
         self.facts.references.append(
-            Reference(kind, target, relation, line, column, is_id, reverse)
+            new_reference(kind, target, relation, line, column, is_id, reverse)
         )
 
     def _scan(self, text: str, start: int, end: int) -> None:
@@ -508,10 +548,12 @@ class _Walker:
         # Declared types let the compiled build (mypyc) use dict and str operations directly.
         events: Iterator[tuple[Any, Any]] = pyromark.events_with_range(text, options=options)
         span: dict[str, int]
-        kind: str
+        item: dict[str, Any]
+        kind = ""
+        value: Any = None
         start: int
         for event, span in events:
-            if event.__class__ is not dict:  # SoftBreak, HardBreak, Rule
+            if not isinstance(event, dict):  # SoftBreak, HardBreak, Rule
                 if event == "Rule":
                     if run:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
@@ -527,7 +569,9 @@ class _Walker:
                     if extra:
                         self._extra_text(" ")
                 continue
-            kind, value = event.popitem()
+            item = event
+            for kind, value in item.items():  # noqa: B007 (the one key; compiled: no method call)
+                break
             if kind == "Text":
                 if mode == 0:
                     start = span["start"]
@@ -562,7 +606,7 @@ class _Walker:
                 if wanted(scan_text):
                     scan(scan_text, run_start, run_end)
             if kind == "Start":
-                if value.__class__ is str:
+                if isinstance(value, str):
                     if value == "TableRow":
                         self._table_row(span["start"])
                         mode = 2 if self.code_depth else mode
@@ -586,7 +630,7 @@ class _Walker:
                     continue
                 self._start(value, span["start"])
             elif kind == "End":
-                if value.__class__ is not str:
+                if not isinstance(value, str):
                     if "Heading" in value:
                         self._end_heading()
                         hparts = None
@@ -748,7 +792,7 @@ class _Walker:
         slug = self.slugs.unique(base_slug)
         line = bisect_right(self.lines.starts, start)
         facts = self.facts
-        facts.headings.append(Heading(level, text, slug, line))
+        facts.headings.append(new_heading(level, text, slug, line))
         facts.anchors.add(slug)
         stack = self.section_stack
         while stack and stack[-1][0] >= level:

@@ -360,3 +360,25 @@ def test_bare_links_after_entities_are_found(entities: str) -> None:
     doc = parse(f"{entities}www.a_b.example.com and https://x.org/a\n")
     bare = [(r.target, r.line) for r in doc.references if r.kind is RefKind.AUTOLINK]
     assert bare == [("http://www.a_b.example.com", 1), ("https://x.org/a", 1)]
+
+
+def test_fast_constructors_build_the_same_records() -> None:
+    import pickle
+    from dataclasses import fields
+
+    from tracegraph.model import Heading, Reference
+    from tracegraph.parse.markdown import new_heading, new_reference
+
+    heading = new_heading(2, "Goals", "goals", 7)
+    assert heading == Heading(2, "Goals", "goals", 7)
+    assert repr(heading) == repr(Heading(2, "Goals", "goals", 7))
+    assert pickle.loads(pickle.dumps(heading)) == heading
+    ref = new_reference(RefKind.MENTION, "ADR-0001", Relation.MENTIONS, 3, 9, True, True)
+    expected = Reference(RefKind.MENTION, "ADR-0001", Relation.MENTIONS, 3, 9, True, True)
+    assert ref == expected and hash(ref) == hash(expected)
+    assert repr(ref) == repr(expected)
+    # They set every field and run no __post_init__: a field or check added to the model
+    # must be added to them too.
+    assert [f.name for f in fields(Heading)] == ["level", "text", "slug", "line"]
+    assert len(fields(Reference)) == 8
+    assert not hasattr(Heading, "__post_init__") and not hasattr(Reference, "__post_init__")
