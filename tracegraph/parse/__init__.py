@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from ..config import Limits
@@ -260,7 +261,7 @@ def parse_document(
             )
         )
         references = references[: limits.max_references_per_file]
-    references.sort(key=lambda r: (r.line, r.column))
+    references.sort(key=_POSITION)
     # Only documents whose type maps its template onto the system are read again (issue 20);
     # a template, or a copy of one not filled in yet ("[Feature Name]"), describes nothing.
     mapping = spec.architecture if spec is not None else None
@@ -299,6 +300,7 @@ _REDIRECT = re.compile(
     re.I,
 )
 _PLAIN_RELATIONS = frozenset({Relation.REFERENCES, Relation.MENTIONS})
+_POSITION = attrgetter("line", "column")
 _STEM_NUMBER = re.compile(r"^\d+[-_ ]+")
 
 

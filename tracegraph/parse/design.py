@@ -141,9 +141,9 @@ def extract_design(
             endpoints.extend(_endpoints(blocks, part_e))
     if mapping.tables is not None:
         part_t = mapping.tables
-        label = re.compile(rb"(?i)create|alter|" + re.escape(part_t.label.encode("utf-8")) + rb"|`")
+        needles = (b"create", b"alter", part_t.label.encode("utf-8").lower(), b"`")
         found = _sections(
-            data, headings, words, lines, part_t.section, _matching(label), keep_code=True
+            data, headings, words, lines, part_t.section, _has_any_case(needles), keep_code=True
         )
         for blocks in found:
             tables.extend(_tables(blocks, part_t))
@@ -195,11 +195,12 @@ def _has_any(needles: tuple[bytes, ...]) -> Relevant:
     return relevant
 
 
-def _matching(pattern: re.Pattern[bytes]) -> Relevant:
-    """Parse a body in which ``pattern`` occurs."""
+def _has_any_case(needles: tuple[bytes, ...]) -> Relevant:
+    """Parse a body that contains one of ``needles`` (lower-case) in any ASCII case."""
 
     def relevant(_heading: Heading, body: bytes) -> bytes | None:
-        return body if pattern.search(body) else None
+        lowered = body.lower()
+        return body if any(needle in lowered for needle in needles) else None
 
     return relevant
 
@@ -463,9 +464,24 @@ def split_names(text: str, line: int) -> list[Named]:
     >>> [n.text for n in split_names("the event stream; `usage_units` rollups", 3)]
     ['event stream', '`usage_units` rollups']
     """
+    names = _NAMES.get(text)
+    if names is None:
+        names = _names(text)
+        if len(text) <= MAX_NAME:  # short values repeat ("PostgreSQL"); memory stays bounded
+            if len(_NAMES) >= 20_000:
+                _NAMES.clear()
+            _NAMES[text] = names
+    return [Named(name, line) for name in names]
+
+
+#: Free-text list -> its names (``split_names``), for the short ones.
+_NAMES: dict[str, tuple[str, ...]] = {}
+
+
+def _names(text: str) -> tuple[str, ...]:
     text = _LINK.sub(r"\1", " ".join(text.split()))
     if "`" not in text and "(" not in text and "[" not in text:
-        return _named(_PLAIN_SPLIT.split(text), line)
+        return _named(_PLAIN_SPLIT.split(text))
     held: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
@@ -481,19 +497,19 @@ def split_names(text: str, line: int) -> list[Named]:
     parts = _PLAIN_SPLIT.split(masked)
     while any("\x00" in part for part in parts):  # held text may hold held text
         parts = [_HELD.sub(lambda m: held[int(m.group(1))], part) for part in parts]
-    return _named(parts, line)
+    return _named(parts)
 
 
-def _named(parts: Sequence[str], line: int) -> list[Named]:
+def _named(parts: Sequence[str]) -> tuple[str, ...]:
     """Names from the pieces of a list: trimmed, without an article or a final full stop;
     "none" and template text dropped."""
-    out: list[Named] = []
+    out: list[str] = []
     for part in parts:
         name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()[:MAX_NAME]
         if name.lower() in _NOTHING or name.startswith("[") or _PLACEHOLDER.match(name):
             continue
-        out.append(Named(name, line))
-    return out
+        out.append(name)
+    return tuple(out)
 
 
 def _plain(text: str) -> str:
