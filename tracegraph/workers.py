@@ -231,10 +231,10 @@ def parse_parallel(
     with ProcessPoolExecutor(
         workers, initializer=_init, initargs=(root, recogniser, limits, sidecars or {}, os.getpid())
     ) as pool:
-        share = Sharing(size)
         for blob in pool.map(_parse_chunk, chunks):
             records = marshal.loads(blob)
+            seen: dict[Record, Heading] = {}  # a chunk's equal headings: one object
             for record, key in records:
-                yield share(decode(record)), (tuple(key) if key is not None else None)
+                yield decode(record, seen), (tuple(key) if key is not None else None)
             if progress is not None:
                 progress(len(records))

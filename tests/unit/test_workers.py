@@ -106,3 +106,19 @@ def assert_same_records(docs: list[Document], again: list[Document]) -> None:
         got = marshal.dumps([shared_record(doc, fast) for doc in docs[start : start + CHUNK]])
         want = marshal.dumps([interned(encode(doc), slow) for doc in again[start : start + CHUNK]])
         assert got == want
+
+
+def test_a_parallel_parse_gives_equal_headings_of_a_chunk_one_object(tmp_path: Path) -> None:
+    """The parent builds each heading a chunk repeats once (``decode``'s ``headings_seen``):
+    the documents equal a serial parse's, and a template's heading (same level, text and line)
+    is one object in every document of the chunk, as ``Sharing`` made it before."""
+    root = generated(tmp_path / "generated", 60)
+    config = load_config(root)
+    index = crawl(root, config)
+    serial = parse_files(root, index.documents, config, parallel_threshold=10**9)
+    parallel = parse_files(root, index.documents, config, parallel_threshold=2)
+    assert parallel == serial
+    headings = [heading for doc in parallel for heading in doc.headings]
+    assert len({id(heading) for heading in headings}) < len(set(headings)) * 2 < len(headings)
+    assert all(not doc.ignored_rules for doc in parallel)
+    assert len({id(doc.ignored_rules) for doc in parallel}) == 1
