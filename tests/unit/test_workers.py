@@ -5,7 +5,9 @@ from __future__ import annotations
 import marshal
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,7 +18,7 @@ from tracegraph.cache import encode
 from tracegraph.config import load_config
 from tracegraph.crawl import crawl, find_sidecars
 from tracegraph.model import Document
-from tracegraph.workers import CHUNK, interned, shared_record
+from tracegraph.workers import CHUNK, RESULT_PIPE_BYTES, interned, shared_record, widen_results
 
 
 def test_strings_are_interned_and_survive_marshal() -> None:
@@ -122,3 +124,17 @@ def test_a_parallel_parse_gives_equal_headings_of_a_chunk_one_object(tmp_path: P
     assert len({id(heading) for heading in headings}) < len(set(headings)) * 2 < len(headings)
     assert all(not doc.ignored_rules for doc in parallel)
     assert len({id(doc.ignored_rules) for doc in parallel}) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_the_results_pipe_holds_a_chunk_of_records() -> None:
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    if limit < RESULT_PIPE_BYTES:
+        pytest.skip(f"this system caps pipes at {limit} bytes")
+    with ProcessPoolExecutor(1) as pool:
+        assert widen_results(pool) == RESULT_PIPE_BYTES
+        assert list(pool.map(len, ["a" * 300_000])) == [300_000]  # still delivers
+
+
+def test_a_pool_without_the_expected_queue_is_left_as_it_is() -> None:
+    assert widen_results(cast(ProcessPoolExecutor, object())) is None
