@@ -581,6 +581,10 @@ RESULTS_FILE = "results.sqlite"
 RESULTS_FORMAT = 4
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
+#: How many printed outputs (other formats, options or trees) one root keeps, and the largest
+#: kept (a JSON report of 100,000 documents is about 50 MB).
+OUTPUTS_KEPT = 4
+OUTPUT_LIMIT = 256 * 2**20
 
 
 def canonical(value: object) -> object:
@@ -777,6 +781,18 @@ class CachedResult:
     findings: tuple[Finding, ...]
     state: dict[str, DocStat] = dataclasses.field(default_factory=dict)
     racy: Mapping[str, Record] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptOutput:
+    """What a check printed (``text``, in one format with one set of options) and its summary
+    counts, kept so that a rerun on the same tree prints it again without reading a finding:
+    ``failed`` says whether the run exited 1 (``--fail-on``)."""
+
+    documents: int
+    references: int
+    failed: bool
+    text: str
 
 
 #: A finding's fields in the order the stored columns hold them.
@@ -1040,3 +1056,50 @@ class ResultCache:
                 )
         except (sqlite3.Error, OSError) as exc:
             log.info("result cache %s: presets not written (%s)", self.path, exc)
+
+    def get_output(self, key: str) -> KeptOutput | None:
+        """The output a check printed under ``key`` (``put_output``), or None (absent,
+        corrupt, unreadable)."""
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute(
+                    "SELECT documents, refs, failed, digest, text FROM outputs WHERE key = ?",
+                    (key,),
+                ).fetchone()
+            if row is None:
+                return None
+            documents, references, failed, digest, data = row
+            if not all(isinstance(n, int) for n in (documents, references, failed)):
+                raise TypeError("malformed counts")
+            if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != digest:
+                raise ValueError("checksum mismatch")
+            return KeptOutput(documents, references, bool(failed), data.decode("utf-8"))
+        except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
+            log.info("result cache %s: output unusable (%s)", self.path, exc)
+            return None
+
+    def put_output(self, key: str, output: KeptOutput) -> None:
+        """Store what a check printed under ``key``, keeping the newest ``OUTPUTS_KEPT``; an
+        output larger than ``OUTPUT_LIMIT`` bytes is not kept."""
+        data = output.text.encode("utf-8")
+        if len(data) > OUTPUT_LIMIT or not _usable_state(self.root, RESULTS_FILE, create=True):
+            return
+        row = (key, time.time_ns(), output.documents, output.references, int(output.failed),
+               hashlib.sha256(data).hexdigest(), data)  # fmt: skip
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS outputs (key TEXT PRIMARY KEY, created INTEGER "
+                    "NOT NULL, documents INTEGER NOT NULL, refs INTEGER NOT NULL, failed "
+                    "INTEGER NOT NULL, digest TEXT NOT NULL, text BLOB NOT NULL)"
+                )
+                db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                db.execute(
+                    "DELETE FROM outputs WHERE key NOT IN (SELECT key FROM outputs "
+                    "ORDER BY created DESC LIMIT ?)",
+                    (OUTPUTS_KEPT,),
+                )
+        except (sqlite3.Error, OSError) as exc:
+            log.info("result cache %s: output not written (%s)", self.path, exc)

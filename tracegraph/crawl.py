@@ -22,6 +22,8 @@ from .config import MAX_CONFIG_BYTES, Config
 from .declared import DECLARING_FILES, declared_address
 from .errors import InputError
 from .gitcmd import GitError, run_git
+from .githistory import Repository as GitPlace
+from .githistory import probe_repository
 from .patterns import glob_regex
 from .repository import KnownAddresses, find_addresses
 from .safefs import (
@@ -82,6 +84,8 @@ class FileIndex:
     addresses: KnownAddresses = field(default_factory=KnownAddresses)
     #: Folders that could not be listed, with why (sorted): their files are unknown.
     unreadable: tuple[tuple[str, str], ...] = ()
+    #: Where the root stood in git when it was listed (None: not asked).
+    git: GitPlace | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,12 @@ def crawl(
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
     links: list[str] = []
-    listed = _git_files(root, links, stats)
+    # One ``git rev-parse`` says where the root stands in git for the whole run: whether the
+    # root is the work tree's top (never ignored itself), the prefix the repository's addresses
+    # need, HEAD for TG503's key (``FileIndex.git``).
+    repo = probe_repository(root)
+    prefix = None if repo.status == "not-git" else repo.prefix
+    listed = _git_files(root, links, stats, top=prefix == "")
     found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
     dirs = _dirs_of(files)
@@ -119,8 +128,11 @@ def crawl(
         documents=documents,
         dirs=dirs,
         aliases=aliases,
-        addresses=find_addresses(root, config.repository, _declared(root, files, config)),
+        addresses=find_addresses(
+            root, config.repository, _declared(root, files, config), prefix=prefix
+        ),
         unreadable=tuple(sorted(set(unreadable))),
+        git=repo,
     )
 
 
@@ -188,10 +200,13 @@ def _git_files(
     root: Path,
     links: list[str] | None = None,
     stats: dict[str, tuple[int, int, int, int]] | None = None,
+    *,
+    top: bool = False,
 ) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
     when not in a git work tree; ``links`` collects the symbolic links among the files,
-    ``stats`` the ``lstat`` of each file listed under its listed name."""
+    ``stats`` the ``lstat`` of each file listed under its listed name; ``top``: the root is
+    known to be the work tree's top, which git never ignores."""
     try:
         proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
     except GitError as exc:
@@ -200,7 +215,7 @@ def _git_files(
     if proc.returncode != 0:
         _explain_refusal(root, proc.stderr)
         return None
-    if _is_ignored(root):
+    if not top and _is_ignored(root):
         return None
     out: list[str] = []
     lstat, prefix = os.lstat, os.path.join(os.fspath(root), "")
