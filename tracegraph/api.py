@@ -284,10 +284,12 @@ def _parse_overridden(
     return [found[path] for path in paths]
 
 
-def wiki_scope(root: Path, files: frozenset[str], config: Config) -> WikiScope:
+def wiki_scope(
+    root: Path, files: frozenset[str], config: Config, dirs: frozenset[str] | None = None
+) -> WikiScope:
     """Where the tree at ``root`` reads ``[[...]]`` as wikilinks, and why (config ``wikilinks``,
-    else the wiki markers among ``files``)."""
-    return find_wiki_scope(root, files, config.wikilinks, config.limits.max_file_bytes)
+    else the wiki markers among ``files``; ``dirs``: their folders, when known)."""
+    return find_wiki_scope(root, files, config.wikilinks, config.limits.max_file_bytes, dirs)
 
 
 @contextmanager
@@ -687,7 +689,7 @@ def check_tree(
     if store is not None and state is not None:
         # Which folders read wikilinks can change without a listed file changing (a
         # git-ignored .obsidian/ appearing), and so can aliases and unreadable folders.
-        wiki = wiki_scope(root_path, index.files, config)
+        wiki = wiki_scope(root_path, index.files, config, index.dirs)
         tree = (
             f"{state.listing}\0wiki={wiki.folders!r}\0aliases="
             f"{sorted(index.aliases.items())!r}\0unreadable={index.unreadable!r}"

@@ -329,10 +329,9 @@ def _walk(root: Path, links: list[str] | None = None) -> tuple[list[str], list[t
     return out, unreadable
 
 
-def _dirs_of(files: list[str]) -> frozenset[str]:
+def _dirs_of(files: Iterable[str]) -> frozenset[str]:
     dirs: set[str] = {""}
-    for path in files:
-        parent = path.rpartition("/")[0]
+    for parent in {path.rpartition("/")[0] for path in files}:  # each folder of a file once
         while parent and parent not in dirs:
             dirs.add(parent)
             parent = parent.rpartition("/")[0]
@@ -359,19 +358,33 @@ def _glob_test(pattern: str) -> Callable[[str], bool]:
     """The test ``matches_glob`` applies for ``pattern``: the file-suffix form that include
     globs take (``**/*.md``) as string tests (the regexes cost microseconds per file, and every
     listed file meets every include glob on every run), any other glob through its regexes."""
-    pattern = pattern.strip("/")
-    suffix = pattern.removeprefix("**/*")
-    if suffix != pattern and suffix and not _WILDCARDS.intersection(suffix):
+    suffix = _glob_suffix(pattern)
+    if suffix is not None:
         # (?:.*/)?[^/]*SUFFIX: the path ends with SUFFIX; below such a folder: SUFFIX/ inside.
         inside = suffix + "/"
         return lambda path: path.endswith(suffix) or inside in path
+    pattern = pattern.strip("/")
     whole, below = glob_regex(pattern), glob_regex(pattern + "/**")
     return lambda path: bool(whole.match(path)) or below.match(path) is not None
+
+
+def _glob_suffix(pattern: str) -> str | None:
+    """SUFFIX when ``pattern`` is ``**/*SUFFIX`` with no wildcard in SUFFIX, else None."""
+    pattern = pattern.strip("/")
+    suffix = pattern.removeprefix("**/*")
+    if suffix != pattern and suffix and not _WILDCARDS.intersection(suffix):
+        return suffix
+    return None
 
 
 def _document_test(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
     """Whether a path is a document: it matches an include glob and no exclude glob (each
     glob's test looked up once, not per file: this runs for every file of the tree)."""
+    suffixes = tuple(map(_glob_suffix, include))
+    if not exclude and suffixes and None not in suffixes:  # the usual ``**/*.md`` globs
+        ends = tuple(s for s in suffixes if s is not None)
+        inside = tuple(s + "/" for s in ends)
+        return lambda path: path.endswith(ends) or any(i in path for i in inside)
     wanted = tuple(map(_glob_test, include))
     unwanted = tuple(map(_glob_test, exclude))
 
@@ -410,6 +423,7 @@ def read_document(
 WIKI_MARKER_FOLDERS = {".obsidian": "an Obsidian vault", ".foam": "a Foam workspace"}
 assert all(name.startswith(".") for name in WIKI_MARKER_FOLDERS)  # find_wiki_scope's filter
 WIKI_MARKER_FILES = {".dendron.yml": "a Dendron workspace"}
+assert all(name.startswith(".") for name in WIKI_MARKER_FILES)  # find_wiki_scope's filter
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
 #: mkdocs plugins and Markdown extensions that read ``[[...]]`` as links (wikilinks, roamlinks,
 #: ezlinks, obsidian-*, Python-Markdown's ``wikilinks``, ``mdx_wikilink_plus``).
@@ -443,7 +457,11 @@ class WikiScope:
 
 
 def find_wiki_scope(
-    root: Path, files: frozenset[str], setting: bool | None, max_bytes: int
+    root: Path,
+    files: frozenset[str],
+    setting: bool | None,
+    max_bytes: int,
+    dirs: frozenset[str] | None = None,
 ) -> WikiScope:
     """Where wikilinks are on: everywhere or nowhere when the config says so (``setting``),
     else in each folder that holds a wiki marker (``.obsidian/``, ``.foam/``, ``.dendron.yml``,
@@ -455,6 +473,9 @@ def find_wiki_scope(
         return WikiScope((), False)
     found: dict[str, str] = {}
     for path in files:
+        dotted = path.startswith(".") or "/." in path
+        if not dotted and not path.endswith(MKDOCS_CONFIGS):
+            continue  # every marker's name starts with a dot but mkdocs'
         folder, _sep, name = path.rpartition("/")
         if name in WIKI_MARKER_FILES:
             found.setdefault(folder, f"{path}: {WIKI_MARKER_FILES[name]}")
@@ -462,13 +483,13 @@ def find_wiki_scope(
             docs = _mkdocs_wiki_docs(root, path, max_bytes)
             if docs is not None:
                 found.setdefault(docs, f"{path}: an mkdocs site with a wikilink plugin")
-        if not path.startswith(".") and "/." not in path:
-            continue  # every marker folder's name starts with a dot
+        if not dotted:
+            continue
         for marker, what in WIKI_MARKER_FOLDERS.items():
             at = ("/" + path).find(f"/{marker}/")
             if at >= 0:
                 found.setdefault(path[: max(at - 1, 0)], f"{path[:at]}{marker}/: {what}")
-    for folder in _dirs_of(list(files)):
+    for folder in _dirs_of(list(files)) if dirs is None else dirs:
         for marker, what in WIKI_MARKER_FOLDERS.items():
             marker_path = f"{folder}/{marker}" if folder else marker
             try:

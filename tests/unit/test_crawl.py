@@ -80,6 +80,23 @@ def test_a_crawl_asks_git_once_where_the_root_stands(
     assert below.documents == ("b.md",)
 
 
+@pytest.mark.parametrize(
+    "include",
+    [("**/*.md", "**/*.markdown"), ("**/*.md",), ("**/*.txt", "/**/*.md/"), ("docs/**/*.md",)],
+)
+def test_the_document_test_answers_as_the_globs_do(include: tuple[str, ...]) -> None:
+    paths = [
+        "a.md", "docs/b.markdown", "x.md/inner.txt", "y.markdown/z.png", "c.mdx", "d.MD",
+        "docs/e.txt", "docs/f.md.bak", "md", ".md", "docs/.md/g", "notes.txt",
+    ]  # fmt: skip
+    test = crawl_module._document_test(include, ())
+    for path in paths:
+        assert test(path) == any(matches_glob(path, glob) for glob in include), path
+    excluded = crawl_module._document_test(include, ("docs",))
+    for path in paths:
+        assert excluded(path) == (test(path) and not matches_glob(path, "docs")), path
+
+
 def test_include_exclude_globs(tree: Tree) -> None:
     root = tree({"docs/a.md": "", "docs/legacy/b.md": "", "CHANGELOG.md": ""})
     config = config_from_mapping({"exclude": ["docs/legacy", "CHANGELOG.md"]}, "t.yaml")

@@ -373,7 +373,8 @@ def test_printed_output_is_kept_for_the_same_shape_on_the_same_tree(
         assert (again.stdout_bytes, again.exit_code) == (plain.stdout_bytes, plain.exit_code)
     with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
         (count,) = db.execute("SELECT count(*) FROM outputs").fetchone()
-    assert count == cache.OUTPUTS_KEPT  # the newest few
+    assert count == cache.OUTPUTS_KEPT  # the newest few, and only their texts
+    assert len(list((repo / cache.CACHE_DIR).glob(f"{cache.OUTPUT_PREFIX}*"))) == count
     rendered.clear()
     doc = repo / "README.md"  # changed: rendered again, equal to a run without cache
     doc.write_text(doc.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
@@ -381,6 +382,25 @@ def test_printed_output_is_kept_for_the_same_shape_on_the_same_tree(
     assert rendered == ["json"] and get is cache.ResultCache.get
     fresh = runner.invoke(cli, [*base, "--format", "json", "--no-cache"])
     assert changed.stdout_bytes == fresh.stdout_bytes
+
+
+def test_a_kept_output_changed_on_disk_or_replaced_by_a_link_is_not_printed(
+    repo: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    args = ["check", "-C", str(repo), "--format", "json", "--today", "2026-01-01"]
+    plain = runner.invoke(cli, [*args, "--no-cache"]).stdout_bytes
+    assert runner.invoke(cli, args).stdout_bytes == plain
+    [kept] = (repo / cache.CACHE_DIR).glob(f"{cache.OUTPUT_PREFIX}*")
+    kept.write_bytes(plain.replace(b"TG101", b"TG999"))  # same size, other bytes
+    assert runner.invoke(cli, args).stdout_bytes == plain
+    assert kept.read_bytes() == plain  # written again by that run
+    secret = tmp_path / "secret.txt"  # a link planted in its place is never read through
+    secret.write_bytes(plain.replace(b"TG101", b"TG999"))
+    kept.unlink()
+    kept.symlink_to(secret)
+    assert runner.invoke(cli, args).stdout_bytes == plain
+    assert secret.read_bytes() != plain and kept.is_symlink()
 
 
 def test_baseline_applies_after_the_cache(repo: Path, tmp_path: Path) -> None:
