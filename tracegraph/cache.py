@@ -1089,7 +1089,8 @@ class ResultCache:
             data = self._read_output(key, size)
             if data is None or zlib.crc32(data) != checksum:
                 raise ValueError("the output file is not the one stored")
-            return KeptOutput(documents, references, bool(failed), data.decode("utf-8"))
+            text = data.decode("utf-8", "surrogatepass")
+            return KeptOutput(documents, references, bool(failed), text)
         except (sqlite3.Error, OSError, ValueError) as exc:
             log.info("result cache %s: output unusable (%s)", self.path, exc)
             return None
@@ -1099,7 +1100,7 @@ class ResultCache:
         output larger than ``OUTPUT_LIMIT`` bytes is not kept. The text is a file of its own
         beside the database (written atomically): one read, where a blob of megabytes
         costs SQLite a walk over its overflow pages."""
-        data = output.text.encode("utf-8")
+        data = output.text.encode("utf-8", "surrogatepass")  # as printed, whatever it holds
         name = _output_name(key)
         if len(data) > OUTPUT_LIMIT or not _usable_state(self.root, name, create=True):
             return

@@ -282,6 +282,17 @@ def test_symlinked_document_target_change_is_seen(repo: Path, tmp_path: Path) ->
     assert first.findings != second.findings
 
 
+def test_a_kept_output_is_the_text_as_printed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = cache.ResultCache(repo)
+    text = "é \ud800 x\n"  # a lone surrogate too: kept as it is, never an error
+    store.put_output("k" * 64, cache.KeptOutput(3, 4, True, text))
+    assert store.get_output("k" * 64) == cache.KeptOutput(3, 4, True, text)
+    assert store.get_output("j" * 64) is None
+    monkeypatch.setattr(cache, "OUTPUT_LIMIT", 8)  # larger outputs are not kept
+    store.put_output("j" * 64, cache.KeptOutput(3, 4, True, text))
+    assert store.get_output("j" * 64) is None
+
+
 def test_only_a_few_results_are_kept(repo: Path) -> None:
     for day in range(1, cache.RESULTS_KEPT + 4):
         _run(repo, today=date(2026, 1, day))
