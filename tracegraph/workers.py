@@ -19,7 +19,6 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -226,6 +225,10 @@ def parse_parallel(
 ) -> Iterator[tuple[Document, FileKey | None]]:
     """Parse ``paths`` in ``workers`` processes; yields in input order. ``sidecars`` maps a
     document to its sidecar metadata file."""
+    # Imported here: a run that parses a document or two (an incremental check) imports no
+    # process pool and no multiprocessing (20-30 ms).
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(1, min(CHUNK, -(-len(paths) // (workers * 4))))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(
