@@ -713,6 +713,7 @@ def check_tree(
             again = _recheck(corpus, previous, config, when, chosen, dropped, cache)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
+            release=True,
         )  # fmt: skip
     settled = key and state is not None and state.settled
     run = CheckRun(
