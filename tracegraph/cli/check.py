@@ -15,7 +15,7 @@ from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
 from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
 from ..generated import json_head
-from ..output import FORMATTERS, CheckResult, SinceNote, fails, render
+from ..output import FORMATTERS, CheckResult, SinceNote, fails, render_pieces
 from . import cli, emit, use_color
 from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
@@ -151,7 +151,7 @@ def check(
     )
     to_terminal = not output or output == "-"
     color = fmt == "text" and to_terminal and use_color(sys.stdout)
-    emit(render(result, fmt, color=color), output)
+    emit(render_pieces(result, fmt, color=color), output)
     # For people: after the output (a failed write stays the one line on stderr), and only
     # with text, so machine formats read from a merged stream stay parseable.
     for line in run.notes if fmt == "text" else ():
