@@ -277,28 +277,73 @@ def size_table(results: list[dict[str, object]]) -> str:
     return "\n".join(rows) + "\n"
 
 
+#: Sizes below this are dominated by start-up and left out of the fit.
+FIT_FROM = 10_000
+
+
+def power_law(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least-squares fit of ``y = c * n ** k`` in log-log space: ``(c, k)``. With two points
+    it is the line through them; with more it averages their noise out."""
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(y) for _, y in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    k = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    k /= sum((x - mx) ** 2 for x in xs)
+    return math.exp(my - k * mx), k
+
+
+def memory_total_mib() -> float | None:
+    """This machine's memory (Linux ``/proc/meminfo``), in MiB."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def extrapolate(results: list[dict[str, object]], target: int = 1_000_000) -> str:
-    """A power law fitted to the two largest sizes: time and peak memory at ``target``."""
-    if len(results) < 2:
+    """A power law fitted (least squares, log-log) to every size from ``FIT_FROM`` documents
+    (all sizes when fewer than two are that large): time and peak memory at ``target``, and
+    the size at which a cold check's peak memory reaches this machine's memory."""
+    by_size = {int(str(r["docs"])): r for r in results}  # a later run of a size wins
+    fit = sorted(n for n in by_size if n >= FIT_FROM)
+    if len(fit) < 2:
+        fit = sorted(by_size)
+    if len(fit) < 2:
         return ""
-    a, b = results[-2], results[-1]
-    lines = []
-    for label, pick in (
-        ("cold time", lambda r: statistics.median(r["times"]["cold"])),
+    picks = (
+        ("cold time (s)", lambda r: statistics.median(r["times"]["cold"])),
         ("cold peak RSS (MiB)", lambda r: r["rss_kib"]["cold"] / 1024),
-        ("one changed (text) time", lambda r: statistics.median(r["times"]["one"])),
-        ("one changed (new link) time", lambda r: statistics.median(r["times"]["one_link"])),
-    ):
-        ya, yb = pick(a), pick(b)
-        na, nb = int(str(a["docs"])), int(str(b["docs"]))
-        exponent = math.log(yb / ya) / math.log(nb / na)
-        guess = yb * (target / nb) ** exponent
-        lines.append(f"| {label} | {ya:,.1f} | {yb:,.1f} | {exponent:.2f} | {guess:,.0f} |")
-    head = (
-        f"| at {target:,} documents | {int(str(a['docs'])):,} "
-        f"| {int(str(b['docs'])):,} | exponent | extrapolated |\n|---|---:|---:|---:|---:|\n"
+        ("one changed (text) time (s)", lambda r: statistics.median(r["times"]["one"])),
+        ("one changed (new link) time (s)", lambda r: statistics.median(r["times"]["one_link"])),
+        ("lychee time (s)", lambda r: statistics.median(r["times"]["lychee"] or [math.nan])),
     )
-    return head + "\n".join(lines) + "\n"
+    head = f"| at {target:,} documents | " + " | ".join(f"{n:,}" for n in fit)
+    head += " | exponent | extrapolated |\n|---|" + "---:|" * (len(fit) + 2) + "\n"
+    lines = []
+    memory_fit: tuple[float, float] | None = None
+    for label, pick in picks:
+        values = [float(pick(by_size[n])) for n in fit]
+        if any(math.isnan(v) or v <= 0 for v in values):
+            continue
+        c, k = power_law(list(zip(fit, values, strict=True)))
+        if label.startswith("cold peak"):
+            memory_fit = (c, k)
+        cells = " | ".join(f"{v:,.1f}" for v in values)
+        lines.append(f"| {label} | {cells} | {k:.2f} | {c * target**k:,.0f} |")
+    text = head + "\n".join(lines) + "\n"
+    total = memory_total_mib()
+    if memory_fit is not None and total:
+        c, k = memory_fit
+        limit = (total / c) ** (1 / k)
+        text += (
+            f"\nMethod: `y = c * n^k` fitted by least squares on log-log axes to the sizes above; "
+            f"this machine has {total / 1024:,.1f} GiB, which a cold check's peak memory reaches "
+            f"at about {limit:,.0f} documents (where one machine stops).\n"
+        )
+    return text
 
 
 def report(startup_result: dict[str, object] | None, results: list[dict[str, object]]) -> str:
@@ -345,6 +390,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/tgbench"))
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--results", type=Path, help="write the tables into this Markdown file")
+    parser.add_argument(
+        "--add", type=Path, action="append", default=[], metavar="JSON",
+        help="raw results of an earlier run (its --json) to include in the tables and the fit; "
+        "a size measured in this run replaces the same size from there",
+    )  # fmt: skip
     args = parser.parse_args()
     if not Path(TIME).exists():
         raise SystemExit(f"{TIME} missing: apt-get install -y time")
@@ -357,11 +407,13 @@ def main() -> None:
     reps = [int(r) for r in args.reps.split(",")]
     reps += [reps[-1]] * (len(sizes) - len(reps))
     first = None if args.no_startup else startup(args.startup_reps, lychee, env, args.work)
-    results = []
+    results = [r for path in args.add for r in json.loads(path.read_text())["sizes"]]
+    results = [r for r in results if int(str(r["docs"])) not in sizes]
     for size, count in zip(sizes, reps, strict=False):
         result = bench(args.work, size, count, lychee, env)
         print(json.dumps(result, default=str), file=sys.stderr)
         results.append(result)
+    results.sort(key=lambda r: int(str(r["docs"])))
     if args.json:
         args.json.write_text(json.dumps({"startup": first, "sizes": results}, indent=2) + "\n")
     text = report(first, results)
