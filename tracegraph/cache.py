@@ -103,6 +103,15 @@ def _reference(
     return obj
 
 
+def _seen(seen: dict[Record, Heading], record: Record) -> Heading:
+    heading = seen[record] = _heading(*record)
+    return heading
+
+
+#: The ignored rules of nearly every document: one object, not one empty set (216 bytes) each.
+_NO_RULES: frozenset[str] = frozenset()
+
+
 # --- compact records ----------------------------------------------------------------------------
 
 
@@ -170,12 +179,13 @@ def _decode_design(record: Record | None) -> Design | None:
     )  # fmt: skip
 
 
-def decode(record: Record) -> Document:
+def decode(record: Record, headings_seen: dict[Record, Heading] | None = None) -> Document:
     """The document an ``encode`` record stands for (equal to the original).
 
     Strings repeated across documents (types, statuses, link targets) are interned, so a large
-    corpus holds one copy of each.
-    """
+    corpus holds one copy of each. With ``headings_seen`` (kept over a batch of records), equal
+    headings become one object, built once: the records of a worker's chunk repeat a
+    template's headings (five in six headings at 10,000 documents)."""
     (
         path,
         type_name,
@@ -200,6 +210,10 @@ def decode(record: Record) -> Document:
         design,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
+    if headings_seen is None:
+        built = tuple(_heading(*h) for h in headings)
+    else:
+        built = tuple([headings_seen.get(h) or _seen(headings_seen, h) for h in headings])
     return Document(
         path=_intern(path),
         type=_intern(type_name),
@@ -208,7 +222,7 @@ def decode(record: Record) -> Document:
         status=_intern(status) if status is not None else None,
         status_raw=status_raw,
         metadata=metadata,
-        headings=tuple(_heading(*h) for h in headings),
+        headings=built,
         anchors=tuple(anchors),
         references=tuple(
             _reference(kinds[k], _intern(t), relations[r], ln, c, i, rv, x)
@@ -217,7 +231,7 @@ def decode(record: Record) -> Document:
         placeholders=tuple(Placeholder(*p) for p in placeholders),
         questions=tuple(Question(*q) for q in questions),
         problems=tuple(Problem(*p) for p in problems),
-        ignored_rules=frozenset(ignored),
+        ignored_rules=frozenset(ignored) if ignored else _NO_RULES,
         line_count=line_count,
         status_line=status_line,
         metadata_lines=metadata_lines,

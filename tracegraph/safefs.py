@@ -108,15 +108,15 @@ def read_limited(path: Path, max_bytes: int, limit_name: str) -> tuple[bytes, in
                 st.st_size,
                 st.st_mtime_ns,
             )
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            # Never ask for more than the file holds: a read buffer is allocated at the size
-            # asked for, whatever the file's size (a 300 MB limit cost 300 MB per file).
-            data = handle.read(min(max_bytes, st.st_size) + 1)
-            while len(data) <= max_bytes:  # the file grew since fstat: the rest, in chunks
-                more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
-                if not more:
-                    break
-                data += more
+        # Never ask for more than the file holds: a read buffer is allocated at the size asked
+        # for, whatever the file's size (a 300 MB limit cost 300 MB per file). Plain ``read``
+        # calls on the descriptor: a buffered file object around it cost a third of the time.
+        data = os.read(fd, min(max_bytes, st.st_size) + 1)
+        while len(data) <= max_bytes:  # a short read, or the file grew since fstat: the rest
+            more = os.read(fd, min(1 << 20, max_bytes + 1 - len(data)))
+            if not more:
+                break
+            data += more
     except OSError as exc:
         raise Unreadable(f"cannot read file: {reason(exc)}") from None
     finally:

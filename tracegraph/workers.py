@@ -215,6 +215,32 @@ def workers_for(count: int, threshold: int) -> int:
     return max(1, min(os.cpu_count() or 1, count))
 
 
+#: Bytes the pipe that carries the workers' records may hold (Linux's default for an
+#: unprivileged user's largest pipe; a chunk's records are about 130 KB at 64 documents).
+RESULT_PIPE_BYTES = 1 << 20
+
+
+def widen_results(pool: ProcessPoolExecutor) -> int | None:
+    """Let the pipe that brings ``pool``'s results hold ``RESULT_PIPE_BYTES`` (Linux), and
+    return its new size (None where that cannot be done: another platform, a Python whose
+    executor keeps its queue elsewhere, a lower system limit).
+
+    A chunk's records (about 130 KB) did not fit the default 64 KB pipe, so a worker that had
+    finished a chunk waited, unable to start the next, until the parent's reader thread had
+    taken the rest; that thread needs the interpreter lock, which the main thread holds while
+    it decodes records (released every 5 ms). Measured at 10,000 documents under load: the
+    workers' time between chunks fell by a third (2.1 -> 1.4 s, summed over both)."""
+    try:
+        import fcntl
+
+        reader = pool._result_queue._reader  # type: ignore[attr-defined]
+        descriptor = reader.fileno()
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, RESULT_PIPE_BYTES)
+        return int(fcntl.fcntl(descriptor, fcntl.F_GETPIPE_SZ))
+    except (ImportError, AttributeError, OSError, ValueError):
+        return None
+
+
 def parse_parallel(
     root: Path,
     paths: list[str],
@@ -231,10 +257,11 @@ def parse_parallel(
     with ProcessPoolExecutor(
         workers, initializer=_init, initargs=(root, recogniser, limits, sidecars or {}, os.getpid())
     ) as pool:
-        share = Sharing(size)
+        widen_results(pool)
         for blob in pool.map(_parse_chunk, chunks):
             records = marshal.loads(blob)
+            seen: dict[Record, Heading] = {}  # a chunk's equal headings: one object
             for record, key in records:
-                yield share(decode(record)), (tuple(key) if key is not None else None)
+                yield decode(record, seen), (tuple(key) if key is not None else None)
             if progress is not None:
                 progress(len(records))

@@ -70,7 +70,9 @@ def test_html_report_lists_resolved_and_has_a_two_point_trend(tree: Tree, tmp_pa
     assert 'id="resolved-findings"' in page
     assert "Resolved findings (1)" in page
     assert page.count('class="point"') == 2
-    assert not (root / ".tracegraph").exists()  # --history elsewhere
+    # --history elsewhere: nothing recorded in the tree (the parse cache may be, once the
+    # documents are older than the racy window: that depends on the machine's load)
+    assert not (root / ".tracegraph" / "history.db").exists()
 
 
 def _runs(history: Path) -> int:
@@ -126,7 +128,7 @@ def test_fail_under(tree: Tree, tmp_path: Path) -> None:
     assert code == 1
     assert "below --fail-under 100" in err
     assert run(str(root), "-o", out, "--no-history", "--fail-under", "10")[0] == 0
-    assert not (root / ".tracegraph").exists()
+    assert not (root / ".tracegraph" / "history.db").exists()  # the parse cache may be there
 
 
 def test_corrupt_history_warns_and_still_reports(tree: Tree, tmp_path: Path) -> None:

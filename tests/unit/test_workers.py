@@ -5,7 +5,9 @@ from __future__ import annotations
 import marshal
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,7 +18,7 @@ from tracegraph.cache import encode
 from tracegraph.config import load_config
 from tracegraph.crawl import crawl, find_sidecars
 from tracegraph.model import Document
-from tracegraph.workers import CHUNK, interned, shared_record
+from tracegraph.workers import CHUNK, RESULT_PIPE_BYTES, interned, shared_record, widen_results
 
 
 def test_strings_are_interned_and_survive_marshal() -> None:
@@ -106,3 +108,33 @@ def assert_same_records(docs: list[Document], again: list[Document]) -> None:
         got = marshal.dumps([shared_record(doc, fast) for doc in docs[start : start + CHUNK]])
         want = marshal.dumps([interned(encode(doc), slow) for doc in again[start : start + CHUNK]])
         assert got == want
+
+
+def test_a_parallel_parse_gives_equal_headings_of_a_chunk_one_object(tmp_path: Path) -> None:
+    """The parent builds each heading a chunk repeats once (``decode``'s ``headings_seen``):
+    the documents equal a serial parse's, and a template's heading (same level, text and line)
+    is one object in every document of the chunk, as ``Sharing`` made it before."""
+    root = generated(tmp_path / "generated", 60)
+    config = load_config(root)
+    index = crawl(root, config)
+    serial = parse_files(root, index.documents, config, parallel_threshold=10**9)
+    parallel = parse_files(root, index.documents, config, parallel_threshold=2)
+    assert parallel == serial
+    headings = [heading for doc in parallel for heading in doc.headings]
+    assert len({id(heading) for heading in headings}) < len(set(headings)) * 2 < len(headings)
+    assert all(not doc.ignored_rules for doc in parallel)
+    assert len({id(doc.ignored_rules) for doc in parallel}) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_the_results_pipe_holds_a_chunk_of_records() -> None:
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    if limit < RESULT_PIPE_BYTES:
+        pytest.skip(f"this system caps pipes at {limit} bytes")
+    with ProcessPoolExecutor(1) as pool:
+        assert widen_results(pool) == RESULT_PIPE_BYTES
+        assert list(pool.map(len, ["a" * 300_000])) == [300_000]  # still delivers
+
+
+def test_a_pool_without_the_expected_queue_is_left_as_it_is() -> None:
+    assert widen_results(cast(ProcessPoolExecutor, object())) is None
