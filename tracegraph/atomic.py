@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -43,6 +42,8 @@ def _write(target: Path, folder: Path, pieces: Iterable[bytes]) -> None:
             handle.writelines(pieces)
         return
     folder.mkdir(parents=True, exist_ok=True)
+    import tempfile  # on first write: a rerun that prints a kept output writes no file
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:

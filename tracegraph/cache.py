@@ -25,13 +25,16 @@ import sqlite3
 import stat
 import sys
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .atomic import write_atomic
 from .config import Config
+from .errors import TracegraphError
 from .model import (
     Component,
     Design,
@@ -595,6 +598,25 @@ RESULTS_FILE = "results.sqlite"
 RESULTS_FORMAT = 4
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
+#: How many printed outputs (other formats, options or trees) one root keeps, and the largest
+#: kept (a JSON report of 100,000 documents is about 50 MB).
+OUTPUTS_KEPT = 4
+OUTPUT_LIMIT = 256 * 2**20
+#: The kept outputs' texts: ``.tracegraph/cache/output-KEY.txt``.
+OUTPUT_PREFIX = "output-"
+
+
+def _output_name(key: str) -> str:
+    return f"{OUTPUT_PREFIX}{key}.txt"
+
+
+def _keep_newest(db: sqlite3.Connection, table: str, count: int) -> None:
+    """Delete all but the ``count`` newest rows of ``table`` (by ``created``)."""
+    db.execute(
+        f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM {table} "
+        "ORDER BY created DESC LIMIT ?)",
+        (count,),
+    )
 
 
 def canonical(value: object) -> object:
@@ -624,14 +646,19 @@ def package_digest() -> str:
     checkout) changes it."""
     global _PACKAGE_DIGEST
     if _PACKAGE_DIGEST is None:
-        base = Path(__file__).parent
+        base = os.path.dirname(os.path.abspath(__file__))
         digest = hashlib.sha256()
-        suffixes = (".py", ".md", ".yaml")
-        files = sorted(p for p in base.rglob("*") if p.suffix in suffixes and p.is_file())
-        for file in files:
+        files: list[str] = []
+        for folder, dirs, names in os.walk(base):  # os.walk: a third of pathlib's rglob
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            rel = os.path.relpath(folder, base).replace(os.sep, "/")
+            prefix = "" if rel == "." else f"{rel}/"
+            files += (prefix + n for n in names if n.endswith((".py", ".md", ".yaml")))
+        for name in sorted(files):
             try:
-                digest.update(file.relative_to(base).as_posix().encode() + b"\0")
-                digest.update(file.read_bytes() + b"\0")
+                with open(os.path.join(base, name), "rb") as handle:
+                    data = handle.read()
+                digest.update(name.encode() + b"\0" + data + b"\0")
             except OSError:
                 digest.update(b"?\0")
         _PACKAGE_DIGEST = digest.hexdigest()
@@ -791,6 +818,18 @@ class CachedResult:
     findings: tuple[Finding, ...]
     state: dict[str, DocStat] = dataclasses.field(default_factory=dict)
     racy: Mapping[str, Record] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptOutput:
+    """What a check printed (``text``, in one format with one set of options) and its summary
+    counts, kept so that a rerun on the same tree prints it again without reading a finding:
+    ``failed`` says whether the run exited 1 (``--fail-on``)."""
+
+    documents: int
+    references: int
+    failed: bool
+    text: str
 
 
 #: A finding's fields in the order the stored columns hold them.
@@ -984,11 +1023,7 @@ class ResultCache:
                     db.execute(
                         "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
                     )
-                    db.execute(
-                        "DELETE FROM results WHERE key NOT IN (SELECT key FROM results "
-                        "ORDER BY created DESC LIMIT ?)",
-                        (RESULTS_KEPT,),
-                    )
+                    _keep_newest(db, "results", RESULTS_KEPT)
                 return
             except sqlite3.DatabaseError as exc:  # corrupt or foreign: start a new file once
                 log.info("result cache %s not written (%s)", self.path, exc)
@@ -1047,10 +1082,76 @@ class ResultCache:
                 db.execute(
                     "INSERT OR REPLACE INTO presets VALUES (?, ?, ?)", (key, time.time_ns(), value)
                 )
-                db.execute(
-                    "DELETE FROM presets WHERE key NOT IN (SELECT key FROM presets "
-                    "ORDER BY created DESC LIMIT ?)",
-                    (RESULTS_KEPT,),
-                )
+                _keep_newest(db, "presets", RESULTS_KEPT)
         except (sqlite3.Error, OSError) as exc:
             log.info("result cache %s: presets not written (%s)", self.path, exc)
+
+    def get_output(self, key: str) -> KeptOutput | None:
+        """The output a check printed under ``key`` (``put_output``), or None (absent,
+        corrupt, unreadable)."""
+        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
+            return None
+        try:
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+                row = db.execute(
+                    "SELECT documents, refs, failed, size, checksum FROM outputs WHERE key = ?",
+                    (key,),
+                ).fetchone()
+            if row is None or not all(isinstance(n, int) for n in row):
+                return None
+            documents, references, failed, size, checksum = row
+            data = self._read_output(key, size)
+            if data is None or zlib.crc32(data) != checksum:
+                raise ValueError("the output file is not the one stored")
+            text = data.decode("utf-8", "surrogatepass")
+            return KeptOutput(documents, references, bool(failed), text)
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            log.info("result cache %s: output unusable (%s)", self.path, exc)
+            return None
+
+    def put_output(self, key: str, output: KeptOutput) -> None:
+        """Store what a check printed under ``key``, keeping the newest ``OUTPUTS_KEPT``; an
+        output larger than ``OUTPUT_LIMIT`` bytes is not kept. The text is a file of its own
+        beside the database (written atomically): one read, where a blob of megabytes
+        costs SQLite a walk over its overflow pages."""
+        data = output.text.encode("utf-8", "surrogatepass")  # as printed, whatever it holds
+        name = _output_name(key)
+        if len(data) > OUTPUT_LIMIT or not _usable_state(self.root, name, create=True):
+            return
+        row = (key, time.time_ns(), output.documents, output.references, int(output.failed),
+               len(data), zlib.crc32(data))  # fmt: skip
+        try:
+            write_atomic(self.directory / name, data)
+            with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                columns = [c[1] for c in db.execute("PRAGMA table_info(outputs)")]
+                if columns and "checksum" not in columns:  # an older layout
+                    db.execute("DROP TABLE outputs")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS outputs (key TEXT PRIMARY KEY, created INTEGER "
+                    "NOT NULL, documents INTEGER NOT NULL, refs INTEGER NOT NULL, failed "
+                    "INTEGER NOT NULL, size INTEGER NOT NULL, checksum INTEGER NOT NULL)"
+                )
+                db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                _keep_newest(db, "outputs", OUTPUTS_KEPT)
+                kept = {_output_name(k) for (k,) in db.execute("SELECT key FROM outputs")}
+            for entry in os.listdir(self.directory):  # the texts of outputs no longer kept
+                if entry.startswith(OUTPUT_PREFIX) and entry not in kept:
+                    (self.directory / entry).unlink(missing_ok=True)
+        except (sqlite3.Error, OSError, TracegraphError) as exc:
+            log.info("result cache %s: output not written (%s)", self.path, exc)
+
+    def _read_output(self, key: str, size: int) -> bytes | None:
+        """The text file of the output ``key`` if it is a regular file of ``size`` bytes
+        (never through a link), else None."""
+        name = _output_name(key)
+        if not _usable_state(self.root, name, create=False):
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.directory / name, flags)
+        except FileNotFoundError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size != size:
+                return None
+            return handle.read(size + 1)

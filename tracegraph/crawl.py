@@ -22,6 +22,8 @@ from .config import MAX_CONFIG_BYTES, Config
 from .declared import DECLARING_FILES, declared_address
 from .errors import InputError
 from .gitcmd import GitError, run_git
+from .githistory import Repository as GitPlace
+from .githistory import probe_repository
 from .patterns import glob_regex
 from .repository import KnownAddresses, find_addresses
 from .safefs import (
@@ -82,6 +84,8 @@ class FileIndex:
     addresses: KnownAddresses = field(default_factory=KnownAddresses)
     #: Folders that could not be listed, with why (sorted): their files are unknown.
     unreadable: tuple[tuple[str, str], ...] = ()
+    #: Where the root stood in git when it was listed (None: not asked).
+    git: GitPlace | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,12 @@ def crawl(
     if not root.is_dir():
         raise InputError(f"{root}: not a directory (give the folder to scan)")
     links: list[str] = []
-    listed = _git_files(root, links, stats)
+    # One ``git rev-parse`` says where the root stands in git for the whole run: whether the
+    # root is the work tree's top (never ignored itself), the prefix the repository's addresses
+    # need, HEAD for TG503's key (``FileIndex.git``).
+    repo = probe_repository(root)
+    prefix = None if repo.status == "not-git" else repo.prefix
+    listed = _git_files(root, links, stats, top=prefix == "")
     found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
     dirs = _dirs_of(files)
@@ -119,8 +128,11 @@ def crawl(
         documents=documents,
         dirs=dirs,
         aliases=aliases,
-        addresses=find_addresses(root, config.repository, _declared(root, files, config)),
+        addresses=find_addresses(
+            root, config.repository, _declared(root, files, config), prefix=prefix
+        ),
         unreadable=tuple(sorted(set(unreadable))),
+        git=repo,
     )
 
 
@@ -188,10 +200,13 @@ def _git_files(
     root: Path,
     links: list[str] | None = None,
     stats: dict[str, tuple[int, int, int, int]] | None = None,
+    *,
+    top: bool = False,
 ) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
     when not in a git work tree; ``links`` collects the symbolic links among the files,
-    ``stats`` the ``lstat`` of each file listed under its listed name."""
+    ``stats`` the ``lstat`` of each file listed under its listed name; ``top``: the root is
+    known to be the work tree's top, which git never ignores."""
     try:
         proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
     except GitError as exc:
@@ -200,7 +215,7 @@ def _git_files(
     if proc.returncode != 0:
         _explain_refusal(root, proc.stderr)
         return None
-    if _is_ignored(root):
+    if not top and _is_ignored(root):
         return None
     out: list[str] = []
     lstat, prefix = os.lstat, os.path.join(os.fspath(root), "")
@@ -314,10 +329,9 @@ def _walk(root: Path, links: list[str] | None = None) -> tuple[list[str], list[t
     return out, unreadable
 
 
-def _dirs_of(files: list[str]) -> frozenset[str]:
+def _dirs_of(files: Iterable[str]) -> frozenset[str]:
     dirs: set[str] = {""}
-    for path in files:
-        parent = path.rpartition("/")[0]
+    for parent in {path.rpartition("/")[0] for path in files}:  # each folder of a file once
         while parent and parent not in dirs:
             dirs.add(parent)
             parent = parent.rpartition("/")[0]
@@ -344,19 +358,33 @@ def _glob_test(pattern: str) -> Callable[[str], bool]:
     """The test ``matches_glob`` applies for ``pattern``: the file-suffix form that include
     globs take (``**/*.md``) as string tests (the regexes cost microseconds per file, and every
     listed file meets every include glob on every run), any other glob through its regexes."""
-    pattern = pattern.strip("/")
-    suffix = pattern.removeprefix("**/*")
-    if suffix != pattern and suffix and not _WILDCARDS.intersection(suffix):
+    suffix = _glob_suffix(pattern)
+    if suffix is not None:
         # (?:.*/)?[^/]*SUFFIX: the path ends with SUFFIX; below such a folder: SUFFIX/ inside.
         inside = suffix + "/"
         return lambda path: path.endswith(suffix) or inside in path
+    pattern = pattern.strip("/")
     whole, below = glob_regex(pattern), glob_regex(pattern + "/**")
     return lambda path: bool(whole.match(path)) or below.match(path) is not None
+
+
+def _glob_suffix(pattern: str) -> str | None:
+    """SUFFIX when ``pattern`` is ``**/*SUFFIX`` with no wildcard in SUFFIX, else None."""
+    pattern = pattern.strip("/")
+    suffix = pattern.removeprefix("**/*")
+    if suffix != pattern and suffix and not _WILDCARDS.intersection(suffix):
+        return suffix
+    return None
 
 
 def _document_test(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
     """Whether a path is a document: it matches an include glob and no exclude glob (each
     glob's test looked up once, not per file: this runs for every file of the tree)."""
+    suffixes = tuple(map(_glob_suffix, include))
+    if not exclude and suffixes and None not in suffixes:  # the usual ``**/*.md`` globs
+        ends = tuple(s for s in suffixes if s is not None)
+        inside = tuple(s + "/" for s in ends)
+        return lambda path: path.endswith(ends) or any(i in path for i in inside)
     wanted = tuple(map(_glob_test, include))
     unwanted = tuple(map(_glob_test, exclude))
 
@@ -395,6 +423,7 @@ def read_document(
 WIKI_MARKER_FOLDERS = {".obsidian": "an Obsidian vault", ".foam": "a Foam workspace"}
 assert all(name.startswith(".") for name in WIKI_MARKER_FOLDERS)  # find_wiki_scope's filter
 WIKI_MARKER_FILES = {".dendron.yml": "a Dendron workspace"}
+assert all(name.startswith(".") for name in WIKI_MARKER_FILES)  # find_wiki_scope's filter
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
 #: mkdocs plugins and Markdown extensions that read ``[[...]]`` as links (wikilinks, roamlinks,
 #: ezlinks, obsidian-*, Python-Markdown's ``wikilinks``, ``mdx_wikilink_plus``).
@@ -428,7 +457,11 @@ class WikiScope:
 
 
 def find_wiki_scope(
-    root: Path, files: frozenset[str], setting: bool | None, max_bytes: int
+    root: Path,
+    files: frozenset[str],
+    setting: bool | None,
+    max_bytes: int,
+    dirs: frozenset[str] | None = None,
 ) -> WikiScope:
     """Where wikilinks are on: everywhere or nowhere when the config says so (``setting``),
     else in each folder that holds a wiki marker (``.obsidian/``, ``.foam/``, ``.dendron.yml``,
@@ -440,6 +473,9 @@ def find_wiki_scope(
         return WikiScope((), False)
     found: dict[str, str] = {}
     for path in files:
+        dotted = path.startswith(".") or "/." in path
+        if not dotted and not path.endswith(MKDOCS_CONFIGS):
+            continue  # every marker's name starts with a dot but mkdocs'
         folder, _sep, name = path.rpartition("/")
         if name in WIKI_MARKER_FILES:
             found.setdefault(folder, f"{path}: {WIKI_MARKER_FILES[name]}")
@@ -447,13 +483,13 @@ def find_wiki_scope(
             docs = _mkdocs_wiki_docs(root, path, max_bytes)
             if docs is not None:
                 found.setdefault(docs, f"{path}: an mkdocs site with a wikilink plugin")
-        if not path.startswith(".") and "/." not in path:
-            continue  # every marker folder's name starts with a dot
+        if not dotted:
+            continue
         for marker, what in WIKI_MARKER_FOLDERS.items():
             at = ("/" + path).find(f"/{marker}/")
             if at >= 0:
                 found.setdefault(path[: max(at - 1, 0)], f"{path[:at]}{marker}/: {what}")
-    for folder in _dirs_of(list(files)):
+    for folder in _dirs_of(list(files)) if dirs is None else dirs:
         for marker, what in WIKI_MARKER_FOLDERS.items():
             marker_path = f"{folder}/{marker}" if folder else marker
             try:

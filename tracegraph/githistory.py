@@ -84,23 +84,26 @@ class Repository:
 
 
 def probe_repository(root: Path) -> Repository:
-    """How the tree at ``root`` stands in git (two ``git rev-parse`` calls, no history read)."""
+    """How the tree at ``root`` stands in git (one ``git rev-parse``, no history read)."""
     try:
         proc = run_git(
-            root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix",
-            timeout=30,
+            root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository",
+            "--show-prefix", "-q", "--verify", "HEAD^{commit}", timeout=30,
         )  # fmt: skip
     except GitError as exc:
         return Repository("not-git", str(exc))
-    if proc.returncode != 0:
-        return Repository("not-git", _first_line(proc.stderr) or "not a git repository")
-    lines = proc.stdout.decode("utf-8", "replace").split("\n")
+    # "true", "false", the prefix (its own line, maybe empty), then HEAD's hash when there is
+    # a commit (exit 0; without one, git stops there and exits 1).
+    out, sha = proc.stdout, b""
+    if proc.returncode == 0:
+        out, _, sha = out.rstrip(b"\n").rpartition(b"\n")
+    lines = out.decode("utf-8", "replace").split("\n", 2)
     if len(lines) < 3 or lines[0] != "true":
+        if proc.returncode != 0 and not proc.stdout:
+            return Repository("not-git", _first_line(proc.stderr) or "not a git repository")
         return Repository("not-git", "not inside a git work tree")
-    prefix = lines[2]
-    head = run_git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", timeout=30)
-    sha = head.stdout.strip()
-    if head.returncode != 0 or not _HEX.match(sha):
+    prefix = lines[2].rstrip("\n")
+    if proc.returncode != 0 or not _HEX.match(sha):
         return Repository("empty", "the repository has no commit yet", prefix=prefix)
     commit = sha.decode("ascii")
     if lines[1] == "true":

@@ -348,16 +348,26 @@ class KnownAddresses:
     git_prefix: str | None = None
 
 
+#: ``find_addresses``' prefix when the caller has not asked git for it.
+ASK_GIT = "?"
+
+
 def find_addresses(
-    root: Path, setting: tuple[str, ...] | bool | None, declared: Iterable[tuple[str, str]]
+    root: Path,
+    setting: tuple[str, ...] | bool | None,
+    declared: Iterable[tuple[str, str]],
+    *,
+    prefix: str | None = ASK_GIT,
 ) -> KnownAddresses:
     """What config and git say of the repository's addresses. ``setting`` is the config's
     ``repository`` (validated addresses, False for none, None to find them); ``declared`` are
     (address, file) pairs read from files at the root. The scanned folder comes from git (the
-    top outside git)."""
+    top outside git): ``prefix`` is git's ``--show-prefix`` when the caller knows it (None
+    outside a work tree), else git is asked."""
     if setting is False:
         return KnownAddresses()
-    prefix = _git_text(root, "rev-parse", "--show-prefix")
+    if prefix == ASK_GIT:
+        prefix = _git_text(root, "rev-parse", "--show-prefix")
     folder = (prefix or "").strip("/")
     git_prefix = None if prefix is None else folder
     if isinstance(setting, tuple):

@@ -6,10 +6,11 @@ import os
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tracegraph import api, safefs
+from tracegraph import api, gitcmd, safefs
 from tracegraph import crawl as crawl_module
 from tracegraph.config import config_from_mapping, default_config
 from tracegraph.crawl import crawl, matches_glob, read_document
@@ -46,6 +47,54 @@ def test_ignored_root_is_walked(tree: Tree) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     assert crawl(root, default_config()).documents == ()  # the repo root publishes nothing
     assert crawl(root / "generated", default_config()).documents == ("docs/a.md",)
+
+
+def test_a_crawl_asks_git_once_where_the_root_stands(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One ``rev-parse`` answers for the whole run (prefix, HEAD, shallow); the work tree's
+    top is never ignored, so only a folder below it asks ``check-ignore``."""
+    root = tree({"a.md": "# A\n", "docs/b.md": "# B\n"})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    asked: list[str] = []
+    spawn = gitcmd._spawn
+
+    def spy(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        asked.append(command[4] if command[3] == "--no-pager" else command[3])
+        return spawn(command, *args, **kwargs)
+
+    monkeypatch.setattr(gitcmd, "_spawn", spy)
+    index = crawl(root, default_config())
+    assert index.git is not None and (index.git.status, index.git.prefix) == ("empty", "")
+    assert index.documents == ("a.md", "docs/b.md")
+    assert [a for a in asked if a != "config"] == ["rev-parse", "ls-files", "remote"]
+    asked.clear()
+    below = crawl(root / "docs", default_config())
+    assert below.git is not None and below.git.prefix == "docs/"
+    assert [a for a in asked if a != "config"] == [
+        "rev-parse",
+        "ls-files",
+        "check-ignore",
+        "remote",
+    ]
+    assert below.documents == ("b.md",)
+
+
+@pytest.mark.parametrize(
+    "include",
+    [("**/*.md", "**/*.markdown"), ("**/*.md",), ("**/*.txt", "/**/*.md/"), ("docs/**/*.md",)],
+)
+def test_the_document_test_answers_as_the_globs_do(include: tuple[str, ...]) -> None:
+    paths = [
+        "a.md", "docs/b.markdown", "x.md/inner.txt", "y.markdown/z.png", "c.mdx", "d.MD",
+        "docs/e.txt", "docs/f.md.bak", "md", ".md", "docs/.md/g", "notes.txt",
+    ]  # fmt: skip
+    test = crawl_module._document_test(include, ())
+    for path in paths:
+        assert test(path) == any(matches_glob(path, glob) for glob in include), path
+    excluded = crawl_module._document_test(include, ("docs",))
+    for path in paths:
+        assert excluded(path) == (test(path) and not matches_glob(path, "docs")), path
 
 
 def test_include_exclude_globs(tree: Tree) -> None:

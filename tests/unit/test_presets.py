@@ -103,6 +103,7 @@ def test_every_preset_file_loads_and_writes_out_as_valid_config():
         assert data["presets"] is False  # "presets: off"
         config = config_from_mapping(data, "init")
         assert config.presets == ("off",)
+        assert preset.config_for(preset.folder).include  # its settings, at its usual folder
 
 
 def test_kep_folders_are_one_document_each_with_the_sidecar_metadata(tree):

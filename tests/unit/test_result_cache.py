@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from tests.helpers import latest_result, make_tree
 from tracegraph import api, cache, graph, presets
+from tracegraph.cli import check as check_cli
 from tracegraph.cli import cli
 from tracegraph.model import Finding
 
@@ -281,6 +282,17 @@ def test_symlinked_document_target_change_is_seen(repo: Path, tmp_path: Path) ->
     assert first.findings != second.findings
 
 
+def test_a_kept_output_is_the_text_as_printed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = cache.ResultCache(repo)
+    text = "é \ud800 x\n"  # a lone surrogate too: kept as it is, never an error
+    store.put_output("k" * 64, cache.KeptOutput(3, 4, True, text))
+    assert store.get_output("k" * 64) == cache.KeptOutput(3, 4, True, text)
+    assert store.get_output("j" * 64) is None
+    monkeypatch.setattr(cache, "OUTPUT_LIMIT", 8)  # larger outputs are not kept
+    store.put_output("j" * 64, cache.KeptOutput(3, 4, True, text))
+    assert store.get_output("j" * 64) is None
+
+
 def test_only_a_few_results_are_kept(repo: Path) -> None:
     for day in range(1, cache.RESULTS_KEPT + 4):
         _run(repo, today=date(2026, 1, day))
@@ -303,9 +315,18 @@ def test_no_cache_neither_reads_nor_writes(repo: Path) -> None:
     assert stored is not None
     fake = Finding("README.md", 1, 1, "TG201", stored.findings[0].severity, "orphan", "x")
     store.put(key, cache.CachedResult(stored.documents, stored.references, (fake,), stored.state))
+    with sqlite3.connect(store.path) as db:  # the printed output is kept too: forget it
+        db.execute("DELETE FROM outputs")
     assert b'"message": "x"' in runner.invoke(cli, args).stdout_bytes
     bypass = runner.invoke(cli, [*args, "--no-cache"])
     assert bypass.stdout_bytes == plain.stdout_bytes
+    # the same with the kept output: the cached run prints it as it is, --no-cache does not
+    with sqlite3.connect(store.path) as db:
+        (key,) = db.execute("SELECT key FROM outputs").fetchone()
+    store.put_output(key, cache.KeptOutput(1, 2, False, "planted\n"))
+    kept = runner.invoke(cli, args)
+    assert (kept.stdout_bytes, kept.exit_code) == (b"planted\n", 0)
+    assert runner.invoke(cli, [*args, "--no-cache"]).stdout_bytes == plain.stdout_bytes
 
 
 @pytest.mark.parametrize("fmt", ["json", "text", "sarif", "github", "junit", "markdown"])
@@ -319,6 +340,78 @@ def test_cli_output_is_byte_identical_with_and_without_cache(repo: Path, fmt: st
     assert plain.exit_code == cold.exit_code == warm.exit_code == 1
     assert plain.stdout_bytes == cold.stdout_bytes == warm.stdout_bytes
     assert b"TG101" in plain.stdout_bytes
+
+
+def test_printed_output_is_kept_for_the_same_shape_on_the_same_tree(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun with the same options on an unchanged tree prints what the last one printed
+    without rendering or reading a finding; another format, date, --fail-on, baseline or FILE
+    argument, or a changed document, renders again, as a run without cache would."""
+    runner = CliRunner()
+    rendered: list[str] = []
+    render, get = check_cli.render, cache.ResultCache.get
+
+    def spy(result: Any, fmt: str, **kwargs: Any) -> str:
+        rendered.append(fmt)
+        return render(result, fmt, **kwargs)
+
+    def unread(*args: Any) -> None:
+        pytest.fail("the stored findings were read")
+
+    monkeypatch.setattr(check_cli, "render", spy)
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"version": 1, "findings": []}\n', encoding="utf-8")
+    base = ["check", "-C", str(repo), "--today", "2026-01-01"]
+    variants = [
+        ["--format", "json"],
+        ["--format", "sarif"],
+        ["--format", "json", "--today", "2026-01-02"],
+        ["--format", "json", "--fail-on", "never"],
+        ["--format", "json", "--baseline", str(baseline)],
+        ["--format", "json", str(repo / "README.md")],
+    ]
+    for extra in variants:
+        args = [*base, *extra]
+        plain = runner.invoke(cli, [*args, "--no-cache"])
+        first = runner.invoke(cli, args)
+        rendered.clear()
+        with monkeypatch.context() as patched:
+            patched.setattr(cache.ResultCache, "get", unread)
+            again = runner.invoke(cli, args)
+        assert rendered == [], extra
+        assert (first.stdout_bytes, first.exit_code) == (plain.stdout_bytes, plain.exit_code)
+        assert (again.stdout_bytes, again.exit_code) == (plain.stdout_bytes, plain.exit_code)
+    with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+        (count,) = db.execute("SELECT count(*) FROM outputs").fetchone()
+    assert count == cache.OUTPUTS_KEPT  # the newest few, and only their texts
+    assert len(list((repo / cache.CACHE_DIR).glob(f"{cache.OUTPUT_PREFIX}*"))) == count
+    rendered.clear()
+    doc = repo / "README.md"  # changed: rendered again, equal to a run without cache
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    changed = runner.invoke(cli, [*base, "--format", "json"])
+    assert rendered == ["json"] and get is cache.ResultCache.get
+    fresh = runner.invoke(cli, [*base, "--format", "json", "--no-cache"])
+    assert changed.stdout_bytes == fresh.stdout_bytes
+
+
+def test_a_kept_output_changed_on_disk_or_replaced_by_a_link_is_not_printed(
+    repo: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    args = ["check", "-C", str(repo), "--format", "json", "--today", "2026-01-01"]
+    plain = runner.invoke(cli, [*args, "--no-cache"]).stdout_bytes
+    assert runner.invoke(cli, args).stdout_bytes == plain
+    [kept] = (repo / cache.CACHE_DIR).glob(f"{cache.OUTPUT_PREFIX}*")
+    kept.write_bytes(plain.replace(b"TG101", b"TG999"))  # same size, other bytes
+    assert runner.invoke(cli, args).stdout_bytes == plain
+    assert kept.read_bytes() == plain  # written again by that run
+    secret = tmp_path / "secret.txt"  # a link planted in its place is never read through
+    secret.write_bytes(plain.replace(b"TG101", b"TG999"))
+    kept.unlink()
+    kept.symlink_to(secret)
+    assert runner.invoke(cli, args).stdout_bytes == plain
+    assert secret.read_bytes() != plain and kept.is_symlink()
 
 
 def test_baseline_applies_after_the_cache(repo: Path, tmp_path: Path) -> None:

@@ -48,8 +48,10 @@ def test_github_rules_without_markers(tree: Tree) -> None:
 def test_markers_turn_wikilinks_on_below_their_folder(tree: Tree, marker: str, reason: str) -> None:
     root = tree({marker: "{}\n", "notes/a.md": NOTE, "notes/other.md": "# O\n", "docs/b.md": NOTE})
     config = load_config(root)
-    scope = api.wiki_scope(root, crawl(root, config).files, config)
+    index = crawl(root, config)
+    scope = api.wiki_scope(root, index.files, config)
     assert scope.folders == (("notes", reason),)
+    assert api.wiki_scope(root, index.files, config, index.dirs) == scope  # folders known
     assert ("wikilink", "other") in kinds(root, "notes/a.md")
     assert "wikilink" not in {kind for kind, _ in kinds(root, "docs/b.md")}
 

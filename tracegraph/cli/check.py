@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
 from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
 from ..generated import json_head
-from ..output import FORMATTERS, CheckResult, SinceNote, fails, render_pieces
+from ..output import FORMATTERS, CheckResult, SinceNote, fails, render, render_pieces
 from . import cli, emit, use_color
 from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
@@ -109,18 +110,35 @@ def check(
     ignored = parse_codes(ignore)
     if since is not None and write_baseline is not None:
         raise UsageError("--since and --write-baseline: a baseline lists every finding; give one")
+    wanted = _root_relative(files, path) if files is not None else None
+    listed = _read_baseline(baseline) if baseline is not None else None
+    to_terminal = not output or output == "-"
+    color = fmt == "text" and to_terminal and use_color(sys.stdout)
+    # Everything besides the tree and the findings' own inputs that shapes what is printed:
+    # the same shape on the same tree prints what the last such run printed.
+    shape = ""
+    if since is None and write_baseline is None:
+        listed_digest = hashlib.sha256(listed.encode()).hexdigest() if listed is not None else ""
+        reported = (sorted(wanted), len(files)) if wanted is not None and files else None
+        shape = repr(
+            (fmt, color, fail_on, path.as_posix(), _prefix(path), reported, str(baseline),
+             listed_digest)
+        )  # fmt: skip
     note: SinceNote | None = None
     settings = {"config_path": config_path, "today": when, "select": selected,
                 "ignore": ignored, "allow_empty": allow_empty, **scan_settings(fmt)}  # fmt: skip
     if since is None:
-        run = api.check_tree(path, **settings)
+        run = api.check_tree(path, shape=shape, **settings)
         findings = run.findings
     else:
         changes = api.check_since(path, since, **settings)
         run, findings = changes.run, changes.introduced
         note = SinceNote(since, changes.commit, changes.unchanged, tuple(changes.resolved))
-    if files is not None:
-        wanted = _root_relative(files, path)
+    if run.output is not None:  # printed before, on this very tree
+        emit(run.output.text, output)
+        _finish(run.notes if fmt == "text" else (), run.output.failed)
+        return
+    if wanted is not None:
         findings = [f for f in findings if f.path in wanted]
     if write_baseline is not None:
         write_atomic(write_baseline, dump_baseline(findings))
@@ -129,13 +147,8 @@ def check(
         )
         return
     suppressed = 0
-    if baseline is not None:
-        try:
-            text = baseline.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise InputError(f"{baseline}: cannot read baseline: {reason}") from None
-        findings, suppressed = apply_baseline(findings, load_baseline(text, str(baseline)))
+    if listed is not None:
+        findings, suppressed = apply_baseline(findings, load_baseline(listed, str(baseline)))
     config = run.config
     result = CheckResult(
         root=run.root.as_posix(),
@@ -149,14 +162,31 @@ def check(
         checked_files=len(files) if files is not None else None,
         since=note,
     )
-    to_terminal = not output or output == "-"
-    color = fmt == "text" and to_terminal and use_color(sys.stdout)
-    emit(render_pieces(result, fmt, color=color), output)
-    # For people: after the output (a failed write stays the one line on stderr), and only
-    # with text, so machine formats read from a merged stream stay parseable.
-    for line in run.notes if fmt == "text" else ():
+    failed = fails(findings, fail_on)
+    if run.fingerprint and shape:  # kept for the next run (``api.keep_output``): whole
+        text = render(result, fmt, color=color)
+        emit(text, output)
+        api.keep_output(run, shape, text, failed)
+    else:  # written as it is made: 120k findings' JSON was ~90 MB at once
+        emit(render_pieces(result, fmt, color=color), output)
+    _finish(run.notes if fmt == "text" else (), failed)
+
+
+def _read_baseline(baseline: Path) -> str:
+    try:
+        return baseline.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"{baseline}: cannot read baseline: {reason}") from None
+
+
+def _finish(notes: tuple[str, ...], failed: bool) -> None:
+    """After the output: the notes (for people: after it, so a failed write stays the one line
+    on stderr; only with text, so machine formats read from a merged stream stay parseable),
+    then exit 1 when ``failed``."""
+    for line in notes:
         click.echo(f"tracegraph: note: {line}", err=True)
-    if fails(findings, fail_on):
+    if failed:
         click.get_current_context().exit(1)
 
 

@@ -254,7 +254,7 @@ def test_the_history_is_read_once_and_cached_by_head(repo: HistoryRepo, monkeypa
     monkeypatch.setattr(githistory, "run_git", counting)
     warm = suspect_links(corpus, cache=True)
     assert warm == cold and len(warm.links) == 1
-    assert [c[0] for c in calls] == ["rev-parse", "rev-parse"]  # no log, no file contents
+    assert [c[0] for c in calls] == ["rev-parse"]  # one probe: no log, no file contents
     repo.replace(RFC, "A payments API", "A payments API for two steps")
     repo.commit("RFC reviewed")
     calls.clear()
