@@ -8,10 +8,13 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 def write_atomic(path: str | Path, content: str | bytes | Iterable[str]) -> None:

@@ -11,11 +11,13 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 from .. import __version__
 from ..atomic import write_atomic
