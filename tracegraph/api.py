@@ -37,7 +37,9 @@ from .model import Document, Finding, Target
 from .safefs import RealFolders
 
 if TYPE_CHECKING:
+    from .cache import FileKey
     from .graph import Corpus
+    from .linkedit import Tree
     from .queries import (  # noqa: F401  (re-exported: the query API)
         ChangeImpact,
         affected_by_change,
@@ -723,11 +725,25 @@ def check_tree(
                 require_documents(root_path, config, hit.documents)
             found = carried.findings or hit.findings
             if carried.fresh:  # the new stats, so the next run starts from here
-                _store(store, key, state, hit.documents, hit.references, found, carried.fresh)
+                digest = _store(
+                    store, key, state, hit.documents, hit.references, found, carried.fresh
+                )
+                _keep_graph(root_path, config, index, wiki.paths, key, hit, digest, carried)
             return CheckRun(
                 root_path, config, hit.documents, hit.references, list(found), True,
                 _fingerprint(key, state.documents) if state.settled else "", notes,
             )  # fmt: skip
+        if hit is not None and previous is not None and previous.now and store is not None:
+            fast = _recheck_links(
+                root_path, config, index, wiki.paths, key, hit, previous, state, store,
+                (when, chosen, dropped), cache,
+            )  # fmt: skip
+            if fast is not None:
+                return CheckRun(
+                    root_path, config, hit.documents, fast[1], fast[0],
+                    fingerprint=_fingerprint(key, state.documents) if state.settled else "",
+                    notes=notes,
+                )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
         allow_empty=allow_empty, presets=False,
@@ -748,8 +764,83 @@ def check_tree(
     )  # fmt: skip
     if store is not None and state is not None:
         racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
-        _store(store, key, state, run.documents, run.references, findings, racy)
+        digest = _store(store, key, state, run.documents, run.references, findings, racy)
+        from .linkedit import save_graph
+
+        save_graph(root_path, config, key, digest, corpus)
     return run
+
+
+def _recheck_links(
+    root: Path,
+    config: Config,
+    index: FileIndex,
+    wiki: tuple[str, ...],
+    key: str,
+    hit: CachedResult | None,
+    previous: Carried,
+    state: TreeState,
+    store: ResultCache,
+    rules: tuple[date, tuple[str, ...], tuple[str, ...]],
+    cache: bool,
+) -> tuple[list[Finding], int] | None:
+    """The findings after a links-only edit, from the graph stored beside the result
+    (``linkedit.recheck_links``), and the number of references; None: scan and recheck."""
+    from .cache import ParseCache
+    from .linkedit import recheck_links
+
+    if hit is None or previous.now is None or len(previous.now) != len(previous.before):
+        return None
+    now = tuple(doc for doc, _key in previous.now)
+    references = hit.references + sum(
+        len(new.references) - len(old.references)
+        for old, new in zip(previous.before, now, strict=True)
+    )
+    today, select, ignore = rules
+
+    def keep(findings: list[Finding], by_path: Mapping[str, Document]) -> str:
+        racy = [by_path.get(path) for path in sorted(state.racy)]
+        return _store(store, key, state, hit.documents, references, findings, racy)
+
+    result = recheck_links(
+        _tree(root, config, index, wiki, key, hit), stored=previous.stored,
+        before=previous.before, now=now, today=today, select=select, ignore=ignore,
+        cache=cache, suspects=suspect_links, store=keep,
+    )  # fmt: skip
+    if result is None:
+        return None
+    ParseCache(root, config, wiki, load=False).save(previous.now, ())
+    return result, references
+
+
+def _keep_graph(
+    root: Path,
+    config: Config,
+    index: FileIndex,
+    wiki: tuple[str, ...],
+    key: str,
+    hit: CachedResult,
+    digest: str,
+    carried: Carried,
+) -> None:
+    """The graph stored beside ``hit``, carried to the result stored now (``digest``)."""
+    from .linkedit import keep_graph
+
+    tree = _tree(root, config, index, wiki, key, hit)
+    keep_graph(tree, digest, carried.fresh if carried.links_moved else ())
+
+
+def _tree(
+    root: Path, config: Config, index: FileIndex, wiki: tuple[str, ...], key: str,
+    hit: CachedResult,
+) -> Tree:  # fmt: skip
+    """The tree as listed now and the result stored for it, for ``tracegraph.linkedit``."""
+    from .linkedit import Tree
+
+    return Tree(
+        root, config, index.files, index.aliases, index.unreadable, wiki, key, hit.digest,
+        hit.state,
+    )  # fmt: skip
 
 
 def _store(
@@ -760,8 +851,9 @@ def _store(
     references: int,
     findings: Sequence[Finding],
     parsed: Iterable[Document | None],
-) -> None:
-    """Store a run's findings under ``key`` with the stat of every document. A document that
+) -> str:
+    """Store a run's findings under ``key`` with the stat of every document (returns the
+    stored result's digest, "" when nothing was stored). A document that
     changed racily (``state.racy``) is stored with an unknown stat and the record the findings
     were computed from (taken from ``parsed``), so that the next run rechecks just that
     document: storing its stat could hide a second edit in the same mtime tick, and storing
@@ -771,12 +863,12 @@ def _store(
 
     stats = state.storable()
     if stats is None:
-        return
+        return ""
     records = {doc.path: encode(doc) for doc in parsed if doc is not None}
     if not state.racy <= records.keys():
-        return
+        return ""
     racy = {path: records[path] for path in state.racy}
-    store.put(key, CachedResult(documents, references, tuple(findings), stats, racy))
+    return store.put(key, CachedResult(documents, references, tuple(findings), stats, racy))
 
 
 def keep_output(run: CheckRun, shape: str, text: str, failed: bool) -> None:
@@ -828,6 +920,11 @@ class Carried:
     before: tuple[Document, ...] = ()
     #: With ``findings``: the changed documents as they are now (their findings were carried).
     fresh: tuple[Document, ...] = ()
+    #: With ``before``: the changed documents as they are now and their file keys (None when a
+    #: racily changed document was not parsed again).
+    now: tuple[tuple[Document, FileKey | None], ...] | None = None
+    #: With ``findings``: whether a line a changed document's reference stands on moved.
+    links_moved: bool = True
 
 
 def carry_over(
@@ -877,23 +974,33 @@ def carry_over(
         if entry is None or entry[0] != was:
             log.info("incremental: no cached record of %s as it was; whole check", path)
             return None
-    before = Carried(None, stored.findings, tuple(decode(old[path][1]) for path in changed))
+
+    def before(now: tuple[tuple[Document, FileKey | None], ...] | None = None) -> Carried:
+        """What a recheck needs: the changed documents as the findings saw them, and now."""
+        then = tuple(decode(old[path][1]) for path in changed)
+        return Carried(None, stored.findings, then, now=now)
+
     for path in changed:
-        doc, key = parse_one(root, path, recogniser, config.limits, sidecars.get(path))
+        fresh.append(parse_one(root, path, recogniser, config.limits, sidecars.get(path)))
+    for (doc, _key), path in zip(fresh, changed, strict=True):
         lines = line_map(old[path][1], encode(doc))
         if lines is None:
             log.info("incremental: %s says something new; rechecking what it touches", path)
-            return before
+            return before(tuple(fresh))
         moved[path] = lines
-        fresh.append((doc, key))
     names = {doc.path: doc.name for doc, _key in fresh}
     findings = carry_findings(stored.findings, moved, names)
     if findings is None:
         log.info("incremental: a finding stands on a line that moved ambiguously; recheck")
-        return before
+        return before(tuple(fresh))
     log.info("incremental: findings carried over for %d changed document(s)", len(changed))
     parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
-    return Carried(tuple(findings), fresh=tuple(doc for doc, _key in fresh))
+    # Whether a reference moved (the stored graph keeps where each edge is written).
+    links_moved = any(
+        lines[row[3]] != row[3] for path, lines in moved.items() for row in old[path][1][9]
+    )
+    fresh_docs = tuple(doc for doc, _key in fresh)
+    return Carried(tuple(findings), fresh=fresh_docs, links_moved=links_moved)
 
 
 def _web_targets(doc: Document) -> list[str]:

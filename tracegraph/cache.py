@@ -818,6 +818,8 @@ class CachedResult:
     findings: tuple[Finding, ...]
     state: dict[str, DocStat] = dataclasses.field(default_factory=dict)
     racy: Mapping[str, Record] = dataclasses.field(default_factory=dict)
+    #: The stored blobs' checksum (what ties the graph stored beside it, ``linkedit``).
+    digest: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -983,7 +985,7 @@ class ResultCache:
                 findings, state, racy = map(marshal.loads, blobs)
                 found = CachedResult(
                     documents, references, _findings(findings), _doc_state(state),
-                    _racy_records(racy),
+                    _racy_records(racy), digest,
                 )  # fmt: skip
             finally:
                 if collecting:
@@ -993,9 +995,9 @@ class ResultCache:
             return None
         return found
 
-    def put(self, key: str, result: CachedResult) -> None:
+    def put(self, key: str, result: CachedResult) -> str:
         """Store ``result`` under ``key`` in one transaction, keeping the newest few keys; a
-        corrupt file is replaced."""
+        corrupt file is replaced. The stored blobs' checksum, "" when nothing was stored."""
         state = sorted(result.state.items())
         blobs = (
             marshal.dumps(_finding_columns(result.findings)),
@@ -1007,7 +1009,7 @@ class ResultCache:
         row = (key, time.time_ns(), result.documents, result.references,
                hashlib.sha256(b"".join(blobs)).hexdigest(), *blobs)  # fmt: skip
         if not _usable_state(self.root, RESULTS_FILE, create=True):
-            return
+            return ""
         for attempt in (1, 2):
             try:
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
@@ -1024,18 +1026,19 @@ class ResultCache:
                         "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
                     )
                     _keep_newest(db, "results", RESULTS_KEPT)
-                return
+                return str(row[4])
             except sqlite3.DatabaseError as exc:  # corrupt or foreign: start a new file once
                 log.info("result cache %s not written (%s)", self.path, exc)
                 if attempt == 2 or isinstance(exc, sqlite3.OperationalError):
-                    return
+                    return ""
                 try:
                     self.path.unlink(missing_ok=True)
                 except OSError:
-                    return
+                    return ""
             except OSError as exc:
                 log.info("result cache %s not written (%s)", self.path, exc)
-                return
+                return ""
+        return ""
 
     def get_presets(
         self, key: str

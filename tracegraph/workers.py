@@ -19,9 +19,8 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from .cache import FileKey, Record, decode, encode_design, fold_keys
 from .config import Limits
@@ -30,6 +29,9 @@ from .model import Document, Heading
 from .parse import Recogniser, Sidecar, parse_document
 from .procs import leave_with_parent
 from .safefs import RealFolders
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Below this many files to parse, parse serially: starting processes costs more.
 PARALLEL_THRESHOLD = 400
@@ -252,6 +254,10 @@ def parse_parallel(
 ) -> Iterator[tuple[Document, FileKey | None]]:
     """Parse ``paths`` in ``workers`` processes; yields in input order. ``sidecars`` maps a
     document to its sidecar metadata file."""
+    # Imported here: a run that parses a document or two (an incremental check) imports no
+    # process pool and no multiprocessing (20-30 ms).
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(1, min(CHUNK, -(-len(paths) // (workers * 4))))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(

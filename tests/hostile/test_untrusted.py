@@ -279,6 +279,7 @@ STATE_LINKS = {
     "cache-folder": (".tracegraph/cache", "folder"),
     "parse-cache": (".tracegraph/cache/parse.sqlite", "file"),
     "result-cache": (".tracegraph/cache/results.sqlite", "file"),
+    "graph-cache": (".tracegraph/cache/graph.sqlite", "file"),
     "journal": (".tracegraph/cache/parse.sqlite-journal", "file"),
     "history": (".tracegraph/history.db", "file"),
     "history-journal": (".tracegraph/history.db-journal", "file"),

@@ -10,9 +10,11 @@ must report exactly the difference between fresh checks of the work tree and of 
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +29,7 @@ import pytest
 
 from tests.conftest import CORPORA, PROJECT
 from tests.helpers import latest_result
-from tracegraph import api, cache, checks, graph, suspect
+from tracegraph import api, cache, checks, graph, linkedit, suspect
 from tracegraph.cache import encode
 from tracegraph.checks.context import CheckContext
 from tracegraph.incremental import carry_findings, line_map
@@ -48,9 +50,10 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What the checks did, in order: "build" per graph build (a run not answered from the
     stored findings), then "recheck" when it reran only what the change touches or "all"
-    when it tried to and fell back to every rule."""
+    when it tried to and fell back to every rule; "links" when a links-only edit was answered
+    from the graph stored beside the findings (``tracegraph.linkedit``), without a build."""
     calls: list[str] = []
-    build, recheck = graph.build_corpus, api._recheck
+    build, recheck, linked = graph.build_corpus, api._recheck, linkedit.recheck_links
 
     def build_spy(*args: object, **kwargs: object) -> object:
         calls.append("build")
@@ -61,8 +64,15 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("all" if found is None else "recheck")
         return found
 
+    def links_spy(*args: Any, **kwargs: Any) -> list[Finding] | None:
+        found = linked(*args, **kwargs)
+        if found is not None:
+            calls.append("links")
+        return found
+
     monkeypatch.setattr("tracegraph.graph.build_corpus", build_spy)
     monkeypatch.setattr("tracegraph.api._recheck", recheck_spy)
+    monkeypatch.setattr("tracegraph.linkedit.recheck_links", links_spy)
     return calls
 
 
@@ -110,6 +120,16 @@ def link_to(target: Path, source: Path) -> Edit:
     return add_link
 
 
+def link_to_missing_anchor(target: Path, source: Path) -> Edit:
+    """A paragraph linking ``source`` to a heading ``target`` does not have (TG102)."""
+
+    def add_anchor_link(text: str) -> str:
+        link = Path(os.path.relpath(target, source.parent)).as_posix()
+        return text + f"\nSee [its plan]({link}#no-such-heading-here).\n"
+
+    return add_anchor_link
+
+
 def check(root: Path, use_cache: bool) -> api.CheckRun:
     return api.check_tree(root, cache=use_cache, today=TODAY)
 
@@ -136,9 +156,11 @@ def exercise(
 ) -> None:
     """Cold, build, warm, then each edit: the cached answer equals a fresh run; the first
     ``carried`` edits must be answered without building the graph. With ``links``, then a
-    link to another document (an orphan, if there is one), a link removed and a new ID (each
-    rechecked: the graph built, the local rules rerun for the documents the change touches),
-    and the most cited other document deleted (a whole check)."""
+    link to another document (an orphan, if there is one), a link to a heading the most cited
+    document does not have and a link removed (answered from the graph stored beside the
+    findings, ``tracegraph.linkedit``, without a build), a new ID (rechecked: the graph built,
+    the local rules rerun for the documents the change touches), and the most cited other
+    document deleted (a whole check)."""
     cold = check(root, False)
     same(check(root, True), cold)
     warm = check(root, True)
@@ -159,12 +181,15 @@ def exercise(
     cited = _most_cited(root, others)
     orphans = sorted(root / f.path for f in cold.findings if f.code == "TG201")
     linked = next((p for p in orphans if p != target), cited)  # an orphan no more
-    for edit in (link_to(linked, target), remove_link, new_id):
+    for edit in (link_to(linked, target), link_to_missing_anchor(cited, target), remove_link,
+                 new_id):  # fmt: skip
         target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
         before = len(builds)
         same(check(root, True), check(root, False))
-        if edit is not remove_link:  # (a removed web link may move the repository addresses)
+        if edit is new_id:  # the graph built, the local rules rerun for what it touches
             assert builds[before:] == ["build", "recheck", "build"], edit.__name__
+        elif edit is not remove_link:  # (a removed web link may move the repository addresses)
+            assert builds[before:] == ["links", "build"], edit.__name__
     cited.unlink()
     after = check(root, True)
     assert not after.cached
@@ -273,8 +298,11 @@ def test_architecture_findings_are_kept_only_while_their_inputs_hold(
         if number == 2:
             assert builds[before:] == ["build"]  # the fresh run only: the cached one carried
             continue
-        assert builds[before:] == ["build", "build", "recheck"], number
-        assert held[calls:] == [checks.ARCHITECTURE_RULES if kept else ()], number
+        if kept:  # answered from the stored graph, which keeps them or answers nothing
+            assert builds[before:] == ["build", "links"], number
+        else:
+            assert builds[before:] == ["build", "build", "recheck"], number
+            assert held[calls:] == [()], number
         if number == 5:  # the supersession settled that conflict
             assert not any(
                 f.code == "TG701" and f.path == conflict.path and rival_id.group(1) in f.message
@@ -282,12 +310,16 @@ def test_architecture_findings_are_kept_only_while_their_inputs_hold(
             )
 
 
+@pytest.mark.parametrize("stored_graph", [True, False])
 def test_suspect_links_are_rechecked_where_the_links_are_written(
-    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch, stored_graph: bool
 ) -> None:
     """TG503 in a git tree: a link edit reads the history for the links written in the
-    touched documents only; each answer equals a fresh run, field for field. A review
-    recorded (the review file changes) is a whole check."""
+    touched documents only (from the stored graph, or from the whole graph when that is
+    not used); each answer equals a fresh run, field for field. A review recorded (the
+    review file changes) is a whole check."""
+    if not stored_graph:
+        without_stored_graph(monkeypatch)
     root = generated(tmp_path / "generated", 80)
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -318,7 +350,8 @@ def test_suspect_links_are_rechecked_where_the_links_are_written(
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
         before, asked = len(builds), len(scopes)
         same(check(root, True), check(root, False))
-        assert builds[before:] == ["build", "recheck", "build"]
+        expected = ["links", "build"] if stored_graph else ["build", "recheck", "build"]
+        assert builds[before:] == expected
         within, whole = scopes[asked:]
         assert whole is None and isinstance(within, frozenset)
         assert path.relative_to(root).as_posix() in within and len(within) < cold.documents
@@ -383,6 +416,11 @@ def test_a_new_document_is_a_whole_run(tmp_path: Path, builds: list[str]) -> Non
     same(again, check(root, False))
 
 
+def without_stored_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Link edits answered by the whole-graph recheck (``linkedit`` never answers)."""
+    monkeypatch.setattr("tracegraph.linkedit.recheck_links", lambda *args, **kwargs: None)
+
+
 def racy_from(monkeypatch: pytest.MonkeyPatch, since_ns: int) -> None:
     """Make the files changed since ``since_ns`` (less 0.1 s for coarse file-system clocks)
     racily fresh for the next run, and the older ones settled."""
@@ -415,7 +453,7 @@ def test_a_run_right_after_a_racy_whole_check_rechecks_only_the_racy_documents(
     assert builds == ["build"] and second.cached  # the two documents compared, carried
     same(first, second)
     same(second, check(root, False))
-    for edit, built in ((insert_paragraph, []), (add_broken_link, ["build", "recheck"])):
+    for edit, built in ((insert_paragraph, []), (add_broken_link, ["links"])):
         target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
         racy_from(monkeypatch, since)
         before = len(builds)
@@ -592,16 +630,23 @@ def rechecked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], tu
     return calls
 
 
+@pytest.mark.parametrize("stored_graph", [True, False])
 def test_link_edits_recheck_pair_rules_around_the_change(
     tmp_path: Path,
     builds: list[str],
     rechecked: list[tuple[tuple[str, ...], tuple[str, ...]]],
+    monkeypatch: pytest.MonkeyPatch,
+    stored_graph: bool,
 ) -> None:
     """Link edits that change no status, ID or supersession rerun TG204/TG301/TG302 only for
     the node pairs around the changed document and keep TG203's findings when the document
     is on no dependency cycle, before or after; a link closing or breaking a cycle reruns
     TG203, a changed status or ID reruns them all. Each answer equals a fresh run, field for
-    field."""
+    field. With the stored graph, the edits that keep TG203 and rerun the pair rules near the
+    change are answered from it, without building the graph; the others (and all, without
+    it) build it."""
+    if not stored_graph:
+        without_stored_graph(monkeypatch)
     root = pairs_tree(tmp_path / "pairs")
     rfc = {p.name.split("-x")[0][4:]: p for p in (root / "docs" / "rfc").glob("*.md")}
     pair_rules, cycles = api.EDGE_RULES, "TG203"
@@ -629,9 +674,72 @@ def test_link_edits_recheck_pair_rules_around_the_change(
         calls, before = len(rechecked), len(builds)
         fresh = check(root, False)
         same(check(root, True), fresh)
-        assert builds[before:] == ["build", "build", "recheck"], number
+        if stored_graph and kept and near:
+            assert builds[before:] == ["build", "links"], number
+        else:
+            assert builds[before:] == ["build", "build", "recheck"], number
         held, nearby = rechecked[calls]
         assert (cycles in held, nearby) == (kept, pair_rules if near else ()), number
         codes = Counter(f.code for f in fresh.findings)
         assert {"TG204", "TG301", "TG302"} <= codes.keys(), number
         assert codes["TG203"] == (2 if number in (5, 6) else 1), number  # the second closed
+
+
+def _corrupt_graph(root: Path, how: str) -> None:
+    """Damage the graph stored beside the findings (``tracegraph.linkedit``) in one way."""
+    path = root / ".tracegraph" / "cache" / linkedit.GRAPH_FILE
+    if how == "not-sqlite":
+        path.write_bytes(b"not a database at all" * 10)
+        return
+    with sqlite3.connect(path) as db:
+        if how == "meta":
+            db.execute("UPDATE meta SET value = ? WHERE key = 'graph'", (b"\x00garbage",))
+        elif how == "meta-types":
+            paths, *rest = marshal.loads(db.execute(
+                "SELECT value FROM meta WHERE key = 'graph'").fetchone()[0])  # fmt: skip
+            blob = marshal.dumps(((1,) * len(paths), *rest))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'graph'", (blob,))
+        elif how == "rows":
+            db.execute("UPDATE nodes SET succ = ?", (b"\xff\x00",))
+        elif how == "row-range":  # well formed, but naming a document that is not there
+            rows = db.execute("SELECT node, succ FROM nodes").fetchall()
+            for node, blob in rows:
+                columns = marshal.loads(blob)
+                if columns[0]:
+                    bad = (tuple(10**6 for _ in columns[0]), *columns[1:])
+                    db.execute("UPDATE nodes SET succ = ? WHERE node = ?",
+                               (marshal.dumps(bad), node))  # fmt: skip
+        elif how == "row-types":
+            rows = db.execute("SELECT node, succ FROM nodes").fetchall()
+            for node, blob in rows:
+                columns = marshal.loads(blob)
+                if columns[0]:
+                    bad = (*columns[:6], tuple("x" for _ in columns[6]), *columns[7:])
+                    db.execute("UPDATE nodes SET succ = ? WHERE node = ?",
+                               (marshal.dumps(bad), node))  # fmt: skip
+        elif how == "other-result":
+            db.execute("UPDATE meta SET value = 'x' WHERE key = 'result'")
+        elif how == "no-rows":
+            db.execute("DELETE FROM nodes")
+
+
+@pytest.mark.parametrize(
+    "how", ["not-sqlite", "meta", "meta-types", "rows", "row-range", "row-types",
+            "other-result", "no-rows"],
+)  # fmt: skip
+def test_a_damaged_stored_graph_is_a_miss(tmp_path: Path, builds: list[str], how: str) -> None:
+    """The stored graph lives in the scanned tree: any damage (or a graph stored for another
+    result) makes a link edit take the whole-graph recheck, whose answer equals a fresh run;
+    that run stores a sound graph again, which answers the next link edit."""
+    root = tmp_path / "sample_repo"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    target = victim(root, check(root, True))
+    others = sorted(p for p in root.rglob("*.md") if p != target and ".tracegraph" not in p.parts)
+    for edit, answered in ((link_to(others[0], target), False), (remove_link, True)):
+        if not answered:
+            _corrupt_graph(root, how)
+        target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+        before = len(builds)
+        same(check(root, True), check(root, False))
+        expected = ["links", "build"] if answered else ["build", "recheck", "build"]
+        assert builds[before:] == expected, how

@@ -91,9 +91,14 @@ def test_changed_file_is_checked_again(repo: Path, builds: list[int]) -> None:
     rfc = repo / "docs/rfc/RFC-0001-index.md"
     rfc.write_text(rfc.read_text().replace("[gone](missing.md)", "no link"), encoding="utf-8")
     after = _run(repo)
-    assert not after.cached and len(builds) == 2
+    # A links-only edit: rechecked from the graph stored beside the findings, none built.
+    assert not after.cached and len(builds) == 1
     assert ("TG101", "docs/rfc/RFC-0001-index.md") not in _codes(after)
     assert _same(after, _fresh(repo))
+    rfc.write_text("# Renamed\n\n" + rfc.read_text(), encoding="utf-8")
+    again = _run(repo)  # a new heading: the graph is built again
+    assert not again.cached and len(builds) == 3  # (and once more for the fresh run above)
+    assert _same(again, _fresh(repo))
 
 
 def test_same_size_edit_with_the_old_mtime_is_seen(repo: Path) -> None:

@@ -350,6 +350,7 @@ def recheck(
     suspects: Callable[[], SuspectAnalysis] | None = None,
     held: Collection[str] = (),
     nearby: Collection[str] = (),
+    changed: Collection[str] | None = None,
 ) -> list[Finding]:
     """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
     same rules, config and day) and the documents the edit touched (see
@@ -359,7 +360,9 @@ def recheck(
     those in ``nearby`` (codes of rules with ``Rule.near``: the edit changed only the edges
     of the touched documents, no status, name or ``supersedes`` edge), which report again
     only the node pairs with an end at a touched document or one of the same name (their
-    earlier findings about other pairs still hold).
+    earlier findings about other pairs still hold); with ``changed`` (the edited documents,
+    when every node pair whose edges changed has an end there), only the pairs with an end
+    at one of those.
     Equals ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested
     on random edits of real trees).
     """
@@ -367,8 +370,9 @@ def recheck(
     located = inside | {
         doc.sidecar for p in inside if (doc := corpus.by_path.get(p)) and doc.sidecar
     }
-    names = {corpus.by_path[p].name for p in inside if p in corpus.by_path}
-    around = inside.union(
+    ends = inside if changed is None else frozenset(changed)
+    names = {corpus.by_path[p].name for p in ends if p in corpus.by_path}
+    around = ends.union(
         *(corpus.ids.get(name, ()) for name in names),
         (name for name in names if name in corpus.by_path),
     )
