@@ -618,6 +618,14 @@ def _node_attrs(doc: Document) -> NodeAttrs:
     return NodeAttrs(doc)
 
 
+def _edge_attrs(link: Link, relation: Relation, sidecar: str | None) -> EdgeAttrs:
+    """An edge's attributes as an ``EdgeKeys`` reads them (``relation`` follows from the
+    link)."""
+    if link.reference.kind is RefKind.SIDECAR:
+        return _FiledEdgeAttrs(link, "", sidecar or link.source)
+    return _edge(link)
+
+
 def _held_edge(link: Link, sidecar: str | None) -> _Held:
     """An edge as ``_build_edges`` stores it in its ``EdgeKeys`` (the relation follows from
     the link)."""
