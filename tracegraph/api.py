@@ -667,6 +667,7 @@ def check_tree(
     """
     from .cache import ResultCache, result_key, tree_state
     from .checks.templating import template_texts
+    from .memory import LARGE_TREE, fix_mmap_threshold
 
     root_path = Path(root)
     if config is None:
@@ -676,6 +677,8 @@ def check_tree(
     started = time.time_ns()
     stats: dict[str, tuple[int, int, int, int]] | None = {} if cache else None
     index = crawl(root_path, config, stats)
+    if len(index.documents) >= LARGE_TREE:
+        fix_mmap_threshold()
     store = ResultCache(root_path) if cache else None
     state = tree_state(root_path, index.files, started, index.documents, stats) if cache else None
     stats = None
@@ -752,6 +755,7 @@ def check_tree(
             again = _recheck(corpus, previous, config, when, chosen, dropped, cache)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
+            release=True,
         )  # fmt: skip
     settled = key and state is not None and state.settled
     run = CheckRun(

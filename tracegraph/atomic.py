@@ -9,30 +9,40 @@ import contextlib
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def write_atomic(path: str | Path, content: str | bytes) -> None:
-    """Replace ``path`` with ``content`` in one step (text is written as UTF-8).
+
+def write_atomic(path: str | Path, content: str | bytes | Iterable[str]) -> None:
+    """Replace ``path`` with ``content`` in one step (text is written as UTF-8; an iterable
+    of text pieces is written as it comes, never held whole).
 
     Any failure (no such folder, permission, disk full) leaves the previous file as it was,
     removes the temporary file and raises OutputError naming the file.
     """
     target = Path(path)
-    data = content.encode("utf-8", "replace") if isinstance(content, str) else content
+    if isinstance(content, str):
+        pieces: Iterable[bytes] = (content.encode("utf-8", "replace"),)
+    elif isinstance(content, bytes):
+        pieces = (content,)
+    else:
+        pieces = (piece.encode("utf-8", "replace") for piece in content)
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        _write(target, folder, data)
+        _write(target, folder, pieces)
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise OutputError(f"{target}: cannot write: {reason}") from exc
 
 
-def _write(target: Path, folder: Path, data: bytes) -> None:
+def _write(target: Path, folder: Path, pieces: Iterable[bytes]) -> None:
     if _is_special(target):  # ``-o /dev/null``, a FIFO: renaming onto it would replace the device
         with open(target, "wb") as handle:
-            handle.write(data)
+            handle.writelines(pieces)
         return
     folder.mkdir(parents=True, exist_ok=True)
     import tempfile  # on first write: a rerun that prints a kept output writes no file
@@ -40,7 +50,7 @@ def _write(target: Path, folder: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines(pieces)
             handle.flush()
             os.fsync(handle.fileno())
         if target.exists():

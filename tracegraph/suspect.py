@@ -565,7 +565,7 @@ class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
                 for target, keyed in targets.items()
                 if target != source
                 and (onto is None or target in onto)
-                and any(_relation(d) != MENTIONS for d in _edges(keyed))
+                and any(r != MENTIONS for r in _relations(keyed))
                 and (within is None or self._where(source, target, keyed)[1] in within)
             )
             if found:
@@ -633,11 +633,11 @@ def _edges(keyed: Mapping[int, Mapping[str, Any]]) -> Iterable[Mapping[str, Any]
     return keyed.values()
 
 
-def _relation(data: Mapping[str, Any]) -> str:
-    """An edge's relation (read directly from the graph's own edges)."""
-    if data.__class__ is EdgeAttrs:
-        return data.relation
-    return str(data.get("relation", ""))
+def _relations(keyed: Mapping[int, Mapping[str, Any]]) -> Iterable[str]:
+    """The relations of one node pair's edges (read directly from the graph's own edges)."""
+    if keyed.__class__ is EdgeKeys:
+        return keyed.relations
+    return [str(data.get("relation", "")) for data in keyed.values()]
 
 
 def lineages(

@@ -30,3 +30,9 @@ def test_a_regular_file_is_still_replaced(tmp_path: Path) -> None:
     atomic.write_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "new"
     assert os.stat(target).st_ino != before  # a new file renamed into place
+
+
+def test_text_in_pieces_is_written_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    atomic.write_atomic(target, iter(["one ", "", "two\n", "é"]))
+    assert target.read_text(encoding="utf-8") == "one two\né"

@@ -188,3 +188,26 @@ def test_compact_edges_read_as_networkx_dicts() -> None:
     reversed_view = graph.reverse(copy=False)
     assert dict(reversed_view.succ[v][u]) == dict(keyed)
     assert nx.condensation(graph).number_of_nodes() <= graph.number_of_nodes()
+
+
+def test_edge_keys_hold_links_and_read_attributes() -> None:
+    """A pair's ``EdgeKeys`` holds its links and makes each ``EdgeAttrs`` when read (equal
+    each time); ``relations`` reads the relations without them, for links and mappings."""
+    from tests.conftest import SAMPLE_REPO
+    from tracegraph.graph import EdgeAttrs, EdgeKeys
+
+    corpus = api.scan(SAMPLE_REPO)
+    pairs = [keyed for targets in corpus.edges.succ.values() for keyed in targets.values()]
+    assert len(pairs) > 20
+    for keyed in pairs:
+        assert isinstance(keyed, EdgeKeys)
+        read = list(keyed.values())
+        assert all(type(d) is EdgeAttrs for d in read) and read == list(keyed.values())
+        assert keyed.relations == tuple(d["relation"] for d in read)
+        assert [keyed[k] for k in keyed] == read == list(keyed.edges)
+    first = pairs[0][0]
+    mixed = EdgeKeys((first.link, {"relation": "mentions"}))
+    assert mixed.relations == (first["relation"], "mentions")
+    assert list(mixed.values()) == [first, {"relation": "mentions"}]
+    mixed.add(first.link)
+    assert len(mixed) == 3 and mixed[2] == first and mixed.relations[2] == first["relation"]

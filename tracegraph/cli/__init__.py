@@ -12,9 +12,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 from .. import __version__
 from ..atomic import write_atomic
@@ -277,12 +280,23 @@ def use_color(stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def emit(text: str, output: str | None) -> None:
-    """Write a command's result to ``output`` atomically, or to stdout."""
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Write a command's result to ``output`` atomically, or to stdout; ``text`` may come in
+    pieces (``render_pieces``), written as they are made (a newline ends it unless it ends
+    with one)."""
     if output and output != "-":
         write_atomic(Path(output), text)
         return
-    click.echo(text, nl=not text.endswith("\n"))
+    if isinstance(text, str):
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    last = ""
+    for piece in text:
+        if piece:
+            click.echo(piece, nl=False)
+            last = piece
+    if not last.endswith("\n"):
+        click.echo("")
 
 
 def load_command(name: str) -> None:

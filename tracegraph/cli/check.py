@@ -16,7 +16,7 @@ from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
 from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
 from ..generated import json_head
-from ..output import FORMATTERS, CheckResult, SinceNote, fails, render
+from ..output import FORMATTERS, CheckResult, SinceNote, fails, render, render_pieces
 from . import cli, emit, use_color
 from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
@@ -162,10 +162,13 @@ def check(
         checked_files=len(files) if files is not None else None,
         since=note,
     )
-    text = render(result, fmt, color=color)
     failed = fails(findings, fail_on)
-    emit(text, output)
-    api.keep_output(run, shape, text, failed)
+    if run.fingerprint and shape:  # kept for the next run (``api.keep_output``): whole
+        text = render(result, fmt, color=color)
+        emit(text, output)
+        api.keep_output(run, shape, text, failed)
+    else:  # written as it is made: 120k findings' JSON was ~90 MB at once
+        emit(render_pieces(result, fmt, color=color), output)
     _finish(run.notes if fmt == "text" else (), failed)
 
 

@@ -129,3 +129,37 @@ def test_rivals_are_the_designers_some_other_neither_supersedes_nor_follows(
                 p in graph and q in graph and (nx.has_path(graph, p, q) or nx.has_path(graph, q, p))
             )
             assert _related(succession, p, q) == expected
+
+
+def test_a_check_that_releases_lets_go_of_the_architecture_it_built(tmp_path, monkeypatch):
+    """``run_checks(release=True)`` on a large tree (here: any, the threshold lowered) gives
+    the same findings, the architecture rules run first, and the architecture it built for
+    them is let go (built again when asked); one built before the call is kept."""
+    import tracegraph.checks as checks
+    from tests.helpers import make_tree
+
+    files = {
+        T1: tdd("Orders", endpoints=["POST /v1/orders"], created="2026-01-05"),
+        T2: tdd("Orders v2", endpoints=["POST /v1/orders/"], created="2026-03-01"),
+        T3: tdd("Checkout", endpoints=["POST /v1/orders"], created="2026-02-01"),
+    }
+    corpus = scan(make_tree(tmp_path / "repo", files))
+    kept = run_checks(corpus, today=TODAY)
+    assert corpus.built_architecture and "TG701" in {f.code for f in kept}
+    corpus.forget_architecture()
+    monkeypatch.setattr(checks, "RELEASE_DOCUMENTS", 0)
+    ran: list[str] = []
+    hits = checks._hits
+
+    def hits_of(rule, ctx):
+        ran.append(rule.code)
+        return hits(rule, ctx)
+
+    monkeypatch.setattr(checks, "_hits", hits_of)
+    assert run_checks(corpus, today=TODAY, release=True) == kept
+    assert not corpus.built_architecture
+    first = ["TG701", "TG702", "TG703", "TG503"]
+    assert ran[:4] == first and ran[4:] == sorted(ran[4:]) and len(ran) > 20
+    built = corpus.architecture
+    assert run_checks(corpus, today=TODAY, release=True) == kept
+    assert corpus.architecture is built

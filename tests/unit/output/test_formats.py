@@ -138,3 +138,24 @@ def test_fail_on_thresholds():
     warnings_only = [f for f in FINDINGS if f.severity is not Severity.ERROR]
     assert not fails(warnings_only, "error") and fails(warnings_only, "warning")
     assert not fails(FINDINGS, "never")
+
+
+def test_json_in_pieces_is_the_same_text(monkeypatch, tmp_path):
+    """The JSON is written in pieces of ``_JSON_BATCH`` findings (``render_pieces``): joined,
+    they are ``render``'s text, with one batch, several, or no finding; ``emit`` writes them
+    to a file or to standard output as the whole text would be."""
+    import tracegraph.output as output
+    from tracegraph.cli import emit
+    from tracegraph.output import render_pieces
+
+    for batch in (1000, 3, 1):
+        monkeypatch.setattr(output, "_JSON_BATCH", batch)
+        for found in (FINDINGS, FINDINGS[:1], ()):
+            whole = render(result(found), "json")
+            pieces = list(render_pieces(result(found), "json"))
+            assert "".join(pieces) == whole and json.loads(whole)
+            assert len(pieces) == (2 + -(-len(found) // batch) if found else 1)
+    monkeypatch.setattr(output, "_JSON_BATCH", 2)
+    target = tmp_path / "out.json"
+    emit(render_pieces(result(), "json"), str(target))
+    assert target.read_text(encoding="utf-8") == render(result(), "json")

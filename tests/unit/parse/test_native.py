@@ -129,6 +129,9 @@ def test_a_failed_compile_leaves_no_extension_behind(
 
     setup = load_setup()
     monkeypatch.setattr(setup, "HERE", tmp_path)
+    # An in-place build's output path is relative to the working folder: from the project's
+    # root, the removal took the project's own compiled markdown module with it.
+    monkeypatch.chdir(tmp_path)
     stale = tmp_path / "tracegraph" / "parse" / f"markdown{SUFFIX}"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old build")

@@ -1,0 +1,40 @@
+"""memory: glibc's mapping threshold fixed for a large check (Linux)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CODE = """
+import ctypes, sys
+from tracegraph import memory
+
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()
+    )]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "1":
+    assert memory.fix_mmap_threshold()
+big = bytearray(20 << 20)
+del big  # a mapped block freed: glibc alone raises its threshold to its size
+before = libc.mallinfo2().hblks
+chunk = bytes(4 << 20)
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's (Linux)")
+def test_a_fixed_threshold_maps_big_buffers_after_a_bigger_one_was_freed() -> None:
+    """With the threshold fixed, a 4 MiB buffer allocated after a 20 MiB one was freed gets a
+    mapping of its own (given back when freed); glibc alone takes it from the heap."""
+    run = [sys.executable, "-c", CODE]
+    mapped = {
+        fixed: subprocess.run([*run, fixed], capture_output=True, text=True, check=True).stdout
+        for fixed in ("0", "1")
+    }
+    assert mapped == {"0": "0\n", "1": "1\n"}
