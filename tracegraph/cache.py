@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import __version__
 from .atomic import write_atomic
@@ -861,16 +861,23 @@ def _finding_columns(findings: Iterable[Finding]) -> tuple[tuple[Any, ...], ...]
     return tuple(zip(*rows, strict=True))
 
 
+def valid_columns(
+    columns: object, kinds: tuple[Kinds, ...]
+) -> TypeGuard[tuple[tuple[Any, ...], ...]]:
+    """Whether ``columns`` is a tuple of one tuple per entry of ``kinds``, all of one length,
+    each holding only values of its entry's types (stored tables, checked in C passes)."""
+    return (
+        type(columns) is tuple
+        and len(columns) == len(kinds)
+        and set(map(type, columns)) == {tuple}
+        and len(set(map(len, columns))) == 1
+        and all(set(map(type, c)) <= k for c, k in zip(columns, kinds, strict=True))
+    )
+
+
 def _findings(columns: object) -> tuple[Finding, ...]:
     """The findings ``_finding_columns`` stored; TypeError when the columns are malformed."""
-    if (
-        type(columns) is not tuple
-        or len(columns) != len(_FINDING_FIELDS)
-        or set(map(type, columns)) != {tuple}
-        or len(set(map(len, columns))) != 1
-        or not all(set(map(type, c)) <= k for c, k in zip(columns, _FINDING_KINDS, strict=True))
-        or not set(columns[4]) <= _SEVERITIES.keys()
-    ):
+    if not valid_columns(columns, _FINDING_KINDS) or not set(columns[4]) <= _SEVERITIES.keys():
         raise TypeError("malformed findings")
     suspects = tuple(None if row is None else _suspect(row) for row in columns[9])
     severities = tuple(map(_SEVERITIES.__getitem__, columns[4]))

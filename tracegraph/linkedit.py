@@ -36,12 +36,14 @@ from .cache import (
     _RELATIONS,
     CACHE_DIR,
     CACHE_FILE,
+    Kinds,
     Record,
     _reference,
     _usable_state,
     decode,
     encode,
     fingerprint,
+    valid_columns,
     valid_record,
 )
 from .config import Config
@@ -69,7 +71,7 @@ FORMAT = "1"
 #: One stored edge: (other end, declaring document, fragment, the declaring reference's eight
 #: fields as a record holds them, the file it is written in when not its document).
 EdgeRow = tuple[Any, ...]
-_EDGE_TYPES = (
+_EDGE_TYPES: tuple[Kinds, ...] = (
     frozenset({int}), frozenset({int}), frozenset({str, type(None)}), frozenset({str}),
     frozenset({str}), frozenset({str}), frozenset({int}), frozenset({int}), frozenset({bool}),
     frozenset({bool}), frozenset({str}), frozenset({str, type(None)}),
@@ -256,11 +258,7 @@ class StoredGraph:
         if not _valid_ints(pred) or (pred and (min(pred) < 0 or max(pred) >= count)):
             raise _Miss("malformed stored row")
         if (
-            type(columns) is not tuple
-            or len(columns) != len(_EDGE_TYPES)
-            or set(map(type, columns)) != {tuple}
-            or len(set(map(len, columns))) != 1
-            or not all(set(map(type, c)) <= k for c, k in zip(columns, _EDGE_TYPES, strict=True))
+            not valid_columns(columns, _EDGE_TYPES)
             or not set(columns[3]) <= _KINDS.keys()
             or not set(columns[5]) <= _RELATIONS.keys()
             or (columns[0] and (min(columns[0] + columns[1]) < 0
