@@ -114,10 +114,28 @@ def status_mib() -> tuple[int, int]:
 
 
 def watch_stages(stages: list[tuple[str, int, int]]) -> None:
-    """Record memory after ``build_corpus`` (as the API calls it) and after each rule."""
-    from tracegraph import api, checks
+    """Record memory after ``build_corpus`` (as the API imports it, from ``graph``, when it
+    runs), after each rule and around each write of the caches (parse cache, result cache,
+    stored graph)."""
+    from tracegraph import cache, checks, graph, linkedit
 
-    build, hits = api.build_corpus, checks._hits
+    build, hits = graph.build_corpus, checks._hits
+
+    def around(owner: Any, name: str, label: str) -> None:
+        write = getattr(owner, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            stages.append((f"before {label}", *status_mib()))
+            try:
+                return write(*args, **kwargs)
+            finally:
+                stages.append((f"after {label}", *status_mib()))
+
+        setattr(owner, name, wrapped)
+
+    around(cache.ParseCache, "save", "parse cache written")
+    around(cache.ResultCache, "put", "result stored")
+    around(linkedit, "save_graph", "graph stored")
 
     def built(*args: Any, **kwargs: Any) -> Any:
         stages.append(("parse", *status_mib()))
@@ -129,8 +147,8 @@ def watch_stages(stages: list[tuple[str, int, int]]) -> None:
         yield from hits(rule, context)
         stages.append((rule.code, *status_mib()))
 
-    api.build_corpus = built  # type: ignore[assignment]
-    checks._hits = each_rule  # type: ignore[assignment]
+    graph.build_corpus = built
+    checks._hits = each_rule
 
 
 if __name__ == "__main__":
