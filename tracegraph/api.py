@@ -1150,6 +1150,8 @@ def check_since(
         ignore=ignore, progress=progress, cache=cache, allow_empty=allow_empty,
     )  # fmt: skip
     diff = diff_tree(root_path, ref)
+    if not diff.before and not diff.added:  # the tree at REF is the work tree, file for file
+        return SinceRun(run, ref, diff.commit, [], [], len(run.findings))
     store = ResultCache(root_path) if cache and run.fingerprint else None
     key = ""
     if store is not None:
@@ -1211,7 +1213,7 @@ def _findings_at(
         )  # fmt: skip
         return run_checks(
             corpus, config, today=today or date.today(), select=tuple(select),
-            ignore=tuple(ignore),
+            ignore=tuple(ignore), release=True,
         )  # fmt: skip
 
 

@@ -546,6 +546,30 @@ def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
         assert since.unchanged == len(now.findings) - len(since.introduced)
 
 
+@pytest.mark.parametrize("use_cache", [False, True])
+def test_since_a_clean_tree_takes_the_work_trees_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_cache: bool
+) -> None:
+    """With no file changed since REF (nothing modified, deleted or untracked), the tree at
+    REF is the work tree: ``check --since`` reports every finding unchanged without checking
+    a second time, and those are exactly what checking the tree at REF finds."""
+    from tracegraph.vcs import diff_tree
+
+    root = tmp_path / "work"
+    shutil.copytree(PROJECT / "sample_repo", root)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    at_ref = api._findings_at
+    monkeypatch.setattr(api, "_findings_at", lambda *a, **k: pytest.fail("checked twice"))
+    since = api.check_since(root, "HEAD", today=TODAY, cache=use_cache)
+    assert since.run.findings == api.check_tree(root, today=TODAY).findings
+    assert (since.introduced, since.resolved) == ([], [])
+    assert since.unchanged == len(since.run.findings) > 0
+    diff = diff_tree(root, "HEAD")
+    assert at_ref(root, since.run.config, diff, TODAY, (), (), False) == since.run.findings
+
+
 def _counted(run: api.CheckRun) -> Counter[tuple[str, str, str]]:
     return Counter((f.code, f.path, f.message) for f in run.findings)
 
