@@ -53,6 +53,7 @@ from .model import (
     Severity,
     SuspectDetails,
     Table,
+    more_of,
 )
 from .safefs import UnsafeState, state_path
 from .state import STATE_DIR, make_state_dir
@@ -77,8 +78,7 @@ Record = tuple[Any, ...]  # marshal-able values, unpacked by position
 _new = object.__new__
 _H = tuple(Heading.__dict__[n].__set__ for n in ("level", "text", "slug", "line"))
 _R = tuple(
-    Reference.__dict__[n].__set__
-    for n in ("kind", "target", "relation", "line", "column", "is_id", "reverse", "text")
+    Reference.__dict__[n].__set__ for n in ("kind", "target", "relation", "line", "column", "_more")
 )
 
 
@@ -101,9 +101,7 @@ def _reference(
     _R[2](obj, relation)
     _R[3](obj, line)
     _R[4](obj, column)
-    _R[5](obj, is_id)
-    _R[6](obj, reverse)
-    _R[7](obj, text)
+    _R[5](obj, more_of(is_id, reverse, text))
     return obj
 
 

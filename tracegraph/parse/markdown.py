@@ -19,7 +19,7 @@ from typing import Any
 
 import pyromark
 
-from ..model import Heading, Placeholder, Question, Reference, RefKind, Relation
+from ..model import Heading, Placeholder, Question, Reference, RefKind, Relation, more_of
 from .autolinks import AUTOLINK_LITERALS, emails, url_at, www_at
 from .ids import Recogniser, matches_at
 from .slugs import SlugCounter, github_slug
@@ -62,12 +62,17 @@ _HEADING_KEYS: dict[str, tuple[str, str, str]] = {}
 
 # Headings and references are the walk's most numerous results (450,000 at 10k documents):
 # setting their slots directly costs a third of the generated frozen ``__init__`` (the same
-# objects; tests/unit/parse/test_markdown.py compares them with the constructors').
+# objects; tests/unit/parse/test_markdown.py compares them with the constructors'). A
+# reference's ``is_id``, ``reverse`` and ``text`` are one shared tuple (see ``Reference``):
+# the walk's references have no text, so four tuples cover them.
 _new = object.__new__
 _HEADING_SLOTS = tuple(Heading.__dict__[n].__set__ for n in ("level", "text", "slug", "line"))
 _REFERENCE_SLOTS = tuple(
-    Reference.__dict__[n].__set__
-    for n in ("kind", "target", "relation", "line", "column", "is_id", "reverse", "text")
+    Reference.__dict__[n].__set__ for n in ("kind", "target", "relation", "line", "column", "_more")
+)
+_PLAIN = (
+    (more_of(False, False, ""), more_of(False, True, "")),
+    (more_of(True, False, ""), more_of(True, True, "")),
 )
 
 
@@ -94,9 +99,7 @@ def new_reference(
     slots[2](obj, relation)
     slots[3](obj, line)
     slots[4](obj, column)
-    slots[5](obj, is_id)
-    slots[6](obj, reverse)
-    slots[7](obj, "")
+    slots[5](obj, _PLAIN[1 if is_id else 0][1 if reverse else 0])
     return obj
 
 
