@@ -238,10 +238,10 @@ def run_checks(
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
     that document; ``<!-- tracegraph: ignore-next-line CODE -->`` drops those on the next
-    line. Template files (see ``is_template_file``) are not checked. With ``release`` (a
-    caller that needs nothing of the corpus after), ``corpus.architecture``, when the rules
-    build it for a tree of at least ``RELEASE_DOCUMENTS`` documents, is let go once they are
-    done with it (see ``_memory_order``).
+    line. Template files (see ``is_template_file``) are not checked. With ``release``, the
+    architecture's entities the rules made (``CheckContext.entities``) for a tree of at least
+    ``RELEASE_DOCUMENTS`` documents are let go once they are done with them (see
+    ``_memory_order``); the rules never build ``corpus.architecture`` (its edges).
     """
     from . import parallel
     from .context import CheckContext
@@ -315,13 +315,10 @@ def run_checks(
         ordered = sorted((rule for rule in rules if rule not in away), key=_memory_order)
         last = max((n for n, r in enumerate(ordered) if r.code in ARCHITECTURE_RULES), default=-1)
         release = release and len(corpus.documents) >= RELEASE_DOCUMENTS
-        held = {id(c.corpus): c.corpus.built_architecture for c in (context, scoped)}
         for number, rule in enumerate(ordered):
             by_rule[rule.code] = findings_of(rule)
-            if release and number == last:  # built for these rules alone: let it go
-                for ctx in (context, scoped):
-                    if not held[id(ctx.corpus)]:
-                        ctx.corpus.forget_architecture()
+            if release and number == last:  # made for these rules alone: let them go
+                context.forget_entities()
     except BaseException:
         if pending is not None:
             pending.stop()
@@ -390,19 +387,17 @@ def recheck(
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
 
 
-#: From this many documents ``run_checks(release=True)`` lets go of the architecture it built:
-#: freeing it costs CPU time (0.1 s at 10,000 documents) that only a large tree's memory is
-#: worth.
+#: From this many documents ``run_checks(release=True)`` lets go of the architecture's
+#: entities it made: freeing costs CPU time that only a large tree's memory is worth.
 RELEASE_DOCUMENTS = 25_000
 
 
 def _memory_order(rule: Rule) -> int:
     """The order the rules run in (findings are merged in rule order whatever it is): the
-    architecture rules first, then TG503, then the rest. The architecture (about 80 MB at
-    100,000 documents) is built for the first of them and, with ``release``, let go after the
-    last; its memory and that of the history read then serve the tables and findings of the
-    rules after, which otherwise added to them (the cold peak at 100k: bench/RESULTS.md,
-    memory round 6)."""
+    architecture rules first, then TG503, then the rest. The architecture's entities are made
+    for the first of them and, with ``release``, let go after the last; their memory and that
+    of the history read then serve the tables and findings of the rules after, which otherwise
+    added to them (the cold peak at 100k: bench/RESULTS.md, memory round 6)."""
     if rule.code in ARCHITECTURE_RULES:
         return 0
     return 1 if rule.code == "TG503" else 2

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from ..architecture import Entity, design_entities
 from ..config import Config, TypeSpec
 from ..graph import Corpus, EdgeKeys
 from ..model import Document, Relation, Severity, SuspectDetails
@@ -57,6 +58,8 @@ Edge = tuple[str, str, Mapping[str, Any]]
 CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
 _SUPERSEDES = Relation.SUPERSEDES.value
 _WANTED = CHAIN_RELATIONS | {_SUPERSEDES}
+#: The kinds of architecture entities the rules read (``CheckContext.entities``).
+ENTITY_KINDS = ("endpoint", "table", "external")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,21 @@ class CheckContext:
         if self.suspect_source is not None:
             return self.suspect_source()
         return find_suspect_links(self.corpus, cache=True)
+
+    @cached_property
+    def entities(self) -> dict[str, tuple[Entity, ...]]:
+        """The architecture's endpoints, tables and externals (what TG701-TG703 read) by kind,
+        in its order: ``corpus.architecture``'s when it is built, else without its edges
+        (``architecture.design_entities``: the rules never read them)."""
+        if self.corpus.built_architecture:
+            found = self.corpus.architecture.entities
+        else:
+            found = design_entities(self.corpus, ENTITY_KINDS)
+        return {kind: tuple(e for e in found if e.kind == kind) for kind in ENTITY_KINDS}
+
+    def forget_entities(self) -> None:
+        """Let go of ``entities`` (made again when next asked; see ``run_checks(release=)``)."""
+        self.__dict__.pop("entities", None)
 
     @cached_property
     def _specs(self) -> dict[str, TypeSpec | None]:
