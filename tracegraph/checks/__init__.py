@@ -270,6 +270,7 @@ def run_checks(
         # The history's answer is the whole tree's: the scoped context asks the full one.
         scoped = replace(context, corpus=part, suspect_source=lambda: context.suspects)
     rules = select_rules(select, ignore, config)
+    templated: dict[str, bool] = {}  # per path, for every rule: is it a template?
 
     def findings_of(rule: Rule) -> list[Finding]:
         severity = config.rules.severity.get(rule.code, rule.severity)
@@ -283,7 +284,7 @@ def run_checks(
             quiet = silenced.get(hit.path)
             if quiet is None:
                 quiet = silenced[hit.path] = _silenced(
-                    rule.code, hit.path, corpus, config, configured
+                    rule.code, hit.path, corpus, config, configured, templated
                 )
             if quiet or _line_silenced(rule.code, hit.path, hit.line, corpus):
                 continue
@@ -449,9 +450,17 @@ def _line_silenced(code: str, path: str, line: int, corpus: Corpus) -> bool:
 
 
 def _silenced(
-    code: str, path: str, corpus: Corpus, config: Config, templates: frozenset[str]
+    code: str,
+    path: str,
+    corpus: Corpus,
+    config: Config,
+    templates: frozenset[str],
+    templated: dict[str, bool],
 ) -> bool:
-    if is_template_file(path, templates):
+    template = templated.get(path)
+    if template is None:
+        template = templated[path] = is_template_file(path, templates)
+    if template:
         return True
     doc = corpus.by_path.get(path)
     if doc is not None and _matches(code, doc.ignored_rules):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..architecture import Entity, design_entities
@@ -206,6 +206,7 @@ _DATE_FORMATS = (
 _ISO_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]|$)")
 
 
+@lru_cache(maxsize=4096)  # documents repeat their dates (27,000 read at 10,000 documents)
 def parse_date(text: str | None) -> date | None:
     """A calendar date from a metadata value, or None when it is not one.
 
