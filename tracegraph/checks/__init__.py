@@ -308,7 +308,14 @@ def run_checks(
     if parallel.worth_forking(len(corpus.documents)):
         away = [rule for rule in rules if rule.code in parallel.CHILD_RULES]
     if away and len(away) < len(rules):
-        pending = parallel.start_in_child(lambda: [findings_of(rule) for rule in away])
+        # Found once for both processes (the child's architecture rules read the
+        # ``supersedes`` edges, five rules here the chain and ``supersedes`` ones).
+        context.chain_edges  # noqa: B018
+        pending = parallel.start_in_child(
+            lambda: parallel.history_meanwhile(
+                away, findings_of, lambda: context.suspects, HISTORY_RULE
+            )
+        )
     else:
         away, pending = [], None
     try:
@@ -404,6 +411,8 @@ def _memory_order(rule: Rule) -> int:
     return 1 if rule.code == "TG503" else 2
 
 
+#: The rule that reads git's history (``CheckContext.suspects``).
+HISTORY_RULE = "TG503"
 #: The architecture rules: they read what documents describe of the system (``Document.
 #: design``), the describing documents' names, statuses, creation dates and ignore comments,
 #: and the ``supersedes`` edges (a chain through any document relates two designs).
