@@ -594,14 +594,19 @@ def check(
 
 
 def suspect_links(
-    corpus: Corpus, *, cache: bool = False, within: Collection[str] | None = None
+    corpus: Corpus,
+    *,
+    cache: bool = False,
+    within: Collection[str] | None = None,
+    repo: GitPlace | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
-    ``within``, only those written in these files."""
+    ``within``, only those written in these files; ``repo``: git's answer of this run's crawl
+    (``FileIndex.git``), so that TG503 asks git nothing more about where the root stands."""
     from .suspect import find_suspect_links
 
     with gc_paused():
-        return find_suspect_links(corpus, cache=cache, within=within)
+        return find_suspect_links(corpus, cache=cache, within=within, repo=repo)
 
 
 def _suspect_state(
@@ -749,10 +754,10 @@ def check_tree(
         allow_empty=allow_empty, presets=False,
     )  # fmt: skip
     with gc_paused():
-        suspects = partial(suspect_links, corpus, cache=cache)
+        suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
         if previous is not None and previous.before:
-            again = _recheck(corpus, previous, config, when, chosen, dropped, cache)
+            again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
             release=True,
@@ -805,7 +810,7 @@ def _recheck_links(
     result = recheck_links(
         _tree(root, config, index, wiki, key, hit), stored=previous.stored,
         before=previous.before, now=now, today=today, select=select, ignore=ignore,
-        cache=cache, suspects=suspect_links, store=keep,
+        cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
     )  # fmt: skip
     if result is None:
         return None
@@ -1016,6 +1021,7 @@ def _recheck(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     cache: bool,
+    repo: GitPlace | None = None,
 ) -> list[Finding] | None:
     """The findings of ``corpus`` from the stored ones (``previous``): the graph as the stored
     findings saw it is ``corpus`` with the changed documents put back as they were
@@ -1052,7 +1058,7 @@ def _recheck(
         if cycles_unchanged(back.corpus, corpus, changed):
             held = (*held, "TG203")
     written = touched | {d.sidecar for p in touched if (d := now.get(p)) and d.sidecar}
-    suspects = partial(suspect_links, corpus, cache=cache, within=frozenset(written))
+    suspects = partial(suspect_links, corpus, cache=cache, within=frozenset(written), repo=repo)
     log.info("incremental: %d document(s) rechecked by the local rules", len(touched))
     if held:
         log.info("incremental: the findings of %s still hold", ", ".join(held))

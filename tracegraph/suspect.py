@@ -165,6 +165,7 @@ def find_suspect_links(
     cache: bool = True,
     reviews: tuple[Review, ...] | None = None,
     within: Collection[str] | None = None,
+    repo: Repository | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of ``corpus`` (see the module's documentation).
 
@@ -172,12 +173,13 @@ def find_suspect_links(
     ``cache``, the result is kept under ``.tracegraph/cache/`` keyed by HEAD, the review file,
     the edges and the settings, so a rerun at the same commit reads no history at all. With
     ``within`` (files), only the links written there: what a recheck of those documents
-    needs (the result cache is neither read nor written; the history's cache is). Raises
-    InputError for an unreadable review file."""
+    needs (the result cache is neither read nor written; the history's cache is). ``repo``:
+    where the root stands in git when the caller asked this run already (the crawl's
+    ``git rev-parse``; None: asked here). Raises InputError for an unreadable review file."""
     config = corpus.config
     mode = config.suspect.mode
     root = corpus.root
-    repo = probe_repository(root)
+    repo = repo or probe_repository(root)
     if repo.status == "not-git":
         why = "" if "not a git repository" in repo.reason else f" ({repo.reason})"
         return SuspectAnalysis("off", f"{root} is not in a git work tree{why}", mode=mode)
@@ -536,8 +538,22 @@ def resting_on(
     if within is None:
         return RestingOn(succ)
     ends = {p for p in within if p in succ}
-    ends.update(s for p in list(ends) for s in corpus.edges.pred[p])
+    # An edge D -> U written in U (not in D) is one that U's own references turn round
+    # (``superseded_by``, "Downstream Impact"): only such a document's sources can hold an
+    # edge written there. When a file of ``within`` is not a document (a sidecar, which could
+    # be another document's), every source is read as before.
+    reversing = ends if len(ends) < len(within) else {p for p in ends if _turns_round(corpus, p)}
+    ends.update(s for p in reversing for s in corpus.edges.pred[p])
     return RestingOn(succ, sorted(ends), frozenset(within))
+
+
+def _turns_round(corpus: Corpus, path: str) -> bool:
+    """Whether a reference of document ``path`` makes an edge that points at it (the graph
+    turns ``superseded_by`` and reversed references round: ``graph.edge_of``)."""
+    superseded_by = Relation.SUPERSEDED_BY
+    return any(
+        ref.reverse or ref.relation is superseded_by for ref in corpus.by_path[path].references
+    )
 
 
 class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):
