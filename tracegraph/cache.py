@@ -574,8 +574,8 @@ def _read_failed(doc: Document) -> bool:
 # appearing or vanishing changes link resolution). When the key matches, the CLI skips parsing,
 # the graph and the rules. A racily fresh file (modified within RACY_SECONDS) means no store.
 
-#: Bump when the stored layout below changes (4: findings and stats as columns, racy records).
-RESULTS_FORMAT = 4
+#: Bump when the stored layout below changes (5: the checksum covers the counts).
+RESULTS_FORMAT = 5
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
 
@@ -750,6 +750,7 @@ _FINDING_KINDS: tuple[Kinds, ...] = (
     _STR, _INT, _INT, _STR, _STR, _STR, _STR, _OPT_STR, _OPT_STR, frozenset({tuple, type(None)})
 )  # fmt: skip
 _SEVERITIES = {s.value: s for s in Severity}
+_SEVERITY_VALUES = {s: s.value for s in Severity}
 # Findings are rebuilt by setting their slots (half the cost of the frozen ``__init__``): a
 # warm run at 10,000 documents decodes about 12,000 of them.
 _F = tuple(Finding.__dict__[n].__set__ for n in _FINDING_FIELDS)
@@ -758,8 +759,9 @@ _F = tuple(Finding.__dict__[n].__set__ for n in _FINDING_FIELDS)
 def _finding_columns(findings: Iterable[Finding]) -> tuple[tuple[Any, ...], ...]:
     """The findings as one tuple per field (``marshal`` loads columns of like values several
     times faster than a tuple per finding, and they are checked a column at a time)."""
+    value = _SEVERITY_VALUES.__getitem__  # an enum's ``.value`` is a Python-level property
     rows = [
-        (f.path, f.line, f.column, f.code, f.severity.value, f.rule, f.message, f.target,
+        (f.path, f.line, f.column, f.code, value(f.severity), f.rule, f.message, f.target,
          f.document, _suspect_row(f.suspect))
         for f in findings
     ]  # fmt: skip
@@ -862,6 +864,14 @@ def _suspect(row: object) -> SuspectDetails | None:
     )  # fmt: skip
 
 
+def _checksum(documents: int, references: int, blobs: Iterable[bytes]) -> str:
+    """The digest a stored result row is checked by: its counts and its blobs."""
+    digest = hashlib.sha256(b"%d\0%d\0" % (documents, references))
+    for blob in blobs:
+        digest.update(blob)
+    return digest.hexdigest()
+
+
 class ResultCache:
     """Cached check results of one root; every failure means "not cached", never an error."""
 
@@ -884,13 +894,13 @@ class ResultCache:
             if row is None:
                 return None
             documents, references, digest, *blobs = row
-            if (
-                not all(isinstance(blob, bytes) for blob in blobs)
-                or hashlib.sha256(b"".join(blobs)).hexdigest() != digest
-            ):
-                raise ValueError("checksum mismatch")
             if not isinstance(documents, int) or not isinstance(references, int):
                 raise TypeError("malformed counts")
+            if (
+                not all(isinstance(blob, bytes) for blob in blobs)
+                or _checksum(documents, references, blobs) != digest
+            ):
+                raise ValueError("checksum mismatch")
             # Tens of thousands of new tuples and findings, none of them garbage: collecting
             # while they are made cost more than making them.
             collecting = gc.isenabled()
@@ -921,12 +931,15 @@ class ResultCache:
             marshal.dumps(tuple(sorted(result.racy.items()))),
         )
         row = (key, time.time_ns(), result.documents, result.references,
-               hashlib.sha256(b"".join(blobs)).hexdigest(), *blobs)  # fmt: skip
+               _checksum(result.documents, result.references, blobs), *blobs)  # fmt: skip
         if not _usable_state(self.root, RESULTS_FILE, create=True):
             return ""
         for attempt in (1, 2):
             try:
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                    # A cache: a write cut short by a crash of the machine (not of this
+                    # process: the journal is on disk) fails the checksum, so no fsync.
+                    db.execute("PRAGMA synchronous = OFF")
                     columns = [c[1] for c in db.execute("PRAGMA table_info(results)")]
                     if columns and "racy" not in columns:  # an older layout: start again
                         db.execute("DROP TABLE results")
