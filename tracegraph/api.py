@@ -603,8 +603,8 @@ def suspect_links(
     repo: GitPlace | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
-    ``within``, only those written in these files; ``repo``: git's answer of this run's crawl
-    (``FileIndex.git``), so that TG503 asks git nothing more about where the root stands."""
+    ``within``, only those written in these files; ``repo``: git's answer when the crawl had
+    it (one ``git rev-parse`` less)."""
     from .suspect import find_suspect_links
 
     with gc_paused():

@@ -173,9 +173,9 @@ def find_suspect_links(
     ``cache``, the result is kept under ``.tracegraph/cache/`` keyed by HEAD, the review file,
     the edges and the settings, so a rerun at the same commit reads no history at all. With
     ``within`` (files), only the links written there: what a recheck of those documents
-    needs (the result cache is neither read nor written; the history's cache is). ``repo``:
-    where the root stands in git when the caller asked this run already (the crawl's
-    ``git rev-parse``; None: asked here). Raises InputError for an unreadable review file."""
+    needs (the result cache is neither read nor written; the history's cache is). Raises
+    InputError for an unreadable review file. ``repo``: where the root stands in git, when
+    the caller has asked (``githistory.probe_repository``; the crawl does)."""
     config = corpus.config
     mode = config.suspect.mode
     root = corpus.root
