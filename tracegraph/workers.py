@@ -475,12 +475,16 @@ def _receive(
     progress: Callable[[int], None] | None,
 ) -> None:
     """Decode the chunks the workers have sent; with ``wait``, wait for at least one message
-    (or a worker's end), else take only what is there."""
+    (or a worker's end), else take only what is there. (``poll``, not ``select``: a process
+    that holds a thousand descriptors already gets numbers ``select`` cannot watch.)"""
     import select
 
     while live := {worker.reader: worker for worker in workers if worker.status is None}:
-        ready, _, _ = select.select(list(live), [], [], None if wait else 0.0)
-        for descriptor in ready:
+        watch = select.poll()
+        for descriptor in live:
+            watch.register(descriptor, select.POLLIN)
+        ready = watch.poll(None if wait else 0)
+        for descriptor, _ in ready:
             _message(live[descriptor], found, progress)
         if wait or not ready:
             return

@@ -331,3 +331,27 @@ def test_the_fork_pool_is_used_only_on_linux_without_threads(
     finally:
         stop.set()
         thread.join()
+
+
+@needs_fork
+def test_a_process_holding_many_descriptors_still_parses_forked(small_tree: Setup) -> None:
+    """The workers' pipes get numbers above 1,024 here, which ``select`` cannot watch."""
+    import resource
+
+    root, paths, recogniser, limits = small_tree
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1_200
+    if soft < wanted and (hard != resource.RLIM_INFINITY and hard < wanted):
+        pytest.skip(f"this process may not hold {wanted} descriptors")
+    held: list[int] = []
+    try:
+        if soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        while len(held) < 1_100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        forked = workers.parse_forked(root, paths, recogniser, limits, 2)
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert forked == [workers.parse_one(root, path, recogniser, limits) for path in paths]
