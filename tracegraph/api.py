@@ -594,14 +594,19 @@ def check(
 
 
 def suspect_links(
-    corpus: Corpus, *, cache: bool = False, within: Collection[str] | None = None
+    corpus: Corpus,
+    *,
+    cache: bool = False,
+    within: Collection[str] | None = None,
+    repo: GitPlace | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
-    ``within``, only those written in these files."""
+    ``within``, only those written in these files; ``repo``: git's answer when the crawl had
+    it (one ``git rev-parse`` less)."""
     from .suspect import find_suspect_links
 
     with gc_paused():
-        return find_suspect_links(corpus, cache=cache, within=within)
+        return find_suspect_links(corpus, cache=cache, within=within, repo=repo)
 
 
 def _suspect_state(
@@ -749,7 +754,7 @@ def check_tree(
         allow_empty=allow_empty, presets=False,
     )  # fmt: skip
     with gc_paused():
-        suspects = partial(suspect_links, corpus, cache=cache)
+        suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
         if previous is not None and previous.before:
             again = _recheck(corpus, previous, config, when, chosen, dropped, cache)

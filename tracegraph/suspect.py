@@ -165,6 +165,7 @@ def find_suspect_links(
     cache: bool = True,
     reviews: tuple[Review, ...] | None = None,
     within: Collection[str] | None = None,
+    repo: Repository | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of ``corpus`` (see the module's documentation).
 
@@ -173,11 +174,12 @@ def find_suspect_links(
     the edges and the settings, so a rerun at the same commit reads no history at all. With
     ``within`` (files), only the links written there: what a recheck of those documents
     needs (the result cache is neither read nor written; the history's cache is). Raises
-    InputError for an unreadable review file."""
+    InputError for an unreadable review file. ``repo``: where the root stands in git, when
+    the caller has asked (``githistory.probe_repository``; the crawl does)."""
     config = corpus.config
     mode = config.suspect.mode
     root = corpus.root
-    repo = probe_repository(root)
+    repo = repo or probe_repository(root)
     if repo.status == "not-git":
         why = "" if "not a git repository" in repo.reason else f" ({repo.reason})"
         return SuspectAnalysis("off", f"{root} is not in a git work tree{why}", mode=mode)

@@ -238,10 +238,10 @@ def run_checks(
     Severity overrides come from ``config.rules.severity``; ``config.rules.per_path_ignores``
     (globs) and ``<!-- tracegraph: ignore CODE -->`` in a document drop findings located in
     that document; ``<!-- tracegraph: ignore-next-line CODE -->`` drops those on the next
-    line. Template files (see ``is_template_file``) are not checked. With ``release`` (a
-    caller that needs nothing of the corpus after), ``corpus.architecture``, when the rules
-    build it for a tree of at least ``RELEASE_DOCUMENTS`` documents, is let go once they are
-    done with it (see ``_memory_order``).
+    line. Template files (see ``is_template_file``) are not checked. With ``release``, the
+    architecture's entities the rules made (``CheckContext.entities``) for a tree of at least
+    ``RELEASE_DOCUMENTS`` documents are let go once they are done with them (see
+    ``_memory_order``); the rules never build ``corpus.architecture`` (its edges).
     """
     from . import parallel
     from .context import CheckContext
@@ -270,6 +270,7 @@ def run_checks(
         # The history's answer is the whole tree's: the scoped context asks the full one.
         scoped = replace(context, corpus=part, suspect_source=lambda: context.suspects)
     rules = select_rules(select, ignore, config)
+    templated: dict[str, bool] = {}  # per path, for every rule: is it a template?
 
     def findings_of(rule: Rule) -> list[Finding]:
         severity = config.rules.severity.get(rule.code, rule.severity)
@@ -283,7 +284,7 @@ def run_checks(
             quiet = silenced.get(hit.path)
             if quiet is None:
                 quiet = silenced[hit.path] = _silenced(
-                    rule.code, hit.path, corpus, config, configured
+                    rule.code, hit.path, corpus, config, configured, templated
                 )
             if quiet or _line_silenced(rule.code, hit.path, hit.line, corpus):
                 continue
@@ -307,7 +308,14 @@ def run_checks(
     if parallel.worth_forking(len(corpus.documents)):
         away = [rule for rule in rules if rule.code in parallel.CHILD_RULES]
     if away and len(away) < len(rules):
-        pending = parallel.start_in_child(lambda: [findings_of(rule) for rule in away])
+        # Found once for both processes (the child's architecture rules read the
+        # ``supersedes`` edges, five rules here the chain and ``supersedes`` ones).
+        context.chain_edges  # noqa: B018
+        pending = parallel.start_in_child(
+            lambda: parallel.history_meanwhile(
+                away, findings_of, lambda: context.suspects, HISTORY_RULE
+            )
+        )
     else:
         away, pending = [], None
     try:
@@ -315,13 +323,10 @@ def run_checks(
         ordered = sorted((rule for rule in rules if rule not in away), key=_memory_order)
         last = max((n for n, r in enumerate(ordered) if r.code in ARCHITECTURE_RULES), default=-1)
         release = release and len(corpus.documents) >= RELEASE_DOCUMENTS
-        held = {id(c.corpus): c.corpus.built_architecture for c in (context, scoped)}
         for number, rule in enumerate(ordered):
             by_rule[rule.code] = findings_of(rule)
-            if release and number == last:  # built for these rules alone: let it go
-                for ctx in (context, scoped):
-                    if not held[id(ctx.corpus)]:
-                        ctx.corpus.forget_architecture()
+            if release and number == last:  # made for these rules alone: let them go
+                context.forget_entities()
     except BaseException:
         if pending is not None:
             pending.stop()
@@ -390,24 +395,24 @@ def recheck(
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
 
 
-#: From this many documents ``run_checks(release=True)`` lets go of the architecture it built:
-#: freeing it costs CPU time (0.1 s at 10,000 documents) that only a large tree's memory is
-#: worth.
+#: From this many documents ``run_checks(release=True)`` lets go of the architecture's
+#: entities it made: freeing costs CPU time that only a large tree's memory is worth.
 RELEASE_DOCUMENTS = 25_000
 
 
 def _memory_order(rule: Rule) -> int:
     """The order the rules run in (findings are merged in rule order whatever it is): the
-    architecture rules first, then TG503, then the rest. The architecture (about 80 MB at
-    100,000 documents) is built for the first of them and, with ``release``, let go after the
-    last; its memory and that of the history read then serve the tables and findings of the
-    rules after, which otherwise added to them (the cold peak at 100k: bench/RESULTS.md,
-    memory round 6)."""
+    architecture rules first, then TG503, then the rest. The architecture's entities are made
+    for the first of them and, with ``release``, let go after the last; their memory and that
+    of the history read then serve the tables and findings of the rules after, which otherwise
+    added to them (the cold peak at 100k: bench/RESULTS.md, memory round 6)."""
     if rule.code in ARCHITECTURE_RULES:
         return 0
     return 1 if rule.code == "TG503" else 2
 
 
+#: The rule that reads git's history (``CheckContext.suspects``).
+HISTORY_RULE = "TG503"
 #: The architecture rules: they read what documents describe of the system (``Document.
 #: design``), the describing documents' names, statuses, creation dates and ignore comments,
 #: and the ``supersedes`` edges (a chain through any document relates two designs).
@@ -454,9 +459,17 @@ def _line_silenced(code: str, path: str, line: int, corpus: Corpus) -> bool:
 
 
 def _silenced(
-    code: str, path: str, corpus: Corpus, config: Config, templates: frozenset[str]
+    code: str,
+    path: str,
+    corpus: Corpus,
+    config: Config,
+    templates: frozenset[str],
+    templated: dict[str, bool],
 ) -> bool:
-    if is_template_file(path, templates):
+    template = templated.get(path)
+    if template is None:
+        template = templated[path] = is_template_file(path, templates)
+    if template:
         return True
     doc = corpus.by_path.get(path)
     if doc is not None and _matches(code, doc.ignored_rules):

@@ -64,7 +64,7 @@ def find_undescribed_components(ctx: CheckContext) -> Iterator[Hit]:
     mention.
     """
     config = ctx.config.architecture
-    for entity in ctx.corpus.architecture.of_kind("external"):
+    for entity in ctx.entities["external"]:
         reason = internal_reason(entity.name, config)
         if reason is None:
             continue
@@ -86,7 +86,7 @@ def _conflicts(ctx: CheckContext, kind: str, instead: str) -> Iterator[Hit]:
     """One hit per entity of ``kind`` created by two or more active documents that do not
     supersede one another, located in the newest of them."""
     succession: Succession | None = None  # built at the first rivalry
-    for entity in ctx.corpus.architecture.of_kind(kind):
+    for entity in ctx.entities[kind]:
         lines = _designers(ctx, entity)
         if len(lines) < 2:
             continue

@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
+from ..architecture import Entity, design_entities
 from ..config import Config, TypeSpec
 from ..graph import Corpus, EdgeKeys
 from ..model import Document, Relation, Severity, SuspectDetails
@@ -57,6 +58,8 @@ Edge = tuple[str, str, Mapping[str, Any]]
 CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.value})
 _SUPERSEDES = Relation.SUPERSEDES.value
 _WANTED = CHAIN_RELATIONS | {_SUPERSEDES}
+#: The kinds of architecture entities the rules read (``CheckContext.entities``).
+ENTITY_KINDS = ("endpoint", "table", "external")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,21 @@ class CheckContext:
         if self.suspect_source is not None:
             return self.suspect_source()
         return find_suspect_links(self.corpus, cache=True)
+
+    @cached_property
+    def entities(self) -> dict[str, tuple[Entity, ...]]:
+        """The architecture's endpoints, tables and externals (what TG701-TG703 read) by kind,
+        in its order: ``corpus.architecture``'s when it is built, else without its edges
+        (``architecture.design_entities``: the rules never read them)."""
+        if self.corpus.built_architecture:
+            found = self.corpus.architecture.entities
+        else:
+            found = design_entities(self.corpus, ENTITY_KINDS)
+        return {kind: tuple(e for e in found if e.kind == kind) for kind in ENTITY_KINDS}
+
+    def forget_entities(self) -> None:
+        """Let go of ``entities`` (made again when next asked; see ``run_checks(release=)``)."""
+        self.__dict__.pop("entities", None)
 
     @cached_property
     def _specs(self) -> dict[str, TypeSpec | None]:
@@ -188,6 +206,7 @@ _DATE_FORMATS = (
 _ISO_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]|$)")
 
 
+@lru_cache(maxsize=4096)  # documents repeat their dates (27,000 read at 10,000 documents)
 def parse_date(text: str | None) -> date | None:
     """A calendar date from a metadata value, or None when it is not one.
 

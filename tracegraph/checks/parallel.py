@@ -4,8 +4,9 @@ After parsing, the rules ran on one core while the other stayed idle (2.3 s at 1
 documents, 1.0 s of it TG503 reading git history). On Linux, with more than
 ``PARALLEL_DOCUMENTS`` documents (up to ``PARALLEL_MAX_DOCUMENTS``: the child's copied pages
 grow with the tree) and no other thread running, ``run_checks`` forks one child
-for the rules in ``CHILD_RULES`` (the history, one link rule and the architecture rules:
-about half of the stage at 10,000 documents) and runs the others itself. The child inherits
+for the rules in ``CHILD_RULES`` (the history, read in a thread while the child's other
+rules run; one link rule, TG401 and the architecture rules: about half of the stage at
+10,000 documents) and runs the others itself. The child inherits
 the corpus (no copy is sent) and sends back only its findings, which are merged in rule order
 exactly as one process would: the output is the same byte for byte (tested). Anything unusual
 — no ``fork``, a thread running (the language server), a child that fails or dies — means the
@@ -17,8 +18,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 from ..procs import leave_with_parent
 
@@ -27,6 +28,14 @@ if TYPE_CHECKING:  # multiprocessing is imported only to fork (a small check nev
     from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
+
+
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Coded)
 
 #: Below this many documents every rule runs in this process: a fork costs more than the
 #: rules save.
@@ -37,13 +46,13 @@ PARALLEL_DOCUMENTS = 1_000
 #: wall time; a large tree keeps its memory instead.
 PARALLEL_MAX_DOCUMENTS = 25_000
 #: The rules a child runs: TG503 (git's work and the history's analysis), TG102 with its
-#: "did you mean" index and the architecture rules, which build the system the documents
-#: describe (``Corpus.architecture``, which the parent then never builds). Rules alone, in CPU
-#: seconds at 10,000 documents with 250 broken links: TG701-TG703 0.39, TG101 0.22, TG503
-#: 0.13, TG102 0.09, the 17 others 0.43. Measured in the split (the child redoes what the
-#: context caches), the parent now takes 0.8 s and the child 0.75; with TG101 in the child
-#: and TG701-TG703 here, 0.9 and 0.47: the stage waited for the parent.
-CHILD_RULES = frozenset({"TG503", "TG102", "TG701", "TG702", "TG703"})
+#: "did you mean" index, TG401 and the architecture rules, which read the entities the
+#: documents describe (``CheckContext.entities``). Rules alone, in CPU seconds at 10,000
+#: documents with 250 broken links (round 7): TG101 0.22 (its indexes), TG503 0.13 (and git's
+#: processes), TG102 0.10, TG701-TG703 0.09 (0.39 while they built the whole architecture),
+#: TG401 0.07, the 16 others 0.30. Measured in the split: the parent 0.59-0.63 s, the child
+#: 0.52-0.54 s, which also waits for git (with TG401 here: 0.65-0.73 and 0.41-0.45).
+CHILD_RULES = frozenset({"TG503", "TG102", "TG401", "TG701", "TG702", "TG703"})
 
 
 def worth_forking(documents: int) -> bool:
@@ -82,6 +91,33 @@ class Child(Generic[T]):
         self.process.kill()
         self.process.join()
         self.reader.close()
+
+
+def history_meanwhile(
+    rules: Sequence[R], run: Callable[[R], T], history: Callable[[], object], code: str
+) -> list[T]:
+    """``[run(rule) for rule in rules]``, but with the rule ``code`` (TG503) among others, its
+    ``history`` is read in a thread first and that rule run last: git lists, reads and diffs
+    (four processes, mostly waiting) while the other rules run. In the forked child only:
+    a thread there delays no fork, and the parent's rules (and, above
+    ``PARALLEL_MAX_DOCUMENTS``, the memory order of the rules) are as before. An error of
+    the history is raised here (the child then fails, and the parent runs its rules and
+    reports it, as before)."""
+    if len(rules) < 2 or not any(rule.code == code for rule in rules):
+        return [run(rule) for rule in rules]
+    from concurrent.futures import ThreadPoolExecutor
+
+    done: dict[str, T] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracegraph-history") as pool:
+        reading = pool.submit(history)
+        for rule in rules:
+            if rule.code != code:
+                done[rule.code] = run(rule)
+        reading.result()
+    for rule in rules:
+        if rule.code == code:
+            done[rule.code] = run(rule)
+    return [done[rule.code] for rule in rules]
 
 
 def start_in_child(work: Callable[[], T]) -> Child[T]:

@@ -33,7 +33,7 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     """
     # Which required sections a heading text satisfies is worked out once per type and text
     # (documents written from one template share most headings): one lookup per heading.
-    satisfies: dict[tuple[str, str], tuple[int, ...]] = {}
+    satisfies: dict[str, dict[str, tuple[int, ...]]] = {}  # per template: heading text ->
     required_of: dict[str, tuple[Section, ...]] = {}
     for doc in ctx.typed:
         spec = ctx.spec(doc)
@@ -44,16 +44,19 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
         required = required_of.get(key)
         if required is None:
             required = required_of[key] = template.required
+            satisfies[key] = {}
+        memo = satisfies[key]
         found: set[int] = set()
         for heading in doc.headings:
-            memo = (key, heading.text)
-            indexes = satisfies.get(memo)
+            text = heading.text
+            indexes = memo.get(text)
             if indexes is None:
-                words = slug_words(heading.text)
-                indexes = satisfies[memo] = tuple(
+                words = slug_words(text)
+                indexes = memo[text] = tuple(
                     i for i, section in enumerate(required) if _starts(words, section)
                 )
-            found.update(indexes)
+            if indexes:
+                found.update(indexes)
         if len(found) == len(required):
             continue
         metadata = {key for key, _ in doc.metadata}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from operator import attrgetter
 from typing import Any
 
 from ..config import Limits
 from ..generated import is_generated
-from ..model import Document, Problem, Reference, RefKind, Relation
+from ..model import Document, Heading, Problem, Reference, RefKind, Relation
 from ..patterns import configured_regex
 from .native import use_compiled_or_source
 
@@ -59,14 +60,28 @@ FIELD_KEYS = frozenset(
 _KEY_SEPARATORS = re.compile(r"[\s-]+")
 #: File stems of a folder's index page (see ``_recognise``).
 _INDEX_STEMS = frozenset({"readme", "index"})
+#: Front matter's opening line (the walk found none closed when this is all there is).
+_UNCLOSED = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+_NUMBER = re.compile(r"\d+")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)")
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 #: Template text never filled in, in a title or a status: ``[Feature Name]``.
 _UNFILLED = re.compile(r"\[[^\]\[]*[A-Za-z][^\]\[]*\]")
 
 
+#: Key as written -> key as stored: every document repeats the same few (``Status``, ``id``).
+_META_KEYS: dict[str, str] = {}
+
+
 def _meta_key(key: str) -> str:
-    return _KEY_SEPARATORS.sub("_", key.strip().lower())
+    known = _META_KEYS.get(key)
+    if known is None:
+        known = _KEY_SEPARATORS.sub("_", key.strip().lower())
+        if len(key) <= 64:  # short keys repeat; the memory stays bounded
+            if len(_META_KEYS) >= 4096:
+                _META_KEYS.clear()
+            _META_KEYS[key] = known
+    return known
 
 
 def _meta_value(value: Any, depth: int = 0) -> str:
@@ -138,7 +153,7 @@ def parse_document(
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     recogniser = recogniser.for_path(path)  # a preset's settings in its own folder
     if data is None:
-        type_name, doc_id = _recognise(recogniser, path, stem, {}, "", set())
+        type_name, doc_id = _recognise(recogniser, path, stem, {}, "", ())
         problem = Problem(read_error or "cannot read file")
         return _bare_document(path, type_name, doc_id, stem, problems=(problem,))
     if is_generated(data):  # tracegraph's own output (a report written into the tree): set apart
@@ -196,7 +211,7 @@ def parse_document(
                     )
                 for key, line in loaded.key_lines.items():
                     meta_lines[_meta_key(key)] = fm_line + line
-    elif re.match(r"\A\ufeff?---[ \t]*\r?\n", text):
+    elif text.startswith(("---", "\ufeff---")) and _UNCLOSED.match(text):
         problems.append(Problem("front matter starts with '---' but is never closed", 1))
 
     side = _load_sidecar(sidecar, limits, problems) if sidecar is not None else None
@@ -215,8 +230,7 @@ def parse_document(
     title = metadata.get("title") or _first_title(facts)
     if not title:
         title = stem
-    slugs = {h.slug for h in facts.headings if h.level >= 2}
-    type_name, doc_id = _recognise(recogniser, path, stem, metadata, title, slugs)
+    type_name, doc_id = _recognise(recogniser, path, stem, metadata, title, facts.headings)
     if not facts.headings and not metadata and _REDIRECT.match(text):
         # "Moved to [x](x.md)." is a forwarding note, not the document it names: it keeps its
         # link but claims no ID (Rust's text/2071-impl-trait-type-alias.md).
@@ -474,34 +488,62 @@ def _field_lines(
     ``##`` section, at most 60 lines); front matter wins where both give a field."""
     limit = first_h2_line - 1 if first_h2_line else 60
     in_fence = False
+    count = min(limit, 60)
+    if count <= 0:
+        return
     # Split as LineIndex does (str.splitlines also breaks at \f, \x1c, U+2028 ...).
-    head = re.split(r"\r\n|\r|\n", text, maxsplit=min(limit, 60))[: min(limit, 60)]
-    for number, line in enumerate(head, start=1):
-        if number <= body_line:
-            continue
+    if "\r" in text:
+        head = _LINE_BREAK.split(text, maxsplit=count)[:count]
+    else:
+        head = text.split("\n", count)[:count]
+    for number, line in enumerate(head[body_line:], start=body_line + 1):
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             in_fence = not in_fence
             continue
         if in_fence or ":" not in line:  # every field line has a colon
             continue
-        match = _FIELD_LINE.match(line)
-        if not match:
+        found = _FIELDS.get(line)
+        if found is None:
+            match = _FIELD_LINE.match(line)
+            found = (_meta_key(match.group(1)), _clean_field(match.group(2))) if match else ()
+            if len(line) <= 200:  # short lines repeat ("**Status:** Draft"); memory stays bounded
+                if len(_FIELDS) >= 20_000:
+                    _FIELDS.clear()
+                _FIELDS[line] = found
+        if not found:
             continue
-        key = _meta_key(match.group(1))
+        key, value = found
         if key not in keys or key in metadata:
             continue
-        value = _clean_field(match.group(2))
         if value:
             metadata[key] = value
             meta_lines[key] = number
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _type_from_sections(rec: Recogniser, headings: Sequence[Heading]) -> str | None:
+    """The type whose template's sections the document's ``##`` and deeper headings show."""
+    return rec.type_from_sections({h.slug for h in headings if h.level >= 2})
+
+
+#: A line -> its field line's (key, value), or () when it is none (see ``_field_lines``).
+_FIELDS: dict[str, tuple[str, str] | tuple[()]] = {}
+
+
 def _clean_field(value: str) -> str:
     """A field line's value as text: comments dropped, ``[text](url)`` -> text."""
-    value = _COMMENT.sub("", value)
-    value = _INLINE_LINK.sub(r"\1", value)
+    if "<!--" in value:
+        value = _COMMENT.sub("", value)
+    if "](" in value:
+        value = _INLINE_LINK.sub(_link_text, value)
     return value.strip().strip("*_").strip()
+
+
+def _link_text(match: re.Match[str]) -> str:
+    return match.group(1)
 
 
 def _recognise(
@@ -510,7 +552,7 @@ def _recognise(
     stem: str,
     metadata: dict[str, str],
     title: str,
-    slugs: set[str],
+    headings: Sequence[Heading],
 ) -> tuple[str, str | None]:
     """(type, canonical ID or None) by DESIGN.md section 4's order; first match wins."""
     # A convention's layout (``keps/<sig>/<NNNN>-<slug>/README.md``) is the surest clue: there,
@@ -529,7 +571,7 @@ def _recognise(
     specs = [s for s in rec.types if s.name == claimed] if claimed else list(rec.types)
     for spec in specs:
         if doc_id is None and spec.number_field and metadata.get(_meta_key(spec.number_field)):
-            number = re.findall(r"\d+", metadata[_meta_key(spec.number_field)])
+            number = _NUMBER.findall(metadata[_meta_key(spec.number_field)])
             if number:
                 type_name = type_name or spec.name
                 doc_id = rec.canonical(spec.name, number[0])
@@ -546,7 +588,7 @@ def _recognise(
         type_name
         or (None if index_page else rec.type_from_folders(path))
         or rec.type_from_title(title)
-        or (None if index_page else rec.type_from_sections(slugs))
+        or (None if index_page else _type_from_sections(rec, headings))
         or "DOC"
     )
     if doc_id is None and type_name != "DOC":

@@ -283,14 +283,20 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
     code: _Block | None = None
     line_of = lines.line
     parts: list[str] | None = None  # where text goes: the open block's current line, or none
-    for event, span in pyromark.events_with_range(text, options=OPTIONS):
-        if event.__class__ is str:  # SoftBreak, HardBreak, Rule
+    events: Iterator[tuple[Any, Any]] = pyromark.events_with_range(text, options=OPTIONS)
+    item: dict[str, Any]
+    span: dict[str, int]
+    kind = ""
+    value: Any = None
+    for event, span in events:
+        if not isinstance(event, dict):  # SoftBreak, HardBreak, Rule
             if (event == "SoftBreak" or event == "HardBreak") and stack and code is None:
                 stack[-1].newline(line_of(base + span["start"]) + 1)
                 parts = stack[-1].lines[-1][1]
             continue
-        item: Any = event
-        kind, value = item.popitem()
+        item = event
+        for kind, value in item.items():  # noqa: B007 (the one key; compiled: no method call)
+            break
         if kind == "Text":
             if parts is not None:
                 parts.append(value)

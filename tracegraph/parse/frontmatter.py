@@ -3,6 +3,7 @@ detection and lines."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,93 @@ class FrontMatter:
     duplicates: tuple[tuple[str, int], ...]
 
 
+#: What the flat reader takes: ``key: value`` lines at column 0 (a plain, quoted or empty-list
+#: value, or a flow list of plain items), and ``- item`` lines under a key with no value. Plain
+#: text is a conservative subset of YAML's (ASCII, no indicator, nothing that could end it).
+_PLAIN = r"[A-Za-z0-9][A-Za-z0-9 ._/()+'-]*(?<! )"
+_KEY_LINE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_-]*):(?:( +)(?:"
+    rf"({_PLAIN})|\"([ !#-\[\]-~]*)\"|'([ -&(-~]*)'|\[ *((?:{_PLAIN} *, *)*{_PLAIN})? *\]"
+    r"))?"
+)
+_ITEM_LINE = re.compile(rf"( *)- ({_PLAIN})")
+_ITEM = re.compile(_PLAIN)
+_RESOLVERS = LimitedLoader.yaml_implicit_resolvers
+
+
+def _is_text(plain: str) -> bool:
+    """Whether YAML reads the plain scalar ``plain`` as a string (no number, bool or null)."""
+    for _tag, regexp in (*_RESOLVERS.get(plain[0], ()), *_RESOLVERS.get(None, ())):
+        if regexp.match(plain):
+            return False
+    return True
+
+
+def _flat(text: str) -> FrontMatter | None:
+    """Flat front matter (see ``_KEY_LINE``) read without a YAML parser, exactly as the loader
+    reads it; None for anything else (the loader decides)."""
+    if "\r" in text:
+        return None
+    data: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    item_lines: dict[str, list[tuple[int, int]]] = {}
+    duplicates: list[tuple[str, int]] = []
+    lines = text.split("\n")
+    index, count = 0, len(lines)
+    while index < count:
+        line = lines[index]
+        number = index
+        index += 1
+        if not line:
+            continue
+        match = _KEY_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, space, plain, double, single, items = match.groups()
+        if not _is_text(key):
+            return None
+        value: Any
+        if space is None:  # "key:" with a block list of plain items below it
+            value, marks, indent = [], [], None
+            while index < count and (item := _ITEM_LINE.fullmatch(lines[index])) is not None:
+                if indent not in (None, item.group(1)) or not _is_text(item.group(2)):
+                    return None
+                indent = item.group(1)
+                value.append(item.group(2))
+                marks.append((index, len(indent) + 2))
+                index += 1
+            if not value:
+                return None  # null: the loader places it
+        elif plain is not None:
+            if not _is_text(plain):
+                return None
+            value, marks = plain, [(number, match.start(3))]
+        elif double is not None or single is not None:
+            value = double if double is not None else single
+            marks = [(number, match.start(4) - 1 if double is not None else match.start(5) - 1)]
+        else:
+            value, marks = [], []
+            inside = match.start(6)
+            for item in _ITEM.finditer(items or ""):
+                if not _is_text(item.group(0)):
+                    return None
+                value.append(item.group(0))
+                marks.append((number, inside + item.start()))
+        if key in key_lines:
+            duplicates.append((key, number))
+        key_lines[key] = number
+        item_lines[key] = marks
+        data[key] = value
+    if not data:
+        return None
+    return FrontMatter(data, key_lines, item_lines, tuple(duplicates))
+
+
 def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
     """Parse front matter text; raises FrontMatterError with a message and a line."""
+    flat = _flat(text)
+    if flat is not None:  # most front matter is a few flat fields: read them directly
+        return flat
     # libyaml recurses in C: very deep flow nesting ([[[[...) overflows the C stack and kills
     # the process (a segfault, not an exception), so deep-looking text takes the Python path.
     shallow = text.count("[") + text.count("{") < 1000

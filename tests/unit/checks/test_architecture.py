@@ -131,10 +131,12 @@ def test_rivals_are_the_designers_some_other_neither_supersedes_nor_follows(
             assert _related(succession, p, q) == expected
 
 
-def test_a_check_that_releases_lets_go_of_the_architecture_it_built(tmp_path, monkeypatch):
-    """``run_checks(release=True)`` on a large tree (here: any, the threshold lowered) gives
-    the same findings, the architecture rules run first, and the architecture it built for
-    them is let go (built again when asked); one built before the call is kept."""
+def test_a_check_that_releases_lets_go_of_the_entities_it_made(tmp_path, monkeypatch):
+    """The rules read the architecture's entities without building its edges
+    (``corpus.architecture`` stays unbuilt); ``run_checks(release=True)`` on a large tree (here:
+    any, the threshold lowered) gives the same findings, the architecture rules run first, and
+    the entities made for them are let go after the last; an architecture built before the
+    call is read instead, with the same findings."""
     import tracegraph.checks as checks
     from tests.helpers import make_tree
 
@@ -145,14 +147,15 @@ def test_a_check_that_releases_lets_go_of_the_architecture_it_built(tmp_path, mo
     }
     corpus = scan(make_tree(tmp_path / "repo", files))
     kept = run_checks(corpus, today=TODAY)
-    assert corpus.built_architecture and "TG701" in {f.code for f in kept}
-    corpus.forget_architecture()
+    assert not corpus.built_architecture and "TG701" in {f.code for f in kept}
     monkeypatch.setattr(checks, "RELEASE_DOCUMENTS", 0)
     ran: list[str] = []
+    held: list[bool] = []
     hits = checks._hits
 
     def hits_of(rule, ctx):
         ran.append(rule.code)
+        held.append("entities" in ctx.__dict__)
         return hits(rule, ctx)
 
     monkeypatch.setattr(checks, "_hits", hits_of)
@@ -160,6 +163,30 @@ def test_a_check_that_releases_lets_go_of_the_architecture_it_built(tmp_path, mo
     assert not corpus.built_architecture
     first = ["TG701", "TG702", "TG703", "TG503"]
     assert ran[:4] == first and ran[4:] == sorted(ran[4:]) and len(ran) > 20
+    assert held[:4] == [False, True, True, False] and not any(held[4:])
     built = corpus.architecture
     assert run_checks(corpus, today=TODAY, release=True) == kept
     assert corpus.architecture is built
+
+
+def test_the_entities_without_edges_are_the_architectures(tmp_path):
+    """``design_entities`` gives the architecture's entities of each kind, equal and in order,
+    on the sample repository and on a tree with shared tables, endpoints claimed by name,
+    dependencies on components, tables and externals."""
+    from tests.helpers import make_tree
+    from tracegraph.architecture import KINDS, design_entities
+
+    api = Part("Order API", "Go", "REST, described below.", "Billing service, PostgreSQL")
+    worker = Part("Order worker", interfaces="Writes `orders`.", dependencies="order-api")
+    shipper = Part("Shipper", dependencies="`orders`, GET /v1/orders/:order_id, Ledger svc")
+    files = {
+        T1: tdd("Orders", components=[api, worker], endpoints=["GET /v1/orders/{id}"]),
+        T2: tdd("Orders v2", endpoints=["POST /v1/orders/"], tables=["orders", "items"]),
+        T3: tdd("Checkout", components=[shipper], tables=["orders"], created="2026-02-01"),
+    }
+    for corpus in (scan(SAMPLE_REPO), scan(make_tree(tmp_path / "repo", files))):
+        whole = corpus.architecture.entities
+        assert whole
+        assert design_entities(corpus) == whole
+        for kind in KINDS:
+            assert design_entities(corpus, [kind]) == tuple(e for e in whole if e.kind == kind)

@@ -126,3 +126,37 @@ def test_a_large_tree_keeps_its_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MAX_DOCUMENTS", len(corpus.documents) - 1)
     assert run_checks(corpus, today=TODAY) == expected and started == []
     assert parallel.worth_forking(len(corpus.documents) - 1)
+
+
+def test_the_child_reads_the_history_while_its_other_rules_run() -> None:
+    class Rule:
+        def __init__(self, code: str) -> None:
+            self.code = code
+
+    rules = [Rule("TG102"), Rule("TG503"), Rule("TG701")]
+    events: list[str] = []
+    started = threading.Event()
+
+    def history() -> None:
+        events.append(f"history in {threading.current_thread().name.split('_')[0]}")
+        started.set()
+
+    def run(rule: Rule) -> str:
+        if rule.code == "TG102":
+            assert started.wait(5)  # the history is read while the first rule runs
+        events.append(rule.code)
+        return rule.code.lower()
+
+    found = parallel.history_meanwhile(rules, run, history, "TG503")
+    assert found == ["tg102", "tg503", "tg701"]  # in the rules' order, whatever ran when
+    assert events == ["history in tracegraph-history", "TG102", "TG701", "TG503"]
+    events.clear()
+    assert parallel.history_meanwhile(rules[::2], run, history, "TG503") == ["tg102", "tg701"]
+    assert parallel.history_meanwhile(rules[1:2], run, history, "TG503") == ["tg503"]
+    assert not any(e.startswith("history") for e in events)  # alone or absent: not ahead
+
+    def broken() -> None:
+        raise ValueError("no history")
+
+    with pytest.raises(ValueError, match="no history"):
+        parallel.history_meanwhile(rules[:2], lambda rule: rule.code, broken, "TG503")
