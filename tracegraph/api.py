@@ -6,6 +6,7 @@ import gc
 import hashlib
 import importlib
 import logging
+import os
 import time
 from array import array
 from collections import Counter
@@ -35,9 +36,10 @@ from .githistory import Repository as GitPlace
 from .githistory import probe_repository
 from .model import Document, Finding, Target
 from .safefs import RealFolders
+from .warm import Seen
 
 if TYPE_CHECKING:
-    from .cache import FileKey
+    from .cache import FileKey, KeptOutput
     from .graph import Corpus
     from .linkedit import Tree
     from .queries import (  # noqa: F401  (re-exported: the query API)
@@ -644,6 +646,18 @@ class CheckRun:
     #: What a check asked for with ``shape`` printed on this same tree (``findings`` are then
     #: empty: print ``output.text`` as it is).
     output: KeptOutput | None = None
+    #: What the run saw of the tree in raw form and the other files it read (``warm``): kept
+    #: with the output so that the next run can print it before reading a config.
+    stamp: Stamp | None = None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What ``warm.put_stamp`` needs besides the output's key."""
+
+    seen: Seen
+    #: The files the run read besides the listing (config files, templates, review file).
+    extras: tuple[str, ...]
 
 
 def check_tree(
@@ -658,6 +672,7 @@ def check_tree(
     cache: bool = False,
     allow_empty: bool = True,
     shape: str = "",
+    seen: Seen | None = None,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -666,7 +681,9 @@ def check_tree(
     tracegraph's source; a rerun with all of that unchanged returns them without parsing,
     building the graph or running a rule. ``shape`` names how the caller prints them (format
     and options, as ``keep_output`` was given it): when that output of this very tree was
-    kept, the run carries it (``CheckRun.output``) and reads no finding.
+    kept, the run carries it (``CheckRun.output``) and reads no finding. ``seen``: what the
+    caller asked git and saw of the files already (``warm.look``; the crawl reuses it, and a
+    kept output is stamped with it for ``warm.kept_output``).
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
@@ -679,9 +696,9 @@ def check_tree(
         config = load_config(root_path, Path(config_path) if config_path else None)
     when = today or date.today()
     chosen, dropped = tuple(select), tuple(ignore)
-    started = time.time_ns()
+    started = time.time_ns() if seen is None else seen.started
     stats: dict[str, tuple[int, int, int, int]] | None = {} if cache else None
-    index = crawl(root_path, config, stats)
+    index = crawl(root_path, config, stats, seen)
     if len(index.documents) >= LARGE_TREE:
         fix_mmap_threshold()
     store = ResultCache(root_path) if cache else None
@@ -716,6 +733,9 @@ def check_tree(
             if kept is not None:
                 if not allow_empty:
                     require_documents(root_path, config, kept.documents)
+                if seen is not None:
+                    _put_stamp(Stamp(seen, _extras(root_path, config, config_path)),
+                               _output_key(printed, shape), started)  # fmt: skip
                 return CheckRun(
                     root_path, config, kept.documents, kept.references, [], True, printed,
                     notes, kept,
@@ -737,6 +757,7 @@ def check_tree(
             return CheckRun(
                 root_path, config, hit.documents, hit.references, list(found), True,
                 _fingerprint(key, state.documents) if state.settled else "", notes,
+                stamp=_stamp(seen, root_path, config, config_path, state.settled),
             )  # fmt: skip
         if hit is not None and previous is not None and previous.now and store is not None:
             fast = _recheck_links(
@@ -747,7 +768,7 @@ def check_tree(
                 return CheckRun(
                     root_path, config, hit.documents, fast[1], fast[0],
                     fingerprint=_fingerprint(key, state.documents) if state.settled else "",
-                    notes=notes,
+                    notes=notes, stamp=_stamp(seen, root_path, config, config_path, state.settled),
                 )  # fmt: skip
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
@@ -757,15 +778,17 @@ def check_tree(
         suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
         if previous is not None and previous.before:
-            again = _recheck(corpus, previous, config, when, chosen, dropped, cache)
+            again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
             release=True,
         )  # fmt: skip
     settled = key and state is not None and state.settled
+    stamp = _stamp(seen, root_path, config, config_path, bool(settled))
     run = CheckRun(
         root_path, config, len(corpus.documents), len(corpus.links), findings,
         fingerprint=_fingerprint(key, state.documents) if settled and state else "", notes=notes,
+        stamp=stamp,
     )  # fmt: skip
     if store is not None and state is not None:
         racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
@@ -810,7 +833,7 @@ def _recheck_links(
     result = recheck_links(
         _tree(root, config, index, wiki, key, hit), stored=previous.stored,
         before=previous.before, now=now, today=today, select=select, ignore=ignore,
-        cache=cache, suspects=suspect_links, store=keep,
+        cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
     )  # fmt: skip
     if result is None:
         return None
@@ -885,7 +908,47 @@ def keep_output(run: CheckRun, shape: str, text: str, failed: bool) -> None:
     from .cache import KeptOutput, ResultCache
 
     kept = KeptOutput(run.documents, run.references, failed, text)
-    ResultCache(run.root).put_output(_output_key(run.fingerprint, shape), kept)
+    key = _output_key(run.fingerprint, shape)
+    ResultCache(run.root).put_output(key, kept)
+    if run.stamp is not None:
+        _put_stamp(run.stamp, key, run.stamp.seen.started)
+
+
+def _stamp(
+    seen: Seen | None, root: Path, config: Config, explicit: str | Path | None, settled: bool
+) -> Stamp | None:
+    """What a settled run's kept output is stamped with (``keep_output``), None without."""
+    return Stamp(seen, _extras(root, config, explicit)) if seen is not None and settled else None
+
+
+def _extras(root: Path, config: Config, explicit: str | Path | None) -> tuple[str, ...]:
+    """The files a check reads besides the listing, whose change changes its output: the
+    config files it looks for (or the one given), the review file, the in-tree templates."""
+    from .checks.templating import PACKAGED, template_file
+    from .config import CONFIG_NAMES
+
+    paths = [str(root / name) for name in (*CONFIG_NAMES, "pyproject.toml")]
+    if explicit is not None:
+        paths.append(os.path.abspath(explicit))
+    paths.append(str(root / config.suspect.reviews))
+    for spec in config.types + config.scoped:
+        if spec.template and not spec.template.startswith(PACKAGED):
+            paths.append(str(root / template_file(config, root, spec.name, spec.template)))
+    return tuple(paths)
+
+
+def _put_stamp(stamp: Stamp, output: str, started: int) -> None:
+    """Stamp the output kept under ``output`` with the run's raw view (``warm.put_stamp``),
+    unless a file besides the listing changed within the racy window of the run's start (a
+    second edit in the same tick would keep its stat)."""
+    from .cache import RACY_SECONDS
+    from .warm import file_stats, put_stamp
+
+    racy = started - int(RACY_SECONDS * 1e9)
+    for _path, st in file_stats(stamp.extras):
+        if isinstance(st, tuple) and (st[1] >= racy or st[2] >= racy):
+            return
+    put_stamp(stamp.seen, stamp.extras, output)
 
 
 def _output_key(fingerprint: str, shape: str) -> str:
@@ -1021,6 +1084,7 @@ def _recheck(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     cache: bool,
+    repo: GitPlace | None = None,
 ) -> list[Finding] | None:
     """The findings of ``corpus`` from the stored ones (``previous``): the graph as the stored
     findings saw it is ``corpus`` with the changed documents put back as they were
@@ -1057,7 +1121,7 @@ def _recheck(
         if cycles_unchanged(back.corpus, corpus, changed):
             held = (*held, "TG203")
     written = touched | {d.sidecar for p in touched if (d := now.get(p)) and d.sidecar}
-    suspects = partial(suspect_links, corpus, cache=cache, within=frozenset(written))
+    suspects = partial(suspect_links, corpus, cache=cache, within=frozenset(written), repo=repo)
     log.info("incremental: %d document(s) rechecked by the local rules", len(touched))
     if held:
         log.info("incremental: the findings of %s still hold", ", ".join(held))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import importlib.util
 import logging
 import marshal
 import os
@@ -25,16 +24,13 @@ import sqlite3
 import stat
 import sys
 import time
-import zlib
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from . import __version__
-from .atomic import write_atomic
 from .config import Config
-from .errors import TracegraphError
 from .model import (
     Component,
     Design,
@@ -53,12 +49,22 @@ from .model import (
     SuspectDetails,
     Table,
 )
-from .safefs import UnsafeState, state_path
-from .state import STATE_DIR, make_state_dir
+
+# The kept outputs and the state-folder checks live in ``warm``, which a warm rerun imports
+# without this module; re-exported here, where the other caches use them.
+from .warm import CACHE_DIR as CACHE_DIR
+from .warm import OUTPUT_PREFIX as OUTPUT_PREFIX
+from .warm import OUTPUTS_KEPT as OUTPUTS_KEPT
+from .warm import RESULTS_FILE as RESULTS_FILE
+from .warm import KeptOutput as KeptOutput
+from .warm import get_output, put_output
+from .warm import keep_newest as _keep_newest
+from .warm import library_state as _library_state
+from .warm import package_digest as package_digest
+from .warm import usable_state as _usable_state
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = f"{STATE_DIR}/cache"
 CACHE_FILE = "parse.sqlite"
 #: Bump when the record layout below changes (4: the design a document describes).
 FORMAT = 4
@@ -444,31 +450,6 @@ class ParseCache:
         return True
 
 
-_warned: set[str] = set()
-
-
-def _usable_state(root: Path, name: str, *, create: bool) -> bool:
-    """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
-    when ``create``), the file and its SQLite companions regular or absent. Never through a
-    symbolic link out of the root: a repository that plants one gets no cache (one warning)."""
-    try:
-        path = state_path(root, f"{CACHE_DIR}/{name}", create=create)
-    except UnsafeState as exc:
-        message = f"{exc}: the cache is not used (tracegraph never uses its state through a link)"
-        if message not in _warned:
-            _warned.add(message)
-            log.warning("%s", message)
-        return False
-    except OSError as exc:
-        log.info("cache folder %s not usable (%s)", root / CACHE_DIR, exc)
-        return False
-    if path is None:
-        return False
-    if create:
-        make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
-    return True
-
-
 def _create(db: sqlite3.Connection, print_: str) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute(
@@ -593,30 +574,10 @@ def _read_failed(doc: Document) -> bool:
 # appearing or vanishing changes link resolution). When the key matches, the CLI skips parsing,
 # the graph and the rules. A racily fresh file (modified within RACY_SECONDS) means no store.
 
-RESULTS_FILE = "results.sqlite"
-#: Bump when the stored layout below changes (4: findings and stats as columns, racy records).
-RESULTS_FORMAT = 4
+#: Bump when the stored layout below changes (5: the checksum covers the counts).
+RESULTS_FORMAT = 5
 #: How many results (distinct keys: other --today, --select...) one root keeps.
 RESULTS_KEPT = 8
-#: How many printed outputs (other formats, options or trees) one root keeps, and the largest
-#: kept (a JSON report of 100,000 documents is about 50 MB).
-OUTPUTS_KEPT = 4
-OUTPUT_LIMIT = 256 * 2**20
-#: The kept outputs' texts: ``.tracegraph/cache/output-KEY.txt``.
-OUTPUT_PREFIX = "output-"
-
-
-def _output_name(key: str) -> str:
-    return f"{OUTPUT_PREFIX}{key}.txt"
-
-
-def _keep_newest(db: sqlite3.Connection, table: str, count: int) -> None:
-    """Delete all but the ``count`` newest rows of ``table`` (by ``created``)."""
-    db.execute(
-        f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM {table} "
-        "ORDER BY created DESC LIMIT ?)",
-        (count,),
-    )
 
 
 def canonical(value: object) -> object:
@@ -638,34 +599,6 @@ def canonical(value: object) -> object:
     if isinstance(value, tuple | list):
         return tuple(canonical(v) for v in value)
     return (type(value).__name__, repr(value))
-
-
-def package_digest() -> str:
-    """A digest of tracegraph's own source, packaged templates and presets: any edit to the
-    parser, the resolver, a rule or a preset (same version number, as in a development
-    checkout) changes it."""
-    global _PACKAGE_DIGEST
-    if _PACKAGE_DIGEST is None:
-        base = os.path.dirname(os.path.abspath(__file__))
-        digest = hashlib.sha256()
-        files: list[str] = []
-        for folder, dirs, names in os.walk(base):  # os.walk: a third of pathlib's rglob
-            dirs[:] = [d for d in dirs if d != "__pycache__"]
-            rel = os.path.relpath(folder, base).replace(os.sep, "/")
-            prefix = "" if rel == "." else f"{rel}/"
-            files += (prefix + n for n in names if n.endswith((".py", ".md", ".yaml")))
-        for name in sorted(files):
-            try:
-                with open(os.path.join(base, name), "rb") as handle:
-                    data = handle.read()
-                digest.update(name.encode() + b"\0" + data + b"\0")
-            except OSError:
-                digest.update(b"?\0")
-        _PACKAGE_DIGEST = digest.hexdigest()
-    return _PACKAGE_DIGEST
-
-
-_PACKAGE_DIGEST: str | None = None
 
 
 #: A document's file as the result cache remembers it: (size, mtime_ns, ctime_ns).
@@ -792,20 +725,6 @@ def result_key(
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _library_state(name: str) -> object:
-    """Which installed copy of a library the run would use, without importing it (importing
-    networkx alone costs more than answering a warm run): its file's path, size and mtime."""
-    try:
-        spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None else None
-        if origin is None:
-            return None
-        st = os.stat(origin)
-    except (ImportError, ValueError, OSError):
-        return None
-    return origin, st.st_size, st.st_mtime_ns
-
-
 @dataclasses.dataclass(frozen=True)
 class CachedResult:
     """What ``tracegraph check`` prints besides the config: the findings (sorted, before any
@@ -822,18 +741,6 @@ class CachedResult:
     digest: str = ""
 
 
-@dataclasses.dataclass(frozen=True)
-class KeptOutput:
-    """What a check printed (``text``, in one format with one set of options) and its summary
-    counts, kept so that a rerun on the same tree prints it again without reading a finding:
-    ``failed`` says whether the run exited 1 (``--fail-on``)."""
-
-    documents: int
-    references: int
-    failed: bool
-    text: str
-
-
 #: A finding's fields in the order the stored columns hold them.
 _FINDING_FIELDS = (
     "path", "line", "column", "code", "severity", "rule", "message", "target", "document",
@@ -843,6 +750,7 @@ _FINDING_KINDS: tuple[Kinds, ...] = (
     _STR, _INT, _INT, _STR, _STR, _STR, _STR, _OPT_STR, _OPT_STR, frozenset({tuple, type(None)})
 )  # fmt: skip
 _SEVERITIES = {s.value: s for s in Severity}
+_SEVERITY_VALUES = {s: s.value for s in Severity}
 # Findings are rebuilt by setting their slots (half the cost of the frozen ``__init__``): a
 # warm run at 10,000 documents decodes about 12,000 of them.
 _F = tuple(Finding.__dict__[n].__set__ for n in _FINDING_FIELDS)
@@ -851,8 +759,9 @@ _F = tuple(Finding.__dict__[n].__set__ for n in _FINDING_FIELDS)
 def _finding_columns(findings: Iterable[Finding]) -> tuple[tuple[Any, ...], ...]:
     """The findings as one tuple per field (``marshal`` loads columns of like values several
     times faster than a tuple per finding, and they are checked a column at a time)."""
+    value = _SEVERITY_VALUES.__getitem__  # an enum's ``.value`` is a Python-level property
     rows = [
-        (f.path, f.line, f.column, f.code, f.severity.value, f.rule, f.message, f.target,
+        (f.path, f.line, f.column, f.code, value(f.severity), f.rule, f.message, f.target,
          f.document, _suspect_row(f.suspect))
         for f in findings
     ]  # fmt: skip
@@ -955,6 +864,14 @@ def _suspect(row: object) -> SuspectDetails | None:
     )  # fmt: skip
 
 
+def _checksum(documents: int, references: int, blobs: Iterable[bytes]) -> str:
+    """The digest a stored result row is checked by: its counts and its blobs."""
+    digest = hashlib.sha256(b"%d\0%d\0" % (documents, references))
+    for blob in blobs:
+        digest.update(blob)
+    return digest.hexdigest()
+
+
 class ResultCache:
     """Cached check results of one root; every failure means "not cached", never an error."""
 
@@ -977,13 +894,13 @@ class ResultCache:
             if row is None:
                 return None
             documents, references, digest, *blobs = row
-            if (
-                not all(isinstance(blob, bytes) for blob in blobs)
-                or hashlib.sha256(b"".join(blobs)).hexdigest() != digest
-            ):
-                raise ValueError("checksum mismatch")
             if not isinstance(documents, int) or not isinstance(references, int):
                 raise TypeError("malformed counts")
+            if (
+                not all(isinstance(blob, bytes) for blob in blobs)
+                or _checksum(documents, references, blobs) != digest
+            ):
+                raise ValueError("checksum mismatch")
             # Tens of thousands of new tuples and findings, none of them garbage: collecting
             # while they are made cost more than making them.
             collecting = gc.isenabled()
@@ -1014,12 +931,15 @@ class ResultCache:
             marshal.dumps(tuple(sorted(result.racy.items()))),
         )
         row = (key, time.time_ns(), result.documents, result.references,
-               hashlib.sha256(b"".join(blobs)).hexdigest(), *blobs)  # fmt: skip
+               _checksum(result.documents, result.references, blobs), *blobs)  # fmt: skip
         if not _usable_state(self.root, RESULTS_FILE, create=True):
             return ""
         for attempt in (1, 2):
             try:
                 with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
+                    # A cache: a write cut short by a crash of the machine (not of this
+                    # process: the journal is on disk) fails the checksum, so no fsync.
+                    db.execute("PRAGMA synchronous = OFF")
                     columns = [c[1] for c in db.execute("PRAGMA table_info(results)")]
                     if columns and "racy" not in columns:  # an older layout: start again
                         db.execute("DROP TABLE results")
@@ -1097,71 +1017,9 @@ class ResultCache:
             log.info("result cache %s: presets not written (%s)", self.path, exc)
 
     def get_output(self, key: str) -> KeptOutput | None:
-        """The output a check printed under ``key`` (``put_output``), or None (absent,
-        corrupt, unreadable)."""
-        if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
-            return None
-        try:
-            with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
-                row = db.execute(
-                    "SELECT documents, refs, failed, size, checksum FROM outputs WHERE key = ?",
-                    (key,),
-                ).fetchone()
-            if row is None or not all(isinstance(n, int) for n in row):
-                return None
-            documents, references, failed, size, checksum = row
-            data = self._read_output(key, size)
-            if data is None or zlib.crc32(data) != checksum:
-                raise ValueError("the output file is not the one stored")
-            text = data.decode("utf-8", "surrogatepass")
-            return KeptOutput(documents, references, bool(failed), text)
-        except (sqlite3.Error, OSError, ValueError) as exc:
-            log.info("result cache %s: output unusable (%s)", self.path, exc)
-            return None
+        """The output a check printed under ``key`` (``warm.get_output``), or None."""
+        return get_output(self.root, key)
 
     def put_output(self, key: str, output: KeptOutput) -> None:
-        """Store what a check printed under ``key``, keeping the newest ``OUTPUTS_KEPT``; an
-        output larger than ``OUTPUT_LIMIT`` bytes is not kept. The text is a file of its own
-        beside the database (written atomically): one read, where a blob of megabytes
-        costs SQLite a walk over its overflow pages."""
-        data = output.text.encode("utf-8", "surrogatepass")  # as printed, whatever it holds
-        name = _output_name(key)
-        if len(data) > OUTPUT_LIMIT or not _usable_state(self.root, name, create=True):
-            return
-        row = (key, time.time_ns(), output.documents, output.references, int(output.failed),
-               len(data), zlib.crc32(data))  # fmt: skip
-        try:
-            write_atomic(self.directory / name, data)
-            with closing(sqlite3.connect(self.path, timeout=1.0)) as db, db:
-                columns = [c[1] for c in db.execute("PRAGMA table_info(outputs)")]
-                if columns and "checksum" not in columns:  # an older layout
-                    db.execute("DROP TABLE outputs")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS outputs (key TEXT PRIMARY KEY, created INTEGER "
-                    "NOT NULL, documents INTEGER NOT NULL, refs INTEGER NOT NULL, failed "
-                    "INTEGER NOT NULL, size INTEGER NOT NULL, checksum INTEGER NOT NULL)"
-                )
-                db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-                _keep_newest(db, "outputs", OUTPUTS_KEPT)
-                kept = {_output_name(k) for (k,) in db.execute("SELECT key FROM outputs")}
-            for entry in os.listdir(self.directory):  # the texts of outputs no longer kept
-                if entry.startswith(OUTPUT_PREFIX) and entry not in kept:
-                    (self.directory / entry).unlink(missing_ok=True)
-        except (sqlite3.Error, OSError, TracegraphError) as exc:
-            log.info("result cache %s: output not written (%s)", self.path, exc)
-
-    def _read_output(self, key: str, size: int) -> bytes | None:
-        """The text file of the output ``key`` if it is a regular file of ``size`` bytes
-        (never through a link), else None."""
-        name = _output_name(key)
-        if not _usable_state(self.root, name, create=False):
-            return None
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        try:
-            fd = os.open(self.directory / name, flags)
-        except FileNotFoundError:
-            return None
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size != size:
-                return None
-            return handle.read(size + 1)
+        """Store what a check printed under ``key`` (``warm.put_output``)."""
+        put_output(self.root, key, output)

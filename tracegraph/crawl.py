@@ -7,16 +7,15 @@ and build output. No path outside the root is ever opened: symlinks are resolved
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .config import MAX_CONFIG_BYTES, Config
 from .declared import DECLARING_FILES, declared_address
@@ -25,7 +24,7 @@ from .gitcmd import GitError, run_git
 from .githistory import Repository as GitPlace
 from .githistory import probe_repository
 from .patterns import glob_regex
-from .repository import KnownAddresses, find_addresses
+from .repository import ASK_GIT, KnownAddresses, find_addresses
 from .safefs import (
     RealFolders,
     Unreadable,
@@ -34,12 +33,22 @@ from .safefs import (
     read_limited,
     reason,
 )
+from .warm import (
+    LIST_ARGS,
+    LIST_TIMEOUT,
+    WIKI_MARKER_FOLDERS,
+    Seen,
+    ask_git,
+    display_name,
+    list_files,
+)
+from .warm import dirs_of as _dirs_of
+
+if TYPE_CHECKING:
+    from .warm import Answer
 
 log = logging.getLogger(__name__)
 
-#: git lists even a very large tree in about a second; longer means something is in its way
-#: (a FIFO where git reads), and the folders are walked instead.
-LIST_TIMEOUT = 8.0
 
 SKIP_DIRS = frozenset(
     {
@@ -100,11 +109,15 @@ class FileData:
 
 
 def crawl(
-    root: Path, config: Config, stats: dict[str, tuple[int, int, int, int]] | None = None
+    root: Path,
+    config: Config,
+    stats: dict[str, tuple[int, int, int, int]] | None = None,
+    seen: Seen | None = None,
 ) -> FileIndex:
     """List the files under ``root`` and pick the Markdown documents (sorted); ``stats``
     collects (size, mtime_ns, ctime_ns, mode) of each listed file where the listing took an
-    ``lstat`` (git's), so that the result cache's tree state does not stat every file again."""
+    ``lstat`` (git's), so that the result cache's tree state does not stat every file again;
+    ``seen``: what this run asked git and saw of the files already (``warm.look``)."""
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
     if not root.is_dir():
@@ -113,12 +126,17 @@ def crawl(
     # One ``git rev-parse`` says where the root stands in git for the whole run: whether the
     # root is the work tree's top (never ignored itself), the prefix the repository's addresses
     # need, HEAD for TG503's key (``FileIndex.git``).
-    repo = probe_repository(root)
+    repo = probe_repository(root, seen.probe if seen is not None else None)
     prefix = None if repo.status == "not-git" else repo.prefix
-    listed = _git_files(root, links, stats, top=prefix == "")
+    listed = _git_files(root, links, stats, top=prefix == "", seen=seen)
     found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
     dirs = _dirs_of(files)
+    origin: str | None = ASK_GIT  # the remote's URL, asked when the addresses need it
+    if seen is not None:
+        seen.witness(dirs)  # before the links and marker folders are read for this run
+        if seen.remote is not None:
+            origin = _origin(seen.remote)
     aliases = _aliases(root, links, frozenset(files), dirs)
     is_document = _document_test(config.include, config.exclude)
     documents = tuple(p for p in files if p not in aliases and is_document(p))
@@ -129,7 +147,11 @@ def crawl(
         dirs=dirs,
         aliases=aliases,
         addresses=find_addresses(
-            root, config.repository, _declared(root, files, config), prefix=prefix
+            root,
+            config.repository,
+            _declared(root, files, config),
+            prefix=prefix,
+            origin=origin,
         ),
         unreadable=tuple(sorted(set(unreadable))),
         git=repo,
@@ -202,68 +224,43 @@ def _git_files(
     stats: dict[str, tuple[int, int, int, int]] | None = None,
     *,
     top: bool = False,
+    seen: Seen | None = None,
 ) -> tuple[list[str], list[tuple[str, str]]] | None:
     """Tracked and untracked-but-not-ignored files and the folders git could not list, or None
     when not in a git work tree; ``links`` collects the symbolic links among the files,
     ``stats`` the ``lstat`` of each file listed under its listed name; ``top``: the root is
-    known to be the work tree's top, which git never ignores."""
-    try:
-        proc = run_git(root, "ls-files", "-co", "--exclude-standard", "-z", timeout=LIST_TIMEOUT)
-    except GitError as exc:
-        log.warning("%s: %s; listing the folders instead", root, exc)
+    known to be the work tree's top, which git never ignores; ``seen``: the listing and its
+    ``lstat``s when this run has them."""
+    answer = seen.listing if seen is not None else None
+    if answer is None:
+        answer = ask_git(root, LIST_ARGS, LIST_TIMEOUT)
+    if isinstance(answer, GitError):
+        log.warning("%s: %s; listing the folders instead", root, answer)
         return None
-    if proc.returncode != 0:
-        _explain_refusal(root, proc.stderr)
+    if answer.returncode != 0:
+        _explain_refusal(root, answer.stderr)
         return None
     if not top and _is_ignored(root):
         return None
-    out: list[str] = []
-    lstat, prefix = os.lstat, os.path.join(os.fspath(root), "")
-    # One decode for the whole listing; when it is valid UTF-8 (the file system's encoding)
-    # every name is shown as it is listed, else each name is decoded and checked on its own.
-    try:
-        if codecs.lookup(sys.getfilesystemencoding()).name != "utf-8":
-            raise UnicodeError("not a UTF-8 file system")
-        names, plain = proc.stdout.decode("utf-8").split("\0"), True
-    except UnicodeError:
-        names, plain = [os.fsdecode(raw) for raw in proc.stdout.split(b"\0")], False
-    for name in names:
-        if not name:
-            continue
-        # ls-files lists deleted-but-tracked files too; only what exists counts. One lstat
-        # per file (not pathlib's two stats): this loop runs for every file of the tree.
-        try:
-            st = lstat(prefix + name)
-        except (OSError, ValueError):
-            continue
-        mode = st.st_mode
-        shown = name if plain else _display_name(name)
-        if stat.S_ISLNK(mode):
-            out.append(shown)
-            if links is not None:
-                links.append(shown)
-        elif stat.S_ISREG(mode):
-            out.append(shown)
-        else:
-            continue
-        if stats is not None and shown == name:
-            stats[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, mode)
+    listed = seen.listed if seen is not None and seen.listing is answer else None
+    if listed is None:
+        listed = list_files(root, answer.stdout)
+    if links is not None:
+        links += listed.links
+    if stats is not None:
+        stats.update(listed.stats)
     unreadable = [
-        (_display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
-        for m in _GIT_UNREADABLE.finditer(proc.stderr)
+        (display_name(os.fsdecode(m.group(1))), m.group(2).decode("utf-8", "replace").strip())
+        for m in _GIT_UNREADABLE.finditer(answer.stderr)
     ]
-    return out, unreadable
+    return listed.files, unreadable
 
 
-def _display_name(name: str) -> str:
-    """A file name as valid Unicode: undecodable bytes (kept by ``os.fsdecode`` as lone
-    surrogates, which no output format can encode) become U+FFFD; reading such a document
-    then reports that its name is not UTF-8."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return name
+def _origin(answer: Answer) -> str | None:
+    """The remote's URL in git's answer to ``remote get-url origin`` (None: no such remote)."""
+    if isinstance(answer, GitError) or answer.returncode != 0:
+        return None
+    return answer.stdout.decode("utf-8", "replace").strip()
 
 
 def _is_ignored(root: Path) -> bool:
@@ -308,13 +305,13 @@ def _walk(root: Path, links: list[str] | None = None) -> tuple[list[str], list[t
         except OSError as exc:
             if not rel_dir:
                 raise InputError(f"{root}: cannot list the folder: {reason(exc)}") from None
-            unreadable.append((_display_name(rel_dir), reason(exc)))
+            unreadable.append((display_name(rel_dir), reason(exc)))
             continue
         for entry in found:
             name = entry.name
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if entry.is_symlink():
-                out.append(_display_name(rel))
+                out.append(display_name(rel))
                 if links is not None:
                     links.append(out[-1])
             elif entry.is_dir(follow_symlinks=False):
@@ -325,17 +322,8 @@ def _walk(root: Path, links: list[str] | None = None) -> tuple[list[str], list[t
                 ):
                     pending.append((entry.path, rel))
             else:
-                out.append(_display_name(rel))
+                out.append(display_name(rel))
     return out, unreadable
-
-
-def _dirs_of(files: Iterable[str]) -> frozenset[str]:
-    dirs: set[str] = {""}
-    for parent in {path.rpartition("/")[0] for path in files}:  # each folder of a file once
-        while parent and parent not in dirs:
-            dirs.add(parent)
-            parent = parent.rpartition("/")[0]
-    return frozenset(dirs)
 
 
 def matches_glob(path: str, pattern: str) -> bool:
@@ -420,7 +408,6 @@ def read_document(
 # --- wiki-style notes trees ---------------------------------------------------------------------
 
 #: Folders and files that mark a wiki-style notes tree, whose ``[[...]]`` are wikilinks.
-WIKI_MARKER_FOLDERS = {".obsidian": "an Obsidian vault", ".foam": "a Foam workspace"}
 assert all(name.startswith(".") for name in WIKI_MARKER_FOLDERS)  # find_wiki_scope's filter
 WIKI_MARKER_FILES = {".dendron.yml": "a Dendron workspace"}
 assert all(name.startswith(".") for name in WIKI_MARKER_FILES)  # find_wiki_scope's filter

@@ -36,9 +36,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from .errors import InputError
 from .procs import die_with_parent, find_program
+
+#: What ``run_git`` returns: git's exit status, output and messages (bytes).
+GitOutput: TypeAlias = subprocess.CompletedProcess[bytes]
 
 #: Subcommands that only read; anything else is a programming error.
 READ_ONLY = frozenset(

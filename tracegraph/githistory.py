@@ -38,12 +38,16 @@ from collections.abc import (
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .atomic import write_atomic
 from .errors import TracegraphError
 from .gitcmd import GitError, GitProcess, run_git, start_git
 from .state import STATE_DIR, make_state_dir
+from .warm import PROBE_ARGS, PROBE_TIMEOUT, ask_git
+
+if TYPE_CHECKING:
+    from .warm import Answer
 
 log = logging.getLogger(__name__)
 _intern = sys.intern
@@ -83,15 +87,12 @@ class Repository:
     prefix: str = ""
 
 
-def probe_repository(root: Path) -> Repository:
-    """How the tree at ``root`` stands in git (one ``git rev-parse``, no history read)."""
-    try:
-        proc = run_git(
-            root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository",
-            "--show-prefix", "-q", "--verify", "HEAD^{commit}", timeout=30,
-        )  # fmt: skip
-    except GitError as exc:
-        return Repository("not-git", str(exc))
+def probe_repository(root: Path, answer: Answer | None = None) -> Repository:
+    """How the tree at ``root`` stands in git (one ``git rev-parse``, no history read);
+    ``answer``: git's answer to that command when this run has it (``warm.look``)."""
+    proc = answer if answer is not None else ask_git(root, PROBE_ARGS, PROBE_TIMEOUT)
+    if isinstance(proc, GitError):
+        return Repository("not-git", str(proc))
     # "true", "false", the prefix (its own line, maybe empty), then HEAD's hash when there is
     # a commit (exit 0; without one, git stops there and exits 1).
     out, sha = proc.stdout, b""

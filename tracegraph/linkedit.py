@@ -39,7 +39,6 @@ from .cache import (
     Kinds,
     Record,
     _reference,
-    _usable_state,
     decode,
     encode,
     fingerprint,
@@ -61,6 +60,7 @@ from .graph import (
     edge_of,
 )
 from .model import Document, Finding, Link, Target
+from .warm import usable_state as _usable_state
 
 log = logging.getLogger(__name__)
 

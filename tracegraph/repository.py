@@ -358,12 +358,14 @@ def find_addresses(
     declared: Iterable[tuple[str, str]],
     *,
     prefix: str | None = ASK_GIT,
+    origin: str | None = ASK_GIT,
 ) -> KnownAddresses:
     """What config and git say of the repository's addresses. ``setting`` is the config's
     ``repository`` (validated addresses, False for none, None to find them); ``declared`` are
     (address, file) pairs read from files at the root. The scanned folder comes from git (the
     top outside git): ``prefix`` is git's ``--show-prefix`` when the caller knows it (None
-    outside a work tree), else git is asked."""
+    outside a work tree), else git is asked; ``origin``, likewise, the remote ``origin``'s
+    URL (None: there is none)."""
     if setting is False:
         return KnownAddresses()
     if prefix == ASK_GIT:
@@ -374,7 +376,9 @@ def find_addresses(
         urls = (web_address(address) for address in setting)
         fixed = _merged(Repository(url, folder, ("config",)) for url in urls if url is not None)
         return KnownAddresses(fixed, (), False, git_prefix)
-    remote = _git_text(root, "remote", "get-url", "origin") if prefix is not None else None
+    remote = None
+    if prefix is not None:
+        remote = _git_text(root, "remote", "get-url", "origin") if origin == ASK_GIT else origin
     url = web_address(remote) if remote else None
     fixed = (Repository(url, folder, ("git remote origin",)),) if url else ()
     return KnownAddresses(fixed, tuple(declared), True, git_prefix)

@@ -538,8 +538,22 @@ def resting_on(
     if within is None:
         return RestingOn(succ)
     ends = {p for p in within if p in succ}
-    ends.update(s for p in list(ends) for s in corpus.edges.pred[p])
+    # An edge D -> U written in U (not in D) is one that U's own references turn round
+    # (``superseded_by``, "Downstream Impact"): only such a document's sources can hold an
+    # edge written there. When a file of ``within`` is not a document (a sidecar, which could
+    # be another document's), every source is read as before.
+    reversing = ends if len(ends) < len(within) else {p for p in ends if _turns_round(corpus, p)}
+    ends.update(s for p in reversing for s in corpus.edges.pred[p])
     return RestingOn(succ, sorted(ends), frozenset(within))
+
+
+def _turns_round(corpus: Corpus, path: str) -> bool:
+    """Whether a reference of document ``path`` makes an edge that points at it (the graph
+    turns ``superseded_by`` and reversed references round: ``graph.edge_of``)."""
+    superseded_by = Relation.SUPERSEDED_BY
+    return any(
+        ref.reverse or ref.relation is superseded_by for ref in corpus.by_path[path].references
+    )
 
 
 class RestingOn(Mapping[tuple[str, str], tuple[str, int, int, str]]):

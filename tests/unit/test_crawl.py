@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tracegraph import api, gitcmd, safefs
+from tracegraph import api, gitcmd, safefs, warm
 from tracegraph import crawl as crawl_module
 from tracegraph.config import config_from_mapping, default_config
 from tracegraph.crawl import crawl, matches_glob, read_document
@@ -209,7 +209,7 @@ def test_git_says_which_folders_it_could_not_list(
 ) -> None:
     root = tree(UNREADABLE_TREE)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    real = crawl_module.run_git
+    real = warm.run_git  # the listing is asked through ``warm.ask_git``
 
     def run_git(where: Path, *args: str, timeout: float = 120.0) -> object:
         done = real(where, *args, timeout=timeout)
@@ -218,7 +218,7 @@ def test_git_says_which_folders_it_could_not_list(
             done.stderr = b"warning: could not open directory 'locked/': Permission denied\n"
         return done
 
-    monkeypatch.setattr(crawl_module, "run_git", run_git)
+    monkeypatch.setattr(warm, "run_git", run_git)
     index = crawl(root, default_config())
     assert index.unreadable == (("locked", "Permission denied"),)
 

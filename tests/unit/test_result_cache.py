@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import latest_result, make_tree
-from tracegraph import api, cache, graph, presets
-from tracegraph.cli import check as check_cli
+from tracegraph import api, cache, graph, output, presets, warm
 from tracegraph.cli import cli
 from tracegraph.model import Finding
 
@@ -192,7 +191,7 @@ def test_today_and_selection_are_part_of_the_key(repo: Path) -> None:
 
 def test_another_tracegraph_source_is_a_miss(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _run(repo)
-    monkeypatch.setattr(cache, "_PACKAGE_DIGEST", "edited rule")
+    monkeypatch.setattr(warm, "_PACKAGE_DIGEST", "edited rule")
     assert not _run(repo).cached
 
 
@@ -293,7 +292,7 @@ def test_a_kept_output_is_the_text_as_printed(repo: Path, monkeypatch: pytest.Mo
     store.put_output("k" * 64, cache.KeptOutput(3, 4, True, text))
     assert store.get_output("k" * 64) == cache.KeptOutput(3, 4, True, text)
     assert store.get_output("j" * 64) is None
-    monkeypatch.setattr(cache, "OUTPUT_LIMIT", 8)  # larger outputs are not kept
+    monkeypatch.setattr(warm, "OUTPUT_LIMIT", 8)  # larger outputs are not kept
     store.put_output("j" * 64, cache.KeptOutput(3, 4, True, text))
     assert store.get_output("j" * 64) is None
 
@@ -355,7 +354,7 @@ def test_printed_output_is_kept_for_the_same_shape_on_the_same_tree(
     argument, or a changed document, renders again, as a run without cache would."""
     runner = CliRunner()
     rendered: list[str] = []
-    render, get = check_cli.render, cache.ResultCache.get
+    render, get = output.render, cache.ResultCache.get
 
     def spy(result: Any, fmt: str, **kwargs: Any) -> str:
         rendered.append(fmt)
@@ -364,7 +363,7 @@ def test_printed_output_is_kept_for_the_same_shape_on_the_same_tree(
     def unread(*args: Any) -> None:
         pytest.fail("the stored findings were read")
 
-    monkeypatch.setattr(check_cli, "render", spy)
+    monkeypatch.setattr(output, "render", spy)
     baseline = tmp_path / "baseline.json"
     baseline.write_text('{"version": 1, "findings": []}\n', encoding="utf-8")
     base = ["check", "-C", str(repo), "--today", "2026-01-01"]

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import marshal
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
 from tests.conftest import CORPORA, SAMPLE_REPO
 from tests.unit.test_check_paths import generated
+from tracegraph import workers
 from tracegraph.api import parse_files, wiki_scope, with_presets
-from tracegraph.cache import encode
-from tracegraph.config import load_config
+from tracegraph.cache import FileKey, encode
+from tracegraph.config import Limits, load_config
 from tracegraph.crawl import crawl, find_sidecars
+from tracegraph.errors import TracegraphError
 from tracegraph.model import Document
+from tracegraph.parse import Recogniser
 from tracegraph.workers import CHUNK, RESULT_PIPE_BYTES, interned, shared_record, widen_results
 
 
@@ -138,3 +146,212 @@ def test_the_results_pipe_holds_a_chunk_of_records() -> None:
 
 def test_a_pool_without_the_expected_queue_is_left_as_it_is() -> None:
     assert widen_results(cast(ProcessPoolExecutor, object())) is None
+
+
+# --- the fork pool: this process and forked workers -------------------------------------------
+
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+
+
+Setup = tuple[Path, list[str], Recogniser, Limits]
+
+
+@pytest.fixture(scope="module")
+def small_tree(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    """A generated tree of 60 documents (read only), its documents, recogniser and limits."""
+    root = generated(tmp_path_factory.mktemp("forked") / "generated", 60)
+    config = load_config(root)
+    index = crawl(root, config)
+    return root, list(index.documents), Recogniser.from_config(config), config.limits
+
+
+def _children() -> set[int]:
+    """This process's child processes (Linux ``/proc``), zombies included."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                if int(fields[1]) == os.getpid():
+                    found.add(int(entry.name))
+    return found
+
+
+@needs_fork
+@pytest.mark.parametrize("processes", [2, 3])
+def test_a_forked_parse_equals_a_serial_one_in_order(small_tree: Setup, processes: int) -> None:
+    root, paths, recogniser, limits = small_tree
+    serial = [workers.parse_one(root, path, recogniser, limits) for path in paths]
+    counted: list[int] = []
+    before = _children()
+    forked = workers.parse_forked(root, paths, recogniser, limits, processes, counted.append)
+    assert forked == serial
+    assert sum(counted) == len(paths)
+    assert _children() == before  # every worker reaped
+    headings = [heading for doc, _ in forked for heading in doc.headings]
+    assert len({id(heading) for heading in headings}) < len(set(headings)) * 2 < len(headings)
+
+
+@needs_fork
+def test_a_large_tree_keeps_the_parents_documents_as_compact_as_the_workers(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, paths, recogniser, limits = small_tree
+    monkeypatch.setattr(workers, "SHARED_FROM", 1)
+    forked = workers.parse_forked(root, paths, recogniser, limits, 2)
+    assert forked == [workers.parse_one(root, path, recogniser, limits) for path in paths]
+    targets = [ref.target for doc, _ in forked for ref in doc.references]
+    assert all(target is sys.intern(target) for target in targets)  # every one, parent's too
+
+
+@needs_fork
+def test_a_killed_worker_is_a_one_line_error_naming_its_files(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, paths, recogniser, limits = small_tree
+    parent = os.getpid()
+    real = workers.parse_one
+
+    def crash_in_worker(*args: Any, **kwargs: Any) -> tuple[Document, FileKey | None]:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.01)  # the parent is slow: the worker surely takes a chunk
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "parse_one", crash_in_worker)
+    before = _children()
+    with pytest.raises(TracegraphError) as raised:
+        workers.parse_forked(root, paths, recogniser, limits, 2)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("a parse worker was killed (SIGKILL) while parsing ")
+    assert message.split()[8] in paths
+    assert _children() == before
+
+
+@needs_fork
+def test_a_worker_that_fails_leaves_its_chunk_to_the_parent(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception in a worker: the parent parses that chunk itself, so an error it cannot
+    repeat costs nothing, and one it can is raised here with its own type and traceback."""
+    root, paths, recogniser, limits = small_tree
+    parent = os.getpid()
+    real = workers.parse_one
+    fail_everywhere = False
+
+    def fail(*args: Any, **kwargs: Any) -> tuple[Document, FileKey | None]:
+        if os.getpid() != parent or (fail_everywhere and args[1] == paths[-1]):
+            raise LookupError(f"cannot parse {args[1]}")
+        time.sleep(0.01)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "parse_one", fail)
+    serial = [real(root, path, recogniser, limits) for path in paths]
+    assert workers.parse_forked(root, paths, recogniser, limits, 2) == serial
+    fail_everywhere = True
+    before = _children()
+    with pytest.raises(LookupError, match=f"cannot parse {paths[-1]}"):
+        workers.parse_forked(root, paths, recogniser, limits, 2)
+    assert _children() == before
+
+
+@needs_fork
+def test_the_workers_are_killed_when_the_parent_fails(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, paths, recogniser, limits = small_tree
+    parent = os.getpid()
+    real = workers.parse_one
+
+    def fail_here(*args: Any, **kwargs: Any) -> tuple[Document, FileKey | None]:
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        time.sleep(0.05)  # the worker would still be busy
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "parse_one", fail_here)
+    before = _children()
+    with pytest.raises(KeyboardInterrupt):
+        workers.parse_forked(root, paths, recogniser, limits, 2)
+    assert _children() == before
+
+
+def test_parse_files_uses_the_fork_pool_where_it_may(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = small_tree[0]
+    config = load_config(root)
+    index = crawl(root, config)
+    calls: list[int] = []
+    real = workers.parse_forked
+
+    def spy(*args: Any, **kwargs: Any) -> workers.Parsed:
+        calls.append(args[4])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "parse_forked", spy)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    docs = parse_files(root, index.documents, config, parallel_threshold=2)
+    assert calls == [2]
+    assert docs == parse_files(root, index.documents, config, parallel_threshold=10**9)
+
+
+@pytest.mark.parametrize(
+    ("count", "threshold", "cpus", "expected"),
+    [(399, 400, 8, 1), (400, 400, 8, 8), (400, 400, 1, 1), (3, 2, 8, 3), (1, 0, 8, 1)],
+)
+def test_how_many_processes_parse(
+    monkeypatch: pytest.MonkeyPatch, count: int, threshold: int, cpus: int, expected: int
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    assert workers.workers_for(count, threshold) == expected
+
+
+def test_the_fork_pool_is_used_only_on_linux_without_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not workers.can_fork()
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert workers.can_fork() is (threading.active_count() == 1)
+    started = threading.Event()
+    stop = threading.Event()
+
+    def run() -> None:
+        started.set()
+        stop.wait()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        started.wait()
+        assert not workers.can_fork()
+    finally:
+        stop.set()
+        thread.join()
+
+
+@needs_fork
+def test_a_process_holding_many_descriptors_still_parses_forked(small_tree: Setup) -> None:
+    """The workers' pipes get numbers above 1,024 here, which ``select`` cannot watch."""
+    import resource
+
+    root, paths, recogniser, limits = small_tree
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1_200
+    if soft < wanted and (hard != resource.RLIM_INFINITY and hard < wanted):
+        pytest.skip(f"this process may not hold {wanted} descriptors")
+    held: list[int] = []
+    try:
+        if soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        while len(held) < 1_100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        forked = workers.parse_forked(root, paths, recogniser, limits, 2)
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert forked == [workers.parse_one(root, path, recogniser, limits) for path in paths]

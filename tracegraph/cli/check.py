@@ -6,22 +6,24 @@ import hashlib
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .. import api
-from ..atomic import write_atomic
-from ..checks import ALL_RULES, RULES_BY_CODE, parse_codes, select_rules
-from ..checks.baseline import apply_baseline, dump_baseline, load_baseline
 from ..errors import InputError, UsageError
-from ..generated import json_head
-from ..output import FORMATTERS, CheckResult, SinceNote, fails, render, render_pieces
 from . import cli, emit, use_color
 from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
 
+if TYPE_CHECKING:
+    from ..output import SinceNote
+
 FAIL_ON = ("error", "warning", "info", "never")
+#: ``output.FORMATTERS``' names (a test keeps them in step): a warm rerun answered by
+#: ``tracegraph.warm`` imports no formatter, rule or scanner.
+FORMATS = ("text", "json", "github", "sarif", "junit", "markdown")
 
 
 def _prefix(path: Path) -> str:
@@ -43,7 +45,7 @@ def _prefix(path: Path) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(FORMATTERS)),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="text, json (`tracegraph schema check`), github (workflow annotations), sarif "
@@ -105,9 +107,7 @@ def check(
     usage, config or input errors.
     """
     path, files = _split_paths(paths, root)
-    when = parse_today(today)
-    selected = parse_codes(select)
-    ignored = parse_codes(ignore)
+    when = parse_today(today) or date.today()
     if since is not None and write_baseline is not None:
         raise UsageError("--since and --write-baseline: a baseline lists every finding; give one")
     wanted = _root_relative(files, path) if files is not None else None
@@ -124,9 +124,30 @@ def check(
             (fmt, color, fail_on, path.as_posix(), _prefix(path), reported, str(baseline),
              listed_digest)
         )  # fmt: skip
+    more = scan_settings(fmt)
+    if shape and more["cache"]:  # printed before, on this very tree? (``tracegraph.warm``)
+        from .. import warm
+
+        key = warm.settings_key(
+            shape, str(config_path), when, select, ignore, allow_empty, os.getcwd(),
+            os.path.realpath(path), warm.library_state("networkx"),
+        )  # fmt: skip
+        seen = warm.look(path, key)
+        kept = warm.kept_output(seen)
+        if kept is not None and (allow_empty or kept.documents):
+            emit(kept.text, output)
+            _finish((), kept.failed)
+            return
+        more["seen"] = seen
+    from .. import api
+    from ..checks import parse_codes, select_rules
+    from ..output import CheckResult, SinceNote, fails, render, render_pieces
+
+    selected = parse_codes(select)
+    ignored = parse_codes(ignore)
     note: SinceNote | None = None
     settings = {"config_path": config_path, "today": when, "select": selected,
-                "ignore": ignored, "allow_empty": allow_empty, **scan_settings(fmt)}  # fmt: skip
+                "ignore": ignored, "allow_empty": allow_empty, **more}  # fmt: skip
     if since is None:
         run = api.check_tree(path, shape=shape, **settings)
         findings = run.findings
@@ -141,6 +162,9 @@ def check(
     if wanted is not None:
         findings = [f for f in findings if f.path in wanted]
     if write_baseline is not None:
+        from ..atomic import write_atomic
+        from ..checks.baseline import dump_baseline
+
         write_atomic(write_baseline, dump_baseline(findings))
         click.echo(
             f"tracegraph: wrote {len(findings)} finding(s) to baseline {write_baseline}", err=True
@@ -148,6 +172,8 @@ def check(
         return
     suppressed = 0
     if listed is not None:
+        from ..checks.baseline import apply_baseline, load_baseline
+
         findings, suppressed = apply_baseline(findings, load_baseline(listed, str(baseline)))
     config = run.config
     result = CheckResult(
@@ -228,6 +254,9 @@ def _root_relative(files: tuple[Path, ...], root: Path) -> frozenset[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(code: str | None, fmt: str) -> None:
     """List the rules, or print the documentation of one rule (e.g. TG102)."""
+    from ..checks import ALL_RULES, RULES_BY_CODE
+    from ..generated import json_head
+
     if code is None:
         if fmt == "json":
             data = {

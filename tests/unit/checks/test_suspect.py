@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tests.gitrepo import GIT_ENV
 from tests.suspect_repo import ADR, PRD, RFC, TDD, HistoryRepo
 from tracegraph import githistory, suspect
+from tracegraph import warm as warm_module
 from tracegraph.api import check, scan, suspect_links
 from tracegraph.cli import cli
 from tracegraph.model import Finding
@@ -252,6 +253,7 @@ def test_the_history_is_read_once_and_cached_by_head(repo: HistoryRepo, monkeypa
         return real(root, *args, **options)
 
     monkeypatch.setattr(githistory, "run_git", counting)
+    monkeypatch.setattr(warm_module, "run_git", counting)  # the probe is ``warm.ask_git``'s
     warm = suspect_links(corpus, cache=True)
     assert warm == cold and len(warm.links) == 1
     assert [c[0] for c in calls] == ["rev-parse"]  # one probe: no log, no file contents

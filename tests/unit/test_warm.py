@@ -1,0 +1,212 @@
+"""A warm rerun answered by its stamp (``tracegraph.warm``): the kept output is printed before
+the config, scanner or rules are imported, only while everything the run saw is as it was.
+Each change below must make the stamp a miss, and every answer must equal a run without
+cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.gitrepo import git, init_repo
+from tests.helpers import make_tree
+from tracegraph import api, cache, warm
+from tracegraph.cli import check as check_cli
+from tracegraph.cli import cli
+
+DOCS = {
+    "docs/adr/0001-use-sqlite.md": "# 1. Use SQLite\n\n## Status\n\nAccepted\n\n## Context\n\n"
+    "See [the real one](real.md) and [[nowhere-at-all]].\n",
+    "docs/adr/real.md": "# Real\n\nA [link](0001-use-sqlite.md#context).\n",
+    "docs/adr/other.md": "# Other\n\nNo links.\n",
+    "README.md": "# Docs\n\n- [ADR 1](docs/adr/0001-use-sqlite.md), [alias](docs/alias.md)\n",
+    ".gitignore": "vendor/\n",
+}
+ARGS = ["--format", "json", "--today", "2026-01-01"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A committed work tree with a link to a link: ``docs/alias.md`` -> ``vendor/x.md``
+    (ignored) -> ``docs/adr/real.md``. Files written by the test count as settled."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+    root = make_tree(tmp_path / "repo", DOCS)
+    (root / "vendor").mkdir()
+    try:
+        (root / "vendor" / "x.md").symlink_to("../docs/adr/real.md")
+        (root / "docs" / "alias.md").symlink_to("../vendor/x.md")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    return init_repo(root)
+
+
+@pytest.fixture
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per cached check: whether its stamp answered it."""
+    calls: list[bool] = []
+    original = warm.kept_output
+
+    def spy(seen: warm.Seen) -> warm.KeptOutput | None:
+        found = original(seen)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(warm, "kept_output", spy)
+    return calls
+
+
+def _check(root: Path, *extra: str) -> tuple[bytes, int]:
+    result = CliRunner().invoke(cli, ["check", "-C", str(root), *ARGS, *extra])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.stdout_bytes, result.exit_code
+
+
+def test_an_unchanged_tree_is_answered_by_the_stamp_alone(
+    repo: Path, answered: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = _check(repo, "--no-cache")
+    assert _check(repo) == plain  # the whole run: output kept, stamped
+    with monkeypatch.context() as patched:
+        patched.setattr(api, "check_tree", lambda *a, **k: pytest.fail("scanned"))
+        assert _check(repo) == plain
+        assert _check(repo, "--format", "json") == plain  # the same settings, spelt again
+    assert answered == [False, True, True]
+    other = _check(repo, "--format", "text")  # other settings: a stamp of their own
+    assert answered[-1] is False and other == _check(repo, "--format", "text", "--no-cache")
+    assert _check(repo, "--format", "text") == other and answered[-1] is True
+
+
+def _edit(path: Path, text: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        target = root / path
+        target.write_text(target.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return edit
+
+
+def _write(path: str, text: str) -> Callable[[Path], None]:
+    return lambda root: make_tree(root, {path: text}) and None
+
+
+def _retarget(root: Path) -> None:
+    (root / "vendor" / "x.md").unlink()
+    (root / "vendor" / "x.md").symlink_to("../docs/adr/other.md")
+
+
+def _commit(root: Path) -> None:
+    git(root, "commit", "-q", "--allow-empty", "-m", "next")
+
+
+def _marker(root: Path) -> None:
+    (root / "docs" / "adr" / ".obsidian").mkdir()
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "prose": _edit(Path("docs/adr/other.md"), "\nMore words.\n"),
+    "new link": _edit(Path("docs/adr/other.md"), "\n[gone](gone.md)\n"),
+    "untracked file": _write("docs/adr/new.md", "# New\n"),
+    "config file": _write("tracegraph.yaml", "rules:\n  severity:\n    TG101: warning\n"),
+    "review file": _write(".tracegraph-reviews.yaml", "reviews: []\n"),
+    "ignored link retargeted": _retarget,
+    "wiki marker folder": _marker,
+    "HEAD moved": _commit,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_anything_the_run_saw_changing_is_a_miss(
+    repo: Path, answered: list[bool], change: str
+) -> None:
+    _check(repo)
+    assert _check(repo) == _check(repo, "--no-cache") and answered[-1] is True
+    CHANGES[change](repo)
+    after = _check(repo)
+    assert answered[-1] is False, change
+    assert after == _check(repo, "--no-cache"), change
+    assert _check(repo) == after and answered[-1] is True  # stamped again
+
+
+def test_a_stamp_is_answered_only_with_its_own_output(repo: Path, answered: list[bool]) -> None:
+    """A stamp whose output was dropped, or whose output file was changed, is a miss; a
+    stamp row that is malformed is ignored, never an error."""
+    plain = _check(repo, "--no-cache")
+    _check(repo)
+    directory = repo / cache.CACHE_DIR
+    [kept] = directory.glob(f"{cache.OUTPUT_PREFIX}*")
+    kept.write_bytes(kept.read_bytes().replace(b"findings", b"findingz"))
+    assert _check(repo) == plain and answered[-1] is False
+    import sqlite3
+
+    with sqlite3.connect(directory / cache.RESULTS_FILE) as db:
+        db.execute("UPDATE stamps SET extras = x'00ff'")
+    assert _check(repo) == plain and answered[-1] is False
+    with sqlite3.connect(directory / cache.RESULTS_FILE) as db:
+        db.execute("DROP TABLE stamps")
+    assert _check(repo) == plain and answered[-1] is False
+    assert _check(repo) == plain and answered[-1] is True
+
+
+def test_a_warm_rerun_imports_no_scanner_config_or_rule(repo: Path) -> None:
+    """The third run of the same check on an unchanged tree (the first keeps the output, the
+    second stamps it or is answered) loads only the modules of the stamp's path."""
+    env = {k: v for k, v in os.environ.items() if k != "TRACEGRAPH_DEBUG"}
+    settle = "import tracegraph.cache as c; c.RACY_SECONDS = 0.0\n"
+    run = (
+        "import sys\nfrom tracegraph.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    argv = ["check", ".", *ARGS]
+    outputs: list[bytes] = []
+    loaded = ""
+    for prefix in (settle, settle, ""):
+        proc = subprocess.run(
+            [sys.executable, "-c", f"import sys; sys.argv = ['tracegraph', *{argv!r}]\n"
+             f"{prefix}{run}"],
+            cwd=repo, env=env, capture_output=True, check=False,
+        )  # fmt: skip
+        outputs.append(proc.stdout)
+        loaded = proc.stderr.decode().strip().splitlines()[-1]
+    assert outputs[0] == outputs[1] == outputs[2] and b"TG201" in outputs[0]
+    modules = set(loaded.split())
+    assert "tracegraph.warm" in modules
+    heavy = {"tracegraph.api", "tracegraph.config", "tracegraph.model", "tracegraph.crawl",
+             "tracegraph.checks", "tracegraph.output", "tracegraph.cache", "yaml"}  # fmt: skip
+    assert not heavy & modules, sorted(heavy & modules)
+
+
+def test_the_check_formats_are_the_formatters(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracegraph.output import FORMATTERS
+
+    assert tuple(FORMATTERS) == check_cli.FORMATS
+
+
+def test_the_crawl_asks_git_nothing_the_run_asked_already(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a miss, the crawl takes git's answers and the ``lstat``s from the run's ``Seen``:
+    four git processes in all (configuration, ``rev-parse``, ``ls-files``, ``remote``)."""
+    from tracegraph import gitcmd
+
+    _check(repo)
+    (repo / "docs" / "adr" / "other.md").write_text("# Other\n\nChanged.\n", encoding="utf-8")
+    spawned: list[str] = []
+    original = gitcmd._spawn
+
+    def spy(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        spawned.append(command[3] if command[3] != "--no-pager" else command[4])
+        return original(command, *args, **kwargs)
+
+    monkeypatch.setattr(gitcmd, "_probed", {})
+    monkeypatch.setattr(gitcmd, "_spawn", spy)
+    assert _check(repo) == _check(repo, "--no-cache")
+    first = spawned[: spawned.index("remote") + 1]
+    assert sorted(first) == ["config", "ls-files", "remote", "rev-parse"]
+    assert spawned.count("ls-files") == 1 + 1  # this run, and the run without cache

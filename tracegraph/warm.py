@@ -1,0 +1,503 @@
+"""A warm rerun answered from what git and ``lstat`` say, before the rest of tracegraph loads.
+
+A check keeps what it printed (``api.keep_output``) under a key made of everything that shaped
+it: the config, the templates, the listing, every document's stat, HEAD... Computing that key
+takes the config loaded and validated, the listing turned into documents, the presets and the
+templates, and importing the modules that do it was two thirds of a warm run. So beside each
+kept output this module keeps a *stamp*: the run's settings (``settings_key``) and its raw view
+of the tree (``Seen.witness``): git's three answers (``rev-parse``, ``ls-files``, ``remote
+get-url``) byte for byte, the ``lstat`` of every listed name, the target and ``stat`` of every
+symbolic link, the wiki marker folders, and the ``stat`` of each file the config read besides
+the listing (the config files, templates, the review file). A rerun whose settings and raw view
+are the same prints the kept output having imported only this module, ``gitcmd`` and the
+state-folder helpers; anything else is a miss, and its raw view goes to the crawl, which asks
+git nothing twice.
+
+Everything a key is made of is read here the way the full run reads it (the same git commands
+through ``run_git``, the same ``lstat`` loop), so the stamp can only be as old as the output it
+points to. It is only stored for a settled run (no file changed within ``RACY_SECONDS``), at
+the top of a git work tree (below it, whether git ignores the root is one more question).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+import marshal
+import os
+import sqlite3
+import stat
+import sys
+import time
+import zlib
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+from . import __version__
+from .atomic import write_atomic
+from .errors import TracegraphError
+from .gitcmd import GitError, run_git
+from .safefs import UnsafeState, state_path
+from .state import STATE_DIR, make_state_dir
+
+log = logging.getLogger(__name__)
+
+#: Bump when the stamp's layout or what it covers changes.
+STAMP_FORMAT = 1
+CACHE_DIR = f"{STATE_DIR}/cache"
+RESULTS_FILE = "results.sqlite"
+#: How many printed outputs (other formats, options or trees) one root keeps, and the largest
+#: kept (a JSON report of 100,000 documents is about 50 MB).
+OUTPUTS_KEPT = 4
+OUTPUT_LIMIT = 256 * 2**20
+#: The kept outputs' texts: ``.tracegraph/cache/output-KEY.txt``.
+OUTPUT_PREFIX = "output-"
+
+#: Where the root stands in git (``githistory.probe_repository`` reads the answer).
+PROBE_ARGS = (
+    "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix", "-q",
+    "--verify", "HEAD^{commit}",
+)  # fmt: skip
+PROBE_TIMEOUT = 30.0
+#: The listing: what the team commits, plus new files it has not ignored.
+LIST_ARGS = ("ls-files", "-co", "--exclude-standard", "-z")
+#: git lists even a very large tree in about a second; longer means something is in its way
+#: (a FIFO where git reads), and the folders are walked instead.
+LIST_TIMEOUT = 8.0
+#: The repository's own address (``repository.find_addresses``).
+REMOTE_ARGS = ("remote", "get-url", "origin")
+REMOTE_TIMEOUT = 30.0
+#: Folders that turn wikilinks on for the folder holding them (``crawl.find_wiki_scope``).
+WIKI_MARKER_FOLDERS = {".obsidian": "an Obsidian vault", ".foam": "a Foam workspace"}
+
+if TYPE_CHECKING:
+    from .gitcmd import GitOutput
+
+    #: git's answer to one command, or why git could not be run.
+    Answer: TypeAlias = GitOutput | GitError
+#: What the crawl reads of an ``lstat``: (size, mtime_ns, ctime_ns, mode).
+FileStat = tuple[int, int, int, int]
+_MISSING: FileStat = (-1, -1, -1, -1)
+
+
+def ask_git(root: Path, args: tuple[str, ...], timeout: float) -> Answer:
+    """``run_git`` (hardened), with a failure to run git as the answer."""
+    try:
+        return run_git(root, *args, timeout=timeout)
+    except GitError as exc:
+        return exc
+
+
+def _answer_bytes(answer: Answer | None) -> bytes:
+    if answer is None:
+        return b"none\0"
+    if isinstance(answer, GitError):
+        return b"error\0" + str(answer).encode("utf-8", "surrogatepass") + b"\0"
+    return b"%d\0%d\0%b\0%d\0%b\0" % (
+        answer.returncode, len(answer.stdout), answer.stdout, len(answer.stderr), answer.stderr,
+    )  # fmt: skip
+
+
+def display_name(name: str) -> str:
+    """A file name as valid Unicode: undecodable bytes (kept by ``os.fsdecode`` as lone
+    surrogates, which no output format can encode) become U+FFFD; reading such a document
+    then reports that its name is not UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name
+
+
+def dirs_of(files: list[str] | frozenset[str] | tuple[str, ...]) -> frozenset[str]:
+    """Every folder holding a file of ``files``, and their parents ("" is the root)."""
+    dirs: set[str] = {""}
+    for parent in {path.rpartition("/")[0] for path in files}:  # each folder of a file once
+        while parent and parent not in dirs:
+            dirs.add(parent)
+            parent = parent.rpartition("/")[0]
+    return frozenset(dirs)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """git's listing with one ``lstat`` per name: the files that exist (regular files and
+    symbolic links, names shown as valid Unicode), the links among them, the stat of each
+    file whose shown name is its listed name, and the stat of every listed name in order
+    (``_MISSING`` for a name that is gone)."""
+
+    files: list[str]
+    links: list[str]
+    stats: dict[str, FileStat]
+    taken: list[FileStat]
+
+
+def list_files(root: Path, listing: bytes) -> Listed:
+    """``Listed`` of a ``git ls-files -z`` output. One ``lstat`` per file (not pathlib's two
+    stats): this loop runs for every file of the tree."""
+    # One decode for the whole listing; when it is valid UTF-8 (the file system's encoding)
+    # every name is shown as it is listed, else each name is decoded and checked on its own.
+    try:
+        if codecs.lookup(sys.getfilesystemencoding()).name != "utf-8":
+            raise UnicodeError("not a UTF-8 file system")
+        names, plain = listing.decode("utf-8").split("\0"), True
+    except UnicodeError:
+        names, plain = [os.fsdecode(raw) for raw in listing.split(b"\0")], False
+    out: list[str] = []
+    links: list[str] = []
+    stats: dict[str, FileStat] = {}
+    taken: list[FileStat] = []
+    lstat, prefix, missing = os.lstat, os.path.join(os.fspath(root), ""), _MISSING
+    is_link, is_file = stat.S_ISLNK, stat.S_ISREG
+    for name in names:
+        if not name:
+            continue
+        # ls-files lists deleted-but-tracked files too; only what exists counts.
+        try:
+            st = lstat(prefix + name)
+        except (OSError, ValueError):
+            taken.append(missing)
+            continue
+        found = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
+        taken.append(found)
+        mode = found[3]
+        shown = name if plain else display_name(name)
+        if is_link(mode):
+            out.append(shown)
+            links.append(shown)
+        elif is_file(mode):
+            out.append(shown)
+        else:
+            continue
+        if shown == name:
+            stats[name] = found
+    return Listed(out, links, stats, taken)
+
+
+def library_state(name: str) -> object:
+    """Which installed copy of a library a run would use, without importing it (importing
+    networkx alone costs more than answering a warm run): its file's path, size and mtime."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return None
+        st = os.stat(origin)
+    except (ImportError, ValueError, OSError):
+        return None
+    return origin, st.st_size, st.st_mtime_ns
+
+
+@dataclass
+class Seen:
+    """What one run asked git about ``root`` and saw of its files, once: the crawl uses it
+    instead of asking again, and a kept output's stamp is checked against it. ``listing``
+    and ``remote`` are None when not asked (the root is not the top of a work tree)."""
+
+    root: Path
+    #: The settings this run was given (``settings_key``).
+    settings: str
+    #: When the run started (``time.time_ns``), before git was asked or a file stat-ed.
+    started: int
+    probe: Answer
+    listing: Answer | None = None
+    remote: Answer | None = None
+    listed: Listed | None = None
+    _witness: str | None = field(default=None, repr=False)
+
+    @property
+    def at_top(self) -> bool:
+        """Whether git answered that the root is the top of a work tree (then the listing,
+        never ignored, is the tree)."""
+        probe = self.probe
+        if isinstance(probe, GitError) or not probe.stdout.startswith(b"true\n"):
+            return False
+        lines = probe.stdout.split(b"\n")
+        return len(lines) >= 3 and lines[2] == b""
+
+    def witness(self, dirs: frozenset[str] | None = None) -> str | None:
+        """The digest of everything this run saw without the config: git's answers, the
+        ``lstat`` of every listed name, each symbolic link's target and ``stat``, which folders
+        (``dirs``: those of the listed files) hold a wiki marker folder. None when the listing
+        is not at hand. Taken once, before the crawl reads the links and markers: a change
+        after it makes the stamp a miss, never a stale answer."""
+        if self._witness is None:
+            self._witness = self._digest(dirs)
+        return self._witness or None
+
+    def _digest(self, dirs: frozenset[str] | None) -> str:
+        listed, listing = self.listed, self.listing
+        if listed is None or listing is None or isinstance(listing, GitError):
+            return ""
+        digest = hashlib.sha256(b"tracegraph-stamp\0%d\0" % STAMP_FORMAT)
+        for answer in (self.probe, listing, self.remote):
+            digest.update(_answer_bytes(answer))
+        digest.update(marshal.dumps(listed.taken))
+        root = os.fspath(self.root)
+        real_root = os.path.realpath(root)
+        links: list[tuple[object, ...]] = []
+        for link in listed.links:  # another name for a listed file (``crawl._aliases``)?
+            path = os.path.join(root, link)
+            try:
+                real = os.path.realpath(path, strict=True)
+                st = os.stat(path)
+                links.append((link, real, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            except (OSError, ValueError) as exc:
+                links.append((link, type(exc).__name__))
+        digest.update(repr((real_root, links)).encode("utf-8", "surrogatepass"))
+        dirs = dirs if dirs is not None else dirs_of(listed.files)
+        markers = []
+        for folder in sorted(dirs):
+            for marker in WIKI_MARKER_FOLDERS:
+                try:
+                    st = os.lstat(os.path.join(root, folder, marker))
+                except (OSError, ValueError):
+                    continue
+                markers.append((folder, marker, stat.S_ISDIR(st.st_mode)))
+        digest.update(repr(markers).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+
+def look(root: Path, settings: str) -> Seen:
+    """Ask git where ``root`` stands and, at the top of a work tree, for its listing and
+    remote, and ``lstat`` every listed name: what the crawl would ask and read first."""
+    started = time.time_ns()
+    seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
+    if seen.at_top:
+        seen.listing = ask_git(root, LIST_ARGS, LIST_TIMEOUT)
+        if not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
+            seen.listed = list_files(root, seen.listing.stdout)
+        seen.remote = ask_git(root, REMOTE_ARGS, REMOTE_TIMEOUT)
+    return seen
+
+
+def settings_key(*settings: object) -> str:
+    """The key of a run's settings (as ``repr`` gives them), with tracegraph's own source and
+    the Python running it."""
+    parts = (STAMP_FORMAT, __version__, sys.version, package_digest(), settings)
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def file_stats(paths: tuple[str, ...]) -> tuple[tuple[str, tuple[int, ...] | str], ...]:
+    """The ``stat`` of each of ``paths`` (followed through links), or why there is none: the
+    files a run read besides the listing (config, templates, review file)."""
+    out: list[tuple[str, tuple[int, ...] | str]] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out.append((path, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)))
+        except (OSError, ValueError) as exc:
+            out.append((path, type(exc).__name__))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class KeptOutput:
+    """What a check printed (``text``, in one format with one set of options) and its summary
+    counts, kept so that a rerun on the same tree prints it again without reading a finding:
+    ``failed`` says whether the run exited 1 (``--fail-on``)."""
+
+    documents: int
+    references: int
+    failed: bool
+    text: str
+
+
+def kept_output(seen: Seen) -> KeptOutput | None:
+    """The output the stamp for ``seen.settings`` points to, when the tree is as that stamp
+    saw it; None otherwise (no stamp, anything different, no usable state)."""
+    root = seen.root
+    path = root / CACHE_DIR / RESULTS_FILE
+    if seen.listed is None or not _usable_state(root, RESULTS_FILE, create=False):
+        return None
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(path, timeout=1.0)) as db:
+            row = db.execute(
+                "SELECT witness, extras, output FROM stamps WHERE key = ?", (seen.settings,)
+            ).fetchone()
+        if row is None or type(row[0]) is not str or type(row[2]) is not str:
+            return None
+        witness, extras, output = row
+        stored = marshal.loads(extras) if type(extras) is bytes else None
+        if type(stored) is not tuple or not all(
+            type(item) is tuple and len(item) == 2 and type(item[0]) is str for item in stored
+        ):
+            return None
+        if file_stats(tuple(item[0] for item in stored)) != stored or seen.witness() != witness:
+            return None
+    except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as exc:
+        log.info("result cache %s: stamps unusable (%s)", path, exc)
+        return None
+    return get_output(root, output)
+
+
+def put_stamp(seen: Seen, extras: tuple[str, ...], output: str) -> None:
+    """Store the stamp for ``seen.settings``: the output ``output`` (``get_output``'s key)
+    holds while the tree's raw view is ``seen``'s and the files ``extras`` are as they are
+    now (nothing is stored without a listing)."""
+    witness = seen.witness()
+    if witness is None or not _usable_state(seen.root, RESULTS_FILE, create=True):
+        return
+    row = (seen.settings, time.time_ns(), witness, marshal.dumps(file_stats(extras)), output)
+    path = seen.root / CACHE_DIR / RESULTS_FILE
+    try:
+        with closing(sqlite3.connect(path, timeout=1.0)) as db, db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS stamps (key TEXT PRIMARY KEY, created INTEGER "
+                "NOT NULL, witness TEXT NOT NULL, extras BLOB NOT NULL, output TEXT NOT NULL)"
+            )
+            db.execute("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)", row)
+            keep_newest(db, "stamps", OUTPUTS_KEPT)
+    except (sqlite3.Error, OSError) as exc:
+        log.info("result cache %s: stamp not written (%s)", path, exc)
+
+
+def output_name(key: str) -> str:
+    return f"{OUTPUT_PREFIX}{key}.txt"
+
+
+def keep_newest(db: sqlite3.Connection, table: str, count: int) -> None:
+    """Delete all but the ``count`` newest rows of ``table`` (by ``created``)."""
+    db.execute(
+        f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM {table} "
+        "ORDER BY created DESC LIMIT ?)",
+        (count,),
+    )
+
+
+_warned: set[str] = set()
+
+
+def usable_state(root: Path, name: str, *, create: bool) -> bool:
+    """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
+    when ``create``), the file and its SQLite companions regular or absent. Never through a
+    symbolic link out of the root: a repository that plants one gets no cache (one warning)."""
+    try:
+        path = state_path(root, f"{CACHE_DIR}/{name}", create=create)
+    except UnsafeState as exc:
+        message = f"{exc}: the cache is not used (tracegraph never uses its state through a link)"
+        if message not in _warned:
+            _warned.add(message)
+            log.warning("%s", message)
+        return False
+    except OSError as exc:
+        log.info("cache folder %s not usable (%s)", root / CACHE_DIR, exc)
+        return False
+    if path is None:
+        return False
+    if create:
+        make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
+    return True
+
+
+_usable_state = usable_state
+
+
+def get_output(root: Path, key: str) -> KeptOutput | None:
+    """The output a check printed under ``key`` (``put_output``), or None (absent,
+    corrupt, unreadable)."""
+    path = root / CACHE_DIR / RESULTS_FILE
+    if not _usable_state(root, RESULTS_FILE, create=False) or not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(path, timeout=1.0)) as db:
+            row = db.execute(
+                "SELECT documents, refs, failed, size, checksum FROM outputs WHERE key = ?",
+                (key,),
+            ).fetchone()
+        if row is None or not all(isinstance(n, int) for n in row):
+            return None
+        documents, references, failed, size, checksum = row
+        data = _read_output(root, key, size)
+        if data is None or zlib.crc32(data) != checksum:
+            raise ValueError("the output file is not the one stored")
+        text = data.decode("utf-8", "surrogatepass")
+        return KeptOutput(documents, references, bool(failed), text)
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        log.info("result cache %s: output unusable (%s)", path, exc)
+        return None
+
+
+def put_output(root: Path, key: str, output: KeptOutput) -> None:
+    """Store what a check printed under ``key``, keeping the newest ``OUTPUTS_KEPT``; an
+    output larger than ``OUTPUT_LIMIT`` bytes is not kept. The text is a file of its own
+    beside the database (written atomically): one read, where a blob of megabytes
+    costs SQLite a walk over its overflow pages."""
+    data = output.text.encode("utf-8", "surrogatepass")  # as printed, whatever it holds
+    name = output_name(key)
+    if len(data) > OUTPUT_LIMIT or not _usable_state(root, name, create=True):
+        return
+    directory = root / CACHE_DIR
+    row = (key, time.time_ns(), output.documents, output.references, int(output.failed),
+           len(data), zlib.crc32(data))  # fmt: skip
+    try:
+        write_atomic(directory / name, data)
+        with closing(sqlite3.connect(directory / RESULTS_FILE, timeout=1.0)) as db, db:
+            columns = [c[1] for c in db.execute("PRAGMA table_info(outputs)")]
+            if columns and "checksum" not in columns:  # an older layout
+                db.execute("DROP TABLE outputs")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS outputs (key TEXT PRIMARY KEY, created INTEGER "
+                "NOT NULL, documents INTEGER NOT NULL, refs INTEGER NOT NULL, failed "
+                "INTEGER NOT NULL, size INTEGER NOT NULL, checksum INTEGER NOT NULL)"
+            )
+            db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            keep_newest(db, "outputs", OUTPUTS_KEPT)
+            kept = {output_name(k) for (k,) in db.execute("SELECT key FROM outputs")}
+        for entry in os.listdir(directory):  # the texts of outputs no longer kept
+            if entry.startswith(OUTPUT_PREFIX) and entry not in kept:
+                (directory / entry).unlink(missing_ok=True)
+    except (sqlite3.Error, OSError, TracegraphError) as exc:
+        log.info("result cache %s: output not written (%s)", directory / RESULTS_FILE, exc)
+
+
+def _read_output(root: Path, key: str, size: int) -> bytes | None:
+    """The text file of the output ``key`` if it is a regular file of ``size`` bytes
+    (never through a link), else None."""
+    name = output_name(key)
+    if not _usable_state(root, name, create=False):
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(root / CACHE_DIR / name, flags)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size != size:
+            return None
+        return handle.read(size + 1)
+
+
+def package_digest() -> str:
+    """A digest of tracegraph's own source, packaged templates and presets: any edit to the
+    parser, the resolver, a rule or a preset (same version number, as in a development
+    checkout) changes it."""
+    global _PACKAGE_DIGEST
+    if _PACKAGE_DIGEST is None:
+        base = os.path.dirname(os.path.abspath(__file__))
+        digest = hashlib.sha256()
+        files: list[str] = []
+        for folder, dirs, names in os.walk(base):  # os.walk: a third of pathlib's rglob
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            rel = os.path.relpath(folder, base).replace(os.sep, "/")
+            prefix = "" if rel == "." else f"{rel}/"
+            files += (prefix + n for n in names if n.endswith((".py", ".md", ".yaml")))
+        for name in sorted(files):
+            try:
+                with open(os.path.join(base, name), "rb") as handle:
+                    data = handle.read()
+                digest.update(name.encode() + b"\0" + data + b"\0")
+            except OSError:
+                digest.update(b"?\0")
+        _PACKAGE_DIGEST = digest.hexdigest()
+    return _PACKAGE_DIGEST
+
+
+_PACKAGE_DIGEST: str | None = None
