@@ -45,6 +45,18 @@ _LINK_SLOTS = tuple(
 )
 
 
+def _normpath(path: str) -> str:
+    """``posixpath.normpath(path)``, which leaves a path without empty, ``.`` or ``..`` parts
+    as it is (most links): only those are normalised.
+
+    >>> _normpath("docs/adr/0001.md"), _normpath("docs/./adr//../x.md"), _normpath("")
+    ('docs/adr/0001.md', 'docs/x.md', '.')
+    """
+    if not path or "//" in path or "/." in path or path[0] in "./" or path[-1] == "/":
+        return posixpath.normpath(path)
+    return path
+
+
 def _link(
     source: str, ref: Reference, status: Target, path: str | None = None, frag: str | None = None
 ) -> Link:
@@ -635,6 +647,7 @@ def _held_edge(link: Link, sidecar: str | None) -> _Held:
 
 
 _set_edge_link = EdgeAttrs.__dict__["link"].__set__
+_set_held = EdgeKeys.__dict__["_held"].__set__
 
 
 def _edge(link: Link) -> EdgeAttrs:
@@ -671,6 +684,15 @@ class _Resolver:
                 dirs.add(parent)
                 parent = parent.rpartition("/")[0]
         self.dirs = frozenset(dirs)
+        # What a relative link resolved to, by target as written, while resolving the
+        # documents of one folder (sorted paths keep a folder's documents together; most of
+        # them link the same targets): the first link made, read for its status, path and
+        # fragment. Not kept: links to their own document (``(#frag)``, ``(x.md)`` in x.md),
+        # wikilinks and sidecar links (their kind changes where they lead).
+        self._folder = ""
+        self._relative: dict[str, Link] = {}
+        # What an ID reference that names a document resolved to, by target as written.
+        self._by_id: dict[str, Link] = {}
 
     @cached_property
     def types(self) -> frozenset[str]:
@@ -691,10 +713,42 @@ class _Resolver:
         return self._resolve(doc, posixpath.dirname(doc.path), ref)
 
     def links_of(self, doc: Document) -> list[Link]:
-        """Every reference of ``doc``, resolved, in order."""
+        """Every reference of ``doc``, resolved, in order. A relative link or an ID resolved
+        before from the same folder takes the earlier link's answer (the same target, the
+        same fragment; only whether it points at ``doc`` itself is decided again)."""
         base = posixpath.dirname(doc.path)
-        resolve = self._resolve
-        return [resolve(doc, base, ref) for ref in doc.references]
+        if base != self._folder:
+            self._folder, self._relative = base, {}
+        relative, by_id = self._relative, self._by_id
+        source = doc.path
+        # An ID's links all lead to the first of its documents, and no two IDs share one: a
+        # known ID link points at ``doc`` itself exactly when it leads where ``doc``'s own does.
+        own = self.ids.get(doc.id) if doc.id else None
+        own_first = own[0] if own else None
+        document, self_ = Target.DOCUMENT, Target.SELF
+        wikilink, sidecar = RefKind.WIKILINK, RefKind.SIDECAR
+        links: list[Link] = []
+        append = links.append
+        for ref in doc.references:
+            if ref.is_id:
+                known = by_id.get(ref.target)
+                if known is None:
+                    append(self._resolve_id(doc, ref))
+                elif known.path == own_first:
+                    append(_link(source, ref, self_, source, known.fragment))
+                else:
+                    append(_link(source, ref, document, known.path, known.fragment))
+                continue
+            kind = ref.kind
+            seen = None if kind is wikilink or kind is sidecar else relative.get(ref.target)
+            if seen is None:
+                append(self._resolve(doc, base, ref))
+                continue
+            status, path = seen.status, seen.path
+            if status is document and path == source:
+                status = self_
+            append(_link(source, ref, status, path, seen.fragment))
+        return links
 
     def _resolve(self, doc: Document, base: str, ref: Reference) -> Link:
         """``base`` is the folder of ``doc``. Paths and fragments are interned: a large corpus
@@ -703,7 +757,7 @@ class _Resolver:
             return self._resolve_id(doc, ref)
         source = doc.path
         target = ref.target.strip()
-        scheme = _SCHEME.match(target)
+        scheme = _SCHEME.match(target) if ":" in target else None  # most links are paths
         if scheme:
             name = scheme.group(1).lower()
             if name == "file" or len(name) == 1:  # file:// and Windows drives C:\...
@@ -718,6 +772,18 @@ class _Resolver:
             return _link(source, ref, Target.EXTERNAL)
         if target.startswith("//"):
             return _link(source, ref, Target.EXTERNAL)
+        link = self._resolve_relative(source, base, ref, target)
+        if (
+            link.path != source  # not ``(#frag)`` nor a link to itself
+            and base == self._folder
+            and ref.kind is not RefKind.WIKILINK
+            and ref.kind is not RefKind.SIDECAR
+        ):
+            self._relative[ref.target] = link
+        return link
+
+    def _resolve_relative(self, source: str, base: str, ref: Reference, target: str) -> Link:
+        """A link that is a path, relative or from the root (``target`` stripped)."""
         raw_path, _, fragment = target.partition("#")
         raw_path = raw_path.partition("?")[0]
         frag = _intern(unquote(fragment)) if fragment else None
@@ -731,9 +797,9 @@ class _Resolver:
         if path.startswith("//"):  # a UNC path (\\server\share) or an encoded //host
             return _link(source, ref, Target.OUTSIDE, None, frag)
         if path.startswith("/"):
-            joined = posixpath.normpath(path.lstrip("/"))
+            joined = _normpath(path.lstrip("/"))
         else:  # as posixpath.join: ``base`` (a dirname) never ends with a slash
-            joined = posixpath.normpath(f"{base}/{path}" if base else path)
+            joined = _normpath(f"{base}/{path}" if base else path)
         if joined == ".":
             joined = ""
         if joined == ".." or joined.startswith("../"):
@@ -841,7 +907,8 @@ class _Resolver:
             if self._is_citation(doc_id, ref):
                 return _link(doc.path, ref, Target.CITATION, None, frag)
             return _link(doc.path, ref, Target.UNKNOWN_ID, None, frag)
-        return _link(doc.path, ref, Target.DOCUMENT, paths[0], frag)
+        link = self._by_id[ref.target] = _link(doc.path, ref, Target.DOCUMENT, paths[0], frag)
+        return link
 
     def _is_citation(self, doc_id: str, ref: Reference) -> bool:
         """Whether an ID no document has names a document elsewhere: it matches
@@ -876,6 +943,7 @@ def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
     succ, pred = edges.succ, edges.pred
     document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
     sidecar_kind = RefKind.SIDECAR
+    new, set_held = _new, _set_held
     sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
     for link in links:
         target = link.path
@@ -890,7 +958,9 @@ def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
             data = _FiledEdgeAttrs(link, "", sidecars.get(link.source) or link.source)
         keys = succ[source].get(target)
         if keys is None:
-            succ[source][target] = pred[target][source] = EdgeKeys((data,))
+            keys = new(EdgeKeys)  # ``EdgeKeys((data,))`` without its ``__init__``
+            set_held(keys, data)
+            succ[source][target] = pred[target][source] = keys
         else:  # a second edge between the same two documents (rare): a tuple of them
             assert isinstance(keys, EdgeKeys)
             keys.add(data)

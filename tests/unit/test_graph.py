@@ -211,3 +211,42 @@ def test_edge_keys_hold_links_and_read_attributes() -> None:
     assert list(mixed.values()) == [first, {"relation": "mentions"}]
     mixed.add(first.link)
     assert len(mixed) == 3 and mixed[2] == first and mixed.relations[2] == first["relation"]
+
+
+def test_links_resolved_once_per_folder_equal_each_link_resolved_alone(tree: Tree) -> None:
+    """A folder's documents that link the same targets reuse the first answer (``links_of``);
+    every link equals what a fresh resolver makes of it alone, including links to the
+    document itself, ``#fragment`` links, IDs and a folder left and
+    entered again (docs/adr/sub sorts between two documents of docs/adr)."""
+    from tracegraph.graph import _resolver
+
+    body = (
+        "[b](0002-b.md) [b part](0002-b.md#Part) [top](#top) [gone](missing.md)"
+        " [rooted](/docs/adr/0001-a.md) [out](../../../out.md) [dir](sub) [img](x.png)"
+        " [web](https://example.com/a) ADR-1 ADR-2 ADR-9 see ADR-0002 and ADR-0001.\n"
+    )
+    root = tree(
+        {
+            "docs/adr/0001-a.md": f"# 1. A\n\n{body}",
+            "docs/adr/0002-b.md": f"# 2. B\n\n## Part\n\n{body}",
+            "docs/adr/sub/index.md": f"# Sub\n\n{body}",
+            "docs/adr/0003-c.md": f"# 3. C\n\n{body}[again](0002-b.md)\n",
+            "docs/adr/x.png": b"\x89PNG",
+        }
+    )
+    corpus = api.scan(root)
+    ids = {doc_id: paths for doc_id, paths in corpus.ids.items()}
+    alone = []
+    for doc in corpus.documents:
+        for ref in doc.references:
+            fresh = _resolver(corpus.config, dict(corpus.by_path), ids, corpus.files, None)
+            alone.append(fresh.resolve(doc, ref))
+    assert list(corpus.links) == alone
+    got = statuses(corpus, "docs/adr/0002-b.md")
+    assert got["0002-b.md"] == (Target.SELF, "docs/adr/0002-b.md")
+    assert got["#top"] == (Target.SELF, "docs/adr/0002-b.md")
+    assert got["ADR-0001"] == (Target.DOCUMENT, "docs/adr/0001-a.md")
+    assert statuses(corpus, "docs/adr/0003-c.md")["0002-b.md"] == (
+        Target.DOCUMENT,
+        "docs/adr/0002-b.md",
+    )
