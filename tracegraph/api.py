@@ -704,6 +704,8 @@ def check_tree(
     store = ResultCache(root_path) if cache else None
     state = tree_state(root_path, index.files, started, index.documents, stats) if cache else None
     stats = None
+    if seen is not None:
+        seen.settle()
     config = with_presets(root_path, config, index, state, store)
     if not allow_empty:
         require_documents(root_path, config, len(index.documents))

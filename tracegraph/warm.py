@@ -230,6 +230,14 @@ class Seen:
             self._witness = self._digest(dirs)
         return self._witness or None
 
+    def settle(self) -> None:
+        """Let go of git's listing and its ``lstat``s once the crawl has used them: the stamp
+        needs only their digest (``witness``, taken here if the crawl did not), and at 100,000
+        files they are about 45 MB that a check otherwise held to its end."""
+        self.witness()
+        self.listed = None
+        self.listing = None
+
     def _digest(self, dirs: frozenset[str] | None) -> str:
         listed, listing = self.listed, self.listing
         if listed is None or listing is None or isinstance(listing, GitError):
