@@ -683,6 +683,7 @@ def check_tree(
     allow_empty: bool = True,
     shape: str = "",
     seen: Seen | None = None,
+    keep: bool = False,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -693,13 +694,15 @@ def check_tree(
     and options, as ``keep_output`` was given it): when that output of this very tree was
     kept, the run carries it (``CheckRun.output``) and reads no finding. ``seen``: what the
     caller asked git and saw of the files already (``warm.look``; the crawl reuses it, and a
-    kept output is stamped with it for ``warm.kept_output``).
+    kept output is stamped with it for ``warm.kept_output``). ``keep``: without the cache, the
+    corpus is kept to the end of a process that ends without teardown
+    (``memory.keep_to_the_end``) instead of freed on return.
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
     from .cache import ResultCache, result_key, tree_state
     from .checks.templating import template_texts
-    from .memory import LARGE_TREE, fix_mmap_threshold
+    from .memory import LARGE_TREE, fix_mmap_threshold, keep_to_the_end
 
     root_path = Path(root)
     if config is None:
@@ -811,6 +814,8 @@ def check_tree(
         from .linkedit import save_graph
 
         save_graph(root_path, config, key, digest, corpus)
+    elif keep:  # with the cache, the kept output is made after, in the memory it leaves
+        keep_to_the_end(corpus)
     return run
 
 
