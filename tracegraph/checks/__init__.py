@@ -202,7 +202,10 @@ def is_template_file(path: str, configured: frozenset[str] = frozenset()) -> boo
     """
     if path in configured:
         return True
-    *folders, name = path.lower().split("/")
+    lowered = path.lower()
+    if "template" not in lowered:  # every other answer but False names a template
+        return False
+    *folders, name = lowered.split("/")
     stem = name.rsplit(".", 1)[0]
     if stem == TEMPLATE_STEMS[0] or stem.endswith(TEMPLATE_STEMS[1:]):
         return True
