@@ -145,3 +145,15 @@ def test_a_documents_spec_is_its_scoped_settings_or_its_types():
     assert "ADR" not in by_type and "TDD" in by_type
     assert {p for p in by_path} == {d.path for d in docs if d.type == "ADR"}
     assert any(ctx.spec(d) is narrow for d in docs) and any(ctx.spec(d) is adr for d in docs)
+
+
+def test_findings_made_without_init_are_the_dataclasses_own():
+    from dataclasses import astuple
+
+    from tracegraph.checks import _finding
+    from tracegraph.model import Finding, Severity
+
+    values = ("a.md", 3, 4, "TG101", Severity.ERROR, "broken-link", "m", "t", "A-1", None)
+    made, plain = _finding(*values), Finding(*values)
+    assert made == plain and astuple(made) == astuple(plain) == values
+    assert repr(made) == repr(plain) and hash(made) == hash(plain)
