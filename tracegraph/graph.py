@@ -279,6 +279,34 @@ class Edges:
         """The nodes and edges of a networkx MultiDiGraph (its own dicts, not copies)."""
         return cls(dict(graph.nodes(data=True)), graph._succ, graph._pred)
 
+    def grouped(
+        self, groups: Mapping[str, int], count: int
+    ) -> list[list[tuple[str, str, Mapping[str, Any]]]]:
+        """The edges whose relation ``groups`` maps to a group number (below ``count``), each
+        group in the graph's order (source, target, attributes). One pass over the adjacency
+        that reads a pair's one link (nearly every pair's) without making its ``EdgeAttrs``
+        unless the pair is wanted."""
+        found: list[list[tuple[str, str, Mapping[str, Any]]]] = [[] for _ in range(count)]
+        # Per relation member (a link's relation), the group of the edge it makes.
+        by_member = {m: groups[v] for m, v in _EDGE_RELATION.items() if v in groups}
+        get, link_class, keys_class, edge = by_member.get, Link, EdgeKeys, _edge
+        keyed: Any  # an ``EdgeKeys`` or a networkx graph's dict (no ``cast`` calls in the loop)
+        held: Any
+        for source, targets in self.succ.items():
+            for target, keyed in targets.items():
+                if keyed.__class__ is keys_class:
+                    held = keyed._held
+                    if held.__class__ is link_class:
+                        group = get(held.reference.relation)
+                        if group is not None:
+                            found[group].append((source, target, edge(held)))
+                        continue
+                for data in keyed.values():
+                    group = groups.get(data.get("relation"))
+                    if group is not None:
+                        found[group].append((source, target, data))
+        return found
+
     def in_edges(self, path: str) -> Iterable[tuple[str, Mapping[str, Any]]]:
         """(source, attributes) of every edge into ``path``, in the graph's order."""
         for source, keyed in self.pred[path].items():
