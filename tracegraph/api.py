@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import run_checks, select_rules
+from .checks import EarlyChecks, run_checks, select_rules, start_document_checks
 from .config import Config, load_config
 from .crawl import (
     FileIndex,
@@ -94,6 +94,7 @@ def scan(
     index: FileIndex | None = None,
     allow_empty: bool = True,
     presets: bool = True,
+    meanwhile: Callable[[Corpus], object] | None = None,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
@@ -102,7 +103,9 @@ def scan(
     same config (``check_tree`` crawls first to key its result cache); ``presets=False`` when
     ``config`` came from ``with_presets`` already (detection reads the listing and document
     heads: seconds on a large tree). With ``allow_empty=False`` a tree without documents is an
-    ``InputError`` (a mistyped path must not pass CI as "no findings").
+    ``InputError`` (a mistyped path must not pass CI as "no findings"). ``meanwhile`` is
+    given the documents (``graph.documents_corpus``) before their references are resolved
+    (``check_tree`` starts the rules that read documents alone there).
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -119,8 +122,11 @@ def scan(
         root_path, index.documents, config, progress=progress, cache=cache,
         sidecars=find_sidecars(index, config), wiki=wiki.paths,
     )  # fmt: skip
-    from .graph import build_corpus
+    from .graph import build_corpus, documents_corpus
 
+    if meanwhile is not None:
+        meanwhile(documents_corpus(root_path, config, documents, index.files,
+                                   unreadable=index.unreadable))  # fmt: skip
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -772,10 +778,22 @@ def check_tree(
                     fingerprint=_fingerprint(key, state.documents) if state.settled else "",
                     notes=notes, stamp=_stamp(seen, root_path, config, config_path, state.settled),
                 )  # fmt: skip
-    corpus = scan(
-        root_path, config, progress=progress, cache=cache, index=index,
-        allow_empty=allow_empty, presets=False,
-    )  # fmt: skip
+    early: list[EarlyChecks] = []  # the rules that read documents alone, started early
+
+    def meanwhile(documents: Corpus) -> None:
+        ahead = start_document_checks(documents, config, today=when, select=chosen, ignore=dropped)
+        early.extend([ahead] if ahead is not None else [])
+
+    rechecking = previous is not None and previous.before
+    try:
+        corpus = scan(
+            root_path, config, progress=progress, cache=cache, index=index,
+            allow_empty=allow_empty, presets=False, meanwhile=None if rechecking else meanwhile,
+        )  # fmt: skip
+    except BaseException:
+        for ahead in early:
+            ahead.child.stop()
+        raise
     with gc_paused():
         suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
@@ -783,7 +801,7 @@ def check_tree(
             again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
-            release=True,
+            release=True, early=early[0] if early else None,
         )  # fmt: skip
     settled = key and state is not None and state.settled
     stamp = _stamp(seen, root_path, config, config_path, bool(settled))
