@@ -393,15 +393,18 @@ def start_document_checks(
     forked child, on ``corpus`` as ``graph.documents_corpus`` makes it (no link, no edge yet):
     they run while this process resolves the references and builds the graph, and
     ``run_checks(early=...)`` merges their findings (the same, byte for byte, as one process
-    finds). None where no child is worth it (see ``parallel.worth_forking``), or when the
-    selection holds only such rules or none."""
+    finds). None where no child is worth it (``parallel.worth_forking`` from
+    ``parallel.DOCUMENT_RULES_FROM`` documents), or when the selection holds only such rules or
+    none."""
     from . import parallel
 
     config = config or corpus.config
     chosen, dropped = tuple(select), tuple(ignore)
     rules = select_rules(chosen, dropped, config)
     codes = frozenset(rule.code for rule in rules if rule.code in parallel.DOCUMENT_RULES)
-    if not codes or len(codes) == len(rules) or not parallel.worth_forking(len(corpus.documents)):
+    if not codes or len(codes) == len(rules):
+        return None
+    if not parallel.worth_forking(len(corpus.documents), parallel.DOCUMENT_RULES_FROM):
         return None
     others = tuple(rule.code for rule in ALL_RULES if rule.code not in codes)
 

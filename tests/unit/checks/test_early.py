@@ -25,8 +25,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="no
 @pytest.fixture(autouse=True)
 def _forkable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fork although an earlier test of the session left a thread running (none of them holds
-    a lock the rules need)."""
+    a lock the rules need), and for the document rules from one document."""
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
 
 
 def tree(name: str, tmp_path: Path) -> Path:
@@ -105,6 +106,16 @@ def test_only_where_both_processes_have_rules(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(parallel, "PARALLEL_MAX_DOCUMENTS", len(documents.documents) - 1)
     assert start_document_checks(documents, today=TODAY) is None  # a large tree: its memory
     assert started == []
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    started = spy_children(monkeypatch)
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", len(documents.documents) + 1)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    assert start_document_checks(documents, today=TODAY) is None  # a small tree: its CPU
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", len(documents.documents))
+    ahead = start_document_checks(documents, today=TODAY)
+    assert ahead is not None and len(started) == 1
+    assert ahead.child.result() is not None
 
 
 def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,6 +135,7 @@ def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.Monkey
     assert not any(child.process.is_alive() for child in started)  # type: ignore[attr-defined]
     monkeypatch.undo()
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
     monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
     started = spy_children(monkeypatch)
 
