@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import run_checks, select_rules
+from .checks import EarlyChecks, run_checks, select_rules, start_document_checks
 from .config import Config, load_config
 from .crawl import (
     FileIndex,
@@ -95,7 +95,8 @@ def scan(
     index: FileIndex | None = None,
     allow_empty: bool = True,
     presets: bool = True,
-    meanwhile: Callable[[], None] | None = None,
+    while_parsing: Callable[[], None] | None = None,
+    meanwhile: Callable[[Corpus], object] | None = None,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
@@ -104,8 +105,10 @@ def scan(
     same config (``check_tree`` crawls first to key its result cache); ``presets=False`` when
     ``config`` came from ``with_presets`` already (detection reads the listing and document
     heads: seconds on a large tree). With ``allow_empty=False`` a tree without documents is an
-    ``InputError`` (a mistyped path must not pass CI as "no findings"). ``meanwhile`` runs
-    while worker processes parse (see ``parse_files``).
+    ``InputError`` (a mistyped path must not pass CI as "no findings"). ``while_parsing``
+    runs while worker processes parse (see ``parse_files``). ``meanwhile`` is given the
+    documents (``graph.documents_corpus``) before their references are resolved
+    (``check_tree`` starts the rules that read documents alone there).
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -120,10 +123,13 @@ def scan(
     wiki = wiki_scope(root_path, index.files, config)
     documents = parse_files(
         root_path, index.documents, config, progress=progress, cache=cache,
-        sidecars=find_sidecars(index, config), wiki=wiki.paths, meanwhile=meanwhile,
+        sidecars=find_sidecars(index, config), wiki=wiki.paths, meanwhile=while_parsing,
     )  # fmt: skip
-    from .graph import build_corpus
+    from .graph import build_corpus, documents_corpus
 
+    if meanwhile is not None:
+        meanwhile(documents_corpus(root_path, config, documents, index.files,
+                                   unreadable=index.unreadable))  # fmt: skip
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -785,13 +791,26 @@ def check_tree(
                     fingerprint=_fingerprint(key, state.documents) if state.settled else "",
                     notes=notes, stamp=_stamp(seen, root_path, config, config_path, state.settled),
                 )  # fmt: skip
-    corpus = scan(
-        root_path, config, progress=progress, cache=cache, index=index,
-        allow_empty=allow_empty, presets=False,
-        meanwhile=partial(
-            _check_imports, select_rules(chosen, dropped, config), len(index.documents)
-        ),
-    )  # fmt: skip
+    early: list[EarlyChecks] = []  # the rules that read documents alone, started early
+
+    def meanwhile(documents: Corpus) -> None:
+        ahead = start_document_checks(documents, config, today=when, select=chosen, ignore=dropped)
+        early.extend([ahead] if ahead is not None else [])
+
+    rechecking = previous is not None and previous.before
+    try:
+        corpus = scan(
+            root_path, config, progress=progress, cache=cache, index=index,
+            allow_empty=allow_empty, presets=False,
+            while_parsing=partial(
+                _check_imports, select_rules(chosen, dropped, config), len(index.documents)
+            ),
+            meanwhile=None if rechecking else meanwhile,
+        )  # fmt: skip
+    except BaseException:
+        for ahead in early:
+            ahead.child.stop()
+        raise
     with gc_paused():
         suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
@@ -799,7 +818,7 @@ def check_tree(
             again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
-            release=True,
+            release=True, early=early[0] if early else None,
         )  # fmt: skip
     settled = key and state is not None and state.settled
     stamp = _stamp(seen, root_path, config, config_path, bool(settled))
