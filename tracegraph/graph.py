@@ -422,14 +422,8 @@ def build_corpus(
     ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
     to its target; ``addresses`` make URLs into the repository internal links (the fixed and
     declared ones, and, when allowed, those the tree's own links show)."""
-    parsed = sorted(documents, key=lambda d: d.path)
-    docs = tuple(d for d in parsed if not d.generated)
-    by_path = {d.path: d for d in docs}
-    ids: dict[str, list[str]] = {}
-    for doc in docs:
-        if doc.id:
-            ids.setdefault(doc.id, []).append(doc.path)
-    resolver = _resolver(config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases)
+    parsed, docs, by_path, ids = _documents(documents)
+    resolver = _resolver(config, by_path, ids, files, aliases)
     links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
     return Corpus(
         root=root,
@@ -439,12 +433,46 @@ def build_corpus(
         links=links,
         edges=_build_edges(docs, links),
         by_path=MappingProxyType(by_path),
-        ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        ids=MappingProxyType(ids),
         unreadable=unreadable,
         aliases=MappingProxyType(dict(aliases or {})),
         addresses=settled,
         generated=tuple(d.path for d in parsed if d.generated),
     )
+
+
+def documents_corpus(
+    root: Path,
+    config: Config,
+    documents: Iterable[Document],
+    files: frozenset[str],
+    *,
+    unreadable: tuple[tuple[str, str], ...] = (),
+) -> Corpus:
+    """The corpus ``build_corpus`` makes of the same arguments before a reference is resolved:
+    its documents, paths, IDs and unreadable folders, but no link and no edge. What the rules
+    that read documents alone see (``checks.parallel.DOCUMENT_RULES``: they run while the
+    graph is built)."""
+    parsed, docs, by_path, ids = _documents(documents)
+    return Corpus(
+        root=root, config=config, documents=docs, files=files, links=(), edges=Edges({}, {}, {}),
+        by_path=MappingProxyType(by_path), ids=MappingProxyType(ids), unreadable=unreadable,
+        generated=tuple(d.path for d in parsed if d.generated),
+    )  # fmt: skip
+
+
+def _documents(
+    documents: Iterable[Document],
+) -> tuple[list[Document], tuple[Document, ...], dict[str, Document], dict[str, tuple[str, ...]]]:
+    """Every document sorted by path; those not generated; those by path; paths by ID."""
+    parsed = sorted(documents, key=lambda d: d.path)
+    docs = tuple(d for d in parsed if not d.generated)
+    by_path = {d.path: d for d in docs}
+    ids: dict[str, list[str]] = {}
+    for doc in docs:
+        if doc.id:
+            ids.setdefault(doc.id, []).append(doc.path)
+    return parsed, docs, by_path, {k: tuple(v) for k, v in ids.items()}
 
 
 def _resolve_all(
