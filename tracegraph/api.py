@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .checks import EarlyChecks, run_checks, select_rules, start_document_checks
 from .config import Config, load_config
@@ -690,6 +690,7 @@ def check_tree(
     shape: str = "",
     seen: Seen | None = None,
     keep: bool = False,
+    before_scan: Callable[[Config, str, int], None] | None = None,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -702,7 +703,10 @@ def check_tree(
     caller asked git and saw of the files already (``warm.look``; the crawl reuses it, and a
     kept output is stamped with it for ``warm.kept_output``). ``keep``: without the cache, the
     corpus is kept to the end of a process that ends without teardown
-    (``memory.keep_to_the_end``) instead of freed on return.
+    (``memory.keep_to_the_end``) instead of freed on return. ``before_scan`` is called just
+    before the tree is parsed (never by a run answered from the cache) with the config, the
+    run's fingerprint ("" without one) and the number of documents: ``check_since`` checks the
+    tree at REF there, in a child, while this process holds little.
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
@@ -793,6 +797,9 @@ def check_tree(
                     fingerprint=_fingerprint(key, state.documents) if state.settled else "",
                     notes=notes, stamp=_stamp(seen, root_path, config, config_path, state.settled),
                 )  # fmt: skip
+    if before_scan is not None:
+        printed = _fingerprint(key, state.documents) if key and state and state.settled else ""
+        before_scan(config, printed, len(index.documents))
     early: list[EarlyChecks] = []  # the rules that read documents alone, started early
 
     def meanwhile(documents: Corpus) -> None:
@@ -1296,6 +1303,14 @@ class SinceRun:
     unchanged: int
 
 
+#: From this many documents (and where ``checks.parallel.can_fork``), ``check_since`` checks
+#: the tree at REF in a forked child before the work tree is parsed, so that the two corpora
+#: never live in one process: the first ``--since`` run with files changed at 100,000
+#: documents peaked 140-230 MiB above a first cached run with both checked here
+#: (bench/RESULTS.md, "Round 8 (since)"). A smaller tree checks both here (no fork to pay).
+SINCE_CHILD_DOCUMENTS = 25_000
+
+
 def check_since(
     root: str | Path,
     ref: str,
@@ -1313,38 +1328,132 @@ def check_since(
     names as they were there, the same configuration and templates) and compare the findings.
 
     The findings at ``ref`` are stored in the result cache, keyed by the work tree's state and
-    the commit, so a rerun with nothing changed answers from the cache.
+    the commit, so a rerun with nothing changed answers from the cache. On a large tree they
+    are found in a child before the work tree is parsed (``SINCE_CHILD_DOCUMENTS``).
     """
     from .cache import CachedResult, ResultCache
     from .checks.baseline import baseline_key
     from .vcs import diff_tree
 
     root_path = Path(root)
+    chosen, dropped = tuple(select), tuple(ignore)
+    early = _EarlyBase(root_path, ref, today, chosen, dropped, cache)
     run = check_tree(
-        root_path, config, config_path=config_path, today=today, select=select,
-        ignore=ignore, progress=progress, cache=cache, allow_empty=allow_empty,
+        root_path, config, config_path=config_path, today=today, select=chosen,
+        ignore=dropped, progress=progress, cache=cache, allow_empty=allow_empty,
+        before_scan=early,
     )  # fmt: skip
-    diff = diff_tree(root_path, ref)
+    diff = early.diff or diff_tree(root_path, ref)
     if not diff.before and not diff.added:  # the tree at REF is the work tree, file for file
         return SinceRun(run, ref, diff.commit, [], [], len(run.findings))
     store = ResultCache(root_path) if cache and run.fingerprint else None
-    key = ""
-    if store is not None:
-        key = hashlib.sha256(f"since\0{run.fingerprint}\0{diff.commit}".encode()).hexdigest()
-        hit = store.get(key)
-        base = list(hit.findings) if hit is not None else None
-    else:
-        base = None
+    key = _since_key(run.fingerprint, diff.commit) if store is not None else ""
+    hit = store.get(key) if store is not None else None  # where the child stores them too
+    base = list(hit.findings) if hit is not None else early.findings(run.fingerprint)
     if base is None:
-        base = _findings_at(root_path, run.config, diff, today, select, ignore, cache)
-        if store is not None:
-            store.put(key, CachedResult(0, 0, tuple(base)))
+        base = _findings_at(root_path, run.config, diff, today, chosen, dropped, cache)
+    if store is not None and hit is None:
+        store.put(key, CachedResult(0, 0, tuple(base)))
     before = Counter(baseline_key(f) for f in base)
     now = Counter(baseline_key(f) for f in run.findings)
     introduced = _unmatched(run.findings, before)
     resolved = _unmatched(base, now)
     unchanged = len(run.findings) - len(introduced)
     return SinceRun(run, ref, diff.commit, introduced, resolved, unchanged)
+
+
+def _since_key(fingerprint: str, commit: str) -> str:
+    """The result cache's key of the findings at ``commit`` beside the tree ``fingerprint``."""
+    return hashlib.sha256(f"since\0{fingerprint}\0{commit}".encode()).hexdigest()
+
+
+class _EarlyBase:
+    """``check_since``'s ``before_scan``: on a tree of ``SINCE_CHILD_DOCUMENTS`` or more with
+    files changed since REF, the findings at REF found in a forked child while this process
+    holds only the listing (the child's memory goes back at its exit, before the work tree is
+    parsed). The child stores them in the result cache under the since key when it can and
+    sends them pickled otherwise; an error of theirs (a ``TracegraphError``) is raised by
+    ``findings`` (after the work tree's check, as without the child), and a child that fails
+    otherwise or dies leaves the check of REF to ``check_since`` (``findings`` gives None)."""
+
+    def __init__(
+        self, root: Path, ref: str, today: date | None, select: tuple[str, ...],
+        ignore: tuple[str, ...], cache: bool,
+    ) -> None:  # fmt: skip
+        self.root, self.ref, self.today, self.cache = root, ref, today, cache
+        self.select, self.ignore = select, ignore
+        self.diff: TreeDiff | None = None
+        self.fingerprint = ""
+        self.sent: bytes | None = None
+
+    def __call__(self, config: Config, fingerprint: str, documents: int) -> None:
+        from .cache import ResultCache
+        from .checks.parallel import can_fork, start_in_child
+        from .errors import TracegraphError
+        from .vcs import diff_tree
+
+        if documents < SINCE_CHILD_DOCUMENTS or not can_fork():
+            return
+        try:
+            diff = diff_tree(self.root, self.ref)
+        except TracegraphError:  # raised again after the work tree's check, as before
+            return
+        self.diff = diff
+        if not diff.before and not diff.added:
+            return
+        key = _since_key(fingerprint, diff.commit) if self.cache and fingerprint else ""
+        if key and ResultCache(self.root).get(key) is not None:
+            return
+        work = partial(
+            _check_at, self.root, config, diff, self.today, self.select, self.ignore,
+            self.cache, key,
+        )  # fmt: skip
+        child = start_in_child(work, forks=True)
+        self.sent = child.result()
+        self.fingerprint = fingerprint
+
+    def findings(self, fingerprint: str) -> list[Finding] | None:
+        """The findings the child sent for the tree ``fingerprint`` (raises their error),
+        None when it sent none (it stored them, failed or did not run)."""
+        import pickle
+
+        from .errors import TracegraphError
+
+        if not self.sent or fingerprint != self.fingerprint:
+            return None
+        try:
+            found = pickle.loads(self.sent)
+        except Exception:  # an error that does not unpickle: check REF here (it says why)
+            return None
+        if isinstance(found, TracegraphError):
+            raise found
+        return cast("list[Finding]", found)
+
+
+def _check_at(
+    root: Path,
+    config: Config,
+    diff: TreeDiff,
+    today: date | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    cache: bool,
+    key: str,
+) -> bytes:
+    """In ``_EarlyBase``'s child: the findings at REF pickled, b"" when stored under ``key``
+    instead, or their error pickled."""
+    import pickle
+
+    from .cache import CachedResult, ResultCache
+    from .errors import TracegraphError
+
+    try:
+        base = _findings_at(root, config, diff, today, select, ignore, cache)
+    except TracegraphError as exc:
+        return pickle.dumps(exc)
+    if key and ResultCache(root).put(key, CachedResult(0, 0, tuple(base))):
+        return b""
+    return pickle.dumps(base, pickle.HIGHEST_PROTOCOL)
 
 
 def _unmatched(findings: Iterable[Finding], other: Counter[tuple[str, str, str]]) -> list[Finding]:

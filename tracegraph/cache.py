@@ -317,6 +317,10 @@ def file_key(root: Path, rel: str, sidecar: str | None = None) -> FileKey | None
     return st.st_size, st.st_mtime_ns
 
 
+#: How many stored documents share equal headings as they are decoded (a worker's chunk).
+HEADINGS_WINDOW = 64
+
+
 class ParseCache:
     """Cached records of one root for one configuration; every failure means "not cached"."""
 
@@ -371,12 +375,17 @@ class ParseCache:
                     return
                 # Decoded row by row as SQLite yields them: holding every record until its
                 # document was asked for cost 10% more peak memory than a run without cache.
-                self.entries = {
-                    path: (size, mtime, _decoded(blob))
-                    for path, size, mtime, blob in db.execute(
-                        "SELECT path, size, mtime_ns, record FROM documents"
-                    )
-                }
+                # Equal headings of nearby rows are made one object as they are decoded, as
+                # a worker's chunk is: built one per document and shared afterwards, the
+                # copies freed left holes all over the heap (10k: +104 -> +81 MiB resident
+                # for 61 MiB of documents; parsed afresh +74).
+                rows = db.execute("SELECT path, size, mtime_ns, record FROM documents")
+                entries: dict[str, tuple[int, int, Document | None]] = {}
+                while batch := rows.fetchmany(HEADINGS_WINDOW):
+                    seen: dict[Record, Heading] = {}
+                    for path, size, mtime, blob in batch:
+                        entries[path] = (size, mtime, _decoded(blob, seen))
+                self.entries = entries
         except (sqlite3.Error, OSError, ValueError) as exc:
             log.info("parse cache %s unusable (%s); rebuilding", self.path, exc)
             self.entries = {}
@@ -458,13 +467,13 @@ def _create(db: sqlite3.Connection, print_: str) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (print_,))
 
 
-def _decoded(blob: bytes) -> Document | None:
+def _decoded(blob: bytes, headings_seen: dict[Record, Heading] | None = None) -> Document | None:
     """The document a stored record stands for; None for a record that cannot be read or does
     not have the shape ``encode`` writes (the cache folder lives in the scanned repository,
     which may plant records: a wrong type must be a cache miss, never a later crash)."""
     try:
         record = marshal.loads(blob)
-        return decode(record) if valid_record(record) else None
+        return decode(record, headings_seen) if valid_record(record) else None
     except (ValueError, EOFError, TypeError, KeyError, MemoryError, RecursionError):
         return None
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_REPO
+from tracegraph import api
+from tracegraph.checks import parallel
 from tracegraph.cli import cli
+from tracegraph.errors import InputError
 
 
 def git(root: Path, *args: str) -> None:
@@ -31,8 +36,9 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["check", *args, "--today", "2026-01-01", "--no-cache"])
+def run(*args: str, cache: bool = False) -> tuple[int, str, str]:
+    more = [] if cache else ["--no-cache"]
+    result = CliRunner().invoke(cli, ["check", *args, "--today", "2026-01-01", *more])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -82,3 +88,51 @@ def test_outside_git(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE_REPO, tmp_path / "plain")
     code, _, err = run(str(tmp_path / "plain"), "--since", "HEAD")
     assert code == 2 and "git" in err
+
+
+@pytest.fixture
+def in_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check the tree at REF in a forked child, as a large tree is (even when an earlier test
+    left a thread running)."""
+    monkeypatch.setattr(api, "SINCE_CHILD_DOCUMENTS", 0)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+
+
+def test_an_error_at_ref_in_the_child_is_one_line(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, in_child: None
+) -> None:
+    here, at_ref = os.getpid(), api._findings_at
+
+    def failing(*args: Any) -> Any:
+        if os.getpid() != here:
+            raise InputError("docs/adr/0001.md:3: cannot be read at REF")
+        return at_ref(*args)
+
+    monkeypatch.setattr(api, "_findings_at", failing)
+    (repo / "docs" / "new.md").write_text("# New\n", encoding="utf-8")
+    code, out, err = run(str(repo), "--since", "HEAD")
+    assert (code, out) == (2, "")
+    assert err == "tracegraph: error: docs/adr/0001.md:3: cannot be read at REF\n"
+
+
+@pytest.mark.parametrize("use_cache", [False, True], ids=["no-cache", "cache"])
+def test_a_child_that_dies_leaves_the_check_at_ref_here(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, in_child: None, use_cache: bool
+) -> None:
+    (repo / "docs" / "new.md").write_text("# New\n\n[gone](nowhere.md)\n", encoding="utf-8")
+    args = (str(repo), "--since", "HEAD", "--format", "json")
+    expected = run(*args)
+    assert expected[0] == 1 and '"TG101"' in expected[1]
+    here, at_ref = os.getpid(), api._findings_at
+
+    died = repo.parent / "died"
+
+    def dying(*args: Any) -> Any:
+        if os.getpid() != here:
+            died.touch()
+            os._exit(3)
+        return at_ref(*args)
+
+    monkeypatch.setattr(api, "_findings_at", dying)
+    assert run(*args, cache=use_cache) == expected
+    assert died.exists()

@@ -70,6 +70,21 @@ def test_record_round_trip_is_equal(repo: Path) -> None:
         assert cache.decode(cache.encode(doc)) == doc  # type: ignore[arg-type]
 
 
+def test_stored_documents_share_equal_headings_as_they_are_loaded(tmp_path: Path) -> None:
+    """A loaded parse cache builds one object for equal headings of nearby documents (as a
+    worker's chunk does); the documents equal those parsed afresh."""
+    root = tmp_path / "repo"
+    adr = "# {n}. Choice {n}\n\n## Status\n\nAccepted\n\n## Context\n\nWhy {n}.\n"
+    make_tree(root, {f"docs/adr/000{n}-choice.md": adr.format(n=n) for n in range(1, 5)})
+    _age(root)
+    fresh = _parse(root, cache=True)
+    loaded = cache.ParseCache(root, load_config(root, None)).entries
+    docs = [loaded[doc.path][2] for doc in fresh]  # type: ignore[attr-defined]
+    assert docs == fresh
+    status = {id(h) for d in docs for h in d.headings if h.text == "Status"}  # type: ignore[union-attr]
+    assert len(status) == 1 and len(docs) == 4
+
+
 def test_unchanged_rerun_reads_no_markdown(repo: Path, reads: list[str]) -> None:
     first = _parse(repo, cache=True)
     assert (repo / cache.CACHE_DIR / cache.CACHE_FILE).is_file()

@@ -31,6 +31,7 @@ from tests.conftest import CORPORA, PROJECT
 from tests.helpers import latest_result
 from tracegraph import api, cache, checks, graph, linkedit, suspect
 from tracegraph.cache import encode
+from tracegraph.checks import parallel
 from tracegraph.checks.context import CheckContext
 from tracegraph.incremental import carry_findings, line_map
 from tracegraph.model import Document, Finding, Heading, Severity
@@ -511,10 +512,28 @@ def keys(findings: list[Finding]) -> list[tuple[str, str, str, int]]:
     return sorted((f.code, f.path, f.message, f.line) for f in findings)
 
 
+@pytest.mark.parametrize("child", [False, True], ids=["here", "child"])
 @pytest.mark.parametrize("tree", ["sample_repo", "generated"])
-def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
+def test_since_equals_two_fresh_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tree: str, child: bool
+) -> None:
     """``check --since HEAD`` after edits (files changed, one deleted, one added) reports
-    exactly the difference between a fresh check of the work tree and one of the commit."""
+    exactly the difference between a fresh check of the work tree and one of the commit,
+    whether the tree at HEAD is checked here or (as a large tree's is) in a forked child
+    before the work tree is parsed (without cache it sends its findings back, with the cache
+    it stores them there)."""
+    checked_in = tmp_path / "checked-in"
+    if child:
+        monkeypatch.setattr(api, "SINCE_CHILD_DOCUMENTS", 0)
+        monkeypatch.setattr(parallel, "can_fork", lambda: True)  # a thread left by a test
+        at_ref = api._findings_at
+
+        def spy(*args: Any) -> list[Finding]:
+            with checked_in.open("a") as pids:  # the child's memory goes with it: a file stays
+                pids.write(f"{os.getpid()}\n")
+            return at_ref(*args)
+
+        monkeypatch.setattr(api, "_findings_at", spy)
     root = tmp_path / "work"
     if tree == "sample_repo":
         shutil.copytree(PROJECT / "sample_repo", root)
@@ -545,6 +564,9 @@ def test_since_equals_two_fresh_checks(tmp_path: Path, tree: str) -> None:
         assert keys(since.resolved) == keys(api._unmatched(base.findings, _counted(now)))
         assert since.introduced and since.resolved
         assert since.unchanged == len(now.findings) - len(since.introduced)
+    if child:  # once without the cache, once to fill it (the third run answers from it)
+        pids = checked_in.read_text().split()
+        assert len(pids) == 2 and str(os.getpid()) not in pids
 
 
 @pytest.mark.parametrize("use_cache", [False, True])

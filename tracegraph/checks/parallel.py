@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
-from ..procs import leave_with_parent
+from ..procs import die_with_parent, leave_with_parent
 
 if TYPE_CHECKING:  # multiprocessing is imported only to fork (a small check never does)
     from multiprocessing.connection import Connection
@@ -145,8 +145,11 @@ def history_meanwhile(
     return [done[rule.code] for rule in rules]
 
 
-def start_in_child(work: Callable[[], T]) -> Child[T]:
-    """Start ``work`` in a forked child that dies with this process."""
+def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
+    """Start ``work`` in a forked child that dies with this process. ``forks``: the work
+    starts processes of its own (a parse's workers), so the child is no daemon (which
+    ``multiprocessing`` lets start none) and has the kernel's signal to die with this
+    process but no thread watching it (a running thread keeps tracegraph from forking)."""
     from multiprocessing import get_context
 
     context = get_context("fork")
@@ -155,7 +158,12 @@ def start_in_child(work: Callable[[], T]) -> Child[T]:
 
     def child() -> None:
         reader.close()
-        leave_with_parent(parent)
+        if forks:
+            die_with_parent()
+            if os.getppid() != parent:  # it died before the signal was asked for
+                os._exit(1)
+        else:
+            leave_with_parent(parent)
         try:
             result: object = ("ok", work())
         except BaseException:  # the parent runs the rules again and reports it itself
@@ -165,7 +173,8 @@ def start_in_child(work: Callable[[], T]) -> Child[T]:
 
     for stream in (sys.stdout, sys.stderr):  # a child would write buffered output again
         stream.flush()
-    process = context.Process(target=child, name="tracegraph-rules", daemon=True)
+    name = "tracegraph-check" if forks else "tracegraph-rules"
+    process = context.Process(target=child, name=name, daemon=not forks)
     process.start()
     writer.close()
     return Child(process, reader)
