@@ -711,7 +711,8 @@ def check_tree(
         require_documents(root_path, config, len(index.documents))
     git_state = ""
     notes: tuple[str, ...] = ()
-    if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
+    suspecting = any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config))
+    if suspecting:
         git_state, notes = _suspect_state(root_path, config, index.git)
     key = ""
     previous: Carried | None = None
@@ -772,10 +773,23 @@ def check_tree(
                     fingerprint=_fingerprint(key, state.documents) if state.settled else "",
                     notes=notes, stamp=_stamp(seen, root_path, config, config_path, state.settled),
                 )  # fmt: skip
+    if cache and suspecting and len(index.documents) >= LARGE_TREE:
+        # git's output and its parse come and go before the corpus exists (they were the
+        # peak memory of TG503 at 100k documents); TG503 reads the history from its cache.
+        from .suspect import cache_history_first
+
+        cache_history_first(root_path, index.git or probe_repository(root_path))
     corpus = scan(
         root_path, config, progress=progress, cache=cache, index=index,
         allow_empty=allow_empty, presets=False,
     )  # fmt: skip
+    graph = False
+    if store is not None and state is not None:
+        from .linkedit import save_graph, seal_graph
+
+        # Before the rules: what writing it takes is theirs once it is done (written after
+        # them, at the end of a 100k check, it was that run's peak memory).
+        graph = save_graph(root_path, config, corpus)
     with gc_paused():
         suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
@@ -794,10 +808,15 @@ def check_tree(
     )  # fmt: skip
     if store is not None and state is not None:
         racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
+        if run.documents >= LARGE_TREE:
+            # The findings are stored without the corpus: its memory takes their blobs
+            # (the store was the peak memory of a first cached check at 100k documents).
+            # Not below: freeing millions of objects costs CPU, and a small tree's process
+            # ends without freeing them (``cli.run``).
+            del corpus, suspects
         digest = _store(store, key, state, run.documents, run.references, findings, racy)
-        from .linkedit import save_graph
-
-        save_graph(root_path, config, key, digest, corpus)
+        if graph:
+            seal_graph(root_path, key, digest)
     return run
 
 
