@@ -38,3 +38,32 @@ def test_a_fixed_threshold_maps_big_buffers_after_a_bigger_one_was_freed() -> No
         for fixed in ("0", "1")
     }
     assert mapped == {"0": "0\n", "1": "1\n"}
+
+
+TRIM = """
+import sys
+from tracegraph import memory
+
+def resident():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+blocks = [bytearray(8 << 10) for _ in range(12_000)]  # ~96 MiB from the heap, under any threshold
+last = bytearray(8 << 10)  # the heap's top stays in use: glibc cannot shrink it by itself
+del blocks
+before = resident()
+if sys.argv[1] == "1":
+    assert memory.trim()
+print((before - resident()) >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's (Linux)")
+def test_trim_gives_back_the_free_middle_of_the_heap() -> None:
+    """Freed blocks below the heap's top stay with the process until ``trim``."""
+    run = [sys.executable, "-c", TRIM]
+    given = {
+        asked: int(subprocess.run([*run, asked], capture_output=True, text=True, check=True).stdout)
+        for asked in ("0", "1")
+    }
+    assert given["0"] < 10 and given["1"] > 60
