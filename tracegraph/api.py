@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import run_checks, select_rules
+from .checks import EarlyChecks, run_checks, select_rules, start_document_checks
 from .config import Config, load_config
 from .crawl import (
     FileIndex,
@@ -40,6 +40,7 @@ from .warm import Seen
 
 if TYPE_CHECKING:
     from .cache import FileKey, KeptOutput
+    from .checks import Rule
     from .graph import Corpus
     from .linkedit import Tree
     from .queries import (  # noqa: F401  (re-exported: the query API)
@@ -94,6 +95,8 @@ def scan(
     index: FileIndex | None = None,
     allow_empty: bool = True,
     presets: bool = True,
+    while_parsing: Callable[[], None] | None = None,
+    meanwhile: Callable[[Corpus], object] | None = None,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
@@ -102,7 +105,10 @@ def scan(
     same config (``check_tree`` crawls first to key its result cache); ``presets=False`` when
     ``config`` came from ``with_presets`` already (detection reads the listing and document
     heads: seconds on a large tree). With ``allow_empty=False`` a tree without documents is an
-    ``InputError`` (a mistyped path must not pass CI as "no findings").
+    ``InputError`` (a mistyped path must not pass CI as "no findings"). ``while_parsing``
+    runs while worker processes parse (see ``parse_files``). ``meanwhile`` is given the
+    documents (``graph.documents_corpus``) before their references are resolved
+    (``check_tree`` starts the rules that read documents alone there).
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -117,10 +123,13 @@ def scan(
     wiki = wiki_scope(root_path, index.files, config)
     documents = parse_files(
         root_path, index.documents, config, progress=progress, cache=cache,
-        sidecars=find_sidecars(index, config), wiki=wiki.paths,
+        sidecars=find_sidecars(index, config), wiki=wiki.paths, meanwhile=while_parsing,
     )  # fmt: skip
-    from .graph import build_corpus
+    from .graph import build_corpus, documents_corpus
 
+    if meanwhile is not None:
+        meanwhile(documents_corpus(root_path, config, documents, index.files,
+                                   unreadable=index.unreadable))  # fmt: skip
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -228,6 +237,7 @@ def parse_files(
     sidecars: dict[str, str] | None = None,
     wiki: tuple[str, ...] = (),
     overrides: Mapping[str, bytes] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Document]:
     """Read and parse each document, in input order (``sidecars``: document -> its metadata
     file, see ``crawl.find_sidecars``); ``[[...]]`` are wikilinks in the ``wiki`` folders (see
@@ -236,14 +246,17 @@ def parse_files(
 
     With ``cache``, files whose size and mtime match the cache are not read at all. The rest
     are parsed in worker processes (one per CPU) when there are at least
-    ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially.
+    ``parallel_threshold`` of them (default ``workers.PARALLEL_THRESHOLD``), else serially;
+    then this process calls ``meanwhile`` (when given) once the workers have started, before
+    it parses its own share (its work is then done while they parse, not after).
     """
     if overrides:
         return _parse_overridden(root, paths, config, sidecars or {}, wiki, overrides, cache)
     with gc_paused():
         return _parse_files(
-            root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki
-        )
+            root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki,
+            meanwhile,
+        )  # fmt: skip
 
 
 def _parse_overridden(
@@ -327,6 +340,7 @@ def _parse_files(
     parallel_threshold: int | None,
     sidecars: dict[str, str],
     wiki: tuple[str, ...],
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Document]:
     from .cache import ParseCache, file_key
     from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
@@ -360,7 +374,9 @@ def _parse_files(
     recogniser = Recogniser.from_config(config).with_wiki_folders(wiki)
     if workers > 1:
         fresh = list(
-            parse_parallel(root, todo, recogniser, config.limits, workers, advance, sidecars)
+            parse_parallel(
+                root, todo, recogniser, config.limits, workers, advance, sidecars, meanwhile
+            )
         )
     else:
         fresh = []
@@ -673,6 +689,7 @@ def check_tree(
     allow_empty: bool = True,
     shape: str = "",
     seen: Seen | None = None,
+    keep: bool = False,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -683,13 +700,15 @@ def check_tree(
     and options, as ``keep_output`` was given it): when that output of this very tree was
     kept, the run carries it (``CheckRun.output``) and reads no finding. ``seen``: what the
     caller asked git and saw of the files already (``warm.look``; the crawl reuses it, and a
-    kept output is stamped with it for ``warm.kept_output``).
+    kept output is stamped with it for ``warm.kept_output``). ``keep``: without the cache, the
+    corpus is kept to the end of a process that ends without teardown
+    (``memory.keep_to_the_end``) instead of freed on return.
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
     from .cache import ResultCache, result_key, tree_state
     from .checks.templating import template_texts
-    from .memory import LARGE_TREE, fix_mmap_threshold
+    from .memory import LARGE_TREE, fix_mmap_threshold, keep_to_the_end
 
     root_path = Path(root)
     if config is None:
@@ -779,10 +798,26 @@ def check_tree(
         from .suspect import cache_history_first
 
         cache_history_first(root_path, index.git or probe_repository(root_path))
-    corpus = scan(
-        root_path, config, progress=progress, cache=cache, index=index,
-        allow_empty=allow_empty, presets=False,
-    )  # fmt: skip
+    early: list[EarlyChecks] = []  # the rules that read documents alone, started early
+
+    def meanwhile(documents: Corpus) -> None:
+        ahead = start_document_checks(documents, config, today=when, select=chosen, ignore=dropped)
+        early.extend([ahead] if ahead is not None else [])
+
+    rechecking = previous is not None and previous.before
+    try:
+        corpus = scan(
+            root_path, config, progress=progress, cache=cache, index=index,
+            allow_empty=allow_empty, presets=False,
+            while_parsing=partial(
+                _check_imports, select_rules(chosen, dropped, config), len(index.documents)
+            ),
+            meanwhile=None if rechecking else meanwhile,
+        )  # fmt: skip
+    except BaseException:
+        for ahead in early:
+            ahead.child.stop()
+        raise
     graph = False
     if store is not None and state is not None:
         from .linkedit import save_graph, seal_graph
@@ -797,7 +832,7 @@ def check_tree(
             again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
         findings = again if again is not None else run_checks(
             corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
-            release=True,
+            release=True, early=early[0] if early else None,
         )  # fmt: skip
     settled = key and state is not None and state.settled
     stamp = _stamp(seen, root_path, config, config_path, bool(settled))
@@ -808,16 +843,35 @@ def check_tree(
     )  # fmt: skip
     if store is not None and state is not None:
         racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
-        if run.documents >= LARGE_TREE:
-            # The findings are stored without the corpus: its memory takes their blobs
-            # (the store was the peak memory of a first cached check at 100k documents).
-            # Not below: freeing millions of objects costs CPU, and a small tree's process
-            # ends without freeing them (``cli.run``).
-            del corpus, suspects
+        # The findings are stored without the corpus (freed here, not when this returns):
+        # its memory takes their columns and blobs (the store was the peak memory of a first
+        # cached check at 100k documents).
+        del corpus, suspects
         digest = _store(store, key, state, run.documents, run.references, findings, racy)
         if graph:
             seal_graph(root_path, key, digest)
+    elif keep:  # with the cache, the kept output is made after, in the memory it leaves
+        keep_to_the_end(corpus)
     return run
+
+
+#: The modules a check imports after the parse besides its rules' (2-9 ms of CPU each).
+CHECK_MODULES = ("graph", "checks.context", "checks.parallel")
+
+
+def _check_imports(rules: Iterable[Rule], documents: int) -> None:
+    """Import what the check stage will: ``CHECK_MODULES``, the modules of ``rules`` and,
+    where some rules will run in a forked child (``checks.parallel``), ``multiprocessing``;
+    for ``parse_files`` to do while its workers parse (about 20 ms of CPU at 1,000 documents
+    that came after the parse, the other core idle; the rules' child then imports nothing)."""
+    from .checks.parallel import worth_forking
+
+    for name in CHECK_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+    if worth_forking(documents):
+        importlib.import_module("multiprocessing.connection")
+    for rule in rules:
+        rule.check  # noqa: B018  (the property imports the rule's module)
 
 
 def _recheck_links(

@@ -378,19 +378,23 @@ def design_entities(corpus: Corpus, kinds: Iterable[str] = KINDS) -> tuple[Entit
     and where they are described, never at the edges). About 4x less work than the whole
     graph: no edge objects to make, sort and merge, no Interfaces item matched against the
     tables and endpoints (which only makes edges)."""
-    merge, _docs = _merged(corpus, edges=False)
     wanted = frozenset(kinds)
+    merge, _docs = _merged(corpus, edges=False, components="component" in wanted)
     return _entities(merge, corpus.config.architecture, wanted)
 
 
-def _merged(corpus: Corpus, *, edges: bool) -> tuple[_Merge, list[Document]]:
+def _merged(
+    corpus: Corpus, *, edges: bool, components: bool = True
+) -> tuple[_Merge, list[Document]]:
     """Every entity the documents describe and depend on, merged (``_Merge.describe`` and
-    ``connect``), with their edges or without; and the documents with a design."""
+    ``connect``), with their edges or without; and the documents with a design. Without
+    ``components``, a component's draft is its kind alone (what resolving a dependency
+    reads)."""
     config = corpus.config
     aliases, _shown = alias_map(config.architecture)
     docs = [doc for doc in corpus.documents if doc.design]
     states = {doc.path: design_state(doc, config.spec_for(doc.type, doc.path)) for doc in docs}
-    merge = _Merge(aliases, states, edges=edges)
+    merge = _Merge(aliases, states, edges=edges, components=components)
     for doc in docs:
         merge.describe(doc)
     for doc in docs:
@@ -415,9 +419,16 @@ class _Merge:
     """The merging state of ``build_architecture``: drafts by key, edges, and which endpoints
     and tables a component claimed (so their documents do not claim them too)."""
 
-    def __init__(self, aliases: dict[str, str], states: dict[str, str], *, edges: bool) -> None:
+    def __init__(
+        self, aliases: dict[str, str], states: dict[str, str], *, edges: bool, components: bool
+    ) -> None:
         #: Whether the edges are wanted (``design_entities`` wants the entities alone).
         self.edges_wanted = edges
+        #: Whether the components are (else their drafts are empty: TG701-TG703 never read
+        #: them, only whether a name is one; 10,000 components at 10,000 documents).
+        self.components_wanted = components
+        #: Dependencies' names as shown (``_clean``), by their text.
+        self._cleaned: dict[str, str] = {}
         self.aliases = aliases
         self.states = states
         self.drafts: dict[str, _Draft] = {}
@@ -460,10 +471,15 @@ class _Merge:
         """The components, endpoints and tables ``doc`` describes."""
         assert doc.design is not None
         home = document_key(doc.path)
+        path = doc.path
         for component in doc.design.components:
             key = self.component_key(component.name)
+            if not self.components_wanted:
+                if key not in self.drafts:
+                    self.drafts[key] = _Draft("component")
+                continue
             item = self.add(
-                key, "component", component.name, Source(doc.path, component.line, "describes")
+                key, "component", component.name, _source(path, component.line, DESCRIBES)
             )
             if component.technology:
                 item.fields.setdefault("technology", component.technology)
@@ -474,13 +490,13 @@ class _Merge:
         for endpoint in doc.design.endpoints:
             key = f"endpoint:{endpoint_key(endpoint.method, endpoint.path)}"
             name = f"{endpoint.method} {endpoint.path}"
-            item = self.add(key, "endpoint", name, Source(doc.path, endpoint.line, endpoint.change))
+            item = self.add(key, "endpoint", name, _source(path, endpoint.line, endpoint.change))
             if endpoint.description:
                 item.fields.setdefault("description", endpoint.description)
             self.edge(key, home, DESCRIBED_BY, doc.path, endpoint.line, endpoint.change)
         for table in doc.design.tables:
             key = f"table:{table_key(table.name)}"
-            self.add(key, "table", table.name, Source(doc.path, table.line, table.change))
+            self.add(key, "table", table.name, _source(path, table.line, table.change))
             self.edge(key, home, DESCRIBED_BY, doc.path, table.line, table.change)
 
     def connect(self, doc: Document) -> None:
@@ -494,9 +510,15 @@ class _Merge:
                 if target is None or target == key:
                     continue
                 if target not in self.drafts or self.drafts[target].kind == "external":
-                    source = Source(doc.path, dependency.line, "mentions")
-                    self.add(target, "external", _clean(dependency.text), source)
-                self.edge(key, target, DEPENDS_ON, doc.path, dependency.line)
+                    text = dependency.text
+                    shown = self._cleaned.get(text)
+                    if shown is None:
+                        shown = self._cleaned[text] = _clean(text)
+                    self.add(
+                        target, "external", shown, _source(doc.path, dependency.line, MENTIONS)
+                    )
+                if self.edges_wanted:
+                    self.edge(key, target, DEPENDS_ON, doc.path, dependency.line)
             if not self.edges_wanted:  # what Interfaces name makes edges, and only edges
                 continue
             for interface in component.interfaces:
@@ -601,17 +623,41 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("`", "").split())
 
 
+_new_source = object.__new__
+_SOURCE_SLOTS = tuple(Source.__dict__[n].__set__ for n in ("path", "line", "role"))
+DESCRIBES, MENTIONS = "describes", "mentions"
+
+
+def _source(path: str, line: int, role: str) -> Source:
+    """``Source(path, line, role)`` without the frozen dataclass's ``__init__`` (40,000 at
+    10,000 documents)."""
+    source = _new_source(Source)
+    set_path, set_line, set_role = _SOURCE_SLOTS
+    set_path(source, path)
+    set_line(source, line)
+    set_role(source, role)
+    return source
+
+
+#: A source's sort key: path, line, role.
+_SOURCE_KEY = attrgetter("path", "line", "role")
+
+
 def _entity(key: str, item: _Draft, shown: Mapping[str, str]) -> Entity:
     norm = key.partition(":")[2]
     name = shown.get(norm) if item.kind in ("component", "external") else None
     name = name or _clean(item.names[0])
-    spellings = sorted({_clean(n) for n in item.names} - {name})
+    # Each distinct spelling, state and source once: an endpoint, table or dependency is
+    # named in thousands of documents (their keys made and compared in C, not by the
+    # dataclass's own ``__hash__`` and a key function per source).
+    spellings = sorted({_clean(n) for n in set(item.names)} - {name})
+    by_key = dict(zip(map(_SOURCE_KEY, item.sources), item.sources, strict=True))
     return Entity(
         key=key,
         kind=item.kind,
         name=name,
-        state=EXTERNAL if item.kind == "external" else strongest_state(item.states),
-        sources=tuple(sorted(set(item.sources), key=lambda s: (s.path, s.line, s.role))),
+        state=EXTERNAL if item.kind == "external" else strongest_state(set(item.states)),
+        sources=tuple([by_key[k] for k in sorted(by_key)]),
         technology=item.fields.get("technology", ""),
         responsibility=item.fields.get("responsibility", ""),
         interfaces=tuple(dict.fromkeys(_clean(i) for i in item.interfaces)),

@@ -22,7 +22,8 @@ its own). Following git's own guidance (``gitsecurityboundary``; ``safe.director
   locations (``GIT_CONFIG_GLOBAL``, ``GIT_CONFIG_NOSYSTEM``...);
 - runs only read-only subcommands, from a ``git`` found on an absolute ``PATH`` entry outside
   the scanned tree, with a timeout, in its own process group (killed whole on timeout), and on
-  Linux dies with tracegraph (``PR_SET_PDEATHSIG``).
+  Linux dies with tracegraph (``PR_SET_PDEATHSIG``, set by util-linux's ``setpriv`` where it
+  works, else by a pre-exec function; see ``_launcher``).
 """
 
 from __future__ import annotations
@@ -292,6 +293,8 @@ def _probe_now(
     the repository's. A configuration git cannot read fails the real command as well."""
     listing = [git, "-C", str(root), "config", "--list", "-z"]
     probe = _spawn([*listing, "--show-scope"], env, timeout)
+    if probe.returncode != 0 and _launcher_failed(probe.stderr):
+        probe = _spawn([*listing, "--show-scope"], env, timeout)
     if probe.returncode == 0:
         return neutralised_settings(probe.stdout)
     probe = _spawn(listing, env, timeout)
@@ -391,18 +394,60 @@ def _spawn(
 def _popen(command: list[str], env: dict[str, str], *, piped: bool) -> subprocess.Popen[bytes]:
     """Start ``command`` in its own process group, dying with this one (Linux), its output
     and errors piped; its input piped too, or empty."""
+    launcher = _launcher(command[2] if len(command) > 2 else os.curdir)
     try:
         return subprocess.Popen(
-            command,
+            [*launcher, *command],
             stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
             start_new_session=True,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=None if launcher else _die_with_parent(),
         )
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+
+
+#: ``setpriv`` (util-linux) on an absolute ``PATH`` entry: None while not looked for, "" when
+#: there is none or it failed once (an older one without ``--pdeathsig``, say).
+_setpriv: str | None = None
+
+
+def _launcher(root: str) -> list[str]:
+    """What runs git on Linux so that it dies with tracegraph: ``setpriv --pdeathsig KILL --``
+    sets the parent-death signal and executes git (the signal is kept across that exec).
+
+    A pre-exec function does the same from Python, but a process with a pre-exec function is
+    started with ``fork`` instead of ``vfork``: the kernel copies this process's page tables
+    and the child runs Python before git starts, 2-4 ms a call with a small heap and about
+    40 ms with 600 MB of it (measured: bench/RESULTS.md, round 8 (start)); through ``setpriv``
+    a call costs about 2 ms at any size. Found once per process (never inside the scanned
+    ``root``, as git is); without it (other systems, no util-linux, a ``setpriv`` that fails)
+    the pre-exec function is used."""
+    global _setpriv
+    if not sys.platform.startswith("linux"):
+        return []
+    if _setpriv is None:
+        _setpriv = find_program("setpriv", avoid=root) or ""
+    if not _setpriv or _inside(_setpriv, root):
+        return []
+    return [_setpriv, "--pdeathsig", "KILL", "--"]
+
+
+def _inside(program: str, root: str) -> bool:
+    real, top = os.path.realpath(program), os.path.realpath(root).rstrip(os.sep)
+    return real == top or real.startswith(top + os.sep)
+
+
+def _launcher_failed(stderr: bytes) -> bool:
+    """Whether ``setpriv`` refused to start git (its own message on standard error): then it
+    is not used again in this process, and the caller runs the command once more."""
+    global _setpriv
+    if _setpriv and stderr.startswith(b"setpriv: "):
+        _setpriv = ""
+        return True
+    return False
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

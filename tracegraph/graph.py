@@ -276,6 +276,34 @@ class Edges:
         """The nodes and edges of a networkx MultiDiGraph (its own dicts, not copies)."""
         return cls(dict(graph.nodes(data=True)), graph._succ, graph._pred)
 
+    def grouped(
+        self, groups: Mapping[str, int], count: int
+    ) -> list[list[tuple[str, str, Mapping[str, Any]]]]:
+        """The edges whose relation ``groups`` maps to a group number (below ``count``), each
+        group in the graph's order (source, target, attributes). One pass over the adjacency
+        that reads a pair's one link (nearly every pair's) without making its ``EdgeAttrs``
+        unless the pair is wanted."""
+        found: list[list[tuple[str, str, Mapping[str, Any]]]] = [[] for _ in range(count)]
+        # Per relation member (a link's relation), the group of the edge it makes.
+        by_member = {m: groups[v] for m, v in _EDGE_RELATION.items() if v in groups}
+        get, link_class, keys_class, edge = by_member.get, Link, EdgeKeys, _edge
+        keyed: Any  # an ``EdgeKeys`` or a networkx graph's dict (no ``cast`` calls in the loop)
+        held: Any
+        for source, targets in self.succ.items():
+            for target, keyed in targets.items():
+                if keyed.__class__ is keys_class:
+                    held = keyed._held
+                    if held.__class__ is link_class:
+                        group = get(held.reference.relation)
+                        if group is not None:
+                            found[group].append((source, target, edge(held)))
+                        continue
+                for data in keyed.values():
+                    group = groups.get(data.get("relation"))
+                    if group is not None:
+                        found[group].append((source, target, data))
+        return found
+
     def in_edges(self, path: str) -> Iterable[tuple[str, Mapping[str, Any]]]:
         """(source, attributes) of every edge into ``path``, in the graph's order."""
         for source, keyed in self.pred[path].items():
@@ -391,14 +419,8 @@ def build_corpus(
     ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
     to its target; ``addresses`` make URLs into the repository internal links (the fixed and
     declared ones, and, when allowed, those the tree's own links show)."""
-    parsed = sorted(documents, key=lambda d: d.path)
-    docs = tuple(d for d in parsed if not d.generated)
-    by_path = {d.path: d for d in docs}
-    ids: dict[str, list[str]] = {}
-    for doc in docs:
-        if doc.id:
-            ids.setdefault(doc.id, []).append(doc.path)
-    resolver = _resolver(config, by_path, {k: tuple(v) for k, v in ids.items()}, files, aliases)
+    parsed, docs, by_path, ids = _documents(documents)
+    resolver = _resolver(config, by_path, ids, files, aliases)
     links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
     return Corpus(
         root=root,
@@ -408,12 +430,46 @@ def build_corpus(
         links=links,
         edges=_build_edges(docs, links),
         by_path=MappingProxyType(by_path),
-        ids=MappingProxyType({k: tuple(v) for k, v in ids.items()}),
+        ids=MappingProxyType(ids),
         unreadable=unreadable,
         aliases=MappingProxyType(dict(aliases or {})),
         addresses=settled,
         generated=tuple(d.path for d in parsed if d.generated),
     )
+
+
+def documents_corpus(
+    root: Path,
+    config: Config,
+    documents: Iterable[Document],
+    files: frozenset[str],
+    *,
+    unreadable: tuple[tuple[str, str], ...] = (),
+) -> Corpus:
+    """The corpus ``build_corpus`` makes of the same arguments before a reference is resolved:
+    its documents, paths, IDs and unreadable folders, but no link and no edge. What the rules
+    that read documents alone see (``checks.parallel.DOCUMENT_RULES``: they run while the
+    graph is built)."""
+    parsed, docs, by_path, ids = _documents(documents)
+    return Corpus(
+        root=root, config=config, documents=docs, files=files, links=(), edges=Edges({}, {}, {}),
+        by_path=MappingProxyType(by_path), ids=MappingProxyType(ids), unreadable=unreadable,
+        generated=tuple(d.path for d in parsed if d.generated),
+    )  # fmt: skip
+
+
+def _documents(
+    documents: Iterable[Document],
+) -> tuple[list[Document], tuple[Document, ...], dict[str, Document], dict[str, tuple[str, ...]]]:
+    """Every document sorted by path; those not generated; those by path; paths by ID."""
+    parsed = sorted(documents, key=lambda d: d.path)
+    docs = tuple(d for d in parsed if not d.generated)
+    by_path = {d.path: d for d in docs}
+    ids: dict[str, list[str]] = {}
+    for doc in docs:
+        if doc.id:
+            ids.setdefault(doc.id, []).append(doc.path)
+    return parsed, docs, by_path, {k: tuple(v) for k, v in ids.items()}
 
 
 def _resolve_all(

@@ -559,7 +559,11 @@ def resting_on(
     edges onto them (``within`` and ``onto`` are not combined)."""
     succ = corpus.edges.succ  # the graph's adjacency, no networkx
     if onto is not None:
-        return RestingOn(succ, onto=frozenset(onto))
+        # Only the documents with an edge onto one of them, in the graph's order: not every
+        # node pair (112,000 at 10,000 documents, when few documents or none changed).
+        pred = corpus.edges.pred
+        heads = {source for target in onto if target in pred for source in pred[target]}
+        return RestingOn(succ, [s for s in succ if s in heads], onto=frozenset(onto))
     if within is None:
         return RestingOn(succ)
     ends = {p for p in within if p in succ}

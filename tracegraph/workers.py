@@ -262,15 +262,19 @@ def parse_parallel(
     workers: int,
     progress: Callable[[int], None] | None = None,
     sidecars: dict[str, str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[tuple[Document, FileKey | None]]:
     """Parse ``paths`` in ``workers`` processes; yields in input order. ``sidecars`` maps a
     document to its sidecar metadata file.
 
     Where it may fork (``can_fork``), this process and ``workers - 1`` forked ones do the work
     (``parse_forked``); elsewhere (macOS, Windows, a process running threads: the language
-    server) a ``ProcessPoolExecutor`` of ``workers`` processes, this one decoding."""
+    server) a ``ProcessPoolExecutor`` of ``workers`` processes, this one decoding.
+    ``meanwhile`` runs here once the workers have their first tasks."""
     if can_fork():
-        yield from parse_forked(root, paths, recogniser, limits, workers, progress, sidecars)
+        yield from parse_forked(
+            root, paths, recogniser, limits, workers, progress, sidecars, meanwhile
+        )
         return
     # Imported here: a run that parses a document or two (an incremental check) imports no
     # process pool and no multiprocessing (20-30 ms).
@@ -282,7 +286,10 @@ def parse_parallel(
         workers, initializer=_init, initargs=(root, recogniser, limits, sidecars or {}, os.getpid())
     ) as pool:
         widen_results(pool)
-        for blob in pool.map(_parse_chunk, chunks):
+        blobs = pool.map(_parse_chunk, chunks)
+        if meanwhile is not None:
+            meanwhile()
+        for blob in blobs:
             records = marshal.loads(blob)
             seen: dict[Record, Heading] = {}  # a chunk's equal headings: one object
             for record, key in records:
@@ -337,6 +344,7 @@ def parse_forked(
     processes: int,
     progress: Callable[[int], None] | None = None,
     sidecars: dict[str, str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Parsed:
     """Parse ``paths`` in this process and ``processes - 1`` forked workers; in input order.
 
@@ -346,8 +354,10 @@ def parse_forked(
     ``marshal``-ed records to a pipe of its own; this process parses chunks itself (no
     records for those) and, between its chunks, decodes what the workers have sent. A worker
     that fails on a chunk leaves it to this process (which then raises the same error, with
-    its traceback); a worker that is killed is a ``TracegraphError`` naming its chunk. Call
-    only where ``can_fork``."""
+    its traceback); a worker that is killed is a ``TracegraphError`` naming its chunk.
+    ``meanwhile`` runs here once the workers are started, before this process's first chunk
+    (the chunks go to whoever is free, so the workers then take more of them). Call only
+    where ``can_fork``."""
     sidecars = sidecars or {}
     shared = len(paths) >= SHARED_FROM
     size = max(1, min(CHUNK, -(-len(paths) // (processes * 4))), -(-len(paths) // _MAX_TASKS))
@@ -365,6 +375,8 @@ def parse_forked(
             if worker is None:  # no fork (out of processes): the others do the work
                 break
             workers.append(worker)
+        if meanwhile is not None and workers:
+            meanwhile()
         while True:
             _receive(workers, found, False, progress)
             taken = os.read(tasks, _TASK.size)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,29 @@ def test_workers_die_with_their_parent(tmp_path: Path, signum: int, how: str) ->
         assert left == (), f"workers outlived their parent: {left}"
 
 
+def _killed_once_started(
+    proc: subprocess.Popen[bytes],
+    token: str,
+    line: bytes,
+    what: str,
+    started: Callable[[], list[str]],
+) -> None:
+    """Once ``proc`` has printed ``line`` and ``started()`` finds its child (``what``, within
+    20 s), SIGKILL it: nothing carrying ``token`` may be left after the grace period."""
+    assert proc.stdout is not None and proc.stdout.readline() == line
+    deadline = time.monotonic() + 20
+    while not started() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not started():
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        pytest.fail(f"{what} did not start: {err.decode(errors='replace')[-2000:]}")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    left = wait_for_leftovers(token)
+    assert left == (), f"{what} outlived its parent: {left}"
+
+
 SLOW_DOT = r"""
 import sys
 from tracegraph.render.graphviz import run_graphviz
@@ -121,18 +145,7 @@ def test_graphviz_dies_with_its_parent(tmp_path: Path) -> None:
     token = uuid.uuid4().hex
     path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
     with _started(SLOW_DOT, token=token, path=path) as proc:
-        assert proc.stdout is not None and proc.stdout.readline() == b"drawing\n"
-        deadline = time.monotonic() + 20
-        while not _workers_of(token, proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if not _workers_of(token, proc.pid):
-            proc.kill()
-            _, err = proc.communicate(timeout=10)
-            pytest.fail(f"dot did not start: {err.decode(errors='replace')[-2000:]}")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        left = wait_for_leftovers(token)
-        assert left == (), f"dot outlived its parent: {left}"
+        _killed_once_started(proc, token, b"drawing\n", "dot", lambda: _workers_of(token, proc.pid))
 
 
 KILLED_WORKER = r"""
@@ -169,3 +182,42 @@ def test_a_killed_parse_worker_is_a_one_line_error(tmp_path: Path) -> None:
         "tracegraph: error: a parse worker was killed (SIGKILL) while parsing doc-"
     )
     assert "Traceback" not in run.stderr
+
+
+SLOW_GIT = r"""
+import sys
+from pathlib import Path
+from tracegraph import gitcmd
+if sys.argv[2] == "pre-exec":  # as where setpriv is missing or too old
+    gitcmd._setpriv = ""
+print("listing", flush=True)
+gitcmd.run_git(Path(sys.argv[1]), "ls-files")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("launcher", ["setpriv", "pre-exec"])
+def test_git_dies_with_its_parent(tmp_path: Path, launcher: str) -> None:
+    """A git that does not end (here one that sleeps instead of listing) is killed with a
+    killed tracegraph, whether ``setpriv`` or a pre-exec function set its parent-death
+    signal."""
+    real_git = shutil.which("git")
+    if launcher == "setpriv" and shutil.which("setpriv") is None:
+        pytest.skip("util-linux's setpriv is not installed")
+    assert real_git is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text(
+        f'#!/bin/sh\ncase " $* " in *" config "*) exec {real_git} "$@";; esac\nexec sleep 60\n'
+    )
+    (bin_dir / "git").chmod(0o755)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    token = uuid.uuid4().hex
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    with _started(SLOW_GIT, str(repo), launcher, token=token, path=path) as proc:
+        _killed_once_started(proc, token, b"listing\n", "git", lambda: _sleeping(token, proc.pid))
+
+
+def _sleeping(token: str, parent: int) -> list[str]:
+    return [p for p in _workers_of(token, parent) if "sleep" in p]

@@ -421,6 +421,7 @@ def test_edges_onto_some_documents_are_those_of_the_whole_table(tmp_path: Path, 
     for onto in (targets[::3], targets[:1], []):
         part = resting_on(corpus, onto=onto)
         assert dict(part) == {pair: row for pair, row in whole.items() if pair[1] in onto}
+        assert list(part) == [pair for pair in whole if pair[1] in onto]  # the graph's order
         assert len(part) == len(dict(part)) and all(pair in part for pair in whole)
     plain = {
         source: {target: {k: dict(d) for k, d in keyed.items()} for target, keyed in ts.items()}

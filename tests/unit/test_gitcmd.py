@@ -166,7 +166,8 @@ def test_only_gitcmd_starts_git(repo: Path, monkeypatch: pytest.MonkeyPatch) -> 
     class Recording(real):  # type: ignore[misc,valid-type]
         def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
             callers = tuple(frame.frame.f_globals.get("__name__", "?") for frame in inspect.stack())
-            starts.append((Path(str(args[0])).name, callers))
+            names = [Path(str(arg)).name for arg in args[:5]]  # setpriv ... -- git
+            starts.append(("git" if "git" in names else names[0], callers))
             super().__init__(args, *rest, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", Recording)
@@ -210,3 +211,45 @@ def test_filters_are_neutralised_by_a_git_without_show_scope(
     monkeypatch.setattr(gitcmd, "_spawn", old_git)
     done = run_git(repo, "diff", "--name-status", "HEAD")
     assert done.returncode == 0 and not marker.exists()
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="util-linux's setpriv is missing")
+def test_git_is_started_through_setpriv_without_a_pre_exec_function(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``setpriv`` sets git's parent-death signal, so subprocess may start it with vfork (a
+    pre-exec function forces a fork that copies this process's page tables)."""
+    seen: list[tuple[list[str], object]] = []
+    real = subprocess.Popen
+
+    class Recording(real):  # type: ignore[misc,valid-type]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            seen.append((list(args), kwargs.get("preexec_fn")))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(gitcmd, "_setpriv", None)
+    monkeypatch.setattr(gitcmd, "_probed", {})
+    monkeypatch.setattr(subprocess, "Popen", Recording)
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
+    assert len(seen) == 2  # the configuration probe, then the command
+    for args, preexec in seen:
+        assert Path(args[0]).name == "setpriv" and args[1:4] == ["--pdeathsig", "KILL", "--"]
+        assert Path(args[4]).name == "git" and preexec is None
+
+
+def test_a_setpriv_that_refuses_is_dropped_for_the_pre_exec_function(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``setpriv`` without ``--pdeathsig`` (util-linux before 2.33) fails the first call:
+    that call runs again without it, and so does every later one."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "setpriv"
+    fake.write_text("#!/bin/sh\necho \"setpriv: unrecognized option '--pdeathsig'\" >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(gitcmd, "_setpriv", None)
+    monkeypatch.setattr(gitcmd, "_probed", {})
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
+    assert gitcmd._setpriv == ""
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"

@@ -250,3 +250,43 @@ def test_links_resolved_once_per_folder_equal_each_link_resolved_alone(tree: Tre
         Target.DOCUMENT,
         "docs/adr/0002-b.md",
     )
+
+
+def test_edges_grouped_by_relation_in_the_graphs_order() -> None:
+    """``Edges.grouped`` (the rules' chain and ``supersedes`` edges) equals filtering every
+    edge by its relation, in the graph's order: for the compact adjacency, a networkx graph's
+    dicts and a pair of several edges."""
+    import networkx as nx
+
+    from tests.conftest import SAMPLE_REPO
+    from tracegraph.graph import EdgeKeys, Edges
+
+    groups = {"implements": 0, "depends_on": 0, "supersedes": 1}
+
+    def expected(edges: Edges) -> list[list[tuple[str, str, dict[str, object]]]]:
+        found: list[list[tuple[str, str, dict[str, object]]]] = [[], []]
+        for source, targets in edges.succ.items():
+            for target, keyed in targets.items():
+                for data in keyed.values():
+                    if data["relation"] in groups:
+                        found[groups[data["relation"]]].append((source, target, dict(data)))
+        return found
+
+    def plain(found: list[list[tuple[str, str, Mapping[str, object]]]]) -> object:
+        return [[(s, t, dict(d)) for s, t, d in group] for group in found]
+
+    corpus = api.scan(SAMPLE_REPO)
+    want = expected(corpus.edges)
+    assert len(want[0]) > 5 and len(want[1]) > 0
+    assert plain(corpus.edges.grouped(groups, 2)) == want
+    assert plain(Edges.of(nx.MultiDiGraph(corpus.graph)).grouped(groups, 2)) == want
+    source, targets = next((s, t) for s, t in corpus.edges.succ.items() if t)
+    target, keyed = next(iter(targets.items()))
+    assert isinstance(keyed, EdgeKeys)
+    link = next(iter(keyed.edges)).link  # type: ignore[attr-defined]
+    several = EdgeKeys((link, {"relation": "supersedes", "line": 9}, {"relation": "related"}))
+    edges = Edges({}, {source: {target: several}, "z.md": {}}, {})
+    got = plain(edges.grouped(groups, 2))
+    assert got == expected(edges) and got[1] == [
+        (source, target, {"relation": "supersedes", "line": 9})
+    ]

@@ -1,9 +1,10 @@
-"""memory: glibc's mapping threshold fixed for a large check (Linux)."""
+"""memory: glibc's mapping threshold for a large check (Linux); what a run keeps to its end."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,54 @@ def test_a_fixed_threshold_maps_big_buffers_after_a_bigger_one_was_freed() -> No
         for fixed in ("0", "1")
     }
     assert mapped == {"0": "0\n", "1": "1\n"}
+
+
+def test_what_is_kept_to_the_end_outlives_its_last_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Freed as usual unless the process ends without teardown; then kept to the end (the
+    command line's ``run`` says so)."""
+    import gc
+    import weakref
+
+    from tracegraph import memory
+
+    class Value:
+        pass
+
+    monkeypatch.setattr(memory, "_kept", None)
+    value = Value()
+    gone = weakref.ref(value)
+    memory.keep_to_the_end(value)
+    del value
+    gc.collect()
+    assert gone() is None
+    memory.ending_without_teardown()
+    value = Value()
+    kept = weakref.ref(value)
+    memory.keep_to_the_end(value)
+    del value
+    gc.collect()
+    assert kept() is not None and memory._kept == [kept()]
+
+
+def test_a_cold_check_keeps_its_corpus_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracegraph import api, memory
+    from tracegraph.graph import Corpus
+
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "a.md").write_text("# A\n\n[B](b.md)\n")
+    (root / "b.md").write_text("# B\n")
+    monkeypatch.setattr(memory, "_kept", [])
+    api.check_tree(root)
+    api.check_tree(root, cache=True, keep=True)  # the cache's output is made after: freed
+    assert memory._kept == []
+    run = api.check_tree(root, keep=True)
+    assert [type(kept) for kept in memory._kept] == [Corpus]
+    assert run.documents == len(memory._kept[0].documents) == 2  # type: ignore[attr-defined]
 
 
 TRIM = """

@@ -298,6 +298,44 @@ def test_parse_files_uses_the_fork_pool_where_it_may(
     assert docs == parse_files(root, index.documents, config, parallel_threshold=10**9)
 
 
+@needs_fork
+def test_meanwhile_runs_here_once_while_the_workers_parse(small_tree: Setup) -> None:
+    """``meanwhile`` (the check's imports) runs in this process, once, after the workers
+    have started and before this process parses a chunk; the documents are as without it."""
+    root, paths, recogniser, limits = small_tree
+    seen: list[tuple[int, int, int]] = []
+    counted: list[int] = []
+    before = _children()  # a test run may hold others (a browser driver)
+
+    def meanwhile() -> None:
+        seen.append((os.getpid(), len(_children() - before), sum(counted)))
+
+    forked = workers.parse_forked(
+        root, paths, recogniser, limits, 2, counted.append, meanwhile=meanwhile
+    )
+    assert seen == [(os.getpid(), 1, 0)]
+    assert forked == workers.parse_forked(root, paths, recogniser, limits, 2)
+
+
+def test_meanwhile_runs_beside_the_executor_too(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the fork pool is not used (macOS, Windows, a process with threads), the
+    executor's tasks are submitted first, then ``meanwhile`` runs here."""
+    root, paths, recogniser, limits = small_tree
+    monkeypatch.setattr(workers, "can_fork", lambda: False)
+    ran: list[int] = []
+    docs = list(
+        workers.parse_parallel(
+            root, paths, recogniser, limits, 2, meanwhile=lambda: ran.append(os.getpid())
+        )
+    )
+    assert ran == [os.getpid()]
+    assert [doc for doc, _ in docs] == [
+        workers.parse_one(root, path, recogniser, limits)[0] for path in paths
+    ]
+
+
 @pytest.mark.parametrize(
     ("count", "threshold", "cpus", "expected"),
     [(399, 400, 8, 1), (400, 400, 8, 8), (400, 400, 1, 1), (3, 2, 8, 3), (1, 0, 8, 1)],

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from ..config import Config
 from ..model import Link, RefKind, Target
 from .context import CheckContext, Hit
-from .suggest import LookupBudget, NameIndex
+from .suggest import LookupBudget, NameIndex, grams
 
 #: GitHub's line anchors on source files: ``#L10``, ``#L10-L20``, ``#L10C5-L12C2``.
 _LINE_ANCHOR = re.compile(r"^L\d+(?:C\d+)?(?:-L\d+(?:C\d+)?)?$")
@@ -48,22 +48,27 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
     remove it. Links are resolved like GitHub does: relative to the linking file, `/` meaning
     the repository root, percent-decoded; links inside code are never checked.
     """
-    suggestions: PathSuggestions | None = None
-    for link in ctx.corpus.links:
-        if link.status is Target.MISSING and not link.reference.is_id:
-            if ctx.corpus.unreadable_folder(link.path):  # TG602 names the folder instead
-                continue
-            what = "image" if link.reference.kind is RefKind.IMAGE else "link"
-            if suggestions is None:
-                suggestions = PathSuggestions(ctx.corpus.files)
-            suggestion = suggestions.suggest(link.source, link.path)
-            hint = f"; did you mean {suggestion}?" if suggestion else ""
-            yield _hit(
-                link,
-                f"broken {what}: {_shown(link.reference.target)} does not exist "
-                f"(resolved to {_shown(link.path or '?')}){hint}",
-                ctx,
-            )
+    broken = [
+        link
+        for link in ctx.corpus.links
+        if link.status is Target.MISSING
+        and not link.reference.is_id
+        and not ctx.corpus.unreadable_folder(link.path)  # TG602 names the folder instead
+    ]
+    if not broken:
+        return
+    suggestions = PathSuggestions(ctx.corpus.files)
+    suggestions.expect(link.path for link in broken)
+    for link in broken:
+        what = "image" if link.reference.kind is RefKind.IMAGE else "link"
+        suggestion = suggestions.suggest(link.source, link.path)
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        yield _hit(
+            link,
+            f"broken {what}: {_shown(link.reference.target)} does not exist "
+            f"(resolved to {_shown(link.path or '?')}){hint}",
+            ctx,
+        )
 
 
 class PathSuggestions:
@@ -87,6 +92,18 @@ class PathSuggestions:
             self.by_folder.setdefault(folder, []).append(path)
         self.indexes: dict[str, NameIndex] = {}
         self.answers: dict[tuple[str, str], str | None] = {}
+        #: Per folder, the grams of the file names that will be looked up there (``expect``).
+        self.expected: dict[str, set[str]] = {}
+
+    def expect(self, missing: Iterable[str | None]) -> None:
+        """Say which paths will be asked about: a folder's index then holds the postings of
+        their names' grams alone (about 9,500 file names in 16 folder indexes for 250 broken
+        links at 10,000 documents, each name with some 60 grams). Any other path is still
+        answered, from an index of every gram."""
+        for path in missing:
+            if path:
+                folder, _, name = path.rpartition("/")
+                self.expected.setdefault(folder, set()).update(grams(name.lower()))
 
     def suggest(self, source: str, missing: str | None) -> str | None:
         """The suggestion for a link from ``source`` that resolved to ``missing``."""
@@ -110,8 +127,13 @@ class PathSuggestions:
         if not self.budget.spend():
             return None
         index = self.indexes.get(folder)
-        if index is None:
-            index = self.indexes[folder] = NameIndex(self.by_folder.get(folder, ()), key=_file_name)
+        if index is None or not index.covers(missing):
+            wanted = self.expected.get(folder)
+            if index is not None or not wanted or not wanted.issuperset(grams(_file_name(missing))):
+                wanted = None  # a path nobody said would be asked about: every gram
+            only = None if wanted is None else frozenset(wanted)
+            names = self.by_folder.get(folder, ())
+            index = self.indexes[folder] = NameIndex(names, key=_file_name, only=only)
         return index.closest(missing, 0.75)
 
 

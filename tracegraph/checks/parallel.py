@@ -6,7 +6,10 @@ documents, 1.0 s of it TG503 reading git history). On Linux, with more than
 grow with the tree) and no other thread running, ``run_checks`` forks one child
 for the rules in ``CHILD_RULES`` (the history, read in a thread while the child's other
 rules run; one link rule, TG401 and the architecture rules: about half of the stage at
-10,000 documents) and runs the others itself. The child inherits
+10,000 documents) and runs the others itself. A cold check forks one more child before that,
+for the rules that read the documents alone (``DOCUMENT_RULES``, see
+``checks.start_document_checks``), while this process resolves the references and builds the
+graph. The child inherits
 the corpus (no copy is sent) and sends back only its findings, which are merged in rule order
 exactly as one process would: the output is the same byte for byte (tested). Anything unusual
 — no ``fork``, a thread running (the language server), a child that fails or dies — means the
@@ -53,12 +56,34 @@ PARALLEL_MAX_DOCUMENTS = 25_000
 #: TG401 0.07, the 16 others 0.30. Measured in the split: the parent 0.59-0.63 s, the child
 #: 0.52-0.54 s, which also waits for git (with TG401 here: 0.65-0.73 and 0.41-0.45).
 CHILD_RULES = frozenset({"TG503", "TG102", "TG401", "TG701", "TG702", "TG703"})
+#: The rules that read the documents alone (their metadata, headings, questions, placeholders,
+#: problems, IDs and the unreadable folders: never a link or an edge). A cold check runs them
+#: in a child forked before the references are resolved (``checks.start_document_checks``),
+#: while this process resolves them and builds the graph (0.4 s on one core at 10,000
+#: documents); at 10,000 documents they took 0.3 s of CPU (TG401 0.14, TG502 0.04, TG403
+#: 0.03, TG501 0.03, the rest less). A test runs each on a corpus without links or edges.
+DOCUMENT_RULES = frozenset(
+    {"TG303", "TG304", "TG401", "TG402", "TG403", "TG501", "TG502", "TG601", "TG602"}
+)
+#: The rules the child runs after the graph is built when the document rules ran already
+#: (``checks.start_document_checks``): ``CHILD_RULES`` but TG401, and the orphan, coverage
+#: and cites-superseded rules (TG201, TG202, TG301: 0.03-0.04 s each at 10,000 documents),
+#: which balance the two processes (in the split at 10,000 documents without them: this
+#: process 0.47-0.52 s of CPU, the child 0.28-0.33; with TG201 and TG202 0.43-0.45 and 0.31).
+CHILD_RULES_AFTER_DOCUMENTS = (CHILD_RULES - DOCUMENT_RULES) | {"TG201", "TG202", "TG301"}
+#: From this many documents (and up to ``PARALLEL_MAX_DOCUMENTS``) the document rules run in
+#: their own child. At 1,000 documents it took 0.01 s off the main process's CPU after the
+#: parse (0.12 -> 0.11 s: the rules 0.055 s, resolve + graph 0.04) for 0.04 s more CPU in all
+#: (the fork, the copied pages, the findings sent); at 10,000 0.15 s for 0.1 s.
+DOCUMENT_RULES_FROM = 2_500
 
 
-def worth_forking(documents: int) -> bool:
+def worth_forking(documents: int, least: int | None = None) -> bool:
     """Whether a check of ``documents`` documents runs some rules in a forked child: from
-    ``PARALLEL_DOCUMENTS`` to ``PARALLEL_MAX_DOCUMENTS``, where ``can_fork``."""
-    return PARALLEL_DOCUMENTS <= documents <= PARALLEL_MAX_DOCUMENTS and can_fork()
+    ``least`` (default ``PARALLEL_DOCUMENTS``) to ``PARALLEL_MAX_DOCUMENTS``, where
+    ``can_fork``."""
+    least = PARALLEL_DOCUMENTS if least is None else least
+    return least <= documents <= PARALLEL_MAX_DOCUMENTS and can_fork()
 
 
 def can_fork() -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..graph import EdgeKeys, Edges
-from ..model import Relation
+from ..model import Document, Relation
 from .context import CHAIN_RELATIONS, CheckContext, Edge, Hit
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if doc.status and spec.lifecycle and doc.status == spec.lifecycle[0]:
             continue
-        if not _covered(edges, doc.path, spec.needs):
+        if not _covered(edges, doc.path, spec.needs, ctx.corpus.by_path):
             needs = " or ".join(spec.needs)
             yield Hit(
                 doc.path,
@@ -82,12 +82,14 @@ def find_uncovered(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-def _covered(edges: Edges, path: str, needs: Collection[str]) -> bool:
+def _covered(edges: Edges, path: str, needs: Collection[str], docs: Mapping[str, Document]) -> bool:
     """Whether a document of a type in ``needs`` rests on ``path`` by an edge that is not
-    ``supersedes`` (relations read without making the edges' attributes)."""
-    nodes, supersedes = edges.nodes, Relation.SUPERSEDES.value
+    ``supersedes`` (relations read without making the edges' attributes; a source's type
+    read from its document, ``docs``, not through the node's attribute mapping)."""
+    supersedes = Relation.SUPERSEDES.value
     for source, keyed in edges.pred[path].items():
-        if source == path or nodes[source].get("type") not in needs:
+        doc = docs.get(source)
+        if source == path or doc is None or doc.type not in needs:
             continue
         if isinstance(keyed, EdgeKeys):
             if any(relation != supersedes for relation in keyed.relations):

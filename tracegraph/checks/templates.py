@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from operator import attrgetter
 
 from ..config import TypeSpec
 from ..model import Document
@@ -35,6 +36,7 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     # (documents written from one template share most headings): one lookup per heading.
     satisfies: dict[str, dict[str, tuple[int, ...]]] = {}  # per template: heading text ->
     required_of: dict[str, tuple[Section, ...]] = {}
+    starting: dict[str, _Starts] = {}
     for doc in ctx.typed:
         spec = ctx.spec(doc)
         key = template_key(spec) if spec is not None else ""
@@ -45,18 +47,13 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
         if required is None:
             required = required_of[key] = template.required
             satisfies[key] = {}
+            starting[key] = _Starts(required)
         memo = satisfies[key]
-        found: set[int] = set()
-        for heading in doc.headings:
-            text = heading.text
-            indexes = memo.get(text)
-            if indexes is None:
-                words = slug_words(text)
-                indexes = memo[text] = tuple(
-                    i for i, section in enumerate(required) if _starts(words, section)
-                )
-            if indexes:
-                found.update(indexes)
+        texts = set(map(_TEXT, doc.headings))
+        for text in texts.difference(memo):  # a text not seen before in this type
+            memo[text] = starting[key].satisfied(slug_words(text))
+        # The sections satisfied, gathered in C (150,000 headings at 10,000 documents).
+        found = set().union(*map(memo.__getitem__, texts))
         if len(found) == len(required):
             continue
         metadata = {key for key, _ in doc.metadata}
@@ -79,9 +76,37 @@ def _outside_lifecycle(doc: Document, spec: TypeSpec | None) -> bool:
     return bool(spec and doc.status and doc.status in spec.other_statuses)
 
 
-def _starts(words: tuple[str, ...], section: Section) -> bool:
-    """Whether a heading's words start with one of the section's word lists."""
-    return any(words[: len(wanted)] == wanted for wanted in section.words)
+_TEXT = attrgetter("text")
+
+
+class _Starts:
+    """Which of a template's required sections a heading's words satisfy (they start with
+    one of the section's word lists), trying only the word lists that begin with the
+    heading's first word."""
+
+    def __init__(self, required: tuple[Section, ...]) -> None:
+        self.by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self.always: list[int] = []  # a section with an empty word list: any heading
+        for index, section in enumerate(required):
+            for wanted in section.words:
+                if wanted:
+                    self.by_first.setdefault(wanted[0], []).append((index, wanted))
+                else:
+                    self.always.append(index)
+
+    def satisfied(self, words: tuple[str, ...]) -> tuple[int, ...]:
+        """The indexes of the sections ``words`` satisfy, in order.
+
+        >>> _Starts((Section("A", (("a", "b"), ("c",))), Section("B", (("a",),)))).satisfied(
+        ...     ("a", "b", "x"))
+        (0, 1)
+        """
+        found = set(self.always)
+        if words:
+            for index, wanted in self.by_first.get(words[0], ()):
+                if words[: len(wanted)] == wanted:
+                    found.add(index)
+        return tuple(sorted(found))
 
 
 def _in_metadata(section: Section, metadata: set[str]) -> bool:
@@ -165,11 +190,14 @@ def find_missing_metadata(ctx: CheckContext) -> Iterator[Hit]:
             continue
         template = ctx.templates.get(template_key(spec))
         required = template.fields if template is not None else frozenset({"status"})
+        first: dict[str, str] | None = None  # the first value under each key (``doc.meta``)
         for group in ("status", "author", "created"):
             if group not in required:
                 continue
             keys = FIELD_GROUPS[group]
-            present = [(k, doc.meta(k)) for k in keys if doc.meta(k)]
+            if first is None:
+                first = dict(reversed(doc.metadata))
+            present = [(k, value) for k in keys if (value := first.get(k))]
             if group == "status" and doc.status_raw:
                 continue
             if not present:

@@ -325,7 +325,11 @@ def run() -> NoReturn:
     interpreter exit took 0.3-0.6 s, longer than a whole warm run. Everything a command writes
     is written (files atomically) before it returns, so once standard output and error are
     flushed the process ends at once. When a flush fails (a closed pipe, a full disk), the
-    ordinary exit runs instead, with its usual handling."""
+    ordinary exit runs instead, with its usual handling. What a command built need not be
+    freed either (``memory.keep_to_the_end``)."""
+    from ..memory import ending_without_teardown
+
+    ending_without_teardown()
     try:
         main()
         code: object = 0

@@ -121,3 +121,39 @@ def test_sample_repo_readme_defects_are_exactly_found():
     # TG503 depends on the history of the checkout that holds sample_repo, not on the demo.
     found = run_checks(scan(SAMPLE_REPO), today=TODAY, ignore=["TG503"])
     assert sorted((f.path, f.line, f.code) for f in found) == expected
+
+
+def test_a_documents_spec_is_its_scoped_settings_or_its_types():
+    """``CheckContext.spec`` keeps a type's spec once for all its documents unless a preset's
+    scoped settings narrow that type, and then per path: each answer is ``Config.spec_for``'s."""
+    from dataclasses import replace
+
+    from tracegraph.checks.context import CheckContext
+
+    corpus = scan(SAMPLE_REPO)
+    adr = corpus.config.type_spec("ADR")
+    assert adr is not None
+    narrow = replace(adr, paths=("docs/adr/0001-*.md",), terminal=("accepted",))
+    config = replace(corpus.config, scoped=(narrow,))
+    ctx = CheckContext(corpus, config, TODAY)
+    docs = corpus.documents
+    assert {"ADR", "TDD", "DOC"} <= {d.type for d in docs}
+    for doc in [*docs, *reversed(docs)]:
+        want = None if doc.type == "DOC" else config.spec_for(doc.type, doc.path)
+        assert ctx.spec(doc) is want
+    by_type, by_path = ctx._specs
+    assert "ADR" not in by_type and "TDD" in by_type
+    assert {p for p in by_path} == {d.path for d in docs if d.type == "ADR"}
+    assert any(ctx.spec(d) is narrow for d in docs) and any(ctx.spec(d) is adr for d in docs)
+
+
+def test_findings_made_without_init_are_the_dataclasses_own():
+    from dataclasses import astuple
+
+    from tracegraph.checks import _finding
+    from tracegraph.model import Finding, Severity
+
+    values = ("a.md", 3, 4, "TG101", Severity.ERROR, "broken-link", "m", "t", "A-1", None)
+    made, plain = _finding(*values), Finding(*values)
+    assert made == plain and astuple(made) == astuple(plain) == values
+    assert repr(made) == repr(plain) and hash(made) == hash(plain)

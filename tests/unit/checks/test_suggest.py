@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import random
 
+import pytest
+
 from tests.helpers import WORDS
 from tests.unit.checks.conftest import where
 from tracegraph.checks import suggest
@@ -118,6 +120,43 @@ def test_path_suggestions_in_a_large_folder():
         assert paths.suggest("docs/index.md", typo) == (
             None if (e := exhaustive(typo, folder, 0.75)) is None else e.split("/", 1)[1]
         )
+
+
+def test_an_index_of_some_grams_gives_the_full_indexs_candidates_for_the_words_it_covers():
+    rng = random.Random(11)
+    names = sorted({"-".join(rng.sample(WORDS, 3)) + ".md" for _ in range(2000)})
+    words = [typos(name, rng)[0] for name in rng.sample(names, 8)]
+    full = NameIndex(names)
+    only = frozenset().union(*(suggest.grams(word) for word in words))
+    part = NameIndex(names, only=only)
+    assert part.postings.keys() < full.postings.keys()
+    assert sum(map(len, part.postings.values())) < 0.8 * sum(map(len, full.postings.values()))
+    for word in words:
+        assert part.covers(word)
+        assert part.candidates(word) == full.candidates(word)
+        assert part.closest(word, 0.75) == full.closest(word, 0.75)
+    outside = "zzqqzz-unrelated.md"
+    assert full.covers(outside) and not part.covers(outside)
+    with pytest.raises(ValueError, match="no postings"):
+        part.closest(outside, 0.75)
+
+
+def test_path_suggestions_for_expected_paths_and_any_other():
+    rng = random.Random(7)
+    names = sorted({"-".join(rng.sample(WORDS, 3)) for _ in range(1500)})
+    files = frozenset(f"docs/{n}.md" for n in names)
+    typo = [f"docs/{typos(name, rng)[0]}.md" for name in rng.sample(names, 40)]
+    expected, unexpected = typo[:30], typo[30:]
+    plain = PathSuggestions(files)
+    told = PathSuggestions(files)
+    told.expect([*expected, None])
+    assert told.expected.keys() == {"docs"}
+    # Expected paths first (the index holds their grams alone), then the others (an index
+    # of every gram replaces it), then the expected ones again from that index.
+    for path in [*expected, *unexpected, *expected]:
+        assert told.suggest("docs/index.md", path) == plain.suggest("docs/index.md", path)
+        told.answers.clear()
+    assert told.indexes["docs"].only is None
 
 
 def test_candidates_are_bounded_and_lookups_are_budgeted():

@@ -1,0 +1,149 @@
+"""The rules that read documents alone run in a child while the graph is built
+(``checks.start_document_checks``): what they find is what one process finds, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import astuple
+from pathlib import Path
+
+import pytest
+
+import tracegraph.api as api
+import tracegraph.checks as checks
+from tests.conftest import CORPORA, SAMPLE_REPO
+from tests.unit.checks.conftest import TODAY
+from tests.unit.test_check_paths import generated
+from tracegraph.checks import parallel, run_checks, start_document_checks
+from tracegraph.graph import Corpus
+from tracegraph.model import Finding
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="no fork here")
+
+
+@pytest.fixture(autouse=True)
+def _forkable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork although an earlier test of the session left a thread running (none of them holds
+    a lock the rules need), and for the document rules from one document."""
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
+
+
+def tree(name: str, tmp_path: Path) -> Path:
+    if name == "sample_repo":
+        return SAMPLE_REPO
+    if name == "generated":
+        return generated(tmp_path / "g")
+    if not (CORPORA / name).is_dir():
+        pytest.skip(f"{CORPORA / name} is absent")
+    return shutil.copytree(CORPORA / name, tmp_path / name, symlinks=True)
+
+
+def rows(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return [astuple(f) for f in findings]
+
+
+def scanned(root: Path) -> tuple[Corpus, Corpus]:
+    """The corpus of ``root`` and the corpus of its documents alone, as ``scan`` gives it to
+    ``meanwhile`` before any reference is resolved."""
+    before: list[Corpus] = []
+    corpus = api.scan(root, meanwhile=before.append)
+    assert len(before) == 1 and not before[0].links and not before[0].edges.succ
+    return corpus, before[0]
+
+
+@pytest.mark.parametrize("name", ["sample_repo", "generated", "adr-tools", "log4brains"])
+def test_document_rules_find_the_same_without_links_or_edges(name: str, tmp_path: Path) -> None:
+    corpus, documents = scanned(tree(name, tmp_path))
+    assert documents.documents == corpus.documents and documents.ids == corpus.ids
+    codes = sorted(parallel.DOCUMENT_RULES)
+    alone = run_checks(documents, today=TODAY, select=codes, fork=False)
+    assert rows(alone) == rows(run_checks(corpus, today=TODAY, select=codes, fork=False))
+    assert {f.code for f in alone} <= parallel.DOCUMENT_RULES
+    assert alone or name == "adr-tools"  # they had something to find
+
+
+def spy_children(monkeypatch: pytest.MonkeyPatch, fail: int | None = None) -> list[object]:
+    """Record every child started (and make the ``fail``-th fail from the start)."""
+    started: list[object] = []
+    start = parallel.start_in_child
+
+    def spy(work):  # type: ignore[no-untyped-def]
+        if len(started) == fail:
+            work = lambda: 1 // 0  # noqa: E731
+        started.append(start(work))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "start_in_child", spy)
+    return started
+
+
+@pytest.mark.parametrize("name", ["sample_repo", "generated"])
+@pytest.mark.parametrize("fail", [None, 0])
+def test_a_check_with_the_document_rules_ahead_equals_one_process(
+    name: str, fail: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(name, tmp_path)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(root, today=TODAY).findings
+    started = spy_children(monkeypatch, fail)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    split = api.check_tree(root, today=TODAY).findings
+    assert len(started) == 2  # the document rules' child (failed or not), then the others'
+    assert {f.code for f in alone} & parallel.DOCUMENT_RULES
+    assert rows(split) == rows(alone)
+
+
+def test_only_where_both_processes_have_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    _corpus, documents = scanned(SAMPLE_REPO)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    started = spy_children(monkeypatch)
+    for select in (["TG401", "TG402"], ["TG101"]):
+        assert start_document_checks(documents, today=TODAY, select=select) is None
+    no_document_rules = ["TG3", "TG4", "TG5", "TG6"]
+    assert start_document_checks(documents, today=TODAY, ignore=no_document_rules) is None
+    monkeypatch.setattr(parallel, "PARALLEL_MAX_DOCUMENTS", len(documents.documents) - 1)
+    assert start_document_checks(documents, today=TODAY) is None  # a large tree: its memory
+    assert started == []
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    started = spy_children(monkeypatch)
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", len(documents.documents) + 1)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    assert start_document_checks(documents, today=TODAY) is None  # a small tree: its CPU
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", len(documents.documents))
+    ahead = start_document_checks(documents, today=TODAY)
+    assert ahead is not None and len(started) == 1
+    assert ahead.child.result() is not None
+
+
+def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    started = spy_children(monkeypatch)
+    hits = checks._hits
+
+    def failing(rule, ctx):  # type: ignore[no-untyped-def]
+        if rule.code == "TG302":
+            raise RuntimeError("rule failed")
+        return hits(rule, ctx)
+
+    monkeypatch.setattr(checks, "_hits", failing)
+    with pytest.raises(RuntimeError, match="rule failed"):
+        api.check_tree(SAMPLE_REPO, today=TODAY)
+    assert len(started) == 2
+    assert not any(child.process.is_alive() for child in started)  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    started = spy_children(monkeypatch)
+
+    def broken(*args: object, **kwargs: object) -> Corpus:
+        raise RuntimeError("no graph")
+
+    monkeypatch.setattr("tracegraph.graph.build_corpus", broken)
+    with pytest.raises(RuntimeError, match="no graph"):
+        api.check_tree(SAMPLE_REPO, today=TODAY)
+    assert len(started) == 1
+    assert not started[0].process.is_alive()  # type: ignore[attr-defined]
