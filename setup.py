@@ -23,7 +23,7 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 #: The compiled modules (kept in step with ``tracegraph.parse.native.COMPILED``).
-MODULES = ("autolinks", "design", "ids", "markdown", "slugs")
+MODULES = ("autolinks", "design", "document", "ids", "markdown", "slugs")
 SOURCES = [f"tracegraph/parse/{name}.py" for name in MODULES]
 BUILD_INFO = "tracegraph/parse/_compiled.json"
 #: Read no config file, accept modules that are absent at build time, and type-check only the

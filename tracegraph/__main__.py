@@ -1,6 +1,6 @@
 """``python -m tracegraph``."""
 
-from tracegraph.cli import run
+from tracegraph.launch import run
 
 if __name__ == "__main__":
     run()

@@ -762,7 +762,7 @@ def check_tree(
                     root_path, config, kept.documents, kept.references, [], True, printed,
                     notes, kept,
                 )  # fmt: skip
-        hit = store.get(key)
+        hit = store.get(key, reusable=True)
         carried = None
         if hit is not None:
             carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
@@ -776,10 +776,12 @@ def check_tree(
                     store, key, state, hit.documents, hit.references, found, carried.fresh
                 )
                 _keep_graph(root_path, config, index, wiki.paths, key, hit, digest, carried)
+            printed = _fingerprint(key, state.documents) if state.settled else ""
+            stamp = _stamp(seen, root_path, config, config_path, state.settled)
+            kept = _printed_before(store, key, hit, found, shape, printed, stamp)
             return CheckRun(
-                root_path, config, hit.documents, hit.references, list(found), True,
-                _fingerprint(key, state.documents) if state.settled else "", notes,
-                stamp=_stamp(seen, root_path, config, config_path, state.settled),
+                root_path, config, hit.documents, hit.references, [] if kept else list(found),
+                True, printed, notes, kept, stamp,
             )  # fmt: skip
         if hit is not None and previous is not None and previous.now and store is not None:
             fast = _recheck_links(
@@ -853,6 +855,32 @@ def check_tree(
     elif keep:  # with the cache, the kept output is made after, in the memory it leaves
         keep_to_the_end(corpus)
     return run
+
+
+def _printed_before(
+    store: ResultCache,
+    key: str,
+    hit: CachedResult,
+    found: tuple[Finding, ...],
+    shape: str,
+    printed: str,
+    stamp: Stamp | None,
+) -> KeptOutput | None:
+    """After an edit that moved no finding (``found`` is the stored tuple itself), the output
+    kept for the stored result (its findings, counts and key are this run's, so the same
+    ``shape`` prints the same bytes), kept again for this tree (``printed``: its fingerprint,
+    "" while a file changed just now) and stamped; None when there is none."""
+    if not shape or found is not hit.findings:
+        return None
+    kept = store.get_output(_output_key(_fingerprint(key, hit.state), shape))
+    if kept is None or (kept.documents, kept.references) != (hit.documents, hit.references):
+        return None
+    log.info("incremental: no finding moved; the output kept for the stored result holds")
+    if printed:
+        store.put_output(_output_key(printed, shape), kept)
+        if stamp is not None:
+            _put_stamp(stamp, _output_key(printed, shape), stamp.seen.started)
+    return kept
 
 
 #: The modules a check imports after the parse besides its rules' (2-9 ms of CPU each).
@@ -1132,7 +1160,9 @@ def carry_over(
             return before(tuple(fresh))
         moved[path] = lines
     names = {doc.path: doc.name for doc, _key in fresh}
-    findings = carry_findings(stored.findings, moved, names)
+    findings: Sequence[Finding] | None = _unmoved(stored.findings, moved)
+    if findings is None:
+        findings = carry_findings(stored.findings, moved, names)
     if findings is None:
         log.info("incremental: a finding stands on a line that moved ambiguously; recheck")
         return before(tuple(fresh))
@@ -1144,6 +1174,24 @@ def carry_over(
     )
     fresh_docs = tuple(doc for doc, _key in fresh)
     return Carried(tuple(findings), fresh=fresh_docs, links_moved=links_moved)
+
+
+def _unmoved(
+    findings: tuple[Finding, ...], moved: Mapping[str, Mapping[int, int]]
+) -> tuple[Finding, ...] | None:
+    """``findings`` themselves (the very tuple) when the changed documents' lines that matter
+    all stayed where they were (``moved`` maps each line to itself) and each of their findings
+    stands on one of those lines or on line 1: what ``carry_findings`` would return, with no
+    finding rebuilt or sorted again. None otherwise."""
+    if any(old != new for lines in moved.values() for old, new in lines.items()):
+        return None
+    if any(
+        f.line != 1 and f.line not in lines
+        for f in findings
+        if (lines := moved.get(f.path)) is not None
+    ):  # fmt: skip
+        return None
+    return findings
 
 
 def _web_targets(doc: Document) -> list[str]:

@@ -892,9 +892,13 @@ class ResultCache:
         self.root = root
         self.directory = root / CACHE_DIR
         self.path = self.directory / RESULTS_FILE
+        #: The findings ``get(reusable=True)`` returned and their stored blob: ``put`` given
+        #: that very tuple writes the blob as it was read (no column built, nothing marshalled).
+        self._read: tuple[tuple[Finding, ...], bytes] | None = None
 
-    def get(self, key: str) -> CachedResult | None:
-        """The result stored under ``key``, or None (absent, corrupt, unreadable)."""
+    def get(self, key: str, *, reusable: bool = False) -> CachedResult | None:
+        """The result stored under ``key``, or None (absent, corrupt, unreadable).
+        ``reusable``: keep the findings' stored bytes for a ``put`` of the same findings."""
         if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
             return None
         try:
@@ -930,14 +934,19 @@ class ResultCache:
         except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, KeyError) as exc:
             log.info("result cache %s unusable (%s); ignoring it", self.path, exc)
             return None
+        if reusable:
+            self._read = (found.findings, blobs[0])
         return found
 
     def put(self, key: str, result: CachedResult) -> str:
         """Store ``result`` under ``key`` in one transaction, keeping the newest few keys; a
         corrupt file is replaced. The stored blobs' checksum, "" when nothing was stored."""
         state = sorted(result.state.items())
+        read, self._read = self._read, None
         blobs = (
-            marshal.dumps(_finding_columns(result.findings)),
+            read[1]
+            if read is not None and read[0] is result.findings
+            else marshal.dumps(_finding_columns(result.findings)),
             marshal.dumps(
                 (tuple(p for p, _ in state), *(tuple(st[i] for _, st in state) for i in range(3)))
             ),

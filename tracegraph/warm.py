@@ -31,10 +31,11 @@ import stat
 import sys
 import time
 import zlib
-from contextlib import closing
-from dataclasses import dataclass, field
+from contextlib import closing, suppress
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from . import __version__
 from .atomic import write_atomic
@@ -52,6 +53,8 @@ RESULTS_FILE = "results.sqlite"
 #: How many printed outputs (other formats, options or trees) one root keeps, and the largest
 #: kept (a JSON report of 100,000 documents is about 50 MB).
 OUTPUTS_KEPT = 4
+#: Stamps kept: one per output, and one more per output under its command line's key.
+STAMPS_KEPT = 2 * OUTPUTS_KEPT
 OUTPUT_LIMIT = 256 * 2**20
 #: The kept outputs' texts: ``.tracegraph/cache/output-KEY.txt``.
 OUTPUT_PREFIX = "output-"
@@ -208,6 +211,9 @@ class Seen:
     listing: Answer | None = None
     remote: Answer | None = None
     listed: Listed | None = None
+    #: Another key this run's stamp is stored under too: its command line's
+    #: (``command_line``), so that the same command answers before the CLI loads.
+    alias: str | None = None
     _witness: str | None = field(default=None, repr=False)
 
     @property
@@ -353,7 +359,7 @@ def put_stamp(seen: Seen, extras: tuple[str, ...], output: str) -> None:
     witness = seen.witness()
     if witness is None or not _usable_state(seen.root, RESULTS_FILE, create=True):
         return
-    row = (seen.settings, time.time_ns(), witness, marshal.dumps(file_stats(extras)), output)
+    row = (time.time_ns(), witness, marshal.dumps(file_stats(extras)), output)
     path = seen.root / CACHE_DIR / RESULTS_FILE
     try:
         with closing(sqlite3.connect(path, timeout=1.0)) as db, db:
@@ -361,10 +367,171 @@ def put_stamp(seen: Seen, extras: tuple[str, ...], output: str) -> None:
                 "CREATE TABLE IF NOT EXISTS stamps (key TEXT PRIMARY KEY, created INTEGER "
                 "NOT NULL, witness TEXT NOT NULL, extras BLOB NOT NULL, output TEXT NOT NULL)"
             )
-            db.execute("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)", row)
-            keep_newest(db, "stamps", OUTPUTS_KEPT)
+            for key in (seen.settings, seen.alias):
+                if key is not None:
+                    db.execute("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)", (key, *row))
+            keep_newest(db, "stamps", STAMPS_KEPT)
     except (sqlite3.Error, OSError) as exc:
         log.info("result cache %s: stamp not written (%s)", path, exc)
+
+
+def alias_stamp(seen: Seen) -> None:
+    """After ``kept_output(seen)`` answered: the same stamp under ``seen.alias`` too (the
+    command line's key), so that the next run of this command answers before the CLI loads."""
+    if seen.alias is None:
+        return
+    path = seen.root / CACHE_DIR / RESULTS_FILE
+    try:
+        with closing(sqlite3.connect(path, timeout=1.0)) as db, db:
+            db.execute(
+                "INSERT OR REPLACE INTO stamps SELECT ?, created, witness, extras, output "
+                "FROM stamps WHERE key = ?",
+                (seen.alias, seen.settings),
+            )
+            keep_newest(db, "stamps", STAMPS_KEPT)
+    except (sqlite3.Error, OSError) as exc:
+        log.info("result cache %s: stamp not written (%s)", path, exc)
+
+
+#: The options of ``tracegraph check`` that a command line answered before the CLI parses it
+#: may hold, and whether each takes a value. Any other option writes elsewhere (``-o``), reads
+#: a file no stamp covers (``--baseline``), asks for more than the output (``-v``, ``--debug``,
+#: ``--help``) or for another kind of run (``--since``, ``--write-baseline``, ``--no-cache``):
+#: such a command line is left to the CLI.
+COMMAND_OPTIONS = {
+    "--format": True, "--today": True, "--fail-on": True, "--select": True, "--ignore": True,
+    "-C": True, "--root": True, "--config": True, "-q": False, "--quiet": False,
+    "--allow-empty": False,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """A ``tracegraph check`` command line answered from a stamp before the CLI loads."""
+
+    #: The stamp key: the command line word for word with everything else its meaning and
+    #: output rest on (``command_line``).
+    key: str
+    #: The root it checks, as given, and its real path.
+    root: str
+    real: str
+    allow_empty: bool
+
+
+def command_line(argv: list[str]) -> CommandLine | None:
+    """The ``CommandLine`` of ``tracegraph ARGV``; None unless it is ``check`` with only the
+    ``COMMAND_OPTIONS`` and one folder at most (no FILE arguments).
+
+    Its key holds the arguments as they are, the working folder, the real path of every
+    argument that is not an option (whichever of them names the root, a link retargeted is
+    another key), ``NO_COLOR`` and whether stdout is a terminal (colour), the day (``--today``'s
+    default), tracegraph's source, Python and the networkx copy: all that the CLI's own settings
+    key (``settings_key`` in ``cli/check.py``) is made of, so a command line whose key matches
+    is parsed by the CLI exactly as the one that stored the stamp."""
+    if not argv or argv[0] != "check":
+        return None
+    root: str | None = None
+    folders: list[str] = []
+    allow_empty = False
+    at = 1
+    while at < len(argv):
+        token = argv[at]
+        if token.startswith("-"):
+            name, equals, value = token.partition("=")
+            takes = COMMAND_OPTIONS.get(name if equals and name.startswith("--") else token)
+            if takes is None or (equals and not takes):
+                return None
+            if takes and not equals:
+                if at + 1 >= len(argv):
+                    return None
+                at += 1
+                value = argv[at]
+            if name in ("-C", "--root"):
+                if root is not None:
+                    return None
+                root = value
+            allow_empty = allow_empty or token == "--allow-empty"
+        else:
+            folders.append(token)
+        at += 1
+    if len(folders) > 1 or (folders and (root is not None or not os.path.isdir(folders[0]))):
+        return None
+    root = folders[0] if folders else root if root is not None else "."
+    real = os.path.realpath(root)
+    values = tuple(os.path.realpath(token) for token in argv[1:] if not token.startswith("-"))
+    terminal = bool(getattr(sys.stdout, "isatty", lambda: False)())
+    key = settings_key(
+        "command line", tuple(argv), os.getcwd(), real, values, os.environ.get("NO_COLOR"),
+        terminal, date.today().isoformat(), library_state("networkx"),
+    )  # fmt: skip
+    return CommandLine(key, root, real, allow_empty)
+
+
+#: What ``answer_command_line`` saw of the root when it could not answer: the CLI takes it
+#: (``seen_for``) instead of asking git and stat-ing every file again.
+_PENDING: list[tuple[CommandLine, Seen]] = []
+
+
+def answer_command_line(argv: list[str]) -> int | None:
+    """Print the output kept for the command line ``tracegraph ARGV`` on this very tree and
+    return the exit status it had; None when it cannot be answered so (then the CLI runs).
+    Nothing is logged here: whatever there is to say (a state folder reached through a link)
+    the CLI says, in its own words, when it asks again."""
+    warned = set(_warned)
+    logging.disable(logging.WARNING)
+    try:
+        line = command_line(argv)
+        if line is None:
+            return None
+        seen = look(Path(line.root), line.key)
+        kept = kept_output(seen)
+        stdout = sys.stdout
+        if (
+            kept is None
+            or not (line.allow_empty or kept.documents)
+            or codecs.lookup(stdout.encoding).name != "utf-8"
+        ):
+            _PENDING[:] = [(line, seen)]
+            return None
+        data = kept.text.encode("utf-8")  # as click writes it (text a UTF-8 stream takes)
+    except Exception:  # anything unexpected: the CLI runs and reports it
+        _PENDING.clear()
+        return None
+    finally:
+        logging.disable(logging.NOTSET)
+        _warned.intersection_update(warned)
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    try:
+        stdout.flush()
+        stdout.buffer.write(data)
+        stdout.buffer.flush()
+    except BrokenPipeError:  # `tracegraph check | head`: the reader went away (as the CLI)
+        _to_devnull(stdout)
+        return 0
+    except OSError as exc:
+        _to_devnull(stdout)
+        reason = exc.strerror or type(exc).__name__
+        sys.stderr.write(f"tracegraph: error: cannot write to standard output: {reason}\n")
+        sys.stderr.flush()
+        return 2
+    return 1 if kept.failed else 0
+
+
+def _to_devnull(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null (the interpreter's last flush cannot fail)."""
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def seen_for(root: Path, settings: str) -> Seen:
+    """``look(root, settings)``, or what ``answer_command_line`` saw of the same root for this
+    process's command line (not asked twice), which then stamps under its key too."""
+    if _PENDING:
+        line, seen = _PENDING.pop()
+        if os.path.realpath(root) == line.real:
+            return replace(seen, root=root, settings=settings, alias=line.key)
+    return look(root, settings)
 
 
 def output_name(key: str) -> str:

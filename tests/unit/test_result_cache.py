@@ -463,3 +463,88 @@ def test_preset_detection_is_kept_while_what_it_read_is(
     assert len(calls) == before + 1
     assert fourth.config.applied_presets == first.config.applied_presets
     assert _same(fourth, _fresh(repo))
+
+
+def test_findings_read_for_reuse_are_stored_as_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``put`` of the very findings ``get(reusable=True)`` returned writes their stored bytes
+    (no column built); any other findings, even equal ones, are encoded as before."""
+    _run(repo)
+    store = cache.ResultCache(repo)
+    with sqlite3.connect(store.path) as db:
+        (key,) = db.execute("SELECT key FROM results").fetchone()
+    hit = store.get(key, reusable=True)
+    assert hit is not None and hit.findings
+    with sqlite3.connect(store.path) as db:
+        (before,) = db.execute("SELECT findings FROM results WHERE key = ?", (key,)).fetchone()
+
+    def unbuilt(findings: object) -> object:
+        pytest.fail("the findings were encoded again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "_finding_columns", unbuilt)
+        moved = {**hit.state, "README.md": (1, 2, 3)}
+        assert store.put(key, cache.CachedResult(hit.documents, hit.references, hit.findings,
+                                                 moved))  # fmt: skip
+    with sqlite3.connect(store.path) as db:
+        (after,) = db.execute("SELECT findings FROM results WHERE key = ?", (key,)).fetchone()
+    assert after == before
+    again = store.get(key)
+    assert again is not None and again.findings == hit.findings and again.state == moved
+    # read without reuse, or a copy of the tuple: encoded (and the blob is let go after a put)
+    encoded: list[int] = []
+    columns = cache._finding_columns
+
+    def counted(findings: Any) -> Any:
+        encoded.append(len(findings))
+        return columns(findings)
+
+    monkeypatch.setattr(cache, "_finding_columns", counted)
+    store.put(key, cache.CachedResult(again.documents, again.references, again.findings, moved))
+    copy = tuple(list(hit.findings))
+    store.put(key, cache.CachedResult(hit.documents, hit.references, copy, moved))
+    store.put(key, cache.CachedResult(hit.documents, hit.references, hit.findings, moved))
+    assert encoded == [len(copy)] * 3
+    assert store.get(key) == again
+
+
+def test_an_edit_that_moves_no_finding_prints_the_output_kept_for_the_stored_result(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prose added where no finding stands below it: the findings are the stored ones, so the
+    output kept for them is printed without rendering (and kept for the tree as it is now);
+    an edit that moves a finding's line renders again. Both equal a run without cache."""
+    runner = CliRunner()
+    rendered: list[str] = []
+    render = output.render
+
+    def spy(result: Any, fmt: str, **kwargs: Any) -> str:
+        rendered.append(fmt)
+        return render(result, fmt, **kwargs)
+
+    monkeypatch.setattr(output, "render", spy)
+    args = ["check", "-C", str(repo), "--today", "2026-01-01", "--format", "sarif"]
+    runner.invoke(cli, args)
+    rfc = repo / "docs/rfc/RFC-0001-index.md"  # TG101 on its last line
+    rfc.write_text(rfc.read_text(encoding="utf-8") + "\nMore prose.\n", encoding="utf-8")
+    rendered.clear()
+    edited = runner.invoke(cli, args)
+    assert rendered == []
+    plain = runner.invoke(cli, [*args, "--no-cache"])
+    assert (edited.stdout_bytes, edited.exit_code) == (plain.stdout_bytes, plain.exit_code)
+    assert b"missing.md" in plain.stdout_bytes
+
+    def unread(*args: Any) -> None:
+        pytest.fail("the stored findings were read")
+
+    with monkeypatch.context() as patched:  # kept for this tree: the next run is warm
+        patched.setattr(cache.ResultCache, "get", unread)
+        again = runner.invoke(cli, args)
+    assert again.stdout_bytes == plain.stdout_bytes
+    rfc.write_text("Moved down.\n\n" + rfc.read_text(encoding="utf-8"), encoding="utf-8")
+    rendered.clear()
+    moved = runner.invoke(cli, args)
+    assert rendered == ["sarif"]
+    plain = runner.invoke(cli, [*args, "--no-cache"])
+    assert (moved.stdout_bytes, moved.exit_code) == (plain.stdout_bytes, plain.exit_code)

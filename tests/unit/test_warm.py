@@ -233,3 +233,106 @@ def test_a_check_lets_go_of_the_listing_and_its_stamp_still_answers(
     assert given[0].witness()  # the digest the stamp was stored with
     assert _check(repo) == first
     assert answered == [False, True]
+
+
+def test_which_command_lines_are_answered_before_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only ``check`` with options that change nothing but the printed output (and a single
+    folder at most) is answered before the CLI parses it; anything that writes elsewhere,
+    reads another file, asks for more than the output or names files is left to the CLI."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.md").write_text("# A\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+    def root(*argv: str) -> tuple[str, bool] | None:
+        line = warm.command_line(list(argv))
+        return None if line is None else (line.root, line.allow_empty)
+
+    assert root("check") == (".", False)
+    assert root("check", "sub", *ARGS, "-q") == ("sub", False)
+    assert root("check", "-C", "sub", "--select", "TG1", "--allow-empty") == ("sub", True)
+    assert root("check", "--root=sub", "--format=json", "--fail-on", "never") == ("sub", False)
+    assert root("check", "--config", "x.yaml", "--ignore", "TG2", "--quiet") == (".", False)
+    for argv in (
+        ["map"], ["-v", "check"], ["check", "-o", "out.json"], ["check", "--output=o.json"],
+        ["check", "--baseline", "b.json"], ["check", "--write-baseline", "b.json"],
+        ["check", "--since", "HEAD"], ["check", "--no-cache"], ["check", "--help"],
+        ["check", "a.md"], ["check", "sub", "sub"], ["check", "-C", "sub", "sub"],
+        ["check", "-C", "sub", "-C", "sub"], ["check", "--format"], ["check", "-q=1"],
+        ["check", "-Csub"], ["check", "--", "sub"], ["check", "-"],
+    ):  # fmt: skip
+        assert warm.command_line(argv) is None, argv
+    key = warm.command_line(["check", *ARGS])
+    assert key is not None
+    assert warm.command_line(["check", *ARGS]) == key
+    assert warm.command_line(["check", ".", *ARGS]) != key  # another command line
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert warm.command_line(["check", *ARGS]) != key
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.chdir(tmp_path / "sub")
+    assert warm.command_line(["check", "-C", "..", *ARGS]) != warm.command_line(
+        ["check", "-C", str(tmp_path), *ARGS]
+    )
+
+
+def test_a_warm_command_line_is_answered_before_click_loads(repo: Path) -> None:
+    """The console script's entry point (``tracegraph.launch``): the third run of the same
+    command line prints the kept output with its exit status without importing click or the
+    CLI; a changed document, or an option left to the CLI (``-o``), runs the CLI, and every
+    output equals a run without cache."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TRACEGRAPH_DEBUG", "NO_COLOR")}
+    settle = "import tracegraph.cache as c; c.RACY_SECONDS = 0.0\n"
+    script = (
+        "import os, sys\nexit = os._exit\n"
+        "def leave(code):\n"
+        "    sys.stderr.write(' '.join(sorted(sys.modules)) + '\\n'); sys.stderr.flush()\n"
+        "    exit(code)\n"
+        "os._exit = leave\nfrom tracegraph.launch import run\nrun()\n"
+    )
+
+    def launch(*argv: str, prefix: str = "") -> tuple[bytes, int, set[str]]:
+        code = f"import sys; sys.argv = ['tracegraph', *{list(argv)!r}]\n{prefix}{script}"
+        proc = subprocess.run(
+            [sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, check=False
+        )
+        modules = proc.stderr.decode().strip().splitlines()[-1].split()
+        return proc.stdout, proc.returncode, set(modules)
+
+    argv = ["check", *ARGS, "--fail-on", "warning"]  # exit 1: its status is kept too
+    plain = launch(*argv, "--no-cache")
+    assert plain[1] == 1 and b"TG201" in plain[0] and "click" in plain[2]
+    first, second, third = (launch(*argv, prefix=p) for p in (settle, settle, ""))
+    for run in (first, second, third):
+        assert run[:2] == plain[:2]
+    assert "click" in first[2]
+    assert not {"click", "tracegraph.cli", "tracegraph.api"} & third[2]
+    written = launch(*argv, "-o", "out.json")
+    assert written[1] == 1 and "click" in written[2]
+    assert (repo / "out.json").read_bytes() == plain[0]
+    doc = repo / "docs" / "adr" / "other.md"
+    doc.write_text("# Other\n\nChanged, [broken](gone.md).\n", encoding="utf-8")
+    changed = launch(*argv, prefix=settle)
+    assert "click" in changed[2] and b"gone.md" in changed[0]
+    assert changed[:2] == launch(*argv, "--no-cache")[:2]
+    assert launch(*argv)[:2] == changed[:2]  # stamped again by the CLI's run
+    assert "click" not in launch(*argv)[2]
+
+
+def test_a_command_line_answered_early_leaves_warnings_to_the_cli(repo: Path) -> None:
+    """A state folder reached through a link: the early answer uses no cache and says nothing;
+    the CLI then warns once, in its own words."""
+    outside = repo.parent / "elsewhere"
+    outside.mkdir()
+    (repo / ".tracegraph").symlink_to(outside, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if k != "TRACEGRAPH_DEBUG"}
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tracegraph", "check", *ARGS], cwd=repo, env=env,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("tracegraph: warning: "), lines
+        assert "never uses its state through a link" in lines[0]
+        assert proc.returncode == 0 and '"TG201"' in proc.stdout

@@ -132,9 +132,10 @@ def check(
             shape, str(config_path), when, select, ignore, allow_empty, os.getcwd(),
             os.path.realpath(path), warm.library_state("networkx"),
         )  # fmt: skip
-        seen = warm.look(path, key)
+        seen = warm.seen_for(path, key)
         kept = warm.kept_output(seen)
         if kept is not None and (allow_empty or kept.documents):
+            warm.alias_stamp(seen)
             emit(kept.text, output)
             _finish((), kept.failed)
             return

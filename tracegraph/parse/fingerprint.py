@@ -22,7 +22,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from . import _FIELD_LINE, FIELD_KEYS, decode
+from .document import _FIELD_LINE, FIELD_KEYS, decode
 
 _FRONT = re.compile(rb"\A---[ \t]*\n(.*?)(?:^|\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _TOP_KEY = re.compile(r"^([^\s#:'\"-][^:]*?)\s*:(?:[ \t]+(.*))?$")

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 #: The compiled modules (``setup.py`` keeps the same list).
-COMPILED = ("autolinks", "design", "ids", "markdown", "slugs")
+COMPILED = ("autolinks", "design", "document", "ids", "markdown", "slugs")
 BUILD_INFO = "_compiled.json"
 PACKAGE = __name__.rpartition(".")[0]
 HERE = Path(__file__).resolve().parent

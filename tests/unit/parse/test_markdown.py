@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracegraph.config import default_config
 from tracegraph.model import Document, RefKind, Relation
@@ -39,6 +41,43 @@ def test_line_index_handles_crlf_and_lone_cr() -> None:
     assert index.position(data.index(b"c")) == (3, 1)
     assert index.position(data.index(b"d")) == (4, 1)
     assert index.line_count == 4
+
+
+def _table_position(data: bytes, offset: int) -> tuple[int, int]:
+    """(line, column) of a byte offset worked out from scratch, as LineIndex defines it."""
+    before = data[: max(0, min(offset, len(data)))].decode("utf-8")
+    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    line = 1 + before.count("\n") + before.count("\r") - before.count("\r\n")
+    return line, len(before) - line_start + 1
+
+
+_PIECES = ["a", "é", "→", "\n", " ", "[x]"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=40)
+    | st.lists(st.sampled_from([*_PIECES, "\r\n", "\r"]), max_size=40),
+    st.lists(st.integers(min_value=-3, max_value=10**6), max_size=12),
+)
+def test_line_index_answers_any_order_of_offsets(pieces: list[str], numbers: list[int]) -> None:
+    """Offsets asked for in any order (the counting cursor moves both ways) get the answers
+    worked out from scratch; the table built afterwards agrees too."""
+    data = "".join(pieces).encode()
+    index = LineIndex(data)
+    for number in numbers:
+        offset = number % (len(data) + 2) if number >= 0 else number
+        clamped = max(0, min(offset, len(data)))
+        if clamped < len(data) and data[clamped] & 0xC0 == 0x80:
+            continue  # inside a character: no event starts there
+        if data[clamped - 1 : clamped + 1] == b"\r\n":
+            continue  # inside a line break
+        expected = _table_position(data, offset)
+        assert index.position(offset) == expected
+        assert index.line(offset) == expected[0]
+    lines = data.splitlines(keepends=True)
+    assert index.line_count == max(1, len(lines))
+    assert index.starts[: len(lines)] == [sum(map(len, lines[:i])) for i in range(len(lines))]
 
 
 def test_reference_position_after_non_ascii_text() -> None:
