@@ -734,7 +734,8 @@ def check_tree(
         require_documents(root_path, config, len(index.documents))
     git_state = ""
     notes: tuple[str, ...] = ()
-    if any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config)):
+    suspecting = any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config))
+    if suspecting:
         git_state, notes = _suspect_state(root_path, config, index.git)
     key = ""
     previous: Carried | None = None
@@ -800,6 +801,12 @@ def check_tree(
     if before_scan is not None:
         printed = _fingerprint(key, state.documents) if key and state and state.settled else ""
         before_scan(config, printed, len(index.documents))
+    if cache and suspecting and len(index.documents) >= LARGE_TREE:
+        # git's output and its parse come and go before the corpus exists (they were the
+        # peak memory of TG503 at 100k documents); TG503 reads the history from its cache.
+        from .suspect import cache_history_first
+
+        cache_history_first(root_path, index.git or probe_repository(root_path))
     early: list[EarlyChecks] = []  # the rules that read documents alone, started early
 
     def meanwhile(documents: Corpus) -> None:
@@ -820,6 +827,13 @@ def check_tree(
         for ahead in early:
             ahead.child.stop()
         raise
+    graph = False
+    if store is not None and state is not None:
+        from .linkedit import save_graph, seal_graph
+
+        # Before the rules: what writing it takes is theirs once it is done (written after
+        # them, at the end of a 100k check, it was that run's peak memory).
+        graph = save_graph(root_path, config, corpus)
     with gc_paused():
         suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
@@ -838,10 +852,13 @@ def check_tree(
     )  # fmt: skip
     if store is not None and state is not None:
         racy = [corpus.by_path.get(path) for path in sorted(state.racy)]
+        # The findings are stored without the corpus (freed here, not when this returns):
+        # its memory takes their columns and blobs (the store was the peak memory of a first
+        # cached check at 100k documents).
+        del corpus, suspects
         digest = _store(store, key, state, run.documents, run.references, findings, racy)
-        from .linkedit import save_graph
-
-        save_graph(root_path, config, key, digest, corpus)
+        if graph:
+            seal_graph(root_path, key, digest)
     elif keep:  # with the cache, the kept output is made after, in the memory it leaves
         keep_to_the_end(corpus)
     return run

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
-def write_atomic(path: str | Path, content: str | bytes | Iterable[str]) -> None:
+def write_atomic(path: str | Path, content: str | bytes | Iterable[str] | Iterable[bytes]) -> None:
     """Replace ``path`` with ``content`` in one step (text is written as UTF-8; an iterable
-    of text pieces is written as it comes, never held whole).
+    of text or byte pieces is written as it comes, never held whole).
 
     Any failure (no such folder, permission, disk full) leaves the previous file as it was,
     removes the temporary file and raises OutputError naming the file.
@@ -30,7 +30,10 @@ def write_atomic(path: str | Path, content: str | bytes | Iterable[str]) -> None
     elif isinstance(content, bytes):
         pieces = (content,)
     else:
-        pieces = (piece.encode("utf-8", "replace") for piece in content)
+        pieces = (
+            piece if isinstance(piece, bytes) else piece.encode("utf-8", "replace")
+            for piece in content
+        )
     folder = target.parent if str(target.parent) else Path(".")
     try:
         _write(target, folder, pieces)

@@ -24,6 +24,7 @@ import logging
 import marshal
 import os
 import re
+import struct
 import sys
 import threading
 from collections.abc import (
@@ -37,8 +38,9 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .errors import TracegraphError
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 _intern = sys.intern
 
 #: Bump when the cached layout below changes.
-LOG_FORMAT = 1
+LOG_FORMAT = 2
 LOG_CACHE = f"{STATE_DIR}/cache/git-log.marshal"
 #: How long the one history pass may take (a repository with millions of commits).
 LOG_TIMEOUT = 600.0
@@ -181,6 +183,27 @@ def read_log(
     if cache:
         _save_log(cache_path, repo, result)
     return result
+
+
+def cache_history(root: Path, repo: Repository) -> None:
+    """Read the history of ``repo`` (status ``ok``) into its cache, unless the cache is at
+    HEAD already, and keep none of it: a large check does this before it parses, so that
+    git's output and its parse come and go before the corpus exists, and TG503 then reads
+    the history from the cache (``read_log``). Raises HistoryError when git fails."""
+    if _cached_head(root / LOG_CACHE, repo) != repo.head:
+        read_log(root, repo, cache=True)
+
+
+def _cached_head(path: Path, repo: Repository) -> str | None:
+    """The HEAD the history cache was read at (its first frame only); None without one."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(_LOG_MAGIC)) != _LOG_MAGIC:
+                return None
+            fmt, head, prefix, *_ = _frame(handle)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return head if (fmt, prefix) == (LOG_FORMAT, repo.prefix) and isinstance(head, str) else None
 
 
 def _topo_order(root: Path, revisions: list[str]) -> list[bytes]:
@@ -386,20 +409,20 @@ def parse_ls_tree(output: bytes) -> dict[str, str]:
 def _load_log(path: Path, repo: Repository) -> Log | None:
     """The cached history of the same root (any HEAD: an older one is read on top of)."""
     try:
-        data = marshal.loads(path.read_bytes())
-        fmt, head, prefix, commits, changes, blobs = data
-        if (fmt, prefix) != (LOG_FORMAT, repo.prefix) or not isinstance(head, str):
-            return None
-        if not (isinstance(commits, tuple) and isinstance(changes, tuple)):
-            raise TypeError("malformed history cache")
+        with open(path, "rb") as handle:
+            if handle.read(len(_LOG_MAGIC)) != _LOG_MAGIC:
+                raise ValueError("not a history cache of this layout")
+            fmt, head, prefix, *sizes = _frame(handle)
+            if (fmt, prefix) != (LOG_FORMAT, repo.prefix) or not isinstance(head, str):
+                return None
+            commits, changes, items = (_framed_rows(handle, size) for size in sizes)
         for commit in commits[:1] + commits[-1:]:
             sha, parents, when = commit
             if not (isinstance(sha, str) and isinstance(parents, tuple) and isinstance(when, int)):
                 raise TypeError("malformed history cache")
         if not all(isinstance(row, tuple) and len(row) == 6 for row in changes):
             raise TypeError("malformed history cache")
-        if not isinstance(blobs, dict):
-            raise TypeError("malformed history cache")
+        blobs = dict(items)
     except (OSError, ValueError, EOFError, TypeError) as exc:
         if not isinstance(exc, FileNotFoundError):
             log.info("history cache %s unusable (%s); reading the history again", path, exc)
@@ -408,13 +431,68 @@ def _load_log(path: Path, repo: Repository) -> Log | None:
 
 
 def _save_log(path: Path, repo: Repository, result: Log) -> None:
-    data = (LOG_FORMAT, repo.head, repo.prefix, result.commits, result.changes,
-            dict(result.head_blobs))  # fmt: skip
     try:
         make_state_dir(path.parent)
-        write_atomic(path, marshal.dumps(data))
+        write_atomic(path, _log_frames(repo, result))
     except (OSError, TracegraphError) as exc:
         log.info("history cache %s not written (%s)", path, exc)
+
+
+#: The history cache: this magic, then ``marshal``-ed frames, each led by its size: a head
+#: (format, HEAD, prefix and the number of commits, changes and files at HEAD), then the
+#: commits, the changes and the (path, blob) pairs at HEAD, ``_LOG_FRAME_ROWS`` rows a frame.
+#: Written and read a frame at a time: one ``marshal`` of the whole history was 35 MB of bytes
+#: beside the history itself, at the peak memory of a check of 100,000 documents.
+_LOG_MAGIC = b"tracegraph-log\0"
+_LOG_FRAME_ROWS = 10_000
+_FRAME = struct.Struct("<Q")
+
+
+def _log_frames(repo: Repository, result: Log) -> Iterator[bytes]:
+    blobs = result.head_blobs
+    parts: tuple[tuple[Iterable[object], int], ...] = (
+        (result.commits, len(result.commits)),
+        (result.changes, len(result.changes)),
+        (blobs.items(), len(blobs)),
+    )
+    yield _LOG_MAGIC
+    yield from _framed((LOG_FORMAT, repo.head, repo.prefix, *(size for _, size in parts)))
+    for rows, size in parts:
+        left = iter(rows)
+        for _ in range(0, size, _LOG_FRAME_ROWS):
+            yield from _framed(tuple(islice(left, _LOG_FRAME_ROWS)))
+
+
+def _framed(value: Any) -> tuple[bytes, bytes]:
+    data = marshal.dumps(value)
+    return _FRAME.pack(len(data)), data
+
+
+def _frame(handle: IO[bytes]) -> Any:
+    """The next frame's value (``_log_frames``)."""
+    head = handle.read(_FRAME.size)
+    if len(head) != _FRAME.size:
+        raise EOFError("history cache cut short")
+    (size,) = _FRAME.unpack(head)
+    data = handle.read(size)
+    if len(data) != size:
+        raise EOFError("history cache cut short")
+    return marshal.loads(data)
+
+
+def _framed_rows(handle: IO[bytes], size: object) -> tuple[Any, ...]:
+    """``size`` rows from the frames that follow (``_log_frames``)."""
+    if type(size) is not int or size < 0:
+        raise TypeError("malformed history cache")
+    rows: list[Any] = []
+    while len(rows) < size:
+        part = _frame(handle)
+        if type(part) is not tuple or not part:
+            raise TypeError("malformed history cache")
+        rows += part
+    if len(rows) != size:
+        raise TypeError("malformed history cache")
+    return tuple(rows)
 
 
 # --- file contents --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from .config import Config
 from .errors import NotFoundError
-from .model import Document, Link, Reference, RefKind, Relation, Target
+from .model import Document, Link, Reference, RefKind, Relation, Target, link_more
 from .parse.ids import Recogniser
 from .patterns import Pattern, compile_pattern
 from .repository import KnownAddresses, OwnLink, Repository, settle_addresses
@@ -40,9 +40,7 @@ _intern = sys.intern
 # Links are the most numerous objects after parsing (1.6M at 100k documents): setting the slots
 # directly costs half of the generated frozen ``__init__``.
 _new = object.__new__
-_LINK_SLOTS = tuple(
-    Link.__dict__[n].__set__ for n in ("source", "reference", "status", "path", "fragment")
-)
+_LINK_SLOTS = tuple(Link.__dict__[n].__set__ for n in ("source", "reference", "path", "_more"))
 
 
 def _normpath(path: str) -> str:
@@ -61,12 +59,11 @@ def _link(
     source: str, ref: Reference, status: Target, path: str | None = None, frag: str | None = None
 ) -> Link:
     link = _new(Link)
-    set_source, set_reference, set_status, set_path, set_fragment = _LINK_SLOTS
+    set_source, set_reference, set_path, set_more = _LINK_SLOTS
     set_source(link, source)
     set_reference(link, ref)
-    set_status(link, status)
     set_path(link, path)
-    set_fragment(link, frag)
+    set_more(link, link_more(status, frag))
     return link
 
 

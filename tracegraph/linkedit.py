@@ -113,22 +113,22 @@ def _columns(edges: Sequence[EdgeRow]) -> bytes:
     return marshal.dumps(tuple(zip(*edges, strict=True)))
 
 
-def save_graph(root: Path, config: Config, key: str, digest: str, corpus: Corpus) -> None:
-    """Store ``corpus``'s graph beside the result stored under ``key`` with ``digest``
-    (nothing when the graph has what the fast path does not handle; a failure leaves no
-    usable file: the next link edit then takes the whole recheck)."""
-    if not key or not digest:
-        return
+def save_graph(root: Path, config: Config, corpus: Corpus) -> bool:
+    """Store ``corpus``'s graph, for the result stored next (``seal_graph`` names it; until
+    then the file is no result's). Written before that result, so that a large check can let
+    go of the corpus before it stores its findings. False, and no file, when the graph has
+    what the fast path does not handle or it could not be written (the next link edit then
+    takes the whole recheck)."""
     if corpus.addresses or any(d.sidecar for d in corpus.documents):
         drop_graph(root)
-        return
+        return False
     index = {doc.path: i for i, doc in enumerate(corpus.documents)}
     try:
         ids = {i: tuple(index[p] for p in paths) for i, paths in corpus.ids.items()}
         types = frozenset(doc.type for doc in corpus.documents)
         meta = _meta(tuple(index), ids, types)
         if not _usable_state(root, GRAPH_FILE, create=True):
-            return
+            return False
         path = root / CACHE_DIR / GRAPH_FILE
         path.unlink(missing_ok=True)
         with closing(sqlite3.connect(path, timeout=1.0)) as db, db:
@@ -140,10 +140,27 @@ def save_graph(root: Path, config: Config, key: str, digest: str, corpus: Corpus
             db.executemany("INSERT INTO nodes VALUES (?, ?, ?)", _rows(corpus, index))
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [("format", FORMAT), ("result", f"{key}\0{digest}"), ("graph", meta),
-                 ("parse", fingerprint(config))],
-            )  # fmt: skip
+                [("format", FORMAT), ("graph", meta), ("parse", fingerprint(config))],
+            )
     except (_Miss, KeyError, sqlite3.Error, OSError, ValueError) as exc:
+        log.info("stored graph not written (%s)", exc)
+        drop_graph(root)
+        return False
+    return True
+
+
+def seal_graph(root: Path, key: str, digest: str) -> None:
+    """Name the result stored under ``key`` with ``digest`` as the stored graph's (written
+    by ``save_graph`` just before); no result stored (``digest`` ""): no stored graph."""
+    if not key or not digest:
+        drop_graph(root)
+        return
+    if not _usable_state(root, GRAPH_FILE, create=False):
+        return
+    try:
+        with closing(sqlite3.connect(root / CACHE_DIR / GRAPH_FILE, timeout=1.0)) as db, db:
+            db.execute("INSERT INTO meta VALUES ('result', ?)", (f"{key}\0{digest}",))
+    except (sqlite3.Error, OSError) as exc:
         log.info("stored graph not written (%s)", exc)
         drop_graph(root)
 

@@ -12,6 +12,8 @@ threshold stops the raising.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import cast
 
 _M_MMAP_THRESHOLD = -3
 #: Allocations of at least this size get a mapping of their own (and go back when freed).
@@ -61,3 +63,34 @@ def keep_to_the_end(value: object) -> None:
     (bench/RESULTS.md, round 8 (start))."""
     if _kept is not None:
         _kept.append(value)
+
+
+_TRIM: list[Callable[[int], int] | None] = []
+
+
+def trim() -> bool:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): what a
+    rule's tables and buffers of under ``MMAP_THRESHOLD`` freed in the heap's middle, which
+    the process otherwise keeps, so that the next rule's memory starts lower. Whether it
+    could be asked (False off Linux or without glibc)."""
+    if not _TRIM:
+        _TRIM.append(_malloc_trim())
+    call = _TRIM[0]
+    if call is None:
+        return False
+    call(0)
+    return True
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        function = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = (ctypes.c_size_t,)
+    function.restype = ctypes.c_int
+    return cast("Callable[[int], int]", function)

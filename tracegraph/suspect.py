@@ -44,6 +44,7 @@ from .githistory import (
     HistoryError,
     Log,
     Repository,
+    cache_history,
     probe_repository,
     read_blobs,
     read_log,
@@ -231,6 +232,21 @@ def find_suspect_links(
     if whole:
         _save_result(root / RESULT_CACHE, key, result)
     return result
+
+
+def cache_history_first(root: Path, repo: Repository) -> None:
+    """Have git's history in its cache before a large check parses (``cache_history``),
+    unless the result stored for HEAD makes the analysis read none. A failure is left to
+    the analysis, which reports it."""
+    if repo.status != "ok" or repo.head is None:
+        return
+    stored = _read_result(root / RESULT_CACHE)
+    if stored is not None and stored[4] == repo.head:
+        return
+    try:
+        cache_history(root, repo)
+    except TracegraphError as exc:
+        log.info("history not read ahead (%s)", exc)
 
 
 def changed_documents(corpus: Corpus, history: Log) -> set[str]:

@@ -152,6 +152,17 @@ def victim(root: Path, run: api.CheckRun) -> Path:
     return root / path
 
 
+def cold_then_warm(root: Path) -> tuple[api.CheckRun, Path]:
+    """A cold run, the run that fills the caches and a warm one, all equal; the cold run
+    and the document to edit (``victim``)."""
+    cold = check(root, False)
+    same(check(root, True), cold)
+    warm = check(root, True)
+    assert warm.cached
+    same(warm, cold)
+    return cold, victim(root, cold)
+
+
 def exercise(
     root: Path, builds: list[str], edits: Sequence[Edit], carried: int, *, links: bool = True
 ) -> None:
@@ -162,12 +173,7 @@ def exercise(
     findings, ``tracegraph.linkedit``, without a build), a new ID (rechecked: the graph built,
     the local rules rerun for the documents the change touches), and the most cited other
     document deleted (a whole check)."""
-    cold = check(root, False)
-    same(check(root, True), cold)
-    warm = check(root, True)
-    assert warm.cached
-    same(warm, cold)
-    target = victim(root, cold)
+    cold, target = cold_then_warm(root)
     for number, edit in enumerate(edits):
         target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
         before = len(builds)
@@ -240,6 +246,23 @@ def test_generated_tree(tmp_path: Path, builds: list[str]) -> None:
     root = generated(tmp_path / "generated")
     edits = [append_line, insert_paragraph, add_broken_link, rename_heading]
     exercise(root, builds, edits, carried=2)
+
+
+def test_a_large_tree_stores_its_findings_and_graph_without_its_corpus(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``LARGE_TREE`` documents the graph is stored first, the corpus let go, then the
+    findings stored and the graph named as theirs: the link-edit path still finds it."""
+    monkeypatch.setattr("tracegraph.memory.LARGE_TREE", 1)
+    monkeypatch.setattr("tracegraph.memory.fix_mmap_threshold", lambda: None)
+    root = generated(tmp_path / "generated", 60)
+    _, target = cold_then_warm(root)
+    others = sorted(p for p in root.rglob("*.md") if p != target and ".tracegraph" not in p.parts)
+    edit = link_to_missing_anchor(_most_cited(root, others), target)
+    target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+    before = len(builds)
+    same(check(root, True), check(root, False))
+    assert builds[before:] == ["links", "build"]
 
 
 @pytest.fixture

@@ -198,11 +198,17 @@ def test_a_hostile_repository_runs_nothing_of_its_own(tmp_path: Path) -> None:
     assert not sentinel.exists(), sentinel.read_text()
 
 
-def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> None:
+def two_commits(tmp_path: Path) -> HistoryRepo:
+    """A repository whose PRD changed in its second commit."""
     repo = HistoryRepo(tmp_path / "repo")
     repo.commit("one")
     repo.replace(PRD, "one step", "two steps")
     repo.commit("two")
+    return repo
+
+
+def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> None:
+    repo = two_commits(tmp_path)
     first = read_log(repo.root, probe_repository(repo.root), cache=True)
     repo.git("checkout", "-q", "-b", "side")
     repo.replace(PRD, "two steps", "three steps")
@@ -234,6 +240,58 @@ def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> No
     repo.git("reset", "-q", "--hard", "HEAD~2")  # HEAD moved back: read it all again
     back = probe_repository(repo.root)
     assert read_log(repo.root, back, cache=True) == read_log(repo.root, back, cache=False)
+
+
+def test_the_history_cache_is_written_and_read_a_frame_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = two_commits(tmp_path)
+    repo.replace(PRD, "two steps", "three steps")
+    repo.commit("three")
+    monkeypatch.setattr(githistory, "_LOG_FRAME_ROWS", 2)  # several frames of each kind
+    probe = probe_repository(repo.root)
+    fresh = read_log(repo.root, probe, cache=False)
+    assert len(fresh.commits) == 3 and len(fresh.changes) > 2 and len(fresh.head_blobs) > 2
+    written = read_log(repo.root, probe, cache=True)
+    path = repo.root / githistory.LOG_CACHE
+    frames = list(githistory._log_frames(probe, fresh))
+    assert len(frames) > 9 and max(map(len, frames)) < len(path.read_bytes()) / 4
+    assert written == fresh == githistory._load_log(path, probe)
+    data = path.read_bytes()
+    for broken in (data[:-3], data[:20], b"", githistory.marshal.dumps((1, "x"))):
+        path.write_bytes(broken)  # cut short, or another layout: read the history again
+        assert githistory._load_log(path, probe) is None
+        assert read_log(repo.root, probe, cache=True) == fresh
+    assert githistory._load_log(path, probe) == fresh  # and written again
+
+
+def test_the_history_is_read_ahead_into_its_cache_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = two_commits(tmp_path)
+    probe = probe_repository(repo.root)
+    logs: list[str] = []
+    real = githistory.run_git
+
+    def spy(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
+        logs.append(args[0])
+        return real(root, *args, **options)
+
+    monkeypatch.setattr(githistory, "run_git", spy)
+    suspect.cache_history_first(repo.root, probe)
+    assert "log" in logs and (repo.root / githistory.LOG_CACHE).is_file()
+    logs.clear()
+    githistory.cache_history(repo.root, probe)  # at HEAD already: git is not asked
+    assert read_log(repo.root, probe, cache=True) == read_log(repo.root, probe, cache=False)
+    assert logs.count("log") == 1  # the second read only, without the cache
+    repo.replace(PRD, "two steps", "three steps")
+    repo.commit("three")
+    moved = probe_repository(repo.root)
+    githistory.cache_history(repo.root, moved)  # HEAD moved: read (the new commit only)
+    assert logs.count("log") == 2
+    assert githistory._cached_head(repo.root / githistory.LOG_CACHE, moved) == moved.head
+    suspect.cache_history_first(repo.root, githistory.Repository("not-git", "no"))
+    assert logs.count("log") == 2
 
 
 def test_head_work_runs_while_git_reads_a_long_history_only(

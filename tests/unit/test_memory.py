@@ -87,3 +87,32 @@ def test_a_cold_check_keeps_its_corpus_only_when_asked(
     run = api.check_tree(root, keep=True)
     assert [type(kept) for kept in memory._kept] == [Corpus]
     assert run.documents == len(memory._kept[0].documents) == 2  # type: ignore[attr-defined]
+
+
+TRIM = """
+import sys
+from tracegraph import memory
+
+def resident():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+blocks = [bytearray(8 << 10) for _ in range(12_000)]  # ~96 MiB from the heap, under any threshold
+last = bytearray(8 << 10)  # the heap's top stays in use: glibc cannot shrink it by itself
+del blocks
+before = resident()
+if sys.argv[1] == "1":
+    assert memory.trim()
+print((before - resident()) >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's (Linux)")
+def test_trim_gives_back_the_free_middle_of_the_heap() -> None:
+    """Freed blocks below the heap's top stay with the process until ``trim``."""
+    run = [sys.executable, "-c", TRIM]
+    given = {
+        asked: int(subprocess.run([*run, asked], capture_output=True, text=True, check=True).stdout)
+        for asked in ("0", "1")
+    }
+    assert given["0"] < 10 and given["1"] > 60

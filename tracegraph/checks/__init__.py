@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..crawl import matches_glob
 from ..errors import UsageError
+from ..memory import trim
 from ..model import Finding, Relation, Severity, SuspectDetails
 from .templating import PACKAGED, load_templates, template_file
 
@@ -341,6 +342,8 @@ def run_checks(
             by_rule[rule.code] = findings_of(rule)
             if release and number == last:  # made for these rules alone: let them go
                 context.forget_entities()
+            if release:  # what the rule freed in the C heap's middle goes back
+                trim()
     except BaseException:
         if pending is not None:
             pending.stop()
