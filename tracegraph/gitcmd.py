@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from .errors import InputError
-from .procs import die_with_parent, find_program
+from .procs import dies_with, find_program
 
 #: What ``run_git`` returns: git's exit status, output and messages (bytes).
 GitOutput: TypeAlias = subprocess.CompletedProcess[bytes]
@@ -459,4 +459,4 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def _die_with_parent() -> Callable[[], None] | None:
     """A pre-exec function that makes the child get SIGKILL when tracegraph dies (Linux)."""
-    return die_with_parent if sys.platform.startswith("linux") else None
+    return dies_with(os.getpid()) if sys.platform.startswith("linux") else None

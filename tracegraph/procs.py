@@ -60,6 +60,19 @@ def die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def dies_with(parent: int) -> Callable[[], None]:
+    """A pre-exec function for a program started by process ``parent``: the kernel kills it
+    when ``parent`` dies, and it leaves at once when ``parent`` died between the fork and the
+    signal being set (the kernel would never send it then, and the program would run on)."""
+
+    def preexec() -> None:
+        die_with_parent()
+        if _PRCTL is not None and os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
 def leave_with_parent(parent: int) -> None:
     """In a worker started for process ``parent``: die with it, and if it is already gone (it
     died before this worker got here) leave at once; a daemon thread keeps watching where the

@@ -27,6 +27,7 @@ from tests.untrusted import (
     processes_with,
     wait_for_leftovers,
 )
+from tracegraph.procs import dies_with
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
 
@@ -221,3 +222,20 @@ def test_git_dies_with_its_parent(tmp_path: Path, launcher: str) -> None:
 
 def _sleeping(token: str, parent: int) -> list[str]:
     return [p for p in _workers_of(token, parent) if "sleep" in p]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("parent_gone", [False, True])
+def test_a_program_whose_parent_died_before_the_signal_was_set_leaves(parent_gone: bool) -> None:
+    """The pre-exec function git and dot get (``procs.dies_with``): when tracegraph died between
+    the fork and the death signal being set, the kernel never sends it, so the child leaves by
+    itself; while tracegraph lives, the child goes on to run the program."""
+    parent = os.getpid()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child)
+        try:
+            dies_with(parent + 999_999 if parent_gone else parent)()
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == (1 if parent_gone else 0)

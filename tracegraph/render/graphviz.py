@@ -9,6 +9,7 @@ longer than ``TIMEOUT`` seconds is stopped.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import graphviz
 
 from ..errors import RenderError
-from ..procs import die_with_parent, find_program
+from ..procs import dies_with, find_program
 
 FORMATS: tuple[str, ...] = ("svg", "png", "pdf")
 ENGINES: tuple[str, ...] = ("dot", "sfdp", "auto")
@@ -115,7 +116,7 @@ def run_graphviz(dot_text: str, fmt: str, engine: str = "dot") -> Drawing:
             timeout=TIMEOUT,
             check=False,
             # dot of a large map can run for a while: it goes when tracegraph is killed.
-            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=dies_with(os.getpid()) if sys.platform.startswith("linux") else None,
         )
     except subprocess.TimeoutExpired:
         raise RenderError(
