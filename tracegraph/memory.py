@@ -27,17 +27,8 @@ def fix_mmap_threshold(size: int = MMAP_THRESHOLD) -> bool:
     """Fix glibc's mapping threshold at ``size`` bytes for the rest of the process (and the
     workers it forks); whether that was done (False off Linux or without glibc's
     ``mallopt``)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes  # only for a large tree: nothing of it in a small check's start-up
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, size))
+    mallopt = _glibc("mallopt", ("c_int", "c_int"))
+    return mallopt is not None and bool(mallopt(_M_MMAP_THRESHOLD, size))
 
 
 #: What ``keep_to_the_end`` was given, once ``ending_without_teardown`` was called; None
@@ -83,14 +74,21 @@ def trim() -> bool:
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
+    return _glibc("malloc_trim", ("c_size_t",))
+
+
+def _glibc(name: str, arguments: tuple[str, ...]) -> Callable[..., int] | None:
+    """glibc's function ``name`` taking C ``arguments`` (ctypes type names) and returning an
+    int; None off Linux or without it. ctypes is imported only here: only a large tree asks,
+    so nothing of it weighs on a small check's start-up."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
 
     try:
-        function = ctypes.CDLL(None).malloc_trim
+        function = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = (ctypes.c_size_t,)
+    function.argtypes = tuple(getattr(ctypes, argument) for argument in arguments)
     function.restype = ctypes.c_int
-    return cast("Callable[[int], int]", function)
+    return cast("Callable[..., int]", function)
