@@ -171,7 +171,14 @@ def with_presets(
     With the tree's ``state`` and a result ``store``, the detection is kept and reused while
     the listing (every path) and the documents whose text it read are as they were: it reads
     every path and a few documents, a tenth of a rerun with nothing changed."""
-    from .presets import Detection, apply_presets, detect_presets, get_preset
+    from .presets import (
+        Detection,
+        apply_presets,
+        detect_presets,
+        get_preset,
+        preset_fields,
+        preset_from_fields,
+    )
 
     if config.applied_presets or "off" in config.presets:
         return config
@@ -181,7 +188,12 @@ def with_presets(
         stored = store.get_presets(key)
         current = state.documents
         if stored is not None and all(current.get(p) == st for p, st in stored[1].items()):
-            found = tuple(Detection(get_preset(name), base) for name, base in stored[0])
+            # The presets as stored (the key holds the package's digest, so they are the
+            # package's files as they are), else as the package's YAML gives them.
+            kept = {p.name: p for p in map(preset_from_fields, stored[2]) if p is not None}
+            found = tuple(
+                Detection(kept.get(name) or get_preset(name), base) for name, base in stored[0]
+            )
     if found is None:
         heads: list[str] = []
 
@@ -194,7 +206,10 @@ def with_presets(
             known = {path: state.documents.get(path) for path in heads}
             if all(stat is not None for stat in known.values()) and not state.racy & set(known):
                 pairs = [(d.preset.name, d.base) for d in found]
-                store.put_presets(key, pairs, {p: st for p, st in known.items() if st})
+                presets = tuple(
+                    preset_fields(p) for p in {d.preset.name: d.preset for d in found}.values()
+                )
+                store.put_presets(key, pairs, {p: st for p, st in known.items() if st}, presets)
     for detection in found:
         log.info("detected: %s in %s", detection.preset.title, detection.where)
     return apply_presets(config, found) if found else config

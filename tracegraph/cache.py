@@ -1050,10 +1050,11 @@ class ResultCache:
 
     def get_presets(
         self, key: str
-    ) -> tuple[tuple[tuple[str, str], ...], dict[str, DocStat]] | None:
+    ) -> tuple[tuple[tuple[str, str], ...], dict[str, DocStat], tuple[Any, ...]] | None:
         """The presets detected in the tree ``key`` names, as (preset name, folder) pairs,
-        and the stat of each document whose text the detection read; None when not stored
-        (absent, corrupt, unreadable)."""
+        the stat of each document whose text the detection read, and the presets themselves
+        as ``put_presets`` was given them (unchecked; empty when none were); None when not
+        stored (absent, corrupt, unreadable)."""
         if not _usable_state(self.root, RESULTS_FILE, create=False) or not self.path.is_file():
             return None
         try:
@@ -1061,27 +1062,34 @@ class ResultCache:
                 row = db.execute("SELECT value FROM presets WHERE key = ?", (key,)).fetchone()
             if row is None or not isinstance(row[0], bytes):
                 return None
-            found, read = marshal.loads(row[0])
+            found, read, presets = marshal.loads(row[0])
             if type(found) is not tuple or not all(
                 type(f) is tuple and len(f) == 2 and set(map(type, f)) == {str} for f in found
             ):
                 raise TypeError("malformed presets")
-            return found, _doc_state(read)
+            if type(presets) is not tuple:
+                raise TypeError("malformed presets")
+            return found, _doc_state(read), presets
         except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as exc:
             log.info("result cache %s: presets unusable (%s)", self.path, exc)
             return None
 
     def put_presets(
-        self, key: str, found: Iterable[tuple[str, str]], read: Mapping[str, DocStat]
+        self,
+        key: str,
+        found: Iterable[tuple[str, str]],
+        read: Mapping[str, DocStat],
+        presets: tuple[Any, ...] = (),
     ) -> None:
-        """Store what ``get_presets`` returns (the newest few trees are kept)."""
+        """Store what ``get_presets`` returns (the newest few trees are kept); ``presets``
+        (values ``marshal`` takes) is left out when it holds anything else."""
         stats = sorted(read.items())
-        value = marshal.dumps(
-            (
-                tuple(found),
-                (tuple(p for p, _ in stats), *(tuple(st[i] for _, st in stats) for i in range(3))),
-            )
-        )
+        columns = (tuple(p for p, _ in stats), *(tuple(st[i] for _, st in stats) for i in range(3)))
+        stored: Any = (tuple(found), columns, presets)
+        try:
+            value = marshal.dumps(stored)
+        except ValueError:  # a value marshal cannot write
+            value = marshal.dumps((*stored[:2], ()))
         if not _usable_state(self.root, RESULTS_FILE, create=True):
             return
         try:

@@ -3,8 +3,11 @@ findings without parsing or checking, and anything that could change them is a m
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -517,6 +520,60 @@ def test_preset_detection_is_kept_while_what_it_read_is(
     assert len(calls) == before + 1
     assert fourth.config.applied_presets == first.config.applied_presets
     assert _same(fourth, _fresh(repo))
+
+
+def test_no_yaml_library_until_yaml_is_read() -> None:
+    """PyYAML (10 ms) is imported when YAML is read (a config file, front matter, presets the
+    tree shows, a review file), not with the modules that can read it."""
+    modules = (
+        "tracegraph.api, tracegraph.config, tracegraph.presets, tracegraph.reviews, "
+        "tracegraph.declared, tracegraph.parse.document, tracegraph.cli.check"
+    )
+    code = f"import sys, {modules}; print('yaml' in sys.modules)"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"
+    from tracegraph.parse.frontmatter import load_front_matter
+
+    assert load_front_matter("id: X-1\nn: 1\n", 10).data == {"id": "X-1", "n": 1}
+
+
+def test_a_kept_detection_brings_its_presets(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun that reuses the stored detection takes the presets stored with it: it reads
+    none of the package's YAML (malformed stored presets are read from the package again)."""
+    (repo / "docs/adr/0001-use-sqlite.md").write_text(NYGARD, encoding="utf-8")
+    first = _run(repo)
+    assert [name for name, _ in first.config.applied_presets] == ["nygard"]
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+
+    def unread(*args: object) -> None:
+        pytest.fail("the package's presets were read")
+
+    taken: list[object] = []
+    kept = presets.preset_from_fields
+
+    def spy(values: object) -> object:
+        taken.append(values)
+        return kept(values)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(presets, "_load", unread)
+        patched.setattr(presets, "preset_from_fields", spy)
+        presets.all_presets.cache_clear()
+        second = _run(repo)  # the detection is kept (README.md was not read by it)
+    presets.all_presets.cache_clear()
+    assert len(taken) == 1 and second.config == first.config
+    assert _same(second, _fresh(repo))
+    with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+        for key, value in db.execute("SELECT key, value FROM presets").fetchall():
+            found, read, _ = marshal.loads(value)
+            db.execute(
+                "UPDATE presets SET value = ? WHERE key = ?",
+                (marshal.dumps((found, read, (("nygard", "x"),))), key),
+            )
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    third = _run(repo)
+    assert third.config == first.config and _same(third, _fresh(repo))
 
 
 def test_findings_read_for_reuse_are_stored_as_read(
