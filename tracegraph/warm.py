@@ -308,7 +308,8 @@ def look(root: Path, settings: str) -> Seen:
     if seen.at_top:
         remote: list[Answer] = []
         asking = threading.Thread(
-            target=lambda: remote.append(ask_git(root, REMOTE_ARGS, REMOTE_TIMEOUT)),
+            target=_ask_into,
+            args=(remote, root, REMOTE_ARGS, REMOTE_TIMEOUT),
             name="git-remote",
             daemon=True,
         )
@@ -323,6 +324,13 @@ def look(root: Path, settings: str) -> Seen:
             remote.append(ask_git(root, REMOTE_ARGS, REMOTE_TIMEOUT))
         seen.remote = remote[0]
     return seen
+
+
+def _ask_into(answers: list[Answer], root: Path, args: tuple[str, ...], timeout: float) -> None:
+    """``ask_git`` in a thread, its answer appended to ``answers``; anything else it raises is
+    left for the caller, which asks again and meets it (a thread would print a traceback)."""
+    with suppress(Exception):
+        answers.append(ask_git(root, args, timeout))
 
 
 def settings_key(*settings: object) -> str:
