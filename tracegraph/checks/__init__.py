@@ -425,13 +425,18 @@ class EarlyChecks:
         """The child's findings; if it failed, its rules run here over ``corpus`` (an
         error then says why, as the rule reports it)."""
         done = self.result()
-        running = self.running
-        if done is not None:
-            found, linked = done
-            if linked == self.linked:
-                return found
-            running = self.codes  # (never seen) the links were sent but not read: run here
-        others = tuple(rule.code for rule in ALL_RULES if rule.code not in running)
+        if done is None:
+            return self._here(corpus, config, today, self.running)
+        found, linked = done
+        if self.linked and not linked:  # sent but not read (never seen): they run here
+            return found + self._here(corpus, config, today, self.link_codes)
+        return found
+
+    def _here(
+        self, corpus: Corpus, config: Config, today: date, codes: frozenset[str]
+    ) -> list[Finding]:
+        """The selected rules among ``codes``, run in this process."""
+        others = tuple(rule.code for rule in ALL_RULES if rule.code not in codes)
         return run_checks(corpus, config, today=today, select=self.select,
                           ignore=(*self.ignore, *others), fork=False)  # fmt: skip
 

@@ -222,3 +222,18 @@ def test_a_feed_reaches_a_busy_child_or_says_it_cannot() -> None:
     gone.forked()
     assert ended.result() == 7
     assert not gone.send(b"y" * 1_000_000) and not gone.sent  # nobody reads it any more
+
+
+def test_links_sent_but_not_read_are_checked_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = generated(tmp_path / "g")
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(root, today=TODAY).findings
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    monkeypatch.setattr(parallel.Feed, "received", lambda self: None)  # lost on the way
+    sent = spy_early(monkeypatch)
+    split = api.check_tree(root, today=TODAY).findings
+    assert len(sent) == 1 and sent[0] is not None and not sent[0][1]
+    assert {f.code for f in alone} & parallel.LINK_RULES
+    assert rows(split) == rows(alone)
