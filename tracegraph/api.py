@@ -34,7 +34,7 @@ from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .githistory import Repository as GitPlace
 from .githistory import probe_repository
-from .model import Document, Finding, Target
+from .model import Document, Finding, Link, Target
 from .safefs import RealFolders
 from .warm import Seen
 
@@ -96,7 +96,7 @@ def scan(
     allow_empty: bool = True,
     presets: bool = True,
     while_parsing: Callable[[], None] | None = None,
-    meanwhile: Callable[[Corpus], object] | None = None,
+    meanwhile: Callable[[Corpus], Callable[[tuple[Link, ...]], object] | None] | None = None,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
@@ -108,7 +108,8 @@ def scan(
     ``InputError`` (a mistyped path must not pass CI as "no findings"). ``while_parsing``
     runs while worker processes parse (see ``parse_files``). ``meanwhile`` is given the
     documents (``graph.documents_corpus``) before their references are resolved
-    (``check_tree`` starts the rules that read documents alone there).
+    (``check_tree`` starts the rules that read documents alone there); what it returns, if
+    not None, is given the links once they are resolved, before the edges are built.
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -127,9 +128,10 @@ def scan(
     )  # fmt: skip
     from .graph import build_corpus, documents_corpus
 
+    resolved = None
     if meanwhile is not None:
-        meanwhile(documents_corpus(root_path, config, documents, index.files,
-                                   unreadable=index.unreadable))  # fmt: skip
+        resolved = meanwhile(documents_corpus(root_path, config, documents, index.files,
+                                              unreadable=index.unreadable))  # fmt: skip
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -139,6 +141,7 @@ def scan(
             aliases=index.aliases,
             addresses=index.addresses,
             unreadable=index.unreadable,
+            resolved=resolved,
         )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
@@ -824,9 +827,10 @@ def check_tree(
         cache_history_first(root_path, index.git or probe_repository(root_path))
     early: list[EarlyChecks] = []  # the rules that read documents alone, started early
 
-    def meanwhile(documents: Corpus) -> None:
+    def meanwhile(documents: Corpus) -> Callable[[tuple[Link, ...]], None] | None:
         ahead = start_document_checks(documents, config, today=when, select=chosen, ignore=dropped)
         early.extend([ahead] if ahead is not None else [])
+        return None if ahead is None else ahead.send_links  # its link rules, once resolved
 
     rechecking = previous is not None and previous.before
     try:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, YamlProblem
 from .model import Relation, Severity
-from .patterns import Pattern, PatternError, alternation, check_pattern, glob_regex
+from .patterns import Pattern, PatternError, alternation, check_pattern, glob_prefix, glob_regex
 from .repository import web_address
 from .safefs import Unreadable, inside_root, read_limited
 
@@ -306,7 +306,12 @@ class Config:
         ``paths`` match it, else the type's own (None for DOC)."""
         upper = name.upper()
         for spec in self.scoped:
-            if spec.name == upper and any(glob_regex(g).match(path) for g in spec.paths):
+            if spec.name == upper and any(
+                # The literal start first: one RE2 call costs ~5 us through the binding, and
+                # the checks ask once per document (a preset per team's folder at 10k).
+                path.startswith(glob_prefix(g)) and glob_regex(g).match(path)
+                for g in spec.paths
+            ):
                 return spec
         return self.type_spec(upper)
 
