@@ -6,6 +6,7 @@ An interrupted run therefore leaves the previous file intact (DESIGN.md section 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -48,9 +49,7 @@ def _write(target: Path, folder: Path, pieces: Iterable[bytes]) -> None:
             handle.writelines(pieces)
         return
     folder.mkdir(parents=True, exist_ok=True)
-    import tempfile  # on first write: a rerun that prints a kept output writes no file
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = _create_temporary(folder, target.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.writelines(pieces)
@@ -68,6 +67,24 @@ def _write(target: Path, folder: Path, pieces: Iterable[bytes]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+#: How ``tempfile.mkstemp`` opens its file: created here or failing, never through a link.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_CREATE |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
+    """Create ``folder/.NAME.<random>.tmp`` for writing (mode 0600), as
+    ``tempfile.mkstemp(prefix=".NAME.", suffix=".tmp", dir=folder)`` does, without importing
+    tempfile, shutil and random: 3 ms of every run that writes its state (docs/decisions.md)."""
+    for _ in range(100):  # tempfile.TMP_MAX tries
+        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, _CREATE, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(folder))
 
 
 #: Where a symbolic link to a device is the operator's own (``-o /dev/stdout``, ``/dev/fd/3``).

@@ -12,14 +12,16 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..architecture import Entity, design_entities
 from ..config import Config, TypeSpec
 from ..graph import Corpus, EdgeKeys
 from ..model import Document, Link, Relation, Severity, SuspectDetails, Target
-from ..suspect import SuspectAnalysis, find_suspect_links
 from .templating import Template
+
+if TYPE_CHECKING:  # imported when first asked: a check that reads neither skips their imports
+    from ..architecture import Entity
+    from ..suspect import SuspectAnalysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,8 @@ class CheckContext:
         """The suspect links of the corpus (git history; computed once, on first use)."""
         if self.suspect_source is not None:
             return self.suspect_source()
+        from ..suspect import find_suspect_links
+
         return find_suspect_links(self.corpus, cache=True)
 
     @cached_property
@@ -97,6 +101,8 @@ class CheckContext:
         if self.corpus.built_architecture:
             found = self.corpus.architecture.entities
         else:
+            from ..architecture import design_entities
+
             found = design_entities(self.corpus, ENTITY_KINDS)
         return {kind: tuple(e for e in found if e.kind == kind) for kind in ENTITY_KINDS}
 
