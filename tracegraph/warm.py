@@ -686,7 +686,12 @@ def put_output(root: Path, key: str, output: KeptOutput) -> None:
 def _read_output(root: Path, key: str, size: int) -> bytes | None:
     """The text file of the output ``key`` if it is a regular file of ``size`` bytes
     (never through a link), else None."""
-    name = output_name(key)
+    return read_state_file(root, output_name(key), size)
+
+
+def read_state_file(root: Path, name: str, size: int) -> bytes | None:
+    """``.tracegraph/cache/NAME`` if it is a regular file of ``size`` bytes (never through a
+    link), else None."""
     if not _usable_state(root, name, create=False):
         return None
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
