@@ -149,8 +149,6 @@ class Resolver:
         self._folders: dict[tuple[str, str], str] = {}
         # Fragments as written -> decoded and interned.
         self._fragments: dict[str, str] = {}
-        # Root-relative paths -> what ``_lookup`` found, the path interned (MISSING: nothing).
-        self._found: dict[str, tuple[Target, str]] = {}
 
     def types(self) -> frozenset[str]:
         """The types that have at least one document in the tree."""
@@ -296,31 +294,22 @@ class Resolver:
         self, source: str, ref: Reference, joined: str, frag: str | None, written: str
     ) -> Link:
         """The link to root-relative ``joined``: a document, an artifact or missing."""
-        found = self._found_at(joined)
+        found = self._lookup(joined)
         if found is None and ref.kind is _WIKILINK:
             found = self._lookup_wiki(joined, written)
         if found is None and ref.kind is _SIDECAR and not written.startswith("/"):
             # A metadata file is not Markdown: ``keps/sig-x/1-y`` in a kep.yaml means the
             # repository's keps/, as the convention's own tools read it.
             rooted = posixpath.normpath(written)
-            found = self._found_at(rooted)
+            found = self._lookup(rooted)
             joined = rooted if found is not None else joined
         if found is None:
             return make_link(source, ref, _MISSING, intern(self._unalias(joined)), frag)
         status, resolved = found
+        resolved = intern(resolved)
         if status is _DOCUMENT and resolved == source:
             return make_link(source, ref, _SELF, resolved, frag)
         return make_link(source, ref, status, resolved, frag)
-
-    def _found_at(self, path: str) -> tuple[Target, str] | None:
-        """``_lookup(path)`` with the found path interned, once for each path."""
-        found = self._found.get(path)
-        if found is None:
-            looked = self._lookup(path)
-            # Nothing there is held as MISSING, a status ``_lookup`` never gives.
-            found = (_MISSING, "") if looked is None else (looked[0], intern(looked[1]))
-            self._found[path] = found
-        return None if found[0] is _MISSING else found
 
     def _resolve_own(self, source: str, ref: Reference, own: OwnLink) -> Link:
         """A URL into the repository: resolved like a root-relative link. A commit-SHA
@@ -387,10 +376,10 @@ class Resolver:
     def _lookup_wiki(self, joined: str, written: str) -> tuple[Target, str] | None:
         for candidate in (f"{joined}.md", f"{joined}.markdown"):
             if candidate in self.by_path:
-                return _DOCUMENT, intern(candidate)
+                return _DOCUMENT, candidate
         matches = self.stems().get(written.rsplit("/", 1)[-1].lower(), [])
         if len(matches) == 1:
-            return _DOCUMENT, intern(matches[0])
+            return _DOCUMENT, matches[0]
         return None
 
     def _resolve_id(self, doc: Document, ref: Reference) -> Link:
