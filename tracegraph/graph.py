@@ -380,28 +380,27 @@ def build_corpus(
     aliases: Mapping[str, str] | None = None,
     addresses: KnownAddresses | None = None,
     unreadable: tuple[tuple[str, str], ...] = (),
+    resolved: Callable[[tuple[Link, ...]], object] | None = None,
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
     Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
     ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
     to its target; ``addresses`` make URLs into the repository internal links (the fixed and
-    declared ones, and, when allowed, those the tree's own links show)."""
+    declared ones, and, when allowed, those the tree's own links show). ``resolved`` is given
+    the links, in order, before the edges are built (``check_tree`` sends the broken ones to
+    the child that runs their rules)."""
     parsed, docs, by_path, ids = _documents(documents)
     resolver = _resolver(config, by_path, ids, files, aliases)
-    # Each document's edges are added as soon as its links are made (while they are in the
-    # processor's cache: a second pass over 1.6M links at 100k documents costs as much again).
-    edges = _no_edges(docs)
-    known = addresses or KnownAddresses()
-    links, settled, redone = _resolve_all(resolver, docs, known, _EdgeSink(docs, edges))
-    if redone:  # some documents were resolved again: their edges are made again, in order
-        edges = _build_edges(docs, links)
+    links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
+    if resolved is not None:
+        resolved(links)
     return Corpus(
         root=root,
         config=config,
         documents=docs,
         files=files,
         links=links,
-        edges=edges,
+        edges=_build_edges(docs, links),
         by_path=MappingProxyType(by_path),
         ids=MappingProxyType(ids),
         unreadable=unreadable,
@@ -446,23 +445,16 @@ def _documents(
 
 
 def _resolve_all(
-    resolver: Resolver, docs: tuple[Document, ...], known: KnownAddresses, sink: _EdgeSink
-) -> tuple[tuple[Link, ...], tuple[Repository, ...], bool]:
-    """Every document's links, in order, the repository's addresses, and whether a document
-    was resolved again. Each document's links go to ``sink`` as they are made. When addresses
-    may still be found, the one pass collects every web link; the addresses they and the
-    declaring files show are settled afterwards, and only the documents that link a new one
-    are resolved again (a tree without self links pays one list append per web link)."""
+    resolver: Resolver, docs: tuple[Document, ...], known: KnownAddresses
+) -> tuple[tuple[Link, ...], tuple[Repository, ...]]:
+    """Every document's links, in order, and the repository's addresses. When addresses may
+    still be found, the one pass collects every web link; the addresses they and the declaring
+    files show are settled afterwards, and only the documents that link a new one are resolved
+    again (a tree without self links pays one list append per web link)."""
     resolver.repositories = known.fixed
     if known.infer:
         resolver.web_links = []
-    per_doc: list[list[Link]] = []
-    succ, pred, filed = sink.succ, sink.pred, sink.filed
-    for doc in docs:
-        doc_links = resolver.links_of(doc)
-        per_doc.append(doc_links)
-        add_edges(doc_links, succ, pred, EdgeKeys, _set_held, filed)
-    again: set[str] = set()
+    per_doc = [resolver.links_of(doc) for doc in docs]
     settled = known.fixed
     if resolver.web_links is not None:
         web, resolver.web_links = resolver.web_links, None
@@ -473,12 +465,13 @@ def _resolve_all(
             resolver.repositories = settled
             position = {doc.path: index for index, doc in enumerate(docs)}
             checks = [repo.may_contain for repo in found]
+            again: set[str] = set()
             for source, url in web:
                 if source not in again and any(check(url) for check in checks):
                     again.add(source)
             for index in sorted(position[source] for source in again):
                 per_doc[index] = resolver.links_of(docs[index])
-    return tuple(link for doc_links in per_doc for link in doc_links), settled, bool(again)
+    return tuple(link for doc_links in per_doc for link in doc_links), settled
 
 
 def _resolver(
