@@ -190,8 +190,14 @@ def cache_history(root: Path, repo: Repository) -> None:
     HEAD already, and keep none of it: a large check does this before it parses, so that
     git's output and its parse come and go before the corpus exists, and TG503 then reads
     the history from the cache (``read_log``). Raises HistoryError when git fails."""
-    if _cached_head(root / LOG_CACHE, repo) != repo.head:
+    if not history_cached(root, repo):
         read_log(root, repo, cache=True)
+
+
+def history_cached(root: Path, repo: Repository) -> bool:
+    """Whether the history's cache is at HEAD (``read_log`` with the cache then asks git
+    for no history)."""
+    return repo.head is not None and _cached_head(root / LOG_CACHE, repo) == repo.head
 
 
 def _cached_head(path: Path, repo: Repository) -> str | None:
