@@ -343,6 +343,7 @@ def _parse_files(
     meanwhile: Callable[[], None] | None = None,
 ) -> list[Document]:
     from .cache import ParseCache, file_key
+    from .memory import LARGE_TREE
     from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
 
     total = len(paths)
@@ -390,6 +391,10 @@ def _parse_files(
         found[doc.path] = doc
     if store is not None:
         store.save(fresh, paths)
+    if len(todo) >= LARGE_TREE:
+        from .parse import forget_seen
+
+        forget_seen()
     return [found[path] for path in paths]
 
 
