@@ -45,7 +45,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .atomic import write_atomic
 from .errors import TracegraphError
 from .gitcmd import GitError, GitProcess, run_git, start_git
-from .state import STATE_DIR, make_state_dir
+from .state import CACHE_DIR, usable_state
 from .warm import PROBE_ARGS, PROBE_TIMEOUT, ask_git
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ _intern = sys.intern
 
 #: Bump when the cached layout below changes.
 LOG_FORMAT = 2
-LOG_CACHE = f"{STATE_DIR}/cache/git-log.marshal"
+LOG_NAME = "git-log.marshal"
+LOG_CACHE = f"{CACHE_DIR}/{LOG_NAME}"
 #: How long the one history pass may take (a repository with millions of commits).
 LOG_TIMEOUT = 600.0
 #: Slices of the history diffed by one ``git log`` call each, calls running at once, and the
@@ -159,7 +160,8 @@ def read_log(
     if repo.head is None:
         raise HistoryError("no HEAD commit")
     cache_path = root / LOG_CACHE
-    cached = _load_log(cache_path, repo) if cache else None
+    usable = cache and usable_state(root, LOG_NAME, create=False)
+    cached = _load_log(cache_path, repo) if usable else None
     if cached is not None and cached.head == repo.head:
         return cached
     since = (
@@ -180,7 +182,7 @@ def read_log(
     older = cached if since and cached is not None else Log("", (), ())
     commits, all_changes = _on_top(heads, changes, older)
     result = Log(repo.head, commits, all_changes, at_head)
-    if cache:
+    if cache and usable_state(root, LOG_NAME, create=True):
         _save_log(cache_path, repo, result)
     return result
 
@@ -190,14 +192,18 @@ def cache_history(root: Path, repo: Repository) -> None:
     HEAD already, and keep none of it: a large check does this before it parses, so that
     git's output and its parse come and go before the corpus exists, and TG503 then reads
     the history from the cache (``read_log``). Raises HistoryError when git fails."""
+    if not usable_state(root, LOG_NAME, create=True):
+        return  # no cache to read ahead into (one behind a planted link is never used)
     if not history_cached(root, repo):
         read_log(root, repo, cache=True)
 
 
 def history_cached(root: Path, repo: Repository) -> bool:
-    """Whether the history's cache is at HEAD (``read_log`` with the cache then asks git
-    for no history)."""
-    return repo.head is not None and _cached_head(root / LOG_CACHE, repo) == repo.head
+    """Whether the history's cache is usable and at HEAD (``read_log`` with the cache then
+    asks git for no history)."""
+    if repo.head is None or not usable_state(root, LOG_NAME, create=False):
+        return False
+    return _cached_head(root / LOG_CACHE, repo) == repo.head
 
 
 def _cached_head(path: Path, repo: Repository) -> str | None:
@@ -438,7 +444,6 @@ def _load_log(path: Path, repo: Repository) -> Log | None:
 
 def _save_log(path: Path, repo: Repository, result: Log) -> None:
     try:
-        make_state_dir(path.parent)
         write_atomic(path, _log_frames(repo, result))
     except (OSError, TracegraphError) as exc:
         log.info("history cache %s not written (%s)", path, exc)
@@ -480,6 +485,8 @@ def _frame(handle: IO[bytes]) -> Any:
     if len(head) != _FRAME.size:
         raise EOFError("history cache cut short")
     (size,) = _FRAME.unpack(head)
+    if size > os.fstat(handle.fileno()).st_size - handle.tell():  # a damaged cache, not 2**63 bytes
+        raise EOFError("history cache cut short")
     data = handle.read(size)
     if len(data) != size:
         raise EOFError("history cache cut short")

@@ -58,7 +58,7 @@ from .parse import Recogniser, parse_document
 from .parse.fingerprint import Fingerprint, FingerprintRules, fingerprint
 from .procs import leave_with_parent
 from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
-from .state import STATE_DIR, make_state_dir
+from .state import CACHE_DIR, usable_state
 
 if TYPE_CHECKING:  # multiprocessing is imported only when a worker is started
     from concurrent.futures import ProcessPoolExecutor
@@ -67,8 +67,10 @@ log = logging.getLogger(__name__)
 
 #: Bump when the fingerprint or the cached layout changes.
 FINGERPRINT_FORMAT = 1
-FINGERPRINT_CACHE = f"{STATE_DIR}/cache/git-fingerprints.marshal"
-RESULT_CACHE = f"{STATE_DIR}/cache/git-suspects.marshal"
+FINGERPRINT_NAME = "git-fingerprints.marshal"
+FINGERPRINT_CACHE = f"{CACHE_DIR}/{FINGERPRINT_NAME}"
+RESULT_NAME = "git-suspects.marshal"
+RESULT_CACHE = f"{CACHE_DIR}/{RESULT_NAME}"
 #: Bump when the stored result layout changes.
 RESULT_FORMAT = 2
 #: From this many versions read at once, a worker process reads and fingerprints half of them
@@ -190,7 +192,7 @@ def find_suspect_links(
     if reviews is None:
         reviews = load_review_file(root, config)
     whole = cache and within is None
-    stored = _read_result(root / RESULT_CACHE) if whole else None
+    stored = _read_result(root) if whole else None
     # Made here, not in the history's thread: the git process that reads the versions dies
     # with the thread that starts it (``BlobReader.start``). Its cache is read in that thread.
     prints = FingerprintStore(root, config, cache=cache, load=False)
@@ -235,7 +237,7 @@ def find_suspect_links(
     finally:
         prints.close()
     if whole:
-        _save_result(root / RESULT_CACHE, key, result)
+        _save_result(root, key, result)
     return result
 
 
@@ -245,7 +247,7 @@ def cache_history_first(root: Path, repo: Repository) -> None:
     the analysis, which reports it."""
     if repo.status != "ok" or repo.head is None:
         return
-    stored = _read_result(root / RESULT_CACHE)
+    stored = _read_result(root)
     if stored is not None and stored[4] == repo.head:
         return
     try:
@@ -329,8 +331,11 @@ def _result_key(
     return digest.hexdigest()
 
 
-def _read_result(path: Path) -> tuple[Any, ...] | None:
+def _read_result(root: Path) -> tuple[Any, ...] | None:
     """The stored result as written (its HEAD at index 4), None when there is none usable."""
+    path = root / RESULT_CACHE
+    if not usable_state(root, RESULT_NAME, create=False):
+        return None
     try:
         stored = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError) as exc:
@@ -363,14 +368,15 @@ def _result_from(stored: tuple[Any, ...] | None, key: str, path: Path) -> Suspec
         return None
 
 
-def _save_result(path: Path, key: str, result: SuspectAnalysis) -> None:
+def _save_result(root: Path, key: str, result: SuspectAnalysis) -> None:
     rows = tuple(_link_row(link) for link in result.links)
     stale = tuple((r.document, r.upstream, r.commit) for r in result.stale_reviews)
     data = (RESULT_FORMAT, key, result.status, result.mode, result.head, result.reviews_file,
             rows, stale)  # fmt: skip
+    path = root / RESULT_CACHE
     try:
-        make_state_dir(path.parent)
-        write_atomic(path, marshal.dumps(data))
+        if usable_state(root, RESULT_NAME, create=True):
+            write_atomic(path, marshal.dumps(data))
     except (OSError, TracegraphError) as exc:
         log.info("suspect-link cache %s not written (%s)", path, exc)
 
@@ -1065,6 +1071,8 @@ class FingerprintStore:
         if self._loaded or not self.cache:
             return
         self._loaded = True
+        if not usable_state(self.root, FINGERPRINT_NAME, create=False):
+            return
         try:
             key, known = marshal.loads(self.path.read_bytes())
             if key != self.key or not isinstance(known, dict):
@@ -1086,8 +1094,8 @@ class FingerprintStore:
         if len(rows) > MAX_CACHED_FINGERPRINTS:
             rows = dict(list(rows.items())[-MAX_CACHED_FINGERPRINTS:])
         try:
-            make_state_dir(self.path.parent)
-            write_atomic(self.path, marshal.dumps((self.key, rows)))
+            if usable_state(self.root, FINGERPRINT_NAME, create=True):
+                write_atomic(self.path, marshal.dumps((self.key, rows)))
         except (OSError, TracegraphError) as exc:
             log.info("fingerprint cache %s not written (%s)", self.path, exc)
 

@@ -41,14 +41,14 @@ from . import __version__
 from .atomic import write_atomic
 from .errors import TracegraphError
 from .gitcmd import GitError, run_git
-from .safefs import UnsafeState, state_path
-from .state import STATE_DIR, make_state_dir
+from .state import CACHE_DIR as CACHE_DIR
+from .state import STATE_DIR, WARNED, shipped_state
+from .state import usable_state as usable_state
 
 log = logging.getLogger(__name__)
 
 #: Bump when the stamp's layout or what it covers changes.
 STAMP_FORMAT = 1
-CACHE_DIR = f"{STATE_DIR}/cache"
 RESULTS_FILE = "results.sqlite"
 #: How many printed outputs (other formats, options or trees) one root keeps, and the largest
 #: kept (a JSON report of 100,000 documents is about 50 MB).
@@ -138,9 +138,29 @@ class Listed:
     taken: list[FileStat]
 
 
+_STATE_PREFIX = f"{STATE_DIR}/".encode()
+
+
+def _tracked_state(root: Path) -> None:
+    """Mark ``root`` when git tracks files in its state folder (``state.shipped_state``): the
+    listing shows tracked and unignored files alike, and the folder's own ``.gitignore`` only
+    hides what tracegraph wrote, so a second, narrow listing tells them apart (rarely run).
+    When git cannot say, the state is not trusted either."""
+    try:
+        answer = run_git(root, "ls-files", "-c", "-z", "--", STATE_DIR, timeout=LIST_TIMEOUT)
+    except GitError:
+        shipped_state(root)
+        return
+    if answer.returncode != 0 or answer.stdout:
+        shipped_state(root)
+
+
 def list_files(root: Path, listing: bytes) -> Listed:
     """``Listed`` of a ``git ls-files -z`` output. One ``lstat`` per file (not pathlib's two
-    stats): this loop runs for every file of the tree."""
+    stats): this loop runs for every file of the tree. Files listed in the state folder mean
+    the repository may ship its own ``.tracegraph`` (``_tracked_state``)."""
+    if listing.startswith(_STATE_PREFIX) or b"\0" + _STATE_PREFIX in listing:
+        _tracked_state(root)
     # One decode for the whole listing; when it is valid UTF-8 (the file system's encoding)
     # every name is shown as it is listed, else each name is decoded and checked on its own.
     try:
@@ -477,7 +497,7 @@ def answer_command_line(argv: list[str]) -> int | None:
     return the exit status it had; None when it cannot be answered so (then the CLI runs).
     Nothing is logged here: whatever there is to say (a state folder reached through a link)
     the CLI says, in its own words, when it asks again."""
-    warned = set(_warned)
+    warned = set(WARNED)
     logging.disable(logging.WARNING)
     try:
         line = command_line(argv)
@@ -499,7 +519,7 @@ def answer_command_line(argv: list[str]) -> int | None:
         return None
     finally:
         logging.disable(logging.NOTSET)
-        _warned.intersection_update(warned)
+        WARNED.intersection_update(warned)
     if not data.endswith(b"\n"):
         data += b"\n"
     try:
@@ -545,31 +565,6 @@ def keep_newest(db: sqlite3.Connection, table: str, count: int) -> None:
         "ORDER BY created DESC LIMIT ?)",
         (count,),
     )
-
-
-_warned: set[str] = set()
-
-
-def usable_state(root: Path, name: str, *, create: bool) -> bool:
-    """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
-    when ``create``), the file and its SQLite companions regular or absent. Never through a
-    symbolic link out of the root: a repository that plants one gets no cache (one warning)."""
-    try:
-        path = state_path(root, f"{CACHE_DIR}/{name}", create=create)
-    except UnsafeState as exc:
-        message = f"{exc}: the cache is not used (tracegraph never uses its state through a link)"
-        if message not in _warned:
-            _warned.add(message)
-            log.warning("%s", message)
-        return False
-    except OSError as exc:
-        log.info("cache folder %s not usable (%s)", root / CACHE_DIR, exc)
-        return False
-    if path is None:
-        return False
-    if create:
-        make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
-    return True
 
 
 _usable_state = usable_state

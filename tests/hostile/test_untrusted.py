@@ -308,6 +308,77 @@ def test_the_state_folder_is_never_followed_out_of_the_root(tmp_path: Path, case
     assert link.is_symlink() or kind == "hardlink"  # refused, not replaced
 
 
+#: Every command that reads or writes a state file, in a git work tree: git's history, the
+#: version fingerprints and the suspect links have caches of their own (TG503, ``show``).
+GIT_STATE_COMMANDS = (
+    ("check", "."),
+    ("check", ".", "--since", "HEAD"),
+    ("check", ".", "--format", "sarif"),
+    ("show", "TDD-0001"),
+    ("report", ".", "-o", "report.md"),
+    ("scan", "."),
+)
+
+
+@pytest.mark.parametrize("case", ["state-folder", "cache-folder"])
+def test_no_command_follows_a_planted_state_link_in_a_git_work_tree(
+    tmp_path: Path, case: str
+) -> None:
+    outside = make_outside(tmp_path / "outside")
+    root = init_repo(make_tree(tmp_path / "repo", DOCS))
+    link = root / STATE_LINKS[case][0]
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside.folder)
+    for args in GIT_STATE_COMMANDS:
+        run = run_untrusted(root, *args, outside=outside, env=GIT_ENV)
+        assert_safe(run)
+        assert "through a link" in run.stderr, (args, run.stderr)
+    assert sorted(p.name for p in outside.folder.iterdir()) == ["inner.md"]  # nothing made
+
+
+def test_state_files_that_git_tracks_are_never_trusted(tmp_path: Path) -> None:
+    """A repository that commits its own ``.tracegraph`` (a history that would hide TG503's
+    findings, a marshal stream made to be loaded) gets no cache: nothing there is written, and
+    the tracked files stay as they came."""
+    outside = make_outside(tmp_path / "outside")
+    root = make_tree(tmp_path / "repo", DOCS)
+    cache = root / ".tracegraph" / "cache"
+    cache.mkdir(parents=True)
+    shipped = {
+        "git-log.marshal": b"tracegraph-log\0" + marshal.dumps(("x",) * 5),
+        "git-suspects.marshal": marshal.dumps((1, "key", "ok", "warn", "0" * 40, "", (), ())),
+        "results.sqlite": b"SQLite format 3\0" + b"\xff" * 100,
+    }
+    for name, data in shipped.items():
+        (cache / name).write_bytes(data)
+    init_repo(root)  # no .gitignore in the folder: ``git add -A`` tracks all three
+    said = []
+    for args in GIT_STATE_COMMANDS:
+        run = run_untrusted(root, *args, outside=outside, env=GIT_ENV)
+        assert_safe(run)
+        said.append(run.stderr)
+    assert all("git tracks files in it" in stderr for stderr in said), said
+    assert sorted(p.name for p in cache.iterdir()) == sorted(shipped)  # nothing added
+    assert {name: (cache / name).read_bytes() for name in shipped} == shipped
+    assert git(root, "status", "--porcelain", "--", ".tracegraph") == ""
+
+
+def test_an_unignored_state_folder_that_git_does_not_track_is_still_used(
+    tmp_path: Path,
+) -> None:
+    """Only tracked files make the state untrusted: a folder whose ``.gitignore`` was deleted
+    is listed by git as untracked, and tracegraph puts the file back and keeps its cache."""
+    outside = make_outside(tmp_path / "outside")
+    root = init_repo(make_tree(tmp_path / "repo", DOCS))
+    assert_safe(run_untrusted(root, "check", ".", outside=outside, env=GIT_ENV))
+    (root / ".tracegraph" / ".gitignore").unlink()
+    run = run_untrusted(root, "check", ".", outside=outside, env=GIT_ENV)
+    assert_safe(run)
+    assert "tracks" not in run.stderr and "not used" not in run.stderr, run.stderr
+    assert (root / ".tracegraph" / ".gitignore").is_file()
+    assert (root / ".tracegraph" / "cache" / "results.sqlite").is_file()
+
+
 # --- class 6: crashes become clear errors ---------------------------------------------------
 
 BAD_CONFIGS = {

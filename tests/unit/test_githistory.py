@@ -258,8 +258,13 @@ def test_the_history_cache_is_written_and_read_a_frame_at_a_time(
     assert len(frames) > 9 and max(map(len, frames)) < len(path.read_bytes()) / 4
     assert written == fresh == githistory._load_log(path, probe)
     data = path.read_bytes()
-    for broken in (data[:-3], data[:20], b"", githistory.marshal.dumps((1, "x"))):
-        path.write_bytes(broken)  # cut short, or another layout: read the history again
+    huge = (
+        githistory._LOG_MAGIC
+        + githistory._FRAME.pack(2**62)
+        + data[len(githistory._LOG_MAGIC) + 8 :]
+    )
+    for broken in (data[:-3], data[:20], b"", githistory.marshal.dumps((1, "x")), huge):
+        path.write_bytes(broken)  # cut short, another layout, a frame larger than the file
         assert githistory._load_log(path, probe) is None
         assert read_log(repo.root, probe, cache=True) == fresh
     assert githistory._load_log(path, probe) == fresh  # and written again
