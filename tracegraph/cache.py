@@ -140,8 +140,8 @@ def encode(doc: Document) -> Record:
         doc.metadata,
         tuple((h.level, h.text, h.slug, h.line) for h in doc.headings),
         doc.anchors,
-        tuple(
-            (r.kind.value, r.target, r.relation.value, r.line, r.column, r.is_id, r.reverse, r.text)
+        tuple(  # ``_value_`` and ``_more``: no property call (0.3 us each)
+            (r.kind._value_, r.target, r.relation._value_, r.line, r.column, *r._more)
             for r in doc.references
         ),
         tuple((p.text, p.line, p.column, p.section) for p in doc.placeholders),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -152,11 +153,13 @@ def test_folder_cache_resolves_as_inside_root_does(tmp_path: Path) -> None:
     os.symlink("docs", root / "alias")
     rels = ["a.md", "docs/b.md", "docs/deep/c.md", "docs/out.md", "docs/in.md", "escape/x.md",
             "alias/b.md", "alias/deep/c.md", "docs/../a.md", "../outside/secret.md",
-            "docs/missing.md", "escape/missing.md", "docs//b.md", "./a.md"]  # fmt: skip
+            "docs/missing.md", "escape/missing.md", "docs//b.md", "./a.md", "docs/./b.md",
+            "docs/", "docs/..", "/a.md", "docs/deep/../b.md"]  # fmt: skip
     folders: safefs.RealFolders = {}
     for _ in range(2):  # the second round answers from the filled folder cache
         for rel in rels:
-            assert safefs.inside_root_fast(root, rel, folders) == safefs.inside_root(root, rel), rel
+            fast, full = safefs.inside_root_fast(root, rel, folders), safefs.inside_root(root, rel)
+            assert (fast if fast is None else Path(fast)) == full, rel
     assert safefs.inside_root_fast(root, "escape/x.md", folders) is None
     assert read_document(root, "escape/x.md", 1000, folders).data is None
     assert read_document(root, "alias/deep/c.md", 1000, folders).data == b"# doc\n"
@@ -238,3 +241,34 @@ def test_a_huge_limit_reads_only_what_the_file_holds(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_bytes(b"# A\n" * 1000)
     data = read_document(tmp_path, "a.md", 10**18)
     assert data.error is None and data.data == b"# A\n" * 1000
+
+
+@pytest.mark.parametrize("change", [-5, 5, 0])
+def test_a_file_that_changed_size_since_fstat_is_read_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: int
+) -> None:
+    """One read where the file holds what ``fstat`` said; where it grew or shrank since (told
+    here by a ``fstat`` that lies), reads go on to the end, within the limit."""
+    path = tmp_path / "a.md"
+    path.write_bytes(b"x" * 100)
+    real_fstat = os.fstat
+    reads: list[int] = []
+    real_read = os.read
+
+    def fstat(descriptor: int) -> os.stat_result:
+        st = real_fstat(descriptor)
+        fields = list(st)
+        fields[stat.ST_SIZE] = st.st_size + change
+        return os.stat_result(fields)
+
+    def read(descriptor: int, size: int) -> bytes:
+        reads.append(size)
+        return real_read(descriptor, size)
+
+    monkeypatch.setattr(safefs.os, "fstat", fstat)
+    monkeypatch.setattr(safefs.os, "read", read)
+    data, _size, _mtime = safefs.read_limited(path, 1000, "limit")
+    assert data == b"x" * 100
+    assert len(reads) == (1 if change == 0 else 2 if change > 0 else 3)
+    with pytest.raises(safefs.Unreadable, match="over the limit"):
+        safefs.read_limited(path, 97, "limit")  # fstat says 95: more than that comes

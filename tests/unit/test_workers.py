@@ -393,3 +393,17 @@ def test_a_process_holding_many_descriptors_still_parses_forked(small_tree: Setu
             os.close(descriptor)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert forked == [workers.parse_one(root, path, recogniser, limits) for path in paths]
+
+
+@pytest.mark.parametrize("count", [1, 7, 60, 1000, 10_000, 2_000_000])
+def test_the_chunks_keep_the_order_and_shrink_towards_the_end(count: int) -> None:
+    """Large chunks while much is left, then smaller ones, so the processes end together."""
+    paths = [str(number) for number in range(count)]
+    chunks = workers.split(paths, 2)
+    assert [path for chunk in chunks for path in chunk] == paths
+    assert len(chunks) <= workers._MAX_TASKS
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes == sorted(sizes, reverse=True)  # never a larger chunk after a smaller one
+    if count >= 1000:
+        assert sizes[0] >= CHUNK and sizes[-2] <= workers.TAIL_CHUNK
+        assert sum(sizes[-4:]) <= 4 * workers.TAIL_CHUNK
