@@ -34,7 +34,7 @@ from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .githistory import Repository as GitPlace
 from .githistory import probe_repository
-from .model import Document, Finding, Target
+from .model import Document, Finding, Link, Target
 from .safefs import RealFolders
 from .warm import Seen
 
@@ -96,7 +96,7 @@ def scan(
     allow_empty: bool = True,
     presets: bool = True,
     while_parsing: Callable[[], None] | None = None,
-    meanwhile: Callable[[Corpus], object] | None = None,
+    meanwhile: Callable[[Corpus], Callable[[tuple[Link, ...]], object] | None] | None = None,
 ) -> Corpus:
     """Crawl ``root``, parse every document and build the graph.
 
@@ -108,7 +108,8 @@ def scan(
     ``InputError`` (a mistyped path must not pass CI as "no findings"). ``while_parsing``
     runs while worker processes parse (see ``parse_files``). ``meanwhile`` is given the
     documents (``graph.documents_corpus``) before their references are resolved
-    (``check_tree`` starts the rules that read documents alone there).
+    (``check_tree`` starts the rules that read documents alone there); what it returns, if
+    not None, is given the links once they are resolved, before the edges are built.
 
     >>> corpus = scan("sample_repo")  # doctest: +SKIP
     >>> corpus.graph.number_of_nodes()  # doctest: +SKIP
@@ -127,9 +128,10 @@ def scan(
     )  # fmt: skip
     from .graph import build_corpus, documents_corpus
 
+    resolved = None
     if meanwhile is not None:
-        meanwhile(documents_corpus(root_path, config, documents, index.files,
-                                   unreadable=index.unreadable))  # fmt: skip
+        resolved = meanwhile(documents_corpus(root_path, config, documents, index.files,
+                                              unreadable=index.unreadable))  # fmt: skip
     with gc_paused():
         corpus = build_corpus(
             root_path,
@@ -139,6 +141,7 @@ def scan(
             aliases=index.aliases,
             addresses=index.addresses,
             unreadable=index.unreadable,
+            resolved=resolved,
         )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
@@ -171,7 +174,14 @@ def with_presets(
     With the tree's ``state`` and a result ``store``, the detection is kept and reused while
     the listing (every path) and the documents whose text it read are as they were: it reads
     every path and a few documents, a tenth of a rerun with nothing changed."""
-    from .presets import Detection, apply_presets, detect_presets, get_preset
+    from .presets import (
+        Detection,
+        apply_presets,
+        detect_presets,
+        get_preset,
+        preset_fields,
+        preset_from_fields,
+    )
 
     if config.applied_presets or "off" in config.presets:
         return config
@@ -181,7 +191,12 @@ def with_presets(
         stored = store.get_presets(key)
         current = state.documents
         if stored is not None and all(current.get(p) == st for p, st in stored[1].items()):
-            found = tuple(Detection(get_preset(name), base) for name, base in stored[0])
+            # The presets as stored (the key holds the package's digest, so they are the
+            # package's files as they are), else as the package's YAML gives them.
+            kept = {p.name: p for p in map(preset_from_fields, stored[2]) if p is not None}
+            found = tuple(
+                Detection(kept.get(name) or get_preset(name), base) for name, base in stored[0]
+            )
     if found is None:
         heads: list[str] = []
 
@@ -194,7 +209,10 @@ def with_presets(
             known = {path: state.documents.get(path) for path in heads}
             if all(stat is not None for stat in known.values()) and not state.racy & set(known):
                 pairs = [(d.preset.name, d.base) for d in found]
-                store.put_presets(key, pairs, {p: st for p, st in known.items() if st})
+                presets = tuple(
+                    preset_fields(p) for p in {d.preset.name: d.preset for d in found}.values()
+                )
+                store.put_presets(key, pairs, {p: st for p, st in known.items() if st}, presets)
     for detection in found:
         log.info("detected: %s in %s", detection.preset.title, detection.where)
     return apply_presets(config, found) if found else config
@@ -810,9 +828,10 @@ def check_tree(
         _history_first(root_path, index)
     early: list[EarlyChecks] = []  # the rules that read documents alone, started early
 
-    def meanwhile(documents: Corpus) -> None:
+    def meanwhile(documents: Corpus) -> Callable[[tuple[Link, ...]], None] | None:
         ahead = start_document_checks(documents, config, today=when, select=chosen, ignore=dropped)
         early.extend([ahead] if ahead is not None else [])
+        return None if ahead is None else ahead.send_links  # its link rules, once resolved
 
     rechecking = previous is not None and previous.before
     try:

@@ -17,8 +17,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import yaml
-
 from .repository import repository_address
 
 __all__ = ["DECLARING_FILES", "declared_address"]
@@ -41,7 +39,7 @@ def declared_address(name: str, data: bytes) -> str | None:
     text = data.decode("utf-8", "replace").removeprefix("\ufeff")
     try:
         value = reader(text)
-    except (ValueError, TypeError, yaml.YAMLError, RecursionError):
+    except (ValueError, TypeError, RecursionError):  # a YAML reader's errors are its own
         return None
     return repository_address(value) if isinstance(value, str) and value else None
 
@@ -92,7 +90,12 @@ def _top_level_yaml(key: str) -> Callable[[str], object]:
     configs use Python tags; none is constructed, and an alias is never expanded)."""
 
     def read(text: str) -> object:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        import yaml
+
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            return None
         if not isinstance(node, yaml.MappingNode):
             return None
         for k, v in node.value:

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+class YamlProblem(Exception):
+    """YAML that cannot be used; ``line`` is 0-based within the YAML text (``yamlsafe``:
+    defined here so that naming it imports no YAML library)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class TracegraphError(Exception):
     """Base of every error the library raises on purpose.
 

@@ -413,15 +413,20 @@ def build_corpus(
     aliases: Mapping[str, str] | None = None,
     addresses: KnownAddresses | None = None,
     unreadable: tuple[tuple[str, str], ...] = (),
+    resolved: Callable[[tuple[Link, ...]], object] | None = None,
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
     Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
     ``aliases`` (symbolic link -> real path) make a link to a symlinked file or folder resolve
     to its target; ``addresses`` make URLs into the repository internal links (the fixed and
-    declared ones, and, when allowed, those the tree's own links show)."""
+    declared ones, and, when allowed, those the tree's own links show). ``resolved`` is given
+    the links, in order, before the edges are built (``check_tree`` sends the broken ones to
+    the child that runs their rules)."""
     parsed, docs, by_path, ids = _documents(documents)
     resolver = _resolver(config, by_path, ids, files, aliases)
     links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
+    if resolved is not None:
+        resolved(links)
     return Corpus(
         root=root,
         config=config,

@@ -127,6 +127,18 @@ def glob_regex(glob: str) -> Pattern:
     return compile_pattern("(?s)" + _glob_body(glob) + r"\z", max_length=None)
 
 
+@lru_cache(maxsize=1024)
+def glob_prefix(glob: str) -> str:
+    """The literal start of a glob (up to its first ``*``, ``?`` or ``[``): every path
+    ``glob_regex`` matches starts with it, so a path that does not is never handed to RE2.
+
+    >>> glob_prefix("teams/billing/docs/adr/[0-9]*.md"), glob_prefix("**/*.md")
+    ('teams/billing/docs/adr/', '')
+    """
+    ends = [at for at in map(glob.find, "*?[") if at >= 0]
+    return glob[: min(ends)] if ends else glob
+
+
 @lru_cache(maxsize=256)
 def own_glob_regex(glob: str) -> re.Pattern[str]:
     """``glob_regex`` with Python's ``re``, for tracegraph's own globs (the presets'), whose

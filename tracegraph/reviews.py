@@ -19,11 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import yaml
-
 from .config import Limits, key_lines
-from .errors import InputError
-from .yamlsafe import YamlProblem, load_limited
+from .errors import InputError, YamlProblem
 
 DEFAULT_REVIEWS = ".tracegraph-reviews.yaml"
 #: The file is a few lines per document; anything much bigger is not one.
@@ -68,6 +65,8 @@ def parse_reviews(data: bytes, source: str) -> tuple[Review, ...]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{source}: not UTF-8 text ({exc.reason})") from None
+    from .yamlsafe import load_limited
+
     try:  # with the alias guard of every YAML tracegraph reads from a repository
         node, loaded = load_limited(text, Limits().max_yaml_aliases, "the review file")
     except YamlProblem as exc:
@@ -112,6 +111,8 @@ def dump_reviews(reviews: Iterable[Review]) -> str:
     nested: dict[str, dict[str, str]] = {}
     for review in sorted(set(reviews)):
         nested.setdefault(review.document, {})[review.upstream] = review.commit
+    import yaml
+
     body = yaml.safe_dump(
         {"reviews": nested},
         sort_keys=True,

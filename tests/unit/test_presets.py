@@ -6,6 +6,7 @@ The fixtures are short documents written in each convention's shape (paraphrased
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 from collections import Counter
@@ -21,7 +22,7 @@ from tracegraph.checks import run_checks
 from tracegraph.cli import cli
 from tracegraph.config import config_from_mapping, default_config, load_config
 from tracegraph.crawl import crawl
-from tracegraph.presets import all_presets, preset_config_text
+from tracegraph.presets import all_presets, preset_config_text, preset_fields, preset_from_fields
 
 TODAY = date(2026, 9, 1)
 
@@ -573,6 +574,17 @@ def test_config_file_settings_win_over_the_preset(tree):
     assert {d.type for d in off.documents} == {"DOC"}
     files["tracegraph.yaml"] = "presets: [eip, madr]\n"
     assert summarise(scan(tree(files)))["presets"] == []
+
+
+def test_a_preset_as_plain_values_and_back() -> None:
+    """What a stored detection keeps of each preset gives it back, equal; anything else
+    gives None (the preset is then read from the package)."""
+    for preset in all_presets():
+        values = preset_fields(preset)
+        assert preset_from_fields(marshal.loads(marshal.dumps(values))) == preset
+    values = preset_fields(all_presets()[0])
+    for bad in ((), values[:-1], (1, *values[1:]), (*values[:7], [], values[8]), "x"):
+        assert preset_from_fields(bad) is None
 
 
 def test_init_preset_writes_config_equivalent_to_the_detected_preset(tree):

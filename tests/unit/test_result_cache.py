@@ -3,8 +3,11 @@ findings without parsing or checking, and anything that could change them is a m
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -210,7 +213,9 @@ def test_corrupt_file_is_ignored_and_replaced(repo: Path, garbage: bytes) -> Non
 @pytest.mark.parametrize(
     "update",
     [
-        "UPDATE results SET findings = x'00ff'",  # checksum mismatch
+        "UPDATE results SET digest = 'x'",  # checksum mismatch
+        "UPDATE results SET findings_size = findings_size - 1",  # not the file's size
+        "UPDATE results SET state_size = -1",
         "UPDATE results SET documents = 'four'",
         "DROP TABLE results",
     ],
@@ -221,6 +226,58 @@ def test_corrupt_row_is_ignored(repo: Path, update: str) -> None:
         db.execute(update)
     again = _run(repo)
     assert not again.cached and _same(again, expected)
+    assert _run(repo).cached  # stored again
+
+
+def _result_file(repo: Path) -> Path:
+    (found,) = (repo / cache.CACHE_DIR).glob(f"{cache.RESULT_PREFIX}*.bin")
+    return found
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "remove", "link", "older layout"])
+def test_a_damaged_result_file_is_a_miss(repo: Path, tmp_path: Path, damage: str) -> None:
+    """The blobs live in a file beside the row that holds their sizes and checksum: any
+    change to it (same size or not), its absence, a link in its place or a table of the
+    older layout (blobs in the row) is a miss, and the next run stores the result again."""
+    expected = _run(repo)
+    path = _result_file(repo)
+    data = path.read_bytes()
+    if damage == "flip a byte":
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    elif damage == "truncate":
+        path.write_bytes(data[:-1])
+    elif damage == "remove":
+        path.unlink()
+    elif damage == "link":
+        (tmp_path / "elsewhere.bin").write_bytes(data)
+        path.unlink()
+        path.symlink_to(tmp_path / "elsewhere.bin")
+    else:
+        with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+            db.execute("DROP TABLE results")
+            db.execute(
+                "CREATE TABLE results (key TEXT PRIMARY KEY, created INTEGER NOT NULL, "
+                "documents INTEGER NOT NULL, refs INTEGER NOT NULL, digest TEXT NOT NULL, "
+                "findings BLOB NOT NULL, state BLOB NOT NULL, racy BLOB NOT NULL)"
+            )
+    again = _run(repo)
+    assert not again.cached and _same(again, expected)
+    if damage == "link":  # never written through, nor read: no cache while the link is there
+        assert (tmp_path / "elsewhere.bin").read_bytes() == data
+        assert not _run(repo).cached
+    else:
+        assert _run(repo).cached and _result_file(repo).stat().st_size == len(data)
+
+
+def test_one_file_per_kept_result(repo: Path) -> None:
+    """Results no longer kept leave no file behind."""
+    for day in range(1, cache.RESULTS_KEPT + 3):
+        _run(repo, today=date(2026, 1, day))
+    with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM results")]
+    files = {p.name for p in (repo / cache.CACHE_DIR).glob(f"{cache.RESULT_PREFIX}*")}
+    assert len(keys) == cache.RESULTS_KEPT
+    assert files == {cache._result_name(key) for key in keys}
 
 
 def test_a_racily_fresh_artifact_means_no_store(
@@ -465,6 +522,60 @@ def test_preset_detection_is_kept_while_what_it_read_is(
     assert _same(fourth, _fresh(repo))
 
 
+def test_no_yaml_library_until_yaml_is_read() -> None:
+    """PyYAML (10 ms) is imported when YAML is read (a config file, front matter, presets the
+    tree shows, a review file), not with the modules that can read it."""
+    modules = (
+        "tracegraph.api, tracegraph.config, tracegraph.presets, tracegraph.reviews, "
+        "tracegraph.declared, tracegraph.parse.document, tracegraph.cli.check"
+    )
+    code = f"import sys, {modules}; print('yaml' in sys.modules)"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"
+    from tracegraph.parse.frontmatter import load_front_matter
+
+    assert load_front_matter("id: X-1\nn: 1\n", 10).data == {"id": "X-1", "n": 1}
+
+
+def test_a_kept_detection_brings_its_presets(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun that reuses the stored detection takes the presets stored with it: it reads
+    none of the package's YAML (malformed stored presets are read from the package again)."""
+    (repo / "docs/adr/0001-use-sqlite.md").write_text(NYGARD, encoding="utf-8")
+    first = _run(repo)
+    assert [name for name, _ in first.config.applied_presets] == ["nygard"]
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+
+    def unread(*args: object) -> None:
+        pytest.fail("the package's presets were read")
+
+    taken: list[object] = []
+    kept = presets.preset_from_fields
+
+    def spy(values: object) -> object:
+        taken.append(values)
+        return kept(values)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(presets, "_load", unread)
+        patched.setattr(presets, "preset_from_fields", spy)
+        presets.all_presets.cache_clear()
+        second = _run(repo)  # the detection is kept (README.md was not read by it)
+    presets.all_presets.cache_clear()
+    assert len(taken) == 1 and second.config == first.config
+    assert _same(second, _fresh(repo))
+    with sqlite3.connect(repo / cache.CACHE_DIR / cache.RESULTS_FILE) as db:
+        for key, value in db.execute("SELECT key, value FROM presets").fetchall():
+            found, read, _ = marshal.loads(value)
+            db.execute(
+                "UPDATE presets SET value = ? WHERE key = ?",
+                (marshal.dumps((found, read, (("nygard", "x"),))), key),
+            )
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    third = _run(repo)
+    assert third.config == first.config and _same(third, _fresh(repo))
+
+
 def test_findings_read_for_reuse_are_stored_as_read(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -477,7 +588,8 @@ def test_findings_read_for_reuse_are_stored_as_read(
     hit = store.get(key, reusable=True)
     assert hit is not None and hit.findings
     with sqlite3.connect(store.path) as db:
-        (before,) = db.execute("SELECT findings FROM results WHERE key = ?", (key,)).fetchone()
+        (size,) = db.execute("SELECT findings_size FROM results WHERE key = ?", (key,)).fetchone()
+    before = _result_file(repo).read_bytes()[:size]
 
     def unbuilt(findings: object) -> object:
         pytest.fail("the findings were encoded again")
@@ -487,9 +599,7 @@ def test_findings_read_for_reuse_are_stored_as_read(
         moved = {**hit.state, "README.md": (1, 2, 3)}
         assert store.put(key, cache.CachedResult(hit.documents, hit.references, hit.findings,
                                                  moved))  # fmt: skip
-    with sqlite3.connect(store.path) as db:
-        (after,) = db.execute("SELECT findings FROM results WHERE key = ?", (key,)).fetchone()
-    assert after == before
+    assert _result_file(repo).read_bytes()[:size] == before
     again = store.get(key)
     assert again is not None and again.findings == hit.findings and again.state == moved
     # read without reuse, or a copy of the tuple: encoded (and the blob is let go after a put)

@@ -207,9 +207,40 @@ def test_the_crawl_asks_git_nothing_the_run_asked_already(
     monkeypatch.setattr(gitcmd, "_probed", {})
     monkeypatch.setattr(gitcmd, "_spawn", spy)
     assert _check(repo) == _check(repo, "--no-cache")
-    first = spawned[: spawned.index("remote") + 1]
+    first = spawned[:4]  # ``remote`` is asked by a thread while the listing is stat-ed
     assert sorted(first) == ["config", "ls-files", "remote", "rev-parse"]
     assert spawned.count("ls-files") == 1 + 1  # this run, and the run without cache
+
+
+def test_the_remote_asked_meanwhile_is_the_remote_asked_alone(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``look`` asks git's remote in a thread while it lists and stats the files: the same
+    answers as asked one after the other; what the thread cannot answer (anything but a
+    GitError) is asked again by the caller, and no traceback is printed."""
+    (repo / ".git" / "config").write_text(
+        (repo / ".git" / "config").read_text() + '[remote "origin"]\n\turl = https://x.org/o/r\n'
+    )
+    seen = warm.look(repo, "k")
+    assert not isinstance(seen.remote, warm.GitError)
+    assert seen.remote is not None and seen.remote.stdout == b"https://x.org/o/r\n"
+    assert seen.listed is not None and "docs/adr/real.md" in seen.listed.files
+    calls: list[tuple[str, ...]] = []
+    original = warm.ask_git
+
+    def flaky(root: Path, args: tuple[str, ...], timeout: float) -> Any:
+        calls.append(args)
+        if args == warm.REMOTE_ARGS and calls.count(args) == 1:
+            raise RuntimeError("not a git error")
+        return original(root, args, timeout)
+
+    hooked: list[object] = []
+    monkeypatch.setattr("threading.excepthook", hooked.append)
+    monkeypatch.setattr(warm, "ask_git", flaky)
+    again = warm.look(repo, "k")
+    assert calls.count(warm.REMOTE_ARGS) == 2 and not hooked
+    assert again.remote is not None and not isinstance(again.remote, warm.GitError)
+    assert again.remote.stdout == seen.remote.stdout and again.witness() == seen.witness()
 
 
 def test_a_check_lets_go_of_the_listing_and_its_stamp_still_answers(

@@ -17,7 +17,7 @@ from typing import Any
 from ..architecture import Entity, design_entities
 from ..config import Config, TypeSpec
 from ..graph import Corpus, EdgeKeys
-from ..model import Document, Relation, Severity, SuspectDetails
+from ..model import Document, Link, Relation, Severity, SuspectDetails, Target
 from ..suspect import SuspectAnalysis, find_suspect_links
 from .templating import Template
 
@@ -59,6 +59,8 @@ CHAIN_RELATIONS = frozenset({Relation.IMPLEMENTS.value, Relation.DEPENDS_ON.valu
 _SUPERSEDES = Relation.SUPERSEDES.value
 #: The group of each relation ``_indexed`` collects: the chain's, then ``supersedes``.
 _GROUPS = dict.fromkeys(CHAIN_RELATIONS, 0) | {_SUPERSEDES: 1}
+#: What nearly every link resolves to (``CheckContext.links_with``), in this order.
+_COMMON_STATUSES = (Target.DOCUMENT, Target.SELF, Target.EXTERNAL, Target.ARTIFACT)
 #: The kinds of architecture entities the rules read (``CheckContext.entities``).
 ENTITY_KINDS = ("endpoint", "table", "external")
 
@@ -158,6 +160,26 @@ class CheckContext:
         read one or the other, and each walked all the edges (0.06 s a pass at 10k)."""
         chain, supersedes = self.corpus.edges.grouped(_GROUPS, 2)
         return tuple(chain), tuple(supersedes)
+
+    def links_with(self, status: Target) -> tuple[Link, ...]:
+        """The links that resolved to ``status``, in the corpus's order. The uncommon
+        statuses (a broken link, an unknown ID, one outside the root: what TG101, TG103 and
+        TG104 read) are found for all three in one pass over the links (three passes took
+        0.045 s at 10,000 documents, 158,000 links)."""
+        if status in _COMMON_STATUSES:
+            return tuple(link for link in self.corpus.links if link.status is status)
+        return self._uncommon.get(status, ())
+
+    @cached_property
+    def _uncommon(self) -> dict[Target, tuple[Link, ...]]:
+        document, self_, external, artifact = _COMMON_STATUSES
+        found: dict[Target, list[Link]] = {}
+        for link in self.corpus.links:
+            status = link.status
+            if status is document or status is external or status is self_ or status is artifact:
+                continue
+            found.setdefault(status, []).append(link)
+        return {status: tuple(links) for status, links in found.items()}
 
     def edges_at(self, paths: Collection[str]) -> Iterator[Edge]:
         """The edges with an end in ``paths`` (a set), each once: those leaving them, then

@@ -50,9 +50,8 @@ def find_broken_links(ctx: CheckContext) -> Iterator[Hit]:
     """
     broken = [
         link
-        for link in ctx.corpus.links
-        if link.status is Target.MISSING
-        and not link.reference.is_id
+        for link in ctx.links_with(Target.MISSING)
+        if not link.reference.is_id
         and not ctx.corpus.unreadable_folder(link.path)  # TG602 names the folder instead
     ]
     if not broken:
@@ -159,22 +158,26 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
     strict = ctx.config.rules.strict_anchor_case
     tables: dict[str, AnchorTable] = {}
     budget = LookupBudget()
+    document, self_ = Target.DOCUMENT, Target.SELF
+    find = ctx.corpus.by_path.get
     for link in ctx.corpus.links:
         fragment = link.fragment
         if not fragment or link.path is None:
             continue
-        if link.status not in (Target.DOCUMENT, Target.SELF):
+        status = link.status
+        if status is not document and status is not self_:
             continue
-        target = ctx.corpus.by_path.get(link.path)
-        if target is None:
-            continue
-        if _LINE_ANCHOR.match(fragment) and not target.path.lower().endswith(_MARKDOWN_SUFFIXES):
-            continue
-        table = tables.get(target.path)
+        table = tables.get(link.path)
         if table is None:
+            target = find(link.path)
+            if target is None:
+                continue
             table = tables[target.path] = AnchorTable(target.anchors, budget, ordered=True)
         if table.matches(fragment, link.reference.target, strict):
             continue
+        target = ctx.corpus.by_path[link.path]
+        if _LINE_ANCHOR.match(fragment) and not target.path.lower().endswith(_MARKDOWN_SUFFIXES):
+            continue  # a line of a source file (checked after the anchors: rarely needed)
         suggestion = table.suggest(fragment)
         hint = f"; did you mean #{suggestion}?" if suggestion else ""
         where = "this document" if link.status is Target.SELF else target.name
@@ -268,23 +271,22 @@ def find_unknown_ids(ctx: CheckContext) -> Iterator[Hit]:
     """
     config = ctx.config
     quiet = {spec.name for spec in config.types + config.scoped if not spec.unknown_mentions}
-    for link in ctx.corpus.links:
-        if link.status is Target.UNKNOWN_ID:
-            doc_id = link.reference.target.partition("#")[0]
-            prefix = doc_id.split("-", 1)[0]
-            if (
-                link.reference.kind is RefKind.MENTION
-                and prefix in quiet
-                and _quiet_in(config, prefix, link.source)
-            ):
-                continue
-            how = {
-                RefKind.WIKILINK: "wikilink",
-                RefKind.METADATA: f"front-matter field '{link.reference.text or 'relation'}'",
-                RefKind.SIDECAR: f"field '{link.reference.text or 'relation'}'",
-                RefKind.MENTION: "mention",
-            }.get(link.reference.kind, "reference")
-            yield _hit(link, f"unknown ID: {how} names {doc_id}, which no document has", ctx)
+    for link in ctx.links_with(Target.UNKNOWN_ID):
+        doc_id = link.reference.target.partition("#")[0]
+        prefix = doc_id.split("-", 1)[0]
+        if (
+            link.reference.kind is RefKind.MENTION
+            and prefix in quiet
+            and _quiet_in(config, prefix, link.source)
+        ):
+            continue
+        how = {
+            RefKind.WIKILINK: "wikilink",
+            RefKind.METADATA: f"front-matter field '{link.reference.text or 'relation'}'",
+            RefKind.SIDECAR: f"field '{link.reference.text or 'relation'}'",
+            RefKind.MENTION: "mention",
+        }.get(link.reference.kind, "reference")
+        yield _hit(link, f"unknown ID: {how} names {doc_id}, which no document has", ctx)
 
 
 def _quiet_in(config: Config, prefix: str, source: str) -> bool:
@@ -306,8 +308,5 @@ def find_links_outside_root(ctx: CheckContext) -> Iterator[Hit]:
     Fix: link inside the repository (copy or move the target in), or use a full `https://` URL
     when the target lives elsewhere.
     """
-    for link in ctx.corpus.links:
-        if link.status is Target.OUTSIDE:
-            yield _hit(
-                link, f"link outside the repository root: {_shown(link.reference.target)}", ctx
-            )
+    for link in ctx.links_with(Target.OUTSIDE):
+        yield _hit(link, f"link outside the repository root: {_shown(link.reference.target)}", ctx)

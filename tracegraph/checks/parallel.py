@@ -14,6 +14,11 @@ the corpus (no copy is sent) and sends back only its findings, which are merged 
 exactly as one process would: the output is the same byte for byte (tested). Anything unusual
 — no ``fork``, a thread running (the language server), a child that fails or dies — means the
 rules run here as before, so a failure is reported by the rule itself, with its own message.
+
+The document rules' child also runs the link rules (``LINK_RULES``) when this process sends it
+their links once they are resolved (a ``Feed``, read by a thread in the child so that the
+sending never waits); the rules' child then takes the rules that read the chain and
+``supersedes`` edges (``CHILD_RULES_AFTER_LINKS``), this process the others.
 """
 
 from __future__ import annotations
@@ -71,6 +76,26 @@ DOCUMENT_RULES = frozenset(
 #: which balance the two processes (in the split at 10,000 documents without them: this
 #: process 0.47-0.52 s of CPU, the child 0.28-0.33; with TG201 and TG202 0.43-0.45 and 0.31).
 CHILD_RULES_AFTER_DOCUMENTS = (CHILD_RULES - DOCUMENT_RULES) | {"TG201", "TG202", "TG301"}
+#: The rules that read the links of a few statuses alone (broken, unknown IDs, outside the
+#: root: ``CheckContext.links_with``), and the documents: once the references are resolved,
+#: a cold check sends those links (350 of 158,000 at 10,000 documents) to the document rules'
+#: child, which runs these rules while this process builds the edges and runs the rest
+#: (``checks.EarlyChecks.send_links``). TG101 alone took 0.2 s of CPU at 10,000 documents
+#: (its "did you mean" indexes), the three 0.25 s.
+LINK_RULES = frozenset({"TG101", "TG103", "TG104"})
+#: The rules the child runs after the graph is built when the link rules ran in the document
+#: rules' child too: TG503 (the history, read in a thread), and those that read the chain and
+#: ``supersedes`` edges (TG203, TG204, TG301, TG302 and the architecture rules), which the
+#: child then finds alone; this process runs TG102, TG201 and TG202. CPU at 10,000 documents
+#: (round 9, under load): the edges 0.04 s, TG701-TG703 0.11, TG302 0.04-0.06, TG203 0.01,
+#: TG301 0.01, TG503 about 0.01 here (git's processes aside); TG102 0.10, TG202 0.04, TG201
+#: 0.02, and merging the findings 0.02 in this process.
+CHILD_RULES_AFTER_LINKS = frozenset(
+    {"TG503", "TG203", "TG204", "TG301", "TG302", "TG701", "TG702", "TG703"}
+)
+#: The rules that read the chain or ``supersedes`` edges (``CheckContext.chain_edges``,
+#: ``supersedes_edges``): found before the fork when both processes run some of them.
+EDGE_RULES = frozenset({"TG203", "TG204", "TG301", "TG302", "TG701", "TG702"})
 #: From this many documents (and up to ``PARALLEL_MAX_DOCUMENTS``) the document rules run in
 #: their own child. At 1,000 documents it took 0.01 s off the main process's CPU after the
 #: parse (0.12 -> 0.11 s: the rules 0.055 s, resolve + graph 0.04) for 0.04 s more CPU in all
@@ -143,6 +168,61 @@ def history_meanwhile(
         if rule.code == code:
             done[rule.code] = run(rule)
     return [done[rule.code] for rule in rules]
+
+
+class Feed(Generic[T]):
+    """One value this process sends to a forked child while both run: made before the fork
+    (``start_in_child``), read in the child by a thread started as its work begins (the value
+    waits in the child's memory, so sending never waits for the child's work; a pipe holds
+    64 KiB). When this process sends nothing (``close``), the child reads None."""
+
+    def __init__(self) -> None:
+        from multiprocessing import get_context
+
+        self.reader, self.writer = get_context("fork").Pipe(duplex=False)
+        self.sent = False
+        self._got: list[T | None] = []
+        self._reading: threading.Thread | None = None
+
+    def forked(self) -> None:
+        """In this process, after the fork: the child reads."""
+        self.reader.close()
+
+    def send(self, value: T) -> bool:
+        """Send ``value`` (once); False when the child cannot take it (it died)."""
+        try:
+            self.writer.send(value)
+            self.sent = True
+        except OSError:  # a broken pipe: the child is gone, its failure reported by ``result``
+            pass
+        finally:
+            self.writer.close()
+        return self.sent
+
+    def close(self) -> None:
+        """Nothing (more) is sent."""
+        self.writer.close()
+
+    def listen(self) -> None:
+        """In the child: start reading."""
+        self.writer.close()
+
+        def read() -> None:
+            try:
+                self._got.append(self.reader.recv())
+            except (EOFError, OSError):  # this process closed it unsent (or died)
+                self._got.append(None)
+            finally:
+                self.reader.close()
+
+        self._reading = threading.Thread(target=read, name="tracegraph-feed", daemon=True)
+        self._reading.start()
+
+    def received(self) -> T | None:
+        """In the child: the value sent, once it came (None if none will)."""
+        if self._reading is not None:
+            self._reading.join()
+        return self._got[0] if self._got else None
 
 
 def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:

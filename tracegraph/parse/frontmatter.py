@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from ..errors import YamlProblem
 
-from ..yamlsafe import LimitedLoader, YamlProblem, load_limited
+if TYPE_CHECKING:  # PyYAML is imported with the first front matter read (most runs read none)
+    import yaml
 
-_FastLoader: type | None = None
-if getattr(yaml, "__with_libyaml__", False):
 
-    class _CLoader(yaml.CSafeLoader):
-        """libyaml's SafeLoader with the same resolvers (dates stay text); used only for front
-        matter without aliases, where the alias guard has nothing to count."""
+@cache
+def _yaml() -> tuple[type | None, dict[Any, Any]]:
+    """libyaml's SafeLoader with the resolvers of ``yamlsafe.LimitedLoader`` (dates stay text),
+    used only for front matter without aliases, where the alias guard has nothing to count
+    (None without libyaml); and those resolvers, which the flat reader asks."""
+    import yaml
 
-    _CLoader.yaml_implicit_resolvers = LimitedLoader.yaml_implicit_resolvers
-    _FastLoader = _CLoader
+    from ..yamlsafe import LimitedLoader
+
+    fast: type | None = None
+    if getattr(yaml, "__with_libyaml__", False):
+
+        class _CLoader(yaml.CSafeLoader):
+            pass
+
+        _CLoader.yaml_implicit_resolvers = LimitedLoader.yaml_implicit_resolvers
+        fast = _CLoader
+    return fast, LimitedLoader.yaml_implicit_resolvers
 
 
 #: Front matter that cannot be used; ``line`` is 0-based within the YAML text.
@@ -47,12 +59,12 @@ _KEY_LINE = re.compile(
 )
 _ITEM_LINE = re.compile(rf"( *)- ({_PLAIN})")
 _ITEM = re.compile(_PLAIN)
-_RESOLVERS = LimitedLoader.yaml_implicit_resolvers
 
 
 def _is_text(plain: str) -> bool:
     """Whether YAML reads the plain scalar ``plain`` as a string (no number, bool or null)."""
-    for _tag, regexp in (*_RESOLVERS.get(plain[0], ()), *_RESOLVERS.get(None, ())):
+    resolvers = _yaml()[1]
+    for _tag, regexp in (*resolvers.get(plain[0], ()), *resolvers.get(None, ())):
         if regexp.match(plain):
             return False
     return True
@@ -126,9 +138,14 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
     # libyaml recurses in C: very deep flow nesting ([[[[...) overflows the C stack and kills
     # the process (a segfault, not an exception), so deep-looking text takes the Python path.
     shallow = text.count("[") + text.count("{") < 1000
-    if _FastLoader is not None and "*" not in text and shallow:  # libyaml, 10x faster
+    import yaml
+
+    from ..yamlsafe import load_limited
+
+    loader = _yaml()[0]
+    if loader is not None and "*" not in text and shallow:  # libyaml, 10x faster
         try:
-            fast = _FastLoader(text)
+            fast = loader(text)
             try:
                 node = fast.get_single_node()
                 if isinstance(node, yaml.MappingNode):
@@ -160,6 +177,8 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
 
 
 def _front_matter(node: yaml.MappingNode, data: dict[Any, Any]) -> FrontMatter:
+    import yaml
+
     key_lines: dict[str, int] = {}
     item_lines: dict[str, list[tuple[int, int]]] = {}
     duplicates: list[tuple[str, int]] = []
@@ -178,6 +197,8 @@ def _front_matter(node: yaml.MappingNode, data: dict[Any, Any]) -> FrontMatter:
 
 
 def _kind(node: yaml.Node) -> str:
+    import yaml
+
     if isinstance(node, yaml.SequenceNode):
         return "list"
     return "scalar value"

@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..config import (
     DEFAULT_TYPES,
     Config,
@@ -59,6 +57,31 @@ class Preset:
         return config_from_mapping(data, f"preset {self.name}")
 
 
+def preset_fields(preset: Preset) -> tuple[Any, ...]:
+    """A preset as plain values, which a stored detection keeps (``api.with_presets``): a
+    rerun then reads none of the package's YAML, nor imports PyYAML (10 ms)."""
+    return tuple(getattr(preset, f.name) for f in fields(Preset))
+
+
+def preset_from_fields(values: object) -> Preset | None:
+    """The preset ``preset_fields`` gave ``values`` for; None when they are not a preset's."""
+    if type(values) is not tuple or len(values) != len(fields(Preset)):
+        return None
+    name, title, folder, folders, signature, min_files, content, settings, text = values
+    texts = (name, title, folder, text)
+    if (
+        not all(type(t) is str for t in texts)
+        or not all(
+            type(t) is tuple and all(type(s) is str for s in t) for t in (folders, signature)
+        )
+        or type(min_files) is not int
+        or not (content is None or type(content) is str)
+        or type(settings) is not dict
+    ):
+        return None
+    return Preset(name, title, folder, folders, signature, min_files, content, settings, text)
+
+
 @dataclass(frozen=True)
 class Detection:
     """A preset found in a tree, at ``base`` (a folder relative to the root; "" is the root)."""
@@ -95,13 +118,12 @@ def all_presets() -> tuple[Preset, ...]:
     return tuple(p for _, p in sorted(found, key=lambda item: (item[0], item[1].name)))
 
 
-#: The presets are the package's own files: libyaml reads them (0.1 s less per run than the
-#: pure-Python loader, which untrusted YAML goes through for its alias guard).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load(text: str, source: str) -> tuple[int, Preset]:
-    data = yaml.load(text, Loader=_LOADER)
+    import yaml
+
+    # The presets are the package's own files: libyaml reads them (0.1 s less per run than
+    # the pure-Python loader, which untrusted YAML goes through for its alias guard).
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     head = data.pop("preset")
     preset = Preset(
         name=str(head["name"]),
@@ -316,6 +338,8 @@ def preset_config_text(name: str, base: str | None = None) -> str:
     """The explicit, commented configuration a preset stands for (``tracegraph init --preset``):
     the preset file without its ``preset:`` block, ``{folder}`` filled in, and ``presets: off``
     so that the file alone says how documents are recognised."""
+    import yaml
+
     preset = get_preset(name)
     folder = preset.folder if base is None else base
     prefix = f"{folder}/" if folder else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 
 import pytest
@@ -115,7 +115,7 @@ def test_only_where_both_processes_have_rules(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", len(documents.documents))
     ahead = start_document_checks(documents, today=TODAY)
     assert ahead is not None and len(started) == 1
-    assert ahead.child.result() is not None
+    assert ahead.result() is not None
 
 
 def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,3 +147,93 @@ def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.Monkey
         api.check_tree(SAMPLE_REPO, today=TODAY)
     assert len(started) == 1
     assert not started[0].process.is_alive()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["sample_repo", "generated", "adr-tools", "rust-rfcs"])
+def test_link_rules_find_the_same_with_the_links_they_read_alone(name: str, tmp_path: Path) -> None:
+    corpus, documents = scanned(tree(name, tmp_path))
+    linked = replace(
+        documents,
+        links=tuple(link for link in corpus.links if link.status in checks.LINK_STATUSES),
+    )
+    assert len(linked.links) < len(corpus.links)
+    codes = sorted(parallel.LINK_RULES)
+    alone = run_checks(linked, today=TODAY, select=codes, fork=False)
+    assert rows(alone) == rows(run_checks(corpus, today=TODAY, select=codes, fork=False))
+    assert alone or name == "adr-tools"  # they had something to find
+
+
+def spy_early(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Finding], bool] | None]:
+    """Record what the document rules' child sent back."""
+    sent: list[tuple[list[Finding], bool] | None] = []
+    result = checks.EarlyChecks.result
+
+    def spy(self: checks.EarlyChecks) -> tuple[list[Finding], bool] | None:
+        sent.append(result(self))
+        return sent[-1]
+
+    monkeypatch.setattr(checks.EarlyChecks, "result", spy)
+    return sent
+
+
+@pytest.mark.parametrize("select", [(), ("TG4", "TG2"), ("TG1", "TG5")])
+def test_the_link_rules_run_in_the_document_rules_child_once_sent_the_links(
+    select: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = generated(tmp_path / "g")
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(root, today=TODAY, select=select).findings
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    sent = spy_early(monkeypatch)
+    split = api.check_tree(root, today=TODAY, select=select).findings
+    assert rows(split) == rows(alone)
+    assert len(sent) == 1 and sent[0] is not None
+    found, linked = sent[0]
+    codes = {f.code for f in found}
+    if "TG1" in select or not select:  # the link rules were sent their links, and ran there
+        assert (
+            linked
+            and {"TG101", "TG103"} <= codes
+            and codes <= (parallel.DOCUMENT_RULES | parallel.LINK_RULES)
+        )
+    else:  # none selected: nothing sent, the document rules alone
+        assert not linked and codes <= parallel.DOCUMENT_RULES
+
+
+def test_a_feed_reaches_a_busy_child_or_says_it_cannot() -> None:
+    feed: parallel.Feed[bytes] = parallel.Feed()
+
+    def work() -> int:
+        feed.listen()
+        got = feed.received()
+        return -1 if got is None else len(got)
+
+    child = parallel.start_in_child(work)
+    feed.forked()
+    assert feed.send(b"x" * 1_000_000)  # more than a pipe holds: read as it comes
+    assert child.result() == 1_000_000
+    closed: parallel.Feed[bytes] = parallel.Feed()
+    waiting = parallel.start_in_child(lambda: (closed.listen(), closed.received())[1])
+    closed.forked()
+    closed.close()  # nothing will come: the child reads None
+    assert waiting.result() is None
+    gone: parallel.Feed[bytes] = parallel.Feed()
+    ended = parallel.start_in_child(lambda: 7)
+    gone.forked()
+    assert ended.result() == 7
+    assert not gone.send(b"y" * 1_000_000) and not gone.sent  # nobody reads it any more
+
+
+def test_links_sent_but_not_read_are_checked_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = generated(tmp_path / "g")
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(root, today=TODAY).findings
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    monkeypatch.setattr(parallel.Feed, "received", lambda self: None)  # lost on the way
+    sent = spy_early(monkeypatch)
+    split = api.check_tree(root, today=TODAY).findings
+    assert len(sent) == 1 and sent[0] is not None and not sent[0][1]
+    assert {f.code for f in alone} & parallel.LINK_RULES
+    assert rows(split) == rows(alone)
