@@ -510,8 +510,8 @@ def start_document_checks(
             return _rows(found), False
         # Those links alone: what the link rules read (``CheckContext.links_with``).
         linked = replace(corpus, links=links)
-        found += run_checks(linked, config, today=today, select=chosen, ignore=only(linking),
-                            fork=False)  # fmt: skip
+        found = merge_sorted([found, run_checks(linked, config, today=today, select=chosen,
+                                                ignore=only(linking), fork=False)])  # fmt: skip
         return _rows(found), True
 
     child = parallel.start_in_child(work)
