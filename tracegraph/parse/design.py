@@ -117,15 +117,20 @@ class _Block:
 
 
 def extract_design(
-    data: bytes, headings: Sequence[Heading], lines: LineIndex, mapping: ArchMapping
+    data: bytes,
+    headings: Sequence[Heading],
+    lines: LineIndex,
+    mapping: ArchMapping,
+    heading_starts: Sequence[int] | None = None,
 ) -> Design | None:
     """The components, endpoints and tables a document describes, read from its mapped
-    sections (``data`` is the document's UTF-8 text, ``lines`` its line index); None when it
-    describes none."""
+    sections (``data`` is the document's UTF-8 text, ``lines`` its line index,
+    ``heading_starts`` where each heading starts, as the walk found them: without them the
+    line index is asked for its table of line starts); None when it describes none."""
     components: list[Component] = []
     endpoints: list[Endpoint] = []
     tables: list[Table] = []
-    words = _WordsOf(headings)
+    words = _WordsOf(headings, heading_starts)
     if mapping.components is not None:
         part = mapping.components
         labels = tuple(
@@ -219,9 +224,29 @@ class _WordsOf:
     """The words of a document's headings, worked out only for those that may start a
     section (their text contains its first word): most headings are never looked at."""
 
-    def __init__(self, headings: Sequence[Heading]) -> None:
+    def __init__(self, headings: Sequence[Heading], starts: Sequence[int] | None) -> None:
         self.headings = headings
+        self.starts = starts
         self.lowered = [h.text.lower() for h in headings]
+
+    def body(self, lines: LineIndex, index: int, size: int) -> tuple[int, int]:
+        """The byte range from the line below heading ``index`` to the line of the heading
+        after it (to the end when none follows); (-1, 0) when no line follows the heading.
+        ``size`` is the document's length in bytes."""
+        headings = self.headings
+        starts = self.starts
+        top = headings[index]
+        after = index + 1 < len(headings)
+        if starts is None or len(starts) != len(headings):
+            table = lines.starts
+            if top.line >= len(table):
+                return -1, 0
+            return table[top.line], table[headings[index + 1].line - 1] if after else size
+        start = lines.next_line_start(starts[index])
+        if start < 0:
+            return -1, 0
+        lines.anchor(start, top.line)
+        return start, lines.line_start_at(starts[index + 1]) if after else size
 
     def starting(self, wanted: tuple[str, ...]) -> Iterator[int]:
         """The indexes of the headings whose words start with ``wanted``."""
@@ -256,17 +281,14 @@ def _sections(
             if later.level <= heading.level:
                 break
             inner.append(later)
-        end_line = headings[index + len(inner)].line if index + len(inner) < len(headings) else 0
         blocks: list[_Block] = []
         for number, top in enumerate(inner):
             block = _Block("heading", top.line, top.level)
             block.add(top.text)
             blocks.append(block)
-            stop_line = inner[number + 1].line if number + 1 < len(inner) else end_line
-            if top.line >= len(lines.starts):
+            start, stop = words.body(lines, index + number, len(data))
+            if start < 0:
                 continue
-            start = lines.starts[top.line]  # the line below the heading
-            stop = lines.starts[stop_line - 1] if stop_line else len(data)
             piece = relevant(top, data[start:stop]) if stop > start else None
             if piece:
                 text = piece.decode("utf-8", "replace")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 from ..config import Limits
 from ..generated import is_generated
@@ -257,7 +257,7 @@ def parse_document(
 
     prose = spec is None or spec.prose_relations
     for ref in facts.references:
-        if ref.kind is RefKind.MENTION and ref.target == doc_id:
+        if ref.kind is _MENTION and ref.target == doc_id:
             continue
         if not prose and ref.relation not in _PLAIN_RELATIONS:
             # Only metadata declares relations for this type: "Requires EIP-2718" in the text
@@ -280,7 +280,9 @@ def parse_document(
     mapping = spec.architecture if spec is not None else None
     unfilled = _UNFILLED.search(title) or _UNFILLED.match(status_raw or "")
     design = (
-        extract_design(utf8, facts.headings, lines, mapping) if mapping and not unfilled else None
+        extract_design(utf8, facts.headings, lines, mapping, facts.heading_starts)
+        if mapping and not unfilled
+        else None
     )
 
     return Document(
@@ -313,6 +315,8 @@ _REDIRECT = re.compile(
     re.I,
 )
 _PLAIN_RELATIONS = frozenset({Relation.REFERENCES, Relation.MENTIONS})
+#: Read once per reference: a compiled constant (an enum's attribute hook is slow).
+_MENTION: Final = RefKind.MENTION
 _POSITION = attrgetter("line", "column")
 _STEM_NUMBER = re.compile(r"^\d+[-_ ]+")
 

@@ -45,6 +45,11 @@ def matches_at(
             yield match
 
 
+#: (type, number, width) -> canonical ID: the same IDs are mentioned over and over, and
+#: formatting one costs about a microsecond.
+_CANONICAL: dict[tuple[str, str | int, int], str] = {}
+
+
 def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:
     """The one spelling of an ID: upper-case type, hyphen, number padded to ``width`` digits
     (four by default; a type such as EIP sets 0 and keeps its numbers as written).
@@ -52,7 +57,15 @@ def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:
     >>> canonical_id("adr", "7"), canonical_id("EIP", "0020", 0)
     ('ADR-0007', 'EIP-20')
     """
-    return f"{type_name.upper()}-{int(number):0{width}d}"
+    key = (type_name, number, width)
+    known = _CANONICAL.get(key)
+    if known is None:
+        known = f"{type_name.upper()}-{int(number):0{width}d}"
+        if len(known) <= 40 and (isinstance(number, int) or len(number) <= 40):  # bounded
+            if len(_CANONICAL) >= 20_000:
+                _CANONICAL.clear()
+            _CANONICAL[key] = known
+    return known
 
 
 @dataclass(frozen=True)
@@ -251,9 +264,11 @@ class Recogniser:
         )
         out: list[tuple[int, str]] = []
         for match in matches:
-            type_name = next(
-                (name for number, name in self.mention_groups if match.start(number) >= 0), None
-            )
+            type_name = None
+            for number, name in self.mention_groups:
+                if match.start(number) >= 0:
+                    type_name = name
+                    break
             if type_name is None:
                 continue
             digits = _DIGITS.findall(match.group(0))

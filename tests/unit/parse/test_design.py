@@ -352,3 +352,28 @@ def test_split_names_keeps_code_and_drops_remarks() -> None:
 def test_typespec_default_has_no_mapping() -> None:
     assert TypeSpec("SPEC").architecture is None
     assert default_config().type_spec("TDD").architecture == TDD_ARCHITECTURE  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_sections_found_from_the_walks_heading_offsets_as_from_the_line_table(
+    newline: str,
+) -> None:
+    """parse_document hands the design the byte offsets where the walk found each heading
+    (no table of line starts is built); the table of a fresh line index gives the same."""
+    from tracegraph.parse.design import extract_design
+    from tracegraph.parse.markdown import LineIndex, walk_markdown
+
+    spec = RECOGNISER.spec("TDD")
+    assert spec is not None and spec.architecture is not None
+    for path in sorted((SAMPLE_REPO / "docs" / "tdd").glob("*.md")):
+        text = path.read_text("utf-8").replace("\n", newline)
+        text += "\n## Data Model\n\n- `last_table`: kept\n#### GET /v1/at-the-end"  # no final break
+        data = text.encode()
+        facts, lines = walk_markdown(text, data, RECOGNISER)
+        assert len(facts.heading_starts) == len(facts.headings)
+        for heading, start in zip(facts.headings, facts.heading_starts, strict=True):
+            assert lines.line(start) == heading.line
+        mapping = spec.architecture
+        walked = extract_design(data, facts.headings, lines, mapping, facts.heading_starts)
+        tabled = extract_design(data, facts.headings, LineIndex(data), mapping)
+        assert walked is not None and walked == tabled

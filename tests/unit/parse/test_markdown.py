@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 import textwrap
 
 import pytest
@@ -11,7 +13,8 @@ from hypothesis import strategies as st
 from tracegraph.config import default_config
 from tracegraph.model import Document, RefKind, Relation
 from tracegraph.parse import Recogniser, parse_document
-from tracegraph.parse.markdown import LineIndex
+from tracegraph.parse.autolinks import AUTOLINK_LITERALS
+from tracegraph.parse.markdown import _PLACEHOLDER_LITERALS, LineIndex, _prefilter, _wanted
 
 CONFIG = default_config()
 REC = Recogniser.from_config(CONFIG)
@@ -78,6 +81,46 @@ def test_line_index_answers_any_order_of_offsets(pieces: list[str], numbers: lis
     lines = data.splitlines(keepends=True)
     assert index.line_count == max(1, len(lines))
     assert index.starts[: len(lines)] == [sum(map(len, lines[:i])) for i in range(len(lines))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_PIECES, "\r\n", "\r"]), max_size=40),
+    st.lists(st.integers(min_value=0, max_value=10**6), max_size=8),
+)
+def test_line_starts_and_an_anchored_cursor_agree_with_the_table(
+    pieces: list[str], numbers: list[int]
+) -> None:
+    """``line_start_at`` and ``next_line_start`` (what the design extraction asks, without a
+    table for text without a CR) and look-ups after ``anchor`` give the table's answers."""
+    data = "".join(pieces).encode()
+    table = LineIndex(data).starts
+    for number in numbers:
+        offset = number % (len(data) + 1)
+        if data[offset - 1 : offset + 1] == b"\r\n":
+            continue  # inside a line break
+        line = bisect.bisect_right(table, offset) - 1
+        index = LineIndex(data)
+        assert index.line_start_at(offset) == table[line]
+        assert index.next_line_start(offset) == (table[line + 1] if line + 1 < len(table) else -1)
+        index.anchor(table[line], line)
+        for later in sorted({offset, len(data), *(n % (len(data) + 1) for n in numbers)}):
+            inside = later < len(data) and data[later] & 0xC0 == 0x80  # within a character
+            if later >= table[line] and not inside and data[later - 1 : later + 1] != b"\r\n":
+                assert index.position(later) == _table_position(data, later)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="[]TBDOFIXME:/w.@PRDAC- aé\n", max_size=16))
+def test_prefilter_finds_what_the_literals_alternation_finds(text: str) -> None:
+    """The prefilter (literals grouped by their rarest character) says yes exactly when one
+    of the literals occurs, as a regex alternation of them does."""
+    literals = ("PRD-", "RFC-", "ADR-", "TDD-")
+    plan = _prefilter(True, literals)
+    every = (*_PLACEHOLDER_LITERALS, *AUTOLINK_LITERALS, *literals)
+    alternation = re.compile("|".join(re.escape(literal) for literal in every))
+    assert _wanted(text, plan) == bool(alternation.search(text))
+    assert _wanted(text, _prefilter(True, ())) is True  # a type's own id_pattern: every run
 
 
 def test_reference_position_after_non_ascii_text() -> None:
@@ -421,3 +464,14 @@ def test_fast_constructors_build_the_same_records() -> None:
     assert [f.name for f in fields(Heading)] == ["level", "text", "slug", "line"]
     assert len(fields(Reference)) == 8
     assert not hasattr(Heading, "__post_init__") and not hasattr(Reference, "__post_init__")
+
+
+def test_forget_seen_lets_go_what_the_parse_kept_and_parses_the_same_after() -> None:
+    from tracegraph.parse import document, forget_seen, markdown
+
+    data = b"# Title\n\n**Status:** Draft\n\n## Heading kept between documents\n\nText.\n"
+    first = parse_document("docs/a.md", data, REC, CONFIG.limits)
+    assert markdown._HEADING_KEYS and document._FIELDS
+    forget_seen()
+    assert not markdown._HEADING_KEYS and not document._FIELDS and not document._META_KEYS
+    assert parse_document("docs/a.md", data, REC, CONFIG.limits) == first
