@@ -41,6 +41,7 @@ from .warm import (
     ask_git,
     display_name,
     list_files,
+    look,
 )
 from .warm import dirs_of as _dirs_of
 
@@ -126,17 +127,20 @@ def crawl(
     # One ``git rev-parse`` says where the root stands in git for the whole run: whether the
     # root is the work tree's top (never ignored itself), the prefix the repository's addresses
     # need, HEAD for TG503's key (``FileIndex.git``).
-    repo = probe_repository(root, seen.probe if seen is not None else None)
+    # Without a stamp's ``seen``, the listing and the remote run beside ``rev-parse``
+    # (``warm.look``); the remote only where the addresses may need it.
+    asked = seen or look(root, "", crawling=True, remote=config.repository is None)
+    repo = probe_repository(root, asked.probe)
     prefix = None if repo.status == "not-git" else repo.prefix
-    listed = _git_files(root, links, stats, top=prefix == "", seen=seen)
+    listed = _git_files(root, links, stats, top=prefix == "", seen=asked)
     found, unreadable = listed if listed is not None else _walk(root, links)
     files = sorted(set(found))
     dirs = _dirs_of(files)
     origin: str | None = ASK_GIT  # the remote's URL, asked when the addresses need it
     if seen is not None:
         seen.witness(dirs)  # before the links and marker folders are read for this run
-        if seen.remote is not None:
-            origin = _origin(seen.remote)
+    if asked.remote is not None:
+        origin = _origin(asked.remote)
     aliases = _aliases(root, links, frozenset(files), dirs)
     is_document = _document_test(config.include, config.exclude)
     documents = tuple(p for p in files if p not in aliases and is_document(p))

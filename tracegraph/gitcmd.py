@@ -372,14 +372,71 @@ def neutralised_settings(listing: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def begin_git(root: Path, *args: str, timeout: float = 120.0) -> PendingGit:
+    """Start ``git -C root ARGS``, hardened as ``run_git`` is (same checks, environment and
+    neutralised configuration), and return at once: ``PendingGit.answer`` waits for what
+    ``run_git`` would have returned, ``discard`` kills it. For a quick command whose answer is
+    needed a little later, so that git runs while this process does something else (the
+    listing and the remote while ``rev-parse`` says where the root stands: ``warm.look``). No
+    thread is started (a forking parse needs a process without threads). Raises as
+    ``run_git`` does when git cannot be started."""
+    command, env, stalled_key = _prepare("begin_git", root, args, timeout)
+    return PendingGit(_popen(command, env, piped=False), command, timeout, stalled_key)
+
+
+class PendingGit:
+    """A git started by ``begin_git``; exactly one of ``answer`` or ``discard`` must be called
+    (else git is reaped only when tracegraph exits)."""
+
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        command: list[str],
+        timeout: float,
+        stalled_key: tuple[str, str],
+    ) -> None:
+        self._proc = proc
+        self._command = command
+        self._deadline = time.monotonic() + timeout
+        self._timeout = timeout
+        self._stalled_key = stalled_key
+
+    def answer(self) -> subprocess.CompletedProcess[bytes]:
+        """git's exit status, output and messages, as ``run_git`` returns them; raises
+        GitTimeout when git had not finished ``timeout`` seconds after it was started."""
+        left = max(self._deadline - time.monotonic(), 0.001)
+        try:
+            return _finish(self._proc, self._command, left, None, self._timeout)
+        except GitTimeout as exc:
+            _STALLED[self._stalled_key] = str(exc)
+            raise
+
+    def discard(self) -> None:
+        """Kill git (its whole group) and reap it: its answer is not needed."""
+        _kill_group(self._proc)
+
+
 def _spawn(
     command: list[str], env: dict[str, str], timeout: float, input: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``command`` in its own process group, ``input`` on its standard input (none when
     None); the whole group is killed on timeout."""
     proc = _popen(command, env, piped=input is not None)
+    return _finish(proc, command, timeout, input, timeout)
+
+
+def _finish(
+    proc: subprocess.Popen[bytes],
+    command: list[str],
+    wait: float,
+    input: bytes | None,
+    timeout: float,
+) -> subprocess.CompletedProcess[bytes]:
+    """Wait up to ``wait`` seconds for ``proc`` (started by ``_popen`` for ``command``, given
+    ``timeout`` seconds in all) and collect its output; its group is killed on timeout or
+    interruption."""
     try:
-        out, err = proc.communicate(input, timeout=timeout)
+        out, err = proc.communicate(input, timeout=wait)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise GitTimeout(

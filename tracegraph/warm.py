@@ -29,7 +29,6 @@ import os
 import sqlite3
 import stat
 import sys
-import threading
 import time
 import zlib
 from contextlib import closing, suppress
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 from . import __version__
 from .atomic import write_atomic
 from .errors import TracegraphError
-from .gitcmd import GitError, run_git
+from .gitcmd import GitError, PendingGit, begin_git, run_git
 from .state import CACHE_DIR as CACHE_DIR
 from .state import STATE_DIR, WARNED, shipped_state
 from .state import usable_state as usable_state
@@ -238,6 +237,12 @@ class Seen:
     _witness: str | None = field(default=None, repr=False)
 
     @property
+    def inside(self) -> bool:
+        """Whether git answered that the root is inside a work tree."""
+        probe = self.probe
+        return not isinstance(probe, GitError) and probe.stdout.startswith(b"true\n")
+
+    @property
     def at_top(self) -> bool:
         """Whether git answered that the root is the top of a work tree (then the listing,
         never ignored, is the tree)."""
@@ -298,39 +303,66 @@ class Seen:
         return digest.hexdigest()
 
 
-def look(root: Path, settings: str) -> Seen:
+def look(root: Path, settings: str, *, crawling: bool = False, remote: bool = True) -> Seen:
     """Ask git where ``root`` stands and, at the top of a work tree, for its listing and
-    remote, and ``lstat`` every listed name: what the crawl would ask and read first. The
-    remote is asked by a thread while the listing is read and stat-ed (git runs on another
-    core meanwhile: 5-8 ms less of a run's wall time at 10,000 files)."""
+    remote, and ``lstat`` every listed name: what the crawl would ask and read first.
+
+    For a crawl without a stamp (``crawl.crawl``), ``crawling`` keeps the listing wherever the
+    root stands (the crawl would ask the same: outside git, its error explains why), and the
+    remote wherever the root is inside a work tree; ``remote`` False asks no remote (the
+    config names the repository's addresses)."""
     started = time.time_ns()
-    seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
-    if seen.at_top:
-        remote: list[Answer] = []
-        asking = threading.Thread(
-            target=_ask_into,
-            args=(remote, root, REMOTE_ARGS, REMOTE_TIMEOUT),
-            name="git-remote",
-            daemon=True,
-        )
-        asking.start()
-        try:
-            seen.listing = ask_git(root, LIST_ARGS, LIST_TIMEOUT)
-            if not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
-                seen.listed = list_files(root, seen.listing.stdout)
-        finally:
-            asking.join()
-        if not remote:  # the thread met what ``ask_git`` does not answer: ask here, as before
-            remote.append(ask_git(root, REMOTE_ARGS, REMOTE_TIMEOUT))
-        seen.remote = remote[0]
+    # The listing and the remote start with ``rev-parse`` (the other core runs them while it
+    # answers; three git processes one after another were 10-15 ms of a cold check at 1,000
+    # documents before its parse could start) and are killed unused where the root is not
+    # where they are asked.
+    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT)
+    origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT) if remote else None
+    try:
+        seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
+    except BaseException:
+        _discard(listing, origin)
+        raise
+    at_top = seen.at_top
+    if not (at_top or crawling):
+        _discard(listing, origin)
+        return seen
+    if not (at_top or seen.inside):
+        _discard(origin)
+        origin = None
+    try:
+        seen.listing = _answer(listing)
+        if at_top and not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
+            seen.listed = list_files(root, seen.listing.stdout)
+    except BaseException:
+        _discard(origin)
+        raise
+    seen.remote = None if origin is None else _answer(origin)
     return seen
 
 
-def _ask_into(answers: list[Answer], root: Path, args: tuple[str, ...], timeout: float) -> None:
-    """``ask_git`` in a thread, its answer appended to ``answers``; anything else it raises is
-    left for the caller, which asks again and meets it (a thread would print a traceback)."""
-    with suppress(Exception):
-        answers.append(ask_git(root, args, timeout))
+def _begin(root: Path, args: tuple[str, ...], timeout: float) -> PendingGit | GitError:
+    """``begin_git`` (hardened), with a failure to start git as the answer."""
+    try:
+        return begin_git(root, *args, timeout=timeout)
+    except GitError as exc:
+        return exc
+
+
+def _answer(pending: PendingGit | GitError) -> Answer:
+    """The answer of a git begun by ``_begin``, with a failure as the answer (``ask_git``)."""
+    if isinstance(pending, GitError):
+        return pending
+    try:
+        return pending.answer()
+    except GitError as exc:
+        return exc
+
+
+def _discard(*pending: PendingGit | GitError | None) -> None:
+    for one in pending:
+        if isinstance(one, PendingGit):
+            one.discard()
 
 
 def settings_key(*settings: object) -> str:

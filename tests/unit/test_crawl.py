@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,32 +54,58 @@ def test_ignored_root_is_walked(tree: Tree) -> None:
 def test_a_crawl_asks_git_once_where_the_root_stands(
     tree: Tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One ``rev-parse`` answers for the whole run (prefix, HEAD, shallow); the work tree's
-    top is never ignored, so only a folder below it asks ``check-ignore``."""
+    """One ``rev-parse`` answers for the whole run (prefix, HEAD, shallow); the listing and the
+    remote start beside it and are asked once; the work tree's top is never ignored, so only a
+    folder below it asks ``check-ignore``."""
     root = tree({"a.md": "# A\n", "docs/b.md": "# B\n"})
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     asked: list[str] = []
-    spawn = gitcmd._spawn
+    popen = gitcmd._popen
 
     def spy(command: list[str], *args: Any, **kwargs: Any) -> Any:
         asked.append(command[4] if command[3] == "--no-pager" else command[3])
-        return spawn(command, *args, **kwargs)
+        return popen(command, *args, **kwargs)
 
-    monkeypatch.setattr(gitcmd, "_spawn", spy)
+    monkeypatch.setattr(gitcmd, "_popen", spy)
     index = crawl(root, default_config())
     assert index.git is not None and (index.git.status, index.git.prefix) == ("empty", "")
     assert index.documents == ("a.md", "docs/b.md")
-    assert [a for a in asked if a != "config"] == ["rev-parse", "ls-files", "remote"]
+    assert sorted(a for a in asked if a != "config") == ["ls-files", "remote", "rev-parse"]
     asked.clear()
     below = crawl(root / "docs", default_config())
     assert below.git is not None and below.git.prefix == "docs/"
-    assert [a for a in asked if a != "config"] == [
-        "rev-parse",
-        "ls-files",
+    assert sorted(a for a in asked if a != "config") == [
         "check-ignore",
+        "ls-files",
         "remote",
+        "rev-parse",
     ]
     assert below.documents == ("b.md",)
+    asked.clear()
+    fixed = replace(default_config(), repository=("https://github.com/o/r",))
+    assert crawl(root, fixed).documents == ("a.md", "docs/b.md")
+    assert sorted(a for a in asked if a != "config") == ["ls-files", "rev-parse"]
+
+
+def test_a_crawl_outside_git_asks_for_the_listing_once(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a work tree the listing begun beside ``rev-parse`` is the answer the crawl
+    reads (git's refusal), not asked again; the folders are walked."""
+    root = tree({"a.md": "# A\n"})
+    asked: list[str] = []
+    popen = gitcmd._popen
+
+    def spy(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        asked.append(command[4] if command[3] == "--no-pager" else command[3])
+        return popen(command, *args, **kwargs)
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
+    monkeypatch.setattr(gitcmd, "_popen", spy)
+    index = crawl(root, default_config())
+    assert index.documents == ("a.md",)
+    assert index.git is not None and index.git.status == "not-git"
+    assert asked.count("ls-files") == 1
 
 
 @pytest.mark.parametrize(
@@ -212,16 +239,23 @@ def test_git_says_which_folders_it_could_not_list(
 ) -> None:
     root = tree(UNREADABLE_TREE)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    real = warm.run_git  # the listing is asked through ``warm.ask_git``
+    real = warm.begin_git  # the listing is begun beside ``rev-parse`` (``warm.look``)
 
-    def run_git(where: Path, *args: str, timeout: float = 120.0) -> object:
-        done = real(where, *args, timeout=timeout)
-        if args[0] == "ls-files":  # as git prints it when it may not open the folder
-            done.stdout = b"a.md\0"
-            done.stderr = b"warning: could not open directory 'locked/': Permission denied\n"
-        return done
+    def begin_git(where: Path, *args: str, timeout: float = 120.0) -> gitcmd.PendingGit:
+        pending = real(where, *args, timeout=timeout)
+        answer = pending.answer
 
-    monkeypatch.setattr(warm, "run_git", run_git)
+        def doctored() -> subprocess.CompletedProcess[bytes]:
+            done = answer()
+            if args[0] == "ls-files":  # as git prints it when it may not open the folder
+                done.stdout = b"a.md\0"
+                done.stderr = b"warning: could not open directory 'locked/': Permission denied\n"
+            return done
+
+        monkeypatch.setattr(pending, "answer", doctored)
+        return pending
+
+    monkeypatch.setattr(warm, "begin_git", begin_git)
     index = crawl(root, default_config())
     assert index.unreadable == (("locked", "Permission denied"),)
 

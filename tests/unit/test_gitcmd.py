@@ -253,3 +253,25 @@ def test_a_setpriv_that_refuses_is_dropped_for_the_pre_exec_function(
     assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
     assert gitcmd._setpriv == ""
     assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
+
+
+def test_a_begun_git_answers_as_run_git_and_a_discarded_one_is_reaped(tmp_path: Path) -> None:
+    """``begin_git`` starts git hardened as ``run_git`` does and returns at once: its answer
+    is ``run_git``'s, byte for byte; ``discard`` kills and reaps it."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "a.md").write_text("# A\n", encoding="utf-8")
+    pending = gitcmd.begin_git(tmp_path, "ls-files", "-co", "--exclude-standard", "-z")
+    ran = gitcmd.run_git(tmp_path, "ls-files", "-co", "--exclude-standard", "-z")
+    answer = pending.answer()
+    assert (answer.args, answer.returncode, answer.stdout, answer.stderr) == (
+        ran.args,
+        ran.returncode,
+        b"a.md\0",
+        ran.stderr,
+    )
+    stopped = gitcmd.begin_git(tmp_path, "cat-file", "--batch")  # waits on its input
+    proc = stopped._proc
+    stopped.discard()
+    assert proc.returncode is not None
+    with pytest.raises(ValueError, match="read-only"):
+        gitcmd.begin_git(tmp_path, "commit", "-m", "x")

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from tests.gitrepo import git, init_repo
 from tests.helpers import make_tree
-from tracegraph import api, cache, warm
+from tracegraph import api, cache, gitcmd, warm
 from tracegraph.cli import check as check_cli
 from tracegraph.cli import cli
 
@@ -193,21 +193,20 @@ def test_the_crawl_asks_git_nothing_the_run_asked_already(
 ) -> None:
     """On a miss, the crawl takes git's answers and the ``lstat``s from the run's ``Seen``:
     four git processes in all (configuration, ``rev-parse``, ``ls-files``, ``remote``)."""
-    from tracegraph import gitcmd
 
     _check(repo)
     (repo / "docs" / "adr" / "other.md").write_text("# Other\n\nChanged.\n", encoding="utf-8")
     spawned: list[str] = []
-    original = gitcmd._spawn
+    original = gitcmd._popen
 
     def spy(command: list[str], *args: Any, **kwargs: Any) -> Any:
         spawned.append(command[3] if command[3] != "--no-pager" else command[4])
         return original(command, *args, **kwargs)
 
     monkeypatch.setattr(gitcmd, "_probed", {})
-    monkeypatch.setattr(gitcmd, "_spawn", spy)
+    monkeypatch.setattr(gitcmd, "_popen", spy)
     assert _check(repo) == _check(repo, "--no-cache")
-    first = spawned[:4]  # ``remote`` is asked by a thread while the listing is stat-ed
+    first = spawned[:4]  # the listing and the remote begin beside rev-parse
     assert sorted(first) == ["config", "ls-files", "remote", "rev-parse"]
     assert spawned.count("ls-files") == 1 + 1  # this run, and the run without cache
 
@@ -215,32 +214,40 @@ def test_the_crawl_asks_git_nothing_the_run_asked_already(
 def test_the_remote_asked_meanwhile_is_the_remote_asked_alone(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``look`` asks git's remote in a thread while it lists and stats the files: the same
-    answers as asked one after the other; what the thread cannot answer (anything but a
-    GitError) is asked again by the caller, and no traceback is printed."""
+    """``look`` begins the listing and the remote beside ``rev-parse``: the same answers as
+    asked one after the other; when ``rev-parse`` raises (anything but a GitError), the begun
+    git processes are killed and reaped and the error goes on."""
     (repo / ".git" / "config").write_text(
         (repo / ".git" / "config").read_text() + '[remote "origin"]\n\turl = https://x.org/o/r\n'
     )
     seen = warm.look(repo, "k")
-    assert not isinstance(seen.remote, warm.GitError)
+    alone = warm.ask_git(repo, warm.REMOTE_ARGS, warm.REMOTE_TIMEOUT)
+    assert not isinstance(seen.remote, warm.GitError) and not isinstance(alone, warm.GitError)
     assert seen.remote is not None and seen.remote.stdout == b"https://x.org/o/r\n"
+    assert (seen.remote.returncode, seen.remote.stdout, seen.remote.stderr) == (
+        alone.returncode,
+        alone.stdout,
+        alone.stderr,
+    )
+    listing = warm.ask_git(repo, warm.LIST_ARGS, warm.LIST_TIMEOUT)
+    assert not isinstance(seen.listing, warm.GitError) and not isinstance(listing, warm.GitError)
+    assert seen.listing is not None and seen.listing.stdout == listing.stdout
     assert seen.listed is not None and "docs/adr/real.md" in seen.listed.files
-    calls: list[tuple[str, ...]] = []
-    original = warm.ask_git
+    discarded: list[object] = []
+    discard = gitcmd.PendingGit.discard
 
-    def flaky(root: Path, args: tuple[str, ...], timeout: float) -> Any:
-        calls.append(args)
-        if args == warm.REMOTE_ARGS and calls.count(args) == 1:
-            raise RuntimeError("not a git error")
-        return original(root, args, timeout)
+    def counted(pending: gitcmd.PendingGit) -> None:
+        discard(pending)
+        discarded.append(pending._proc.returncode)
 
-    hooked: list[object] = []
-    monkeypatch.setattr("threading.excepthook", hooked.append)
-    monkeypatch.setattr(warm, "ask_git", flaky)
-    again = warm.look(repo, "k")
-    assert calls.count(warm.REMOTE_ARGS) == 2 and not hooked
-    assert again.remote is not None and not isinstance(again.remote, warm.GitError)
-    assert again.remote.stdout == seen.remote.stdout and again.witness() == seen.witness()
+    def broken(root: Path, args: tuple[str, ...], timeout: float) -> Any:
+        raise RuntimeError("not a git error")
+
+    monkeypatch.setattr(gitcmd.PendingGit, "discard", counted)
+    monkeypatch.setattr(warm, "ask_git", broken)
+    with pytest.raises(RuntimeError, match="not a git error"):
+        warm.look(repo, "k")
+    assert len(discarded) == 2 and None not in discarded  # the listing and the remote, reaped
 
 
 def test_a_check_lets_go_of_the_listing_and_its_stamp_still_answers(
