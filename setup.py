@@ -1,4 +1,5 @@
-"""The optional compiled parser: mypyc compiles the parse stage's hot modules to C extensions.
+"""The optional compiled parser: mypyc compiles the parse stage's hot modules (and the graph
+stage's resolver, ``tracegraph/resolve.py``) to C extensions.
 
 Everything else is in pyproject.toml. The same ``.py`` files stay the fallback: when mypyc or a
 C compiler (gcc and the Python headers) is missing, or the compile fails, the install goes on
@@ -22,9 +23,13 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
-#: The compiled modules (kept in step with ``tracegraph.parse.native.COMPILED``).
-MODULES = ("autolinks", "design", "document", "ids", "markdown", "slugs")
-SOURCES = [f"tracegraph/parse/{name}.py" for name in MODULES]
+#: The compiled modules, named from the ``tracegraph`` package (kept in step with
+#: ``tracegraph.parse.native.COMPILED``).
+MODULES = (
+    "parse.autolinks", "parse.design", "parse.document", "parse.ids", "parse.markdown",
+    "parse.slugs", "resolve",
+)  # fmt: skip
+SOURCES = [f"tracegraph/{name.replace('.', '/')}.py" for name in MODULES]
 BUILD_INFO = "tracegraph/parse/_compiled.json"
 #: Read no config file, accept modules that are absent at build time, and type-check only the
 #: compiled modules themselves (their imports are read, not reported on).

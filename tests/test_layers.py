@@ -74,6 +74,11 @@ FORBIDDEN = [
     ),
     ("tracegraph.reviews", ["tracegraph.crawl", "tracegraph.parse", "tracegraph.graph"]),
     ("tracegraph.graph", ["tracegraph.checks", "tracegraph.queries", "tracegraph.render"]),
+    # The resolver (compiled with the parser) reads documents and the listing, nothing above.
+    (
+        "tracegraph.resolve",
+        ["tracegraph.crawl", "tracegraph.graph", "tracegraph.checks", "tracegraph.queries"],
+    ),
     # Suspect links are graph + history: no rule, query or output in them.
     (
         "tracegraph.suspect",
@@ -103,6 +108,7 @@ BELOW_EDIT = [
     "tracegraph.declared",
     "tracegraph.repository",
     "tracegraph.graph",
+    "tracegraph.resolve",
     "tracegraph.checks",
     "tracegraph.queries",
     "tracegraph.render",

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-import re
-import sys
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -19,53 +17,22 @@ from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import unquote
 
 from .config import Config
 from .errors import NotFoundError
-from .model import Document, Link, Reference, RefKind, Relation, Target, link_more
+from .model import Document, Link, RefKind, Relation, Target
 from .parse.ids import Recogniser
-from .patterns import Pattern, compile_pattern
-from .repository import KnownAddresses, OwnLink, Repository, settle_addresses
+from .patterns import compile_pattern
+from .repository import KnownAddresses, Repository, settle_addresses
+from .resolve import Resolver, add_edges, make_link
 
 if TYPE_CHECKING:  # networkx costs half of the start-up: imported where a graph is built
     import networkx as nx
 
     from .architecture import Architecture
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-FOLDER_INDEXES = ("README.md", "readme.md", "Readme.md", "index.md", "README.markdown")
-_intern = sys.intern
-
-# Links are the most numerous objects after parsing (1.6M at 100k documents): setting the slots
-# directly costs half of the generated frozen ``__init__``.
 _new = object.__new__
-_LINK_SLOTS = tuple(Link.__dict__[n].__set__ for n in ("source", "reference", "path", "_more"))
-
-
-def _normpath(path: str) -> str:
-    """``posixpath.normpath(path)``, which leaves a path without empty, ``.`` or ``..`` parts
-    as it is (most links): only those are normalised.
-
-    >>> _normpath("docs/adr/0001.md"), _normpath("docs/./adr//../x.md"), _normpath("")
-    ('docs/adr/0001.md', 'docs/x.md', '.')
-    """
-    if not path or "//" in path or "/." in path or path[0] in "./" or path[-1] == "/":
-        return posixpath.normpath(path)
-    return path
-
-
-def _link(
-    source: str, ref: Reference, status: Target, path: str | None = None, frag: str | None = None
-) -> Link:
-    link = _new(Link)
-    set_source, set_reference, set_path, set_more = _LINK_SLOTS
-    set_source(link, source)
-    set_reference(link, ref)
-    set_path(link, path)
-    set_more(link, link_more(status, frag))
-    return link
-
+_link = make_link  # a resolved link, made as the resolver makes it (linkedit uses it too)
 
 #: Edges keyed as networkx keys a multigraph's: node -> neighbour -> edge key -> attributes.
 #: ``build_corpus`` fills the two inner levels with ``EdgeKeys`` and ``EdgeAttrs``; a graph
@@ -478,7 +445,7 @@ def _documents(
 
 
 def _resolve_all(
-    resolver: _Resolver, docs: tuple[Document, ...], known: KnownAddresses
+    resolver: Resolver, docs: tuple[Document, ...], known: KnownAddresses
 ) -> tuple[tuple[Link, ...], tuple[Repository, ...]]:
     """Every document's links, in order, and the repository's addresses. When addresses may
     still be found, the one pass collects every web link; the addresses they and the declaring
@@ -514,10 +481,10 @@ def _resolver(
     files: frozenset[str],
     aliases: Mapping[str, str] | None,
     addresses: tuple[Repository, ...] = (),
-) -> _Resolver:
+) -> Resolver:
     """The resolver of one listing, with the symlink aliases, the repository's own web
     addresses known so far and the configured citation patterns."""
-    resolver = _Resolver(by_path, ids, files)
+    resolver = Resolver(by_path, ids, files)
     resolver.aliases = dict(aliases or {})
     resolver.repositories = addresses
     resolver.external_ids = tuple(compile_pattern(p) for p in config.external_ids)
@@ -715,270 +682,6 @@ def _edge(link: Link) -> EdgeAttrs:
     return data
 
 
-class _Resolver:
-    """Maps references to targets against one listing of the tree."""
-
-    aliases: dict[str, str]
-    #: The repository's web addresses known so far.
-    repositories: tuple[Repository, ...]
-    #: (source, URL) of every web link, collected while addresses may still be inferred.
-    web_links: list[tuple[str, str]] | None
-    external_ids: tuple[Pattern, ...]  # RE2: configured, so matched in linear time
-
-    def __init__(
-        self, by_path: dict[str, Document], ids: dict[str, tuple[str, ...]], files: frozenset[str]
-    ) -> None:
-        self.by_path = by_path
-        self.ids = ids
-        self.files = files
-        self.aliases = {}
-        self.repositories = ()
-        self.web_links = None
-        self.external_ids = ()
-        dirs: set[str] = {""}
-        for path in files:
-            parent = path.rpartition("/")[0]
-            while parent and parent not in dirs:
-                dirs.add(parent)
-                parent = parent.rpartition("/")[0]
-        self.dirs = frozenset(dirs)
-        # What a relative link resolved to, by target as written, while resolving the
-        # documents of one folder (sorted paths keep a folder's documents together; most of
-        # them link the same targets): the first link made, read for its status, path and
-        # fragment. Not kept: links to their own document (``(#frag)``, ``(x.md)`` in x.md),
-        # wikilinks and sidecar links (their kind changes where they lead).
-        self._folder = ""
-        self._relative: dict[str, Link] = {}
-        # What an ID reference that names a document resolved to, by target as written.
-        self._by_id: dict[str, Link] = {}
-
-    @cached_property
-    def types(self) -> frozenset[str]:
-        """The types that have at least one document in the tree."""
-        return frozenset(doc.type for doc in self.by_path.values())
-
-    @cached_property
-    def stems(self) -> dict[str, list[str]]:
-        """Documents by lower-case file stem, for wikilinks (built only when one needs it)."""
-        stems: dict[str, list[str]] = {}
-        for path in self.by_path:
-            stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-            stems.setdefault(stem, []).append(path)
-        return stems
-
-    def resolve(self, doc: Document, ref: Reference) -> Link:
-        """Resolve one reference of ``doc``."""
-        return self._resolve(doc, posixpath.dirname(doc.path), ref)
-
-    def links_of(self, doc: Document) -> list[Link]:
-        """Every reference of ``doc``, resolved, in order. A relative link or an ID resolved
-        before from the same folder takes the earlier link's answer (the same target, the
-        same fragment; only whether it points at ``doc`` itself is decided again)."""
-        base = posixpath.dirname(doc.path)
-        if base != self._folder:
-            self._folder, self._relative = base, {}
-        relative, by_id = self._relative, self._by_id
-        source = doc.path
-        # An ID's links all lead to the first of its documents, and no two IDs share one: a
-        # known ID link points at ``doc`` itself exactly when it leads where ``doc``'s own does.
-        own = self.ids.get(doc.id) if doc.id else None
-        own_first = own[0] if own else None
-        document, self_ = Target.DOCUMENT, Target.SELF
-        wikilink, sidecar = RefKind.WIKILINK, RefKind.SIDECAR
-        links: list[Link] = []
-        append = links.append
-        for ref in doc.references:
-            if ref.is_id:
-                known = by_id.get(ref.target)
-                if known is None:
-                    append(self._resolve_id(doc, ref))
-                elif known.path == own_first:
-                    append(_link(source, ref, self_, source, known.fragment))
-                else:
-                    append(_link(source, ref, document, known.path, known.fragment))
-                continue
-            kind = ref.kind
-            seen = None if kind is wikilink or kind is sidecar else relative.get(ref.target)
-            if seen is None:
-                append(self._resolve(doc, base, ref))
-                continue
-            status, path = seen.status, seen.path
-            if status is document and path == source:
-                status = self_
-            append(_link(source, ref, status, path, seen.fragment))
-        return links
-
-    def _resolve(self, doc: Document, base: str, ref: Reference) -> Link:
-        """``base`` is the folder of ``doc``. Paths and fragments are interned: a large corpus
-        points at the same few thousand documents and anchors from a million links."""
-        if ref.is_id:
-            return self._resolve_id(doc, ref)
-        source = doc.path
-        target = ref.target.strip()
-        scheme = _SCHEME.match(target) if ":" in target else None  # most links are paths
-        if scheme:
-            name = scheme.group(1).lower()
-            if name == "file" or len(name) == 1:  # file:// and Windows drives C:\...
-                return _link(source, ref, Target.OUTSIDE)
-            if name == "https" or name == "http":
-                if self.web_links is not None:
-                    self.web_links.append((source, target))
-                for repository in self.repositories:
-                    own = repository.locate(target)
-                    if own is not None:
-                        return self._resolve_own(source, ref, own)
-            return _link(source, ref, Target.EXTERNAL)
-        if target.startswith("//"):
-            return _link(source, ref, Target.EXTERNAL)
-        link = self._resolve_relative(source, base, ref, target)
-        if (
-            link.path != source  # not ``(#frag)`` nor a link to itself
-            and base == self._folder
-            and ref.kind is not RefKind.WIKILINK
-            and ref.kind is not RefKind.SIDECAR
-        ):
-            self._relative[ref.target] = link
-        return link
-
-    def _resolve_relative(self, source: str, base: str, ref: Reference, target: str) -> Link:
-        """A link that is a path, relative or from the root (``target`` stripped)."""
-        raw_path, _, fragment = target.partition("#")
-        raw_path = raw_path.partition("?")[0]
-        frag = _intern(unquote(fragment)) if fragment else None
-        # Browsers and GitHub read a backslash in a relative URL as a slash (WHATWG URL rules),
-        # so a Windows-style ``..\..\x`` escapes just like ``../../x``.
-        path = unquote(raw_path).replace("\\", "/")
-        if not path:
-            return _link(source, ref, Target.SELF, source, frag)
-        if "\x00" in path:
-            return _link(source, ref, Target.MISSING, None, frag)
-        if path.startswith("//"):  # a UNC path (\\server\share) or an encoded //host
-            return _link(source, ref, Target.OUTSIDE, None, frag)
-        if path.startswith("/"):
-            joined = _normpath(path.lstrip("/"))
-        else:  # as posixpath.join: ``base`` (a dirname) never ends with a slash
-            joined = _normpath(f"{base}/{path}" if base else path)
-        if joined == ".":
-            joined = ""
-        if joined == ".." or joined.startswith("../"):
-            return _link(source, ref, Target.OUTSIDE, _intern(joined), frag)
-        return self._resolve_path(source, ref, joined, frag, path)
-
-    def _resolve_path(
-        self, source: str, ref: Reference, joined: str, frag: str | None, written: str
-    ) -> Link:
-        """The link to root-relative ``joined``: a document, an artifact or missing."""
-        found = self._lookup(joined)
-        if found is None and ref.kind is RefKind.WIKILINK:
-            found = self._lookup_wiki(joined, written)
-        if found is None and ref.kind is RefKind.SIDECAR and not written.startswith("/"):
-            # A metadata file is not Markdown: ``keps/sig-x/1-y`` in a kep.yaml means the
-            # repository's keps/, as the convention's own tools read it.
-            rooted = posixpath.normpath(written)
-            found = self._lookup(rooted)
-            joined = rooted if found is not None else joined
-        if found is None:
-            return _link(source, ref, Target.MISSING, _intern(self._unalias(joined)), frag)
-        status, resolved = found
-        resolved = _intern(resolved)
-        if status is Target.DOCUMENT and resolved == source:
-            return _link(source, ref, Target.SELF, resolved, frag)
-        return _link(source, ref, status, resolved, frag)
-
-    def _resolve_own(self, source: str, ref: Reference, own: OwnLink) -> Link:
-        """A URL into the repository: resolved like a root-relative link. A commit-SHA
-        permalink shows the file as it was then: an edge when the path still exists, never a
-        finding (no fragment is checked, and a path gone since is external)."""
-        frag = _intern(unquote(own.fragment)) if own.fragment else None
-        if own.path is None:
-            return _link(source, ref, Target.OUTSIDE, _intern(own.repo_path), frag)
-        if own.pinned:
-            found = self._lookup(own.path)
-            if found is None:
-                return _link(source, ref, Target.EXTERNAL)
-            status, resolved = found
-            if status is Target.DOCUMENT and resolved == source:
-                status = Target.SELF
-            return _link(source, ref, status, _intern(resolved))
-        return self._resolve_path(source, ref, own.path, frag, own.path)
-
-    @cached_property
-    def _alias_depth(self) -> int:
-        """How many path components the deepest symbolic link has."""
-        return max((key.count("/") + 1 for key in self.aliases), default=0)
-
-    def _unalias(self, path: str) -> str:
-        """``path`` with a symlinked file or folder at its start replaced by its target."""
-        aliases = self.aliases
-        if not aliases:
-            return path
-        # Only prefixes as deep as the deepest link can be one: a path of 50,000 folders (the
-        # hostile corpus) then costs a few lookups, not 50,000 joins of a growing prefix.
-        depth = self._alias_depth
-        for _ in range(path.count("/") + 2):  # each step removes a link; a loop cannot last
-            parts = path.split("/", depth)
-            for end in range(1, min(len(parts), depth) + 1):
-                real = aliases.get("/".join(parts[:end]))
-                if real is not None:
-                    rest = "/".join(parts[end:])
-                    path = f"{real}/{rest}" if real and rest else real or rest
-                    break
-            else:
-                return path
-        return path
-
-    def exists(self, path: str) -> bool:
-        """Whether a root-relative path names a listed file or folder (symlinks followed)."""
-        return self._lookup(path) is not None
-
-    def _lookup(self, path: str) -> tuple[Target, str] | None:
-        if self.aliases:
-            path = self._unalias(path)
-        if path in self.by_path:
-            return Target.DOCUMENT, path
-        if path in self.files:
-            return Target.ARTIFACT, path
-        if path in self.dirs:
-            for index in FOLDER_INDEXES:
-                candidate = f"{path}/{index}" if path else index
-                if candidate in self.by_path:
-                    return Target.DOCUMENT, candidate
-            return Target.ARTIFACT, path
-        return None
-
-    def _lookup_wiki(self, joined: str, written: str) -> tuple[Target, str] | None:
-        for candidate in (f"{joined}.md", f"{joined}.markdown"):
-            if candidate in self.by_path:
-                return Target.DOCUMENT, candidate
-        matches = self.stems.get(written.rsplit("/", 1)[-1].lower(), [])
-        if len(matches) == 1:
-            return Target.DOCUMENT, matches[0]
-        return None
-
-    def _resolve_id(self, doc: Document, ref: Reference) -> Link:
-        doc_id, _, fragment = ref.target.partition("#")
-        frag = _intern(fragment) if fragment else None
-        if doc_id == doc.id:
-            return _link(doc.path, ref, Target.SELF, doc.path, frag)
-        paths = self.ids.get(doc_id)
-        if not paths:
-            if self._is_citation(doc_id, ref):
-                return _link(doc.path, ref, Target.CITATION, None, frag)
-            return _link(doc.path, ref, Target.UNKNOWN_ID, None, frag)
-        link = self._by_id[ref.target] = _link(doc.path, ref, Target.DOCUMENT, paths[0], frag)
-        return link
-
-    def _is_citation(self, doc_id: str, ref: Reference) -> bool:
-        """Whether an ID no document has names a document elsewhere: it matches
-        ``external_ids``, or it is a bare mention of a type with no document in the tree
-        (an IETF "RFC-2119" in a repository of ADRs)."""
-        type_name, _, number = doc_id.rpartition("-")
-        if ref.kind is RefKind.MENTION and type_name not in self.types:
-            return True
-        short = f"{type_name}-{number.lstrip('0') or '0'}"
-        return any(p.fullmatch(doc_id) or p.fullmatch(short) for p in self.external_ids)
-
-
 def edge_of(link: Link) -> tuple[str, str, Relation] | None:
     """The graph edge (upstream-pointing) that a resolved link makes, or None."""
     if link.status is not Target.DOCUMENT or link.path is None or link.path == link.source:
@@ -991,35 +694,31 @@ def edge_of(link: Link) -> tuple[str, str, Relation] | None:
     return link.source, link.path, relation
 
 
-def _build_edges(docs: tuple[Document, ...], links: tuple[Link, ...]) -> Edges:
+def _no_edges(docs: tuple[Document, ...]) -> Edges:
+    """The graph's nodes, without an edge yet."""
+    nodes: dict[str, Mapping[str, Any]] = {doc.path: _node_attrs(doc) for doc in docs}
+    return Edges(nodes, {path: {} for path in nodes}, {path: {} for path in nodes})
+
+
+class _EdgeSink:
+    """Where ``resolve.add_edges`` puts the edges of ``docs``' links: the adjacency of
+    ``edges``, and what a link written in a sidecar file (a KEP's ``kep.yaml``) makes."""
+
+    def __init__(self, docs: tuple[Document, ...], edges: Edges) -> None:
+        self.succ = cast("dict[str, dict[str, Any]]", edges.succ)  # ``Adjacency``, as filled
+        self.pred = cast("dict[str, dict[str, Any]]", edges.pred)
+        self.sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
+
+    def filed(self, link: Link) -> _FiledEdgeAttrs:
+        return _FiledEdgeAttrs(link, "", self.sidecars.get(link.source) or link.source)
+
+
+def _build_edges(docs: tuple[Document, ...], links: Iterable[Link]) -> Edges:
     """The graph's nodes and edges, filled as networkx's ``add_edge`` fills its adjacency
     (without its per-call work: 1.3M edges at 100k documents), in the compact ``EdgeKeys`` and
     ``EdgeAttrs``. Edge keys are 0, 1, ... per node pair in link order, as ``add_edge``
     numbers them."""
-    nodes: dict[str, Mapping[str, Any]] = {doc.path: _node_attrs(doc) for doc in docs}
-    edges = Edges(nodes, {path: {} for path in nodes}, {path: {} for path in nodes})
-    succ, pred = edges.succ, edges.pred
-    document, superseded_by = Target.DOCUMENT, Relation.SUPERSEDED_BY
-    sidecar_kind = RefKind.SIDECAR
-    new, set_held = _new, _set_held
-    sidecars = {doc.path: doc.sidecar for doc in docs if doc.sidecar}
-    for link in links:
-        target = link.path
-        source = link.source
-        if link.status is not document or target is None or target == source:
-            continue
-        ref = link.reference
-        if ref.relation is superseded_by or ref.reverse:  # the edge goes the other way
-            source, target = target, source
-        data: _Held = link  # read as an ``EdgeAttrs`` (see ``EdgeKeys``)
-        if ref.kind is sidecar_kind:  # located in the sidecar file (kep.yaml), not the document
-            data = _FiledEdgeAttrs(link, "", sidecars.get(link.source) or link.source)
-        keys = succ[source].get(target)
-        if keys is None:
-            keys = new(EdgeKeys)  # ``EdgeKeys((data,))`` without its ``__init__``
-            set_held(keys, data)
-            succ[source][target] = pred[target][source] = keys
-        else:  # a second edge between the same two documents (rare): a tuple of them
-            assert isinstance(keys, EdgeKeys)
-            keys.add(data)
+    edges = _no_edges(docs)
+    sink = _EdgeSink(docs, edges)
+    add_edges(links, sink.succ, sink.pred, EdgeKeys, _set_held, sink.filed)
     return edges

@@ -465,7 +465,7 @@ def apply_edit(
     before_adj = _Adjacency(graph, old_docs)
     after_adj = _Adjacency(graph, new_docs)
     resolver = _resolver(config, new_docs, graph.ids, files, aliases)  # type: ignore[arg-type]
-    resolver.__dict__["types"] = graph.types  # the cached property, from the stored graph
+    resolver.known_types = graph.types  # from the stored graph, not read from every document
     # The edges the changed documents declare now, by node pair, in link order.
     declared: dict[tuple[int, int], list[EdgeAttrs]] = {}
     for doc in fresh:

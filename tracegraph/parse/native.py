@@ -1,4 +1,5 @@
-"""Whether the parser runs compiled: the optional mypyc build of the parse stage's hot modules.
+"""Whether the parser runs compiled: the optional mypyc build of the parse stage's hot modules
+and of the graph stage's resolver (``tracegraph.resolve``).
 
 ``setup.py`` compiles ``COMPILED`` to C extensions beside their ``.py`` files when it can, and
 records a SHA-256 digest of each source in ``_compiled.json``. Python imports an extension
@@ -24,25 +25,39 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-#: The compiled modules (``setup.py`` keeps the same list).
-COMPILED = ("autolinks", "design", "document", "ids", "markdown", "slugs")
-BUILD_INFO = "_compiled.json"
+#: The compiled modules, named from the ``tracegraph`` package (``setup.py`` keeps the same list).
+COMPILED = (
+    "parse.autolinks", "parse.design", "parse.document", "parse.ids", "parse.markdown",
+    "parse.slugs", "resolve",
+)  # fmt: skip
+#: The build record, beside this module.
+BUILD_INFO = "parse/_compiled.json"
 PACKAGE = __name__.rpartition(".")[0]
-HERE = Path(__file__).resolve().parent
+TOP = PACKAGE.rpartition(".")[0]
+#: The ``tracegraph`` package's folder.
+HERE = Path(__file__).resolve().parent.parent
+
+
+def module_file(folder: Path, name: str, suffix: str = ".py") -> Path:
+    """The file of compiled module ``name`` (``parse.slugs``) under package folder ``folder``."""
+    *parents, last = name.split(".")
+    return folder.joinpath(*parents, f"{last}{suffix}")
+
 
 _STATE: list[str] = []
 
 
 def extension_paths(folder: Path = HERE) -> list[Path]:
-    """The compiled modules' extension files present in ``folder``."""
+    """The compiled modules' extension files present under package folder ``folder``."""
     found: list[Path] = []
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        found.extend(folder / f"{name}{suffix}" for name in COMPILED)
+        found.extend(module_file(folder, name, suffix) for name in COMPILED)
     return [path for path in found if path.is_file()]
 
 
 def why_pure(folder: Path = HERE, environ: dict[str, str] | None = None) -> str | None:
-    """None when the compiled modules in ``folder`` may be used, else why not (one line)."""
+    """None when the compiled modules under package folder ``folder`` may be used, else why
+    not (one line)."""
     if (os.environ if environ is None else environ).get("TRACEGRAPH_PURE"):
         return "TRACEGRAPH_PURE is set"
     if not extension_paths(folder):
@@ -52,12 +67,14 @@ def why_pure(folder: Path = HERE, environ: dict[str, str] | None = None) -> str 
     except (OSError, ValueError):
         return f"{BUILD_INFO} is missing or unreadable"
     for name in COMPILED:
+        source = module_file(folder, name)
+        shown = source.relative_to(folder).as_posix()
         try:
-            digest = hashlib.sha256((folder / f"{name}.py").read_bytes()).hexdigest()
+            digest = hashlib.sha256(source.read_bytes()).hexdigest()
         except OSError:
-            return f"{name}.py is unreadable"
+            return f"{shown} is unreadable"
         if not isinstance(recorded, dict) or recorded.get(name) != digest:
-            return f"{name}.py changed since the build (reinstall to compile it again)"
+            return f"{shown} changed since the build (reinstall to compile it again)"
     return None
 
 
@@ -68,14 +85,14 @@ class _SourceFirst:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.names = {f"{PACKAGE}.{name}" for name in COMPILED}
+        self.names = {f"{TOP}.{name}" for name in COMPILED}
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname not in self.names:
             return None
-        source = self.folder / f"{fullname.rpartition('.')[2]}.py"
+        source = module_file(self.folder, fullname.removeprefix(f"{TOP}."))
         return importlib.util.spec_from_file_location(fullname, source)
 
 

@@ -24,22 +24,28 @@ SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
 def built_folder(tmp_path: Path, edit: str | None = None) -> Path:
-    """A folder shaped like an installed compiled build: every source, an (empty) extension
-    file beside it, and the build record of the sources' digests; ``edit`` changes one source
-    after the build."""
-    folder = tmp_path / "parse"
-    folder.mkdir()
+    """A package folder shaped like an installed compiled build: every source, an (empty)
+    extension file beside it, and the build record of the sources' digests; ``edit`` changes
+    one source after the build."""
+    folder = tmp_path / "tracegraph"
+    (folder / "parse").mkdir(parents=True)
     record = {}
     for name in native.COMPILED:
-        source = (native.HERE / f"{name}.py").read_bytes()
-        (folder / f"{name}.py").write_bytes(source)
-        (folder / f"{name}{SUFFIX}").write_bytes(b"")
+        source = native.module_file(native.HERE, name).read_bytes()
+        native.module_file(folder, name).write_bytes(source)
+        native.module_file(folder, name, SUFFIX).write_bytes(b"")
         record[name] = hashlib.sha256(source).hexdigest()
     (folder / native.BUILD_INFO).write_text(json.dumps(record), "utf-8")
     if edit is not None:
-        with (folder / f"{edit}.py").open("a", encoding="utf-8") as handle:
+        with native.module_file(folder, edit).open("a", encoding="utf-8") as handle:
             handle.write("# edited\n")
     return folder
+
+
+def test_the_resolver_is_compiled_with_the_parser() -> None:
+    assert "resolve" in native.COMPILED
+    assert native.module_file(native.HERE, "resolve") == native.HERE / "resolve.py"
+    assert native.module_file(native.HERE, "parse.slugs").parent.name == "parse"
 
 
 def test_a_fresh_build_is_used(tmp_path: Path) -> None:
@@ -47,14 +53,16 @@ def test_a_fresh_build_is_used(tmp_path: Path) -> None:
 
 
 def test_an_edited_source_is_read_as_python(tmp_path: Path) -> None:
-    reason = native.why_pure(built_folder(tmp_path, edit="slugs"), environ={})
-    assert reason == "slugs.py changed since the build (reinstall to compile it again)"
+    reason = native.why_pure(built_folder(tmp_path, edit="parse.slugs"), environ={})
+    assert reason == "parse/slugs.py changed since the build (reinstall to compile it again)"
+    reason = native.why_pure(built_folder(tmp_path / "again", edit="resolve"), environ={})
+    assert reason == "resolve.py changed since the build (reinstall to compile it again)"
 
 
 def test_no_build_record_means_python(tmp_path: Path) -> None:
     folder = built_folder(tmp_path)
     (folder / native.BUILD_INFO).unlink()
-    assert native.why_pure(folder, environ={}) == "_compiled.json is missing or unreadable"
+    assert native.why_pure(folder, environ={}) == "parse/_compiled.json is missing or unreadable"
 
 
 def test_no_extension_means_python(tmp_path: Path) -> None:
@@ -72,15 +80,18 @@ def test_the_environment_can_ask_for_python(tmp_path: Path) -> None:
 def test_the_source_finder_loads_the_py_file(tmp_path: Path) -> None:
     folder = built_folder(tmp_path)
     spec = native._SourceFirst(folder).find_spec(f"{native.PACKAGE}.slugs", None)
-    assert spec is not None and spec.origin == str(folder / "slugs.py")
+    assert spec is not None and spec.origin == str(folder / "parse" / "slugs.py")
+    spec = native._SourceFirst(folder).find_spec("tracegraph.resolve", None)
+    assert spec is not None and spec.origin == str(folder / "resolve.py")
     assert native._SourceFirst(folder).find_spec("tracegraph.parse.frontmatter", None) is None
+    assert native._SourceFirst(folder).find_spec("tracegraph.graph", None) is None
 
 
 def test_the_process_loads_what_the_build_record_allows() -> None:
     """Compiled modules where a fresh build is installed, the .py files otherwise."""
     reason = native.why_pure()
     for name in native.COMPILED:
-        module = sys.modules[f"{native.PACKAGE}.{name}"]
+        module = importlib.import_module(f"{native.TOP}.{name}")
         compiled = not str(module.__file__).endswith(".py")
         assert compiled == (reason is None), (name, module.__file__, reason)
     assert native.status() == ("compiled" if reason is None else f"pure Python ({reason})")
