@@ -361,6 +361,7 @@ def _parse_files(
     meanwhile: Callable[[], None] | None = None,
 ) -> list[Document]:
     from .cache import ParseCache, file_key
+    from .memory import LARGE_TREE
     from .workers import PARALLEL_THRESHOLD, Sharing, parse_one, parse_parallel, workers_for
 
     total = len(paths)
@@ -408,6 +409,10 @@ def _parse_files(
         found[doc.path] = doc
     if store is not None:
         store.save(fresh, paths)
+    if len(todo) >= LARGE_TREE:
+        from .parse import forget_seen
+
+        forget_seen()
     return [found[path] for path in paths]
 
 
@@ -819,12 +824,8 @@ def check_tree(
     if before_scan is not None:
         printed = _fingerprint(key, state.documents) if key and state and state.settled else ""
         before_scan(config, printed, len(index.documents))
-    if cache and suspecting and len(index.documents) >= LARGE_TREE:
-        # git's output and its parse come and go before the corpus exists (they were the
-        # peak memory of TG503 at 100k documents); TG503 reads the history from its cache.
-        from .suspect import cache_history_first
-
-        cache_history_first(root_path, index.git or probe_repository(root_path))
+    if cache and suspecting:
+        _history_first(root_path, index)
     early: list[EarlyChecks] = []  # the rules that read documents alone, started early
 
     def meanwhile(documents: Corpus) -> Callable[[tuple[Link, ...]], None] | None:
@@ -881,6 +882,19 @@ def check_tree(
     elif keep:  # with the cache, the kept output is made after, in the memory it leaves
         keep_to_the_end(corpus)
     return run
+
+
+def _history_first(root: Path, index: FileIndex) -> None:
+    """On a large tree, git's history read into its cache before the corpus is parsed: git's
+    output and its parse come and go while the process holds little (at the rules, they were
+    the peak memory of TG503 at 100k documents), and TG503 then reads the history from its
+    cache. Called where the check will be cached and TG503 runs."""
+    from .memory import LARGE_TREE
+
+    if len(index.documents) >= LARGE_TREE:
+        from .suspect import cache_history_first
+
+        cache_history_first(root, index.git or probe_repository(root))
 
 
 def _printed_before(
@@ -1521,6 +1535,9 @@ def _findings_at(
     index = with_files(crawl(root, config), config, diff.added, diff.before)
     from .graph import build_corpus
 
+    select, ignore = tuple(select), tuple(ignore)
+    if cache and any(rule.code == "TG503" for rule in select_rules(select, ignore, config)):
+        _history_first(root, index)  # as ``check_tree`` does (TG503 reads the same history)
     wiki = wiki_scope(root, index.files, config)
     documents = parse_files(
         root, index.documents, config, cache=cache, sidecars=find_sidecars(index, config),
@@ -1532,8 +1549,8 @@ def _findings_at(
             addresses=index.addresses, unreadable=index.unreadable,
         )  # fmt: skip
         return run_checks(
-            corpus, config, today=today or date.today(), select=tuple(select),
-            ignore=tuple(ignore), release=True,
+            corpus, config, today=today or date.today(), select=select, ignore=ignore,
+            release=True,
         )  # fmt: skip
 
 

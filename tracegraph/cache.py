@@ -111,8 +111,13 @@ def _reference(
     return obj
 
 
-def _seen(seen: dict[Record, Heading], record: Record) -> Heading:
-    heading = seen[record] = _heading(*record)
+def _seen(
+    seen: dict[Record, Heading], record: Record, values: dict[Any, Any] | None = None
+) -> Heading:
+    level, text, slug, line = record
+    if values is not None:
+        line = values.setdefault(line, line)
+    heading = seen[record] = _heading(level, text, slug, line)
     return heading
 
 
@@ -187,13 +192,20 @@ def _decode_design(record: Record | None) -> Design | None:
     )  # fmt: skip
 
 
-def decode(record: Record, headings_seen: dict[Record, Heading] | None = None) -> Document:
+def decode(
+    record: Record,
+    headings_seen: dict[Record, Heading] | None = None,
+    values: dict[Any, Any] | None = None,
+) -> Document:
     """The document an ``encode`` record stands for (equal to the original).
 
     Strings repeated across documents (types, statuses, link targets) are interned, so a large
     corpus holds one copy of each. With ``headings_seen`` (kept over a batch of records), equal
     headings become one object, built once: the records of a worker's chunk repeat a
-    template's headings (five in six headings at 10,000 documents)."""
+    template's headings (five in six headings at 10,000 documents). With ``values`` (kept over
+    the batch as well), equal line and column numbers and equal metadata pairs become one
+    object, as they are in a worker's chunk (``workers.shared_record``); a record read from
+    the parse cache is its own ``marshal`` blob and shares nothing with the others."""
     (
         path,
         type_name,
@@ -218,11 +230,26 @@ def decode(record: Record, headings_seen: dict[Record, Heading] | None = None) -
         design,
     ) = record
     kinds, relations = _KINDS, _RELATIONS
+    if values is None:
+        built_refs = tuple(
+            _reference(kinds[k], _intern(t), relations[r], ln, c, i, rv, x)
+            for k, t, r, ln, c, i, rv, x in references
+        )
+    else:  # a cached record: its numbers and pairs shared as a worker's chunk shares them
+        sd = values.setdefault
+        built_refs = tuple([
+            _reference(kinds[k], _intern(t), relations[r], sd(ln, ln), sd(c, c), i, rv, x)
+            for k, t, r, ln, c, i, rv, x in references
+        ])  # fmt: skip
+        questions = tuple([(q[0], q[1], q[2], sd(q[3], q[3])) for q in questions])
+        metadata = tuple([sd(pair, pair) for pair in metadata])
+        metadata_lines = tuple([sd(pair, pair) for pair in metadata_lines])
+        line_count = sd(line_count, line_count)
     if headings_seen is None:
         built = tuple(_heading(*h) for h in headings)
         shown = tuple(anchors)
     else:
-        built = tuple([headings_seen.get(h) or _seen(headings_seen, h) for h in headings])
+        built = tuple([headings_seen.get(h) or _seen(headings_seen, h, values) for h in headings])
         # Most anchors are the headings' slugs: one string for both, as a fresh parse has
         # (each record is its own marshal blob here; 10k: 79 -> 68 MiB for the loaded cache).
         slugs = {h.slug: h.slug for h in built}
@@ -237,10 +264,7 @@ def decode(record: Record, headings_seen: dict[Record, Heading] | None = None) -
         metadata=metadata,
         headings=built,
         anchors=shown,
-        references=tuple(
-            _reference(kinds[k], _intern(t), relations[r], ln, c, i, rv, x)
-            for k, t, r, ln, c, i, rv, x in references
-        ),
+        references=built_refs,
         placeholders=tuple(Placeholder(*p) for p in placeholders),
         questions=tuple(Question(*q) for q in questions),
         problems=tuple(Problem(*p) for p in problems),
@@ -388,8 +412,9 @@ class ParseCache:
                 entries: dict[str, tuple[int, int, Document | None]] = {}
                 while batch := rows.fetchmany(HEADINGS_WINDOW):
                     seen: dict[Record, Heading] = {}
+                    values: dict[Any, Any] = {}
                     for path, size, mtime, blob in batch:
-                        entries[path] = (size, mtime, _decoded(blob, seen))
+                        entries[path] = (size, mtime, _decoded(blob, seen, values))
                 self.entries = entries
         except (sqlite3.Error, OSError, ValueError) as exc:
             log.info("parse cache %s unusable (%s); rebuilding", self.path, exc)
@@ -472,13 +497,17 @@ def _create(db: sqlite3.Connection, print_: str) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (print_,))
 
 
-def _decoded(blob: bytes, headings_seen: dict[Record, Heading] | None = None) -> Document | None:
+def _decoded(
+    blob: bytes,
+    headings_seen: dict[Record, Heading] | None = None,
+    values: dict[Any, Any] | None = None,
+) -> Document | None:
     """The document a stored record stands for; None for a record that cannot be read or does
     not have the shape ``encode`` writes (the cache folder lives in the scanned repository,
     which may plant records: a wrong type must be a cache miss, never a later crash)."""
     try:
         record = marshal.loads(blob)
-        return decode(record, headings_seen) if valid_record(record) else None
+        return decode(record, headings_seen, values) if valid_record(record) else None
     except (ValueError, EOFError, TypeError, KeyError, MemoryError, RecursionError):
         return None
 

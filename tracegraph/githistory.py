@@ -194,8 +194,16 @@ def cache_history(root: Path, repo: Repository) -> None:
     the history from the cache (``read_log``). Raises HistoryError when git fails."""
     if not usable_state(root, LOG_NAME, create=True):
         return  # no cache to read ahead into (one behind a planted link is never used)
-    if _cached_head(root / LOG_CACHE, repo) != repo.head:
+    if not history_cached(root, repo):
         read_log(root, repo, cache=True)
+
+
+def history_cached(root: Path, repo: Repository) -> bool:
+    """Whether the history's cache is usable and at HEAD (``read_log`` with the cache then
+    asks git for no history)."""
+    if repo.head is None or not usable_state(root, LOG_NAME, create=False):
+        return False
+    return _cached_head(root / LOG_CACHE, repo) == repo.head
 
 
 def _cached_head(path: Path, repo: Repository) -> str | None:

@@ -237,3 +237,22 @@ def test_links_sent_but_not_read_are_checked_here(
     assert len(sent) == 1 and sent[0] is not None and not sent[0][1]
     assert {f.code for f in alone} & parallel.LINK_RULES
     assert rows(split) == rows(alone)
+
+
+def test_with_the_link_rules_in_the_child_the_findings_come_in_one_process_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's document and link rules' findings, merged with this process's, are sorted
+    as one process sorts them (``checks.merge_sorted`` reads sorted lists)."""
+    root = generated(tmp_path / "g")
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 10**9)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(root, today=TODAY).findings  # no child at all
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    sent = spy_early(monkeypatch)
+    split = api.check_tree(root, today=TODAY).findings
+    assert len(sent) == 1 and sent[0] is not None and sent[0][1]  # the link rules ran there
+    assert {f.code for f in alone} & parallel.LINK_RULES
+    assert {f.code for f in alone} & parallel.DOCUMENT_RULES
+    assert rows(split) == rows(alone)

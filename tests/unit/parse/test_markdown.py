@@ -464,3 +464,14 @@ def test_fast_constructors_build_the_same_records() -> None:
     assert [f.name for f in fields(Heading)] == ["level", "text", "slug", "line"]
     assert len(fields(Reference)) == 8
     assert not hasattr(Heading, "__post_init__") and not hasattr(Reference, "__post_init__")
+
+
+def test_forget_seen_lets_go_what_the_parse_kept_and_parses_the_same_after() -> None:
+    from tracegraph.parse import document, forget_seen, markdown
+
+    data = b"# Title\n\n**Status:** Draft\n\n## Heading kept between documents\n\nText.\n"
+    first = parse_document("docs/a.md", data, REC, CONFIG.limits)
+    assert markdown._HEADING_KEYS and document._FIELDS
+    forget_seen()
+    assert not markdown._HEADING_KEYS and not document._FIELDS and not document._META_KEYS
+    assert parse_document("docs/a.md", data, REC, CONFIG.limits) == first
