@@ -352,7 +352,12 @@ def run_checks(
         ordered = sorted((rule for rule in rules if rule not in away), key=_memory_order)
         last = max((n for n, r in enumerate(ordered) if r.code in ARCHITECTURE_RULES), default=-1)
         release = release and len(corpus.documents) >= RELEASE_DOCUMENTS
-        for number, rule in enumerate(ordered):
+        if pending is not None:  # forked already: TG503's history is read beside the rules
+            here = parallel.history_meanwhile(
+                ordered, findings_of, lambda: context.suspects, HISTORY_RULE
+            )
+            by_rule.update(zip([rule.code for rule in ordered], here, strict=True))
+        for number, rule in enumerate(ordered if pending is None else ()):
             by_rule[rule.code] = findings_of(rule)
             if release and number == last:  # made for these rules alone: let them go
                 context.forget_entities()
