@@ -7,12 +7,14 @@ import shutil
 import sys
 from dataclasses import astuple, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import tracegraph.api as api
 import tracegraph.checks as checks
 from tests.conftest import CORPORA, SAMPLE_REPO
+from tests.suspect_repo import PRD, RFC, HistoryRepo
 from tests.unit.checks.conftest import TODAY
 from tests.unit.test_check_paths import generated
 from tracegraph.checks import parallel, run_checks, start_document_checks
@@ -255,4 +257,34 @@ def test_with_the_link_rules_in_the_child_the_findings_come_in_one_process_order
     assert len(sent) == 1 and sent[0] is not None and sent[0][1]  # the link rules ran there
     assert {f.code for f in alone} & parallel.LINK_RULES
     assert {f.code for f in alone} & parallel.DOCUMENT_RULES
+    assert rows(split) == rows(alone)
+
+
+def test_tg503_beside_the_last_rules_finds_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the link rules in the document rules' child, TG503 runs in this process, its
+    history read in a thread once the rules' child is forked: the same suspect links."""
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("the chain")
+    repo.replace(PRD, "in one step", "in two steps")
+    repo.commit("PRD: two steps")
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 10**9)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(repo.root, today=TODAY).findings
+    monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    sent = spy_early(monkeypatch)
+    threads: list[str] = []
+    meanwhile = parallel.history_meanwhile
+
+    def spy(rules: list[Any], *args: Any) -> list[Any]:
+        threads.append(",".join(sorted(rule.code for rule in rules)))
+        return meanwhile(rules, *args)
+
+    monkeypatch.setattr(parallel, "history_meanwhile", spy)
+    split = api.check_tree(repo.root, today=TODAY).findings
+    assert len(sent) == 1 and sent[0] is not None and sent[0][1]  # the link rules ran there
+    assert [(f.code, f.path) for f in alone if f.code == "TG503"] == [("TG503", RFC)]
+    assert any("TG503" in codes for codes in threads)  # here, beside the last rules
     assert rows(split) == rows(alone)
