@@ -357,12 +357,13 @@ def run_checks(
                 ordered, findings_of, lambda: context.suspects, HISTORY_RULE
             )
             by_rule.update(zip([rule.code for rule in ordered], here, strict=True))
-        for number, rule in enumerate(ordered if pending is None else ()):
-            by_rule[rule.code] = findings_of(rule)
-            if release and number == last:  # made for these rules alone: let them go
-                context.forget_entities()
-            if release:  # what the rule freed in the C heap's middle goes back
-                trim()
+        else:
+            for number, rule in enumerate(ordered):
+                by_rule[rule.code] = findings_of(rule)
+                if release and number == last:  # made for these rules alone: let them go
+                    context.forget_entities()
+                if release:  # what the rule freed in the C heap's middle goes back
+                    trim()
     except BaseException:
         if pending is not None:
             pending.stop()
