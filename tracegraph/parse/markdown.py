@@ -61,15 +61,15 @@ _TRAILING_PARENS = re.compile(r"\s*\(.*?\)\s*$")
 _HEADING_KEYS: dict[str, tuple[str, str, str]] = {}
 
 # Headings and references are the walk's most numerous results (450,000 at 10k documents):
-# setting their slots directly costs a third of the generated frozen ``__init__`` (the same
-# objects; tests/unit/parse/test_markdown.py compares them with the constructors'). A
-# reference's ``is_id``, ``reverse`` and ``text`` are one shared tuple (see ``Reference``):
-# the walk's references have no text, so four tuples cover them.
+# setting their slots directly costs a fraction of the generated frozen ``__init__`` (the same
+# objects; tests/unit/parse/test_markdown.py compares them with the constructors'). Compiled,
+# ``object.__setattr__(obj, "name", value)`` is one C call (mypyc makes it
+# ``PyObject_GenericSetAttr``: the slot's descriptor, past the frozen class's ``__setattr__``);
+# a slot descriptor's bound ``__set__``, as before, went through a tuple of its arguments and
+# their parsing (about 700 instructions a slot). A reference's ``is_id``, ``reverse`` and
+# ``text`` are one shared tuple (see ``Reference``): the walk's references have no text, so
+# four tuples cover them.
 _new = object.__new__
-_HEADING_SLOTS = tuple(Heading.__dict__[n].__set__ for n in ("level", "text", "slug", "line"))
-_REFERENCE_SLOTS = tuple(
-    Reference.__dict__[n].__set__ for n in ("kind", "target", "relation", "line", "column", "_more")
-)
 _PLAIN = (
     (more_of(False, False, ""), more_of(False, True, "")),
     (more_of(True, False, ""), more_of(True, True, "")),
@@ -79,11 +79,10 @@ _PLAIN = (
 def new_heading(level: int, text: str, slug: str, line: int) -> Heading:
     """``Heading(level, text, slug, line)``, faster."""
     obj: Heading = _new(Heading)
-    slots = _HEADING_SLOTS
-    slots[0](obj, level)
-    slots[1](obj, text)
-    slots[2](obj, slug)
-    slots[3](obj, line)
+    object.__setattr__(obj, "level", level)
+    object.__setattr__(obj, "text", text)
+    object.__setattr__(obj, "slug", slug)
+    object.__setattr__(obj, "line", line)
     return obj
 
 
@@ -93,13 +92,12 @@ def new_reference(
 ) -> Reference:  # fmt: skip
     """``Reference(kind, target, relation, line, column, is_id, reverse)``, faster."""
     obj: Reference = _new(Reference)
-    slots = _REFERENCE_SLOTS
-    slots[0](obj, kind)
-    slots[1](obj, target)
-    slots[2](obj, relation)
-    slots[3](obj, line)
-    slots[4](obj, column)
-    slots[5](obj, _PLAIN[1 if is_id else 0][1 if reverse else 0])
+    object.__setattr__(obj, "kind", kind)
+    object.__setattr__(obj, "target", target)
+    object.__setattr__(obj, "relation", relation)
+    object.__setattr__(obj, "line", line)
+    object.__setattr__(obj, "column", column)
+    object.__setattr__(obj, "_more", _PLAIN[1 if is_id else 0][1 if reverse else 0])
     return obj
 
 
@@ -157,7 +155,25 @@ _LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
 _LEAD_PHRASE = re.compile(
     r"^\W*(?:status\W*)?(?:" + "|".join(rf"({p})\b" for p, _, _ in _LEAD_RELATIONS) + ")", re.I
 )
+#: The first two letters of every lead phrase and of "status", lower-case (see ``_may_lead``).
+_LEAD_STARTS = frozenset({phrase[:2] for phrase, _, _ in _LEAD_RELATIONS} | {"st"})
 _ONLY_PUNCTUATION = re.compile(r"\W*\Z")
+
+
+def _may_lead(prefix: str) -> bool:
+    """Whether ``_LEAD_PHRASE`` may match ``prefix``: its first word character and the next
+    are the first two letters of a phrase or of "status" (most blocks start otherwise: "The",
+    "In practice", and the case-insensitive 17-way regex costs about 4,000 instructions).
+    Non-ASCII letters, which ``re.I`` may fold onto ASCII ones (``ſ``, ``K``), are left to the
+    regex."""
+    for index in range(len(prefix)):
+        char = prefix[index]
+        if char.isalnum() or char == "_":
+            pair = prefix[index : index + 2]
+            return not pair.isascii() or pair.lower() in _LEAD_STARTS
+    return False
+
+
 _UPSTREAM_LABEL = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b", re.I)
 
 
@@ -236,14 +252,23 @@ class LineIndex:
     Text without a CR is answered by counting line feeds from the last answer (``bytes.count``
     over the distance moved); the table of line starts (``starts``) is built only when it is
     asked for, or at once for text with a CR. Splitting every document into line objects cost
-    more than the walk's few hundred look-ups (about 15 us of a 13 KB document's 350 us)."""
+    more than the walk's few hundred look-ups (about 15 us of a 13 KB document's 350 us).
 
-    def __init__(self, data: bytes) -> None:
+    ``text`` is the decoded text, given when the caller has it: for ASCII text its character
+    offsets are the byte offsets, and the compiled build counts and finds in a ``str`` with
+    direct C calls (``bytes.count`` and ``rfind`` go through a generic method call with
+    their offsets boxed, about 700 instructions each, once per look-up)."""
+
+    def __init__(self, data: bytes, text: str | None = None) -> None:
         self.data = data
         self._starts: list[int] | None = None
         self._ascii: dict[int, bool] = {}
         self._all_ascii = data.isascii()
         self._size = len(data)
+        #: The text when its offsets are the bytes' (ASCII), else None.
+        self._text = (
+            text if text is not None and self._all_ascii and len(text) == len(data) else None
+        )
         self._cursor = (0, 0, 1)  # (line index, byte offset, column) of the last answer
         # The counting cursor: the line index, line start and byte offset it stands at. The
         # line start is found only when a column is asked for (-1 until then: the line break
@@ -274,7 +299,11 @@ class LineIndex:
     def line_count(self) -> int:
         """Number of lines (a final line break does not start a new line)."""
         if self._starts is None:
-            count = self._line + self.data.count(b"\n", self._at) + 1
+            text = self._text
+            rest = (
+                text.count("\n", self._at) if text is not None else self.data.count(b"\n", self._at)
+            )
+            count = self._line + rest + 1
             if count > 1 and self.data[-1:] == b"\n":
                 count -= 1
             return count
@@ -285,20 +314,19 @@ class LineIndex:
 
     def _seek(self, offset: int) -> int:
         """Move the counting cursor to ``offset`` (text without a CR); its line index."""
-        data = self.data
         at = self._at
         if offset >= at:
-            crossed = data.count(b"\n", at, offset)
+            crossed = self._count(at, offset)
             if crossed:
                 self._line += crossed
                 self._line_start = -1
                 self._floor = at
         elif offset < at - offset:  # nearer the start: count from there
-            self._line = data.count(b"\n", 0, offset)
+            self._line = self._count(0, offset)
             self._line_start = -1
             self._floor = 0
         else:
-            crossed = data.count(b"\n", offset, at)
+            crossed = self._count(offset, at)
             if crossed:
                 self._line -= crossed
                 self._line_start = -1
@@ -306,11 +334,25 @@ class LineIndex:
         self._at = offset
         return self._line
 
+    def _count(self, start: int, end: int) -> int:
+        """Line feeds in bytes ``start`` to ``end``."""
+        text = self._text
+        if text is not None:
+            return text.count("\n", start, end)
+        return self.data.count(b"\n", start, end)
+
+    def _rfind(self, start: int, end: int) -> int:
+        """The last line feed in bytes ``start`` to ``end`` (-1: none)."""
+        text = self._text
+        if text is not None:
+            return text.rfind("\n", start, end)
+        return self.data.rfind(b"\n", start, end)
+
     def _cursor_line_start(self) -> int:
         """The start of the counting cursor's line (found once per line, when asked)."""
         start = self._line_start
         if start < 0:
-            start = self._line_start = self.data.rfind(b"\n", self._floor, self._at) + 1
+            start = self._line_start = self._rfind(self._floor, self._at) + 1
         return start
 
     def anchor(self, offset: int, line: int) -> None:
@@ -324,14 +366,15 @@ class LineIndex:
         """The byte offset where the line holding ``offset`` starts."""
         starts = self._starts
         if starts is None:
-            return self.data.rfind(b"\n", 0, offset) + 1
+            return self._rfind(0, offset) + 1
         return starts[bisect_right(starts, offset) - 1]
 
     def next_line_start(self, offset: int) -> int:
         """The byte offset of the line after the one holding ``offset`` (-1: none follows)."""
         starts = self._starts
         if starts is None:
-            found = self.data.find(b"\n", offset)
+            text = self._text
+            found = text.find("\n", offset) if text is not None else self.data.find(b"\n", offset)
             return found + 1 if found >= 0 else -1
         index = bisect_right(starts, offset)
         return starts[index] if index < len(starts) else -1
@@ -442,9 +485,9 @@ class _Walker:
     ones; after such a call it re-reads the state the call may have changed.
     """
 
-    def __init__(self, data: bytes, recogniser: Recogniser) -> None:
+    def __init__(self, data: bytes, recogniser: Recogniser, text: str | None = None) -> None:
         self.data = data
-        self.lines = LineIndex(data)
+        self.lines = LineIndex(data, text)
         self.rec = recogniser
         self.facts = MarkdownFacts()
         self.slugs = SlugCounter()
@@ -492,7 +535,7 @@ class _Walker:
         if block is not None and not block.decided:
             block.decided = True
             prefix = "".join(block.text) if before is None else before
-            lead = _LEAD_PHRASE.match(prefix)
+            lead = _LEAD_PHRASE.match(prefix) if _may_lead(prefix) else None
             # A lead phrase declares a relation only when the reference follows it directly:
             # "Replaces [ADR-3](x.md)", "Superseded by: RFC-0009", not "Replaces the ... [x]".
             if lead is not None and _ONLY_PUNCTUATION.match(prefix, lead.end()):
@@ -1067,7 +1110,7 @@ def walk_markdown(
 ) -> tuple[MarkdownFacts, LineIndex]:
     """Parse ``text`` (whose UTF-8 encoding is ``data``) and collect its facts; ``wikilinks``
     reads ``[[...]]`` as wikilinks (for wiki-style notes trees; GitHub renders none)."""
-    walker = _Walker(data, recogniser)
+    walker = _Walker(data, recogniser, text)
     facts = walker.walk(close_tabbed_fences(text), OPTIONS_WIKI if wikilinks else OPTIONS)
     return facts, walker.lines
 

@@ -7,14 +7,21 @@ import re
 import textwrap
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tracegraph.config import default_config
 from tracegraph.model import Document, RefKind, Relation
 from tracegraph.parse import Recogniser, parse_document
 from tracegraph.parse.autolinks import AUTOLINK_LITERALS
-from tracegraph.parse.markdown import _PLACEHOLDER_LITERALS, LineIndex, _prefilter, _wanted
+from tracegraph.parse.markdown import (
+    _LEAD_PHRASE,
+    _PLACEHOLDER_LITERALS,
+    LineIndex,
+    _may_lead,
+    _prefilter,
+    _wanted,
+)
 
 CONFIG = default_config()
 REC = Recogniser.from_config(CONFIG)
@@ -57,17 +64,25 @@ def _table_position(data: bytes, offset: int) -> tuple[int, int]:
 _PIECES = ["a", "é", "→", "\n", " ", "[x]"]
 
 
+_ASCII_PIECES = ["a", "\n", " ", "[x]"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.sampled_from(_PIECES), max_size=40)
+    | st.lists(st.sampled_from(_ASCII_PIECES), max_size=40)
     | st.lists(st.sampled_from([*_PIECES, "\r\n", "\r"]), max_size=40),
     st.lists(st.integers(min_value=-3, max_value=10**6), max_size=12),
+    st.booleans(),
 )
-def test_line_index_answers_any_order_of_offsets(pieces: list[str], numbers: list[int]) -> None:
+def test_line_index_answers_any_order_of_offsets(
+    pieces: list[str], numbers: list[int], with_text: bool
+) -> None:
     """Offsets asked for in any order (the counting cursor moves both ways) get the answers
-    worked out from scratch; the table built afterwards agrees too."""
+    worked out from scratch; the table built afterwards agrees too. Given the decoded text
+    too, the index counts in it when its offsets are the bytes' (ASCII): the same answers."""
     data = "".join(pieces).encode()
-    index = LineIndex(data)
+    index = LineIndex(data, data.decode() if with_text else None)
     for number in numbers:
         offset = number % (len(data) + 2) if number >= 0 else number
         clamped = max(0, min(offset, len(data)))
@@ -85,11 +100,13 @@ def test_line_index_answers_any_order_of_offsets(pieces: list[str], numbers: lis
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.sampled_from([*_PIECES, "\r\n", "\r"]), max_size=40),
+    st.lists(st.sampled_from([*_PIECES, "\r\n", "\r"]), max_size=40)
+    | st.lists(st.sampled_from(_ASCII_PIECES), max_size=40),
     st.lists(st.integers(min_value=0, max_value=10**6), max_size=8),
+    st.booleans(),
 )
 def test_line_starts_and_an_anchored_cursor_agree_with_the_table(
-    pieces: list[str], numbers: list[int]
+    pieces: list[str], numbers: list[int], with_text: bool
 ) -> None:
     """``line_start_at`` and ``next_line_start`` (what the design extraction asks, without a
     table for text without a CR) and look-ups after ``anchor`` give the table's answers."""
@@ -100,7 +117,7 @@ def test_line_starts_and_an_anchored_cursor_agree_with_the_table(
         if data[offset - 1 : offset + 1] == b"\r\n":
             continue  # inside a line break
         line = bisect.bisect_right(table, offset) - 1
-        index = LineIndex(data)
+        index = LineIndex(data, data.decode() if with_text else None)
         assert index.line_start_at(offset) == table[line]
         assert index.next_line_start(offset) == (table[line + 1] if line + 1 < len(table) else -1)
         index.anchor(table[line], line)
@@ -475,3 +492,19 @@ def test_forget_seen_lets_go_what_the_parse_kept_and_parses_the_same_after() -> 
     forget_seen()
     assert not markdown._HEADING_KEYS and not document._FIELDS and not document._META_KEYS
     assert parse_document("docs/a.md", data, REC, CONFIG.limits) == first
+
+
+_LEAD_PIECES = (
+    "Superseded", "replaces", "STATUS", "see", " also", " by", "Im", "plements", "re", "ſ", "K",
+    "İ", "mplements", "ee", "tatus", "upersedes", "x", "_", "1", ": ", " ", "*", "-", "(", "é",
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LEAD_PIECES), max_size=8).map("".join))
+@example("ſee also [x](y.md)")  # re.I folds ſ onto s, İ onto i
+@example("İmplements ADR-1")
+@example("** Status: superseded by")
+def test_lead_phrase_prefilter_passes_every_match(text: str) -> None:
+    """The cheap test before the lead-phrase regex never turns away text the regex matches."""
+    assert _may_lead(text) or _LEAD_PHRASE.match(text) is None
