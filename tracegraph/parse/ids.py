@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
-from typing import cast
 
 from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
-from ..patterns import Match, Pattern, compile_pattern, configured_regex, glob_regex
+from ..patterns import Pattern, compile_pattern, configured_regex, glob_regex
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -20,13 +19,13 @@ _NUMBERED_TITLE = re.compile(r"^(\d{1,7})\.\s")
 _DIGITS = re.compile(r"\d+")
 
 
-def matches_at(
-    pattern: re.Pattern[str], text: str, literals: tuple[str, ...]
-) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)`` for a pattern whose every match starts with one of
-    ``literals``: the pattern is tried only where one occurs (found by ``str.find``), left to
-    right, without overlaps. Much faster when the pattern starts with ``\\b``, which keeps the
-    regex engine from skipping ahead by itself."""
+def _is_word(char: str) -> bool:
+    """Whether ``re`` reads ``char`` as ``\\w`` in text: a letter, digit or number, or ``_``."""
+    return char.isalnum() or char == "_"
+
+
+def literal_starts(text: str, literals: tuple[str, ...]) -> list[int]:
+    """Where each of ``literals`` occurs in ``text`` (``str.find``), in order."""
     starts: list[int] = []
     for literal in literals:
         index = text.find(literal)
@@ -35,8 +34,18 @@ def matches_at(
             index = text.find(literal, index + 1)
     if len(starts) > 1:
         starts.sort()
+    return starts
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, literals: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose every match starts with one of
+    ``literals``: the pattern is tried only where one occurs (found by ``str.find``), left to
+    right, without overlaps. Much faster when the pattern starts with ``\\b``, which keeps the
+    regex engine from skipping ahead by itself."""
     end = 0
-    for start in starts:
+    for start in literal_starts(text, literals):
         if start < end:
             continue
         match = pattern.match(text, start)
@@ -255,15 +264,12 @@ class Recogniser:
         """Every ID mentioned in prose: (character offset, canonical ID)."""
         if self.mention is None:
             return []
-        # Every match starts with ``ADR-`` or another literal, unless a type has its own pattern
-        # (then ``mention`` is an RE2 pattern and runs over the whole text in linear time).
-        matches: Iterable[Match] = (
-            matches_at(cast("re.Pattern[str]", self.mention), text, self.mention_literals)
-            if self.mention_literals
-            else self.mention.finditer(text)
-        )
+        if self.mention_literals:
+            return self._literal_mentions(text)
+        # A type has its own pattern: ``mention`` is an RE2 pattern, run over the whole text
+        # in linear time.
         out: list[tuple[int, str]] = []
-        for match in matches:
+        for match in self.mention.finditer(text):
             type_name = None
             for number, name in self.mention_groups:
                 if match.start(number) >= 0:
@@ -274,6 +280,40 @@ class Recogniser:
             digits = _DIGITS.findall(match.group(0))
             if digits:
                 out.append((match.start(), self.canonical(type_name, digits[-1])))
+        return out
+
+    def _literal_mentions(self, text: str) -> list[tuple[int, str]]:
+        """``find_mentions`` when every type's pattern is the built-in ``\\bNAME-\\d+\\b``
+        (``mention`` is their alternation and ``mention_literals`` their ``NAME-``): what
+        ``matches_at(mention, ...)`` finds, read without the regex. At each place a literal
+        occurs (left to right, none inside the mention before) the types are tried in order,
+        as the alternation does: a word boundary before the name, decimal digits after the
+        hyphen, and no word character after them (``\\w`` and ``\\d`` as Python's ``re``
+        reads them in text). A test compares both on generated text."""
+        literals = self.mention_literals
+        starts = literal_starts(text, literals)
+        out: list[tuple[int, str]] = []
+        if not starts:
+            return out
+        size = len(text)
+        end = 0
+        for start in starts:
+            if start < end:
+                continue
+            end = start + 1  # the same place found by two literals is tried once
+            before = start > 0 and _is_word(text[start - 1])
+            for number, literal in enumerate(literals):
+                if not text.startswith(literal, start) or before == _is_word(literal[0]):
+                    continue
+                first = last = start + len(literal)
+                while last < size and text[last].isdecimal():
+                    last += 1
+                if last == first or (last < size and _is_word(text[last])):
+                    continue
+                name = self.mention_groups[number][1]
+                out.append((start, self.canonical(name, text[first:last])))
+                end = last
+                break
         return out
 
     def type_from_filename(self, stem: str) -> tuple[str, str] | None:

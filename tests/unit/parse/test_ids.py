@@ -104,6 +104,50 @@ def test_matches_at_is_finditer(text: str) -> None:
         assert found == [(m.span(), m.group(0)) for m in pattern.finditer(text)]
 
 
+_MENTION_PROSE = st.lists(
+    st.sampled_from(
+        [
+            "ADR-",
+            "PRD-",
+            "RFC-",
+            "TDD-",
+            "AD",
+            "R-",
+            "7",
+            "0",
+            "٣",
+            "²",
+            "x",
+            "_",
+            "é",
+            " ",
+            "-",
+            "(",
+        ]
+    ),
+    max_size=24,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MENTION_PROSE)
+def test_mentions_read_without_the_regex(text: str) -> None:
+    """``find_mentions`` reads ``\\bNAME-\\d+\\b`` without the regex: the same mentions as the
+    alternation tried where its literals occur (Unicode digits and letters included)."""
+    import re
+
+    from tracegraph.parse.ids import matches_at
+
+    assert REC.mention is not None and REC.mention_literals
+    expected = []
+    for match in matches_at(REC.mention, text, REC.mention_literals):  # type: ignore[arg-type]
+        name = next(n for number, n in REC.mention_groups if match.start(number) >= 0)
+        expected.append(
+            (match.start(), REC.canonical(name, re.findall(r"\d+", match.group(0))[-1]))
+        )
+    assert REC.find_mentions(text) == expected
+
+
 def test_mentions_next_to_words_and_each_other() -> None:
     text = "xADR-1 ADR-2ADR-3 (ADR-4) TDD-5, PRD-06-RFC-7 ADR-"
     assert REC.find_mentions(text) == [
