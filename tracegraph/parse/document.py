@@ -26,11 +26,16 @@ from .markdown import LineIndex, walk_markdown
 #: A document's metadata file, as crawl read it: (path, bytes or None, read error or None).
 Sidecar = tuple[str, bytes | None, str | None]
 
-#: ``**Status:** Draft``, ``Status: Draft``, ``- Status: accepted``, ``__Author__: X``.
-_FIELD_LINE = re.compile(
+#: ``**Status:** Draft``, ``Status: Draft``, ``- Status: accepted``, ``__Author__: X``: the
+#: key up to the line's first colon (``_FIELD_HEAD``), then the value.
+_FIELD_HEAD_PATTERN = (
     r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z /_-]{1,30}?)\s*(?:\*\*|__)?\s*:"
-    r"\s*(?:\*\*|__)?\s*(.+?)\s*$"
 )
+_FIELD_LINE = re.compile(_FIELD_HEAD_PATTERN + r"\s*(?:\*\*|__)?\s*(.+?)\s*$")
+#: The key alone: ``_FIELD_LINE`` matches exactly where this does and a character follows the
+#: colon (nothing before the colon or after it can fail the rest), with the same key; the
+#: value's lazy ``(.+?)\s*$`` costs a step per character, so it is read only for a wanted key.
+_FIELD_HEAD = re.compile(_FIELD_HEAD_PATTERN)
 #: The field-line pattern, for editors that must find a field where parsing found it.
 FIELD_LINE = _FIELD_LINE
 FIELD_KEYS = frozenset(
@@ -103,13 +108,13 @@ def _meta_value(value: Any, depth: int = 0) -> str:
     return str(value)[:2000]
 
 
-_BOMS = (
+_WIDE_BOMS = (
     codecs.BOM_UTF32_LE,
     codecs.BOM_UTF32_BE,
-    codecs.BOM_UTF8,
     codecs.BOM_UTF16_LE,
     codecs.BOM_UTF16_BE,
 )
+_BOMS = (codecs.BOM_UTF8, *_WIDE_BOMS)
 
 
 def decode(data: bytes) -> tuple[str, Problem | None]:
@@ -161,13 +166,17 @@ def parse_document(
     text, decode_problem = decode(data)
     if decode_problem is not None:
         problems.append(decode_problem)
-    nul = "\x00" in text
+    # Decoded as UTF-8 (a BOM or none), a NUL or CR character is that byte: looked for in the
+    # bytes (memchr; the text of a document with one non-ASCII character is two bytes a
+    # character, searched a character at a time).
+    wide = data.startswith(_WIDE_BOMS)
+    nul = "\x00" in text if wide else b"\x00" in data
     if nul:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
         problems.append(Problem("file contains NUL bytes (binary data?)", line))
         text = text.replace("\x00", "\ufffd")
-    if "\r" in text:
+    if ("\r" in text) if wide else (b"\r" in data):
         # pulldown-cmark ends lines at a lone CR in prose but not around front matter; CR -> LF
         # keeps every offset (same length) and LineIndex counted CR as a line end already.
         text = re.sub(r"\r(?!\n)", "\n", text)
@@ -507,17 +516,18 @@ def _field_lines(
             continue
         found = _FIELDS.get(line)
         if found is None:
-            match = _FIELD_LINE.match(line)
-            found = (_meta_key(match.group(1)), _clean_field(match.group(2))) if match else ()
-            if len(line) <= 200:  # short lines repeat ("**Status:** Draft"); memory stays bounded
-                if len(_FIELDS) >= 20_000:
-                    _FIELDS.clear()
-                _FIELDS[line] = found
+            start = _FIELD_HEAD.match(line)
+            found = (_meta_key(start.group(1)), None) if start and start.end() < len(line) else ()
+            _remember_field(line, found)
         if not found:
             continue
         key, value = found
         if key not in keys or key in metadata:
             continue
+        if value is None:
+            match = _FIELD_LINE.match(line)
+            value = _clean_field(match.group(2)) if match is not None else ""
+            _remember_field(line, (key, value))
         if value:
             metadata[key] = value
             meta_lines[key] = number
@@ -531,8 +541,18 @@ def _type_from_sections(rec: Recogniser, headings: Sequence[Heading]) -> str | N
     return rec.type_from_sections({h.slug for h in headings if h.level >= 2})
 
 
-#: A line -> its field line's (key, value), or () when it is none (see ``_field_lines``).
-_FIELDS: dict[str, tuple[str, str] | tuple[()]] = {}
+#: A line -> its field line's (key, value), or () when it is none (see ``_field_lines``); the
+#: value is None until a document wants that key.
+_FIELDS: dict[str, tuple[str, str | None] | tuple[()]] = {}
+
+
+def _remember_field(line: str, found: tuple[str, str | None] | tuple[()]) -> None:
+    """Keep what ``line`` reads as (short lines repeat: "**Status:** Draft"; the memory stays
+    bounded)."""
+    if len(line) <= 200:
+        if len(_FIELDS) >= 20_000:
+            _FIELDS.clear()
+        _FIELDS[line] = found
 
 
 def _clean_field(value: str) -> str:

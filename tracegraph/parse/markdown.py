@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import pyromark
 
@@ -69,7 +69,10 @@ _HEADING_KEYS: dict[str, tuple[str, str, str]] = {}
 # their parsing (about 700 instructions a slot). A reference's ``is_id``, ``reverse`` and
 # ``text`` are one shared tuple (see ``Reference``): the walk's references have no text, so
 # four tuples cover them.
-_new = object.__new__
+_new: Final = object.__new__
+#: The classes as compiled constants (a module global is a dict look-up per use).
+_HEADING: Final = Heading
+_REFERENCE: Final = Reference
 _PLAIN = (
     (more_of(False, False, ""), more_of(False, True, "")),
     (more_of(True, False, ""), more_of(True, True, "")),
@@ -78,7 +81,7 @@ _PLAIN = (
 
 def new_heading(level: int, text: str, slug: str, line: int) -> Heading:
     """``Heading(level, text, slug, line)``, faster."""
-    obj: Heading = _new(Heading)
+    obj: Heading = _new(_HEADING)
     object.__setattr__(obj, "level", level)
     object.__setattr__(obj, "text", text)
     object.__setattr__(obj, "slug", slug)
@@ -91,7 +94,7 @@ def new_reference(
     reverse: bool,
 ) -> Reference:  # fmt: skip
     """``Reference(kind, target, relation, line, column, is_id, reverse)``, faster."""
-    obj: Reference = _new(Reference)
+    obj: Reference = _new(_REFERENCE)
     object.__setattr__(obj, "kind", kind)
     object.__setattr__(obj, "target", target)
     object.__setattr__(obj, "relation", relation)
@@ -99,6 +102,30 @@ def new_reference(
     object.__setattr__(obj, "column", column)
     object.__setattr__(obj, "_more", _PLAIN[1 if is_id else 0][1 if reverse else 0])
     return obj
+
+
+_T = TypeVar("_T")
+
+
+def build(cls: type[_T], names: tuple[str, ...], values: tuple[object, ...]) -> _T:
+    """``cls(*values)`` for a frozen dataclass without ``__post_init__`` whose fields are
+    ``names`` (``fields(cls)``, every one given, in order), faster from compiled code: the
+    generated ``__init__`` runs as Python, a ``object.__setattr__`` per field."""
+    if len(values) != len(names):
+        raise TypeError(f"{cls.__name__} takes {len(names)} fields, got {len(values)}")
+    obj: _T = _new(cls)
+    for index in range(len(names)):
+        object.__setattr__(obj, names[index], values[index])
+    return obj
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, in order (for ``build``)."""
+    return tuple(f.name for f in fields(cls))
+
+
+_PLACEHOLDER_FIELDS: Final = field_names(Placeholder)
+_QUESTION_FIELDS: Final = field_names(Question)
 
 
 # The kinds and relations of the walk's references as compiled constants: reading an enum
@@ -254,10 +281,11 @@ class LineIndex:
     asked for, or at once for text with a CR. Splitting every document into line objects cost
     more than the walk's few hundred look-ups (about 15 us of a 13 KB document's 350 us).
 
-    ``text`` is the decoded text, given when the caller has it: for ASCII text its character
-    offsets are the byte offsets, and the compiled build counts and finds in a ``str`` with
-    direct C calls (``bytes.count`` and ``rfind`` go through a generic method call with
-    their offsets boxed, about 700 instructions each, once per look-up)."""
+    Line feeds are counted and found in a ``str`` with a character per byte (``_chars``): the
+    decoded ``text`` when it is ASCII (given by the caller that has it), else the bytes read as
+    Latin-1 (one copy). The compiled build calls ``str.count``, ``find`` and ``rfind``
+    directly; the same methods of ``bytes`` went through a generic method call with their
+    offsets boxed, about 700 instructions per look-up."""
 
     def __init__(self, data: bytes, text: str | None = None) -> None:
         self.data = data
@@ -265,10 +293,8 @@ class LineIndex:
         self._ascii: dict[int, bool] = {}
         self._all_ascii = data.isascii()
         self._size = len(data)
-        #: The text when its offsets are the bytes' (ASCII), else None.
-        self._text = (
-            text if text is not None and self._all_ascii and len(text) == len(data) else None
-        )
+        #: A character per byte, for the counting cursor (text without a CR; see above).
+        self._chars = ""
         self._cursor = (0, 0, 1)  # (line index, byte offset, column) of the last answer
         # The counting cursor: the line index, line start and byte offset it stands at. The
         # line start is found only when a column is asked for (-1 until then: the line break
@@ -279,6 +305,10 @@ class LineIndex:
         self._at = 0
         if b"\r" in data:
             self._table()
+        elif text is not None and self._all_ascii and len(text) == len(data):
+            self._chars = text
+        else:
+            self._chars = data.decode("latin-1")
 
     def _table(self) -> list[int]:
         data = self.data
@@ -299,11 +329,7 @@ class LineIndex:
     def line_count(self) -> int:
         """Number of lines (a final line break does not start a new line)."""
         if self._starts is None:
-            text = self._text
-            rest = (
-                text.count("\n", self._at) if text is not None else self.data.count(b"\n", self._at)
-            )
-            count = self._line + rest + 1
+            count = self._line + self._chars.count("\n", self._at) + 1
             if count > 1 and self.data[-1:] == b"\n":
                 count -= 1
             return count
@@ -316,17 +342,17 @@ class LineIndex:
         """Move the counting cursor to ``offset`` (text without a CR); its line index."""
         at = self._at
         if offset >= at:
-            crossed = self._count(at, offset)
+            crossed = self._chars.count("\n", at, offset)
             if crossed:
                 self._line += crossed
                 self._line_start = -1
                 self._floor = at
         elif offset < at - offset:  # nearer the start: count from there
-            self._line = self._count(0, offset)
+            self._line = self._chars.count("\n", 0, offset)
             self._line_start = -1
             self._floor = 0
         else:
-            crossed = self._count(offset, at)
+            crossed = self._chars.count("\n", offset, at)
             if crossed:
                 self._line -= crossed
                 self._line_start = -1
@@ -334,25 +360,11 @@ class LineIndex:
         self._at = offset
         return self._line
 
-    def _count(self, start: int, end: int) -> int:
-        """Line feeds in bytes ``start`` to ``end``."""
-        text = self._text
-        if text is not None:
-            return text.count("\n", start, end)
-        return self.data.count(b"\n", start, end)
-
-    def _rfind(self, start: int, end: int) -> int:
-        """The last line feed in bytes ``start`` to ``end`` (-1: none)."""
-        text = self._text
-        if text is not None:
-            return text.rfind("\n", start, end)
-        return self.data.rfind(b"\n", start, end)
-
     def _cursor_line_start(self) -> int:
         """The start of the counting cursor's line (found once per line, when asked)."""
         start = self._line_start
         if start < 0:
-            start = self._line_start = self._rfind(self._floor, self._at) + 1
+            start = self._line_start = self._chars.rfind("\n", self._floor, self._at) + 1
         return start
 
     def anchor(self, offset: int, line: int) -> None:
@@ -366,15 +378,14 @@ class LineIndex:
         """The byte offset where the line holding ``offset`` starts."""
         starts = self._starts
         if starts is None:
-            return self._rfind(0, offset) + 1
+            return self._chars.rfind("\n", 0, offset) + 1
         return starts[bisect_right(starts, offset) - 1]
 
     def next_line_start(self, offset: int) -> int:
         """The byte offset of the line after the one holding ``offset`` (-1: none follows)."""
         starts = self._starts
         if starts is None:
-            text = self._text
-            found = text.find("\n", offset) if text is not None else self.data.find(b"\n", offset)
+            found = self._chars.find("\n", offset)
             return found + 1 if found >= 0 else -1
         index = bisect_right(starts, offset)
         return starts[index] if index < len(starts) else -1
@@ -429,24 +440,31 @@ class LineIndex:
         return known
 
 
-@dataclass
 class MarkdownFacts:
-    """Everything the walk found, before front matter and recognition are combined."""
+    """Everything the walk found, before front matter and recognition are combined (a plain
+    class: compiled, it is built without the generated dataclass ``__init__``)."""
 
-    front_matter: tuple[str, int] | None = None
-    front_matter_end: int = 0
-    headings: list[Heading] = field(default_factory=list)
-    #: Where each heading starts (UTF-8 byte offset), in the order of ``headings``.
-    heading_starts: list[int] = field(default_factory=list)
-    anchors: set[str] = field(default_factory=set)
-    references: list[Reference] = field(default_factory=list)
-    placeholders: list[Placeholder] = field(default_factory=list)
-    questions: list[Question] = field(default_factory=list)
-    ignored: set[str] = field(default_factory=set)
-    ignored_lines: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
-    status_section: str | None = None
-    status_section_line: int = 0
-    first_h2_line: int = 0
+    __slots__ = (
+        "anchors", "first_h2_line", "front_matter", "front_matter_end", "heading_starts",
+        "headings", "ignored", "ignored_lines", "placeholders", "questions", "references",
+        "status_section", "status_section_line",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.front_matter: tuple[str, int] | None = None
+        self.front_matter_end = 0
+        self.headings: list[Heading] = []
+        #: Where each heading starts (UTF-8 byte offset), in the order of ``headings``.
+        self.heading_starts: list[int] = []
+        self.anchors: set[str] = set()
+        self.references: list[Reference] = []
+        self.placeholders: list[Placeholder] = []
+        self.questions: list[Question] = []
+        self.ignored: set[str] = set()
+        self.ignored_lines: list[tuple[int, tuple[str, ...]]] = []
+        self.status_section: str | None = None
+        self.status_section_line = 0
+        self.first_h2_line = 0
 
 
 class _Block:
@@ -591,7 +609,8 @@ class _Walker:
             if offset < floor or _inside(links, offset):
                 continue
             line, column = self.lines.position(offset)
-            self.facts.placeholders.append(Placeholder(match.group(0), line, column, self.h2))
+            placeholder = (match.group(0), line, column, self.h2)
+            self.facts.placeholders.append(build(Placeholder, _PLACEHOLDER_FIELDS, placeholder))
         if links:
             head = self._text_before_run(text)  # None once a bare link decided the relation
         for index, found in mentions:
@@ -1044,9 +1063,14 @@ class _Walker:
             checked, line, parts, _depth = self.question
             self.question = None
             text = " ".join("".join(parts).split())
-            due = _DUE.search(text)
+            # "due" in any case (no letter folds onto d, u or e but their own capitals)
+            due = _DUE.search(text) if "due" in text.lower() else None
             self.facts.questions.append(
-                Question(text, checked, due.group(1).strip("*_.,;") if due else None, line)
+                build(
+                    Question,
+                    _QUESTION_FIELDS,
+                    (text, checked, due.group(1).strip("*_.,;") if due else None, line),
+                )
             )
 
     def _link(self, name: str, value: dict[str, Any], start: int) -> None:

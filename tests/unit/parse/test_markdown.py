@@ -465,8 +465,17 @@ def test_fast_constructors_build_the_same_records() -> None:
     import pickle
     from dataclasses import fields
 
-    from tracegraph.model import Heading, Reference
-    from tracegraph.parse.markdown import new_heading, new_reference
+    from tracegraph.model import (
+        Component,
+        Endpoint,
+        Heading,
+        Named,
+        Placeholder,
+        Question,
+        Reference,
+        Table,
+    )
+    from tracegraph.parse.markdown import build, field_names, new_heading, new_reference
 
     heading = new_heading(2, "Goals", "goals", 7)
     assert heading == Heading(2, "Goals", "goals", 7)
@@ -476,6 +485,22 @@ def test_fast_constructors_build_the_same_records() -> None:
     expected = Reference(RefKind.MENTION, "ADR-0001", Relation.MENTIONS, 3, 9, True, True)
     assert ref == expected and hash(ref) == hash(expected)
     assert repr(ref) == repr(expected)
+    named = (Named("Kafka", 4),)
+    for record in (
+        *named,
+        Placeholder("TBD", 3, 5, "goals"),
+        Question("Which region?", False, "2026-01-01", 9),
+        Component("API", 4, "serves", "Go", named, ()),
+        Endpoint("GET", "/v1/x", 7, "new", "reads x"),
+        Table("orders", 8, "modified"),
+    ):
+        cls = type(record)
+        built = build(cls, field_names(cls), tuple(getattr(record, n) for n in field_names(cls)))
+        assert built == record and repr(built) == repr(record) and hash(built) == hash(record)
+        assert pickle.loads(pickle.dumps(built)) == record
+        assert not hasattr(cls, "__post_init__")
+    with pytest.raises(TypeError):
+        build(Table, field_names(Table), ("orders", 8))
     # They set every field and run no __post_init__: a field or check added to the model
     # must be added to them too.
     assert [f.name for f in fields(Heading)] == ["level", "text", "slug", "line"]
@@ -508,3 +533,25 @@ _LEAD_PIECES = (
 def test_lead_phrase_prefilter_passes_every_match(text: str) -> None:
     """The cheap test before the lead-phrase regex never turns away text the regex matches."""
     assert _may_lead(text) or _LEAD_PHRASE.match(text) is None
+
+
+_FIELD_PIECES = (
+    "Status", "status", "Last Updated", "**", "__", ":", " ", "  ", "- ", "* ", "x", "Draft",
+    "[a](b)", "é", "\t", "1", "_", "-", "/",
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_PIECES), max_size=10).map("".join))
+@example("**Status:** **")  # the value's bold marks backtrack into the value
+@example("Status:")
+def test_field_line_key_read_before_its_value(line: str) -> None:
+    """A field line's key is read first (``_FIELD_HEAD``), its value only when wanted: the
+    full pattern matches exactly where the head does and something follows the colon."""
+    from tracegraph.parse.document import _FIELD_HEAD, FIELD_LINE
+
+    full = FIELD_LINE.match(line)
+    head = _FIELD_HEAD.match(line)
+    assert (full is not None) == (head is not None and head.end() < len(line))
+    if full is not None and head is not None:
+        assert full.group(1) == head.group(1)
