@@ -12,7 +12,9 @@ Every ``--every``-th document is read into memory; 50 other documents are parsed
 text is not in the parser's caches yet, as in a cold check), then the sample through
 ``itertools.starmap``, which nothing else calls: callgrind counts only inside it
 (``--toggle-collect=starmap_next``). Needs ``valgrind``; about 20 s of CPU for 500 documents.
-``--out FILE`` keeps callgrind's profile for ``callgrind_annotate --inclusive=yes FILE``.
+String hashing is seeded (``PYTHONHASHSEED=0`` unless set): with random hashes the count
+moves by a few tenths of a percent from run to run. ``--out FILE`` keeps callgrind's profile
+for ``callgrind_annotate --inclusive=yes FILE``.
 Figures, not assertions: see bench/RESULTS.md.
 """
 
@@ -83,6 +85,7 @@ def main() -> None:
             "--every", str(args.every), "--child",
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.setdefault("PYTHONHASHSEED", "0")  # string hashes move dict and set work a little
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
         if done.returncode != 0 or found is None:

@@ -19,9 +19,21 @@ _NUMBERED_TITLE = re.compile(r"^(\d{1,7})\.\s")
 _DIGITS = re.compile(r"\d+")
 
 
-def _is_word(char: str) -> bool:
-    """Whether ``re`` reads ``char`` as ``\\w`` in text: a letter, digit or number, or ``_``."""
-    return char.isalnum() or char == "_"
+def _is_word(text: str, index: int) -> bool:
+    """Whether ``re`` reads ``text[index]`` as ``\\w``: a letter, digit or number, or ``_``
+    (ASCII by its code, compiled inline; the rest by ``str.isalnum``)."""
+    code = ord(text[index])
+    if code < 128:
+        return 48 <= code <= 57 or 65 <= code <= 90 or 97 <= code <= 122 or code == 95
+    return text[index].isalnum()
+
+
+def _is_decimal(text: str, index: int) -> bool:
+    """Whether ``re`` reads ``text[index]`` as ``\\d`` (``str.isdecimal``)."""
+    code = ord(text[index])
+    if code < 128:
+        return 48 <= code <= 57
+    return text[index].isdecimal()
 
 
 def literal_starts(text: str, literals: tuple[str, ...]) -> list[int]:
@@ -301,14 +313,15 @@ class Recogniser:
             if start < end:
                 continue
             end = start + 1  # the same place found by two literals is tried once
-            before = start > 0 and _is_word(text[start - 1])
+            before = start > 0 and _is_word(text, start - 1)
             for number, literal in enumerate(literals):
-                if not text.startswith(literal, start) or before == _is_word(literal[0]):
+                first = start + len(literal)
+                if text.find(literal, start, first) != start or before == _is_word(literal, 0):
                     continue
-                first = last = start + len(literal)
-                while last < size and text[last].isdecimal():
+                last = first
+                while last < size and _is_decimal(text, last):
                     last += 1
-                if last == first or (last < size and _is_word(text[last])):
+                if last == first or (last < size and _is_word(text, last)):
                     continue
                 name = self.mention_groups[number][1]
                 out.append((start, self.canonical(name, text[first:last])))

@@ -123,6 +123,17 @@ _MENTION_PROSE = st.lists(
             " ",
             "-",
             "(",
+            # the ASCII neighbours of the digit and letter ranges
+            "9",
+            "/",
+            ":",
+            "@",
+            "Z",
+            "[",
+            "`",
+            "a",
+            "z",
+            "{",
         ]
     ),
     max_size=24,
