@@ -46,19 +46,19 @@ _HTML_ANCHOR = re.compile(
 _FENCE_THEN_TAB = re.compile(r"(?m)(?<![^\s>])(`{3,}|~{3,})([ \t]*\t[ \t]*)(?=\r?$)")
 #: Marks the start and end of an image's text inside a heading: GitHub's anchor is made from
 #: the heading's HTML text, which has no image alt text. (NUL never reaches the parser.)
-_IMAGE_MARK = "\x00"
-_IMAGE_TEXT = re.compile("\x00[^\x00]*(?:\x00|$)")
+_IMAGE_MARK: Final = "\x00"
+_IMAGE_TEXT: Final = re.compile("\x00[^\x00]*(?:\x00|$)")
 _IGNORE = re.compile(r"<!--\s*tracegraph:\s*ignore\s+([A-Za-z0-9,\s]+?)\s*-->")
 _IGNORE_NEXT = re.compile(r"<!--\s*tracegraph:\s*ignore-next-line\s+([A-Za-z0-9,\s]+?)\s*-->")
-_PLACEHOLDER = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
+_PLACEHOLDER: Final = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO|FIXME)\b")
 #: Every placeholder match starts with one of these.
-_PLACEHOLDER_LITERALS = ("[", "TBD", "TODO", "FIXME")
-_DUE = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
-_LETTER = re.compile(r"[A-Za-z]")
-_TRAILING_PARENS = re.compile(r"\s*\(.*?\)\s*$")
+_PLACEHOLDER_LITERALS: Final = ("[", "TBD", "TODO", "FIXME")
+_DUE: Final = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
+_LETTER: Final = re.compile(r"[A-Za-z]")
+_TRAILING_PARENS: Final = re.compile(r"\s*\(.*?\)\s*$")
 #: Heading text as parsed -> (text shown, GitHub slug before numbering, section key): headings
 #: repeat across documents ("Summary", "Motivation"), so each is worked out once per process.
-_HEADING_KEYS: dict[str, tuple[str, str, str]] = {}
+_HEADING_KEYS: Final[dict[str, tuple[str, str, str]]] = {}
 
 # Headings and references are the walk's most numerous results (450,000 at 10k documents):
 # setting their slots directly costs a fraction of the generated frozen ``__init__`` (the same
@@ -73,7 +73,7 @@ _new: Final = object.__new__
 #: The classes as compiled constants (a module global is a dict look-up per use).
 _HEADING: Final = Heading
 _REFERENCE: Final = Reference
-_PLAIN = (
+_PLAIN: Final = (
     (more_of(False, False, ""), more_of(False, True, "")),
     (more_of(True, False, ""), more_of(True, True, "")),
 )
@@ -139,7 +139,7 @@ _REFERENCES: Final = Relation.REFERENCES
 _MENTIONS: Final = Relation.MENTIONS
 
 #: Section headings (and bold labels) that give links below them a relation.
-SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
+SECTION_RELATIONS: Final[dict[str, tuple[Relation | None, bool]]] = {
     "related documents": (None, False),  # decided per item: PRD/RFC -> implements, else related
     "related documentation": (None, False),
     "upstream dependencies": (Relation.DEPENDS_ON, False),
@@ -157,7 +157,7 @@ SECTION_RELATIONS: dict[str, tuple[Relation | None, bool]] = {
 
 #: Phrases that open a paragraph or list item and declare the relation of its links, in order
 #: of precedence.
-_LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
+_LEAD_RELATIONS: Final[tuple[tuple[str, Relation, bool], ...]] = (
     ("superseded by", Relation.SUPERSEDED_BY, False),
     ("replaced by", Relation.SUPERSEDED_BY, False),
     ("supersedes", Relation.SUPERSEDES, False),
@@ -179,12 +179,12 @@ _LEAD_RELATIONS: tuple[tuple[str, Relation, bool], ...] = (
 #: One regex for all phrases (group i = phrase i). Leading non-word characters and an optional
 #: "Status" can be read only one way before a phrase, so the first alternative that matches is
 #: the first phrase of the list that matches, as if each were tried in turn.
-_LEAD_PHRASE = re.compile(
+_LEAD_PHRASE: Final = re.compile(
     r"^\W*(?:status\W*)?(?:" + "|".join(rf"({p})\b" for p, _, _ in _LEAD_RELATIONS) + ")", re.I
 )
 #: The first two letters of every lead phrase and of "status", lower-case (see ``_may_lead``).
-_LEAD_STARTS = frozenset({phrase[:2] for phrase, _, _ in _LEAD_RELATIONS} | {"st"})
-_ONLY_PUNCTUATION = re.compile(r"\W*\Z")
+_LEAD_STARTS: Final = frozenset({phrase[:2] for phrase, _, _ in _LEAD_RELATIONS} | {"st"})
+_ONLY_PUNCTUATION: Final = re.compile(r"\W*\Z")
 
 
 def _may_lead(prefix: str) -> bool:
@@ -201,7 +201,7 @@ def _may_lead(prefix: str) -> bool:
     return False
 
 
-_UPSTREAM_LABEL = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b", re.I)
+_UPSTREAM_LABEL: Final = re.compile(r"^\W*(prds?|product|requirements?|rfcs?|specs?)\b", re.I)
 
 
 #: Prefilter: a literal is looked for only in runs that hold its least common character
@@ -483,11 +483,11 @@ class _Block:
 
 
 #: A heading's level as pyromark names it.
-_LEVELS: dict[str, int] = {f"H{level}": level for level in range(1, 7)}
+_LEVELS: Final[dict[str, int]] = {f"H{level}": level for level in range(1, 7)}
 #: Start tags (given as plain strings) that open a block with its own text and relation.
-_BLOCK_TAGS = frozenset({"Paragraph", "Item", "TableCell"})
+_BLOCK_TAGS: Final = frozenset({"Paragraph", "Item", "TableCell"})
 #: End tags that change the walker's state (besides the block ones).
-_STATEFUL_ENDS = frozenset(
+_STATEFUL_ENDS: Final = frozenset(
     {
         "Link", "Image", "CodeBlock", "Heading", "List", "MetadataBlock", "FootnoteDefinition",
         "TableRow",
