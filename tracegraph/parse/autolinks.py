@@ -11,14 +11,15 @@ against cmark-gfm (``tests/unit/parse/test_gfm_oracle.py``) keeps them honest.
 from __future__ import annotations
 
 import unicodedata
+from typing import Final
 
-_SPACE = frozenset(b" \t\n\x0b\x0c\r")
-_ASCII_PUNCT = frozenset(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_TRAILING = frozenset(b"?!.,:*_~'\"")
-_SCHEMES = (b"http://", b"https://", b"ftp://")
+_SPACE: Final = frozenset(b" \t\n\x0b\x0c\r")
+_ASCII_PUNCT: Final = frozenset(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_TRAILING: Final = frozenset(b"?!.,:*_~'\"")
+_SCHEMES: Final = (b"http://", b"https://", b"ftp://")
 #: Characters before ``www.`` that let it start a link (besides whitespace and the start).
-_WWW_AFTER = frozenset(b"*_~(")
-_EMAIL_LOCAL = frozenset(b".+-_")
+_WWW_AFTER: Final = frozenset(b"*_~(")
+_EMAIL_LOCAL: Final = frozenset(b".+-_")
 #: Every position a web or e-mail autolink can start from is found by one of these.
 AUTOLINK_LITERALS = ("://", "www.", "@")
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import pyromark
 
@@ -36,7 +36,8 @@ from .markdown import OPTIONS, LineIndex, build, field_names
 from .slugs import github_slug
 
 #: Bold text opens and closes with these in a block's rendered text (they never occur in it).
-_BOLD_OPEN, _BOLD_CLOSE = "\x01", "\x02"
+_BOLD_OPEN: Final = "\x01"
+_BOLD_CLOSE: Final = "\x02"
 
 
 def _unbold(text: str) -> str:
@@ -45,7 +46,7 @@ def _unbold(text: str) -> str:
 
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_ENDPOINT = re.compile(
+_ENDPOINT: Final = re.compile(
     r"^[\s`*_]*(" + "|".join(METHODS) + r")[ \t]+(/[^\s`*]*)"
 )  # fmt: skip
 #: SQL statements at the start of a line ([ \t]*, not \s*: a run of blank lines must not be
@@ -62,22 +63,22 @@ _ALTER = re.compile(
 )
 #: Characters of a field value and of a name that are read (a longer value is prose, and every
 #: pattern run on it stays cheap).
-MAX_VALUE = 2_000
-MAX_NAME = 200
+MAX_VALUE: Final = 2_000
+MAX_NAME: Final = 200
 _CODE_NAME = re.compile(r"^[\s*_]*`([\w.\"$]+)`")
 #: A whole value that is template text never filled in: ``[What this component does]``.
-_PLACEHOLDER = re.compile(r"^\[[^\]]*\]\.?$")
+_PLACEHOLDER: Final = re.compile(r"^\[[^\]]*\]\.?$")
 _NOTHING = frozenset({"", "none", "n/a", "na", "-", "—", "nothing", "tbd"})
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _PARENS = re.compile(r"\s*\([^()]*\)")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 #: Start tags that open a block of their own (a paragraph only outside other blocks).
-_BLOCK_KINDS = {"Item": "item", "TableRow": "row", "Paragraph": "para"}
-_ENDS = frozenset({"Heading", "Item", "TableRow"})
+_BLOCK_KINDS: Final = {"Item": "item", "TableRow": "row", "Paragraph": "para"}
+_ENDS: Final = frozenset({"Heading", "Item", "TableRow"})
 _SEPARATOR = re.compile(r" (?:and|&) ", re.I)
 _PLAIN_SPLIT = re.compile(r"[,;]| (?:and|&) ", re.I)
 #: A bold label that opens a line: ``**Technology:**`` or ``**Technology**:``.
-_LABEL = re.compile("\x01([^\x02]{1,60}?)\\s*(?::\x02|\x02\\s*:)\\s*")
+_LABEL: Final = re.compile("\x01([^\x02]{1,60}?)\\s*(?::\x02|\x02\\s*:)\\s*")
 #: What a list item keeps together: code spans, then (innermost first) remarks in
 #: parentheses, which are dropped, and bracketed text.
 _CODE_SPAN = re.compile(r"`[^`]*`")
@@ -416,7 +417,7 @@ def heading_regex(pattern: str) -> Pattern:
 
 #: (template, heading text) -> what ``component_name`` says: headings repeat ("Notes",
 #: "Component 1: API"), and each RE2 match through its binding costs microseconds.
-_COMPONENT_NAMES: dict[tuple[str, str], tuple[bool, str]] = {}
+_COMPONENT_NAMES: Final[dict[tuple[str, str], tuple[bool, str]]] = {}
 
 
 def component_name(template: str, heading: str) -> tuple[bool, str]:
@@ -520,7 +521,7 @@ def split_names(text: str, line: int) -> list[Named]:
 
 
 #: Free-text list -> its names (``split_names``), for the short ones.
-_NAMES: dict[str, tuple[str, ...]] = {}
+_NAMES: Final[dict[str, tuple[str, ...]]] = {}
 
 
 def _names(text: str) -> tuple[str, ...]:

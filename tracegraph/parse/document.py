@@ -31,11 +31,11 @@ Sidecar = tuple[str, bytes | None, str | None]
 _FIELD_HEAD_PATTERN = (
     r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z /_-]{1,30}?)\s*(?:\*\*|__)?\s*:"
 )
-_FIELD_LINE = re.compile(_FIELD_HEAD_PATTERN + r"\s*(?:\*\*|__)?\s*(.+?)\s*$")
+_FIELD_LINE: Final = re.compile(_FIELD_HEAD_PATTERN + r"\s*(?:\*\*|__)?\s*(.+?)\s*$")
 #: The key alone: ``_FIELD_LINE`` matches exactly where this does and a character follows the
 #: colon (nothing before the colon or after it can fail the rest), with the same key; the
 #: value's lazy ``(.+?)\s*$`` costs a step per character, so it is read only for a wanted key.
-_FIELD_HEAD = re.compile(_FIELD_HEAD_PATTERN)
+_FIELD_HEAD: Final = re.compile(_FIELD_HEAD_PATTERN)
 #: The field-line pattern, for editors that must find a field where parsing found it.
 FIELD_LINE = _FIELD_LINE
 FIELD_KEYS = frozenset(
@@ -61,7 +61,7 @@ FIELD_KEYS = frozenset(
 )
 
 
-_KEY_SEPARATORS = re.compile(r"[\s-]+")
+_KEY_SEPARATORS: Final = re.compile(r"[\s-]+")
 #: File stems of a folder's index page (see ``_recognise``).
 _INDEX_STEMS = frozenset({"readme", "index"})
 #: Front matter's opening line (the walk found none closed when this is all there is).
@@ -74,7 +74,7 @@ _UNFILLED = re.compile(r"\[[^\]\[]*[A-Za-z][^\]\[]*\]")
 
 
 #: Key as written -> key as stored: every document repeats the same few (``Status``, ``id``).
-_META_KEYS: dict[str, str] = {}
+_META_KEYS: Final[dict[str, str]] = {}
 
 
 def _meta_key(key: str) -> str:
@@ -533,7 +533,7 @@ def _field_lines(
             meta_lines[key] = number
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 
 def _type_from_sections(rec: Recogniser, headings: Sequence[Heading]) -> str | None:
@@ -543,7 +543,7 @@ def _type_from_sections(rec: Recogniser, headings: Sequence[Heading]) -> str | N
 
 #: A line -> its field line's (key, value), or () when it is none (see ``_field_lines``); the
 #: value is None until a document wants that key.
-_FIELDS: dict[str, tuple[str, str | None] | tuple[()]] = {}
+_FIELDS: Final[dict[str, tuple[str, str | None] | tuple[()]]] = {}
 
 
 def _remember_field(line: str, found: tuple[str, str | None] | tuple[()]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
+from typing import Final
 
 from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
@@ -68,7 +69,7 @@ def matches_at(
 
 #: (type, number, width) -> canonical ID: the same IDs are mentioned over and over, and
 #: formatting one costs about a microsecond.
-_CANONICAL: dict[tuple[str, str | int, int], str] = {}
+_CANONICAL: Final[dict[tuple[str, str | int, int], str]] = {}
 
 
 def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:

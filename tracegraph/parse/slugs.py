@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 #: ASCII characters GitHub keeps (the rest of ASCII is punctuation, symbols or controls).
-_ASCII_DROP = re.compile(r"[^a-z0-9_\- ]")
+_ASCII_DROP: Final = re.compile(r"[^a-z0-9_\- ]")
 #: Unicode categories kept besides every letter (L*) and mark (M*).
-_KEPT_CATEGORIES = frozenset({"Nd", "Nl", "Pc"})
+_KEPT_CATEGORIES: Final = frozenset({"Nd", "Nl", "Pc"})
 #: Symbols that Unicode also counts as alphabetic (Other_Alphabetic): circled, negative
 #: circled, squared and negative squared Latin letters. GitHub keeps them.
-_ALPHABETIC_SYMBOLS = ((0x24B6, 0x24E9), (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189))
+_ALPHABETIC_SYMBOLS: Final = (
+    (0x24B6, 0x24E9),
+    (0x1F130, 0x1F149),
+    (0x1F150, 0x1F169),
+    (0x1F170, 0x1F189),
+)
 
 
 def _kept(char: str) -> bool:
