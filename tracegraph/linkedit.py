@@ -519,8 +519,10 @@ def apply_edit(
         )  # fmt: skip
 
     shown = [new_docs[p] for p in sorted(names)]
-    # The touched documents' links, for the local rules (``checks.run_checks`` with a scope).
-    links = tuple(link for doc in shown for link in resolver.links_of(doc))
+    # The changed documents' links, for the link rules: they read no edge, so they run again
+    # for those documents alone (``checks.recheck`` with ``edgeless``); the other touched
+    # documents' links resolve as they did.
+    links = tuple(link for doc in shown if doc.path in changed for link in resolver.links_of(doc))
     after = replace(corpus(new_docs, after_adj, shown), links=links)
     dirty = sorted({end for pair in pairs for end in pair})
     return Edit(corpus(old_docs, before_adj, ()), after, frozenset(names), after_adj, dirty)
@@ -666,6 +668,7 @@ def recheck_links(
             edit.after, (*others, *carried), edit.touched, config, today=today, select=select,
             ignore=ignore, suspects=partial(suspects, edit.after, cache=cache, within=within),
             held=(*ARCHITECTURE_RULES, "TG203"), nearby=EDGE_RULES, changed=changed,
+            edgeless=True,
         )  # fmt: skip
         log.info("incremental: links of %d document(s) rechecked from the stored graph (%d "
                  "touched)", len(now), len(edit.touched))  # fmt: skip

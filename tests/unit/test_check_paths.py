@@ -813,3 +813,47 @@ def test_a_damaged_stored_graph_is_a_miss(tmp_path: Path, builds: list[str], how
         same(check(root, True), check(root, False))
         expected = ["links", "build"] if answered else ["build", "recheck", "build"]
         assert builds[before:] == expected, how
+
+
+def _scopes(monkeypatch: pytest.MonkeyPatch, where: str) -> list[set[str]]:
+    """The documents each run of the rule function ``where`` (``module.function`` under
+    ``tracegraph.checks``) was given."""
+    module, name = where.rsplit(".", 1)
+    seen: list[set[str]] = []
+    rule = getattr(getattr(checks, module), name)
+
+    def spy(ctx: CheckContext) -> Any:
+        seen.append({doc.path for doc in ctx.corpus.documents})
+        return rule(ctx)
+
+    monkeypatch.setattr(f"tracegraph.checks.{where}", spy)
+    return seen
+
+
+def test_a_link_edit_reruns_the_edgeless_rules_for_the_edited_document_alone(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new link from one document to another that has a broken link: answered from the
+    stored graph, the link rules (which read no edge) run for the edited document alone and
+    the other document's TG101 finding is kept; the orphan rule (which reads edges) runs for
+    both. The answer equals a fresh run, field for field."""
+    root = generated(tmp_path / "generated", 80)
+    cold = check(root, False)
+    broken = sorted({f.path for f in cold.findings if f.code == "TG101"})
+    other = root / broken[0]
+    edited = next(p for p in sorted((root / "docs" / "adr").glob("*.md")) if p != other)
+    check(root, True)
+    links, orphans = (
+        _scopes(monkeypatch, "links.find_broken_links"),
+        _scopes(monkeypatch, "structure.find_orphans"),
+    )
+    edited.write_text(link_to(other, edited)(edited.read_text(encoding="utf-8")), "utf-8")
+    before = len(builds)
+    run = check(root, True)
+    assert builds[before:] == ["links"]
+    name, target = edited.relative_to(root).as_posix(), broken[0]
+    assert links == [{name}]
+    assert len(orphans) == 1 and {name, target} <= orphans[0]
+    assert target in {f.path for f in run.findings if f.code == "TG101"}
+    same(run, check(root, False))
+
