@@ -857,3 +857,40 @@ def test_a_link_edit_reruns_the_edgeless_rules_for_the_edited_document_alone(
     assert target in {f.path for f in run.findings if f.code == "TG101"}
     same(run, check(root, False))
 
+
+def test_a_link_edit_reads_no_history_where_nothing_changed_after_its_creation(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TG503 near a link edit in a git tree: while the history at HEAD changed no path after
+    its creation (one commit), the kept summary answers without reading the history; after a
+    commit that changes a document, the history is read for the touched documents. Each
+    answer equals a fresh run, field for field."""
+    root = generated(tmp_path / "generated", 60)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    reads: list[object] = []
+    read = suspect._read_history
+
+    def spy(*args: Any) -> Any:
+        reads.append(args[3])
+        return read(*args)
+
+    monkeypatch.setattr("tracegraph.suspect._read_history", spy)
+    rfcs = sorted((root / "docs" / "rfc").glob("*.md"))
+    edited, cited = rfcs[-1], rfcs[0]
+    check(root, True)
+    summary = root / suspect.CHANGED_CACHE
+    assert marshal.loads(summary.read_bytes())[4] == ()
+    for number in range(2):
+        if number:
+            cited.write_text(cited.read_text(encoding="utf-8") + "\nA change.\n", "utf-8")
+            git(root, "commit", "-qam", "the RFC changes")
+            check(root, True)
+            assert cited.relative_to(root).as_posix() in marshal.loads(summary.read_bytes())[4]
+        edited.write_text(link_to(cited, edited)(edited.read_text(encoding="utf-8")), "utf-8")
+        before, asked = len(builds), len(reads)
+        run = check(root, True)
+        assert builds[before:] == ["links"]
+        assert len(reads) - asked == number  # the history is read only once a path changed
+        same(run, check(root, False))
