@@ -207,6 +207,27 @@ def _unpack(counts: object, flat: object, count: int, rows: int) -> list[tuple[i
     return out
 
 
+def _ids(paths: tuple[str, ...], ids: tuple[Any, ...]) -> dict[str, tuple[str, ...]] | None:
+    """The paths of each ID as ``_meta`` stored them (IDs, group sizes, indices into
+    ``paths``); None when malformed. When every ID names one document (as nearly always),
+    the table is made in C passes."""
+    counts, flat = ids[1], ids[2]
+    if (
+        _valid_ints(counts)
+        and _valid_ints(flat)
+        and len(counts) == len(flat) == len(ids[0])
+        and (not counts or min(counts) == 1 == max(counts))
+        and (not flat or (min(flat) >= 0 and max(flat) < len(paths)))
+    ):
+        return dict(zip(ids[0], zip(map(paths.__getitem__, flat)), strict=True))
+    members = _unpack(counts, flat, len(paths), len(ids[0]))
+    if members is None:
+        return None
+    return {
+        doc_id: tuple(paths[i] for i in rows) for doc_id, rows in zip(ids[0], members, strict=True)
+    }
+
+
 def _valid_ints(value: object) -> bool:
     return type(value) is tuple and set(map(type, value)) <= {int}
 
@@ -250,16 +271,13 @@ class StoredGraph:
         ):
             self.db.close()
             raise _Miss("malformed stored graph")
-        members = _unpack(ids[1], ids[2], count, len(ids[0]))
-        if members is None:
+        found = _ids(paths, ids)
+        if found is None:
             self.db.close()
             raise _Miss("malformed stored graph")
         self.paths: tuple[str, ...] = paths
-        self.index = {p: i for i, p in enumerate(paths)}
-        self.ids = {
-            doc_id: tuple(paths[i] for i in rows)
-            for doc_id, rows in zip(ids[0], members, strict=True)
-        }
+        self.index = dict(zip(paths, range(count), strict=True))
+        self.ids = found
         self.types = frozenset(types)
 
     def row(self, u: int) -> tuple[tuple[EdgeRow, ...], tuple[int, ...]]:
