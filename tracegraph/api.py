@@ -792,7 +792,8 @@ def check_tree(
         hit = store.get(key, reusable=True)
         carried = None
         if hit is not None:
-            carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
+            with gc_paused():  # the stored findings and records read: none of it garbage
+                carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
             previous = carried
         if hit is not None and carried is not None and carried.findings is not None:
             if not allow_empty:
@@ -973,11 +974,12 @@ def _recheck_links(
         racy = [by_path.get(path) for path in sorted(state.racy)]
         return _store(store, key, state, hit.documents, references, findings, racy)
 
-    result = recheck_links(
-        _tree(root, config, index, wiki, key, hit), stored=previous.stored,
-        before=previous.before, now=now, today=today, select=select, ignore=ignore,
-        cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
-    )  # fmt: skip
+    with gc_paused():  # documents, edges and findings made, and all of them kept to the end
+        result = recheck_links(
+            _tree(root, config, index, wiki, key, hit), stored=previous.stored,
+            before=previous.before, now=now, today=today, select=select, ignore=ignore,
+            cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
+        )  # fmt: skip
     if result is None:
         return None
     ParseCache(root, config, wiki, load=False).save(previous.now, ())

@@ -15,6 +15,7 @@ mtime tick with the same size would otherwise go unnoticed (git's "racily clean"
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 import logging
@@ -284,9 +285,12 @@ def decode(
 _PARSER_SOURCES = ("model.py", "config.py", "cache.py", "generated.py", "parse")
 
 
+@functools.cache
 def _source_digest() -> str:
     """A digest of the parser's own source: an edited parser (same version number, as in a
-    development checkout) must not reuse old records."""
+    development checkout) must not reuse old records. Read once per process (a link edit
+    asked four times: 14 files read and hashed each time); the process runs the source it
+    imported, whatever the files hold later."""
     base = Path(__file__).parent
     digest = hashlib.sha256()
     for name in _PARSER_SOURCES:
