@@ -444,6 +444,10 @@ class Edit:
 
     def commit(self, graph: StoredGraph, key: str, digest: str) -> None:
         """Write the changed rows and tag the stored graph with the new result."""
+        _write_rows(graph.db, self.rows(graph), key, digest)
+
+    def rows(self, graph: StoredGraph) -> list[tuple[bytes, bytes, int]]:
+        """The changed rows as ``commit`` writes them: (edges, sources, document)."""
         index = graph.index
         rows = []
         for u in self.dirty:
@@ -453,11 +457,29 @@ class Edit:
                 for data in group
             )
             rows.append((_columns(edges), marshal.dumps(tuple(self.adjacency.into(u))), u))
-        with graph.db:
-            graph.db.executemany("UPDATE nodes SET succ = ?, pred = ? WHERE node = ?", rows)
-            graph.db.execute(
-                "UPDATE meta SET value = ? WHERE key = 'result'", (f"{key}\0{digest}",)
-            )
+        return rows
+
+
+def _write_rows(
+    db: sqlite3.Connection, rows: list[tuple[bytes, bytes, int]], key: str, digest: str
+) -> None:
+    """Write ``Edit.rows`` and the new result's tag in one transaction."""
+    with db:
+        db.executemany("UPDATE nodes SET succ = ?, pred = ? WHERE node = ?", rows)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'result'", (f"{key}\0{digest}",))
+
+
+def _write_later(root: Path, rows: list[tuple[bytes, bytes, int]], key: str, digest: str) -> None:
+    """``_write_rows`` through a connection of its own (``behind.write_behind``'s thread). A
+    failure leaves the graph tagged with the result before (the next link edit then rechecks
+    the whole tree, as when nothing is stored)."""
+    try:
+        if not _usable_state(root, GRAPH_FILE, create=False):
+            return
+        with closing(sqlite3.connect(root / CACHE_DIR / GRAPH_FILE, timeout=1.0)) as db:
+            _write_rows(db, rows, key, digest)
+    except (sqlite3.Error, OSError) as exc:
+        log.info("stored graph not written (%s)", exc)
 
 
 def apply_edit(
@@ -639,12 +661,13 @@ def recheck_links(
     cache: bool,
     suspects: Callable[..., Any],
     store: Callable[[list[Finding], Mapping[str, Document]], str],
+    behind: bool = False,
 ) -> list[Finding] | None:
     """The findings after an edit of the ``before`` documents' links (``now``: as they are
     now), from the ``stored`` findings and the graph stored beside them; None when the stored
     graph cannot answer (see the module's documentation). ``store`` stores the findings (given
     the documents by path) and returns the new result's digest, which the stored graph is
-    tagged with."""
+    tagged with; with ``behind``, its changed rows are written by ``behind.write_behind``."""
     from .checks import ARCHITECTURE_RULES, recheck, same_succession
     from .checks.structure import cycles_unchanged
     from .incremental import architecture_moves, carry_findings
@@ -691,7 +714,11 @@ def recheck_links(
         log.info("incremental: links of %d document(s) rechecked from the stored graph (%d "
                  "touched)", len(now), len(edit.touched))  # fmt: skip
         new_digest = store(findings, edit.after.by_path)
-        if new_digest:
+        if new_digest and behind:
+            from .behind import write_behind
+
+            write_behind(partial(_write_later, tree.root, edit.rows(graph), tree.key, new_digest))
+        elif new_digest:
             edit.commit(graph, tree.key, new_digest)
         return findings
     except (_Miss, sqlite3.Error) as exc:
