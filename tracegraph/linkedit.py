@@ -207,6 +207,27 @@ def _unpack(counts: object, flat: object, count: int, rows: int) -> list[tuple[i
     return out
 
 
+def _ids(paths: tuple[str, ...], ids: tuple[Any, ...]) -> dict[str, tuple[str, ...]] | None:
+    """The paths of each ID as ``_meta`` stored them (IDs, group sizes, indices into
+    ``paths``); None when malformed. When every ID names one document (as nearly always),
+    the table is made in C passes."""
+    counts, flat = ids[1], ids[2]
+    if (
+        _valid_ints(counts)
+        and _valid_ints(flat)
+        and len(counts) == len(flat) == len(ids[0])
+        and (not counts or min(counts) == 1 == max(counts))
+        and (not flat or (min(flat) >= 0 and max(flat) < len(paths)))
+    ):
+        return dict(zip(ids[0], zip(map(paths.__getitem__, flat)), strict=True))
+    members = _unpack(counts, flat, len(paths), len(ids[0]))
+    if members is None:
+        return None
+    return {
+        doc_id: tuple(paths[i] for i in rows) for doc_id, rows in zip(ids[0], members, strict=True)
+    }
+
+
 def _valid_ints(value: object) -> bool:
     return type(value) is tuple and set(map(type, value)) <= {int}
 
@@ -250,16 +271,13 @@ class StoredGraph:
         ):
             self.db.close()
             raise _Miss("malformed stored graph")
-        members = _unpack(ids[1], ids[2], count, len(ids[0]))
-        if members is None:
+        found = _ids(paths, ids)
+        if found is None:
             self.db.close()
             raise _Miss("malformed stored graph")
         self.paths: tuple[str, ...] = paths
-        self.index = {p: i for i, p in enumerate(paths)}
-        self.ids = {
-            doc_id: tuple(paths[i] for i in rows)
-            for doc_id, rows in zip(ids[0], members, strict=True)
-        }
+        self.index = dict(zip(paths, range(count), strict=True))
+        self.ids = found
         self.types = frozenset(types)
 
     def row(self, u: int) -> tuple[tuple[EdgeRow, ...], tuple[int, ...]]:
@@ -426,6 +444,10 @@ class Edit:
 
     def commit(self, graph: StoredGraph, key: str, digest: str) -> None:
         """Write the changed rows and tag the stored graph with the new result."""
+        _write_rows(graph.db, self.rows(graph), key, digest)
+
+    def rows(self, graph: StoredGraph) -> list[tuple[bytes, bytes, int]]:
+        """The changed rows as ``commit`` writes them: (edges, sources, document)."""
         index = graph.index
         rows = []
         for u in self.dirty:
@@ -435,11 +457,29 @@ class Edit:
                 for data in group
             )
             rows.append((_columns(edges), marshal.dumps(tuple(self.adjacency.into(u))), u))
-        with graph.db:
-            graph.db.executemany("UPDATE nodes SET succ = ?, pred = ? WHERE node = ?", rows)
-            graph.db.execute(
-                "UPDATE meta SET value = ? WHERE key = 'result'", (f"{key}\0{digest}",)
-            )
+        return rows
+
+
+def _write_rows(
+    db: sqlite3.Connection, rows: list[tuple[bytes, bytes, int]], key: str, digest: str
+) -> None:
+    """Write ``Edit.rows`` and the new result's tag in one transaction."""
+    with db:
+        db.executemany("UPDATE nodes SET succ = ?, pred = ? WHERE node = ?", rows)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'result'", (f"{key}\0{digest}",))
+
+
+def _write_later(root: Path, rows: list[tuple[bytes, bytes, int]], key: str, digest: str) -> None:
+    """``_write_rows`` through a connection of its own (``behind.write_behind``'s thread). A
+    failure leaves the graph tagged with the result before (the next link edit then rechecks
+    the whole tree, as when nothing is stored)."""
+    try:
+        if not _usable_state(root, GRAPH_FILE, create=False):
+            return
+        with closing(sqlite3.connect(root / CACHE_DIR / GRAPH_FILE, timeout=1.0)) as db:
+            _write_rows(db, rows, key, digest)
+    except (sqlite3.Error, OSError) as exc:
+        log.info("stored graph not written (%s)", exc)
 
 
 def apply_edit(
@@ -519,8 +559,10 @@ def apply_edit(
         )  # fmt: skip
 
     shown = [new_docs[p] for p in sorted(names)]
-    # The touched documents' links, for the local rules (``checks.run_checks`` with a scope).
-    links = tuple(link for doc in shown for link in resolver.links_of(doc))
+    # The changed documents' links, for the link rules: they read no edge, so they run again
+    # for those documents alone (``checks.recheck`` with ``edgeless``); the other touched
+    # documents' links resolve as they did.
+    links = tuple(link for doc in shown if doc.path in changed for link in resolver.links_of(doc))
     after = replace(corpus(new_docs, after_adj, shown), links=links)
     dirty = sorted({end for pair in pairs for end in pair})
     return Edit(corpus(old_docs, before_adj, ()), after, frozenset(names), after_adj, dirty)
@@ -619,12 +661,13 @@ def recheck_links(
     cache: bool,
     suspects: Callable[..., Any],
     store: Callable[[list[Finding], Mapping[str, Document]], str],
+    behind: bool = False,
 ) -> list[Finding] | None:
     """The findings after an edit of the ``before`` documents' links (``now``: as they are
     now), from the ``stored`` findings and the graph stored beside them; None when the stored
     graph cannot answer (see the module's documentation). ``store`` stores the findings (given
     the documents by path) and returns the new result's digest, which the stored graph is
-    tagged with."""
+    tagged with; with ``behind``, its changed rows are written by ``behind.write_behind``."""
     from .checks import ARCHITECTURE_RULES, recheck, same_succession
     from .checks.structure import cycles_unchanged
     from .incremental import architecture_moves, carry_findings
@@ -666,11 +709,16 @@ def recheck_links(
             edit.after, (*others, *carried), edit.touched, config, today=today, select=select,
             ignore=ignore, suspects=partial(suspects, edit.after, cache=cache, within=within),
             held=(*ARCHITECTURE_RULES, "TG203"), nearby=EDGE_RULES, changed=changed,
+            edgeless=True,
         )  # fmt: skip
         log.info("incremental: links of %d document(s) rechecked from the stored graph (%d "
                  "touched)", len(now), len(edit.touched))  # fmt: skip
         new_digest = store(findings, edit.after.by_path)
-        if new_digest:
+        if new_digest and behind:
+            from .behind import write_behind
+
+            write_behind(partial(_write_later, tree.root, edit.rows(graph), tree.key, new_digest))
+        elif new_digest:
             edit.commit(graph, tree.key, new_digest)
         return findings
     except (_Miss, sqlite3.Error) as exc:

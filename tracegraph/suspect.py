@@ -39,6 +39,7 @@ from .config import Config
 from .crawl import read_document
 from .errors import InputError, TracegraphError
 from .githistory import (
+    LOG_FORMAT,
     Ancestry,
     BlobReader,
     HistoryError,
@@ -73,6 +74,12 @@ RESULT_NAME = "git-suspects.marshal"
 RESULT_CACHE = f"{CACHE_DIR}/{RESULT_NAME}"
 #: Bump when the stored result layout changes.
 RESULT_FORMAT = 2
+#: The paths a commit changed after their creation, at one HEAD (``changed_documents``): a
+#: recheck of a few documents' links reads it instead of the whole history, which it need
+#: not read when no path changed after its creation (``_unchanged_within``).
+CHANGED_NAME = "git-changed.marshal"
+CHANGED_CACHE = f"{CACHE_DIR}/{CHANGED_NAME}"
+CHANGED_FORMAT = 1
 #: From this many versions read at once, a worker process reads and fingerprints half of them
 #: (with a git of its own) on the second core while this process does the other half.
 WORKER_VERSIONS = 2000
@@ -192,6 +199,10 @@ def find_suspect_links(
     if reviews is None:
         reviews = load_review_file(root, config)
     whole = cache and within is None
+    if within is not None and cache and not reviews and _unchanged_within(corpus, repo, within):
+        # What ``_analyse`` finds for no pair and no review (the whole analysis leaves out
+        # the pairs onto documents unchanged since their creation, ``changed_documents``).
+        return SuspectAnalysis("ok", mode=mode, head=repo.head, reviews_file=config.suspect.reviews)
     stored = _read_result(root) if whole else None
     # Made here, not in the history's thread: the git process that reads the versions dies
     # with the thread that starts it (``BlobReader.start``). Its cache is read in that thread.
@@ -228,7 +239,10 @@ def find_suspect_links(
             # (none at all in a history of one commit); membership still answers for every
             # edge (a review of an edge left out is not stale). The whole table, kept for the
             # analysis, was 30 MB more at the peak of a 100k check storing its result.
-            pairs = resting_on(corpus, onto=changed_documents(corpus, history))
+            touched = _touched(history)
+            if whole:
+                _save_changed(root, repo, touched)
+            pairs = resting_on(corpus, onto=changed_documents(corpus, history, touched))
         result = _analyse(corpus, repo, history, reviews, pairs, prints)
     except HistoryError as exc:
         return SuspectAnalysis("unknown", f"git could not give the history: {exc}", mode=mode)
@@ -256,16 +270,64 @@ def cache_history_first(root: Path, repo: Repository) -> None:
         log.info("history not read ahead (%s)", exc)
 
 
-def changed_documents(corpus: Corpus, history: Log) -> set[str]:
+def changed_documents(
+    corpus: Corpus, history: Log, touched: Collection[str] | None = None
+) -> set[str]:
     """The documents a commit changed (or renamed) after their creation, as far as a path
     says (a superset: an older file of the same name counts too); a document whose sidecar
-    changed counts. A document outside this set can make no link suspect."""
-    touched = {new_path for _, status, _, _, _, new_path in history.changes if status in "MTR"}
+    changed counts. A document outside this set can make no link suspect. ``touched``:
+    ``_touched(history)`` when the caller has it."""
+    touched = _touched(history) if touched is None else touched
     return {
         d.path
         for d in corpus.documents
         if d.path in touched or (d.sidecar is not None and d.sidecar in touched)
     }
+
+
+def _touched(history: Log) -> set[str]:
+    """The paths a commit of ``history`` changed (or renamed to) after their creation."""
+    return {new_path for _, status, _, _, _, new_path in history.changes if status in "MTR"}
+
+
+def _save_changed(root: Path, repo: Repository, touched: Collection[str]) -> None:
+    """Keep ``_touched`` of the history at HEAD (``CHANGED_CACHE``)."""
+    data = marshal.dumps(
+        (CHANGED_FORMAT, LOG_FORMAT, repo.head, repo.prefix, tuple(sorted(touched)))
+    )
+    try:
+        if usable_state(root, CHANGED_NAME, create=True):
+            write_atomic(root / CHANGED_CACHE, data)
+    except (OSError, TracegraphError) as exc:
+        log.info("history summary %s not written (%s)", CHANGED_CACHE, exc)
+
+
+def _read_changed(root: Path, repo: Repository) -> frozenset[str] | None:
+    """``_touched`` of the history at HEAD as ``_save_changed`` kept it; None when not kept
+    for this HEAD (or unreadable)."""
+    if repo.head is None or not usable_state(root, CHANGED_NAME, create=False):
+        return None
+    try:
+        stored = marshal.loads((root / CHANGED_CACHE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if (
+        type(stored) is not tuple
+        or len(stored) != 5
+        or stored[:4] != (CHANGED_FORMAT, LOG_FORMAT, repo.head, repo.prefix)
+        or type(stored[4]) is not tuple
+        or not set(map(type, stored[4])) <= {str}
+    ):
+        return None
+    return frozenset(stored[4])
+
+
+def _unchanged_within(corpus: Corpus, repo: Repository, within: Collection[str]) -> bool:
+    """Whether, by the kept summary of the history at HEAD, no commit changed any path after
+    its creation (a history of one commit, a depth-1 clone): then no edge rests on a changed
+    document and no link written in ``within`` can be suspect. False without a summary for
+    HEAD, or when some path did change (the history is then read as before)."""
+    return _read_changed(corpus.root, repo) == frozenset()
 
 
 def _read_history(

@@ -813,3 +813,116 @@ def test_a_damaged_stored_graph_is_a_miss(tmp_path: Path, builds: list[str], how
         same(check(root, True), check(root, False))
         expected = ["links", "build"] if answered else ["build", "recheck", "build"]
         assert builds[before:] == expected, how
+
+
+def _scopes(monkeypatch: pytest.MonkeyPatch, where: str) -> list[set[str]]:
+    """The documents each run of the rule function ``where`` (``module.function`` under
+    ``tracegraph.checks``) was given."""
+    module, name = where.rsplit(".", 1)
+    seen: list[set[str]] = []
+    rule = getattr(getattr(checks, module), name)
+
+    def spy(ctx: CheckContext) -> Any:
+        seen.append({doc.path for doc in ctx.corpus.documents})
+        return rule(ctx)
+
+    monkeypatch.setattr(f"tracegraph.checks.{where}", spy)
+    return seen
+
+
+def test_a_link_edit_reruns_the_edgeless_rules_for_the_edited_document_alone(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new link from one document to another that has a broken link: answered from the
+    stored graph, the link rules (which read no edge) run for the edited document alone and
+    the other document's TG101 finding is kept; the orphan rule (which reads edges) runs for
+    both. The answer equals a fresh run, field for field."""
+    root = generated(tmp_path / "generated", 80)
+    cold = check(root, False)
+    broken = sorted({f.path for f in cold.findings if f.code == "TG101"})
+    other = root / broken[0]
+    edited = next(p for p in sorted((root / "docs" / "adr").glob("*.md")) if p != other)
+    check(root, True)
+    links, orphans = (
+        _scopes(monkeypatch, "links.find_broken_links"),
+        _scopes(monkeypatch, "structure.find_orphans"),
+    )
+    edited.write_text(link_to(other, edited)(edited.read_text(encoding="utf-8")), "utf-8")
+    before = len(builds)
+    run = check(root, True)
+    assert builds[before:] == ["links"]
+    name, target = edited.relative_to(root).as_posix(), broken[0]
+    assert links == [{name}]
+    assert len(orphans) == 1 and {name, target} <= orphans[0]
+    assert target in {f.path for f in run.findings if f.code == "TG101"}
+    same(run, check(root, False))
+
+
+def test_a_link_edit_reads_no_history_where_nothing_changed_after_its_creation(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TG503 near a link edit in a git tree: while the history at HEAD changed no path after
+    its creation (one commit), the kept summary answers without reading the history; after a
+    commit that changes a document, the history is read for the touched documents. Each
+    answer equals a fresh run, field for field."""
+    root = generated(tmp_path / "generated", 60)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    reads: list[object] = []
+    read = suspect._read_history
+
+    def spy(*args: Any) -> Any:
+        reads.append(args[3])
+        return read(*args)
+
+    monkeypatch.setattr("tracegraph.suspect._read_history", spy)
+    rfcs = sorted((root / "docs" / "rfc").glob("*.md"))
+    edited, cited = rfcs[-1], rfcs[0]
+    check(root, True)
+    summary = root / suspect.CHANGED_CACHE
+    assert marshal.loads(summary.read_bytes())[4] == ()
+    for number in range(2):
+        if number:
+            cited.write_text(cited.read_text(encoding="utf-8") + "\nA change.\n", "utf-8")
+            git(root, "commit", "-qam", "the RFC changes")
+            check(root, True)
+            assert cited.relative_to(root).as_posix() in marshal.loads(summary.read_bytes())[4]
+        edited.write_text(link_to(cited, edited)(edited.read_text(encoding="utf-8")), "utf-8")
+        before, asked = len(builds), len(reads)
+        run = check(root, True)
+        assert builds[before:] == ["links"]
+        assert len(reads) - asked == number  # the history is read only once a path changed
+        same(run, check(root, False))
+
+
+def test_a_link_edit_writes_the_stored_graph_behind_its_answer(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``behind`` (the command line's check), a link edit's changed rows of the stored
+    graph are written by a thread once the findings are stored; after ``behind.finish`` the
+    graph names the new result, so the next link edit is answered from it too. Each answer
+    equals a fresh run, field for field."""
+    from tracegraph import behind
+
+    threads: list[str] = []
+    start = behind.write_behind
+
+    def spy(work: Callable[[], None]) -> None:
+        threads.append("started")
+        start(work)
+
+    monkeypatch.setattr("tracegraph.behind.write_behind", spy)
+    root = generated(tmp_path / "generated", 60)
+    rfcs = sorted((root / "docs" / "rfc").glob("*.md"))
+    check(root, True)
+    for number, (edited, cited) in enumerate([(rfcs[-1], rfcs[0]), (rfcs[-2], rfcs[1])]):
+        edited.write_text(link_to(cited, edited)(edited.read_text(encoding="utf-8")), "utf-8")
+        before = len(builds)
+        run = api.check_tree(root, cache=True, today=TODAY, behind=True)
+        behind.finish()
+        assert builds[before:] == ["links"] and len(threads) == number + 1
+        with sqlite3.connect(root / ".tracegraph" / "cache" / linkedit.GRAPH_FILE) as db:
+            tag = db.execute("SELECT value FROM meta WHERE key = 'result'").fetchone()[0]
+        assert tag.endswith(latest_result(root).digest)
+        same(run, check(root, False))

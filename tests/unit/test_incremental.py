@@ -271,3 +271,15 @@ def test_every_rule_says_whether_it_is_local() -> None:
         "TG702",
         "TG703",
     ]
+
+
+def test_the_local_rules_that_read_edges_are_named() -> None:
+    # Every other local rule is ``edgeless``: these read a document's edges (who cites it,
+    # what rests on it, what its links' history says), so a link edit elsewhere can change
+    # their findings about it.
+    assert sorted(c for c, r in RULES_BY_CODE.items() if r.local and not r.edgeless) == [
+        "TG201",
+        "TG202",
+        "TG503",
+    ]
+    assert not any(rule.edgeless for rule in RULES_BY_CODE.values() if not rule.local)

@@ -53,7 +53,11 @@ class Rule:
     A ``local`` rule reports each document (or each of its links) on its own, from that
     document, its links and the documents one edge away: after an edit only the touched
     documents need it again (see ``recheck``). Other rules look further (supersession chains,
-    cycles, duplicate IDs) and always run over the whole graph.
+    cycles, duplicate IDs) and always run over the whole graph. An ``edgeless`` local rule
+    reads no edge: it reports a document from that document, its own links (resolved against
+    the listed files, the IDs and the headings of the documents they point at), the config
+    and the day; after an edit of some documents' links alone, nothing it reads about any
+    other document changed (see ``recheck``'s ``edgeless``).
     """
 
     code: str
@@ -68,6 +72,7 @@ class Rule:
     #: the pairs with an end in a set of paths, from their edges alone (after an edit that
     #: changed only edges, see ``recheck``).
     near_function: str | None = None
+    edgeless: bool = False
 
     @property
     def check(self) -> RuleFunc:
@@ -100,10 +105,12 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 #: Every rule, in code order (DESIGN.md section 6).
 ALL_RULES: tuple[Rule, ...] = (
-    Rule("TG101", "broken-link", E, "links.find_broken_links", local=True),
-    Rule("TG102", "broken-anchor", E, "links.find_broken_anchors", local=True),
-    Rule("TG103", "unknown-id", E, "links.find_unknown_ids", local=True),
-    Rule("TG104", "link-outside-root", E, "links.find_links_outside_root", local=True),
+    Rule("TG101", "broken-link", E, "links.find_broken_links", local=True, edgeless=True),
+    Rule("TG102", "broken-anchor", E, "links.find_broken_anchors", local=True, edgeless=True),
+    Rule("TG103", "unknown-id", E, "links.find_unknown_ids", local=True, edgeless=True),
+    Rule(
+        "TG104", "link-outside-root", E, "links.find_links_outside_root", local=True, edgeless=True
+    ),
     Rule("TG201", "orphan", W, "structure.find_orphans", local=True),
     Rule("TG202", "uncovered", W, "structure.find_uncovered", local=True),
     Rule("TG203", "dependency-cycle", E, "structure.find_cycles"),
@@ -128,16 +135,36 @@ ALL_RULES: tuple[Rule, ...] = (
         "lifecycle.find_status_inversions",
         near_function="lifecycle.status_inversions_near",
     ),
-    Rule("TG303", "unknown-status", W, "lifecycle.find_unknown_statuses", local=True),
-    Rule("TG304", "approval-missing", W, "lifecycle.find_missing_approvals", local=True),
-    Rule("TG401", "missing-section", W, "templates.find_missing_sections", local=True),
-    Rule("TG402", "placeholder", W, "templates.find_placeholders", local=True),
-    Rule("TG403", "missing-metadata", W, "templates.find_missing_metadata", local=True),
-    Rule("TG501", "stale", INFO, "freshness.find_stale", local=True),
-    Rule("TG502", "overdue-question", W, "freshness.find_overdue_questions", local=True),
+    Rule(
+        "TG303", "unknown-status", W, "lifecycle.find_unknown_statuses", local=True, edgeless=True
+    ),
+    Rule(
+        "TG304",
+        "approval-missing",
+        W,
+        "lifecycle.find_missing_approvals",
+        local=True,
+        edgeless=True,
+    ),
+    Rule(
+        "TG401", "missing-section", W, "templates.find_missing_sections", local=True, edgeless=True
+    ),
+    Rule("TG402", "placeholder", W, "templates.find_placeholders", local=True, edgeless=True),
+    Rule(
+        "TG403", "missing-metadata", W, "templates.find_missing_metadata", local=True, edgeless=True
+    ),
+    Rule("TG501", "stale", INFO, "freshness.find_stale", local=True, edgeless=True),
+    Rule(
+        "TG502",
+        "overdue-question",
+        W,
+        "freshness.find_overdue_questions",
+        local=True,
+        edgeless=True,
+    ),
     Rule("TG503", "suspect-link", W, "history.find_suspect_links", local=True),
     Rule("TG601", "duplicate-id", E, "structure.find_duplicate_ids"),
-    Rule("TG602", "parse-error", E, "problems.find_parse_errors", local=True),
+    Rule("TG602", "parse-error", E, "problems.find_parse_errors", local=True, edgeless=True),
     Rule("TG701", "endpoint-conflict", E, "architecture.find_endpoint_conflicts"),
     Rule("TG702", "table-conflict", E, "architecture.find_table_conflicts"),
     Rule("TG703", "undescribed-component", INFO, "architecture.find_undescribed_components"),
@@ -236,13 +263,15 @@ def run_checks(
     release: bool = False,
     early: EarlyChecks | None = None,
     fork: bool = True,
+    narrow: Collection[str] | None = None,
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
 
     With ``scope`` (document paths), local rules look at those documents and their links only;
     the other rules still run over everything (``recheck`` merges the two), but those in
     ``nearby`` (codes), which report only the node pairs with an end in ``around`` (a set of
-    paths; ``Rule.near``).
+    paths; ``Rule.near``); with ``narrow`` (document paths) too, the local rules that read no
+    edge (``Rule.edgeless``) look at those documents only.
     ``suspects`` computes the suspect links for TG503 (default: from the git history, without
     the on-disk cache); it is called only when TG503 runs.
 
@@ -272,16 +301,12 @@ def run_checks(
         for spec in config.types + config.scoped
         if spec.template and not spec.template.startswith(PACKAGED)
     )
-    scoped = context
+    scoped = narrowed = context
     if scope is not None:
-        inside = frozenset(scope)
-        part = replace(
-            corpus,
-            documents=tuple(d for d in corpus.documents if d.path in inside),
-            links=tuple(link for link in corpus.links if link.source in inside),
-        )
-        # The history's answer is the whole tree's: the scoped context asks the full one.
-        scoped = replace(context, corpus=part, suspect_source=lambda: context.suspects)
+        # The history's answer is the whole tree's: a scoped context asks the full one.
+        scoped = narrowed = _scoped(context, scope)
+        if narrow is not None:
+            narrowed = _scoped(context, narrow)
     rules = select_rules(select, ignore, config)
     if early is not None:
         early.feed.close()  # the links come before the graph is built, or never
@@ -295,7 +320,7 @@ def run_checks(
         if rule.near is not None and rule.code in nearby:
             hits = iter(rule.near(context, around))
         else:
-            hits = _hits(rule, scoped if rule.local else context)
+            hits = _hits(rule, (narrowed if rule.edgeless else scoped) if rule.local else context)
         for hit in hits:
             quiet = silenced.get(hit.path)
             if quiet is None:
@@ -383,6 +408,19 @@ def run_checks(
     if early is not None:
         ordered_lists.append(early.findings(corpus, config, today=context.today))
     return merge_sorted(ordered_lists)
+
+
+def _scoped(context: CheckContext, paths: Collection[str]) -> CheckContext:
+    """``context`` for the local rules of the documents at ``paths`` and their links (it asks
+    ``context`` for the suspect links: the history's answer is the whole tree's)."""
+    inside = frozenset(paths)
+    corpus = context.corpus
+    part = replace(
+        corpus,
+        documents=tuple(d for d in corpus.documents if d.path in inside),
+        links=tuple(link for link in corpus.links if link.source in inside),
+    )
+    return replace(context, corpus=part, suspect_source=lambda: context.suspects)
 
 
 def merge_sorted(lists: Iterable[list[Finding]]) -> list[Finding]:
@@ -540,6 +578,7 @@ def recheck(
     held: Collection[str] = (),
     nearby: Collection[str] = (),
     changed: Collection[str] | None = None,
+    edgeless: bool = False,
 ) -> list[Finding]:
     """The findings of ``corpus`` after an edit, from the findings before it (``previous``,
     same rules, config and day) and the documents the edit touched (see
@@ -551,32 +590,43 @@ def recheck(
     only the node pairs with an end at a touched document or one of the same name (their
     earlier findings about other pairs still hold); with ``changed`` (the edited documents,
     when every node pair whose edges changed has an end there), only the pairs with an end
-    at one of those.
+    at one of those. With ``edgeless`` too (the edit changed the links of the ``changed``
+    documents alone, and nothing else of any document), the local rules that read no edge
+    (``Rule.edgeless``) run again for the changed documents only: what they read about every
+    other touched document is as it was, and so are their findings there.
     Equals ``run_checks(corpus, config, today=today, select=select, ignore=ignore)`` (tested
     on random edits of real trees).
     """
     inside = frozenset(touched)
-    located = inside | {
-        doc.sidecar for p in inside if (doc := corpus.by_path.get(p)) and doc.sidecar
-    }
+    located = _located(corpus, inside)
     ends = inside if changed is None else frozenset(changed)
     names = {corpus.by_path[p].name for p in ends if p in corpus.by_path}
     around = ends.union(
         *(corpus.ids.get(name, ()) for name in names),
         (name for name in names if name in corpus.by_path),
     )
+    narrow = ends if edgeless and changed is not None else None
+    # Where each local rule's earlier findings no longer hold (a finding stands in a
+    # document or its sidecar).
+    alone = located if narrow is None else _located(corpus, narrow)
+    regions = {rule.code: alone if rule.edgeless else located for rule in ALL_RULES if rule.local}
     kept = [
         f
         for f in previous
         if f.code in held
-        or (f.code in RULES_BY_CODE and RULES_BY_CODE[f.code].local and f.path not in located)
+        or ((region := regions.get(f.code)) is not None and f.path not in region)
         or (f.code in nearby and f.document not in names and f.target not in names)
     ]
     fresh = run_checks(
         corpus, config, today=today, select=select, ignore=(*ignore, *held), scope=inside,
-        suspects=suspects, nearby=nearby, around=around,
+        suspects=suspects, nearby=nearby, around=around, narrow=narrow,
     )  # fmt: skip
     return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
+
+
+def _located(corpus: Corpus, paths: frozenset[str]) -> frozenset[str]:
+    """``paths`` and the sidecars of the documents among them: where their findings stand."""
+    return paths | {doc.sidecar for p in paths if (doc := corpus.by_path.get(p)) and doc.sidecar}
 
 
 #: From this many documents ``run_checks(release=True)`` lets go of the architecture's

@@ -335,6 +335,10 @@ def run() -> NoReturn:
         code: object = 0
     except SystemExit as done:
         code = done.code
+    finally:
+        from ..behind import finish
+
+        finish()  # the writes a command left to a thread (``check``'s stored graph)
     if sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)  # a profiler or coverage writes its data at exit
     try:
