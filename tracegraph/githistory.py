@@ -88,6 +88,15 @@ class Repository:
     head: str | None = None
     #: The root relative to the top of the work tree (``docs/``; "" at the top).
     prefix: str = ""
+    #: How many parents HEAD has (0: a root commit, the whole history one commit), None when
+    #: not known.
+    parents: int | None = None
+
+    @property
+    def one_commit(self) -> bool:
+        """Whether the history reachable from HEAD is HEAD alone (a root commit, not a shallow
+        clone's grafted one): every file came with that commit and none changed after."""
+        return self.status == "ok" and self.parents == 0
 
 
 def probe_repository(root: Path, answer: Answer | None = None) -> Repository:
@@ -96,20 +105,29 @@ def probe_repository(root: Path, answer: Answer | None = None) -> Repository:
     proc = answer if answer is not None else ask_git(root, PROBE_ARGS, PROBE_TIMEOUT)
     if isinstance(proc, GitError):
         return Repository("not-git", str(proc))
-    # "true", "false", the prefix (its own line, maybe empty), then HEAD's hash when there is
-    # a commit (exit 0; without one, git stops there and exits 1).
-    out, sha = proc.stdout, b""
-    if proc.returncode == 0:
-        out, _, sha = out.rstrip(b"\n").rpartition(b"\n")
+    # "true", "false", the prefix (its own line or lines, maybe empty), then HEAD's hash and
+    # its parents' when there is a commit, then "--" (exit 0; without a commit, git stops after
+    # the prefix and exits 1 or 128). The prefix's last line is empty or ends with "/", so the
+    # hashes are the lines after it that are hex.
+    out, commits = proc.stdout, []
+    if proc.returncode == 0 and out.endswith(b"\n--\n"):
+        out = out[: -len(b"--\n")]
+        while True:
+            rest, _, line = out.rstrip(b"\n").rpartition(b"\n")
+            if not rest or not _HEX.match(line):
+                break
+            commits.append(line)
+            out = rest + b"\n"
+        commits.reverse()
     lines = out.decode("utf-8", "replace").split("\n", 2)
     if len(lines) < 3 or lines[0] != "true":
         if proc.returncode != 0 and not proc.stdout:
             return Repository("not-git", _first_line(proc.stderr) or "not a git repository")
         return Repository("not-git", "not inside a git work tree")
-    prefix = lines[2].rstrip("\n")
-    if proc.returncode != 0 or not _HEX.match(sha):
+    prefix = lines[2][:-1] if lines[2].endswith("\n") else lines[2]
+    if proc.returncode != 0 or not commits:
         return Repository("empty", "the repository has no commit yet", prefix=prefix)
-    commit = sha.decode("ascii")
+    commit = commits[0].decode("ascii")
     if lines[1] == "true":
         return Repository(
             "shallow",
@@ -118,7 +136,7 @@ def probe_repository(root: Path, answer: Answer | None = None) -> Repository:
             head=commit,
             prefix=prefix,
         )
-    return Repository("ok", head=commit, prefix=prefix)
+    return Repository("ok", head=commit, prefix=prefix, parents=len(commits) - 1)
 
 
 def _first_line(data: bytes) -> str:

@@ -198,6 +198,8 @@ def find_suspect_links(
         return SuspectAnalysis("unknown", repo.reason, mode=mode)
     if reviews is None:
         reviews = load_review_file(root, config)
+    if repo.one_commit:
+        return _one_commit(corpus, repo, reviews, within)
     whole = cache and within is None
     if within is not None and cache and not reviews and _unchanged_within(corpus, repo, within):
         # What ``_analyse`` finds for no pair and no review (the whole analysis leaves out
@@ -255,11 +257,49 @@ def find_suspect_links(
     return result
 
 
+def _one_commit(
+    corpus: Corpus,
+    repo: Repository,
+    reviews: tuple[Review, ...],
+    within: Collection[str] | None,
+) -> SuspectAnalysis:
+    """The analysis of a history of one commit (``Repository.one_commit``), with no history
+    read: every file was added by that commit and none changed after it, so no link is
+    suspect (an uncommitted edit is no commit); only the stale reviews are looked for, as
+    ``_explicit_reviews`` finds them (membership answers for every edge, or, with
+    ``within``, for the edges written in those files). The same result as reading the
+    history, without git's three processes and their parse at the end of a check (a depth-1
+    clone is ``shallow`` instead: its one commit hides what changed)."""
+    config = corpus.config
+    stale: tuple[Review, ...] = ()
+    if reviews:
+        pairs = resting_on(corpus, within) if within is not None else resting_on(corpus, onto=())
+        stale = tuple(review for review in reviews if _reviewed_pair(corpus, review, pairs) is None)
+    return SuspectAnalysis(
+        "ok",
+        mode=config.suspect.mode,
+        head=repo.head,
+        reviews_file=config.suspect.reviews,
+        stale_reviews=stale,
+    )
+
+
+def _reviewed_pair(
+    corpus: Corpus, review: Review, pairs: Mapping[tuple[str, str], object]
+) -> tuple[str, str] | None:
+    """The (D, U) paths of a recorded review, None when it is stale (a name that is no
+    document, or no edge between them among ``pairs``)."""
+    doc, up = _path_of(corpus, review.document), _path_of(corpus, review.upstream)
+    if doc is None or up is None or (doc, up) not in pairs:
+        return None
+    return doc, up
+
+
 def cache_history_first(root: Path, repo: Repository) -> None:
     """Have git's history in its cache before a large check parses (``cache_history``),
-    unless the result stored for HEAD makes the analysis read none. A failure is left to
-    the analysis, which reports it."""
-    if repo.status != "ok" or repo.head is None:
+    unless the result stored for HEAD makes the analysis read none (nor does a history of
+    one commit). A failure is left to the analysis, which reports it."""
+    if repo.status != "ok" or repo.head is None or repo.one_commit:
         return
     stored = _read_result(root)
     if stored is not None and stored[4] == repo.head:
@@ -888,15 +928,15 @@ def _explicit_reviews(
     stale: list[Review] = []
     unplaced: list[tuple[Review, tuple[str, str]]] = []
     for review in reviews:
-        doc, up = _path_of(corpus, review.document), _path_of(corpus, review.upstream)
-        if doc is None or up is None or (doc, up) not in pairs:
+        pair = _reviewed_pair(corpus, review, pairs)
+        if pair is None:
             stale.append(review)
             continue
         at = index.get(review.commit)
         if at is None:
-            unplaced.append((review, (doc, up)))
+            unplaced.append((review, pair))
         else:
-            out.setdefault((doc, up), []).append((at, "review"))
+            out.setdefault(pair, []).append((at, "review"))
     if unplaced:
         placed = _place_by_file_history(unplaced, file_events, prints)
         for pair, at in placed:

@@ -59,10 +59,13 @@ OUTPUT_LIMIT = 256 * 2**20
 #: The kept outputs' texts: ``.tracegraph/cache/output-KEY.txt``.
 OUTPUT_PREFIX = "output-"
 
-#: Where the root stands in git (``githistory.probe_repository`` reads the answer).
+#: Where the root stands in git (``githistory.probe_repository`` reads the answer): inside a
+#: work tree, shallow, the prefix, then HEAD and its parents (none for a root commit: a
+#: history of one commit, in which TG503 reads nothing more), then ``--`` (which keeps a file
+#: named like a revision from making git's answer ambiguous).
 PROBE_ARGS = (
-    "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix", "-q",
-    "--verify", "HEAD^{commit}",
+    "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix",
+    "HEAD^{commit}", "HEAD^@", "--",
 )  # fmt: skip
 PROBE_TIMEOUT = 30.0
 #: The listing: what the team commits, plus new files it has not ignored.

@@ -160,6 +160,35 @@ def test_probe_read_log_and_blobs_on_a_real_repository(tmp_path: Path) -> None:
     assert probe_repository(repo_empty.root).status == "empty"
 
 
+def test_the_probe_counts_heads_parents_whatever_the_prefix_or_file_names(
+    tmp_path: Path,
+) -> None:
+    """The one ``rev-parse`` also says how many parents HEAD has (0: a history of one
+    commit); a folder name with a newline stays the prefix, and a file named like the
+    revisions asked for does not make git's answer ambiguous."""
+    repo = HistoryRepo(tmp_path / "repo")
+    odd = "docs/a\nb"
+    repo.write(f"{odd}/x.md", "# X\n")
+    repo.write("HEAD^@", "a file named like a revision\n")
+    repo.write("HEAD^{commit}", "another\n")
+    unborn = probe_repository(repo.root / odd)
+    assert (unborn.status, unborn.prefix, unborn.parents) == ("empty", f"{odd}/", None)
+    first = repo.commit("one")
+    root_commit = probe_repository(repo.root / odd)
+    assert (root_commit.status, root_commit.head, root_commit.prefix) == ("ok", first, f"{odd}/")
+    assert root_commit.parents == 0 and root_commit.one_commit
+    repo.git("checkout", "-q", "-b", "side")
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    second = repo.commit("main")
+    at_top = probe_repository(repo.root)
+    assert (at_top.head, at_top.prefix, at_top.parents, at_top.one_commit) == (second, "", 1, False)
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    merged = probe_repository(repo.root)
+    assert merged.parents == 2 and merged.head == repo.git("rev-parse", "HEAD").strip()
+
+
 def test_a_hostile_repository_runs_nothing_of_its_own(tmp_path: Path) -> None:
     """Filters, textconv and external diff drivers, a pager, an fsmonitor and hooks named by
     the repository never run while suspect links read its history, its contents and diffs."""

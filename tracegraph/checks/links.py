@@ -161,11 +161,11 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
     document, self_ = Target.DOCUMENT, Target.SELF
     find = ctx.corpus.by_path.get
     for link in ctx.corpus.links:
-        fragment = link.fragment
-        if not fragment or link.path is None:
-            continue
-        status = link.status
-        if status is not document and status is not self_:
+        # The shared (status, fragment) tuple read directly: two property calls per link were
+        # half of this loop's 11 ms over 158,000 links at 10k (one link in seven has a
+        # fragment).
+        status, fragment = link._more
+        if not fragment or link.path is None or (status is not document and status is not self_):
             continue
         table = tables.get(link.path)
         if table is None:

@@ -199,7 +199,12 @@ def test_a_review_recorded_on_a_squashed_branch_counts_from_its_squash(repo: His
     assert suspects(repo.root) == []
 
 
-def test_shallow_clone_yields_one_info_finding_and_no_suspects(repo: HistoryRepo, tmp_path):
+def test_shallow_clone_yields_one_info_finding_and_no_suspects(
+    repo: HistoryRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A depth-1 clone's one commit has parents it does not hold: what changed is unknown
+    (one info finding), not "nothing" as in a history of one commit, and no history is read
+    to say so."""
     repo.replace(PRD, "one step", "two steps")
     repo.commit("PRD body")
     clone = tmp_path / "shallow"
@@ -207,7 +212,12 @@ def test_shallow_clone_yields_one_info_finding_and_no_suspects(repo: HistoryRepo
         ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True,
         capture_output=True,
     )  # fmt: skip
-    [finding] = tg503(clone)
+    probe = githistory.probe_repository(clone)
+    assert (probe.status, probe.parents, probe.one_commit) == ("shallow", None, False)
+    corpus = scan(clone)
+    calls = _git_calls(monkeypatch)
+    [finding] = check(corpus, select=["TG503"])
+    assert calls == ["rev-parse"]
     assert (finding.path, finding.severity.value) == (".", "info")
     assert "shallow" in finding.message and "fetch-depth: 0" in finding.message
 
@@ -268,8 +278,11 @@ def test_the_history_is_read_once_and_cached_by_head(repo: HistoryRepo, monkeypa
 def test_a_history_where_nothing_changed_reads_no_version_once_git_is_done(
     repo: HistoryRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One commit: no change since any review. Versions at HEAD are fingerprinted ahead only
-    # while git reads the history; after it, the analysis reads no content at all.
+    # Two commits, the second touching no document: no change since any review. Versions at
+    # HEAD are fingerprinted ahead only while git reads the history; after it, the analysis
+    # reads no content at all. (A history of one commit reads no history: the next tests.)
+    repo.write("notes.txt", "not a document\n")
+    repo.commit("a note")
     done: list[bool] = []
     after: list[int] = []
     real_log, real_read = suspect.read_log, githistory.BlobReader.read
@@ -292,6 +305,80 @@ def test_a_history_where_nothing_changed_reads_no_version_once_git_is_done(
     repo.commit("PRD body")
     assert len(suspect_links(scan(repo.root), cache=False).links) == 1
     assert after  # a change since the review: its versions are read
+
+
+def _git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The git subcommands TG503 runs from now on (the probe's too)."""
+    calls: list[str] = []
+    real_run, real_start = githistory.run_git, githistory.start_git
+
+    def run(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        return real_run(root, *args, **options)
+
+    def start(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        return real_start(root, *args, **options)
+
+    monkeypatch.setattr(githistory, "run_git", run)
+    monkeypatch.setattr(githistory, "start_git", start)
+    monkeypatch.setattr(warm_module, "run_git", run)  # the probe is ``warm.ask_git``'s
+    return calls
+
+
+def _read_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TG503 reads the history even of one commit (as it did before it knew)."""
+    monkeypatch.setattr(githistory.Repository, "one_commit", property(lambda self: False))
+
+
+def test_a_history_of_one_commit_reads_none_and_finds_what_reading_it_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HEAD without a parent: every file came with it, so no link is suspect; git is asked
+    nothing after the probe, and the analysis (stale reviews included, with and without a
+    scope, an uncommitted edit and an uncommitted document aside) is the one read from the
+    history."""
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.write(".tracegraph-reviews.yaml", (
+        f"version: 1\nreviews:\n  TDD-0001:\n    RFC-0001: {'a' * 40}\n"
+        f"    PRD-0001: {'b' * 40}\n  TDD-0009:\n    RFC-0001: {'c' * 40}\n"
+    ))  # fmt: skip
+    repo.commit("the chain, reviewed")
+    repo.replace(PRD, "status: draft", "status: approved")  # not committed
+    repo.write("docs/tdd/TDD-0002-refunds.md", "---\nimplements: PRD-0001\n---\n# Refunds\n")
+    corpus = scan(repo.root)
+    calls = _git_calls(monkeypatch)
+    fast = [suspect_links(corpus, cache=cache) for cache in (False, True)]
+    scoped = suspect_links(corpus, within=[TDD])
+    assert calls == ["rev-parse"] * 3
+    assert not (repo.root / githistory.LOG_CACHE).exists()
+    assert fast[0] == fast[1] and fast[0].links == () and fast[0].status == "ok"
+    assert [(r.document, r.upstream) for r in fast[0].stale_reviews] == [
+        ("TDD-0001", "PRD-0001"), ("TDD-0009", "RFC-0001"),
+    ]  # fmt: skip
+    _read_in_full(monkeypatch)
+    calls.clear()
+    assert suspect_links(corpus, cache=False) == fast[0]
+    assert suspect_links(corpus, within=[TDD]) == scoped
+    assert {"ls-tree", "rev-list", "log"} <= set(calls)
+    assert tg503(repo.root) == [] and suspects(repo.root) == []
+
+
+def test_a_second_commit_after_a_cached_run_of_one_commit(repo: HistoryRepo, monkeypatch):
+    """A cached check at a root commit keeps no history; the commit after it is read in
+    full and finds its change, as a check without cache does."""
+    runner = CliRunner()
+    args = ["check", "--select", "TG503", "--format", "json", "-C", str(repo.root)]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0 and json.loads(first.stdout)["findings"] == []
+    assert not (repo.root / githistory.LOG_CACHE).exists()
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("PRD body")
+    second = runner.invoke(cli, args)
+    assert [f["path"] for f in json.loads(second.stdout)["findings"]] == [RFC]
+    assert (repo.root / githistory.LOG_CACHE).exists()
+    cached = suspect_links(scan(repo.root), cache=True)
+    assert cached == suspect_links(scan(repo.root), cache=False) and len(cached.links) == 1
 
 
 def test_fingerprints_fetched_ahead_stop_when_told(repo: HistoryRepo) -> None:
