@@ -140,6 +140,10 @@ def check(
             _finish((), kept.failed)
             return
         more["seen"] = seen
+    else:  # git runs on the other core while the run's modules are imported
+        from .. import warm
+
+        warm.begin_look(path)
     from .. import api
     from ..checks import parse_codes, select_rules
     from ..output import CheckResult, SinceNote, fails, render, render_pieces
