@@ -144,9 +144,12 @@ def check(
         from .. import warm
 
         warm.begin_look(path)
-    from .. import api
-    from ..checks import parse_codes, select_rules
-    from ..output import CheckResult, SinceNote, fails, render, render_pieces
+    from ..memory import collector_paused
+
+    with collector_paused():  # the run's modules (``memory.collector_paused``)
+        from .. import api
+        from ..checks import parse_codes, select_rules
+        from ..output import CheckResult, SinceNote, fails, render, render_pieces
 
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
