@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import importlib
 import logging
@@ -10,8 +9,7 @@ import os
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -34,6 +32,7 @@ from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .githistory import Repository as GitPlace
 from .githistory import probe_repository
+from .memory import collector_paused as gc_paused
 from .model import Document, Finding, Link, Target
 from .safefs import RealFolders
 from .warm import Seen
@@ -325,28 +324,6 @@ def wiki_scope(
     """Where the tree at ``root`` reads ``[[...]]`` as wikilinks, and why (config ``wikilinks``,
     else the wiki markers among ``files``; ``dirs``: their folders, when known)."""
     return find_wiki_scope(root, files, config.wikilinks, config.limits.max_file_bytes, dirs)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived objects: parsing
-    creates no cycles worth collecting, and repeated collections over a growing heap cost
-    more than the parsing itself on large corpora.
-
-    What the block built is frozen on the way out (``gc.freeze``): the youngest generation
-    then holds millions of objects, and the first collection after would walk them all
-    (0.3-0.4 s at 10k documents, twice per check, and again at exit) only to find that they
-    live on. Frozen objects are still freed by their reference counts; only cycles among
-    them wait for ``gc.unfreeze`` (the language server unfreezes and collects on each
-    rescan)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
 
 
 def _parse_files(

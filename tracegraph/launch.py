@@ -14,12 +14,16 @@ from typing import NoReturn
 
 
 def run() -> NoReturn:
-    """Answer a warm check from its stamp, else run the CLI (``cli.run``)."""
-    from .warm import answer_command_line
+    """Answer a warm check from its stamp, else run the CLI (``cli.run``). The garbage
+    collector pauses while the modules are imported (``memory.collector_paused``)."""
+    from .memory import collector_paused
 
-    code = answer_command_line(sys.argv[1:])
-    if code is not None:
-        os._exit(code)  # everything is written and flushed: leave as ``cli.run`` does
-    from .cli import run as run_cli
+    with collector_paused():
+        from .warm import answer_command_line
+
+        code = answer_command_line(sys.argv[1:])
+        if code is not None:
+            os._exit(code)  # everything is written and flushed: leave as ``cli.run`` does
+        from .cli import run as run_cli
 
     run_cli()

@@ -11,8 +11,10 @@ threshold stops the raising.
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import cast
 
 _M_MMAP_THRESHOLD = -3
@@ -54,6 +56,31 @@ def keep_to_the_end(value: object) -> None:
     (bench/RESULTS.md, round 8 (start))."""
     if _kept is not None:
         _kept.append(value)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many long-lived objects: parsing
+    creates no cycles worth collecting, and repeated collections over a growing heap cost
+    more than the parsing itself on large corpora (``api.gc_paused``). The command line's
+    imports run in such a block too: the modules, classes and functions they make live to
+    the end, and the 30-40 collections they set off were a tenth of their CPU (about 10 ms
+    of a cold start; bench/RESULTS.md, round 10 (start)).
+
+    What the block built is frozen on the way out (``gc.freeze``): the youngest generation
+    then holds millions of objects, and the first collection after would walk them all
+    (0.3-0.4 s at 10k documents, twice per check, and again at exit) only to find that they
+    live on. Frozen objects are still freed by their reference counts; only cycles among
+    them wait for ``gc.unfreeze`` (the language server unfreezes and collects on each
+    rescan)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.enable()
 
 
 _TRIM: list[Callable[[int], int] | None] = []

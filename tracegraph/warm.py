@@ -306,6 +306,64 @@ class Seen:
         return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class _Early:
+    """The git a crawl of ``root`` asks first, begun before the modules of the run were
+    imported (``begin_look``)."""
+
+    root: str
+    started: int
+    begun: float
+    listing: PendingGit | GitError
+    origin: PendingGit | GitError
+    probe: PendingGit | GitError
+
+
+#: What ``begin_look`` began (one root at most), taken by the crawl's ``look``.
+_EARLY: list[_Early] = []
+#: An early answer is used within this many seconds of its start (as a configuration probe is
+#: reused: ``gitcmd.PROBE_REUSE_SECONDS``); later, or for another root, it is killed unused.
+EARLY_SECONDS = 2.0
+
+
+def begin_look(root: Path) -> None:
+    """Begin what a crawl of ``root`` without a stamp asks git first (``look(root, "",
+    crawling=True)``: where the root stands, its listing and its remote) and return at once:
+    the command line's check calls this before it imports the modules of the run (about 50
+    ms of a cold check), so that git runs on the other core meanwhile instead of after them.
+    The crawl's ``look`` takes the answers (the same commands, hardened the same way, begun
+    by the same ``begin_git``); a remote the config makes unnecessary is killed unused."""
+    end_early_look()
+    started = time.time_ns()
+    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT)
+    origin: PendingGit | GitError | None = None
+    try:
+        origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT)
+        probe = _begin(root, PROBE_ARGS, PROBE_TIMEOUT)
+    except BaseException:
+        _discard(listing, origin)
+        raise
+    _EARLY.append(_Early(os.path.abspath(root), started, time.monotonic(), listing, origin, probe))
+
+
+def end_early_look() -> None:
+    """Kill and reap what ``begin_look`` began and no crawl took (a run that failed first)."""
+    while _EARLY:
+        early = _EARLY.pop()
+        _discard(early.listing, early.origin, early.probe)
+
+
+def _take_early(root: Path) -> _Early | None:
+    """What ``begin_look`` began for ``root``, when recent enough (else it is killed)."""
+    if not _EARLY:
+        return None
+    early = _EARLY.pop()
+    if early.root == os.path.abspath(root) and time.monotonic() - early.begun < EARLY_SECONDS:
+        return early
+    _discard(early.listing, early.origin, early.probe)
+    return None
+
+
 def look(root: Path, settings: str, *, crawling: bool = False, remote: bool = True) -> Seen:
     """Ask git where ``root`` stands and, at the top of a work tree, for its listing and
     remote, and ``lstat`` every listed name: what the crawl would ask and read first.
@@ -313,7 +371,20 @@ def look(root: Path, settings: str, *, crawling: bool = False, remote: bool = Tr
     For a crawl without a stamp (``crawl.crawl``), ``crawling`` keeps the listing wherever the
     root stands (the crawl would ask the same: outside git, its error explains why), and the
     remote wherever the root is inside a work tree; ``remote`` False asks no remote (the
-    config names the repository's addresses)."""
+    config names the repository's addresses). A crawl takes what ``begin_look`` began."""
+    early = _take_early(root) if crawling else None
+    origin: PendingGit | GitError | None
+    if early is not None:
+        started, listing, origin = early.started, early.listing, early.origin
+        if not remote:
+            _discard(origin)
+            origin = None
+        try:
+            seen = Seen(root, settings, started, _answer(early.probe))
+        except BaseException:
+            _discard(listing, origin)
+            raise
+        return _listed(seen, root, listing, origin, crawling)
     started = time.time_ns()
     # The listing and the remote start with ``rev-parse`` (the other core runs them while it
     # answers; three git processes one after another were 10-15 ms of a cold check at 1,000
@@ -326,6 +397,18 @@ def look(root: Path, settings: str, *, crawling: bool = False, remote: bool = Tr
     except BaseException:
         _discard(listing, origin)
         raise
+    return _listed(seen, root, listing, origin, crawling)
+
+
+def _listed(
+    seen: Seen,
+    root: Path,
+    listing: PendingGit | GitError,
+    origin: PendingGit | GitError | None,
+    crawling: bool,
+) -> Seen:
+    """``seen`` with the listing (and its ``lstat``s) and the remote where ``look`` keeps
+    them; the git begun for them and not kept is killed."""
     at_top = seen.at_top
     if not (at_top or crawling):
         _discard(listing, origin)

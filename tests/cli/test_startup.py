@@ -83,3 +83,27 @@ def test_the_entry_point_leaves_at_once_with_every_byte_and_code_written(tmp_pat
         [sys.executable, "-m", "tracegraph", "check", "--nope"], capture_output=True, text=True
     )
     assert usage.returncode == 2 and "--nope" in usage.stderr
+
+
+def test_the_command_line_imports_with_the_collector_paused(tmp_path: Path) -> None:
+    """The console script imports click and the CLI, and a check the run's modules, with the
+    garbage collector paused (``memory.collector_paused``: the collections they set off were a
+    tenth of their CPU); the output is what ``main`` prints."""
+    (tmp_path / "a.md").write_text("# A\n\nSee [b](b.md).\n", encoding="utf-8")
+    args = ["check", str(tmp_path), "--format", "json", "--no-cache"]
+    watched = ("click", "tracegraph.cli", "tracegraph.api", "tracegraph.config")
+    code = (
+        "import gc, sys\n"
+        f"def hook(event, args):\n    if event == 'import' and args[0] in {watched!r}:\n"
+        "        print('IMPORT', args[0], gc.isenabled(), file=sys.stderr, flush=True)\n"
+        "sys.addaudithook(hook)\n"
+        "sys.argv = ['tracegraph', *sys.argv[1:]]\n"
+        "from tracegraph.launch import run\nrun()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    plain = subprocess.run(
+        [sys.executable, "-m", "tracegraph", *args], capture_output=True, text=True
+    )
+    imported = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("IMPORT")]
+    assert sorted(imported) == sorted([name, "False"] for name in watched)
+    assert (done.returncode, done.stdout) == (1, plain.stdout)

@@ -116,3 +116,23 @@ def test_trim_gives_back_the_free_middle_of_the_heap() -> None:
         for asked in ("0", "1")
     }
     assert given["0"] < 10 and given["1"] > 60
+
+
+def test_a_paused_collector_runs_again_with_what_the_block_made_frozen() -> None:
+    """``collector_paused`` (the command line's imports, the parse): no collection inside, the
+    collector on again after it with what the block made frozen (later collections skip it);
+    one that was off stays off, nothing frozen."""
+    code = (
+        "import gc\nfrom tracegraph.memory import collector_paused\n"
+        "before = gc.get_freeze_count()\n"
+        "with collector_paused():\n"
+        "    inside = gc.isenabled()\n"
+        "    made = [[] for _ in range(5000)]\n"
+        "print(inside, gc.isenabled(), gc.get_freeze_count() - before >= 5000)\n"
+        "gc.disable()\nfrozen = gc.get_freeze_count()\n"
+        "with collector_paused():\n"
+        "    more = [[] for _ in range(100)]\n"
+        "print(gc.isenabled(), gc.get_freeze_count() == frozen)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True", "False", "True"]

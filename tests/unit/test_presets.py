@@ -726,3 +726,26 @@ def test_rust_rfcs_are_typed_and_not_flooded():
     assert codes["TG601"] == 0 and codes["TG401"] <= 10
     mentions = [link for link in corpus.links if link.reference.kind.value == "mention"]
     assert sum(link.status.value == "document" for link in mentions) >= 70
+
+
+def test_a_signature_counts_per_folder_what_every_path_s_last_parts_match() -> None:
+    """A glob of several parts (``*/*/kep.yaml``) is tried only on the files named like its last
+    part: the same folders and counts as trying every path's last parts (too shallow paths, a
+    longer name and a deeper tree included)."""
+    from tracegraph import presets
+    from tracegraph.patterns import own_glob_regex
+
+    files = sorted(
+        ["kep.yaml", "a/kep.yaml", "keps/sig-x/1-y/kep.yaml", "keps/sig-x/2-z/kep.yaml",
+         "keps/sig-x/2-z/kep.yaml.bak", "sig-y/3-w/kep.yaml", "deep/er/keps/sig-q/4-v/kep.yaml",
+         "docs/adr/0001-a.md", "docs/adr/notes.md", "0002-b.md"]
+    )  # fmt: skip
+    for glob in ("*/*/kep.yaml", "[0-9][0-9][0-9][0-9]-*.md", "adr/[0-9]*.md"):
+        match = own_glob_regex(glob).match
+        every = presets._split_tails(files, glob.count("/") + 1)
+        assert presets._glob_counts(glob, files, {}) == Counter(
+            head for head, tail, _ in every if match(tail)
+        ), glob
+    assert presets._glob_counts("*/*/kep.yaml", files, {}) == {
+        "keps": 2, "": 1, "deep/er/keps": 1,
+    }  # fmt: skip

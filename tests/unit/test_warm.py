@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,87 @@ def test_the_remote_asked_meanwhile_is_the_remote_asked_alone(
     with pytest.raises(RuntimeError, match="not a git error"):
         warm.look(repo, "k")
     assert len(discarded) == 2 and None not in discarded  # the listing and the remote, reaped
+
+
+def test_a_check_without_cache_begins_git_before_the_run_and_asks_it_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check --no-cache`` begins ``rev-parse``, the listing and the remote before it imports
+    the run's modules (``begin_look``); the crawl takes them: one of each in all, and the same
+    output as a run whose crawl asks them itself."""
+    alone = _check(repo, "--no-cache")
+    spawned: list[str] = []
+    original = gitcmd._popen
+
+    def spy(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        spawned.append(command[3] if command[3] != "--no-pager" else command[4])
+        return original(command, *args, **kwargs)
+
+    begun: list[int] = []
+    check_tree = api.check_tree
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        begun.append(len(warm._EARLY))  # begun before the run, not yet taken
+        return check_tree(*args, **kwargs)
+
+    monkeypatch.setattr(gitcmd, "_probed", {})
+    monkeypatch.setattr(gitcmd, "_popen", spy)
+    monkeypatch.setattr(api, "check_tree", run)
+    assert _check(repo, "--no-cache") == alone
+    assert begun == [1] and warm._EARLY == []
+    assert sorted(spawned[:4]) == ["config", "ls-files", "remote", "rev-parse"]
+    assert spawned.count("ls-files") == spawned.count("rev-parse") == 1
+    assert spawned.count("remote") == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(warm, "begin_look", lambda root: None)  # the crawl asks them itself
+        assert _check(repo, "--no-cache") == alone
+
+
+def test_what_begin_look_began_is_the_answer_look_gets_or_is_killed(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl's ``look`` takes what ``begin_look`` began for its root: the same answers as
+    asked then; for another root, after ``EARLY_SECONDS``, with no remote wanted or when
+    nothing took them, the begun git processes are killed and reaped."""
+    (repo / ".git" / "config").write_text(
+        (repo / ".git" / "config").read_text() + '[remote "origin"]\n\turl = https://x.org/o/r\n'
+    )
+    asked = warm.look(repo, "", crawling=True)
+    warm.begin_look(repo)
+    early = warm.look(repo, "", crawling=True)
+    assert warm._EARLY == []
+    for one, two in ((asked.probe, early.probe), (asked.listing, early.listing),
+                     (asked.remote, early.remote)):  # fmt: skip
+        assert not isinstance(one, warm.GitError) and not isinstance(two, warm.GitError)
+        assert one is not None and two is not None
+        assert (one.returncode, one.stdout, one.stderr) == (two.returncode, two.stdout, two.stderr)
+    assert early.remote is not None and early.remote.stdout == b"https://x.org/o/r\n"
+    assert asked.listed is not None and early.listed is not None
+    assert early.listed.files == asked.listed.files
+    assert early.started < time.time_ns()
+    discarded: list[object] = []
+    discard = gitcmd.PendingGit.discard
+
+    def counted(pending: gitcmd.PendingGit) -> None:
+        discard(pending)
+        discarded.append(pending._proc.returncode)
+
+    monkeypatch.setattr(gitcmd.PendingGit, "discard", counted)
+    other = init_repo(make_tree(tmp_path / "other", {"a.md": "# A\n"}))
+    warm.begin_look(repo)
+    seen = warm.look(other, "", crawling=True)  # another root: its own answers
+    assert len(discarded) == 3 and None not in discarded
+    assert seen.listed is not None and seen.listed.files == ["a.md"]
+    warm.begin_look(repo)
+    assert warm.look(repo, "", crawling=True, remote=False).remote is None
+    assert len(discarded) == 4  # the remote the config made unnecessary
+    warm.begin_look(repo)
+    warm.end_early_look()  # a run that failed before its crawl
+    assert len(discarded) == 7 and warm._EARLY == []
+    monkeypatch.setattr(warm, "EARLY_SECONDS", 0.0)
+    warm.begin_look(repo)
+    assert warm.look(repo, "", crawling=True).listed is not None
+    assert len(discarded) == 10 and None not in discarded  # too old: asked again
 
 
 def test_a_check_lets_go_of_the_listing_and_its_stamp_still_answers(

@@ -140,9 +140,16 @@ def check(
             _finish((), kept.failed)
             return
         more["seen"] = seen
-    from .. import api
-    from ..checks import parse_codes, select_rules
-    from ..output import CheckResult, SinceNote, fails, render, render_pieces
+    else:  # git runs on the other core while the run's modules are imported
+        from .. import warm
+
+        warm.begin_look(path)
+    from ..memory import collector_paused
+
+    with collector_paused():  # the run's modules (``memory.collector_paused``)
+        from .. import api
+        from ..checks import parse_codes, select_rules
+        from ..output import CheckResult, SinceNote, fails, render, render_pieces
 
     selected = parse_codes(select)
     ignored = parse_codes(ignore)

@@ -175,7 +175,7 @@ def detect_presets(
     doc_list = sorted(documents)
     found: list[Detection] = []
     claimed: list[str] = []
-    matched: dict[str, list[tuple[str, str]]] = {}  # presets share signatures: match once
+    matched: dict[str, dict[str, int]] = {}  # presets share signatures: match once
     tails: dict[int, list[tuple[str, str, str]]] = {}  # and globs of one depth the splits
     for preset in presets:
         for base in _candidate_bases(preset, file_list, matched, tails):
@@ -195,38 +195,61 @@ def _inside(path: str, folder: str) -> bool:
 def _candidate_bases(
     preset: Preset,
     files: list[str],
-    matched: dict[str, list[tuple[str, str]]],
+    matched: dict[str, dict[str, int]],
     tails: dict[int, list[tuple[str, str, str]]],
 ) -> list[str]:
     """Folders under which at least ``min_files`` files match the signature globs
-    (``matched``: each glob's (folder, file) matches, shared by the presets of one detection)."""
+    (``matched``: how many files each glob matches per folder, shared by the presets of one
+    detection: five presets share one glob, and a folder is counted once, not per file)."""
     counts: dict[str, int] = {}
     for glob in preset.signature:
-        hits = matched.get(glob)
-        if hits is None:
-            hits = matched[glob] = _glob_hits(glob, files, tails)
-        for base, _path in hits:
+        per_base = matched.get(glob)
+        if per_base is None:
+            per_base = matched[glob] = _glob_counts(glob, files, tails)
+        for base, hits in per_base.items():
             if preset.folders and base.rpartition("/")[2] not in preset.folders:
                 continue
-            counts[base] = counts.get(base, 0) + 1
+            counts[base] = counts.get(base, 0) + hits
     return sorted(base for base, count in counts.items() if count >= preset.min_files)
 
 
-def _glob_hits(
+def _glob_counts(
     glob: str, files: list[str], tails: dict[int, list[tuple[str, str, str]]]
-) -> list[tuple[str, str]]:
-    """(folder, path) of each file whose last ``glob.count("/") + 1`` parts match ``glob``
-    (``tails``: the files split at each depth, shared by the globs of one detection)."""
+) -> dict[str, int]:
+    """How many files each folder holds whose last ``glob.count("/") + 1`` parts match
+    ``glob`` (``tails``: the files split at each depth, shared by the globs of one detection).
+
+    A glob of several parts is tried only on the files whose name its last part matches
+    (its wildcards never match a ``/``, so every file it matches is among them): the
+    signature ``*/*/kep.yaml`` no longer splits every path of a tree without a KEP."""
     match = own_glob_regex(glob).match
     depth = glob.count("/") + 1
+    if depth > 1 and "**" not in glob:
+        named = own_glob_regex(glob.rpartition("/")[2]).match
+        files = [path for _, tail, path in _tails(files, 1, tails) if named(tail)]
+        rows = _split_tails(files, depth)
+    else:
+        rows = _tails(files, depth, tails)
+    counts: dict[str, int] = {}
+    for head, tail, _path in rows:
+        if match(tail):
+            counts[head] = counts.get(head, 0) + 1
+    return counts
+
+
+def _tails(
+    files: list[str], depth: int, tails: dict[int, list[tuple[str, str, str]]]
+) -> list[tuple[str, str, str]]:
     rows = tails.get(depth)
     if rows is None:
         rows = tails[depth] = _split_tails(files, depth)
-    return [(head, path) for head, tail, path in rows if match(tail)]
+    return rows
 
 
 def _split_tails(files: list[str], depth: int) -> list[tuple[str, str, str]]:
     """(folder, last ``depth`` parts, path) of each file with at least ``depth`` parts."""
+    if depth == 1:  # every file: its folder and name (the folder "" at the top)
+        return [(head, name, path) for path in files for head, _, name in (path.rpartition("/"),)]
     rows = []
     for path in files:
         parts = path.rsplit("/", depth)
