@@ -862,13 +862,18 @@ def test_a_link_edit_reads_no_history_where_nothing_changed_after_its_creation(
     tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TG503 near a link edit in a git tree: while the history at HEAD changed no path after
-    its creation (one commit), the kept summary answers without reading the history; after a
+    its creation (files only added), the kept summary answers without reading the history; after a
     commit that changes a document, the history is read for the touched documents. Each
     answer equals a fresh run, field for field."""
     root = generated(tmp_path / "generated", 60)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")
+    # A second commit that only adds a file: a history past one commit (which reads no history
+    # at all) in which still no path changed after its creation.
+    (root / "NOTES.txt").write_text("notes\n", "utf-8")
+    git(root, "add", "NOTES.txt")
+    git(root, "commit", "-qm", "notes")
     reads: list[object] = []
     read = suspect._read_history
 
