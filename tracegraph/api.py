@@ -32,7 +32,7 @@ from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
 from .githistory import Repository as GitPlace
 from .githistory import probe_repository
-from .memory import collector_paused as gc_paused
+from .memory import collector_paused
 from .model import Document, Finding, Link, Target
 from .safefs import RealFolders
 from .warm import Seen
@@ -131,7 +131,7 @@ def scan(
     if meanwhile is not None:
         resolved = meanwhile(documents_corpus(root_path, config, documents, index.files,
                                               unreadable=index.unreadable))  # fmt: skip
-    with gc_paused():
+    with collector_paused():
         corpus = build_corpus(
             root_path,
             config,
@@ -269,7 +269,7 @@ def parse_files(
     """
     if overrides:
         return _parse_overridden(root, paths, config, sidecars or {}, wiki, overrides, cache)
-    with gc_paused():
+    with collector_paused():
         return _parse_files(
             root, paths, config, progress, cache, parallel_threshold, sidecars or {}, wiki,
             meanwhile,
@@ -605,7 +605,7 @@ def check(
     def source() -> SuspectAnalysis:
         return suspects if suspects is not None else suspect_links(corpus, cache=cache)
 
-    with gc_paused():  # the rules build many short-lived tuples over a large, stable heap
+    with collector_paused():  # the rules build many short-lived tuples over a large, stable heap
         return run_checks(
             corpus, config, today=today, select=select, ignore=ignore, suspects=source
         )
@@ -623,7 +623,7 @@ def suspect_links(
     it (one ``git rev-parse`` less)."""
     from .suspect import find_suspect_links
 
-    with gc_paused():
+    with collector_paused():
         return find_suspect_links(corpus, cache=cache, within=within, repo=repo)
 
 
@@ -773,7 +773,7 @@ def check_tree(
         hit = store.get(key, reusable=True)
         carried = None
         if hit is not None:
-            with gc_paused():  # the stored findings and records read: none of it garbage
+            with collector_paused():  # the stored findings and records read: none of it garbage
                 carried = carry_over(root_path, config, index, wiki.paths, hit, state.documents)
             previous = carried
         if hit is not None and carried is not None and carried.findings is not None:
@@ -836,7 +836,7 @@ def check_tree(
         # Before the rules: what writing it takes is theirs once it is done (written after
         # them, at the end of a 100k check, it was that run's peak memory).
         graph = save_graph(root_path, config, corpus)
-    with gc_paused():
+    with collector_paused():
         suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
         again = None
         if previous is not None and previous.before:
@@ -956,7 +956,7 @@ def _recheck_links(
         racy = [by_path.get(path) for path in sorted(state.racy)]
         return _store(store, key, state, hit.documents, references, findings, racy)
 
-    with gc_paused():  # documents, edges and findings made, and all of them kept to the end
+    with collector_paused():  # documents, edges and findings made, and all of them kept to the end
         result = recheck_links(
             _tree(root, config, index, wiki, key, hit), stored=previous.stored,
             before=previous.before, now=now, today=today, select=select, ignore=ignore,
@@ -1528,7 +1528,7 @@ def _findings_at(
         root, index.documents, config, cache=cache, sidecars=find_sidecars(index, config),
         wiki=wiki.paths, overrides=diff.before,
     )  # fmt: skip
-    with gc_paused():
+    with collector_paused():
         corpus = build_corpus(
             root, config, documents, index.files, aliases=index.aliases,
             addresses=index.addresses, unreadable=index.unreadable,

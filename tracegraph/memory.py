@@ -62,7 +62,7 @@ def keep_to_the_end(value: object) -> None:
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many long-lived objects: parsing
     creates no cycles worth collecting, and repeated collections over a growing heap cost
-    more than the parsing itself on large corpora (``api.gc_paused``). The command line's
+    more than the parsing itself on large corpora. The command line's
     imports run in such a block too: the modules, classes and functions they make live to
     the end, and the 30-40 collections they set off were a tenth of their CPU (about 10 ms
     of a cold start; bench/RESULTS.md, round 10 (start)).

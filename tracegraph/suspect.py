@@ -76,7 +76,7 @@ RESULT_CACHE = f"{CACHE_DIR}/{RESULT_NAME}"
 RESULT_FORMAT = 2
 #: The paths a commit changed after their creation, at one HEAD (``changed_documents``): a
 #: recheck of a few documents' links reads it instead of the whole history, which it need
-#: not read when no path changed after its creation (``_unchanged_within``).
+#: not read when no path changed after its creation (``_nothing_changed``).
 CHANGED_NAME = "git-changed.marshal"
 CHANGED_CACHE = f"{CACHE_DIR}/{CHANGED_NAME}"
 CHANGED_FORMAT = 1
@@ -201,7 +201,7 @@ def find_suspect_links(
     if repo.one_commit:
         return _one_commit(corpus, repo, reviews, within)
     whole = cache and within is None
-    if within is not None and cache and not reviews and _unchanged_within(corpus, repo, within):
+    if within is not None and cache and not reviews and _nothing_changed(root, repo):
         # What ``_analyse`` finds for no pair and no review (the whole analysis leaves out
         # the pairs onto documents unchanged since their creation, ``changed_documents``).
         return SuspectAnalysis("ok", mode=mode, head=repo.head, reviews_file=config.suspect.reviews)
@@ -362,12 +362,13 @@ def _read_changed(root: Path, repo: Repository) -> frozenset[str] | None:
     return frozenset(stored[4])
 
 
-def _unchanged_within(corpus: Corpus, repo: Repository, within: Collection[str]) -> bool:
+def _nothing_changed(root: Path, repo: Repository) -> bool:
     """Whether, by the kept summary of the history at HEAD, no commit changed any path after
-    its creation (a history of one commit, a depth-1 clone): then no edge rests on a changed
-    document and no link written in ``within`` can be suspect. False without a summary for
-    HEAD, or when some path did change (the history is then read as before)."""
-    return _read_changed(corpus.root, repo) == frozenset()
+    its creation (a history in which files were only added; one commit never asks: see
+    ``Repository.one_commit``): then no edge rests on a changed document and no link can be
+    suspect. False without a summary for HEAD, or when some path did change (the history is
+    then read as before)."""
+    return _read_changed(root, repo) == frozenset()
 
 
 def _read_history(

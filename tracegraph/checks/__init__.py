@@ -545,7 +545,7 @@ def start_document_checks(
         return (*dropped, *(rule.code for rule in ALL_RULES if rule.code not in kept))
 
     def work() -> tuple[list[Row], bool]:
-        gc.disable()  # as the rules run in a check (``api.gc_paused``); the child then ends
+        gc.disable()  # as in ``memory.collector_paused``; the child then ends
         feed.listen()
         found = run_checks(corpus, config, today=today, select=chosen, ignore=only(codes),
                            fork=False)  # fmt: skip
