@@ -347,14 +347,10 @@ def run_checks(
         return found
 
     away: list[Rule] = []  # rules a forked child runs (see ``checks.parallel``)
-    if fork and parallel.worth_forking(len(corpus.documents)):
-        if early is None:
-            wanted = parallel.CHILD_RULES
-        elif early.linked:
-            wanted = parallel.CHILD_RULES_AFTER_LINKS
-        else:
-            wanted = parallel.CHILD_RULES_AFTER_DOCUMENTS
-        away = [rule for rule in rules if rule.code in wanted]
+    # With the document rules' child running (``early``), no second child: a third busy
+    # process on two cores cost more than it took off (``parallel.DOCUMENT_RULES_FROM``).
+    if fork and early is None and parallel.worth_forking(len(corpus.documents)):
+        away = [rule for rule in rules if rule.code in parallel.CHILD_RULES]
     if away and len(away) < len(rules):
         if {r.code for r in away} & parallel.EDGE_RULES and {
             r.code for r in rules if r not in away
@@ -377,7 +373,8 @@ def run_checks(
         ordered = sorted((rule for rule in rules if rule not in away), key=_memory_order)
         last = max((n for n, r in enumerate(ordered) if r.code in ARCHITECTURE_RULES), default=-1)
         release = release and len(corpus.documents) >= RELEASE_DOCUMENTS
-        if pending is not None:  # forked already: TG503's history is read beside the rules
+        if pending is not None or early is not None:  # forked already: TG503's history is
+            # read in a thread beside the rules (no fork follows)
             here = parallel.history_meanwhile(
                 ordered, findings_of, lambda: context.suspects, HISTORY_RULE
             )

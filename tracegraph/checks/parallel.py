@@ -17,8 +17,8 @@ rules run here as before, so a failure is reported by the rule itself, with its 
 
 The document rules' child also runs the link rules (``LINK_RULES``) when this process sends it
 their links once they are resolved (a ``Feed``, read by a thread in the child so that the
-sending never waits); the rules' child then takes the rules that read the chain and
-``supersedes`` edges (``CHILD_RULES_AFTER_LINKS``), this process the others.
+sending never waits); this process then runs every other rule itself and forks no second
+child (``run_checks``): on two cores a third busy process cost more than it took off.
 """
 
 from __future__ import annotations
@@ -70,12 +70,6 @@ CHILD_RULES = frozenset({"TG503", "TG102", "TG401", "TG701", "TG702", "TG703"})
 DOCUMENT_RULES = frozenset(
     {"TG303", "TG304", "TG401", "TG402", "TG403", "TG501", "TG502", "TG601", "TG602"}
 )
-#: The rules the child runs after the graph is built when the document rules ran already
-#: (``checks.start_document_checks``): ``CHILD_RULES`` but TG401, and the orphan, coverage
-#: and cites-superseded rules (TG201, TG202, TG301: 0.03-0.04 s each at 10,000 documents),
-#: which balance the two processes (in the split at 10,000 documents without them: this
-#: process 0.47-0.52 s of CPU, the child 0.28-0.33; with TG201 and TG202 0.43-0.45 and 0.31).
-CHILD_RULES_AFTER_DOCUMENTS = (CHILD_RULES - DOCUMENT_RULES) | {"TG201", "TG202", "TG301"}
 #: The rules that read the links of a few statuses alone (broken, unknown IDs, outside the
 #: root: ``CheckContext.links_with``), and the documents: once the references are resolved,
 #: a cold check sends those links (350 of 158,000 at 10,000 documents) to the document rules'
@@ -83,24 +77,16 @@ CHILD_RULES_AFTER_DOCUMENTS = (CHILD_RULES - DOCUMENT_RULES) | {"TG201", "TG202"
 #: (``checks.EarlyChecks.send_links``). TG101 alone took 0.2 s of CPU at 10,000 documents
 #: (its "did you mean" indexes), the three 0.25 s.
 LINK_RULES = frozenset({"TG101", "TG103", "TG104"})
-#: The rules the child runs after the graph is built when the link rules ran in the document
-#: rules' child too: those that read the chain and ``supersedes`` edges (TG203, TG204, TG301,
-#: TG302 and the architecture rules), which the child then finds alone; this process runs
-#: TG102, TG201, TG202 and TG503, whose history is read in a thread beside them (the fork is
-#: done by then; ``history_meanwhile``). CPU at 10,000 documents (round 9, under load): the
-#: edges 0.04 s, TG701-TG703 0.11, TG302 0.04-0.06, TG203 0.01, TG301 0.01; TG102 0.10, TG202
-#: 0.04, TG201 0.02, TG503 0.07 (its thread; git's processes ~20 ms wall aside), and merging
-#: the findings 0.02 in this process. With TG503 in the child, the child ran 0.33 s of wall
-#: for 0.19 s of CPU and this process waited 0.13 s for it.
-CHILD_RULES_AFTER_LINKS = frozenset({"TG203", "TG204", "TG301", "TG302", "TG701", "TG702", "TG703"})
 #: The rules that read the chain or ``supersedes`` edges (``CheckContext.chain_edges``,
 #: ``supersedes_edges``): found before the fork when both processes run some of them.
 EDGE_RULES = frozenset({"TG203", "TG204", "TG301", "TG302", "TG701", "TG702"})
 #: From this many documents (and up to ``PARALLEL_MAX_DOCUMENTS``) the document rules run in
-#: their own child. At 1,000 documents it took 0.01 s off the main process's CPU after the
-#: parse (0.12 -> 0.11 s: the rules 0.055 s, resolve + graph 0.04) for 0.04 s more CPU in all
-#: (the fork, the copied pages, the findings sent); at 10,000 0.15 s for 0.1 s.
-DOCUMENT_RULES_FROM = 2_500
+#: their own child, which runs the link rules too; this process then runs the others without
+#: a second child. Round 11 (median of alternated runs, the end of the parse to the end of the
+#: checks): 1,000 documents 84 -> 60 ms wall (the rules' child alone), 2,000 207 -> 148, 4,000
+#: 259 -> 243, 10,000 629 -> 604 (both children before). Round 8, with the rules' child
+#: forked too, had found it not worth it below 2,500.
+DOCUMENT_RULES_FROM = 1_000
 
 
 def worth_forking(documents: int, least: int | None = None) -> bool:

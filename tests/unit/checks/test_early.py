@@ -92,7 +92,7 @@ def test_a_check_with_the_document_rules_ahead_equals_one_process(
     started = spy_children(monkeypatch, fail)
     monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
     split = api.check_tree(root, today=TODAY).findings
-    assert len(started) == 2  # the document rules' child (failed or not), then the others'
+    assert len(started) == 1  # the document rules' child (failed or not), no second one
     assert {f.code for f in alone} & parallel.DOCUMENT_RULES
     assert rows(split) == rows(alone)
 
@@ -133,7 +133,7 @@ def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.Monkey
     monkeypatch.setattr(checks, "_hits", failing)
     with pytest.raises(RuntimeError, match="rule failed"):
         api.check_tree(SAMPLE_REPO, today=TODAY)
-    assert len(started) == 2
+    assert len(started) == 1  # the document rules' child (no second one beside it)
     assert not any(child.process.is_alive() for child in started)  # type: ignore[attr-defined]
     monkeypatch.undo()
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
@@ -264,7 +264,7 @@ def test_tg503_beside_the_last_rules_finds_what_one_process_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the link rules in the document rules' child, TG503 runs in this process, its
-    history read in a thread once the rules' child is forked: the same suspect links."""
+    history read in a thread beside the other rules (no second child): the same suspect links."""
     repo = HistoryRepo(tmp_path / "repo")
     repo.commit("the chain")
     repo.replace(PRD, "in one step", "in two steps")
