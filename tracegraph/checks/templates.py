@@ -26,7 +26,9 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     `##` headings of the type's template file: the packaged defaults (the TDD one is the
     organisation's TDD template; an ADR needs Status, Context, Decision and Consequences), or
     the file set as the type's `template:` in config. A heading matches when it starts with
-    the required words ("Context and Problem Statement" satisfies Context), at any level;
+    the required words ("Context and Problem Statement" satisfies Context), at any level, and
+    a heading that joins several names with "and", "&" or "/" counts for each ("Motivation
+    and Summary" satisfies Motivation and Summary);
     `<!-- optional -->` in the template makes a section optional and `<!-- or: Decision
     Outcome -->` accepts another heading; a `Status:` field line counts as a Status section.
     Documents that have ended (superseded, rejected...) are not checked, nor those whose status
@@ -51,7 +53,7 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
         memo = satisfies[key]
         texts = set(map(_TEXT, doc.headings))
         for text in texts.difference(memo):  # a text not seen before in this type
-            memo[text] = starting[key].satisfied(slug_words(text))
+            memo[text] = starting[key].satisfied_by(text)
         # The sections satisfied, gathered in C (150,000 headings at 10,000 documents).
         found = set().union(*map(memo.__getitem__, texts))
         if len(found) == len(required):
@@ -94,6 +96,20 @@ class _Starts:
                 else:
                     self.always.append(index)
 
+    def satisfied_by(self, text: str) -> tuple[int, ...]:
+        """The indexes of the sections a heading's text satisfies, in order: those its words
+        satisfy, and those each part of a joined heading satisfies (``joined_parts``).
+
+        >>> _Starts((Section("Motivation", (("motivation",),)), Section("Summary",
+        ...     (("summary",),)))).satisfied_by("Motivation and Summary")
+        (0, 1)
+        """
+        found = self.satisfied(slug_words(text))
+        parts = joined_parts(text)
+        if not parts:
+            return found
+        return tuple(sorted(set(found).union(*(self.satisfied(slug_words(p)) for p in parts))))
+
     def satisfied(self, words: tuple[str, ...]) -> tuple[int, ...]:
         """The indexes of the sections ``words`` satisfy, in order.
 
@@ -107,6 +123,25 @@ class _Starts:
                 if words[: len(wanted)] == wanted:
                     found.add(index)
         return tuple(sorted(found))
+
+
+#: What joins the names of several sections in one heading: " and ", " & ", " / ".
+_JOINED = re.compile(r"\s+(?:and|&|/)\s+", re.IGNORECASE)
+
+
+def joined_parts(text: str) -> list[str]:
+    """The names a heading joins with "and", "&" or "/" (spaces either side), or [] for a
+    heading that joins none: each part is matched as a heading of its own, so "Motivation
+    and Summary" satisfies a required Summary too (a heading is otherwise read by its
+    beginning alone).
+
+    >>> joined_parts("Motivation and Summary"), joined_parts("Risks & Mitigations / Limits")
+    (['Motivation', 'Summary'], ['Risks', 'Mitigations', 'Limits'])
+    >>> joined_parts("Summary"), joined_parts("Input/Output")
+    ([], [])
+    """
+    parts = _JOINED.split(text)
+    return parts if len(parts) > 1 else []
 
 
 def _in_metadata(section: Section, metadata: set[str]) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import pytest
+
 from tests.unit.checks.conftest import where
 from tracegraph.checks.templating import parse_template
 
@@ -52,6 +54,19 @@ def test_nygard_and_madr_adrs_satisfy_the_adr_template(findings):
     lacking = "# 3. Use Z\n\n## Status\n\nAccepted\n\n## Context\n\nc\n"
     found = findings({"adr/0003-z.md": lacking}, "TG401")
     assert [f.message.split("'")[1] for f in found] == ["## Consequences", "## Decision"]
+
+
+@pytest.mark.parametrize(
+    "joined", ["Context and Decision", "Context & Decision", "context / decision"]
+)
+def test_a_heading_that_joins_sections_counts_for_each(findings, joined):
+    adr = "# 4. Use W\n\n## Status\n\nAccepted\n\n## {}\n\nc\n\n## Consequences\n\ne\n"
+    assert findings({"adr/0004-w.md": adr.format(joined)}, "TG401") == []
+    # Read by its beginning, as before, when nothing joins the names.
+    found = findings({"adr/0004-w.md": adr.format("Context, Decision")}, "TG401")
+    assert [f.message.split("'")[1] for f in found] == ["## Decision"]
+    found = findings({"adr/0004-w.md": adr.format("Background and Context")}, "TG401")
+    assert [f.message.split("'")[1] for f in found] == ["## Decision"]
 
 
 def test_team_template_from_config(findings):
