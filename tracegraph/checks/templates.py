@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from operator import attrgetter
+from functools import reduce
+from operator import attrgetter, or_
 
 from ..config import TypeSpec
 from ..model import Document
@@ -35,8 +36,9 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
     is outside the lifecycle (`other_statuses`: an EIP that is Living, Stagnant or Moved).
     """
     # Which required sections a heading text satisfies is worked out once per type and text
-    # (documents written from one template share most headings): one lookup per heading.
-    satisfies: dict[str, dict[str, tuple[int, ...]]] = {}  # per template: heading text ->
+    # (documents written from one template share most headings), as bits: a document's
+    # sections are then its headings' bits or-ed in C (150,000 headings at 10,000 documents).
+    satisfies: dict[str, dict[str, int]] = {}  # per template: heading text -> sections' bits
     required_of: dict[str, tuple[Section, ...]] = {}
     starting: dict[str, _Starts] = {}
     for doc in ctx.typed:
@@ -51,17 +53,19 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
             satisfies[key] = {}
             starting[key] = _Starts(required)
         memo = satisfies[key]
-        texts = set(map(_TEXT, doc.headings))
-        for text in texts.difference(memo):  # a text not seen before in this type
-            memo[text] = starting[key].satisfied_by(text)
-        # The sections satisfied, gathered in C (150,000 headings at 10,000 documents).
-        found = set().union(*map(memo.__getitem__, texts))
-        if len(found) == len(required):
+        texts = list(map(_TEXT, doc.headings))
+        bits = list(map(memo.get, texts))
+        while None in bits:  # a text not seen before in this type (a title, mostly)
+            at = bits.index(None)
+            text = texts[at]
+            bits[at] = memo[text] = _bits(starting[key].satisfied_by(text))
+        found = reduce(or_, bits, 0)
+        if found == (1 << len(required)) - 1:
             continue
         metadata = {key for key, _ in doc.metadata}
         line = next((h.line for h in doc.headings if h.level == 1), 1)
         for index, section in enumerate(required):
-            if index not in found and not _in_metadata(section, metadata):
+            if not found >> index & 1 and not _in_metadata(section, metadata):
                 yield Hit(
                     doc.path,
                     line,
@@ -70,6 +74,11 @@ def find_missing_sections(ctx: CheckContext) -> Iterator[Hit]:
                     f"template {template.source})",
                     document=doc.name,
                 )
+
+
+def _bits(indexes: tuple[int, ...]) -> int:
+    """The sections at ``indexes`` as one number, bit ``i`` for section ``i``."""
+    return sum(1 << index for index in indexes)
 
 
 def _outside_lifecycle(doc: Document, spec: TypeSpec | None) -> bool:

@@ -6,9 +6,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.unit.checks.conftest import where
-from tracegraph.checks.templating import parse_template
+from tracegraph.checks.templates import _Starts, joined_parts
+from tracegraph.checks.templating import Section, parse_template, section_present, slug_words
 
 SEED = Path(__file__).resolve().parents[3].parent / "shared" / "seed" / "tdd-template.md"
 TDD_SECTIONS = [
@@ -170,3 +173,28 @@ def test_a_guide_titled_after_a_document_kind_is_no_record(findings):
     )
     files = {"README.md": guide, "rfc-guide.md": "# Request for Comments (RFC) process\n"}
     assert findings(files, "TG4") == []
+
+
+_WORDS = st.sampled_from(["context", "decision", "status", "and", "motivation", "summary", "2."])
+_HEADINGS = st.lists(
+    st.one_of(_WORDS, st.sampled_from([" and ", " & ", " / ", "/", ", ", "AND"])), max_size=7
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    titles=st.lists(st.lists(_WORDS, min_size=1, max_size=3).map(" ".join), min_size=1,
+                    max_size=4),
+    headings=st.lists(_HEADINGS, max_size=6),
+)  # fmt: skip
+def test_sections_found_as_bits_are_the_sections_any_part_starts_with(titles, headings):
+    """TG401's memo (bits per heading text, by first word) against the plain rule: a section
+    is present when the whole heading, or one part of a joined heading, starts with one of its
+    word lists (``section_present``)."""
+    sections = tuple(Section(t, (words,)) for t in titles if (words := slug_words(t)))
+    starts = _Starts(sections)
+    found = {i for text in headings for i in starts.satisfied_by(text)}
+    read = {slug_words(text) for text in headings}
+    read |= {slug_words(part) for text in headings for part in joined_parts(text)}
+    expected = {i for i, s in enumerate(sections) if section_present(s, read, set())}
+    assert found == expected
