@@ -198,3 +198,14 @@ def test_sections_found_as_bits_are_the_sections_any_part_starts_with(titles, he
     read |= {slug_words(part) for text in headings for part in joined_parts(text)}
     expected = {i for i, s in enumerate(sections) if section_present(s, read, set())}
     assert found == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aAnd 12.-&/_x#é"), max_size=24))
+def test_a_heading_s_words_are_its_slug_s_words_but_and_and_leading_numbers(text):
+    from tracegraph.parse.slugs import github_slug
+
+    words = [w for w in github_slug(text).split("-") if w and w != "and"]
+    while words and words[0].isdigit():
+        words.pop(0)
+    assert slug_words.__wrapped__(text) == tuple(words)
