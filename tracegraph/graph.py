@@ -410,6 +410,12 @@ def build_corpus(
     )
 
 
+def with_links(corpus: Corpus, links: tuple[Link, ...]) -> Corpus:
+    """``corpus`` with ``links`` alone and the edges they make (the document rules' child is
+    sent the few links that its link and architecture rules read: ``checks.EarlyChecks``)."""
+    return replace(corpus, links=links, edges=_build_edges(corpus.documents, links))
+
+
 def documents_corpus(
     root: Path,
     config: Config,

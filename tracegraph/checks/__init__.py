@@ -455,7 +455,7 @@ class EarlyChecks:
     ignore: tuple[str, ...]
     #: The child's findings (``Row`` values), and whether it ran the link rules.
     child: Child[tuple[list[Row], bool]]
-    #: The selected rules of ``parallel.LINK_RULES``.
+    #: The selected rules of ``parallel.LINK_RULES`` and ``parallel.SUCCESSION_RULES``.
     link_codes: frozenset[str]
     #: Where ``send_links`` sends their links.
     feed: Feed[tuple[Link, ...]]
@@ -471,12 +471,25 @@ class EarlyChecks:
         return self.codes | self.link_codes if self.linked else self.codes
 
     def send_links(self, links: tuple[Link, ...]) -> None:
-        """Send the child the links the link rules read (those of ``LINK_STATUSES``, in
-        order), once resolved: it runs those rules while this process builds the edges."""
-        if self.link_codes:
+        """Send the child the links the link rules read (those of ``LINK_STATUSES``), and
+        those that make ``supersedes`` edges when it runs the architecture rules, in order,
+        once resolved: it runs those rules while this process builds the edges."""
+        from .parallel import SUCCESSION_RULES
+
+        if not self.link_codes:
+            self.feed.close()
+        elif self.link_codes.isdisjoint(SUCCESSION_RULES):
             self.feed.send(tuple(link for link in links if link.status in LINK_STATUSES))
         else:
-            self.feed.close()
+            statuses, superseding, document = LINK_STATUSES, SUPERSEDING, Target.DOCUMENT
+            self.feed.send(
+                tuple(
+                    link
+                    for link in links
+                    if link.status in statuses
+                    or (link.reference.relation in superseding and link.status is document)
+                )
+            )
 
     def result(self) -> tuple[list[Finding], bool] | None:
         """Wait for the child (sending it nothing more): its findings and whether it ran the
@@ -508,6 +521,8 @@ class EarlyChecks:
 #: The statuses of the links the link rules read (``parallel.LINK_RULES``: TG101, TG103,
 #: TG104; ``CheckContext.links_with``).
 LINK_STATUSES = frozenset({Target.MISSING, Target.UNKNOWN_ID, Target.OUTSIDE})
+#: The relations of the links that make ``supersedes`` edges (``graph.edge_of``).
+SUPERSEDING = frozenset({Relation.SUPERSEDES, Relation.SUPERSEDED_BY})
 
 
 def start_document_checks(
@@ -535,7 +550,8 @@ def start_document_checks(
         return None
     if not parallel.worth_forking(len(corpus.documents), parallel.DOCUMENT_RULES_FROM):
         return None
-    linking = frozenset(rule.code for rule in rules if rule.code in parallel.LINK_RULES)
+    sent = parallel.LINK_RULES | parallel.SUCCESSION_RULES  # rules that read the links sent
+    linking = frozenset(rule.code for rule in rules if rule.code in sent)
     feed: parallel.Feed[tuple[Link, ...]] = parallel.Feed()
 
     def only(kept: frozenset[str]) -> tuple[str, ...]:
@@ -549,8 +565,11 @@ def start_document_checks(
         links = feed.received()
         if links is None or not linking:
             return _rows(found), False
-        # Those links alone: what the link rules read (``CheckContext.links_with``).
-        linked = replace(corpus, links=links)
+        # Those links alone, and the edges they make: what the link rules read
+        # (``CheckContext.links_with``), and the architecture rules (the ``supersedes`` edges).
+        from ..graph import with_links
+
+        linked = with_links(corpus, links)
         found = merge_sorted([found, run_checks(linked, config, today=today, select=chosen,
                                                 ignore=only(linking), fork=False)])  # fmt: skip
         return _rows(found), True

@@ -77,6 +77,13 @@ DOCUMENT_RULES = frozenset(
 #: (``checks.EarlyChecks.send_links``). TG101 alone took 0.2 s of CPU at 10,000 documents
 #: (its "did you mean" indexes), the three 0.25 s.
 LINK_RULES = frozenset({"TG101", "TG103", "TG104"})
+#: The rules that read the documents and the ``supersedes`` edges alone (the architecture
+#: rules: the entities the documents describe, and which design supersedes which). The links
+#: that make those edges (a few dozen) are sent with the link rules' links, and the document
+#: rules' child runs these rules too, on the edges those links make
+#: (``checks.EarlyChecks.send_links``): at 10,000 documents they took 0.1 s of this process's
+#: CPU, which was the longer of the two by that much.
+SUCCESSION_RULES = frozenset({"TG701", "TG702", "TG703"})
 #: The rules that read the chain or ``supersedes`` edges (``CheckContext.chain_edges``,
 #: ``supersedes_edges``): found before the fork when both processes run some of them.
 EDGE_RULES = frozenset({"TG203", "TG204", "TG301", "TG302", "TG701", "TG702"})

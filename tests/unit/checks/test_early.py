@@ -18,8 +18,8 @@ from tests.suspect_repo import PRD, RFC, HistoryRepo
 from tests.unit.checks.conftest import TODAY
 from tests.unit.test_check_paths import generated
 from tracegraph.checks import parallel, run_checks, start_document_checks
-from tracegraph.graph import Corpus
-from tracegraph.model import Finding
+from tracegraph.graph import Corpus, with_links
+from tracegraph.model import Finding, Link
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="no fork here")
 
@@ -165,6 +165,39 @@ def test_link_rules_find_the_same_with_the_links_they_read_alone(name: str, tmp_
     assert alone or name == "adr-tools"  # they had something to find
 
 
+@pytest.mark.parametrize("name", ["sample_repo", "generated", "adr-tools", "rust-rfcs"])
+def test_architecture_rules_find_the_same_with_the_links_sent_alone(
+    name: str, tmp_path: Path
+) -> None:
+    """What the document rules' child is sent (the link rules' links and those that make
+    ``supersedes`` edges) and the edges they make are all the architecture rules read."""
+    corpus, documents = scanned(tree(name, tmp_path))
+    sent: list[tuple[Link, ...]] = []
+    ahead = checks.EarlyChecks(frozenset(), (), (), None, parallel.SUCCESSION_RULES, Sink(sent))  # type: ignore[arg-type]
+    ahead.send_links(corpus.links)
+    assert sent and len(sent[0]) < len(corpus.links)
+    codes = sorted(parallel.SUCCESSION_RULES)
+    alone = run_checks(with_links(documents, sent[0]), today=TODAY, select=codes, fork=False)
+    assert rows(alone) == rows(run_checks(corpus, today=TODAY, select=codes, fork=False))
+    assert alone or name != "generated"  # something to find
+    if name == "generated":
+        assert any(link.reference.relation in checks.SUPERSEDING for link in sent[0])
+
+
+class Sink:
+    """A ``parallel.Feed`` that keeps what it is sent."""
+
+    def __init__(self, sent: list[tuple[Link, ...]]) -> None:
+        self.sent = sent
+
+    def send(self, value: tuple[Link, ...]) -> bool:
+        self.sent.append(value)
+        return True
+
+    def close(self) -> None:
+        pass
+
+
 def spy_early(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Finding], bool] | None]:
     """Record what the document rules' child sent back."""
     sent: list[tuple[list[Finding], bool] | None] = []
@@ -196,7 +229,7 @@ def test_the_link_rules_run_in_the_document_rules_child_once_sent_the_links(
         assert (
             linked
             and {"TG101", "TG103"} <= codes
-            and codes <= (parallel.DOCUMENT_RULES | parallel.LINK_RULES)
+            and codes <= (parallel.DOCUMENT_RULES | parallel.LINK_RULES | parallel.SUCCESSION_RULES)
         )
     else:  # none selected: nothing sent, the document rules alone
         assert not linked and codes <= parallel.DOCUMENT_RULES
