@@ -6,6 +6,8 @@ import difflib
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import WORDS
 from tests.unit.checks.conftest import where
@@ -206,3 +208,17 @@ def test_candidates_do_not_depend_on_the_order_of_a_words_grams(monkeypatch):
         monkeypatch.undo()
     assert answers[0] == answers[1]
     assert len(answers[0]) == MAX_CANDIDATES
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    anchors=st.lists(st.text(alphabet="abcde-12", min_size=1, max_size=12), max_size=30),
+    words=st.lists(st.text(alphabet="abcdeAB-12x", min_size=1, max_size=12), max_size=4),
+)
+def test_an_anchor_table_suggests_what_an_index_of_every_gram_does(anchors, words):
+    """TG102's table indexes the grams of the first fragment asked alone, then every gram
+    once another fragment is not covered: the same suggestions as a full index."""
+    table = AnchorTable(anchors)
+    full = NameIndex(table.anchors)
+    for word in words:
+        assert table.suggest(word) == full.closest(word.lower(), 0.6)
