@@ -15,10 +15,11 @@ exactly as one process would: the output is the same byte for byte (tested). Any
 — no ``fork``, a thread running (the language server), a child that fails or dies — means the
 rules run here as before, so a failure is reported by the rule itself, with its own message.
 
-The document rules' child also runs the link rules (``LINK_RULES``) when this process sends it
-their links once they are resolved (a ``Feed``, read by a thread in the child so that the
-sending never waits); this process then runs every other rule itself and forks no second
-child (``run_checks``): on two cores a third busy process cost more than it took off.
+The document rules' child also runs the link rules (``LINK_RULES``) and the architecture
+rules (``SUCCESSION_RULES``) when this process sends it the few links they read once they are
+resolved (a ``Feed``, read by a thread in the child so that the sending never waits); this
+process then runs every other rule itself and forks no second child (``run_checks``): on two
+cores a third busy process cost more than it took off.
 """
 
 from __future__ import annotations
@@ -88,11 +89,13 @@ SUCCESSION_RULES = frozenset({"TG701", "TG702", "TG703"})
 #: ``supersedes_edges``): found before the fork when both processes run some of them.
 EDGE_RULES = frozenset({"TG203", "TG204", "TG301", "TG302", "TG701", "TG702"})
 #: From this many documents (and up to ``PARALLEL_MAX_DOCUMENTS``) the document rules run in
-#: their own child, which runs the link rules too; this process then runs the others without
-#: a second child. Round 11 (median of alternated runs, the end of the parse to the end of the
-#: checks): 1,000 documents 84 -> 60 ms wall (the rules' child alone), 2,000 207 -> 148, 4,000
-#: 259 -> 243, 10,000 629 -> 604 (both children before). Round 8, with the rules' child
-#: forked too, had found it not worth it below 2,500.
+#: their own child, which runs the link and architecture rules too; this process then runs
+#: the others without a second child. Round 11 (medians of alternated runs, from the end of
+#: the parse to the end of the checks, the link and architecture rules still apart): 1,000
+#: documents 84 -> 60 ms wall (the rules' child alone before), 2,000 207 -> 148, 4,000
+#: 259 -> 243, 10,000 629 -> 604 (both children before); 500 documents 52 ms without a child,
+#: 69 with this one. Round 8, with the rules' child forked too, had found it not worth it
+#: below 2,500.
 DOCUMENT_RULES_FROM = 1_000
 
 
