@@ -168,7 +168,7 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
     links = ctx.corpus.links
     for link in compress(links, map(_FRAGMENT, map(_MORE, links))):
         status, fragment = link._more
-        if link.path is None or (status is not document and status is not self_):
+        if not fragment or link.path is None or (status is not document and status is not self_):
             continue
         table = tables.get(link.path)
         if table is None:
