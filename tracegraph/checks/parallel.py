@@ -172,19 +172,22 @@ def _send(writer: int, value: object) -> None:
         view = view[os.write(writer, view) :]
 
 
-def _receive(reader: int) -> bytes:
+def _receive(reader: int) -> bytearray:
     """One message ``_send`` wrote; EOFError when the pipe ends before it does."""
     size = _LENGTH.unpack(_read_exactly(reader, _LENGTH.size))[0]
-    return bytes(_read_exactly(reader, size))
+    return _read_exactly(reader, size)
 
 
 def _read_exactly(reader: int, size: int) -> bytearray:
-    out = bytearray()
-    while len(out) < size:
-        chunk = os.read(reader, min(size - len(out), 1 << 20))
-        if not chunk:
+    """``size`` bytes from the pipe, read into one buffer made at once."""
+    out = bytearray(size)
+    view = memoryview(out)
+    done = 0
+    while done < size:
+        got = os.readv(reader, [view[done:]])
+        if not got:
             raise EOFError("the pipe ended before its message")
-        out += chunk
+        done += got
     return out
 
 
