@@ -127,24 +127,25 @@ class Child(Generic[T]):
         self.status: int | None = None  # its wait status once reaped
 
     def result(self) -> T | None:
-        """Wait for the child's result: None when it could not give one (it raised, died or
-        sent nothing)."""
+        """Wait for the child's result: None when it could not give one (it raised, died,
+        sent nothing or was stopped)."""
         try:
             status, value = pickle.loads(_receive(self.reader))
-        except Exception:  # EOF (it died), a broken pipe, an unpicklable result
+        except Exception:  # EOF (it died), a broken pipe, an unpicklable result, stopped
             status, value = "failed", None
         finally:
-            os.close(self.reader)
+            self._close()
             self._reap()
         return cast("T", value) if status == "ok" else None
 
     def stop(self) -> None:
-        """End the child without waiting for its result (the parent's own work failed)."""
+        """End the child without waiting for its result (the parent's own work failed); after
+        ``result`` there is nothing left to do."""
         if self.status is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         self._reap()
-        os.close(self.reader)
+        self._close()
 
     def alive(self) -> bool:
         """Whether the child still runs (it is reaped when it has ended)."""
@@ -157,6 +158,12 @@ class Child(Generic[T]):
     def _reap(self) -> None:
         if self.status is None:
             self.status = os.waitpid(self.pid, 0)[1]
+
+    def _close(self) -> None:
+        """Close the reading end once (its number may be another file's afterwards)."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
 
 
 #: The length before each message on a pipe (a message is read whole, never up to an end of

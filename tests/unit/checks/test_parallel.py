@@ -78,7 +78,11 @@ def test_a_childs_result_comes_whole_or_not_at_all() -> None:
     child = parallel.start_in_child(lambda: time.sleep(60))
     assert child.alive()
     child.stop()
-    assert not child.alive()
+    assert not child.alive() and child.result() is None  # stopped: nothing to read
+    done = parallel.start_in_child(lambda: 5)
+    assert done.result() == 5
+    done.stop()  # after the result: nothing left to end or close
+    assert not done.alive()
 
 
 def test_a_rules_child_starts_no_helper_process_a_checking_child_may() -> None:
