@@ -820,9 +820,7 @@ def check_tree(
         corpus = scan(
             root_path, config, progress=progress, cache=cache, index=index,
             allow_empty=allow_empty, presets=False,
-            while_parsing=partial(
-                _check_imports, select_rules(chosen, dropped, config), len(index.documents)
-            ),
+            while_parsing=partial(_check_imports, select_rules(chosen, dropped, config)),
             meanwhile=None if rechecking else meanwhile,
         )  # fmt: skip
     except BaseException:
@@ -909,17 +907,12 @@ def _printed_before(
 CHECK_MODULES = ("graph", "checks.context", "checks.parallel")
 
 
-def _check_imports(rules: Iterable[Rule], documents: int) -> None:
-    """Import what the check stage will: ``CHECK_MODULES``, the modules of ``rules`` and,
-    where some rules will run in a forked child (``checks.parallel``), ``multiprocessing``;
-    for ``parse_files`` to do while its workers parse (about 20 ms of CPU at 1,000 documents
-    that came after the parse, the other core idle; the rules' child then imports nothing)."""
-    from .checks.parallel import worth_forking
-
+def _check_imports(rules: Iterable[Rule]) -> None:
+    """Import what the check stage will: ``CHECK_MODULES`` and the modules of ``rules``; for
+    ``parse_files`` to do while its workers parse (about 20 ms of CPU at 1,000 documents that
+    came after the parse, the other core idle; the rules' child then imports nothing)."""
     for name in CHECK_MODULES:
         importlib.import_module(f"{__package__}.{name}")
-    if worth_forking(documents):
-        importlib.import_module("multiprocessing.connection")
     for rule in rules:
         rule.check  # noqa: B018  (the property imports the rule's module)
 

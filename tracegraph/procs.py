@@ -73,6 +73,23 @@ def dies_with(parent: int) -> Callable[[], None]:
     return preexec
 
 
+#: False in a forked child that runs beside its parent's own work (a check's rules' child,
+#: ``checks.parallel.start_in_child``): both cores are busy, so it starts no helper process
+#: (the fingerprints' worker of ``suspect``).
+_helpers = True
+
+
+def forbid_helpers() -> None:
+    """In a child that runs beside its parent's work: ``helpers_allowed`` is False from now."""
+    global _helpers
+    _helpers = False
+
+
+def helpers_allowed() -> bool:
+    """Whether this process may start helper processes of its own (``forbid_helpers``)."""
+    return _helpers
+
+
 def leave_with_parent(parent: int) -> None:
     """In a worker started for process ``parent``: die with it, and if it is already gone (it
     died before this worker got here) leave at once; a daemon thread keeps watching where the

@@ -27,6 +27,7 @@ import json
 import logging
 import marshal
 import os
+import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ from .graph import Corpus, EdgeAttrs, EdgeKeys
 from .model import Relation
 from .parse import Recogniser, parse_document
 from .parse.fingerprint import Fingerprint, FingerprintRules, fingerprint
-from .procs import leave_with_parent
+from .procs import helpers_allowed, leave_with_parent
 from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
 from .state import CACHE_DIR, usable_state
 
@@ -1140,13 +1141,14 @@ class FingerprintStore:
 
     def _submit(self, share: list[tuple[str, tuple[bool, ...]]]) -> Future[bytes] | None:
         """``share`` sent to the worker process (started on first use); None when no worker
-        can help: one core, a daemonic process (a check's forked rules child, which may have
-        no children and already runs beside the other rules), or a worker that died."""
-        import multiprocessing
+        can help: one core, a check's forked rules child (which already runs beside the other
+        rules: ``procs.helpers_allowed``), a daemonic process (which may have no children), or
+        a worker that died."""
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        if multiprocessing.current_process().daemon:
+        started = sys.modules.get("multiprocessing")  # not imported: this is no daemon
+        if not helpers_allowed() or (started is not None and started.current_process().daemon):
             self._helper = False
             return None
         try:

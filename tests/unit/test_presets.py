@@ -11,12 +11,14 @@ import os
 import time
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from tests.conftest import CORPORA
+from tracegraph import presets
 from tracegraph.api import scan, summarise, with_presets
 from tracegraph.checks import run_checks
 from tracegraph.cli import cli
@@ -105,6 +107,38 @@ def test_every_preset_file_loads_and_writes_out_as_valid_config():
         config = config_from_mapping(data, "init")
         assert config.presets == ("off",)
         assert preset.config_for(preset.folder).include  # its settings, at its usual folder
+
+
+def test_the_snapshot_is_up_to_date_with_the_preset_files():
+    # After editing a preset: python -c "import tracegraph.presets as p; p.write_snapshot()"
+    folder = Path(presets.__file__).resolve().parent
+    assert (folder / presets.SNAPSHOT).read_text(encoding="utf-8") == presets.snapshot_text()
+
+
+def test_presets_from_the_snapshot_are_those_the_yaml_gives(monkeypatch):
+    from_snapshot = all_presets()
+    assert len(from_snapshot) == len(list(Path(presets.__file__).parent.glob("*.yaml")))
+    monkeypatch.setattr(presets, "_snapshot", dict)
+    presets.all_presets.cache_clear()
+    try:
+        from_yaml = all_presets()
+    finally:
+        presets.all_presets.cache_clear()
+    assert [preset_fields(p) for p in from_snapshot] == [preset_fields(p) for p in from_yaml]
+    assert repr(from_snapshot) == repr(from_yaml)  # the same types too (lists, ints, None)
+
+
+def test_a_snapshot_entry_for_another_text_is_not_used(monkeypatch):
+    stale = {
+        name: {"text": entry["text"] + "# edited\n", "data": {**entry["data"], "x": 1}}
+        for name, entry in presets._snapshot().items()
+    }
+    monkeypatch.setattr(presets, "_snapshot", lambda: stale)
+    presets.all_presets.cache_clear()
+    try:
+        assert all("x" not in p.settings for p in all_presets())
+    finally:
+        presets.all_presets.cache_clear()
 
 
 def test_kep_folders_are_one_document_each_with_the_sidecar_metadata(tree):

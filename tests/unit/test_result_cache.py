@@ -557,7 +557,7 @@ def test_a_kept_detection_brings_its_presets(repo: Path, monkeypatch: pytest.Mon
         return kept(values)
 
     with monkeypatch.context() as patched:
-        patched.setattr(presets, "_load", unread)
+        patched.setattr(presets, "_preset", unread)
         patched.setattr(presets, "preset_from_fields", spy)
         presets.all_presets.cache_clear()
         second = _run(repo)  # the detection is kept (README.md was not read by it)

@@ -24,17 +24,17 @@ cores a third busy process cost more than it took off.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
+import signal
+import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
 
-from ..procs import die_with_parent, leave_with_parent
-
-if TYPE_CHECKING:  # multiprocessing is imported only to fork (a small check never does)
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
+from ..procs import die_with_parent, forbid_helpers, leave_with_parent
 
 T = TypeVar("T")
 
@@ -114,29 +114,84 @@ def can_fork() -> bool:
 
 
 class Child(Generic[T]):
-    """Work running in a forked child (``start_in_child``)."""
+    """Work running in a forked child (``start_in_child``): its process and the pipe its
+    result comes back on."""
 
-    def __init__(self, process: BaseProcess, reader: Connection) -> None:
-        self.process = process
+    def __init__(self, pid: int, reader: int) -> None:
+        self.pid = pid
         self.reader = reader
+        self.status: int | None = None  # its wait status once reaped
 
     def result(self) -> T | None:
-        """Wait for the child's result: None when it could not give one (it raised, died or
-        sent nothing)."""
+        """Wait for the child's result: None when it could not give one (it raised, died,
+        sent nothing or was stopped)."""
         try:
-            status, value = self.reader.recv()
-        except Exception:  # EOF (it died), a broken pipe, an unpicklable result
+            status, value = pickle.loads(_receive(self.reader))
+        except Exception:  # EOF (it died), a broken pipe, an unpicklable result, stopped
             status, value = "failed", None
         finally:
-            self.reader.close()
-            self.process.join()
+            self._close()
+            self._reap()
         return cast("T", value) if status == "ok" else None
 
     def stop(self) -> None:
-        """End the child without waiting for its result (the parent's own work failed)."""
-        self.process.kill()
-        self.process.join()
-        self.reader.close()
+        """End the child without waiting for its result (the parent's own work failed); after
+        ``result`` there is nothing left to do."""
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self._reap()
+        self._close()
+
+    def alive(self) -> bool:
+        """Whether the child still runs (it is reaped when it has ended)."""
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.status = status
+        return self.status is None
+
+    def _reap(self) -> None:
+        if self.status is None:
+            self.status = os.waitpid(self.pid, 0)[1]
+
+    def _close(self) -> None:
+        """Close the reading end once (its number may be another file's afterwards)."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
+
+
+#: The length before each message on a pipe (a message is read whole, never up to an end of
+#: file: a process forked later may hold the writing end too).
+_LENGTH = struct.Struct("<Q")
+
+
+def _send(writer: int, value: object) -> None:
+    """``value`` pickled, with its length, written whole to the pipe ``writer``."""
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(writer, view) :]
+
+
+def _receive(reader: int) -> bytearray:
+    """One message ``_send`` wrote; EOFError when the pipe ends before it does."""
+    size = _LENGTH.unpack(_read_exactly(reader, _LENGTH.size))[0]
+    return _read_exactly(reader, size)
+
+
+def _read_exactly(reader: int, size: int) -> bytearray:
+    """``size`` bytes from the pipe, read into one buffer made at once."""
+    out = bytearray(size)
+    view = memoryview(out)
+    done = 0
+    while done < size:
+        got = os.readv(reader, [view[done:]])
+        if not got:
+            raise EOFError("the pipe ended before its message")
+        done += got
+    return out
 
 
 def history_meanwhile(
@@ -173,43 +228,47 @@ class Feed(Generic[T]):
     64 KiB). When this process sends nothing (``close``), the child reads None."""
 
     def __init__(self) -> None:
-        from multiprocessing import get_context
-
-        self.reader, self.writer = get_context("fork").Pipe(duplex=False)
+        self.reader, self.writer = os.pipe()
         self.sent = False
+        self._closed: set[int] = set()
         self._got: list[T | None] = []
         self._reading: threading.Thread | None = None
 
+    def _close(self, descriptor: int) -> None:
+        if descriptor not in self._closed:
+            self._closed.add(descriptor)
+            os.close(descriptor)
+
     def forked(self) -> None:
         """In this process, after the fork: the child reads."""
-        self.reader.close()
+        self._close(self.reader)
 
     def send(self, value: T) -> bool:
         """Send ``value`` (once); False when the child cannot take it (it died)."""
         try:
-            self.writer.send(value)
+            _send(self.writer, value)
             self.sent = True
         except OSError:  # a broken pipe: the child is gone, its failure reported by ``result``
             pass
         finally:
-            self.writer.close()
+            self._close(self.writer)
         return self.sent
 
     def close(self) -> None:
         """Nothing (more) is sent."""
-        self.writer.close()
+        self._close(self.writer)
 
     def listen(self) -> None:
         """In the child: start reading."""
-        self.writer.close()
+        self._close(self.writer)
 
         def read() -> None:
             try:
-                self._got.append(self.reader.recv())
-            except (EOFError, OSError):  # this process closed it unsent (or died)
+                self._got.append(pickle.loads(_receive(self.reader)))
+            except Exception:  # this process closed it unsent (or died while sending)
                 self._got.append(None)
             finally:
-                self.reader.close()
+                self._close(self.reader)
 
         self._reading = threading.Thread(target=read, name="tracegraph-feed", daemon=True)
         self._reading.start()
@@ -222,35 +281,44 @@ class Feed(Generic[T]):
 
 
 def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
-    """Start ``work`` in a forked child that dies with this process. ``forks``: the work
-    starts processes of its own (a parse's workers), so the child is no daemon (which
-    ``multiprocessing`` lets start none) and has the kernel's signal to die with this
-    process but no thread watching it (a running thread keeps tracegraph from forking)."""
-    from multiprocessing import get_context
-
-    context = get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-    parent = os.getpid()
-
-    def child() -> None:
-        reader.close()
-        if forks:
-            die_with_parent()
-            if os.getppid() != parent:  # it died before the signal was asked for
-                os._exit(1)
-        else:
-            leave_with_parent(parent)
-        try:
-            result: object = ("ok", work())
-        except BaseException:  # the parent runs the rules again and reports it itself
-            result = ("failed", None)
-        writer.send(result)
-        writer.close()
-
+    """Start ``work`` in a forked child that dies with this process and sends back what it
+    returns (pickled, on a pipe of its own); the child ends with ``os._exit``, as the parse's
+    workers do (nothing of this process's state is cleaned up or flushed twice). ``forks``:
+    the work starts processes of its own (a parse's workers), so the child has the kernel's
+    signal to die with this process but no thread watching it (a running thread keeps
+    tracegraph from forking); otherwise it runs beside this process's own work and starts no
+    helper process (``procs.forbid_helpers``). OSError when no process can be forked."""
     for stream in (sys.stdout, sys.stderr):  # a child would write buffered output again
         stream.flush()
-    name = "tracegraph-check" if forks else "tracegraph-rules"
-    process = context.Process(target=child, name=name, daemon=not forks)
-    process.start()
-    writer.close()
-    return Child(process, reader)
+    parent = os.getpid()
+    reader, writer = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory
+        for descriptor in (reader, writer):
+            os.close(descriptor)
+        raise
+    if pid == 0:  # the child: it never returns from here
+        code = 1
+        try:
+            os.close(reader)
+            if forks:
+                die_with_parent()
+                if os.getppid() != parent:  # it died before the signal was asked for
+                    os._exit(1)
+            else:
+                forbid_helpers()
+                leave_with_parent(parent)
+            try:
+                result: object = ("ok", work())
+            except BaseException:  # the parent runs the rules again and reports it itself
+                result = ("failed", None)
+            try:
+                _send(writer, result)
+            except Exception:  # an unpicklable result: the parent reads the failure
+                _send(writer, ("failed", None))
+            code = 0
+        finally:
+            os._exit(code)  # no cleanup of the parent's state (buffers, atexit, files)
+    os.close(writer)
+    return Child(pid, reader)

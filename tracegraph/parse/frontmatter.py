@@ -15,10 +15,10 @@ if TYPE_CHECKING:  # PyYAML is imported with the first front matter read (most r
 
 
 @cache
-def _yaml() -> tuple[type | None, dict[Any, Any]]:
+def _yaml() -> type | None:
     """libyaml's SafeLoader with the resolvers of ``yamlsafe.LimitedLoader`` (dates stay text),
     used only for front matter without aliases, where the alias guard has nothing to count
-    (None without libyaml); and those resolvers, which the flat reader asks."""
+    (None without libyaml)."""
     import yaml
 
     from ..yamlsafe import LimitedLoader
@@ -31,7 +31,66 @@ def _yaml() -> tuple[type | None, dict[Any, Any]]:
 
         _CLoader.yaml_implicit_resolvers = LimitedLoader.yaml_implicit_resolvers
         fast = _CLoader
-    return fast, LimitedLoader.yaml_implicit_resolvers
+    return fast
+
+
+#: The implicit types PyYAML's SafeLoader gives a plain scalar (its resolvers, verbatim, less
+#: the timestamps ``yamlsafe.LimitedLoader`` drops), by the characters a scalar of that type
+#: starts with, with their flags. The flat reader needs only these: a run whose front matter
+#: is all flat imports no PyYAML (8 ms before the parse's fork). A test holds them equal to
+#: PyYAML's own.
+_IMPLICIT_TYPES = (
+    (
+        "tag:yaml.org,2002:bool",
+        """^(?:yes|Yes|YES|no|No|NO
+                    |true|True|TRUE|false|False|FALSE
+                    |on|On|ON|off|Off|OFF)$""",
+        "yYnNtTfFoO",
+        re.X,
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""",
+        "-+0123456789.",
+        re.X,
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        """^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+        "-+0123456789",
+        re.X,
+    ),
+    ("tag:yaml.org,2002:merge", "^(?:<<)$", "<", 0),
+    (
+        "tag:yaml.org,2002:null",
+        """^(?: ~
+                    |null|Null|NULL
+                    | )$""",
+        ["~", "n", "N", ""],
+        re.X,
+    ),
+    ("tag:yaml.org,2002:value", "^(?:=)$", "=", 0),
+    ("tag:yaml.org,2002:yaml", "^(?:!|&|\\*)$", "!&*", 0),
+)
+
+
+@cache
+def implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """``_IMPLICIT_TYPES`` as PyYAML keeps its resolvers: first character -> (tag, regexp)."""
+    resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, first, flags in _IMPLICIT_TYPES:
+        regexp = re.compile(pattern, flags)
+        for char in first:
+            resolvers.setdefault(char, []).append((tag, regexp))
+    return resolvers
 
 
 #: Front matter that cannot be used; ``line`` is 0-based within the YAML text.
@@ -63,11 +122,8 @@ _ITEM = re.compile(_PLAIN)
 
 def _is_text(plain: str) -> bool:
     """Whether YAML reads the plain scalar ``plain`` as a string (no number, bool or null)."""
-    resolvers = _yaml()[1]
-    for _tag, regexp in (*resolvers.get(plain[0], ()), *resolvers.get(None, ())):
-        if regexp.match(plain):
-            return False
-    return True
+    resolvers = implicit_resolvers().get(plain[0], ())
+    return not any(regexp.match(plain) for _tag, regexp in resolvers)
 
 
 def _flat(text: str) -> FrontMatter | None:
@@ -142,7 +198,7 @@ def load_front_matter(text: str, max_aliases: int) -> FrontMatter:
 
     from ..yamlsafe import load_limited
 
-    loader = _yaml()[0]
+    loader = _yaml()
     if loader is not None and "*" not in text and shallow:  # libyaml, 10x faster
         try:
             fast = loader(text)

@@ -105,25 +105,73 @@ def _substitute(value: Any, prefix: str) -> Any:
     return value
 
 
+#: The shipped presets as parsed data (``write_snapshot``), so that a run reads them without
+#: importing PyYAML (8 ms of a cold start, before the parse: most trees need no YAML parser
+#: after it, their front matter being flat). An entry serves only a file whose text is
+#: exactly the one it was made from; any other file is parsed as YAML.
+SNAPSHOT = "shipped.json"
+
+
 @cache
 def all_presets() -> tuple[Preset, ...]:
     """Every preset shipped in the package, in detection order (``order`` in each file)."""
     found: list[tuple[int, Preset]] = []
+    snapshot = _snapshot()
     # The package's own files, read beside this module (``importlib.resources`` would import
     # its zip readers, 5 ms of a warm check's start-up, for the same files).
     for entry in Path(__file__).resolve().parent.iterdir():
         if entry.name.endswith(".yaml"):
             text = entry.read_text(encoding="utf-8")
-            found.append(_load(text, entry.name))
+            kept = snapshot.get(entry.name)
+            if kept is not None and kept.get("text") == text:
+                found.append(_preset(kept["data"], text))
+            else:
+                found.append(_preset(_parse(text), text))
     return tuple(p for _, p in sorted(found, key=lambda item: (item[0], item[1].name)))
 
 
-def _load(text: str, source: str) -> tuple[int, Preset]:
+def _snapshot() -> dict[str, Any]:
+    import json
+
+    try:
+        path = Path(__file__).resolve().parent / SNAPSHOT
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def snapshot_text() -> str:
+    """What ``SNAPSHOT`` holds: each shipped file's text and its parsed data, by file name."""
+    import json
+
+    folder = Path(__file__).resolve().parent
+    entries = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            text = entry.read_text(encoding="utf-8")
+            entries[entry.name] = {"text": text, "data": _parse(text)}
+    return json.dumps(entries, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_snapshot() -> None:
+    """Rewrite ``SNAPSHOT`` after a preset file was edited (a test says when it is due)."""
+    from ..atomic import write_atomic
+
+    write_atomic(Path(__file__).resolve().parent / SNAPSHOT, snapshot_text())
+
+
+def _parse(text: str) -> dict[str, Any]:
     import yaml
 
     # The presets are the package's own files: libyaml reads them (0.1 s less per run than
     # the pure-Python loader, which untrusted YAML goes through for its alias guard).
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
+
+
+def _preset(data: dict[str, Any], text: str) -> tuple[int, Preset]:
+    data = dict(data)
     head = data.pop("preset")
     preset = Preset(
         name=str(head["name"]),

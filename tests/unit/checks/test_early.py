@@ -134,7 +134,7 @@ def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.Monkey
     with pytest.raises(RuntimeError, match="rule failed"):
         api.check_tree(SAMPLE_REPO, today=TODAY)
     assert len(started) == 1  # the document rules' child (no second one beside it)
-    assert not any(child.process.is_alive() for child in started)  # type: ignore[attr-defined]
+    assert not any(child.alive() for child in started)  # type: ignore[attr-defined]
     monkeypatch.undo()
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
     monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
@@ -148,7 +148,7 @@ def test_the_child_is_stopped_when_this_process_fails(monkeypatch: pytest.Monkey
     with pytest.raises(RuntimeError, match="no graph"):
         api.check_tree(SAMPLE_REPO, today=TODAY)
     assert len(started) == 1
-    assert not started[0].process.is_alive()  # type: ignore[attr-defined]
+    assert not started[0].alive()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("name", ["sample_repo", "generated", "adr-tools", "rust-rfcs"])

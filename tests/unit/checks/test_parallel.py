@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from dataclasses import astuple
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import tracegraph.checks as checks
 from tests.conftest import SAMPLE_REPO
 from tests.unit.checks.conftest import TODAY
 from tests.unit.test_check_paths import generated
+from tracegraph import procs
 from tracegraph.api import scan
 from tracegraph.checks import parallel, run_checks
 from tracegraph.model import Finding
@@ -69,6 +71,26 @@ def test_a_child_that_fails_or_dies_gives_none() -> None:
     assert parallel.start_in_child(lambda: os._exit(3)).result() is None
 
 
+def test_a_childs_result_comes_whole_or_not_at_all() -> None:
+    big = ["x" * 1000] * 5000  # several pipes' worth: read as it is written
+    assert parallel.start_in_child(lambda: big).result() == big
+    assert parallel.start_in_child(threading.Lock).result() is None  # cannot be pickled
+    child = parallel.start_in_child(lambda: time.sleep(60))
+    assert child.alive()
+    child.stop()
+    assert not child.alive() and child.result() is None  # stopped: nothing to read
+    done = parallel.start_in_child(lambda: 5)
+    assert done.result() == 5
+    done.stop()  # after the result: nothing left to end or close
+    assert not done.alive()
+
+
+def test_a_rules_child_starts_no_helper_process_a_checking_child_may() -> None:
+    assert parallel.start_in_child(procs.helpers_allowed).result() is False
+    assert parallel.start_in_child(procs.helpers_allowed, forks=True).result() is True
+    assert procs.helpers_allowed()  # this process is unchanged
+
+
 def test_a_child_is_stopped_when_the_parent_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = scan(SAMPLE_REPO)
     started: list[parallel.Child[object]] = []
@@ -89,7 +111,7 @@ def test_a_child_is_stopped_when_the_parent_fails(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(checks, "_hits", failing)
     with pytest.raises(RuntimeError, match="rule failed"):
         run_checks(corpus, today=TODAY)
-    assert len(started) == 1 and not started[0].process.is_alive()
+    assert len(started) == 1 and not started[0].alive()
 
 
 def test_a_failing_child_means_the_rules_run_here(monkeypatch: pytest.MonkeyPatch) -> None:

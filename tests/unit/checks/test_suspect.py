@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.gitrepo import GIT_ENV
 from tests.suspect_repo import ADR, PRD, RFC, TDD, HistoryRepo
-from tracegraph import githistory, suspect
+from tracegraph import githistory, procs, suspect
 from tracegraph import warm as warm_module
 from tracegraph.api import check, scan, suspect_links
 from tracegraph.cli import cli
@@ -421,7 +421,14 @@ def test_a_worker_process_fingerprints_half_of_a_big_read_the_same_way(
     # The worker is killed (out of memory...): its half is done here.
     monkeypatch.setattr(suspect, "_fingerprint_share", _die_in_worker)
     assert made(2) == (here[0], here[1], True)
-    # A check's forked rules child is daemonic: it may start no worker, and digests it all.
+    # A check's forked rules child may start no worker, and digests it all.
+    with monkeypatch.context() as patch:
+        patch.setattr(procs, "_helpers", True)
+        procs.forbid_helpers()
+        assert not procs.helpers_allowed()
+        assert made(2) == (here[0], here[1], False)
+    assert procs.helpers_allowed()
+    # Nor may a daemonic process (which may have no children).
     monkeypatch.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
     assert made(2) == (here[0], here[1], False)
 

@@ -122,3 +122,17 @@ def test_flat_reader_agrees_with_the_loader(text: str) -> None:
         return
     with pytest.MonkeyPatch.context() as patch:
         assert flat == loaded(text, patch)
+
+
+def test_the_flat_readers_implicit_types_are_pyyamls():
+    from tracegraph.yamlsafe import LimitedLoader
+
+    def table(resolvers):
+        return {
+            first: [(tag, regexp.pattern, regexp.flags) for tag, regexp in pairs]
+            for first, pairs in resolvers.items()
+        }
+
+    ours = table(frontmatter.implicit_resolvers())
+    assert ours == table(LimitedLoader.yaml_implicit_resolvers)
+    assert list(ours) == list(LimitedLoader.yaml_implicit_resolvers)
