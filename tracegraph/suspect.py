@@ -42,6 +42,7 @@ from .githistory import (
     LOG_FORMAT,
     Ancestry,
     BlobReader,
+    EarlyLog,
     HistoryError,
     Log,
     Repository,
@@ -177,6 +178,7 @@ def find_suspect_links(
     reviews: tuple[Review, ...] | None = None,
     within: Collection[str] | None = None,
     repo: Repository | None = None,
+    early_log: EarlyLog | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of ``corpus`` (see the module's documentation).
 
@@ -186,7 +188,9 @@ def find_suspect_links(
     ``within`` (files), only the links written there: what a recheck of those documents
     needs (the result cache is neither read nor written; the history's cache is). Raises
     InputError for an unreadable review file. ``repo``: where the root stands in git, when
-    the caller has asked (``githistory.probe_repository``; the crawl does)."""
+    the caller has asked (``githistory.probe_repository``; the crawl does); ``early_log``: git's
+    history begun before the corpus was parsed (``githistory.begin_log``), for the whole
+    analysis (not read with ``within``)."""
     config = corpus.config
     mode = config.suspect.mode
     root = corpus.root
@@ -220,7 +224,9 @@ def find_suspect_links(
                 # the key, once the edges are let go: read beside them, it left 30 MB more
                 # behind at 100,000 documents.
                 prints.reader.start()
-                reading = pool.submit(_read_history, corpus, repo, prints, sorted(corpus.by_path))
+                reading = pool.submit(
+                    _read_history, corpus, repo, prints, sorted(corpus.by_path), early_log
+                )
             if whole:
                 every = resting_on(corpus)  # for the key alone, let go before the history ends
                 key = _result_key(corpus, repo, reviews, every)
@@ -229,7 +235,7 @@ def find_suspect_links(
                     return found
                 if reading is None:
                     documents = sorted({p for pair in every for p in pair})
-                    reading = pool.submit(_read_history, corpus, repo, prints, documents)
+                    reading = pool.submit(_read_history, corpus, repo, prints, documents, early_log)
                 del every
             elif reading is None:
                 pairs = resting_on(corpus, within)
@@ -372,7 +378,11 @@ def _nothing_changed(root: Path, repo: Repository) -> bool:
 
 
 def _read_history(
-    corpus: Corpus, repo: Repository, prints: FingerprintStore, documents: list[str]
+    corpus: Corpus,
+    repo: Repository,
+    prints: FingerprintStore,
+    documents: list[str],
+    early: EarlyLog | None = None,
 ) -> Log:
     """The history; meanwhile ``prints`` reads its cache and fingerprints the versions at HEAD
     of ``documents`` while git reads the history."""
@@ -387,7 +397,7 @@ def _read_history(
             ((at_head[path], False) for path in documents if path in at_head), until=reading
         )
 
-    return read_log(corpus.root, repo, cache=prints.cache, meanwhile=newest_versions)
+    return read_log(corpus.root, repo, cache=prints.cache, meanwhile=newest_versions, early=early)
 
 
 def _result_key(
