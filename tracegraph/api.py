@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         show,
         upstream,
     )
-    from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink
+    from .suspect import AnalysisAhead, ChangeMarks, SuspectAnalysis, SuspectLink
 else:
 
     def __getattr__(name: str) -> Any:
@@ -834,6 +834,7 @@ def check_tree(
         if history is not None:
             history.discard()
         raise
+    analysis: AnalysisAhead | None = None
     try:
         graph = False
         if store is not None and state is not None:
@@ -844,8 +845,13 @@ def check_tree(
             graph = save_graph(root_path, config, corpus)
         if history is not None:
             history.settle()  # its answers, before a rules child is forked (it cannot wait)
+        suspects: Callable[[], SuspectAnalysis] = partial(
+            suspect_links, corpus, cache=cache, repo=index.git, early=history
+        )
+        if suspecting and index.git is not None and previous is None:
+            analysis = _analyse_ahead(corpus, cache, index.git, history)
+            suspects = suspects if analysis is None else analysis.result
         with collector_paused():
-            suspects = partial(suspect_links, corpus, cache=cache, repo=index.git, early=history)
             again = None
             if previous is not None and previous.before:
                 again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
@@ -854,6 +860,8 @@ def check_tree(
                 release=True, early=early[0] if early else None,
             )  # fmt: skip
     finally:
+        if analysis is not None:
+            analysis.end()
         if history is not None:
             history.discard()  # taken by TG503, or not needed (no rule read it)
     settled = key and state is not None and state.settled
@@ -875,6 +883,20 @@ def check_tree(
     elif keep:  # with the cache, the kept output is made after, in the memory it leaves
         keep_to_the_end(corpus)
     return run
+
+
+def _analyse_ahead(
+    corpus: Corpus, cache: bool, repo: GitPlace, early: EarlyLog | None
+) -> AnalysisAhead | None:
+    """TG503's analysis started in a process of its own (``suspect.analyse_ahead``) where
+    the rules fork too (their size, a process without threads), else None."""
+    from .checks.parallel import worth_forking
+
+    if repo.status != "ok" or repo.one_commit or not worth_forking(len(corpus.documents)):
+        return None
+    from .suspect import analyse_ahead
+
+    return analyse_ahead(corpus, cache=cache, repo=repo, early_log=early)
 
 
 def _history_first(root: Path, index: FileIndex) -> None:

@@ -426,7 +426,7 @@ class PendingGit:
             if self._files is None:
                 return _finish(self._proc, self._command, left, None, self._timeout)
             _finish(self._proc, self._command, left, None, self._timeout)
-            out, err = (_spooled(file) for file in self._files)
+            out, err = (spooled(file) for file in self._files)
             return subprocess.CompletedProcess(self._command, self._proc.returncode, out, err)
         except GitTimeout as exc:
             _STALLED[self._stalled_key] = str(exc)
@@ -450,9 +450,9 @@ class PendingGit:
             file.close()
 
 
-def _spooled(file: IO[bytes]) -> bytes:
-    """The whole of a spooled output (read from its start, whatever its offset: a forked
-    process shares it)."""
+def spooled(file: IO[bytes]) -> bytes:
+    """The whole of a spooled output (an unlinked temporary file), read from its start
+    whatever its offset (a forked process shares it)."""
     size = os.fstat(file.fileno()).st_size
     chunks = []
     offset = 0

@@ -550,13 +550,69 @@ def test_a_check_takes_the_history_begun_before_its_parse(
         return begun[-1]
 
     monkeypatch.setattr(api, "begin_log", spy)
+    started: list[object] = []
+    ahead = suspect.analyse_ahead
+    monkeypatch.setattr(
+        suspect, "analyse_ahead", lambda *a, **o: started.append(1) or ahead(*a, **o)
+    )
     found = {}
     for documents in (10**9, 1):  # TG503 here, then in the rules' forked child
         monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", documents)
         found[documents] = api.check_tree(repo.root).findings
     monkeypatch.setattr(api, "begin_log", lambda *args, **options: None)
-    alone = api.check_tree(repo.root).findings
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(repo.root).findings  # one process, history read when TG503 runs
     assert len(begun) == 2 and all(b is not None and b._pending is None for b in begun)
     assert begun[0] is not None and begun[0]._answers is not None  # TG503 here took them
     suspects = [f for f in alone if f.code == "TG503"]
     assert suspects and found[10**9] == alone and found[1] == alone
+    assert started == [1]  # where the rules fork, TG503 had a process of its own
+
+
+def test_the_analysis_in_a_process_of_its_own_is_the_analysis_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = three_commits(tmp_path)
+    corpus = scan(repo.root)
+    probe = probe_repository(repo.root)
+    here = suspect.find_suspect_links(corpus, cache=False, repo=probe)
+    assert here.links  # the RFC rests on the PRD, changed twice
+    computed: list[int] = []
+    real = suspect.find_suspect_links
+
+    def counted(*args: Any, **options: Any) -> suspect.SuspectAnalysis:
+        computed.append(os.getpid())
+        return real(*args, **options)
+
+    monkeypatch.setattr(suspect, "find_suspect_links", counted)
+    ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=None)
+    assert ahead is not None
+    assert ahead.result() == here and computed == []  # from the process, none here
+    assert ahead.result() == here and computed == [os.getpid()]  # taken: computed here
+    ahead.end()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(ahead.pid, os.WNOHANG)  # reaped
+    # A process that gives nothing (it failed, was killed): the analysis is made here.
+    monkeypatch.setattr(suspect, "_analysis_child", lambda *args: None)
+    ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=None)
+    assert ahead is not None and ahead.result() == here and len(computed) == 2
+    ahead.end()
+    one = HistoryRepo(tmp_path / "one")
+    one.commit("one")
+    alone = suspect.analyse_ahead(scan(one.root), cache=False, repo=probe_repository(one.root),
+                                  early_log=None)  # fmt: skip
+    assert alone is None  # one commit: nothing to read, nothing started
+
+
+def test_a_broken_review_file_is_reported_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracegraph import api
+    from tracegraph.checks import parallel
+    from tracegraph.errors import InputError
+
+    repo = three_commits(tmp_path)
+    repo.write(".tracegraph-reviews.yaml", "<<<<<<< HEAD\n")
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    with pytest.raises(InputError, match=r"\.tracegraph-reviews\.yaml"):
+        api.check_tree(repo.root, cache=False)
