@@ -194,9 +194,10 @@ def test_the_contract_sees_real_imports() -> None:
 #: starts ``dot`` (on DOT text tracegraph generated); everything else may use subprocess's
 #: exception types at most.
 PROCESS_STARTERS = {"tracegraph.gitcmd", "tracegraph.render.graphviz"}
-#: The parse pool forks copies of tracegraph itself (``os.fork`` and nothing else: no program
-#: is run), as ``multiprocessing`` does for the rules' child.
-FORKERS = {"tracegraph.workers"}
+#: The parse pool and TG503's analysis (``suspect.analyse_ahead``) fork copies of tracegraph
+#: itself (``os.fork`` and nothing else: no program is run), as ``multiprocessing`` does for
+#: the rules' child.
+FORKERS = {"tracegraph.workers", "tracegraph.suspect"}
 SUBPROCESS_EXCEPTIONS = {"CalledProcessError", "SubprocessError", "TimeoutExpired"}
 OS_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp"}
 

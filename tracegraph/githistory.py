@@ -280,6 +280,15 @@ class EarlyLog:
             self._answers = (tree, pending[1].answer())
         return self._answers
 
+    def wait(self) -> None:
+        """Take git's answers now, waiting for git if need be (a child about to be forked
+        reads the history: git's work so far is not done again there); a git that failed
+        leaves no answers, and the reader asks git itself and meets the same failure."""
+        try:
+            self.answers()
+        except GitError as exc:
+            log.info("history begun early: %s", exc)
+
     def discard(self) -> None:
         """End git when its answers were not taken (in the process that began it)."""
         pending, self._pending = self._pending, None

@@ -347,6 +347,8 @@ def analyse_ahead(
 
     if repo.status != "ok" or repo.one_commit:
         return None
+    if early_log is not None:
+        early_log.wait()  # begun before the parse: done by now, or nearly
     parent = os.getpid()
     spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by ``AnalysisAhead.end``)
     done, ready = os.pipe()

@@ -555,6 +555,7 @@ def test_a_check_takes_the_history_begun_before_its_parse(
     monkeypatch.setattr(
         suspect, "analyse_ahead", lambda *a, **o: started.append(1) or ahead(*a, **o)
     )
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)  # a thread left by another test
     found = {}
     for documents in (10**9, 1):  # TG503 here, then in the rules' forked child
         monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", documents)
@@ -596,6 +597,13 @@ def test_the_analysis_in_a_process_of_its_own_is_the_analysis_here(
     monkeypatch.setattr(suspect, "_analysis_child", lambda *args: None)
     ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=None)
     assert ahead is not None and ahead.result() == here and len(computed) == 2
+    ahead.end()
+    # git begun just now: waited for before the fork, so the process reads no history itself.
+    begun = githistory.begin_log(repo.root, probe, cache=False)
+    assert begun is not None
+    monkeypatch.undo()
+    ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=begun)
+    assert ahead is not None and begun._answers is not None and ahead.result() == here
     ahead.end()
     one = HistoryRepo(tmp_path / "one")
     one.commit("one")
