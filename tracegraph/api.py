@@ -850,7 +850,10 @@ def check_tree(
         )
         if suspecting and index.git is not None and previous is None:
             analysis = _analyse_ahead(corpus, cache, index.git, history)
-            suspects = suspects if analysis is None else analysis.result
+            if analysis is not None:
+                suspects = analysis.result
+                if history is not None:
+                    history.discard()  # its answers are the forked process's now
         with collector_paused():
             again = None
             if previous is not None and previous.before:

@@ -453,6 +453,9 @@ class PendingGit:
 def spooled(file: IO[bytes]) -> bytes:
     """The whole of a spooled output (an unlinked temporary file), read from its start
     whatever its offset (a forked process shares it)."""
+    if not hasattr(os, "pread"):  # Windows: no fork, so no other process shares the offset
+        file.seek(0)
+        return file.read()
     size = os.fstat(file.fileno()).st_size
     chunks = []
     offset = 0

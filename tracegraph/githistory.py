@@ -188,10 +188,12 @@ def read_log(
     since = (
         cached.head if cached is not None and _is_ancestor(root, cached.head, repo.head) else None
     )
-    got = early.answers() if early is not None and early.head == repo.head else None
+    got = early.take() if early is not None and early.head == repo.head else None
+    logged: GitOutput | None = None
     if got is not None:  # the whole history, its newest commits read while the corpus parsed
         since = None
         tree, logged = got
+        del got
     else:
         revisions = [repo.head, f"^{since}"] if since else [repo.head]
         tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
@@ -201,11 +203,13 @@ def read_log(
     del tree  # its output (100 bytes a file) is not held while git reads the history
     heads: list[tuple[str, tuple[str, ...], int]] = []
     changes: list[ChangeRow] = []
-    if got is not None:
+    if logged is not None:
         if logged.returncode != 0:
             raise HistoryError(f"git log failed: {_first_line(logged.stderr)}")
-        heads, changes = _parse_tokens(logged.stdout.split(b"\0"), repo.prefix)
-        del got, logged
+        tokens = logged.stdout.split(b"\0")
+        logged = None  # git's output let go once split, as a slice's is
+        heads, changes = _parse_tokens(tokens, repo.prefix)
+        del tokens
         if len(heads) < EARLY_COMMITS:
             order: list[bytes] = []
         else:  # the older commits: the rest of the same topological order
@@ -258,6 +262,8 @@ class EarlyLog:
         self._pending: tuple[PendingGit, PendingGit] | None = (tree, log_)
         self._owner = os.getpid()
         self._answers: tuple[GitOutput, GitOutput] | None = None
+        #: Whether ``read_log`` took the answers in this process.
+        self.taken = False
 
     def settle(self) -> None:
         """Take git's answers now if both processes have ended (never waits)."""
@@ -280,6 +286,14 @@ class EarlyLog:
             self._answers = (tree, pending[1].answer())
         return self._answers
 
+    def take(self) -> tuple[GitOutput, GitOutput] | None:
+        """``answers``, let go here once taken (git's output is not held to the end of the
+        check: at 100,000 documents 10 MB of ``ls-tree`` and more of ``log``)."""
+        got = self.answers()
+        self._answers = None
+        self.taken = got is not None
+        return got
+
     def wait(self) -> None:
         """Take git's answers now, waiting for git if need be (a child about to be forked
         reads the history: git's work so far is not done again there); a git that failed
@@ -290,8 +304,10 @@ class EarlyLog:
             log.info("history begun early: %s", exc)
 
     def discard(self) -> None:
-        """End git when its answers were not taken (in the process that began it)."""
+        """End git when its answers were not taken (in the process that began it), and let
+        go of answers not taken here (a forked child has its copy)."""
         pending, self._pending = self._pending, None
+        self._answers = None
         if pending is not None and os.getpid() == self._owner:
             for git in pending:
                 git.discard()

@@ -459,11 +459,12 @@ def test_the_history_begun_early_is_the_history_read_then(
     begun = githistory.begin_log(repo.root, probe, cache=False)
     assert begun is not None
     assert read_log(repo.root, probe, cache=False, early=begun) == then
+    assert begun.taken and begun._answers is None  # let go once taken
     # The newest commits came from the early log; only a longer history asks for the rest.
     # (as many as it asked for: there may be more, the order says).
     rest = {10: ["rev-list"], 11: [], 2000: []}.get(early, ["rev-list", "log", "log"])
     assert asked == rest
-    assert begun.answers() is not None  # taken: nothing left to end
+    assert begun._pending is None  # taken: nothing left to end
     begun.discard()
 
 
@@ -564,7 +565,7 @@ def test_a_check_takes_the_history_begun_before_its_parse(
     monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
     alone = api.check_tree(repo.root).findings  # one process, history read when TG503 runs
     assert len(begun) == 2 and all(b is not None and b._pending is None for b in begun)
-    assert begun[0] is not None and begun[0]._answers is not None  # TG503 here took them
+    assert begun[0] is not None and begun[0].taken  # TG503 here took them
     suspects = [f for f in alone if f.code == "TG503"]
     assert suspects and found[10**9] == alone and found[1] == alone
     assert started == [1]  # where the rules fork, TG503 had a process of its own
