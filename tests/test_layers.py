@@ -194,9 +194,9 @@ def test_the_contract_sees_real_imports() -> None:
 #: starts ``dot`` (on DOT text tracegraph generated); everything else may use subprocess's
 #: exception types at most.
 PROCESS_STARTERS = {"tracegraph.gitcmd", "tracegraph.render.graphviz"}
-#: The parse pool and the check's rules' children fork copies of tracegraph itself
-#: (``os.fork`` and nothing else: no program is run).
-FORKERS = {"tracegraph.workers", "tracegraph.checks.parallel"}
+#: The parse pool, the check's rules' children and TG503's analysis (``suspect.analyse_ahead``)
+#: fork copies of tracegraph itself (``os.fork`` and nothing else: no program is run).
+FORKERS = {"tracegraph.workers", "tracegraph.checks.parallel", "tracegraph.suspect"}
 SUBPROCESS_EXCEPTIONS = {"CalledProcessError", "SubprocessError", "TimeoutExpired"}
 OS_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp"}
 

@@ -30,8 +30,8 @@ from .crawl import (
 )
 from .errors import InputError, UsageError
 from .generated import json_head, mark_xml
+from .githistory import EarlyLog, begin_log, probe_repository
 from .githistory import Repository as GitPlace
-from .githistory import probe_repository
 from .memory import collector_paused
 from .model import Document, Finding, Link, Target
 from .safefs import RealFolders
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         show,
         upstream,
     )
-    from .suspect import ChangeMarks, SuspectAnalysis, SuspectLink
+    from .suspect import AnalysisAhead, ChangeMarks, SuspectAnalysis, SuspectLink
 else:
 
     def __getattr__(name: str) -> Any:
@@ -617,14 +617,15 @@ def suspect_links(
     cache: bool = False,
     within: Collection[str] | None = None,
     repo: GitPlace | None = None,
+    early: EarlyLog | None = None,
 ) -> SuspectAnalysis:
     """The suspect links of a scanned corpus (TG503; see ``tracegraph.suspect``); with
     ``within``, only those written in these files; ``repo``: git's answer when the crawl had
-    it (one ``git rev-parse`` less)."""
+    it (one ``git rev-parse`` less); ``early``: git's history begun before the parse."""
     from .suspect import find_suspect_links
 
     with collector_paused():
-        return find_suspect_links(corpus, cache=cache, within=within, repo=repo)
+        return find_suspect_links(corpus, cache=cache, within=within, repo=repo, early_log=early)
 
 
 def _suspect_state(
@@ -808,6 +809,8 @@ def check_tree(
         before_scan(config, printed, len(index.documents))
     if cache and suspecting:
         _history_first(root_path, index)
+    # git's history for TG503 read while the corpus is parsed (none when cached or one commit).
+    history = begin_log(root_path, index.git, cache=cache) if suspecting and index.git else None
     early: list[EarlyChecks] = []  # the rules that read documents alone, started early
 
     def meanwhile(documents: Corpus) -> Callable[[tuple[Link, ...]], None] | None:
@@ -826,23 +829,42 @@ def check_tree(
     except BaseException:
         for ahead in early:
             ahead.child.stop()
+        if history is not None:
+            history.discard()
         raise
-    graph = False
-    if store is not None and state is not None:
-        from .linkedit import save_graph, seal_graph
+    analysis: AnalysisAhead | None = None
+    try:
+        graph = False
+        if store is not None and state is not None:
+            from .linkedit import save_graph, seal_graph
 
-        # Before the rules: what writing it takes is theirs once it is done (written after
-        # them, at the end of a 100k check, it was that run's peak memory).
-        graph = save_graph(root_path, config, corpus)
-    with collector_paused():
-        suspects = partial(suspect_links, corpus, cache=cache, repo=index.git)
-        again = None
-        if previous is not None and previous.before:
-            again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
-        findings = again if again is not None else run_checks(
-            corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
-            release=True, early=early[0] if early else None,
-        )  # fmt: skip
+            # Before the rules: what writing it takes is theirs once it is done (written after
+            # them, at the end of a 100k check, it was that run's peak memory).
+            graph = save_graph(root_path, config, corpus)
+        if history is not None:
+            history.settle()  # its answers, before a rules child is forked (it cannot wait)
+        suspects: Callable[[], SuspectAnalysis] = partial(
+            suspect_links, corpus, cache=cache, repo=index.git, early=history
+        )
+        if suspecting and index.git is not None and previous is None:
+            analysis = _analyse_ahead(corpus, cache, index.git, history)
+            if analysis is not None:
+                suspects = analysis.result
+                if history is not None:
+                    history.discard()  # its answers are the forked process's now
+        with collector_paused():
+            again = None
+            if previous is not None and previous.before:
+                again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
+            findings = again if again is not None else run_checks(
+                corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
+                release=True, early=early[0] if early else None,
+            )  # fmt: skip
+    finally:
+        if analysis is not None:
+            analysis.end()
+        if history is not None:
+            history.discard()  # taken by TG503, or not needed (no rule read it)
     settled = key and state is not None and state.settled
     stamp = _stamp(seen, root_path, config, config_path, bool(settled))
     run = CheckRun(
@@ -862,6 +884,20 @@ def check_tree(
     elif keep:  # with the cache, the kept output is made after, in the memory it leaves
         keep_to_the_end(corpus)
     return run
+
+
+def _analyse_ahead(
+    corpus: Corpus, cache: bool, repo: GitPlace, early: EarlyLog | None
+) -> AnalysisAhead | None:
+    """TG503's analysis started in a process of its own (``suspect.analyse_ahead``) where
+    the rules fork too (their size, a process without threads), else None."""
+    from .checks.parallel import worth_forking
+
+    if repo.status != "ok" or repo.one_commit or not worth_forking(len(corpus.documents)):
+        return None
+    from .suspect import analyse_ahead
+
+    return analyse_ahead(corpus, cache=cache, repo=repo, early_log=early)
 
 
 def _history_first(root: Path, index: FileIndex) -> None:

@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import IO, TypeAlias
 
 from .errors import InputError
 from .procs import dies_with, find_program
@@ -372,16 +372,31 @@ def neutralised_settings(listing: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def begin_git(root: Path, *args: str, timeout: float = 120.0) -> PendingGit:
+def begin_git(root: Path, *args: str, timeout: float = 120.0, spool: bool = False) -> PendingGit:
     """Start ``git -C root ARGS``, hardened as ``run_git`` is (same checks, environment and
     neutralised configuration), and return at once: ``PendingGit.answer`` waits for what
     ``run_git`` would have returned, ``discard`` kills it. For a quick command whose answer is
     needed a little later, so that git runs while this process does something else (the
     listing and the remote while ``rev-parse`` says where the root stands: ``warm.look``). No
-    thread is started (a forking parse needs a process without threads). Raises as
-    ``run_git`` does when git cannot be started."""
+    thread is started (a forking parse needs a process without threads). ``spool``: git
+    writes its output and messages to unlinked temporary files instead of pipes, for an
+    answer needed much later (the history, read while the corpus is parsed): git never waits
+    on a full pipe, and a forked process holds no pipe of it open. Raises as ``run_git``
+    does when git cannot be started."""
     command, env, stalled_key = _prepare("begin_git", root, args, timeout)
-    return PendingGit(_popen(command, env, piped=False), command, timeout, stalled_key)
+    files = None
+    if spool:
+        import tempfile
+
+        # Closed by ``PendingGit`` (answered or discarded), not here: git writes them later.
+        files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115
+    try:
+        proc = _popen(command, env, piped=False, into=files)
+    except BaseException:
+        for file in files or ():
+            file.close()
+        raise
+    return PendingGit(proc, command, timeout, stalled_key, files)
 
 
 class PendingGit:
@@ -394,26 +409,63 @@ class PendingGit:
         command: list[str],
         timeout: float,
         stalled_key: tuple[str, str],
+        files: tuple[IO[bytes], IO[bytes]] | None = None,
     ) -> None:
         self._proc = proc
         self._command = command
         self._deadline = time.monotonic() + timeout
         self._timeout = timeout
         self._stalled_key = stalled_key
+        self._files = files
 
     def answer(self) -> subprocess.CompletedProcess[bytes]:
         """git's exit status, output and messages, as ``run_git`` returns them; raises
         GitTimeout when git had not finished ``timeout`` seconds after it was started."""
         left = max(self._deadline - time.monotonic(), 0.001)
         try:
-            return _finish(self._proc, self._command, left, None, self._timeout)
+            if self._files is None:
+                return _finish(self._proc, self._command, left, None, self._timeout)
+            _finish(self._proc, self._command, left, None, self._timeout)
+            out, err = (spooled(file) for file in self._files)
+            return subprocess.CompletedProcess(self._command, self._proc.returncode, out, err)
         except GitTimeout as exc:
             _STALLED[self._stalled_key] = str(exc)
             raise
+        finally:
+            self._close_files()
+
+    def finished(self) -> bool:
+        """Whether git has ended (``answer`` then waits for nothing). Only in the process
+        that began it: another one (a forked child) cannot wait for git."""
+        return self._proc.poll() is not None
 
     def discard(self) -> None:
         """Kill git (its whole group) and reap it: its answer is not needed."""
         _kill_group(self._proc)
+        self._close_files()
+
+    def _close_files(self) -> None:
+        files, self._files = self._files, None
+        for file in files or ():
+            file.close()
+
+
+def spooled(file: IO[bytes]) -> bytes:
+    """The whole of a spooled output (an unlinked temporary file), read from its start
+    whatever its offset (a forked process shares it)."""
+    if not hasattr(os, "pread"):  # Windows: no fork, so no other process shares the offset
+        file.seek(0)
+        return file.read()
+    size = os.fstat(file.fileno()).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(file.fileno(), size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
 
 
 def _spawn(
@@ -448,16 +500,23 @@ def _finish(
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
-def _popen(command: list[str], env: dict[str, str], *, piped: bool) -> subprocess.Popen[bytes]:
+def _popen(
+    command: list[str],
+    env: dict[str, str],
+    *,
+    piped: bool,
+    into: tuple[IO[bytes], IO[bytes]] | None = None,
+) -> subprocess.Popen[bytes]:
     """Start ``command`` in its own process group, dying with this one (Linux), its output
-    and errors piped; its input piped too, or empty."""
+    and errors piped (or written to the files ``into``); its input piped too, or empty."""
     launcher = _launcher(command[2] if len(command) > 2 else os.curdir)
+    out, err = into or (subprocess.PIPE, subprocess.PIPE)
     try:
         return subprocess.Popen(
             [*launcher, *command],
             stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=out,
+            stderr=err,
             env=env,
             start_new_session=True,
             preexec_fn=None if launcher else _die_with_parent(),

@@ -44,7 +44,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .errors import TracegraphError
-from .gitcmd import GitError, GitProcess, run_git, start_git
+from .gitcmd import GitError, GitOutput, GitProcess, PendingGit, begin_git, run_git, start_git
 from .state import CACHE_DIR, usable_state
 from .warm import PROBE_ARGS, PROBE_TIMEOUT, ask_git
 
@@ -167,12 +167,15 @@ def read_log(
     *,
     cache: bool = True,
     meanwhile: Callable[[Mapping[str, str], Callable[[], bool]], None] | None = None,
+    early: EarlyLog | None = None,
 ) -> Log:
     """The history of ``repo`` (status ``ok``), from the cache when HEAD is unchanged; when
     HEAD moved forward (new commits on top of the cached HEAD), only the new commits are read.
     ``meanwhile`` is called with the blob of every file at HEAD (by root-relative path) and a
     function that says whether git is still reading, while git reads the history (not when it
     comes from the cache): work that needs no history, worth doing only while git works.
+    ``early``: git's answers begun before the check parsed (``begin_log``), used when no
+    cache is at HEAD and they are for this HEAD.
 
     Raises HistoryError when git fails."""
     if repo.head is None:
@@ -185,24 +188,156 @@ def read_log(
     since = (
         cached.head if cached is not None and _is_ancestor(root, cached.head, repo.head) else None
     )
-    revisions = [repo.head, f"^{since}"] if since else [repo.head]
-    tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
+    got = early.take() if early is not None and early.head == repo.head else None
+    logged: GitOutput | None = None
+    if got is not None:  # the whole history, its newest commits read while the corpus parsed
+        since = None
+        tree, logged = got
+        del got
+    else:
+        revisions = [repo.head, f"^{since}"] if since else [repo.head]
+        tree = run_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT)
     if tree.returncode != 0:
         raise HistoryError(f"git ls-tree failed: {_first_line(tree.stderr)}")
     at_head = parse_ls_tree(tree.stdout)
     del tree  # its output (100 bytes a file) is not held while git reads the history
-    order = _topo_order(root, revisions)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(_read_rows, root, order, repo.prefix)
-        if meanwhile is not None and len(order) >= AHEAD_COMMITS:
-            meanwhile(at_head, lambda: not reading.done())
-        heads, changes = reading.result()
+    heads: list[tuple[str, tuple[str, ...], int]] = []
+    changes: list[ChangeRow] = []
+    if logged is not None:
+        if logged.returncode != 0:
+            raise HistoryError(f"git log failed: {_first_line(logged.stderr)}")
+        tokens = logged.stdout.split(b"\0")
+        logged = None  # git's output let go once split, as a slice's is
+        heads, changes = _parse_tokens(tokens, repo.prefix)
+        del tokens
+        if len(heads) < EARLY_COMMITS:
+            order: list[bytes] = []
+        else:  # the older commits: the rest of the same topological order
+            order = _topo_order(root, [repo.head])
+            if [sha.decode("ascii") for sha in order[: len(heads)]] != [h[0] for h in heads]:
+                raise HistoryError("git log and git rev-list gave different orders")
+            order = order[len(heads) :]
+    else:
+        order = _topo_order(root, revisions)
+    if order:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(_read_rows, root, order, repo.prefix)
+            if meanwhile is not None and len(order) >= AHEAD_COMMITS:
+                meanwhile(at_head, lambda: not reading.done())
+            rest_heads, rest_changes = reading.result()
+        offset = len(heads)
+        heads += rest_heads
+        changes += [(c + offset, st, ob, nb, op, np) for c, st, ob, nb, op, np in rest_changes]
     older = cached if since and cached is not None else Log("", (), ())
     commits, all_changes = _on_top(heads, changes, older)
     result = Log(repo.head, commits, all_changes, at_head)
     if cache and usable_state(root, LOG_NAME, create=True):
         _save_log(cache_path, repo, result)
     return result
+
+
+#: The newest commits whose diffs ``begin_log`` has git write while the corpus is parsed: a
+#: longer history's older commits are read when TG503 runs, in slices side by side
+#: (``_read_rows``), as before.
+EARLY_COMMITS = LOG_PARTS * SPLIT_COMMITS
+#: ``git log`` options for the rows ``_parse_tokens`` reads (a format and diffs it parses).
+_LOG_OPTIONS = ("-z", "--no-abbrev", "--raw", "-M", "--no-color", "--no-relative",
+                "--format=%x01%H %P %ct")  # fmt: skip
+
+
+class EarlyLog:
+    """``git ls-tree`` of HEAD and ``git log`` of its ``EARLY_COMMITS`` newest commits, begun
+    before a check parses its corpus (``begin_log``) and written to unlinked temporary files
+    (no pipe to fill, nothing for a forked worker to hold open): git's diffs share the busy
+    cores of the parse instead of running alone once the rules are done. ``read_log`` takes
+    the answers when TG503 runs.
+
+    Only the process that began git can wait for it. A forked rules child that runs TG503
+    takes the answers only when this process has ``settle``-d them before the fork (git was
+    done); otherwise it reads the history itself, as without an early log. Exactly one of
+    ``answers`` (here) or ``discard`` ends the processes."""
+
+    def __init__(self, head: str, tree: PendingGit, log_: PendingGit) -> None:
+        self.head = head
+        self._pending: tuple[PendingGit, PendingGit] | None = (tree, log_)
+        self._owner = os.getpid()
+        self._answers: tuple[GitOutput, GitOutput] | None = None
+        #: Whether ``read_log`` took the answers in this process.
+        self.taken = False
+
+    def settle(self) -> None:
+        """Take git's answers now if both processes have ended (never waits)."""
+        pending = self._pending
+        mine = pending is not None and os.getpid() == self._owner
+        if mine and pending is not None and all(git.finished() for git in pending):
+            self.answers()
+
+    def answers(self) -> tuple[GitOutput, GitOutput] | None:
+        """The answers of ``ls-tree`` and ``log`` (waiting for git in the process that began
+        it); None in another process when they were not settled before it was forked."""
+        pending = self._pending
+        if pending is not None and os.getpid() == self._owner:
+            self._pending = None
+            try:
+                tree = pending[0].answer()
+            except GitError:
+                pending[1].discard()
+                raise
+            self._answers = (tree, pending[1].answer())
+        return self._answers
+
+    def take(self) -> tuple[GitOutput, GitOutput] | None:
+        """``answers``, let go here once taken (git's output is not held to the end of the
+        check: at 100,000 documents 10 MB of ``ls-tree`` and more of ``log``)."""
+        got = self.answers()
+        self._answers = None
+        self.taken = got is not None
+        return got
+
+    def wait(self) -> None:
+        """Take git's answers now, waiting for git if need be (a child about to be forked
+        reads the history: git's work so far is not done again there); a git that failed
+        leaves no answers, and the reader asks git itself and meets the same failure."""
+        try:
+            self.answers()
+        except GitError as exc:
+            log.info("history begun early: %s", exc)
+
+    def discard(self) -> None:
+        """End git when its answers were not taken (in the process that began it), and let
+        go of answers not taken here (a forked child has its copy)."""
+        pending, self._pending = self._pending, None
+        self._answers = None
+        if pending is not None and os.getpid() == self._owner:
+            for git in pending:
+                git.discard()
+
+
+def begin_log(root: Path, repo: Repository, *, cache: bool) -> EarlyLog | None:
+    """Begin git's history of ``repo`` for TG503 (``EarlyLog``), or None when it would read
+    none or little: no history to read (not ``ok``, one commit), or, with ``cache``, a
+    cached history (at HEAD, or one HEAD may have moved forward from: ``read_log`` then
+    reads only the new commits). A git that cannot start is left to the analysis."""
+    if repo.status != "ok" or repo.head is None or repo.one_commit:
+        return None
+    cached = cache and usable_state(root, LOG_NAME, create=False)
+    if cached and _cached_head(root / LOG_CACHE, repo) is not None:
+        return None
+    try:
+        tree = begin_git(root, "ls-tree", "-r", "-z", repo.head, timeout=LOG_TIMEOUT, spool=True)
+    except GitError as exc:
+        log.info("history not begun early (%s)", exc)
+        return None
+    try:
+        rows = begin_git(
+            root, "log", "--topo-order", f"--max-count={EARLY_COMMITS}", *_LOG_OPTIONS,
+            repo.head, "--", timeout=LOG_TIMEOUT, spool=True,
+        )  # fmt: skip
+    except GitError as exc:
+        tree.discard()
+        log.info("history not begun early (%s)", exc)
+        return None
+    return EarlyLog(repo.head, tree, rows)
 
 
 def cache_history(root: Path, repo: Repository) -> None:
@@ -273,8 +408,7 @@ def _read_rows(
 
 def _log_part(root: Path, commits: list[bytes]) -> bytes:
     proc = run_git(
-        root, "log", "-z", "--no-walk=unsorted", "--stdin", "--no-abbrev", "--raw", "-M",
-        "--no-color", "--no-relative", "--format=%x01%H %P %ct",
+        root, "log", "--no-walk=unsorted", "--stdin", *_LOG_OPTIONS,
         timeout=LOG_TIMEOUT, input=b"".join(sha + b"\n" for sha in commits),
     )  # fmt: skip
     if proc.returncode != 0:

@@ -275,3 +275,30 @@ def test_a_begun_git_answers_as_run_git_and_a_discarded_one_is_reaped(tmp_path: 
     assert proc.returncode is not None
     with pytest.raises(ValueError, match="read-only"):
         gitcmd.begin_git(tmp_path, "commit", "-m", "x")
+
+
+def test_a_spooled_git_is_never_blocked_by_its_output(tmp_path: Path) -> None:
+    """``begin_git(..., spool=True)`` writes git's output and messages to files: git ends
+    without anyone reading (an output far above a pipe's 64 KiB), the answer is
+    ``run_git``'s byte for byte, the files are closed once answered or discarded."""
+    for number in range(300):
+        (tmp_path / f"doc-{number:04d}-{'x' * 200}.md").write_text("# A\n", encoding="utf-8")
+    init_repo(tmp_path)
+    pending = gitcmd.begin_git(tmp_path, "ls-files", "-s", "-z", spool=True)
+    deadline = time.monotonic() + 30
+    while not pending.finished() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pending.finished()  # ended with nothing read
+    files = pending._files
+    answer = pending.answer()
+    ran = run_git(tmp_path, "ls-files", "-s", "-z")
+    assert len(ran.stdout) > 65536
+    assert (answer.returncode, answer.stdout, answer.stderr) == (0, ran.stdout, ran.stderr)
+    assert files is not None and all(file.closed for file in files)
+    failing = gitcmd.begin_git(tmp_path, "ls-tree", "no-such-revision", spool=True)
+    refused = failing.answer()
+    assert refused.returncode != 0 and b"no-such-revision" in refused.stderr
+    discarded = gitcmd.begin_git(tmp_path, "cat-file", "--batch", spool=True)
+    files = discarded._files
+    discarded.discard()
+    assert files is not None and all(file.closed for file in files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -236,6 +237,14 @@ def two_commits(tmp_path: Path) -> HistoryRepo:
     return repo
 
 
+def three_commits(tmp_path: Path) -> HistoryRepo:
+    """``two_commits`` and a third that changed the PRD again."""
+    repo = two_commits(tmp_path)
+    repo.replace(PRD, "two steps", "three steps")
+    repo.commit("three")
+    return repo
+
+
 def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> None:
     repo = two_commits(tmp_path)
     first = read_log(repo.root, probe_repository(repo.root), cache=True)
@@ -274,9 +283,7 @@ def test_new_commits_are_read_on_top_of_the_cached_history(tmp_path: Path) -> No
 def test_the_history_cache_is_written_and_read_a_frame_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = two_commits(tmp_path)
-    repo.replace(PRD, "two steps", "three steps")
-    repo.commit("three")
+    repo = three_commits(tmp_path)
     monkeypatch.setattr(githistory, "_LOG_FRAME_ROWS", 2)  # several frames of each kind
     probe = probe_repository(repo.root)
     fresh = read_log(repo.root, probe, cache=False)
@@ -299,19 +306,25 @@ def test_the_history_cache_is_written_and_read_a_frame_at_a_time(
     assert githistory._load_log(path, probe) == fresh  # and written again
 
 
+def spy_git(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The subcommands ``githistory`` runs from now on (``run_git``), in order."""
+    asked: list[str] = []
+    real = githistory.run_git
+
+    def spy(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
+        asked.append(args[0])
+        return real(root, *args, **options)
+
+    monkeypatch.setattr(githistory, "run_git", spy)
+    return asked
+
+
 def test_the_history_is_read_ahead_into_its_cache_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = two_commits(tmp_path)
     probe = probe_repository(repo.root)
-    logs: list[str] = []
-    real = githistory.run_git
-
-    def spy(root: Path, *args: str, **options: Any):  # type: ignore[no-untyped-def]
-        logs.append(args[0])
-        return real(root, *args, **options)
-
-    monkeypatch.setattr(githistory, "run_git", spy)
+    logs = spy_git(monkeypatch)
     suspect.cache_history_first(repo.root, probe)
     assert "log" in logs and (repo.root / githistory.LOG_CACHE).is_file()
     logs.clear()
@@ -390,9 +403,8 @@ def _path_of(history: githistory.Log, blob: str) -> str:
     return next(path for path, held in history.head_blobs.items() if held == blob)
 
 
-def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def branched(tmp_path: Path) -> HistoryRepo:
+    """A history of ten commits with branches, merges (an octopus too) and a rename."""
     repo = HistoryRepo(tmp_path / "repo")
     repo.commit("one")
     for number in range(3):
@@ -406,6 +418,13 @@ def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
     repo.git("mv", PRD, "docs/prd/PRD-0001-basket.md")
     repo.commit("renamed")
     repo.git("merge", "-q", "--no-edit", "-s", "ours", "side0", "side1")  # an octopus merge
+    return repo
+
+
+def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = branched(tmp_path)
     whole = githistory.run_git(
         repo.root, "log", "-z", "--topo-order", "--no-abbrev", "--raw", "-M", "--no-color",
         "--no-relative", "--format=%x01%H %P %ct", "HEAD", "--",
@@ -425,3 +444,184 @@ def test_the_history_read_in_slices_is_the_one_git_log_byte_for_byte(
     assert rows == githistory._parse_rows(whole, "")
     assert sorted(part.count(b"\x01") for part in parts) == [5, 5]
     assert b"".join(sorted(parts, key=whole.index)) == whole and whole.count(b"\x01") == 10
+
+
+@pytest.mark.parametrize("early", [1, 3, 10, 11, 2000])
+def test_the_history_begun_early_is_the_history_read_then(
+    early: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = branched(tmp_path)
+    probe = probe_repository(repo.root)
+    then = read_log(repo.root, probe, cache=False)
+    monkeypatch.setattr(githistory, "EARLY_COMMITS", early)
+    monkeypatch.setattr(githistory, "SPLIT_COMMITS", 1)  # the rest in two slices
+    asked = spy_git(monkeypatch)
+    begun = githistory.begin_log(repo.root, probe, cache=False)
+    assert begun is not None
+    assert read_log(repo.root, probe, cache=False, early=begun) == then
+    assert begun.taken and begun._answers is None  # let go once taken
+    # The newest commits came from the early log; only a longer history asks for the rest.
+    # (as many as it asked for: there may be more, the order says).
+    rest = {10: ["rev-list"], 11: [], 2000: []}.get(early, ["rev-list", "log", "log"])
+    assert asked == rest
+    assert begun._pending is None  # taken: nothing left to end
+    begun.discard()
+
+
+def test_no_history_is_begun_where_it_is_cached_or_one_commit(tmp_path: Path) -> None:
+    repo = HistoryRepo(tmp_path / "repo")
+    repo.commit("one")
+    assert githistory.begin_log(repo.root, probe_repository(repo.root), cache=False) is None
+    repo.replace(PRD, "one step", "two steps")
+    repo.commit("two")
+    probe = probe_repository(repo.root)
+    begun = githistory.begin_log(repo.root, probe, cache=True)
+    assert begun is not None
+    begun.discard()
+    read_log(repo.root, probe, cache=True)  # cached at HEAD
+    assert githistory.begin_log(repo.root, probe, cache=True) is None
+    repo.replace(PRD, "two steps", "three steps")
+    repo.commit("three")  # HEAD moved on: the cache reads only the new commit
+    assert githistory.begin_log(repo.root, probe_repository(repo.root), cache=True) is None
+    assert githistory.begin_log(repo.root, probe_repository(repo.root), cache=False) is not None
+    assert githistory.begin_log(tmp_path, probe_repository(tmp_path), cache=False) is None
+
+
+def _answers_in_a_child(begun: githistory.EarlyLog) -> object:
+    import multiprocessing
+
+    reader, writer = multiprocessing.get_context("fork").Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            got = begun.answers()
+            writer.send(None if got is None else [(a.returncode, a.stdout) for a in got])
+        finally:
+            os._exit(0)
+    writer.close()
+    try:
+        return reader.recv()
+    finally:
+        os.waitpid(pid, 0)
+
+
+def test_a_forked_child_takes_the_answers_settled_before_it(tmp_path: Path) -> None:
+    repo = branched(tmp_path)
+    probe = probe_repository(repo.root)
+    begun = githistory.begin_log(repo.root, probe, cache=False)
+    assert begun is not None
+    assert _answers_in_a_child(begun) is None  # not settled: the child reads it itself
+    deadline = time.monotonic() + 30
+    while begun._answers is None and time.monotonic() < deadline:
+        begun.settle()
+        time.sleep(0.01)
+    here = begun.answers()
+    assert here is not None and _answers_in_a_child(begun) == [
+        (a.returncode, a.stdout) for a in here
+    ]
+    assert read_log(repo.root, probe, cache=False, early=begun) == read_log(
+        repo.root, probe, cache=False
+    )
+
+
+def test_a_history_begun_and_not_needed_is_ended(tmp_path: Path) -> None:
+    repo = two_commits(tmp_path)
+    begun = githistory.begin_log(repo.root, probe_repository(repo.root), cache=False)
+    assert begun is not None
+    pending = begun._pending
+    assert pending is not None
+    begun.discard()
+    assert all(git._proc.returncode is not None for git in pending)  # reaped
+    assert all(git._files is None for git in pending)  # its files closed
+    assert begun.answers() is None
+
+
+def test_a_check_takes_the_history_begun_before_its_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracegraph import api
+    from tracegraph.checks import parallel
+
+    repo = three_commits(tmp_path)
+    begun: list[githistory.EarlyLog | None] = []
+    real = githistory.begin_log
+
+    def spy(*args: Any, **options: Any) -> githistory.EarlyLog | None:
+        begun.append(real(*args, **options))
+        return begun[-1]
+
+    monkeypatch.setattr(api, "begin_log", spy)
+    started: list[object] = []
+    ahead = suspect.analyse_ahead
+    monkeypatch.setattr(
+        suspect, "analyse_ahead", lambda *a, **o: started.append(1) or ahead(*a, **o)
+    )
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)  # a thread left by another test
+    found = {}
+    for documents in (10**9, 1):  # TG503 here, then in the rules' forked child
+        monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", documents)
+        found[documents] = api.check_tree(repo.root).findings
+    monkeypatch.setattr(api, "begin_log", lambda *args, **options: None)
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(repo.root).findings  # one process, history read when TG503 runs
+    assert len(begun) == 2 and all(b is not None and b._pending is None for b in begun)
+    assert begun[0] is not None and begun[0].taken  # TG503 here took them
+    suspects = [f for f in alone if f.code == "TG503"]
+    assert suspects and found[10**9] == alone and found[1] == alone
+    assert started == [1]  # where the rules fork, TG503 had a process of its own
+
+
+def test_the_analysis_in_a_process_of_its_own_is_the_analysis_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = three_commits(tmp_path)
+    corpus = scan(repo.root)
+    probe = probe_repository(repo.root)
+    here = suspect.find_suspect_links(corpus, cache=False, repo=probe)
+    assert here.links  # the RFC rests on the PRD, changed twice
+    computed: list[int] = []
+    real = suspect.find_suspect_links
+
+    def counted(*args: Any, **options: Any) -> suspect.SuspectAnalysis:
+        computed.append(os.getpid())
+        return real(*args, **options)
+
+    monkeypatch.setattr(suspect, "find_suspect_links", counted)
+    ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=None)
+    assert ahead is not None
+    assert ahead.result() == here and computed == []  # from the process, none here
+    assert ahead.result() == here and computed == [os.getpid()]  # taken: computed here
+    ahead.end()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(ahead.pid, os.WNOHANG)  # reaped
+    # A process that gives nothing (it failed, was killed): the analysis is made here.
+    monkeypatch.setattr(suspect, "_analysis_child", lambda *args: None)
+    ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=None)
+    assert ahead is not None and ahead.result() == here and len(computed) == 2
+    ahead.end()
+    # git begun just now: waited for before the fork, so the process reads no history itself.
+    begun = githistory.begin_log(repo.root, probe, cache=False)
+    assert begun is not None
+    monkeypatch.undo()
+    ahead = suspect.analyse_ahead(corpus, cache=False, repo=probe, early_log=begun)
+    assert ahead is not None and begun._answers is not None and ahead.result() == here
+    ahead.end()
+    one = HistoryRepo(tmp_path / "one")
+    one.commit("one")
+    alone = suspect.analyse_ahead(scan(one.root), cache=False, repo=probe_repository(one.root),
+                                  early_log=None)  # fmt: skip
+    assert alone is None  # one commit: nothing to read, nothing started
+
+
+def test_a_broken_review_file_is_reported_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracegraph import api
+    from tracegraph.checks import parallel
+    from tracegraph.errors import InputError
+
+    repo = three_commits(tmp_path)
+    repo.write(".tracegraph-reviews.yaml", "<<<<<<< HEAD\n")
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    with pytest.raises(InputError, match=r"\.tracegraph-reviews\.yaml"):
+        api.check_tree(repo.root, cache=False)
