@@ -330,7 +330,6 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
     out: list[_Block] = []
     stack: list[_Block] = []
     code: _Block | None = None
-    line_of = lines.line
     parts: list[str] | None = None  # where text goes: the open block's current line, or none
     events: Iterator[tuple[Any, Any]] = pyromark.events_with_range(text, options=OPTIONS)
     item: dict[str, Any]
@@ -340,7 +339,7 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
     for event, span in events:
         if not isinstance(event, dict):  # SoftBreak, HardBreak, Rule
             if (event == "SoftBreak" or event == "HardBreak") and stack and code is None:
-                stack[-1].newline(line_of(base + span["start"]) + 1)
+                stack[-1].newline(lines.line(base + span["start"]) + 1)
                 parts = stack[-1].lines[-1][1]
             continue
         item = event
@@ -354,7 +353,7 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
             if parts is not None:
                 parts.append(f"`{value}`")
             continue
-        tag = value if value.__class__ is str else next(iter(value))
+        tag: str = value if isinstance(value, str) else next(iter(value))  # typed: str compares
         if kind == "Start":
             if tag == "Strong":
                 if parts is not None:
@@ -362,11 +361,11 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
                 continue
             if tag == "Heading":
                 level = int(value["Heading"]["level"][1:])
-                stack.append(_Block("heading", line_of(base + span["start"]), level))
+                stack.append(_Block("heading", lines.line(base + span["start"]), level))
             elif tag in _BLOCK_KINDS and (tag != "Paragraph" or not stack):
-                stack.append(_Block(_BLOCK_KINDS[tag], line_of(base + span["start"])))
+                stack.append(_Block(_BLOCK_KINDS[tag], lines.line(base + span["start"])))
             elif tag == "Paragraph":
-                stack[-1].newline(line_of(base + span["start"]))
+                stack[-1].newline(lines.line(base + span["start"]))
             elif tag == "TableCell":
                 if parts is not None:
                     parts.append(" ")
@@ -375,7 +374,8 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
                 fence = value["CodeBlock"]
                 fenced = isinstance(fence, dict) and "Fenced" in fence
                 lang = str(fence.get("Fenced") or "") if isinstance(fence, dict) else ""
-                code = _Block("code", line_of(base + span["start"]), 1 if fenced else 0, lang=lang)
+                line = lines.line(base + span["start"])
+                code = _Block("code", line, 1 if fenced else 0, lang=lang)
                 parts = code.lines[-1][1] if keep_code else None
                 continue
             else:
