@@ -14,14 +14,12 @@ __all__ = ["FIELD_LINE", "Recogniser", "Sidecar", "decode", "forget_seen", "pars
 
 def forget_seen() -> None:
     """Let go of what the parse keeps from one document to the next: headings and field
-    lines already worked out (up to 20,000 of each, which a large tree fills), the words
-    of headings and the prefilter's remembered answers. A run that has parsed a large tree
-    calls it: at 100,000 documents the process that parses half of them kept about 10 MB
-    that no document needed."""
+    lines already worked out (up to 20,000 of each, which a large tree fills) and the words
+    of headings. A run that has parsed a large tree calls it: at 100,000 documents the
+    process that parses half of them kept about 10 MB that no document needed."""
     from . import design, document, markdown
 
     markdown._HEADING_KEYS.clear()
     document._FIELDS.clear()
     document._META_KEYS.clear()
-    markdown._WANTED_MEMOS.clear()
     design._HEADING_WORDS.clear()

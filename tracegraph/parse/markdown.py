@@ -260,79 +260,6 @@ def _wanted(text: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> 
     return False
 
 
-#: Prose runs this long or shorter have the prefilter's answer remembered (``_WantedMemo``).
-_MEMO_RUN: Final = 160
-#: The most runs remembered per plan (a few MB at most; emptied when full).
-_MEMO_SIZE: Final = 16_384
-#: Answers looked up before a memo that is mostly missed is given up (see ``_WantedMemo``).
-_MEMO_TRIAL: Final = 4_096
-
-
-class _WantedMemo:
-    """The prefilter's answers for one plan, remembered for short prose runs: a template's
-    documents repeat most of their runs ("Describe the problem", table cells, field values),
-    and a hash and a look-up cost a fraction of the ten ``in`` tests (about 300 instructions
-    against 1,900). Prose that does not repeat (rust-rfcs: about a fifth of runs) pays for the
-    look-ups and gains little, so a memo found mostly missed after ``_MEMO_TRIAL`` look-ups is
-    not used again in this process. The answers are the same either way."""
-
-    __slots__ = ("hits", "misses", "table", "used")
-
-    def __init__(self) -> None:
-        self.table: dict[str, bool] = {}
-        self.hits = 0
-        self.misses = 0
-        self.used = True
-
-    def wanted(self, text: str, plan: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
-        """``_wanted(text, plan)``, remembered (``plan`` is this memo's)."""
-        if len(text) > _MEMO_RUN:
-            return _wanted(text, plan)
-        table = self.table
-        known = table.get(text)
-        if known is not None:
-            self.hits += 1
-            return known
-        self.misses += 1
-        known = _wanted(text, plan)
-        if len(table) >= _MEMO_SIZE:
-            table.clear()
-        table[text] = known
-        return known
-
-    def worth_it(self) -> bool:
-        """Whether to go on using this memo (checked once per document)."""
-        if self.used and self.misses >= _MEMO_TRIAL and self.hits < self.misses:
-            self.used = False
-            self.table = {}
-        return self.used
-
-
-#: Each plan's memo (plans differ by config; ``_prefilter`` keeps eight).
-_WANTED_MEMOS: Final[dict[tuple[tuple[str, tuple[str, ...]], ...], _WantedMemo]] = {}
-
-
-def _wanted_memo(plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> _WantedMemo | None:
-    """The memo to use for ``plan`` in this document (None: test every run directly)."""
-    if plan is None:
-        return None
-    memo = _WANTED_MEMOS.get(plan)
-    if memo is None:
-        if len(_WANTED_MEMOS) >= 8:
-            _WANTED_MEMOS.clear()
-        memo = _WANTED_MEMOS[plan] = _WantedMemo()
-    return memo if memo.worth_it() else None
-
-
-def _wanted_run(
-    text: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None, memo: _WantedMemo | None
-) -> bool:
-    """``_wanted(text, plan)``, through ``memo`` when there is one (``plan`` is its plan)."""
-    if memo is None or plan is None:
-        return _wanted(text, plan)
-    return memo.wanted(text, plan)
-
-
 def close_tabbed_fences(text: str) -> str:
     """``text`` with the tabs after closing code fences made spaces (same length, so every
     offset stays), working around pulldown-cmark's fence bug (see ``_FENCE_THEN_TAB``).
@@ -829,7 +756,6 @@ class _Walker:
         # Prose runs are scanned only when they contain a literal that a placeholder or an ID
         # mention needs; with a type's own id_pattern there is no literal, so every run is.
         plan = _prefilter(self.rec.mention is not None, self.rec.mention_literals)
-        memo = _wanted_memo(plan)
         scan = self._scan
         blocks = self.blocks
         # A run of adjacent prose Text pieces: its pieces and the ranges of its first and last
@@ -860,7 +786,7 @@ class _Walker:
                     if run:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
-                        if _wanted_run(scan_text, plan, memo):
+                        if _wanted(scan_text, plan):
                             scan(scan_text, first["start"], last["end"])
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
@@ -879,7 +805,7 @@ class _Walker:
                     if run and span["start"] != last["end"]:  # before it joins the block's text
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
-                        if _wanted_run(scan_text, plan, memo):
+                        if _wanted(scan_text, plan):
                             scan(scan_text, first["start"], last["end"])
                     if btext is not None:
                         btext.append(value)
@@ -904,7 +830,7 @@ class _Walker:
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
                 run = []
-                if _wanted_run(scan_text, plan, memo):
+                if _wanted(scan_text, plan):
                     scan(scan_text, first["start"], last["end"])
             if kind == "Start":
                 if isinstance(value, str):
@@ -975,7 +901,7 @@ class _Walker:
             mode = 2 if self.in_metadata or self.code_depth else 1 if self.link_depth else 0
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
-            if _wanted_run(scan_text, plan, memo):
+            if _wanted(scan_text, plan):
                 scan(scan_text, first["start"], last["end"])
         if self.footnotes:
             self._drop_unused_footnotes()

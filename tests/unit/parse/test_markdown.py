@@ -16,15 +16,11 @@ from tracegraph.parse import Recogniser, parse_document
 from tracegraph.parse.autolinks import AUTOLINK_LITERALS
 from tracegraph.parse.markdown import (
     _LEAD_PHRASE,
-    _MEMO_RUN,
-    _MEMO_TRIAL,
     _PLACEHOLDER_LITERALS,
     LineIndex,
     _may_lead,
     _prefilter,
     _wanted,
-    _wanted_run,
-    _WantedMemo,
 )
 
 CONFIG = default_config()
@@ -142,33 +138,6 @@ def test_prefilter_finds_what_the_literals_alternation_finds(text: str) -> None:
     alternation = re.compile("|".join(re.escape(literal) for literal in every))
     assert _wanted(text, plan) == bool(alternation.search(text))
     assert _wanted(text, _prefilter(True, ())) is True  # a type's own id_pattern: every run
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(alphabet="[]TBDOFIXME:/w.@PRDAC- aé", max_size=12), max_size=40))
-def test_remembered_prefilter_answers_as_the_prefilter(texts: list[str]) -> None:
-    """The memo gives ``_wanted``'s answer for every run, asked once or again, short or
-    longer than the runs it remembers, before and after it has given itself up."""
-    plan = _prefilter(True, ("PRD-", "RFC-", "ADR-", "TDD-"))
-    assert plan is not None
-    memo = _WantedMemo()
-    runs = [*texts, *texts, "x" * _MEMO_RUN + "ADR-", "TBD " * _MEMO_RUN]
-    for text in runs:
-        assert memo.wanted(text, plan) == _wanted(text, plan)
-        assert _wanted_run(text, plan, memo) == _wanted(text, plan)
-        assert _wanted_run(text, plan, None) == _wanted(text, plan)
-    assert memo.hits + memo.misses == 2 * sum(len(t) <= _MEMO_RUN for t in runs)
-    memo.misses, memo.hits = _MEMO_TRIAL, 0  # mostly missed: given up, same answers after
-    assert memo.worth_it() is False and memo.table == {}
-    for text in runs:
-        assert _wanted_run(text, plan, memo if memo.used else None) == _wanted(text, plan)
-
-
-def test_remembered_prefilter_kept_where_runs_repeat() -> None:
-    """A memo answered mostly from what it remembers stays in use after its trial."""
-    memo = _WantedMemo()
-    memo.misses, memo.hits = _MEMO_TRIAL, _MEMO_TRIAL
-    assert memo.worth_it() is True
 
 
 def test_reference_position_after_non_ascii_text() -> None:
