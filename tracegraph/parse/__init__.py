@@ -22,4 +22,4 @@ def forget_seen() -> None:
     markdown._HEADING_KEYS.clear()
     document._FIELDS.clear()
     document._META_KEYS.clear()
-    design.heading_words.cache_clear()
+    design._HEADING_WORDS.clear()

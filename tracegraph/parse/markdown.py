@@ -758,9 +758,12 @@ class _Walker:
         plan = _prefilter(self.rec.mention is not None, self.rec.mention_literals)
         scan = self._scan
         blocks = self.blocks
-        # A run of adjacent prose Text pieces: its pieces, first byte and end byte.
+        # A run of adjacent prose Text pieces: its pieces and the ranges of its first and last
+        # piece (read only when the run is scanned or another piece may join it: most runs
+        # are one piece that the prefilter turns down, and a range look-up is a dict's).
         run: list[str] = []
-        run_start = run_end = -1
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
         # State the common events need, re-read after every call that may change it:
         # mode 0 = prose, 1 = link text (kept, not scanned), 2 = front matter or code block;
         # btext = the innermost block's text, hparts = the heading's; extra = an open question
@@ -775,7 +778,8 @@ class _Walker:
         item: dict[str, Any]
         kind = ""
         value: Any = None
-        start: int
+        tag = ""
+        attrs: dict[str, Any]
         for event, span in events:
             if not isinstance(event, dict):  # SoftBreak, HardBreak, Rule
                 if event == "Rule":
@@ -783,7 +787,7 @@ class _Walker:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
                         if _wanted(scan_text, plan):
-                            scan(scan_text, run_start, run_end)
+                            scan(scan_text, first["start"], last["end"])
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
@@ -798,12 +802,11 @@ class _Walker:
                 break
             if kind == "Text":
                 if mode == 0:
-                    start = span["start"]
-                    if run and start != run_end:  # before this text joins the block's text
+                    if run and span["start"] != last["end"]:  # before it joins the block's text
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
                         if _wanted(scan_text, plan):
-                            scan(scan_text, run_start, run_end)
+                            scan(scan_text, first["start"], last["end"])
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
@@ -811,9 +814,9 @@ class _Walker:
                     if extra:
                         self._extra_text(value)
                     if not run:
-                        run_start = start
+                        first = span
                     run.append(value)
-                    run_end = span["end"]
+                    last = span
                 elif mode == 1:
                     if btext is not None:
                         btext.append(value)
@@ -821,67 +824,72 @@ class _Walker:
                         hparts.append(value)
                     if extra:
                         self._extra_text(value)
-                else:
+                elif self.in_metadata or self.heading is not None:  # else code: nothing to keep
                     self._special_text(value, span["start"], span["end"])
                 continue
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
                 run = []
                 if _wanted(scan_text, plan):
-                    scan(scan_text, run_start, run_end)
+                    scan(scan_text, first["start"], last["end"])
             if kind == "Start":
                 if isinstance(value, str):
-                    if value == "TableRow":
+                    tag = value  # typed: compiled, compares and look-ups on ``str``
+                    if tag == "TableRow":
                         self._table_row(span["start"])
                         mode = 2 if self.code_depth else mode
                         continue
-                    if value in _BLOCK_TAGS:
+                    if tag in _BLOCK_TAGS:
                         if btext is not None:
                             btext.append(" ")
                         if hparts is not None:
                             hparts.append(" ")
                         if extra:
                             self._extra_text(" ")
-                        block = _Block(span["start"], span["end"], value == "TableCell")
+                        block = _Block(span["start"], span["end"], tag == "TableCell")
                         blocks.append(block)
                         btext = block.text
                     continue
-                heading = value.get("Heading")
+                attrs = value  # typed: compiled, dict operations without a method call
+                heading = attrs.get("Heading")
                 if heading is not None:
                     hparts = []
                     self.heading = (_LEVELS[heading["level"]], span["start"], hparts)
                     self.label = None
                     continue
-                if "List" in value:  # changes nothing the common events read
+                if "List" in attrs:  # changes nothing the common events read
                     self.list_depth += 1
                     continue
-                self._start(value, span["start"])
+                self._start(attrs, span["start"])
             elif kind == "End":
-                if not isinstance(value, str):
-                    if "Heading" in value:
+                if isinstance(value, str):
+                    tag = value
+                else:
+                    attrs = value
+                    if "Heading" in attrs:
                         self._end_heading()
                         hparts = None
                         extra = self.question is not None or self.in_status
                         continue
-                    if "List" in value:
+                    if "List" in attrs:
                         self._end_list()
                         continue
-                    value = next(iter(value))
-                if value == "Paragraph" or value == "Item":
-                    if value == "Paragraph":
+                    tag = next(iter(attrs))
+                if tag == "Paragraph" or tag == "Item":
+                    if tag == "Paragraph":
                         self._end_paragraph(span["start"])
                     else:
                         self._end_item()
                     btext = blocks[-1].text if blocks else None
                     extra = self.question is not None or self.in_status
                     continue
-                elif value == "TableCell":
+                elif tag == "TableCell":
                     if blocks:
                         blocks.pop()
                     btext = blocks[-1].text if blocks else None
                     continue
-                elif value in _STATEFUL_ENDS:
-                    self._end(value)
+                elif tag in _STATEFUL_ENDS:
+                    self._end(tag)
                 else:
                     continue
             else:
@@ -894,7 +902,7 @@ class _Walker:
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
             if _wanted(scan_text, plan):
-                scan(scan_text, run_start, run_end)
+                scan(scan_text, first["start"], last["end"])
         if self.footnotes:
             self._drop_unused_footnotes()
         return self.facts
