@@ -118,3 +118,19 @@ def _watch(parent: int, own_parent: int) -> None:
     while os.getppid() == own_parent and _alive(parent):
         time.sleep(WATCH_SECONDS)
     os._exit(1)
+
+
+def read_exactly(descriptor: int, size: int) -> bytearray:
+    """``size`` bytes from a pipe, into one buffer made at once (a read of a large maximum
+    would allocate that much each time, and a reader woken early gets a page or two per
+    read); EOFError when the pipe ends before them. The parse pool's and the rules'
+    children's messages are read this way."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        count = os.readv(descriptor, [view[got:]])
+        if not count:
+            raise EOFError("the pipe ended before its message")
+        got += count
+    return buffer

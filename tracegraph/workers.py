@@ -32,7 +32,7 @@ from .crawl import read_document
 from .errors import TracegraphError
 from .model import Design, Document, Heading, Named
 from .parse import Recogniser, Sidecar, parse_document
-from .procs import leave_with_parent
+from .procs import leave_with_parent, read_exactly
 from .safefs import RealFolders
 
 if TYPE_CHECKING:
@@ -554,8 +554,8 @@ def _message(
     """Read one message of ``worker``'s (it writes each whole, so this waits at most while it
     copies the rest) and act on it."""
     try:
-        kind, number, length = _FRAME.unpack(_read_exactly(worker.reader, _FRAME.size))
-        data = _read_exactly(worker.reader, length)
+        kind, number, length = _FRAME.unpack(read_exactly(worker.reader, _FRAME.size))
+        data = read_exactly(worker.reader, length)
     except EOFError:  # it has ended (maybe inside a message: killed while writing)
         worker.status = os.waitpid(worker.pid, 0)[1]
         return
@@ -572,20 +572,6 @@ def _message(
         ]
         if progress is not None:
             progress(len(records))
-
-
-def _read_exactly(descriptor: int, size: int) -> bytearray:
-    """``size`` bytes from a pipe, into one buffer (a read of a large maximum would allocate
-    that much each time, and a reader woken early gets a page or two per read)."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    while got < size:
-        count = os.readv(descriptor, [view[got:]])
-        if not count:
-            raise EOFError
-        got += count
-    return buffer
 
 
 def _killed(worker: _Worker, paths: list[str]) -> TracegraphError:

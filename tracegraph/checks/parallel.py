@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar, cast
 
-from ..procs import die_with_parent, forbid_helpers, leave_with_parent
+from ..procs import die_with_parent, forbid_helpers, leave_with_parent, read_exactly
 
 T = TypeVar("T")
 
@@ -177,21 +177,8 @@ def _send(writer: int, value: object) -> None:
 
 def _receive(reader: int) -> bytearray:
     """One message ``_send`` wrote; EOFError when the pipe ends before it does."""
-    size = _LENGTH.unpack(_read_exactly(reader, _LENGTH.size))[0]
-    return _read_exactly(reader, size)
-
-
-def _read_exactly(reader: int, size: int) -> bytearray:
-    """``size`` bytes from the pipe, read into one buffer made at once."""
-    out = bytearray(size)
-    view = memoryview(out)
-    done = 0
-    while done < size:
-        got = os.readv(reader, [view[done:]])
-        if not got:
-            raise EOFError("the pipe ended before its message")
-        done += got
-    return out
+    size = _LENGTH.unpack(read_exactly(reader, _LENGTH.size))[0]
+    return read_exactly(reader, size)
 
 
 def history_meanwhile(
