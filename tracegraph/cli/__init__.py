@@ -336,9 +336,11 @@ def run() -> NoReturn:
     except SystemExit as done:
         code = done.code
     finally:
+        from .. import classcode
         from ..behind import finish
 
         finish()  # the writes a command left to a thread (``check``'s stored graph)
+        classcode.save()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)  # a profiler or coverage writes its data at exit
     try:
