@@ -30,6 +30,7 @@ from tracegraph.checks import ALL_RULES, RULES_BY_CODE  # noqa: E402
 from tracegraph.config import load_config  # noqa: E402
 from tracegraph.crawl import crawl, find_sidecars  # noqa: E402
 from tracegraph.graph import Corpus, build_corpus  # noqa: E402
+from tracegraph.memory import collector_paused  # noqa: E402
 from tracegraph.output import CheckResult, render  # noqa: E402
 
 T = TypeVar("T")
@@ -85,7 +86,7 @@ def main() -> None:
     )
 
     def build() -> object:
-        with api.gc_paused():
+        with collector_paused():
             return build_corpus(
                 root, config, docs, index.files, aliases=index.aliases,
                 addresses=index.addresses, unreadable=index.unreadable,
