@@ -120,10 +120,22 @@ _ITEM_LINE = re.compile(rf"( *)- ({_PLAIN})")
 _ITEM = re.compile(_PLAIN)
 
 
+#: Plain scalars ``_is_text`` has answered for: keys and values such as ``status`` and
+#: ``Accepted`` repeat in every document (a look-up against a call, a generator and regexes).
+_TEXT: dict[str, bool] = {}
+
+
 def _is_text(plain: str) -> bool:
     """Whether YAML reads the plain scalar ``plain`` as a string (no number, bool or null)."""
-    resolvers = implicit_resolvers().get(plain[0], ())
-    return not any(regexp.match(plain) for _tag, regexp in resolvers)
+    known = _TEXT.get(plain)
+    if known is None:
+        resolvers = implicit_resolvers().get(plain[0], ())
+        known = not any(regexp.match(plain) for _tag, regexp in resolvers)
+        if len(plain) <= 64:  # short ones repeat; the memory stays bounded
+            if len(_TEXT) >= 4096:
+                _TEXT.clear()
+            _TEXT[plain] = known
+    return known
 
 
 def _flat(text: str) -> FrontMatter | None:
