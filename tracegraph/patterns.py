@@ -110,6 +110,22 @@ def match_group(matcher: GroupMatcher, text: str) -> str | None:
     return None if start < 0 else data[start:end].decode("utf-8")
 
 
+def search_found(compiled: Pattern, text: str) -> bool:
+    """Whether ``compiled.search(text)`` finds anything, asked of an RE2 pattern's C layer
+    where the binding has one (its ``search`` builds a match object through a generator and
+    maps every span to character offsets first).
+
+    >>> search_found(compile_pattern("ADR"), "see ADR 7"), search_found(re.compile("x"), "")
+    (True, False)
+    """
+    regexp = getattr(compiled, "_regexp", None)
+    anchors = getattr(re2, "_Anchor", None)
+    if regexp is None or anchors is None:
+        return compiled.search(text) is not None
+    data = text.encode("utf-8")
+    return bool(regexp.Match(anchors.UNANCHORED, data, 0, len(data))[0][0] >= 0)
+
+
 def check_pattern(text: str) -> str:
     """Validate a configured pattern and return it; raises PatternError saying why not.
 

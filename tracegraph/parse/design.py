@@ -92,6 +92,7 @@ _NAMED = field_names(Named)
 _COMPONENT = field_names(Component)
 _ENDPOINT_FIELDS = field_names(Endpoint)
 _TABLE = field_names(Table)
+_DESIGN = field_names(Design)
 
 
 class _Block:
@@ -171,10 +172,11 @@ def extract_design(
         components = [c for c in components if c.name.casefold() not in examples]
         endpoints = [e for e in endpoints if f"{e.method} {e.path}".casefold() not in examples]
         tables = [t for t in tables if t.name.casefold() not in examples]
-    design = Design(
-        tuple(components), _unique_endpoints(endpoints), _unique_tables(tables)
-    )  # fmt: skip
-    return design or None
+    found_endpoints = _unique_endpoints(endpoints)
+    found_tables = _unique_tables(tables)
+    if not (components or found_endpoints or found_tables):  # ``Design.__bool__``
+        return None
+    return build(Design, _DESIGN, (tuple(components), found_endpoints, found_tables))
 
 
 # --- sections and blocks ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Final
 
 from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
-from ..patterns import Pattern, compile_pattern, configured_regex, glob_regex
+from ..patterns import Pattern, compile_pattern, configured_regex, glob_regex, search_found
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -367,7 +367,7 @@ class Recogniser:
         True
         """
         for name, pattern in self.title_patterns:
-            if pattern.search(title):
+            if search_found(pattern, title):
                 return name
         return None
 
