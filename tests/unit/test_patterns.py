@@ -20,6 +20,7 @@ from tracegraph.patterns import (
     compile_pattern,
     group_matcher,
     match_group,
+    search_found,
 )
 
 ORDINARY = [
@@ -202,3 +203,15 @@ def test_a_group_read_through_the_c_layer_is_the_bindings_own(
 
 def test_no_group_matcher_for_a_group_the_pattern_lacks() -> None:
     assert group_matcher(compile_pattern(r"a(?P<x>b)"), "name") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pattern=st.sampled_from(ORDINARY),
+    text=st.text(alphabet="ADRKEPrfc -_0123é\n", max_size=20),
+)
+def test_a_search_asked_of_the_c_layer_finds_what_the_binding_finds(
+    pattern: str, text: str
+) -> None:
+    compiled = compile_pattern(pattern, ignore_case=True)
+    assert search_found(compiled, text) == (compiled.search(text) is not None)
