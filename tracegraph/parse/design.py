@@ -562,7 +562,9 @@ _NAMES: Final[dict[str, tuple[str, ...]]] = {}
 
 
 def _names(text: str) -> tuple[str, ...]:
-    text = _LINK.sub(r"\1", " ".join(text.split()))
+    text = " ".join(text.split())
+    if "](" in text:  # only then can a link match: a ``\1`` template costs ``sub`` a Python call
+        text = _LINK.sub(r"\1", text)
     if "`" not in text and "(" not in text and "[" not in text:
         return _named(_PLAIN_SPLIT.split(text))
     held: list[str] = []
