@@ -26,8 +26,8 @@ HERE = Path(__file__).resolve().parent
 #: The compiled modules, named from the ``tracegraph`` package (kept in step with
 #: ``tracegraph.parse.native.COMPILED``).
 MODULES = (
-    "parse.autolinks", "parse.design", "parse.document", "parse.ids", "parse.markdown",
-    "parse.slugs", "resolve",
+    "parse.autolinks", "parse.design", "parse.document", "parse.flatyaml", "parse.ids",
+    "parse.markdown", "parse.slugs", "resolve",
 )  # fmt: skip
 SOURCES = [f"tracegraph/{name.replace('.', '/')}.py" for name in MODULES]
 BUILD_INFO = "tracegraph/parse/_compiled.json"

@@ -6,12 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import make_tree
 from tracegraph.api import scan
 from tracegraph.config import DEFAULT_TYPES, load_config
 from tracegraph.errors import ConfigError
-from tracegraph.patterns import MAX_PATTERN_LENGTH, PatternError, check_pattern, compile_pattern
+from tracegraph.patterns import (
+    MAX_PATTERN_LENGTH,
+    PatternError,
+    check_pattern,
+    compile_pattern,
+    group_matcher,
+    match_group,
+    search_found,
+)
 
 ORDINARY = [
     *(p for t in DEFAULT_TYPES for p in t.title_patterns),
@@ -164,3 +174,44 @@ def test_path_number_status_pattern_and_list_separator_run_on_re2(tmp_path: Path
     (tmp_path / "tracegraph.yaml").write_text("types:\n  KEP:\n    list_separator: ' *'\n")
     with pytest.raises(ConfigError, match=r"list_separator: .*empty string"):
         load_config(tmp_path)
+
+
+_NAME_PATTERNS = [
+    r"^Component\s+[\w.]+\s*[:\-–—.]\s*(?P<name>.+?)\s*$",
+    r"(?P<pre>é*)x(?P<name>\w*)",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pattern=st.sampled_from(_NAME_PATTERNS),
+    text=st.one_of(
+        st.text(alphabet="Component 12:-–é.xyz\u2028`", max_size=30),
+        st.builds("Component {}: {}".format, st.text(max_size=5), st.text(max_size=20)),
+    ),
+    ignore_case=st.booleans(),
+)
+def test_a_group_read_through_the_c_layer_is_the_bindings_own(
+    pattern: str, text: str, ignore_case: bool
+) -> None:
+    compiled = compile_pattern(pattern, ignore_case=ignore_case, max_length=None)
+    matcher = group_matcher(compiled, "name")
+    assert matcher is not None  # this binding has the layer the fast path goes around
+    matched = compiled.match(text)
+    assert match_group(matcher, text) == (matched.group("name") if matched else None)
+
+
+def test_no_group_matcher_for_a_group_the_pattern_lacks() -> None:
+    assert group_matcher(compile_pattern(r"a(?P<x>b)"), "name") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pattern=st.sampled_from(ORDINARY),
+    text=st.text(alphabet="ADRKEPrfc -_0123é\n", max_size=20),
+)
+def test_a_search_asked_of_the_c_layer_finds_what_the_binding_finds(
+    pattern: str, text: str
+) -> None:
+    compiled = compile_pattern(pattern, ignore_case=True)
+    assert search_found(compiled, text) == (compiled.search(text) is not None)

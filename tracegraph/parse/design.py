@@ -31,7 +31,7 @@ import pyromark
 
 from ..config import ArchMapping, ComponentMapping, EndpointMapping, TableMapping
 from ..model import Component, Design, Endpoint, Heading, Named, Table
-from ..patterns import Pattern, compile_pattern
+from ..patterns import GroupMatcher, Pattern, compile_pattern, group_matcher, match_group
 from .markdown import OPTIONS, LineIndex, build, field_names
 from .slugs import github_slug
 
@@ -92,6 +92,7 @@ _NAMED = field_names(Named)
 _COMPONENT = field_names(Component)
 _ENDPOINT_FIELDS = field_names(Endpoint)
 _TABLE = field_names(Table)
+_DESIGN = field_names(Design)
 
 
 class _Block:
@@ -171,10 +172,11 @@ def extract_design(
         components = [c for c in components if c.name.casefold() not in examples]
         endpoints = [e for e in endpoints if f"{e.method} {e.path}".casefold() not in examples]
         tables = [t for t in tables if t.name.casefold() not in examples]
-    design = Design(
-        tuple(components), _unique_endpoints(endpoints), _unique_tables(tables)
-    )  # fmt: skip
-    return design or None
+    found_endpoints = _unique_endpoints(endpoints)
+    found_tables = _unique_tables(tables)
+    if not (components or found_endpoints or found_tables):  # ``Design.__bool__``
+        return None
+    return build(Design, _DESIGN, (tuple(components), found_endpoints, found_tables))
 
 
 # --- sections and blocks ------------------------------------------------------------------------
@@ -433,6 +435,21 @@ def heading_regex(pattern: str) -> Pattern:
 _COMPONENT_NAMES: Final[dict[tuple[str, str], tuple[bool, str]]] = {}
 
 
+#: template -> ``group_matcher`` of its ``heading_regex`` for ``{name}`` (None: the binding's
+#: own ``match`` is used).
+_NAME_MATCHERS: Final[dict[str, GroupMatcher | None]] = {}
+
+
+def _name_matcher(template: str) -> GroupMatcher | None:
+    if template in _NAME_MATCHERS:
+        return _NAME_MATCHERS[template]
+    known = group_matcher(heading_regex(template), "name")
+    if len(_NAME_MATCHERS) >= 64:
+        _NAME_MATCHERS.clear()
+    _NAME_MATCHERS[template] = known
+    return known
+
+
 def component_name(template: str, heading: str) -> tuple[bool, str]:
     """(whether ``heading`` matches the template, the component's name: the template's
     ``{name}``, else the whole heading), both as plain text.
@@ -445,9 +462,15 @@ def component_name(template: str, heading: str) -> tuple[bool, str]:
     key = (template, heading)
     known = _COMPONENT_NAMES.get(key)
     if known is None:
-        matched = heading_regex(template).match(_plain(heading))
-        name = _plain(matched.group("name") if matched else heading)[:MAX_NAME]
-        known = (matched is not None, name)
+        plain = _plain(heading)
+        matcher = _name_matcher(template)
+        if matcher is not None:
+            found = match_group(matcher, plain)
+        else:
+            matched = heading_regex(template).match(plain)
+            found = matched.group("name") if matched else None
+        name = _plain(found if found is not None else heading)[:MAX_NAME]
+        known = (found is not None, name)
         if len(heading) <= MAX_NAME:  # short ones repeat; the memory stays bounded
             if len(_COMPONENT_NAMES) >= 20_000:
                 _COMPONENT_NAMES.clear()
@@ -539,7 +562,9 @@ _NAMES: Final[dict[str, tuple[str, ...]]] = {}
 
 
 def _names(text: str) -> tuple[str, ...]:
-    text = _LINK.sub(r"\1", " ".join(text.split()))
+    text = " ".join(text.split())
+    if "](" in text:  # only then can a link match: a ``\1`` template costs ``sub`` a Python call
+        text = _LINK.sub(r"\1", text)
     if "`" not in text and "(" not in text and "[" not in text:
         return _named(_PLAIN_SPLIT.split(text))
     held: list[str] = []
@@ -647,7 +672,7 @@ def _unique_endpoints(endpoints: list[Endpoint]) -> tuple[Endpoint, ...]:
 
 def _tables(blocks: list[_Block], mapping: TableMapping) -> Iterator[Table]:
     groups = {"new": mapping.new, "modified": mapping.modified}
-    label = re.compile(rf"^[\s\x01]*{re.escape(mapping.label)}\s*:\s*\x02?\s*`?([\w.\"$]+)`?", re.I)
+    label = _label_regex(mapping.label)
     for block, change in _groups(blocks, groups, ""):
         if block.kind == "code":
             for match in _CREATE.finditer(block.text):
@@ -666,6 +691,22 @@ def _tables(blocks: list[_Block], mapping: TableMapping) -> Iterator[Table]:
                 named = _CODE_NAME.match(block.text)
                 if named is not None:
                     yield _table(_table_name(named.group(1)), line, change)
+
+
+#: A table mapping's label -> its regex (``re.compile`` with an f-string per document was an
+#: interpreted call through ``re``'s cache each time).
+_LABELS: Final[dict[str, re.Pattern[str]]] = {}
+
+
+def _label_regex(label: str) -> re.Pattern[str]:
+    """The line that names a table: ``**Table:** `orders```."""
+    found = _LABELS.get(label)
+    if found is None:
+        found = re.compile(rf"^[\s\x01]*{re.escape(label)}\s*:\s*\x02?\s*`?([\w.\"$]+)`?", re.I)
+        if len(_LABELS) >= 64:
+            _LABELS.clear()
+        _LABELS[label] = found
+    return found
 
 
 def _table(name: str, line: int, change: str) -> Table:

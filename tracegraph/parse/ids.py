@@ -9,7 +9,7 @@ from typing import Final
 
 from ..config import Config, TypeSpec, mention_pattern, normalise_status_word
 from ..model import Relation
-from ..patterns import Pattern, compile_pattern, configured_regex, glob_regex
+from ..patterns import Pattern, compile_pattern, configured_regex, glob_regex, search_found
 
 #: ``TYPE-NUMBER`` with any separator spelling, for normalisation of IDs users type.
 _LOOSE_ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*?)[-_ ]?0*(\d+)\s*$")
@@ -90,6 +90,10 @@ def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:
     return known
 
 
+#: The fields of a ``Recogniser`` that remember answers: left out of its pickled form.
+_MEMOS: Final = frozenset({"_views", "_statuses"})
+
+
 @dataclass(frozen=True)
 class Recogniser:
     """Compiled recognition patterns for one configuration (built once, picklable)."""
@@ -124,12 +128,15 @@ class Recogniser:
     _views: dict[tuple[int, ...], Recogniser] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: (written status, type) -> ``normalise_status``'s answer: a tree repeats a handful of
+    #: statuses, and each answer costs three ``re`` module calls and an interpreted helper.
+    _statuses: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[type[Recogniser], tuple[object, ...]]:
         """Pickled as its fields, for worker processes that are not forked (spawn on macOS,
         forkserver by default from Python 3.14): the compiled build's frozen classes cannot be
         restored attribute by attribute. The views cache starts empty."""
-        values = tuple(getattr(self, f.name) for f in fields(self) if f.name != "_views")
+        values = tuple(getattr(self, f.name) for f in fields(self) if f.name not in _MEMOS)
         return Recogniser, values
 
     @classmethod
@@ -213,7 +220,7 @@ class Recogniser:
 
     def with_wiki_folders(self, folders: tuple[str, ...]) -> Recogniser:
         """The same recogniser reading ``[[...]]`` as wikilinks in ``folders``."""
-        return replace(self, wiki_folders=folders, _views={})
+        return replace(self, wiki_folders=folders, _views={}, _statuses={})
 
     def has_wikilinks(self, path: str) -> bool:
         """Whether the document at ``path`` is read with wikilinks.
@@ -360,7 +367,7 @@ class Recogniser:
         True
         """
         for name, pattern in self.title_patterns:
-            if pattern.search(title):
+            if search_found(pattern, title):
                 return name
         return None
 
@@ -395,6 +402,17 @@ class Recogniser:
     def normalise_status(self, raw: str, type_name: str) -> str:
         """Map a written status onto the type's lifecycle ("In Review" -> ``in-review``,
         "Superseded by ADR-9" -> ``superseded``); unknown values are returned normalised."""
+        key = (raw, type_name)
+        known = self._statuses.get(key)
+        if known is None:
+            known = self._normalise_status(raw, type_name)
+            if len(raw) <= 200:  # short ones repeat; the memory stays bounded
+                if len(self._statuses) >= 4096:
+                    self._statuses.clear()
+                self._statuses[key] = known
+        return known
+
+    def _normalise_status(self, raw: str, type_name: str) -> str:
         cleaned = re.sub(r"[*_`\[\]]", "", raw).strip()
         spec = self.spec(type_name)
         if spec is not None and spec.status_pattern:

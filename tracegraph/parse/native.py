@@ -27,8 +27,8 @@ from types import ModuleType
 
 #: The compiled modules, named from the ``tracegraph`` package (``setup.py`` keeps the same list).
 COMPILED = (
-    "parse.autolinks", "parse.design", "parse.document", "parse.ids", "parse.markdown",
-    "parse.slugs", "resolve",
+    "parse.autolinks", "parse.design", "parse.document", "parse.flatyaml", "parse.ids",
+    "parse.markdown", "parse.slugs", "resolve",
 )  # fmt: skip
 #: The build record, beside this module.
 BUILD_INFO = "parse/_compiled.json"

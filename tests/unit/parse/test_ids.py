@@ -167,3 +167,28 @@ def test_mentions_next_to_words_and_each_other() -> None:
         (33, "PRD-0006"),
         (40, "RFC-0007"),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=st.one_of(
+        st.sampled_from(["Accepted", "In Review", "**Draft**", "superseded by ADR-9", "Done."]),
+        st.text(min_size=1, max_size=30),
+    ),
+    type_name=st.sampled_from(["ADR", "RFC", "PRD", "DOC"]),
+)
+def test_remembered_statuses_are_the_ones_worked_out(raw: str, type_name: str) -> None:
+    fresh = Recogniser.from_config(default_config())
+    first = fresh.normalise_status(raw, type_name)
+    assert fresh.normalise_status(raw, type_name) == first  # the remembered answer
+    assert fresh._normalise_status(raw, type_name) == first
+
+
+def test_a_pickled_recogniser_leaves_its_remembered_answers_behind() -> None:
+    import pickle
+
+    rec = Recogniser.from_config(default_config())
+    assert rec.normalise_status("In Review", "PRD") == "in-review"
+    again = pickle.loads(pickle.dumps(rec))
+    assert again._statuses == {} and again._views == {}
+    assert again.normalise_status("In Review", "PRD") == "in-review"
