@@ -33,7 +33,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from ..procs import die_with_parent, forbid_helpers, leave_with_parent, read_exactly
 
@@ -178,7 +178,7 @@ class Child(Generic[T]):
 #: Children that sent their result and were still ending (``Child.result``): a child's exit
 #: unmaps every page it copied (2-3 ms at 1,000 documents), which this process need not wait
 #: for; the next ``start_in_child`` reaps those that have ended, and ``reap_ending`` the rest.
-_ENDING: list[Child[object]] = []
+_ENDING: list[Child[Any]] = []
 
 
 def reap_ending() -> None:
