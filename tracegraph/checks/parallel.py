@@ -313,6 +313,7 @@ def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
         raise
     if pid == 0:  # the child: it never returns from here
         code = 1
+        _ENDING.clear()  # this process's children, not the child's own
         try:
             os.close(reader)
             if forks:
