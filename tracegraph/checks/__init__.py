@@ -550,7 +550,9 @@ def start_document_checks(
         return None
     if not parallel.worth_forking(len(corpus.documents), parallel.DOCUMENT_RULES_FROM):
         return None
-    sent = parallel.LINK_RULES | parallel.SUCCESSION_RULES  # rules that read the links sent
+    sent = parallel.LINK_RULES  # rules that read the links sent
+    if len(corpus.documents) >= parallel.SUCCESSION_RULES_FROM:
+        sent |= parallel.SUCCESSION_RULES
     linking = frozenset(rule.code for rule in rules if rule.code in sent)
     feed: parallel.Feed[tuple[Link, ...]] = parallel.Feed()
 

@@ -15,11 +15,12 @@ exactly as one process would: the output is the same byte for byte (tested). Any
 — no ``fork``, a thread running (the language server), a child that fails or dies — means the
 rules run here as before, so a failure is reported by the rule itself, with its own message.
 
-The document rules' child also runs the link rules (``LINK_RULES``) and the architecture
-rules (``SUCCESSION_RULES``) when this process sends it the few links they read once they are
-resolved (a ``Feed``, read by a thread in the child so that the sending never waits); this
-process then runs every other rule itself and forks no second child (``run_checks``): on two
-cores a third busy process cost more than it took off.
+The document rules' child also runs the link rules (``LINK_RULES``) and, from
+``SUCCESSION_RULES_FROM`` documents, the architecture rules (``SUCCESSION_RULES``) when this
+process sends it the few links they read once they are resolved (a ``Feed``, read by a thread
+in the child so that the sending never waits); this process then runs every other rule itself
+and forks no second child (``run_checks``): on two cores a third busy process cost more than
+it took off. A child is not waited for while it ends once its result is read (``_ENDING``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from ..procs import die_with_parent, forbid_helpers, leave_with_parent, read_exactly
 
@@ -85,11 +86,19 @@ LINK_RULES = frozenset({"TG101", "TG103", "TG104"})
 #: (``checks.EarlyChecks.send_links``): at 10,000 documents they took 0.1 s of this process's
 #: CPU, which was the longer of the two by that much.
 SUCCESSION_RULES = frozenset({"TG701", "TG702", "TG703"})
+#: From this many documents the document rules' child runs the architecture rules; below it
+#: this process does, after resolving and building the graph, which in a small tree takes
+#: less than the child's document and link rules. Round 12 (medians of 16 alternated cold
+#: checks, load 1.4, the end of the parse to the end of the checks; CPU after the parse of
+#: this process / the child): 1,000 documents 57.6 ms wall (45 / 56 ms) -> 53.5 ms (52 /
+#: 48); 2,000 about even (94 / 103 -> 107 / 85 ms); 4,000 the child's place is better (197 /
+#: 194 -> 221 / 159 ms).
+SUCCESSION_RULES_FROM = 1_500
 #: The rules that read the chain or ``supersedes`` edges (``CheckContext.chain_edges``,
 #: ``supersedes_edges``): found before the fork when both processes run some of them.
 EDGE_RULES = frozenset({"TG203", "TG204", "TG301", "TG302", "TG701", "TG702"})
 #: From this many documents (and up to ``PARALLEL_MAX_DOCUMENTS``) the document rules run in
-#: their own child, which runs the link and architecture rules too; this process then runs
+#: their own child, which runs the link (and architecture) rules too; this process then runs
 #: the others without a second child. Round 11 (medians of alternated runs, from the end of
 #: the parse to the end of the checks, the link and architecture rules still apart): 1,000
 #: documents 84 -> 60 ms wall (the rules' child alone before), 2,000 207 -> 148, 4,000
@@ -124,13 +133,17 @@ class Child(Generic[T]):
 
     def result(self) -> T | None:
         """Wait for the child's result: None when it could not give one (it raised, died,
-        sent nothing or was stopped)."""
+        sent nothing or was stopped). A child that sent one is not waited for while it ends
+        (``_ENDING``)."""
         try:
             status, value = pickle.loads(_receive(self.reader))
         except Exception:  # EOF (it died), a broken pipe, an unpicklable result, stopped
             status, value = "failed", None
         finally:
             self._close()
+        if status == "ok" and self.alive():  # it is ending: reaped later (``_ENDING``)
+            _ENDING.append(self)
+        else:
             self._reap()
         return cast("T", value) if status == "ok" else None
 
@@ -160,6 +173,18 @@ class Child(Generic[T]):
         if self.reader >= 0:
             os.close(self.reader)
             self.reader = -1
+
+
+#: Children that sent their result and were still ending (``Child.result``): a child's exit
+#: unmaps every page it copied (2-3 ms at 1,000 documents), which this process need not wait
+#: for; the next ``start_in_child`` reaps those that have ended, and ``reap_ending`` the rest.
+_ENDING: list[Child[Any]] = []
+
+
+def reap_ending() -> None:
+    """Wait for the children that sent their result and were still ending."""
+    while _ENDING:
+        _ENDING.pop()._reap()
 
 
 #: The length before each message on a pipe (a message is read whole, never up to an end of
@@ -275,6 +300,7 @@ def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
     signal to die with this process but no thread watching it (a running thread keeps
     tracegraph from forking); otherwise it runs beside this process's own work and starts no
     helper process (``procs.forbid_helpers``). OSError when no process can be forked."""
+    _ENDING[:] = [child for child in _ENDING if child.alive()]
     for stream in (sys.stdout, sys.stderr):  # a child would write buffered output again
         stream.flush()
     parent = os.getpid()
@@ -287,6 +313,7 @@ def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
         raise
     if pid == 0:  # the child: it never returns from here
         code = 1
+        _ENDING.clear()  # this process's children, not the child's own
         try:
             os.close(reader)
             if forks:

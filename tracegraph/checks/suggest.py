@@ -18,6 +18,8 @@ import operator
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, count, repeat
+from operator import contains
 
 #: Postings (name, gram) pairs read per lookup, rarest grams first.
 MAX_POSTINGS = 1_500
@@ -90,16 +92,32 @@ class NameIndex:
         # Postings as arrays of 4-byte numbers: lists of int objects were 8 bytes an entry more,
         # about 60 MB for the paths of 100,000 files.
         self.postings: dict[str, array[int]] = {}
+        texts = list(map(key, self.names))
+        if only is not None and _by_gram(len(only), texts):
+            self._index_by_gram(only, texts)
+            return
         get = self.postings.get
         # With ``only``, the kept grams straight from the run (the set of all a name's grams
         # was a third of the build: 9,500 names at 10,000 documents).
         keep = set if only is None else only.intersection
-        for number, name in enumerate(self.names):
-            for gram in keep(gram_run(key(name))):
+        for number, text in enumerate(texts):
+            for gram in keep(gram_run(text)):
                 found = get(gram)
                 if found is None:
                     found = self.postings[gram] = array("I")
                 found.append(number)
+
+    def _index_by_gram(self, only: frozenset[str], texts: list[str]) -> None:
+        """The postings of ``only``'s grams over the names' ``texts``, each found by a
+        substring test of every padded text in C: a text's grams are its padded form's
+        substrings of two or three characters, so the postings are those the gram runs give,
+        numbers ascending. Fewer steps than the runs when few grams are kept (``_by_gram``)."""
+        padded = [f"\x02{text}\x03" for text in texts]
+        postings = self.postings
+        for gram in sorted(only):
+            found = array("I", compress(count(), map(contains, padded, repeat(gram))))
+            if found:
+                postings[gram] = found
 
     def covers(self, word: str) -> bool:
         """Whether the postings answer ``word`` (always, unless built for ``only`` grams)."""
@@ -135,6 +153,15 @@ class NameIndex:
         if not self.covers(word):
             raise ValueError(f"this index holds no postings for some grams of {word!r}")
         return closest_match(word, self.candidates(word), cutoff)
+
+
+def _by_gram(kept: int, texts: list[str]) -> bool:
+    """Whether an index of ``kept`` grams over ``texts`` is built faster gram by gram (a
+    substring test per gram and text, 50-70 ns) than text by text (each text's gram run,
+    60-95 ns a gram, two grams a character). Measured on the 1,000-document tree's
+    folders (95-333 names of about 45 characters, 36-315 grams kept): 1.7 -> 0.6 ms for 36
+    grams, 1.6 -> 1.0 ms for 63, 0.9 -> 2.0 ms for 311."""
+    return kept * len(texts) <= sum(map(len, texts)) * 3
 
 
 def _ratio(matches: int, length: int) -> float:

@@ -349,6 +349,11 @@ def run() -> NoReturn:
         sys.stderr.flush()
     except Exception:  # the interpreter's own exit reports it as before
         raise SystemExit(code) from None
+    # A rules child may still have been ending when its result was read (it was not waited
+    # for, and ended while the output was written): reaped here, its CPU counted as ours.
+    forked = sys.modules.get("tracegraph.checks.parallel")
+    if forked is not None:
+        forked.reap_ending()
     if code is None:
         os._exit(0)
     if isinstance(code, int):

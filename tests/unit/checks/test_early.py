@@ -27,9 +27,11 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="no
 @pytest.fixture(autouse=True)
 def _forkable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fork although an earlier test of the session left a thread running (none of them holds
-    a lock the rules need), and for the document rules from one document."""
+    a lock the rules need), and for the document rules (and the architecture rules with
+    them) from one document."""
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
     monkeypatch.setattr(parallel, "DOCUMENT_RULES_FROM", 1)
+    monkeypatch.setattr(parallel, "SUCCESSION_RULES_FROM", 1)
 
 
 def tree(name: str, tmp_path: Path) -> Path:
@@ -291,6 +293,41 @@ def test_with_the_link_rules_in_the_child_the_findings_come_in_one_process_order
     assert {f.code for f in alone} & parallel.LINK_RULES
     assert {f.code for f in alone} & parallel.DOCUMENT_RULES
     assert rows(split) == rows(alone)
+
+
+def test_below_succession_rules_from_the_architecture_rules_run_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a smaller tree the document rules' child runs the link rules alone and this process
+    the architecture rules (``parallel.SUCCESSION_RULES_FROM``): the same findings."""
+    root = generated(tmp_path / "g")
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 10**9)
+    alone = api.check_tree(root, today=TODAY).findings  # no child at all
+    monkeypatch.setattr(parallel, "PARALLEL_DOCUMENTS", 1)
+    sent = spy_early(monkeypatch)
+    links: list[tuple[Link, ...]] = []
+    send = parallel.Feed.send
+
+    def spy_send(self: parallel.Feed[tuple[Link, ...]], value: tuple[Link, ...]) -> bool:
+        links.append(value)
+        return send(self, value)
+
+    monkeypatch.setattr(parallel.Feed, "send", spy_send)
+    for least, where in ((10**9, "here"), (1, "child")):
+        monkeypatch.setattr(parallel, "SUCCESSION_RULES_FROM", least)
+        sent.clear()
+        links.clear()
+        split = api.check_tree(root, today=TODAY).findings
+        assert rows(split) == rows(alone)
+        assert len(sent) == 1 and sent[0] is not None and sent[0][1]  # the link rules ran there
+        codes = {f.code for f in sent[0][0]}
+        assert {"TG101", "TG103"} <= codes
+        superseding = [k for k in links[0] if k.reference.relation in checks.SUPERSEDING]
+        if where == "here":
+            assert not codes & parallel.SUCCESSION_RULES and not superseding
+        else:
+            assert codes & parallel.SUCCESSION_RULES and superseding
+    assert {f.code for f in alone} & parallel.SUCCESSION_RULES
 
 
 def test_tg503_beside_the_last_rules_finds_what_one_process_finds(

@@ -85,6 +85,75 @@ def test_a_childs_result_comes_whole_or_not_at_all() -> None:
     assert not done.alive()
 
 
+def test_a_child_still_ending_after_its_result_is_reaped_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``result`` returns once the child's result is read: a child still ending then (its
+    exit unmaps the pages it copied) is reaped by the next ``start_in_child`` once it has
+    ended, or by ``reap_ending``."""
+    parallel.reap_ending()
+    first_go, first_release = os.pipe()
+    second_go, second_release = os.pipe()
+    gate = [first_go]  # each child keeps the one it was forked with
+    send = parallel._send
+
+    def send_then_wait(writer: int, value: object) -> None:
+        send(writer, value)
+        os.read(gate[0], 1)  # the child ends when the test says so
+
+    monkeypatch.setattr(parallel, "_send", send_then_wait)
+    first = parallel.start_in_child(lambda: 5)
+    gate[0] = second_go
+    second = parallel.start_in_child(lambda: 6)
+    monkeypatch.undo()
+    assert first.result() == 5 and second.result() == 6  # neither waited for
+    assert [first, second] == parallel._ENDING and first.status is None
+    os.write(first_release, b"x")  # the first ends; the next start reaps it
+    for _ in range(200):
+        parallel.start_in_child(lambda: 0).result()
+        if first not in parallel._ENDING:
+            break
+        time.sleep(0.01)
+    assert first not in parallel._ENDING and first.status is not None
+    assert second in parallel._ENDING and second.alive()
+    os.write(second_release, b"x")
+    parallel.reap_ending()
+    assert not parallel._ENDING and second.status is not None
+    for child in (first, second):
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child.pid, os.WNOHANG)  # nothing left to reap
+    for descriptor in (first_go, first_release, second_go, second_release):
+        os.close(descriptor)
+
+
+def test_a_child_forks_its_own_children_beside_a_sibling_still_ending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A child does not inherit this process's children still ending (not its own: it could
+    neither wait for them nor ask whether they ended)."""
+    parallel.reap_ending()
+    go, release = os.pipe()
+    send = parallel._send
+
+    def send_then_wait(writer: int, value: object) -> None:
+        send(writer, value)
+        os.read(go, 1)
+
+    monkeypatch.setattr(parallel, "_send", send_then_wait)
+    ending = parallel.start_in_child(lambda: 1)
+    monkeypatch.undo()
+    assert ending.result() == 1 and [ending] == parallel._ENDING
+    nested = parallel.start_in_child(
+        lambda: (len(parallel._ENDING), parallel.start_in_child(lambda: 2).result()),
+        forks=True,
+    )
+    assert nested.result() == (0, 2)
+    os.write(release, b"x")
+    parallel.reap_ending()
+    for descriptor in (go, release):
+        os.close(descriptor)
+
+
 def test_a_rules_child_starts_no_helper_process_a_checking_child_may() -> None:
     assert parallel.start_in_child(procs.helpers_allowed).result() is False
     assert parallel.start_in_child(procs.helpers_allowed, forks=True).result() is True

@@ -143,6 +143,39 @@ def test_an_index_of_some_grams_gives_the_full_indexs_candidates_for_the_words_i
         part.closest(outside, 0.75)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    names=st.lists(st.text(alphabet="ab-c.\x02\x03é", max_size=12), max_size=30),
+    words=st.lists(st.text(alphabet="ab-c.é", max_size=12), min_size=1, max_size=4),
+)
+def test_an_index_built_gram_by_gram_holds_the_postings_of_one_built_name_by_name(
+    names: list[str], words: list[str]
+) -> None:
+    only = frozenset().union(*(suggest.grams(word) for word in words))
+    by_name = NameIndex(names, only=only)
+    by_gram = NameIndex([], only=only)
+    by_gram.names = by_name.names
+    by_gram._index_by_gram(only, by_name.names)
+    assert by_gram.postings == by_name.postings
+    assert list(by_gram.postings) == sorted(by_gram.postings)  # the dict's order: the grams'
+
+
+def test_an_index_of_few_grams_is_built_gram_by_gram_with_the_same_suggestions(monkeypatch):
+    rng = random.Random(5)
+    names = sorted({"-".join(rng.sample(WORDS, 3)) + ".md" for _ in range(1000)})
+    words = [typos(name, rng)[0] for name in rng.sample(names, 1)]
+    only = frozenset().union(*(suggest.grams(word) for word in words))
+    assert suggest._by_gram(len(only), names)  # few grams, many names
+    assert not suggest._by_gram(len(only) * 20, names[:50])
+    fast = NameIndex(names, only=only)
+    monkeypatch.setattr(suggest, "_by_gram", lambda kept, texts: False)
+    slow = NameIndex(names, only=only)
+    assert fast.postings == slow.postings
+    for word in words:
+        assert fast.candidates(word) == slow.candidates(word)
+        assert fast.closest(word, 0.75) == slow.closest(word, 0.75)
+
+
 def test_path_suggestions_for_expected_paths_and_any_other():
     rng = random.Random(7)
     names = sorted({"-".join(rng.sample(WORDS, 3)) for _ in range(1500)})
