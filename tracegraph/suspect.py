@@ -40,7 +40,7 @@ from .atomic import write_atomic
 from .config import Config
 from .crawl import read_document
 from .errors import InputError, TracegraphError
-from .gitcmd import spooled
+from .gitcmd import spool_file, spooled
 from .githistory import (
     LOG_FORMAT,
     Ancestry,
@@ -340,7 +340,6 @@ def analyse_ahead(
     (``AnalysisAhead``); None where the analysis reads no history (not ``ok``, one commit)
     or no fork can be made. The caller calls ``end`` once the rules are done. Call it only
     where a process may fork (no other thread) and its memory may be copied."""
-    import tempfile
 
     def compute() -> SuspectAnalysis:
         return find_suspect_links(corpus, cache=cache, repo=repo, early_log=early_log)
@@ -350,7 +349,7 @@ def analyse_ahead(
     if early_log is not None:
         early_log.wait()  # begun before the parse: done by now, or nearly
     parent = os.getpid()
-    spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by ``AnalysisAhead.end``)
+    spool = spool_file()  # closed by ``AnalysisAhead.end``
     done, ready = os.pipe()
     for stream in (sys.stdout, sys.stderr):  # a child would write buffered output again
         stream.flush()
