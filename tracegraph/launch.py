@@ -18,12 +18,13 @@ def run() -> NoReturn:
     collector pauses while the modules are imported (``memory.collector_paused``), and the
     classes' methods and the regular expressions' programs come compiled from earlier runs
     (``classcode``, ``regexcode``)."""
-    from . import classcode, regexcode
     from .memory import collector_paused
 
-    classcode.install()
-    regexcode.install()
-    with collector_paused():
+    with collector_paused():  # from the first import on: dataclasses' own are a collection
+        from . import classcode, regexcode
+
+        classcode.install()
+        regexcode.install()
         from .warm import answer_command_line
 
         code = answer_command_line(sys.argv[1:])
