@@ -40,6 +40,7 @@ def write(
     file's folder may be written; whether it was written. When the entries would pass
     ``limit`` (sources edited over and over), only those this run ``used`` or ``added`` are
     written. Never raises: the file only saves time."""
+    added, used = dict(added), set(used)  # copied at once: a thread may still be adding
     if not added or not os.access(file.parent, os.W_OK):
         return False
     if len(known) + len(added) <= limit:

@@ -67,9 +67,9 @@ class _Store:
 
     def compile(self, pattern: Any, flags: int = 0) -> Any:
         """``re._compiler.compile``: the pattern made from its program, found or compiled.
-        What is not a pattern's text with plain flags (a parsed pattern, ``re.DEBUG``) goes
-        to ``re``'s own compiler."""
-        if type(flags) is not int or flags & re.DEBUG or not isinstance(pattern, (str, bytes)):
+        What is not a pattern's text with plain flags (a parsed pattern, ``re.DEBUG``, a
+        subclass of ``str``, which ``marshal`` cannot keep) goes to ``re``'s own compiler."""
+        if type(flags) is not int or flags & re.DEBUG or type(pattern) not in (str, bytes):
             return _plain_compile(pattern, flags)
         key = (pattern, flags)
         program = self.known.get(key)
@@ -98,7 +98,7 @@ def save() -> bool:
     store = _store
     if store is None:
         return False
-    added = {key: program for key, program in store.added.items() if not _warns(*key)}
+    added = {key: program for key, program in dict(store.added).items() if not _warns(*key)}
     return kept.write(FILE, STAMP, store.known, store.used, added, MAX_PATTERNS)
 
 

@@ -89,8 +89,14 @@ def test_what_is_not_a_text_with_plain_flags_goes_to_re(monkeypatch: pytest.Monk
     assert store.compile(parsed, 0) == "plain"  # a parsed pattern (``re.Scanner``)
     assert store.compile("a+", re.DEBUG) == "plain"  # prints the program
     assert store.compile("a+", re.IGNORECASE) == "plain"  # a flag, not its value (as ``re``'s)
+
+    class Text(str):
+        pass
+
+    assert store.compile(Text("b+"), 0) == "plain"  # marshal keeps no subclass
     assert store.compile("a+", re.IGNORECASE.value) != "plain"
-    assert seen == [parsed, "a+", "a+"] and list(store.added) == [("a+", re.IGNORECASE.value)]
+    assert seen == [parsed, "a+", "a+", "b+"]
+    assert list(store.added) == [("a+", re.IGNORECASE.value)]
 
 
 def test_the_file_is_read_back_and_a_pattern_that_warns_is_not_kept(
