@@ -19,6 +19,7 @@ uses the Python API keeps ``re`` untouched.
 from __future__ import annotations
 
 import _sre
+import os
 import re
 import sys
 import warnings
@@ -96,8 +97,8 @@ def save() -> bool:
     """Write the file if this run compiled a pattern it did not have (less those that warn),
     where bytecode is kept; whether it was written. Never raises: the file only saves time."""
     store = _store
-    if store is None:
-        return False
+    if store is None or not store.added or not os.access(FILE.parent, os.W_OK):
+        return False  # before the patterns are parsed again: where nothing can be written
     added = {key: program for key, program in dict(store.added).items() if not _warns(*key)}
     return kept.write(FILE, STAMP, store.known, store.used, added, MAX_PATTERNS)
 

@@ -127,3 +127,19 @@ def test_installed_re_takes_the_programs_from_the_store(monkeypatch: pytest.Monk
     assert ("tracegraph-regexcode-test-(a|b)+", 0) in store.added
     regexcode.install()  # once per process
     assert regexcode._store is store
+
+
+def test_where_the_file_cannot_be_written_no_pattern_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regexcode, "FILE", tmp_path / "absent" / "programs.marshal")
+    store = regexcode._Store({})
+    monkeypatch.setattr(regexcode, "_store", store)
+    store.compile("a(?P<b>c)", 0)
+
+    def parsed(pattern: str | bytes, flags: int) -> bool:
+        raise AssertionError("parsed again for nothing")
+
+    monkeypatch.setattr(regexcode, "_warns", parsed)
+    assert store.added and regexcode.save() is False
+    assert not (tmp_path / "absent").exists()
