@@ -86,11 +86,28 @@ _store: _Store | None = None
 
 
 def install() -> None:
-    """Make ``re`` take its patterns' programs from the file (once per process)."""
+    """Make ``re`` take its patterns' programs from the file (once per process), where
+    ``make_program`` agrees with ``re`` (``re``'s internals are not an API: an interpreter
+    that compiles otherwise keeps ``re`` as it is)."""
     global _store
-    if _store is None and hasattr(_compiler, "_code"):
+    if _store is None and _agrees():
         _store = _Store(kept.read(FILE, STAMP))
         _compiler.compile = _store.compile
+
+
+#: Groups named and not, a class, a repeat, an anchor and a flag: what ``_agrees`` compiles.
+_PROBE = r"(?P<word>\w+)\s(?:\d|[a-c])*+$"
+
+
+def _agrees() -> bool:
+    """Whether a pattern made from ``make_program``'s program is ``re``'s own (patterns
+    compare their programs)."""
+    flags = re.IGNORECASE.value
+    try:
+        made = _sre.compile(_PROBE, *make_program(_PROBE, flags))
+        return bool(made == _plain_compile(_PROBE, flags))
+    except Exception:  # another ``_sre.compile``, no ``_code``: anything but agreement
+        return False
 
 
 def save() -> bool:

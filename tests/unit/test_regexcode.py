@@ -129,6 +129,25 @@ def test_installed_re_takes_the_programs_from_the_store(monkeypatch: pytest.Monk
     assert regexcode._store is store
 
 
+def test_re_is_left_as_it_is_where_the_programs_would_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(regexcode, "_store", None)
+    monkeypatch.setattr(_compiler, "compile", _compiler.compile)  # restored after the test
+    plain = _compiler.compile
+    real = regexcode.make_program
+
+    def other(pattern: str | bytes, flags: int) -> regexcode.Program:
+        made = real(pattern, flags)
+        return (made[0], [*made[1][:-1], 0], *made[2:])  # another interpreter's last word
+
+    monkeypatch.setattr(regexcode, "make_program", other)
+    regexcode.install()
+    assert regexcode._store is None and _compiler.compile is plain
+    monkeypatch.setattr(regexcode, "make_program", real)
+    assert regexcode._agrees()
+
+
 def test_where_the_file_cannot_be_written_no_pattern_is_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
