@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import os
@@ -38,6 +37,8 @@ from .safefs import RealFolders
 from .warm import Seen
 
 if TYPE_CHECKING:
+    import hashlib
+
     from .cache import FileKey, KeptOutput
     from .checks import Rule
     from .graph import Corpus
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     )
     from .suspect import AnalysisAhead, ChangeMarks, SuspectAnalysis, SuspectLink
 else:
+    from ._lazy import hashlib  # imported on first use
 
     def __getattr__(name: str) -> Any:
         """The names imported on first use (PEP 562): a rerun answered from the result cache
@@ -629,15 +631,17 @@ def suspect_links(
 
 
 def _suspect_state(
-    root: Path, config: Config, repo: GitPlace | None = None
+    root: Path, config: Config, repo: GitPlace | None = None, *, keyed: bool = True
 ) -> tuple[str, tuple[str, ...]]:
     """What TG503's findings depend on besides the files (HEAD: a commit changes history
-    without touching a file; the review file's bytes), for the result cache's key, and the
-    note to show when TG503 is off (outside git); ``repo``: git's answer when the crawl had
-    it."""
+    without touching a file; the review file's bytes), for the result cache's key (only
+    when ``keyed``: a run without the cache reads no review file here), and the note to show
+    when TG503 is off (outside git); ``repo``: git's answer when the crawl had it."""
     repo = repo or probe_repository(root)
     if repo.status == "not-git":
         return "off", (f"TG503 (suspect links) is off: {root} is not in a git work tree",)
+    if not keyed:
+        return "", ()
     read = read_document(root, config.suspect.reviews, 2**31)
     digest = hashlib.sha256(read.data or (read.error or "").encode()).hexdigest()
     return f"{repo.status}:{repo.head}:{repo.prefix}:{digest}", ()
@@ -741,7 +745,7 @@ def check_tree(
     notes: tuple[str, ...] = ()
     suspecting = any(rule.code == "TG503" for rule in select_rules(chosen, dropped, config))
     if suspecting:
-        git_state, notes = _suspect_state(root_path, config, index.git)
+        git_state, notes = _suspect_state(root_path, config, index.git, keyed=store is not None)
     key = ""
     previous: Carried | None = None
     if store is not None and state is not None:

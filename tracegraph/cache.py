@@ -17,11 +17,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
-import hashlib
 import logging
 import marshal
 import os
-import sqlite3
 import stat
 import sys
 import time
@@ -31,7 +29,7 @@ from contextlib import closing, suppress
 from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from . import __version__
 from .config import Config
@@ -67,6 +65,12 @@ from .warm import keep_newest as _keep_newest
 from .warm import library_state as _library_state
 from .warm import package_digest as package_digest
 from .warm import usable_state as _usable_state
+
+if TYPE_CHECKING:
+    import hashlib
+    import sqlite3
+else:  # imported on first use (``_lazy``)
+    from ._lazy import hashlib, sqlite3
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ that text when the class is made: about 400 small compiles for the classes a ``c
 26 ms of CPU, 17 ms of it before the parse can start (bench/RESULTS.md, round 12). The same
 text always compiles to the same code, so the command line keeps the code beside the package's
 bytecode (``__pycache__/dataclass-methods.<tag>.marshal``, written as Python writes its
-``.pyc``: only where that folder exists and may be written, atomically) and looks each text up
-there first. ``dataclasses`` still builds every text from the class; a text not in the file is
-compiled as before, so a stale or foreign file can only miss, never change a method.
+``.pyc``: only where that folder exists and may be written, atomically; ``kept``) and looks
+each text up there first. ``dataclasses`` still builds every text from the class; a text not in
+the file is compiled as before, so a stale or foreign file can only miss, never change a method.
 
 Installed by the command line only (``launch.run``), which owns its process: a program that
 uses the Python API keeps ``dataclasses`` untouched.
@@ -19,12 +19,13 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import marshal
-import os
 import sys
 from collections.abc import Mapping
 from importlib.util import MAGIC_NUMBER
 from pathlib import Path
 from typing import Any
+
+from . import kept
 
 FOLDER = Path(__file__).resolve().parent / "__pycache__"
 #: ``cache_tag`` and the magic number: bytecode of another interpreter is never read.
@@ -76,14 +77,7 @@ def install() -> None:
 
 
 def _read() -> dict[str, bytes]:
-    try:
-        with open(FILE, "rb") as handle:
-            magic, known = marshal.loads(handle.read())
-    except (OSError, EOFError, ValueError, TypeError):  # absent, truncated, another format
-        return {}
-    if magic != MAGIC_NUMBER or not isinstance(known, dict):
-        return {}
-    return known
+    return kept.read(FILE, MAGIC_NUMBER)
 
 
 def save() -> bool:
@@ -91,17 +85,6 @@ def save() -> bool:
     (``FOLDER`` exists and may be written); whether it was written. Never raises: the file
     only saves time."""
     store = _store
-    if store is None or not store.added or not os.access(FOLDER, os.W_OK):
+    if store is None:
         return False
-    if len(store.known) + len(store.added) <= MAX_TEXTS:
-        texts = {**store.known, **store.added}
-    else:
-        texts = {text: store.known[text] for text in store.used} | store.added
-    from .atomic import write_atomic
-    from .errors import OutputError
-
-    try:
-        write_atomic(FILE, marshal.dumps((MAGIC_NUMBER, texts)))
-    except OutputError:
-        return False
-    return True
+    return kept.write(FILE, MAGIC_NUMBER, store.known, store.used, store.added, MAX_TEXTS)

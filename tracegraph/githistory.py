@@ -36,7 +36,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -220,6 +219,8 @@ def read_log(
     else:
         order = _topo_order(root, revisions)
     if order:
+        from concurrent.futures import ThreadPoolExecutor  # a long history only: 1 ms to import
+
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading = pool.submit(_read_rows, root, order, repo.prefix)
             if meanwhile is not None and len(order) >= AHEAD_COMMITS:
@@ -397,6 +398,8 @@ def _read_rows(
     changes: list[ChangeRow] = []
     if not slices:
         return heads, changes
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(LOG_READERS, len(slices))) as pool:
         parts = pool.map(lambda part: _read_part(root, part, prefix), slices)
         for part_heads, part_changes in parts:

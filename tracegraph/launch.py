@@ -16,17 +16,21 @@ from typing import NoReturn
 def run() -> NoReturn:
     """Answer a warm check from its stamp, else run the CLI (``cli.run``). The garbage
     collector pauses while the modules are imported (``memory.collector_paused``), and the
-    classes' methods come compiled from earlier runs (``classcode``)."""
-    from . import classcode
+    classes' methods and the regular expressions' programs come compiled from earlier runs
+    (``classcode``, ``regexcode``)."""
     from .memory import collector_paused
 
-    classcode.install()
-    with collector_paused():
+    with collector_paused():  # from the first import on: dataclasses' own are a collection
+        from . import classcode, regexcode
+
+        classcode.install()
+        regexcode.install()
         from .warm import answer_command_line
 
         code = answer_command_line(sys.argv[1:])
         if code is not None:
             classcode.save()
+            regexcode.save()
             os._exit(code)  # everything is written and flushed: leave as ``cli.run`` does
         from .cli import run as run_cli
 

@@ -23,14 +23,12 @@ finds nothing, never a wrong suspect. Outside git it is off.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import marshal
 import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +38,7 @@ from .atomic import write_atomic
 from .config import Config
 from .crawl import read_document
 from .errors import InputError, TracegraphError
-from .gitcmd import spooled
+from .gitcmd import spool_file, spooled
 from .githistory import (
     LOG_FORMAT,
     Ancestry,
@@ -66,7 +64,10 @@ from .reviews import MAX_REVIEW_BYTES, Review, parse_reviews
 from .state import CACHE_DIR, usable_state
 
 if TYPE_CHECKING:  # multiprocessing is imported only when a worker is started
-    from concurrent.futures import ProcessPoolExecutor
+    import hashlib
+    from concurrent.futures import Future, ProcessPoolExecutor
+else:  # imported on first use: a check imports this module while its workers parse
+    from ._lazy import hashlib
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,8 @@ def find_suspect_links(
     # Made here, not in the history's thread: the git process that reads the versions dies
     # with the thread that starts it (``BlobReader.start``). Its cache is read in that thread.
     prints = FingerprintStore(root, config, cache=cache, load=False)
+    from concurrent.futures import ThreadPoolExecutor  # only where there is history to read
+
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading: Future[Log] | None = None
@@ -340,7 +343,6 @@ def analyse_ahead(
     (``AnalysisAhead``); None where the analysis reads no history (not ``ok``, one commit)
     or no fork can be made. The caller calls ``end`` once the rules are done. Call it only
     where a process may fork (no other thread) and its memory may be copied."""
-    import tempfile
 
     def compute() -> SuspectAnalysis:
         return find_suspect_links(corpus, cache=cache, repo=repo, early_log=early_log)
@@ -350,7 +352,7 @@ def analyse_ahead(
     if early_log is not None:
         early_log.wait()  # begun before the parse: done by now, or nearly
     parent = os.getpid()
-    spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by ``AnalysisAhead.end``)
+    spool = spool_file()  # closed by ``AnalysisAhead.end``
     done, ready = os.pipe()
     for stream in (sys.stdout, sys.stderr):  # a child would write buffered output again
         stream.flush()

@@ -22,11 +22,9 @@ the top of a git work tree (below it, whether git ignores the root is one more q
 from __future__ import annotations
 
 import codecs
-import hashlib
 import logging
 import marshal
 import os
-import sqlite3
 import stat
 import sys
 import time
@@ -44,6 +42,12 @@ from .gitcmd import GitError, PendingGit, begin_git, run_git
 from .state import CACHE_DIR as CACHE_DIR
 from .state import STATE_DIR, WARNED, shipped_state
 from .state import usable_state as usable_state
+
+if TYPE_CHECKING:
+    import hashlib
+    import sqlite3
+else:  # imported on first use (``_lazy``)
+    from ._lazy import hashlib, sqlite3
 
 log = logging.getLogger(__name__)
 

@@ -123,24 +123,29 @@ def test_a_file_grown_too_large_keeps_only_what_the_run_used(
     assert set(classcode._read()) == set(first) | set(store.added)
 
 
-def test_the_command_line_writes_the_file_once_and_then_compiles_nothing(tmp_path: Path) -> None:
-    """Two runs of the console script's ``run`` with the file in a folder of the test's: the
-    first writes it, the second finds every class's methods there."""
+def test_the_command_line_writes_the_files_once_and_then_compiles_nothing(tmp_path: Path) -> None:
+    """Two runs of the console script's ``run`` with the files (``classcode``'s and
+    ``regexcode``'s) in a folder of the test's: the first writes them, the second finds every
+    class's methods and every pattern of the main process there."""
     (tmp_path / "a.md").write_text("# A\n\nSee [b](b.md).\n", encoding="utf-8")
     store = tmp_path / "pycache"
     store.mkdir()
     code = (
         "import sys, atexit\n"
         "from pathlib import Path\n"
-        "from tracegraph import classcode\n"
+        "from tracegraph import classcode, regexcode\n"
         f"classcode.FOLDER = Path({str(store)!r})\n"
         "classcode.FILE = classcode.FOLDER / 'methods.marshal'\n"
-        "real = classcode.save\n"
-        "def save():\n"
-        "    s = classcode._store\n"
-        "    print('COMPILED', len(s.added), 'LOADED', len(s.used), file=sys.stderr)\n"
-        "    return real()\n"
-        "classcode.save = save\n"
+        "regexcode.FILE = classcode.FOLDER / 'programs.marshal'\n"
+        "def counting(module):\n"
+        "    real = module.save\n"
+        "    def save():\n"
+        "        s = module._store\n"
+        "        print('COMPILED', len(s.added), 'LOADED', len(s.used), file=sys.stderr)\n"
+        "        return real()\n"
+        "    module.save = save\n"
+        "counting(classcode)\n"
+        "counting(regexcode)\n"
         "sys.argv = ['tracegraph', *sys.argv[1:]]\n"
         "from tracegraph.launch import run\nrun()\n"
     )
@@ -149,8 +154,9 @@ def test_the_command_line_writes_the_file_once_and_then_compiles_nothing(tmp_pat
         subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
         for _ in range(2)
     ]
-    counts = [run.stderr.rpartition("COMPILED ")[2].split() for run in runs]
-    assert int(counts[0][0]) > 50 and counts[0][2] == "0"  # the check's classes, compiled
-    assert counts[1] == ["0", "LOADED", counts[0][0]]
+    for of in (2, 1):  # the classes' methods, then the patterns (saved in this order)
+        counts = [run.stderr.split("COMPILED ")[-of].split()[:3] for run in runs]
+        assert int(counts[0][0]) > 50 and counts[0][2] == "0"  # the check's, compiled
+        assert counts[1] == ["0", "LOADED", counts[0][0]]
     assert runs[0].stdout == runs[1].stdout and '"TG101"' in runs[0].stdout
-    assert (store / "methods.marshal").exists()
+    assert (store / "methods.marshal").exists() and (store / "programs.marshal").exists()

@@ -302,3 +302,36 @@ def test_a_spooled_git_is_never_blocked_by_its_output(tmp_path: Path) -> None:
     files = discarded._files
     discarded.discard()
     assert files is not None and all(file.closed for file in files)
+
+
+def test_a_spool_file_is_unnamed_in_the_temporary_folder_or_tempfile_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``spool_file`` opens what ``tempfile.TemporaryFile`` would: a file with no name, read
+    and written as bytes; in the folder ``TMPDIR`` names (no entry left there), and through
+    tempfile when that folder cannot take one."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    with gitcmd.spool_file() as spool, tempfile.TemporaryFile() as plain:
+        assert type(spool) is type(plain) and spool.mode == plain.mode
+        os.write(spool.fileno(), b"git's output\0" * 10_000)  # as git writes it
+        assert gitcmd.spooled(spool) == b"git's output\0" * 10_000
+        assert list(folder.iterdir()) == []
+        if hasattr(os, "O_TMPFILE"):  # Linux: opened in the folder the environment names
+            where = os.readlink(f"/proc/self/fd/{spool.fileno()}")
+            assert where.startswith(f"{folder}/") and where.endswith(" (deleted)")
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    opened: list[object] = []
+    real = tempfile.TemporaryFile
+
+    def counted() -> object:
+        opened.append(True)
+        return real()
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", counted)
+    with gitcmd.spool_file() as fallback:
+        os.write(fallback.fileno(), b"x")
+        assert gitcmd.spooled(fallback) == b"x" and opened == [True]

@@ -336,11 +336,12 @@ def run() -> NoReturn:
     except SystemExit as done:
         code = done.code
     finally:
-        from .. import classcode
+        from .. import classcode, regexcode
         from ..behind import finish
 
         finish()  # the writes a command left to a thread (``check``'s stored graph)
         classcode.save()
+        regexcode.save()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)  # a profiler or coverage writes its data at exit
     try:

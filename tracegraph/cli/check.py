@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -18,7 +17,11 @@ from .options import ALLOW_EMPTY_OPT, CONFIG_OPT, ROOT_OPT, parse_today, root_of
 from .progress import scan_options, scan_settings
 
 if TYPE_CHECKING:
+    import hashlib
+
     from ..output import SinceNote
+else:
+    from .._lazy import hashlib  # imported on first use
 
 FAIL_ON = ("error", "warning", "info", "never")
 #: ``output.FORMATTERS``' names (a test keeps them in step): a warm rerun answered by
@@ -149,7 +152,6 @@ def check(
     with collector_paused():  # the run's modules (``memory.collector_paused``)
         from .. import api
         from ..checks import parse_codes, select_rules
-        from ..output import CheckResult, SinceNote, fails, render, render_pieces
 
     selected = parse_codes(select)
     ignored = parse_codes(ignore)
@@ -160,6 +162,8 @@ def check(
         run = api.check_tree(path, shape=shape, keep=True, behind=True, **settings)
         findings = run.findings
     else:
+        from ..output import SinceNote
+
         changes = api.check_since(path, since, **settings)
         run, findings = changes.run, changes.introduced
         note = SinceNote(since, changes.commit, changes.unchanged, tuple(changes.resolved))
@@ -167,6 +171,9 @@ def check(
         emit(run.output.text, output)
         _finish(run.notes if fmt == "text" else (), run.output.failed)
         return
+    with collector_paused():  # imported once the run is done: a cold run's parse starts sooner
+        from ..output import CheckResult, fails, render, render_pieces
+
     if wanted is not None:
         findings = [f for f in findings if f.path in wanted]
     if write_baseline is not None:

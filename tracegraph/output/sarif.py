@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import HOMEPAGE, __version__
 from ..generated import GENERATOR, GENERATOR_KEY
 from ..model import Severity
 from . import CheckResult, Formatter, clean, suspect_dict
+
+if TYPE_CHECKING:
+    import hashlib
+else:
+    from .._lazy import hashlib  # imported on first use: only SARIF output takes a digest
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -5,15 +5,16 @@ from __future__ import annotations
 import itertools
 import tempfile
 from pathlib import Path
+from random import Random
 
 import networkx as nx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import layered_ring, make_tree
 from tests.unit.checks.conftest import TODAY, where
 from tracegraph.api import scan
-from tracegraph.checks import run_checks
+from tracegraph.checks import run_checks, structure
 
 
 def adr(number: int, status: str = "Accepted", body: str = "") -> str:
@@ -140,6 +141,73 @@ def test_cycle_rule_agrees_with_networkx(edges):
         assert all(chain.has_edge(a, b) for a, b in itertools.pairwise(cycle))
         group = next(g for g in groups if cycle[0] in g)
         assert len(cycle) - 1 == min(len(c) for c in nx.simple_cycles(chain.subgraph(group)))
+
+
+def _shortest_cycle_by_networkx(
+    graph: nx.DiGraph, starts: list[str], budget: int
+) -> tuple[list[str], int]:
+    """``structure.shortest_cycle`` as it was written over networkx (the reference)."""
+    size = graph.number_of_nodes() + graph.number_of_edges()
+    best: list[str] = []
+    for index, start in enumerate(starts):
+        if index and budget < size:
+            break
+        budget -= size
+        cutoff = len(best) - 2 if best else None
+        if cutoff is not None and cutoff < 1:
+            break
+        preds, depth = nx.predecessor(graph, start, cutoff=cutoff, return_seen=True)
+        ends = [p for p in graph.predecessors(start) if p in depth]
+        if not ends:
+            continue
+        end = min(ends, key=depth.__getitem__)
+        if best and depth[end] + 1 >= len(best):
+            continue
+        path = [end]
+        while path[-1] != start:
+            path.append(preds[path[-1]][0])
+        best = path[::-1]
+    return best, budget
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=4, max_size=30),
+    st.randoms(use_true_random=False),
+    st.integers(0, 300),
+)
+@example([(0, 1), (0, 2), (1, 3), (2, 3), (3, 0)], Random(0), 100)  # two shortest: the first
+def test_components_and_shortest_cycles_are_those_networkx_gives(edges, random, budget):
+    """The cycle rule's own search (no networkx import) against networkx's algorithms: the
+    same groups, and the same cycle (ties included) for any order of the group and budget."""
+    chain: dict[str, list[str]] = {}
+    for a, b in dict.fromkeys((f"n{a}", f"n{b}") for a, b in edges if a != b):
+        chain.setdefault(a, []).append(b)
+        chain.setdefault(b, [])
+    reference = nx.DiGraph()
+    reference.add_nodes_from(chain)
+    reference.add_edges_from((a, b) for a, targets in chain.items() for b in targets)
+    groups = structure.find_strong_components(chain)
+    assert sorted(map(sorted, groups)) == sorted(
+        map(sorted, nx.strongly_connected_components(reference))
+    )
+    for group in groups:
+        if len(group) < 2:
+            continue
+        shuffled = sorted(group)
+        random.shuffle(shuffled)
+        for first in range(len(shuffled)):  # each member the first start once
+            members = shuffled[first:] + shuffled[:first]
+            rank = {path: index for index, path in enumerate(members)}
+            sub = nx.DiGraph()
+            sub.add_nodes_from(members)
+            for path in members:
+                targets = sorted((t for t in chain[path] if t in rank), key=rank.__getitem__)
+                sub.add_edges_from((path, t) for t in targets)
+            ours = structure.shortest_cycle(
+                structure._ordered_subgraph(chain, members), members, budget
+            )
+            assert ours == _shortest_cycle_by_networkx(sub, members, budget)
 
 
 def test_supersession_both_sides_is_fine(findings):
