@@ -265,6 +265,17 @@ class Edges:
                         if group is not None:
                             found[group].append((source, target, edge(held)))
                         continue
+                    if held.__class__ is tuple:  # several edges: the wanted ones' attributes
+                        for item in held:
+                            if isinstance(item, link_class):
+                                group = get(item.reference.relation)
+                                if group is not None:
+                                    found[group].append((source, target, edge(item)))
+                            else:
+                                group = groups.get(item.get("relation"))
+                                if group is not None:
+                                    found[group].append((source, target, item))
+                        continue
                 for data in keyed.values():
                     group = groups.get(data.get("relation"))
                     if group is not None:

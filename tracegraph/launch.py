@@ -25,13 +25,14 @@ def run() -> NoReturn:
 
         classcode.install()
         regexcode.install()
-        from .warm import answer_command_line
+        from .warm import answer_command_line, probe_ahead
 
         code = answer_command_line(sys.argv[1:])
         if code is not None:
             classcode.save()
             regexcode.save()
             os._exit(code)  # everything is written and flushed: leave as ``cli.run`` does
+        probe_ahead(sys.argv[1:])  # git reads its configuration while the CLI is imported
         from .cli import run as run_cli
 
     run_cli()

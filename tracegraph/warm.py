@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 from . import __version__
 from .atomic import write_atomic
 from .errors import TracegraphError
-from .gitcmd import GitError, PendingGit, begin_git, run_git
+from .gitcmd import GitError, PendingGit, begin_git, begin_probe, run_git
 from .state import CACHE_DIR as CACHE_DIR
 from .state import STATE_DIR, WARNED, shipped_state
 from .state import usable_state as usable_state
@@ -593,6 +593,24 @@ def command_line(argv: list[str]) -> CommandLine | None:
     default), tracegraph's source, Python and the networkx copy: all that the CLI's own settings
     key (``settings_key`` in ``cli/check.py``) is made of, so a command line whose key matches
     is parsed by the CLI exactly as the one that stored the stamp."""
+    found = _check_root(argv, COMMAND_OPTIONS)
+    if found is None:
+        return None
+    root, allow_empty = found
+    real = os.path.realpath(root)
+    values = tuple(os.path.realpath(token) for token in argv[1:] if not token.startswith("-"))
+    terminal = bool(getattr(sys.stdout, "isatty", lambda: False)())
+    key = settings_key(
+        "command line", tuple(argv), os.getcwd(), real, values, os.environ.get("NO_COLOR"),
+        terminal, date.today().isoformat(), library_state("networkx"),
+    )  # fmt: skip
+    return CommandLine(key, root, real, allow_empty)
+
+
+def _check_root(argv: list[str], options: dict[str, bool]) -> tuple[str, bool] | None:
+    """The root of the command line ``tracegraph ARGV`` and whether it allows an empty tree;
+    None unless it is ``check`` with only ``options`` (whether each takes a value) and one
+    folder at most (no FILE arguments)."""
     if not argv or argv[0] != "check":
         return None
     root: str | None = None
@@ -603,7 +621,7 @@ def command_line(argv: list[str]) -> CommandLine | None:
         token = argv[at]
         if token.startswith("-"):
             name, equals, value = token.partition("=")
-            takes = COMMAND_OPTIONS.get(name if equals and name.startswith("--") else token)
+            takes = options.get(name if equals and name.startswith("--") else token)
             if takes is None or (equals and not takes):
                 return None
             if takes and not equals:
@@ -621,15 +639,21 @@ def command_line(argv: list[str]) -> CommandLine | None:
         at += 1
     if len(folders) > 1 or (folders and (root is not None or not os.path.isdir(folders[0]))):
         return None
-    root = folders[0] if folders else root if root is not None else "."
-    real = os.path.realpath(root)
-    values = tuple(os.path.realpath(token) for token in argv[1:] if not token.startswith("-"))
-    terminal = bool(getattr(sys.stdout, "isatty", lambda: False)())
-    key = settings_key(
-        "command line", tuple(argv), os.getcwd(), real, values, os.environ.get("NO_COLOR"),
-        terminal, date.today().isoformat(), library_state("networkx"),
-    )  # fmt: skip
-    return CommandLine(key, root, real, allow_empty)
+    return (folders[0] if folders else root if root is not None else "."), allow_empty
+
+
+#: ``COMMAND_OPTIONS`` and those of a check no stamp answers that leave its root as it is.
+AHEAD_OPTIONS = {**COMMAND_OPTIONS, "--no-cache": False}
+
+
+def probe_ahead(argv: list[str]) -> None:
+    """Begin git's configuration probe for the root of ``tracegraph ARGV`` when it is a
+    ``check`` (``gitcmd.begin_probe``): the command line calls this when no stamp answered,
+    before it imports the CLI. A root guessed wrong only costs the probe (it is killed)."""
+    found = _check_root(argv, AHEAD_OPTIONS)
+    if found is not None:
+        with suppress(OSError, ValueError):  # a root git cannot take: the CLI says so
+            begin_probe(Path(found[0]))
 
 
 #: What ``answer_command_line`` saw of the root when it could not answer: the CLI takes it

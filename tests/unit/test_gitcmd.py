@@ -335,3 +335,49 @@ def test_a_spool_file_is_unnamed_in_the_temporary_folder_or_tempfile_s(
     with gitcmd.spool_file() as fallback:
         os.write(fallback.fileno(), b"x")
         assert gitcmd.spooled(fallback) == b"x" and opened == [True]
+
+
+def test_a_probe_begun_ahead_is_answered_by_the_first_call_of_its_repository(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``begin_probe`` starts the configuration probe the first git call would make: that call
+    takes its answer (one process fewer, the same overrides); a probe of another repository
+    is killed and the call probes its own."""
+    (repo / ".gitattributes").write_text("*.md filter=evil\n")
+    git(repo, "config", "filter.evil.clean", "false")
+    other = init_repo(make_tree(tmp_path / "other", {"c.md": "# C\n"}))
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    class Recording(real):  # type: ignore[misc,valid-type]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            started.append(list(args))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(gitcmd, "_probed", {})
+    monkeypatch.setattr(gitcmd, "_ahead", [])
+    monkeypatch.setattr(subprocess, "Popen", Recording)
+    fresh = gitcmd._probe_now(gitcmd.find_git(repo), repo, hardened_environment(), 5.0)
+    assert ("filter.evil.clean", "") in fresh
+    started.clear()
+    gitcmd.begin_probe(repo)
+    assert [args[-4:] for args in started] == [["config", "--list", "-z", "--show-scope"]]
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
+    assert len(started) == 2 and "ls-files" in started[1] and not gitcmd._ahead
+    assert next(iter(gitcmd._probed.values()))[1] == fresh
+    gitcmd.begin_probe(repo)  # answered moments ago: nothing begun
+    assert len(started) == 2 and not gitcmd._ahead
+
+    monkeypatch.setattr(gitcmd, "_probed", {})
+    started.clear()
+    gitcmd.begin_probe(other)
+    proc = gitcmd._ahead[0][2]
+    assert run_git(repo, "ls-files").stdout == b"a.md\nb.md\n"
+    assert proc.returncode is not None and not gitcmd._ahead
+    # the other's probe, this one's own, the command
+    assert [args[-4] for args in started[:2]] == ["config", "config"] and len(started) == 3
+    assert started[1][-5] == str(repo) and next(iter(gitcmd._probed.values()))[1] == fresh
+    gitcmd.begin_probe(other)
+    proc = gitcmd._ahead[0][2]
+    gitcmd.end_probe()
+    assert proc.returncode is not None and not gitcmd._ahead

@@ -290,3 +290,10 @@ def test_edges_grouped_by_relation_in_the_graphs_order() -> None:
     assert got == expected(edges) and got[1] == [
         (source, target, {"relation": "supersedes", "line": 9})
     ]
+    twice = Edges({}, {source: {target: EdgeKeys((link, link)), "y.md": several}}, {})
+    assert plain(twice.grouped(groups, 2)) == expected(twice)
+    relation = next(iter(keyed.edges))["relation"]  # a pair of several links: each one's edge
+    attributes = dict(next(iter(keyed.edges)))
+    assert plain(twice.grouped({relation: 0}, 1)) == [
+        [(source, target, attributes), (source, target, attributes), (source, "y.md", attributes)]
+    ]

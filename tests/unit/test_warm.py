@@ -397,6 +397,23 @@ def test_which_command_lines_are_answered_before_the_cli(
     )
 
 
+def test_a_check_no_stamp_answers_begins_git_s_configuration_probe_for_its_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``probe_ahead`` begins the probe for the root a ``check`` names (``--no-cache`` too),
+    and nothing for another command or an option it does not know."""
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    begun: list[Path] = []
+    monkeypatch.setattr(warm, "begin_probe", begun.append)
+    for argv in (["check"], ["check", "sub", "--no-cache"], ["check", "--no-cache", "-C", "sub"]):
+        warm.probe_ahead(argv)
+    assert begun == [Path("."), Path("sub"), Path("sub")]
+    for argv in (["map"], ["check", "-o", "x"], ["check", "--since", "HEAD"], ["check", "a.md"]):
+        warm.probe_ahead(argv)
+    assert len(begun) == 3
+
+
 def test_a_warm_command_line_is_answered_before_click_loads(repo: Path) -> None:
     """The console script's entry point (``tracegraph.launch``): the third run of the same
     command line prints the kept output with its exit status without importing click or the
