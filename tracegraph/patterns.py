@@ -226,7 +226,8 @@ def _glob_body(glob: str) -> str:
             body = glob[i + 1 : end]
             negate = body.startswith("!")
             body = body[1:] if negate else body
-            parts.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            escaped = body.replace("\\", "\\\\").replace("[", "\\[")  # ``[[]``: a literal ``[``
+            parts.append("[" + ("^" if negate else "") + escaped + "]")
             i = end + 1
         else:
             parts.append(re2.escape(glob[i]))

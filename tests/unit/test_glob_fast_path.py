@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tracegraph.crawl import matches_glob
-from tracegraph.patterns import glob_prefix, glob_regex
+from tracegraph.patterns import glob_prefix, glob_regex, own_glob_regex
 
 PARTS = st.sampled_from(["a", "b.md", ".md", "x.markdown", "md", "c.md.txt", "d.MD", "é", "\n"])
 PATHS = st.lists(PARTS, min_size=1, max_size=5).map("/".join)
@@ -41,3 +42,11 @@ def test_a_glob_matches_only_paths_that_start_with_its_literal_prefix(
     path = start + "".join(data.draw(TAILS))
     if glob_regex(glob).match(path):
         assert path.startswith(prefix)
+
+
+@pytest.mark.parametrize("compile_glob", [glob_regex, own_glob_regex])
+def test_a_bracket_in_a_class_is_a_literal_bracket(compile_glob) -> None:
+    pattern = compile_glob("docs[[]v2]/[*]x[?].md")
+    assert pattern.match("docs[v2]/*x?.md")
+    assert not pattern.match("docsv/*x?.md")
+    assert not pattern.match("docs[v2]/axb.md")

@@ -783,3 +783,21 @@ def test_a_signature_counts_per_folder_what_every_path_s_last_parts_match() -> N
     assert presets._glob_counts("*/*/kep.yaml", files, {}) == {
         "keps": 2, "": 1, "deep/er/keps": 1,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("folder", "sibling"), [("docs[v2]", "docs2"), ("a*b", "axb"), ("a?b", "axb")]
+)
+def test_a_detected_folder_with_glob_characters_matches_only_itself(tree, folder, sibling):
+    files = {
+        f"{folder}/proposals/0001-x.md": "# X\n\n* Proposal: [SE-0001](0001-x.md)\n",
+        f"{sibling}/proposals/0003-z.md": "# Z\n\nplain\n",
+    }
+    corpus = scan(tree(files))
+    assert [(p["name"], p["folder"]) for p in summarise(corpus)["presets"]] == [
+        ("swift-evolution", f"{folder}/proposals/")
+    ]
+    docs = _docs(corpus)
+    assert docs[f"{folder}/proposals/0001-x.md"].id == "SE-0001"
+    # The unescaped glob took the sibling too ([v2] a class, * and ? wildcards).
+    assert docs[f"{sibling}/proposals/0003-z.md"].type == "DOC"

@@ -52,7 +52,7 @@ class Preset:
     def config_for(self, base: str) -> Config:
         """The preset's configuration with ``{folder}`` standing for ``base`` (a folder
         relative to the root, "" for the root itself)."""
-        prefix = f"{base}/" if base else ""
+        prefix = f"{glob_escape(base)}/" if base else ""
         data = _substitute(self.settings, prefix)
         return config_from_mapping(data, f"preset {self.name}")
 
@@ -93,6 +93,16 @@ class Detection:
     def where(self) -> str:
         """The folder as shown to users (``keps/``, or ``./`` for the root)."""
         return f"{self.base}/" if self.base else "./"
+
+
+def glob_escape(path: str) -> str:
+    """``path`` as a glob that matches only itself: a detected folder named ``drafts[old]``
+    or ``a*b`` stands in the preset's globs, where ``[``, ``*`` and ``?`` are wildcards.
+
+    >>> glob_escape("docs/adr[old]*")
+    'docs/adr[[]old][*]'
+    """
+    return "".join(f"[{c}]" if c in "[*?" else c for c in path)
 
 
 def _substitute(value: Any, prefix: str) -> Any:
