@@ -129,7 +129,10 @@ def crawl(
     # need, HEAD for TG503's key (``FileIndex.git``).
     # Without a stamp's ``seen``, the listing and the remote run beside ``rev-parse``
     # (``warm.look``); the remote only where the addresses may need it.
-    asked = seen or look(root, "", crawling=True, remote=config.repository is None)
+    # Without ``stats`` to collect, only each listed name's kind is read (no stamp is made).
+    asked = seen or look(
+        root, "", crawling=True, remote=config.repository is None, stat_all=stats is not None
+    )
     repo = probe_repository(root, asked.probe)
     prefix = None if repo.status == "not-git" else repo.prefix
     listed = _git_files(root, links, stats, top=prefix == "", seen=asked)
@@ -247,8 +250,8 @@ def _git_files(
     if not top and _is_ignored(root):
         return None
     listed = seen.listed if seen is not None and seen.listing is answer else None
-    if listed is None:
-        listed = list_files(root, answer.stdout)
+    if listed is None or (stats is not None and not listed.complete):
+        listed = list_files(root, answer.stdout, stat_all=stats is not None)
     if links is not None:
         links += listed.links
     if stats is not None:
