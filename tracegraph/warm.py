@@ -431,7 +431,7 @@ def begin_look(root: Path) -> None:
     by the same ``begin_git``); a remote the config makes unnecessary is killed unused."""
     end_early_look()
     started = time.time_ns()
-    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT)
+    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT, spool=True)
     origin: PendingGit | GitError | None = None
     try:
         origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT)
@@ -490,7 +490,7 @@ def look(
     # answers; three git processes one after another were 10-15 ms of a cold check at 1,000
     # documents before its parse could start) and are killed unused where the root is not
     # where they are asked.
-    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT)
+    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT, spool=True)
     origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT) if remote else None
     try:
         seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
@@ -528,9 +528,21 @@ def _listed(
     return seen
 
 
-def _begin(root: Path, args: tuple[str, ...], timeout: float) -> PendingGit | GitError:
-    """``begin_git`` (hardened), with a failure to start git as the answer."""
+def _begin(
+    root: Path, args: tuple[str, ...], timeout: float, *, spool: bool = False
+) -> PendingGit | GitError:
+    """``begin_git`` (hardened), with a failure to start git as the answer. ``spool``: the
+    output goes to a temporary file (``begin_git(spool=True)``), for the listing: its answer
+    is read a while later, once the run's modules are imported, and at 100,000 files it is
+    3.5 MB, which git wrote into a pipe 64 KB at a time, waiting each time for this process
+    to read (a quarter of a second before the parse could start, git itself taking a
+    tenth)."""
     try:
+        if spool:
+            try:
+                return begin_git(root, *args, timeout=timeout, spool=True)
+            except OSError:  # no temporary file to be had: through a pipe
+                pass
         return begin_git(root, *args, timeout=timeout)
     except GitError as exc:
         return exc

@@ -241,8 +241,10 @@ def test_git_says_which_folders_it_could_not_list(
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     real = warm.begin_git  # the listing is begun beside ``rev-parse`` (``warm.look``)
 
-    def begin_git(where: Path, *args: str, timeout: float = 120.0) -> gitcmd.PendingGit:
-        pending = real(where, *args, timeout=timeout)
+    def begin_git(
+        where: Path, *args: str, timeout: float = 120.0, spool: bool = False
+    ) -> gitcmd.PendingGit:
+        pending = real(where, *args, timeout=timeout, spool=spool)
         answer = pending.answer
 
         def doctored() -> subprocess.CompletedProcess[bytes]:

@@ -557,3 +557,32 @@ def test_a_crawl_without_stats_lists_what_a_crawl_with_them_does(repo: Path) -> 
     seen = warm.look(repo, "", crawling=True, stat_all=False)
     assert seen.listed is not None and not seen.listed.complete
     assert seen.witness() is None
+
+
+def test_the_listing_is_spooled_and_piped_when_no_file_can_be_had(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git writes the listing to a temporary file (it never waits for this process to read
+    a pipe); where no temporary file can be opened it is read through a pipe, the same."""
+    spooled: list[bool] = []
+    real = warm.begin_git
+
+    def spy(where: Path, *args: str, timeout: float = 120.0, spool: bool = False) -> Any:
+        if args[0] == "ls-files":
+            spooled.append(spool)
+        return real(where, *args, timeout=timeout, spool=spool)
+
+    monkeypatch.setattr(warm, "begin_git", spy)
+    asked = warm.look(repo, "", crawling=True)
+    warm.begin_look(repo)
+    early = warm.look(repo, "", crawling=True)
+
+    def no_file() -> Any:
+        raise OSError("no temporary folder")
+
+    monkeypatch.setattr(gitcmd, "spool_file", no_file)
+    piped = warm.look(repo, "", crawling=True)
+    assert spooled == [True, True, True, False]  # the last one tried a file, then a pipe
+    assert asked.listed is not None and early.listed is not None and piped.listed is not None
+    assert asked.listed.files == early.listed.files == piped.listed.files
+    assert "docs/adr/real.md" in asked.listed.files
