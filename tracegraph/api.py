@@ -122,7 +122,7 @@ def scan(
         index = crawl(root_path, config)
     if presets:
         config = with_presets(root_path, config, index)
-    wiki = wiki_scope(root_path, index.files, config)
+    wiki = wiki_scope(root_path, index.files, config, index.dirs)
     documents = parse_files(
         root_path, index.documents, config, progress=progress, cache=cache,
         sidecars=find_sidecars(index, config), wiki=wiki.paths, meanwhile=while_parsing,
@@ -1867,7 +1867,7 @@ def open_workspace(
     index = crawl(root_path, config)
     config = with_presets(root_path, config, index)
     corpus = scan(root_path, config, index=index, cache=cache, presets=False)
-    wiki = wiki_scope(root_path, index.files, config)
+    wiki = wiki_scope(root_path, index.files, config, index.dirs)
     recogniser = Recogniser.from_config(corpus.config).with_wiki_folders(wiki.paths)
     return Workspace(corpus, recogniser, (today or date.today()).isoformat())
 

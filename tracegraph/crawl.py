@@ -129,31 +129,41 @@ def crawl(
     # need, HEAD for TG503's key (``FileIndex.git``).
     # Without a stamp's ``seen``, the listing and the remote run beside ``rev-parse``
     # (``warm.look``); the remote only where the addresses may need it.
-    asked = seen or look(root, "", crawling=True, remote=config.repository is None)
+    # Without ``stats`` to collect, only each listed name's kind is read (no stamp is made).
+    asked = seen or look(
+        root, "", crawling=True, remote=config.repository is None, stat_all=stats is not None
+    )
     repo = probe_repository(root, asked.probe)
     prefix = None if repo.status == "not-git" else repo.prefix
     listed = _git_files(root, links, stats, top=prefix == "", seen=asked)
     found, unreadable = listed if listed is not None else _walk(root, links)
-    files = sorted(set(found))
+    # git lists in order: sorting what is sorted takes a pass, sorting a set a real sort.
+    files = sorted(found)
+    every = frozenset(files)
+    if len(every) != len(files):  # a name listed twice (an unmerged path)
+        files = list(dict.fromkeys(files))
     dirs = _dirs_of(files)
     origin: str | None = ASK_GIT  # the remote's URL, asked when the addresses need it
     if seen is not None:
         seen.witness(dirs)  # before the links and marker folders are read for this run
     if asked.remote is not None:
         origin = _origin(asked.remote)
-    aliases = _aliases(root, links, frozenset(files), dirs)
+    aliases = _aliases(root, links, every, dirs)
     is_document = _document_test(config.include, config.exclude)
-    documents = tuple(p for p in files if p not in aliases and is_document(p))
+    if aliases:
+        documents = tuple(p for p in files if p not in aliases and is_document(p))
+    else:
+        documents = tuple(filter(is_document, files))
     return FileIndex(
         root=root,
-        files=frozenset(files),
+        files=every,
         documents=documents,
         dirs=dirs,
         aliases=aliases,
         addresses=find_addresses(
             root,
             config.repository,
-            _declared(root, files, config),
+            _declared(root, every, config),
             prefix=prefix,
             origin=origin,
         ),
@@ -173,13 +183,12 @@ def with_files(
     return replace(index, files=frozenset(files), documents=documents, dirs=_dirs_of(files))
 
 
-def _declared(root: Path, files: list[str], config: Config) -> list[tuple[str, str]]:
+def _declared(root: Path, listed: frozenset[str], config: Config) -> list[tuple[str, str]]:
     """(address, file) for each file at the root that declares the repository's address
     (``book.toml``, ``package.json``...); read like a config file (at most
     ``MAX_CONFIG_BYTES``), and only when the config does not set ``repository`` itself."""
     if config.repository is not None:
         return []
-    listed = set(files)
     limit = min(config.limits.max_file_bytes, MAX_CONFIG_BYTES)
     out = []
     for name in DECLARING_FILES:
@@ -247,8 +256,8 @@ def _git_files(
     if not top and _is_ignored(root):
         return None
     listed = seen.listed if seen is not None and seen.listing is answer else None
-    if listed is None:
-        listed = list_files(root, answer.stdout)
+    if listed is None or (stats is not None and not listed.complete):
+        listed = list_files(root, answer.stdout, stat_all=stats is not None)
     if links is not None:
         links += listed.links
     if stats is not None:
@@ -376,6 +385,9 @@ def _document_test(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callab
     if not exclude and suffixes and None not in suffixes:  # the usual ``**/*.md`` globs
         ends = tuple(s for s in suffixes if s is not None)
         inside = tuple(s + "/" for s in ends)
+        if len(inside) == 1:  # one suffix: two string tests, no generator per file
+            within = inside[0]
+            return lambda path: path.endswith(ends) or within in path
         return lambda path: path.endswith(ends) or any(i in path for i in inside)
     wanted = tuple(map(_glob_test, include))
     unwanted = tuple(map(_glob_test, exclude))
@@ -463,10 +475,13 @@ def find_wiki_scope(
     if setting is False:
         return WikiScope((), False)
     found: dict[str, str] = {}
-    for path in files:
+    # Every marker's name starts with a dot but mkdocs': the few paths that may hold one, by
+    # string tests alone (this runs over every file of the tree).
+    maybe = [p for p in files if "/." in p or p[:1] == "." or "mkdocs.y" in p]
+    for path in sorted(maybe):
         dotted = path.startswith(".") or "/." in path
         if not dotted and not path.endswith(MKDOCS_CONFIGS):
-            continue  # every marker's name starts with a dot but mkdocs'
+            continue
         folder, _sep, name = path.rpartition("/")
         if name in WIKI_MARKER_FILES:
             found.setdefault(folder, f"{path}: {WIKI_MARKER_FILES[name]}")

@@ -143,6 +143,9 @@ class Listed:
     links: list[str]
     stats: dict[str, FileStat]
     taken: list[FileStat]
+    #: False when only each name's kind was read (``list_files(stat_all=False)``): ``stats``
+    #: and ``taken`` are empty, and no stamp can be made of it.
+    complete: bool = True
 
 
 _STATE_PREFIX = f"{STATE_DIR}/".encode()
@@ -162,10 +165,12 @@ def _tracked_state(root: Path) -> None:
         shipped_state(root)
 
 
-def list_files(root: Path, listing: bytes) -> Listed:
+def list_files(root: Path, listing: bytes, *, stat_all: bool = True) -> Listed:
     """``Listed`` of a ``git ls-files -z`` output. One ``lstat`` per file (not pathlib's two
     stats): this loop runs for every file of the tree. Files listed in the state folder mean
-    the repository may ship its own ``.tracegraph`` (``_tracked_state``)."""
+    the repository may ship its own ``.tracegraph`` (``_tracked_state``). Without
+    ``stat_all`` (a run that keeps no stat: no cache, no stamp) only each name's kind is read,
+    from its folder's listing where that is cheaper (``_list_kinds``)."""
     if listing.startswith(_STATE_PREFIX) or b"\0" + _STATE_PREFIX in listing:
         _tracked_state(root)
     # One decode for the whole listing; when it is valid UTF-8 (the file system's encoding)
@@ -176,6 +181,8 @@ def list_files(root: Path, listing: bytes) -> Listed:
         names, plain = listing.decode("utf-8").split("\0"), True
     except UnicodeError:
         names, plain = [os.fsdecode(raw) for raw in listing.split(b"\0")], False
+    if not stat_all:
+        return _list_kinds(root, names, plain)
     out: list[str] = []
     links: list[str] = []
     stats: dict[str, FileStat] = {}
@@ -205,6 +212,89 @@ def list_files(root: Path, listing: bytes) -> Listed:
         if shown == name:
             stats[name] = found
     return Listed(out, links, stats, taken)
+
+
+#: What a listed name is (``_list_kinds``): gone or neither a file nor a link, a regular
+#: file, a symbolic link.
+_OTHER, _FILE, _LINK = 0, 1, 2
+#: A folder holding fewer listed names than this has them ``lstat``-ed one by one: reading a
+#: folder costs about what a few ``lstat`` calls do.
+SCAN_FROM = 8
+#: A folder is read up to this many entries per listed name, and this many more.
+SCAN_PER_NAME = 4
+SCAN_SLACK = 64
+
+
+def _list_kinds(root: Path, names: list[str], plain: bool) -> Listed:
+    """``list_files`` without the stats: which listed names are regular files or symbolic
+    links, each folder of ``SCAN_FROM`` names or more read once (``os.scandir``: the kind
+    of every entry without an ``lstat`` each, a third of the time) instead of one ``lstat``
+    per name. A name its folder's entries do not show (an unreadable folder, a name spelt
+    otherwise on disk, a folder read only in part) is ``lstat``-ed as ``list_files`` does,
+    so every name gets the kind its ``lstat`` gives."""
+    prefix = os.path.join(os.fspath(root), "")
+    counts: dict[str, int] = {}
+    for name in names:
+        if name:
+            folder = name.rpartition("/")[0]
+            counts[folder] = counts.get(folder, 0) + 1
+    read: dict[str, dict[str, int]] = {}
+    out: list[str] = []
+    links: list[str] = []
+    for name in names:
+        if not name:
+            continue
+        folder, _, base = name.rpartition("/")
+        kinds = read.get(folder)
+        if kinds is None:
+            kinds = read[folder] = _folder_kinds(prefix, folder, name, counts[folder])
+        kind = kinds.get(base)
+        if kind is None:
+            kind = _kind(prefix + name)
+        if kind:
+            shown = name if plain else display_name(name)
+            out.append(shown)
+            if kind == _LINK:
+                links.append(shown)
+    return Listed(out, links, {}, [], complete=False)
+
+
+def _folder_kinds(prefix: str, folder: str, first: str, count: int) -> dict[str, int]:
+    """The kind of each entry of ``folder`` (under ``prefix``), which lists ``count`` names
+    with ``first`` among them; empty when it is cheaper or only correct to ``lstat`` them.
+
+    An ``lstat`` of ``first`` must succeed: a folder that may be read but not searched lists
+    its entries while an ``lstat`` of each fails. At most ``SCAN_PER_NAME`` entries per listed
+    name are read (a folder of many ignored files costs little more than its listed names
+    would)."""
+    kinds: dict[str, int] = {}
+    if count < SCAN_FROM or _kind(prefix + first) is None:
+        return kinds
+    left = SCAN_PER_NAME * count + SCAN_SLACK
+    try:
+        with os.scandir(prefix + folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    kinds[entry.name] = _LINK
+                elif entry.is_file(follow_symlinks=False):
+                    kinds[entry.name] = _FILE
+                else:
+                    kinds[entry.name] = _OTHER
+                left -= 1
+                if not left:
+                    break
+    except OSError:  # the names not read yet are lstat-ed
+        pass
+    return kinds
+
+
+def _kind(path: str) -> int | None:
+    """What ``path`` is by its ``lstat``; None when it cannot be ``lstat``-ed."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return _LINK if stat.S_ISLNK(mode) else _FILE if stat.S_ISREG(mode) else _OTHER
 
 
 def library_state(name: str) -> object:
@@ -279,7 +369,9 @@ class Seen:
 
     def _digest(self, dirs: frozenset[str] | None) -> str:
         listed, listing = self.listed, self.listing
-        if listed is None or listing is None or isinstance(listing, GitError):
+        if listed is None or not listed.complete or listing is None:
+            return ""
+        if isinstance(listing, GitError):
             return ""
         digest = hashlib.sha256(b"tracegraph-stamp\0%d\0" % STAMP_FORMAT)
         for answer in (self.probe, listing, self.remote):
@@ -339,7 +431,7 @@ def begin_look(root: Path) -> None:
     by the same ``begin_git``); a remote the config makes unnecessary is killed unused."""
     end_early_look()
     started = time.time_ns()
-    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT)
+    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT, spool=True)
     origin: PendingGit | GitError | None = None
     try:
         origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT)
@@ -368,14 +460,18 @@ def _take_early(root: Path) -> _Early | None:
     return None
 
 
-def look(root: Path, settings: str, *, crawling: bool = False, remote: bool = True) -> Seen:
+def look(
+    root: Path, settings: str, *, crawling: bool = False, remote: bool = True, stat_all: bool = True
+) -> Seen:
     """Ask git where ``root`` stands and, at the top of a work tree, for its listing and
     remote, and ``lstat`` every listed name: what the crawl would ask and read first.
 
     For a crawl without a stamp (``crawl.crawl``), ``crawling`` keeps the listing wherever the
     root stands (the crawl would ask the same: outside git, its error explains why), and the
     remote wherever the root is inside a work tree; ``remote`` False asks no remote (the
-    config names the repository's addresses). A crawl takes what ``begin_look`` began."""
+    config names the repository's addresses); ``stat_all`` False reads only each listed
+    name's kind (``list_files``: a run that keeps no stat). A crawl takes what ``begin_look``
+    began."""
     early = _take_early(root) if crawling else None
     origin: PendingGit | GitError | None
     if early is not None:
@@ -388,20 +484,20 @@ def look(root: Path, settings: str, *, crawling: bool = False, remote: bool = Tr
         except BaseException:
             _discard(listing, origin)
             raise
-        return _listed(seen, root, listing, origin, crawling)
+        return _listed(seen, root, listing, origin, crawling, stat_all)
     started = time.time_ns()
     # The listing and the remote start with ``rev-parse`` (the other core runs them while it
     # answers; three git processes one after another were 10-15 ms of a cold check at 1,000
     # documents before its parse could start) and are killed unused where the root is not
     # where they are asked.
-    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT)
+    listing = _begin(root, LIST_ARGS, LIST_TIMEOUT, spool=True)
     origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT) if remote else None
     try:
         seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
     except BaseException:
         _discard(listing, origin)
         raise
-    return _listed(seen, root, listing, origin, crawling)
+    return _listed(seen, root, listing, origin, crawling, stat_all)
 
 
 def _listed(
@@ -410,6 +506,7 @@ def _listed(
     listing: PendingGit | GitError,
     origin: PendingGit | GitError | None,
     crawling: bool,
+    stat_all: bool = True,
 ) -> Seen:
     """``seen`` with the listing (and its ``lstat``s) and the remote where ``look`` keeps
     them; the git begun for them and not kept is killed."""
@@ -423,7 +520,7 @@ def _listed(
     try:
         seen.listing = _answer(listing)
         if at_top and not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
-            seen.listed = list_files(root, seen.listing.stdout)
+            seen.listed = list_files(root, seen.listing.stdout, stat_all=stat_all)
     except BaseException:
         _discard(origin)
         raise
@@ -431,9 +528,21 @@ def _listed(
     return seen
 
 
-def _begin(root: Path, args: tuple[str, ...], timeout: float) -> PendingGit | GitError:
-    """``begin_git`` (hardened), with a failure to start git as the answer."""
+def _begin(
+    root: Path, args: tuple[str, ...], timeout: float, *, spool: bool = False
+) -> PendingGit | GitError:
+    """``begin_git`` (hardened), with a failure to start git as the answer. ``spool``: the
+    output goes to a temporary file (``begin_git(spool=True)``), for the listing: its answer
+    is read a while later, once the run's modules are imported, and at 100,000 files it is
+    3.5 MB, which git wrote into a pipe 64 KB at a time, waiting each time for this process
+    to read (a quarter of a second before the parse could start, git itself taking a
+    tenth)."""
     try:
+        if spool:
+            try:
+                return begin_git(root, *args, timeout=timeout, spool=True)
+            except OSError:  # no temporary file to be had: through a pipe
+                pass
         return begin_git(root, *args, timeout=timeout)
     except GitError as exc:
         return exc

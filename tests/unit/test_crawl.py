@@ -241,8 +241,10 @@ def test_git_says_which_folders_it_could_not_list(
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     real = warm.begin_git  # the listing is begun beside ``rev-parse`` (``warm.look``)
 
-    def begin_git(where: Path, *args: str, timeout: float = 120.0) -> gitcmd.PendingGit:
-        pending = real(where, *args, timeout=timeout)
+    def begin_git(
+        where: Path, *args: str, timeout: float = 120.0, spool: bool = False
+    ) -> gitcmd.PendingGit:
+        pending = real(where, *args, timeout=timeout, spool=spool)
         answer = pending.answer
 
         def doctored() -> subprocess.CompletedProcess[bytes]:
@@ -306,3 +308,17 @@ def test_a_file_that_changed_size_since_fstat_is_read_to_its_end(
     assert len(reads) == (1 if change == 0 else 2 if change > 0 else 3)
     with pytest.raises(safefs.Unreadable, match="over the limit"):
         safefs.read_limited(path, 97, "limit")  # fstat says 95: more than that comes
+
+
+def test_a_name_listed_twice_or_out_of_order_is_one_file_in_order(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git lists an unmerged path once per stage, and untracked files after the tracked: the
+    files and documents are each name once, sorted, as a set of them sorted would be."""
+    root = tree({"a.md": "# A\n", "b.md": "# B\n", "c/d.md": "# D\n", "e.txt": ""})
+    listed = ["b.md", "e.txt", "c/d.md", "a.md", "b.md"]
+    monkeypatch.setattr(crawl_module, "_git_files", lambda *args, **kwargs: (listed, []))
+    index = crawl(root, default_config())
+    assert index.files == frozenset(listed)
+    assert index.documents == ("a.md", "b.md", "c/d.md")
+    assert index.dirs == frozenset({"", "c"})

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CORPORA
 from tracegraph import presets
@@ -777,10 +779,10 @@ def test_a_signature_counts_per_folder_what_every_path_s_last_parts_match() -> N
     for glob in ("*/*/kep.yaml", "[0-9][0-9][0-9][0-9]-*.md", "adr/[0-9]*.md"):
         match = own_glob_regex(glob).match
         every = presets._split_tails(files, glob.count("/") + 1)
-        assert presets._glob_counts(glob, files, {}) == Counter(
+        assert presets._glob_counts(glob, presets._Splits(files)) == Counter(
             head for head, tail, _ in every if match(tail)
         ), glob
-    assert presets._glob_counts("*/*/kep.yaml", files, {}) == {
+    assert presets._glob_counts("*/*/kep.yaml", presets._Splits(files)) == {
         "keps": 2, "": 1, "deep/er/keps": 1,
     }  # fmt: skip
 
@@ -801,3 +803,51 @@ def test_a_detected_folder_with_glob_characters_matches_only_itself(tree, folder
     assert docs[f"{folder}/proposals/0001-x.md"].id == "SE-0001"
     # The unescaped glob took the sibling too ([v2] a class, * and ? wildcards).
     assert docs[f"{sibling}/proposals/0003-z.md"].type == "DOC"
+
+
+_PART = st.sampled_from(["keps", "sig-x", "0001-a", "docs", "adr", "EIPS", ".x"])
+_NAME = st.sampled_from(
+    ["kep.yaml", "README.md", "0001-a.md", "eip-20.md", "20240101-x.md", "x.md", "0012-b.md"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    files=st.lists(
+        st.tuples(st.lists(_PART, max_size=3), _NAME).map(lambda t: "/".join([*t[0], t[1]])),
+        max_size=30,
+        unique=True,
+    ),
+    glob=st.sampled_from(
+        [
+            "*/*/kep.yaml",
+            "eip-[0-9]*.md",
+            "[0-9][0-9][0-9][0-9]-*.md",
+            "[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-*.md",
+            "*/README.md",
+            "**/x.md",
+            "adr/*.md",
+        ]
+    ),
+)
+def test_signature_counts_are_those_of_each_file_tested_alone(files: list[str], glob: str) -> None:
+    """However the files are split and filtered to count a signature's matches per folder,
+    the counts are those of testing each file's last parts against the glob on its own."""
+    from tracegraph.patterns import own_glob_regex
+
+    depth = glob.count("/") + 1
+    match = own_glob_regex(glob).match
+    expected: dict[str, int] = {}
+    for path in files:
+        parts = path.rsplit("/", depth)
+        if len(parts) > depth:
+            head, tail = parts[0], path[len(parts[0]) + 1 :]
+        elif len(parts) == depth:
+            head, tail = "", path
+        else:
+            continue
+        if match(tail):
+            expected[head] = expected.get(head, 0) + 1
+    splits = presets._Splits(list(reversed(files)))
+    assert presets._glob_counts(glob, splits) == expected
+    assert presets._glob_counts(glob, splits) == expected  # the splits reused

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.gitrepo import git, init_repo
 from tests.helpers import make_tree
@@ -473,3 +475,114 @@ def test_a_command_line_answered_early_leaves_warnings_to_the_cli(repo: Path) ->
         assert len(lines) == 1 and lines[0].startswith("tracegraph: warning: "), lines
         assert "never uses its state through a link" in lines[0]
         assert proc.returncode == 0 and '"TG201"' in proc.stdout
+
+
+# --- the listing's kinds without its stats (``list_files(stat_all=False)``) ---------------------
+
+_ENTRY = st.sampled_from(["file", "link-file", "link-dir", "dangling", "dir", "fifo", "gone"])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    entries=st.lists(
+        st.tuples(st.sampled_from(["", "a", "a/b", "c"]), st.integers(0, 30), _ENTRY),
+        max_size=40,
+    ),
+    scan_from=st.sampled_from([1, 2, 8]),
+    per_name=st.sampled_from([0, 4]),
+    slack=st.sampled_from([1, 64]),
+    extra=st.lists(st.sampled_from(["A/x.md", "a/B.md", "sub/", "a/b/", "zz/q.md"]), max_size=3),
+)
+def test_the_kinds_of_a_listing_are_those_its_lstats_give(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    entries: list[tuple[str, int, str]],
+    scan_from: int,
+    per_name: int,
+    slack: int,
+    extra: list[str],
+) -> None:
+    """Whichever folders are read whole, in part or not at all, the files and links of a
+    listing read by kind alone are those the ``lstat`` of every name gives, in listing order:
+    names that are gone, folders, FIFOs and names spelt otherwise on disk drop out alike."""
+    monkeypatch.setattr(warm, "SCAN_FROM", scan_from)
+    monkeypatch.setattr(warm, "SCAN_PER_NAME", per_name)
+    monkeypatch.setattr(warm, "SCAN_SLACK", slack)
+    root = tmp_path_factory.mktemp("kinds")
+    names: list[str] = []
+    for folder, number, kind in entries:
+        name = f"{folder}/n{number}.md" if folder else f"n{number}.md"
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        names.append(name)
+        if path.exists() or path.is_symlink():
+            continue
+        if kind == "file":
+            path.write_text("x")
+        elif kind == "link-file":
+            (root / "target.md").write_text("t")
+            path.symlink_to(root / "target.md")
+        elif kind == "link-dir":
+            path.symlink_to(root)
+        elif kind == "dangling":
+            path.symlink_to(root / "nowhere")
+        elif kind == "dir":
+            path.mkdir()
+        elif kind == "fifo":
+            os.mkfifo(path)
+    names += extra
+    listing = "\0".join(names).encode() + b"\0"
+    full = warm.list_files(root, listing)
+    kinds = warm.list_files(root, listing, stat_all=False)
+    assert (kinds.files, kinds.links) == (full.files, full.links)
+    assert full.complete and not kinds.complete and kinds.stats == {} and kinds.taken == []
+
+
+def test_a_crawl_without_stats_lists_what_a_crawl_with_them_does(repo: Path) -> None:
+    """A check without cache (no stats kept, no stamp) reads only the kinds of the listed
+    names, and finds the same files, documents and aliases; its ``Seen`` makes no stamp."""
+    from tracegraph.config import load_config
+    from tracegraph.crawl import crawl
+
+    (repo / "docs" / "more").mkdir()
+    for number in range(12):
+        (repo / "docs" / "more" / f"{number}.md").write_text(f"# {number}\n")
+    config = load_config(repo)
+    stats: dict[str, tuple[int, int, int, int]] = {}
+    with_stats = crawl(repo, config, stats)
+    assert stats and "docs/more/3.md" in stats
+    assert crawl(repo, config) == with_stats
+    seen = warm.look(repo, "", crawling=True, stat_all=False)
+    assert seen.listed is not None and not seen.listed.complete
+    assert seen.witness() is None
+
+
+def test_the_listing_is_spooled_and_piped_when_no_file_can_be_had(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git writes the listing to a temporary file (it never waits for this process to read
+    a pipe); where no temporary file can be opened it is read through a pipe, the same."""
+    spooled: list[bool] = []
+    real = warm.begin_git
+
+    def spy(where: Path, *args: str, timeout: float = 120.0, spool: bool = False) -> Any:
+        if args[0] == "ls-files":
+            spooled.append(spool)
+        return real(where, *args, timeout=timeout, spool=spool)
+
+    monkeypatch.setattr(warm, "begin_git", spy)
+    asked = warm.look(repo, "", crawling=True)
+    warm.begin_look(repo)
+    early = warm.look(repo, "", crawling=True)
+
+    def no_file() -> Any:
+        raise OSError("no temporary folder")
+
+    monkeypatch.setattr(gitcmd, "spool_file", no_file)
+    piped = warm.look(repo, "", crawling=True)
+    assert spooled == [True, True, True, False]  # the last one tried a file, then a pipe
+    assert asked.listed is not None and early.listed is not None and piped.listed is not None
+    assert asked.listed.files == early.listed.files == piped.listed.files
+    assert "docs/adr/real.md" in asked.listed.files
