@@ -73,10 +73,14 @@ _new: Final = object.__new__
 #: The classes as compiled constants (a module global is a dict look-up per use).
 _HEADING: Final = Heading
 _REFERENCE: Final = Reference
-_PLAIN: Final = (
-    (more_of(False, False, ""), more_of(False, True, "")),
-    (more_of(True, False, ""), more_of(True, True, "")),
-)
+# The four shared tuples as plain objects: typed as tuples, mypyc keeps a ``Final`` tuple
+# unboxed and built a new one (eleven for the nested table this was) for every reference;
+# ``more_of`` called as ``Any`` hands over the shared tuples themselves.
+_more_of: Final[Any] = more_of
+_MORE: Final[object] = _more_of(False, False, "")
+_MORE_REVERSE: Final[object] = _more_of(False, True, "")
+_MORE_ID: Final[object] = _more_of(True, False, "")
+_MORE_ID_REVERSE: Final[object] = _more_of(True, True, "")
 
 
 def new_heading(level: int, text: str, slug: str, line: int) -> Heading:
@@ -100,7 +104,11 @@ def new_reference(
     object.__setattr__(obj, "relation", relation)
     object.__setattr__(obj, "line", line)
     object.__setattr__(obj, "column", column)
-    object.__setattr__(obj, "_more", _PLAIN[1 if is_id else 0][1 if reverse else 0])
+    if is_id:
+        more = _MORE_ID_REVERSE if reverse else _MORE_ID
+    else:
+        more = _MORE_REVERSE if reverse else _MORE
+    object.__setattr__(obj, "_more", more)
     return obj
 
 
@@ -260,6 +268,101 @@ def _wanted(text: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> 
     return False
 
 
+#: Source characters through which a prose run's text can hold a character its source bytes do
+#: not: an entity (``&#45;``, ``&lt;``), or a backslash escape (``www\\.``; pulldown-cmark gives
+#: an escaped character a Text event of its own, after the backslash, so a run does not span
+#: one today: kept in case a parser version joins them).
+_DECODERS: Final = ("&", "\\")
+
+
+class _Needle:
+    """What a prose run's text or source must hold for a group of the prefilter's literals
+    to be there (see ``_Gate``)."""
+
+    __slots__ = ("found", "in_text", "origin", "searches", "source", "tests", "text")
+
+    def __init__(self, text: str, tests: tuple[str, ...], found: int) -> None:
+        self.text = text
+        #: Its UTF-8 bytes as characters (``LineIndex.byte_chars``).
+        self.source = text.encode("utf-8").decode("latin-1")
+        #: The literals to look for in a run's text once it holds the needle (``()``: a
+        #: decoder; the run gets ``_wanted``).
+        self.tests = tests
+        #: Where the needle next occurs in the source at or after ``origin`` (the size of the
+        #: source: nowhere).
+        self.found = found
+        self.origin = 0
+        self.searches = 0
+        #: Searched for so often that an ``in`` test of the run's text is cheaper.
+        self.in_text = False
+
+
+class _Gate:
+    """``_wanted`` answered mostly from the document's source: a prose run can hold a literal
+    only if its bytes hold the literal's pivot (or, for a literal looked for directly, the
+    literal itself), or an entity or escape that may decode into one (``_DECODERS``).
+
+    A needle the document does not hold is dropped at once (``www.``, ``@`` and most
+    placeholders, in most documents). For the others, where the needle next occurs is found
+    with ``str.find`` (memchr speed) over the bytes read one character per byte, from the run
+    that asks, and kept: runs come in document order, so a rare needle is searched for about
+    once per occurrence, and a run whose byte range does not hold it is turned down by integer
+    comparisons instead of an ``in`` test of its text. A needle searched for more often than
+    every other run (``-`` before list items) is tested in the run's text, as ``_wanted`` does;
+    a decoder never is (its decoded text does not hold it). A range before the last one asked
+    is searched for again, so the answer never depends on the order."""
+
+    __slots__ = ("chars", "needles", "plan", "runs", "size")
+
+    def __init__(self, chars: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> None:
+        self.chars = chars
+        self.size = len(chars)
+        self.plan = plan
+        self.runs = 0
+        self.needles: list[_Needle] = []
+        if plan is None:
+            return
+        wanted: list[tuple[str, tuple[str, ...]]] = [(decoder, ()) for decoder in _DECODERS]
+        for pivot, literals in plan:
+            if not pivot:
+                wanted.extend((literal, (literal,)) for literal in literals)
+            else:
+                wanted.append((pivot, literals or (pivot,)))
+        for needle, tests in wanted:
+            found = chars.find(needle.encode("utf-8").decode("latin-1"))
+            if found >= 0:
+                self.needles.append(_Needle(needle, tests, found))
+
+    def wanted(self, text: str, start: int, end: int) -> bool:
+        """Whether the prose run ``text`` (bytes ``start`` to ``end``) holds a literal of the
+        plan: exactly ``_wanted(text, plan)``."""
+        if self.plan is None:
+            return True
+        self.runs += 1
+        for needle in self.needles:
+            if needle.in_text:
+                if needle.text not in text:
+                    continue
+            else:
+                found = needle.found
+                if found < start or needle.origin > start:
+                    found = self.chars.find(needle.source, start)
+                    needle.found = found = self.size if found < 0 else found
+                    needle.origin = start
+                    needle.searches += 1
+                    if needle.tests and 2 * needle.searches > self.runs + 16:
+                        needle.in_text = True
+                if found >= end:
+                    continue
+            tests = needle.tests
+            if not tests:
+                return _wanted(text, self.plan)
+            for literal in tests:
+                if literal in text:
+                    return True
+        return False
+
+
 def close_tabbed_fences(text: str) -> str:
     """``text`` with the tabs after closing code fences made spaces (same length, so every
     offset stays), working around pulldown-cmark's fence bug (see ``_FENCE_THEN_TAB``).
@@ -303,12 +406,19 @@ class LineIndex:
         self._line_start = 0
         self._floor = 0
         self._at = 0
-        if b"\r" in data:
+        if data.find(b"\r") >= 0:  # ``in`` on bytes raises and clears a TypeError first
             self._table()
         elif text is not None and self._all_ascii and len(text) == len(data):
             self._chars = text
         else:
             self._chars = data.decode("latin-1")
+
+    def byte_chars(self) -> str:
+        """The text with a character per byte (its bytes read as Latin-1): for searches whose
+        offsets must be the bytes' (see ``_chars``)."""
+        if not self._chars and self.data:
+            self._chars = self.data.decode("latin-1")  # text with a CR: the table answers
+        return self._chars
 
     def _table(self) -> list[int]:
         data = self.data
@@ -755,7 +865,10 @@ class _Walker:
     def walk(self, text: str, options: pyromark.Options = OPTIONS) -> MarkdownFacts:
         # Prose runs are scanned only when they contain a literal that a placeholder or an ID
         # mention needs; with a type's own id_pattern there is no literal, so every run is.
-        plan = _prefilter(self.rec.mention is not None, self.rec.mention_literals)
+        gate = _Gate(
+            self.lines.byte_chars(),
+            _prefilter(self.rec.mention is not None, self.rec.mention_literals),
+        )
         scan = self._scan
         blocks = self.blocks
         # A run of adjacent prose Text pieces: its pieces and the ranges of its first and last
@@ -786,8 +899,9 @@ class _Walker:
                     if run:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
-                        if _wanted(scan_text, plan):
-                            scan(scan_text, first["start"], last["end"])
+                        begin, end = first["start"], last["end"]
+                        if gate.wanted(scan_text, begin, end):
+                            scan(scan_text, begin, end)
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
@@ -805,8 +919,9 @@ class _Walker:
                     if run and span["start"] != last["end"]:  # before it joins the block's text
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run = []
-                        if _wanted(scan_text, plan):
-                            scan(scan_text, first["start"], last["end"])
+                        begin, end = first["start"], last["end"]
+                        if gate.wanted(scan_text, begin, end):
+                            scan(scan_text, begin, end)
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
@@ -830,8 +945,9 @@ class _Walker:
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
                 run = []
-                if _wanted(scan_text, plan):
-                    scan(scan_text, first["start"], last["end"])
+                begin, end = first["start"], last["end"]
+                if gate.wanted(scan_text, begin, end):
+                    scan(scan_text, begin, end)
             if kind == "Start":
                 if isinstance(value, str):
                     tag = value  # typed: compiled, compares and look-ups on ``str``
@@ -901,8 +1017,9 @@ class _Walker:
             mode = 2 if self.in_metadata or self.code_depth else 1 if self.link_depth else 0
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
-            if _wanted(scan_text, plan):
-                scan(scan_text, first["start"], last["end"])
+            begin, end = first["start"], last["end"]
+            if gate.wanted(scan_text, begin, end):
+                scan(scan_text, begin, end)
         if self.footnotes:
             self._drop_unused_footnotes()
         return self.facts
