@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import SAMPLE_REPO
 from tracegraph.config import default_config
 from tracegraph.model import Document, RefKind, Relation
 from tracegraph.parse import Recogniser, parse_document
@@ -25,7 +26,6 @@ from tracegraph.parse.markdown import (
     _prefilter,
     _wanted,
 )
-from tests.conftest import SAMPLE_REPO
 
 CONFIG = default_config()
 REC = Recogniser.from_config(CONFIG)
@@ -197,9 +197,7 @@ _HOSTILE = st.sampled_from(
 @example(["&#84;BD"], [])
 @example(["www", "\\.", "x"], [])
 @example(["- PRD-1\n", "- &#x2D;\n"], [0, 1, 0])
-def test_the_gate_answers_what_the_prefilter_answers(
-    pieces: list[str], order: list[int]
-) -> None:
+def test_the_gate_answers_what_the_prefilter_answers(pieces: list[str], order: list[int]) -> None:
     """The gate (needles found in the source bytes) says yes for exactly the runs the
     prefilter's ``in`` tests say yes for, in document order and in any other order."""
     text = "".join(pieces)
