@@ -55,6 +55,20 @@ _PLACEHOLDER: Final = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO
 _PLACEHOLDER_LITERALS: Final = ("[", "TBD", "TODO", "FIXME")
 _DUE: Final = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
 _LETTER: Final = re.compile(r"[A-Za-z]")
+
+
+def _search_due(text: str) -> re.Match[str] | None:
+    """``_DUE.search(text)``, begun where "due" first occurs in any case (no letter folds onto
+    d, u or e but their own capitals): case-insensitive, the regex has no literal prefix to
+    skip ahead by and tries every place. The place is the lower-cased text's when lower-casing
+    kept every character's place (the same length), else the start."""
+    lowered = text.lower()
+    at = lowered.find("due")
+    if at < 0:
+        return None
+    return _DUE.search(text, at if len(lowered) == len(text) else 0)
+
+
 _TRAILING_PARENS: Final = re.compile(r"\s*\(.*?\)\s*$")
 #: Heading text as parsed -> (text shown, GitHub slug before numbering, section key): headings
 #: repeat across documents ("Summary", "Motivation"), so each is worked out once per process.
@@ -541,6 +555,12 @@ class LineIndex:
         if known is None:
             data = self.data
             starts = self._starts
+            if starts is None and self._chars:  # the compiled build calls str methods directly
+                chars = self._chars
+                end = chars.find("\n", start)
+                end = len(chars) if end < 0 else end + 1
+                known = self._ascii[line] = chars[start:end].isascii()
+                return known
             if starts is not None:
                 end = starts[line + 1] if line + 1 < len(starts) else len(data)
             else:
@@ -990,7 +1010,8 @@ class _Walker:
                     if "List" in attrs:
                         self._end_list()
                         continue
-                    tag = next(iter(attrs))
+                    for tag in attrs:  # noqa: B007 (the one key; compiled: no call)
+                        break
                 if tag == "Paragraph" or tag == "Item":
                     if tag == "Paragraph":
                         self._end_paragraph(span["start"])
@@ -1071,7 +1092,10 @@ class _Walker:
 
     def _start(self, tag: dict[str, Any], start: int) -> None:
         """A start tag with attributes (plain-string tags are handled in ``walk``)."""
-        name, value = next(iter(tag.items()))
+        name = ""
+        value: Any = None
+        for name, value in tag.items():  # noqa: B007 (the one key; compiled: no method call)
+            break
         if name == "Heading":
             self.heading = (_LEVELS[value["level"]], start, [])
             self.label = None
@@ -1188,8 +1212,7 @@ class _Walker:
             checked, line, parts, _depth = self.question
             self.question = None
             text = " ".join("".join(parts).split())
-            # "due" in any case (no letter folds onto d, u or e but their own capitals)
-            due = _DUE.search(text) if "due" in text.lower() else None
+            due = _search_due(text)
             self.facts.questions.append(
                 build(
                     Question,

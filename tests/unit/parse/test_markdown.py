@@ -24,6 +24,7 @@ from tracegraph.parse.markdown import (
     _Gate,
     _may_lead,
     _prefilter,
+    _search_due,
     _wanted,
 )
 
@@ -208,6 +209,19 @@ def test_the_gate_answers_what_the_prefilter_answers(pieces: list[str], order: l
 def test_the_gate_answers_what_the_prefilter_answers_on_the_sample_repo() -> None:
     for path in sorted(SAMPLE_REPO.rglob("*.md")):
         _assert_gate_agrees(path.read_text(encoding="utf-8"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="dueDUE: x*_.İſKÉé\u0130", max_size=24))
+@example("İ due: x")
+@example("xdue due 1")
+def test_due_is_searched_from_where_it_first_occurs(text: str) -> None:
+    from tracegraph.parse.markdown import _DUE
+
+    found, expected = _search_due(text), _DUE.search(text)
+    assert (found and (found.span(), found.group(1))) == (
+        expected and (expected.span(), expected.group(1))
+    )
 
 
 def test_fast_references_share_their_more_tuple() -> None:
