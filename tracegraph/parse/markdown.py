@@ -889,7 +889,6 @@ class _Walker:
             self.lines.byte_chars(),
             _prefilter(self.rec.mention is not None, self.rec.mention_literals),
         )
-        scan = self._scan
         blocks = self.blocks
         # A run of adjacent prose Text pieces: its pieces and the ranges of its first and last
         # piece (read only when the run is scanned or another piece may join it: most runs
@@ -921,7 +920,7 @@ class _Walker:
                         run = []
                         begin, end = first["start"], last["end"]
                         if gate.wanted(scan_text, begin, end):
-                            scan(scan_text, begin, end)
+                            self._scan(scan_text, begin, end)
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
@@ -941,7 +940,7 @@ class _Walker:
                         run = []
                         begin, end = first["start"], last["end"]
                         if gate.wanted(scan_text, begin, end):
-                            scan(scan_text, begin, end)
+                            self._scan(scan_text, begin, end)
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
@@ -967,7 +966,7 @@ class _Walker:
                 run = []
                 begin, end = first["start"], last["end"]
                 if gate.wanted(scan_text, begin, end):
-                    scan(scan_text, begin, end)
+                    self._scan(scan_text, begin, end)
             if kind == "Start":
                 if isinstance(value, str):
                     tag = value  # typed: compiled, compares and look-ups on ``str``
@@ -1040,7 +1039,7 @@ class _Walker:
             scan_text = run[0] if len(run) == 1 else "".join(run)
             begin, end = first["start"], last["end"]
             if gate.wanted(scan_text, begin, end):
-                scan(scan_text, begin, end)
+                self._scan(scan_text, begin, end)
         if self.footnotes:
             self._drop_unused_footnotes()
         return self.facts
