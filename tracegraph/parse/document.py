@@ -527,8 +527,7 @@ def _field_lines(
         if key not in keys or key in metadata:
             continue
         if value is None:
-            match = _FIELD_LINE.match(line)
-            value = _clean_field(match.group(2)) if match is not None else ""
+            value = _clean_field(field_value(line))
             _remember_field(line, (key, value))
         if value:
             metadata[key] = value
@@ -536,6 +535,23 @@ def _field_lines(
 
 
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+
+
+def field_value(line: str) -> str:
+    """The value ``_FIELD_LINE`` reads from a line ``_FIELD_HEAD`` matches with something after
+    the colon (its group 2, "" without a match), mostly without the regex, whose lazy value
+    tries ``\\s*$`` after every character. The head's colon is the line's first (no character
+    before it can be one); the regex's first choices (white space, a bold mark, white space,
+    the rest up to trailing white space: ``str.strip`` and ``\\s`` agree on what is white space)
+    are its answer unless they leave nothing, where it backtracks: then the regex answers."""
+    value = line[line.find(":") + 1 :].lstrip()
+    if value.startswith("**") or value.startswith("__"):
+        value = value[2:].lstrip()
+    value = value.rstrip()
+    if value and "\n" not in value:
+        return value
+    match = _FIELD_LINE.match(line)
+    return match.group(2) if match is not None else ""
 
 
 def _type_from_sections(rec: Recogniser, headings: Sequence[Heading]) -> str | None:

@@ -632,7 +632,7 @@ def test_lead_phrase_prefilter_passes_every_match(text: str) -> None:
 
 _FIELD_PIECES = (
     "Status", "status", "Last Updated", "**", "__", ":", " ", "  ", "- ", "* ", "x", "Draft",
-    "[a](b)", "é", "\t", "1", "_", "-", "/",
+    "[a](b)", "é", "\t", "1", "_", "-", "/", "\u2003", "\x85", "***", "\n",
 )  # fmt: skip
 
 
@@ -640,13 +640,16 @@ _FIELD_PIECES = (
 @given(st.lists(st.sampled_from(_FIELD_PIECES), max_size=10).map("".join))
 @example("**Status:** **")  # the value's bold marks backtrack into the value
 @example("Status:")
+@example("Status: **   ")
+@example("Status:\u2003__\x1c x \x85")
 def test_field_line_key_read_before_its_value(line: str) -> None:
     """A field line's key is read first (``_FIELD_HEAD``), its value only when wanted: the
     full pattern matches exactly where the head does and something follows the colon."""
-    from tracegraph.parse.document import _FIELD_HEAD, FIELD_LINE
+    from tracegraph.parse.document import _FIELD_HEAD, FIELD_LINE, field_value
 
     full = FIELD_LINE.match(line)
     head = _FIELD_HEAD.match(line)
     assert (full is not None) == (head is not None and head.end() < len(line))
     if full is not None and head is not None:
         assert full.group(1) == head.group(1)
+        assert field_value(line) == full.group(2)
