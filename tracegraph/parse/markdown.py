@@ -324,9 +324,12 @@ class _Gate:
     comparisons instead of an ``in`` test of its text. A needle searched for more often than
     every other run (``-`` before list items) is tested in the run's text, as ``_wanted`` does;
     a decoder never is (its decoded text does not hold it). A range before the last one asked
-    is searched for again, so the answer never depends on the order."""
+    is searched for again, so the answer never depends on the order. Once every needle was
+    searched for in the source, the stretch between the latest place searched from and the
+    nearest occurrence holds none: later runs inside it (the rest of a paragraph, a table) are
+    turned down by two comparisons."""
 
-    __slots__ = ("chars", "needles", "plan", "runs", "size")
+    __slots__ = ("chars", "clear_end", "clear_start", "needles", "plan", "runs", "size")
 
     def __init__(self, chars: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> None:
         self.chars = chars
@@ -334,6 +337,10 @@ class _Gate:
         self.plan = plan
         self.runs = 0
         self.needles: list[_Needle] = []
+        #: A stretch of the source known to hold no needle (empty until a run was turned down
+        #: with every needle searched in the source): a run inside it is turned down at once.
+        self.clear_start = 0
+        self.clear_end = 0
         if plan is None:
             return
         wanted: list[tuple[str, tuple[str, ...]]] = [(decoder, ()) for decoder in _DECODERS]
@@ -352,9 +359,15 @@ class _Gate:
         plan: exactly ``_wanted(text, plan)``."""
         if self.plan is None:
             return True
+        if self.clear_start <= start and end <= self.clear_end:
+            return False
         self.runs += 1
+        clear_start = 0
+        clear_end = self.size
+        in_text = False
         for needle in self.needles:
             if needle.in_text:
+                in_text = True
                 if needle.text not in text:
                     continue
             else:
@@ -366,6 +379,8 @@ class _Gate:
                     needle.searches += 1
                     if needle.tests and 2 * needle.searches > self.runs + 16:
                         needle.in_text = True
+                clear_start = max(clear_start, needle.origin)
+                clear_end = min(clear_end, found)
                 if found >= end:
                     continue
             tests = needle.tests
@@ -374,6 +389,9 @@ class _Gate:
             for literal in tests:
                 if literal in text:
                     return True
+        if not in_text:  # no needle between the latest origin and the nearest occurrence
+            self.clear_start = clear_start
+            self.clear_end = clear_end
         return False
 
 
