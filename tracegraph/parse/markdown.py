@@ -935,7 +935,7 @@ class _Walker:
                 if event == "Rule":
                     if run:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
-                        run = []
+                        run.clear()
                         begin, end = first["start"], last["end"]
                         if gate.wanted(scan_text, begin, end):
                             self._scan(scan_text, begin, end)
@@ -955,7 +955,7 @@ class _Walker:
                 if mode == 0:
                     if run and span["start"] != last["end"]:  # before it joins the block's text
                         scan_text = run[0] if len(run) == 1 else "".join(run)
-                        run = []
+                        run.clear()
                         begin, end = first["start"], last["end"]
                         if gate.wanted(scan_text, begin, end):
                             self._scan(scan_text, begin, end)
@@ -981,7 +981,7 @@ class _Walker:
                 continue
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
-                run = []
+                run.clear()
                 begin, end = first["start"], last["end"]
                 if gate.wanted(scan_text, begin, end):
                     self._scan(scan_text, begin, end)
@@ -1004,7 +1004,7 @@ class _Walker:
                         btext = block.text
                     continue
                 attrs = value  # typed: compiled, dict operations without a method call
-                heading = attrs.get("Heading")
+                heading: dict[str, Any] | None = attrs.get("Heading")
                 if heading is not None:
                     hparts = []
                     self.heading = (_LEVELS[heading["level"]], span["start"], hparts)
