@@ -599,6 +599,17 @@ def test_fast_constructors_build_the_same_records() -> None:
     # They set every field and run no __post_init__: a field or check added to the model
     # must be added to them too.
     assert [f.name for f in fields(Heading)] == ["level", "text", "slug", "line"]
+    # parse_document builds its Document with the values in this order (see its last lines).
+    assert [f.name for f in fields(Document)] == [
+        "path", "type", "id", "title", "status", "status_raw", "metadata", "headings",
+        "anchors", "references", "placeholders", "questions", "problems", "ignored_rules",
+        "line_count", "status_line", "metadata_lines", "ignored_lines", "generated", "sidecar",
+        "design",
+    ]  # fmt: skip
+    assert not hasattr(Document, "__post_init__")
+    doc = parse("# T\n\n**Status:** Draft\n\nSee ADR-1 and [x](y.md).\n")
+    again = Document(**{f.name: getattr(doc, f.name) for f in fields(Document)})
+    assert doc == again and hash(doc) == hash(again) and repr(doc) == repr(again)
     assert len(fields(Reference)) == 8
     assert not hasattr(Heading, "__post_init__") and not hasattr(Reference, "__post_init__")
 
