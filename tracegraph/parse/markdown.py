@@ -282,119 +282,6 @@ def _wanted(text: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> 
     return False
 
 
-#: Source characters through which a prose run's text can hold a character its source bytes do
-#: not: an entity (``&#45;``, ``&lt;``), or a backslash escape (``www\\.``; pulldown-cmark gives
-#: an escaped character a Text event of its own, after the backslash, so a run does not span
-#: one today: kept in case a parser version joins them).
-_DECODERS: Final = ("&", "\\")
-
-
-class _Needle:
-    """What a prose run's text or source must hold for a group of the prefilter's literals
-    to be there (see ``_Gate``)."""
-
-    __slots__ = ("found", "in_text", "origin", "searches", "source", "tests", "text")
-
-    def __init__(self, text: str, tests: tuple[str, ...], found: int) -> None:
-        self.text = text
-        #: Its UTF-8 bytes as characters (``LineIndex.byte_chars``).
-        self.source = text.encode("utf-8").decode("latin-1")
-        #: The literals to look for in a run's text once it holds the needle (``()``: a
-        #: decoder; the run gets ``_wanted``).
-        self.tests = tests
-        #: Where the needle next occurs in the source at or after ``origin`` (the size of the
-        #: source: nowhere).
-        self.found = found
-        self.origin = 0
-        self.searches = 0
-        #: Searched for so often that an ``in`` test of the run's text is cheaper.
-        self.in_text = False
-
-
-class _Gate:
-    """``_wanted`` answered mostly from the document's source: a prose run can hold a literal
-    only if its bytes hold the literal's pivot (or, for a literal looked for directly, the
-    literal itself), or an entity or escape that may decode into one (``_DECODERS``).
-
-    A needle the document does not hold is dropped at once (``www.``, ``@`` and most
-    placeholders, in most documents). For the others, where the needle next occurs is found
-    with ``str.find`` (memchr speed) over the bytes read one character per byte, from the run
-    that asks, and kept: runs come in document order, so a rare needle is searched for about
-    once per occurrence, and a run whose byte range does not hold it is turned down by integer
-    comparisons instead of an ``in`` test of its text. A needle searched for more often than
-    every other run (``-`` before list items) is tested in the run's text, as ``_wanted`` does;
-    a decoder never is (its decoded text does not hold it). A range before the last one asked
-    is searched for again, so the answer never depends on the order. Once every needle was
-    searched for in the source, the stretch between the latest place searched from and the
-    nearest occurrence holds none: later runs inside it (the rest of a paragraph, a table) are
-    turned down by two comparisons."""
-
-    __slots__ = ("chars", "clear_end", "clear_start", "needles", "plan", "runs", "size")
-
-    def __init__(self, chars: str, plan: tuple[tuple[str, tuple[str, ...]], ...] | None) -> None:
-        self.chars = chars
-        self.size = len(chars)
-        self.plan = plan
-        self.runs = 0
-        self.needles: list[_Needle] = []
-        #: A stretch of the source known to hold no needle (empty until a run was turned down
-        #: with every needle searched in the source): a run inside it is turned down at once.
-        self.clear_start = 0
-        self.clear_end = 0
-        if plan is None:
-            return
-        wanted: list[tuple[str, tuple[str, ...]]] = [(decoder, ()) for decoder in _DECODERS]
-        for pivot, literals in plan:
-            if not pivot:
-                wanted.extend((literal, (literal,)) for literal in literals)
-            else:
-                wanted.append((pivot, literals or (pivot,)))
-        for needle, tests in wanted:
-            found = chars.find(needle.encode("utf-8").decode("latin-1"))
-            if found >= 0:
-                self.needles.append(_Needle(needle, tests, found))
-
-    def wanted(self, text: str, start: int, end: int) -> bool:
-        """Whether the prose run ``text`` (bytes ``start`` to ``end``) holds a literal of the
-        plan: exactly ``_wanted(text, plan)``."""
-        if self.plan is None:
-            return True
-        if self.clear_start <= start and end <= self.clear_end:
-            return False
-        self.runs += 1
-        clear_start = 0
-        clear_end = self.size
-        in_text = False
-        for needle in self.needles:
-            if needle.in_text:
-                in_text = True
-                if needle.text not in text:
-                    continue
-            else:
-                found = needle.found
-                if found < start or needle.origin > start:
-                    found = self.chars.find(needle.source, start)
-                    needle.found = found = self.size if found < 0 else found
-                    needle.origin = start
-                    needle.searches += 1
-                    if needle.tests and 2 * needle.searches > self.runs + 16:
-                        needle.in_text = True
-                clear_start = max(clear_start, needle.origin)
-                clear_end = min(clear_end, found)
-                if found >= end:
-                    continue
-            tests = needle.tests
-            if not tests:
-                return _wanted(text, self.plan)
-            for literal in tests:
-                if literal in text:
-                    return True
-        if not in_text:  # no needle between the latest origin and the nearest occurrence
-            self.clear_start = clear_start
-            self.clear_end = clear_end
-        return False
-
-
 def close_tabbed_fences(text: str) -> str:
     """``text`` with the tabs after closing code fences made spaces (same length, so every
     offset stays), working around pulldown-cmark's fence bug (see ``_FENCE_THEN_TAB``).
@@ -444,13 +331,6 @@ class LineIndex:
             self._chars = text
         else:
             self._chars = data.decode("latin-1")
-
-    def byte_chars(self) -> str:
-        """The text with a character per byte (its bytes read as Latin-1): for searches whose
-        offsets must be the bytes' (see ``_chars``)."""
-        if not self._chars and self.data:
-            self._chars = self.data.decode("latin-1")  # text with a CR: the table answers
-        return self._chars
 
     def _table(self) -> list[int]:
         data = self.data
@@ -903,10 +783,7 @@ class _Walker:
     def walk(self, text: str, options: pyromark.Options = OPTIONS) -> MarkdownFacts:
         # Prose runs are scanned only when they contain a literal that a placeholder or an ID
         # mention needs; with a type's own id_pattern there is no literal, so every run is.
-        gate = _Gate(
-            self.lines.byte_chars(),
-            _prefilter(self.rec.mention is not None, self.rec.mention_literals),
-        )
+        plan = _prefilter(self.rec.mention is not None, self.rec.mention_literals)
         blocks = self.blocks
         # A run of adjacent prose Text pieces: its pieces and the ranges of its first and last
         # piece (read only when the run is scanned or another piece may join it: most runs
@@ -936,9 +813,8 @@ class _Walker:
                     if run:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run.clear()
-                        begin, end = first["start"], last["end"]
-                        if gate.wanted(scan_text, begin, end):
-                            self._scan(scan_text, begin, end)
+                        if _wanted(scan_text, plan):
+                            self._scan(scan_text, first["start"], last["end"])
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
@@ -956,9 +832,8 @@ class _Walker:
                     if run and span["start"] != last["end"]:  # before it joins the block's text
                         scan_text = run[0] if len(run) == 1 else "".join(run)
                         run.clear()
-                        begin, end = first["start"], last["end"]
-                        if gate.wanted(scan_text, begin, end):
-                            self._scan(scan_text, begin, end)
+                        if _wanted(scan_text, plan):
+                            self._scan(scan_text, first["start"], last["end"])
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
@@ -982,9 +857,8 @@ class _Walker:
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
                 run.clear()
-                begin, end = first["start"], last["end"]
-                if gate.wanted(scan_text, begin, end):
-                    self._scan(scan_text, begin, end)
+                if _wanted(scan_text, plan):
+                    self._scan(scan_text, first["start"], last["end"])
             if kind == "Start":
                 if isinstance(value, str):
                     tag = value  # typed: compiled, compares and look-ups on ``str``
@@ -1055,9 +929,8 @@ class _Walker:
             mode = 2 if self.in_metadata or self.code_depth else 1 if self.link_depth else 0
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
-            begin, end = first["start"], last["end"]
-            if gate.wanted(scan_text, begin, end):
-                self._scan(scan_text, begin, end)
+            if _wanted(scan_text, plan):
+                self._scan(scan_text, first["start"], last["end"])
         if self.footnotes:
             self._drop_unused_footnotes()
         return self.facts

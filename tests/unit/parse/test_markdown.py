@@ -6,12 +6,10 @@ import bisect
 import re
 import textwrap
 
-import pyromark
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SAMPLE_REPO
 from tracegraph.config import default_config
 from tracegraph.model import Document, RefKind, Relation
 from tracegraph.parse import Recogniser, parse_document
@@ -19,9 +17,7 @@ from tracegraph.parse.autolinks import AUTOLINK_LITERALS
 from tracegraph.parse.markdown import (
     _LEAD_PHRASE,
     _PLACEHOLDER_LITERALS,
-    OPTIONS,
     LineIndex,
-    _Gate,
     _may_lead,
     _prefilter,
     _search_due,
@@ -143,72 +139,6 @@ def test_prefilter_finds_what_the_literals_alternation_finds(text: str) -> None:
     alternation = re.compile("|".join(re.escape(literal) for literal in every))
     assert _wanted(text, plan) == bool(alternation.search(text))
     assert _wanted(text, _prefilter(True, ())) is True  # a type's own id_pattern: every run
-
-
-def _text_runs(text: str) -> list[tuple[str, int, int]]:
-    """Every run of adjacent Text events pyromark gives for ``text``: (text, byte start, byte
-    end), prose or not (a superset of the runs the walk asks the prefilter about)."""
-    runs: list[tuple[str, int, int]] = []
-    pieces: list[str] = []
-    start = end = -1
-    for event, span in pyromark.events_with_range(text, options=OPTIONS):
-        if isinstance(event, dict) and "Text" in event:
-            if pieces and span["start"] != end:
-                runs.append(("".join(pieces), start, end))
-                pieces = []
-            if not pieces:
-                start = span["start"]
-            pieces.append(event["Text"])
-            end = span["end"]
-        elif pieces:
-            runs.append(("".join(pieces), start, end))
-            pieces = []
-    if pieces:
-        runs.append(("".join(pieces), start, end))
-    return runs
-
-
-def _assert_gate_agrees(text: str, order: list[int] | None = None) -> None:
-    data = text.encode()
-    plan = _prefilter(True, ("PRD-", "RFC-", "ADR-", "TDD-", "\u00c9T-"))
-    runs = _text_runs(text)
-    gate = _Gate(LineIndex(data, text).byte_chars(), plan)
-    for index in order if order is not None else range(len(runs)):
-        run, start, end = runs[index % len(runs)] if runs else ("", 0, 0)
-        assert gate.wanted(run, start, end) == _wanted(run, plan), (run, start, end)
-    assert _Gate("", None).wanted("anything", 0, 0) is True  # an id_pattern: every run
-
-
-#: Markdown pieces that put literals (or their pivots) in text by other ways than plainly:
-#: entities, backslash escapes, links, footnotes, tables, HTML, CRLF, tabs, non-ASCII.
-_HOSTILE = st.sampled_from(
-    [
-        "PRD-1", "RFC-", "T", "B", "D", "O", "F", "IXME", "TBD", "TODO", "ww", "w.", "www.",
-        ":", "/", "@", "[", "]", "-", "&#45;", "&#x2D;", "&lt;", "&amp;", "&#64;", "&commat;",
-        "&lsqb;", "&period;", "&#84;BD", "\\.", "\\-", "\\[", "\\", "é", "ÉT-2", "É",
-        "\t", " ", "\n", "\r\n", "\n\n", "- ", "# ", "| a | b |\n|---|---|\n", "[^1]",
-        "[^1]: ", "<b>", "<!-- x -->", "`", "*", "_", "[x](y)", "<https://a.b>", "> ",
-        "    ", "~~", "```\n",
-    ]
-)  # fmt: skip
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(_HOSTILE, max_size=30), st.lists(st.integers(0, 200), max_size=20))
-@example(["&#84;BD"], [])
-@example(["www", "\\.", "x"], [])
-@example(["- PRD-1\n", "- &#x2D;\n"], [0, 1, 0])
-def test_the_gate_answers_what_the_prefilter_answers(pieces: list[str], order: list[int]) -> None:
-    """The gate (needles found in the source bytes) says yes for exactly the runs the
-    prefilter's ``in`` tests say yes for, in document order and in any other order."""
-    text = "".join(pieces)
-    _assert_gate_agrees(text)
-    _assert_gate_agrees(text, order)
-
-
-def test_the_gate_answers_what_the_prefilter_answers_on_the_sample_repo() -> None:
-    for path in sorted(SAMPLE_REPO.rglob("*.md")):
-        _assert_gate_agrees(path.read_text(encoding="utf-8"))
 
 
 @settings(max_examples=300, deadline=None)
