@@ -573,7 +573,7 @@ def test_lead_phrase_prefilter_passes_every_match(text: str) -> None:
 
 _FIELD_PIECES = (
     "Status", "status", "Last Updated", "**", "__", ":", " ", "  ", "- ", "* ", "x", "Draft",
-    "[a](b)", "é", "\t", "1", "_", "-", "/", "\u2003", "\x85", "***", "\n",
+    "[a](b)", "é", "\t", "1", "_", "-", "/", "\u2003", "\x85", "***",
 )  # fmt: skip
 
 
