@@ -82,7 +82,14 @@ def canonical_id(type_name: str, number: str | int, width: int = 4) -> str:
     key = (type_name, number, width)
     known = _CANONICAL.get(key)
     if known is None:
-        known = f"{type_name.upper()}-{int(number):0{width}d}"
+        value = int(number)
+        if value >= 0:  # padded by hand: the nested format spec was two generic calls
+            digits = str(value)
+            if len(digits) < width:
+                digits = "0" * (width - len(digits)) + digits
+            known = type_name.upper() + "-" + digits
+        else:
+            known = f"{type_name.upper()}-{value:0{width}d}"
         if len(known) <= 40 and (isinstance(number, int) or len(number) <= 40):  # bounded
             if len(_CANONICAL) >= 20_000:
                 _CANONICAL.clear()

@@ -55,6 +55,20 @@ _PLACEHOLDER: Final = re.compile(r"\[(?![x ]?\])([^\[\]\n]{1,160})\]|\b(TBD|TODO
 _PLACEHOLDER_LITERALS: Final = ("[", "TBD", "TODO", "FIXME")
 _DUE: Final = re.compile(r"\bdue\b\s*:?\s*(\S+)", re.I)
 _LETTER: Final = re.compile(r"[A-Za-z]")
+
+
+def _search_due(text: str) -> re.Match[str] | None:
+    """``_DUE.search(text)``, begun where "due" first occurs in any case (no letter folds onto
+    d, u or e but their own capitals): case-insensitive, the regex has no literal prefix to
+    skip ahead by and tries every place. The place is the lower-cased text's when lower-casing
+    kept every character's place (the same length), else the start."""
+    lowered = text.lower()
+    at = lowered.find("due")
+    if at < 0:
+        return None
+    return _DUE.search(text, at if len(lowered) == len(text) else 0)
+
+
 _TRAILING_PARENS: Final = re.compile(r"\s*\(.*?\)\s*$")
 #: Heading text as parsed -> (text shown, GitHub slug before numbering, section key): headings
 #: repeat across documents ("Summary", "Motivation"), so each is worked out once per process.
@@ -73,10 +87,14 @@ _new: Final = object.__new__
 #: The classes as compiled constants (a module global is a dict look-up per use).
 _HEADING: Final = Heading
 _REFERENCE: Final = Reference
-_PLAIN: Final = (
-    (more_of(False, False, ""), more_of(False, True, "")),
-    (more_of(True, False, ""), more_of(True, True, "")),
-)
+# The four shared tuples as plain objects: typed as tuples, mypyc keeps a ``Final`` tuple
+# unboxed and built a new one (eleven for the nested table this was) for every reference;
+# ``more_of`` called as ``Any`` hands over the shared tuples themselves.
+_more_of: Final[Any] = more_of
+_MORE: Final[object] = _more_of(False, False, "")
+_MORE_REVERSE: Final[object] = _more_of(False, True, "")
+_MORE_ID: Final[object] = _more_of(True, False, "")
+_MORE_ID_REVERSE: Final[object] = _more_of(True, True, "")
 
 
 def new_heading(level: int, text: str, slug: str, line: int) -> Heading:
@@ -100,7 +118,11 @@ def new_reference(
     object.__setattr__(obj, "relation", relation)
     object.__setattr__(obj, "line", line)
     object.__setattr__(obj, "column", column)
-    object.__setattr__(obj, "_more", _PLAIN[1 if is_id else 0][1 if reverse else 0])
+    if is_id:
+        more = _MORE_ID_REVERSE if reverse else _MORE_ID
+    else:
+        more = _MORE_REVERSE if reverse else _MORE
+    object.__setattr__(obj, "_more", more)
     return obj
 
 
@@ -303,7 +325,7 @@ class LineIndex:
         self._line_start = 0
         self._floor = 0
         self._at = 0
-        if b"\r" in data:
+        if data.find(b"\r") >= 0:  # ``in`` on bytes raises and clears a TypeError first
             self._table()
         elif text is not None and self._all_ascii and len(text) == len(data):
             self._chars = text
@@ -431,6 +453,12 @@ class LineIndex:
         if known is None:
             data = self.data
             starts = self._starts
+            if starts is None and self._chars:  # the compiled build calls str methods directly
+                chars = self._chars
+                end = chars.find("\n", start)
+                end = len(chars) if end < 0 else end + 1
+                known = self._ascii[line] = chars[start:end].isascii()
+                return known
             if starts is not None:
                 end = starts[line + 1] if line + 1 < len(starts) else len(data)
             else:
@@ -756,7 +784,6 @@ class _Walker:
         # Prose runs are scanned only when they contain a literal that a placeholder or an ID
         # mention needs; with a type's own id_pattern there is no literal, so every run is.
         plan = _prefilter(self.rec.mention is not None, self.rec.mention_literals)
-        scan = self._scan
         blocks = self.blocks
         # A run of adjacent prose Text pieces: its pieces and the ranges of its first and last
         # piece (read only when the run is scanned or another piece may join it: most runs
@@ -785,9 +812,9 @@ class _Walker:
                 if event == "Rule":
                     if run:
                         scan_text = run[0] if len(run) == 1 else "".join(run)
-                        run = []
+                        run.clear()
                         if _wanted(scan_text, plan):
-                            scan(scan_text, first["start"], last["end"])
+                            self._scan(scan_text, first["start"], last["end"])
                     self.label = None
                 elif event == "SoftBreak" or event == "HardBreak":
                     if btext is not None:
@@ -804,9 +831,9 @@ class _Walker:
                 if mode == 0:
                     if run and span["start"] != last["end"]:  # before it joins the block's text
                         scan_text = run[0] if len(run) == 1 else "".join(run)
-                        run = []
+                        run.clear()
                         if _wanted(scan_text, plan):
-                            scan(scan_text, first["start"], last["end"])
+                            self._scan(scan_text, first["start"], last["end"])
                     if btext is not None:
                         btext.append(value)
                     if hparts is not None:
@@ -829,9 +856,9 @@ class _Walker:
                 continue
             if run:
                 scan_text = run[0] if len(run) == 1 else "".join(run)
-                run = []
+                run.clear()
                 if _wanted(scan_text, plan):
-                    scan(scan_text, first["start"], last["end"])
+                    self._scan(scan_text, first["start"], last["end"])
             if kind == "Start":
                 if isinstance(value, str):
                     tag = value  # typed: compiled, compares and look-ups on ``str``
@@ -851,7 +878,7 @@ class _Walker:
                         btext = block.text
                     continue
                 attrs = value  # typed: compiled, dict operations without a method call
-                heading = attrs.get("Heading")
+                heading: dict[str, Any] | None = attrs.get("Heading")
                 if heading is not None:
                     hparts = []
                     self.heading = (_LEVELS[heading["level"]], span["start"], hparts)
@@ -874,7 +901,8 @@ class _Walker:
                     if "List" in attrs:
                         self._end_list()
                         continue
-                    tag = next(iter(attrs))
+                    for tag in attrs:  # noqa: B007 (the one key; compiled: no call)
+                        break
                 if tag == "Paragraph" or tag == "Item":
                     if tag == "Paragraph":
                         self._end_paragraph(span["start"])
@@ -902,7 +930,7 @@ class _Walker:
         if run:
             scan_text = run[0] if len(run) == 1 else "".join(run)
             if _wanted(scan_text, plan):
-                scan(scan_text, first["start"], last["end"])
+                self._scan(scan_text, first["start"], last["end"])
         if self.footnotes:
             self._drop_unused_footnotes()
         return self.facts
@@ -954,7 +982,10 @@ class _Walker:
 
     def _start(self, tag: dict[str, Any], start: int) -> None:
         """A start tag with attributes (plain-string tags are handled in ``walk``)."""
-        name, value = next(iter(tag.items()))
+        name = ""
+        value: Any = None
+        for name, value in tag.items():  # noqa: B007 (the one key; compiled: no method call)
+            break
         if name == "Heading":
             self.heading = (_LEVELS[value["level"]], start, [])
             self.label = None
@@ -1071,8 +1102,7 @@ class _Walker:
             checked, line, parts, _depth = self.question
             self.question = None
             text = " ".join("".join(parts).split())
-            # "due" in any case (no letter folds onto d, u or e but their own capitals)
-            due = _DUE.search(text) if "due" in text.lower() else None
+            due = _search_due(text)
             self.facts.questions.append(
                 build(
                     Question,

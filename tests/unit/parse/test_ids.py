@@ -192,3 +192,19 @@ def test_a_pickled_recogniser_leaves_its_remembered_answers_behind() -> None:
     again = pickle.loads(pickle.dumps(rec))
     assert again._statuses == {} and again._views == {}
     assert again.normalise_status("In Review", "PRD") == "in-review"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    number=st.one_of(
+        st.integers(-99999, 10**12),
+        st.text(alphabet="0123456789٠١٢٣", min_size=1, max_size=14),
+    ),
+    width=st.integers(0, 8),
+)
+def test_canonical_ids_are_padded_as_the_format_spec_pads(number: str | int, width: int) -> None:
+    from tracegraph.parse.ids import _CANONICAL, canonical_id
+
+    _CANONICAL.clear()
+    assert canonical_id("adr", number, width) == f"ADR-{int(number):0{width}d}"
+    assert canonical_id("adr", number, width) == f"ADR-{int(number):0{width}d}"  # remembered

@@ -20,6 +20,7 @@ from tracegraph.parse.markdown import (
     LineIndex,
     _may_lead,
     _prefilter,
+    _search_due,
     _wanted,
 )
 
@@ -138,6 +139,30 @@ def test_prefilter_finds_what_the_literals_alternation_finds(text: str) -> None:
     alternation = re.compile("|".join(re.escape(literal) for literal in every))
     assert _wanted(text, plan) == bool(alternation.search(text))
     assert _wanted(text, _prefilter(True, ())) is True  # a type's own id_pattern: every run
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="dueDUE: x*_.İſKÉé\u0130", max_size=24))
+@example("İ due: x")
+@example("xdue due 1")
+def test_due_is_searched_from_where_it_first_occurs(text: str) -> None:
+    from tracegraph.parse.markdown import _DUE
+
+    found, expected = _search_due(text), _DUE.search(text)
+    assert (found and (found.span(), found.group(1))) == (
+        expected and (expected.span(), expected.group(1))
+    )
+
+
+def test_fast_references_share_their_more_tuple() -> None:
+    from tracegraph.model import more_of
+    from tracegraph.parse.markdown import new_reference
+
+    for is_id in (False, True):
+        for reverse in (False, True):
+            ref = new_reference(RefKind.LINK, "x.md", Relation.REFERENCES, 1, 1, is_id, reverse)
+            assert ref._more is more_of(is_id, reverse, "")
+            assert (ref.is_id, ref.reverse, ref.text) == (is_id, reverse, "")
 
 
 def test_reference_position_after_non_ascii_text() -> None:
@@ -504,6 +529,17 @@ def test_fast_constructors_build_the_same_records() -> None:
     # They set every field and run no __post_init__: a field or check added to the model
     # must be added to them too.
     assert [f.name for f in fields(Heading)] == ["level", "text", "slug", "line"]
+    # parse_document builds its Document with the values in this order (see its last lines).
+    assert [f.name for f in fields(Document)] == [
+        "path", "type", "id", "title", "status", "status_raw", "metadata", "headings",
+        "anchors", "references", "placeholders", "questions", "problems", "ignored_rules",
+        "line_count", "status_line", "metadata_lines", "ignored_lines", "generated", "sidecar",
+        "design",
+    ]  # fmt: skip
+    assert not hasattr(Document, "__post_init__")
+    doc = parse("# T\n\n**Status:** Draft\n\nSee ADR-1 and [x](y.md).\n")
+    again = Document(**{f.name: getattr(doc, f.name) for f in fields(Document)})
+    assert doc == again and hash(doc) == hash(again) and repr(doc) == repr(again)
     assert len(fields(Reference)) == 8
     assert not hasattr(Heading, "__post_init__") and not hasattr(Reference, "__post_init__")
 
@@ -537,7 +573,7 @@ def test_lead_phrase_prefilter_passes_every_match(text: str) -> None:
 
 _FIELD_PIECES = (
     "Status", "status", "Last Updated", "**", "__", ":", " ", "  ", "- ", "* ", "x", "Draft",
-    "[a](b)", "é", "\t", "1", "_", "-", "/",
+    "[a](b)", "é", "\t", "1", "_", "-", "/", "\u2003", "\x85", "***",
 )  # fmt: skip
 
 
@@ -545,13 +581,16 @@ _FIELD_PIECES = (
 @given(st.lists(st.sampled_from(_FIELD_PIECES), max_size=10).map("".join))
 @example("**Status:** **")  # the value's bold marks backtrack into the value
 @example("Status:")
+@example("Status: **   ")
+@example("Status:\u2003__\x1c x \x85")
 def test_field_line_key_read_before_its_value(line: str) -> None:
     """A field line's key is read first (``_FIELD_HEAD``), its value only when wanted: the
     full pattern matches exactly where the head does and something follows the colon."""
-    from tracegraph.parse.document import _FIELD_HEAD, FIELD_LINE
+    from tracegraph.parse.document import _FIELD_HEAD, FIELD_LINE, field_value
 
     full = FIELD_LINE.match(line)
     head = _FIELD_HEAD.match(line)
     assert (full is not None) == (head is not None and head.end() < len(line))
     if full is not None and head is not None:
         assert full.group(1) == head.group(1)
+        assert field_value(line) == full.group(2)
