@@ -327,8 +327,104 @@ def _sections(
 
 def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Block]:
     """Parse one section's text (starting at byte ``base`` of the document whose line index
-    is ``lines``) into blocks, in document order. Lines are looked up only where a block
-    starts or a line breaks."""
+    is ``lines``) into blocks, in document order: by ``simple_blocks`` when it can, else by
+    pyromark (``parsed_blocks``)."""
+    found = simple_blocks(text, lines.line(base), keep_code)
+    return found if found is not None else parsed_blocks(text, base, lines, keep_code)
+
+
+#: What a simple line (``simple_blocks``) is made of: printable ASCII that opens no inline
+#: construct (no ``*_`[]<&\\~|`` and no tab); code spans of one backtick whose text neither
+#: starts nor ends with a space and holds no ``<&\\``; inline links and images whose text is
+#: made of the same and whose address is a plain path.
+_SIMPLE_CHAR: Final = r"[A-Za-z0-9 !\"#$%'()+,./:;=>?@^{}-]"
+_SIMPLE_CODE: Final = r"`(?! )[ !\"#$%'()+,./0-9:;=>?@A-Z\[\]^_a-z{|}~-]++(?<! )`(?!`)"
+_SIMPLE_LINK: Final = rf"!?\[(?:{_SIMPLE_CHAR}++|{_SIMPLE_CODE})++\]\([A-Za-z0-9/._#?=%+:@,;~-]++\)"
+#: Possessive runs: a line is read once, in runs of plain characters (no backtracking).
+_SIMPLE_RUN: Final = rf"(?:{_SIMPLE_CHAR}++|{_SIMPLE_CODE}|{_SIMPLE_LINK})"
+#: Simple text (``simple_blocks``), matched whole: each line blank, a ``---`` rule, a fenced
+#: code block of three backticks (closed), or a paragraph line or list item (``- ``) with a
+#: bold label (``**Technology:**``), a letter, a code span or a link first.
+_SIMPLE_TEXT: Final = re.compile(
+    r"(?:(?:```[A-Za-z0-9_+.#-]*\n(?:(?! {0,3}```+[ \t]*(?:\n|\Z))[^\n]*\n)*+```|--- *"
+    rf"|(?:- )?(?:\*\*(?! ){_SIMPLE_RUN}++(?<! )\*\*(?=[ :\n]|\Z)|(?=[A-Za-z]|`[^`]|\[[^ \]]))"
+    rf"{_SIMPLE_RUN}*+| *)(?:\n|\Z))*+"
+)
+#: A code span or a link of a simple line: links are read as their text.
+_SIMPLE_TOKEN: Final = re.compile(
+    rf"{_SIMPLE_CODE}|!?\[((?:{_SIMPLE_CHAR}++|{_SIMPLE_CODE})++)\]\([^)]*\)"
+)
+
+
+def _link_text(match: re.Match[str]) -> str:
+    text = match.group(1)
+    return match.group(0) if text is None else text
+
+
+def _links(text: str) -> str:
+    """Text of a simple line with its links read as their text (``[PRD-0001](prd.md)``)."""
+    return _SIMPLE_TOKEN.sub(_link_text, text) if "[" in text else text
+
+
+def simple_blocks(text: str, first: int, keep_code: bool) -> list[_Block] | None:
+    """The blocks of ``text`` (whose first line is line ``first``) when every line is blank,
+    a ``---`` rule below a blank line, a fenced code block of three backticks, or a paragraph
+    line or ``- `` list item made of what ``_SIMPLE_LINE`` takes; None otherwise. Such text
+    parses to exactly these blocks, without the cost of pyromark's events (a test compares
+    the two on generated and real text)."""
+    if "\r" in text or "\x00" in text or _SIMPLE_TEXT.fullmatch(text) is None:
+        return None
+    out: list[_Block] = []
+    open_block: _Block | None = None  # the paragraph or list item a plain line continues
+    code: _Block | None = None
+    content: list[str] = []
+    blank = True
+    for number, line in enumerate(text.split("\n"), first):
+        if code is not None:
+            if line != "```":
+                content.append(line)
+                continue
+            if keep_code and content:
+                code.add("\n".join(content) + "\n")
+            out.append(code)
+            code = None
+            blank = True  # what follows a fence starts a block as after a blank line
+            continue
+        plain = line.rstrip(" ") if line.endswith(" ") else line
+        if not plain:
+            open_block = None
+            blank = True
+            continue
+        if plain.startswith("```"):
+            open_block = None
+            code = _Block("code", number, 1, lang=line[3:])
+            content = []
+            continue
+        if plain == "---":
+            if blank and number > first:
+                continue  # a thematic break
+            return None  # below text it underlines a heading; first, it opens front matter
+        blank = False
+        head = 2 if plain.startswith("- ") else 0
+        if head:
+            open_block = _Block("item", number)
+            out.append(open_block)
+        elif open_block is None:
+            open_block = _Block("para", number)
+            out.append(open_block)
+        else:
+            open_block.newline(number)
+        if plain.startswith("**", head):  # a bold label (the pattern took it: no ``*`` inside)
+            close = plain.find("**", head + 2)
+            open_block.add(_BOLD_OPEN + _links(plain[head + 2 : close]) + _BOLD_CLOSE)
+            head = close + 2
+        open_block.add(_links(plain[head:] if head else plain))
+    return out
+
+
+def parsed_blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Block]:
+    """``_blocks`` through pyromark's events. Lines are looked up only where a block starts
+    or a line breaks."""
     out: list[_Block] = []
     stack: list[_Block] = []
     code: _Block | None = None
@@ -355,6 +451,8 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
             if parts is not None:
                 parts.append(f"`{value}`")
             continue
+        if kind != "Start" and kind != "End":
+            continue  # Html, FootnoteReference, TaskListMarker (its value a bool), ...
         tag: str = value if isinstance(value, str) else next(iter(value))  # typed: str compares
         if kind == "Start":
             if tag == "Strong":
@@ -478,16 +576,36 @@ def component_name(template: str, heading: str) -> tuple[bool, str]:
     return known
 
 
+def label_at(text: str) -> tuple[str, int] | None:
+    """The bold label that opens ``text`` (stripped) and where its value starts, as ``_LABEL``
+    matches them; the usual ``\x01Technology:\x02`` is read without the regex (its lazy
+    group tries every length up to the colon).
+
+    >>> label_at("\x01Technology:\x02  Python")
+    ('Technology', 15)
+    """
+    close = text.find(_BOLD_CLOSE, 1)
+    if close > 2 and text[close - 1] == ":":
+        name = text[1 : close - 1]
+        if name.strip() and len(name.rstrip()) <= 60:  # else the regex decides
+            end = close + 1
+            while end < len(text) and text[end].isspace():
+                end += 1
+            return name.strip(), end
+    match = _LABEL.match(text)
+    return (match.group(1).strip(), match.end()) if match is not None else None
+
+
 def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]:
     """(field, value, line) for each mapped bold label that opens a line of the block
     (``**Technology:** Python``, ``**Technology**: Python``); a value runs to the next label."""
     found: list[tuple[str, list[str], int]] = []
     for line, parts in block.lines:
         text = "".join(parts).strip()
-        label = _LABEL.match(text) if text[:1] == _BOLD_OPEN else None
-        key = labels.get(label.group(1).strip().lower()) if label else None
+        label = label_at(text) if text[:1] == _BOLD_OPEN else None
+        key = labels.get(label[0].lower()) if label is not None else None
         if label is not None and key is not None:
-            found.append((key, [_unbold(text[label.end() :])], line))
+            found.append((key, [_unbold(text[label[1] :])], line))
         elif found:
             found[-1][1].append(_unbold(text))
     return [(key, " ".join(" ".join(v)[:MAX_VALUE].split()), line) for key, v, line in found]
