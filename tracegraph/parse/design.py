@@ -68,6 +68,14 @@ MAX_NAME: Final = 200
 _CODE_NAME = re.compile(r"^[\s*_]*`([\w.\"$]+)`")
 #: A whole value that is template text never filled in: ``[What this component does]``.
 _PLACEHOLDER: Final = re.compile(r"^\[[^\]]*\]\.?$")
+
+
+def _placeholder(text: str) -> bool:
+    """Whether ``text`` is template text never filled in (``_PLACEHOLDER``, tried only on
+    text that starts with its bracket)."""
+    return text.startswith("[") and _PLACEHOLDER.match(text) is not None
+
+
 _NOTHING = frozenset({"", "none", "n/a", "na", "-", "—", "nothing", "tbd"})
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _PARENS = re.compile(r"\s*\([^()]*\)")
@@ -221,9 +229,13 @@ _METHOD_PATH = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in METHODS) + r
 
 
 def _has_any(needles: tuple[bytes, ...]) -> Relevant:
-    """Parse a body that contains one of ``needles`` (a field label)."""
+    """Parse a body that contains one of ``needles`` (a field label) and bold text: a field's
+    label is bold, so a body without ``**`` or ``__`` holds none (prose between components,
+    most of what is tested, is then searched twice, not once per label)."""
 
     def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        if b"**" not in body and b"__" not in body:
+            return None
         return body if any(needle in body for needle in needles) else None
 
     return relevant
@@ -251,12 +263,23 @@ def _endpoint_body(heading: Heading, body: bytes) -> bytes | None:
 
 class _WordsOf:
     """The words of a document's headings, worked out only for those that may start a
-    section (their text contains its first word): most headings are never looked at."""
+    section (their text contains its first word): most headings are never looked at. The
+    first word is looked for in all the headings' lowered text at once (one ``find`` a
+    section, not a test per heading)."""
 
     def __init__(self, headings: Sequence[Heading], starts: Sequence[int] | None) -> None:
         self.headings = headings
         self.starts = starts
-        self.lowered = [h.text.lower() for h in headings]
+        texts = [h.text for h in headings]
+        joined = "\x00".join(texts)
+        lowered = joined.lower()
+        #: The lowered texts joined by NULs (a heading's index is the NULs before it), or
+        #: None where a text holds a NUL or lowers to more characters: then one by one.
+        self.lowered: str | None = lowered
+        self.each: list[str] = []
+        if len(lowered) != len(joined) or joined.count("\x00") != max(len(texts) - 1, 0):
+            self.lowered = None
+            self.each = [text.lower() for text in texts]
 
     def body(self, lines: LineIndex, index: int, size: int) -> tuple[int, int]:
         """The byte range from the line below heading ``index`` to the line of the heading
@@ -282,9 +305,19 @@ class _WordsOf:
         if not wanted:
             return
         first, size = wanted[0], len(wanted)
-        for index, low in enumerate(self.lowered):
-            if first in low and heading_words(self.headings[index].text)[:size] == wanted:
+        headings, lowered = self.headings, self.lowered
+        if lowered is None:
+            for index, low in enumerate(self.each):
+                if first in low and heading_words(headings[index].text)[:size] == wanted:
+                    yield index
+            return
+        found = lowered.find(first)  # a word holds no NUL: a hit lies inside one heading
+        while found >= 0:
+            index = lowered.count("\x00", 0, found)
+            if heading_words(headings[index].text)[:size] == wanted:
                 yield index
+            end = lowered.find("\x00", found)
+            found = lowered.find(first, end + 1) if end >= 0 else -1
 
 
 def _sections(
@@ -374,6 +407,7 @@ def simple_blocks(text: str, first: int, keep_code: bool) -> list[_Block] | None
     the two on generated and real text)."""
     if "\r" in text or "\x00" in text or _SIMPLE_TEXT.fullmatch(text) is None:
         return None
+    links = "[" in text  # then each line's links are read as their text
     out: list[_Block] = []
     open_block: _Block | None = None  # the paragraph or list item a plain line continues
     code: _Block | None = None
@@ -416,9 +450,11 @@ def simple_blocks(text: str, first: int, keep_code: bool) -> list[_Block] | None
             open_block.newline(number)
         if plain.startswith("**", head):  # a bold label (the pattern took it: no ``*`` inside)
             close = plain.find("**", head + 2)
-            open_block.add(_BOLD_OPEN + _links(plain[head + 2 : close]) + _BOLD_CLOSE)
+            label = plain[head + 2 : close]
+            open_block.add(_BOLD_OPEN + (_links(label) if links else label) + _BOLD_CLOSE)
             head = close + 2
-        open_block.add(_links(plain[head:] if head else plain))
+        rest = plain[head:] if head else plain
+        open_block.add(_links(rest) if links else rest)
     return out
 
 
@@ -633,13 +669,13 @@ def _components(blocks: list[_Block], mapping: ComponentMapping) -> Iterator[Com
                 continue
             pending = None
             for key, value, line in fields:
-                value = "" if _PLACEHOLDER.match(value) else value
+                value = "" if _placeholder(value) else value
                 if key in ("interfaces", "dependencies"):
                     lists.setdefault(key, []).extend(split_names(value, line))
                     pending = key if not value else None
                 elif value:
                     values.setdefault(key, value)
-        if not (matched or values or lists) or not name or _PLACEHOLDER.match(name):
+        if not (matched or values or lists) or not name or _placeholder(name):
             continue
         yield build(
             Component,
@@ -691,15 +727,19 @@ def _names(text: str) -> tuple[str, ...]:
         held.append(match.group(0))
         return f"\x00{len(held) - 1}\x00"
 
-    masked = _CODE_SPAN.sub(hold, text)
+    masked = _CODE_SPAN.sub(hold, text) if "`" in text else text
     while "(" in masked:  # remarks go, innermost first
         masked, count = _INNER_PARENS.subn("", masked)
         if not count:
             break
-    masked = _BRACKETS.sub(hold, masked)
+    if "[" in masked:
+        masked = _BRACKETS.sub(hold, masked)
     parts = _PLAIN_SPLIT.split(masked)
     while any("\x00" in part for part in parts):  # held text may hold held text
-        parts = [_HELD.sub(lambda m: held[int(m.group(1))], part) for part in parts]
+        parts = [
+            _HELD.sub(lambda m: held[int(m.group(1))], part) if "\x00" in part else part
+            for part in parts
+        ]
     return _named(parts)
 
 
@@ -708,8 +748,11 @@ def _named(parts: Sequence[str]) -> tuple[str, ...]:
     "none" and template text dropped."""
     out: list[str] = []
     for part in parts:
-        name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()[:MAX_NAME]
-        if name.lower() in _NOTHING or name.startswith("[") or _PLACEHOLDER.match(name):
+        name = part.strip().rstrip(".").strip()
+        if name[:1] in ("t", "T", "a", "A"):  # only then can an article lead it
+            name = _ARTICLE.sub("", name)
+        name = name.strip()[:MAX_NAME]
+        if name.lower() in _NOTHING or name.startswith("["):  # "[" covers template text
             continue
         out.append(name)
     return tuple(out)
@@ -730,6 +773,7 @@ def _groups(
     group (``New Endpoints``), else ``default``."""
     stack: list[tuple[int, str | None]] = []
     wanted = [(g, [heading_words(n) for n in names]) for g, names in groups.items()]
+    current = default  # worked out again only where the stack changes: at a heading
     for block in blocks[1:]:
         if block.kind == "heading":
             while stack and stack[-1][0] >= block.level:
@@ -740,7 +784,7 @@ def _groups(
                 None,
             )
             stack.append((block.level, named))
-        current = next((g for _, g in reversed(stack) if g is not None), default)
+            current = next((g for _, g in reversed(stack) if g is not None), default)
         yield block, current
 
 
@@ -767,7 +811,7 @@ def _endpoints(blocks: list[_Block], mapping: EndpointMapping) -> Iterator[Endpo
             last = None
         elif last is not None and block.kind == "para" and not last.description:
             found = [v for k, v, _ in _fields(block, labels) if k == "description"]
-            if found and not _PLACEHOLDER.match(found[0]):
+            if found and not _placeholder(found[0]):
                 last = _endpoint(last.method, last.path, last.line, last.change, found[0])
     if last is not None:
         yield last

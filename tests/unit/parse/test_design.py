@@ -531,3 +531,24 @@ def test_a_task_list_in_a_mapped_section_is_read_as_a_list() -> None:
     (component,) = doc.design.components
     assert component.technology == "Python"
     assert [n.text for n in component.dependencies] == ["PostgreSQL", "Kafka"]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "B", " ", "İ", "\x00", "-", "1", "data", "Model", "ﬁ"])).map(
+            "".join
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["Data Model", "a", "b a", "ib", "fi"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_sections_are_found_as_by_testing_every_heading(texts: list[str], name: str) -> None:
+    from tracegraph.model import Heading
+    from tracegraph.parse.design import _WordsOf
+
+    headings = [Heading(level=2, text=t, slug="", line=n) for n, t in enumerate(texts, 1)]
+    wanted = heading_words(name)
+    every = [i for i, t in enumerate(texts) if wanted and wanted[0] in t.lower()]
+    every = [i for i in every if heading_words(texts[i])[: len(wanted)] == wanted]
+    assert list(_WordsOf(headings, None).starting(wanted)) == every
