@@ -537,6 +537,57 @@ def parsed_blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> li
 # --- components ---------------------------------------------------------------------------------
 
 
+#: Punctuation that, with the white space around it, a template heading matches loosely.
+_LOOSE: Final = ":-–—."
+#: A template token -> its regex (``heading_regex``); any other token is literal text.
+_HEADING_PARTS: Final = {
+    "{name}": r"(?P<name>.+?)",
+    "{n}": r"[\w.]+",
+    " ": r"\s+",
+    ":": r"\s*[:\-–—.]\s*",
+}
+
+
+def template_tokens(pattern: str) -> list[str]:
+    """A template heading's tokens, ``{name}`` and ``{n}`` kept, white space as ``" "`` and a
+    loose punctuation mark with the space around it as ``":"``. Written out rather than with
+    ``re.split`` and ``re.findall``: their two patterns, compiled in every process that reads
+    a design, cost about 0.45 ms.
+
+    >>> template_tokens("Component {n}: {name}")
+    ['Component', ' ', '{n}', ':', '{name}']
+    """
+    text = pattern.strip()
+    out: list[str] = []
+    at = 0
+    while at < len(text):
+        slot = text.find("{n", at)
+        while slot >= 0 and not text.startswith(("{name}", "{n}"), slot):
+            slot = text.find("{n", slot + 1)
+        end = len(text) if slot < 0 else slot
+        while at < end:  # the literal part: a loose mark, a space or a word
+            stop = at
+            while stop < end and text[stop].isspace():
+                stop += 1
+            if stop < end and text[stop] in _LOOSE:
+                stop += 1
+                while stop < end and text[stop].isspace():
+                    stop += 1
+                out.append(":")
+            elif stop > at:
+                out.append(" ")
+            else:
+                while stop < end and not text[stop].isspace() and text[stop] not in _LOOSE:
+                    stop += 1
+                out.append(text[at:stop])
+            at = stop
+        if slot >= 0:
+            name = "{name}" if text.startswith("{name}", slot) else "{n}"
+            out.append(name)
+            at = slot + len(name)
+    return out
+
+
 @lru_cache(maxsize=64)
 def heading_regex(pattern: str) -> Pattern:
     """A template heading such as ``Component {n}: {name}`` as a regex: ``{name}`` is group
@@ -545,23 +596,15 @@ def heading_regex(pattern: str) -> Pattern:
     >>> heading_regex("Component {n}: {name}").match("component 2 - Order API").group("name")
     'Order API'
     """
-    out = []
-    for part in re.split(r"(\{name\}|\{n\})", pattern.strip()):
-        if part == "{name}":
-            out.append(r"(?P<name>.+?)")
-        elif part == "{n}":
-            out.append(r"[\w.]+")
-        else:  # spaces next to punctuation belong to it: "Component {n}: {name}"
-            for token in re.findall(r"\s*[:\-–—.]\s*|\s+|[^\s:\-–—.]+", part):
-                if not token.strip():
-                    out.append(r"\s+")
-                elif token.strip() in ":-–—.":
-                    out.append(r"\s*[:\-–—.]\s*")
-                else:
-                    out.append(re.escape(token))
     # the heading comes from the config: compiled for linear-time matching (RE2), as every
     # configured pattern is, though only its literal parts are the config's
-    return compile_pattern("^" + "".join(out) + r"\s*$", ignore_case=True, max_length=None)
+    return compile_pattern(heading_pattern(pattern), ignore_case=True, max_length=None)
+
+
+def heading_pattern(pattern: str) -> str:
+    """The regex ``heading_regex`` compiles for a template heading."""
+    out = [_HEADING_PARTS.get(token) or re.escape(token) for token in template_tokens(pattern)]
+    return "^" + "".join(out) + r"\s*$"
 
 
 #: (template, heading text) -> what ``component_name`` says: headings repeat ("Notes",

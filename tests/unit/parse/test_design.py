@@ -552,3 +552,36 @@ def test_sections_are_found_as_by_testing_every_heading(texts: list[str], name: 
     every = [i for i, t in enumerate(texts) if wanted and wanted[0] in t.lower()]
     every = [i for i in every if heading_words(texts[i])[: len(wanted)] == wanted]
     assert list(_WordsOf(headings, None).starting(wanted)) == every
+
+
+def _template_regex_by_re(pattern: str) -> str:
+    """``heading_regex``'s pattern as it was built with ``re.split`` and ``re.findall``."""
+    import re
+
+    out = []
+    for part in re.split(r"(\{name\}|\{n\})", pattern.strip()):
+        if part == "{name}":
+            out.append(r"(?P<name>.+?)")
+        elif part == "{n}":
+            out.append(r"[\w.]+")
+        else:
+            for token in re.findall(r"\s*[:\-–—.]\s*|\s+|[^\s:\-–—.]+", part):
+                if not token.strip():
+                    out.append(r"\s+")
+                elif token.strip() in ":-–—.":
+                    out.append(r"\s*[:\-–—.]\s*")
+                else:
+                    out.append(re.escape(token))
+    return "^" + "".join(out) + r"\s*$"
+
+
+_TEMPLATE_PIECES = ["{name}", "{n}", "{", "}", "n", "name", " ", "\t", ":", "-", "–", "—", ".",
+                    "Component", "é", "(", "{n", "\u00a0"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_TEMPLATE_PIECES)).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_template_headings_tokenised_as_by_re(template: str) -> None:
+    from tracegraph.parse.design import heading_pattern
+
+    assert heading_pattern(template) == _template_regex_by_re(template)
