@@ -585,3 +585,25 @@ def test_template_headings_tokenised_as_by_re(template: str) -> None:
     from tracegraph.parse.design import heading_pattern
 
     assert heading_pattern(template) == _template_regex_by_re(template)
+
+
+_HEADING_PIECES = ["Component", "component", "COMPONENT", " ", "1", "2.3", ":", "-", ".", "Order",
+                   "API", "x_y", "(", "`", "é", "K", "\u212a", "—"]  # fmt: skip
+
+
+@given(
+    st.sampled_from(["Component {n}: {name}", "Service - {name}", "{name}", "{n}. {name} (k)"]),
+    st.lists(st.sampled_from(_HEADING_PIECES), max_size=12).map("".join),
+)
+@settings(max_examples=400, deadline=None)
+def test_short_ascii_component_headings_are_named_as_by_re2(template: str, heading: str) -> None:
+    """Python's ``re`` reads short ASCII headings for ``component_name`` as RE2 does."""
+    from tracegraph.parse.design import _ascii_twin, _name_by_re2, _plain
+
+    plain = _plain(heading)
+    if not plain.isascii():
+        return
+    twin = _ascii_twin(template)
+    assert twin is not None
+    matched = twin.match(plain)
+    assert (matched.group("name") if matched else None) == _name_by_re2(template, plain)
