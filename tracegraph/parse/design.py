@@ -4,7 +4,9 @@ Extraction is declarative: a type's ``ArchMapping`` (config) names the sections,
 bold labels its template uses, and only documents of such a type are read here, after the main
 walk, so parsing every other document costs nothing more. Only the mapped sections are parsed
 again (with the same CommonMark parser), each on its own: a section starts at a heading, so its
-text parses as it does inside the whole document.
+text parses as it does inside the whole document. Text that holds nothing but plain lines,
+``- `` items, bold labels, code spans, inline links and fenced code (``simple_blocks``: most of
+a template's filled-in sections) is read into the same blocks without the parser.
 
 - **Components**: in the components section, a heading that matches the mapping's heading
   (``Component {n}: {name}``) or is followed by one of its field labels (``**Technology:**``);
@@ -242,11 +244,16 @@ def _has_any(needles: tuple[bytes, ...]) -> Relevant:
 
 
 def _has_any_case(needles: tuple[bytes, ...]) -> Relevant:
-    """Parse a body that contains one of ``needles`` (lower-case) in any ASCII case."""
+    """Parse a body that contains one of ``needles`` (lower-case) in any ASCII case; those
+    without a letter are looked for first, in the body as it is (no lowered copy)."""
+    caseless = tuple(n for n in needles if n.lower() == n.upper())
+    cased = tuple(n for n in needles if n.lower() != n.upper())
 
     def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        if any(needle in body for needle in caseless):
+            return body
         lowered = body.lower()
-        return body if any(needle in lowered for needle in needles) else None
+        return body if any(needle in lowered for needle in cased) else None
 
     return relevant
 
