@@ -4,7 +4,9 @@ Extraction is declarative: a type's ``ArchMapping`` (config) names the sections,
 bold labels its template uses, and only documents of such a type are read here, after the main
 walk, so parsing every other document costs nothing more. Only the mapped sections are parsed
 again (with the same CommonMark parser), each on its own: a section starts at a heading, so its
-text parses as it does inside the whole document.
+text parses as it does inside the whole document. Text that holds nothing but plain lines,
+``- `` items, bold labels, code spans, inline links and fenced code (``simple_blocks``: most of
+a template's filled-in sections) is read into the same blocks without the parser.
 
 - **Components**: in the components section, a heading that matches the mapping's heading
   (``Component {n}: {name}``) or is followed by one of its field labels (``**Technology:**``);
@@ -68,6 +70,14 @@ MAX_NAME: Final = 200
 _CODE_NAME = re.compile(r"^[\s*_]*`([\w.\"$]+)`")
 #: A whole value that is template text never filled in: ``[What this component does]``.
 _PLACEHOLDER: Final = re.compile(r"^\[[^\]]*\]\.?$")
+
+
+def _placeholder(text: str) -> bool:
+    """Whether ``text`` is template text never filled in (``_PLACEHOLDER``, tried only on
+    text that starts with its bracket)."""
+    return text.startswith("[") and _PLACEHOLDER.match(text) is not None
+
+
 _NOTHING = frozenset({"", "none", "n/a", "na", "-", "—", "nothing", "tbd"})
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _PARENS = re.compile(r"\s*\([^()]*\)")
@@ -221,20 +231,29 @@ _METHOD_PATH = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in METHODS) + r
 
 
 def _has_any(needles: tuple[bytes, ...]) -> Relevant:
-    """Parse a body that contains one of ``needles`` (a field label)."""
+    """Parse a body that contains one of ``needles`` (a field label) and bold text: a field's
+    label is bold, so a body without ``**`` or ``__`` holds none (prose between components,
+    most of what is tested, is then searched twice, not once per label)."""
 
     def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        if b"**" not in body and b"__" not in body:
+            return None
         return body if any(needle in body for needle in needles) else None
 
     return relevant
 
 
 def _has_any_case(needles: tuple[bytes, ...]) -> Relevant:
-    """Parse a body that contains one of ``needles`` (lower-case) in any ASCII case."""
+    """Parse a body that contains one of ``needles`` (lower-case) in any ASCII case; those
+    without a letter are looked for first, in the body as it is (no lowered copy)."""
+    caseless = tuple(n for n in needles if n.lower() == n.upper())
+    cased = tuple(n for n in needles if n.lower() != n.upper())
 
     def relevant(_heading: Heading, body: bytes) -> bytes | None:
+        if any(needle in body for needle in caseless):
+            return body
         lowered = body.lower()
-        return body if any(needle in lowered for needle in needles) else None
+        return body if any(needle in lowered for needle in cased) else None
 
     return relevant
 
@@ -251,12 +270,23 @@ def _endpoint_body(heading: Heading, body: bytes) -> bytes | None:
 
 class _WordsOf:
     """The words of a document's headings, worked out only for those that may start a
-    section (their text contains its first word): most headings are never looked at."""
+    section (their text contains its first word): most headings are never looked at. The
+    first word is looked for in all the headings' lowered text at once (one ``find`` a
+    section, not a test per heading)."""
 
     def __init__(self, headings: Sequence[Heading], starts: Sequence[int] | None) -> None:
         self.headings = headings
         self.starts = starts
-        self.lowered = [h.text.lower() for h in headings]
+        texts = [h.text for h in headings]
+        joined = "\x00".join(texts)
+        lowered = joined.lower()
+        #: The lowered texts joined by NULs (a heading's index is the NULs before it), or
+        #: None where a text holds a NUL or lowers to more characters: then one by one.
+        self.lowered: str | None = lowered
+        self.each: list[str] = []
+        if len(lowered) != len(joined) or joined.count("\x00") != max(len(texts) - 1, 0):
+            self.lowered = None
+            self.each = [text.lower() for text in texts]
 
     def body(self, lines: LineIndex, index: int, size: int) -> tuple[int, int]:
         """The byte range from the line below heading ``index`` to the line of the heading
@@ -282,9 +312,19 @@ class _WordsOf:
         if not wanted:
             return
         first, size = wanted[0], len(wanted)
-        for index, low in enumerate(self.lowered):
-            if first in low and heading_words(self.headings[index].text)[:size] == wanted:
+        headings, lowered = self.headings, self.lowered
+        if lowered is None:
+            for index, low in enumerate(self.each):
+                if first in low and heading_words(headings[index].text)[:size] == wanted:
+                    yield index
+            return
+        found = lowered.find(first)  # a word holds no NUL: a hit lies inside one heading
+        while found >= 0:
+            index = lowered.count("\x00", 0, found)
+            if heading_words(headings[index].text)[:size] == wanted:
                 yield index
+            end = lowered.find("\x00", found)
+            found = lowered.find(first, end + 1) if end >= 0 else -1
 
 
 def _sections(
@@ -327,8 +367,107 @@ def _sections(
 
 def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Block]:
     """Parse one section's text (starting at byte ``base`` of the document whose line index
-    is ``lines``) into blocks, in document order. Lines are looked up only where a block
-    starts or a line breaks."""
+    is ``lines``) into blocks, in document order: by ``simple_blocks`` when it can, else by
+    pyromark (``parsed_blocks``)."""
+    found = simple_blocks(text, lines.line(base), keep_code)
+    return found if found is not None else parsed_blocks(text, base, lines, keep_code)
+
+
+#: What a simple line (``simple_blocks``) is made of: printable ASCII that opens no inline
+#: construct (no ``*_`[]<&\\~|`` and no tab); code spans of one backtick whose text neither
+#: starts nor ends with a space and holds no ``<&\\``; inline links and images whose text is
+#: made of the same and whose address is a plain path.
+_SIMPLE_CHAR: Final = r"[A-Za-z0-9 !\"#$%'()+,./:;=>?@^{}-]"
+_SIMPLE_CODE: Final = r"`(?! )[ !\"#$%'()+,./0-9:;=>?@A-Z\[\]^_a-z{|}~-]++(?<! )`(?!`)"
+_SIMPLE_LINK: Final = rf"!?\[(?:{_SIMPLE_CHAR}++|{_SIMPLE_CODE})++\]\([A-Za-z0-9/._#?=%+:@,;~-]++\)"
+#: Possessive runs: a line is read once, in runs of plain characters (no backtracking).
+_SIMPLE_RUN: Final = rf"(?:{_SIMPLE_CHAR}++|{_SIMPLE_CODE}|{_SIMPLE_LINK})"
+#: Simple text (``simple_blocks``), matched whole: each line blank, a ``---`` rule, a fenced
+#: code block of three backticks (closed), or a paragraph line or list item (``- ``) with a
+#: bold label (``**Technology:**``), a letter, a code span or a link first.
+_SIMPLE_TEXT: Final = re.compile(
+    r"(?:(?:```[A-Za-z0-9_+.#-]*\n(?:(?! {0,3}```+[ \t]*(?:\n|\Z))[^\n]*\n)*+```|--- *"
+    rf"|(?:- )?(?:\*\*(?! ){_SIMPLE_RUN}++(?<! )\*\*(?=[ :\n]|\Z)|(?=[A-Za-z]|`[^`]|\[[^ \]]))"
+    rf"{_SIMPLE_RUN}*+| *)(?:\n|\Z))*+"
+)
+#: A code span or a link of a simple line: links are read as their text.
+_SIMPLE_TOKEN: Final = re.compile(
+    rf"{_SIMPLE_CODE}|!?\[((?:{_SIMPLE_CHAR}++|{_SIMPLE_CODE})++)\]\([^)]*\)"
+)
+
+
+def _link_text(match: re.Match[str]) -> str:
+    text = match.group(1)
+    return match.group(0) if text is None else text
+
+
+def _links(text: str) -> str:
+    """Text of a simple line with its links read as their text (``[PRD-0001](prd.md)``)."""
+    return _SIMPLE_TOKEN.sub(_link_text, text) if "[" in text else text
+
+
+def simple_blocks(text: str, first: int, keep_code: bool) -> list[_Block] | None:
+    """The blocks of ``text`` (whose first line is line ``first``) when every line is blank,
+    a ``---`` rule below a blank line, a fenced code block of three backticks, or a paragraph
+    line or ``- `` list item made of what ``_SIMPLE_LINE`` takes; None otherwise. Such text
+    parses to exactly these blocks, without the cost of pyromark's events (a test compares
+    the two on generated and real text)."""
+    if "\r" in text or "\x00" in text or _SIMPLE_TEXT.fullmatch(text) is None:
+        return None
+    links = "[" in text  # then each line's links are read as their text
+    out: list[_Block] = []
+    open_block: _Block | None = None  # the paragraph or list item a plain line continues
+    code: _Block | None = None
+    content: list[str] = []
+    blank = True
+    for number, line in enumerate(text.split("\n"), first):
+        if code is not None:
+            if line != "```":
+                content.append(line)
+                continue
+            if keep_code and content:
+                code.add("\n".join(content) + "\n")
+            out.append(code)
+            code = None
+            blank = True  # what follows a fence starts a block as after a blank line
+            continue
+        plain = line.rstrip(" ") if line.endswith(" ") else line
+        if not plain:
+            open_block = None
+            blank = True
+            continue
+        if plain.startswith("```"):
+            open_block = None
+            code = _Block("code", number, 1, lang=line[3:])
+            content = []
+            continue
+        if plain == "---":
+            if blank and number > first:
+                continue  # a thematic break
+            return None  # below text it underlines a heading; first, it opens front matter
+        blank = False
+        head = 2 if plain.startswith("- ") else 0
+        if head:
+            open_block = _Block("item", number)
+            out.append(open_block)
+        elif open_block is None:
+            open_block = _Block("para", number)
+            out.append(open_block)
+        else:
+            open_block.newline(number)
+        if plain.startswith("**", head):  # a bold label (the pattern took it: no ``*`` inside)
+            close = plain.find("**", head + 2)
+            label = plain[head + 2 : close]
+            open_block.add(_BOLD_OPEN + (_links(label) if links else label) + _BOLD_CLOSE)
+            head = close + 2
+        rest = plain[head:] if head else plain
+        open_block.add(_links(rest) if links else rest)
+    return out
+
+
+def parsed_blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Block]:
+    """``_blocks`` through pyromark's events. Lines are looked up only where a block starts
+    or a line breaks."""
     out: list[_Block] = []
     stack: list[_Block] = []
     code: _Block | None = None
@@ -355,6 +494,8 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
             if parts is not None:
                 parts.append(f"`{value}`")
             continue
+        if kind != "Start" and kind != "End":
+            continue  # Html, FootnoteReference, TaskListMarker (its value a bool), ...
         tag: str = value if isinstance(value, str) else next(iter(value))  # typed: str compares
         if kind == "Start":
             if tag == "Strong":
@@ -403,6 +544,57 @@ def _blocks(text: str, base: int, lines: LineIndex, keep_code: bool) -> list[_Bl
 # --- components ---------------------------------------------------------------------------------
 
 
+#: Punctuation that, with the white space around it, a template heading matches loosely.
+_LOOSE: Final = ":-–—."
+#: A template token -> its regex (``heading_regex``); any other token is literal text.
+_HEADING_PARTS: Final = {
+    "{name}": r"(?P<name>.+?)",
+    "{n}": r"[\w.]+",
+    " ": r"\s+",
+    ":": r"\s*[:\-–—.]\s*",
+}
+
+
+def template_tokens(pattern: str) -> list[str]:
+    """A template heading's tokens, ``{name}`` and ``{n}`` kept, white space as ``" "`` and a
+    loose punctuation mark with the space around it as ``":"``. Written out rather than with
+    ``re.split`` and ``re.findall``: their two patterns, compiled in every process that reads
+    a design, cost about 0.45 ms.
+
+    >>> template_tokens("Component {n}: {name}")
+    ['Component', ' ', '{n}', ':', '{name}']
+    """
+    text = pattern.strip()
+    out: list[str] = []
+    at = 0
+    while at < len(text):
+        slot = text.find("{n", at)
+        while slot >= 0 and not text.startswith(("{name}", "{n}"), slot):
+            slot = text.find("{n", slot + 1)
+        end = len(text) if slot < 0 else slot
+        while at < end:  # the literal part: a loose mark, a space or a word
+            stop = at
+            while stop < end and text[stop].isspace():
+                stop += 1
+            if stop < end and text[stop] in _LOOSE:
+                stop += 1
+                while stop < end and text[stop].isspace():
+                    stop += 1
+                out.append(":")
+            elif stop > at:
+                out.append(" ")
+            else:
+                while stop < end and not text[stop].isspace() and text[stop] not in _LOOSE:
+                    stop += 1
+                out.append(text[at:stop])
+            at = stop
+        if slot >= 0:
+            name = "{name}" if text.startswith("{name}", slot) else "{n}"
+            out.append(name)
+            at = slot + len(name)
+    return out
+
+
 @lru_cache(maxsize=64)
 def heading_regex(pattern: str) -> Pattern:
     """A template heading such as ``Component {n}: {name}`` as a regex: ``{name}`` is group
@@ -411,23 +603,15 @@ def heading_regex(pattern: str) -> Pattern:
     >>> heading_regex("Component {n}: {name}").match("component 2 - Order API").group("name")
     'Order API'
     """
-    out = []
-    for part in re.split(r"(\{name\}|\{n\})", pattern.strip()):
-        if part == "{name}":
-            out.append(r"(?P<name>.+?)")
-        elif part == "{n}":
-            out.append(r"[\w.]+")
-        else:  # spaces next to punctuation belong to it: "Component {n}: {name}"
-            for token in re.findall(r"\s*[:\-–—.]\s*|\s+|[^\s:\-–—.]+", part):
-                if not token.strip():
-                    out.append(r"\s+")
-                elif token.strip() in ":-–—.":
-                    out.append(r"\s*[:\-–—.]\s*")
-                else:
-                    out.append(re.escape(token))
     # the heading comes from the config: compiled for linear-time matching (RE2), as every
     # configured pattern is, though only its literal parts are the config's
-    return compile_pattern("^" + "".join(out) + r"\s*$", ignore_case=True, max_length=None)
+    return compile_pattern(heading_pattern(pattern), ignore_case=True, max_length=None)
+
+
+def heading_pattern(pattern: str) -> str:
+    """The regex ``heading_regex`` compiles for a template heading."""
+    out = [_HEADING_PARTS.get(token) or re.escape(token) for token in template_tokens(pattern)]
+    return "^" + "".join(out) + r"\s*$"
 
 
 #: (template, heading text) -> what ``component_name`` says: headings repeat ("Notes",
@@ -450,6 +634,38 @@ def _name_matcher(template: str) -> GroupMatcher | None:
     return known
 
 
+#: template -> its heading regex compiled by Python's ``re`` for ASCII only (None: the
+#: template is not ASCII), which matches short ASCII headings as RE2 does and in a fifth of
+#: the time: ``plain`` text has no white space but single spaces (RE2's ``\s`` lacks ``\v``,
+#: ``re.ASCII``'s has it) and neither side can fold case beyond ASCII. Only headings of up
+#: to ``_TWIN_MAX`` characters use it: ``re`` backtracks, so a hostile long one goes to RE2.
+_ASCII_TWINS: Final[dict[str, re.Pattern[str] | None]] = {}
+_TWIN_MAX: Final = 120
+
+
+def _ascii_twin(template: str) -> re.Pattern[str] | None:
+    if template in _ASCII_TWINS:
+        return _ASCII_TWINS[template]
+    twin = (
+        re.compile(heading_pattern(template), re.IGNORECASE | re.ASCII)
+        if template.isascii()
+        else None
+    )
+    if len(_ASCII_TWINS) >= 64:
+        _ASCII_TWINS.clear()
+    _ASCII_TWINS[template] = twin
+    return twin
+
+
+def _name_by_re2(template: str, plain: str) -> str | None:
+    """The template's ``{name}`` in ``plain``, matched by RE2 (None: no match)."""
+    matcher = _name_matcher(template)
+    if matcher is not None:
+        return match_group(matcher, plain)
+    matched = heading_regex(template).match(plain)
+    return matched.group("name") if matched else None
+
+
 def component_name(template: str, heading: str) -> tuple[bool, str]:
     """(whether ``heading`` matches the template, the component's name: the template's
     ``{name}``, else the whole heading), both as plain text.
@@ -463,12 +679,12 @@ def component_name(template: str, heading: str) -> tuple[bool, str]:
     known = _COMPONENT_NAMES.get(key)
     if known is None:
         plain = _plain(heading)
-        matcher = _name_matcher(template)
-        if matcher is not None:
-            found = match_group(matcher, plain)
+        twin = _ascii_twin(template) if len(plain) <= _TWIN_MAX and plain.isascii() else None
+        if twin is not None:
+            twinned = twin.match(plain)
+            found = twinned.group("name") if twinned is not None else None
         else:
-            matched = heading_regex(template).match(plain)
-            found = matched.group("name") if matched else None
+            found = _name_by_re2(template, plain)
         name = _plain(found if found is not None else heading)[:MAX_NAME]
         known = (found is not None, name)
         if len(heading) <= MAX_NAME:  # short ones repeat; the memory stays bounded
@@ -478,16 +694,36 @@ def component_name(template: str, heading: str) -> tuple[bool, str]:
     return known
 
 
+def label_at(text: str) -> tuple[str, int] | None:
+    """The bold label that opens ``text`` (stripped) and where its value starts, as ``_LABEL``
+    matches them; the usual ``\x01Technology:\x02`` is read without the regex (its lazy
+    group tries every length up to the colon).
+
+    >>> label_at("\x01Technology:\x02  Python")
+    ('Technology', 15)
+    """
+    close = text.find(_BOLD_CLOSE, 1)
+    if close > 2 and text[close - 1] == ":":
+        name = text[1 : close - 1]
+        if name.strip() and len(name.rstrip()) <= 60:  # else the regex decides
+            end = close + 1
+            while end < len(text) and text[end].isspace():
+                end += 1
+            return name.strip(), end
+    match = _LABEL.match(text)
+    return (match.group(1).strip(), match.end()) if match is not None else None
+
+
 def _fields(block: _Block, labels: dict[str, str]) -> list[tuple[str, str, int]]:
     """(field, value, line) for each mapped bold label that opens a line of the block
     (``**Technology:** Python``, ``**Technology**: Python``); a value runs to the next label."""
     found: list[tuple[str, list[str], int]] = []
     for line, parts in block.lines:
         text = "".join(parts).strip()
-        label = _LABEL.match(text) if text[:1] == _BOLD_OPEN else None
-        key = labels.get(label.group(1).strip().lower()) if label else None
+        label = label_at(text) if text[:1] == _BOLD_OPEN else None
+        key = labels.get(label[0].lower()) if label is not None else None
         if label is not None and key is not None:
-            found.append((key, [_unbold(text[label.end() :])], line))
+            found.append((key, [_unbold(text[label[1] :])], line))
         elif found:
             found[-1][1].append(_unbold(text))
     return [(key, " ".join(" ".join(v)[:MAX_VALUE].split()), line) for key, v, line in found]
@@ -515,13 +751,13 @@ def _components(blocks: list[_Block], mapping: ComponentMapping) -> Iterator[Com
                 continue
             pending = None
             for key, value, line in fields:
-                value = "" if _PLACEHOLDER.match(value) else value
+                value = "" if _placeholder(value) else value
                 if key in ("interfaces", "dependencies"):
                     lists.setdefault(key, []).extend(split_names(value, line))
                     pending = key if not value else None
                 elif value:
                     values.setdefault(key, value)
-        if not (matched or values or lists) or not name or _PLACEHOLDER.match(name):
+        if not (matched or values or lists) or not name or _placeholder(name):
             continue
         yield build(
             Component,
@@ -573,15 +809,19 @@ def _names(text: str) -> tuple[str, ...]:
         held.append(match.group(0))
         return f"\x00{len(held) - 1}\x00"
 
-    masked = _CODE_SPAN.sub(hold, text)
+    masked = _CODE_SPAN.sub(hold, text) if "`" in text else text
     while "(" in masked:  # remarks go, innermost first
         masked, count = _INNER_PARENS.subn("", masked)
         if not count:
             break
-    masked = _BRACKETS.sub(hold, masked)
+    if "[" in masked:
+        masked = _BRACKETS.sub(hold, masked)
     parts = _PLAIN_SPLIT.split(masked)
     while any("\x00" in part for part in parts):  # held text may hold held text
-        parts = [_HELD.sub(lambda m: held[int(m.group(1))], part) for part in parts]
+        parts = [
+            _HELD.sub(lambda m: held[int(m.group(1))], part) if "\x00" in part else part
+            for part in parts
+        ]
     return _named(parts)
 
 
@@ -590,8 +830,11 @@ def _named(parts: Sequence[str]) -> tuple[str, ...]:
     "none" and template text dropped."""
     out: list[str] = []
     for part in parts:
-        name = _ARTICLE.sub("", part.strip().rstrip(".").strip()).strip()[:MAX_NAME]
-        if name.lower() in _NOTHING or name.startswith("[") or _PLACEHOLDER.match(name):
+        name = part.strip().rstrip(".").strip()
+        if name[:1] in ("t", "T", "a", "A"):  # only then can an article lead it
+            name = _ARTICLE.sub("", name)
+        name = name.strip()[:MAX_NAME]
+        if name.lower() in _NOTHING or name.startswith("["):  # "[" covers template text
             continue
         out.append(name)
     return tuple(out)
@@ -612,6 +855,7 @@ def _groups(
     group (``New Endpoints``), else ``default``."""
     stack: list[tuple[int, str | None]] = []
     wanted = [(g, [heading_words(n) for n in names]) for g, names in groups.items()]
+    current = default  # worked out again only where the stack changes: at a heading
     for block in blocks[1:]:
         if block.kind == "heading":
             while stack and stack[-1][0] >= block.level:
@@ -622,7 +866,7 @@ def _groups(
                 None,
             )
             stack.append((block.level, named))
-        current = next((g for _, g in reversed(stack) if g is not None), default)
+            current = next((g for _, g in reversed(stack) if g is not None), default)
         yield block, current
 
 
@@ -649,7 +893,7 @@ def _endpoints(blocks: list[_Block], mapping: EndpointMapping) -> Iterator[Endpo
             last = None
         elif last is not None and block.kind == "para" and not last.description:
             found = [v for k, v, _ in _fields(block, labels) if k == "description"]
-            if found and not _PLACEHOLDER.match(found[0]):
+            if found and not _placeholder(found[0]):
                 last = _endpoint(last.method, last.path, last.line, last.change, found[0])
     if last is not None:
         yield last

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from importlib import resources
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.arch_repo import Part, tdd
-from tests.conftest import SAMPLE_REPO
+from tests.conftest import CORPORA, SAMPLE_REPO
 from tracegraph.config import (
     TDD_ARCHITECTURE,
     ArchMapping,
@@ -377,3 +381,229 @@ def test_sections_found_from_the_walks_heading_offsets_as_from_the_line_table(
         walked = extract_design(data, facts.headings, lines, mapping, facts.heading_starts)
         tabled = extract_design(data, facts.headings, LineIndex(data), mapping)
         assert walked is not None and walked == tabled
+
+
+# --- the simple reader against pyromark ---------------------------------------------------------
+
+
+def _blocks_of(found: list) -> list[tuple[object, ...]]:
+    """What a block list says, comparable: kind, lines, level, language and text per line."""
+    return [(b.kind, b.line, b.level, b.lang, [(n, "".join(p)) for n, p in b.lines]) for b in found]
+
+
+def _both(text: str, keep_code: bool) -> tuple[list | None, list]:
+    """``simple_blocks`` and ``parsed_blocks`` of ``text`` standing below a heading line."""
+    from tracegraph.parse.design import parsed_blocks, simple_blocks
+    from tracegraph.parse.markdown import LineIndex
+
+    data = ("## Heading\n" + text).encode()
+    simple = simple_blocks(text, 2, keep_code)
+    return simple, parsed_blocks(text, len(b"## Heading\n"), LineIndex(data), keep_code)
+
+
+def _bodies(data: bytes) -> list[str]:
+    """The text between each two headings of a document, as the design cuts its sections."""
+    from tracegraph.parse.markdown import walk_markdown
+
+    text = data.decode("utf-8", "replace")
+    facts, lines = walk_markdown(text, data, RECOGNISER)
+    starts = [*facts.heading_starts, len(data)]
+    out = []
+    for start, stop in itertools.pairwise(starts):
+        begin = lines.next_line_start(start)
+        end = lines.line_start_at(stop) if stop < len(data) else len(data)
+        if 0 <= begin < end:
+            out.append(data[begin:end].decode("utf-8", "replace"))
+    return out
+
+
+def test_simple_text_reads_as_pyromark_reads_it() -> None:
+    body = (
+        "\n**Responsibility:** Takes [orders](../prd/orders.md) and `PATCH /v1/orders/{id}`.  \n"
+        "**Technology**: Python 3.12\n\n- `orders`: the table\n- second item\nlazy line\n\n"
+        "---\n\n```sql\nCREATE TABLE orders (id INT);\n\n```\nSee ![map](map.svg).\n"
+    )
+    for keep_code in (False, True):
+        simple, parsed = _both(body, keep_code)
+        assert simple is not None
+        assert _blocks_of(simple) == _blocks_of(parsed)
+    assert [b.kind for b in simple] == ["para", "item", "item", "code", "para"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "**Label:**Python\n",  # the closing ** is no right-flanking run: no bold
+        "Text\n---\n",  # a heading's underline
+        "---\nfront: matter\n---\n",
+        "```sql\nCREATE TABLE open (\n",  # a fence left open
+        "[x]: /defined\n[x]\n",
+        "- [ ] a task\n",
+        "    indented code\n",
+        "a *b* c\n",
+        "a <b>c</b>\n",
+        "`a``b`\n",
+        "x\r\ny\n",
+    ],
+)
+def test_what_the_simple_reader_leaves_to_pyromark(body: str) -> None:
+    assert _both(body, True)[0] is None
+
+
+_STARTS = ["", "- ", "**Label:** ", "**Tech**: ", "**A `b`:**", "**[x](y)**", "[a](b.md) ",
+           "`c` ", "Word ", "---", "```", "```sql", "  ", "* ", "- [ ] ", "# ", "1. ", "> ",
+           "|", "[x]: /u", "**a:**b", "**a **", "***", "=", "-"]  # fmt: skip
+_PIECES = ["a", "Word", "x1", " ", "  ", ":", "(", ")", ".", "{id}", "`GET /v1/x`", "[a](b.md)",
+           "![i](p.png)", "`[x](y)`", "[a `]` b](c)", "*", "**", "_", "`", "``", "[", "]", "<",
+           "&", "\\", "~", "|", "é", "\t", "'", "-", "#", "!", "[^1]", "` a `", "CREATE TABLE t;",
+           "```"]  # fmt: skip
+_LINE = st.tuples(
+    st.one_of(st.sampled_from(_STARTS[:11]), st.sampled_from(_STARTS)),
+    st.lists(st.one_of(st.sampled_from(_PIECES[:12]), st.sampled_from(_PIECES)), max_size=8),
+    st.sampled_from(["", " ", "  "]),
+)
+
+
+@given(st.lists(_LINE, max_size=10), st.booleans(), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_simple_reader_agrees_with_pyromark_on_generated_text(
+    lines: list[tuple[str, list[str], str]], final_break: bool, keep_code: bool
+) -> None:
+    text = "\n".join(s + "".join(m) + e for s, m, e in lines) + ("\n" if final_break else "")
+    simple, parsed = _both(text, keep_code)
+    if simple is not None:
+        assert _blocks_of(simple) == _blocks_of(parsed)
+
+
+def _trees(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from bench.generate import generate
+
+    generated = tmp_path_factory.mktemp("generated")
+    generate(150, generated, seed=13)
+    trees = [SAMPLE_REPO, generated]
+    return trees + [p for p in sorted(CORPORA.glob("*")) if p.is_dir()]
+
+
+def test_simple_reader_agrees_with_pyromark_on_every_section_of_real_trees(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    taken = 0
+    for root in _trees(tmp_path_factory):
+        for path in sorted(root.rglob("*.md")):
+            for body in _bodies(path.read_bytes()):
+                for keep_code in (False, True):
+                    simple, parsed = _both(body, keep_code)
+                    if simple is not None:
+                        taken += 1
+                        assert _blocks_of(simple) == _blocks_of(parsed), (path, body)
+    assert taken > 1000  # the generated TDDs' sections are simple text
+
+
+@given(st.text(alphabet=["\x01", "\x02", ":", " ", "\u00a0", "\x1c", "\t", "a", "B", "é", "*"]))
+@settings(max_examples=600, deadline=None)
+def test_label_at_reads_a_bold_label_as_its_pattern_does(tail: str) -> None:
+    from tracegraph.parse.design import _LABEL, label_at
+
+    for text in ("\x01" + tail, "\x01" + "a" * 58 + tail, "\x01Technology:\x02" + tail):
+        match = _LABEL.match(text)
+        expected = (match.group(1).strip(), match.end()) if match is not None else None
+        assert label_at(text) == expected
+
+
+def test_a_task_list_in_a_mapped_section_is_read_as_a_list() -> None:
+    """A task list item's marker (a bool in pyromark's events) once stopped the check."""
+    doc = parse(
+        """\
+        # TDD-0001: Orders
+
+        ## System Architecture
+
+        ### Component Descriptions
+
+        #### Component 1: Order API
+        **Technology:** Python
+        **Dependencies:**
+        - [ ] PostgreSQL
+        - [x] Kafka
+        """
+    )
+    assert doc.design is not None
+    (component,) = doc.design.components
+    assert component.technology == "Python"
+    assert [n.text for n in component.dependencies] == ["PostgreSQL", "Kafka"]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "B", " ", "İ", "\x00", "-", "1", "data", "Model", "ﬁ"])).map(
+            "".join
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["Data Model", "a", "b a", "ib", "fi"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_sections_are_found_as_by_testing_every_heading(texts: list[str], name: str) -> None:
+    from tracegraph.model import Heading
+    from tracegraph.parse.design import _WordsOf
+
+    headings = [Heading(level=2, text=t, slug="", line=n) for n, t in enumerate(texts, 1)]
+    wanted = heading_words(name)
+    every = [i for i, t in enumerate(texts) if wanted and wanted[0] in t.lower()]
+    every = [i for i in every if heading_words(texts[i])[: len(wanted)] == wanted]
+    assert list(_WordsOf(headings, None).starting(wanted)) == every
+
+
+def _template_regex_by_re(pattern: str) -> str:
+    """``heading_regex``'s pattern as it was built with ``re.split`` and ``re.findall``."""
+    import re
+
+    out = []
+    for part in re.split(r"(\{name\}|\{n\})", pattern.strip()):
+        if part == "{name}":
+            out.append(r"(?P<name>.+?)")
+        elif part == "{n}":
+            out.append(r"[\w.]+")
+        else:
+            for token in re.findall(r"\s*[:\-–—.]\s*|\s+|[^\s:\-–—.]+", part):
+                if not token.strip():
+                    out.append(r"\s+")
+                elif token.strip() in ":-–—.":
+                    out.append(r"\s*[:\-–—.]\s*")
+                else:
+                    out.append(re.escape(token))
+    return "^" + "".join(out) + r"\s*$"
+
+
+_TEMPLATE_PIECES = ["{name}", "{n}", "{", "}", "n", "name", " ", "\t", ":", "-", "–", "—", ".",
+                    "Component", "é", "(", "{n", "\u00a0"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_TEMPLATE_PIECES)).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_template_headings_tokenised_as_by_re(template: str) -> None:
+    from tracegraph.parse.design import heading_pattern
+
+    assert heading_pattern(template) == _template_regex_by_re(template)
+
+
+_HEADING_PIECES = ["Component", "component", "COMPONENT", " ", "1", "2.3", ":", "-", ".", "Order",
+                   "API", "x_y", "(", "`", "é", "K", "\u212a", "—"]  # fmt: skip
+
+
+@given(
+    st.sampled_from(["Component {n}: {name}", "Service - {name}", "{name}", "{n}. {name} (k)"]),
+    st.lists(st.sampled_from(_HEADING_PIECES), max_size=12).map("".join),
+)
+@settings(max_examples=400, deadline=None)
+def test_short_ascii_component_headings_are_named_as_by_re2(template: str, heading: str) -> None:
+    """Python's ``re`` reads short ASCII headings for ``component_name`` as RE2 does."""
+    from tracegraph.parse.design import _ascii_twin, _name_by_re2, _plain
+
+    plain = _plain(heading)
+    if not plain.isascii():
+        return
+    twin = _ascii_twin(template)
+    assert twin is not None
+    matched = twin.match(plain)
+    assert (matched.group("name") if matched else None) == _name_by_re2(template, plain)
