@@ -264,6 +264,7 @@ def run_checks(
     early: EarlyChecks | None = None,
     fork: bool = True,
     narrow: Collection[str] | None = None,
+    quick_history: bool = False,
 ) -> list[Finding]:
     """Run the selected rules over ``corpus`` and return sorted findings.
 
@@ -284,6 +285,9 @@ def run_checks(
     ``_memory_order``); the rules never build ``corpus.architecture`` (its edges). ``early``:
     the rules a child runs already (``start_document_checks``, same selection and day): their
     findings are merged in here. ``fork=False`` runs every rule in this process.
+    ``quick_history``: ``suspects`` reads no git history (a history of one commit, a tree
+    outside git), so TG503 runs in turn here, without the thread that reads it beside the
+    other rules (its start and import were 2-4 ms of a 1,000-document check's critical path).
     """
     from . import parallel
     from .context import CheckContext
@@ -373,8 +377,8 @@ def run_checks(
         ordered = sorted((rule for rule in rules if rule not in away), key=_memory_order)
         last = max((n for n, r in enumerate(ordered) if r.code in ARCHITECTURE_RULES), default=-1)
         release = release and len(corpus.documents) >= RELEASE_DOCUMENTS
-        if pending is not None or early is not None:  # forked already: TG503's history is
-            # read in a thread beside the rules (no fork follows)
+        if (pending is not None or early is not None) and not quick_history:  # forked
+            # already: TG503's history is read in a thread beside the rules (no fork follows)
             here = parallel.history_meanwhile(
                 ordered, findings_of, lambda: context.suspects, HISTORY_RULE
             )
@@ -478,18 +482,20 @@ class EarlyChecks:
 
         if not self.link_codes:
             self.feed.close()
-        elif self.link_codes.isdisjoint(SUCCESSION_RULES):
-            self.feed.send(tuple(link for link in links if link.status in LINK_STATUSES))
-        else:
-            statuses, superseding, document = LINK_STATUSES, SUPERSEDING, Target.DOCUMENT
-            self.feed.send(
-                tuple(
-                    link
-                    for link in links
-                    if link.status in statuses
-                    or (link.reference.relation in superseding and link.status is document)
-                )
-            )
+            return
+        # Tuples, not the sets: an enum member's hash is a Python call (``Enum.__hash__``),
+        # its test for equality in a tuple is not; and the status without the property.
+        statuses, document = tuple(LINK_STATUSES), Target.DOCUMENT
+        superseding = () if self.link_codes.isdisjoint(SUCCESSION_RULES) else tuple(SUPERSEDING)
+        sent = []
+        for link in links:
+            status = link._more[0]
+            if status is document:
+                if link.reference.relation in superseding:
+                    sent.append(link)
+            elif status in statuses:
+                sent.append(link)
+        self.feed.send(tuple(sent))
 
     def result(self) -> tuple[list[Finding], bool] | None:
         """Wait for the child (sending it nothing more): its findings and whether it ran the
