@@ -51,15 +51,15 @@ _MORE_OF: Final[Any] = link_more
 _MORE_OF_LINK: Final[Any] = attrgetter("_more")
 
 
-#: ``link_more``'s shared tuples by (status value, fragment): found without hashing the enum
-#: member, whose ``__hash__`` is Python's ``Enum.__hash__`` (a frame for each link made, a
-#: tenth of the resolver's instructions at 1,000 documents).
-_MORES: Final[dict[tuple[str, str | None], Any]] = {}
+#: ``link_more``'s shared tuples, looked up here: ``link_more`` is Python (``model`` is not
+#: compiled), a frame for each link made from this module (a tenth of the resolver's
+#: instructions at 1,000 documents went to calling it).
+_MORES: Final[dict[tuple[Target, str | None], Any]] = {}
 
 
 def more_of(status: Target, frag: str | None) -> More:
     """``link_more(status, frag)``: the same shared ``(status, fragment)`` tuple."""
-    key = (status._value_, frag)
+    key = (status, frag)
     found = _MORES.get(key)
     if found is None:
         found = _MORES[key] = _MORE_OF(status, frag)
