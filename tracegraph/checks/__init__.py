@@ -293,11 +293,21 @@ def run_checks(
     from .context import CheckContext
 
     config = config or corpus.config
+    rules = select_rules(select, ignore, config)
+    if early is not None:
+        early.feed.close()  # the links come before the graph is built, or never
+        rules = tuple(rule for rule in rules if rule.code not in early.running)
     context = CheckContext(
         corpus=corpus,
         config=config,
         today=today or date.today(),
-        templates=load_templates(config, corpus.root),
+        # Read and parsed only where a rule that reads them runs (not in this process while
+        # the document rules' child runs TG401 and TG403: 0.7 ms at 1,000 documents).
+        templates=(
+            load_templates(config, corpus.root)
+            if any(rule.code in TEMPLATE_RULES for rule in rules)
+            else {}
+        ),
         suspect_source=suspects,
     )
     configured = frozenset(
@@ -311,10 +321,6 @@ def run_checks(
         scoped = narrowed = _scoped(context, scope)
         if narrow is not None:
             narrowed = _scoped(context, narrow)
-    rules = select_rules(select, ignore, config)
-    if early is not None:
-        early.feed.close()  # the links come before the graph is built, or never
-        rules = tuple(rule for rule in rules if rule.code not in early.running)
     templated: dict[str, bool] = {}  # per path, for every rule: is it a template?
 
     def findings_of(rule: Rule) -> list[Finding]:
@@ -673,6 +679,9 @@ def _memory_order(rule: Rule) -> int:
 
 #: The rule that reads git's history (``CheckContext.suspects``).
 HISTORY_RULE = "TG503"
+#: The rules that read the types' templates (``CheckContext.templates``; a test holds that no
+#: other rule does).
+TEMPLATE_RULES = frozenset({"TG401", "TG403"})
 #: The architecture rules: they read what documents describe of the system (``Document.
 #: design``), the describing documents' names, statuses, creation dates and ignore comments,
 #: and the ``supersedes`` edges (a chain through any document relates two designs).
