@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracegraph.crawl import matches_glob
-from tracegraph.patterns import glob_prefix, glob_regex
+from tracegraph.patterns import glob_prefix, glob_regex, match_found
 
 PARTS = st.sampled_from(["a", "b.md", ".md", "x.markdown", "md", "c.md.txt", "d.MD", "é", "\n"])
 PATHS = st.lists(PARTS, min_size=1, max_size=5).map("/".join)
@@ -41,3 +41,15 @@ def test_a_glob_matches_only_paths_that_start_with_its_literal_prefix(
     path = start + "".join(data.draw(TAILS))
     if glob_regex(glob).match(path):
         assert path.startswith(prefix)
+
+
+@given(GLOBS, st.data())
+def test_a_glob_asked_in_re2s_c_layer_matches_as_the_binding_does(
+    glob: str, data: st.DataObject
+) -> None:
+    """``match_found`` (``Config.spec_for``'s test) answers as the pattern's ``match``, for
+    paths that do and do not start with the glob's literal prefix, non-ASCII ones too."""
+    start = data.draw(st.sampled_from([glob_prefix(glob), glob, ""]))
+    path = start + "".join(data.draw(TAILS))
+    pattern = glob_regex(glob)
+    assert match_found(pattern, path) == (pattern.match(path) is not None)
