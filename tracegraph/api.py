@@ -133,10 +133,11 @@ def scan(
     parts = None
     if meanwhile is not None:
         parts = document_parts(documents)  # sorted once for both corpora
-        early = documents_corpus(
-            root_path, config, documents, index.files, unreadable=index.unreadable, parts=parts
+        resolved = meanwhile(
+            documents_corpus(
+                root_path, config, documents, index.files, unreadable=index.unreadable, parts=parts
+            )
         )
-        resolved = meanwhile(early)
     with collector_paused():
         corpus = build_corpus(
             root_path,
