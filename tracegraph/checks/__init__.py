@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..crawl import matches_glob
@@ -353,7 +354,7 @@ def run_checks(
                     hit.suspect,
                 )
             )
-        found.sort(key=sort_key)  # each rule's keys made and let go here, not all at the end
+        found.sort(key=_SORT_KEY)  # each rule's keys made and let go here, not all at the end
         return found
 
     away: list[Rule] = []  # rules a forked child runs (see ``checks.parallel``)
@@ -446,8 +447,8 @@ def merge_sorted(lists: Iterable[list[Finding]]) -> list[Finding]:
     out: list[Finding] = []
     append = out.append
     last: tuple[str, int, int, str, str] | None = None
-    for finding in heapq.merge(*lists, key=sort_key):
-        key = sort_key(finding)
+    for finding in heapq.merge(*lists, key=_SORT_KEY):
+        key = _SORT_KEY(finding)
         if key != last:
             append(finding)
             last = key
@@ -713,6 +714,11 @@ def _supersessions(corpus: Corpus, paths: Iterable[str]) -> set[tuple[str, str]]
 def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:
     """Findings sort by path, line, column, code (and message, for a total order)."""
     return (finding.path, finding.line, finding.column, finding.code, finding.message)
+
+
+#: ``sort_key`` made in C (each rule's findings are sorted, then merged by it: a Python call
+#: per finding and comparison pass cost 0.3 ms of 1,265 findings at 1,000 documents).
+_SORT_KEY = attrgetter("path", "line", "column", "code", "message")
 
 
 _FINDING_SLOTS = tuple(
