@@ -196,3 +196,10 @@ def test_only_the_template_rules_read_the_templates(name):
             list(_hits(rule, context))
     with pytest.raises(AssertionError, match="read the templates"):
         list(_hits(RULES_BY_CODE["TG401"], context))
+
+
+def test_the_findings_sort_key_made_in_c_is_sort_keys():
+    from tracegraph.checks import _SORT_KEY
+
+    found = run_checks(scan(SAMPLE_REPO), today=TODAY)
+    assert found and all(_SORT_KEY(f) == sort_key(f) for f in found)
