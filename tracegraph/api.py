@@ -127,12 +127,17 @@ def scan(
         root_path, index.documents, config, progress=progress, cache=cache,
         sidecars=find_sidecars(index, config), wiki=wiki.paths, meanwhile=while_parsing,
     )  # fmt: skip
-    from .graph import build_corpus, documents_corpus
+    from .graph import build_corpus, document_parts, documents_corpus
 
     resolved = None
+    parts = None
     if meanwhile is not None:
-        resolved = meanwhile(documents_corpus(root_path, config, documents, index.files,
-                                              unreadable=index.unreadable))  # fmt: skip
+        parts = document_parts(documents)  # sorted once for both corpora
+        resolved = meanwhile(
+            documents_corpus(
+                root_path, config, documents, index.files, unreadable=index.unreadable, parts=parts
+            )
+        )
     with collector_paused():
         corpus = build_corpus(
             root_path,
@@ -143,6 +148,7 @@ def scan(
             addresses=index.addresses,
             unreadable=index.unreadable,
             resolved=resolved,
+            parts=parts,
         )
     if not allow_empty:
         require_documents(root_path, config, len(corpus.documents), len(corpus.generated))
@@ -856,13 +862,15 @@ def check_tree(
                 suspects = analysis.result
                 if history is not None:
                     history.discard()  # its answers are the forked process's now
+        # TG503 reads no history of one commit, nor outside git: no thread for it.
+        quick = index.git is not None and (index.git.status != "ok" or index.git.one_commit)
         with collector_paused():
             again = None
             if previous is not None and previous.before:
                 again = _recheck(corpus, previous, config, when, chosen, dropped, cache, index.git)
             findings = again if again is not None else run_checks(
                 corpus, config, today=when, select=chosen, ignore=dropped, suspects=suspects,
-                release=True, early=early[0] if early else None,
+                release=True, early=early[0] if early else None, quick_history=quick,
             )  # fmt: skip
     finally:
         if analysis is not None:

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, YamlProblem
 from .model import Relation, Severity
-from .patterns import Pattern, PatternError, alternation, check_pattern, glob_prefix, glob_regex
+from .patterns import (
+    Pattern,
+    PatternError,
+    alternation,
+    check_pattern,
+    glob_prefix,
+    glob_regex,
+    match_found,
+)
 from .repository import web_address
 from .safefs import Unreadable, inside_root, read_limited
 
@@ -309,7 +317,7 @@ class Config:
             if spec.name == upper and any(
                 # The literal start first: one RE2 call costs ~5 us through the binding, and
                 # the checks ask once per document (a preset per team's folder at 10k).
-                path.startswith(glob_prefix(g)) and glob_regex(g).match(path)
+                path.startswith(glob_prefix(g)) and match_found(glob_regex(g), path)
                 for g in spec.paths
             ):
                 return spec

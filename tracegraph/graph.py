@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import groupby
+from itertools import chain, groupby
 from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
@@ -392,6 +392,7 @@ def build_corpus(
     addresses: KnownAddresses | None = None,
     unreadable: tuple[tuple[str, str], ...] = (),
     resolved: Callable[[tuple[Link, ...]], object] | None = None,
+    parts: DocumentParts | None = None,
 ) -> Corpus:
     """Resolve every reference and build the graph (deterministic: sorted throughout).
     Documents marked ``generated`` (tracegraph's own output) are set apart, not resolved.
@@ -399,8 +400,9 @@ def build_corpus(
     to its target; ``addresses`` make URLs into the repository internal links (the fixed and
     declared ones, and, when allowed, those the tree's own links show). ``resolved`` is given
     the links, in order, before the edges are built (``check_tree`` sends the broken ones to
-    the child that runs their rules)."""
-    parsed, docs, by_path, ids = _documents(documents)
+    the child that runs their rules). ``parts``: ``document_parts(documents)``, when the
+    caller made them already (for ``documents_corpus``)."""
+    parsed, docs, by_path, ids = parts or document_parts(documents)
     resolver = _resolver(config, by_path, ids, files, aliases)
     links, settled = _resolve_all(resolver, docs, addresses or KnownAddresses())
     if resolved is not None:
@@ -434,12 +436,13 @@ def documents_corpus(
     files: frozenset[str],
     *,
     unreadable: tuple[tuple[str, str], ...] = (),
+    parts: DocumentParts | None = None,
 ) -> Corpus:
     """The corpus ``build_corpus`` makes of the same arguments before a reference is resolved:
     its documents, paths, IDs and unreadable folders, but no link and no edge. What the rules
     that read documents alone see (``checks.parallel.DOCUMENT_RULES``: they run while the
-    graph is built)."""
-    parsed, docs, by_path, ids = _documents(documents)
+    graph is built). ``parts`` as for ``build_corpus``."""
+    parsed, docs, by_path, ids = parts or document_parts(documents)
     return Corpus(
         root=root, config=config, documents=docs, files=files, links=(), edges=Edges({}, {}, {}),
         by_path=MappingProxyType(by_path), ids=MappingProxyType(ids), unreadable=unreadable,
@@ -447,11 +450,18 @@ def documents_corpus(
     )  # fmt: skip
 
 
-def _documents(
-    documents: Iterable[Document],
-) -> tuple[list[Document], tuple[Document, ...], dict[str, Document], dict[str, tuple[str, ...]]]:
-    """Every document sorted by path; those not generated; those by path; paths by ID."""
-    parsed = sorted(documents, key=lambda d: d.path)
+_PATH = attrgetter("path")
+#: ``document_parts``: every document sorted by path; those not generated; those by path;
+#: paths by ID.
+DocumentParts = tuple[
+    list[Document], tuple[Document, ...], dict[str, Document], dict[str, tuple[str, ...]]
+]
+
+
+def document_parts(documents: Iterable[Document]) -> DocumentParts:
+    """Every document sorted by path; those not generated; those by path; paths by ID (what
+    ``documents_corpus`` and ``build_corpus`` make of the documents: made once for both)."""
+    parsed = sorted(documents, key=_PATH)
     docs = tuple(d for d in parsed if not d.generated)
     by_path = {d.path: d for d in docs}
     ids: dict[str, list[str]] = {}
@@ -488,7 +498,7 @@ def _resolve_all(
                     again.add(source)
             for index in sorted(position[source] for source in again):
                 per_doc[index] = resolver.links_of(docs[index])
-    return tuple(link for doc_links in per_doc for link in doc_links), settled
+    return tuple(chain.from_iterable(per_doc)), settled
 
 
 def _resolver(

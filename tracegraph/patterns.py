@@ -168,6 +168,24 @@ def alternation(patterns: list[str], *, configured: bool) -> tuple[Pattern, tupl
     return compiled, tuple(numbers)
 
 
+def match_found(compiled: Pattern, text: str) -> bool:
+    """Whether ``compiled.match(text)`` finds anything, asked of the C layer as
+    ``search_found`` asks (the binding's ``match`` cost 3-7 us a call, the C layer's a third
+    of that: ``Config.spec_for`` tries a scoped preset's glob on each document of its type).
+
+    >>> match_found(glob_regex("docs/adr/[0-9]*.md"), "docs/adr/12-x.md")
+    True
+    >>> match_found(glob_regex("docs/adr/[0-9]*.md"), "x/docs/adr/12-x.md")
+    False
+    """
+    regexp = getattr(compiled, "_regexp", None)
+    anchors = getattr(re2, "_Anchor", None)
+    if regexp is None or anchors is None:
+        return compiled.match(text) is not None
+    data = text.encode("utf-8")
+    return bool(regexp.Match(anchors.ANCHOR_START, data, 0, len(data))[0][0] >= 0)
+
+
 @lru_cache(maxsize=1024)
 def glob_regex(glob: str) -> Pattern:
     """A glob as an RE2 pattern for a whole path: ``**`` is any folders (possibly none), ``*``

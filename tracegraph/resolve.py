@@ -51,6 +51,21 @@ _MORE_OF: Final[Any] = link_more
 _MORE_OF_LINK: Final[Any] = attrgetter("_more")
 
 
+#: ``link_more``'s shared tuples, looked up here: ``link_more`` is Python (``model`` is not
+#: compiled), a frame for each link made from this module (a tenth of the resolver's
+#: instructions at 1,000 documents went to calling it).
+_MORES: Final[dict[tuple[Target, str | None], Any]] = {}
+
+
+def more_of(status: Target, frag: str | None) -> More:
+    """``link_more(status, frag)``: the same shared ``(status, fragment)`` tuple."""
+    key = (status, frag)
+    found = _MORES.get(key)
+    if found is None:
+        found = _MORES[key] = _MORE_OF(status, frag)
+    return found
+
+
 def _scheme(target: str) -> str:
     """The URL scheme ``target`` starts with, lower-case, or "" (``_SCHEME``; the web's two
     without the regular expression).
@@ -100,7 +115,7 @@ def make_link(
     source: str, ref: Reference, status: Target, path: str | None = None, frag: str | None = None
 ) -> Link:
     """``Link(source, ref, status, path, frag)``, made as ``new_link`` makes it."""
-    return new_link(source, ref, _MORE_OF(status, frag), path)
+    return new_link(source, ref, more_of(status, frag), path)
 
 
 class Resolver:
@@ -196,7 +211,7 @@ class Resolver:
                     continue
                 more = _MORE_OF_LINK(known)
                 if known.path == own_first:
-                    links.append(new_link(source, ref, _MORE_OF(_SELF, more[1]), source))
+                    links.append(new_link(source, ref, more_of(_SELF, more[1]), source))
                 else:
                     links.append(new_link(source, ref, more, known.path))
                 continue
@@ -208,7 +223,7 @@ class Resolver:
             path = seen.path
             more = _MORE_OF_LINK(seen)
             if more[0] is _DOCUMENT and path == source:
-                more = _MORE_OF(_SELF, more[1])
+                more = more_of(_SELF, more[1])
             links.append(new_link(source, ref, more, path))
         return links
 

@@ -32,7 +32,7 @@ from .crawl import read_document
 from .errors import TracegraphError
 from .model import Design, Document, Heading, Named
 from .parse import Recogniser, Sidecar, parse_document
-from .procs import leave_with_parent, read_exactly
+from .procs import forget_ending, leave_with_parent, read_exactly, reap_ended, reap_later
 from .safefs import RealFolders
 
 if TYPE_CHECKING:
@@ -327,7 +327,9 @@ def parse_parallel(
 _TASK = struct.Struct("=I")
 #: What a worker writes to its results pipe: kind, chunk number, length of the bytes after it.
 _FRAME = struct.Struct("=BII")
-_TAKEN, _DONE, _FAILED = 1, 2, 3
+#: A chunk taken, its records, a failure; and the last message of a worker with no chunk left
+#: (its pipe's end comes only once its exit has unmapped its memory, which is not waited for).
+_TAKEN, _DONE, _FAILED, _FINISHED = 1, 2, 3, 4
 #: From this many documents up, those parsed in the parent are rebuilt from records as the
 #: workers' are: interned strings and shared headings, anchors and numbers take about 4 KB
 #: less per document (on two cores the parent parses half: +20 MiB at 10,000 documents, which
@@ -371,13 +373,19 @@ def can_fork() -> bool:
 class _Worker:
     """The parent's view of one forked worker: its results pipe and what it has sent."""
 
-    __slots__ = ("pid", "reader", "status", "taken")
+    __slots__ = ("finished", "pid", "reader", "status", "taken")
 
     def __init__(self, pid: int, reader: int) -> None:
         self.pid = pid
         self.reader = reader
         self.taken: int | None = None  # the chunk it parses now (announced before it starts)
         self.status: int | None = None  # its wait status once it has ended
+        self.finished = False  # it said it has no chunk left (and is ending)
+
+    @property
+    def waited_for(self) -> bool:
+        """Whether a message (or its end) may still come from it."""
+        return self.status is None and not self.finished
 
 
 Parsed = list[tuple[Document, FileKey | None]]
@@ -408,6 +416,7 @@ def parse_forked(
     sidecars = sidecars or {}
     shared = len(paths) >= SHARED_FROM
     chunks = split(paths, processes)
+    reap_ended()  # an earlier parse's workers
     found: list[Parsed | None] = [None] * len(chunks)
     tasks, feed = os.pipe()
     try:
@@ -432,7 +441,7 @@ def parse_forked(
             found[number] = _parse_here(chunks[number], root, recogniser, limits, sidecars, shared)
             if progress is not None:
                 progress(len(chunks[number]))
-        while any(worker.status is None for worker in workers):
+        while any(worker.waited_for for worker in workers):
             _receive(workers, found, True, progress)
         for worker in workers:
             if worker.taken is not None and os.WIFSIGNALED(cast(int, worker.status)):
@@ -496,11 +505,13 @@ def _start_worker(
             for other in started:
                 os.close(other.reader)
             leave_with_parent(parent)
+            forget_ending()
             while taken := os.read(tasks, _TASK.size):
                 (number,) = _TASK.unpack(taken)
                 _send(writer, _TAKEN, number, b"")
                 _send(writer, _DONE, number, _records(chunks[number], root, recogniser, limits,
                                                       sidecars))  # fmt: skip
+            _send(writer, _FINISHED, 0, b"")
             code = 0
         except BaseException:  # the parent parses the chunk again and shows what went wrong
             with contextlib.suppress(BaseException):
@@ -537,7 +548,7 @@ def _receive(
     that holds a thousand descriptors already gets numbers ``select`` cannot watch.)"""
     import select
 
-    while live := {worker.reader: worker for worker in workers if worker.status is None}:
+    while live := {worker.reader: worker for worker in workers if worker.waited_for}:
         watch = select.poll()
         for descriptor in live:
             watch.register(descriptor, select.POLLIN)
@@ -561,6 +572,9 @@ def _message(
         return
     if kind == _TAKEN:
         worker.taken = number
+        return
+    if kind == _FINISHED:
+        worker.finished = True
         return
     worker.taken = None
     if kind == _DONE:
@@ -588,10 +602,17 @@ def _killed(worker: _Worker, paths: list[str]) -> TracegraphError:
 
 
 def _stop(workers: list[_Worker]) -> None:
-    """Close the results pipes; kill and reap workers still running (this process failed)."""
+    """Close the results pipes; kill and reap workers still running (this process failed);
+    a worker that finished and is ending is reaped once it has ended (``procs.reap_later``)."""
     for worker in workers:
         os.close(worker.reader)
-        if worker.status is None:
+        if worker.finished and worker.status is None:
+            pid, status = os.waitpid(worker.pid, os.WNOHANG)
+            if pid == worker.pid:
+                worker.status = status
+            else:
+                reap_later(worker.pid)
+        elif worker.status is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGKILL)
             worker.status = os.waitpid(worker.pid, 0)[1]

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracegraph.crawl import matches_glob
-from tracegraph.patterns import glob_prefix, glob_regex, own_glob_regex
+from tracegraph.patterns import glob_prefix, glob_regex, match_found, own_glob_regex
 
 PARTS = st.sampled_from(["a", "b.md", ".md", "x.markdown", "md", "c.md.txt", "d.MD", "é", "\n"])
 PATHS = st.lists(PARTS, min_size=1, max_size=5).map("/".join)
@@ -50,3 +50,15 @@ def test_a_bracket_in_a_class_is_a_literal_bracket(compile_glob) -> None:
     assert pattern.match("docs[v2]/*x?.md")
     assert not pattern.match("docsv/*x?.md")
     assert not pattern.match("docs[v2]/axb.md")
+
+
+@given(GLOBS, st.data())
+def test_a_glob_asked_in_re2s_c_layer_matches_as_the_binding_does(
+    glob: str, data: st.DataObject
+) -> None:
+    """``match_found`` (``Config.spec_for``'s test) answers as the pattern's ``match``, for
+    paths that do and do not start with the glob's literal prefix, non-ASCII ones too."""
+    start = data.draw(st.sampled_from([glob_prefix(glob), glob, ""]))
+    path = start + "".join(data.draw(TAILS))
+    pattern = glob_regex(glob)
+    assert match_found(pattern, path) == (pattern.match(path) is not None)

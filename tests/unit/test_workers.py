@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import CORPORA, SAMPLE_REPO
 from tests.unit.test_check_paths import generated
-from tracegraph import workers
+from tracegraph import procs, workers
 from tracegraph.api import parse_files, wiki_scope, with_presets
 from tracegraph.cache import FileKey, encode
 from tracegraph.config import Limits, load_config
@@ -166,7 +166,9 @@ def small_tree(tmp_path_factory: pytest.TempPathFactory) -> Setup:
 
 
 def _children() -> set[int]:
-    """This process's child processes (Linux ``/proc``), zombies included."""
+    """This process's child processes (Linux ``/proc``), zombies included, once those a parse
+    left to be reaped when ended (``procs.reap_later``) are reaped."""
+    procs.reap_ending()
     found = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -190,6 +192,32 @@ def test_a_forked_parse_equals_a_serial_one_in_order(small_tree: Setup, processe
     assert _children() == before  # every worker reaped
     headings = [heading for doc, _ in forked for heading in doc.headings]
     assert len({id(heading) for heading in headings}) < len(set(headings)) * 2 < len(headings)
+
+
+@needs_fork
+def test_a_finished_worker_is_not_waited_for_while_it_ends(
+    small_tree: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker says it has no chunk left before it exits: the parse returns without waiting
+    for its exit (which unmaps its memory), and the worker is reaped once it has ended."""
+    root, paths, recogniser, limits = small_tree
+    serial = [workers.parse_one(root, path, recogniser, limits) for path in paths]
+    before = _children()
+    parent = os.getpid()
+    real_exit = os._exit
+
+    def slow_exit(code: int) -> None:
+        if os.getpid() != parent:
+            time.sleep(1)  # a worker ending slowly
+        real_exit(code)
+
+    monkeypatch.setattr(os, "_exit", slow_exit)
+    forked = workers.parse_forked(root, paths, recogniser, limits, 2)
+    assert forked == serial
+    ending = list(procs._ending)
+    assert len(ending) == 1 and os.waitpid(ending[0], os.WNOHANG) == (0, 0)  # still there
+    procs.reap_ending()
+    assert not procs._ending and _children() == before
 
 
 @needs_fork

@@ -168,17 +168,24 @@ def find_broken_anchors(ctx: CheckContext) -> Iterator[Hit]:
     links = ctx.corpus.links
     for link in compress(links, map(_FRAGMENT, map(_MORE, links))):
         status, fragment = link._more
-        if not fragment or link.path is None or (status is not document and status is not self_):
+        path = link.path
+        if not fragment or path is None or (status is not document and status is not self_):
             continue
-        table = tables.get(link.path)
+        target = find(path)
+        if target is None:
+            continue
+        # Nearly every fragment names an anchor as written: ``AnchorTable.matches``'s first
+        # test, made here on the document's sorted anchors (no table, no call: 2,300 links
+        # to 700 documents at 1,000 documents).
+        anchors = target.anchors
+        at = bisect_left(anchors, fragment)
+        if at < len(anchors) and anchors[at] == fragment:
+            continue
+        table = tables.get(path)
         if table is None:
-            target = find(link.path)
-            if target is None:
-                continue
-            table = tables[target.path] = AnchorTable(target.anchors, budget, ordered=True)
+            table = tables[path] = AnchorTable(anchors, budget, ordered=True)
         if table.matches(fragment, link.reference.target, strict):
             continue
-        target = ctx.corpus.by_path[link.path]
         if _LINE_ANCHOR.match(fragment) and not target.path.lower().endswith(_MARKDOWN_SUFFIXES):
             continue  # a line of a source file (checked after the anchors: rarely needed)
         suggestion = table.suggest(fragment)

@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
 
+from .. import procs
 from ..procs import die_with_parent, forbid_helpers, leave_with_parent, read_exactly
 
 T = TypeVar("T")
@@ -182,9 +183,11 @@ _ENDING: list[Child[Any]] = []
 
 
 def reap_ending() -> None:
-    """Wait for the children that sent their result and were still ending."""
+    """Wait for the children that sent their result and were still ending (and the parse's
+    workers that were: ``procs.reap_later``)."""
     while _ENDING:
         _ENDING.pop()._reap()
+    procs.reap_ending()
 
 
 #: The length before each message on a pipe (a message is read whole, never up to an end of
@@ -301,6 +304,7 @@ def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
     tracegraph from forking); otherwise it runs beside this process's own work and starts no
     helper process (``procs.forbid_helpers``). OSError when no process can be forked."""
     _ENDING[:] = [child for child in _ENDING if child.alive()]
+    procs.reap_ended()
     for stream in (sys.stdout, sys.stderr):  # a child would write buffered output again
         stream.flush()
     parent = os.getpid()
@@ -314,6 +318,7 @@ def start_in_child(work: Callable[[], T], *, forks: bool = False) -> Child[T]:
     if pid == 0:  # the child: it never returns from here
         code = 1
         _ENDING.clear()  # this process's children, not the child's own
+        procs.forget_ending()
         try:
             os.close(reader)
             if forks:

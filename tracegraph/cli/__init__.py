@@ -355,6 +355,9 @@ def run() -> NoReturn:
     forked = sys.modules.get("tracegraph.checks.parallel")
     if forked is not None:
         forked.reap_ending()
+    parsed = sys.modules.get("tracegraph.procs")  # a parse's workers, ending as it went on
+    if parsed is not None:
+        parsed.reap_ending()
     if code is None:
         os._exit(0)
     if isinstance(code, int):

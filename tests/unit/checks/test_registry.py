@@ -10,8 +10,19 @@ import pytest
 from tests.conftest import CORPORA, PROJECT, SAMPLE_REPO
 from tests.unit.checks.conftest import TODAY
 from tracegraph.api import scan
-from tracegraph.checks import ALL_RULES, parse_codes, run_checks, select_rules, sort_key
+from tracegraph.checks import (
+    ALL_RULES,
+    RULES_BY_CODE,
+    TEMPLATE_RULES,
+    _hits,
+    parse_codes,
+    run_checks,
+    select_rules,
+    sort_key,
+)
+from tracegraph.checks.context import CheckContext
 from tracegraph.errors import UsageError
+from tracegraph.suspect import SuspectAnalysis
 
 DESIGN_TABLE = {
     "TG101": "broken-link", "TG102": "broken-anchor", "TG103": "unknown-id",
@@ -157,3 +168,38 @@ def test_findings_made_without_init_are_the_dataclasses_own():
     made, plain = _finding(*values), Finding(*values)
     assert made == plain and astuple(made) == astuple(plain) == values
     assert repr(made) == repr(plain) and hash(made) == hash(plain)
+
+
+class _Untouchable(dict):  # type: ignore[type-arg]
+    """Templates that no rule may read."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> object:
+        raise AssertionError("read the templates")
+
+    get = __getitem__ = __contains__ = __iter__ = __len__ = keys = values = items = _refuse
+
+
+@pytest.mark.parametrize("name", ["sample_repo", "adr-tools"])
+def test_only_the_template_rules_read_the_templates(name):
+    """``run_checks`` loads the templates only when a rule of ``TEMPLATE_RULES`` runs in its
+    process (the document rules' child runs them in a cold check): no other rule reads them."""
+    root = SAMPLE_REPO if name == "sample_repo" else CORPORA / name
+    if not root.is_dir():
+        pytest.skip("shared corpora not available")
+    corpus = scan(root)
+    context = CheckContext(
+        corpus=corpus, config=corpus.config, today=TODAY, templates=_Untouchable(),
+        suspect_source=lambda: SuspectAnalysis("off"),
+    )  # fmt: skip
+    for code, rule in RULES_BY_CODE.items():
+        if code not in TEMPLATE_RULES:
+            list(_hits(rule, context))
+    with pytest.raises(AssertionError, match="read the templates"):
+        list(_hits(RULES_BY_CODE["TG401"], context))
+
+
+def test_the_findings_sort_key_made_in_c_is_sort_keys():
+    from tracegraph.checks import _SORT_KEY
+
+    found = run_checks(scan(SAMPLE_REPO), today=TODAY)
+    assert found and all(_SORT_KEY(f) == sort_key(f) for f in found)

@@ -255,3 +255,41 @@ def test_an_anchor_table_suggests_what_an_index_of_every_gram_does(anchors, word
     full = NameIndex(table.anchors)
     for word in words:
         assert table.suggest(word) == full.closest(word.lower(), 0.6)
+
+
+def _candidates_by_most_common(index: NameIndex, word: str) -> list[str]:
+    """``NameIndex.candidates`` as written before it sorted the counts itself: with
+    ``Counter.most_common``."""
+    import itertools
+    from collections import Counter
+
+    postings = index.postings
+    lists = sorted(
+        (postings[g] for g in sorted(suggest.grams(index.key(word))) if g in postings), key=len
+    )
+    read, budget = [], suggest.MAX_POSTINGS
+    for posting in lists:
+        if len(posting) > budget:
+            break
+        budget -= len(posting)
+        read.append(posting)
+    shared = Counter(itertools.chain.from_iterable(read))
+    names = index.names
+    best = sorted(
+        shared.most_common(4 * MAX_CANDIDATES),
+        key=lambda item: (-item[1], abs(len(names[item[0]]) - len(word)), names[item[0]]),
+    )
+    return [names[number] for number, _count in best[:MAX_CANDIDATES]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    names=st.lists(st.text(alphabet="abc-", min_size=2, max_size=7), min_size=50, max_size=400),
+    words=st.lists(st.text(alphabet="abcx-", min_size=1, max_size=7), max_size=4),
+)
+def test_candidates_are_the_most_common_counts_as_counter_gives_them(names, words):
+    """The counts sorted in C keep ``Counter.most_common``'s order, ties included (many names
+    share as many grams with a word: only the first 96 counts are kept)."""
+    index = NameIndex(names)
+    for word in words:
+        assert index.candidates(word) == _candidates_by_most_common(index, word)
