@@ -118,12 +118,20 @@ def search_found(compiled: Pattern, text: str) -> bool:
     >>> search_found(compile_pattern("ADR"), "see ADR 7"), search_found(re.compile("x"), "")
     (True, False)
     """
+    return _c_layer_found(compiled, text, "UNANCHORED")
+
+
+def _c_layer_found(compiled: Pattern, text: str, anchor: str) -> bool:
+    """Whether the C layer of RE2 pattern ``compiled`` finds ``text`` with ``anchor``
+    (``UNANCHORED``: a search, ``ANCHOR_START``: a match); through the pattern's own
+    ``search`` or ``match`` where the binding has no C layer, or for Python's ``re``."""
     regexp = getattr(compiled, "_regexp", None)
     anchors = getattr(re2, "_Anchor", None)
     if regexp is None or anchors is None:
-        return compiled.search(text) is not None
+        found = compiled.search(text) if anchor == "UNANCHORED" else compiled.match(text)
+        return found is not None
     data = text.encode("utf-8")
-    return bool(regexp.Match(anchors.UNANCHORED, data, 0, len(data))[0][0] >= 0)
+    return bool(regexp.Match(getattr(anchors, anchor), data, 0, len(data))[0][0] >= 0)
 
 
 def check_pattern(text: str) -> str:
@@ -178,12 +186,7 @@ def match_found(compiled: Pattern, text: str) -> bool:
     >>> match_found(glob_regex("docs/adr/[0-9]*.md"), "x/docs/adr/12-x.md")
     False
     """
-    regexp = getattr(compiled, "_regexp", None)
-    anchors = getattr(re2, "_Anchor", None)
-    if regexp is None or anchors is None:
-        return compiled.match(text) is not None
-    data = text.encode("utf-8")
-    return bool(regexp.Match(anchors.ANCHOR_START, data, 0, len(data))[0][0] >= 0)
+    return _c_layer_found(compiled, text, "ANCHOR_START")
 
 
 @lru_cache(maxsize=1024)
