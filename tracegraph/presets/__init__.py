@@ -27,7 +27,7 @@ from ..config import (
     ordered_types,
 )
 from ..errors import ConfigError, UsageError
-from ..patterns import own_glob_regex
+from ..patterns import glob_prefix, own_glob_regex
 
 #: How much of a document the ``content`` signature looks at, and in how many documents.
 CONTENT_BYTES = 4096
@@ -345,18 +345,6 @@ def _split_tails(files: list[str], depth: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-def literal_prefix(glob: str) -> str:
-    """The text every path a glob matches starts with (up to its first wildcard).
-
-    >>> literal_prefix("docs/adr/[0-9]*.md"), literal_prefix("**/x.md")
-    ('docs/adr/', '')
-    """
-    for i, char in enumerate(glob):
-        if char in "*?[":
-            return glob[:i]
-    return glob
-
-
 def _content_matches(
     preset: Preset, base: str, documents: list[str], read_head: Callable[[str], str]
 ) -> bool:
@@ -366,7 +354,7 @@ def _content_matches(
     paths = [g for spec in config.types for g in spec.paths]
     globs = [own_glob_regex(g) for g in paths]
     found: set[str] = set()
-    for start in {literal_prefix(g) for g in paths}:
+    for start in {glob_prefix(g) for g in paths}:
         # ``documents`` is sorted: the paths that start with a glob's literal text are one run,
         # and the first samples of all runs are among the first few of each.
         at, taken = bisect_left(documents, start), 0
