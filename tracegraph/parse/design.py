@@ -409,7 +409,7 @@ def _links(text: str) -> str:
 def simple_blocks(text: str, first: int, keep_code: bool) -> list[_Block] | None:
     """The blocks of ``text`` (whose first line is line ``first``) when every line is blank,
     a ``---`` rule below a blank line, a fenced code block of three backticks, or a paragraph
-    line or ``- `` list item made of what ``_SIMPLE_LINE`` takes; None otherwise. Such text
+    line or ``- `` list item made of what ``_SIMPLE_TEXT`` takes; None otherwise. Such text
     parses to exactly these blocks, without the cost of pyromark's events (a test compares
     the two on generated and real text)."""
     if "\r" in text or "\x00" in text or _SIMPLE_TEXT.fullmatch(text) is None:
