@@ -194,9 +194,12 @@ def test_the_contract_sees_real_imports() -> None:
 #: starts ``dot`` (on DOT text tracegraph generated); everything else may use subprocess's
 #: exception types at most.
 PROCESS_STARTERS = {"tracegraph.gitcmd", "tracegraph.render.graphviz"}
-#: The parse pool, the check's rules' children and TG503's analysis (``suspect.analyse_ahead``)
-#: fork copies of tracegraph itself (``os.fork`` and nothing else: no program is run).
-FORKERS = {"tracegraph.workers", "tracegraph.checks.parallel", "tracegraph.suspect"}
+#: The parse pool, the check's rules' children, TG503's analysis (``suspect.analyse_ahead``) and
+#: the writes left behind a command's answer (``behind.detach``) fork copies of tracegraph
+#: itself (``os.fork`` and nothing else: no program is run).
+FORKERS = {
+    "tracegraph.workers", "tracegraph.checks.parallel", "tracegraph.suspect", "tracegraph.behind",
+}  # fmt: skip
 SUBPROCESS_EXCEPTIONS = {"CalledProcessError", "SubprocessError", "TimeoutExpired"}
 OS_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp"}
 

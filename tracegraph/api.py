@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from .behind import later
 from .checks import EarlyChecks, run_checks, select_rules, start_document_checks
 from .config import Config, load_config
 from .crawl import (
@@ -702,7 +703,6 @@ def check_tree(
     seen: Seen | None = None,
     keep: bool = False,
     before_scan: Callable[[Config, str, int], None] | None = None,
-    behind: bool = False,
 ) -> CheckRun:
     """Scan and check ``root`` in one step (``tracegraph check``).
 
@@ -718,10 +718,10 @@ def check_tree(
     (``memory.keep_to_the_end``) instead of freed on return. ``before_scan`` is called just
     before the tree is parsed (never by a run answered from the cache) with the config, the
     run's fingerprint ("" without one) and the number of documents: ``check_since`` checks the
-    tree at REF there, in a child, while this process holds little. ``behind``: a write only
-    later runs read (the stored graph's rows after a link edit) may still run in a thread when
-    this returns (``behind.write_behind``): the caller calls ``behind.finish`` before it forks
-    or ends.
+    tree at REF there, in a child, while this process holds little. What only later runs
+    read (the stored result and graph, the parse cache's records of changed documents, the
+    kept output's stamp) is written through ``behind.later``: at once, unless the command
+    line asked to have it written after its answer.
 
     >>> run = check_tree("sample_repo", cache=True)  # doctest: +SKIP
     """
@@ -775,8 +775,9 @@ def check_tree(
                 if not allow_empty:
                     require_documents(root_path, config, kept.documents)
                 if seen is not None:
-                    _put_stamp(Stamp(seen, _extras(root_path, config, config_path)),
-                               _output_key(printed, shape), started)  # fmt: skip
+                    restamp = Stamp(seen, _extras(root_path, config, config_path))
+                    later(root_path, partial(_put_stamp, restamp, _output_key(printed, shape),
+                                             started))  # fmt: skip
                 return CheckRun(
                     root_path, config, kept.documents, kept.references, [], True, printed,
                     notes, kept,
@@ -792,10 +793,11 @@ def check_tree(
                 require_documents(root_path, config, hit.documents)
             found = carried.findings or hit.findings
             if carried.fresh:  # the new stats, so the next run starts from here
-                digest = _store(
-                    store, key, state, hit.documents, hit.references, found, carried.fresh
+                write = partial(
+                    _store, store, key, state, hit.documents, hit.references, found, carried.fresh
                 )
-                _keep_graph(root_path, config, index, wiki.paths, key, hit, digest, carried)
+                later(root_path, partial(_keep_graph, root_path, config, index, wiki.paths, key,
+                                         hit, write, carried))  # fmt: skip
             printed = _fingerprint(key, state.documents) if state.settled else ""
             stamp = _stamp(seen, root_path, config, config_path, state.settled)
             kept = _printed_before(store, key, hit, found, shape, printed, stamp)
@@ -806,7 +808,7 @@ def check_tree(
         if hit is not None and previous is not None and previous.now and store is not None:
             fast = _recheck_links(
                 root_path, config, index, wiki.paths, key, hit, previous, state, store,
-                (when, chosen, dropped), cache, behind,
+                (when, chosen, dropped), cache,
             )  # fmt: skip
             if fast is not None:
                 return CheckRun(
@@ -846,7 +848,7 @@ def check_tree(
     try:
         graph = False
         if store is not None and state is not None:
-            from .linkedit import save_graph, seal_graph
+            from .linkedit import save_graph
 
             # Before the rules: what writing it takes is theirs once it is done (written after
             # them, at the end of a 100k check, it was that run's peak memory).
@@ -890,9 +892,10 @@ def check_tree(
         # its memory takes their columns and blobs (the store was the peak memory of a first
         # cached check at 100k documents).
         del corpus, suspects
-        digest = _store(store, key, state, run.documents, run.references, findings, racy)
-        if graph:
-            seal_graph(root_path, key, digest)
+        write = partial(
+            _store, store, key, state, run.documents, run.references, tuple(findings), racy
+        )
+        later(root_path, partial(_store_sealed, root_path, key, write, graph))
     elif keep:  # with the cache, the kept output is made after, in the memory it leaves
         keep_to_the_end(corpus)
     return run
@@ -945,10 +948,15 @@ def _printed_before(
         return None
     log.info("incremental: no finding moved; the output kept for the stored result holds")
     if printed:
-        store.put_output(_output_key(printed, shape), kept)
-        if stamp is not None:
-            _put_stamp(stamp, _output_key(printed, shape), stamp.seen.started)
+        later(store.root, partial(_keep_kept, store, _output_key(printed, shape), kept, stamp))
     return kept
+
+
+def _keep_kept(store: ResultCache, key: str, kept: KeptOutput, stamp: Stamp | None) -> None:
+    """Keep ``kept`` under ``key`` too, stamped with ``stamp`` when there is one."""
+    store.put_output(key, kept)
+    if stamp is not None:
+        _put_stamp(stamp, key, stamp.seen.started)
 
 
 #: The modules a check imports after the parse besides its rules' (2-9 ms of CPU each).
@@ -977,7 +985,6 @@ def _recheck_links(
     store: ResultCache,
     rules: tuple[date, tuple[str, ...], tuple[str, ...]],
     cache: bool,
-    behind: bool = False,
 ) -> tuple[list[Finding], int] | None:
     """The findings after a links-only edit, from the graph stored beside the result
     (``linkedit.recheck_links``), and the number of references; None: scan and recheck."""
@@ -993,20 +1000,19 @@ def _recheck_links(
     )
     today, select, ignore = rules
 
-    def keep(findings: list[Finding], by_path: Mapping[str, Document]) -> str:
+    def keep(findings: list[Finding], by_path: Mapping[str, Document]) -> Callable[[], str]:
         racy = [by_path.get(path) for path in sorted(state.racy)]
-        return _store(store, key, state, hit.documents, references, findings, racy)
+        return partial(_store, store, key, state, hit.documents, references, findings, racy)
 
     with collector_paused():  # documents, edges and findings made, and all of them kept to the end
         result = recheck_links(
             _tree(root, config, index, wiki, key, hit), stored=previous.stored,
             before=previous.before, now=now, today=today, select=select, ignore=ignore,
             cache=cache, suspects=partial(suspect_links, repo=index.git), store=keep,
-            behind=behind,
         )  # fmt: skip
     if result is None:
         return None
-    ParseCache(root, config, wiki, load=False).save(previous.now, ())
+    later(root, partial(ParseCache(root, config, wiki, load=False).save, previous.now, ()))
     return result, references
 
 
@@ -1017,14 +1023,26 @@ def _keep_graph(
     wiki: tuple[str, ...],
     key: str,
     hit: CachedResult,
-    digest: str,
+    store: Callable[[], str],
     carried: Carried,
 ) -> None:
-    """The graph stored beside ``hit``, carried to the result stored now (``digest``)."""
+    """Store the result (``store`` returns its digest), then carry the graph stored beside
+    ``hit`` to it."""
     from .linkedit import keep_graph
 
+    digest = store()
     tree = _tree(root, config, index, wiki, key, hit)
     keep_graph(tree, digest, carried.fresh if carried.links_moved else ())
+
+
+def _store_sealed(root: Path, key: str, store: Callable[[], str], graph: bool) -> None:
+    """Store the result (``store`` returns its digest), then seal the graph saved for it
+    (``graph``: one was saved) with that digest."""
+    digest = store()
+    if graph:
+        from .linkedit import seal_graph
+
+        seal_graph(root, key, digest)
 
 
 def _tree(
@@ -1078,9 +1096,7 @@ def keep_output(run: CheckRun, shape: str, text: str, failed: bool) -> None:
 
     kept = KeptOutput(run.documents, run.references, failed, text)
     key = _output_key(run.fingerprint, shape)
-    ResultCache(run.root).put_output(key, kept)
-    if run.stamp is not None:
-        _put_stamp(run.stamp, key, run.stamp.seen.started)
+    later(run.root, partial(_keep_kept, ResultCache(run.root), key, kept, run.stamp))
 
 
 def _stamp(
@@ -1233,7 +1249,7 @@ def carry_over(
         log.info("incremental: a finding stands on a line that moved ambiguously; recheck")
         return before(tuple(fresh))
     log.info("incremental: findings carried over for %d changed document(s)", len(changed))
-    parse_cache.save(fresh, ())  # the new stats: a later full run parses nothing again
+    later(root, partial(parse_cache.save, tuple(fresh), ()))  # a later full run parses nothing
     # Whether a reference moved (the stored graph keeps where each edge is written).
     links_moved = any(
         lines[row[3]] != row[3] for path, lines in moved.items() for row in old[path][1][9]

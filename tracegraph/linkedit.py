@@ -469,10 +469,16 @@ def _write_rows(
         db.execute("UPDATE meta SET value = ? WHERE key = 'result'", (f"{key}\0{digest}",))
 
 
-def _write_later(root: Path, rows: list[tuple[bytes, bytes, int]], key: str, digest: str) -> None:
-    """``_write_rows`` through a connection of its own (``behind.write_behind``'s thread). A
-    failure leaves the graph tagged with the result before (the next link edit then rechecks
-    the whole tree, as when nothing is stored)."""
+def _store_rows(
+    root: Path, store: Callable[[], str], rows: list[tuple[bytes, bytes, int]], key: str
+) -> None:
+    """Store the findings (``store``, which returns the new result's digest), then the
+    stored graph's changed ``rows`` tagged with that digest (``_write_rows``, through a
+    connection of its own). A failure leaves the graph tagged with the result before (the
+    next link edit then rechecks the whole tree, as when nothing is stored)."""
+    digest = store()
+    if not digest:
+        return
     try:
         if not _usable_state(root, GRAPH_FILE, create=False):
             return
@@ -660,14 +666,14 @@ def recheck_links(
     ignore: tuple[str, ...],
     cache: bool,
     suspects: Callable[..., Any],
-    store: Callable[[list[Finding], Mapping[str, Document]], str],
-    behind: bool = False,
+    store: Callable[[list[Finding], Mapping[str, Document]], Callable[[], str]],
 ) -> list[Finding] | None:
     """The findings after an edit of the ``before`` documents' links (``now``: as they are
     now), from the ``stored`` findings and the graph stored beside them; None when the stored
-    graph cannot answer (see the module's documentation). ``store`` stores the findings (given
-    the documents by path) and returns the new result's digest, which the stored graph is
-    tagged with; with ``behind``, its changed rows are written by ``behind.write_behind``."""
+    graph cannot answer (see the module's documentation). ``store`` takes the findings (given
+    the documents by path, readable only during the call) and returns the write that stores
+    them and returns the new result's digest; that write and the stored graph's changed rows,
+    tagged with the digest, are left to ``behind.later``."""
     from .checks import ARCHITECTURE_RULES, recheck, same_succession
     from .checks.structure import cycles_unchanged
     from .incremental import architecture_moves, carry_findings
@@ -713,13 +719,10 @@ def recheck_links(
         )  # fmt: skip
         log.info("incremental: links of %d document(s) rechecked from the stored graph (%d "
                  "touched)", len(now), len(edit.touched))  # fmt: skip
-        new_digest = store(findings, edit.after.by_path)
-        if new_digest and behind:
-            from .behind import write_behind
+        from .behind import later
 
-            write_behind(partial(_write_later, tree.root, edit.rows(graph), tree.key, new_digest))
-        elif new_digest:
-            edit.commit(graph, tree.key, new_digest)
+        write = store(findings, edit.after.by_path)
+        later(tree.root, partial(_store_rows, tree.root, write, edit.rows(graph), tree.key))
         return findings
     except (_Miss, sqlite3.Error) as exc:
         log.info("incremental: the stored graph cannot answer (%s); the whole recheck", exc)

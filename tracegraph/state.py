@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
+import time
 from pathlib import Path
 
 from .safefs import UnsafeState, state_path
@@ -80,6 +82,8 @@ def usable_state(root: Path, name: str, *, create: bool) -> bool:
         return False
     if create:
         make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
+    if os.path.abspath(root) not in _AWAITED:  # the folder is safe to look into now
+        await_writer(root)
     return True
 
 
@@ -87,3 +91,75 @@ def _warn_once(message: str) -> None:
     if message not in WARNED:
         WARNED.add(message)
         log.warning("%s", message)
+
+
+#: The lock a process writing a root's state after its command answered holds while it writes
+#: (``behind.detach``), in the caches' folder.
+WRITER_LOCK = "writer.lock"
+#: How long a run waits for such a writer before it reads the state anyway (it would then only
+#: find less stored than there will be: every state file is written atomically).
+WRITER_WAIT_SECONDS = 10.0
+#: How often the lock is tried meanwhile.
+WRITER_POLL_SECONDS = 0.002
+#: The roots (absolute paths) this process has waited for, or writes for itself.
+_AWAITED: set[str] = set()
+
+
+def await_writer(root: Path) -> None:
+    """Wait until no process writes ``root``'s state behind a command that has already
+    answered (``behind.detach``), so that a run begins from everything the run before it
+    stored, as when those writes came before that command's exit; at most
+    ``WRITER_WAIT_SECONDS``. Once per root and process (``usable_state`` asks it first)."""
+    _AWAITED.add(os.path.abspath(root))
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): nothing is written behind an answer there
+        return
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+    try:
+        fd = os.open(os.path.join(root, CACHE_DIR, WRITER_LOCK), flags)
+    except (OSError, ValueError):  # none: no write was ever left behind here
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        deadline = time.monotonic() + WRITER_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    log.info("%s: still locked; the state is read as it is", root / CACHE_DIR)
+                    return
+                time.sleep(WRITER_POLL_SECONDS)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+
+
+def hold_writer_lock(root: Path) -> int | None:
+    """Take ``root``'s writer lock for writes left behind an answer (``behind.detach``): its
+    descriptor (the lock lasts while any process holds it open), or None when the lock
+    cannot be had at once (another process writes there) or at all."""
+    _AWAITED.add(os.path.abspath(root))
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    if not usable_state(root, WRITER_LOCK, create=True):
+        return None
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+    try:
+        fd = os.open(os.path.join(root, CACHE_DIR, WRITER_LOCK), flags, 0o644)
+    except (OSError, ValueError):
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None

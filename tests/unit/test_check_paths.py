@@ -901,33 +901,32 @@ def test_a_link_edit_reads_no_history_where_nothing_changed_after_its_creation(
         same(run, check(root, False))
 
 
-def test_a_link_edit_writes_the_stored_graph_behind_its_answer(
+def test_a_link_edit_leaves_its_writes_for_after_its_answer(
     tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With ``behind`` (the command line's check), a link edit's changed rows of the stored
-    graph are written by a thread once the findings are stored; after ``behind.finish`` the
-    graph names the new result, so the next link edit is answered from it too. Each answer
-    equals a fresh run, field for field."""
+    """When the command line defers the writes (``behind.defer_writes``), a link edit's answer
+    comes before its result and the stored graph's rows are written: nothing is stored until
+    ``behind.finish``, after which the graph names the new result, so the next link edit is
+    answered from it too. Each answer equals a fresh run, field for field."""
     from tracegraph import behind
 
-    threads: list[str] = []
-    start = behind.write_behind
-
-    def spy(work: Callable[[], None]) -> None:
-        threads.append("started")
-        start(work)
-
-    monkeypatch.setattr("tracegraph.behind.write_behind", spy)
     root = generated(tmp_path / "generated", 60)
     rfcs = sorted((root / "docs" / "rfc").glob("*.md"))
     check(root, True)
-    for number, (edited, cited) in enumerate([(rfcs[-1], rfcs[0]), (rfcs[-2], rfcs[1])]):
+    graph = root / ".tracegraph" / "cache" / linkedit.GRAPH_FILE
+    monkeypatch.setattr(behind, "_QUEUE", [])
+    for edited, cited in [(rfcs[-1], rfcs[0]), (rfcs[-2], rfcs[1])]:
         edited.write_text(link_to(cited, edited)(edited.read_text(encoding="utf-8")), "utf-8")
-        before = len(builds)
-        run = api.check_tree(root, cache=True, today=TODAY, behind=True)
-        behind.finish()
-        assert builds[before:] == ["links"] and len(threads) == number + 1
-        with sqlite3.connect(root / ".tracegraph" / "cache" / linkedit.GRAPH_FILE) as db:
+        before, stored = len(builds), latest_result(root).digest
+        behind.defer_writes()
+        try:
+            run = api.check_tree(root, cache=True, today=TODAY)
+            assert builds[before:] == ["links"] and behind._QUEUE
+            assert latest_result(root).digest == stored  # nothing written yet
+        finally:
+            behind.finish()
+        assert not behind._QUEUE and latest_result(root).digest != stored
+        with sqlite3.connect(graph) as db:
             tag = db.execute("SELECT value FROM meta WHERE key = 'result'").fetchone()[0]
         assert tag.endswith(latest_result(root).digest)
         same(run, check(root, False))

@@ -323,32 +323,38 @@ def run() -> NoReturn:
 
     A check at 10,000 documents holds millions of objects, and freeing them one by one at
     interpreter exit took 0.3-0.6 s, longer than a whole warm run. Everything a command writes
-    is written (files atomically) before it returns, so once standard output and error are
-    flushed the process ends at once. When a flush fails (a closed pipe, a full disk), the
-    ordinary exit runs instead, with its usual handling. What a command built need not be
-    freed either (``memory.keep_to_the_end``)."""
+    is written (files atomically) before it returns, but for the caches' writes that only later
+    runs read: those wait for the answer and go on in a child of their own (``behind``). Once
+    standard output and error are flushed the process ends at once. When a flush fails (a
+    closed pipe, a full disk), the ordinary exit runs instead, with its usual handling. What a
+    command built need not be freed either (``memory.keep_to_the_end``)."""
+    from .. import behind
     from ..memory import ending_without_teardown
 
     ending_without_teardown()
+    behind.defer_writes()  # the caches' writes wait for the answer (``behind.detach``)
     try:
         main()
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except BaseException:
+        behind.finish()
+        raise
     finally:
         from .. import classcode, regexcode
-        from ..behind import finish
 
-        finish()  # the writes a command left to a thread (``check``'s stored graph)
         classcode.save()
         regexcode.save()
     if sys.getprofile() is not None or sys.gettrace() is not None:
+        behind.finish()
         raise SystemExit(code)  # a profiler or coverage writes its data at exit
     try:
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
     except Exception:  # the interpreter's own exit reports it as before
+        behind.finish()
         raise SystemExit(code) from None
     # A rules child may still have been ending when its result was read (it was not waited
     # for, and ended while the output was written): reaped here, its CPU counted as ours.
@@ -358,6 +364,7 @@ def run() -> NoReturn:
     parsed = sys.modules.get("tracegraph.procs")  # a parse's workers, ending as it went on
     if parsed is not None:
         parsed.reap_ending()
+    behind.detach()  # the answer is out: the caches' writes go on in a child of their own
     if code is None:
         os._exit(0)
     if isinstance(code, int):

@@ -159,7 +159,7 @@ def check(
     settings = {"config_path": config_path, "today": when, "select": selected,
                 "ignore": ignored, "allow_empty": allow_empty, **more}  # fmt: skip
     if since is None:
-        run = api.check_tree(path, shape=shape, keep=True, behind=True, **settings)
+        run = api.check_tree(path, shape=shape, keep=True, **settings)
         findings = run.findings
     else:
         from ..output import SinceNote

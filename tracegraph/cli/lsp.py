@@ -50,6 +50,9 @@ def lsp_command(
     Editors start it themselves (see the README's "In the editor"); it reads the Language
     Server Protocol on stdin and writes it on stdout.
     """
+    from ..behind import finish
+
+    finish()  # a server writes its caches as it goes, not when it ends
     serve(
         Settings(
             root=root,
