@@ -1,5 +1,6 @@
 """The optional compiled parser: mypyc compiles the parse stage's hot modules (and the graph
-stage's resolver, ``tracegraph/resolve.py``) to C extensions.
+stage's resolver, ``tracegraph/resolve.py``) to C extensions; on Linux, ``tracegraph/_stat.c``
+(the ``lstat`` of every listed file) is compiled beside them.
 
 Everything else is in pyproject.toml. The same ``.py`` files stay the fallback: when mypyc or a
 C compiler (gcc and the Python headers) is missing, or the compile fails, the install goes on
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
@@ -75,6 +76,14 @@ def compiled_extensions() -> list[Any]:
         return []
 
 
+def stat_extension() -> list[Any]:
+    """``tracegraph._stat``, the ``lstat`` of every listed file in C (``tracegraph/_stat.c``;
+    Linux only: other systems keep ``os.lstat``, with the same results)."""
+    if os.environ.get("TRACEGRAPH_PURE") or not sys.platform.startswith("linux"):
+        return []
+    return [Extension("tracegraph._stat", ["tracegraph/_stat.c"])]
+
+
 def byte_compile_in_place() -> None:
     """Bytecode beside the sources of an editable install, as pip writes it for a regular one:
     where bytecode is never written (PYTHONDONTWRITEBYTECODE, a read-only checkout) every start
@@ -122,4 +131,7 @@ class OptionalBuildExt(build_ext):
 
 
 if __name__ == "__main__":  # as setuptools runs it (the tests import it)
-    setup(ext_modules=compiled_extensions(), cmdclass={"build_ext": OptionalBuildExt})
+    setup(
+        ext_modules=[*compiled_extensions(), *stat_extension()],
+        cmdclass={"build_ext": OptionalBuildExt},
+    )

@@ -29,6 +29,7 @@ import stat
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -88,6 +89,12 @@ if TYPE_CHECKING:
 
     #: git's answer to one command, or why git could not be run.
     Answer: TypeAlias = GitOutput | GitError
+#: The listing the last stamp saw (``.tracegraph/cache/listing.bin``, git's bytes): while git
+#: lists the tree again, ``look`` takes the ``lstat`` of these names, and keeps them when git's
+#: new listing is the same bytes (a tree's names rarely change between two runs). A larger one
+#: is not read.
+GUESS_FILE = "listing.bin"
+GUESS_LIMIT = 64 * 2**20
 #: What the crawl reads of an ``lstat``: (size, mtime_ns, ctime_ns, mode).
 FileStat = tuple[int, int, int, int]
 _MISSING: FileStat = (-1, -1, -1, -1)
@@ -187,18 +194,17 @@ def list_files(root: Path, listing: bytes, *, stat_all: bool = True) -> Listed:
     links: list[str] = []
     stats: dict[str, FileStat] = {}
     taken: list[FileStat] = []
-    lstat, prefix, missing = os.lstat, os.path.join(os.fspath(root), ""), _MISSING
+    missing = _MISSING
     is_link, is_file = stat.S_ISLNK, stat.S_ISREG
-    for name in names:
+    for name, found in zip(
+        names, lstat_names(os.path.join(os.fspath(root), ""), names), strict=True
+    ):
         if not name:
             continue
         # ls-files lists deleted-but-tracked files too; only what exists counts.
-        try:
-            st = lstat(prefix + name)
-        except (OSError, ValueError):
+        if found is None:
             taken.append(missing)
             continue
-        found = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
         taken.append(found)
         mode = found[3]
         shown = name if plain else display_name(name)
@@ -212,6 +218,44 @@ def list_files(root: Path, listing: bytes, *, stat_all: bool = True) -> Listed:
         if shown == name:
             stats[name] = found
     return Listed(out, links, stats, taken)
+
+
+def lstat_names(prefix: str, names: list[str]) -> list[FileStat | None]:
+    """The ``lstat`` of ``prefix + name`` for each of ``names`` as (size, mtime_ns, ctime_ns,
+    mode), None where there is none (and for the empty name): from the optional C build
+    (``tracegraph/_stat.c``, about half the time) when it is installed, else ``os.lstat``."""
+    if _STAT_NAMES is not None:
+        return _STAT_NAMES(os.fsencode(prefix), names)
+    out: list[FileStat | None] = []
+    lstat = os.lstat
+    for name in names:
+        try:
+            st = lstat(prefix + name) if name else None
+        except (OSError, ValueError):
+            st = None
+        out.append(None if st is None else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode))
+    return out
+
+
+#: The ``tracegraph._stat`` build this source expects (its ``ABI``).
+STAT_ABI = 1
+
+
+def _load_stat_names() -> Callable[[bytes, list[str]], list[FileStat | None]] | None:
+    """``tracegraph._stat.stat_names`` when that build is installed and is the one this
+    source expects; never with ``TRACEGRAPH_PURE`` set (as the parser)."""
+    if os.environ.get("TRACEGRAPH_PURE"):
+        return None
+    try:
+        from . import _stat
+    except ImportError:
+        return None
+    if getattr(_stat, "ABI", None) != STAT_ABI:
+        return None
+    return _stat.stat_names
+
+
+_STAT_NAMES = _load_stat_names()
 
 
 #: What a listed name is (``_list_kinds``): gone or neither a file nor a link, a regular
@@ -331,6 +375,11 @@ class Seen:
     #: Another key this run's stamp is stored under too: its command line's
     #: (``command_line``), so that the same command answers before the CLI loads.
     alias: str | None = None
+    #: Whether the listing was the one ``GUESS_FILE`` held (its ``lstat``s taken while git
+    #: listed the tree); when not, the listing's bytes, for the stamp to keep as the next
+    #: guess (``put_stamp``).
+    guessed: bool = False
+    unguessed: bytes | None = field(default=None, repr=False)
     _witness: str | None = field(default=None, repr=False)
 
     @property
@@ -364,6 +413,9 @@ class Seen:
         needs only their digest (``witness``, taken here if the crawl did not), and at 100,000
         files they are about 45 MB that a check otherwise held to its end."""
         self.witness()
+        listing = self.listing
+        if not self.guessed and listing is not None and not isinstance(listing, GitError):
+            self.unguessed = listing.stdout
         self.listed = None
         self.listing = None
 
@@ -493,11 +545,42 @@ def look(
     listing = _begin(root, LIST_ARGS, LIST_TIMEOUT, spool=True)
     origin = _begin(root, REMOTE_ARGS, REMOTE_TIMEOUT) if remote else None
     try:
+        guess = _guess(root) if stat_all else None  # while git lists the tree
         seen = Seen(root, settings, started, ask_git(root, PROBE_ARGS, PROBE_TIMEOUT))
     except BaseException:
         _discard(listing, origin)
         raise
-    return _listed(seen, root, listing, origin, crawling, stat_all)
+    return _listed(seen, root, listing, origin, crawling, stat_all, guess)
+
+
+def _guess(root: Path) -> tuple[bytes, Listed] | None:
+    """The listing the last stamp saw (``GUESS_FILE``) and its ``lstat``s taken now, after
+    the run started (a guess of git's answer: the stats hold only when that answer is the
+    same bytes); None without one."""
+    if not _usable_state(root, GUESS_FILE, create=False):
+        return None
+    try:
+        size = os.lstat(root / CACHE_DIR / GUESS_FILE).st_size
+    except (OSError, ValueError):
+        return None
+    if size > GUESS_LIMIT:
+        return None
+    names = read_state_file(root, GUESS_FILE, size)
+    if names is None or len(names) != size or names.startswith(_STATE_PREFIX):
+        return None
+    if b"\0" + _STATE_PREFIX in names:  # that listing asks git one more question
+        return None
+    return names, list_files(root, names)
+
+
+def _keep_guess(root: Path, listing: bytes) -> None:
+    """Keep ``listing`` as the next run's guess (``GUESS_FILE``); a failure only loses it."""
+    if not _usable_state(root, GUESS_FILE, create=True):
+        return
+    try:
+        write_atomic(root / CACHE_DIR / GUESS_FILE, listing)
+    except TracegraphError as exc:
+        log.info("listing not kept (%s)", exc)
 
 
 def _listed(
@@ -507,9 +590,11 @@ def _listed(
     origin: PendingGit | GitError | None,
     crawling: bool,
     stat_all: bool = True,
+    guess: tuple[bytes, Listed] | None = None,
 ) -> Seen:
-    """``seen`` with the listing (and its ``lstat``s) and the remote where ``look`` keeps
-    them; the git begun for them and not kept is killed."""
+    """``seen`` with the listing (and its ``lstat``s: those of ``guess`` when it guessed the
+    listing) and the remote where ``look`` keeps them; the git begun for them and not kept is
+    killed."""
     at_top = seen.at_top
     if not (at_top or crawling):
         _discard(listing, origin)
@@ -520,7 +605,10 @@ def _listed(
     try:
         seen.listing = _answer(listing)
         if at_top and not isinstance(seen.listing, GitError) and seen.listing.returncode == 0:
-            seen.listed = list_files(root, seen.listing.stdout, stat_all=stat_all)
+            if guess is not None and guess[0] == seen.listing.stdout:
+                seen.listed, seen.guessed = guess[1], True
+            else:
+                seen.listed = list_files(root, seen.listing.stdout, stat_all=stat_all)
     except BaseException:
         _discard(origin)
         raise
@@ -633,6 +721,8 @@ def put_stamp(seen: Seen, extras: tuple[str, ...], output: str) -> None:
     witness = seen.witness()
     if witness is None or not _usable_state(seen.root, RESULTS_FILE, create=True):
         return
+    if seen.unguessed is not None:
+        _keep_guess(seen.root, seen.unguessed)
     row = (time.time_ns(), witness, marshal.dumps(file_stats(extras)), output)
     path = seen.root / CACHE_DIR / RESULTS_FILE
     try:
@@ -813,6 +903,9 @@ def answer_command_line(argv: list[str]) -> int | None:
         sys.stderr.write(f"tracegraph: error: cannot write to standard output: {reason}\n")
         sys.stderr.flush()
         return 2
+    listing = seen.listing
+    if not seen.guessed and listing is not None and not isinstance(listing, GitError):
+        _keep_guess(seen.root, listing.stdout)  # a stamp kept before there were guesses
     return 1 if kept.failed else 0
 
 

@@ -156,6 +156,34 @@ def test_a_stamp_is_answered_only_with_its_own_output(repo: Path, answered: list
     assert _check(repo) == plain and answered[-1] is True
 
 
+def test_the_listing_a_stamp_saw_is_stat_ed_while_git_lists_the_tree(
+    repo: Path, answered: list[bool]
+) -> None:
+    """A stamp keeps git's listing (``GUESS_FILE``); the next ``look`` takes the ``lstat`` of
+    its names while git lists the tree, and keeps them only when git lists the same bytes:
+    the same view as without the guess. A listing that changed is stat-ed as git gives it, and
+    the next stamp keeps it; a guess that is not a listing is only a miss (the stamp still
+    answers: the tree did not change)."""
+    _check(repo)
+    guess = repo / cache.CACHE_DIR / warm.GUESS_FILE
+    listing = git(repo, "ls-files", "-co", "--exclude-standard", "-z")
+    assert guess.read_bytes().decode() == listing
+    seen = warm.look(repo, "k")
+    guess.rename(guess.with_name("aside"))
+    fresh = warm.look(repo, "k")
+    guess.with_name("aside").rename(guess)
+    assert seen.guessed and not fresh.guessed
+    assert seen.listed == fresh.listed and seen.witness() == fresh.witness()
+    make_tree(repo, {"docs/adr/new.md": "# New\n"})
+    seen = warm.look(repo, "k")
+    assert not seen.guessed and "docs/adr/new.md" in seen.listed.files  # type: ignore[union-attr]
+    _check(repo)
+    assert b"docs/adr/new.md\0" in guess.read_bytes() and warm.look(repo, "k").guessed
+    guess.write_bytes(b"../../outside\0docs/adr/gone.md\0")
+    assert not warm.look(repo, "k").guessed
+    assert _check(repo) == _check(repo, "--no-cache") and answered[-1] is True  # a hint only
+
+
 def test_a_warm_rerun_imports_no_scanner_config_or_rule(repo: Path) -> None:
     """The third run of the same check on an unchanged tree (the first keeps the output, the
     second stamps it or is answered) loads only the modules of the stamp's path."""
