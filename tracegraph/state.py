@@ -57,12 +57,14 @@ def shipped_state(root: Path) -> None:
     _SHIPPED.add(os.path.realpath(root))
 
 
-def usable_state(root: Path, name: str, *, create: bool) -> bool:
+def usable_state(root: Path, name: str, *, create: bool, wait: bool = True) -> bool:
     """Whether ``.tracegraph/cache/NAME`` may be used: every folder on the way real (made
     when ``create``), the file and its SQLite companions regular or absent. Never through a
     symbolic link out of the root: a repository that plants one gets no cache (one warning),
     nor when the repository ships files in ``.tracegraph`` (``shipped_state``). Every cache
-    file is read and written only after this answered True."""
+    file is read and written only after this answered True, and, but for a hint that may be
+    read as it is (``wait`` False: a file written atomically that decides nothing), only once
+    no command's writes are still going on there (``await_writer``)."""
     if _SHIPPED and os.path.realpath(root) in _SHIPPED:
         _warn_once(
             f"{root / STATE_DIR}: git tracks files in it (they came with the repository): the "
@@ -82,7 +84,7 @@ def usable_state(root: Path, name: str, *, create: bool) -> bool:
         return False
     if create:
         make_state_dir(path.parent)  # the .gitignore, now that no link is on the way
-    if os.path.abspath(root) not in _AWAITED:  # the folder is safe to look into now
+    if wait and os.path.abspath(root) not in _AWAITED:  # the folder is safe to look into now
         await_writer(root)
     return True
 

@@ -556,8 +556,10 @@ def look(
 def _guess(root: Path) -> tuple[bytes, Listed] | None:
     """The listing the last stamp saw (``GUESS_FILE``) and its ``lstat``s taken now, after
     the run started (a guess of git's answer: the stats hold only when that answer is the
-    same bytes); None without one."""
-    if not _usable_state(root, GUESS_FILE, create=False):
+    same bytes); None without one. Read as it is, without waiting for a command's writes
+    still going on (``state.await_writer``): the file is replaced atomically, and a guess
+    from before them only costs its stats."""
+    if not _usable_state(root, GUESS_FILE, create=False, wait=False):
         return None
     try:
         size = os.lstat(root / CACHE_DIR / GUESS_FILE).st_size
@@ -565,7 +567,7 @@ def _guess(root: Path) -> tuple[bytes, Listed] | None:
         return None
     if size > GUESS_LIMIT:
         return None
-    names = read_state_file(root, GUESS_FILE, size)
+    names = read_state_file(root, GUESS_FILE, size, wait=False)
     if names is None or len(names) != size or names.startswith(_STATE_PREFIX):
         return None
     if b"\0" + _STATE_PREFIX in names:  # that listing asks git one more question
@@ -890,6 +892,9 @@ def answer_command_line(argv: list[str]) -> int | None:
         WARNED.intersection_update(warned)
     if not data.endswith(b"\n"):
         data += b"\n"
+    from .streams import widen_pipe
+
+    widen_pipe(stdout, len(data))
     try:
         stdout.flush()
         stdout.buffer.write(data)
@@ -1005,10 +1010,10 @@ def _read_output(root: Path, key: str, size: int) -> bytes | None:
     return read_state_file(root, output_name(key), size)
 
 
-def read_state_file(root: Path, name: str, size: int) -> bytes | None:
+def read_state_file(root: Path, name: str, size: int, *, wait: bool = True) -> bytes | None:
     """``.tracegraph/cache/NAME`` if it is a regular file of ``size`` bytes (never through a
-    link), else None."""
-    if not _usable_state(root, name, create=False):
+    link), else None (``wait``: as ``state.usable_state``)."""
+    if not _usable_state(root, name, create=False, wait=wait):
         return None
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:

@@ -654,7 +654,8 @@ def recheck(
         corpus, config, today=today, select=select, ignore=(*ignore, *held), scope=inside,
         suspects=suspects, nearby=nearby, around=around, narrow=narrow,
     )  # fmt: skip
-    return sorted({sort_key(f): f for f in (*kept, *fresh)}.values(), key=sort_key)
+    unique = {_SORT_KEY(f): f for f in (*kept, *fresh)}  # each key made once, in C
+    return [unique[key] for key in sorted(unique)]
 
 
 def _located(corpus: Corpus, paths: frozenset[str]) -> frozenset[str]:

@@ -287,6 +287,10 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
     if output and output != "-":
         write_atomic(Path(output), text)
         return
+    from ..streams import LARGE_OUTPUT, widen_pipe
+
+    # Pieces: a size not known (a larger pipe costs a small output nothing); a text: its own.
+    widen_pipe(sys.stdout, LARGE_OUTPUT if not isinstance(text, str) else len(text))
     if isinstance(text, str):
         click.echo(text, nl=not text.endswith("\n"))
         return
