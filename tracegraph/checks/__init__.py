@@ -643,18 +643,20 @@ def recheck(
     # document or its sidecar).
     alone = located if narrow is None else _located(corpus, narrow)
     regions = {rule.code: alone if rule.edgeless else located for rule in ALL_RULES if rule.local}
-    kept = [
-        f
-        for f in previous
-        if f.code in held
-        or ((region := regions.get(f.code)) is not None and f.path not in region)
-        or (f.code in nearby and f.document not in names and f.target not in names)
-    ]
     fresh = run_checks(
         corpus, config, today=today, select=select, ignore=(*ignore, *held), scope=inside,
         suspects=suspects, nearby=nearby, around=around, narrow=narrow,
     )  # fmt: skip
-    unique = {_SORT_KEY(f): f for f in (*kept, *fresh)}  # each key made once, in C
+    # The earlier findings that still hold and the fresh ones, by their keys (made once, in C:
+    # the fresh one of a place wins), in key order.
+    unique = {
+        _SORT_KEY(f): f
+        for f in previous
+        if f.code in held
+        or ((region := regions.get(f.code)) is not None and f.path not in region)
+        or (f.code in nearby and f.document not in names and f.target not in names)
+    }
+    unique.update(zip(map(_SORT_KEY, fresh), fresh, strict=True))
     return [unique[key] for key in sorted(unique)]
 
 
