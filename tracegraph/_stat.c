@@ -102,6 +102,11 @@ stat_names(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_TypeError, "names must be str");
             goto fail;
         }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(name) < 0) {  /* always ready from 3.12 on */
+            goto fail;
+        }
+#endif
         PyObject *encoded = NULL;  /* an ASCII name is its own encoding */
         const char *raw;
         size_t len;
