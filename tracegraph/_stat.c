@@ -205,6 +205,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "tracegraph._stat",
     "The lstat of every listed name in C (optional; tracegraph.warm).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
