@@ -158,6 +158,11 @@ class Listed:
 _STATE_PREFIX = f"{STATE_DIR}/".encode()
 
 
+def _lists_state(listing: bytes) -> bool:
+    """Whether git's ``listing`` names files in the state folder (``_tracked_state``)."""
+    return listing.startswith(_STATE_PREFIX) or b"\0" + _STATE_PREFIX in listing
+
+
 def _tracked_state(root: Path) -> None:
     """Mark ``root`` when git tracks files in its state folder (``state.shipped_state``): the
     listing shows tracked and unignored files alike, and the folder's own ``.gitignore`` only
@@ -178,7 +183,7 @@ def list_files(root: Path, listing: bytes, *, stat_all: bool = True) -> Listed:
     the repository may ship its own ``.tracegraph`` (``_tracked_state``). Without
     ``stat_all`` (a run that keeps no stat: no cache, no stamp) only each name's kind is read,
     from its folder's listing where that is cheaper (``_list_kinds``)."""
-    if listing.startswith(_STATE_PREFIX) or b"\0" + _STATE_PREFIX in listing:
+    if _lists_state(listing):
         _tracked_state(root)
     # One decode for the whole listing; when it is valid UTF-8 (the file system's encoding)
     # every name is shown as it is listed, else each name is decoded and checked on its own.
@@ -568,9 +573,7 @@ def _guess(root: Path) -> tuple[bytes, Listed] | None:
     if size > GUESS_LIMIT:
         return None
     names = read_state_file(root, GUESS_FILE, size, wait=False)
-    if names is None or len(names) != size or names.startswith(_STATE_PREFIX):
-        return None
-    if b"\0" + _STATE_PREFIX in names:  # that listing asks git one more question
+    if names is None or len(names) != size or _lists_state(names):  # asks git once more
         return None
     return names, list_files(root, names)
 
